@@ -1,0 +1,214 @@
+/* cmd_explain.c: `hiveaudit explain HOST`, the forensic view of one host on
+ * the terminal.  Every string from a hive is passed through the terminal
+ * escaper: a hostile value must not be able to send escape sequences. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "ha_report.h"
+#include "ha_store.h"
+
+static void explain_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: hiveaudit explain [--db FILE] [--run ID] [--all-findings] HOST\n\n"
+		"Prints why TLS 1.2 to Azure Backup would fail on HOST (its label, computer name\n"
+		"or folder), its causes in order, and the evidence behind every finding.\n\n"
+		"Options:\n"
+		"      --db FILE        the store (default ./" HA_DEFAULT_OUT "/audit.db)\n"
+		"      --run ID         which run (default the latest)\n"
+		"  -a, --all-findings   show passing and not-applicable findings too\n"
+		"  -h, --help           this help\n\n"
+		"Exit codes: 0 shown; 2 usage error or no such host; 3 the store could not be read.\n");
+}
+
+struct ectx {
+	struct ha_store *st;
+	int64_t run_id;
+	int all;
+	int hosts;
+	struct ha_buf b;
+	struct ha_err *err;
+};
+
+static void term(struct ha_buf *b, const char *s) { ha_escape_terminal(b, s ? s : ""); }
+
+static int ev_cb(void *ctx, const struct ha_evidence_row *e)
+{
+	struct ectx *c = ctx;
+
+	ha_buf_puts(&c->b, "      evidence: ");
+	if (*e->role) {
+		term(&c->b, e->role);
+		ha_buf_putc(&c->b, ' ');
+	}
+	term(&c->b, e->key_path);
+	if (e->value_name) {
+		ha_buf_puts(&c->b, "\\");
+		term(&c->b, *e->value_name ? e->value_name : "(Default)");
+	}
+	ha_buf_puts(&c->b, " = ");
+	term(&c->b, e->value_type);
+	if (*e->data) {
+		ha_buf_putc(&c->b, ' ');
+		term(&c->b, e->data);
+	}
+	if (*e->last_write) {
+		ha_buf_puts(&c->b, "  (key written ");
+		term(&c->b, e->last_write);
+		ha_buf_putc(&c->b, ')');
+	}
+	if (*e->note) {
+		ha_buf_puts(&c->b, "\n                ");
+		term(&c->b, e->note);
+	}
+	if (*e->control_set) {
+		ha_buf_puts(&c->b, "\n                control set: ");
+		term(&c->b, e->control_set);
+	}
+	if (*e->hive_path) {
+		ha_buf_puts(&c->b, "\n                hive: ");
+		term(&c->b, e->hive_path);
+		ha_buf_puts(&c->b, " sha256 ");
+		term(&c->b, e->hive_sha256);
+	}
+	ha_buf_putc(&c->b, '\n');
+	return 0;
+}
+
+static int finding_cb(void *ctx, const struct ha_finding_row *f)
+{
+	struct ectx *c = ctx;
+
+	if (!c->all && (!strcmp(f->status, "PASS") || !strcmp(f->status, "NOT_APPLICABLE")))
+		return 0;
+	ha_buf_printf(&c->b, "  %-14s %s  ", f->status, f->rule_id);
+	term(&c->b, f->title);
+	ha_buf_puts(&c->b, "\n      observed: ");
+	term(&c->b, f->observed);
+	ha_buf_puts(&c->b, "\n      expected: ");
+	term(&c->b, f->expected);
+	ha_buf_puts(&c->b, "\n      why:      ");
+	term(&c->b, f->reason);
+	ha_buf_putc(&c->b, '\n');
+	return ha_store_each_evidence(c->st, f->finding_id, ev_cb, c, c->err);
+}
+
+static int hive_cb(void *ctx, const struct ha_hive_row *h)
+{
+	struct ectx *c = ctx;
+
+	ha_buf_puts(&c->b, "  ");
+	term(&c->b, *h->role ? h->role : h->kind);
+	ha_buf_puts(&c->b, ": ");
+	term(&c->b, h->path);
+	ha_buf_puts(&c->b, " [");
+	term(&c->b, h->status);
+	ha_buf_puts(&c->b, "] ");
+	term(&c->b, h->reason);
+	ha_buf_putc(&c->b, '\n');
+	return 0;
+}
+
+static int host_cb(void *ctx, const struct ha_host_row *h)
+{
+	struct ectx *c = ctx;
+	int rc;
+
+	if (c->hosts++)
+		ha_buf_puts(&c->b, "\n");
+	ha_buf_puts(&c->b, "Host ");
+	term(&c->b, h->label);
+	ha_buf_puts(&c->b, " (computer name ");
+	term(&c->b, *h->computer_name ? h->computer_name : "unknown");
+	ha_buf_puts(&c->b, ")\n  folder: ");
+	term(&c->b, h->dir);
+	ha_buf_puts(&c->b, "\n  OS: ");
+	term(&c->b, h->os_family);
+	if (h->build >= 0)
+		ha_buf_printf(&c->b, " (build %ld%s%ld)", h->build, h->ubr >= 0 ? "." : "",
+			      h->ubr >= 0 ? h->ubr : 0L);
+	ha_buf_puts(&c->b, ", ");
+	term(&c->b, h->product);
+	ha_buf_puts(&c->b, ", ");
+	term(&c->b, h->arch);
+	ha_buf_puts(&c->b, "\n  control set: ");
+	term(&c->b, h->control_set_source);
+	ha_buf_puts(&c->b, "\n  verdict: ");
+	term(&c->b, h->verdict);
+	ha_buf_puts(&c->b, " (");
+	term(&c->b, h->verdict_reason);
+	ha_buf_puts(&c->b, ")\n\nHives:\n");
+	rc = ha_store_each_hive(c->st, h->host_id, hive_cb, c, c->err);
+	if (!rc) {
+		ha_buf_puts(&c->b, "\nWhy TLS 1.2 would fail here (backup and restore failures, error "
+				   "10054 \"connection forcibly closed\"):\n");
+		rc = ha_report_narrative(c->st, c->run_id, h->host_id, 0, &c->b, c->err);
+	}
+	if (!rc) {
+		ha_buf_printf(&c->b, "\nFindings%s:\n", c->all ? "" : " (FAIL, WARN, UNKNOWN)");
+		rc = ha_store_each_finding(c->st, c->run_id, h->host_id, finding_cb, c, c->err);
+	}
+	return rc;
+}
+
+int cmd_explain(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'}, {"run", required_argument, NULL, 'r'},
+		{"all-findings", no_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *db = HA_DEFAULT_OUT "/audit.db";
+	struct ha_store *st = NULL;
+	struct ha_err err;
+	struct ectx c;
+	long run = 0;
+	int opt, rc, code;
+
+	ha_err_clear(&err);
+	memset(&c, 0, sizeof c);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "ah", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'd': db = optarg; break;
+		case 'r':
+			if ((run = cli_number(optarg, 1, 0x7fffffff)) < 0) {
+				cli_error("explain", "--run takes a run number, not '%s'", optarg);
+				return HA_EXIT_USAGE;
+			}
+			break;
+		case 'a': c.all = 1; break;
+		case 'h': explain_usage(stdout); return HA_EXIT_OK;
+		default: explain_usage(stderr); return HA_EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		cli_error("explain", "give exactly one HOST (try 'hiveaudit explain --help')");
+		return HA_EXIT_USAGE;
+	}
+	rc = ha_store_open(db, HA_STORE_READONLY, &st, &err);
+	c.st = st;
+	c.err = &err;
+	c.run_id = run;
+	ha_buf_init(&c.b, (size_t)256 << 20);
+	if (!rc && !run)
+		rc = ha_store_latest_run(st, &c.run_id, &err);
+	if (!rc)
+		rc = ha_store_each_host(st, c.run_id, argv[optind], host_cb, &c, &err);
+	if (!rc && !c.hosts) {
+		cli_error("explain", "no host '%s' in run %lld of %s", argv[optind],
+			  (long long)c.run_id, db);
+		code = HA_EXIT_USAGE;
+	} else if (rc) {
+		code = cli_fail("explain", &err);
+	} else {
+		fwrite(c.b.data, 1, c.b.len, stdout);
+		code = HA_EXIT_OK;
+	}
+	ha_buf_free(&c.b);
+	ha_store_close(st);
+	return code;
+}

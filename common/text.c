@@ -1,0 +1,392 @@
+/* text.c: decoding registry text and escaping it for every output.
+ *
+ * Registry strings are attacker-controlled.  Decoding never fails: invalid
+ * input becomes U+FFFD so that evidence still shows that something odd was
+ * stored.  Escaping happens at the edge, once per output format. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ha_common.h"
+
+static void put_utf8(struct ha_buf *out, uint32_t cp)
+{
+	char s[4];
+
+	if (cp < 0x80) {
+		s[0] = (char)cp;
+		ha_buf_add(out, s, 1);
+	} else if (cp < 0x800) {
+		s[0] = (char)(0xC0 | (cp >> 6));
+		s[1] = (char)(0x80 | (cp & 0x3F));
+		ha_buf_add(out, s, 2);
+	} else if (cp < 0x10000) {
+		s[0] = (char)(0xE0 | (cp >> 12));
+		s[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		s[2] = (char)(0x80 | (cp & 0x3F));
+		ha_buf_add(out, s, 3);
+	} else {
+		s[0] = (char)(0xF0 | (cp >> 18));
+		s[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		s[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		s[3] = (char)(0x80 | (cp & 0x3F));
+		ha_buf_add(out, s, 4);
+	}
+}
+
+#define REPLACEMENT 0xFFFDu
+#define NUL_SYMBOL 0x2400u
+
+void ha_utf16le_to_utf8(struct ha_buf *out, const uint8_t *p, size_t n, unsigned flags)
+{
+	size_t i = 0;
+
+	while (i + 1 < n) {
+		uint32_t u = ha_le16(p + i);
+
+		i += 2;
+		if (u == 0) {
+			if (flags & HA_U16_STOP_AT_NUL)
+				return;
+			put_utf8(out, (flags & HA_U16_NUL_VISIBLE) ? NUL_SYMBOL : 0);
+			continue;
+		}
+		if (u >= 0xD800 && u <= 0xDBFF) {
+			if (i + 1 < n) {
+				uint32_t lo = ha_le16(p + i);
+
+				if (lo >= 0xDC00 && lo <= 0xDFFF) {
+					i += 2;
+					put_utf8(out, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00));
+					continue;
+				}
+			}
+			put_utf8(out, REPLACEMENT);
+			continue;
+		}
+		if (u >= 0xDC00 && u <= 0xDFFF) {
+			put_utf8(out, REPLACEMENT);
+			continue;
+		}
+		put_utf8(out, u);
+	}
+	if (i < n) /* a trailing odd byte */
+		put_utf8(out, REPLACEMENT);
+}
+
+void ha_latin1_to_utf8(struct ha_buf *out, const uint8_t *p, size_t n, unsigned flags)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == 0) {
+			if (flags & HA_U16_STOP_AT_NUL)
+				return;
+			put_utf8(out, (flags & HA_U16_NUL_VISIBLE) ? NUL_SYMBOL : 0);
+			continue;
+		}
+		put_utf8(out, p[i]);
+	}
+}
+
+/* Length of the valid UTF-8 sequence at p (max n bytes), or 0 if invalid.
+ * Rejects overlong forms, surrogates and code points above U+10FFFF. */
+static size_t utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
+{
+	uint32_t c;
+	size_t len, k;
+
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if (p[0] >= 0xC2 && p[0] <= 0xDF) {
+		len = 2;
+		c = p[0] & 0x1F;
+	} else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
+		len = 3;
+		c = p[0] & 0x0F;
+	} else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
+		len = 4;
+		c = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (k = 1; k < len; k++) {
+		if ((p[k] & 0xC0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[k] & 0x3F);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) || c > 0x10FFFF ||
+	    (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+void ha_utf8_sanitize(struct ha_buf *out, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < n) {
+		uint32_t cp;
+		size_t k = utf8_seq(p + i, n - i, &cp);
+
+		if (!k) {
+			put_utf8(out, REPLACEMENT);
+			i++;
+		} else {
+			ha_buf_add(out, p + i, k);
+			i += k;
+		}
+	}
+}
+
+int ha_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < n) {
+		uint32_t cp;
+		size_t k = utf8_seq(p + i, n - i, &cp);
+
+		if (!k)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
+void ha_utf8_to_utf16le(struct ha_buf *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0;
+	uint8_t u[4];
+
+	while (i < n) {
+		uint32_t cp;
+		size_t k = utf8_seq(p + i, n - i, &cp);
+
+		if (!k) {
+			cp = REPLACEMENT;
+			k = 1;
+		}
+		i += k;
+		if (cp >= 0x10000) {
+			uint32_t v = cp - 0x10000, hi = 0xD800 + (v >> 10), lo = 0xDC00 + (v & 0x3FF);
+
+			u[0] = (uint8_t)hi;
+			u[1] = (uint8_t)(hi >> 8);
+			u[2] = (uint8_t)lo;
+			u[3] = (uint8_t)(lo >> 8);
+			ha_buf_add(out, u, 4);
+		} else {
+			u[0] = (uint8_t)cp;
+			u[1] = (uint8_t)(cp >> 8);
+			ha_buf_add(out, u, 2);
+		}
+	}
+	u[0] = u[1] = 0;
+	ha_buf_add(out, u, 2);
+}
+
+/* ------------------------------------------------------------- comparing */
+
+static int fold(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+
+int ha_ascii_casecmp(const char *a, const char *b)
+{
+	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+
+	for (;; x++, y++) {
+		int d = fold(*x) - fold(*y);
+
+		if (d || !*x)
+			return d;
+	}
+}
+
+int ha_ascii_ncasecmp(const char *a, const char *b, size_t n)
+{
+	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+
+	for (; n; n--, x++, y++) {
+		int d = fold(*x) - fold(*y);
+
+		if (d || !*x)
+			return d;
+	}
+	return 0;
+}
+
+/* Iterative glob with single-star backtracking: linear in practice and
+ * never recursive, so a hostile name cannot blow the stack. */
+int ha_glob_match(const char *pat, const char *s)
+{
+	const char *star = NULL, *mark = NULL;
+
+	while (*s) {
+		if (*pat == '*') {
+			star = pat++;
+			mark = s;
+		} else if (*pat == '?' || (*pat && fold((unsigned char)*pat) == fold((unsigned char)*s))) {
+			pat++;
+			s++;
+		} else if (star) {
+			pat = star + 1;
+			s = ++mark;
+		} else {
+			return 0;
+		}
+	}
+	while (*pat == '*')
+		pat++;
+	return *pat == '\0';
+}
+
+/* -------------------------------------------------------------- escaping */
+
+void ha_escape_html(struct ha_buf *out, const char *s)
+{
+	struct ha_buf clean;
+	const char *p;
+
+	ha_buf_init(&clean, 0);
+	ha_utf8_sanitize(&clean, s, strlen(s));
+	for (p = ha_buf_cstr(&clean); *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		switch (c) {
+		case '&': ha_buf_puts(out, "&amp;"); break;
+		case '<': ha_buf_puts(out, "&lt;"); break;
+		case '>': ha_buf_puts(out, "&gt;"); break;
+		case '"': ha_buf_puts(out, "&quot;"); break;
+		case '\'': ha_buf_puts(out, "&#39;"); break;
+		default:
+			if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7F)
+				ha_buf_printf(out, "\\x%02X", c);
+			else
+				ha_buf_putc(out, (char)c);
+		}
+	}
+	if (ha_buf_status(&clean))
+		out->failed = ha_buf_status(&clean);
+	ha_buf_free(&clean);
+}
+
+void ha_escape_terminal(struct ha_buf *out, const char *s)
+{
+	struct ha_buf clean;
+	const unsigned char *p;
+
+	ha_buf_init(&clean, 0);
+	ha_utf8_sanitize(&clean, s, strlen(s));
+	for (p = (const unsigned char *)ha_buf_cstr(&clean); *p; p++) {
+		/* C0, DEL, and the C1 range (U+0080..U+009F, UTF-8 C2 80..C2 9F)
+		 * can all start terminal control sequences. */
+		if (*p < 0x20 || *p == 0x7F) {
+			ha_buf_printf(out, "\\x%02X", *p);
+		} else if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
+			ha_buf_printf(out, "\\u%04X", p[1]);
+			p++;
+		} else {
+			ha_buf_putc(out, (char)*p);
+		}
+	}
+	if (ha_buf_status(&clean))
+		out->failed = ha_buf_status(&clean);
+	ha_buf_free(&clean);
+}
+
+void ha_csv_field(struct ha_buf *out, const char *s)
+{
+	struct ha_buf clean;
+	const char *p;
+
+	ha_buf_init(&clean, 0);
+	ha_utf8_sanitize(&clean, s ? s : "", s ? strlen(s) : 0);
+	p = ha_buf_cstr(&clean);
+	ha_buf_putc(out, '"');
+	if (*p == '=' || *p == '+' || *p == '-' || *p == '@' || *p == '\t' || *p == '\r')
+		ha_buf_putc(out, '\'');
+	for (; *p; p++) {
+		if (*p == '"')
+			ha_buf_putc(out, '"');
+		ha_buf_putc(out, *p);
+	}
+	ha_buf_putc(out, '"');
+	if (ha_buf_status(&clean))
+		out->failed = ha_buf_status(&clean);
+	ha_buf_free(&clean);
+}
+
+/* ------------------------------------------------------------- strings */
+
+char *ha_strdup(const char *s)
+{
+	return s ? ha_strndup(s, strlen(s)) : NULL;
+}
+
+char *ha_strndup(const char *s, size_t n)
+{
+	char *p;
+
+	if (!s)
+		return NULL;
+	p = malloc(n + 1);
+	if (!p)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *ha_asprintf(const char *fmt, ...)
+{
+	struct ha_buf b;
+	va_list ap;
+
+	ha_buf_init(&b, 0);
+	va_start(ap, fmt);
+	ha_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	return ha_buf_detach(&b, NULL);
+}
+
+int ha_parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	int base = 10, any = 0;
+
+	if (!s || !*s)
+		return HA_ERR_FORMAT;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	for (; *s; s++) {
+		int d;
+
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = *s - 'A' + 10;
+		else
+			return HA_ERR_FORMAT;
+		if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
+			return HA_ERR_LIMIT;
+		v = v * (uint64_t)base + (uint64_t)d;
+		any = 1;
+	}
+	if (!any)
+		return HA_ERR_FORMAT;
+	*out = v;
+	return HA_OK;
+}

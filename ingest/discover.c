@@ -1,0 +1,727 @@
+/* discover.c: from the paths a user gives to hosts and their hive files.
+ *
+ * Hive files are recognised by content (the "regf" signature, the base
+ * block's file type and embedded name); file names are only hints, because
+ * collections rename files ("web01-system.hiv").  Each file belongs to the
+ * host named by its collection folder: the folder holding it, or, for a
+ * disk-layout collection, the folder above [drive/]Windows/System32/config.
+ *
+ * What is deliberately not a hive of the host:
+ *   - transaction logs (.LOG, .LOG1, .LOG2 beside a hive): attached to it;
+ *   - RegBack copies and .sav/.bak/.old backups: recorded as skipped, since
+ *     reading them as live hives would give two SYSTEM hives per host;
+ *   - folders holding only other kinds of hive (user profiles): not hosts.
+ *
+ * Symlinks are followed only when they point inside the given paths (a
+ * collection must not make us read /etc); FIFOs, sockets and devices are
+ * never opened.  Every such decision becomes a note. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ingest_internal.h"
+
+#define MAX_DEPTH 40
+#define MAX_FILES 10000000
+
+enum cls {
+	CLS_CANDIDATE, /* could be SYSTEM or SOFTWARE: opened by the worker */
+	CLS_HIVE,      /* another kind of hive: opened only inside a host folder */
+	CLS_LOG,       /* a transaction log */
+	CLS_BACKUP,    /* RegBack copy or .sav backup: recorded, never read */
+};
+
+struct entry {
+	char *path;
+	char *dir;      /* folder holding the file */
+	char *hostdir;  /* collection folder */
+	const char *name; /* points into path */
+	enum cls cls;
+	int hint;
+	char *hint_why;
+	int is_regf;
+	char *skip_reason;
+	int attached;
+};
+
+struct seen {
+	dev_t dev;
+	ino_t ino;
+};
+
+struct walk {
+	struct entry *v;
+	size_t n, cap;
+	char **roots;      /* real paths of the given folders */
+	size_t nroots;
+	struct seen *seen;
+	size_t nseen, capseen;
+	struct ha_fleet *fleet;
+	struct ha_err *err;
+};
+
+static int note(struct walk *w, const char *fmt, ...) HA_PRINTF(2, 3);
+static int note(struct walk *w, const char *fmt, ...)
+{
+	struct ha_buf b;
+	va_list ap;
+	char **p;
+
+	ha_buf_init(&b, 0);
+	va_start(ap, fmt);
+	ha_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	p = realloc(w->fleet->notes, (w->fleet->nnotes + 1) * sizeof *p);
+	if (!p || ha_buf_status(&b)) {
+		ha_buf_free(&b);
+		if (p)
+			w->fleet->notes = p;
+		return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+	}
+	w->fleet->notes = p;
+	p[w->fleet->nnotes++] = ha_buf_detach(&b, NULL);
+	return HA_OK;
+}
+
+/* ------------------------------------------------------------ names */
+
+int ha_kind_from_name(const char *name)
+{
+	static const struct {
+		const char *name;
+		int kind;
+	} names[] = {
+		{"SYSTEM", HA_FK_SYSTEM},         {"SOFTWARE", HA_FK_SOFTWARE},
+		{"SAM", HA_FK_SAM},               {"SECURITY", HA_FK_SECURITY},
+		{"NTUSER.DAT", HA_FK_NTUSER},     {"UsrClass.dat", HA_FK_USRCLASS},
+		{"COMPONENTS", HA_FK_COMPONENTS}, {"DEFAULT", HA_FK_DEFAULT},
+		{"BCD", HA_FK_BCD},               {"BCD-Template", HA_FK_BCD},
+		{"DRIVERS", HA_FK_DRIVERS},       {"ELAM", HA_FK_OTHER},
+		{"BBI", HA_FK_OTHER},             {"Amcache.hve", HA_FK_OTHER},
+		{"Syscache.hve", HA_FK_OTHER},    {"userdiff", HA_FK_OTHER},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (ha_ascii_caseeq(name, names[i].name))
+			return names[i].kind;
+	return HA_FK_UNKNOWN;
+}
+
+/* "X.LOG", "X.LOG1", "X.LOG2" -> length of "X", else 0. */
+static size_t log_owner_len(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n > 5 && ha_ascii_caseeq(name + n - 4, ".LOG"))
+		return n - 4;
+	if (n > 6 && (ha_ascii_caseeq(name + n - 5, ".LOG1") || ha_ascii_caseeq(name + n - 5, ".LOG2")))
+		return n - 5;
+	return 0;
+}
+
+static int is_backup_name(const char *name)
+{
+	static const char *const suffixes[] = {".sav", ".bak", ".old", ".orig"};
+	size_t n = strlen(name), i;
+
+	for (i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+		size_t k = strlen(suffixes[i]);
+
+		if (n > k && ha_ascii_caseeq(name + n - k, suffixes[i]))
+			return 1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------ host folders */
+
+static const char *last_comp(const char *path, size_t len, size_t *clen)
+{
+	size_t i = len;
+
+	while (i > 0 && path[i - 1] != '/')
+		i--;
+	*clen = len - i;
+	return path + i;
+}
+
+static int comp_is(const char *c, size_t n, const char *want)
+{
+	return strlen(want) == n && ha_ascii_ncasecmp(c, want, n) == 0;
+}
+
+/* Length of the collection folder's path within `dir`: strips a trailing
+ * [drive/](Windows|WINNT)/System32/config[/RegBack].  *regback is set when
+ * the folder was a RegBack folder. */
+static size_t host_dir_len(const char *dir, int *regback)
+{
+	size_t len = strlen(dir), c;
+	const char *p;
+
+	*regback = 0;
+	p = last_comp(dir, len, &c);
+	if (comp_is(p, c, "RegBack")) {
+		size_t l2 = (size_t)(p - dir), c2;
+		const char *q;
+
+		if (l2 > 1) {
+			q = last_comp(dir, l2 - 1, &c2);
+			if (comp_is(q, c2, "config")) {
+				*regback = 1;
+				len = l2 - 1;
+			}
+		}
+	}
+	{
+		size_t l = len, cc;
+		const char *a = last_comp(dir, l, &cc);
+
+		if (!comp_is(a, cc, "config") || a == dir)
+			return len;
+		l = (size_t)(a - dir) - 1;
+		a = last_comp(dir, l, &cc);
+		if (!comp_is(a, cc, "System32") || a == dir)
+			return len;
+		l = (size_t)(a - dir) - 1;
+		a = last_comp(dir, l, &cc);
+		if ((!comp_is(a, cc, "Windows") && !comp_is(a, cc, "WINNT")) || a == dir)
+			return len;
+		l = (size_t)(a - dir) - 1;
+		/* An optional drive folder: "C", "C:", "C$", "C_". */
+		a = last_comp(dir, l, &cc);
+		if (a != dir && (cc == 1 || (cc == 2 && (a[1] == ':' || a[1] == '$' || a[1] == '_'))) &&
+		    ((a[0] >= 'A' && a[0] <= 'Z') || (a[0] >= 'a' && a[0] <= 'z')))
+			l = (size_t)(a - dir) - 1;
+		return l ? l : 1;
+	}
+}
+
+/* --------------------------------------------------------- walking */
+
+/* Folders and files already visited, by (device, inode): an open-addressing
+ * set, so that symlink loops end and nothing is read twice. */
+static size_t seen_slot(dev_t dev, ino_t ino, size_t cap)
+{
+	uint64_t h = (uint64_t)dev * 0x9E3779B97F4A7C15ULL ^ (uint64_t)ino * 0xC2B2AE3D27D4EB4FULL;
+
+	return (size_t)(h ^ (h >> 29)) & (cap - 1);
+}
+
+static int seen_before(struct walk *w, const struct stat *st)
+{
+	size_t i;
+
+	if ((w->nseen + 1) * 2 > w->capseen) {
+		size_t cap = w->capseen ? w->capseen * 2 : 1024, j;
+		void *old = w->seen;
+		size_t oldcap = w->capseen;
+
+		w->seen = calloc(cap, sizeof *w->seen);
+		if (!w->seen) {
+			w->seen = old;
+			return -1;
+		}
+		w->capseen = cap;
+		for (j = 0; j < oldcap; j++) {
+			const dev_t d = ((struct seen *)old)[j].dev;
+			const ino_t n = ((struct seen *)old)[j].ino;
+
+			if (!n)
+				continue;
+			for (i = seen_slot(d, n, cap); w->seen[i].ino; i = (i + 1) & (cap - 1))
+				;
+			w->seen[i].dev = d;
+			w->seen[i].ino = n;
+		}
+		free(old);
+	}
+	for (i = seen_slot(st->st_dev, st->st_ino, w->capseen); w->seen[i].ino;
+	     i = (i + 1) & (w->capseen - 1))
+		if (w->seen[i].dev == st->st_dev && w->seen[i].ino == st->st_ino)
+			return 1;
+	w->seen[i].dev = st->st_dev;
+	w->seen[i].ino = st->st_ino ? st->st_ino : 1;
+	w->nseen++;
+	return 0;
+}
+
+static int inside_roots(const struct walk *w, const char *real)
+{
+	size_t i;
+
+	for (i = 0; i < w->nroots; i++) {
+		size_t n = strlen(w->roots[i]);
+
+		if (strncmp(real, w->roots[i], n) == 0 &&
+		    (real[n] == '/' || real[n] == '\0' || (n == 1 && w->roots[i][0] == '/')))
+			return 1;
+	}
+	return 0;
+}
+
+/* Classifies one regular file (already known to be regular). */
+static int add_file(struct walk *w, const char *path)
+{
+	uint8_t head[HA_BASEBLOCK_SIZE];
+	struct entry *e;
+	struct ha_baseblock bb;
+	const char *name;
+	char *dir;
+	ssize_t got = 0;
+	int fd, regf, hint_name, hint_bb = HA_FK_UNKNOWN, regback;
+	size_t hlen;
+
+	name = strrchr(path, '/');
+	name = name ? name + 1 : path;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		/* A hive-named file we cannot read is still worth a host entry:
+		 * the worker will report it unreadable with the reason. */
+		if (ha_kind_from_name(name) != HA_FK_SYSTEM && ha_kind_from_name(name) != HA_FK_SOFTWARE)
+			return note(w, "%s: cannot open: %s", path, strerror(errno));
+	} else {
+		got = read(fd, head, sizeof head);
+		if (got < 0)
+			got = 0;
+		close(fd);
+	}
+	regf = got >= 4 && memcmp(head, "regf", 4) == 0;
+	hint_name = ha_kind_from_name(name);
+
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 256;
+		void *p;
+
+		if (cap > MAX_FILES)
+			return ha_err_set(w->err, HA_ERR_LIMIT, "more than %d files to examine", MAX_FILES);
+		p = realloc(w->v, cap * sizeof *w->v);
+		if (!p)
+			return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+		w->v = p;
+		w->cap = cap;
+	}
+	e = &w->v[w->n];
+	memset(e, 0, sizeof *e);
+	e->path = ha_strdup(path);
+	if (!e->path)
+		return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+	e->name = strrchr(e->path, '/') ? strrchr(e->path, '/') + 1 : e->path;
+	dir = ha_strndup(e->path, (size_t)(e->name - e->path) > 1 ? (size_t)(e->name - e->path) - 1 : 1);
+	if (!dir) {
+		free(e->path);
+		return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+	}
+	e->dir = dir;
+	hlen = host_dir_len(dir, &regback);
+	e->hostdir = ha_strndup(dir, hlen);
+	if (!e->hostdir) {
+		free(e->path);
+		free(e->dir);
+		return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+	}
+	e->is_regf = regf;
+	w->n++;
+
+	if (regf && (size_t)got >= sizeof head && ha_baseblock_parse(head, sizeof head, &bb) == HA_OK) {
+		if (ha_bb_is_log(&bb)) {
+			e->cls = CLS_LOG;
+			return HA_OK;
+		}
+		hint_bb = ha_kind_from_name(ha_bb_name_tail(&bb));
+		if (hint_bb != HA_FK_UNKNOWN)
+			e->hint_why = ha_asprintf("embedded name \"%s\"", bb.name);
+	}
+	if (log_owner_len(name)) {
+		e->cls = CLS_LOG;
+		return HA_OK;
+	}
+	if (regback || is_backup_name(name)) {
+		e->cls = CLS_BACKUP;
+		e->hint = hint_bb != HA_FK_UNKNOWN ? hint_bb : hint_name;
+		e->skip_reason = ha_strdup(regback ? "a RegBack copy (a backup), not the live hive"
+						   : "a backup copy (.sav/.bak/.old), not the live hive");
+		return e->skip_reason ? HA_OK : ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+	}
+	if (!regf) {
+		if (hint_name == HA_FK_SYSTEM || hint_name == HA_FK_SOFTWARE) {
+			/* Named like a hive: the host exists, its hive is bad. */
+			e->cls = CLS_CANDIDATE;
+			e->hint = hint_name;
+			e->hint_why = ha_asprintf("file name \"%s\"", name);
+			return HA_OK;
+		}
+		w->n--; /* not ours: forget it quietly */
+		free(e->path);
+		free(e->dir);
+		free(e->hostdir);
+		return HA_OK;
+	}
+	e->hint = hint_bb != HA_FK_UNKNOWN ? hint_bb : hint_name;
+	if (hint_bb == HA_FK_UNKNOWN && hint_name != HA_FK_UNKNOWN)
+		e->hint_why = ha_asprintf("file name \"%s\"", name);
+	if (e->hint == HA_FK_UNKNOWN || e->hint == HA_FK_SYSTEM || e->hint == HA_FK_SOFTWARE)
+		e->cls = CLS_CANDIDATE;
+	else
+		e->cls = CLS_HIVE;
+	return HA_OK;
+}
+
+struct dirstack {
+	char **v;
+	int *depth;
+	size_t n, cap;
+};
+
+static int push(struct dirstack *s, const char *path, int depth)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		char **v = realloc(s->v, cap * sizeof *v);
+		int *d;
+
+		if (!v)
+			return HA_ERR_NOMEM;
+		s->v = v;
+		d = realloc(s->depth, cap * sizeof *d);
+		if (!d)
+			return HA_ERR_NOMEM;
+		s->depth = d;
+		s->cap = cap;
+	}
+	s->v[s->n] = ha_strdup(path);
+	if (!s->v[s->n])
+		return HA_ERR_NOMEM;
+	s->depth[s->n++] = depth;
+	return HA_OK;
+}
+
+static int visit(struct walk *w, struct dirstack *stack, const char *path, int depth)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return note(w, "%s: %s", path, strerror(errno));
+	if (S_ISLNK(st.st_mode)) {
+		char *real = realpath(path, NULL);
+		int rc;
+
+		if (!real)
+			return note(w, "%s: broken symbolic link, skipped", path);
+		if (!inside_roots(w, real)) {
+			rc = note(w, "%s: symbolic link to %s, outside the scanned folders; not followed",
+				  path, real);
+			free(real);
+			return rc;
+		}
+		if (stat(real, &st) != 0) {
+			rc = note(w, "%s: %s", real, strerror(errno));
+			free(real);
+			return rc;
+		}
+		if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
+			int s = seen_before(w, &st);
+
+			rc = s < 0   ? ha_err_set(w->err, HA_ERR_NOMEM, "out of memory")
+			     : s > 0 ? HA_OK
+			     : S_ISDIR(st.st_mode)
+				     ? (push(stack, real, depth) ? ha_err_set(w->err, HA_ERR_NOMEM, "out of memory") : HA_OK)
+				     : add_file(w, real);
+			free(real);
+			return rc;
+		}
+		free(real);
+		return note(w, "%s: special file, skipped", path);
+	}
+	if (S_ISDIR(st.st_mode)) {
+		int s = seen_before(w, &st);
+
+		if (s < 0)
+			return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+		if (s > 0)
+			return HA_OK;
+		return push(stack, path, depth) ? ha_err_set(w->err, HA_ERR_NOMEM, "out of memory") : HA_OK;
+	}
+	if (S_ISREG(st.st_mode)) {
+		int s = seen_before(w, &st);
+
+		if (s < 0)
+			return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+		return s ? HA_OK : add_file(w, path);
+	}
+	return note(w, "%s: special file (not a regular file or folder), skipped", path);
+}
+
+static int walk_dir(struct walk *w, struct dirstack *stack)
+{
+	while (stack->n) {
+		char *dir = stack->v[--stack->n];
+		int depth = stack->depth[stack->n];
+		struct dirent *de;
+		DIR *d;
+		int rc = HA_OK;
+
+		if (depth > MAX_DEPTH) {
+			rc = note(w, "%s: deeper than %d folders, not entered", dir, MAX_DEPTH);
+			free(dir);
+			if (rc)
+				return rc;
+			continue;
+		}
+		d = opendir(dir);
+		if (!d) {
+			rc = note(w, "%s: cannot read folder: %s", dir, strerror(errno));
+			free(dir);
+			if (rc)
+				return rc;
+			continue;
+		}
+		while (!rc && (de = readdir(d)) != NULL) {
+			char *child;
+
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			child = ha_asprintf("%s%s%s", dir, strcmp(dir, "/") ? "/" : "", de->d_name);
+			if (!child) {
+				rc = ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+				break;
+			}
+			rc = visit(w, stack, child, depth + 1);
+			free(child);
+		}
+		closedir(d);
+		free(dir);
+		if (rc)
+			return rc;
+	}
+	return HA_OK;
+}
+
+/* ------------------------------------------------------------ grouping */
+
+static int by_host_then_path(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	int c = strcmp(x->hostdir, y->hostdir);
+
+	return c ? c : strcmp(x->path, y->path);
+}
+
+static int add_log(struct ha_job_file *jf, const char *path)
+{
+	char **p = realloc(jf->logs, (jf->nlogs + 1) * sizeof *p);
+
+	if (!p)
+		return HA_ERR_NOMEM;
+	jf->logs = p;
+	p[jf->nlogs] = ha_strdup(path);
+	if (!p[jf->nlogs])
+		return HA_ERR_NOMEM;
+	jf->nlogs++;
+	return HA_OK;
+}
+
+static int build_host(struct walk *w, struct entry *v, size_t n)
+{
+	struct ha_fleet *fl = w->fleet;
+	struct ha_host_job *h;
+	size_t i, j, nf = 0, c;
+	int any = 0;
+	const char *lab;
+	void *p;
+
+	for (i = 0; i < n; i++)
+		if (v[i].cls == CLS_CANDIDATE)
+			any = 1;
+	if (!any) {
+		for (i = 0; i < n; i++) {
+			int rc = HA_OK;
+
+			if (v[i].cls == CLS_HIVE)
+				rc = note(w, "%s: %s hive outside any host folder, not audited", v[i].path,
+					  ha_file_kind_name(v[i].hint));
+			else if (v[i].cls == CLS_LOG)
+				rc = note(w, "%s: transaction log without a hive beside it", v[i].path);
+			else if (v[i].cls == CLS_BACKUP)
+				rc = note(w, "%s: %s", v[i].path, v[i].skip_reason);
+			if (rc)
+				return rc;
+		}
+		return HA_OK;
+	}
+	p = realloc(fl->hosts, (fl->nhosts + 1) * sizeof *fl->hosts);
+	if (!p)
+		return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+	fl->hosts = p;
+	h = &fl->hosts[fl->nhosts++];
+	memset(h, 0, sizeof *h);
+	h->dir = ha_strdup(v[0].hostdir);
+	lab = last_comp(v[0].hostdir, strlen(v[0].hostdir), &c);
+	h->label = c ? ha_strndup(lab, c) : ha_strdup(v[0].hostdir);
+	h->files = calloc(n, sizeof *h->files);
+	if (!h->dir || !h->label || !h->files)
+		return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		struct ha_job_file *jf;
+
+		if (v[i].cls == CLS_LOG)
+			continue;
+		jf = &h->files[nf++];
+		jf->path = v[i].path;
+		v[i].path = NULL;
+		v[i].attached = 1;
+		jf->hint = v[i].hint;
+		jf->hint_why = v[i].hint_why;
+		v[i].hint_why = NULL;
+		jf->is_regf = v[i].is_regf;
+		if (v[i].cls == CLS_BACKUP) {
+			jf->skip_status = HA_HS_SKIPPED;
+			jf->skip_reason = v[i].skip_reason;
+			v[i].skip_reason = NULL;
+		}
+	}
+	h->nfiles = nf;
+	/* Logs go to the hive of the same name in the same folder. */
+	for (i = 0; i < n; i++) {
+		size_t olen;
+		int done = 0;
+
+		if (v[i].cls != CLS_LOG)
+			continue;
+		olen = log_owner_len(v[i].name);
+		for (j = 0; olen && j < nf && !done; j++) {
+			struct ha_job_file *jf = &h->files[j];
+			const char *jn = strrchr(jf->path, '/');
+			size_t dl = jn ? (size_t)(jn - jf->path) : 0;
+
+			jn = jn ? jn + 1 : jf->path;
+			if (strlen(jn) == olen && ha_ascii_ncasecmp(jn, v[i].name, olen) == 0 &&
+			    dl == strlen(v[i].dir) && strncmp(jf->path, v[i].dir, dl) == 0) {
+				if (add_log(jf, v[i].path))
+					return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+				done = 1;
+			}
+		}
+		if (!done) {
+			int rc = note(w, "%s: transaction log without a hive of that name beside it",
+				      v[i].path);
+
+			if (rc)
+				return rc;
+		}
+	}
+	return HA_OK;
+}
+
+static void free_entries(struct walk *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++) {
+		free(w->v[i].path);
+		free(w->v[i].dir);
+		free(w->v[i].hostdir);
+		free(w->v[i].hint_why);
+		free(w->v[i].skip_reason);
+	}
+	free(w->v);
+}
+
+int ha_discover(const char *const *paths, size_t npaths, struct ha_fleet *fleet, struct ha_err *err)
+{
+	struct walk w;
+	struct dirstack stack = {0};
+	size_t i, start;
+	int rc = HA_OK;
+
+	memset(fleet, 0, sizeof *fleet);
+	memset(&w, 0, sizeof w);
+	w.fleet = fleet;
+	w.err = err;
+	w.roots = calloc(npaths ? npaths : 1, sizeof *w.roots);
+	if (!w.roots)
+		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	for (i = 0; i < npaths; i++) {
+		struct stat st;
+
+		w.roots[i] = realpath(paths[i], NULL);
+		if (!w.roots[i]) {
+			rc = ha_err_sys(err, errno == ENOENT ? HA_ERR_USAGE : HA_ERR_IO, errno, "%s",
+					paths[i]);
+			goto out;
+		}
+		w.nroots++;
+		if (stat(w.roots[i], &st) != 0) {
+			rc = ha_err_sys(err, HA_ERR_IO, errno, "%s", paths[i]);
+			goto out;
+		}
+		if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+			rc = ha_err_set(err, HA_ERR_USAGE, "%s: not a folder or a file", paths[i]);
+			goto out;
+		}
+	}
+	for (i = 0; i < npaths && !rc; i++) {
+		rc = visit(&w, &stack, w.roots[i], 0);
+		if (!rc)
+			rc = walk_dir(&w, &stack);
+	}
+	if (rc)
+		goto out;
+	if (w.n)
+		qsort(w.v, w.n, sizeof *w.v, by_host_then_path);
+	for (start = 0, i = 1; i <= w.n && !rc; i++) {
+		if (i == w.n || strcmp(w.v[i].hostdir, w.v[start].hostdir) != 0) {
+			rc = build_host(&w, w.v + start, i - start);
+			start = i;
+		}
+	}
+out:
+	for (i = 0; i < stack.n; i++)
+		free(stack.v[i]);
+	free(stack.v);
+	free(stack.depth);
+	free_entries(&w);
+	for (i = 0; i < w.nroots; i++)
+		free(w.roots[i]);
+	free(w.roots);
+	free(w.seen);
+	if (rc)
+		ha_fleet_free(fleet);
+	return rc;
+}
+
+void ha_fleet_free(struct ha_fleet *fleet)
+{
+	size_t i, j, k;
+
+	if (!fleet)
+		return;
+	for (i = 0; i < fleet->nhosts; i++) {
+		struct ha_host_job *h = &fleet->hosts[i];
+
+		for (j = 0; j < h->nfiles; j++) {
+			struct ha_job_file *f = &h->files[j];
+
+			free(f->path);
+			free(f->hint_why);
+			free(f->skip_reason);
+			for (k = 0; k < f->nlogs; k++)
+				free(f->logs[k]);
+			free(f->logs);
+		}
+		free(h->files);
+		free(h->label);
+		free(h->dir);
+	}
+	free(fleet->hosts);
+	for (i = 0; i < fleet->nnotes; i++)
+		free(fleet->notes[i]);
+	free(fleet->notes);
+	memset(fleet, 0, sizeof *fleet);
+}

@@ -1,0 +1,60 @@
+/* ingest_internal.h: declarations shared inside ingest/ only. */
+#ifndef HA_INGEST_INTERNAL_H
+#define HA_INGEST_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ha_ingest.h"
+
+#define HA_BASEBLOCK_SIZE 4096u
+
+uint32_t ha_bb_checksum(const uint8_t *p);
+int ha_bb_is_log(const struct ha_baseblock *bb);
+const char *ha_bb_name_tail(const struct ha_baseblock *bb);
+
+/* The kind a file name suggests ("SYSTEM", "ntuser.dat", ...), or
+ * HA_FK_UNKNOWN. */
+int ha_kind_from_name(const char *name);
+
+/* ------------------------------------------------------ registry reader */
+
+/* An open hive: hivex for structure (open-time validation, subkey and value
+ * lists, value data) plus our own bounds-checked view of the same bytes for
+ * names and timestamps (hivex decodes names through iconv, fails a whole
+ * lookup on one bad sibling name, matches "zero" against "zero\0key", and
+ * over-reads undersized cells; reference/hivex.md 5.3-5.4). */
+struct ha_hive;
+
+/* Node and value handles are hivex's: the file offset of the cell. */
+typedef size_t ha_node;
+typedef size_t ha_vnode;
+
+/* Opens the bytes of `fd` (which must stay open) whose content is also
+ * mapped at map/size.  On a structural refusal retries in hivex's recovery
+ * mode and sets *degraded.  On failure `why` holds a one-line reason. */
+HA_MUST_CHECK int ha_hive_open(int fd, const uint8_t *map, size_t size, int capture,
+			       struct ha_hive **out, int *degraded, char *why, size_t whylen);
+void ha_hive_close(struct ha_hive *hv);
+ha_node ha_hive_root(const struct ha_hive *hv);
+
+/* Name of a key, UTF-8, embedded NULs shown as U+2400; appended to out. */
+HA_MUST_CHECK int ha_hive_node_name(const struct ha_hive *hv, ha_node n, struct ha_buf *out);
+HA_MUST_CHECK int ha_hive_node_time(const struct ha_hive *hv, ha_node n, int64_t *ft);
+/* The subkeys of n: malloc'd array (free it) and count. */
+HA_MUST_CHECK int ha_hive_children(struct ha_hive *hv, ha_node n, ha_node **kids, size_t *count,
+				   char *why, size_t whylen);
+/* Finds the child called `name` (ASCII case-insensitive, exact length).
+ * *child is 0 when absent.  Siblings whose names cannot be read are skipped,
+ * not fatal. */
+HA_MUST_CHECK int ha_hive_child(struct ha_hive *hv, ha_node n, const char *name, ha_node *child,
+				char *why, size_t whylen);
+HA_MUST_CHECK int ha_hive_values(struct ha_hive *hv, ha_node n, ha_vnode **vals, size_t *count,
+				 char *why, size_t whylen);
+HA_MUST_CHECK int ha_hive_value_name(const struct ha_hive *hv, ha_vnode v, struct ha_buf *out);
+/* Reads a value's type and data (malloc'd; NULL when empty).  Data larger
+ * than max is refused with HA_ERR_LIMIT. */
+HA_MUST_CHECK int ha_hive_value_data(struct ha_hive *hv, ha_vnode v, size_t max, uint32_t *type,
+				     uint8_t **data, uint32_t *len, char *why, size_t whylen);
+
+#endif

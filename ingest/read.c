@@ -1,0 +1,905 @@
+/* read.c: reading one host's hives into a snapshot.
+ *
+ * For every file of the host folder: open it without following links,
+ * map it read-only, hash it (SHA-256 over exactly the bytes we parse),
+ * parse the base block ourselves, open it with hivex, and tell its kind from
+ * its root keys.  Then assign the SYSTEM and SOFTWARE roles, choose the
+ * control set, and fetch what the requests ask for.
+ *
+ * Nothing a hive contains can make this fail: problems become the file's
+ * status and reason, or a key's state.  Crashes inside hivex are the worker
+ * pool's business (worker.c). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ingest_internal.h"
+
+#define DEFAULT_MAX_VALUE ((size_t)1 << 20)
+#define DEFAULT_MAX_MATCHES 512
+#define MAX_ROOT_KIDS 4096
+
+struct open_file {
+	int fd;
+	const uint8_t *map;
+	size_t size;
+	struct ha_hive *hive;
+	struct stat st;
+};
+
+static int set_str(char **dst, const char *s)
+{
+	free(*dst);
+	*dst = ha_strdup(s);
+	return *dst ? HA_OK : HA_ERR_NOMEM;
+}
+
+static int set_fmt(char **dst, const char *fmt, ...) HA_PRINTF(2, 3);
+static int set_fmt(char **dst, const char *fmt, ...)
+{
+	struct ha_buf b;
+	va_list ap;
+
+	ha_buf_init(&b, 0);
+	va_start(ap, fmt);
+	ha_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	free(*dst);
+	*dst = ha_buf_detach(&b, NULL);
+	return *dst ? HA_OK : HA_ERR_NOMEM;
+}
+
+/* --------------------------------------------------------- classification */
+
+struct rootkeys {
+	int select, controlset, microsoft, classes, policies, control_panel, environment,
+		appevents, console, software, sam, policy, rxact, cache, canonical, derived,
+		objects, description, driverdb, clsid, star, local_settings;
+	size_t count;
+};
+
+static int is_controlset_name(const char *s)
+{
+	return ha_ascii_ncasecmp(s, "ControlSet", 10) == 0 && s[10] >= '0' && s[10] <= '9' &&
+	       s[11] >= '0' && s[11] <= '9' && s[12] >= '0' && s[12] <= '9' && s[13] == '\0';
+}
+
+static void scan_root(struct ha_hive *hv, struct rootkeys *rk)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} marks[] = {
+		{"Select", offsetof(struct rootkeys, select)},
+		{"Microsoft", offsetof(struct rootkeys, microsoft)},
+		{"Classes", offsetof(struct rootkeys, classes)},
+		{"Policies", offsetof(struct rootkeys, policies)},
+		{"Control Panel", offsetof(struct rootkeys, control_panel)},
+		{"Environment", offsetof(struct rootkeys, environment)},
+		{"AppEvents", offsetof(struct rootkeys, appevents)},
+		{"Console", offsetof(struct rootkeys, console)},
+		{"Software", offsetof(struct rootkeys, software)},
+		{"SAM", offsetof(struct rootkeys, sam)},
+		{"Policy", offsetof(struct rootkeys, policy)},
+		{"RXACT", offsetof(struct rootkeys, rxact)},
+		{"Cache", offsetof(struct rootkeys, cache)},
+		{"CanonicalData", offsetof(struct rootkeys, canonical)},
+		{"DerivedData", offsetof(struct rootkeys, derived)},
+		{"Objects", offsetof(struct rootkeys, objects)},
+		{"Description", offsetof(struct rootkeys, description)},
+		{"DriverDatabase", offsetof(struct rootkeys, driverdb)},
+		{"CLSID", offsetof(struct rootkeys, clsid)},
+		{"*", offsetof(struct rootkeys, star)},
+		{"Local Settings", offsetof(struct rootkeys, local_settings)},
+	};
+	ha_node *kids = NULL;
+	size_t n = 0, i, j;
+	struct ha_buf nb;
+	char why[256];
+
+	memset(rk, 0, sizeof *rk);
+	if (ha_hive_children(hv, ha_hive_root(hv), &kids, &n, why, sizeof why) != HA_OK)
+		return;
+	rk->count = n;
+	ha_buf_init(&nb, 4096);
+	for (i = 0; i < n && i < MAX_ROOT_KIDS; i++) {
+		ha_buf_truncate(&nb, 0);
+		if (ha_hive_node_name(hv, kids[i], &nb) != HA_OK) {
+			nb.failed = 0;
+			continue;
+		}
+		if (is_controlset_name(nb.data))
+			rk->controlset = 1;
+		for (j = 0; j < sizeof marks / sizeof marks[0]; j++)
+			if (ha_ascii_caseeq(nb.data, marks[j].name))
+				*(int *)((char *)rk + marks[j].off) = 1;
+	}
+	ha_buf_free(&nb);
+	free(kids);
+}
+
+/* The kind the root keys prove, or HA_FK_UNKNOWN. */
+static int kind_from_root(const struct rootkeys *rk, int hint, const char **why)
+{
+	int user = rk->control_panel || rk->appevents || rk->environment || rk->console;
+
+	if (rk->select && rk->controlset) {
+		*why = "root keys Select and ControlSetNNN";
+		return HA_FK_SYSTEM;
+	}
+	if (rk->microsoft && !user) {
+		*why = rk->classes ? "root keys Microsoft and Classes" : "root key Microsoft";
+		return HA_FK_SOFTWARE;
+	}
+	if (user || (rk->software && !rk->microsoft)) {
+		*why = "root keys of a user profile (Control Panel, Environment, Software)";
+		return hint == HA_FK_DEFAULT ? HA_FK_DEFAULT : HA_FK_NTUSER;
+	}
+	if (rk->policy && (rk->rxact || rk->cache || rk->sam)) {
+		*why = "root keys Policy and RXACT/Cache";
+		return HA_FK_SECURITY;
+	}
+	if (rk->sam && rk->count <= 2) {
+		*why = "root key SAM";
+		return HA_FK_SAM;
+	}
+	if (rk->canonical || rk->derived) {
+		*why = "root keys CanonicalData/DerivedData";
+		return HA_FK_COMPONENTS;
+	}
+	if (rk->objects && rk->description) {
+		*why = "root keys Objects and Description";
+		return HA_FK_BCD;
+	}
+	if (rk->driverdb) {
+		*why = "root key DriverDatabase";
+		return HA_FK_DRIVERS;
+	}
+	if (rk->clsid || rk->star || rk->local_settings) {
+		*why = "root keys of a user class hive (CLSID, *, Local Settings)";
+		return HA_FK_USRCLASS;
+	}
+	*why = NULL;
+	return HA_FK_UNKNOWN;
+}
+
+/* ------------------------------------------------------------ one file */
+
+static void close_file(struct open_file *of)
+{
+	ha_hive_close(of->hive);
+	of->hive = NULL;
+	if (of->map && of->size)
+		munmap((void *)of->map, of->size);
+	of->map = NULL;
+	if (of->fd >= 0)
+		close(of->fd);
+	of->fd = -1;
+}
+
+static const char *log_summary(const struct ha_hivefile *f, char *buf, size_t len)
+{
+	size_t i, used = 0;
+
+	if (!f->nlogs) {
+		snprintf(buf, len, "no transaction logs beside it");
+		return buf;
+	}
+	used = (size_t)snprintf(buf, len, "logs present (");
+	for (i = 0; i < f->nlogs && used < len; i++) {
+		const char *b = strrchr(f->logs[i], '/');
+
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+					 b ? b + 1 : f->logs[i]);
+	}
+	if (used < len)
+		snprintf(buf + used, len - used, ")");
+	return buf;
+}
+
+/* Opens, hashes, pre-flights and (if it is a hive) opens one file with
+ * hivex.  Fills f; leaves `of` open only when the hive is readable. */
+static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *opts,
+		     struct ha_hivefile *f, struct open_file *of, struct ha_err *err)
+{
+	char why[512], logs[300];
+	struct ha_sha256 sh;
+	const char *kwhy = NULL;
+	struct rootkeys rk;
+	int degraded = 0, kind, rc;
+
+	(void)opts;
+	of->fd = open(jf->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (of->fd < 0) {
+		f->status = HA_HS_UNREADABLE;
+		return set_fmt(&f->reason, "cannot open: %s", strerror(errno));
+	}
+	if (fstat(of->fd, &of->st) != 0 || !S_ISREG(of->st.st_mode)) {
+		f->status = HA_HS_UNREADABLE;
+		return set_str(&f->reason, "not a regular file");
+	}
+	f->size = (uint64_t)of->st.st_size;
+	f->mtime_ns = (int64_t)of->st.st_mtim.tv_sec * 1000000000LL + of->st.st_mtim.tv_nsec;
+	if (of->st.st_size == 0) {
+		f->status = HA_HS_NOT_HIVE;
+		f->kind = jf->hint == HA_FK_UNKNOWN ? HA_FK_NOT_HIVE : f->kind;
+		return set_str(&f->reason, "empty file");
+	}
+	if ((uint64_t)of->st.st_size > (uint64_t)SIZE_MAX / 2) {
+		f->status = HA_HS_UNREADABLE;
+		return set_str(&f->reason, "file too large to map");
+	}
+	of->size = (size_t)of->st.st_size;
+	of->map = mmap(NULL, of->size, PROT_READ, MAP_SHARED, of->fd, 0);
+	if (of->map == MAP_FAILED) {
+		of->map = NULL;
+		f->status = HA_HS_UNREADABLE;
+		return set_fmt(&f->reason, "cannot map: %s", strerror(errno));
+	}
+	madvise((void *)of->map, of->size, MADV_SEQUENTIAL);
+	rc = ha_sha256_init(&sh, err);
+	if (!rc)
+		rc = ha_sha256_update(&sh, of->map, of->size, err);
+	if (!rc)
+		rc = ha_sha256_final(&sh, f->sha256, err);
+	else
+		ha_sha256_abort(&sh);
+	if (rc)
+		return rc;
+
+	if (of->size < 4 || memcmp(of->map, "regf", 4) != 0) {
+		f->status = HA_HS_NOT_HIVE;
+		if (jf->hint == HA_FK_UNKNOWN)
+			f->kind = HA_FK_NOT_HIVE;
+		return set_str(&f->reason, "no regf signature: not a registry hive");
+	}
+	if (ha_baseblock_parse(of->map, of->size, &f->bb) != HA_OK) {
+		f->status = HA_HS_UNREADABLE;
+		return set_fmt(&f->reason, "truncated: %zu bytes, shorter than the 4096-byte base block",
+			       of->size);
+	}
+	f->bb_valid = 1;
+	f->dirty = ha_baseblock_dirty(&f->bb);
+	if (ha_bb_is_log(&f->bb)) {
+		f->status = HA_HS_SKIPPED;
+		f->kind = HA_FK_LOG;
+		return set_fmt(&f->reason, "a transaction log (file type %u), not a primary hive",
+			       f->bb.type);
+	}
+
+	rc = ha_hive_open(of->fd, of->map, of->size, opts->capture_messages, &of->hive, &degraded,
+			  why, sizeof why);
+	if (rc == HA_ERR_NOMEM)
+		return ha_err_set(err, rc, "out of memory");
+	if (rc) {
+		f->status = HA_HS_UNREADABLE;
+		if (!f->bb.checksum_ok)
+			return set_fmt(&f->reason,
+				       "header checksum wrong (stored 0x%08x, computed 0x%08x); %s; %s",
+				       f->bb.checksum_stored, f->bb.checksum_computed, why,
+				       log_summary(f, logs, sizeof logs));
+		return set_str(&f->reason, why);
+	}
+	f->degraded = degraded;
+
+	scan_root(of->hive, &rk);
+	kind = kind_from_root(&rk, jf->hint, &kwhy);
+	if (kind != HA_FK_UNKNOWN) {
+		f->kind = kind;
+		if (set_str(&f->kind_why, kwhy))
+			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	} else if (jf->hint != HA_FK_UNKNOWN) {
+		f->kind = jf->hint;
+		if (set_fmt(&f->kind_why, "root keys inconclusive; %s",
+			    jf->hint_why ? jf->hint_why : "named so"))
+			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	}
+
+	if ((jf->hint == HA_FK_SYSTEM || jf->hint == HA_FK_SOFTWARE) && kind != HA_FK_UNKNOWN &&
+	    kind != jf->hint) {
+		f->status = HA_HS_WRONG_KIND;
+		return set_fmt(&f->reason, "%s, but its content is a %s hive (%s)",
+			       jf->hint_why ? jf->hint_why : "named as a hive",
+			       ha_file_kind_name(kind), kwhy);
+	}
+	if (f->dirty) {
+		f->status = HA_HS_DIRTY;
+		rc = set_fmt(&f->reason, "dirty: %s; %s; not replayed%s%s",
+			     f->bb.seq1 != f->bb.seq2 ? "sequence numbers differ" : "checksum wrong",
+			     log_summary(f, logs, sizeof logs), degraded ? "; " : "",
+			     degraded ? why : "");
+		if (f->bb.seq1 != f->bb.seq2 && !rc) {
+			char *r = f->reason;
+
+			f->reason = NULL;
+			rc = set_fmt(&f->reason, "%s (primary %u, secondary %u)", r, f->bb.seq1,
+				     f->bb.seq2);
+			free(r);
+		}
+		return rc ? ha_err_set(err, HA_ERR_NOMEM, "out of memory") : HA_OK;
+	}
+	if (degraded) {
+		f->status = HA_HS_DEGRADED;
+		return set_str(&f->reason, why) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory") : HA_OK;
+	}
+	f->status = HA_HS_OK;
+	return set_str(&f->reason, "clean") ? ha_err_set(err, HA_ERR_NOMEM, "out of memory") : HA_OK;
+}
+
+/* ---------------------------------------------------------------- roles */
+
+static int role_of_kind(int kind)
+{
+	return kind == HA_FK_SYSTEM ? HA_SYSTEM : kind == HA_FK_SOFTWARE ? HA_SOFTWARE : -1;
+}
+
+int ha_assign_roles(struct ha_snapshot *s, struct ha_err *err)
+{
+	int r;
+
+	for (r = 0; r < HA_NROLES; r++) {
+		size_t i, nread = 0, nbad = 0;
+		int first_read = -1, first_bad = -1, second_read = -1;
+
+		free(s->role[r].reason);
+		s->role[r].reason = NULL;
+		s->role[r].file = -1;
+		for (i = 0; i < s->nfiles; i++) {
+			struct ha_hivefile *f = &s->files[i];
+
+			if (role_of_kind(f->kind) != r)
+				continue;
+			if (ha_hive_status_readable(f->status)) {
+				if (nread == 1)
+					second_read = (int)i;
+				if (!nread++)
+					first_read = (int)i;
+			} else if (f->status != HA_HS_SKIPPED) {
+				if (!nbad++)
+					first_bad = (int)i;
+			}
+		}
+		if (nread == 1) {
+			struct ha_hivefile *f = &s->files[first_read];
+
+			s->role[r].file = first_read;
+			s->role[r].status = f->status;
+			f->role = r;
+			if (set_str(&s->role[r].reason, f->reason))
+				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		} else if (nread > 1) {
+			size_t i2;
+
+			s->role[r].status = HA_HS_CONFLICT;
+			if (set_fmt(&s->role[r].reason,
+				    "%zu %s hives in one host folder (%s, %s%s); none is used", nread,
+				    ha_role_name(r), s->files[first_read].path,
+				    s->files[second_read].path, nread > 2 ? ", ..." : ""))
+				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			for (i2 = 0; i2 < s->nfiles; i2++) {
+				struct ha_hivefile *f = &s->files[i2];
+
+				if (role_of_kind(f->kind) == r && ha_hive_status_readable(f->status)) {
+					f->status = HA_HS_CONFLICT;
+					if (set_fmt(&f->reason, "another %s hive is in the same folder",
+						    ha_role_name(r)))
+						return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				}
+			}
+		} else if (nbad) {
+			struct ha_hivefile *f = &s->files[first_bad];
+
+			s->role[r].status = f->status;
+			if (set_fmt(&s->role[r].reason, "%s: %s", f->path, f->reason ? f->reason : "?"))
+				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		} else {
+			s->role[r].status = HA_HS_MISSING;
+			if (set_fmt(&s->role[r].reason, "no %s hive in the host folder", ha_role_name(r)))
+				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		}
+	}
+	return HA_OK;
+}
+
+/* ------------------------------------------------------------ control set */
+
+static int select_value(struct ha_hive *hv, ha_node sel, const char *name, uint32_t *out)
+{
+	ha_vnode *vals = NULL;
+	size_t n = 0, i;
+	struct ha_buf nb;
+	char why[256];
+	int found = -1;
+
+	if (ha_hive_values(hv, sel, &vals, &n, why, sizeof why) != HA_OK)
+		return -1;
+	ha_buf_init(&nb, 4096);
+	for (i = 0; i < n && found < 0; i++) {
+		uint32_t type, len;
+		uint8_t *data;
+
+		ha_buf_truncate(&nb, 0);
+		if (ha_hive_value_name(hv, vals[i], &nb) != HA_OK) {
+			nb.failed = 0;
+			continue;
+		}
+		if (!ha_ascii_caseeq(nb.data, name))
+			continue;
+		if (ha_hive_value_data(hv, vals[i], 64, &type, &data, &len, why, sizeof why) == HA_OK) {
+			/* Only integers count, as in mature parsers. */
+			if (type == HA_REG_DWORD && len >= 4) {
+				*out = ha_le32(data);
+				found = 0;
+			}
+			free(data);
+		}
+		break;
+	}
+	ha_buf_free(&nb);
+	free(vals);
+	return found;
+}
+
+static int choose_control_set(struct ha_hive *hv, struct ha_snapshot *s, struct ha_err *err)
+{
+	static const char *const order[] = {"Current", "Default", "LastKnownGood"};
+	char why[256], name[32], tried[300] = "";
+	ha_node root = ha_hive_root(hv), sel = 0, cs;
+	ha_node *kids = NULL;
+	size_t n = 0, i, used = 0;
+	unsigned lowest = 0, count = 0;
+	struct ha_buf nb;
+
+	if (ha_hive_child(hv, root, "Select", &sel, why, sizeof why) == HA_OK && sel) {
+		for (i = 0; i < 3; i++) {
+			uint32_t v;
+
+			if (select_value(hv, sel, order[i], &v) != 0) {
+				used += (size_t)snprintf(tried + used, sizeof tried - used,
+							 "%sSelect\\%s unusable", used ? "; " : "",
+							 order[i]);
+				continue;
+			}
+			if (v == 0 || v > 999) {
+				used += (size_t)snprintf(tried + used, sizeof tried - used,
+							 "%sSelect\\%s = %u out of range",
+							 used ? "; " : "", order[i], v);
+				continue;
+			}
+			snprintf(name, sizeof name, "ControlSet%03u", v);
+			if (ha_hive_child(hv, root, name, &cs, why, sizeof why) == HA_OK && cs) {
+				s->ccs = (int)v;
+				if (i == 0)
+					return set_fmt(&s->ccs_source, "Select\\Current = %u", v)
+						       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+						       : HA_OK;
+				return set_fmt(&s->ccs_source, "%s; fell back to Select\\%s = %u", tried,
+					       order[i], v)
+					       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+					       : HA_OK;
+			}
+			used += (size_t)snprintf(tried + used, sizeof tried - used,
+						 "%sSelect\\%s = %u but %s does not exist",
+						 used ? "; " : "", order[i], v, name);
+			if (used >= sizeof tried)
+				used = sizeof tried - 1;
+		}
+	} else {
+		snprintf(tried, sizeof tried, "no Select key");
+	}
+	/* Fallback: the ControlSetNNN keys that exist. */
+	if (ha_hive_children(hv, root, &kids, &n, why, sizeof why) == HA_OK) {
+		ha_buf_init(&nb, 4096);
+		for (i = 0; i < n; i++) {
+			ha_buf_truncate(&nb, 0);
+			if (ha_hive_node_name(hv, kids[i], &nb) != HA_OK) {
+				nb.failed = 0;
+				continue;
+			}
+			if (is_controlset_name(nb.data)) {
+				unsigned v = (unsigned)((nb.data[10] - '0') * 100 +
+							(nb.data[11] - '0') * 10 + (nb.data[12] - '0'));
+
+				if (v && (!lowest || v < lowest))
+					lowest = v;
+				if (v)
+					count++;
+			}
+		}
+		ha_buf_free(&nb);
+		free(kids);
+	}
+	if (count == 1) {
+		s->ccs = (int)lowest;
+		return set_fmt(&s->ccs_source, "%s; the only control set, ControlSet%03u, was used",
+			       tried, lowest)
+			       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+			       : HA_OK;
+	}
+	if (count > 1) {
+		s->ccs = (int)lowest;
+		return set_fmt(&s->ccs_source,
+			       "%s; %u control sets exist, the lowest, ControlSet%03u, was used "
+			       "(the one in use cannot be proven)",
+			       tried, count, lowest)
+			       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+			       : HA_OK;
+	}
+	s->ccs = 0;
+	return set_fmt(&s->ccs_source, "%s; no ControlSetNNN key exists", tried)
+		       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+		       : HA_OK;
+}
+
+/* ------------------------------------------------------------- requests */
+
+/* Walks `ppath` from the root. *node is 0 when a component is missing;
+ * `found` receives the path with real case for the part that exists. */
+static int walk(struct ha_hive *hv, const char *ppath, ha_node *node, struct ha_buf *found,
+		char *why, size_t whylen)
+{
+	ha_node cur = ha_hive_root(hv), next;
+	const char *p = ppath;
+	struct ha_buf comp, nb;
+	int rc = HA_OK;
+
+	ha_buf_init(&comp, 4096);
+	ha_buf_init(&nb, 4096);
+	while (*p) {
+		const char *e = strchr(p, '\\');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+
+		ha_buf_truncate(&comp, 0);
+		ha_buf_add(&comp, p, len);
+		rc = ha_hive_child(hv, cur, ha_buf_cstr(&comp), &next, why, whylen);
+		if (rc)
+			break;
+		if (!next) {
+			snprintf(why, whylen, "no subkey '%s' under '%s'", ha_buf_cstr(&comp),
+				 found->len ? ha_buf_cstr(found) : "(root)");
+			cur = 0;
+			break;
+		}
+		ha_buf_truncate(&nb, 0);
+		if (ha_hive_node_name(hv, next, &nb) != HA_OK) {
+			nb.failed = 0;
+			ha_buf_puts(&nb, ha_buf_cstr(&comp));
+		}
+		if (found->len)
+			ha_buf_putc(found, '\\');
+		ha_buf_puts(found, ha_buf_cstr(&nb));
+		cur = next;
+		p = e ? e + 1 : p + len;
+	}
+	ha_buf_free(&comp);
+	ha_buf_free(&nb);
+	*node = cur;
+	return rc;
+}
+
+static int read_values(struct ha_hive *hv, ha_node node, const struct ha_request *rq,
+		       const struct ha_read_opts *opts, struct ha_key *k, struct ha_err *err)
+{
+	ha_vnode *vals = NULL;
+	size_t n = 0, i, j;
+	struct ha_buf nb;
+	char why[512];
+
+	if (!rq->nnames)
+		return HA_OK;
+	if (ha_hive_values(hv, node, &vals, &n, why, sizeof why) != HA_OK) {
+		k->state = HA_KEY_ERROR;
+		return set_str(&k->error, why) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory") : HA_OK;
+	}
+	ha_buf_init(&nb, 65536);
+	for (i = 0; i < n; i++) {
+		struct ha_value *v;
+		int rc;
+
+		ha_buf_truncate(&nb, 0);
+		if (ha_hive_value_name(hv, vals[i], &nb) != HA_OK) {
+			nb.failed = 0;
+			continue;
+		}
+		for (j = 0; j < rq->nnames; j++)
+			if (nb.len == strlen(rq->names[j]) && ha_ascii_caseeq(nb.data, rq->names[j]))
+				break;
+		if (j == rq->nnames || ha_key_value(k, nb.data))
+			continue; /* not wanted, or a duplicate name (first one wins, as lookups do) */
+		v = ha_key_add_value(k);
+		if (!v || !(v->name = ha_strdup(nb.data))) {
+			ha_buf_free(&nb);
+			free(vals);
+			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		}
+		rc = ha_hive_value_data(hv, vals[i], opts->max_value ? opts->max_value : DEFAULT_MAX_VALUE,
+					&v->type, &v->data, &v->len, why, sizeof why);
+		if (rc && set_str(&v->error, why)) {
+			ha_buf_free(&nb);
+			free(vals);
+			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		}
+	}
+	ha_buf_free(&nb);
+	free(vals);
+	return HA_OK;
+}
+
+/* Replaces a leading "CurrentControlSet" with "ControlSetNNN". */
+static char *physical_path(const char *lpath, int ccs, int *needs_ccs)
+{
+	*needs_ccs = 0;
+	if (ha_ascii_ncasecmp(lpath, "CurrentControlSet", 17) == 0 &&
+	    (lpath[17] == '\\' || lpath[17] == '\0')) {
+		*needs_ccs = 1;
+		if (!ccs)
+			return NULL;
+		return ha_asprintf("ControlSet%03d%s", ccs, lpath + 17);
+	}
+	return ha_strdup(lpath);
+}
+
+static int read_request(struct ha_hive *hv, struct ha_snapshot *s, const struct ha_request *rq,
+			const struct ha_read_opts *opts, struct ha_err *err)
+{
+	struct ha_key *k = ha_snapshot_add_key(s);
+	struct ha_buf found;
+	ha_node node = 0;
+	char why[512] = "";
+	char *ppath;
+	int needs, rc;
+
+	if (!k)
+		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	k->hive = rq->hive;
+	k->lpath = ha_strdup(rq->path);
+	k->match = rq->match ? ha_strdup(rq->match) : NULL;
+	if (!k->lpath || (rq->match && !k->match))
+		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	ppath = physical_path(rq->path, s->ccs, &needs);
+	if (!ppath) {
+		if (!needs)
+			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		k->state = HA_KEY_UNAVAILABLE;
+		return set_fmt(&k->error, "no control set could be chosen (%s)",
+			       s->ccs_source ? s->ccs_source : "?")
+			       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+			       : HA_OK;
+	}
+	ha_buf_init(&found, 65536);
+	rc = walk(hv, ppath, &node, &found, why, sizeof why);
+	if (rc) {
+		k->state = HA_KEY_ERROR;
+		k->ppath = ppath;
+		ha_buf_free(&found);
+		return set_str(&k->error, why) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory") : HA_OK;
+	}
+	if (!node) {
+		k->state = HA_KEY_ABSENT;
+		k->ppath = ppath;
+		ha_buf_free(&found);
+		return set_str(&k->error, why) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory") : HA_OK;
+	}
+	free(ppath);
+	k->ppath = ha_buf_detach(&found, NULL);
+	if (!k->ppath)
+		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	k->state = HA_KEY_PRESENT;
+	if (ha_hive_node_time(hv, node, &k->last_write) != HA_OK)
+		k->last_write = 0;
+
+	if (!rq->match)
+		return read_values(hv, node, rq, opts, k, err);
+
+	/* Enumeration: the matching subkeys, each read as a key of its own. */
+	{
+		size_t max = opts->max_matches ? opts->max_matches : DEFAULT_MAX_MATCHES;
+		ha_node *kids = NULL;
+		size_t n = 0, i;
+		struct ha_buf nb;
+		size_t kidx = (size_t)(k - s->keys);
+
+		if (ha_hive_children(hv, node, &kids, &n, why, sizeof why) != HA_OK) {
+			k->state = HA_KEY_ERROR;
+			return set_str(&k->error, why) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+						       : HA_OK;
+		}
+		ha_buf_init(&nb, 4096);
+		for (i = 0; i < n; i++) {
+			struct ha_key *ck;
+			const char *ppar;
+
+			ha_buf_truncate(&nb, 0);
+			if (ha_hive_node_name(hv, kids[i], &nb) != HA_OK) {
+				nb.failed = 0;
+				continue;
+			}
+			if (!ha_subkey_matches(rq->match, nb.data))
+				continue;
+			k = &s->keys[kidx]; /* the array may have moved */
+			if (k->nsub >= max) {
+				k->sub_truncated = 1;
+				break;
+			}
+			if (ha_key_add_sub(k, nb.data))
+				goto nomem;
+			ppar = k->ppath;
+			ck = ha_snapshot_add_key(s);
+			if (!ck)
+				goto nomem;
+			k = &s->keys[kidx];
+			ppar = k->ppath;
+			ck->hive = rq->hive;
+			ck->lpath = ha_asprintf("%s\\%s", rq->path, nb.data);
+			ck->ppath = ha_asprintf("%s\\%s", ppar, nb.data);
+			if (!ck->lpath || !ck->ppath)
+				goto nomem;
+			ck->state = HA_KEY_PRESENT;
+			if (ha_hive_node_time(hv, kids[i], &ck->last_write) != HA_OK)
+				ck->last_write = 0;
+			rc = read_values(hv, kids[i], rq, opts, ck, err);
+			if (rc) {
+				ha_buf_free(&nb);
+				free(kids);
+				return rc;
+			}
+		}
+		ha_buf_free(&nb);
+		free(kids);
+		return HA_OK;
+nomem:
+		ha_buf_free(&nb);
+		free(kids);
+		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	}
+}
+
+/* Records a request that cannot be answered because its hive is unusable. */
+static int unavailable(struct ha_snapshot *s, const struct ha_request *rq, struct ha_err *err)
+{
+	struct ha_key *k = ha_snapshot_add_key(s);
+	const struct ha_roleinfo *ri = &s->role[rq->hive];
+
+	if (!k)
+		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	k->hive = rq->hive;
+	k->lpath = ha_strdup(rq->path);
+	k->match = rq->match ? ha_strdup(rq->match) : NULL;
+	k->state = HA_KEY_UNAVAILABLE;
+	k->error = ha_asprintf("%s hive %s: %s", ha_role_name(rq->hive),
+			       ha_hive_status_name(ri->status), ri->reason ? ri->reason : "");
+	if (!k->lpath || !k->error || (rq->match && !k->match))
+		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	return HA_OK;
+}
+
+/* ------------------------------------------------------------ the host */
+
+static int copy_job(const struct ha_host_job *job, struct ha_snapshot *out, struct ha_err *err)
+{
+	size_t i, j;
+
+	out->label = ha_strdup(job->label);
+	out->dir = ha_strdup(job->dir);
+	if (!out->label || !out->dir)
+		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	for (i = 0; i < job->nfiles; i++) {
+		const struct ha_job_file *jf = &job->files[i];
+		struct ha_hivefile *f = ha_snapshot_add_file(out);
+
+		if (!f || !(f->path = ha_strdup(jf->path)))
+			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		f->kind = jf->hint;
+		if (jf->hint_why && !(f->kind_why = ha_strdup(jf->hint_why)))
+			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		if (jf->nlogs) {
+			f->logs = calloc(jf->nlogs, sizeof *f->logs);
+			if (!f->logs)
+				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			for (j = 0; j < jf->nlogs; j++) {
+				if (!(f->logs[j] = ha_strdup(jf->logs[j])))
+					return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				f->nlogs++;
+			}
+		}
+		if (jf->skip_status) {
+			f->status = jf->skip_status;
+			if (set_str(&f->reason, jf->skip_reason ? jf->skip_reason : "skipped"))
+				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		}
+	}
+	return HA_OK;
+}
+
+int ha_snapshot_from_job(const struct ha_host_job *job, struct ha_snapshot *out, struct ha_err *err)
+{
+	return copy_job(job, out, err);
+}
+
+int ha_read_host(const struct ha_host_job *job, const struct ha_reqset *req,
+		 const struct ha_read_opts *opts, ha_read_progress_fn progress, void *ctx,
+		 struct ha_snapshot *out, struct ha_err *err)
+{
+	struct ha_read_opts defaults;
+	struct open_file *of;
+	size_t i;
+	int rc, r;
+
+	if (!opts) {
+		memset(&defaults, 0, sizeof defaults);
+		opts = &defaults;
+	}
+	rc = copy_job(job, out, err);
+	if (rc)
+		return rc;
+	of = calloc(job->nfiles ? job->nfiles : 1, sizeof *of);
+	if (!of)
+		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	for (i = 0; i < job->nfiles; i++)
+		of[i].fd = -1;
+
+	for (i = 0; i < job->nfiles && !rc; i++) {
+		if (job->files[i].skip_status)
+			continue;
+		if (progress)
+			progress(ctx, i);
+		rc = read_file(&job->files[i], opts, &out->files[i], &of[i], err);
+		if (!of[i].hive)
+			close_file(&of[i]);
+	}
+	if (!rc)
+		rc = ha_assign_roles(out, err);
+	if (!rc && out->role[HA_SYSTEM].file >= 0) {
+		rc = choose_control_set(of[out->role[HA_SYSTEM].file].hive, out, err);
+	} else if (!rc) {
+		rc = set_str(&out->ccs_source, "no readable SYSTEM hive")
+			     ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+			     : HA_OK;
+	}
+	for (i = 0; i < req->n && !rc; i++) {
+		const struct ha_request *rq = &req->v[i];
+		int fi = out->role[rq->hive].file;
+
+		if (fi < 0) {
+			rc = unavailable(out, rq, err);
+			continue;
+		}
+		if (progress)
+			progress(ctx, (size_t)fi);
+		rc = read_request(of[fi].hive, out, rq, opts, err);
+	}
+	/* A file that changed while we read it gives no trustworthy answers. */
+	for (r = 0; r < HA_NROLES && !rc; r++) {
+		int fi = out->role[r].file;
+		struct stat st;
+
+		if (fi < 0)
+			continue;
+		if (fstat(of[fi].fd, &st) != 0 || st.st_size != of[fi].st.st_size ||
+		    st.st_mtim.tv_sec != of[fi].st.st_mtim.tv_sec ||
+		    st.st_mtim.tv_nsec != of[fi].st.st_mtim.tv_nsec) {
+			struct ha_hivefile *f = &out->files[fi];
+			size_t k;
+
+			f->status = HA_HS_UNREADABLE;
+			rc = set_str(&f->reason, "the file changed while it was being read");
+			for (k = 0; k < out->nkeys && !rc; k++) {
+				if (out->keys[k].hive != r)
+					continue;
+				out->keys[k].state = HA_KEY_UNAVAILABLE;
+				rc = set_str(&out->keys[k].error, "the hive changed while it was being read");
+			}
+			if (!rc)
+				rc = ha_assign_roles(out, err);
+		}
+	}
+	for (i = 0; i < job->nfiles; i++)
+		close_file(&of[i]);
+	free(of);
+	return rc == HA_ERR_NOMEM ? ha_err_set(err, rc, "out of memory") : rc;
+}

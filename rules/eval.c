@@ -1,0 +1,1303 @@
+/* eval.c: rules applied to one host's snapshot.  A pure function: it reads
+ * the snapshot, the derived facts and the audit date, and writes findings.
+ *
+ * Three-valued logic runs through everything: a condition on an unknown fact
+ * is UNKNOWN, not false, and a value read from a hive that cannot be trusted
+ * (dirty and not replayed, or readable only in recovery mode) yields UNKNOWN
+ * with the verdict the stored data would have given, so an auditor sees both
+ * what the file says and why it is not conclusive (CONTRACT.md "Statuses").
+ *
+ * Combining statuses:
+ *   all:  FAIL if any child fails, else UNKNOWN, else WARN, else PASS
+ *   any:  PASS if any child passes, else WARN, else UNKNOWN, else FAIL
+ *   none: PASS if no child holds (all FAIL), FAIL if any child PASSes
+ * NOT_APPLICABLE children are ignored; all of them N/A makes N/A. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules_internal.h"
+
+struct ectx {
+	const struct ha_ruleset *rs;
+	const struct ha_snapshot *s;
+	const struct ha_facts *f;
+	int64_t as_of;
+	struct ha_finding *fd;
+	struct ha_err *err;
+	int nomem;
+};
+
+struct res {
+	int status;
+	struct ha_buf obs, exp, why;
+};
+
+static void res_init(struct res *r)
+{
+	r->status = HA_PASS;
+	ha_buf_init(&r->obs, 1 << 20);
+	ha_buf_init(&r->exp, 1 << 20);
+	ha_buf_init(&r->why, 1 << 20);
+}
+
+static void res_free(struct res *r)
+{
+	ha_buf_free(&r->obs);
+	ha_buf_free(&r->exp);
+	ha_buf_free(&r->why);
+}
+
+static int res_failed(const struct res *r)
+{
+	return ha_buf_status(&r->obs) || ha_buf_status(&r->exp) || ha_buf_status(&r->why);
+}
+
+/* ------------------------------------------------------------ conditions */
+
+int ha_cond_eval(const struct cond *c, const struct ha_facts *f)
+{
+	int unknown = 0;
+	size_t i;
+
+	if (!c->set)
+		return C_TRUE;
+	if (c->has_nt_min || c->has_nt_max || c->build_min >= 0 || c->build_max >= 0 ||
+	    c->sp_min >= 0 || c->sp_max >= 0) {
+		if (!f->os_known)
+			unknown = 1;
+		else {
+			if (c->has_nt_min &&
+			    ha_nt_cmp(f->nt_major, f->nt_minor, c->nt_min[0], c->nt_min[1]) < 0)
+				return C_FALSE;
+			if (c->has_nt_max &&
+			    ha_nt_cmp(f->nt_major, f->nt_minor, c->nt_max[0], c->nt_max[1]) > 0)
+				return C_FALSE;
+			if (c->build_min >= 0 || c->build_max >= 0) {
+				if (f->build < 0)
+					unknown = 1;
+				else if ((c->build_min >= 0 && f->build < c->build_min) ||
+					 (c->build_max >= 0 && f->build > c->build_max))
+					return C_FALSE;
+			}
+			if (c->sp_min >= 0 && f->sp < c->sp_min)
+				return C_FALSE;
+			if (c->sp_max >= 0 && f->sp > c->sp_max)
+				return C_FALSE;
+		}
+	}
+	if (c->products) {
+		if (f->product == HA_PRODUCT_UNKNOWN)
+			unknown = 1;
+		else if (!(c->products & (1u << f->product)))
+			return C_FALSE;
+	}
+	if (c->arches) {
+		if (f->arch == HA_ARCH_UNKNOWN)
+			unknown = 1;
+		else if (!(c->arches & (1u << f->arch)))
+			return C_FALSE;
+	}
+	if (c->nany) {
+		int any_unknown = 0, hit = 0;
+
+		for (i = 0; i < c->nany && !hit; i++) {
+			int r = ha_cond_eval(&c->any[i], f);
+
+			if (r == C_TRUE)
+				hit = 1;
+			else if (r == C_UNKNOWN)
+				any_unknown = 1;
+		}
+		if (!hit) {
+			if (!any_unknown)
+				return C_FALSE;
+			unknown = 1;
+		}
+	}
+	return unknown ? C_UNKNOWN : C_TRUE;
+}
+
+/* Why a fact needed by a condition is unknown, for UNKNOWN findings. */
+static const char *facts_gap(const struct ectx *x)
+{
+	const struct ha_roleinfo *sw = &x->s->role[HA_SOFTWARE];
+	const struct ha_roleinfo *sy = &x->s->role[HA_SYSTEM];
+
+	if (!x->f->os_known)
+		return ha_hive_status_readable(sw->status)
+			       ? "the OS version is not recorded in the SOFTWARE hive"
+			       : "the OS version could not be read: the SOFTWARE hive is not readable";
+	if (x->f->product == HA_PRODUCT_UNKNOWN || x->f->arch == HA_ARCH_UNKNOWN)
+		return ha_hive_status_readable(sy->status)
+			       ? "the product type or architecture is not recorded"
+			       : "the product type or architecture could not be read: the SYSTEM hive is "
+				 "not readable";
+	return "a fact this rule needs is unknown";
+}
+
+/* ---------------------------------------------------------- formatting */
+
+static void fmt_num(struct ha_buf *b, uint64_t v)
+{
+	if (v < 10)
+		ha_buf_printf(b, "%llu", (unsigned long long)v);
+	else
+		ha_buf_printf(b, "0x%llX (%llu)", (unsigned long long)v, (unsigned long long)v);
+}
+
+static void fmt_test(struct ha_buf *b, const struct test *t)
+{
+	size_t i;
+
+	switch (t->op) {
+	case T_EXISTS: ha_buf_puts(b, "present"); break;
+	case T_NONZERO: ha_buf_puts(b, "non-zero"); break;
+	case T_EQ:
+		if (t->is_str)
+			ha_buf_printf(b, "\"%s\"", t->str);
+		else
+			fmt_num(b, t->num);
+		break;
+	case T_NE:
+		ha_buf_puts(b, "not ");
+		if (t->is_str)
+			ha_buf_printf(b, "\"%s\"", t->str);
+		else
+			fmt_num(b, t->num);
+		break;
+	case T_BITS: ha_buf_printf(b, "bits 0x%llX set", (unsigned long long)t->num); break;
+	case T_GE: ha_buf_puts(b, "at least "); fmt_num(b, t->num); break;
+	case T_LE: ha_buf_puts(b, "at most "); fmt_num(b, t->num); break;
+	case T_ONEOF:
+		ha_buf_puts(b, "one of ");
+		for (i = 0; i < t->nlist; i++) {
+			if (i)
+				ha_buf_puts(b, ", ");
+			if (t->is_str)
+				ha_buf_printf(b, "\"%s\"", t->strs[i]);
+			else
+				fmt_num(b, t->nums[i]);
+		}
+		break;
+	}
+}
+
+static const char *type_words(unsigned types)
+{
+	switch (types) {
+	case TY_DWORD: return "REG_DWORD";
+	case TY_QWORD: return "REG_QWORD";
+	case TY_SZ: return "REG_SZ";
+	case TY_MULTI: return "REG_MULTI_SZ";
+	case TY_BINARY: return "REG_BINARY";
+	case TY_DWORD | TY_QWORD: return "REG_DWORD or REG_QWORD";
+	default: return "";
+	}
+}
+
+/* "TLS 1.2\Client\Enabled" from a path and a value name. */
+static void leaf_label(struct ha_buf *b, const struct check *c, const char *name)
+{
+	const char *p, *last = NULL, *prev = NULL;
+
+	if (c->label) {
+		ha_buf_puts(b, c->label);
+		return;
+	}
+	for (p = c->path; *p; p++) {
+		if (*p == '\\') {
+			prev = last;
+			last = p;
+		}
+	}
+	ha_buf_puts(b, prev ? prev + 1 : c->path);
+	if (name)
+		ha_buf_printf(b, "\\%s", *name ? name : "(Default)");
+}
+
+static void sep(struct ha_buf *b, const char *s)
+{
+	if (b->len)
+		ha_buf_puts(b, s);
+}
+
+/* --------------------------------------------------------------- evidence */
+
+static char *dup_or_empty(struct ectx *x, const char *s)
+{
+	char *p = ha_strdup(s ? s : "");
+
+	if (!p)
+		x->nomem = 1;
+	return p;
+}
+
+static struct ha_evidence *evidence(struct ectx *x, int role, const struct ha_key *k)
+{
+	struct ha_evidence *e = ha_finding_add_evidence(x->fd);
+	const struct ha_roleinfo *ri;
+	char iso[32];
+
+	if (!e) {
+		x->nomem = 1;
+		return NULL;
+	}
+	e->role = role;
+	if (role >= 0) {
+		ri = &x->s->role[role];
+		if (ri->file >= 0) {
+			const struct ha_hivefile *hf = &x->s->files[ri->file];
+
+			e->hive_path = dup_or_empty(x, hf->path);
+			e->hive_sha256 = dup_or_empty(x, hf->sha256);
+		}
+		if (role == HA_SYSTEM && k && ha_ascii_ncasecmp(k->lpath, "CurrentControlSet", 17) == 0) {
+			if (x->s->ccs)
+				e->control_set = ha_asprintf("ControlSet%03d (%s)", x->s->ccs,
+							     x->s->ccs_source ? x->s->ccs_source : "");
+			else
+				e->control_set = dup_or_empty(x, x->s->ccs_source);
+			if (!e->control_set)
+				x->nomem = 1;
+		}
+	}
+	if (k) {
+		e->key_path = dup_or_empty(x, k->ppath ? k->ppath : k->lpath);
+		ha_filetime_iso(k->state == HA_KEY_PRESENT ? k->last_write : 0, iso);
+		e->last_write = dup_or_empty(x, iso);
+	}
+	return e;
+}
+
+static void evidence_value(struct ectx *x, int role, const struct ha_key *k, const char *name,
+			   const struct ha_value *v, const char *note)
+{
+	struct ha_evidence *e = evidence(x, role, k);
+	char tb[24];
+
+	if (!e)
+		return;
+	e->value_name = dup_or_empty(x, name);
+	if (v) {
+		e->value_type = dup_or_empty(x, ha_reg_type_name(v->type, tb));
+		e->data = ha_value_render(v);
+		if (!e->data)
+			x->nomem = 1;
+	} else {
+		e->value_type = dup_or_empty(x, k && k->state == HA_KEY_PRESENT ? "absent"
+						       : k && k->state == HA_KEY_ABSENT ? "key absent"
+											: "not read");
+		e->data = dup_or_empty(x, "");
+	}
+	e->note = dup_or_empty(x, note ? note : (k && k->state != HA_KEY_PRESENT ? k->error : ""));
+}
+
+/* A readable but untrusted hive turns a verdict into UNKNOWN, keeping what
+ * the stored data would have said. */
+static void apply_trust(struct ectx *x, int role, struct res *r)
+{
+	const struct ha_roleinfo *ri = &x->s->role[role];
+
+	if (r->status != HA_PASS && r->status != HA_FAIL && r->status != HA_WARN)
+		return;
+	if (!ha_hive_status_readable(ri->status) || ha_hive_status_trusted(ri->status))
+		return;
+	ha_buf_printf(&r->why, " Not conclusive: the %s hive is %s (%s); as stored this gives %s.",
+		      ha_role_name(role), ha_hive_status_name(ri->status), ri->reason ? ri->reason : "",
+		      ha_status_name(r->status));
+	r->status = HA_UNKNOWN;
+}
+
+/* ------------------------------------------------------------- tables */
+
+/* The OS default from a table: 0 found, 1 unknown (why in *why). */
+static int table_lookup(const struct ectx *x, const struct table *t, uint64_t *value,
+			const char **why)
+{
+	size_t i;
+
+	for (i = 0; i < t->nrows; i++) {
+		int c = ha_cond_eval(&t->rows[i].when, x->f);
+
+		if (c == C_UNKNOWN) {
+			*why = facts_gap(x);
+			return 1;
+		}
+		if (c == C_TRUE) {
+			*why = t->rows[i].why;
+			if (t->rows[i].unknown)
+				return 1;
+			*value = t->rows[i].value;
+			return 0;
+		}
+	}
+	*why = "no default is known for this OS";
+	return 1;
+}
+
+/* ------------------------------------------------------------- values */
+
+static int test_num(const struct test *t, uint64_t v)
+{
+	size_t i;
+
+	switch (t->op) {
+	case T_EXISTS: return 1;
+	case T_NONZERO: return v != 0;
+	case T_EQ: return v == t->num;
+	case T_NE: return v != t->num;
+	case T_BITS: return (v & t->num) == t->num;
+	case T_GE: return v >= t->num;
+	case T_LE: return v <= t->num;
+	case T_ONEOF:
+		for (i = 0; i < t->nlist; i++)
+			if (t->nums && v == t->nums[i])
+				return 1;
+		return 0;
+	}
+	return 0;
+}
+
+static int test_str(const struct test *t, const char *s)
+{
+	size_t i;
+
+	switch (t->op) {
+	case T_EXISTS: return 1;
+	case T_EQ: return t->str && ha_ascii_caseeq(s, t->str);
+	case T_NE: return !t->str || !ha_ascii_caseeq(s, t->str);
+	case T_ONEOF:
+		for (i = 0; i < t->nlist; i++)
+			if (t->strs && ha_ascii_caseeq(s, t->strs[i]))
+				return 1;
+		return 0;
+	default: return 0;
+	}
+}
+
+/* The type class of a value, or 0 when its data does not fit its type. */
+static unsigned value_class(const struct ha_value *v)
+{
+	switch (v->type) {
+	case HA_REG_DWORD: return v->len >= 4 ? TY_DWORD : 0;
+	case HA_REG_QWORD: return v->len >= 8 ? TY_QWORD : 0;
+	case HA_REG_SZ:
+	case HA_REG_EXPAND_SZ: return TY_SZ;
+	case HA_REG_MULTI_SZ: return TY_MULTI;
+	case HA_REG_BINARY: return TY_BINARY;
+	default: return 0;
+	}
+}
+
+/* Applies c->test to a value whose type class is acceptable: 1/0. */
+static int test_value(const struct check *c, const struct ha_value *v, const struct test *t)
+{
+	uint32_t d;
+	uint64_t q;
+	char *s = NULL;
+	int ok;
+
+	if (t->op == T_EXISTS)
+		return 1;
+	if (t->is_str) {
+		if (ha_value_string(v, &s) != HA_OK)
+			return 0;
+		ok = test_str(t, s);
+		free(s);
+		return ok;
+	}
+	(void)c;
+	if (ha_value_dword(v, &d) == HA_OK && v->type == HA_REG_DWORD)
+		return test_num(t, d);
+	if (ha_value_qword(v, &q) == HA_OK)
+		return test_num(t, q);
+	return 0;
+}
+
+static void eval_absent(struct ectx *x, const struct check *c, const struct outcome *o,
+			const char *label, const char *what, struct res *r)
+{
+	if (o->kind == O_DEFAULT) {
+		uint64_t dv = 0;
+		const char *why = NULL;
+
+		if (table_lookup(x, o->table, &dv, &why)) {
+			r->status = HA_UNKNOWN;
+			ha_buf_printf(&r->obs, "%s: %s, OS default unknown", label, what);
+			ha_buf_printf(&r->why, "%s is %s and its OS default is not known here: %s.", label,
+				      what, why);
+			return;
+		}
+		r->status = test_num(&c->test, dv) ? HA_PASS : HA_FAIL;
+		ha_buf_printf(&r->obs, "%s: %s (OS default ", label, what);
+		fmt_num(&r->obs, dv);
+		ha_buf_puts(&r->obs, ")");
+		ha_buf_printf(&r->why, "%s is %s; on %s the default is ", label, what, x->f->os_family);
+		fmt_num(&r->why, dv);
+		ha_buf_printf(&r->why, " (%s)%s.", why,
+			      r->status == HA_PASS ? ", which meets the requirement" : ", which does not meet the requirement");
+		return;
+	}
+	r->status = o->status;
+	ha_buf_printf(&r->obs, "%s: %s", label, what);
+	if (o->why)
+		ha_buf_printf(&r->why, "%s is %s: %s.", label, what, o->why);
+	else
+		ha_buf_printf(&r->why, "%s is %s.", label, what);
+}
+
+static void eval_value(struct ectx *x, const struct check *c, struct res *r)
+{
+	const struct ha_key *k = ha_snapshot_key(x->s, c->hive, c->path);
+	const struct ha_value *v;
+	struct ha_buf label;
+	char tb[24];
+
+	ha_buf_init(&label, 4096);
+	leaf_label(&label, c, c->name);
+	ha_buf_printf(&r->exp, "%s: %s%s", ha_buf_cstr(&label), type_words(c->types),
+		      *type_words(c->types) ? " " : "");
+	fmt_test(&r->exp, &c->test);
+
+	if (!k || k->state == HA_KEY_UNAVAILABLE || k->state == HA_KEY_ERROR) {
+		r->status = HA_UNKNOWN;
+		ha_buf_printf(&r->obs, "%s: not readable", ha_buf_cstr(&label));
+		ha_buf_printf(&r->why, "%s could not be read: %s.", ha_buf_cstr(&label),
+			      k && k->error ? k->error : "not requested");
+		if (k)
+			evidence_value(x, c->hive, k, c->name, NULL, NULL);
+		ha_buf_free(&label);
+		return;
+	}
+	v = k->state == HA_KEY_PRESENT ? ha_key_value(k, c->name) : NULL;
+	if (v && v->error) {
+		r->status = HA_UNKNOWN;
+		ha_buf_printf(&r->obs, "%s: unreadable", ha_buf_cstr(&label));
+		ha_buf_printf(&r->why, "%s could not be read: %s.", ha_buf_cstr(&label), v->error);
+		evidence_value(x, c->hive, k, c->name, v, NULL);
+		ha_buf_free(&label);
+		return;
+	}
+	if (v && !(value_class(v) & c->types)) {
+		char *shown = ha_value_render(v);
+		const struct outcome *o = &c->wrong_type;
+
+		if (!shown)
+			x->nomem = 1;
+		if (o->kind == O_AS_ABSENT) {
+			char what[160];
+
+			snprintf(what, sizeof what, "%s, not %s, which counts as absent",
+				 ha_reg_type_name(v->type, tb), type_words(c->types));
+			eval_absent(x, c, &c->absent, ha_buf_cstr(&label), what, r);
+		} else {
+			r->status = o->status;
+			ha_buf_printf(&r->obs, "%s: %s %s", ha_buf_cstr(&label),
+				      ha_reg_type_name(v->type, tb), shown ? shown : "");
+			ha_buf_printf(&r->why, "%s is %s %s, not %s%s%s.", ha_buf_cstr(&label),
+				      ha_reg_type_name(v->type, tb), shown ? shown : "",
+				      type_words(c->types), o->why ? ": " : "", o->why ? o->why : "");
+		}
+		evidence_value(x, c->hive, k, c->name, v, "wrong type");
+		free(shown);
+		apply_trust(x, c->hive, r);
+		ha_buf_free(&label);
+		return;
+	}
+	if (!v) {
+		eval_absent(x, c, &c->absent, ha_buf_cstr(&label),
+			    k->state == HA_KEY_PRESENT ? "absent" : "absent (its key does not exist)", r);
+		evidence_value(x, c->hive, k, c->name, NULL, NULL);
+		apply_trust(x, c->hive, r);
+		ha_buf_free(&label);
+		return;
+	}
+	{
+		char *shown = ha_value_render(v);
+
+		if (!shown)
+			x->nomem = 1;
+		r->status = test_value(c, v, &c->test) ? HA_PASS : HA_FAIL;
+		ha_buf_printf(&r->obs, "%s: %s", ha_buf_cstr(&label), shown ? shown : "");
+		ha_buf_printf(&r->why, "%s is %s; ", ha_buf_cstr(&label), shown ? shown : "");
+		if (r->status == HA_PASS)
+			ha_buf_puts(&r->why, "meets the requirement (");
+		else
+			ha_buf_puts(&r->why, "expected ");
+		fmt_test(&r->why, &c->test);
+		ha_buf_puts(&r->why, r->status == HA_PASS ? ")." : ".");
+		free(shown);
+	}
+	evidence_value(x, c->hive, k, c->name, v, NULL);
+	apply_trust(x, c->hive, r);
+	ha_buf_free(&label);
+}
+
+/* -------------------------------------------------------------- keys */
+
+static void eval_key(struct ectx *x, const struct check *c, struct res *r)
+{
+	const struct ha_key *k = ha_snapshot_key(x->s, c->hive, c->path);
+	const struct outcome *o;
+	struct ha_buf label;
+	size_t i;
+
+	ha_buf_init(&label, 4096);
+	leaf_label(&label, c, NULL);
+	ha_buf_printf(&r->exp, "%s: key present", ha_buf_cstr(&label));
+	if (!k || k->state == HA_KEY_UNAVAILABLE || k->state == HA_KEY_ERROR) {
+		r->status = HA_UNKNOWN;
+		ha_buf_printf(&r->obs, "%s: not readable", ha_buf_cstr(&label));
+		ha_buf_printf(&r->why, "%s could not be read: %s.", ha_buf_cstr(&label),
+			      k && k->error ? k->error : "not requested");
+		if (k)
+			evidence_value(x, c->hive, k, NULL, NULL, NULL);
+		ha_buf_free(&label);
+		return;
+	}
+	o = k->state == HA_KEY_PRESENT ? &c->present : &c->absent;
+	r->status = o->status;
+	ha_buf_printf(&r->obs, "%s: key %s", ha_buf_cstr(&label),
+		      k->state == HA_KEY_PRESENT ? "present" : "absent");
+	ha_buf_printf(&r->why, "%s is %s%s%s.", ha_buf_cstr(&label),
+		      k->state == HA_KEY_PRESENT ? "present" : "absent", o->why ? ": " : "",
+		      o->why ? o->why : "");
+	if (k->state == HA_KEY_PRESENT && c->nshow) {
+		for (i = 0; i < c->nshow; i++) {
+			const struct ha_value *v = ha_key_value(k, c->show[i]);
+
+			evidence_value(x, c->hive, k, c->show[i], v, NULL);
+			if (v) {
+				char *s = ha_value_render(v);
+
+				if (!s)
+					x->nomem = 1;
+				ha_buf_printf(&r->obs, ", %s = %s", c->show[i], s ? s : "");
+				free(s);
+			}
+		}
+	} else {
+		struct ha_evidence *e = evidence(x, c->hive, k);
+
+		if (e) {
+			e->value_type = dup_or_empty(x, k->state == HA_KEY_PRESENT ? "key" : "key absent");
+			e->note = dup_or_empty(x, k->state == HA_KEY_PRESENT ? "" : k->error);
+		}
+	}
+	apply_trust(x, c->hive, r);
+	ha_buf_free(&label);
+}
+
+/* ----------------------------------------------------------- subkeys */
+
+static int rank(int status)
+{
+	switch (status) {
+	case HA_PASS: return 4;
+	case HA_WARN: return 3;
+	case HA_UNKNOWN: return 2;
+	case HA_FAIL: return 1;
+	default: return 0;
+	}
+}
+
+static void eval_subkeys(struct ectx *x, const struct check *c, struct res *r)
+{
+	const struct ha_key *k = ha_snapshot_enum(x->s, c->hive, c->path, c->match);
+	const char *what = ha_ascii_ncasecmp(c->match, "kb:", 3) == 0 ? c->match + 3 : c->match;
+	struct ha_buf label, childpath;
+	int best = -1;
+	size_t i;
+
+	ha_buf_init(&label, 4096);
+	ha_buf_init(&childpath, 65536);
+	if (c->label)
+		ha_buf_puts(&label, c->label);
+	else
+		ha_buf_printf(&label, "%s", what);
+	ha_buf_printf(&r->exp, "%s: %s ", ha_buf_cstr(&label), c->name);
+	for (i = 0; i < c->nstates; i++) {
+		if (c->states[i].status != HA_PASS)
+			continue;
+		if (best == 0)
+			ha_buf_puts(&r->exp, " or ");
+		ha_buf_puts(&r->exp, c->states[i].label ? c->states[i].label : "");
+		ha_buf_puts(&r->exp, " (");
+		fmt_test(&r->exp, &c->states[i].test);
+		ha_buf_puts(&r->exp, ")");
+		best = 0;
+	}
+	best = -1;
+	if (!k || k->state == HA_KEY_UNAVAILABLE || k->state == HA_KEY_ERROR) {
+		r->status = HA_UNKNOWN;
+		ha_buf_printf(&r->obs, "%s: not readable", ha_buf_cstr(&label));
+		ha_buf_printf(&r->why, "%s could not be looked up: %s.", ha_buf_cstr(&label),
+			      k && k->error ? k->error : "not requested");
+		if (k)
+			evidence_value(x, c->hive, k, NULL, NULL, NULL);
+		goto done;
+	}
+	for (i = 0; i < k->nsub; i++) {
+		const struct ha_key *ck;
+		const struct ha_value *v;
+		const struct state_row *row = NULL;
+		size_t j;
+		int st;
+
+		ha_buf_truncate(&childpath, 0);
+		ha_buf_printf(&childpath, "%s\\%s", c->path, k->sub[i]);
+		ck = ha_snapshot_key(x->s, c->hive, ha_buf_cstr(&childpath));
+		v = ck ? ha_key_value(ck, c->name) : NULL;
+		if (v && (value_class(v) & c->types)) {
+			for (j = 0; j < c->nstates && !row; j++)
+				if (test_value(c, v, &c->states[j].test))
+					row = &c->states[j];
+		}
+		if (!row)
+			row = &c->other;
+		st = v && !(value_class(v) & c->types) ? HA_UNKNOWN : row->status;
+		if (!v)
+			st = c->other.status;
+		{
+			char *shown = v ? ha_value_render(v) : NULL;
+
+			sep(&r->obs, "; ");
+			ha_buf_printf(&r->obs, "%s: %s = %s%s%s%s", k->sub[i], c->name,
+				      shown ? shown : "absent", row->label ? " (" : "",
+				      row->label ? row->label : "", row->label ? ")" : "");
+			free(shown);
+		}
+		if (row->note) {
+			sep(&r->why, " ");
+			ha_buf_printf(&r->why, "%s: %s.", k->sub[i], row->note);
+		}
+		evidence_value(x, c->hive, ck, c->name, v, row->label);
+		if (rank(st) > rank(best))
+			best = st;
+	}
+	if (!k->nsub || k->state != HA_KEY_PRESENT) {
+		r->status = c->none.status;
+		ha_buf_printf(&r->obs, "%s: not found", ha_buf_cstr(&label));
+		ha_buf_printf(&r->why, "%s%s%s.",
+			      c->none.why ? c->none.why : "no matching subkey was found under ",
+			      c->none.why ? "" : c->path, "");
+		evidence_value(x, c->hive, k, NULL, NULL,
+			       k->state == HA_KEY_PRESENT ? "no matching subkey" : k->error);
+	} else {
+		r->status = best;
+		sep(&r->why, " ");
+		ha_buf_printf(&r->why, "%s: %zu matching package%s under %s, best state %s%s.",
+			      ha_buf_cstr(&label), k->nsub, k->nsub == 1 ? "" : "s", k->ppath,
+			      ha_status_name(best), k->sub_truncated ? " (list truncated)" : "");
+	}
+	apply_trust(x, c->hive, r);
+done:
+	ha_buf_free(&label);
+	ha_buf_free(&childpath);
+}
+
+/* ------------------------------------------------------- certificates */
+
+static void eval_cert(struct ectx *x, const struct check *c, struct res *r)
+{
+	const struct ha_ruleset *rs = x->rs;
+	struct ha_buf kp;
+	int found = 0, tampered = 0, expired = 0, unknown = 0, disallowed = 0, autoupd_off = -1;
+	char date[32], found_in[512] = "", notes[1024] = "";
+	size_t i, nl = 0;
+	int64_t not_after = 0;
+
+	ha_buf_init(&kp, 65536);
+	ha_buf_printf(&r->exp, "%s (%s) trusted", c->cert_name, c->thumb);
+
+	/* Root auto-update policy: decides how bad a missing root is. */
+	if (rs->has_autoupdate) {
+		const struct ha_key *k = ha_snapshot_key(x->s, rs->autoupdate.hive, rs->autoupdate.path);
+		const struct ha_value *v = k && k->state == HA_KEY_PRESENT
+						   ? ha_key_value(k, rs->autoupdate_name)
+						   : NULL;
+		uint32_t d;
+
+		if (!k || k->state == HA_KEY_UNAVAILABLE || k->state == HA_KEY_ERROR)
+			autoupd_off = -1;
+		else if (v && ha_value_dword(v, &d) == HA_OK && v->type == HA_REG_DWORD)
+			autoupd_off = d == rs->autoupdate_disabled;
+		else
+			autoupd_off = 0;
+	}
+
+	for (i = 0; i < rs->ntrusted; i++) {
+		const struct ha_key *k;
+		const struct ha_value *blob;
+		struct ha_cert_info ci;
+		struct ha_err e;
+
+		ha_buf_truncate(&kp, 0);
+		ha_buf_printf(&kp, "%s\\%s", rs->trusted[i].path, c->thumb);
+		k = ha_snapshot_key(x->s, rs->trusted[i].hive, ha_buf_cstr(&kp));
+		if (!k || k->state == HA_KEY_UNAVAILABLE || k->state == HA_KEY_ERROR) {
+			unknown = 1;
+			continue;
+		}
+		if (k->state != HA_KEY_PRESENT)
+			continue;
+		blob = ha_key_value(k, "Blob");
+		if (!blob || blob->error || blob->type != HA_REG_BINARY) {
+			evidence_value(x, rs->trusted[i].hive, k, "Blob", blob,
+				       "certificate key without a usable Blob: does not count");
+			nl += (size_t)snprintf(notes + nl, sizeof notes - nl > 0 ? sizeof notes - nl : 0,
+					       " A key in %s has no usable Blob.", rs->trusted[i].path);
+			if (nl >= sizeof notes)
+				nl = sizeof notes - 1;
+			continue;
+		}
+		if (ha_certblob_parse(blob->data, blob->len, &ci, &e) != HA_OK) {
+			if (e.code == HA_ERR_NOMEM)
+				x->nomem = 1;
+			evidence_value(x, rs->trusted[i].hive, k, "Blob", blob, e.msg);
+			nl += (size_t)snprintf(notes + nl, sizeof notes - nl,
+					       " The Blob in %s does not parse (%s).", rs->trusted[i].path,
+					       e.msg);
+			if (nl >= sizeof notes)
+				nl = sizeof notes - 1;
+			continue;
+		}
+		if (strcmp(ci.thumbprint, c->thumb) != 0) {
+			char note[200];
+
+			tampered = 1;
+			snprintf(note, sizeof note, "tampered: the certificate hashes to %s, not to its key name",
+				 ci.thumbprint);
+			evidence_value(x, rs->trusted[i].hive, k, "Blob", blob, note);
+			nl += (size_t)snprintf(notes + nl, sizeof notes - nl,
+					       " The copy in %s is tampered (its content hashes to %s).",
+					       rs->trusted[i].path, ci.thumbprint);
+			if (nl >= sizeof notes)
+				nl = sizeof notes - 1;
+			continue;
+		}
+		{
+			char note[400];
+
+			ha_unix_iso(ci.not_after, date);
+			snprintf(note, sizeof note, "%s; valid until %s", ci.subject, date);
+			evidence_value(x, rs->trusted[i].hive, k, "Blob", blob, note);
+		}
+		if (ci.not_after < x->as_of) {
+			expired = 1;
+			not_after = ci.not_after;
+			continue;
+		}
+		if (!found) {
+			snprintf(found_in, sizeof found_in, "%s", rs->trusted[i].path);
+			not_after = ci.not_after;
+		}
+		found = 1;
+	}
+	for (i = 0; i < rs->ndisallowed; i++) {
+		const struct ha_key *k;
+
+		ha_buf_truncate(&kp, 0);
+		ha_buf_printf(&kp, "%s\\%s", rs->disallowed[i].path, c->thumb);
+		k = ha_snapshot_key(x->s, rs->disallowed[i].hive, ha_buf_cstr(&kp));
+		if (k && k->state == HA_KEY_PRESENT) {
+			struct ha_evidence *e = evidence(x, rs->disallowed[i].hive, k);
+
+			disallowed = 1;
+			if (e) {
+				e->value_type = dup_or_empty(x, "key");
+				e->note = dup_or_empty(x, "listed as Disallowed (explicitly distrusted)");
+			}
+		}
+	}
+
+	if (disallowed) {
+		r->status = HA_FAIL;
+		ha_buf_printf(&r->obs, "%s: in a Disallowed store", c->cert_name);
+		ha_buf_printf(&r->why, "%s is explicitly distrusted: its thumbprint is in a Disallowed store.",
+			      c->cert_name);
+	} else if (found) {
+		ha_unix_iso(not_after, date);
+		r->status = HA_PASS;
+		ha_buf_printf(&r->obs, "%s: present in %s, valid until %s", c->cert_name, found_in, date);
+		ha_buf_printf(&r->why, "%s is in %s, hashes to its thumbprint and is valid until %s.",
+			      c->cert_name, found_in, date);
+	} else if (unknown) {
+		r->status = HA_UNKNOWN;
+		ha_buf_printf(&r->obs, "%s: stores not readable", c->cert_name);
+		ha_buf_printf(&r->why, "The certificate stores could not be read (%s).",
+			      x->s->role[HA_SOFTWARE].reason ? x->s->role[HA_SOFTWARE].reason : "");
+	} else if (expired || (c->expires && c->expires < x->as_of)) {
+		ha_unix_iso(expired ? not_after : c->expires, date);
+		r->status = HA_WARN;
+		ha_buf_printf(&r->obs, "%s: %s", c->cert_name, expired ? "present but expired" : "not present");
+		ha_buf_printf(&r->why,
+			      "%s %s; it expired on %s and no longer satisfies trust (newer roots "
+			      "are checked by their own rules).",
+			      c->cert_name, expired ? "is present" : "is not present", date);
+	} else {
+		int st = autoupd_off == 1 ? c->missing_no_autoupdate : c->missing;
+
+		r->status = autoupd_off < 0 ? HA_UNKNOWN : st;
+		ha_buf_printf(&r->obs, "%s: %s", c->cert_name, tampered ? "only a tampered copy" : "not present");
+		ha_buf_printf(&r->why, "%s is not in any machine root store%s", c->cert_name,
+			      tampered ? " (a copy whose content does not match its thumbprint does not count)" : "");
+		if (autoupd_off == 1)
+			ha_buf_puts(&r->why, ", and automatic root update is disabled by policy, so Windows "
+					     "will not fetch it.");
+		else if (autoupd_off == 0)
+			ha_buf_puts(&r->why, "; automatic root update is allowed, so Windows can fetch it on "
+					     "demand if the host reaches ctldl.windowsupdate.com.");
+		else
+			ha_buf_puts(&r->why, "; whether automatic root update is allowed is unknown.");
+	}
+	if (nl)
+		ha_buf_puts(&r->why, notes);
+	apply_trust(x, HA_SOFTWARE, r);
+	ha_buf_free(&kp);
+}
+
+/* ------------------------------------------------------------ OS rows */
+
+static void os_evidence(struct ectx *x)
+{
+	static const char *const names[] = {"ProductName", "CurrentVersion",
+					    "CurrentMajorVersionNumber", "CurrentMinorVersionNumber",
+					    "CurrentBuildNumber", "CSDVersion"};
+	const struct ha_key *k = ha_snapshot_key(x->s, HA_SOFTWARE, "Microsoft\\Windows NT\\CurrentVersion");
+	const struct ha_key *po =
+		ha_snapshot_key(x->s, HA_SYSTEM, "CurrentControlSet\\Control\\ProductOptions");
+	size_t i;
+
+	if (k) {
+		for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+			const struct ha_value *v = ha_key_value(k, names[i]);
+
+			if (v || i < 2)
+				evidence_value(x, HA_SOFTWARE, k, names[i], v, NULL);
+		}
+	}
+	if (po)
+		evidence_value(x, HA_SYSTEM, po, "ProductType", ha_key_value(po, "ProductType"), NULL);
+}
+
+static void subst_why(struct ha_buf *b, const char *why, const struct ha_facts *f)
+{
+	const char *p;
+
+	while ((p = strstr(why, "{os}"))) {
+		ha_buf_add(b, why, (size_t)(p - why));
+		ha_buf_puts(b, f->os_family);
+		why = p + 4;
+	}
+	ha_buf_puts(b, why);
+}
+
+static void eval_os(struct ectx *x, const struct check *c, struct res *r)
+{
+	size_t i;
+
+	ha_buf_puts(&r->exp, "an OS that supports TLS 1.2");
+	os_evidence(x);
+	if (!x->f->os_known) {
+		r->status = HA_UNKNOWN;
+		ha_buf_puts(&r->obs, "OS unknown");
+		ha_buf_printf(&r->why, "%s.", facts_gap(x));
+		return;
+	}
+	ha_buf_printf(&r->obs, "%s (NT %d.%d, build %ld)", x->f->os_family, x->f->nt_major,
+		      x->f->nt_minor, x->f->build);
+	for (i = 0; i < c->nrows; i++) {
+		int m = ha_cond_eval(&c->rows[i].when, x->f);
+
+		if (m == C_UNKNOWN) {
+			r->status = HA_UNKNOWN;
+			ha_buf_printf(&r->why, "%s.", facts_gap(x));
+			return;
+		}
+		if (m == C_TRUE) {
+			r->status = c->rows[i].status;
+			subst_why(&r->why, c->rows[i].why, x->f);
+			apply_trust(x, HA_SOFTWARE, r);
+			return;
+		}
+	}
+	r->status = HA_UNKNOWN;
+	ha_buf_printf(&r->why, "No row of the OS table covers %s.", x->f->os_family);
+}
+
+/* --------------------------------------------------------------- hives */
+
+static void eval_hives(struct ectx *x, const struct check *c, struct res *r)
+{
+	int role, worst = HA_PASS;
+
+	for (role = 0; role < HA_NROLES; role++) {
+		const struct ha_roleinfo *ri = &x->s->role[role];
+		struct ha_evidence *e;
+		int st;
+
+		if (!(c->roles & (1u << role)))
+			continue;
+		switch (ri->status) {
+		case HA_HS_OK:
+		case HA_HS_REPLAYED: st = HA_PASS; break;
+		case HA_HS_DIRTY:
+		case HA_HS_DEGRADED: st = HA_WARN; break;
+		default: st = HA_FAIL;
+		}
+		if (rank(st) < rank(worst))
+			worst = st;
+		sep(&r->obs, "; ");
+		ha_buf_printf(&r->obs, "%s: %s", ha_role_name(role), ha_hive_status_name(ri->status));
+		sep(&r->exp, "; ");
+		ha_buf_printf(&r->exp, "%s: ok or replayed", ha_role_name(role));
+		sep(&r->why, " ");
+		ha_buf_printf(&r->why, "%s hive %s%s%s.", ha_role_name(role),
+			      ha_hive_status_name(ri->status), ri->reason ? ": " : "",
+			      ri->reason ? ri->reason : "");
+		e = evidence(x, role, NULL);
+		if (e) {
+			char note[160];
+
+			if (ri->file >= 0) {
+				const struct ha_hivefile *hf = &x->s->files[ri->file];
+
+				snprintf(note, sizeof note, "sequence %u/%u, checksum %s",
+					 hf->bb.seq1, hf->bb.seq2, hf->bb.checksum_ok ? "ok" : "wrong");
+				e->data = dup_or_empty(x, note);
+			} else {
+				e->data = dup_or_empty(x, "");
+			}
+			e->value_type = dup_or_empty(x, ha_hive_status_name(ri->status));
+			e->note = dup_or_empty(x, ri->reason);
+		}
+	}
+	r->status = worst;
+}
+
+/* -------------------------------------------------------- combinations */
+
+static void eval_check(struct ectx *x, const struct check *c, struct res *r);
+
+static void join_child(struct res *r, const struct res *k, const char *label)
+{
+	if (k->obs.len) {
+		sep((struct ha_buf *)&r->obs, "; ");
+		ha_buf_puts(&r->obs, ha_buf_cstr(&k->obs));
+	}
+	if (k->exp.len) {
+		sep(&r->exp, "; ");
+		ha_buf_puts(&r->exp, ha_buf_cstr(&k->exp));
+	}
+	(void)label;
+}
+
+static void eval_combo(struct ectx *x, const struct check *c, struct res *r)
+{
+	struct res *kids;
+	size_t i, napplicable = 0;
+	int have[HA_NSTATUS] = {0};
+
+	kids = calloc(c->nkids, sizeof *kids);
+	if (!kids) {
+		x->nomem = 1;
+		r->status = HA_UNKNOWN;
+		return;
+	}
+	for (i = 0; i < c->nkids; i++) {
+		res_init(&kids[i]);
+		eval_check(x, &c->kids[i], &kids[i]);
+		if (kids[i].status != HA_NOT_APPLICABLE) {
+			napplicable++;
+			have[kids[i].status]++;
+			join_child(r, &kids[i], c->kids[i].label);
+		}
+	}
+	if (!napplicable) {
+		r->status = HA_NOT_APPLICABLE;
+	} else if (c->kind == CK_ALL) {
+		r->status = have[HA_FAIL] ? HA_FAIL : have[HA_UNKNOWN] ? HA_UNKNOWN
+						   : have[HA_WARN]    ? HA_WARN
+								      : HA_PASS;
+	} else if (c->kind == CK_ANY) {
+		r->status = have[HA_PASS] ? HA_PASS : have[HA_WARN] ? HA_WARN
+						 : have[HA_UNKNOWN] ? HA_UNKNOWN
+								    : HA_FAIL;
+	} else { /* CK_NONE: each child is a predicate that should not hold */
+		r->status = (have[HA_PASS] || have[HA_WARN]) ? HA_FAIL
+			    : have[HA_UNKNOWN]		    ? HA_UNKNOWN
+								    : HA_PASS;
+	}
+	/* The reason: the children that decided the outcome. */
+	for (i = 0; i < c->nkids; i++) {
+		const struct res *k = &kids[i];
+		int decisive;
+
+		if (k->status == HA_NOT_APPLICABLE)
+			continue;
+		if (c->kind == CK_NONE)
+			decisive = r->status == HA_FAIL ? (k->status == HA_PASS || k->status == HA_WARN)
+				   : r->status == HA_UNKNOWN ? k->status == HA_UNKNOWN
+							      : 1;
+		else
+			decisive = r->status == HA_PASS && c->kind == CK_ALL ? 1 : k->status == r->status;
+		if (!decisive || !k->why.len)
+			continue;
+		sep(&r->why, " ");
+		if (c->kids[i].label && c->kind == CK_NONE)
+			ha_buf_printf(&r->why, "%s %s: ", c->kids[i].label,
+				      k->status == HA_PASS ? "is offered" : k->status == HA_FAIL ? "is not offered"
+													  : "is undetermined");
+		ha_buf_puts(&r->why, ha_buf_cstr(&k->why));
+	}
+	if (c->kind == CK_NONE && r->status == HA_FAIL) {
+		struct ha_buf list;
+
+		ha_buf_init(&list, 4096);
+		for (i = 0; i < c->nkids; i++)
+			if (kids[i].status == HA_PASS || kids[i].status == HA_WARN) {
+				sep(&list, ", ");
+				ha_buf_puts(&list, c->kids[i].label ? c->kids[i].label : "?");
+			}
+		ha_buf_truncate(&r->obs, 0);
+		ha_buf_printf(&r->obs, "offered: %s", ha_buf_cstr(&list));
+		ha_buf_free(&list);
+	} else if (c->kind == CK_NONE && r->status == HA_PASS) {
+		ha_buf_truncate(&r->obs, 0);
+		ha_buf_puts(&r->obs, "none offered");
+	}
+	for (i = 0; i < c->nkids; i++) {
+		if (res_failed(&kids[i]))
+			x->nomem = 1;
+		res_free(&kids[i]);
+	}
+	free(kids);
+}
+
+static void eval_cases(struct ectx *x, const struct check *c, struct res *r)
+{
+	size_t i;
+
+	for (i = 0; i < c->nkids; i++) {
+		int m = ha_cond_eval(&c->conds[i], x->f);
+
+		if (m == C_UNKNOWN) {
+			r->status = HA_UNKNOWN;
+			ha_buf_puts(&r->obs, "OS unknown");
+			ha_buf_printf(&r->why, "%s.", facts_gap(x));
+			return;
+		}
+		if (m == C_TRUE) {
+			eval_check(x, &c->kids[i], r);
+			return;
+		}
+	}
+	r->status = HA_NOT_APPLICABLE;
+	ha_buf_printf(&r->why, "No case of this rule covers %s.", x->f->os_family);
+}
+
+static void eval_check(struct ectx *x, const struct check *c, struct res *r)
+{
+	switch (c->kind) {
+	case CK_ALL:
+	case CK_ANY:
+	case CK_NONE: eval_combo(x, c, r); break;
+	case CK_VALUE: eval_value(x, c, r); break;
+	case CK_KEY: eval_key(x, c, r); break;
+	case CK_SUBKEYS: eval_subkeys(x, c, r); break;
+	case CK_CERT: eval_cert(x, c, r); break;
+	case CK_OS: eval_os(x, c, r); break;
+	case CK_HIVES: eval_hives(x, c, r); break;
+	case CK_CASES: eval_cases(x, c, r); break;
+	}
+}
+
+/* ---------------------------------------------------------------- rules */
+
+static void describe_cond(struct ha_buf *b, const struct cond *c)
+{
+	if (c->describe) {
+		ha_buf_puts(b, c->describe);
+		return;
+	}
+	if (c->has_nt_min && c->has_nt_max && c->nt_min[0] == c->nt_max[0] &&
+	    c->nt_min[1] == c->nt_max[1])
+		ha_buf_printf(b, "NT %d.%d", c->nt_min[0], c->nt_min[1]);
+	else if (c->has_nt_min && c->has_nt_max)
+		ha_buf_printf(b, "NT %d.%d to %d.%d", c->nt_min[0], c->nt_min[1], c->nt_max[0],
+			      c->nt_max[1]);
+	else if (c->has_nt_min)
+		ha_buf_printf(b, "NT %d.%d and later", c->nt_min[0], c->nt_min[1]);
+	else if (c->has_nt_max)
+		ha_buf_printf(b, "NT %d.%d and earlier", c->nt_max[0], c->nt_max[1]);
+	else
+		ha_buf_puts(b, "some hosts");
+}
+
+static int eval_rule(struct ectx *x, const struct rule *rl, struct ha_finding *fd)
+{
+	struct res r;
+	int app = ha_cond_eval(&rl->applies, x->f);
+
+	res_init(&r);
+	x->fd = fd;
+	if (app == C_FALSE) {
+		r.status = HA_NOT_APPLICABLE;
+		ha_buf_puts(&r.why, "Applies to ");
+		describe_cond(&r.why, &rl->applies);
+		ha_buf_printf(&r.why, "; this host is %s.", x->f->os_family);
+		ha_buf_printf(&r.obs, "%s", x->f->os_family);
+	} else if (app == C_UNKNOWN) {
+		r.status = HA_UNKNOWN;
+		ha_buf_printf(&r.why, "Cannot tell whether the rule applies: %s.", facts_gap(x));
+		ha_buf_puts(&r.obs, "OS unknown");
+	} else if (rl->view && x->f->arch == HA_ARCH_X86) {
+		r.status = HA_NOT_APPLICABLE;
+		ha_buf_puts(&r.why, "A 32-bit OS has no separate 32-bit registry view (Wow6432Node).");
+		ha_buf_puts(&r.obs, "x86");
+	} else if (rl->view && x->f->arch == HA_ARCH_UNKNOWN) {
+		r.status = HA_UNKNOWN;
+		ha_buf_printf(&r.why, "Cannot tell whether the host is 64-bit: %s.", facts_gap(x));
+		ha_buf_puts(&r.obs, "architecture unknown");
+	} else {
+		eval_check(x, &rl->check, &r);
+		if (r.status == HA_FAIL)
+			r.status = rl->fail_status;
+	}
+	fd->rule_id = ha_strdup(rl->id);
+	fd->severity = ha_strdup(rl->severity);
+	fd->title = ha_strdup(rl->title);
+	fd->category = ha_strdup(rl->category);
+	fd->status = r.status;
+	fd->observed = ha_strdup(ha_buf_cstr(&r.obs));
+	fd->expected = ha_strdup(ha_buf_cstr(&r.exp));
+	fd->reason = ha_strdup(ha_buf_cstr(&r.why));
+	if (res_failed(&r) || !fd->rule_id || !fd->severity || !fd->title || !fd->category ||
+	    !fd->observed || !fd->expected || !fd->reason)
+		x->nomem = 1;
+	res_free(&r);
+	return x->nomem ? HA_ERR_NOMEM : HA_OK;
+}
+
+static void set_verdict(const struct ha_ruleset *rs, struct ha_findings *out)
+{
+	struct ha_buf failing, unknown;
+	size_t i;
+	int integrity_bad = 0;
+
+	ha_buf_init(&failing, 1 << 16);
+	ha_buf_init(&unknown, 1 << 16);
+	for (i = 0; i < out->n; i++) {
+		const struct ha_finding *f = &out->v[i];
+
+		if (rs->rules[i]->info.counts) {
+			if (f->status == HA_FAIL) {
+				sep(&failing, ", ");
+				ha_buf_puts(&failing, f->rule_id);
+			} else if (f->status == HA_UNKNOWN) {
+				sep(&unknown, ", ");
+				ha_buf_puts(&unknown, f->rule_id);
+			}
+		} else if (!strcmp(f->category, "integrity") && f->status == HA_FAIL) {
+			integrity_bad = 1;
+		}
+	}
+	if (failing.len) {
+		out->verdict = HA_NOT_READY;
+		out->verdict_reason = ha_asprintf("failing: %s", ha_buf_cstr(&failing));
+	} else if (unknown.len || integrity_bad) {
+		out->verdict = HA_VERDICT_UNKNOWN;
+		out->verdict_reason = ha_asprintf("undetermined: %s",
+						  unknown.len ? ha_buf_cstr(&unknown)
+							      : "the hives are missing or unreadable");
+	} else {
+		out->verdict = HA_READY;
+		out->verdict_reason = ha_strdup("every prerequisite is met");
+	}
+	ha_buf_free(&failing);
+	ha_buf_free(&unknown);
+}
+
+int ha_rules_evaluate(const struct ha_ruleset *rs, const struct ha_snapshot *s,
+		      const struct ha_facts *facts, const struct ha_eval_opts *opts,
+		      struct ha_findings *out, struct ha_err *err)
+{
+	struct ectx x;
+	size_t i;
+
+	memset(&x, 0, sizeof x);
+	x.rs = rs;
+	x.s = s;
+	x.f = facts;
+	x.as_of = opts ? opts->as_of : 0;
+	x.err = err;
+	for (i = 0; i < rs->nrules; i++) {
+		struct ha_finding *fd = ha_findings_add(out);
+
+		if (!fd || eval_rule(&x, rs->rules[i], fd) != HA_OK)
+			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	}
+	set_verdict(rs, out);
+	if (!out->verdict_reason)
+		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	return HA_OK;
+}
+
+/* ------------------------------------------------------------- requests */
+
+static int check_requests(const struct ha_ruleset *rs, const struct check *c, struct ha_reqset *req,
+			  struct ha_err *err)
+{
+	struct ha_buf kp;
+	size_t i;
+	int rc = HA_OK;
+
+	switch (c->kind) {
+	case CK_ALL:
+	case CK_ANY:
+	case CK_NONE:
+	case CK_CASES:
+		for (i = 0; i < c->nkids && !rc; i++)
+			rc = check_requests(rs, &c->kids[i], req, err);
+		return rc;
+	case CK_VALUE: return ha_reqset_add(req, c->hive, c->path, NULL, c->name, err);
+	case CK_KEY:
+		rc = ha_reqset_add(req, c->hive, c->path, NULL, NULL, err);
+		for (i = 0; i < c->nshow && !rc; i++)
+			rc = ha_reqset_add(req, c->hive, c->path, NULL, c->show[i], err);
+		return rc;
+	case CK_SUBKEYS: return ha_reqset_add(req, c->hive, c->path, c->match, c->name, err);
+	case CK_CERT:
+		ha_buf_init(&kp, 65536);
+		for (i = 0; i < rs->ntrusted && !rc; i++) {
+			ha_buf_truncate(&kp, 0);
+			ha_buf_printf(&kp, "%s\\%s", rs->trusted[i].path, c->thumb);
+			rc = ha_reqset_add(req, rs->trusted[i].hive, ha_buf_cstr(&kp), NULL, "Blob", err);
+		}
+		for (i = 0; i < rs->ndisallowed && !rc; i++) {
+			ha_buf_truncate(&kp, 0);
+			ha_buf_printf(&kp, "%s\\%s", rs->disallowed[i].path, c->thumb);
+			rc = ha_reqset_add(req, rs->disallowed[i].hive, ha_buf_cstr(&kp), NULL, NULL, err);
+		}
+		ha_buf_free(&kp);
+		if (!rc && rs->has_autoupdate)
+			rc = ha_reqset_add(req, rs->autoupdate.hive, rs->autoupdate.path, NULL,
+					   rs->autoupdate_name, err);
+		return rc;
+	case CK_OS:
+	case CK_HIVES: return HA_OK; /* facts and hive statuses are always read */
+	}
+	return HA_OK;
+}
+
+int ha_rules_requests(const struct ha_ruleset *rs, struct ha_reqset *req, struct ha_err *err)
+{
+	size_t i;
+	int rc = ha_facts_requests(req, err);
+
+	for (i = 0; i < rs->nrules && !rc; i++)
+		rc = check_requests(rs, &rs->rules[i]->check, req, err);
+	return rc;
+}

@@ -1,0 +1,73 @@
+/* ha_rules.h: rules as data, and the evaluator.
+ *
+ * Rules are written in YAML (see docs/rules.md and rules/tls12.yaml, which
+ * is compiled into the binary).  Loading validates a rule file completely
+ * and reports the first problem as "file:line:column: what is wrong".  The
+ * evaluator is a pure function of a snapshot, its derived facts and an
+ * audit date: no I/O, no hivex, so every rule is testable on snapshots built
+ * in memory.
+ *
+ * Ownership: a ruleset owns its rules; the `ha_rule_info` pointers it hands
+ * out live as long as the ruleset.  Findings are owned by the caller
+ * (ha_findings_free). */
+#ifndef HA_RULES_H
+#define HA_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ha_common.h"
+#include "ha_snapshot.h"
+
+struct ha_ruleset;
+
+/* What a rule says about itself (for listings, the store and reports). */
+struct ha_rule_info {
+	const char *id;
+	const char *title;
+	const char *severity;  /* critical, high, medium, low, info */
+	const char *category;  /* os, update, schannel, netfx, roots, integrity, info */
+	const char *source;    /* article section, KB */
+	const char *applies;   /* human summary of where it applies */
+	const char *remedy;    /* one sentence */
+	const char *reg;       /* .reg fragment, may be "" */
+	const char *origin;    /* rule file it came from ("built-in" for the pack) */
+	int counts;            /* 1 if it decides readiness (not info/integrity) */
+};
+
+/* An empty ruleset. */
+HA_MUST_CHECK int ha_rules_new(struct ha_ruleset **out, struct ha_err *err);
+void ha_rules_free(struct ha_ruleset *rs);
+
+enum { HA_RULES_ADD = 0, HA_RULES_REPLACE = 1 };
+/* Loads the built-in TLS 1.2 pack. */
+HA_MUST_CHECK int ha_rules_load_builtin(struct ha_ruleset *rs, struct ha_err *err);
+/* Loads a rule file.  ADD: its rules are added, and a rule with an id that
+ * is already loaded replaces that rule.  REPLACE: all loaded rules are
+ * dropped first.  Nothing changes when the file has an error. */
+HA_MUST_CHECK int ha_rules_load_file(struct ha_ruleset *rs, const char *path, int mode,
+				     struct ha_err *err);
+/* The same from memory; `name` is used in messages. */
+HA_MUST_CHECK int ha_rules_load_buffer(struct ha_ruleset *rs, const char *name, const char *text,
+				       size_t len, int mode, struct ha_err *err);
+
+size_t ha_rules_count(const struct ha_ruleset *rs);
+const struct ha_rule_info *ha_rules_info(const struct ha_ruleset *rs, size_t i);
+/* A digest of the loaded rules (their source text), for the store. */
+const char *ha_rules_digest(const struct ha_ruleset *rs);
+
+/* Adds to `req` every key and value the loaded rules read. */
+HA_MUST_CHECK int ha_rules_requests(const struct ha_ruleset *rs, struct ha_reqset *req,
+				    struct ha_err *err);
+
+struct ha_eval_opts {
+	int64_t as_of; /* audit date, Unix seconds (certificate expiry) */
+};
+
+/* Evaluates every rule on one host, in load order, and sets the host
+ * verdict.  `out` must be initialised and empty. */
+HA_MUST_CHECK int ha_rules_evaluate(const struct ha_ruleset *rs, const struct ha_snapshot *s,
+				    const struct ha_facts *facts, const struct ha_eval_opts *opts,
+				    struct ha_findings *out, struct ha_err *err);
+
+#endif

@@ -1,0 +1,165 @@
+/* ha_store.h: the SQLite store of audit runs.
+ *
+ * One file holds the history of many runs: each run keeps its own hosts,
+ * hives, findings and evidence (docs/store.md describes the schema).  The
+ * program creates and migrates the schema itself.  Only one process writes,
+ * in transactions, with bound parameters; a host's rows are committed
+ * together, so an interrupted run leaves whole hosts or nothing.
+ *
+ * This is the only module that includes sqlite3.h.  SQLite errors become
+ * HA_ERR_STORE (HA_ERR_BUSY when another process holds the lock).
+ *
+ * Reading is done with callbacks over rows: the strings in a row struct
+ * are valid only during the callback (they point into SQLite's buffers),
+ * which keeps memory flat however large the fleet is. */
+#ifndef HA_STORE_H
+#define HA_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ha_common.h"
+#include "ha_snapshot.h"
+
+#define HA_STORE_SCHEMA_VERSION 1
+
+struct ha_store;
+
+enum { HA_STORE_CREATE = 1, HA_STORE_READONLY = 2 };
+
+/* Opens (and with HA_STORE_CREATE creates and migrates) the store at path. */
+HA_MUST_CHECK int ha_store_open(const char *path, int flags, struct ha_store **out,
+				struct ha_err *err);
+void ha_store_close(struct ha_store *st);
+
+/* --------------------------------------------------------------- writing */
+
+struct ha_run_meta {
+	const char *tool_version;
+	const char *as_of;          /* audit date, ISO 8601 */
+	const char *rules_digest;
+	const char *requests_digest;
+	const char *paths;          /* the PATH arguments, newline-separated */
+	const char *command;        /* the command line, for the record */
+	long hosts_total;
+};
+
+struct ha_store_rule {
+	const char *id, *title, *severity, *category, *source, *applies, *remedy, *reg, *origin;
+	int counts;
+};
+
+HA_MUST_CHECK int ha_store_run_begin(struct ha_store *st, const struct ha_run_meta *m,
+				     int64_t *run_id, struct ha_err *err);
+HA_MUST_CHECK int ha_store_put_rules(struct ha_store *st, int64_t run_id,
+				     const struct ha_store_rule *rules, size_t n, struct ha_err *err);
+HA_MUST_CHECK int ha_store_put_note(struct ha_store *st, int64_t run_id, const char *text,
+				    struct ha_err *err);
+/* Marks the run complete, interrupted or failed, with the finish time. */
+HA_MUST_CHECK int ha_store_run_end(struct ha_store *st, int64_t run_id, const char *status,
+				   struct ha_err *err);
+
+HA_MUST_CHECK int ha_store_begin(struct ha_store *st, struct ha_err *err);
+HA_MUST_CHECK int ha_store_commit(struct ha_store *st, struct ha_err *err);
+void ha_store_rollback(struct ha_store *st);
+
+/* Writes one host with its hives, findings and evidence (inside the
+ * caller's transaction).  reused_from is the host_id whose saved snapshot
+ * was re-evaluated, or 0. */
+HA_MUST_CHECK int ha_store_put_host(struct ha_store *st, int64_t run_id,
+				    const struct ha_snapshot *s, const struct ha_facts *f,
+				    const struct ha_findings *fs, int64_t reused_from,
+				    int64_t *host_id, struct ha_err *err);
+
+/* The most recent stored snapshot of the host folder `dir` taken with the
+ * same requests: *host_id is 0 when there is none.  The snapshot is decoded
+ * into `out` (initialised by the caller). */
+HA_MUST_CHECK int ha_store_previous(struct ha_store *st, const char *dir,
+				    const char *requests_digest, int64_t *host_id,
+				    struct ha_snapshot *out, struct ha_err *err);
+
+/* Decodes the snapshot saved with host `host_id` into `out`. */
+HA_MUST_CHECK int ha_store_load_snapshot(struct ha_store *st, int64_t host_id,
+					 struct ha_snapshot *out, struct ha_err *err);
+
+/* --------------------------------------------------------------- reading */
+
+struct ha_run_row {
+	int64_t run_id;
+	const char *started_at, *finished_at, *status, *tool_version, *as_of, *paths;
+	long hosts_total, hosts_stored;
+};
+
+struct ha_host_row {
+	int64_t host_id;
+	const char *label, *dir, *computer_name, *hostname, *domain, *os_family, *product_name;
+	const char *nt_version, *installation_type, *edition, *product_type, *product, *arch;
+	long build, ubr, sp;
+	long control_set;
+	const char *control_set_source, *verdict, *verdict_reason, *note;
+	const char *hive_status[HA_NROLES]; /* SYSTEM, SOFTWARE */
+	long counts[HA_NSTATUS];            /* findings per status */
+	int64_t reused_from;
+};
+
+struct ha_hive_row {
+	int64_t hive_id;
+	const char *role, *kind, *kind_why, *path, *status, *reason, *sha256, *embedded_name;
+	const char *last_written, *logs, *replay;
+	int64_t size;
+	long seq1, seq2, checksum_ok, dirty, degraded;
+};
+
+struct ha_finding_row {
+	int64_t finding_id, host_id;
+	const char *label, *computer_name, *dir;
+	const char *rule_id, *status, *severity, *title, *category, *observed, *expected, *reason;
+	const char *remedy, *reg;
+	const char *evidence;   /* evidence rows summarised on one line */
+	const char *hive_files; /* the hive files the evidence came from */
+	const char *hive_sha256;
+};
+
+struct ha_evidence_row {
+	const char *role, *hive_path, *hive_sha256, *control_set, *key_path, *value_name;
+	const char *value_type, *data, *last_write, *note;
+};
+
+struct ha_rule_row {
+	const char *id, *title, *severity, *category, *source, *applies, *remedy, *reg, *origin;
+	int counts;
+	long counts_by_status[HA_NSTATUS];
+};
+
+/* Most recent run (0 when the store has none). */
+HA_MUST_CHECK int ha_store_latest_run(struct ha_store *st, int64_t *run_id, struct ha_err *err);
+typedef int (*ha_run_cb)(void *ctx, const struct ha_run_row *r);
+HA_MUST_CHECK int ha_store_get_run(struct ha_store *st, int64_t run_id, ha_run_cb cb, void *ctx,
+				   struct ha_err *err);
+typedef int (*ha_host_cb)(void *ctx, const struct ha_host_row *h);
+/* Hosts of a run ordered by label then folder; `label` (may be NULL)
+ * restricts to hosts with that label or computer name. */
+HA_MUST_CHECK int ha_store_each_host(struct ha_store *st, int64_t run_id, const char *label,
+				     ha_host_cb cb, void *ctx, struct ha_err *err);
+typedef int (*ha_hive_cb)(void *ctx, const struct ha_hive_row *h);
+HA_MUST_CHECK int ha_store_each_hive(struct ha_store *st, int64_t host_id, ha_hive_cb cb, void *ctx,
+				     struct ha_err *err);
+typedef int (*ha_finding_cb)(void *ctx, const struct ha_finding_row *f);
+/* Findings of a run (host_id 0) or of one host, in host then rule order. */
+HA_MUST_CHECK int ha_store_each_finding(struct ha_store *st, int64_t run_id, int64_t host_id,
+					ha_finding_cb cb, void *ctx, struct ha_err *err);
+typedef int (*ha_evidence_cb)(void *ctx, const struct ha_evidence_row *e);
+HA_MUST_CHECK int ha_store_each_evidence(struct ha_store *st, int64_t finding_id, ha_evidence_cb cb,
+					 void *ctx, struct ha_err *err);
+typedef int (*ha_rule_cb)(void *ctx, const struct ha_rule_row *r);
+/* Rules of a run in load order, with finding counts per status. */
+HA_MUST_CHECK int ha_store_each_rule(struct ha_store *st, int64_t run_id, ha_rule_cb cb, void *ctx,
+				     struct ha_err *err);
+typedef int (*ha_note_cb)(void *ctx, const char *text);
+HA_MUST_CHECK int ha_store_each_note(struct ha_store *st, int64_t run_id, ha_note_cb cb, void *ctx,
+				     struct ha_err *err);
+
+/* PRAGMA integrity_check and foreign_key_check: HA_OK when both are clean. */
+HA_MUST_CHECK int ha_store_check(struct ha_store *st, struct ha_err *err);
+
+#endif

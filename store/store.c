@@ -1,0 +1,1052 @@
+/* store.c: schema, migrations, writes and reads of the SQLite store.
+ *
+ * Every statement uses bound parameters; no text from a hive or a rule file
+ * is ever pasted into SQL.  The schema is versioned with PRAGMA
+ * user_version and migrated forward by the list in `migrations`. */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ha_store.h"
+
+enum stmt_id { S_HOST, S_HIVE, S_FINDING, S_EVIDENCE, S_COUNT };
+
+struct ha_store {
+	sqlite3 *db;
+	sqlite3_stmt *st[S_COUNT];
+};
+
+/* ------------------------------------------------------------ the schema */
+
+static const char *const migrations[] = {
+	/* 1: the first schema. */
+	"CREATE TABLE runs ("
+	"  run_id INTEGER PRIMARY KEY,"
+	"  started_at TEXT NOT NULL,"
+	"  finished_at TEXT,"
+	"  status TEXT NOT NULL CHECK (status IN ('running','complete','interrupted','failed')),"
+	"  tool_version TEXT NOT NULL,"
+	"  as_of TEXT NOT NULL,"
+	"  rules_digest TEXT NOT NULL,"
+	"  requests_digest TEXT NOT NULL,"
+	"  paths TEXT NOT NULL,"
+	"  command TEXT,"
+	"  hosts_total INTEGER);"
+	"CREATE TABLE rules ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  ord INTEGER NOT NULL,"
+	"  rule_id TEXT NOT NULL,"
+	"  title TEXT NOT NULL, severity TEXT NOT NULL, category TEXT NOT NULL,"
+	"  source TEXT, applies TEXT, remedy TEXT, reg TEXT, origin TEXT,"
+	"  counts INTEGER NOT NULL,"
+	"  PRIMARY KEY (run_id, rule_id));"
+	"CREATE TABLE notes ("
+	"  note_id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  text TEXT NOT NULL);"
+	"CREATE TABLE hosts ("
+	"  host_id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  label TEXT NOT NULL, dir TEXT NOT NULL,"
+	"  computer_name TEXT, hostname TEXT, domain TEXT,"
+	"  os_family TEXT, product_name TEXT, nt_version TEXT, build INTEGER, ubr INTEGER,"
+	"  service_pack INTEGER, installation_type TEXT, edition TEXT, product_type TEXT,"
+	"  product TEXT, architecture TEXT,"
+	"  control_set INTEGER, control_set_source TEXT,"
+	"  system_status TEXT NOT NULL, system_reason TEXT,"
+	"  software_status TEXT NOT NULL, software_reason TEXT,"
+	"  verdict TEXT NOT NULL CHECK (verdict IN ('ready','not_ready','unknown')),"
+	"  verdict_reason TEXT, note TEXT,"
+	"  reused_from INTEGER,"
+	"  snapshot BLOB NOT NULL,"
+	"  UNIQUE (run_id, dir));"
+	"CREATE TABLE hives ("
+	"  hive_id INTEGER PRIMARY KEY,"
+	"  host_id INTEGER NOT NULL REFERENCES hosts(host_id) ON DELETE CASCADE,"
+	"  role TEXT, kind TEXT NOT NULL, kind_why TEXT,"
+	"  path TEXT NOT NULL, status TEXT NOT NULL, reason TEXT,"
+	"  size INTEGER, mtime_ns INTEGER, sha256 TEXT,"
+	"  seq_primary INTEGER, seq_secondary INTEGER, checksum_ok INTEGER,"
+	"  checksum_stored INTEGER, checksum_computed INTEGER,"
+	"  version_major INTEGER, version_minor INTEGER, file_type INTEGER,"
+	"  root_offset INTEGER, hbins_size INTEGER, embedded_name TEXT, last_written TEXT,"
+	"  dirty INTEGER, degraded INTEGER, logs TEXT, replay TEXT);"
+	"CREATE TABLE findings ("
+	"  finding_id INTEGER PRIMARY KEY,"
+	"  host_id INTEGER NOT NULL REFERENCES hosts(host_id) ON DELETE CASCADE,"
+	"  rule_id TEXT NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN ('PASS','FAIL','WARN','NOT_APPLICABLE','UNKNOWN')),"
+	"  severity TEXT NOT NULL, title TEXT, category TEXT,"
+	"  observed TEXT, expected TEXT, reason TEXT,"
+	"  UNIQUE (host_id, rule_id));"
+	"CREATE TABLE evidence ("
+	"  evidence_id INTEGER PRIMARY KEY,"
+	"  finding_id INTEGER NOT NULL REFERENCES findings(finding_id) ON DELETE CASCADE,"
+	"  role TEXT, hive_path TEXT, hive_sha256 TEXT, control_set TEXT,"
+	"  key_path TEXT, value_name TEXT, value_type TEXT, data TEXT, last_write TEXT, note TEXT);"
+	"CREATE INDEX hosts_by_dir ON hosts(dir);"
+	"CREATE INDEX hives_by_host ON hives(host_id);"
+	"CREATE INDEX findings_by_rule ON findings(rule_id, status);"
+	"CREATE INDEX evidence_by_finding ON evidence(finding_id);"
+	/* Views for people querying with the sqlite3 shell. */
+	"CREATE VIEW v_findings AS"
+	"  SELECT h.run_id, h.label AS host, h.computer_name, f.rule_id, f.status, f.severity,"
+	"         f.title, f.observed, f.expected, f.reason, h.os_family, h.verdict, h.dir,"
+	"         f.finding_id, h.host_id"
+	"  FROM findings f JOIN hosts h USING (host_id);"
+	"CREATE VIEW v_latest_findings AS"
+	"  SELECT * FROM v_findings WHERE run_id = (SELECT max(run_id) FROM runs);"
+	"CREATE VIEW v_hosts AS"
+	"  SELECT h.run_id, h.host_id, h.label AS host, h.computer_name, h.os_family, h.verdict,"
+	"         h.verdict_reason, h.system_status, h.software_status,"
+	"         sum(f.status = 'PASS') AS pass, sum(f.status = 'FAIL') AS fail,"
+	"         sum(f.status = 'WARN') AS warn, sum(f.status = 'NOT_APPLICABLE') AS not_applicable,"
+	"         sum(f.status = 'UNKNOWN') AS unknown"
+	"  FROM hosts h LEFT JOIN findings f USING (host_id) GROUP BY h.host_id;"
+	"CREATE VIEW v_evidence AS"
+	"  SELECT h.run_id, h.label AS host, f.rule_id, f.status, e.*"
+	"  FROM evidence e JOIN findings f USING (finding_id) JOIN hosts h USING (host_id);",
+};
+
+static int sqlfail(struct ha_store *st, int rc, struct ha_err *err, const char *what)
+{
+	int ext = st && st->db ? sqlite3_extended_errcode(st->db) : rc;
+	const char *msg = st && st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
+
+	if ((rc & 0xFF) == SQLITE_BUSY || (rc & 0xFF) == SQLITE_LOCKED)
+		return ha_err_set(err, HA_ERR_BUSY, "%s: the store is locked by another process", what);
+	if ((rc & 0xFF) == SQLITE_FULL)
+		return ha_err_set(err, HA_ERR_IO, "%s: the disk is full", what);
+	if ((rc & 0xFF) == SQLITE_NOTADB)
+		return ha_err_set(err, HA_ERR_STORE, "%s: the file is not a hiveaudit store (%s)", what,
+				  msg);
+	return ha_err_set(err, HA_ERR_STORE, "%s: %s (sqlite %d)", what, msg, ext);
+}
+
+static int exec(struct ha_store *st, const char *sql, struct ha_err *err, const char *what)
+{
+	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? HA_OK : sqlfail(st, rc, err, what);
+}
+
+static int user_version(struct ha_store *st, int *v, struct ha_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL);
+
+	if (rc != SQLITE_OK)
+		return sqlfail(st, rc, err, "reading the schema version");
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return sqlfail(st, rc, err, "reading the schema version");
+	}
+	*v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return HA_OK;
+}
+
+static int migrate(struct ha_store *st, struct ha_err *err)
+{
+	const int latest = (int)(sizeof migrations / sizeof migrations[0]);
+	char sql[64];
+	int v, rc;
+
+	rc = exec(st, "BEGIN IMMEDIATE", err, "opening the store");
+	if (rc)
+		return rc;
+	rc = user_version(st, &v, err);
+	if (!rc && v > latest)
+		rc = ha_err_set(err, HA_ERR_STORE,
+				"the store has schema version %d; this hiveaudit knows up to %d", v, latest);
+	for (; !rc && v < latest; v++) {
+		rc = exec(st, migrations[v], err, "creating the store schema");
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+		if (!rc)
+			rc = exec(st, sql, err, "creating the store schema");
+	}
+	if (rc) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	return exec(st, "COMMIT", err, "creating the store schema");
+}
+
+int ha_store_open(const char *path, int flags, struct ha_store **out, struct ha_err *err)
+{
+	struct ha_store *st;
+	int oflags = (flags & HA_STORE_READONLY) ? SQLITE_OPEN_READONLY
+						 : SQLITE_OPEN_READWRITE |
+							   ((flags & HA_STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
+	int rc;
+
+	*out = NULL;
+	st = calloc(1, sizeof *st);
+	if (!st)
+		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	rc = sqlite3_open_v2(path, &st->db, oflags | SQLITE_OPEN_NOFOLLOW, NULL);
+	if (rc != SQLITE_OK) {
+		if (!st->db)
+			rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		else if ((rc & 0xFF) == SQLITE_CANTOPEN)
+			rc = ha_err_set(err, HA_ERR_IO, "cannot open store '%s': %s", path,
+					sqlite3_errmsg(st->db));
+		else
+			rc = sqlfail(st, rc, err, "opening the store");
+		ha_store_close(st);
+		return rc;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, 5000);
+	rc = exec(st, "PRAGMA foreign_keys = ON", err, "opening the store");
+	if (!rc && !(flags & HA_STORE_READONLY)) {
+		/* WAL: readers never block the writer; NORMAL sync keeps every
+		 * committed transaction across a process kill. */
+		rc = exec(st, "PRAGMA journal_mode = WAL", err, "opening the store");
+		if (!rc)
+			rc = exec(st, "PRAGMA synchronous = NORMAL", err, "opening the store");
+		if (!rc)
+			rc = migrate(st, err);
+	} else if (!rc) {
+		int v;
+
+		rc = user_version(st, &v, err);
+		if (!rc && v == 0)
+			rc = ha_err_set(err, HA_ERR_STORE, "'%s' is not a hiveaudit store", path);
+		else if (!rc && v > HA_STORE_SCHEMA_VERSION)
+			rc = ha_err_set(err, HA_ERR_STORE,
+					"the store has schema version %d; this hiveaudit knows up to %d",
+					v, HA_STORE_SCHEMA_VERSION);
+	}
+	if (rc) {
+		ha_err_prefix(err, "%s", path);
+		ha_store_close(st);
+		return rc;
+	}
+	*out = st;
+	return HA_OK;
+}
+
+void ha_store_close(struct ha_store *st)
+{
+	int i;
+
+	if (!st)
+		return;
+	for (i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(st->st[i]);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+/* ------------------------------------------------------------- helpers */
+
+static int bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	return v ? sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, i);
+}
+
+static int bind_int(sqlite3_stmt *s, int i, int64_t v) { return sqlite3_bind_int64(s, i, v); }
+
+static int bind_opt_int(sqlite3_stmt *s, int i, long v)
+{
+	return v < 0 ? sqlite3_bind_null(s, i) : sqlite3_bind_int64(s, i, v);
+}
+
+static int prepared(struct ha_store *st, enum stmt_id id, const char *sql, sqlite3_stmt **out,
+		    struct ha_err *err)
+{
+	int rc;
+
+	if (!st->st[id]) {
+		rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->st[id], NULL);
+		if (rc != SQLITE_OK)
+			return sqlfail(st, rc, err, "preparing a statement");
+	}
+	sqlite3_reset(st->st[id]);
+	sqlite3_clear_bindings(st->st[id]);
+	*out = st->st[id];
+	return HA_OK;
+}
+
+static int step_done(struct ha_store *st, sqlite3_stmt *s, struct ha_err *err, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? HA_OK : sqlfail(st, rc, err, what);
+}
+
+static void now_iso(char out[32])
+{
+	ha_unix_iso((int64_t)time(NULL), out);
+}
+
+/* --------------------------------------------------------------- writing */
+
+int ha_store_run_begin(struct ha_store *st, const struct ha_run_meta *m, int64_t *run_id,
+		       struct ha_err *err)
+{
+	sqlite3_stmt *s;
+	char now[32];
+	int rc;
+
+	now_iso(now);
+	rc = sqlite3_prepare_v2(st->db,
+				"INSERT INTO runs (started_at, status, tool_version, as_of, rules_digest,"
+				" requests_digest, paths, command, hosts_total)"
+				" VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?)",
+				-1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return sqlfail(st, rc, err, "recording the run");
+	bind_text(s, 1, now);
+	bind_text(s, 2, m->tool_version);
+	bind_text(s, 3, m->as_of);
+	bind_text(s, 4, m->rules_digest);
+	bind_text(s, 5, m->requests_digest);
+	bind_text(s, 6, m->paths);
+	bind_text(s, 7, m->command);
+	bind_int(s, 8, m->hosts_total);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return sqlfail(st, rc, err, "recording the run");
+	*run_id = sqlite3_last_insert_rowid(st->db);
+	return HA_OK;
+}
+
+int ha_store_put_rules(struct ha_store *st, int64_t run_id, const struct ha_store_rule *rules,
+		       size_t n, struct ha_err *err)
+{
+	sqlite3_stmt *s;
+	size_t i;
+	int rc;
+
+	rc = sqlite3_prepare_v2(st->db,
+				"INSERT INTO rules (run_id, ord, rule_id, title, severity, category, source,"
+				" applies, remedy, reg, origin, counts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+				-1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return sqlfail(st, rc, err, "recording the rules");
+	for (i = 0; i < n; i++) {
+		const struct ha_store_rule *r = &rules[i];
+
+		sqlite3_reset(s);
+		bind_int(s, 1, run_id);
+		bind_int(s, 2, (int64_t)i);
+		bind_text(s, 3, r->id);
+		bind_text(s, 4, r->title);
+		bind_text(s, 5, r->severity);
+		bind_text(s, 6, r->category);
+		bind_text(s, 7, r->source);
+		bind_text(s, 8, r->applies);
+		bind_text(s, 9, r->remedy);
+		bind_text(s, 10, r->reg);
+		bind_text(s, 11, r->origin);
+		bind_int(s, 12, r->counts);
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_DONE) {
+			rc = sqlfail(st, rc, err, "recording the rules");
+			sqlite3_finalize(s);
+			return rc;
+		}
+	}
+	sqlite3_finalize(s);
+	return HA_OK;
+}
+
+int ha_store_put_note(struct ha_store *st, int64_t run_id, const char *text, struct ha_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db, "INSERT INTO notes (run_id, text) VALUES (?, ?)", -1, &s,
+				    NULL);
+
+	if (rc != SQLITE_OK)
+		return sqlfail(st, rc, err, "recording a note");
+	bind_int(s, 1, run_id);
+	bind_text(s, 2, text);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? HA_OK : sqlfail(st, rc, err, "recording a note");
+}
+
+int ha_store_run_end(struct ha_store *st, int64_t run_id, const char *status, struct ha_err *err)
+{
+	sqlite3_stmt *s;
+	char now[32];
+	int rc = sqlite3_prepare_v2(st->db,
+				    "UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?", -1,
+				    &s, NULL);
+
+	if (rc != SQLITE_OK)
+		return sqlfail(st, rc, err, "closing the run");
+	now_iso(now);
+	bind_text(s, 1, status);
+	bind_text(s, 2, now);
+	bind_int(s, 3, run_id);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? HA_OK : sqlfail(st, rc, err, "closing the run");
+}
+
+int ha_store_begin(struct ha_store *st, struct ha_err *err)
+{
+	return exec(st, "BEGIN IMMEDIATE", err, "starting a transaction");
+}
+
+int ha_store_commit(struct ha_store *st, struct ha_err *err)
+{
+	return exec(st, "COMMIT", err, "committing");
+}
+
+void ha_store_rollback(struct ha_store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int put_hive(struct ha_store *st, int64_t host_id, const struct ha_hivefile *f,
+		    struct ha_err *err)
+{
+	sqlite3_stmt *s;
+	struct ha_buf logs;
+	char iso[32];
+	size_t i;
+	int rc;
+
+	rc = prepared(st, S_HIVE,
+		      "INSERT INTO hives (host_id, role, kind, kind_why, path, status, reason, size,"
+		      " mtime_ns, sha256, seq_primary, seq_secondary, checksum_ok, checksum_stored,"
+		      " checksum_computed, version_major, version_minor, file_type, root_offset,"
+		      " hbins_size, embedded_name, last_written, dirty, degraded, logs, replay)"
+		      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		      &s, err);
+	if (rc)
+		return rc;
+	ha_buf_init(&logs, 1 << 20);
+	for (i = 0; i < f->nlogs; i++) {
+		if (i)
+			ha_buf_putc(&logs, '\n');
+		ha_buf_puts(&logs, f->logs[i]);
+	}
+	bind_int(s, 1, host_id);
+	bind_text(s, 2, f->role >= 0 ? ha_role_name(f->role) : NULL);
+	bind_text(s, 3, ha_file_kind_name(f->kind));
+	bind_text(s, 4, f->kind_why);
+	bind_text(s, 5, f->path);
+	bind_text(s, 6, ha_hive_status_name(f->status));
+	bind_text(s, 7, f->reason);
+	if (f->sha256[0] || f->size) {
+		bind_int(s, 8, (int64_t)f->size);
+		bind_int(s, 9, f->mtime_ns);
+	}
+	bind_text(s, 10, f->sha256[0] ? f->sha256 : NULL);
+	if (f->bb_valid) {
+		const struct ha_baseblock *b = &f->bb;
+
+		bind_int(s, 11, b->seq1);
+		bind_int(s, 12, b->seq2);
+		bind_int(s, 13, b->checksum_ok);
+		bind_int(s, 14, b->checksum_stored);
+		bind_int(s, 15, b->checksum_computed);
+		bind_int(s, 16, b->major);
+		bind_int(s, 17, b->minor);
+		bind_int(s, 18, b->type);
+		bind_int(s, 19, b->root_offset);
+		bind_int(s, 20, b->hbins_size);
+		bind_text(s, 21, b->name);
+		ha_filetime_iso(b->last_written, iso);
+		bind_text(s, 22, iso);
+	}
+	bind_int(s, 23, f->dirty);
+	bind_int(s, 24, f->degraded);
+	bind_text(s, 25, f->nlogs ? ha_buf_cstr(&logs) : NULL);
+	bind_text(s, 26, f->replay);
+	rc = ha_buf_status(&logs) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+				  : step_done(st, s, err, "recording a hive");
+	ha_buf_free(&logs);
+	return rc;
+}
+
+static int put_finding(struct ha_store *st, int64_t host_id, const struct ha_finding *f,
+		       struct ha_err *err)
+{
+	sqlite3_stmt *s;
+	int64_t fid;
+	size_t i;
+	int rc;
+
+	rc = prepared(st, S_FINDING,
+		      "INSERT INTO findings (host_id, rule_id, status, severity, title, category,"
+		      " observed, expected, reason) VALUES (?,?,?,?,?,?,?,?,?)",
+		      &s, err);
+	if (rc)
+		return rc;
+	bind_int(s, 1, host_id);
+	bind_text(s, 2, f->rule_id);
+	bind_text(s, 3, ha_status_name(f->status));
+	bind_text(s, 4, f->severity);
+	bind_text(s, 5, f->title);
+	bind_text(s, 6, f->category);
+	bind_text(s, 7, f->observed);
+	bind_text(s, 8, f->expected);
+	bind_text(s, 9, f->reason);
+	rc = step_done(st, s, err, "recording a finding");
+	if (rc)
+		return rc;
+	fid = sqlite3_last_insert_rowid(st->db);
+	for (i = 0; i < f->nev; i++) {
+		const struct ha_evidence *e = &f->ev[i];
+
+		rc = prepared(st, S_EVIDENCE,
+			      "INSERT INTO evidence (finding_id, role, hive_path, hive_sha256,"
+			      " control_set, key_path, value_name, value_type, data, last_write, note)"
+			      " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+			      &s, err);
+		if (rc)
+			return rc;
+		bind_int(s, 1, fid);
+		bind_text(s, 2, e->role >= 0 ? ha_role_name(e->role) : NULL);
+		bind_text(s, 3, e->hive_path);
+		bind_text(s, 4, e->hive_sha256);
+		bind_text(s, 5, e->control_set);
+		bind_text(s, 6, e->key_path);
+		bind_text(s, 7, e->value_name);
+		bind_text(s, 8, e->value_type);
+		bind_text(s, 9, e->data);
+		bind_text(s, 10, e->last_write && *e->last_write ? e->last_write : NULL);
+		bind_text(s, 11, e->note && *e->note ? e->note : NULL);
+		rc = step_done(st, s, err, "recording evidence");
+		if (rc)
+			return rc;
+	}
+	return HA_OK;
+}
+
+int ha_store_put_host(struct ha_store *st, int64_t run_id, const struct ha_snapshot *snap,
+		      const struct ha_facts *f, const struct ha_findings *fs, int64_t reused_from,
+		      int64_t *host_id, struct ha_err *err)
+{
+	sqlite3_stmt *s;
+	struct ha_buf blob;
+	char nt[32];
+	size_t i;
+	int rc;
+
+	ha_buf_init(&blob, (size_t)256 << 20);
+	if (ha_snapshot_encode(snap, &blob) != HA_OK) {
+		ha_buf_free(&blob);
+		return ha_err_set(err, HA_ERR_NOMEM, "host '%s': snapshot too large to store",
+				  snap->label);
+	}
+	rc = prepared(st, S_HOST,
+		      "INSERT INTO hosts (run_id, label, dir, computer_name, hostname, domain,"
+		      " os_family, product_name, nt_version, build, ubr, service_pack,"
+		      " installation_type, edition, product_type, product, architecture, control_set,"
+		      " control_set_source, system_status, system_reason, software_status,"
+		      " software_reason, verdict, verdict_reason, note, reused_from, snapshot)"
+		      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		      &s, err);
+	if (rc) {
+		ha_buf_free(&blob);
+		return rc;
+	}
+	if (f->nt_major >= 0)
+		snprintf(nt, sizeof nt, "%d.%d", f->nt_major, f->nt_minor);
+	bind_int(s, 1, run_id);
+	bind_text(s, 2, snap->label);
+	bind_text(s, 3, snap->dir);
+	bind_text(s, 4, f->computer_name);
+	bind_text(s, 5, f->hostname);
+	bind_text(s, 6, f->domain);
+	bind_text(s, 7, f->os_family);
+	bind_text(s, 8, f->product_name);
+	bind_text(s, 9, f->nt_major >= 0 ? nt : NULL);
+	bind_opt_int(s, 10, f->build);
+	bind_opt_int(s, 11, f->ubr);
+	bind_opt_int(s, 12, f->os_known ? f->sp : -1);
+	bind_text(s, 13, f->installation_type);
+	bind_text(s, 14, f->edition);
+	bind_text(s, 15, f->product_type_raw);
+	bind_text(s, 16, ha_product_name(f->product));
+	bind_text(s, 17, ha_arch_name(f->arch));
+	bind_opt_int(s, 18, snap->ccs ? snap->ccs : -1);
+	bind_text(s, 19, snap->ccs_source);
+	bind_text(s, 20, ha_hive_status_name(snap->role[HA_SYSTEM].status));
+	bind_text(s, 21, snap->role[HA_SYSTEM].reason);
+	bind_text(s, 22, ha_hive_status_name(snap->role[HA_SOFTWARE].status));
+	bind_text(s, 23, snap->role[HA_SOFTWARE].reason);
+	bind_text(s, 24, ha_verdict_name(fs->verdict));
+	bind_text(s, 25, fs->verdict_reason);
+	bind_text(s, 26, snap->note);
+	if (reused_from)
+		bind_int(s, 27, reused_from);
+	sqlite3_bind_blob(s, 28, blob.data ? blob.data : "", (int)blob.len, SQLITE_TRANSIENT);
+	rc = step_done(st, s, err, "recording a host");
+	ha_buf_free(&blob);
+	if (rc)
+		return ha_err_prefix(err, "host '%s'", snap->label);
+	*host_id = sqlite3_last_insert_rowid(st->db);
+	for (i = 0; i < snap->nfiles && !rc; i++)
+		rc = put_hive(st, *host_id, &snap->files[i], err);
+	for (i = 0; i < fs->n && !rc; i++)
+		rc = put_finding(st, *host_id, &fs->v[i], err);
+	return rc ? ha_err_prefix(err, "host '%s'", snap->label) : HA_OK;
+}
+
+int ha_store_previous(struct ha_store *st, const char *dir, const char *requests_digest,
+		      int64_t *host_id, struct ha_snapshot *out, struct ha_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*host_id = 0;
+	rc = sqlite3_prepare_v2(st->db,
+				"SELECT h.host_id, h.snapshot FROM hosts h JOIN runs r USING (run_id)"
+				" WHERE h.dir = ? AND r.requests_digest = ?"
+				" ORDER BY h.host_id DESC LIMIT 1",
+				-1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return sqlfail(st, rc, err, "looking up an earlier run");
+	bind_text(s, 1, dir);
+	bind_text(s, 2, requests_digest);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const void *p = sqlite3_column_blob(s, 1);
+		int n = sqlite3_column_bytes(s, 1);
+
+		if (p && n > 0 && ha_snapshot_decode(p, (size_t)n, out, err) == HA_OK) {
+			*host_id = sqlite3_column_int64(s, 0);
+		} else {
+			/* A damaged saved snapshot only means reading again. */
+			ha_snapshot_free(out);
+			ha_err_clear(err);
+		}
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? HA_OK : sqlfail(st, rc, err, "looking up an earlier run");
+}
+
+int ha_store_load_snapshot(struct ha_store *st, int64_t host_id, struct ha_snapshot *out,
+			   struct ha_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db, "SELECT snapshot FROM hosts WHERE host_id = ?", -1, &s,
+				    NULL);
+
+	if (rc != SQLITE_OK)
+		return sqlfail(st, rc, err, "loading a saved snapshot");
+	bind_int(s, 1, host_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const void *p = sqlite3_column_blob(s, 0);
+		int n = sqlite3_column_bytes(s, 0);
+
+		rc = p && n > 0 ? ha_snapshot_decode(p, (size_t)n, out, err)
+				: ha_err_set(err, HA_ERR_STORE, "saved snapshot %lld is empty",
+					     (long long)host_id);
+		sqlite3_finalize(s);
+		return rc;
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		return ha_err_set(err, HA_ERR_NOTFOUND, "no saved snapshot %lld", (long long)host_id);
+	return sqlfail(st, rc, err, "loading a saved snapshot");
+}
+
+/* --------------------------------------------------------------- reading */
+
+static const char *col(sqlite3_stmt *s, int i)
+{
+	const char *p = (const char *)sqlite3_column_text(s, i);
+
+	return p ? p : "";
+}
+
+static long col_long(sqlite3_stmt *s, int i)
+{
+	return sqlite3_column_type(s, i) == SQLITE_NULL ? -1 : (long)sqlite3_column_int64(s, i);
+}
+
+/* Runs `sql` with up to two integer parameters (and an optional text one),
+ * calling `row` for each result row. */
+static int each(struct ha_store *st, const char *sql, int64_t a, int64_t b, const char *t,
+		int (*row)(sqlite3_stmt *, void *), void *ctx, struct ha_err *err, const char *what)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	int np;
+
+	if (rc != SQLITE_OK)
+		return sqlfail(st, rc, err, what);
+	np = sqlite3_bind_parameter_count(s);
+	if (np >= 1)
+		bind_int(s, 1, a);
+	if (np >= 2)
+		bind_int(s, 2, b);
+	if (np >= 3)
+		bind_text(s, 3, t);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int r = row(s, ctx);
+
+		if (r) {
+			sqlite3_finalize(s);
+			return r;
+		}
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? HA_OK : sqlfail(st, rc, err, what);
+}
+
+int ha_store_latest_run(struct ha_store *st, int64_t *run_id, struct ha_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db, "SELECT max(run_id) FROM runs", -1, &s, NULL);
+
+	if (rc != SQLITE_OK)
+		return sqlfail(st, rc, err, "finding the latest run");
+	rc = sqlite3_step(s);
+	*run_id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? HA_OK
+						       : sqlfail(st, rc, err, "finding the latest run");
+}
+
+struct cbpair {
+	union {
+		ha_run_cb run;
+		ha_host_cb host;
+		ha_hive_cb hive;
+		ha_finding_cb finding;
+		ha_evidence_cb evidence;
+		ha_rule_cb rule;
+		ha_note_cb note;
+	} u;
+	void *ctx;
+};
+
+static int run_row(sqlite3_stmt *s, void *p)
+{
+	struct cbpair *cp = p;
+	struct ha_run_row r;
+
+	r.run_id = sqlite3_column_int64(s, 0);
+	r.started_at = col(s, 1);
+	r.finished_at = col(s, 2);
+	r.status = col(s, 3);
+	r.tool_version = col(s, 4);
+	r.as_of = col(s, 5);
+	r.paths = col(s, 6);
+	r.hosts_total = col_long(s, 7);
+	r.hosts_stored = col_long(s, 8);
+	return cp->u.run(cp->ctx, &r);
+}
+
+int ha_store_get_run(struct ha_store *st, int64_t run_id, ha_run_cb cb, void *ctx, struct ha_err *err)
+{
+	struct cbpair cp;
+
+	cp.u.run = cb;
+	cp.ctx = ctx;
+
+	return each(st,
+		    "SELECT run_id, started_at, finished_at, status, tool_version, as_of, paths,"
+		    " hosts_total, (SELECT count(*) FROM hosts h WHERE h.run_id = runs.run_id)"
+		    " FROM runs WHERE run_id = ?",
+		    run_id, 0, NULL, run_row, &cp, err, "reading the run");
+}
+
+static int host_row(sqlite3_stmt *s, void *p)
+{
+	struct cbpair *cp = p;
+	struct ha_host_row h;
+	int i;
+
+	h.host_id = sqlite3_column_int64(s, 0);
+	h.label = col(s, 1);
+	h.dir = col(s, 2);
+	h.computer_name = col(s, 3);
+	h.hostname = col(s, 4);
+	h.domain = col(s, 5);
+	h.os_family = col(s, 6);
+	h.product_name = col(s, 7);
+	h.nt_version = col(s, 8);
+	h.build = col_long(s, 9);
+	h.ubr = col_long(s, 10);
+	h.sp = col_long(s, 11);
+	h.installation_type = col(s, 12);
+	h.edition = col(s, 13);
+	h.product_type = col(s, 14);
+	h.product = col(s, 15);
+	h.arch = col(s, 16);
+	h.control_set = col_long(s, 17);
+	h.control_set_source = col(s, 18);
+	h.verdict = col(s, 19);
+	h.verdict_reason = col(s, 20);
+	h.note = col(s, 21);
+	h.hive_status[HA_SYSTEM] = col(s, 22);
+	h.hive_status[HA_SOFTWARE] = col(s, 23);
+	for (i = 0; i < HA_NSTATUS; i++)
+		h.counts[i] = col_long(s, 24 + i);
+	h.reused_from = sqlite3_column_int64(s, 29);
+	return cp->u.host(cp->ctx, &h);
+}
+
+int ha_store_each_host(struct ha_store *st, int64_t run_id, const char *label, ha_host_cb cb,
+		       void *ctx, struct ha_err *err)
+{
+	struct cbpair cp;
+
+	cp.u.host = cb;
+	cp.ctx = ctx;
+
+	return each(st,
+		    "SELECT h.host_id, h.label, h.dir, h.computer_name, h.hostname, h.domain,"
+		    " h.os_family, h.product_name, h.nt_version, h.build, h.ubr, h.service_pack,"
+		    " h.installation_type, h.edition, h.product_type, h.product, h.architecture,"
+		    " h.control_set, h.control_set_source, h.verdict, h.verdict_reason, h.note,"
+		    " h.system_status, h.software_status,"
+		    " (SELECT count(*) FROM findings f WHERE f.host_id = h.host_id AND f.status = 'PASS'),"
+		    " (SELECT count(*) FROM findings f WHERE f.host_id = h.host_id AND f.status = 'FAIL'),"
+		    " (SELECT count(*) FROM findings f WHERE f.host_id = h.host_id AND f.status = 'WARN'),"
+		    " (SELECT count(*) FROM findings f WHERE f.host_id = h.host_id"
+		    "   AND f.status = 'NOT_APPLICABLE'),"
+		    " (SELECT count(*) FROM findings f WHERE f.host_id = h.host_id AND f.status = 'UNKNOWN'),"
+		    " coalesce(h.reused_from, 0)"
+		    " FROM hosts h WHERE h.run_id = ?1"
+		    "  AND (?3 IS NULL OR h.label = ?3 COLLATE NOCASE OR h.computer_name = ?3 COLLATE NOCASE"
+		    "       OR h.dir = ?3)"
+		    "  AND ?2 = ?2"
+		    " ORDER BY h.label, h.dir",
+		    run_id, 0, label, host_row, &cp, err, "reading hosts");
+}
+
+static int hive_row(sqlite3_stmt *s, void *p)
+{
+	struct cbpair *cp = p;
+	struct ha_hive_row h;
+
+	h.hive_id = sqlite3_column_int64(s, 0);
+	h.role = col(s, 1);
+	h.kind = col(s, 2);
+	h.kind_why = col(s, 3);
+	h.path = col(s, 4);
+	h.status = col(s, 5);
+	h.reason = col(s, 6);
+	h.sha256 = col(s, 7);
+	h.embedded_name = col(s, 8);
+	h.last_written = col(s, 9);
+	h.logs = col(s, 10);
+	h.replay = col(s, 11);
+	h.size = sqlite3_column_int64(s, 12);
+	h.seq1 = col_long(s, 13);
+	h.seq2 = col_long(s, 14);
+	h.checksum_ok = col_long(s, 15);
+	h.dirty = col_long(s, 16);
+	h.degraded = col_long(s, 17);
+	return cp->u.hive(cp->ctx, &h);
+}
+
+int ha_store_each_hive(struct ha_store *st, int64_t host_id, ha_hive_cb cb, void *ctx,
+		       struct ha_err *err)
+{
+	struct cbpair cp;
+
+	cp.u.hive = cb;
+	cp.ctx = ctx;
+
+	return each(st,
+		    "SELECT hive_id, role, kind, kind_why, path, status, reason, sha256, embedded_name,"
+		    " last_written, logs, replay, size, seq_primary, seq_secondary, checksum_ok, dirty,"
+		    " degraded FROM hives WHERE host_id = ? ORDER BY hive_id",
+		    host_id, 0, NULL, hive_row, &cp, err, "reading hives");
+}
+
+static int finding_row(sqlite3_stmt *s, void *p)
+{
+	struct cbpair *cp = p;
+	struct ha_finding_row f;
+
+	f.finding_id = sqlite3_column_int64(s, 0);
+	f.host_id = sqlite3_column_int64(s, 1);
+	f.label = col(s, 2);
+	f.computer_name = col(s, 3);
+	f.dir = col(s, 4);
+	f.rule_id = col(s, 5);
+	f.status = col(s, 6);
+	f.severity = col(s, 7);
+	f.title = col(s, 8);
+	f.category = col(s, 9);
+	f.observed = col(s, 10);
+	f.expected = col(s, 11);
+	f.reason = col(s, 12);
+	f.remedy = col(s, 13);
+	f.reg = col(s, 14);
+	f.evidence = col(s, 15);
+	f.hive_files = col(s, 16);
+	f.hive_sha256 = col(s, 17);
+	return cp->u.finding(cp->ctx, &f);
+}
+
+int ha_store_each_finding(struct ha_store *st, int64_t run_id, int64_t host_id, ha_finding_cb cb,
+			  void *ctx, struct ha_err *err)
+{
+	struct cbpair cp;
+
+	cp.u.finding = cb;
+	cp.ctx = ctx;
+
+	return each(st,
+		    "SELECT f.finding_id, f.host_id, h.label, h.computer_name, h.dir, f.rule_id,"
+		    " f.status, f.severity, f.title, f.category, f.observed, f.expected, f.reason,"
+		    " r.remedy, r.reg,"
+		    " (SELECT group_concat(line, ' | ') FROM (SELECT"
+		    "    coalesce(e.role || ' ', '') || coalesce(e.key_path, '')"
+		    "    || CASE WHEN e.value_name IS NULL THEN ''"
+		    "            WHEN e.value_name = '' THEN '\\(Default)'"
+		    "            ELSE '\\' || e.value_name END"
+		    "    || ': ' || coalesce(e.value_type, '')"
+		    "    || CASE WHEN coalesce(e.data, '') <> '' THEN ' ' || e.data ELSE '' END"
+		    "    AS line FROM evidence e WHERE e.finding_id = f.finding_id"
+		    "    ORDER BY e.evidence_id)),"
+		    " (SELECT group_concat(p, ' | ') FROM (SELECT DISTINCT e.hive_path AS p"
+		    "    FROM evidence e WHERE e.finding_id = f.finding_id AND e.hive_path IS NOT NULL"
+		    "    ORDER BY e.hive_path)),"
+		    " (SELECT group_concat(p, ' | ') FROM (SELECT DISTINCT e.hive_sha256 AS p"
+		    "    FROM evidence e WHERE e.finding_id = f.finding_id"
+		    "    AND coalesce(e.hive_sha256, '') <> '' ORDER BY e.hive_path))"
+		    " FROM findings f JOIN hosts h USING (host_id)"
+		    " LEFT JOIN rules r ON r.run_id = h.run_id AND r.rule_id = f.rule_id"
+		    " WHERE h.run_id = ?1 AND (?2 = 0 OR f.host_id = ?2)"
+		    " ORDER BY h.label, h.dir, r.ord, f.rule_id",
+		    run_id, host_id, NULL, finding_row, &cp, err, "reading findings");
+}
+
+static int evidence_row(sqlite3_stmt *s, void *p)
+{
+	struct cbpair *cp = p;
+	struct ha_evidence_row e;
+
+	e.role = col(s, 0);
+	e.hive_path = col(s, 1);
+	e.hive_sha256 = col(s, 2);
+	e.control_set = col(s, 3);
+	e.key_path = col(s, 4);
+	e.value_name = sqlite3_column_type(s, 5) == SQLITE_NULL ? NULL : col(s, 5);
+	e.value_type = col(s, 6);
+	e.data = col(s, 7);
+	e.last_write = col(s, 8);
+	e.note = col(s, 9);
+	return cp->u.evidence(cp->ctx, &e);
+}
+
+int ha_store_each_evidence(struct ha_store *st, int64_t finding_id, ha_evidence_cb cb, void *ctx,
+			   struct ha_err *err)
+{
+	struct cbpair cp;
+
+	cp.u.evidence = cb;
+	cp.ctx = ctx;
+
+	return each(st,
+		    "SELECT role, hive_path, hive_sha256, control_set, key_path, value_name,"
+		    " value_type, data, last_write, note FROM evidence WHERE finding_id = ?"
+		    " ORDER BY evidence_id",
+		    finding_id, 0, NULL, evidence_row, &cp, err, "reading evidence");
+}
+
+static int rule_row(sqlite3_stmt *s, void *p)
+{
+	struct cbpair *cp = p;
+	struct ha_rule_row r;
+	int i;
+
+	r.id = col(s, 0);
+	r.title = col(s, 1);
+	r.severity = col(s, 2);
+	r.category = col(s, 3);
+	r.source = col(s, 4);
+	r.applies = col(s, 5);
+	r.remedy = col(s, 6);
+	r.reg = col(s, 7);
+	r.origin = col(s, 8);
+	r.counts = sqlite3_column_int(s, 9);
+	for (i = 0; i < HA_NSTATUS; i++)
+		r.counts_by_status[i] = col_long(s, 10 + i);
+	return cp->u.rule(cp->ctx, &r);
+}
+
+int ha_store_each_rule(struct ha_store *st, int64_t run_id, ha_rule_cb cb, void *ctx,
+		       struct ha_err *err)
+{
+	struct cbpair cp;
+
+	cp.u.rule = cb;
+	cp.ctx = ctx;
+
+	return each(st,
+		    "SELECT r.rule_id, r.title, r.severity, r.category, r.source, r.applies, r.remedy,"
+		    " r.reg, r.origin, r.counts,"
+		    " coalesce(sum(f.status = 'PASS'), 0), coalesce(sum(f.status = 'FAIL'), 0),"
+		    " coalesce(sum(f.status = 'WARN'), 0), coalesce(sum(f.status = 'NOT_APPLICABLE'), 0),"
+		    " coalesce(sum(f.status = 'UNKNOWN'), 0)"
+		    " FROM rules r LEFT JOIN hosts h ON h.run_id = r.run_id"
+		    " LEFT JOIN findings f ON f.host_id = h.host_id AND f.rule_id = r.rule_id"
+		    " WHERE r.run_id = ? GROUP BY r.rule_id ORDER BY r.ord",
+		    run_id, 0, NULL, rule_row, &cp, err, "reading rules");
+}
+
+static int note_row(sqlite3_stmt *s, void *p)
+{
+	struct cbpair *cp = p;
+
+	return cp->u.note(cp->ctx, col(s, 0));
+}
+
+int ha_store_each_note(struct ha_store *st, int64_t run_id, ha_note_cb cb, void *ctx,
+		       struct ha_err *err)
+{
+	struct cbpair cp;
+
+	cp.u.note = cb;
+	cp.ctx = ctx;
+
+	return each(st, "SELECT text FROM notes WHERE run_id = ? ORDER BY note_id", run_id, 0, NULL,
+		    note_row, &cp, err, "reading notes");
+}
+
+static int check_row(sqlite3_stmt *s, void *p)
+{
+	struct ha_buf *b = p;
+
+	if (b->len)
+		ha_buf_puts(b, "; ");
+	ha_buf_puts(b, col(s, 0));
+	return 0;
+}
+
+int ha_store_check(struct ha_store *st, struct ha_err *err)
+{
+	struct ha_buf b;
+	int rc;
+
+	ha_buf_init(&b, 1 << 16);
+	rc = each(st, "PRAGMA integrity_check", 0, 0, NULL, check_row, &b, err, "checking the store");
+	if (!rc && strcmp(ha_buf_cstr(&b), "ok") != 0)
+		rc = ha_err_set(err, HA_ERR_STORE, "integrity check: %s", ha_buf_cstr(&b));
+	if (!rc) {
+		ha_buf_truncate(&b, 0);
+		rc = each(st, "PRAGMA foreign_key_check", 0, 0, NULL, check_row, &b, err,
+			  "checking the store");
+		if (!rc && b.len)
+			rc = ha_err_set(err, HA_ERR_STORE, "foreign key check failed: %s",
+					ha_buf_cstr(&b));
+	}
+	ha_buf_free(&b);
+	return rc;
+}
