@@ -59,6 +59,7 @@ struct walk {
 	struct entry *v;
 	size_t n, cap;
 	char **roots;      /* real paths of the given folders */
+	char **given;      /* the same paths as the user wrote them */
 	size_t nroots;
 	struct seen *seen;
 	size_t nseen, capseen;
@@ -266,6 +267,21 @@ static int inside_roots(const struct walk *w, const char *real)
 	return 0;
 }
 
+/* The path of `real` (inside root i) written from the user's spelling of
+ * that root, so reports show paths as the user gave them. */
+static char *as_given(const struct walk *w, const char *real)
+{
+	size_t i;
+
+	for (i = 0; i < w->nroots; i++) {
+		size_t n = strlen(w->roots[i]);
+
+		if (strncmp(real, w->roots[i], n) == 0 && (real[n] == '/' || real[n] == '\0'))
+			return ha_asprintf("%s%s", w->given[i], real + n);
+	}
+	return ha_strdup(real);
+}
+
 /* Classifies one regular file (already known to be regular). */
 static int add_file(struct walk *w, const char *path)
 {
@@ -409,7 +425,7 @@ static int visit(struct walk *w, struct dirstack *stack, const char *path, int d
 	if (lstat(path, &st) != 0)
 		return note(w, "%s: %s", path, strerror(errno));
 	if (S_ISLNK(st.st_mode)) {
-		char *real = realpath(path, NULL);
+		char *real = realpath(path, NULL), *shown;
 		int rc;
 
 		if (!real)
@@ -421,22 +437,26 @@ static int visit(struct walk *w, struct dirstack *stack, const char *path, int d
 			return rc;
 		}
 		if (stat(real, &st) != 0) {
-			rc = note(w, "%s: %s", real, strerror(errno));
+			rc = note(w, "%s: %s", path, strerror(errno));
 			free(real);
 			return rc;
 		}
+		shown = as_given(w, real);
+		free(real);
+		if (!shown)
+			return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
 		if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
 			int s = seen_before(w, &st);
 
 			rc = s < 0   ? ha_err_set(w->err, HA_ERR_NOMEM, "out of memory")
 			     : s > 0 ? HA_OK
 			     : S_ISDIR(st.st_mode)
-				     ? (push(stack, real, depth) ? ha_err_set(w->err, HA_ERR_NOMEM, "out of memory") : HA_OK)
-				     : add_file(w, real);
-			free(real);
+				     ? (push(stack, shown, depth) ? ha_err_set(w->err, HA_ERR_NOMEM, "out of memory") : HA_OK)
+				     : add_file(w, shown);
+			free(shown);
 			return rc;
 		}
-		free(real);
+		free(shown);
 		return note(w, "%s: special file, skipped", path);
 	}
 	if (S_ISDIR(st.st_mode)) {
@@ -563,7 +583,16 @@ static int build_host(struct walk *w, struct entry *v, size_t n)
 	memset(h, 0, sizeof *h);
 	h->dir = ha_strdup(v[0].hostdir);
 	lab = last_comp(v[0].hostdir, strlen(v[0].hostdir), &c);
-	h->label = c ? ha_strndup(lab, c) : ha_strdup(v[0].hostdir);
+	if (!c || (c == 1 && lab[0] == '.') || (c == 2 && lab[0] == '.' && lab[1] == '.')) {
+		/* "." or "..": the label is the folder's real name. */
+		char *real = realpath(v[0].hostdir, NULL);
+		const char *b = real ? strrchr(real, '/') : NULL;
+
+		h->label = ha_strdup(b && b[1] ? b + 1 : real ? real : v[0].hostdir);
+		free(real);
+	} else {
+		h->label = ha_strndup(lab, c);
+	}
 	h->files = calloc(n, sizeof *h->files);
 	if (!h->dir || !h->label || !h->files)
 		return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
@@ -645,8 +674,12 @@ int ha_discover(const char *const *paths, size_t npaths, struct ha_fleet *fleet,
 	w.fleet = fleet;
 	w.err = err;
 	w.roots = calloc(npaths ? npaths : 1, sizeof *w.roots);
-	if (!w.roots)
+	w.given = calloc(npaths ? npaths : 1, sizeof *w.given);
+	if (!w.roots || !w.given) {
+		free(w.roots);
+		free(w.given);
 		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	}
 	for (i = 0; i < npaths; i++) {
 		struct stat st;
 
@@ -657,6 +690,17 @@ int ha_discover(const char *const *paths, size_t npaths, struct ha_fleet *fleet,
 			goto out;
 		}
 		w.nroots++;
+		{
+			size_t n = strlen(paths[i]);
+
+			while (n > 1 && paths[i][n - 1] == '/')
+				n--;
+			w.given[i] = ha_strndup(paths[i], n);
+			if (!w.given[i]) {
+				rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				goto out;
+			}
+		}
 		if (stat(w.roots[i], &st) != 0) {
 			rc = ha_err_sys(err, HA_ERR_IO, errno, "%s", paths[i]);
 			goto out;
@@ -667,7 +711,20 @@ int ha_discover(const char *const *paths, size_t npaths, struct ha_fleet *fleet,
 		}
 	}
 	for (i = 0; i < npaths && !rc; i++) {
-		rc = visit(&w, &stack, w.roots[i], 0);
+		struct stat st;
+
+		/* A given path is followed even if it is a link: the user
+		 * named it.  Inside it, links are followed only when they stay
+		 * inside the given paths. */
+		if (stat(w.given[i], &st) != 0)
+			rc = ha_err_sys(err, HA_ERR_IO, errno, "%s", paths[i]);
+		else if (seen_before(&w, &st) < 0)
+			rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		else if (S_ISDIR(st.st_mode))
+			rc = push(&stack, w.given[i], 0) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+							 : HA_OK;
+		else
+			rc = add_file(&w, w.given[i]);
 		if (!rc)
 			rc = walk_dir(&w, &stack);
 	}
@@ -687,9 +744,12 @@ out:
 	free(stack.v);
 	free(stack.depth);
 	free_entries(&w);
-	for (i = 0; i < w.nroots; i++)
+	for (i = 0; i < w.nroots; i++) {
 		free(w.roots[i]);
+		free(w.given[i]);
+	}
 	free(w.roots);
+	free(w.given);
 	free(w.seen);
 	if (rc)
 		ha_fleet_free(fleet);

@@ -349,6 +349,7 @@ int ha_assign_roles(struct ha_snapshot *s, struct ha_err *err)
 		free(s->role[r].reason);
 		s->role[r].reason = NULL;
 		s->role[r].file = -1;
+		s->role[r].cand = -1;
 		for (i = 0; i < s->nfiles; i++) {
 			struct ha_hivefile *f = &s->files[i];
 
@@ -368,6 +369,7 @@ int ha_assign_roles(struct ha_snapshot *s, struct ha_err *err)
 			struct ha_hivefile *f = &s->files[first_read];
 
 			s->role[r].file = first_read;
+			s->role[r].cand = first_read;
 			s->role[r].status = f->status;
 			f->role = r;
 			if (set_str(&s->role[r].reason, f->reason))
@@ -376,6 +378,7 @@ int ha_assign_roles(struct ha_snapshot *s, struct ha_err *err)
 			size_t i2;
 
 			s->role[r].status = HA_HS_CONFLICT;
+			s->role[r].cand = first_read;
 			if (set_fmt(&s->role[r].reason,
 				    "%zu %s hives in one host folder (%s, %s%s); none is used", nread,
 				    ha_role_name(r), s->files[first_read].path,
@@ -394,6 +397,7 @@ int ha_assign_roles(struct ha_snapshot *s, struct ha_err *err)
 		} else if (nbad) {
 			struct ha_hivefile *f = &s->files[first_bad];
 
+			s->role[r].cand = first_bad;
 			s->role[r].status = f->status;
 			if (set_fmt(&s->role[r].reason, "%s: %s", f->path, f->reason ? f->reason : "?"))
 				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");

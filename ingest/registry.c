@@ -72,6 +72,11 @@ static void last_diag(char *out, size_t outlen)
 		if (p && p - line < 40)
 			line = p + 2;
 	}
+	/* "returning ENOTSUP because: /proc/self/fd/7: page size ..." */
+	if (strncmp(line, "returning ", 10) == 0 && (p = strstr(line, " because: ")) != NULL)
+		line = p + 10;
+	if (strncmp(line, "/proc/self/fd/", 14) == 0 && (p = strstr(line, ": ")) != NULL)
+		line = p + 2;
 	snprintf(out, outlen, "%s", line);
 }
 

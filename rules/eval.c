@@ -245,9 +245,12 @@ static struct ha_evidence *evidence(struct ectx *x, int role, const struct ha_ke
 	}
 	e->role = role;
 	if (role >= 0) {
+		int fi;
+
 		ri = &x->s->role[role];
-		if (ri->file >= 0) {
-			const struct ha_hivefile *hf = &x->s->files[ri->file];
+		fi = ri->file >= 0 ? ri->file : ri->cand;
+		if (fi >= 0) {
+			const struct ha_hivefile *hf = &x->s->files[fi];
 
 			e->hive_path = dup_or_empty(x, hf->path);
 			e->hive_sha256 = dup_or_empty(x, hf->sha256);
@@ -278,6 +281,16 @@ static void evidence_value(struct ectx *x, int role, const struct ha_key *k, con
 
 	if (!e)
 		return;
+	if (!name) {
+		/* Key-level evidence. */
+		e->value_type = dup_or_empty(x, !k ? "not read"
+						: k->state == HA_KEY_PRESENT ? "key"
+						: k->state == HA_KEY_ABSENT  ? "key absent"
+									     : "not read");
+		e->data = dup_or_empty(x, "");
+		e->note = dup_or_empty(x, note ? note : (k && k->state != HA_KEY_PRESENT ? k->error : ""));
+		return;
+	}
 	e->value_name = dup_or_empty(x, name);
 	if (v) {
 		e->value_type = dup_or_empty(x, ha_reg_type_name(v->type, tb));
@@ -707,6 +720,8 @@ static void eval_cert(struct ectx *x, const struct check *c, struct res *r)
 	char date[32], found_in[512] = "", notes[1024] = "";
 	size_t i, nl = 0;
 	int64_t not_after = 0;
+	const struct ha_key *au_key = NULL;
+	const struct ha_value *au_val = NULL;
 
 	ha_buf_init(&kp, 65536);
 	ha_buf_printf(&r->exp, "%s (%s) trusted", c->cert_name, c->thumb);
@@ -725,6 +740,8 @@ static void eval_cert(struct ectx *x, const struct check *c, struct res *r)
 			autoupd_off = d == rs->autoupdate_disabled;
 		else
 			autoupd_off = 0;
+		au_key = k;
+		au_val = v;
 	}
 
 	for (i = 0; i < rs->ntrusted; i++) {
@@ -740,8 +757,10 @@ static void eval_cert(struct ectx *x, const struct check *c, struct res *r)
 			unknown = 1;
 			continue;
 		}
-		if (k->state != HA_KEY_PRESENT)
+		if (k->state != HA_KEY_PRESENT) {
+			evidence_value(x, rs->trusted[i].hive, k, NULL, NULL, "not in this store");
 			continue;
+		}
 		blob = ha_key_value(k, "Blob");
 		if (!blob || blob->error || blob->type != HA_REG_BINARY) {
 			evidence_value(x, rs->trusted[i].hive, k, "Blob", blob,
@@ -839,6 +858,10 @@ static void eval_cert(struct ectx *x, const struct check *c, struct res *r)
 	} else {
 		int st = autoupd_off == 1 ? c->missing_no_autoupdate : c->missing;
 
+		if (au_key)
+			evidence_value(x, rs->autoupdate.hive, au_key, rs->autoupdate_name, au_val,
+				       "root auto-update policy");
+
 		r->status = autoupd_off < 0 ? HA_UNKNOWN : st;
 		ha_buf_printf(&r->obs, "%s: %s", c->cert_name, tampered ? "only a tampered copy" : "not present");
 		ha_buf_printf(&r->why, "%s is not in any machine root store%s", c->cert_name,
@@ -919,6 +942,8 @@ static void eval_os(struct ectx *x, const struct check *c, struct res *r)
 		if (m == C_TRUE) {
 			r->status = c->rows[i].status;
 			subst_why(&r->why, c->rows[i].why, x->f);
+			if (r->why.len && r->why.data[r->why.len - 1] != '.')
+				ha_buf_putc(&r->why, '.');
 			apply_trust(x, HA_SOFTWARE, r);
 			return;
 		}
@@ -960,9 +985,11 @@ static void eval_hives(struct ectx *x, const struct check *c, struct res *r)
 		e = evidence(x, role, NULL);
 		if (e) {
 			char note[160];
+			int fi = ri->file >= 0 ? ri->file : ri->cand;
 
-			if (ri->file >= 0) {
-				const struct ha_hivefile *hf = &x->s->files[ri->file];
+			e->key_path = dup_or_empty(x, fi >= 0 ? x->s->files[fi].path : "(no file)");
+			if (fi >= 0 && x->s->files[fi].bb_valid) {
+				const struct ha_hivefile *hf = &x->s->files[fi];
 
 				snprintf(note, sizeof note, "sequence %u/%u, checksum %s",
 					 hf->bb.seq1, hf->bb.seq2, hf->bb.checksum_ok ? "ok" : "wrong");
@@ -981,17 +1008,16 @@ static void eval_hives(struct ectx *x, const struct check *c, struct res *r)
 
 static void eval_check(struct ectx *x, const struct check *c, struct res *r);
 
-static void join_child(struct res *r, const struct res *k, const char *label)
+static void join_child(struct res *r, const struct res *k, int kind)
 {
 	if (k->obs.len) {
-		sep((struct ha_buf *)&r->obs, "; ");
+		sep(&r->obs, "; ");
 		ha_buf_puts(&r->obs, ha_buf_cstr(&k->obs));
 	}
-	if (k->exp.len) {
-		sep(&r->exp, "; ");
+	if (k->exp.len && kind != CK_NONE) {
+		sep(&r->exp, kind == CK_ANY ? " or " : "; ");
 		ha_buf_puts(&r->exp, ha_buf_cstr(&k->exp));
 	}
-	(void)label;
 }
 
 static void eval_combo(struct ectx *x, const struct check *c, struct res *r)
@@ -1012,7 +1038,7 @@ static void eval_combo(struct ectx *x, const struct check *c, struct res *r)
 		if (kids[i].status != HA_NOT_APPLICABLE) {
 			napplicable++;
 			have[kids[i].status]++;
-			join_child(r, &kids[i], c->kids[i].label);
+			join_child(r, &kids[i], c->kind);
 		}
 	}
 	if (!napplicable) {
@@ -1046,11 +1072,25 @@ static void eval_combo(struct ectx *x, const struct check *c, struct res *r)
 		if (!decisive || !k->why.len)
 			continue;
 		sep(&r->why, " ");
-		if (c->kids[i].label && c->kind == CK_NONE)
-			ha_buf_printf(&r->why, "%s %s: ", c->kids[i].label,
-				      k->status == HA_PASS ? "is offered" : k->status == HA_FAIL ? "is not offered"
-													  : "is undetermined");
+		if (c->kind == CK_NONE) {
+			/* Each child is a predicate; say which hold, with their
+			 * observed values (the full reasoning is in evidence). */
+			const char *m = c->kids[i].meaning ? c->kids[i].meaning : "met";
+
+			ha_buf_printf(&r->why, "%s is %s%s (%s).", c->kids[i].label ? c->kids[i].label : "?",
+				      k->status == HA_PASS || k->status == HA_WARN ? ""
+				      : k->status == HA_FAIL			   ? "not "
+										   : "perhaps ",
+				      m, ha_buf_cstr(&k->obs));
+			continue;
+		}
 		ha_buf_puts(&r->why, ha_buf_cstr(&k->why));
+	}
+	if (c->kind == CK_NONE) {
+		ha_buf_puts(&r->exp, "none of: ");
+		for (i = 0; i < c->nkids; i++)
+			ha_buf_printf(&r->exp, "%s%s", i ? ", " : "",
+				      c->kids[i].label ? c->kids[i].label : "?");
 	}
 	if (c->kind == CK_NONE && r->status == HA_FAIL) {
 		struct ha_buf list;

@@ -567,6 +567,7 @@ static void check_free(struct check *c)
 	free(c->kids);
 	free(c->conds);
 	free(c->label);
+	free(c->meaning);
 	free(c->path);
 	free(c->name);
 	test_free(&c->test);
@@ -917,8 +918,9 @@ static int parse_cases(struct ld *l, const yaml_node_t *n, struct check *c, int 
 
 static int parse_check(struct ld *l, const yaml_node_t *n, struct check *c, int depth)
 {
-	static const char *const keys[] = {"all",    "any",  "none", "value", "key",   "subkeys",
-					   "cert",   "os",   "hives", "cases", "label", NULL};
+	static const char *const keys[] = {"all",  "any",   "none",  "value", "key",     "subkeys",
+					   "cert", "os",    "hives", "cases", "label",   "meaning",
+					   NULL};
 	static const char *const role_names[] = {"SYSTEM", "SOFTWARE", NULL};
 	static const unsigned role_bits[] = {1u << HA_SYSTEM, 1u << HA_SOFTWARE};
 	yaml_node_pair_t *p;
@@ -934,7 +936,7 @@ static int parse_check(struct ld *l, const yaml_node_t *n, struct check *c, int 
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
 		const char *k = sval(node_at(l, p->key));
 
-		if (!strcmp(k, "label"))
+		if (!strcmp(k, "label") || !strcmp(k, "meaning"))
 			continue;
 		if (kind)
 			return fail(l, n, "a check has exactly one kind; found '%s' and '%s'", kind, k);
@@ -944,7 +946,8 @@ static int parse_check(struct ld *l, const yaml_node_t *n, struct check *c, int 
 	if (!kind)
 		return fail(l, n, "a check needs one of all, any, none, value, key, subkeys, cert, os, "
 				  "hives, cases");
-	if ((rc = get_text(l, n, "label", 0, &c->label)))
+	if ((rc = get_text(l, n, "label", 0, &c->label)) ||
+	    (rc = get_text(l, n, "meaning", 0, &c->meaning)))
 		return rc;
 	if (!strcmp(kind, "all") || !strcmp(kind, "any") || !strcmp(kind, "none")) {
 		c->kind = kind[1] == 'l' ? CK_ALL : kind[1] == 'n' ? CK_ANY : CK_NONE;

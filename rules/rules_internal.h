@@ -86,6 +86,7 @@ struct os_row {
 struct check {
 	enum check_kind kind;
 	char *label;
+	char *meaning;  /* what "holds" means for this check ("offered"), for none */
 	int line;
 	/* CK_ALL, CK_ANY, CK_NONE, CK_CASES (kids[i] guarded by conds[i]) */
 	struct check *kids;

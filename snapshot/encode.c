@@ -11,7 +11,7 @@
  *     u32 seq1 seq2 checksum_stored checksum_computed checksum_ok major minor
  *         type format root_offset hbins_size clustering flags, u64 last_written,
  *     str bb_name, u32 dirty, u32 degraded, u32 nlogs, nlogs * str, str replay
- *   per role (2): i32 file, u32 status, str reason
+ *   per role (2): i32 file, i32 cand, u32 status, str reason
  *   u32 ccs, str ccs_source
  *   u32 nkeys, then per key:
  *     u32 hive, str lpath, str ppath, str match, u32 state, str error,
@@ -87,6 +87,7 @@ int ha_snapshot_encode(const struct ha_snapshot *s, struct ha_buf *b)
 	}
 	for (r = 0; r < HA_NROLES; r++) {
 		ha_buf_u32(b, (uint32_t)s->role[r].file);
+		ha_buf_u32(b, (uint32_t)s->role[r].cand);
 		ha_buf_u32(b, (uint32_t)s->role[r].status);
 		put_str(b, s->role[r].reason);
 	}
@@ -360,6 +361,7 @@ int ha_snapshot_decode(const uint8_t *p, size_t n, struct ha_snapshot *s, struct
 		free(s->role[r].reason);
 		s->role[r].reason = NULL;
 		TRY(get_enum(&d, "role file", -1, (int)s->nfiles - 1, &s->role[r].file));
+		TRY(get_enum(&d, "role candidate", -1, (int)s->nfiles - 1, &s->role[r].cand));
 		TRY(get_enum(&d, "role status", 0, HA_HS_COUNT - 1, &s->role[r].status));
 		TRY(get_str(&d, "role reason", &s->role[r].reason));
 	}

@@ -99,6 +99,7 @@ struct ha_hivefile {
 /* The status of a role (SYSTEM or SOFTWARE) for this host. */
 struct ha_roleinfo {
 	int file;     /* index into files, or -1 */
+	int cand;     /* the file that explains the status (used, or the bad one), or -1 */
 	int status;   /* enum ha_hive_status (MISSING / CONFLICT when file is -1) */
 	char *reason;
 };

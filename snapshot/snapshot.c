@@ -69,6 +69,7 @@ void ha_snapshot_init(struct ha_snapshot *s)
 	memset(s, 0, sizeof *s);
 	for (r = 0; r < HA_NROLES; r++) {
 		s->role[r].file = -1;
+		s->role[r].cand = -1;
 		s->role[r].status = HA_HS_MISSING;
 	}
 }
