@@ -165,14 +165,24 @@ static int prepare_reuse(struct ha_store *st, struct ha_fleet *fleet, const char
 				for (k = 0; k < s.nfiles; k++) {
 					const struct ha_hivefile *f = &s.files[k];
 
-					if (strcmp(f->path, jf->path) == 0 && f->sha256[0]) {
+					if (strcmp(f->path, jf->path) != 0)
+						continue;
+					/* Files recorded without reading (backups) match
+					 * by path; the others by size, time and SHA-256.
+					 * A dirty hive's answer depends on its logs too,
+					 * so it is always read again. */
+					if (jf->skip_status) {
+						jf->has_prev = 1;
+						found = 1;
+					} else if (f->sha256[0] && !(f->dirty && f->nlogs) &&
+						   f->nlogs == jf->nlogs) {
 						jf->has_prev = 1;
 						jf->prev_size = f->size;
 						jf->prev_mtime_ns = f->mtime_ns;
 						memcpy(jf->prev_sha256, f->sha256, sizeof jf->prev_sha256);
 						found = 1;
-						break;
 					}
+					break;
 				}
 				all = found;
 			}

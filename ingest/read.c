@@ -300,6 +300,22 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 	}
 
+	if (f->kind != HA_FK_SYSTEM && f->kind != HA_FK_SOFTWARE &&
+	    !(jf->hint == HA_FK_SYSTEM || jf->hint == HA_FK_SOFTWARE)) {
+		/* SAM, SECURITY, user hives...: recognised, not audited. */
+		f->status = HA_HS_SKIPPED;
+		ha_hive_close(of->hive);
+		of->hive = NULL;
+		if (f->kind == HA_FK_UNKNOWN)
+			return set_str(&f->reason, "a registry hive of unknown kind (its root keys are "
+						   "neither SYSTEM's nor SOFTWARE's); not audited")
+				       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+				       : HA_OK;
+		return set_fmt(&f->reason, "a %s hive (%s); not used by this audit",
+			       ha_file_kind_name(f->kind), f->kind_why ? f->kind_why : "")
+			       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+			       : HA_OK;
+	}
 	if ((jf->hint == HA_FK_SYSTEM || jf->hint == HA_FK_SOFTWARE) && kind != HA_FK_UNKNOWN &&
 	    kind != jf->hint) {
 		f->status = HA_HS_WRONG_KIND;

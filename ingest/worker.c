@@ -175,6 +175,8 @@ static int unchanged(const struct ha_host_job *job)
 
 		if (!jf->has_prev)
 			return 0;
+		if (jf->skip_status)
+			continue; /* never read, so it cannot change the answer */
 		fd = open(jf->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0)
 			return 0;

@@ -905,6 +905,19 @@ static void os_evidence(struct ectx *x)
 		evidence_value(x, HA_SYSTEM, po, "ProductType", ha_key_value(po, "ProductType"), NULL);
 }
 
+static void arch_evidence(struct ectx *x)
+{
+	const struct ha_key *k = ha_snapshot_key(
+		x->s, HA_SYSTEM, "CurrentControlSet\\Control\\Session Manager\\Environment");
+	const struct ha_key *wow = ha_snapshot_key(x->s, HA_SOFTWARE, "Wow6432Node");
+
+	if (k)
+		evidence_value(x, HA_SYSTEM, k, "PROCESSOR_ARCHITECTURE",
+			       ha_key_value(k, "PROCESSOR_ARCHITECTURE"), x->f->arch_source);
+	if (wow && x->f->arch_source && strstr(x->f->arch_source, "inferred"))
+		evidence_value(x, HA_SOFTWARE, wow, NULL, NULL, x->f->arch_source);
+}
+
 static void subst_why(struct ha_buf *b, const char *why, const struct ha_facts *f)
 {
 	const char *p;
@@ -1183,6 +1196,8 @@ static int eval_rule(struct ectx *x, const struct rule *rl, struct ha_finding *f
 
 	res_init(&r);
 	x->fd = fd;
+	if (app != C_TRUE)
+		os_evidence(x); /* the facts that decided applicability */
 	if (app == C_FALSE) {
 		r.status = HA_NOT_APPLICABLE;
 		ha_buf_puts(&r.why, "Applies to ");
@@ -1194,10 +1209,12 @@ static int eval_rule(struct ectx *x, const struct rule *rl, struct ha_finding *f
 		ha_buf_printf(&r.why, "Cannot tell whether the rule applies: %s.", facts_gap(x));
 		ha_buf_puts(&r.obs, "OS unknown");
 	} else if (rl->view && x->f->arch == HA_ARCH_X86) {
+		arch_evidence(x);
 		r.status = HA_NOT_APPLICABLE;
 		ha_buf_puts(&r.why, "A 32-bit OS has no separate 32-bit registry view (Wow6432Node).");
 		ha_buf_puts(&r.obs, "x86");
 	} else if (rl->view && x->f->arch == HA_ARCH_UNKNOWN) {
+		arch_evidence(x);
 		r.status = HA_UNKNOWN;
 		ha_buf_printf(&r.why, "Cannot tell whether the host is 64-bit: %s.", facts_gap(x));
 		ha_buf_puts(&r.obs, "architecture unknown");
