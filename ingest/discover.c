@@ -379,9 +379,16 @@ static int add_file(struct walk *w, const char *path)
 		free(e->hostdir);
 		return HA_OK;
 	}
-	e->hint = hint_bb != HA_FK_UNKNOWN ? hint_bb : hint_name;
-	if (hint_bb == HA_FK_UNKNOWN && hint_name != HA_FK_UNKNOWN)
-		e->hint_why = ha_asprintf("file name \"%s\"", name);
+	/* A file named SYSTEM or SOFTWARE claims that role, whatever name the
+	 * hive carries inside: if its content disagrees it is reported as the
+	 * wrong kind rather than quietly skipped. */
+	if (hint_name == HA_FK_SYSTEM || hint_name == HA_FK_SOFTWARE || hint_bb == HA_FK_UNKNOWN) {
+		e->hint = hint_name;
+		free(e->hint_why);
+		e->hint_why = hint_name != HA_FK_UNKNOWN ? ha_asprintf("file name \"%s\"", name) : NULL;
+	} else {
+		e->hint = hint_bb;
+	}
 	if (e->hint == HA_FK_UNKNOWN || e->hint == HA_FK_SYSTEM || e->hint == HA_FK_SOFTWARE)
 		e->cls = CLS_CANDIDATE;
 	else

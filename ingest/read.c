@@ -113,10 +113,10 @@ static void scan_root(struct ha_hive *hv, struct rootkeys *rk)
 			nb.failed = 0;
 			continue;
 		}
-		if (is_controlset_name(nb.data))
+		if (is_controlset_name(ha_buf_cstr(&nb)))
 			rk->controlset = 1;
 		for (j = 0; j < sizeof marks / sizeof marks[0]; j++)
-			if (ha_ascii_caseeq(nb.data, marks[j].name))
+			if (ha_ascii_caseeq(ha_buf_cstr(&nb), marks[j].name))
 				*(int *)((char *)rk + marks[j].off) = 1;
 	}
 	ha_buf_free(&nb);
@@ -448,7 +448,7 @@ static int select_value(struct ha_hive *hv, ha_node sel, const char *name, uint3
 			nb.failed = 0;
 			continue;
 		}
-		if (!ha_ascii_caseeq(nb.data, name))
+		if (!ha_ascii_caseeq(ha_buf_cstr(&nb), name))
 			continue;
 		if (ha_hive_value_data(hv, vals[i], 64, &type, &data, &len, why, sizeof why) == HA_OK) {
 			/* Only integers count, as in mature parsers. */
@@ -521,9 +521,9 @@ static int choose_control_set(struct ha_hive *hv, struct ha_snapshot *s, struct 
 				nb.failed = 0;
 				continue;
 			}
-			if (is_controlset_name(nb.data)) {
-				unsigned v = (unsigned)((nb.data[10] - '0') * 100 +
-							(nb.data[11] - '0') * 10 + (nb.data[12] - '0'));
+			if (is_controlset_name(ha_buf_cstr(&nb))) {
+				unsigned v = (unsigned)((ha_buf_cstr(&nb)[10] - '0') * 100 +
+							(ha_buf_cstr(&nb)[11] - '0') * 10 + (ha_buf_cstr(&nb)[12] - '0'));
 
 				if (v && (!lowest || v < lowest))
 					lowest = v;
@@ -627,12 +627,12 @@ static int read_values(struct ha_hive *hv, ha_node node, const struct ha_request
 			continue;
 		}
 		for (j = 0; j < rq->nnames; j++)
-			if (nb.len == strlen(rq->names[j]) && ha_ascii_caseeq(nb.data, rq->names[j]))
+			if (nb.len == strlen(rq->names[j]) && ha_ascii_caseeq(ha_buf_cstr(&nb), rq->names[j]))
 				break;
-		if (j == rq->nnames || ha_key_value(k, nb.data))
+		if (j == rq->nnames || ha_key_value(k, ha_buf_cstr(&nb)))
 			continue; /* not wanted, or a duplicate name (first one wins, as lookups do) */
 		v = ha_key_add_value(k);
-		if (!v || !(v->name = ha_strdup(nb.data))) {
+		if (!v || !(v->name = ha_strdup(ha_buf_cstr(&nb)))) {
 			ha_buf_free(&nb);
 			free(vals);
 			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
@@ -739,14 +739,14 @@ static int read_request(struct ha_hive *hv, struct ha_snapshot *s, const struct 
 				nb.failed = 0;
 				continue;
 			}
-			if (!ha_subkey_matches(rq->match, nb.data))
+			if (!ha_subkey_matches(rq->match, ha_buf_cstr(&nb)))
 				continue;
 			k = &s->keys[kidx]; /* the array may have moved */
 			if (k->nsub >= max) {
 				k->sub_truncated = 1;
 				break;
 			}
-			if (ha_key_add_sub(k, nb.data))
+			if (ha_key_add_sub(k, ha_buf_cstr(&nb)))
 				goto nomem;
 			ppar = k->ppath;
 			ck = ha_snapshot_add_key(s);
@@ -755,8 +755,8 @@ static int read_request(struct ha_hive *hv, struct ha_snapshot *s, const struct 
 			k = &s->keys[kidx];
 			ppar = k->ppath;
 			ck->hive = rq->hive;
-			ck->lpath = ha_asprintf("%s\\%s", rq->path, nb.data);
-			ck->ppath = ha_asprintf("%s\\%s", ppar, nb.data);
+			ck->lpath = ha_asprintf("%s\\%s", rq->path, ha_buf_cstr(&nb));
+			ck->ppath = ha_asprintf("%s\\%s", ppar, ha_buf_cstr(&nb));
 			if (!ck->lpath || !ck->ppath)
 				goto nomem;
 			ck->state = HA_KEY_PRESENT;

@@ -269,7 +269,7 @@ int ha_hive_child(struct ha_hive *hv, ha_node n, const char *name, ha_node *chil
 			nb.failed = 0;
 			continue; /* an unreadable sibling is not our key */
 		}
-		if (nb.len == want && ha_ascii_casecmp(nb.data, name) == 0) {
+		if (nb.len == want && ha_ascii_casecmp(ha_buf_cstr(&nb), name) == 0) {
 			*child = kids[i];
 			break;
 		}

@@ -443,7 +443,8 @@ static int write_node(hive_h *h, hive_node_h node, struct hb_node *n, char *err,
 		}
 		free(sv);
 	}
-	qsort(n->kids, n->nkids, sizeof *n->kids, by_upper_name);
+	if (n->nkids > 1)
+		qsort(n->kids, n->nkids, sizeof *n->kids, by_upper_name);
 	for (i = 0; i < n->nkids; i++) {
 		hive_node_h k = hivex_node_add_child(h, node, n->kids[i]->name);
 
