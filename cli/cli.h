@@ -21,6 +21,7 @@ int cmd_report(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_remediate(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 
 /* One-line error on stderr: "hiveaudit <verb>: <message>". */
 void cli_error(const char *verb, const char *fmt, ...) HA_PRINTF(2, 3);

@@ -16,6 +16,7 @@ static const struct verb {
 	{"explain", cmd_explain, "why TLS 1.2 would fail on one host, with the evidence"},
 	{"remediate", cmd_remediate, "write .reg files that set what failing rules need"},
 	{"rules", cmd_rules, "list the loaded rules, or check a rule file"},
+	{"replay", cmd_replay, "replay a dirty hive's transaction logs into a recovered copy"},
 };
 
 static void usage(FILE *f)

@@ -126,4 +126,86 @@ HA_MUST_CHECK int ha_pool_run(const struct ha_fleet *fleet, const size_t *todo, 
 HA_MUST_CHECK int ha_baseblock_parse(const uint8_t *p, size_t n, struct ha_baseblock *bb);
 int ha_baseblock_dirty(const struct ha_baseblock *bb);
 
+/* -------------------------------------------------------------- log replay */
+
+/* Transaction-log replay (replay.c): a dirty primary hive plus its .LOG,
+ * .LOG1 and .LOG2 files in, the hive as Windows would recover it out, as a
+ * new image in memory.  ha_replay() is a pure function over bytes (no
+ * files, no hivex), for the reader, the `replay` verb and fuzzing alike;
+ * ha_replay_read_log() and ha_replay_validate() are its two edges.  Both
+ * log formats are handled (old "DIRT" dirty vectors up to Windows 8, new
+ * "HvLE" log entries from Windows 8.1), and a primary whose base block
+ * checksum is wrong gets the base block of a log, as Windows does. */
+
+#define HA_REPLAY_MAX_LOGS 8
+#define HA_REPLAY_MAX_LOG ((size_t)512 << 20)     /* bytes per log */
+#define HA_REPLAY_MAX_HBINS 0x7FFFF000u            /* hive bins data (Windows: < 2 GiB) */
+#define HA_REPLAY_MAX_GROWTH ((size_t)256 << 20)  /* bytes past the primary's size */
+#define HA_REPLAY_MAX_HIVE ((size_t)4096 + HA_REPLAY_MAX_HBINS + (64u << 20)) /* a primary file */
+
+struct ha_replay_log {
+	const char *name;    /* shown in summaries and reasons, e.g. "SYSTEM.LOG1" */
+	const uint8_t *data; /* the whole log (borrowed for the call) */
+	size_t size;
+};
+
+/* Zero fields take the HA_REPLAY_MAX_* defaults. */
+struct ha_replay_limits {
+	size_t max_log;
+	uint32_t max_hbins;
+	size_t max_growth;
+};
+
+enum ha_replay_format { HA_REPLAY_NONE = 0, HA_REPLAY_OLD = 1, HA_REPLAY_NEW = 2 };
+
+struct ha_replay_result {
+	int format;           /* enum ha_replay_format */
+	uint32_t entries;     /* log entries applied (old format: 1, the dirty vector) */
+	uint32_t seq_first;   /* sequence numbers applied (old format: the log's) */
+	uint32_t seq_last;    /* ... and the one written into the new base block */
+	uint64_t pages;       /* page writes: new format, page references; old, 512-byte sectors */
+	uint32_t logs_used;   /* bit i set: logs[i] contributed */
+	int bb_recovered;     /* the primary's base block was damaged and came from a log */
+	int stopped_early;    /* replay ended at a torn entry or a gap (see summary) */
+	uint8_t *image;       /* the recovered hive, owned by the result */
+	size_t size;
+	char summary[512];    /* one line, e.g. "new-format logs replayed: 4 entries ..." */
+};
+
+/* Replays `logs` (any order; empty ones are ignored) onto the primary hive.
+ * On HA_OK, `out` holds the image with a fresh base block (both sequence
+ * numbers equal, checksum recomputed, hive bins chained) and a summary; the
+ * image is not yet validated by the reader (ha_replay_validate).  Refusals
+ * leave out->image NULL and put a one-line reason in err: HA_ERR_NOTFOUND
+ * when the hive is clean (nothing to replay), HA_ERR_FORMAT when no log
+ * applies or a log is malformed in a way no torn write explains,
+ * HA_ERR_LIMIT when a bound is exceeded, HA_ERR_USAGE for more than
+ * HA_REPLAY_MAX_LOGS logs, HA_ERR_NOMEM.  Never applies part of an entry,
+ * and never returns an image built from a log it refused.  The inputs are
+ * borrowed for the call; lim may be NULL. */
+HA_MUST_CHECK int ha_replay(const uint8_t *primary, size_t size, const struct ha_replay_log *logs,
+			    size_t nlogs, const struct ha_replay_limits *lim,
+			    struct ha_replay_result *out, struct ha_err *err);
+/* Releases the image; the result is reset.  NULL is a no-op. */
+void ha_replay_result_free(struct ha_replay_result *r);
+
+/* Marvin32 (the 64-bit form: high word of the state, then the low word), as
+ * Windows uses it for log entry hashes with HA_MARVIN32_LOG_SEED.  Exposed
+ * for tests. */
+#define HA_MARVIN32_LOG_SEED 0x82EF4D887A4E55C5ull
+uint64_t ha_marvin32(const uint8_t *p, size_t n, uint64_t seed);
+
+/* Opens an image (borrowed for the call) with the registry reader in
+ * strict mode, never recovery mode, through an anonymous memory file, and
+ * closes it again: HA_OK, or HA_ERR_HIVE, HA_ERR_NOMEM or HA_ERR_IO with
+ * the reason in why. */
+HA_MUST_CHECK int ha_replay_validate(const uint8_t *img, size_t n, char *why, size_t whylen);
+
+/* Reads a transaction log into memory, refusing files larger than max (0:
+ * HA_REPLAY_MAX_LOG), FIFOs, devices and symbolic links.  *data is
+ * malloc'd, the caller frees it (NULL for an empty file).  HA_ERR_IO,
+ * HA_ERR_LIMIT or HA_ERR_NOMEM with the reason in err. */
+HA_MUST_CHECK int ha_replay_read_log(const char *path, size_t max, uint8_t **data, size_t *size,
+				     struct ha_err *err);
+
 #endif

@@ -57,4 +57,14 @@ HA_MUST_CHECK int ha_hive_value_name(const struct ha_hive *hv, ha_vnode v, struc
 HA_MUST_CHECK int ha_hive_value_data(struct ha_hive *hv, ha_vnode v, size_t max, uint32_t *type,
 				     uint8_t **data, uint32_t *len, char *why, size_t whylen);
 
+/* ------------------------------------------------------------ log replay */
+
+/* Copies a replayed image into a new anonymous memory file, seals it
+ * against writes and resizing, and maps it read-only, so the reader opens
+ * it through /proc/self/fd/N like any hive and the evidence file is never
+ * touched.  On HA_OK the caller owns *fd (close) and *map (munmap, n bytes);
+ * on failure `why` says what failed. */
+HA_MUST_CHECK int ha_image_memfd(const uint8_t *img, size_t n, int *fd, const uint8_t **map,
+				 char *why, size_t whylen);
+
 #endif

@@ -30,6 +30,11 @@ struct open_file {
 	size_t size;
 	struct ha_hive *hive;
 	struct stat st;
+	/* After log replay the hive is read from a sealed memory file holding
+	 * the recovered image (img_fd is open only while img_map is set). */
+	int img_fd;
+	const uint8_t *img_map;
+	size_t img_size;
 };
 
 static int set_str(char **dst, const char *s)
@@ -174,6 +179,11 @@ static void close_file(struct open_file *of)
 {
 	ha_hive_close(of->hive);
 	of->hive = NULL;
+	if (of->img_map) {
+		munmap((void *)of->img_map, of->img_size);
+		close(of->img_fd);
+	}
+	of->img_map = NULL;
 	if (of->map && of->size)
 		munmap((void *)of->map, of->size);
 	of->map = NULL;
@@ -202,12 +212,97 @@ static const char *log_summary(const struct ha_hivefile *f, char *buf, size_t le
 	return buf;
 }
 
+/* Replays the logs beside a dirty hive into a sealed memory file and opens
+ * that with hivex in strict mode.  On success of->hive reads the recovered
+ * image and f->replay says what was applied; the evidence file is only
+ * read, and its SHA-256 stays the one recorded.  On refusal `refused` holds
+ * the one-line reason and `of` is as it was.  Only allocation failure is an
+ * error. */
+static int try_replay(const struct ha_job_file *jf, const struct ha_read_opts *opts,
+		      struct ha_hivefile *f, struct open_file *of, char *refused, size_t rlen,
+		      struct ha_err *err)
+{
+	struct ha_replay_log logs[HA_REPLAY_MAX_LOGS];
+	uint8_t *data[HA_REPLAY_MAX_LOGS] = {NULL};
+	struct ha_replay_result res;
+	struct ha_hive *hv = NULL;
+	const uint8_t *map = NULL;
+	size_t i, n = 0;
+	struct ha_err e;
+	char why[512];
+	int rc = HA_OK, degraded = 0, fd = -1;
+
+	refused[0] = '\0';
+	memset(&res, 0, sizeof res);
+	if (jf->nlogs > HA_REPLAY_MAX_LOGS) {
+		snprintf(refused, rlen, "%zu logs beside the hive, at most %d are read", jf->nlogs,
+			 HA_REPLAY_MAX_LOGS);
+		return HA_OK;
+	}
+	for (i = 0; i < jf->nlogs; i++) {
+		const char *b = strrchr(jf->logs[i], '/');
+
+		ha_err_clear(&e);
+		rc = ha_replay_read_log(jf->logs[i], 0, &data[n], &logs[n].size, &e);
+		if (rc) {
+			snprintf(refused, rlen, "%s: %s", b ? b + 1 : jf->logs[i], e.msg);
+			goto out;
+		}
+		logs[n].name = b ? b + 1 : jf->logs[i];
+		logs[n].data = data[n];
+		n++;
+	}
+	ha_err_clear(&e);
+	rc = ha_replay(of->map, of->size, logs, n, NULL, &res, &e);
+	if (rc) {
+		snprintf(refused, rlen, "%s", e.msg);
+		goto out;
+	}
+	rc = ha_image_memfd(res.image, res.size, &fd, &map, why, sizeof why);
+	if (!rc)
+		rc = ha_hive_open(fd, map, res.size, opts->capture_messages, &hv, &degraded, why,
+				  sizeof why);
+	if (!rc && degraded)
+		rc = HA_ERR_HIVE; /* Windows would not have loaded it either */
+	if (rc) {
+		snprintf(refused, rlen, "the replayed hive does not open: %s", why);
+		ha_hive_close(hv);
+		if (map)
+			munmap((void *)map, res.size);
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	if (set_str(&f->replay, res.summary)) {
+		ha_hive_close(hv);
+		munmap((void *)map, res.size);
+		close(fd);
+		rc = HA_ERR_NOMEM;
+		goto out;
+	}
+	of->hive = hv;
+	of->img_fd = fd;
+	of->img_map = map;
+	of->img_size = res.size;
+	/* The original is hashed; only its descriptor is still needed (to
+	 * notice a change while reading). */
+	munmap((void *)of->map, of->size);
+	of->map = NULL;
+out:
+	ha_replay_result_free(&res);
+	for (i = 0; i < n; i++)
+		free(data[i]);
+	if (rc == HA_ERR_NOMEM)
+		return ha_err_set(err, rc, "out of memory");
+	return HA_OK;
+}
+
 /* Opens, hashes, pre-flights and (if it is a hive) opens one file with
  * hivex.  Fills f; leaves `of` open only when the hive is readable. */
 static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *opts,
 		     struct ha_hivefile *f, struct open_file *of, struct ha_err *err)
 {
-	char why[512], logs[300];
+	char why[512], logs[300], refused[1024] = "";
 	struct ha_sha256 sh;
 	const char *kwhy = NULL;
 	struct rootkeys rk;
@@ -272,17 +367,28 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 			       f->bb.type);
 	}
 
-	rc = ha_hive_open(of->fd, of->map, of->size, opts->capture_messages, &of->hive, &degraded,
-			  why, sizeof why);
+	/* A dirty hive is read as Windows would recover it, from its logs;
+	 * a wrong header checksum (hivex refuses the file) is recovered the same
+	 * way when a log's base block allows. */
+	if (f->dirty && !opts->no_replay && jf->nlogs) {
+		rc = try_replay(jf, opts, f, of, refused, sizeof refused, err);
+		if (rc)
+			return rc;
+	}
+	rc = of->hive ? HA_OK
+		      : ha_hive_open(of->fd, of->map, of->size, opts->capture_messages, &of->hive,
+				     &degraded, why, sizeof why);
 	if (rc == HA_ERR_NOMEM)
 		return ha_err_set(err, rc, "out of memory");
 	if (rc) {
 		f->status = HA_HS_UNREADABLE;
 		if (!f->bb.checksum_ok)
 			return set_fmt(&f->reason,
-				       "header checksum wrong (stored 0x%08x, computed 0x%08x); %s; %s",
+				       "header checksum wrong (stored 0x%08x, computed 0x%08x); "
+				       "%s; %s%s%s",
 				       f->bb.checksum_stored, f->bb.checksum_computed, why,
-				       log_summary(f, logs, sizeof logs));
+				       log_summary(f, logs, sizeof logs),
+				       refused[0] ? "; logs refused: " : "", refused);
 		return set_str(&f->reason, why);
 	}
 	f->degraded = degraded;
@@ -323,12 +429,37 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 			       jf->hint_why ? jf->hint_why : "named as a hive",
 			       ha_file_kind_name(kind), kwhy);
 	}
+	if (f->dirty && f->replay) {
+		/* HIVE-INTEGRITY quotes this reason: it says what was replayed. */
+		char seq[80] = "", sum[80] = "";
+
+		f->status = HA_HS_REPLAYED;
+		if (f->bb.seq1 != f->bb.seq2)
+			snprintf(seq, sizeof seq,
+				 "sequence numbers differ: primary %u, secondary %u", f->bb.seq1,
+				 f->bb.seq2);
+		if (!f->bb.checksum_ok)
+			snprintf(sum, sizeof sum,
+				 "header checksum wrong: stored 0x%08x, computed 0x%08x",
+				 f->bb.checksum_stored, f->bb.checksum_computed);
+		rc = set_fmt(&f->reason, "dirty (%s%s%s); %s", seq,
+			     seq[0] && sum[0] ? "; " : "", sum, f->replay);
+		return rc ? ha_err_set(err, HA_ERR_NOMEM, "out of memory") : HA_OK;
+	}
 	if (f->dirty) {
 		f->status = HA_HS_DIRTY;
-		rc = set_fmt(&f->reason, "dirty: %s; %s; not replayed%s%s",
-			     f->bb.seq1 != f->bb.seq2 ? "sequence numbers differ" : "checksum wrong",
-			     log_summary(f, logs, sizeof logs), degraded ? "; " : "",
-			     degraded ? why : "");
+		if (refused[0])
+			rc = set_fmt(&f->reason, "dirty: %s; %s; logs refused: %s%s%s",
+				     f->bb.seq1 != f->bb.seq2 ? "sequence numbers differ"
+							      : "checksum wrong",
+				     log_summary(f, logs, sizeof logs), refused,
+				     degraded ? "; " : "", degraded ? why : "");
+		else
+			rc = set_fmt(&f->reason, "dirty: %s; %s; not replayed%s%s",
+				     f->bb.seq1 != f->bb.seq2 ? "sequence numbers differ"
+							      : "checksum wrong",
+				     log_summary(f, logs, sizeof logs), degraded ? "; " : "",
+				     degraded ? why : "");
 		if (f->bb.seq1 != f->bb.seq2 && !rc) {
 			char *r = f->reason;
 

@@ -356,7 +356,10 @@ static const struct op legacy_off[] = {
 /* ------------------------------------------------------------- the hosts */
 
 enum layout { FLAT, DISK, RENAMED };
-enum damage { NONE, CHECKSUM, DIRTY, TRUNCATED, TEXT, ABSENT };
+/* LOGGED: a Windows 8.1-style collection whose newest SYSTEM state lives
+ * only in SYSTEM.LOG1 (the primary is dirty and still holds TLS 1.2
+ * client Enabled=0). */
+enum damage { NONE, CHECKSUM, DIRTY, TRUNCATED, TEXT, ABSENT, LOGGED };
 
 struct host {
 	const char *folder;
@@ -495,6 +498,10 @@ static const struct host hosts[] = {
 	/* Damaged collections. */
 	{"dmg-checksum", "DMG-CHECKSUM", OPS(INC(good_2008r2)), FLAT, CHECKSUM, NONE, 1},
 	{"dmg-dirty", "DMG-DIRTY", OPS(INC(good_2008r2)), FLAT, NONE, DIRTY, 1},
+	{"dirty-replayed", "DIRTY-REPLAYED",
+	 OPS(INC(os_2016), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots), INC(mars),
+	     D(SYS, T12C, "Enabled", 1), D(SYS, T12C, "DisabledByDefault", 0)),
+	 FLAT, LOGGED, NONE, 1},
 	{"dmg-truncated", "DMG-TRUNCATED", OPS(INC(good_2008r2)), FLAT, NONE, TRUNCATED, 1},
 	{"dmg-text", "DMG-TEXT", OPS(INC(good_2008r2)), FLAT, TEXT, NONE, 1},
 	{"only-system", "ONLY-SYSTEM", OPS(INC(good_2008r2)), FLAT, NONE, ABSENT, 1},
@@ -697,6 +704,135 @@ static int write_text(const char *path, const char *text)
 	return fclose(f) ? -1 : rc;
 }
 
+/* --------------------------------------------------- transaction logs */
+
+/* Marvin32 with the seed Windows uses for log entries (msuhanov/regf,
+ * "Log entries").  The generator keeps its own copy rather than the
+ * reader's, so that the fleet does not merely agree with the code it tests. */
+static uint32_t rotl(uint32_t x, unsigned n) { return (x << n) | (x >> (32 - n)); }
+
+static void marvin_mix(uint32_t *lo, uint32_t *hi, uint32_t w)
+{
+	*lo += w;
+	*hi ^= *lo;
+	*lo = rotl(*lo, 20) + *hi;
+	*hi = rotl(*hi, 9) ^ *lo;
+	*lo = rotl(*lo, 27) + *hi;
+	*hi = rotl(*hi, 19);
+}
+
+/* Log entries hash whole dwords: n is a multiple of 4 here. */
+static uint64_t marvin32(const unsigned char *p, size_t n)
+{
+	const uint64_t seed = 0x82EF4D887A4E55C5ull;
+	uint32_t lo = (uint32_t)seed, hi = (uint32_t)(seed >> 32);
+
+	for (; n >= 4; p += 4, n -= 4)
+		marvin_mix(&lo, &hi,
+			   (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+				   (uint32_t)p[3] << 24);
+	marvin_mix(&lo, &hi, 0x80);
+	marvin_mix(&lo, &hi, 0);
+	return (uint64_t)hi << 32 | lo;
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static unsigned char *read_all(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf = NULL;
+	long len;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
+	    (buf = malloc((size_t)len)) != NULL && fread(buf, 1, (size_t)len, f) != (size_t)len) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	if (buf)
+		*n = (size_t)len;
+	return buf;
+}
+
+/* Writes `sys` as the stale, dirty primary and SYSTEM.LOG1 with one
+ * new-format entry that rewrites its hive bins into the tree's current
+ * state; SYSTEM.LOG2 is empty, as after a log switch. */
+static int write_logged(struct hb_tree *t, const char *dir, const char *sys, const char *emb)
+{
+	char state[4096], log1[4096], log2[4096], err[512] = "";
+	unsigned char *cur = NULL, *prim = NULL, *log = NULL;
+	size_t ncur = 0, nprim = 0, size;
+	uint32_t hbins, seq, x = 0;
+	FILE *f;
+	int rc = -1, i;
+
+	if (pathf(state, sizeof state, "%s/.state", dir) ||
+	    pathf(log1, sizeof log1, "%s/SYSTEM.LOG1", dir) ||
+	    pathf(log2, sizeof log2, "%s/SYSTEM.LOG2", dir))
+		return -1;
+	if (hb_write(t, state, emb, FIXED_TIME, err, sizeof err) || !(cur = read_all(state, &ncur)))
+		goto out;
+	if (hb_set_dword(t, "ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\"
+			    "TLS 1.2\\Client",
+			 "Enabled", 0) ||
+	    hb_write(t, sys, emb, FIXED_TIME, err, sizeof err) || hb_make_dirty(sys) ||
+	    !(prim = read_all(sys, &nprim)) || nprim < 4096 || ncur < 4096)
+		goto out;
+	hbins = get32(cur + 0x28);
+	seq = get32(prim + 8); /* the primary's secondary sequence number */
+	size = 512 + (40 + 8 + (size_t)hbins + 511) / 512 * 512;
+	if ((size_t)hbins > ncur - 4096 || !(log = calloc(1, size)))
+		goto out;
+	/* The log's base block: the primary's, as a clean new-format log copy. */
+	memcpy(log, prim, 512);
+	put32(log + 4, seq);
+	put32(log + 8, seq);
+	put32(log + 0x1C, 6);
+	put32(log + 0x28, hbins);
+	for (i = 0; i < 0x1FC; i += 4)
+		x ^= get32(log + i);
+	put32(log + 0x1FC, x == 0 ? 1 : x == 0xFFFFFFFFu ? 0xFFFFFFFEu : x);
+	/* One entry, one page reference covering the hive bins. */
+	memcpy(log + 512, "HvLE", 4);
+	put32(log + 512 + 4, (uint32_t)(size - 512));
+	put32(log + 512 + 12, seq);
+	put32(log + 512 + 16, hbins);
+	put32(log + 512 + 20, 1);
+	put32(log + 512 + 44, hbins);
+	memcpy(log + 512 + 48, cur + 4096, hbins);
+	{
+		uint64_t h1 = marvin32(log + 512 + 40, size - 512 - 40), h2;
+
+		put32(log + 512 + 24, (uint32_t)h1);
+		put32(log + 512 + 28, (uint32_t)(h1 >> 32));
+		h2 = marvin32(log + 512, 32);
+		put32(log + 512 + 32, (uint32_t)h2);
+		put32(log + 512 + 36, (uint32_t)(h2 >> 32));
+	}
+	f = fopen(log1, "wb");
+	if (!f)
+		goto out;
+	rc = fwrite(log, 1, size, f) == size ? 0 : -1;
+	if (fclose(f))
+		rc = -1;
+	if (!rc)
+		rc = write_text(log2, "");
+out:
+	if (rc)
+		fail(err[0] ? err : "cannot write the logged SYSTEM hive");
+	remove(state);
+	free(cur);
+	free(prim);
+	free(log);
+	return rc;
+}
+
 static int damage(const char *file, enum damage d)
 {
 	switch (d) {
@@ -762,7 +898,11 @@ static int build_host(const char *out, const struct host *h)
 		goto out;
 	if (pathf(sw, sizeof sw, "%s/%s", dir, swname))
 		goto out;
-	if (hb_write(hv.t[SYS], sys, sysemb, FIXED_TIME, err, sizeof err) || damage(sys, h->sys_damage)) {
+	if (h->sys_damage == LOGGED) {
+		if (write_logged(hv.t[SYS], dir, sys, sysemb))
+			goto out;
+	} else if (hb_write(hv.t[SYS], sys, sysemb, FIXED_TIME, err, sizeof err) ||
+		   damage(sys, h->sys_damage)) {
 		fail(err);
 		goto out;
 	}
