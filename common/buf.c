@@ -113,7 +113,8 @@ void ha_buf_u64(struct ha_buf *b, uint64_t v)
 void ha_buf_lstr(struct ha_buf *b, const void *p, size_t n)
 {
 	if (n > UINT32_MAX) {
-		b->failed = HA_ERR_LIMIT;
+		if (!b->failed)
+			b->failed = HA_ERR_LIMIT;
 		return;
 	}
 	ha_buf_u32(b, (uint32_t)n);

@@ -9,15 +9,17 @@
  *   12      size  property data
  *   ...           the next record follows immediately, no padding
  *
- * Property 0x20 (CERT_CERT_PROP_ID) holds the DER certificate; property 3
- * (CERT_SHA1_HASH_PROP_ID) a cached SHA-1.  A record with id 0 ends the
- * list.  Windows and Wine both refuse a reserved field other than 1.
+ * Property 0x20 (CERT_CERT_PROP_ID) holds the DER certificate, exactly (no
+ * bytes after it); property 3 (CERT_SHA1_HASH_PROP_ID) a cached SHA-1.  A
+ * record with id 0 ends the list; at most 256 records are read.  Windows
+ * and Wine both refuse a reserved field other than 1.
  *
  * The DER itself is parsed by libcrypto (d2i_X509): ASN.1 is never decoded
  * by hand here.  The thumbprint is always recomputed over the DER, because
  * the key name and property 3 are only claims. */
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/x509.h>
 #include <string.h>
 #include <time.h>
@@ -94,11 +96,23 @@ int ha_certblob_parse(const uint8_t *blob, size_t n, struct ha_cert_info *out,
 
 	dp = der;
 	x = d2i_X509(NULL, &dp, (long)der_len);
-	if (!x)
+	if (!x) {
+		/* libcrypto queues its reasons per thread; ours is the message. */
+		ERR_clear_error();
 		return ha_err_set(err, HA_ERR_FORMAT, "certificate record is not a DER X.509 certificate");
+	}
+	/* The thumbprint covers the whole record: bytes after the certificate
+	 * would make a genuine certificate hash to something else. */
+	if (dp != der + der_len) {
+		X509_free(x);
+		return ha_err_set(err, HA_ERR_FORMAT,
+				  "certificate record has %zu trailing bytes after the certificate",
+				  (size_t)(der + der_len - dp));
+	}
 	if (asn1_to_unix(X509_get0_notAfter(x), &out->not_after) ||
 	    asn1_to_unix(X509_get0_notBefore(x), &out->not_before)) {
 		X509_free(x);
+		ERR_clear_error();
 		return ha_err_set(err, HA_ERR_FORMAT, "certificate validity dates do not parse");
 	}
 	bio = BIO_new(BIO_s_mem());

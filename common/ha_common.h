@@ -169,10 +169,12 @@ static inline int ha_ascii_caseeq(const char *a, const char *b) { return ha_asci
 /* Matches a glob with '*' and '?', ASCII case-insensitively. */
 int ha_glob_match(const char *pattern, const char *s);
 
-/* Escapers append to out.  HTML escapes &<>"' and shows C0 controls other
- * than tab/newline as U+FFFD-free visible escapes (\xNN); invalid UTF-8 is
- * replaced.  The terminal escaper neutralises control characters (escape
- * sequences from a hive must not reach the user's terminal). */
+/* Escapers append to out; a NULL s is the empty string.  HTML escapes
+ * &<>"' and shows C0 controls other than tab/newline, and DEL, as visible
+ * escapes (\xNN); invalid UTF-8 is replaced by U+FFFD.  The terminal escaper
+ * neutralises control characters: C0 and DEL as \xNN, C1 (U+0080..U+009F)
+ * as \uNNNN (escape sequences from a hive must not reach the user's
+ * terminal). */
 void ha_escape_html(struct ha_buf *out, const char *s);
 void ha_escape_terminal(struct ha_buf *out, const char *s);
 /* One CSV field per RFC 4180: always quoted, quotes doubled, and a leading
@@ -212,7 +214,9 @@ void ha_filetime_iso(int64_t ft, char out[32]);
 /* Unix seconds as the same ISO form. */
 void ha_unix_iso(int64_t t, char out[32]);
 int64_t ha_filetime_to_unix(int64_t ft);
-/* Parses "YYYY-MM-DD" (as UTC midnight) or "YYYY-MM-DDTHH:MM:SSZ". */
+/* Parses "YYYY-MM-DD" (as UTC midnight) or "YYYY-MM-DDTHH:MM:SSZ", years
+ * 1970 to 9999; impossible dates (2021-02-31) and leap seconds are
+ * HA_ERR_FORMAT. */
 HA_MUST_CHECK int ha_parse_date(const char *s, int64_t *unix_out);
 
 /* ------------------------------------------------------ certificate blobs */

@@ -251,11 +251,21 @@ int ha_glob_match(const char *pat, const char *s)
 
 /* -------------------------------------------------------------- escaping */
 
+/* A failure of the scratch buffer becomes the output's, unless the output
+ * had already failed (the first failure is the one kept). */
+static void pass_failure(struct ha_buf *out, const struct ha_buf *scratch)
+{
+	if (ha_buf_status(scratch) && !out->failed)
+		out->failed = ha_buf_status(scratch);
+}
+
 void ha_escape_html(struct ha_buf *out, const char *s)
 {
 	struct ha_buf clean;
 	const char *p;
 
+	if (!s)
+		s = "";
 	ha_buf_init(&clean, 0);
 	ha_utf8_sanitize(&clean, s, strlen(s));
 	for (p = ha_buf_cstr(&clean); *p; p++) {
@@ -274,8 +284,7 @@ void ha_escape_html(struct ha_buf *out, const char *s)
 				ha_buf_putc(out, (char)c);
 		}
 	}
-	if (ha_buf_status(&clean))
-		out->failed = ha_buf_status(&clean);
+	pass_failure(out, &clean);
 	ha_buf_free(&clean);
 }
 
@@ -284,6 +293,8 @@ void ha_escape_terminal(struct ha_buf *out, const char *s)
 	struct ha_buf clean;
 	const unsigned char *p;
 
+	if (!s)
+		s = "";
 	ha_buf_init(&clean, 0);
 	ha_utf8_sanitize(&clean, s, strlen(s));
 	for (p = (const unsigned char *)ha_buf_cstr(&clean); *p; p++) {
@@ -298,8 +309,7 @@ void ha_escape_terminal(struct ha_buf *out, const char *s)
 			ha_buf_putc(out, (char)*p);
 		}
 	}
-	if (ha_buf_status(&clean))
-		out->failed = ha_buf_status(&clean);
+	pass_failure(out, &clean);
 	ha_buf_free(&clean);
 }
 
@@ -320,8 +330,7 @@ void ha_csv_field(struct ha_buf *out, const char *s)
 		ha_buf_putc(out, *p);
 	}
 	ha_buf_putc(out, '"');
-	if (ha_buf_status(&clean))
-		out->failed = ha_buf_status(&clean);
+	pass_failure(out, &clean);
 	ha_buf_free(&clean);
 }
 

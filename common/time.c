@@ -58,7 +58,7 @@ int ha_parse_date(const char *s, int64_t *unix_out)
 {
 	struct tm tm;
 	int y, mo, d, h = 0, mi = 0, se = 0;
-	size_t n = strlen(s);
+	size_t n = s ? strlen(s) : 0;
 	time_t t;
 
 	if (n != 10 && n != 20)
@@ -70,7 +70,9 @@ int ha_parse_date(const char *s, int64_t *unix_out)
 			digits(s + 14, 2, &mi) || s[16] != ':' || digits(s + 17, 2, &se) ||
 			s[19] != 'Z'))
 		return HA_ERR_FORMAT;
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+	/* Unix time has no leap seconds: ":60" would silently become the next
+	 * minute, so it is refused like any other second out of range. */
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59)
 		return HA_ERR_FORMAT;
 	memset(&tm, 0, sizeof tm);
 	tm.tm_year = y - 1900;

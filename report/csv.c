@@ -55,7 +55,7 @@ static void header(struct csvctx *c, const char *const *cols)
 
 static int finish(struct csvctx *c, int rc)
 {
-	if (!rc && c->b.len)
+	if (!rc && (c->b.len || ha_buf_status(&c->b)))
 		rc = ha_out_write(&c->out, &c->b, c->err);
 	if (!rc)
 		rc = ha_out_commit(&c->out, c->err);

@@ -103,7 +103,9 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	ha_buf_puts(&c->b, line);
 	ha_buf_putc(&c->b, '\n');
 	free(line);
-	if (c->b.len >= (1u << 16))
+	/* A line the buffer refused must fail the report now: the buffer may
+	 * be empty, and an empty buffer is never written. */
+	if (c->b.len >= (1u << 16) || ha_buf_status(&c->b))
 		return ha_out_write(&c->out, &c->b, c->err);
 	return 0;
 }
@@ -134,7 +136,7 @@ int ha_report_jsonl(struct ha_store *st, int64_t run_id, const char *path, struc
 	rc = ha_out_open(&c.out, path, err);
 	if (!rc) {
 		rc = ha_store_each_finding(st, run_id, 0, finding_cb, &c, err);
-		if (!rc && c.b.len)
+		if (!rc && (c.b.len || ha_buf_status(&c.b)))
 			rc = ha_out_write(&c.out, &c.b, err);
 		if (!rc)
 			rc = ha_out_commit(&c.out, err);

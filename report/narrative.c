@@ -81,7 +81,13 @@ static void line(struct ha_buf *out, int html, const char *head, const struct it
 		}
 		ha_buf_puts(out, "</li>\n");
 	} else {
-		ha_buf_printf(out, "  - %s (%s, %s): ", head, it->rule_id, it->status);
+		/* Everything from the store is escaped: a store is a file anyone
+		 * may hand us, not only one this program wrote. */
+		ha_buf_printf(out, "  - %s (", head);
+		ha_escape_terminal(out, it->rule_id);
+		ha_buf_puts(out, ", ");
+		ha_escape_terminal(out, it->status);
+		ha_buf_puts(out, "): ");
 		ha_escape_terminal(out, it->reason);
 		if (symptom)
 			ha_buf_printf(out, "\n    %s", symptom);

@@ -5,6 +5,21 @@
 
 #include "ha_report.h"
 
+/* Appends text from a rule file as the rest of a comment line.  A line
+ * break in it must not end the comment: regedit would import the rest as
+ * registry data.  Each break continues the comment on a new "; " line. */
+static void put_comment(struct ha_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\r' && s[1] == '\n')
+			continue;
+		if (*s == '\r' || *s == '\n')
+			ha_buf_puts(b, "\r\n; ");
+		else
+			ha_buf_putc(b, *s);
+	}
+}
+
 struct rctx {
 	struct ha_buf *out;
 	struct ha_buf body;
@@ -20,16 +35,28 @@ static int cb(void *ctx, const struct ha_finding_row *f)
 	if (strcmp(f->status, "FAIL") != 0 && strcmp(f->status, "WARN") != 0)
 		return 0;
 	if (!*f->reg) {
-		ha_buf_printf(&r->notes, "; %s (%s): %s\r\n", f->rule_id, f->status, f->remedy);
+		ha_buf_puts(&r->notes, "; ");
+		put_comment(&r->notes, f->rule_id);
+		ha_buf_printf(&r->notes, " (%s): ", f->status);
+		put_comment(&r->notes, *f->remedy ? f->remedy : "see the rule's documentation");
+		ha_buf_puts(&r->notes, "\r\n");
 		r->manual++;
 		return 0;
 	}
 	/* WARN findings of informational rules are not changed automatically. */
 	if (!strcmp(f->status, "WARN")) {
-		ha_buf_printf(&r->notes, "; %s (WARN, not applied): %s\r\n", f->rule_id, f->remedy);
+		ha_buf_puts(&r->notes, "; ");
+		put_comment(&r->notes, f->rule_id);
+		ha_buf_puts(&r->notes, " (WARN, not applied): ");
+		put_comment(&r->notes, f->remedy);
+		ha_buf_puts(&r->notes, "\r\n");
 		return 0;
 	}
-	ha_buf_printf(&r->body, "\r\n; %s: %s\r\n", f->rule_id, f->title);
+	ha_buf_puts(&r->body, "\r\n; ");
+	put_comment(&r->body, f->rule_id);
+	ha_buf_puts(&r->body, ": ");
+	put_comment(&r->body, f->title);
+	ha_buf_puts(&r->body, "\r\n");
 	{
 		/* .reg files use CRLF line ends. */
 		const char *p = f->reg;

@@ -150,9 +150,11 @@ static int get_u64(struct dec *d, const char *what, uint64_t *v)
 static int get_enum(struct dec *d, const char *what, int lo, int hi, int *v)
 {
 	uint32_t u;
+	int rc = get_u32(d, what, &u);
 
-	if (get_u32(d, what, &u))
-		return d->err->code;
+	/* The code, not d->err->code: the caller may pass no error object. */
+	if (rc)
+		return rc;
 	if ((int32_t)u < lo || (int32_t)u > hi)
 		return fail(d);
 	*v = (int32_t)u;
@@ -183,9 +185,10 @@ static int get_str(struct dec *d, const char *what, char **out)
 static int get_count(struct dec *d, const char *what, size_t min_each, size_t *n)
 {
 	uint32_t u;
+	int rc = get_u32(d, what, &u);
 
-	if (get_u32(d, what, &u))
-		return d->err->code;
+	if (rc)
+		return rc;
 	if ((size_t)u > ha_cur_left(&d->c) / min_each)
 		return fail(d);
 	*n = u;

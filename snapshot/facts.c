@@ -193,7 +193,13 @@ static char *os_label(const struct ha_facts *f)
 	if (!f->os_known)
 		return ha_strdup("Unknown");
 	if (maj == 10 && min == 0) {
-		if (f->product == HA_PRODUCT_UNKNOWN)
+		/* The build tells 10 from 11 and the server releases apart; without
+		 * it only the family is known. */
+		if (f->build < 0)
+			base = f->product == HA_PRODUCT_UNKNOWN ? "Windows 10/11 or Server 2016+"
+			       : server                        ? "Windows Server 2016 or later"
+							       : "Windows 10 or 11";
+		else if (f->product == HA_PRODUCT_UNKNOWN)
 			base = f->build >= 22000 ? "Windows 11 or Server 2025" : "Windows 10 or Server 2016+";
 		else if (!server)
 			base = f->build >= 22000 ? "Windows 11" : "Windows 10";
@@ -220,7 +226,10 @@ static char *os_label(const struct ha_facts *f)
 		if (min >= 0 && min <= 3)
 			base = f->product == HA_PRODUCT_UNKNOWN ? any[min] : server ? srv[min] : cli[min];
 	} else if (maj == 5 && min == 2) {
-		if (server || f->product == HA_PRODUCT_UNKNOWN)
+		/* NT 5.2 is Server 2003 and XP Professional x64 alike. */
+		if (f->product == HA_PRODUCT_UNKNOWN)
+			base = "Windows XP x64 / Server 2003";
+		else if (server)
 			base = contains_ci(f->product_name, "R2") ? "Windows Server 2003 R2"
 								  : "Windows Server 2003";
 		else
@@ -228,9 +237,13 @@ static char *os_label(const struct ha_facts *f)
 	} else if (maj == 5 && min == 1) {
 		base = "Windows XP";
 	} else if (maj == 5 && min == 0) {
-		base = server ? "Windows 2000 Server" : "Windows 2000 Professional";
+		base = f->product == HA_PRODUCT_UNKNOWN ? "Windows 2000"
+		       : server                        ? "Windows 2000 Server"
+						       : "Windows 2000 Professional";
 	} else if (maj == 4) {
-		base = server ? "Windows NT 4.0 Server" : "Windows NT 4.0 Workstation";
+		base = f->product == HA_PRODUCT_UNKNOWN ? "Windows NT 4.0"
+		       : server                        ? "Windows NT 4.0 Server"
+						       : "Windows NT 4.0 Workstation";
 	}
 	if (!base) {
 		snprintf(tmp, sizeof tmp, "Windows NT %d.%d", maj, min);
@@ -330,6 +343,16 @@ int ha_facts_derive(const struct ha_snapshot *s, struct ha_facts *f, struct ha_e
 	if (!f->product && (contains_ci(f->edition, "Server") || contains_ci(f->product_name, "Server"))) {
 		f->product = HA_PRODUCT_SERVER;
 		f->product_source = ha_strdup("EditionID/ProductName mention Server");
+	}
+	/* From XP on, every server edition says "Server" in its ProductName or
+	 * EditionID ("Windows Server 2008 R2 Standard", "ServerStandard",
+	 * "Hyper-V Server"), so a Windows product name without it is a client.
+	 * Windows 2000 and NT 4.0 share one name between both: no inference. */
+	if (!f->product && f->os_known && ha_nt_cmp(f->nt_major, f->nt_minor, 5, 1) >= 0 &&
+	    contains_ci(f->product_name, "Windows")) {
+		f->product = HA_PRODUCT_CLIENT;
+		f->product_source = ha_asprintf("ProductName \"%s\" names no server edition",
+						f->product_name);
 	}
 
 	/* Architecture. */

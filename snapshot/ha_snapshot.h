@@ -218,7 +218,8 @@ void ha_reqset_free(struct ha_reqset *rs);
 HA_MUST_CHECK int ha_reqset_add(struct ha_reqset *rs, int hive, const char *path, const char *match,
 				const char *name, struct ha_err *err);
 /* Splits "HKLM\SYSTEM\..." / "HKEY_LOCAL_MACHINE\SOFTWARE\..." into a role
- * and a hive-relative path (malloc'd).  HA_ERR_FORMAT for other roots. */
+ * and a hive-relative path (malloc'd; "" for the hive itself).  HA_ERR_FORMAT
+ * for other roots and for empty components ("HKLM\SYSTEM\\X", "...\X\"). */
 HA_MUST_CHECK int ha_parse_hklm_path(const char *full, int *hive, char **rel, struct ha_err *err);
 
 /* The keys that host facts are derived from. */

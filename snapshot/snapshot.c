@@ -297,7 +297,9 @@ char *ha_value_render(const struct ha_value *v)
 			ha_utf16le_to_utf8(&b, v->data + start, i - start, 0);
 			start = i + 2;
 		}
-		if (!ended && start + 1 < v->len) { /* unterminated last string */
+		/* An unterminated last string, even a single stray byte (shown as
+		 * U+FFFD: something is there). */
+		if (!ended && start < v->len) {
 			if (count++)
 				ha_buf_puts(&b, ", ");
 			ha_utf16le_to_utf8(&b, v->data + start, v->len - start, 0);
@@ -380,18 +382,29 @@ int ha_reqset_add(struct ha_reqset *rs, int hive, const char *path, const char *
 		r->hive = hive;
 		r->path = ha_strdup(path);
 		r->match = match ? ha_strdup(match) : NULL;
-		if (!r->path || (match && !r->match))
+		if (!r->path || (match && !r->match)) {
+			/* Take the half-made request back: later lookups compare
+			 * every path. */
+			free(r->path);
+			free(r->match);
+			rs->n--;
 			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		}
 	}
 	if (name) {
 		char **slot;
+		char *copy;
 
 		for (i = 0; i < r->nnames; i++)
 			if (ha_ascii_caseeq(r->names[i], name))
 				return HA_OK;
-		slot = grow1((void **)&r->names, &r->nnames, sizeof(char *));
-		if (!slot || !(*slot = ha_strdup(name)))
+		copy = ha_strdup(name);
+		slot = copy ? grow1((void **)&r->names, &r->nnames, sizeof(char *)) : NULL;
+		if (!slot) {
+			free(copy);
 			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		}
+		*slot = copy;
 	}
 	return HA_OK;
 }
@@ -423,6 +436,11 @@ int ha_parse_hklm_path(const char *full, int *hive, char **rel, struct ha_err *e
 		return ha_err_set(err, HA_ERR_FORMAT,
 				  "path '%s': only HKLM\\SYSTEM and HKLM\\SOFTWARE are read", full);
 	}
+	/* "HKLM\SYSTEM" names the hive itself; after a separator every
+	 * component must be non-empty ("HKLM\SYSTEM\\X", "...\X\" are typos
+	 * that would otherwise name another key). */
+	if (*p == '\\' && (p[1] == '\0' || p[1] == '\\'))
+		return ha_err_set(err, HA_ERR_FORMAT, "path '%s' has an empty component", full);
 	if (*p == '\\')
 		p++;
 	if (strstr(p, "\\\\") || (*p && p[strlen(p) - 1] == '\\'))

@@ -150,19 +150,63 @@ static int user_version(struct ha_store *st, int *v, struct ha_err *err)
 	return HA_OK;
 }
 
+#define LATEST_SCHEMA ((int)(sizeof migrations / sizeof migrations[0]))
+_Static_assert(LATEST_SCHEMA == HA_STORE_SCHEMA_VERSION,
+	       "HA_STORE_SCHEMA_VERSION must name the last migration");
+
+static int too_new(int v, struct ha_err *err)
+{
+	return ha_err_set(err, HA_ERR_STORE,
+			  "the store has schema version %d; this hiveaudit knows up to %d", v,
+			  LATEST_SCHEMA);
+}
+
+/* Looks before touching: a file that is not SQLite, another program's
+ * database, or a store written by a newer hiveaudit is refused before the
+ * first write (even the journal mode is part of the file). */
+static int check_version(struct ha_store *st, const char *path, int writable, struct ha_err *err)
+{
+	sqlite3_stmt *s;
+	int v, rc, objects;
+
+	rc = user_version(st, &v, err);
+	if (rc)
+		return rc;
+	if (v > LATEST_SCHEMA)
+		return too_new(v, err);
+	if (v > 0)
+		return HA_OK;
+	if (!writable)
+		return ha_err_set(err, HA_ERR_STORE, "'%s' is not a hiveaudit store", path);
+	/* Version 0: a new, empty database, or someone else's. */
+	rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_master", -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return sqlfail(st, rc, err, "reading the schema");
+	rc = sqlite3_step(s);
+	objects = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return sqlfail(st, rc, err, "reading the schema");
+	if (objects)
+		return ha_err_set(err, HA_ERR_STORE,
+				  "'%s' is another program's database, not a hiveaudit store",
+				  path);
+	return HA_OK;
+}
+
 static int migrate(struct ha_store *st, struct ha_err *err)
 {
-	const int latest = (int)(sizeof migrations / sizeof migrations[0]);
+	const int latest = LATEST_SCHEMA;
 	char sql[64];
 	int v, rc;
 
 	rc = exec(st, "BEGIN IMMEDIATE", err, "opening the store");
 	if (rc)
 		return rc;
+	/* Again inside the transaction: another process may have migrated. */
 	rc = user_version(st, &v, err);
 	if (!rc && v > latest)
-		rc = ha_err_set(err, HA_ERR_STORE,
-				"the store has schema version %d; this hiveaudit knows up to %d", v, latest);
+		rc = too_new(v, err);
 	for (; !rc && v < latest; v++) {
 		rc = exec(st, migrations[v], err, "creating the store schema");
 		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
@@ -203,6 +247,8 @@ int ha_store_open(const char *path, int flags, struct ha_store **out, struct ha_
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, 5000);
 	rc = exec(st, "PRAGMA foreign_keys = ON", err, "opening the store");
+	if (!rc)
+		rc = check_version(st, path, !(flags & HA_STORE_READONLY), err);
 	if (!rc && !(flags & HA_STORE_READONLY)) {
 		/* WAL: readers never block the writer; NORMAL sync keeps every
 		 * committed transaction across a process kill. */
@@ -211,16 +257,6 @@ int ha_store_open(const char *path, int flags, struct ha_store **out, struct ha_
 			rc = exec(st, "PRAGMA synchronous = NORMAL", err, "opening the store");
 		if (!rc)
 			rc = migrate(st, err);
-	} else if (!rc) {
-		int v;
-
-		rc = user_version(st, &v, err);
-		if (!rc && v == 0)
-			rc = ha_err_set(err, HA_ERR_STORE, "'%s' is not a hiveaudit store", path);
-		else if (!rc && v > HA_STORE_SCHEMA_VERSION)
-			rc = ha_err_set(err, HA_ERR_STORE,
-					"the store has schema version %d; this hiveaudit knows up to %d",
-					v, HA_STORE_SCHEMA_VERSION);
 	}
 	if (rc) {
 		ha_err_prefix(err, "%s", path);
@@ -588,14 +624,17 @@ int ha_store_put_host(struct ha_store *st, int64_t run_id, const struct ha_snaps
 	sqlite3_bind_blob(s, 28, blob.data ? blob.data : "", (int)blob.len, SQLITE_TRANSIENT);
 	rc = step_done(st, s, err, "recording a host");
 	ha_buf_free(&blob);
+	if (!rc) {
+		*host_id = sqlite3_last_insert_rowid(st->db);
+		for (i = 0; i < snap->nfiles && !rc; i++)
+			rc = put_hive(st, *host_id, &snap->files[i], err);
+		for (i = 0; i < fs->n && !rc; i++)
+			rc = put_finding(st, *host_id, &fs->v[i], err);
+	}
+	/* The code is rc, not the prefixed error's: err may be NULL. */
 	if (rc)
-		return ha_err_prefix(err, "host '%s'", snap->label);
-	*host_id = sqlite3_last_insert_rowid(st->db);
-	for (i = 0; i < snap->nfiles && !rc; i++)
-		rc = put_hive(st, *host_id, &snap->files[i], err);
-	for (i = 0; i < fs->n && !rc; i++)
-		rc = put_finding(st, *host_id, &fs->v[i], err);
-	return rc ? ha_err_prefix(err, "host '%s'", snap->label) : HA_OK;
+		ha_err_prefix(err, "host '%s'", snap->label);
+	return rc;
 }
 
 int ha_store_previous(struct ha_store *st, const char *dir, const char *requests_digest,
