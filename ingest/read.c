@@ -74,7 +74,9 @@ static int is_controlset_name(const char *s)
 	       s[11] >= '0' && s[11] <= '9' && s[12] >= '0' && s[12] <= '9' && s[13] == '\0';
 }
 
-static void scan_root(struct ha_hive *hv, struct rootkeys *rk)
+/* Notes which marker keys the root holds.  -1 (with `why`) when the root's
+ * own subkey list cannot be read: then nothing in the hive can. */
+static int scan_root(struct ha_hive *hv, struct rootkeys *rk, char *why, size_t whylen)
 {
 	static const struct {
 		const char *name;
@@ -105,11 +107,10 @@ static void scan_root(struct ha_hive *hv, struct rootkeys *rk)
 	ha_node *kids = NULL;
 	size_t n = 0, i, j;
 	struct ha_buf nb;
-	char why[256];
 
 	memset(rk, 0, sizeof *rk);
-	if (ha_hive_children(hv, ha_hive_root(hv), &kids, &n, why, sizeof why) != HA_OK)
-		return;
+	if (ha_hive_children(hv, ha_hive_root(hv), &kids, &n, why, whylen) != HA_OK)
+		return -1;
 	rk->count = n;
 	ha_buf_init(&nb, 4096);
 	for (i = 0; i < n && i < MAX_ROOT_KIDS; i++) {
@@ -126,6 +127,7 @@ static void scan_root(struct ha_hive *hv, struct rootkeys *rk)
 	}
 	ha_buf_free(&nb);
 	free(kids);
+	return 0;
 }
 
 /* The kind the root keys prove, or HA_FK_UNKNOWN. */
@@ -302,7 +304,7 @@ out:
 static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *opts,
 		     struct ha_hivefile *f, struct open_file *of, struct ha_err *err)
 {
-	char why[512], logs[300], refused[1024] = "";
+	char why[512], logs[300], refused[1024] = "", truncated[160] = "";
 	struct ha_sha256 sh;
 	const char *kwhy = NULL;
 	struct rootkeys rk;
@@ -360,6 +362,15 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 	}
 	f->bb_valid = 1;
 	f->dirty = ha_baseblock_dirty(&f->bb);
+	/* The header says how much hive bins data follows it; a shorter file
+	 * lost its end (a copy cut short).  hivex may still open what is left
+	 * when the cut falls on a bin boundary, but keys may be missing. */
+	if ((uint64_t)HA_BASEBLOCK_SIZE + f->bb.hbins_size > f->size)
+		snprintf(truncated, sizeof truncated,
+			 "truncated: the header declares %u bytes of hive bins, the file holds %llu",
+			 f->bb.hbins_size,
+			 (unsigned long long)(f->size > HA_BASEBLOCK_SIZE ? f->size - HA_BASEBLOCK_SIZE
+									  : 0));
 	if (ha_bb_is_log(&f->bb)) {
 		f->status = HA_HS_SKIPPED;
 		f->kind = HA_FK_LOG;
@@ -389,11 +400,29 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 				       f->bb.checksum_stored, f->bb.checksum_computed, why,
 				       log_summary(f, logs, sizeof logs),
 				       refused[0] ? "; logs refused: " : "", refused);
+		if (truncated[0])
+			return set_fmt(&f->reason, "%s; %s", truncated, why)
+				       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+				       : HA_OK;
 		return set_str(&f->reason, why);
+	}
+	if (truncated[0] && !f->replay) {
+		/* Readable, but not whole: what was in the lost part is unknown. */
+		char both[512];
+
+		snprintf(both, sizeof both, "%.200s%s%.300s", truncated, why[0] ? "; " : "", why);
+		memcpy(why, both, sizeof both);
+		degraded = 1;
 	}
 	f->degraded = degraded;
 
-	scan_root(of->hive, &rk);
+	if (scan_root(of->hive, &rk, why, sizeof why) != 0) {
+		f->status = HA_HS_UNREADABLE;
+		return set_fmt(&f->reason, "the root key's subkeys cannot be read (%s)%s%s", why,
+			       truncated[0] ? "; " : "", truncated)
+			       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+			       : HA_OK;
+	}
 	kind = kind_from_root(&rk, jf->hint, &kwhy);
 	if (kind != HA_FK_UNKNOWN) {
 		f->kind = kind;
@@ -424,10 +453,25 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 	}
 	if ((jf->hint == HA_FK_SYSTEM || jf->hint == HA_FK_SOFTWARE) && kind != HA_FK_UNKNOWN &&
 	    kind != jf->hint) {
-		f->status = HA_HS_WRONG_KIND;
-		return set_fmt(&f->reason, "%s, but its content is a %s hive (%s)",
-			       jf->hint_why ? jf->hint_why : "named as a hive",
-			       ha_file_kind_name(kind), kwhy);
+		if (kind == HA_FK_SYSTEM || kind == HA_FK_SOFTWARE) {
+			/* Named SYSTEM, holding SOFTWARE (or the reverse): the content
+			 * decides, and the evidence says the name was wrong. */
+			char *w = f->kind_why;
+
+			f->kind_why = ha_asprintf("%s; its %s is wrong", w ? w : "",
+						  jf->hint_why ? jf->hint_why : "name");
+			free(w);
+			if (!f->kind_why)
+				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		} else {
+			f->status = HA_HS_WRONG_KIND;
+			f->claim = jf->hint == HA_FK_SYSTEM ? HA_SYSTEM : HA_SOFTWARE;
+			return set_fmt(&f->reason, "%s, but its content is a %s hive (%s)",
+				       jf->hint_why ? jf->hint_why : "named as a hive",
+				       ha_file_kind_name(kind), kwhy)
+				       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+				       : HA_OK;
+		}
 	}
 	if (f->dirty && f->replay) {
 		/* HIVE-INTEGRITY quotes this reason: it says what was replayed. */
@@ -500,7 +544,8 @@ int ha_assign_roles(struct ha_snapshot *s, struct ha_err *err)
 		for (i = 0; i < s->nfiles; i++) {
 			struct ha_hivefile *f = &s->files[i];
 
-			if (role_of_kind(f->kind) != r)
+			if (role_of_kind(f->kind) != r &&
+			    !(f->status == HA_HS_WRONG_KIND && f->claim == r))
 				continue;
 			if (ha_hive_status_readable(f->status)) {
 				if (nread == 1)

@@ -6,7 +6,7 @@
  *   "HASN" u32 version(=1)
  *   str label, str dir, str note
  *   u32 nfiles, then per file:
- *     str path, u32 kind, str kind_why, i32 role, u32 status, str reason,
+ *     str path, u32 kind, str kind_why, i32 role, i32 claim, u32 status, str reason,
  *     u64 size, u64 mtime_ns, str sha256, u32 bb_valid,
  *     u32 seq1 seq2 checksum_stored checksum_computed checksum_ok major minor
  *         type format root_offset hbins_size clustering flags, u64 last_written,
@@ -57,6 +57,7 @@ int ha_snapshot_encode(const struct ha_snapshot *s, struct ha_buf *b)
 		ha_buf_u32(b, (uint32_t)f->kind);
 		put_str(b, f->kind_why);
 		ha_buf_u32(b, (uint32_t)f->role);
+		ha_buf_u32(b, (uint32_t)f->claim);
 		ha_buf_u32(b, (uint32_t)f->status);
 		put_str(b, f->reason);
 		ha_buf_u64(b, f->size);
@@ -234,6 +235,7 @@ static int dec_file(struct dec *d, struct ha_hivefile *f)
 	TRY(get_enum(d, "file kind", 0, HA_FK_COUNT - 1, &f->kind));
 	TRY(get_str(d, "kind reason", &f->kind_why));
 	TRY(get_enum(d, "file role", -1, HA_NROLES - 1, &f->role));
+	TRY(get_enum(d, "file claim", -1, HA_NROLES - 1, &f->claim));
 	TRY(get_enum(d, "file status", 0, HA_HS_COUNT - 1, &f->status));
 	TRY(get_str(d, "file reason", &f->reason));
 	TRY(get_u64(d, "file size", &f->size));

@@ -82,6 +82,7 @@ struct ha_hivefile {
 	int kind;         /* enum ha_file_kind */
 	char *kind_why;   /* how the kind was decided */
 	int role;         /* HA_SYSTEM, HA_SOFTWARE or -1 */
+	int claim;        /* the role its file name claims (SYSTEM, SOFTWARE), or -1 */
 	int status;       /* enum ha_hive_status */
 	char *reason;     /* one line; never NULL after reading */
 	uint64_t size;

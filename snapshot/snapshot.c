@@ -149,8 +149,10 @@ struct ha_hivefile *ha_snapshot_add_file(struct ha_snapshot *s)
 {
 	struct ha_hivefile *f = grow1((void **)&s->files, &s->nfiles, sizeof *f);
 
-	if (f)
+	if (f) {
 		f->role = -1;
+		f->claim = -1;
+	}
 	return f;
 }
 

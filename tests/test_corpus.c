@@ -309,6 +309,10 @@ static void test_damaged_hives(void)
 	if (read_host_dir("truncated", &req, &s) == 0) {
 		const struct ha_key *k = ha_snapshot_enum(&s, HA_SYSTEM, "key_with_many_subkeys", "*");
 
+		/* The header declares 476 KiB of hive bins; 8 KiB remain. */
+		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_DEGRADED);
+		CHECK_HAS(s.role[HA_SYSTEM].reason,
+			  "truncated: the header declares 487424 bytes of hive bins, the file holds 8192");
 		CHECK(k && k->state == HA_KEY_ERROR);
 		CHECK_HAS(k ? k->error : NULL, "subkey list unreadable");
 		ha_snapshot_free(&s);

@@ -419,6 +419,12 @@ static void test_hive_statuses(void)
 	}
 	/* Only one hive. */
 	write_tree(system_tree("HALF"), pjoin(pjoin(root, "HALF"), "SYSTEM"), "SYSTEM");
+	/* Names swapped by a careless collector: the content decides. */
+	write_tree(system_tree("SWAP"), pjoin(pjoin(root, "SWAP"), "SOFTWARE"), "SOFTWARE");
+	write_tree(software_tree(), pjoin(pjoin(root, "SWAP"), "SYSTEM"), "SYSTEM");
+	/* Cut at a hive-bin boundary: hivex may open what is left. */
+	write_host(pjoin(root, "CUT"), "CUT");
+	CHECK_INT(hb_truncate(pjoin(pjoin(root, "CUT"), "SYSTEM"), 4096), 0);
 	/* Two SYSTEM hives: a conflict, neither used. */
 	write_host(pjoin(root, "TWO"), "TWO");
 	write_tree(system_tree("TWO-B"), pjoin(pjoin(root, "TWO"), "system-copy.hiv"), "x");
@@ -493,6 +499,9 @@ static void test_hive_statuses(void)
 		CHECK(w && w->status == HA_HS_WRONG_KIND);
 		CHECK_HAS(w ? w->reason : NULL, "its content is a NTUSER.DAT hive");
 		CHECK(s.role[HA_SYSTEM].file == -1);
+		/* The role says why there is no usable SYSTEM hive. */
+		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_WRONG_KIND);
+		CHECK_HAS(s.role[HA_SYSTEM].reason, "NTUSER.DAT");
 		ha_snapshot_free(&s);
 	} else
 		CHECK(0);
@@ -500,6 +509,23 @@ static void test_hive_statuses(void)
 		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_OK);
 		CHECK_INT(s.role[HA_SOFTWARE].status, HA_HS_MISSING);
 		CHECK_HAS(s.role[HA_SOFTWARE].reason, "no SOFTWARE hive");
+		ha_snapshot_free(&s);
+	} else
+		CHECK(0);
+	if (READ("SWAP")) {
+		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_OK);
+		CHECK_INT(s.role[HA_SOFTWARE].status, HA_HS_OK);
+		CHECK(s.role[HA_SYSTEM].file >= 0 &&
+		      strstr(s.files[s.role[HA_SYSTEM].file].path, "/SOFTWARE") != NULL);
+		CHECK_HAS(s.role[HA_SYSTEM].file >= 0 ? s.files[s.role[HA_SYSTEM].file].kind_why : NULL,
+			  "file name \"SOFTWARE\" is wrong");
+		ha_snapshot_free(&s);
+	} else
+		CHECK(0);
+	if (READ("CUT")) {
+		CHECK(s.role[HA_SYSTEM].status == HA_HS_DEGRADED ||
+		      s.role[HA_SYSTEM].status == HA_HS_UNREADABLE);
+		CHECK_HAS(s.role[HA_SYSTEM].reason, "truncated: the header declares");
 		ha_snapshot_free(&s);
 	} else
 		CHECK(0);
