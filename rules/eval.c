@@ -11,7 +11,13 @@
  *   all:  FAIL if any child fails, else UNKNOWN, else WARN, else PASS
  *   any:  PASS if any child passes, else WARN, else UNKNOWN, else FAIL
  *   none: PASS if no child holds (all FAIL), FAIL if any child PASSes
- * NOT_APPLICABLE children are ignored; all of them N/A makes N/A. */
+ * NOT_APPLICABLE children are ignored; all of them N/A makes N/A.
+ *
+ * Trust is tracked beside the status: a leaf that read an untrusted hive
+ * keeps what the stored data gives (`stored`) and marks the hive; the same
+ * combinations run over the stored verdicts, and the rule says once, at
+ * the end of its reason, which hive was not trusted and what the stored
+ * data would have given. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,12 +36,16 @@ struct ectx {
 
 struct res {
 	int status;
+	int stored;         /* the verdict of the stored data, when untrusted != 0 */
+	unsigned untrusted; /* bit per role whose hive was read but is not trusted */
 	struct ha_buf obs, exp, why;
 };
 
 static void res_init(struct res *r)
 {
 	r->status = HA_PASS;
+	r->stored = HA_PASS;
+	r->untrusted = 0;
 	ha_buf_init(&r->obs, 1 << 20);
 	ha_buf_init(&r->exp, 1 << 20);
 	ha_buf_init(&r->why, 1 << 20);
@@ -183,17 +193,48 @@ static void fmt_test(struct ha_buf *b, const struct test *t)
 	}
 }
 
-static const char *type_words(unsigned types)
+/* "REG_DWORD", "REG_DWORD or REG_QWORD"; nothing for "any type". */
+static void fmt_types(struct ha_buf *b, unsigned types)
 {
-	switch (types) {
-	case TY_DWORD: return "REG_DWORD";
-	case TY_QWORD: return "REG_QWORD";
-	case TY_SZ: return "REG_SZ";
-	case TY_MULTI: return "REG_MULTI_SZ";
-	case TY_BINARY: return "REG_BINARY";
-	case TY_DWORD | TY_QWORD: return "REG_DWORD or REG_QWORD";
-	default: return "";
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {{TY_DWORD, "REG_DWORD"},
+		     {TY_QWORD, "REG_QWORD"},
+		     {TY_SZ, "REG_SZ"},
+		     {TY_MULTI, "REG_MULTI_SZ"},
+		     {TY_BINARY, "REG_BINARY"}};
+	size_t i, n = 0, k = 0;
+
+	if ((types & TY_ANY) == TY_ANY)
+		return;
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		n += (types & names[i].bit) != 0;
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (!(types & names[i].bit))
+			continue;
+		if (k++)
+			ha_buf_puts(b, k == n ? " or " : ", ");
+		ha_buf_puts(b, names[i].name);
 	}
+}
+
+/* How a value misses the types a check accepts, as the middle of a
+ * sentence: 'REG_SZ "1", not REG_DWORD', or, for a number too short for
+ * its type, 'a REG_DWORD of only 2 bytes (hex(2 bytes):01,00)'. */
+static void fmt_mismatch(struct ha_buf *b, const struct ha_value *v, const char *shown,
+			 unsigned types)
+{
+	char tb[24];
+
+	if ((v->type == HA_REG_DWORD && (types & TY_DWORD)) ||
+	    (v->type == HA_REG_QWORD && (types & TY_QWORD))) {
+		ha_buf_printf(b, "a %s of only %u byte%s (%s), too short to hold a number",
+			      ha_reg_type_name(v->type, tb), v->len, v->len == 1 ? "" : "s", shown);
+		return;
+	}
+	ha_buf_printf(b, "%s %s, not ", ha_reg_type_name(v->type, tb), shown);
+	fmt_types(b, types);
 }
 
 /* "TLS 1.2\Client\Enabled" from a path and a value name. */
@@ -219,6 +260,13 @@ static void leaf_label(struct ha_buf *b, const struct check *c, const char *name
 static void sep(struct ha_buf *b, const char *s)
 {
 	if (b->len)
+		ha_buf_puts(b, s);
+}
+
+/* sep() for text appended after position `start`. */
+static void sep_from(struct ha_buf *b, size_t start, const char *s)
+{
+	if (b->len > start)
 		ha_buf_puts(b, s);
 }
 
@@ -307,7 +355,7 @@ static void evidence_value(struct ectx *x, int role, const struct ha_key *k, con
 }
 
 /* A readable but untrusted hive turns a verdict into UNKNOWN, keeping what
- * the stored data would have said. */
+ * the stored data would have said (the rule explains it, see trust_note). */
 static void apply_trust(struct ectx *x, int role, struct res *r)
 {
 	const struct ha_roleinfo *ri = &x->s->role[role];
@@ -316,10 +364,39 @@ static void apply_trust(struct ectx *x, int role, struct res *r)
 		return;
 	if (!ha_hive_status_readable(ri->status) || ha_hive_status_trusted(ri->status))
 		return;
-	ha_buf_printf(&r->why, " Not conclusive: the %s hive is %s (%s); as stored this gives %s.",
-		      ha_role_name(role), ha_hive_status_name(ri->status), ri->reason ? ri->reason : "",
-		      ha_status_name(r->status));
+	r->stored = r->status;
+	r->untrusted |= 1u << role;
 	r->status = HA_UNKNOWN;
+}
+
+/* What a result would be had every hive been trusted. */
+static int stored_of(const struct res *r)
+{
+	return r->untrusted ? r->stored : r->status;
+}
+
+/* " Not conclusive: the SOFTWARE hive is dirty (why); as stored this gives
+ * PASS." */
+static void trust_note(struct ectx *x, struct res *r, int stored)
+{
+	int role, n = 0;
+
+	if (r->status != HA_UNKNOWN || !r->untrusted ||
+	    (stored != HA_PASS && stored != HA_FAIL && stored != HA_WARN))
+		return;
+	sep(&r->why, " ");
+	ha_buf_puts(&r->why, "Not conclusive: ");
+	for (role = 0; role < HA_NROLES; role++) {
+		const struct ha_roleinfo *ri = &x->s->role[role];
+
+		if (!(r->untrusted & (1u << role)))
+			continue;
+		ha_buf_printf(&r->why, "%sthe %s hive is %s%s%s%s", n++ ? " and " : "",
+			      ha_role_name(role), ha_hive_status_name(ri->status),
+			      ri->reason && *ri->reason ? " (" : "", ri->reason ? ri->reason : "",
+			      ri->reason && *ri->reason ? ")" : "");
+	}
+	ha_buf_printf(&r->why, "; as stored this gives %s.", ha_status_name(stored));
 }
 
 /* ------------------------------------------------------------- tables */
@@ -443,9 +520,8 @@ static void eval_absent(struct ectx *x, const struct check *c, const struct outc
 			return;
 		}
 		r->status = test_num(&c->test, dv) ? HA_PASS : HA_FAIL;
-		ha_buf_printf(&r->obs, "%s: %s (OS default ", label, what);
+		ha_buf_printf(&r->obs, "%s: %s, OS default ", label, what);
 		fmt_num(&r->obs, dv);
-		ha_buf_puts(&r->obs, ")");
 		ha_buf_printf(&r->why, "%s is %s; on %s the default is ", label, what, x->f->os_family);
 		fmt_num(&r->why, dv);
 		ha_buf_printf(&r->why, " (%s)%s.", why,
@@ -469,8 +545,14 @@ static void eval_value(struct ectx *x, const struct check *c, struct res *r)
 
 	ha_buf_init(&label, 4096);
 	leaf_label(&label, c, c->name);
-	ha_buf_printf(&r->exp, "%s: %s%s", ha_buf_cstr(&label), type_words(c->types),
-		      *type_words(c->types) ? " " : "");
+	ha_buf_printf(&r->exp, "%s: ", ha_buf_cstr(&label));
+	{
+		size_t before = r->exp.len;
+
+		fmt_types(&r->exp, c->types);
+		if (r->exp.len > before)
+			ha_buf_putc(&r->exp, ' ');
+	}
 	fmt_test(&r->exp, &c->test);
 
 	if (!k || k->state == HA_KEY_UNAVAILABLE || k->state == HA_KEY_ERROR) {
@@ -495,23 +577,25 @@ static void eval_value(struct ectx *x, const struct check *c, struct res *r)
 	if (v && !(value_class(v) & c->types)) {
 		char *shown = ha_value_render(v);
 		const struct outcome *o = &c->wrong_type;
+		struct ha_buf what;
 
 		if (!shown)
 			x->nomem = 1;
+		ha_buf_init(&what, 1 << 16);
+		fmt_mismatch(&what, v, shown ? shown : "", c->types);
 		if (o->kind == O_AS_ABSENT) {
-			char what[160];
-
-			snprintf(what, sizeof what, "%s, not %s, which counts as absent",
-				 ha_reg_type_name(v->type, tb), type_words(c->types));
-			eval_absent(x, c, &c->absent, ha_buf_cstr(&label), what, r);
+			ha_buf_puts(&what, ", which counts as absent");
+			eval_absent(x, c, &c->absent, ha_buf_cstr(&label), ha_buf_cstr(&what), r);
 		} else {
 			r->status = o->status;
 			ha_buf_printf(&r->obs, "%s: %s %s", ha_buf_cstr(&label),
 				      ha_reg_type_name(v->type, tb), shown ? shown : "");
-			ha_buf_printf(&r->why, "%s is %s %s, not %s%s%s.", ha_buf_cstr(&label),
-				      ha_reg_type_name(v->type, tb), shown ? shown : "",
-				      type_words(c->types), o->why ? ": " : "", o->why ? o->why : "");
+			ha_buf_printf(&r->why, "%s is %s%s%s.", ha_buf_cstr(&label),
+				      ha_buf_cstr(&what), o->why ? ": " : "", o->why ? o->why : "");
 		}
+		if (ha_buf_status(&what))
+			x->nomem = 1;
+		ha_buf_free(&what);
 		evidence_value(x, c->hive, k, c->name, v, "wrong type");
 		free(shown);
 		apply_trust(x, c->hive, r);
@@ -619,7 +703,7 @@ static void eval_subkeys(struct ectx *x, const struct check *c, struct res *r)
 {
 	const struct ha_key *k = ha_snapshot_enum(x->s, c->hive, c->path, c->match);
 	const char *what = ha_ascii_ncasecmp(c->match, "kb:", 3) == 0 ? c->match + 3 : c->match;
-	struct ha_buf label, childpath;
+	struct ha_buf label, childpath, notes, best_text;
 	int best = -1;
 	size_t i;
 
@@ -651,10 +735,13 @@ static void eval_subkeys(struct ectx *x, const struct check *c, struct res *r)
 			evidence_value(x, c->hive, k, NULL, NULL, NULL);
 		goto done;
 	}
+	ha_buf_init(&notes, 1 << 16);
+	ha_buf_init(&best_text, 4096);
 	for (i = 0; i < k->nsub; i++) {
 		const struct ha_key *ck;
 		const struct ha_value *v;
 		const struct state_row *row = NULL;
+		char *shown;
 		size_t j;
 		int st;
 
@@ -672,38 +759,66 @@ static void eval_subkeys(struct ectx *x, const struct check *c, struct res *r)
 		st = v && !(value_class(v) & c->types) ? HA_UNKNOWN : row->status;
 		if (!v)
 			st = c->other.status;
-		{
-			char *shown = v ? ha_value_render(v) : NULL;
-
-			sep(&r->obs, "; ");
-			ha_buf_printf(&r->obs, "%s: %s = %s%s%s%s", k->sub[i], c->name,
-				      shown ? shown : "absent", row->label ? " (" : "",
-				      row->label ? row->label : "", row->label ? ")" : "");
-			free(shown);
-		}
-		if (row->note) {
-			sep(&r->why, " ");
-			ha_buf_printf(&r->why, "%s: %s.", k->sub[i], row->note);
-		}
-		evidence_value(x, c->hive, ck, c->name, v, row->label);
-		if (rank(st) > rank(best))
+		shown = v ? ha_value_render(v) : NULL;
+		if (v && !shown)
+			x->nomem = 1;
+		sep(&r->obs, "; ");
+		ha_buf_printf(&r->obs, "%s: %s = %s%s%s%s", k->sub[i], c->name,
+			      shown ? shown : "absent", row->label ? " (" : "",
+			      row->label ? row->label : "", row->label ? ")" : "");
+		if (row->note)
+			ha_buf_printf(&notes, " %s: %s.", k->sub[i], row->note);
+		if (rank(st) > rank(best)) {
+			/* "Package_for_KB...~6.1.1.0 has CurrentState 0x00000070 (112), Installed"
+			 */
 			best = st;
+			ha_buf_truncate(&best_text, 0);
+			if (!v) {
+				ha_buf_printf(&best_text, "%s has no %s", k->sub[i], c->name);
+			} else if (!(value_class(v) & c->types)) {
+				ha_buf_printf(&best_text, "%s has a %s that is ", k->sub[i],
+					      c->name);
+				fmt_mismatch(&best_text, v, shown ? shown : "", c->types);
+			} else {
+				ha_buf_printf(&best_text, "%s has %s %s", k->sub[i], c->name,
+					      shown ? shown : "");
+				if (row->label)
+					ha_buf_printf(&best_text, ", %s", row->label);
+			}
+		}
+		free(shown);
+		if (ck)
+			evidence_value(x, c->hive, ck, c->name, v, row->label);
 	}
 	if (!k->nsub || k->state != HA_KEY_PRESENT) {
 		r->status = c->none.status;
 		ha_buf_printf(&r->obs, "%s: not found", ha_buf_cstr(&label));
-		ha_buf_printf(&r->why, "%s%s%s.",
-			      c->none.why ? c->none.why : "no matching subkey was found under ",
-			      c->none.why ? "" : c->path, "");
+		if (c->none.why)
+			ha_buf_printf(&r->why, "%s.", c->none.why);
+		else if (k->state == HA_KEY_PRESENT)
+			ha_buf_printf(&r->why, "%s: no subkey of %s matches \"%s\".",
+				      ha_buf_cstr(&label), k->ppath ? k->ppath : c->path, c->match);
+		else
+			ha_buf_printf(&r->why, "%s: %s does not exist.", ha_buf_cstr(&label),
+				      k->ppath ? k->ppath : c->path);
 		evidence_value(x, c->hive, k, NULL, NULL,
 			       k->state == HA_KEY_PRESENT ? "no matching subkey" : k->error);
 	} else {
 		r->status = best;
 		sep(&r->why, " ");
-		ha_buf_printf(&r->why, "%s: %zu matching package%s under %s, best state %s%s.",
-			      ha_buf_cstr(&label), k->nsub, k->nsub == 1 ? "" : "s", k->ppath,
-			      ha_status_name(best), k->sub_truncated ? " (list truncated)" : "");
+		ha_buf_printf(&r->why, "%s: %s", ha_buf_cstr(&label), ha_buf_cstr(&best_text));
+		if (k->nsub > 1)
+			ha_buf_printf(&r->why, " (the best of %zu matching subkeys%s)", k->nsub,
+				      k->sub_truncated ? ", list truncated" : "");
+		else if (k->sub_truncated)
+			ha_buf_puts(&r->why, " (list truncated)");
+		ha_buf_putc(&r->why, '.');
+		ha_buf_puts(&r->why, ha_buf_cstr(&notes));
 	}
+	if (ha_buf_status(&notes) || ha_buf_status(&best_text))
+		x->nomem = 1;
+	ha_buf_free(&notes);
+	ha_buf_free(&best_text);
 	apply_trust(x, c->hive, r);
 done:
 	ha_buf_free(&label);
@@ -712,21 +827,36 @@ done:
 
 /* ------------------------------------------------------- certificates */
 
+/* A store key that could not be read at all (its hive, or a broken cell on
+ * the way to it). */
+static int key_unreadable(const struct ha_key *k)
+{
+	return !k || k->state == HA_KEY_UNAVAILABLE || k->state == HA_KEY_ERROR;
+}
+
+/* A root is trusted when a copy that hashes to its thumbprint sits in one of
+ * the trusted stores and the thumbprint is in no Disallowed store
+ * (CONTRACT.md).  Order of verdicts: distrusted, found, cannot tell, expired,
+ * missing (WARN or FAIL by the auto-update policy). */
 static void eval_cert(struct ectx *x, const struct check *c, struct res *r)
 {
 	const struct ha_ruleset *rs = x->rs;
-	struct ha_buf kp;
-	int found = 0, tampered = 0, expired = 0, unknown = 0, disallowed = 0, autoupd_off = -1;
-	char date[32], found_in[512] = "", notes[1024] = "";
-	size_t i, nl = 0;
+	struct ha_buf kp, notes;
+	int found = 0, tampered = 0, expired = 0, disallowed = 0, autoupd_off = -1;
+	const char *unreadable = NULL, *dis_unreadable = NULL, *au_why = NULL;
+	char date[32], found_in[512] = "";
+	size_t i;
 	int64_t not_after = 0;
 	const struct ha_key *au_key = NULL;
 	const struct ha_value *au_val = NULL;
 
 	ha_buf_init(&kp, 65536);
+	ha_buf_init(&notes, 1 << 16);
 	ha_buf_printf(&r->exp, "%s (%s) trusted", c->cert_name, c->thumb);
 
-	/* Root auto-update policy: decides how bad a missing root is. */
+	/* Root auto-update policy: decides how bad a missing root is.  A
+	 * value of another type than REG_DWORD is as undecided here as in
+	 * the rule on the policy itself. */
 	if (rs->has_autoupdate) {
 		const struct ha_key *k = ha_snapshot_key(x->s, rs->autoupdate.hive, rs->autoupdate.path);
 		const struct ha_value *v = k && k->state == HA_KEY_PRESENT
@@ -734,14 +864,21 @@ static void eval_cert(struct ectx *x, const struct check *c, struct res *r)
 						   : NULL;
 		uint32_t d;
 
-		if (!k || k->state == HA_KEY_UNAVAILABLE || k->state == HA_KEY_ERROR)
-			autoupd_off = -1;
-		else if (v && ha_value_dword(v, &d) == HA_OK && v->type == HA_REG_DWORD)
-			autoupd_off = d == rs->autoupdate_disabled;
-		else
+		if (key_unreadable(k)) {
+			au_why = k && k->error ? k->error : "its key was not read";
+		} else if (!v) {
 			autoupd_off = 0;
+		} else if (v->error) {
+			au_why = v->error;
+		} else if (v->type == HA_REG_DWORD && ha_value_dword(v, &d) == HA_OK) {
+			autoupd_off = d == rs->autoupdate_disabled;
+		} else {
+			au_why = "the policy value is not a REG_DWORD";
+		}
 		au_key = k;
 		au_val = v;
+	} else {
+		autoupd_off = 0; /* no policy named by the rules: "missing" applies */
 	}
 
 	for (i = 0; i < rs->ntrusted; i++) {
@@ -753,8 +890,11 @@ static void eval_cert(struct ectx *x, const struct check *c, struct res *r)
 		ha_buf_truncate(&kp, 0);
 		ha_buf_printf(&kp, "%s\\%s", rs->trusted[i].path, c->thumb);
 		k = ha_snapshot_key(x->s, rs->trusted[i].hive, ha_buf_cstr(&kp));
-		if (!k || k->state == HA_KEY_UNAVAILABLE || k->state == HA_KEY_ERROR) {
-			unknown = 1;
+		if (key_unreadable(k)) {
+			if (!unreadable)
+				unreadable = k && k->error ? k->error : "not read";
+			if (k)
+				evidence_value(x, rs->trusted[i].hive, k, NULL, NULL, NULL);
 			continue;
 		}
 		if (k->state != HA_KEY_PRESENT) {
@@ -765,21 +905,16 @@ static void eval_cert(struct ectx *x, const struct check *c, struct res *r)
 		if (!blob || blob->error || blob->type != HA_REG_BINARY) {
 			evidence_value(x, rs->trusted[i].hive, k, "Blob", blob,
 				       "certificate key without a usable Blob: does not count");
-			nl += (size_t)snprintf(notes + nl, sizeof notes - nl > 0 ? sizeof notes - nl : 0,
-					       " A key in %s has no usable Blob.", rs->trusted[i].path);
-			if (nl >= sizeof notes)
-				nl = sizeof notes - 1;
+			ha_buf_printf(&notes, " A key in %s has no usable Blob.",
+				      rs->trusted[i].path);
 			continue;
 		}
 		if (ha_certblob_parse(blob->data, blob->len, &ci, &e) != HA_OK) {
 			if (e.code == HA_ERR_NOMEM)
 				x->nomem = 1;
 			evidence_value(x, rs->trusted[i].hive, k, "Blob", blob, e.msg);
-			nl += (size_t)snprintf(notes + nl, sizeof notes - nl,
-					       " The Blob in %s does not parse (%s).", rs->trusted[i].path,
-					       e.msg);
-			if (nl >= sizeof notes)
-				nl = sizeof notes - 1;
+			ha_buf_printf(&notes, " The Blob in %s does not parse (%s).",
+				      rs->trusted[i].path, e.msg);
 			continue;
 		}
 		if (strcmp(ci.thumbprint, c->thumb) != 0) {
@@ -789,11 +924,9 @@ static void eval_cert(struct ectx *x, const struct check *c, struct res *r)
 			snprintf(note, sizeof note, "tampered: the certificate hashes to %s, not to its key name",
 				 ci.thumbprint);
 			evidence_value(x, rs->trusted[i].hive, k, "Blob", blob, note);
-			nl += (size_t)snprintf(notes + nl, sizeof notes - nl,
-					       " The copy in %s is tampered (its content hashes to %s).",
-					       rs->trusted[i].path, ci.thumbprint);
-			if (nl >= sizeof notes)
-				nl = sizeof notes - 1;
+			ha_buf_printf(&notes,
+				      " The copy in %s is tampered (its content hashes to %s).",
+				      rs->trusted[i].path, ci.thumbprint);
 			continue;
 		}
 		{
@@ -820,12 +953,18 @@ static void eval_cert(struct ectx *x, const struct check *c, struct res *r)
 		ha_buf_truncate(&kp, 0);
 		ha_buf_printf(&kp, "%s\\%s", rs->disallowed[i].path, c->thumb);
 		k = ha_snapshot_key(x->s, rs->disallowed[i].hive, ha_buf_cstr(&kp));
-		if (k && k->state == HA_KEY_PRESENT) {
+		if (key_unreadable(k)) {
+			if (!dis_unreadable)
+				dis_unreadable = k && k->error ? k->error : "not read";
+			if (k)
+				evidence_value(x, rs->disallowed[i].hive, k, NULL, NULL, NULL);
+		} else if (k->state == HA_KEY_PRESENT) {
 			struct ha_evidence *e = evidence(x, rs->disallowed[i].hive, k);
 
 			disallowed = 1;
 			if (e) {
 				e->value_type = dup_or_empty(x, "key");
+				e->data = dup_or_empty(x, "");
 				e->note = dup_or_empty(x, "listed as Disallowed (explicitly distrusted)");
 			}
 		}
@@ -836,17 +975,26 @@ static void eval_cert(struct ectx *x, const struct check *c, struct res *r)
 		ha_buf_printf(&r->obs, "%s: in a Disallowed store", c->cert_name);
 		ha_buf_printf(&r->why, "%s is explicitly distrusted: its thumbprint is in a Disallowed store.",
 			      c->cert_name);
+	} else if (found && dis_unreadable) {
+		r->status = HA_UNKNOWN;
+		ha_buf_printf(&r->obs, "%s: present in %s, Disallowed store not readable",
+			      c->cert_name, found_in);
+		ha_buf_printf(&r->why,
+			      "%s is in %s, but whether it is distrusted cannot be told: a "
+			      "Disallowed store could not be read (%s).",
+			      c->cert_name, found_in, dis_unreadable);
 	} else if (found) {
 		ha_unix_iso(not_after, date);
 		r->status = HA_PASS;
 		ha_buf_printf(&r->obs, "%s: present in %s, valid until %s", c->cert_name, found_in, date);
 		ha_buf_printf(&r->why, "%s is in %s, hashes to its thumbprint and is valid until %s.",
 			      c->cert_name, found_in, date);
-	} else if (unknown) {
+	} else if (unreadable) {
 		r->status = HA_UNKNOWN;
 		ha_buf_printf(&r->obs, "%s: stores not readable", c->cert_name);
-		ha_buf_printf(&r->why, "The certificate stores could not be read (%s).",
-			      x->s->role[HA_SOFTWARE].reason ? x->s->role[HA_SOFTWARE].reason : "");
+		ha_buf_printf(&r->why,
+			      "%s was not found, and a certificate store could not be read (%s).",
+			      c->cert_name, unreadable);
 	} else if (expired || (c->expires && c->expires < x->as_of)) {
 		ha_unix_iso(expired ? not_after : c->expires, date);
 		r->status = HA_WARN;
@@ -869,16 +1017,24 @@ static void eval_cert(struct ectx *x, const struct check *c, struct res *r)
 		if (autoupd_off == 1)
 			ha_buf_puts(&r->why, ", and automatic root update is disabled by policy, so Windows "
 					     "will not fetch it.");
-		else if (autoupd_off == 0)
+		else if (autoupd_off == 0 && rs->has_autoupdate)
 			ha_buf_puts(&r->why, "; automatic root update is allowed, so Windows can fetch it on "
 					     "demand if the host reaches ctldl.windowsupdate.com.");
+		else if (autoupd_off == 0)
+			ha_buf_putc(&r->why, '.');
+		else if (au_why)
+			ha_buf_printf(&r->why,
+				      "; whether automatic root update is allowed is unknown (%s).",
+				      au_why);
 		else
 			ha_buf_puts(&r->why, "; whether automatic root update is allowed is unknown.");
 	}
-	if (nl)
-		ha_buf_puts(&r->why, notes);
+	ha_buf_puts(&r->why, ha_buf_cstr(&notes));
+	if (ha_buf_status(&notes))
+		x->nomem = 1;
 	apply_trust(x, HA_SOFTWARE, r);
 	ha_buf_free(&kp);
+	ha_buf_free(&notes);
 }
 
 /* ------------------------------------------------------------ OS rows */
@@ -939,7 +1095,7 @@ static void eval_os(struct ectx *x, const struct check *c, struct res *r)
 	if (!x->f->os_known) {
 		r->status = HA_UNKNOWN;
 		ha_buf_puts(&r->obs, "OS unknown");
-		ha_buf_printf(&r->why, "%s.", facts_gap(x));
+		ha_buf_printf(&r->why, "Cannot tell the operating system: %s.", facts_gap(x));
 		return;
 	}
 	ha_buf_printf(&r->obs, "%s (NT %d.%d, build %ld)", x->f->os_family, x->f->nt_major,
@@ -949,7 +1105,8 @@ static void eval_os(struct ectx *x, const struct check *c, struct res *r)
 
 		if (m == C_UNKNOWN) {
 			r->status = HA_UNKNOWN;
-			ha_buf_printf(&r->why, "%s.", facts_gap(x));
+			ha_buf_printf(&r->why, "Cannot tell which row of the OS table applies: %s.",
+				      facts_gap(x));
 			return;
 		}
 		if (m == C_TRUE) {
@@ -1033,11 +1190,28 @@ static void join_child(struct res *r, const struct res *k, int kind)
 	}
 }
 
+/* The status of a combination from how many children have each status. */
+static int combine(int kind, const int have[HA_NSTATUS])
+{
+	if (kind == CK_ALL)
+		return have[HA_FAIL]      ? HA_FAIL
+		       : have[HA_UNKNOWN] ? HA_UNKNOWN
+		       : have[HA_WARN]    ? HA_WARN
+					  : HA_PASS;
+	if (kind == CK_ANY)
+		return have[HA_PASS]      ? HA_PASS
+		       : have[HA_WARN]    ? HA_WARN
+		       : have[HA_UNKNOWN] ? HA_UNKNOWN
+					  : HA_FAIL;
+	/* CK_NONE: each child is a predicate that should not hold */
+	return (have[HA_PASS] || have[HA_WARN]) ? HA_FAIL : have[HA_UNKNOWN] ? HA_UNKNOWN : HA_PASS;
+}
+
 static void eval_combo(struct ectx *x, const struct check *c, struct res *r)
 {
 	struct res *kids;
 	size_t i, napplicable = 0;
-	int have[HA_NSTATUS] = {0};
+	int have[HA_NSTATUS] = {0}, have_stored[HA_NSTATUS] = {0};
 
 	kids = calloc(c->nkids, sizeof *kids);
 	if (!kids) {
@@ -1051,23 +1225,16 @@ static void eval_combo(struct ectx *x, const struct check *c, struct res *r)
 		if (kids[i].status != HA_NOT_APPLICABLE) {
 			napplicable++;
 			have[kids[i].status]++;
+			have_stored[stored_of(&kids[i])]++;
+			r->untrusted |= kids[i].untrusted;
 			join_child(r, &kids[i], c->kind);
 		}
 	}
 	if (!napplicable) {
 		r->status = HA_NOT_APPLICABLE;
-	} else if (c->kind == CK_ALL) {
-		r->status = have[HA_FAIL] ? HA_FAIL : have[HA_UNKNOWN] ? HA_UNKNOWN
-						   : have[HA_WARN]    ? HA_WARN
-								      : HA_PASS;
-	} else if (c->kind == CK_ANY) {
-		r->status = have[HA_PASS] ? HA_PASS : have[HA_WARN] ? HA_WARN
-						 : have[HA_UNKNOWN] ? HA_UNKNOWN
-								    : HA_FAIL;
-	} else { /* CK_NONE: each child is a predicate that should not hold */
-		r->status = (have[HA_PASS] || have[HA_WARN]) ? HA_FAIL
-			    : have[HA_UNKNOWN]		    ? HA_UNKNOWN
-								    : HA_PASS;
+	} else {
+		r->status = combine(c->kind, have);
+		r->stored = combine(c->kind, have_stored);
 	}
 	/* The reason: the children that decided the outcome. */
 	for (i = 0; i < c->nkids; i++) {
@@ -1105,7 +1272,11 @@ static void eval_combo(struct ectx *x, const struct check *c, struct res *r)
 			ha_buf_printf(&r->exp, "%s%s", i ? ", " : "",
 				      c->kids[i].label ? c->kids[i].label : "?");
 	}
-	if (c->kind == CK_NONE && r->status == HA_FAIL) {
+	/* Observed, in the rule's own words ("offered by the client: SSL 3.0,
+	 * TLS 1.0"); the children of one `none` share a meaning in practice,
+	 * the first one's is used. */
+	if (c->kind == CK_NONE && (r->status == HA_FAIL || r->status == HA_PASS)) {
+		const char *m = c->nkids && c->kids[0].meaning ? c->kids[0].meaning : "met";
 		struct ha_buf list;
 
 		ha_buf_init(&list, 4096);
@@ -1115,11 +1286,13 @@ static void eval_combo(struct ectx *x, const struct check *c, struct res *r)
 				ha_buf_puts(&list, c->kids[i].label ? c->kids[i].label : "?");
 			}
 		ha_buf_truncate(&r->obs, 0);
-		ha_buf_printf(&r->obs, "offered: %s", ha_buf_cstr(&list));
+		if (r->status == HA_FAIL)
+			ha_buf_printf(&r->obs, "%s: %s", m, ha_buf_cstr(&list));
+		else
+			ha_buf_printf(&r->obs, "none %s", m);
+		if (ha_buf_status(&list))
+			x->nomem = 1;
 		ha_buf_free(&list);
-	} else if (c->kind == CK_NONE && r->status == HA_PASS) {
-		ha_buf_truncate(&r->obs, 0);
-		ha_buf_puts(&r->obs, "none offered");
 	}
 	for (i = 0; i < c->nkids; i++) {
 		if (res_failed(&kids[i]))
@@ -1139,7 +1312,9 @@ static void eval_cases(struct ectx *x, const struct check *c, struct res *r)
 		if (m == C_UNKNOWN) {
 			r->status = HA_UNKNOWN;
 			ha_buf_puts(&r->obs, "OS unknown");
-			ha_buf_printf(&r->why, "%s.", facts_gap(x));
+			ha_buf_printf(&r->why, "Cannot tell which case of the rule applies: %s.",
+				      facts_gap(x));
+			os_evidence(x);
 			return;
 		}
 		if (m == C_TRUE) {
@@ -1148,7 +1323,9 @@ static void eval_cases(struct ectx *x, const struct check *c, struct res *r)
 		}
 	}
 	r->status = HA_NOT_APPLICABLE;
+	ha_buf_puts(&r->obs, x->f->os_family);
 	ha_buf_printf(&r->why, "No case of this rule covers %s.", x->f->os_family);
+	os_evidence(x);
 }
 
 static void eval_check(struct ectx *x, const struct check *c, struct res *r)
@@ -1169,8 +1346,15 @@ static void eval_check(struct ectx *x, const struct check *c, struct res *r)
 
 /* ---------------------------------------------------------------- rules */
 
-static void describe_cond(struct ha_buf *b, const struct cond *c)
+/* A condition in words, for rules without `describe`: "NT 6.1 to 6.2,
+ * servers, x64". */
+void ha_cond_describe(struct ha_buf *b, const struct cond *c)
 {
+	static const char *const products[] = {"", "clients", "servers", "domain controllers"};
+	static const char *const arches[] = {"", "x86", "x64", "IA64", "ARM64"};
+	size_t start = b->len, i;
+	int k;
+
 	if (c->describe) {
 		ha_buf_puts(b, c->describe);
 		return;
@@ -1185,8 +1369,54 @@ static void describe_cond(struct ha_buf *b, const struct cond *c)
 		ha_buf_printf(b, "NT %d.%d and later", c->nt_min[0], c->nt_min[1]);
 	else if (c->has_nt_max)
 		ha_buf_printf(b, "NT %d.%d and earlier", c->nt_max[0], c->nt_max[1]);
-	else
-		ha_buf_puts(b, "some hosts");
+	if (c->build_min >= 0 && c->build_max >= 0) {
+		sep_from(b, start, ", ");
+		ha_buf_printf(b, "builds %ld to %ld", c->build_min, c->build_max);
+	} else if (c->build_min >= 0) {
+		sep_from(b, start, ", ");
+		ha_buf_printf(b, "build %ld and later", c->build_min);
+	} else if (c->build_max >= 0) {
+		sep_from(b, start, ", ");
+		ha_buf_printf(b, "build %ld and earlier", c->build_max);
+	}
+	if (c->sp_min >= 0) {
+		sep_from(b, start, ", ");
+		ha_buf_printf(b, "service pack %d or later", c->sp_min);
+	}
+	if (c->sp_max >= 0) {
+		sep_from(b, start, ", ");
+		ha_buf_printf(b, "service pack %d or earlier", c->sp_max);
+	}
+	/* "server" sets the domain-controller bit too: name the widest word. */
+	if (c->products) {
+		sep_from(b, start, ", ");
+		for (k = HA_PRODUCT_CLIENT, i = 0; k <= HA_PRODUCT_DC; k++) {
+			if (!(c->products & (1u << k)) ||
+			    (k == HA_PRODUCT_DC && (c->products & (1u << HA_PRODUCT_SERVER))))
+				continue;
+			ha_buf_printf(b, "%s%s", i++ ? " and " : "", products[k]);
+		}
+	}
+	if (c->arches == ((1u << HA_ARCH_X64) | (1u << HA_ARCH_IA64) | (1u << HA_ARCH_ARM64))) {
+		sep_from(b, start, ", ");
+		ha_buf_puts(b, "64-bit");
+	} else if (c->arches) {
+		sep_from(b, start, ", ");
+		for (k = HA_ARCH_X86, i = 0; k <= HA_ARCH_ARM64; k++)
+			if (c->arches & (1u << k))
+				ha_buf_printf(b, "%s%s", i++ ? " or " : "", arches[k]);
+	}
+	if (c->nany) {
+		sep_from(b, start, ", ");
+		ha_buf_puts(b, "one of: ");
+		for (i = 0; i < c->nany; i++) {
+			if (i)
+				ha_buf_puts(b, "; ");
+			ha_cond_describe(b, &c->any[i]);
+		}
+	}
+	if (b->len == start)
+		ha_buf_puts(b, "all hosts");
 }
 
 static int eval_rule(struct ectx *x, const struct rule *rl, struct ha_finding *fd)
@@ -1201,7 +1431,7 @@ static int eval_rule(struct ectx *x, const struct rule *rl, struct ha_finding *f
 	if (app == C_FALSE) {
 		r.status = HA_NOT_APPLICABLE;
 		ha_buf_puts(&r.why, "Applies to ");
-		describe_cond(&r.why, &rl->applies);
+		ha_cond_describe(&r.why, &rl->applies);
 		ha_buf_printf(&r.why, "; this host is %s.", x->f->os_family);
 		ha_buf_printf(&r.obs, "%s", x->f->os_family);
 	} else if (app == C_UNKNOWN) {
@@ -1219,9 +1449,15 @@ static int eval_rule(struct ectx *x, const struct rule *rl, struct ha_finding *f
 		ha_buf_printf(&r.why, "Cannot tell whether the host is 64-bit: %s.", facts_gap(x));
 		ha_buf_puts(&r.obs, "architecture unknown");
 	} else {
+		int stored;
+
 		eval_check(x, &rl->check, &r);
+		stored = stored_of(&r);
 		if (r.status == HA_FAIL)
 			r.status = rl->fail_status;
+		if (stored == HA_FAIL)
+			stored = rl->fail_status;
+		trust_note(x, &r, stored);
 	}
 	fd->rule_id = ha_strdup(rl->id);
 	fd->severity = ha_strdup(rl->severity);

@@ -3,9 +3,16 @@
  * The loader is strict: an unknown field, a wrong type, a missing required
  * field, a duplicate id or a reference to an unknown table is an error that
  * names the file, line and column.  A rule file is attacker-reachable input
- * (users pass their own), so the walk over libyaml's document is bounded in
- * depth and in the number of nodes visited (aliases can make a small file
- * describe an enormous tree), and the file size is capped.
+ * (users pass their own), so:
+ *   - the file size is capped (MAX_FILE);
+ *   - a first pass over libyaml's events, before any document is built,
+ *     refuses collections nested deeper than MAX_YAML_DEPTH (libyaml takes
+ *     time quadratic in the nesting depth to build a document: a 4 MiB file
+ *     of '[' would keep it busy for hours) and a second YAML document (it
+ *     would be silently ignored);
+ *   - the walk over the document is bounded in depth (MAX_DEPTH) and in the
+ *     number of nodes visited (MAX_VISITS), because aliases let a small file
+ *     describe an enormous tree ("billion laughs") or a cycle.
  *
  * The grammar is documented in docs/rules.md. */
 #include <errno.h>
@@ -17,7 +24,8 @@
 #include "rules_internal.h"
 
 #define MAX_FILE ((size_t)4 << 20)
-#define MAX_DEPTH 24
+#define MAX_DEPTH      24 /* checks and conditions inside one another */
+#define MAX_YAML_DEPTH 64 /* YAML collections inside one another, checked before loading */
 #define MAX_VISITS 200000
 #define MAX_TEXT 16384
 
@@ -66,6 +74,13 @@ static int is_map(const yaml_node_t *n) { return n && n->type == YAML_MAPPING_NO
 static int is_seq(const yaml_node_t *n) { return n && n->type == YAML_SEQUENCE_NODE; }
 
 static const char *sval(const yaml_node_t *n) { return (const char *)n->data.scalar.value; }
+
+/* A scalar whose text holds a NUL (YAML's "\0" escape) would be cut short
+ * where it is used as a C string: refused rather than truncated. */
+static int has_nul(const yaml_node_t *n)
+{
+	return strlen(sval(n)) != n->data.scalar.length;
+}
 
 /* The value node for `key` in a mapping, or NULL. */
 static yaml_node_t *get(struct ld *l, const yaml_node_t *map, const char *key)
@@ -128,8 +143,9 @@ static int get_text(struct ld *l, const yaml_node_t *map, const char *key, int r
 		return fail(l, n, "'%s' must be text", key);
 	if (n->data.scalar.length > MAX_TEXT)
 		return fail(l, n, "'%s' is longer than %d bytes", key, MAX_TEXT);
-	if (!ha_utf8_valid(sval(n), n->data.scalar.length) ||
-	    strlen(sval(n)) != n->data.scalar.length)
+	if (has_nul(n))
+		return fail(l, n, "'%s' holds a NUL character", key);
+	if (!ha_utf8_valid(sval(n), n->data.scalar.length))
 		return fail(l, n, "'%s' is not valid UTF-8 text", key);
 	*out = ha_strdup(sval(n));
 	return *out ? HA_OK : nomem(l);
@@ -250,6 +266,8 @@ static int parse_cond(struct ld *l, const yaml_node_t *n, struct cond *c, int de
 	    (rc = only_keys(l, n, keys)))
 		return rc;
 	c->set = 1;
+	if ((v = get(l, n, "nt")) && (get(l, n, "nt_min") || get(l, n, "nt_max")))
+		return fail(l, v, "give either 'nt' or 'nt_min'/'nt_max', not both");
 	if ((v = get(l, n, "nt"))) {
 		if ((rc = scalar_nt(l, v, c->nt_min)))
 			return rc;
@@ -301,10 +319,11 @@ static int parse_cond(struct ld *l, const yaml_node_t *n, struct cond *c, int de
 
 		if (!is_seq(v) || v->data.sequence.items.start == v->data.sequence.items.top)
 			return fail(l, v, "'any' must be a non-empty list of conditions");
-		c->nany = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
-		c->any = calloc(c->nany, sizeof *c->any);
+		k = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+		c->any = calloc(k, sizeof *c->any);
 		if (!c->any)
 			return nomem(l);
+		c->nany = k;
 		for (k = 0; k < c->nany; k++)
 			cond_init(&c->any[k]);
 		for (it = v->data.sequence.items.start, k = 0; it < v->data.sequence.items.top; it++, k++)
@@ -396,7 +415,7 @@ static int parse_test(struct ld *l, const yaml_node_t *n, unsigned types, struct
 			int rc;
 
 			if (textual) {
-				if (!is_scalar(e))
+				if (!is_scalar(e) || has_nul(e))
 					return fail(l, e, "one_of items must be text");
 				if (!(t->strs[k] = ha_strdup(sval(e))))
 					return nomem(l);
@@ -407,7 +426,7 @@ static int parse_test(struct ld *l, const yaml_node_t *n, unsigned types, struct
 		return HA_OK;
 	}
 	if (textual && (t->op == T_EQ || t->op == T_NE)) {
-		if (!is_scalar(arg))
+		if (!is_scalar(arg) || has_nul(arg))
 			return fail(l, arg, "the operand must be text");
 		t->is_str = 1;
 		t->str = ha_strdup(sval(arg));
@@ -463,7 +482,7 @@ static int parse_outcome(struct ld *l, const yaml_node_t *n, int allow_absent, i
 	if ((v = get(l, n, "default"))) {
 		if (!allow_default)
 			return fail(l, v, "an OS default is not allowed here");
-		if (!is_scalar(v))
+		if (!is_scalar(v) || has_nul(v))
 			return fail(l, v, "'default' names a table");
 		o->kind = O_DEFAULT;
 		o->table = find_table(l, sval(v));
@@ -606,7 +625,7 @@ static int parse_path(struct ld *l, const yaml_node_t *map, struct check *c)
 
 	if (!n)
 		return fail(l, map, "missing field 'path'");
-	if (!is_scalar(n))
+	if (!is_scalar(n) || has_nul(n))
 		return fail(l, n, "'path' must be text");
 	if (ha_parse_hklm_path(sval(n), &c->hive, &rel, &e) != HA_OK)
 		return e.code == HA_ERR_NOMEM ? nomem(l) : fail(l, n, "%s", e.msg);
@@ -643,10 +662,12 @@ static int parse_list(struct ld *l, const yaml_node_t *n, struct check *c, int d
 
 	if (!is_seq(n) || n->data.sequence.items.start == n->data.sequence.items.top)
 		return fail(l, n, "a combination needs a non-empty list of checks");
-	c->nkids = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-	c->kids = calloc(c->nkids, sizeof *c->kids);
+	k = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	c->kids = calloc(k, sizeof *c->kids);
 	if (!c->kids)
 		return nomem(l);
+	c->nkids = k;
+	k = 0;
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++, k++)
 		if ((rc = parse_check(l, node_at(l, *it), &c->kids[k], depth + 1)))
 			return rc;
@@ -714,7 +735,7 @@ static int parse_key_check(struct ld *l, const yaml_node_t *n, struct check *c)
 		for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
 			const yaml_node_t *e = node_at(l, *it);
 
-			if (!is_scalar(e))
+			if (!is_scalar(e) || has_nul(e))
 				return fail(l, e, "'show' items must be value names");
 			if (!(c->show[c->nshow] = ha_strdup(sval(e))))
 				return nomem(l);
@@ -792,10 +813,11 @@ static int parse_subkeys_check(struct ld *l, const yaml_node_t *n, struct check 
 	v = get(l, n, "states");
 	if (!v || !is_seq(v) || v->data.sequence.items.start == v->data.sequence.items.top)
 		return fail(l, v ? v : n, "'states' must be a non-empty list");
-	c->nstates = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
-	c->states = calloc(c->nstates, sizeof *c->states);
+	c->states = calloc((size_t)(v->data.sequence.items.top - v->data.sequence.items.start),
+			   sizeof *c->states);
 	if (!c->states)
 		return nomem(l);
+	c->nstates = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
 	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
 		if ((rc = parse_state_row(l, node_at(l, *it), c->types,
 					  &c->states[it - v->data.sequence.items.start], 1)))
@@ -859,10 +881,11 @@ static int parse_os_check(struct ld *l, const yaml_node_t *n, struct check *c)
 
 	if (!is_seq(n) || n->data.sequence.items.start == n->data.sequence.items.top)
 		return fail(l, n, "'os' must be a non-empty list of rows");
-	c->nrows = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-	c->rows = calloc(c->nrows, sizeof *c->rows);
+	k = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	c->rows = calloc(k, sizeof *c->rows);
 	if (!c->rows)
 		return nomem(l);
+	c->nrows = k;
 	for (k = 0; k < c->nrows; k++)
 		cond_init(&c->rows[k].when);
 	for (it = n->data.sequence.items.start, k = 0; it < n->data.sequence.items.top; it++, k++) {
@@ -891,11 +914,12 @@ static int parse_cases(struct ld *l, const yaml_node_t *n, struct check *c, int 
 
 	if (!is_seq(n) || n->data.sequence.items.start == n->data.sequence.items.top)
 		return fail(l, n, "'cases' must be a non-empty list");
-	c->nkids = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-	c->kids = calloc(c->nkids, sizeof *c->kids);
-	c->conds = calloc(c->nkids, sizeof *c->conds);
+	k = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	c->kids = calloc(k, sizeof *c->kids);
+	c->conds = calloc(k, sizeof *c->conds);
 	if (!c->kids || !c->conds)
 		return nomem(l);
+	c->nkids = k;
 	for (k = 0; k < c->nkids; k++)
 		cond_init(&c->conds[k]);
 	for (it = n->data.sequence.items.start, k = 0; it < n->data.sequence.items.top; it++, k++) {
@@ -1119,8 +1143,14 @@ static int parse_rule(struct ld *l, const yaml_node_t *n, int view, struct rule 
 		if (!tmp)
 			rc = nomem(l);
 	}
-	if (!rc && r->applies.describe && !(r->applies_text = ha_strdup(r->applies.describe)))
-		rc = nomem(l);
+	if (!rc) {
+		struct ha_buf d;
+
+		ha_buf_init(&d, 1 << 16);
+		ha_cond_describe(&d, &r->applies);
+		if (!(r->applies_text = ha_buf_detach(&d, NULL)))
+			rc = nomem(l);
+	}
 	if (!rc && !(r->origin = ha_strdup(l->name)))
 		rc = nomem(l);
 	l->view = 0;
@@ -1133,7 +1163,7 @@ static int parse_rule(struct ld *l, const yaml_node_t *n, int view, struct rule 
 	r->info.severity = r->severity;
 	r->info.category = r->category;
 	r->info.source = r->source;
-	r->info.applies = r->applies_text ? r->applies_text : "all hosts";
+	r->info.applies = r->applies_text;
 	r->info.remedy = r->remedy;
 	r->info.reg = r->reg;
 	r->info.origin = r->origin;
@@ -1171,7 +1201,7 @@ static int parse_store_list(struct ld *l, const yaml_node_t *n, struct store_pat
 		const yaml_node_t *p = node_at(l, *it);
 		struct store_path *sp = &(*out)[*count];
 
-		if (!is_scalar(p))
+		if (!is_scalar(p) || has_nul(p))
 			return fail(l, p, "a store is a registry path");
 		if (ha_parse_hklm_path(sval(p), &sp->hive, &sp->path, &e) != HA_OK)
 			return e.code == HA_ERR_NOMEM ? nomem(l) : fail(l, p, "%s", e.msg);
@@ -1211,8 +1241,10 @@ static int parse_cert_stores(struct ld *l, const yaml_node_t *n, struct ha_rules
 	if ((v = get(l, n, "autoupdate"))) {
 		if ((rc = need_map(l, v, "'autoupdate'")) || (rc = only_keys(l, v, au_keys)))
 			return rc;
-		if (!(p = get(l, v, "path")) || !is_scalar(p))
+		if (!(p = get(l, v, "path")))
 			return fail(l, v, "missing field 'path'");
+		if (!is_scalar(p) || has_nul(p))
+			return fail(l, p, "'path' must be text");
 		if (ha_parse_hklm_path(sval(p), &tmp->autoupdate.hive, &tmp->autoupdate.path, &e))
 			return e.code == HA_ERR_NOMEM ? nomem(l) : fail(l, p, "%s", e.msg);
 		if ((rc = get_text(l, v, "name", 1, &tmp->autoupdate_name)))
@@ -1227,6 +1259,93 @@ static int parse_cert_stores(struct ld *l, const yaml_node_t *n, struct ha_rules
 }
 
 /* ---------------------------------------------------------- the file */
+
+/* A libyaml failure as "file:line:column: what".  Reader errors (bad
+ * UTF-8, a NUL byte) carry a byte offset instead of a position. */
+static int yaml_fail(const char *name, const char *text, size_t len, const yaml_parser_t *p,
+		     struct ha_err *err)
+{
+	unsigned long line = (unsigned long)p->problem_mark.line + 1;
+	unsigned long col = (unsigned long)p->problem_mark.column + 1;
+	const char *problem = p->problem ? p->problem : "YAML error";
+
+	if (p->error == YAML_MEMORY_ERROR)
+		return ha_err_set(err, HA_ERR_NOMEM, "%s: out of memory while parsing", name);
+	if (p->error == YAML_READER_ERROR) {
+		size_t i, off = p->problem_offset < len ? p->problem_offset : len;
+
+		line = col = 1;
+		for (i = 0; i < off; i++) {
+			if (text[i] == '\n') {
+				line++;
+				col = 1;
+			} else {
+				col++;
+			}
+		}
+		if (p->problem_value >= 0)
+			return ha_err_set(err, HA_ERR_RULES,
+					  "%s:%lu:%lu: %s (byte 0x%02X); a rule file "
+					  "is UTF-8 text",
+					  name, line, col, problem, (unsigned)p->problem_value);
+		return ha_err_set(err, HA_ERR_RULES, "%s:%lu:%lu: %s", name, line, col, problem);
+	}
+	if (p->context)
+		return ha_err_set(err, HA_ERR_RULES,
+				  "%s:%lu:%lu: YAML syntax error: %s (%s that starts "
+				  "at line %lu, column %lu)",
+				  name, line, col, problem, p->context,
+				  (unsigned long)p->context_mark.line + 1,
+				  (unsigned long)p->context_mark.column + 1);
+	return ha_err_set(err, HA_ERR_RULES, "%s:%lu:%lu: YAML syntax error: %s", name, line, col,
+			  problem);
+}
+
+/* The first pass over the events: syntax, nesting depth and the number of
+ * documents, before libyaml builds anything (see the top of this file). */
+static int prescan(const char *name, const char *text, size_t len, struct ha_err *err)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	int depth = 0, docs = 0, rc = HA_OK, done = 0;
+
+	if (!yaml_parser_initialize(&p))
+		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	while (!done && rc == HA_OK) {
+		if (!yaml_parser_parse(&p, &ev)) {
+			rc = yaml_fail(name, text, len, &p, err);
+			break;
+		}
+		switch (ev.type) {
+		case YAML_DOCUMENT_START_EVENT:
+			if (++docs > 1)
+				rc = ha_err_set(err, HA_ERR_RULES,
+						"%s:%lu:%lu: a second YAML document "
+						"starts here; a rule file holds one",
+						name, (unsigned long)ev.start_mark.line + 1,
+						(unsigned long)ev.start_mark.column + 1);
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (++depth > MAX_YAML_DEPTH)
+				rc = ha_err_set(err, HA_ERR_RULES,
+						"%s:%lu:%lu: nested more than %d "
+						"levels deep",
+						name, (unsigned long)ev.start_mark.line + 1,
+						(unsigned long)ev.start_mark.column + 1,
+						MAX_YAML_DEPTH);
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT: depth--; break;
+		case YAML_STREAM_END_EVENT: done = 1; break;
+		default: break;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&p);
+	return rc;
+}
 
 int ha_rules_new(struct ha_ruleset **out, struct ha_err *err)
 {
@@ -1305,15 +1424,13 @@ int ha_rules_load_buffer(struct ha_ruleset *rs, const char *name, const char *te
 	l.rs = rs;
 	if (len > MAX_FILE)
 		return ha_err_set(err, HA_ERR_RULES, "%s: larger than %zu bytes", name, MAX_FILE);
+	if ((rc = prescan(name, text, len, err)) != HA_OK)
+		return rc;
 	if (!yaml_parser_initialize(&parser))
 		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		rc = ha_err_set(err, HA_ERR_RULES, "%s:%lu:%lu: %s%s%s", name,
-				(unsigned long)parser.problem_mark.line + 1,
-				(unsigned long)parser.problem_mark.column + 1,
-				parser.problem ? parser.problem : "YAML error",
-				parser.context ? " " : "", parser.context ? parser.context : "");
+		rc = yaml_fail(name, text, len, &parser, err);
 		yaml_parser_delete(&parser);
 		return rc;
 	}
@@ -1321,14 +1438,30 @@ int ha_rules_load_buffer(struct ha_ruleset *rs, const char *name, const char *te
 	l.doc = &doc;
 	root = yaml_document_get_root_node(&doc);
 	if (!root) {
-		rc = fail(&l, NULL, "empty file");
+		rc = ha_err_set(err, HA_ERR_RULES,
+				"%s:1:1: the file is empty; a rule file starts with "
+				"'hiveaudit-rules: 1'",
+				name);
 		goto out;
 	}
-	if ((rc = need_map(&l, root, "the file")) || (rc = only_keys(&l, root, keys)))
+	/* The header first: whatever else is wrong with a file that is not a
+	 * rule file at all, that is the useful message. */
+	v = is_map(root) ? get(&l, root, "hiveaudit-rules") : NULL;
+	if (v && is_scalar(v) && strcmp(sval(v), "1") != 0 && *sval(v) >= '0' && *sval(v) <= '9') {
+		rc = fail(&l, v,
+			  "rule file version '%s' is not supported; this program reads "
+			  "'hiveaudit-rules: 1'",
+			  sval(v));
 		goto out;
-	v = get(&l, root, "hiveaudit-rules");
+	}
 	if (!v || !is_scalar(v) || strcmp(sval(v), "1") != 0) {
 		rc = fail(&l, v ? v : root, "the file must start with 'hiveaudit-rules: 1'");
+		goto out;
+	}
+	if ((rc = only_keys(&l, root, keys)))
+		goto out;
+	if ((v = get(&l, root, "pack")) && !is_scalar(v)) {
+		rc = fail(&l, v, "'pack' must be text (the pack's name)");
 		goto out;
 	}
 	if ((v = get(&l, root, "tables"))) {
@@ -1340,12 +1473,22 @@ int ha_rules_load_buffer(struct ha_ruleset *rs, const char *name, const char *te
 			yaml_node_t *k = node_at(&l, p->key);
 			struct table *t, **tv;
 
-			if (!is_scalar(k)) {
+			if (!is_scalar(k) || has_nul(k) || !*sval(k)) {
 				rc = fail(&l, k, "a table name must be a word");
 				goto out;
 			}
-			if (find_table(&l, sval(k))) {
+			for (i = 0; i < l.ntables && strcmp(l.tables[i]->name, sval(k)); i++)
+				;
+			if (i < l.ntables) {
 				rc = fail(&l, k, "table '%s' is defined twice", sval(k));
+				goto out;
+			}
+			if (find_table(&l, sval(k))) {
+				rc = fail(
+					&l, k,
+					"table '%s' is already defined by a rule file loaded "
+					"earlier (tables cannot be replaced; choose another name)",
+					sval(k));
 				goto out;
 			}
 			if ((rc = parse_table(&l, sval(k), node_at(&l, p->value), &t)))

@@ -154,5 +154,8 @@ void ha_table_free(struct table *t);
 
 /* eval.c */
 int ha_cond_eval(const struct cond *c, const struct ha_facts *f);
+/* Appends the condition in words: its `describe`, else its fields ("NT 6.1
+ * to 6.2, servers"), "all hosts" for an empty condition. */
+void ha_cond_describe(struct ha_buf *b, const struct cond *c);
 
 #endif
