@@ -93,7 +93,8 @@ static void rules_usage(FILE *f)
 		"Options:\n"
 		"      --rules FILE   load a rule file too (may be repeated)\n"
 		"      --no-builtin   leave out the built-in pack\n"
-		"      --check FILE   only validate FILE and report the number of rules\n"
+		"      --check FILE   only validate FILE (on top of the built-in pack unless\n"
+		"                     --no-builtin) and report the number of rules it holds\n"
 		"  -l, --long         also print source, applicability and remediation\n"
 		"  -h, --help         this help\n\n"
 		"Exit codes: 0 the rules loaded; 2 usage error or invalid rule file.\n");
@@ -137,12 +138,19 @@ int cmd_rules(int argc, char **argv)
 		goto done;
 	}
 	if (check) {
-		if (ha_rules_new(&rs, &err) || ha_rules_load_file(rs, check, HA_RULES_ADD, &err)) {
+		/* Validated as a scan would load it: on top of the built-in pack
+		 * (whose tables and certificate stores it may use) unless
+		 * --no-builtin. */
+		size_t mine = 0;
+
+		if (ha_rules_new(&rs, &err) || (!ro.no_builtin && ha_rules_load_builtin(rs, &err)) ||
+		    ha_rules_load_file(rs, check, HA_RULES_ADD, &err)) {
 			code = cli_fail("rules", &err);
 			goto done;
 		}
-		printf("%s: valid, %zu rule%s\n", check, ha_rules_count(rs),
-		       ha_rules_count(rs) == 1 ? "" : "s");
+		for (i = 0; i < ha_rules_count(rs); i++)
+			mine += strcmp(ha_rules_info(rs, i)->origin, check) == 0;
+		printf("%s: valid, %zu rule%s\n", check, mine, mine == 1 ? "" : "s");
 		goto done;
 	}
 	if (cli_rules_load(&ro, &rs, &err)) {
@@ -157,8 +165,19 @@ int cmd_rules(int argc, char **argv)
 			printf("    applies:     %s\n    source:      %s\n    remediation: %s\n"
 			       "    from:        %s\n",
 			       r->applies, r->source, r->remedy, r->origin);
-			if (*r->reg)
-				printf("    .reg:\n        %.*s\n", (int)strcspn(r->reg, ""), r->reg);
+			if (*r->reg) {
+				const char *p = r->reg;
+
+				printf("    .reg:\n");
+				while (*p) {
+					size_t n = strcspn(p, "\n");
+
+					printf("        %.*s\n", (int)n, p);
+					p += n;
+					if (*p == '\n')
+						p++;
+				}
+			}
 			printf("\n");
 		}
 	}

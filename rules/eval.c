@@ -1459,6 +1459,32 @@ static int eval_rule(struct ectx *x, const struct rule *rl, struct ha_finding *f
 			stored = rl->fail_status;
 		trust_note(x, &r, stored);
 	}
+	/* Evidence read from a replayed hive says so: the value came from the
+	 * logs' recovery, not from the file as stored. */
+	{
+		size_t i;
+
+		for (i = 0; i < fd->nev; i++) {
+			struct ha_evidence *e = &fd->ev[i];
+			int fi;
+			char *note;
+
+			if (e->role < 0)
+				continue;
+			fi = x->s->role[e->role].file;
+			if (fi < 0 || x->s->files[fi].status != HA_HS_REPLAYED)
+				continue;
+			note = ha_asprintf("%s%sread after replaying the hive's logs (%s)",
+					   e->note ? e->note : "", e->note && *e->note ? "; " : "",
+					   x->s->files[fi].replay ? x->s->files[fi].replay : "");
+			if (!note) {
+				x->nomem = 1;
+				break;
+			}
+			free(e->note);
+			e->note = note;
+		}
+	}
 	fd->rule_id = ha_strdup(rl->id);
 	fd->severity = ha_strdup(rl->severity);
 	fd->title = ha_strdup(rl->title);

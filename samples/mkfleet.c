@@ -517,7 +517,7 @@ static const struct host hosts[] = {
 
 /* ------------------------------------------------------------ generation */
 
-/* A fixed time for every key: 2024-03-01T12:00:00Z. */
+/* A fixed time for every key: 2024-02-29T04:00:00Z. */
 #define FIXED_TIME 133536528000000000LL
 
 static const char *certdir;
