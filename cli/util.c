@@ -97,9 +97,23 @@ void progress_init(struct progress *p, size_t total, int quiet)
 	p->start = p->last = cli_now();
 }
 
+/* "45 s", "3 min 12 s", "2 h 05 min": short enough for one status line. */
+static void fmt_duration(double secs, char *out, size_t len)
+{
+	long s = secs < 0 ? 0 : (long)(secs + 0.5);
+
+	if (s < 60)
+		snprintf(out, len, "%ld s", s);
+	else if (s < 3600)
+		snprintf(out, len, "%ld min %02ld s", s / 60, s % 60);
+	else
+		snprintf(out, len, "%ld h %02ld min", s / 3600, (s % 3600) / 60);
+}
+
 void progress_step(struct progress *p)
 {
 	double t, rate, left;
+	char eta[32];
 
 	p->done++;
 	if (!p->on)
@@ -110,8 +124,9 @@ void progress_step(struct progress *p)
 	p->last = t;
 	rate = t > p->start ? (double)p->done / (t - p->start) : 0;
 	left = rate > 0 ? (double)(p->total - p->done) / rate : 0;
-	fprintf(stderr, "\r\033[K[%*zu/%zu] %.1f hosts/s, %.0f s left", (int)snprintf(NULL, 0, "%zu", p->total),
-		p->done, p->total, rate, left);
+	fmt_duration(left, eta, sizeof eta);
+	fprintf(stderr, "\r\033[K[%*zu/%zu] %.1f hosts/s, %s left",
+		(int)snprintf(NULL, 0, "%zu", p->total), p->done, p->total, rate, eta);
 	fflush(stderr);
 }
 
