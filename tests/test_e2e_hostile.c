@@ -1,0 +1,599 @@
+/* test_e2e_hostile.c: hostile names and values through the whole pipeline.
+ *
+ * A fleet is built whose folder names, hive file names, embedded hive
+ * names, computer names, product names, SChannel values (of the wrong
+ * type), .NET values, update-package key names and a user rule file carry
+ * markup, script, spreadsheet formulas, terminal escape sequences, control
+ * characters and invalid UTF-16.  `hiveaudit scan` must read it all, and
+ * every output must hold it as inert text: report.html (checked tag by tag,
+ * its data island parsed back, and in a browser when one is installed),
+ * findings.csv and hosts.csv (RFC 4180, formulas defused), findings.jsonl
+ * (valid JSON that round-trips the strings) and `hiveaudit explain` (no
+ * control characters reach the terminal). */
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "hivebuild.h"
+#include "reportcheck.h"
+#include "testutil.h"
+
+#define REG_SZ     1
+#define FIXED_TIME 133536528000000000LL
+
+static char *tmp;
+static int built, scanned, scan_rc = -1;
+static char *scan_out, *scan_err;
+
+/* ----------------------------------------------------------- the fleet */
+
+/* REG_SZ data with an unpaired high surrogate and an unpaired low one. */
+static const unsigned char bad_utf16[] = {'1', 0, 0x00, 0xD8, 'x', 0, 0x00, 0xDC, 0, 0};
+/* ComputerName whose first code unit is an unpaired low surrogate. */
+static const unsigned char bad_cn[] = {0x00, 0xDC, 'W', 0, 'E', 0, 'B', 0, 0, 0};
+
+struct hostile {
+	const char *folder;
+	const char *cn; /* UTF-8, or NULL for bad_cn */
+	const char *product;
+	const char *hostname, *domain;
+	const char *sys_file, *sw_file;
+	const char *sys_embedded;
+	const char *schannel_enabled; /* REG_SZ where a DWORD belongs, or NULL */
+	int schannel_bad_utf16;       /* DisabledByDefault as invalid UTF-16 */
+	const char *netfx_strong;     /* REG_SZ where a DWORD belongs, or NULL */
+	const char *package;          /* update package key name, or NULL */
+	int package_bad_utf16;        /* patch the package key name to invalid UTF-16 */
+	const char *csd;
+};
+
+/* The key name written in place of the one patched to invalid UTF-16: 48
+ * Latin-1 bytes that become 24 UTF-16 units "Package_for_KB3140245~" + an
+ * unpaired surrogate + "A". */
+#define PLACEHOLDER "Package_for_KB3140245~ZZZZZZZZZZZZZZZZZZZZZZZZZZ"
+
+static const struct hostile hosts[] = {
+	{"<img src=x onerror=alert(1)>", "<script>alert(1)</script>",
+	 "</style><script>alert(2)</script><!-- \xe2\x80\xa8 \xe2\x80\xa9 -->", "ha<b>st", "corp",
+	 "SYSTEM", "soft\"'<svg onload=alert(5)>.hiv", "<script>alert(6)</script>",
+	 "</script><script>alert(3)</script>", 1, NULL,
+	 "Package_for_KB3140245~<script>alert(4)</script>~amd64~~6.1.1.0", 0, "Service Pack 1"},
+	{"\"'><svg onload=alert(1)>", "\"'><img src=x onerror=alert(1)>", "javascript:alert(1)",
+	 "javascript:alert(7)", "\" onmouseover=\"alert(1)", "SYSTEM", "SOFTWARE",
+	 "emRoot\\System32\\Config\\SYSTEM", "1", 0, NULL, PLACEHOLDER, 1, "Service Pack 1"},
+	{"=HYPERLINK(\"x\",\"y\")", "+cmd|'/c calc'!A0",
+	 "=HYPERLINK(\"http://evil.example\",\"click\")", "-2+3", "@SUM(1+1)", "SYSTEM", "SOFTWARE",
+	 "=cmd|' /C calc'!A0", NULL, 0, "=1+2",
+	 "Package_for_KB3140245~31bf3856ad364e35~amd64~~6.1.1.0", 0, "\t=1+1"},
+	{"esc\x1b[31m\rcr\x07", "\x1b]0;owned\x07\x1b[2J", "\x1b[31mRED\x1b[0m\r\n=line2",
+	 "\x1b[1mbold", "dom\x7f\x01", "SYSTEM\x1b[0m", "SOFTWARE", "emRoot\x1b[5m", NULL, 1,
+	 "\r=1+1", NULL, 0, "Service Pack 1\x1b[8m"},
+	{"@cmd", NULL, "Windows Server 2008 R2 Enterprise", "WEB", "corp", "SYSTEM", "SOFTWARE",
+	 "emRoot\\System32\\Config\\SYSTEM", NULL, 0, NULL, NULL, 0, "Service Pack 1"},
+	/* names that mean something to a script's objects */
+	{"__proto__", "constructor", "toString", "hasOwnProperty", "__proto__", "SYSTEM", "SOFTWARE",
+	 "emRoot\\System32\\Config\\SYSTEM", NULL, 0, NULL, NULL, 0, "Service Pack 1"},
+};
+
+static const char rule_file[] =
+	"hiveaudit-rules: 1\n"
+	"pack: hostile\n"
+	"rules:\n"
+	"  - id: HOSTILE-MARKER\n"
+	"    title: \"<script>alert(8)</script> title\"\n"
+	"    severity: high\n"
+	"    category: schannel\n"
+	"    source: \"javascript:alert(9)\"\n"
+	"    applies: {nt_min: \"6.0\", describe: \"<img src=x onerror=alert(10)>\"}\n"
+	"    check:\n"
+	"      value:\n"
+	"        label: \"Marker <svg onload=alert(11)>\"\n"
+	"        path: 'HKLM\\SOFTWARE\\Hostile'\n"
+	"        name: Marker\n"
+	"        type: dword\n"
+	"        test: {equals: 1}\n"
+	"        absent: {status: FAIL, why: \"absent </script><script>alert(12)</script>\"}\n"
+	"        wrong_type: {status: UNKNOWN, why: wrong}\n"
+	"    remediation:\n"
+	"      summary: \"=cmd|' /C calc'!A0\"\n"
+	"      reg: |\n"
+	"        [HKEY_LOCAL_MACHINE\\SOFTWARE\\Hostile]\n"
+	"        \"Marker\"=dword:00000001 ; </script><script>alert(13)</script>\n";
+
+/* Rewrites the name of the key called PLACEHOLDER as UTF-16 with an
+ * unpaired surrogate: hivex only writes names it can encode, so the bytes
+ * are patched in the written file (and the Latin-1 flag cleared). */
+static int patch_key_name(const char *file)
+{
+	static const char prefix[] = "Package_for_KB3140245~";
+	size_t n = 0, i, k;
+	char *d = tu_read(file, &n);
+	int rc = -1;
+
+	if (!d)
+		return -1;
+	for (i = 76; i + sizeof PLACEHOLDER - 1 <= n; i++) {
+		unsigned char *nk = (unsigned char *)d + i - 76;
+
+		if (memcmp(d + i, PLACEHOLDER, sizeof PLACEHOLDER - 1) || nk[0] != 'n' ||
+		    nk[1] != 'k')
+			continue;
+		if ((nk[72] | nk[73] << 8) != sizeof PLACEHOLDER - 1 || !(nk[2] & 0x20))
+			break;
+		nk[2] &= (unsigned char)~0x20;
+		for (k = 0; k + 1 < sizeof prefix; k++) {
+			nk[76 + 2 * k] = (unsigned char)prefix[k];
+			nk[76 + 2 * k + 1] = 0;
+		}
+		nk[76 + 2 * k] = 0x00; /* U+D800, unpaired */
+		nk[76 + 2 * k + 1] = 0xD8;
+		nk[76 + 2 * k + 2] = 'A';
+		nk[76 + 2 * k + 3] = 0;
+		rc = tu_write(file, d, n);
+		break;
+	}
+	free(d);
+	return rc;
+}
+
+static int build_host(const char *fleet, const struct hostile *h)
+{
+	struct hb_tree *sys = hb_new(), *sw = hb_new();
+	char *dir = ha_asprintf("%s/%s", fleet, h->folder);
+	char *sysf = dir ? ha_asprintf("%s/%s", dir, h->sys_file) : NULL;
+	char *swf = dir ? ha_asprintf("%s/%s", dir, h->sw_file) : NULL;
+	char err[512], *key;
+	const char *cv = "Microsoft\\Windows NT\\CurrentVersion";
+	const char *cbs = "Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\Packages";
+	const char *t12 =
+		"ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client";
+	int rc = -1;
+
+	if (!sys || !sw || !sysf || !swf || tu_write(sysf, "", 0))
+		goto out;
+	if (h->cn ? hb_set_sz(sys, "ControlSet001\\Control\\ComputerName\\ComputerName",
+			      "ComputerName", h->cn)
+		  : hb_set(sys, "ControlSet001\\Control\\ComputerName\\ComputerName",
+			   "ComputerName", REG_SZ, bad_cn, sizeof bad_cn))
+		goto out;
+	if (hb_set_dword(sys, "Select", "Current", 1) ||
+	    hb_set_dword(sys, "Select", "Default", 1) ||
+	    hb_set_sz(sys, "ControlSet001\\Control\\ProductOptions", "ProductType", "ServerNT") ||
+	    hb_set_sz(sys, "ControlSet001\\Control\\Session Manager\\Environment",
+		      "PROCESSOR_ARCHITECTURE", "AMD64") ||
+	    hb_set_sz(sys, "ControlSet001\\Services\\Tcpip\\Parameters", "Hostname", h->hostname) ||
+	    hb_set_sz(sys, "ControlSet001\\Services\\Tcpip\\Parameters", "Domain", h->domain))
+		goto out;
+	if (h->schannel_enabled ? hb_set_sz(sys, t12, "Enabled", h->schannel_enabled)
+				: hb_set_dword(sys, t12, "Enabled", 1))
+		goto out;
+	if (h->schannel_bad_utf16
+		    ? hb_set(sys, t12, "DisabledByDefault", REG_SZ, bad_utf16, sizeof bad_utf16)
+		    : hb_set_dword(sys, t12, "DisabledByDefault", 0))
+		goto out;
+	if (hb_set_sz(sw, cv, "ProductName", h->product) ||
+	    hb_set_sz(sw, cv, "CurrentVersion", "6.1") ||
+	    hb_set_sz(sw, cv, "CurrentBuildNumber", "7601") ||
+	    hb_set_sz(sw, cv, "CSDVersion", h->csd) ||
+	    hb_set_sz(sw, "Microsoft\\Windows\\CurrentVersion", "ProgramFilesDir",
+		      "C:\\Program Files"))
+		goto out;
+	if (h->netfx_strong ? hb_set_sz(sw, "Microsoft\\.NETFramework\\v4.0.30319",
+					"SchUseStrongCrypto", h->netfx_strong)
+			    : hb_set_dword(sw, "Microsoft\\.NETFramework\\v4.0.30319",
+					   "SchUseStrongCrypto", 1))
+		goto out;
+	if (hb_set_dword(sw, "Microsoft\\.NETFramework\\v4.0.30319", "SystemDefaultTlsVersions", 1))
+		goto out;
+	if (h->package) {
+		key = ha_asprintf("%s\\%s", cbs, h->package);
+		rc = key ? hb_set_dword(sw, key, "CurrentState", 0x70) : -1;
+		free(key);
+		if (rc)
+			goto out;
+		rc = -1;
+	} else if (hb_key(sw, cbs)) {
+		goto out;
+	}
+	if (hb_write(sys, sysf, h->sys_embedded, FIXED_TIME, err, sizeof err) ||
+	    hb_write(sw, swf, "emRoot\\System32\\Config\\SOFTWARE", FIXED_TIME, err, sizeof err)) {
+		fprintf(stderr, "hb_write: %s\n", err);
+		goto out;
+	}
+	if (h->package_bad_utf16 && patch_key_name(swf))
+		goto out;
+	rc = 0;
+out:
+	hb_free(sys);
+	hb_free(sw);
+	free(dir);
+	free(sysf);
+	free(swf);
+	return rc;
+}
+
+/* Builds the fleet and scans it (once), in tmp, so that recorded paths are
+ * relative ("fleet/..."). */
+static int scan(void)
+{
+	char cwd[4096], *fleet, *rules;
+	char *argv[] = {(char *)tu_hiveaudit(),
+			"scan",
+			"--out",
+			"out",
+			"--as-of",
+			"2026-01-01",
+			"--json",
+			"--rules",
+			"hostile.yaml",
+			"-q",
+			"fleet",
+			NULL};
+	size_t i;
+
+	if (scanned)
+		return scan_rc == 0 || scan_rc == 1;
+	scanned = 1;
+	fleet = ha_asprintf("%s/fleet", tmp);
+	rules = ha_asprintf("%s/hostile.yaml", tmp);
+	built = fleet && rules && tu_write(rules, rule_file, sizeof rule_file - 1) == 0;
+	for (i = 0; built && i < sizeof hosts / sizeof hosts[0]; i++)
+		if (build_host(fleet, &hosts[i])) {
+			check_fail(__FILE__, __LINE__, "cannot build host %zu", i);
+			built = 0;
+		}
+	free(fleet);
+	free(rules);
+	if (!built || !getcwd(cwd, sizeof cwd) || chdir(tmp))
+		return 0;
+	scan_rc = tu_run(argv, NULL, &scan_out, &scan_err);
+	if (chdir(cwd))
+		return 0;
+	if (scan_rc != 0 && scan_rc != 1)
+		fprintf(stderr, "scan exited %d: %s\n", scan_rc, scan_err ? scan_err : "");
+	return scan_rc == 0 || scan_rc == 1;
+}
+
+static char *read_out(const char *name, size_t *len)
+{
+	char *p = ha_asprintf("%s/out/%s", tmp, name), *t;
+
+	t = p ? tu_read(p, len) : NULL;
+	free(p);
+	return t;
+}
+
+/* No control character other than newline (and tab) can reach a terminal. */
+static void check_terminal_safe(const char *what, const char *text)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)(text ? text : ""); *p; p++) {
+		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7F ||
+		    (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)) {
+			check_fail(__FILE__, __LINE__, "%s: control byte 0x%02X at offset %zu",
+				   what, *p, (size_t)(p - (const unsigned char *)text));
+			return;
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- cases */
+
+static void test_scan_completes(void)
+{
+	if (!scan())
+		return;
+	/* A FAIL exists (the marker rule), nothing stops the run. */
+	CHECK_INT(scan_rc, 1);
+	check_terminal_safe("scan stdout", scan_out);
+	check_terminal_safe("scan stderr", scan_err);
+}
+
+/* Is `want` one of the island's strings, or inside one? */
+static int island_has(json_t *isl, const char *want, int exact)
+{
+	json_t *s = json_object_get(isl, "s"), *v;
+	size_t i;
+
+	json_array_foreach(s, i, v)
+	{
+		const char *t = json_string_value(v);
+
+		if (t && (exact ? !strcmp(t, want) : strstr(t, want) != NULL))
+			return 1;
+	}
+	return 0;
+}
+
+static void test_html(void)
+{
+	size_t len = 0, i;
+	char *html;
+	json_t *isl;
+
+	if (!scan())
+		return;
+	html = read_out("report.html", &len);
+	CHECK(html != NULL);
+	if (!html)
+		return;
+	rc_check_page(html, len);
+	/* Nothing hostile survives as markup. */
+	CHECK_LACKS(html, "<script>alert");
+	CHECK_LACKS(html, "</script><script>");
+	CHECK_LACKS(html, "<img");
+	CHECK_LACKS(html, "<svg onload");
+	CHECK_LACKS(html, "</style><");
+	CHECK_LACKS(html, "<!--");
+	CHECK_LACKS(html, "\x1b");
+	CHECK_LACKS(html, "href=\"javascript");
+	/* The server-rendered parts show the rule file's strings as text. */
+	CHECK_HAS(html, "&lt;script&gt;alert(8)&lt;/script&gt; title");
+	CHECK_HAS(html, "javascript:alert(9)");
+
+	/* The island holds every hostile string intact, as data. */
+	isl = rc_island_json(html);
+	CHECK(isl != NULL);
+	if (isl) {
+		for (i = 0; i < sizeof hosts / sizeof hosts[0]; i++)
+			if (!island_has(isl, hosts[i].folder, 1))
+				check_fail(__FILE__, __LINE__, "island lacks the label of host %zu",
+					   i);
+		CHECK(island_has(isl, "<script>alert(1)</script>", 1));
+		CHECK(island_has(isl, "\"'><img src=x onerror=alert(1)>", 1));
+		CHECK(island_has(isl, "+cmd|'/c calc'!A0", 1));
+		CHECK(island_has(isl, "\x1b]0;owned\x07\x1b[2J", 1));
+		CHECK(island_has(
+			isl, "</style><script>alert(2)</script><!-- \xe2\x80\xa8 \xe2\x80\xa9 -->",
+			1));
+		CHECK(island_has(isl, "</script><script>alert(3)</script>", 0));
+		CHECK(island_has(isl, "<script>alert(4)</script>", 0));
+		CHECK(island_has(isl, "<svg onload=alert(5)>", 0));
+		CHECK(island_has(isl, "<script>alert(6)</script>", 0));
+		CHECK(island_has(isl, "</script><script>alert(12)</script>", 0));
+		CHECK(island_has(isl, "</script><script>alert(13)</script>", 0));
+		/* Invalid UTF-16 arrives as U+FFFD, never as broken UTF-8. */
+		CHECK(island_has(isl,
+				 "\xef\xbf\xbd"
+				 "WEB",
+				 0));
+		CHECK(island_has(isl,
+				 "Package_for_KB3140245~\xef\xbf\xbd"
+				 "A",
+				 0));
+		json_decref(isl);
+	}
+	free(html);
+}
+
+/* Every record and field is quoted, as RFC 4180 allows and CONTRACT.md asks. */
+static void check_all_quoted(const char *what, const char *t)
+{
+	int inq = 0, at_start = 1;
+	const char *p;
+
+	for (p = t; *p; p++) {
+		if (at_start && !inq) {
+			if (*p != '"') {
+				check_fail(__FILE__, __LINE__, "%s: unquoted field at offset %zu",
+					   what, (size_t)(p - t));
+				return;
+			}
+			at_start = 0;
+			inq = 1;
+			continue;
+		}
+		if (inq) {
+			if (*p == '"' && p[1] == '"')
+				p++;
+			else if (*p == '"')
+				inq = 0;
+			continue;
+		}
+		if (*p == ',')
+			at_start = 1;
+		else if (*p == '\r' && p[1] == '\n') {
+			p++;
+			at_start = 1;
+		} else {
+			check_fail(__FILE__, __LINE__, "%s: stray byte after a field at offset %zu",
+				   what, (size_t)(p - t));
+			return;
+		}
+	}
+	CHECK(!inq);
+}
+
+static void check_csv(const char *name, const char *label_col, const char *cn_col)
+{
+	struct tu_csv c;
+	char *t = read_out(name, NULL);
+	size_t r, f;
+	int il, ic, defused_label = 0, defused_cn = 0;
+
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	CHECK(ha_utf8_valid(t, strlen(t)));
+	check_all_quoted(name, t);
+	CHECK_INT(tu_csv_parse(t, &c), 0);
+	il = tu_csv_col(&c, label_col);
+	ic = tu_csv_col(&c, cn_col);
+	CHECK(il >= 0 && ic >= 0);
+	for (r = 1; r < c.nrows && il >= 0 && ic >= 0; r++) {
+		if (c.nfields[r] != c.nfields[0])
+			check_fail(__FILE__, __LINE__, "%s row %zu has %zu fields, not %zu", name,
+				   r, c.nfields[r], c.nfields[0]);
+		for (f = 0; f < c.nfields[r]; f++) {
+			const char *v = c.rows[r][f];
+
+			if (strchr("=+-@\t\r", v[0]) && v[0])
+				check_fail(__FILE__, __LINE__,
+					   "%s row %zu field %zu starts with a formula "
+					   "character: %.40s",
+					   name, r, f, v);
+		}
+		if (!strcmp(c.rows[r][il], "'=HYPERLINK(\"x\",\"y\")"))
+			defused_label++;
+		if (!strcmp(c.rows[r][ic], "'+cmd|'/c calc'!A0"))
+			defused_cn++;
+	}
+	CHECK(defused_label > 0);
+	CHECK(defused_cn > 0);
+	tu_csv_free(&c);
+	free(t);
+}
+
+static void test_csv(void)
+{
+	if (!scan())
+		return;
+	check_csv("findings.csv", "host", "computer_name");
+	check_csv("hosts.csv", "host", "computer_name");
+}
+
+static void test_jsonl(void)
+{
+	char *t, *line, *save = NULL;
+	int lines = 0, bad = 0, found = 0, esc = 0;
+
+	if (!scan())
+		return;
+	t = read_out("findings.jsonl", NULL);
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	for (line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_error_t je;
+		json_t *o = json_loads(line, 0, &je);
+		const char *cn = json_string_value(json_object_get(o, "computer_name"));
+		const char *host = json_string_value(json_object_get(o, "host"));
+
+		lines++;
+		if (!o || !json_is_array(json_object_get(o, "evidence")))
+			bad++;
+		if (cn && !strcmp(cn, "<script>alert(1)</script>"))
+			found++;
+		if (host && !strcmp(host, "esc\x1b[31m\rcr\x07"))
+			esc++;
+		json_decref(o);
+	}
+	CHECK(lines > 0);
+	CHECK_INT(bad, 0);
+	CHECK(found > 0);
+	CHECK(esc > 0);
+	free(t);
+}
+
+static void test_explain(void)
+{
+	char *db = ha_asprintf("%s/out/audit.db", tmp);
+	size_t i;
+
+	if (!db || !scan()) {
+		free(db);
+		return;
+	}
+	for (i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
+		char *argv[] = {(char *)tu_hiveaudit(),  "explain", "--all-findings", "--db", db,
+				(char *)hosts[i].folder, NULL};
+		char *o = NULL, *e = NULL, what[64];
+		int rc = tu_run(argv, NULL, &o, &e);
+
+		CHECK_INT(rc, 0);
+		snprintf(what, sizeof what, "explain host %zu", i);
+		check_terminal_safe(what, o);
+		check_terminal_safe(what, e);
+		CHECK_HAS(o, "Why TLS 1.2 would fail here");
+		free(o);
+		free(e);
+	}
+	free(db);
+}
+
+/* In a browser: the page runs, shows the hostile hosts and their details
+ * as text, and no element came from the data. */
+static void test_browser(void)
+{
+	const char *chromium = rc_chromium();
+	char *page = ha_asprintf("%s/out/report.html", tmp);
+	struct ha_buf frag;
+	size_t i;
+
+	if (!chromium) {
+		check_skip("no chromium installed (./bootstrap.sh --ci installs it)");
+		free(page);
+		return;
+	}
+	if (!page || !scan()) {
+		free(page);
+		return;
+	}
+	ha_buf_init(&frag, 0);
+	/* Every host open: their details render too. */
+	for (i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
+		const unsigned char *p;
+
+		ha_buf_puts(&frag, i ? "&host=" : "host=");
+		for (p = (const unsigned char *)hosts[i].folder; *p; p++)
+			ha_buf_printf(&frag, "%%%02X", *p);
+	}
+	{
+		char *url = rc_file_url(page, ha_buf_cstr(&frag)), *d = NULL;
+		const char *body;
+		int rc = url ? rc_browse(chromium, url, "--dump-dom", NULL, &d) : -1;
+
+		CHECK_INT(rc, 0);
+		CHECK(d != NULL);
+		if (d) {
+			CHECK_HAS(d, "<html lang=\"en\" data-ha-ready=\"1\"");
+			CHECK(!strstr(d, "<html lang=\"en\" data-ha-error"));
+			body = strstr(d, "<main");
+			CHECK(body != NULL);
+			CHECK_INT(rc_count(d, "<div class=\"detail\""),
+				  sizeof hosts / sizeof hosts[0]);
+			/* no element came from the data */
+			rc_check_dom(d);
+			CHECK_LACKS(body, "<img");
+			CHECK_LACKS(body, "<svg onload");
+			CHECK_LACKS(body, "<script>alert");
+			CHECK_LACKS(body, "<b>st");
+			CHECK_LACKS(body, "\x1b");
+			/* shown as text */
+			CHECK_HAS(body, "&lt;script&gt;alert(1)&lt;/script&gt;");
+			CHECK_HAS(body, "\\x1B]0;owned\\x07\\x1B[2J");
+			CHECK_HAS(body, "&lt;/script&gt;&lt;script&gt;alert(12)&lt;/script&gt;");
+		}
+		free(d);
+		free(url);
+	}
+	ha_buf_free(&frag);
+	free(page);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct check_case cases[] = {
+		CHECK_CASE(test_scan_completes), CHECK_CASE(test_html),    CHECK_CASE(test_csv),
+		CHECK_CASE(test_jsonl),          CHECK_CASE(test_explain), CHECK_CASE(test_browser),
+	};
+	int rc;
+
+	tmp = tu_tempdir("e2e-hostile");
+	if (!tmp)
+		return 1;
+	rc = check_run(cases, sizeof cases / sizeof cases[0], argc, argv);
+	if (!rc && !getenv("HA_TEST_KEEP")) /* HA_TEST_KEEP=1 keeps the outputs to look at */
+		tu_rmtree(tmp);
+	else
+		fprintf(stderr, "outputs kept in %s\n", tmp);
+	free(tmp);
+	free(scan_out);
+	free(scan_err);
+	return rc;
+}
