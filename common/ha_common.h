@@ -178,7 +178,9 @@ int ha_glob_match(const char *pattern, const char *s);
 void ha_escape_html(struct ha_buf *out, const char *s);
 void ha_escape_terminal(struct ha_buf *out, const char *s);
 /* One CSV field per RFC 4180: always quoted, quotes doubled, and a leading
- * '=', '+', '-', '@', tab or CR defused with a leading apostrophe. */
+ * '=', '+', '-', '@', tab or CR defused with a leading apostrophe.  Control
+ * characters other than tab, CR and LF are shown as \xNN (\uNNNN for C1),
+ * so that printing the file cannot drive a terminal. */
 void ha_csv_field(struct ha_buf *out, const char *s);
 
 /* malloc'd copies; NULL only when allocation fails (or s is NULL). */

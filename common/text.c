@@ -325,9 +325,21 @@ void ha_csv_field(struct ha_buf *out, const char *s)
 	if (*p == '=' || *p == '+' || *p == '-' || *p == '@' || *p == '\t' || *p == '\r')
 		ha_buf_putc(out, '\'');
 	for (; *p; p++) {
+		const unsigned char c = (unsigned char)*p;
+
 		if (*p == '"')
 			ha_buf_putc(out, '"');
-		ha_buf_putc(out, *p);
+		/* Line breaks and tabs are data; other control characters (ESC,
+		 * BEL, DEL, C1) would act on a terminal showing the file, so they
+		 * are shown, as in the HTML report. */
+		if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
+			ha_buf_printf(out, "\\x%02X", c);
+		} else if (c == 0xC2 && (unsigned char)p[1] >= 0x80 && (unsigned char)p[1] <= 0x9F) {
+			ha_buf_printf(out, "\\u%04X", (unsigned char)p[1]);
+			p++;
+		} else {
+			ha_buf_putc(out, *p);
+		}
 	}
 	ha_buf_putc(out, '"');
 	pass_failure(out, &clean);

@@ -206,7 +206,7 @@ static size_t host_dir_len(const char *dir, int *regback)
 
 /* --------------------------------------------------------- walking */
 
-/* Folders and files already visited, by (device, inode): an open-addressing
+/* Folders already visited, by (device, inode): an open-addressing
  * set, so that symlink loops end and nothing is read twice. */
 static size_t seen_slot(dev_t dev, ino_t ino, size_t cap)
 {
@@ -452,14 +452,20 @@ static int visit(struct walk *w, struct dirstack *stack, const char *path, int d
 		free(real);
 		if (!shown)
 			return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
-		if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode)) {
 			int s = seen_before(w, &st);
 
 			rc = s < 0   ? ha_err_set(w->err, HA_ERR_NOMEM, "out of memory")
 			     : s > 0 ? HA_OK
-			     : S_ISDIR(st.st_mode)
-				     ? (push(stack, shown, depth) ? ha_err_set(w->err, HA_ERR_NOMEM, "out of memory") : HA_OK)
-				     : add_file(w, shown);
+			     : push(stack, shown, depth) ? ha_err_set(w->err, HA_ERR_NOMEM, "out of memory")
+							 : HA_OK;
+			free(shown);
+			return rc;
+		}
+		if (S_ISREG(st.st_mode)) {
+			/* Recorded under its own path: if the walk reaches it
+			 * directly too, the duplicate is dropped by path. */
+			rc = add_file(w, shown);
 			free(shown);
 			return rc;
 		}
@@ -475,13 +481,10 @@ static int visit(struct walk *w, struct dirstack *stack, const char *path, int d
 			return HA_OK;
 		return push(stack, path, depth) ? ha_err_set(w->err, HA_ERR_NOMEM, "out of memory") : HA_OK;
 	}
-	if (S_ISREG(st.st_mode)) {
-		int s = seen_before(w, &st);
-
-		if (s < 0)
-			return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
-		return s ? HA_OK : add_file(w, path);
-	}
+	/* Files are not merged by inode: hard-linked copies in two host
+	 * folders are two collections. */
+	if (S_ISREG(st.st_mode))
+		return add_file(w, path);
 	return note(w, "%s: special file (not a regular file or folder), skipped", path);
 }
 
@@ -725,20 +728,37 @@ int ha_discover(const char *const *paths, size_t npaths, struct ha_fleet *fleet,
 		 * inside the given paths. */
 		if (stat(w.given[i], &st) != 0)
 			rc = ha_err_sys(err, HA_ERR_IO, errno, "%s", paths[i]);
+		else if (!S_ISDIR(st.st_mode))
+			rc = add_file(&w, w.given[i]);
 		else if (seen_before(&w, &st) < 0)
 			rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
-		else if (S_ISDIR(st.st_mode))
+		else
 			rc = push(&stack, w.given[i], 0) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
 							 : HA_OK;
-		else
-			rc = add_file(&w, w.given[i]);
 		if (!rc)
 			rc = walk_dir(&w, &stack);
 	}
 	if (rc)
 		goto out;
-	if (w.n)
+	if (w.n) {
+		size_t j;
+
 		qsort(w.v, w.n, sizeof *w.v, by_host_then_path);
+		/* One file reached twice (directly and through a link, or two
+		 * overlapping PATHs) is one file. */
+		for (i = 1, j = 1; i < w.n; i++) {
+			if (!strcmp(w.v[i].path, w.v[j - 1].path)) {
+				free(w.v[i].path);
+				free(w.v[i].dir);
+				free(w.v[i].hostdir);
+				free(w.v[i].hint_why);
+				free(w.v[i].skip_reason);
+				continue;
+			}
+			w.v[j++] = w.v[i];
+		}
+		w.n = j;
+	}
 	for (start = 0, i = 1; i <= w.n && !rc; i++) {
 		if (i == w.n || strcmp(w.v[i].hostdir, w.v[start].hostdir) != 0) {
 			rc = build_host(&w, w.v + start, i - start);

@@ -903,6 +903,12 @@ static void test_csv_field(void)
 	csv("a\xFF" "b", "\"a\xEF\xBF\xBD" "b\"");
 	/* The defusal looks at the sanitized text. */
 	csv("=\xFF", "\"'=\xEF\xBF\xBD\"");
+	/* Control characters that would drive a terminal are shown. */
+	csv("a\x1B[2Jb", "\"a\\x1B[2Jb\"");
+	csv("bell\x07", "\"bell\\x07\"");
+	csv("del\x7F", "\"del\\x7F\"");
+	csv("c1\xC2\x9B", "\"c1\\u009B\"");
+	csv("\xC2\xA0nbsp", "\"\xC2\xA0nbsp\"");
 }
 
 /* ------------------------------------------------------------ numbers, dates */

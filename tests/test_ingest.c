@@ -320,6 +320,26 @@ static void test_layout_symlinks_and_specials(void)
 	ha_fleet_free(&f);
 }
 
+static void test_layout_hard_links(void)
+{
+	char *root = pjoin(tmp, "hardlinks");
+	struct ha_fleet f;
+	const struct ha_host_job *b;
+
+	/* cp -al copies: the same inodes in two host folders are two hosts. */
+	write_host(pjoin(root, "A"), "A");
+	tu_write(pjoin(pjoin(root, "B"), ".keep"), "", 0);
+	CHECK_INT(link(pjoin(pjoin(root, "A"), "SYSTEM"), pjoin(pjoin(root, "B"), "SYSTEM")), 0);
+	CHECK_INT(link(pjoin(pjoin(root, "A"), "SOFTWARE"), pjoin(pjoin(root, "B"), "SOFTWARE")), 0);
+	/* A link to a file of the same folder is that file, once. */
+	CHECK_INT(symlink("SOFTWARE", pjoin(pjoin(root, "B"), "software-link")), 0);
+	CHECK_INT(discover1(root, &f), 0);
+	CHECK_INT(f.nhosts, 2);
+	b = find_host(&f, "B");
+	CHECK(b && b->nfiles == 2);
+	ha_fleet_free(&f);
+}
+
 static void test_layout_errors(void)
 {
 	struct ha_fleet f;
@@ -889,6 +909,7 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_layout_disk),
 		CHECK_CASE(test_layout_renamed_by_content),
 		CHECK_CASE(test_layout_symlinks_and_specials),
+		CHECK_CASE(test_layout_hard_links),
 		CHECK_CASE(test_layout_errors),
 		CHECK_CASE(test_hive_statuses),
 		CHECK_CASE(test_hive_reasons_from_workers),
