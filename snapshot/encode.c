@@ -229,7 +229,7 @@ static int dec_file(struct dec *d, struct ha_hivefile *f)
 	struct ha_baseblock *bb = &f->bb;
 	uint64_t u64;
 	uint32_t u;
-	size_t i, n;
+	size_t i, n = 0;
 
 	TRY(get_str(d, "file path", &f->path));
 	TRY(get_enum(d, "file kind", 0, HA_FK_COUNT - 1, &f->kind));
@@ -283,7 +283,7 @@ static int dec_file(struct dec *d, struct ha_hivefile *f)
 static int dec_key(struct dec *d, struct ha_key *k)
 {
 	uint64_t u64;
-	size_t i, n;
+	size_t i, n = 0;
 
 	TRY(get_enum(d, "key hive", 0, HA_NROLES - 1, &k->hive));
 	TRY(get_str(d, "key path", &k->lpath));
@@ -339,7 +339,7 @@ int ha_snapshot_decode(const uint8_t *p, size_t n, struct ha_snapshot *s, struct
 	struct dec d;
 	const uint8_t *magic;
 	uint32_t version;
-	size_t i, count;
+	size_t i, count = 0;
 	int r;
 
 	ha_cur_init(&d.c, p, n);

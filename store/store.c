@@ -141,7 +141,7 @@ static int exec(struct ha_store *st, const char *sql, struct ha_err *err, const 
 
 static int user_version(struct ha_store *st, int *v, struct ha_err *err)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	int rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL);
 
 	if (rc != SQLITE_OK)
@@ -172,7 +172,7 @@ static int too_new(int v, struct ha_err *err)
  * first write (even the journal mode is part of the file). */
 static int check_version(struct ha_store *st, const char *path, int writable, struct ha_err *err)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	int v, rc, objects;
 
 	rc = user_version(st, &v, err);
@@ -335,7 +335,7 @@ static void now_iso(char out[32])
 int ha_store_run_begin(struct ha_store *st, const struct ha_run_meta *m, int64_t *run_id,
 		       struct ha_err *err)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	char now[32];
 	int rc;
 
@@ -366,7 +366,7 @@ int ha_store_run_begin(struct ha_store *st, const struct ha_run_meta *m, int64_t
 int ha_store_put_rules(struct ha_store *st, int64_t run_id, const struct ha_store_rule *rules,
 		       size_t n, struct ha_err *err)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	size_t i;
 	int rc;
 
@@ -405,7 +405,7 @@ int ha_store_put_rules(struct ha_store *st, int64_t run_id, const struct ha_stor
 
 int ha_store_put_note(struct ha_store *st, int64_t run_id, const char *text, struct ha_err *err)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	int rc = sqlite3_prepare_v2(st->db, "INSERT INTO notes (run_id, text) VALUES (?, ?)", -1, &s,
 				    NULL);
 
@@ -420,7 +420,7 @@ int ha_store_put_note(struct ha_store *st, int64_t run_id, const char *text, str
 
 int ha_store_run_end(struct ha_store *st, int64_t run_id, const char *status, struct ha_err *err)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	char now[32];
 	int rc = sqlite3_prepare_v2(st->db,
 				    "UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?", -1,
@@ -456,7 +456,7 @@ void ha_store_rollback(struct ha_store *st)
 static int put_hive(struct ha_store *st, int64_t host_id, const struct ha_hivefile *f,
 		    struct ha_err *err)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	struct ha_buf logs;
 	char iso[32];
 	size_t i;
@@ -519,7 +519,7 @@ static int put_hive(struct ha_store *st, int64_t host_id, const struct ha_hivefi
 static int put_finding(struct ha_store *st, int64_t host_id, const struct ha_finding *f,
 		       struct ha_err *err)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	int64_t fid;
 	size_t i;
 	int rc;
@@ -575,7 +575,7 @@ int ha_store_put_host(struct ha_store *st, int64_t run_id, const struct ha_snaps
 		      const struct ha_facts *f, const struct ha_findings *fs, int64_t reused_from,
 		      int64_t *host_id, struct ha_err *err)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	struct ha_buf blob;
 	char nt[32];
 	size_t i;
@@ -648,7 +648,7 @@ int ha_store_put_host(struct ha_store *st, int64_t run_id, const struct ha_snaps
 int ha_store_previous(struct ha_store *st, const char *dir, const char *requests_digest,
 		      int64_t *host_id, struct ha_snapshot *out, struct ha_err *err)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	int rc;
 
 	*host_id = 0;
@@ -682,7 +682,7 @@ int ha_store_previous(struct ha_store *st, const char *dir, const char *requests
 int ha_store_load_snapshot(struct ha_store *st, int64_t host_id, struct ha_snapshot *out,
 			   struct ha_err *err)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	int rc = sqlite3_prepare_v2(st->db, "SELECT snapshot FROM hosts WHERE host_id = ?", -1, &s,
 				    NULL);
 
@@ -726,7 +726,7 @@ static int each_cached(struct ha_store *st, enum read_id slot, const char *sql, 
 		       int64_t b, const char *t, int (*row)(sqlite3_stmt *, void *), void *ctx,
 		       struct ha_err *err, const char *what)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	int rc, np, cbrc = HA_OK, cached = slot != R_NONE && !st->rd_busy[slot];
 
 	if (cached && st->rd[slot]) {
@@ -774,7 +774,7 @@ static int each(struct ha_store *st, const char *sql, int64_t a, int64_t b, cons
 
 int ha_store_latest_run(struct ha_store *st, int64_t *run_id, struct ha_err *err)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	int rc = sqlite3_prepare_v2(st->db, "SELECT max(run_id) FROM runs", -1, &s, NULL);
 
 	if (rc != SQLITE_OK)
