@@ -38,18 +38,65 @@ static void put_utf8(struct ha_buf *out, uint32_t cp)
 #define REPLACEMENT 0xFFFDu
 #define NUL_SYMBOL 0x2400u
 
+/* Decoded text is staged in a small local buffer and appended in chunks:
+ * names are decoded for every sibling of every key walked (thousands per
+ * host), and one append per character was a measurable share of a scan. */
+struct stage {
+	struct ha_buf *out;
+	size_t n;
+	char b[512];
+};
+
+static void stage_flush(struct stage *s)
+{
+	if (s->n)
+		ha_buf_add(s->out, s->b, s->n);
+	s->n = 0;
+}
+
+static void stage_put(struct stage *s, uint32_t cp)
+{
+	char *q;
+
+	if (s->n > sizeof s->b - 4)
+		stage_flush(s);
+	q = s->b + s->n;
+	if (cp < 0x80) {
+		q[0] = (char)cp;
+		s->n += 1;
+	} else if (cp < 0x800) {
+		q[0] = (char)(0xC0 | (cp >> 6));
+		q[1] = (char)(0x80 | (cp & 0x3F));
+		s->n += 2;
+	} else if (cp < 0x10000) {
+		q[0] = (char)(0xE0 | (cp >> 12));
+		q[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		q[2] = (char)(0x80 | (cp & 0x3F));
+		s->n += 3;
+	} else {
+		q[0] = (char)(0xF0 | (cp >> 18));
+		q[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		q[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		q[3] = (char)(0x80 | (cp & 0x3F));
+		s->n += 4;
+	}
+}
+
 void ha_utf16le_to_utf8(struct ha_buf *out, const uint8_t *p, size_t n, unsigned flags)
 {
+	struct stage st;
 	size_t i = 0;
 
+	st.out = out;
+	st.n = 0;
 	while (i + 1 < n) {
 		uint32_t u = ha_le16(p + i);
 
 		i += 2;
 		if (u == 0) {
 			if (flags & HA_U16_STOP_AT_NUL)
-				return;
-			put_utf8(out, (flags & HA_U16_NUL_VISIBLE) ? NUL_SYMBOL : 0);
+				break;
+			stage_put(&st, (flags & HA_U16_NUL_VISIBLE) ? NUL_SYMBOL : 0);
 			continue;
 		}
 		if (u >= 0xD800 && u <= 0xDBFF) {
@@ -58,35 +105,47 @@ void ha_utf16le_to_utf8(struct ha_buf *out, const uint8_t *p, size_t n, unsigned
 
 				if (lo >= 0xDC00 && lo <= 0xDFFF) {
 					i += 2;
-					put_utf8(out, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00));
+					stage_put(&st, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00));
 					continue;
 				}
 			}
-			put_utf8(out, REPLACEMENT);
+			stage_put(&st, REPLACEMENT);
 			continue;
 		}
 		if (u >= 0xDC00 && u <= 0xDFFF) {
-			put_utf8(out, REPLACEMENT);
+			stage_put(&st, REPLACEMENT);
 			continue;
 		}
-		put_utf8(out, u);
+		stage_put(&st, u);
 	}
-	if (i < n) /* a trailing odd byte */
-		put_utf8(out, REPLACEMENT);
+	if (i + 1 == n && !((flags & HA_U16_STOP_AT_NUL) && i >= 2 && ha_le16(p + i - 2) == 0))
+		stage_put(&st, REPLACEMENT); /* a trailing odd byte */
+	stage_flush(&st);
 }
 
 void ha_latin1_to_utf8(struct ha_buf *out, const uint8_t *p, size_t n, unsigned flags)
 {
-	size_t i;
+	size_t i = 0;
 
-	for (i = 0; i < n; i++) {
+	while (i < n) {
+		size_t run = i;
+
+		/* Runs of printable-ASCII-range bytes are UTF-8 as they are. */
+		while (run < n && p[run] != 0 && p[run] < 0x80)
+			run++;
+		if (run > i) {
+			ha_buf_add(out, p + i, run - i);
+			i = run;
+			continue;
+		}
 		if (p[i] == 0) {
 			if (flags & HA_U16_STOP_AT_NUL)
 				return;
 			put_utf8(out, (flags & HA_U16_NUL_VISIBLE) ? NUL_SYMBOL : 0);
-			continue;
+		} else {
+			put_utf8(out, p[i]);
 		}
-		put_utf8(out, p[i]);
+		i++;
 	}
 }
 

@@ -25,6 +25,7 @@
 #include "rules_internal.h"
 
 struct ectx {
+	struct ha_cert_cache *certs;
 	const struct ha_ruleset *rs;
 	const struct ha_snapshot *s;
 	const struct ha_facts *f;
@@ -827,6 +828,93 @@ done:
 
 /* ------------------------------------------------------- certificates */
 
+#define CERT_CACHE_SLOTS 1024 /* a power of two */
+#define CERT_CACHE_MAX_BLOB (64u << 10)
+
+struct cert_entry {
+	uint8_t *blob; /* NULL: empty slot */
+	size_t len;
+	uint64_t hash;
+	int rc;
+	struct ha_cert_info info;
+	char msg[200];
+};
+
+struct ha_cert_cache {
+	struct cert_entry slot[CERT_CACHE_SLOTS];
+	size_t used;
+};
+
+int ha_cert_cache_new(struct ha_cert_cache **out, struct ha_err *err)
+{
+	*out = calloc(1, sizeof **out);
+	return *out ? HA_OK : ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+}
+
+void ha_cert_cache_free(struct ha_cert_cache *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < CERT_CACHE_SLOTS; i++)
+		free(c->slot[i].blob);
+	free(c);
+}
+
+static uint64_t fnv1a(const uint8_t *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* ha_certblob_parse through the memo (the whole blob is compared, so a
+ * hash collision cannot return another blob's answer). */
+static int parse_blob(struct ectx *x, const uint8_t *p, size_t n, struct ha_cert_info *ci,
+		      struct ha_err *e)
+{
+	struct ha_cert_cache *c = x->certs;
+	struct cert_entry *en;
+	uint64_t h;
+	size_t i, probe;
+	int rc;
+
+	if (!c || n > CERT_CACHE_MAX_BLOB)
+		return ha_certblob_parse(p, n, ci, e);
+	h = fnv1a(p, n);
+	for (probe = 0, i = (size_t)h & (CERT_CACHE_SLOTS - 1); probe < CERT_CACHE_SLOTS;
+	     probe++, i = (i + 1) & (CERT_CACHE_SLOTS - 1)) {
+		en = &c->slot[i];
+		if (!en->blob)
+			break;
+		if (en->hash == h && en->len == n && memcmp(en->blob, p, n) == 0) {
+			*ci = en->info;
+			if (en->rc)
+				return ha_err_set(e, en->rc, "%s", en->msg);
+			return HA_OK;
+		}
+	}
+	rc = ha_certblob_parse(p, n, ci, e);
+	if (rc == HA_ERR_NOMEM || c->used * 2 >= CERT_CACHE_SLOTS)
+		return rc; /* keep the table sparse; a full memo just stops growing */
+	en = &c->slot[i];
+	en->blob = malloc(n ? n : 1);
+	if (!en->blob)
+		return rc;
+	memcpy(en->blob, p, n);
+	en->len = n;
+	en->hash = h;
+	en->rc = rc;
+	en->info = *ci;
+	snprintf(en->msg, sizeof en->msg, "%.190s", rc ? e->msg : "");
+	c->used++;
+	return rc;
+}
+
 /* A store key that could not be read at all (its hive, or a broken cell on
  * the way to it). */
 static int key_unreadable(const struct ha_key *k)
@@ -909,7 +997,7 @@ static void eval_cert(struct ectx *x, const struct check *c, struct res *r)
 				      rs->trusted[i].path);
 			continue;
 		}
-		if (ha_certblob_parse(blob->data, blob->len, &ci, &e) != HA_OK) {
+		if (parse_blob(x, blob->data, blob->len, &ci, &e) != HA_OK) {
 			if (e.code == HA_ERR_NOMEM)
 				x->nomem = 1;
 			evidence_value(x, rs->trusted[i].hive, k, "Blob", blob, e.msg);
@@ -1551,6 +1639,7 @@ int ha_rules_evaluate(const struct ha_ruleset *rs, const struct ha_snapshot *s,
 	x.s = s;
 	x.f = facts;
 	x.as_of = opts ? opts->as_of : 0;
+	x.certs = opts ? opts->certs : NULL;
 	x.err = err;
 	for (i = 0; i < rs->nrules; i++) {
 		struct ha_finding *fd = ha_findings_add(out);

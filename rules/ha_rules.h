@@ -60,8 +60,17 @@ const char *ha_rules_digest(const struct ha_ruleset *rs);
 HA_MUST_CHECK int ha_rules_requests(const struct ha_ruleset *rs, struct ha_reqset *req,
 				    struct ha_err *err);
 
+/* A memo of parsed certificate blobs.  Fleets carry the same root
+ * certificates on every host; parsing each distinct blob once per run
+ * (X.509 decoding, SHA-1) instead of once per host keeps the parent's work
+ * per host flat.  Results are identical with or without it. */
+struct ha_cert_cache;
+HA_MUST_CHECK int ha_cert_cache_new(struct ha_cert_cache **out, struct ha_err *err);
+void ha_cert_cache_free(struct ha_cert_cache *c);
+
 struct ha_eval_opts {
-	int64_t as_of; /* audit date, Unix seconds (certificate expiry) */
+	int64_t as_of;                /* audit date, Unix seconds (certificate expiry) */
+	struct ha_cert_cache *certs;  /* optional memo, owned by the caller */
 };
 
 /* Evaluates every rule on one host, in load order, and sets the host

@@ -605,9 +605,35 @@ static void check_findings(const char *file, int line, const struct host *h)
 	}
 }
 
+/* One certificate memo for the whole run, as a scan shares one: every
+ * evaluation is repeated through it and must give the same findings. */
+static struct ha_cert_cache *memo;
+
+static void same_with_memo(const char *file, int line, struct host *h)
+{
+	struct ha_eval_opts eo = {.as_of = h->as_of};
+	struct ha_findings fs;
+	struct ha_err err;
+	size_t i;
+
+	if (!memo && ha_cert_cache_new(&memo, &err) != HA_OK)
+		abort();
+	eo.certs = memo;
+	ha_findings_init(&fs);
+	if (ha_rules_evaluate(h->rs, &h->s, &h->f, &eo, &fs, &err) != HA_OK)
+		check_fail(file, line, "evaluate with the memo: %s", err.msg);
+	else if (fs.n != h->fs.n)
+		check_fail(file, line, "the memo changed the number of findings");
+	for (i = 0; i < fs.n && i < h->fs.n; i++)
+		if (fs.v[i].status != h->fs.v[i].status || strcmp(fs.v[i].reason, h->fs.v[i].reason) ||
+		    strcmp(fs.v[i].observed, h->fs.v[i].observed) || fs.v[i].nev != h->fs.v[i].nev)
+			check_fail(file, line, "%s differs with the certificate memo", fs.v[i].rule_id);
+	ha_findings_free(&fs);
+}
+
 static void evaluate(const char *file, int line, struct host *h)
 {
-	struct ha_eval_opts eo;
+	struct ha_eval_opts eo = {.as_of = 0};
 	struct ha_err err;
 
 	if (h->evaluated)
@@ -621,6 +647,7 @@ static void evaluate(const char *file, int line, struct host *h)
 		check_fail(file, line, "evaluate: %s", err.msg);
 	h->evaluated = 1;
 	check_findings(file, line, h);
+	same_with_memo(file, line, h);
 }
 
 static const struct ha_finding *finding_at(const char *file, int line, struct host *h,
@@ -1319,7 +1346,7 @@ static void test_schannel_case_insensitive(void)
 	ha_findings_free(&h->fs);
 	ha_findings_init(&h->fs);
 	{
-		struct ha_eval_opts eo = {as_of_default};
+		struct ha_eval_opts eo = {.as_of = as_of_default};
 		struct ha_err err;
 
 		CHECK_INT(ha_rules_evaluate(pack, &h->s, &h->f, &eo, &h->fs, &err), HA_OK);
@@ -1740,7 +1767,7 @@ static void test_roots_unreadable_store(void)
 	ha_findings_free(&h->fs);
 	ha_findings_init(&h->fs);
 	{
-		struct ha_eval_opts eo = {as_of_default};
+		struct ha_eval_opts eo = {.as_of = as_of_default};
 		struct ha_err err;
 
 		CHECK_INT(ha_rules_evaluate(pack, &h->s, &h->f, &eo, &h->fs, &err), HA_OK);
@@ -2290,6 +2317,7 @@ int main(int argc, char **argv)
 	as_of_default = date("2026-01-01");
 	rc = check_run(cases, sizeof cases / sizeof cases[0], argc, argv);
 	ha_rules_free(pack);
+	ha_cert_cache_free(memo);
 	for (i = 0; i < sizeof certfiles / sizeof certfiles[0]; i++)
 		free(certfiles[i].der);
 	return rc;
