@@ -346,6 +346,16 @@ static int add_file(struct walk *w, const char *path)
 	w->n++;
 
 	if (regf && (size_t)got >= sizeof head && ha_baseblock_parse(head, sizeof head, &bb) == HA_OK) {
+		if (ha_bb_is_log(&bb) && !log_owner_len(name) &&
+		    (hint_name == HA_FK_SYSTEM || hint_name == HA_FK_SOFTWARE)) {
+			/* Named like a hive, headed like a log (a log copied under
+			 * the hive's name): the host's hive is there and unusable,
+			 * which the reader says; it is not a missing hive. */
+			e->cls = CLS_CANDIDATE;
+			e->hint = hint_name;
+			e->hint_why = ha_asprintf("file name \"%s\"", name);
+			return e->hint_why ? HA_OK : ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+		}
 		if (ha_bb_is_log(&bb)) {
 			e->cls = CLS_LOG;
 			return HA_OK;

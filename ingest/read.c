@@ -371,6 +371,13 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 			 f->bb.hbins_size,
 			 (unsigned long long)(f->size > HA_BASEBLOCK_SIZE ? f->size - HA_BASEBLOCK_SIZE
 									  : 0));
+	if (ha_bb_is_log(&f->bb) && (jf->hint == HA_FK_SYSTEM || jf->hint == HA_FK_SOFTWARE)) {
+		f->status = HA_HS_UNREADABLE;
+		return set_fmt(&f->reason,
+		               "%s, but its header says it is a transaction log (file type %u), "
+		               "not a primary hive",
+		               jf->hint_why ? jf->hint_why : "named as a hive", f->bb.type);
+	}
 	if (ha_bb_is_log(&f->bb)) {
 		f->status = HA_HS_SKIPPED;
 		f->kind = HA_FK_LOG;
@@ -734,6 +741,20 @@ static int choose_control_set(struct ha_hive *hv, struct ha_snapshot *s, struct 
 
 /* ------------------------------------------------------------- requests */
 
+/* Structural damage met below the root of one hive while answering the
+ * requests: a subkey or value list, a name or a value's data that hivex
+ * cannot read.  (A value longer than we keep is not damage.) */
+struct damage {
+	size_t n;
+	char first[420];
+};
+
+static void damage_note(struct damage *d, const char *lpath, const char *why)
+{
+	if (!d->n++)
+		snprintf(d->first, sizeof d->first, "the first under '%.150s': %.230s", lpath, why);
+}
+
 /* Walks `ppath` from the root. *node is 0 when a component is missing;
  * `found` receives the path with real case for the part that exists. */
 static int walk(struct ha_hive *hv, const char *ppath, ha_node *node, struct ha_buf *found,
@@ -779,7 +800,8 @@ static int walk(struct ha_hive *hv, const char *ppath, ha_node *node, struct ha_
 }
 
 static int read_values(struct ha_hive *hv, ha_node node, const struct ha_request *rq,
-		       const struct ha_read_opts *opts, struct ha_key *k, struct ha_err *err)
+		       const struct ha_read_opts *opts, struct ha_key *k, struct damage *d,
+		       struct ha_err *err)
 {
 	ha_vnode *vals = NULL;
 	size_t n = 0, i, j;
@@ -789,6 +811,7 @@ static int read_values(struct ha_hive *hv, ha_node node, const struct ha_request
 	if (!rq->nnames)
 		return HA_OK;
 	if (ha_hive_values(hv, node, &vals, &n, why, sizeof why) != HA_OK) {
+		damage_note(d, k->lpath, why);
 		k->state = HA_KEY_ERROR;
 		return set_str(&k->error, why) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory") : HA_OK;
 	}
@@ -800,6 +823,7 @@ static int read_values(struct ha_hive *hv, ha_node node, const struct ha_request
 		ha_buf_truncate(&nb, 0);
 		if (ha_hive_value_name(hv, vals[i], &nb) != HA_OK) {
 			nb.failed = 0;
+			damage_note(d, k->lpath, "a value's name is unreadable");
 			continue;
 		}
 		for (j = 0; j < rq->nnames; j++)
@@ -815,6 +839,8 @@ static int read_values(struct ha_hive *hv, ha_node node, const struct ha_request
 		}
 		rc = ha_hive_value_data(hv, vals[i], opts->max_value ? opts->max_value : DEFAULT_MAX_VALUE,
 					&v->type, &v->data, &v->len, why, sizeof why);
+		if (rc && rc != HA_ERR_LIMIT)
+			damage_note(d, k->lpath, why);
 		if (rc && set_str(&v->error, why)) {
 			ha_buf_free(&nb);
 			free(vals);
@@ -841,7 +867,7 @@ static char *physical_path(const char *lpath, int ccs, int *needs_ccs)
 }
 
 static int read_request(struct ha_hive *hv, struct ha_snapshot *s, const struct ha_request *rq,
-			const struct ha_read_opts *opts, struct ha_err *err)
+			const struct ha_read_opts *opts, struct damage *d, struct ha_err *err)
 {
 	struct ha_key *k = ha_snapshot_add_key(s);
 	struct ha_buf found;
@@ -870,6 +896,7 @@ static int read_request(struct ha_hive *hv, struct ha_snapshot *s, const struct 
 	ha_buf_init(&found, 65536);
 	rc = walk(hv, ppath, &node, &found, why, sizeof why);
 	if (rc) {
+		damage_note(d, rq->path, why);
 		k->state = HA_KEY_ERROR;
 		k->ppath = ppath;
 		ha_buf_free(&found);
@@ -890,7 +917,7 @@ static int read_request(struct ha_hive *hv, struct ha_snapshot *s, const struct 
 		k->last_write = 0;
 
 	if (!rq->match)
-		return read_values(hv, node, rq, opts, k, err);
+		return read_values(hv, node, rq, opts, k, d, err);
 
 	/* Enumeration: the matching subkeys, each read as a key of its own. */
 	{
@@ -901,6 +928,7 @@ static int read_request(struct ha_hive *hv, struct ha_snapshot *s, const struct 
 		size_t kidx = (size_t)(k - s->keys);
 
 		if (ha_hive_children(hv, node, &kids, &n, why, sizeof why) != HA_OK) {
+			damage_note(d, rq->path, why);
 			k->state = HA_KEY_ERROR;
 			return set_str(&k->error, why) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
 						       : HA_OK;
@@ -913,6 +941,7 @@ static int read_request(struct ha_hive *hv, struct ha_snapshot *s, const struct 
 			ha_buf_truncate(&nb, 0);
 			if (ha_hive_node_name(hv, kids[i], &nb) != HA_OK) {
 				nb.failed = 0;
+				damage_note(d, rq->path, "a subkey's name is unreadable");
 				continue;
 			}
 			if (!ha_subkey_matches(rq->match, ha_buf_cstr(&nb)))
@@ -938,7 +967,7 @@ static int read_request(struct ha_hive *hv, struct ha_snapshot *s, const struct 
 			ck->state = HA_KEY_PRESENT;
 			if (ha_hive_node_time(hv, kids[i], &ck->last_write) != HA_OK)
 				ck->last_write = 0;
-			rc = read_values(hv, kids[i], rq, opts, ck, err);
+			rc = read_values(hv, kids[i], rq, opts, ck, d, err);
 			if (rc) {
 				ha_buf_free(&nb);
 				free(kids);
@@ -971,6 +1000,43 @@ static int unavailable(struct ha_snapshot *s, const struct ha_request *rq, struc
 			       ha_hive_status_name(ri->status), ri->reason ? ri->reason : "");
 	if (!k->lpath || !k->error || (rq->match && !k->match))
 		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	return HA_OK;
+}
+
+/* A hive that opened cleanly can still be damaged below its root.  The
+ * keys concerned are in error already; the hive is no longer clean either,
+ * since what the damage hides (a key that looks absent, a value not listed)
+ * cannot be told from what is really absent.  It becomes degraded, with a
+ * count and the first error, so that HIVE-INTEGRITY fails and the findings
+ * drawn from it are not trusted.  HA_OK or HA_ERR_NOMEM. */
+static int mark_damaged(struct ha_snapshot *s, const struct damage *dmg)
+{
+	int r;
+
+	for (r = 0; r < HA_NROLES; r++) {
+		struct ha_hivefile *f;
+		int had = 0;
+		char *reason;
+
+		if (s->role[r].file < 0 || !dmg[r].n)
+			continue;
+		f = &s->files[s->role[r].file];
+		if (f->status != HA_HS_OK && f->status != HA_HS_DEGRADED)
+			continue;
+		had = f->status == HA_HS_DEGRADED && f->reason && *f->reason;
+		reason = ha_asprintf("%s%sdamaged below the root: %zu read error%s, %s",
+		                     had ? f->reason : "", had ? "; " : "", dmg[r].n,
+		                     dmg[r].n == 1 ? "" : "s", dmg[r].first);
+		if (!reason)
+			return HA_ERR_NOMEM;
+		free(f->reason);
+		f->reason = reason;
+		f->status = HA_HS_DEGRADED;
+		/* The role uses this file: it says the same. */
+		s->role[r].status = f->status;
+		if (set_str(&s->role[r].reason, f->reason))
+			return HA_ERR_NOMEM;
+	}
 	return HA_OK;
 }
 
@@ -1022,6 +1088,7 @@ int ha_read_host(const struct ha_host_job *job, const struct ha_reqset *req,
 		 struct ha_snapshot *out, struct ha_err *err)
 {
 	struct ha_read_opts defaults;
+	struct damage dmg[HA_NROLES];
 	struct open_file *of;
 	size_t i;
 	int rc, r;
@@ -1030,6 +1097,7 @@ int ha_read_host(const struct ha_host_job *job, const struct ha_reqset *req,
 		memset(&defaults, 0, sizeof defaults);
 		opts = &defaults;
 	}
+	memset(dmg, 0, sizeof dmg);
 	rc = copy_job(job, out, err);
 	if (rc)
 		return rc;
@@ -1067,8 +1135,10 @@ int ha_read_host(const struct ha_host_job *job, const struct ha_reqset *req,
 		}
 		if (progress)
 			progress(ctx, (size_t)fi);
-		rc = read_request(of[fi].hive, out, rq, opts, err);
+		rc = read_request(of[fi].hive, out, rq, opts, &dmg[rq->hive], err);
 	}
+	if (!rc)
+		rc = mark_damaged(out, dmg);
 	/* A file that changed while we read it gives no trustworthy answers. */
 	for (r = 0; r < HA_NROLES && !rc; r++) {
 		int fi = out->role[r].file;

@@ -317,6 +317,11 @@ int ha_hive_value_data(struct ha_hive *hv, ha_vnode v, size_t max, uint32_t *typ
 	 * empty however it is stored. */
 	if (l == 0)
 		return HA_OK;
+	if (l > hv->size) {
+		snprintf(why, whylen, "value data length %zu is larger than the hive (%zu bytes)", l,
+		         hv->size);
+		return HA_ERR_HIVE;
+	}
 	if (l > max) {
 		snprintf(why, whylen, "value data is %zu bytes, more than the %zu kept", l, max);
 		return HA_ERR_LIMIT;
