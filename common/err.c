@@ -27,6 +27,7 @@ static size_t utf8_clip(const char *s, size_t len)
 }
 
 /* vsnprintf into dst, then clip a character cut by truncation. */
+HA_PRINTF(3, 0)
 static void format_into(char *dst, size_t size, const char *fmt, va_list ap)
 {
 	int n = vsnprintf(dst, size, fmt, ap);

@@ -77,7 +77,7 @@ void ha_buf_add(struct ha_buf *b, const void *p, size_t n);
 void ha_buf_puts(struct ha_buf *b, const char *s);
 void ha_buf_putc(struct ha_buf *b, char c);
 void ha_buf_printf(struct ha_buf *b, const char *fmt, ...) HA_PRINTF(2, 3);
-void ha_buf_vprintf(struct ha_buf *b, const char *fmt, va_list ap);
+void ha_buf_vprintf(struct ha_buf *b, const char *fmt, va_list ap) HA_PRINTF(2, 0);
 /* Little-endian integers and length-prefixed byte strings (worker protocol). */
 void ha_buf_u32(struct ha_buf *b, uint32_t v);
 void ha_buf_u64(struct ha_buf *b, uint64_t v);
