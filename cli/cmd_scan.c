@@ -1,5 +1,17 @@
 /* cmd_scan.c: `hiveaudit scan`, the main job: discover, read (in worker
- * processes), evaluate, store, report. */
+ * processes), evaluate, store, report.
+ *
+ * STOPPING.  SIGINT, SIGTERM and SIGHUP ask the scan to stop: workers are
+ * killed and reaped, the hosts already evaluated are committed, the run is
+ * marked 'interrupted', no report is written, and the exit status is 3.  A
+ * second signal of the same kind ends the process at once (the store stays
+ * consistent: every transaction holds whole hosts).  A run that was killed
+ * outright (SIGKILL, power loss) stays 'running' in the store; the next scan
+ * into the same folder, holding the folder's lock, marks it 'interrupted',
+ * and removes report temporaries its process left behind.  Running the same
+ * command again finishes the job: hosts whose files did not change are
+ * re-evaluated from their saved snapshots instead of being read again. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -23,6 +35,29 @@ static volatile sig_atomic_t stop_flag;
 static void on_signal(int sig)
 {
 	stop_flag = sig;
+}
+
+/* The first SIGINT, SIGTERM or SIGHUP sets stop_flag; SA_RESETHAND makes a
+ * second one take its default action. */
+static void catch_stop_signals(void)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		sigaction(sigs[i], &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void interrupted_message(void)
+{
+	cli_error("scan", "interrupted by signal %d before the run started; nothing was stored",
+	          (int)stop_flag);
 }
 
 static void scan_usage(FILE *f)
@@ -196,25 +231,102 @@ static int prepare_reuse(struct ha_store *st, struct ha_fleet *fleet, const char
 	return HA_OK;
 }
 
+struct run_status {
+	int found;
+	char status[32];
+};
+
+static int run_status_cb(void *ctx, const struct ha_run_row *r)
+{
+	struct run_status *rs = ctx;
+
+	rs->found = 1;
+	snprintf(rs->status, sizeof rs->status, "%s", r->status ? r->status : "");
+	return 0;
+}
+
+/* Runs still 'running' were killed outright: we hold the folder's lock, so
+ * no live scan is writing them.  They become 'interrupted' (finished_at is
+ * when this was noticed), newest first, down to the first that ended. */
+static int close_stale_runs(struct ha_store *st, struct ha_err *err)
+{
+	int64_t id = 0;
+	int rc = ha_store_latest_run(st, &id, err);
+
+	for (; !rc && id > 0; id--) {
+		struct run_status rs = {0, ""};
+
+		rc = ha_store_get_run(st, id, run_status_cb, &rs, err);
+		if (rc || !rs.found || strcmp(rs.status, "running") != 0)
+			break;
+		rc = ha_store_run_end(st, id, "interrupted", err);
+	}
+	return rc;
+}
+
+static const char *const report_names[] = {"findings.csv", "hosts.csv", "report.html",
+                                           "findings.jsonl"};
+
+/* Removes "<report>.tmp-<pid>" files (report/out.c) in `out` whose process
+ * no longer exists: what a scan killed while writing its reports left. */
+static void remove_stale_temporaries(const char *out)
+{
+	DIR *d = opendir(out);
+	struct dirent *e;
+
+	while (d && (e = readdir(d)) != NULL) {
+		size_t i;
+
+		for (i = 0; i < sizeof report_names / sizeof report_names[0]; i++) {
+			size_t n = strlen(report_names[i]);
+			uint64_t pid;
+			char *p;
+
+			if (strncmp(e->d_name, report_names[i], n) != 0 ||
+			    strncmp(e->d_name + n, ".tmp-", 5) != 0 ||
+			    ha_parse_u64(e->d_name + n + 5, &pid) != HA_OK || pid == 0 ||
+			    pid > 0x7FFFFFFF)
+				continue;
+			if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+				continue; /* alive (a `report` writing here), or not ours to judge
+				           */
+			p = ha_asprintf("%s/%s", out, e->d_name);
+			if (p)
+				unlink(p);
+			free(p);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
 static int write_reports(struct ha_store *st, int64_t run_id, const char *out, int json,
 			 struct ha_err *err)
 {
 	char *p;
 	int rc;
 
+	/* Each report is written whole or not at all (report/out.c); a stop
+	 * request is honoured between two of them. */
 	p = ha_asprintf("%s/findings.csv", out);
 	rc = p ? ha_report_findings_csv(st, run_id, p, err) : HA_ERR_NOMEM;
 	free(p);
+	if (!rc && stop_flag)
+		rc = ha_err_set(err, HA_ERR_INTERRUPTED, "interrupted");
 	if (!rc) {
 		p = ha_asprintf("%s/hosts.csv", out);
 		rc = p ? ha_report_hosts_csv(st, run_id, p, err) : HA_ERR_NOMEM;
 		free(p);
 	}
+	if (!rc && stop_flag)
+		rc = ha_err_set(err, HA_ERR_INTERRUPTED, "interrupted");
 	if (!rc) {
 		p = ha_asprintf("%s/report.html", out);
 		rc = p ? ha_report_html(st, run_id, p, err) : HA_ERR_NOMEM;
 		free(p);
 	}
+	if (!rc && stop_flag && json)
+		rc = ha_err_set(err, HA_ERR_INTERRUPTED, "interrupted");
 	if (!rc && json) {
 		p = ha_asprintf("%s/findings.jsonl", out);
 		rc = p ? ha_report_jsonl(st, run_id, p, err) : HA_ERR_NOMEM;
@@ -254,6 +366,8 @@ int cmd_scan(int argc, char **argv)
 	double t0 = cli_now();
 
 	ha_err_clear(&err);
+	stop_flag = 0;
+	catch_stop_signals();
 	ha_reqset_init(&req);
 	ha_buf_init(&paths, 1 << 20);
 	ha_buf_init(&cmdline, 1 << 20);
@@ -329,6 +443,10 @@ int cmd_scan(int argc, char **argv)
 		code = cli_fail("scan", &err);
 		goto done;
 	}
+	if (stop_flag) {
+		interrupted_message();
+		goto done;
+	}
 
 	/* The output folder, guarded against a second scan writing it. */
 	rc = cli_mkdirs(out, &err);
@@ -352,8 +470,15 @@ int cmd_scan(int argc, char **argv)
 		goto done;
 	}
 	rc = ha_store_open(dbpath, HA_STORE_CREATE, &st, &err);
+	if (!rc)
+		rc = close_stale_runs(st, &err);
 	if (rc) {
 		code = cli_fail("scan", &err);
+		goto done;
+	}
+	remove_stale_temporaries(out);
+	if (stop_flag) {
+		interrupted_message();
 		goto done;
 	}
 
@@ -382,6 +507,12 @@ int cmd_scan(int argc, char **argv)
 	if (!rc && !rescan)
 		rc = prepare_reuse(st, &fleet, digest, c.prev, &err);
 	if (rc) {
+		struct ha_err e2;
+
+		ha_err_clear(&e2);
+		if (c.run_id && ha_store_run_end(st, c.run_id, "failed", &e2) != HA_OK) {
+			/* left 'running': the next scan marks it interrupted */
+		}
 		code = cli_fail("scan", &err);
 		goto done;
 	}
@@ -391,11 +522,14 @@ int cmd_scan(int argc, char **argv)
 	c.st = st;
 	c.rs = rs;
 	c.eo.as_of = as_of;
+	/* Root certificate blobs repeat across a fleet: parse each once. */
+	rc = ha_cert_cache_new(&c.eo.certs, &err);
+	if (rc) {
+		code = cli_fail("scan", &err);
+		goto done;
+	}
 	c.fleet = &fleet;
 	c.last_commit = cli_now();
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGPIPE, SIG_IGN);
 	progress_init(&c.prog, fleet.nhosts, quiet);
 	{
 		struct ha_read_opts rdo = {0};
@@ -409,7 +543,9 @@ int cmd_scan(int argc, char **argv)
 		po.read = &rdo;
 		po.stop = &stop_flag;
 		po.fault = getenv("HIVEAUDIT_TEST_FAULT");
-		rc = ha_pool_run(&fleet, todo, fleet.nhosts, &req, &po, on_host, &c, &err);
+		rc = stop_flag ? ha_err_set(&err, HA_ERR_INTERRUPTED, "interrupted")
+		               : ha_pool_run(&fleet, todo, fleet.nhosts, &req, &po, on_host, &c,
+		                             &err);
 	}
 	progress_end(&c.prog);
 	if (rc == HA_ERR_INTERRUPTED) {
@@ -431,18 +567,40 @@ int cmd_scan(int argc, char **argv)
 	if (rc) {
 		struct ha_err e2;
 
+		/* Hosts committed so far stay; the run is marked failed, or, if
+		 * the store refuses even that (locked, disk full), left open for
+		 * the next scan to close.  One line: the error that stopped us. */
+		ha_err_clear(&e2);
 		ha_store_rollback(st);
 		c.in_txn = 0;
-		if (ha_store_run_end(st, c.run_id, "failed", &e2) != HA_OK)
-			cli_error("scan", "%s", e2.msg);
+		if (ha_store_run_end(st, c.run_id, "failed", &e2) != HA_OK) {
+			/* left 'running': the next scan marks it interrupted */
+		}
 		code = cli_fail("scan", &err);
 		goto done;
 	}
 	rc = ha_store_run_end(st, c.run_id, "complete", &err);
-	if (!rc)
-		rc = write_reports(st, c.run_id, out, json, &err);
 	if (rc) {
 		code = cli_fail("scan", &err);
+		goto done;
+	}
+	/* The audit is complete in the store; the reports are derived from it
+	 * and can be written again at any time. */
+	rc = stop_flag ? ha_err_set(&err, HA_ERR_INTERRUPTED, "interrupted")
+	               : write_reports(st, c.run_id, out, json, &err);
+	if (rc == HA_ERR_INTERRUPTED) {
+		cli_error("scan",
+		          "interrupted by signal %d while writing the reports; the run is complete "
+		          "in %s: 'hiveaudit report --db %s --out %s' writes them",
+		          (int)stop_flag, dbpath, dbpath, out);
+		goto done;
+	}
+	if (rc) {
+		cli_error("scan",
+		          "%s (the run is complete in %s; 'hiveaudit report' can write the "
+		          "reports again)",
+		          err.msg, dbpath);
+		code = cli_exit_for(err.code);
 		goto done;
 	}
 	if (!quiet)
@@ -465,6 +623,7 @@ done:
 	ha_fleet_free(&fleet);
 	ha_reqset_free(&req);
 	ha_rules_free(rs);
+	ha_cert_cache_free(c.eo.certs);
 	cli_rules_free(&ro);
 	ha_buf_free(&paths);
 	ha_buf_free(&cmdline);

@@ -6,7 +6,17 @@
  * process with a wall-clock deadline, a CPU limit, an address-space limit,
  * no core dumps, and PR_SET_PDEATHSIG so that it dies with the parent.  The
  * parent never parses a hive: it receives the child's snapshot through a
- * pipe and decodes it with the bounds-checked decoder.
+ * pipe and decodes it with the bounds-checked decoder, and it takes the
+ * host's identity (label, folder, file paths) from its own job, never from
+ * the result: a worker subverted by a hostile hive can lie about that
+ * host's content, but cannot make the store refuse the run or describe
+ * another host.
+ *
+ * Workers ignore the terminal's and the service manager's stop signals
+ * (SIGINT, SIGTERM, SIGHUP, SIGQUIT): the parent decides when to stop, and
+ * ends them with SIGKILL.  A worker that dies while the parent is being
+ * stopped is not blamed on the hive it was reading; the host is simply left
+ * for the next run.
  *
  * PIPE PROTOCOL (child -> parent), a sequence of frames:
  *   u8 type, u32 length (little-endian), payload
@@ -15,6 +25,11 @@
  *   'R' snapshot encoding (snapshot/encode.c): the result
  *   'U' empty: every file matches its fingerprint from an earlier run
  *   'E' text: the read failed for a reason of ours (allocation, ...)
+ *
+ * A worker's stderr is a memory file the parent created and keeps: hivex's
+ * diagnostics go there (registry.c turns them into reasons), and so does a
+ * sanitizer's report when a worker of a sanitizer build dies, which the
+ * parent then quotes in the reason instead of losing it.
  *
  * A child that dies without an 'R' frame gets the hive it was reading
  * marked unreadable with the reason, and the host is read again without
@@ -53,6 +68,9 @@ struct slot {
 	struct ha_buf in;
 	double deadline; /* monotonic seconds; 0 = none */
 	int timed_out;
+	int flooded;     /* sent more than MAX_RESULT: killed */
+	int lingered;    /* closed its pipe but did not exit: killed */
+	int errfd;       /* the worker's stderr (a memory file), or -1 */
 };
 
 struct task {
@@ -101,6 +119,7 @@ static void put_frame(char type, const void *p, size_t n)
 struct child_ctx {
 	const struct ha_host_job *job;
 	const char *fault;
+	unsigned char *reported; /* per file: progress reports so far (capped) */
 };
 
 static const char *base_name(const char *p)
@@ -110,16 +129,27 @@ static const char *base_name(const char *p)
 	return b ? b + 1 : p;
 }
 
-/* Test-only faults, named in HIVEAUDIT_TEST_FAULT as "KIND:LABEL[:FILE]":
- * crash, hang or oom when this host starts reading FILE (any file if
- * omitted).  They prove that a real fault in hivex is contained. */
+/* Test-only faults, named in HIVEAUDIT_TEST_FAULT as "KIND:LABEL[:FILE]"
+ * (FILE: any file of the host when omitted).  They prove that a real fault
+ * inside hivex is contained, and nothing but the tests sets them:
+ *   crash  a real SIGSEGV when the worker starts reading FILE, as a hivex
+ *          over-read gives;
+ *   hang   the worker stops making progress there (the wall-clock limit);
+ *   oom    it allocates until its memory limit stops it;
+ *   stop   it stops itself (SIGSTOP) when it starts looking keys up in
+ *          FILE, after opening and mapping it, so that a test can truncate
+ *          or change the file under it and resume it (SIGCONT);
+ *   linger it sends its result, closes the pipe and does not exit (FILE is
+ *          ignored). */
 static void maybe_fault(const struct child_ctx *c, size_t file)
 {
 	const char *f = c->fault, *lab, *colon;
 	size_t kl, ll;
+	unsigned seen;
 
-	if (!f || !*f)
+	if (!f || !*f || file >= c->job->nfiles)
 		return;
+	seen = c->reported ? c->reported[file] : 1;
 	colon = strchr(f, ':');
 	if (!colon)
 		return;
@@ -130,6 +160,13 @@ static void maybe_fault(const struct child_ctx *c, size_t file)
 	if (strlen(c->job->label) != ll || strncmp(c->job->label, lab, ll) != 0)
 		return;
 	if (colon && !ha_ascii_caseeq(colon + 1, base_name(c->job->files[file].path)))
+		return;
+	if (kl == 4 && !strncmp(f, "stop", 4)) {
+		if (seen == 2) /* the first report is before the file is opened */
+			raise(SIGSTOP);
+		return;
+	}
+	if (seen != 1)
 		return;
 	if (kl == 5 && !strncmp(f, "crash", 5)) {
 		volatile int *p = NULL;
@@ -149,6 +186,23 @@ static void maybe_fault(const struct child_ctx *c, size_t file)
 	}
 }
 
+/* The "linger" fault: after the result, the pipe is closed and the worker
+ * stays alive, as a subverted one could. */
+static void linger_fault(const struct child_ctx *c)
+{
+	const char *f = c->fault;
+	size_t ll;
+
+	if (!f || strncmp(f, "linger:", 7) != 0)
+		return;
+	ll = strcspn(f + 7, ":");
+	if (strlen(c->job->label) != ll || strncmp(c->job->label, f + 7, ll) != 0)
+		return;
+	close(child_fd);
+	for (;;)
+		pause();
+}
+
 static void child_progress(void *ctx, size_t file)
 {
 	const struct child_ctx *c = ctx;
@@ -156,6 +210,8 @@ static void child_progress(void *ctx, size_t file)
 
 	ha_put_le32(b, (uint32_t)file);
 	put_frame('P', b, 4);
+	if (c->reported && file < c->job->nfiles && c->reported[file] < 255)
+		c->reported[file]++;
 	maybe_fault(c, file);
 }
 
@@ -225,26 +281,34 @@ static void set_limits(const struct ha_pool_opts *o)
 }
 
 static void run_child(const struct ha_host_job *job, const struct ha_reqset *req,
-		      const struct ha_pool_opts *o)
+                      const struct ha_pool_opts *o, pid_t parent, int errfd)
 {
 	struct ha_snapshot snap;
 	struct ha_err err;
 	struct ha_buf out;
-	struct child_ctx c = {job, o->fault};
+	struct child_ctx c = {job, o->fault, NULL};
 	struct ha_read_opts ro;
 	int mfd;
 
+	/* Stopping is the parent's decision (see the top of this file). */
 	signal(SIGINT, SIG_IGN);
-	signal(SIGTERM, SIG_DFL);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
 	signal(SIGPIPE, SIG_DFL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() == 1)
+	/* The parent may have died before the line above: then we were
+	 * re-parented (to init or to a subreaper) and must not go on. */
+	if (getppid() != parent)
 		_exit(3);
+	if (o->fault && *o->fault)
+		c.reported = calloc(job->nfiles ? job->nfiles : 1, 1);
 	set_limits(o);
 	unsetenv("HIVEX_DEBUG");
 	ro = *o->read;
-	/* hivex's diagnostics go to a private memory file we can read back. */
-	mfd = memfd_create("hivex-messages", MFD_CLOEXEC);
+	/* hivex's diagnostics go to a memory file we can read back (the
+	 * parent's, or else our own). */
+	mfd = errfd >= 0 ? errfd : memfd_create("hivex-messages", MFD_CLOEXEC);
 	if (mfd >= 0 && dup2(mfd, 2) >= 0)
 		ro.capture_messages = 1;
 	if (mfd > 2)
@@ -268,6 +332,7 @@ static void run_child(const struct ha_host_job *job, const struct ha_reqset *req
 		_exit(1);
 	}
 	put_frame('R', out.data, out.len);
+	linger_fault(&c);
 	_exit(0);
 }
 
@@ -303,9 +368,9 @@ static int spawn(struct slot *s, struct slot *slots, size_t nslots, const struct
 		 const struct ha_pool_opts *o, struct ha_err *err)
 {
 	struct ha_host_job tmp, *job;
-	int fds[2];
+	int fds[2], errfd;
 	size_t i;
-	pid_t pid;
+	pid_t pid, self;
 
 	job = task_job(fleet, t, &tmp);
 	if (!job)
@@ -315,27 +380,35 @@ static int spawn(struct slot *s, struct slot *slots, size_t nslots, const struct
 			free(tmp.files);
 		return ha_err_sys(err, HA_ERR_IO, errno, "cannot create a pipe for a worker");
 	}
+	errfd = memfd_create("hiveaudit-worker", MFD_CLOEXEC); /* -1 is tolerated */
 	fflush(NULL);
+	self = getpid();
 	pid = fork();
 	if (pid < 0) {
 		int e = errno;
 
 		close(fds[0]);
 		close(fds[1]);
+		if (errfd >= 0)
+			close(errfd);
 		if (job == &tmp)
 			free(tmp.files);
 		return ha_err_sys(err, HA_ERR_IO, e, "cannot start a worker process");
 	}
 	if (pid == 0) {
 		close(fds[0]);
-		for (i = 0; i < nslots; i++)
+		for (i = 0; i < nslots; i++) {
 			if (slots[i].pid > 0 && slots[i].fd >= 0)
 				close(slots[i].fd);
+			if (slots[i].pid > 0 && slots[i].errfd >= 0)
+				close(slots[i].errfd);
+		}
 		child_fd = fds[1];
-		run_child(job, req, o);
+		run_child(job, req, o, self, errfd);
 		_exit(2);
 	}
 	close(fds[1]);
+	s->errfd = errfd;
 	if (job == &tmp)
 		free(tmp.files);
 	/* The parent drains every ready pipe without blocking. */
@@ -344,9 +417,44 @@ static int spawn(struct slot *s, struct slot *slots, size_t nslots, const struct
 	s->fd = fds[0];
 	s->task = ti;
 	s->timed_out = 0;
+	s->flooded = 0;
+	s->lingered = 0;
 	ha_buf_init(&s->in, MAX_RESULT + 64);
 	s->deadline = o->timeout_sec ? now() + o->timeout_sec : 0;
 	return HA_OK;
+}
+
+/* The line of a dead worker's stderr that says why it died, when a
+ * sanitizer or the C library said so ("SUMMARY: AddressSanitizer: ...",
+ * "file.c:12: runtime error: ..."); "" otherwise.  hivex's diagnostics in
+ * the same file are not causes of death and are passed over. */
+static void last_words(int fd, char *out, size_t len)
+{
+	static const char *const marks[] = {"SUMMARY: ", "runtime error: ", "ERROR: "};
+	char buf[8192], *line = NULL, *p;
+	off_t end;
+	ssize_t n;
+	size_t i, k;
+
+	out[0] = '\0';
+	if (fd < 0 || (end = lseek(fd, 0, SEEK_END)) <= 0)
+		return;
+	n = pread(fd, buf, sizeof buf - 1,
+	          end > (off_t)sizeof buf - 1 ? end - (off_t)sizeof buf + 1 : 0);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (i = 0; i < sizeof marks / sizeof marks[0] && !line; i++) {
+		for (p = buf; (p = strstr(p, marks[i])) != NULL; p++)
+			line = p;
+	}
+	if (!line)
+		return;
+	while (line > buf && line[-1] != '\n')
+		line--;
+	for (k = 0; line[k] && line[k] != '\n' && k + 1 < len && k < 300; k++)
+		out[k] = (unsigned char)line[k] < 0x20 ? ' ' : line[k];
+	out[k] = '\0';
 }
 
 static void describe_death(int status, const struct slot *s, const struct ha_pool_opts *o,
@@ -354,6 +462,11 @@ static void describe_death(int status, const struct slot *s, const struct ha_poo
 {
 	if (s->timed_out)
 		snprintf(buf, len, "worker timed out after %u s", o->timeout_sec);
+	else if (s->lingered)
+		snprintf(buf, len, "worker closed its pipe without exiting and was stopped");
+	else if (s->flooded)
+		snprintf(buf, len, "worker sent more than %zu MiB and was stopped",
+		         MAX_RESULT >> 20);
 	else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU)
 		snprintf(buf, len, "worker exceeded its CPU limit of %u s", o->cpu_sec);
 	else if (WIFSIGNALED(status))
@@ -434,34 +547,63 @@ static int failed_snapshot(const struct ha_fleet *fleet, const struct task *t, c
 	return HA_OK;
 }
 
-/* Handles a finished child.  Returns HA_OK with *retry set when the host
- * must be read again (a file was excluded). */
-static int finish(struct slot *s, struct task *tasks, const struct ha_fleet *fleet,
-		  const struct ha_pool_opts *o, ha_pool_result_fn fn, void *ctx, int *retry,
-		  struct ha_err *err)
+/* The result describes the host the parent asked for: the same files in
+ * the same order.  Its label and folder are then the job's own, so that
+ * nothing a worker sends can name another host.  0 when it does not match
+ * (why says how), 1 when it does, HA_ERR_NOMEM. */
+static int adopt_identity(struct ha_snapshot *snap, const struct ha_host_job *h, char *why,
+                          size_t len)
+{
+	size_t i;
+
+	if (snap->nfiles != h->nfiles) {
+		snprintf(why, len,
+		         "worker result unusable: it lists %zu files, the host folder has %zu",
+		         snap->nfiles, h->nfiles);
+		return 0;
+	}
+	for (i = 0; i < h->nfiles; i++) {
+		if (strcmp(snap->files[i].path, h->files[i].path) != 0) {
+			snprintf(why, len, "worker result unusable: file %zu is not %.300s", i,
+			         h->files[i].path);
+			return 0;
+		}
+	}
+	free(snap->label);
+	free(snap->dir);
+	snap->label = ha_strdup(h->label);
+	snap->dir = ha_strdup(h->dir);
+	return snap->label && snap->dir ? 1 : HA_ERR_NOMEM;
+}
+
+/* finish() once the worker is reaped and its frames parsed. */
+static int finish_result(struct slot *s, struct task *tasks, const struct ha_fleet *fleet,
+                         const struct ha_pool_opts *o, ha_pool_result_fn fn, void *ctx, int *retry,
+                         int status, long cur, char type, const uint8_t *res, size_t rlen,
+                         struct ha_err *err)
 {
 	struct task *t = &tasks[s->task];
 	const struct ha_host_job *h = &fleet->hosts[t->host];
 	struct ha_snapshot *snap = NULL;
-	const uint8_t *res;
-	size_t rlen;
-	long cur;
-	char type, why[512];
-	int status = 0, rc;
+	char why[512], words[320] = "";
+	int rc, ok;
 
-	*retry = 0;
-	while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
-		;
-	close(s->fd);
-	s->fd = -1;
-	s->pid = 0;
-	parse_frames(s, &cur, &type, &res, &rlen);
-
-	if (type == 'U' && WIFEXITED(status) && WEXITSTATUS(status) == 0 && !s->timed_out) {
+	/* A worker that sent a whole result and then lingered was killed by
+	 * us: its result is as good as any worker's. */
+	ok = (type == 'U' || type == 'R') &&
+	     ((WIFEXITED(status) && WEXITSTATUS(status) == 0) || s->lingered) && !s->timed_out &&
+	     !s->flooded;
+	if (!ok && o->stop && *o->stop) {
+		/* We are being stopped: whatever ended this worker is not the
+		 * hive's fault.  The host stays unread, for the next run. */
+		ha_buf_free(&s->in);
+		return ha_err_set(err, HA_ERR_INTERRUPTED, "interrupted");
+	}
+	if (type == 'U' && ok) {
 		ha_buf_free(&s->in);
 		return fn(ctx, t->host, NULL, err);
 	}
-	if (type == 'R' && WIFEXITED(status) && WEXITSTATUS(status) == 0 && !s->timed_out) {
+	if (type == 'R' && ok) {
 		snap = malloc(sizeof *snap);
 		if (!snap) {
 			ha_buf_free(&s->in);
@@ -470,23 +612,40 @@ static int finish(struct slot *s, struct task *tasks, const struct ha_fleet *fle
 		ha_snapshot_init(snap);
 		rc = ha_snapshot_decode(res, rlen, snap, err);
 		ha_buf_free(&s->in);
+		if (rc == HA_ERR_NOMEM) {
+			ha_snapshot_free(snap);
+			free(snap);
+			return rc;
+		}
+		if (rc) {
+			snprintf(why, sizeof why, "worker result unusable: %.400s", err->msg);
+			ha_err_clear(err);
+		} else {
+			rc = adopt_identity(snap, h, why, sizeof why);
+			if (rc == HA_ERR_NOMEM) {
+				ha_snapshot_free(snap);
+				free(snap);
+				return ha_err_set(err, rc, "out of memory");
+			}
+			rc = rc == 1 ? HA_OK : HA_ERR_FORMAT;
+		}
 		if (rc) {
 			ha_snapshot_free(snap);
 			free(snap);
 			snap = NULL;
-			snprintf(why, sizeof why, "worker result unusable: %.400s", err->msg);
-			ha_err_clear(err);
 			rc = failed_snapshot(fleet, t, why, &snap, err);
 			if (rc)
 				return rc;
 		}
 		return fn(ctx, t->host, snap, err);
 	}
-	if (type == 'E')
+	if (type == 'E') {
 		snprintf(why, sizeof why, "reading failed: %.*s", (int)(rlen < 400 ? rlen : 400),
 			 (const char *)res);
-	else
+	} else {
 		describe_death(status, s, o, why, sizeof why);
+		last_words(s->errfd, words, sizeof words);
+	}
 	ha_buf_free(&s->in);
 
 	if (cur >= 0 && (size_t)cur < h->nfiles && (!t->bad || !t->bad[cur])) {
@@ -496,17 +655,77 @@ static int finish(struct slot *s, struct task *tasks, const struct ha_fleet *fle
 			if (!t->bad)
 				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 		}
-		t->bad[cur] = ha_asprintf("%s while reading %s", why, base_name(h->files[cur].path));
+		t->bad[cur] =
+		        ha_asprintf("%s while reading %s%s%s%s", why, base_name(h->files[cur].path),
+		                    words[0] ? " (" : "", words, words[0] ? ")" : "");
 		if (!t->bad[cur])
 			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 		t->attempts++;
 		*retry = 1;
 		return HA_OK;
 	}
+	if (words[0]) {
+		size_t used = strlen(why);
+
+		snprintf(why + used, sizeof why - used, " (%s)", words);
+	}
 	rc = failed_snapshot(fleet, t, why, &snap, err);
 	if (rc)
 		return rc;
 	return fn(ctx, t->host, snap, err);
+}
+
+/* Reaps a worker whose pipe reached its end.  A worker exits right after
+ * writing its result; one that closed its pipe and lingers (a subverted
+ * one could, to stall the run) is killed after LINGER_SECONDS. */
+#define LINGER_SECONDS 5.0
+static void reap(struct slot *s, int *status)
+{
+	double end = now() + LINGER_SECONDS;
+
+	long wait_ns = 20 * 1000; /* a worker exits microseconds after its pipe closes */
+
+	for (;;) {
+		struct timespec ts = {0, wait_ns};
+		pid_t r = waitpid(s->pid, status, WNOHANG);
+
+		if (r == s->pid || (r < 0 && errno != EINTR))
+			return;
+		if (now() > end)
+			break;
+		nanosleep(&ts, NULL);
+		if (wait_ns < 10 * 1000 * 1000)
+			wait_ns *= 2;
+	}
+	kill(s->pid, SIGKILL);
+	s->lingered = 1;
+	while (waitpid(s->pid, status, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* Handles a finished child.  Returns HA_OK with *retry set when the host
+ * must be read again (a file was excluded). */
+static int finish(struct slot *s, struct task *tasks, const struct ha_fleet *fleet,
+                  const struct ha_pool_opts *o, ha_pool_result_fn fn, void *ctx, int *retry,
+                  struct ha_err *err)
+{
+	const uint8_t *res;
+	size_t rlen;
+	long cur;
+	char type;
+	int status = 0, rc;
+
+	*retry = 0;
+	reap(s, &status);
+	close(s->fd);
+	s->fd = -1;
+	s->pid = 0;
+	parse_frames(s, &cur, &type, &res, &rlen);
+	rc = finish_result(s, tasks, fleet, o, fn, ctx, retry, status, cur, type, res, rlen, err);
+	if (s->errfd >= 0)
+		close(s->errfd);
+	s->errfd = -1;
+	return rc;
 }
 
 static void kill_all(struct slot *slots, size_t n)
@@ -523,6 +742,10 @@ static void kill_all(struct slot *slots, size_t n)
 		if (slots[i].fd >= 0) {
 			close(slots[i].fd);
 			slots[i].fd = -1;
+		}
+		if (slots[i].errfd >= 0) {
+			close(slots[i].errfd);
+			slots[i].errfd = -1;
 		}
 		ha_buf_free(&slots[i].in);
 	}
@@ -548,7 +771,7 @@ int ha_pool_run(const struct ha_fleet *fleet, const size_t *todo, size_t ntodo,
 		goto out;
 	}
 	for (i = 0; i < jobs; i++)
-		slots[i].fd = -1;
+		slots[i].fd = slots[i].errfd = -1;
 	for (i = 0; i < ntodo; i++) {
 		tasks[i].host = todo[i];
 		queue[qtail++] = i;
@@ -613,6 +836,7 @@ int ha_pool_run(const struct ha_fleet *fleet, const size_t *todo, size_t ntodo,
 					if (ha_buf_status(&s->in)) {
 						/* A worker that floods us is killed. */
 						kill(s->pid, SIGKILL);
+						s->flooded = 1;
 						ha_buf_truncate(&s->in, 0);
 						s->in.failed = 0;
 					}

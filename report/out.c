@@ -1,4 +1,17 @@
-/* out.c: atomic output files (see ha_report.h). */
+/* out.c: atomic output files (see ha_report.h).
+ *
+ * A report is written to "<path>.tmp-<pid>" beside its destination, synced,
+ * renamed over the destination, and the folder is synced, so that a reader,
+ * a crash or a full disk never leaves a half-written report under the real
+ * name.  On any failure the temporary file is removed and the destination
+ * is left as it was.  A temporary file left by a process that was killed
+ * outright is removed by the next scan of the folder (cli/cmd_scan.c).
+ *
+ * TEST-ONLY FAULT.  HIVEAUDIT_TEST_FAULT=enospc makes every output file
+ * fail with ENOSPC after half of its first block is written, and
+ * enospc:NAME only the file whose name (without the folder) is NAME, so
+ * that the tests can check the handling of a full disk where no small
+ * file system can be mounted.  Nothing else reads it here. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,8 +21,40 @@
 
 #include "ha_report.h"
 
+/* The test-only "disk full" fault applies to this file. */
+static int fault_enospc(const char *path)
+{
+	const char *f = getenv("HIVEAUDIT_TEST_FAULT"), *base;
+
+	if (!f || strncmp(f, "enospc", 6) != 0)
+		return 0;
+	if (f[6] == '\0')
+		return 1;
+	if (f[6] != ':')
+		return 0;
+	base = strrchr(path, '/');
+	return strcmp(f + 7, base ? base + 1 : path) == 0;
+}
+
+/* Makes a rename in the folder holding `path` durable; best effort. */
+static void sync_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? ha_strndup(path, slash == path ? 1 : (size_t)(slash - path))
+	                  : ha_strdup(".");
+	int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
 int ha_out_open(struct ha_out *o, const char *path, struct ha_err *err)
 {
+	int e = 0, attempt;
+
 	memset(o, 0, sizeof *o);
 	o->fd = -1;
 	o->path = ha_strdup(path);
@@ -18,12 +63,17 @@ int ha_out_open(struct ha_out *o, const char *path, struct ha_err *err)
 		ha_out_abort(o);
 		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 	}
-	o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	/* Created afresh: a leftover of an earlier process with our pid is
+	 * removed once, and never written through (nor a link put there). */
+	for (attempt = 0; attempt < 2 && o->fd < 0; attempt++) {
+		o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+		e = errno;
+		if (o->fd < 0 && (e != EEXIST || unlink(o->tmp) != 0))
+			break;
+	}
 	if (o->fd < 0) {
-		int e = errno;
-
 		free(o->tmp);
-		o->tmp = NULL;
+		o->tmp = NULL; /* not ours: never unlinked */
 		ha_out_abort(o);
 		return ha_err_sys(err, HA_ERR_IO, e, "cannot write '%s'", path);
 	}
@@ -38,9 +88,18 @@ int ha_out_write(struct ha_out *o, struct ha_buf *b, struct ha_err *err)
 	if (ha_buf_status(b)) {
 		o->failed = 1;
 		return ha_err_set(err, ha_buf_status(b), "'%s': output too large or out of memory",
-				  o->path);
+		                  o->path);
 	}
-	while (left && !o->failed) {
+	if (o->failed) { /* an earlier write failed: the file is lost already */
+		ha_buf_truncate(b, 0);
+		return ha_err_sys(err, HA_ERR_IO, o->err_no, "cannot write '%s'", o->path);
+	}
+	if (fault_enospc(o->path)) {
+		left /= 2; /* a partial write, then the disk is full */
+		o->failed = 1;
+		o->err_no = ENOSPC;
+	}
+	while (left) {
 		ssize_t n = write(o->fd, p, left);
 
 		if (n < 0 && errno == EINTR)
@@ -79,6 +138,7 @@ int ha_out_commit(struct ha_out *o, struct ha_err *err)
 		ha_out_abort(o);
 		return rc;
 	}
+	sync_parent(o->path);
 	free(o->tmp);
 	free(o->path);
 	memset(o, 0, sizeof *o);
