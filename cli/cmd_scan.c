@@ -585,7 +585,16 @@ int cmd_scan(int argc, char **argv)
 		goto done;
 	}
 	/* The audit is complete in the store; the reports are derived from it
-	 * and can be written again at any time. */
+	 * and can be written again at any time.  What only reading needed goes
+	 * first, so that the run's peak memory is that of the larger phase,
+	 * not of both. */
+	ha_fleet_free(&fleet);
+	free(todo);
+	todo = NULL;
+	free(c.prev);
+	c.prev = NULL;
+	ha_cert_cache_free(c.eo.certs);
+	c.eo.certs = NULL;
 	rc = stop_flag ? ha_err_set(&err, HA_ERR_INTERRUPTED, "interrupted")
 	               : write_reports(st, c.run_id, out, json, &err);
 	if (rc == HA_ERR_INTERRUPTED) {
