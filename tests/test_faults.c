@@ -507,30 +507,6 @@ static void check_no_temporaries(const char *dir)
 	free(l);
 }
 
-/* dir/findings.csv is whole: it parses, ends with CRLF, and has one row
- * per (host, rule) of the latest run in the store in folder `store`. */
-static void check_csv_whole(const char *dir, const char *store)
-{
-	char *p = ha_asprintf("%s/findings.csv", dir), *text = tu_read(p, NULL);
-	struct tu_csv c;
-	sqlite3 *db = open_db(store);
-	size_t n;
-
-	CHECK(text != NULL);
-	if (text && db) {
-		n = strlen(text);
-		CHECK(n > 2 && text[n - 2] == '\r' && text[n - 1] == '\n');
-		CHECK_INT(tu_csv_parse(text, &c), 0);
-		CHECK_INT((long long)c.nrows - 1,
-		          tp_scalar(db, "SELECT count(*) FROM findings JOIN hosts USING (host_id)"
-		                        " WHERE run_id = (SELECT max(run_id) FROM runs)"));
-		tu_csv_free(&c);
-	}
-	sqlite3_close(db);
-	free(text);
-	free(p);
-}
-
 static void test_out_under_a_file(void)
 {
 	char *file = ha_asprintf("%s/a-file", tmp), *out = ha_asprintf("%s/a-file/out", tmp);
@@ -558,7 +534,7 @@ static void test_report_name_taken_by_a_folder(void)
 	check_one_line(r.err, "scan");
 	CHECK_HAS(r.err, "report.html");
 	check_no_temporaries(out);
-	check_csv_whole(out, out);
+	tp_check_csv_whole(out, out);
 	db = open_db(out);
 	if (db) {
 		CHECK_INT(tp_scalar(db, "SELECT count(*) FROM runs WHERE status = 'complete'"), 1);
@@ -592,7 +568,7 @@ static void test_disk_full_injected(void)
 	report_args[2] = ha_asprintf("%s/audit.db", out);
 	hiveaudit(&r, NULL, report_args);
 	CHECK_INT(r.rc, 0);
-	check_csv_whole(rep, out);
+	tp_check_csv_whole(rep, out);
 	run_free(&r);
 	free((char *)report_args[2]);
 	free(csv);
@@ -602,7 +578,7 @@ static void test_disk_full_injected(void)
 	scan_fleet(&r, out, "enospc:report.html", NULL, NULL);
 	CHECK_INT(r.rc, 3);
 	check_one_line(r.err, "scan");
-	check_csv_whole(out, out);
+	tp_check_csv_whole(out, out);
 	csv = ha_asprintf("%s/report.html", out);
 	CHECK(access(csv, F_OK) != 0);
 	check_no_temporaries(out);
@@ -728,7 +704,7 @@ static void test_disk_full_tmpfs(void)
 		          30);
 		sqlite3_close(db);
 	}
-	check_csv_whole(out, out);
+	tp_check_csv_whole(out, out);
 	if (umount(mnt) != 0)
 		check_fail(__FILE__, __LINE__, "cannot unmount %s", mnt);
 	free(before);

@@ -216,23 +216,8 @@ static int report_exists(const char *out, const char *name)
 /* findings.csv, when present, is whole for the latest run. */
 static void check_findings_whole(const char *out)
 {
-	char *p = ha_asprintf("%s/findings.csv", out), *text = tu_read(p, NULL);
-	sqlite3 *db = open_db(out);
-	struct tu_csv c;
-
-	if (text && db) {
-		size_t n = strlen(text);
-
-		CHECK(n > 2 && text[n - 2] == '\r' && text[n - 1] == '\n');
-		CHECK_INT(tu_csv_parse(text, &c), 0);
-		CHECK_INT((long long)c.nrows - 1,
-		          tp_scalar(db, "SELECT count(*) FROM findings JOIN hosts USING (host_id)"
-		                        " WHERE run_id = (SELECT max(run_id) FROM runs)"));
-		tu_csv_free(&c);
-	}
-	sqlite3_close(db);
-	free(text);
-	free(p);
+	if (report_exists(out, "findings.csv"))
+		tp_check_csv_whole(out, out);
 }
 
 /* ------------------------------------------------------------- SIGKILL */

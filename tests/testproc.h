@@ -20,7 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "ha_common.h"
+#include "testutil.h"
 
 /* Built with AddressSanitizer: no address-space limit in workers
  * (ingest/worker.c), and memory figures mean nothing. */
@@ -242,8 +244,8 @@ static inline char *tp_text(sqlite3 *db, const char *sql)
 	return v;
 }
 
-/* Copies the files of sample host `name` into dir/label (real copies:
- * discovery treats hard links to one file as one file). 0 or -1. */
+/* Copies the files of sample host `name` into dir/label (real copies, as
+ * a collection holds them). 0 or -1. */
 static inline int tp_copy_host(const char *src_fleet, const char *name, const char *dir,
                                const char *label)
 {
@@ -276,6 +278,37 @@ static inline int tp_copy_host(const char *src_fleet, const char *name, const ch
 		free(parent);
 	}
 	return rc;
+}
+
+/* dir/findings.csv is whole: it parses, ends with CRLF, and has one row
+ * per (host, rule) of the latest run in store/audit.db. */
+static inline void tp_check_csv_whole(const char *dir, const char *store)
+{
+	char *p = ha_asprintf("%s/findings.csv", dir), *text = tu_read(p, NULL);
+	char *dbp = ha_asprintf("%s/audit.db", store);
+	struct tu_csv c;
+	sqlite3 *db = NULL;
+	size_t n;
+
+	if (sqlite3_open_v2(dbp, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		check_fail(__FILE__, __LINE__, "cannot open %s", dbp);
+		sqlite3_close(db);
+		db = NULL;
+	}
+	CHECK(text != NULL);
+	if (text && db) {
+		n = strlen(text);
+		CHECK(n > 2 && text[n - 2] == '\r' && text[n - 1] == '\n');
+		CHECK_INT(tu_csv_parse(text, &c), 0);
+		CHECK_INT((long long)c.nrows - 1,
+		          tp_scalar(db, "SELECT count(*) FROM findings JOIN hosts USING (host_id)"
+		                        " WHERE run_id = (SELECT max(run_id) FROM runs)"));
+		tu_csv_free(&c);
+	}
+	sqlite3_close(db);
+	free(text);
+	free(dbp);
+	free(p);
 }
 
 #endif
