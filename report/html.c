@@ -58,7 +58,20 @@
  *      [SYSTEM status, SOFTWARE status] as strings.
  *
  * report.js reads these positions by name from one table of constants; a
- * change here changes it there. */
+ * change here changes it there.
+ *
+ * MEMORY.  The page is written in one pass over the store, host by host,
+ * and its memory does not depend on the number of hosts: each host's record
+ * goes to a temporary file as soon as its findings are read, and the
+ * string, evidence and finding tables go to theirs whenever they hold more
+ * than TABLE_CAP bytes, starting again empty (a string seen before and
+ * after that is stored twice, which costs bytes, never correctness).  The
+ * summary needs only counts and the rules' and notes' own texts, kept
+ * apart.  At the end the page is the summary, then the island copied from
+ * the temporary files.  HIVEAUDIT_TEST_HTML_CAP=BYTES lowers TABLE_CAP so
+ * that the tests can prove a spilled page says the same as a whole one;
+ * nothing else reads it. */
+#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -74,6 +87,11 @@ extern const unsigned char ha_report_js[];
 extern const size_t ha_report_js_len;
 
 #define FLUSH_AT    (1u << 16)
+/* Bytes of keys a string or record table holds before it is written to
+ * its temporary file and emptied, which bounds the memory of the report
+ * whatever the fleet's size (see "MEMORY" above). */
+#define TABLE_CAP ((size_t)4 << 20)
+#define SIG_CAP   4096
 #define HIVE_FIELDS 17
 /* Chart bounds: a custom rule pack or an odd fleet must not make a chart
  * that nobody can read; the rest is summed up in one line. */
@@ -267,23 +285,24 @@ struct hrec {
 	size_t hv_off, hv_n;       /* hive fields in the pool */
 	size_t fl_off, fl_n;       /* file fields (path, sha256 pairs) */
 	size_t f_off, f_n;         /* finding ids */
-	int has_findings;
 	uint32_t narrative;
-};
-
-struct hostkey {
-	int64_t host_id;
-	size_t idx;
 };
 
 enum rstr { R_ID, R_TITLE, R_SEV, R_CAT, R_SOURCE, R_APPLIES, R_REMEDY, R_REG, R_ORIGIN, R_NSTR };
 
 struct rrec {
 	uint32_t s[R_NSTR];
+	char *text[R_NSTR]; /* the same strings, for the summary */
 	int counts;
 	long by_status[HA_NSTATUS];
 	long not_ready_hosts; /* not-ready hosts on which it fails */
 	long undetermined;    /* unknown hosts, hives readable, on which it is UNKNOWN */
+};
+
+/* A table's entries already written to a temporary file: ids below base. */
+struct spill {
+	FILE *f;
+	uint32_t base;
 };
 
 struct hctx {
@@ -299,17 +318,20 @@ struct hctx {
 	struct vec pool;     /* host hives, files and findings */
 	struct vec rec;      /* scratch: the record being built */
 
-	struct hrec *hosts;
-	size_t nhosts, caphosts;
-	struct hostkey *by_id; /* host indexes sorted by host_id */
+	struct spill sp_str, sp_ev, sp_fnd; /* what str, ev and fnd wrote out */
+	FILE *hosts_f;                      /* the host records, written */
+	size_t table_cap;                   /* TABLE_CAP, or the tests' */
+	size_t nhosts;
 	struct rrec *rules;
 	size_t nrules;
-	struct vec notes; /* string ids */
+	char **notes;
+	size_t nnotes;
 
-	/* the host whose findings are being read */
-	size_t cur;
-	int have_cur;
+	/* the host being read */
+	struct hrec cur;
 	struct vec files; /* its (path, sha256) string id pairs */
+	struct ha_buf fkeys; /* the same pairs as text, each NUL-terminated */
+	struct ha_buf pat; /* its findings' (rule, status, category), as text */
 
 	/* the run */
 	char *started, *finished, *status, *tool_version, *as_of, *paths;
@@ -349,16 +371,115 @@ HA_MUST_CHECK static int push(struct hctx *c, struct vec *a, int64_t x)
 	return rc ? fail_code(c, rc) : HA_OK;
 }
 
-HA_MUST_CHECK static int str_id(struct hctx *c, const char *s, uint32_t *id)
-{
-	int rc = intern_add(&c->str, s ? s : "", s ? strlen(s) : 0, id);
+static int put_json_string(struct hctx *c, const char *s, size_t n);
+static void put_int(struct ha_buf *b, int64_t v);
 
-	return rc ? fail_code(c, rc) : HA_OK;
+/* Moves c->b (nothing else is in it while the model is read) to f. */
+static int spill_buf(struct hctx *c, FILE *f)
+{
+	if (ha_buf_status(&c->b))
+		return fail_code(c, ha_buf_status(&c->b));
+	if (c->b.len && fwrite(c->b.data, 1, c->b.len, f) != c->b.len)
+		return ha_err_sys(c->err, HA_ERR_IO, errno, "report.html: cannot write a temporary file");
+	ha_buf_truncate(&c->b, 0);
+	return HA_OK;
 }
 
-static const char *str_of(const struct hctx *c, uint32_t id)
+/* Writes the entries of string table t (global ids from `from`) as the
+ * island's JSON, into c->b. */
+static int put_strings(struct hctx *c, const struct intern *t, uint32_t from, FILE *f)
 {
-	return intern_key(&c->str, id, NULL);
+	uint32_t i;
+	size_t len;
+	int rc;
+
+	for (i = 0; i < t->n; i++) {
+		const char *k = intern_key(t, i, &len);
+		uint32_t g = from + i;
+
+		if (g)
+			ha_buf_puts(&c->b, g % 8 ? "," : ",\n");
+		if ((rc = put_json_string(c, k, len)) != HA_OK)
+			return rc;
+		if (f && c->b.len >= FLUSH_AT && (rc = spill_buf(c, f)) != HA_OK)
+			return rc;
+		if (!f && c->b.len >= FLUSH_AT && (rc = ha_out_write(&c->out, &c->b, c->err)))
+			return rc;
+	}
+	return HA_OK;
+}
+
+/* The same for a table of int32 records. */
+static int put_records(struct hctx *c, const struct intern *t, uint32_t from, FILE *f)
+{
+	uint32_t i;
+	size_t k, len;
+	int rc;
+
+	for (i = 0; i < t->n; i++) {
+		const char *key = intern_key(t, i, &len);
+
+		ha_buf_puts(&c->b, from + i ? ",\n[" : "[");
+		for (k = 0; k < len / sizeof(int32_t); k++) {
+			int32_t v;
+
+			memcpy(&v, key + k * sizeof v, sizeof v);
+			if (k)
+				ha_buf_putc(&c->b, ',');
+			put_int(&c->b, v);
+		}
+		ha_buf_putc(&c->b, ']');
+		if (f && c->b.len >= FLUSH_AT && (rc = spill_buf(c, f)) != HA_OK)
+			return rc;
+		if (!f && c->b.len >= FLUSH_AT && (rc = ha_out_write(&c->out, &c->b, c->err)))
+			return rc;
+	}
+	return HA_OK;
+}
+
+/* When table t has grown past TABLE_CAP, writes it out and empties it. */
+static int maybe_spill(struct hctx *c, struct intern *t, struct spill *sp, int strings)
+{
+	int rc;
+
+	if (t->keys.len < c->table_cap)
+		return HA_OK;
+	if (!sp->f && !(sp->f = tmpfile()))
+		return ha_err_sys(c->err, HA_ERR_IO, errno,
+		                  "report.html: cannot create a temporary file");
+	rc = strings ? put_strings(c, t, sp->base, sp->f) : put_records(c, t, sp->base, sp->f);
+	if (!rc)
+		rc = spill_buf(c, sp->f);
+	if (rc)
+		return rc;
+	if ((uint64_t)sp->base + t->n > INT32_MAX)
+		return fail_code(c, HA_ERR_LIMIT);
+	sp->base += t->n;
+	intern_free(t);
+	intern_init(t);
+	return HA_OK;
+}
+
+/* The global id of a key in a spilling table. */
+static int spill_add(struct hctx *c, struct intern *t, struct spill *sp, int strings,
+                     const void *key, size_t len, uint32_t *id)
+{
+	uint32_t local;
+	int rc = maybe_spill(c, t, sp, strings);
+
+	if (rc)
+		return rc;
+	if ((rc = intern_add(t, key, len, &local)) != HA_OK)
+		return fail_code(c, rc);
+	if ((uint64_t)sp->base + local > INT32_MAX)
+		return fail_code(c, HA_ERR_LIMIT);
+	*id = sp->base + local;
+	return HA_OK;
+}
+
+HA_MUST_CHECK static int str_id(struct hctx *c, const char *s, uint32_t *id)
+{
+	return spill_add(c, &c->str, &c->sp_str, 1, s ? s : "", s ? strlen(s) : 0, id);
 }
 
 static int verdict_code(const char *v)
@@ -416,23 +537,31 @@ static int rule_cb(void *ctx, const struct ha_rule_row *r)
 	s[R_REMEDY] = r->remedy;
 	s[R_REG] = r->reg;
 	s[R_ORIGIN] = r->origin;
-	for (i = 0; i < R_NSTR; i++)
+	c->nrules++; /* freed with the others from here on */
+	for (i = 0; i < R_NSTR; i++) {
 		if ((rc = str_id(c, s[i], &x->s[i])) != HA_OK)
 			return rc;
+		if (!(x->text[i] = ha_strdup(s[i] ? s[i] : "")))
+			return nomem(c);
+	}
 	x->counts = r->counts;
 	for (i = 0; i < HA_NSTATUS; i++)
 		x->by_status[i] = r->counts_by_status[i] > 0 ? r->counts_by_status[i] : 0;
-	c->nrules++;
 	return HA_OK;
 }
 
 static int note_cb(void *ctx, const char *text)
 {
 	struct hctx *c = ctx;
-	uint32_t id;
-	int rc = str_id(c, text, &id);
+	char **v = realloc(c->notes, (c->nnotes + 1) * sizeof *v);
 
-	return rc ? rc : push(c, &c->notes, id);
+	if (!v)
+		return nomem(c);
+	c->notes = v;
+	if (!(v[c->nnotes] = ha_strdup(text ? text : "")))
+		return nomem(c);
+	c->nnotes++;
+	return HA_OK;
 }
 
 static int hive_cb(void *ctx, const struct ha_hive_row *h)
@@ -443,7 +572,7 @@ static int hive_cb(void *ctx, const struct ha_hive_row *h)
 			   h->last_written, h->logs,   h->replay};
 	int64_t n[] = {h->size, h->seq1, h->seq2, h->checksum_ok, h->dirty, h->degraded};
 	size_t i;
-	uint32_t id;
+	uint32_t id = 0;
 	int rc = HA_OK;
 
 	_Static_assert(sizeof s / sizeof s[0] + sizeof n / sizeof n[0] == HIVE_FIELDS,
@@ -459,10 +588,15 @@ static int hive_cb(void *ctx, const struct ha_hive_row *h)
 
 /* One problem hive (role, status) seen on a host: counted for the "why
  * unknown" box. */
-static int count_hive_problem(struct hctx *c, int role, uint32_t status, int unknown)
+static int count_hive_problem(struct hctx *c, int role, const char *status, int unknown)
 {
-	uint32_t key[2] = {(uint32_t)role, status}, id, before = c->hp.n;
-	int rc = intern_add(&c->hp, key, sizeof key, &id);
+	char key[80];
+	uint32_t id, before = c->hp.n;
+	int rc;
+
+	/* role, then the status's text (statuses are short names) */
+	snprintf(key, sizeof key, "%c%.70s", '0' + role, status ? status : "");
+	rc = intern_add(&c->hp, key, strlen(key), &id);
 
 	if (rc)
 		return fail_code(c, rc);
@@ -485,10 +619,10 @@ static int count_hive_problem(struct hctx *c, int role, uint32_t status, int unk
 	return HA_OK;
 }
 
-static int count_os(struct hctx *c, uint32_t os, int verdict)
+static int count_os(struct hctx *c, const char *os, int verdict)
 {
 	uint32_t id, before = c->os.n;
-	int rc = intern_add(&c->os, &os, sizeof os, &id);
+	int rc = intern_add(&c->os, os, strlen(os), &id);
 
 	if (rc)
 		return fail_code(c, rc);
@@ -504,24 +638,23 @@ static int count_os(struct hctx *c, uint32_t os, int verdict)
 	return HA_OK;
 }
 
+static int finding_cb(void *ctx, const struct ha_finding_row *f);
+static int close_host(struct hctx *c);
+static int narrative(struct hctx *c);
+static int write_host(struct hctx *c);
+
 static int host_cb(void *ctx, const struct ha_host_row *h)
 {
 	struct hctx *c = ctx;
 	const char *s[H_NSTR];
-	struct hrec *x;
+	struct hrec *x = &c->cur;
 	int i, rc;
 
-	if (c->nhosts == c->caphosts) {
-		size_t cap = c->caphosts ? c->caphosts * 2 : 256;
-		struct hrec *v = realloc(c->hosts, cap * sizeof *v);
-
-		if (!v)
-			return nomem(c);
-		c->hosts = v;
-		c->caphosts = cap;
-	}
-	x = &c->hosts[c->nhosts];
 	memset(x, 0, sizeof *x);
+	c->pool.n = 0;
+	c->files.n = 0;
+	ha_buf_truncate(&c->pat, 0);
+	ha_buf_truncate(&c->fkeys, 0);
 	x->host_id = h->host_id;
 	s[H_LABEL] = h->label;
 	s[H_DIR] = h->dir;
@@ -559,61 +692,41 @@ static int host_cb(void *ctx, const struct ha_host_row *h)
 	}
 	for (i = 0; i < HA_NROLES; i++)
 		if (!hive_ok(h->hive_status[i]) &&
-		    (rc = count_hive_problem(c, i, x->hstat[i], x->verdict == V_UNKNOWN)) != HA_OK)
+		    (rc = count_hive_problem(c, i, h->hive_status[i], x->verdict == V_UNKNOWN)) !=
+		            HA_OK)
 			return rc;
 	if (x->verdict == V_UNKNOWN && x->hive_problem)
 		c->unknown_hive++;
 	else if (x->verdict == V_UNKNOWN)
 		c->unknown_rule++;
 	c->verdicts[x->verdict]++;
-	if ((rc = count_os(c, x->s[H_OS], x->verdict)) != HA_OK)
+	if ((rc = count_os(c, s[H_OS], x->verdict)) != HA_OK)
 		return rc;
 	x->hv_off = c->pool.n;
 	rc = ha_store_each_hive(c->st, h->host_id, hive_cb, c, c->err);
 	if (rc)
 		return rc;
 	x->hv_n = c->pool.n - x->hv_off;
-	c->nhosts++;
-	return HA_OK;
-}
-
-static int cmp_by_id(const void *a, const void *b)
-{
-	int64_t x = ((const struct hostkey *)a)->host_id, y = ((const struct hostkey *)b)->host_id;
-
-	return (x > y) - (x < y);
-}
-
-static int find_host(const struct hctx *c, int64_t host_id, size_t *idx)
-{
-	size_t lo = 0, hi = c->nhosts;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int64_t v = c->by_id[mid].host_id;
-
-		if (v == host_id) {
-			*idx = c->by_id[mid].idx;
-			return 1;
-		}
-		if (v < host_id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
+	x->f_off = c->pool.n;
+	rc = ha_store_each_finding(c->st, c->run_id, h->host_id, finding_cb, c, c->err);
+	if (!rc)
+		rc = close_host(c);
+	if (!rc)
+		rc = narrative(c);
+	if (!rc)
+		rc = write_host(c);
+	if (!rc)
+		c->nhosts++;
+	return rc;
 }
 
 /* The current host's findings are complete: keep its file list. */
 static int close_host(struct hctx *c)
 {
-	struct hrec *x;
+	struct hrec *x = &c->cur;
 	size_t i;
 	int rc;
 
-	if (!c->have_cur)
-		return HA_OK;
-	x = &c->hosts[c->cur];
 	x->f_n = c->pool.n - x->f_off;
 	x->fl_off = c->pool.n;
 	for (i = 0; i < c->files.n; i++)
@@ -621,7 +734,6 @@ static int close_host(struct hctx *c)
 			return rc;
 	x->fl_n = c->files.n;
 	c->files.n = 0;
-	c->have_cur = 0;
 	return HA_OK;
 }
 
@@ -629,6 +741,7 @@ static int close_host(struct hctx *c)
 static int file_slot(struct hctx *c, const char *path, const char *sha, int64_t *slot)
 {
 	uint32_t p, s;
+	const char *k;
 	size_t i;
 	int rc;
 
@@ -636,22 +749,31 @@ static int file_slot(struct hctx *c, const char *path, const char *sha, int64_t 
 		*slot = -1;
 		return HA_OK;
 	}
-	if ((rc = str_id(c, path, &p)) != HA_OK || (rc = str_id(c, sha, &s)) != HA_OK)
-		return rc;
-	for (i = 0; i + 1 < c->files.n; i += 2) {
-		if (c->files.v[i] == p && c->files.v[i + 1] == s) {
-			*slot = (int64_t)(i / 2);
+	/* Compared by text: a string's id changes when its table spills. */
+	sha = sha ? sha : "";
+	for (i = 0, k = c->fkeys.data; i < c->files.n / 2; i++) {
+		size_t pl = strlen(k), sl = strlen(k + pl + 1);
+
+		if (!strcmp(k, path) && !strcmp(k + pl + 1, sha)) {
+			*slot = (int64_t)i;
 			return HA_OK;
 		}
+		k += pl + sl + 2;
 	}
+	if ((rc = str_id(c, path, &p)) != HA_OK || (rc = str_id(c, sha, &s)) != HA_OK)
+		return rc;
+	ha_buf_add(&c->fkeys, path, strlen(path) + 1);
+	ha_buf_add(&c->fkeys, sha, strlen(sha) + 1);
+	if (ha_buf_status(&c->fkeys))
+		return fail_code(c, ha_buf_status(&c->fkeys));
 	*slot = (int64_t)(c->files.n / 2);
 	if ((rc = push(c, &c->files, p)) != HA_OK)
 		return rc;
 	return push(c, &c->files, s);
 }
 
-/* Interns the record in c->rec (as int32s) into `t`. */
-static int intern_rec(struct hctx *c, struct intern *t, uint32_t *id)
+/* Interns the record in c->rec (as int32s) into `t`: its global id. */
+static int intern_rec(struct hctx *c, struct intern *t, struct spill *sp, uint32_t *id)
 {
 	int32_t stack[64] = {0}, *v = stack;
 	size_t i;
@@ -664,10 +786,10 @@ static int intern_rec(struct hctx *c, struct intern *t, uint32_t *id)
 	}
 	for (i = 0; i < c->rec.n; i++)
 		v[i] = (int32_t)c->rec.v[i];
-	rc = intern_add(t, v, c->rec.n * sizeof *v, id);
+	rc = spill_add(c, t, sp, 0, v, c->rec.n * sizeof *v, id);
 	if (v != stack)
 		free(v);
-	return rc ? fail_code(c, rc) : HA_OK;
+	return rc;
 }
 
 struct evctx {
@@ -681,7 +803,7 @@ static int ev_cb(void *ctx, const struct ha_evidence_row *e)
 	struct hctx *c = x->c;
 	const char *s[] = {e->role,       e->control_set, e->key_path,   e->value_name,
 			   e->value_type, e->data,        e->last_write, e->note};
-	int64_t slot;
+	int64_t slot = -1;
 	uint32_t id;
 	size_t i;
 	int rc;
@@ -702,17 +824,17 @@ static int ev_cb(void *ctx, const struct ha_evidence_row *e)
 		if (i == 0 && (rc = push(c, &c->rec, slot)) != HA_OK)
 			return rc;
 	}
-	if ((rc = intern_rec(c, &c->ev, &id)) != HA_OK)
+	if ((rc = intern_rec(c, &c->ev, &c->sp_ev, &id)) != HA_OK)
 		return rc;
 	return id > INT32_MAX ? fail_code(c, HA_ERR_LIMIT) : push(c, &x->ids, id);
 }
 
-static int rule_index(const struct hctx *c, uint32_t rule_id)
+static int rule_index(const struct hctx *c, const char *rule_id)
 {
 	size_t i;
 
 	for (i = 0; i < c->nrules; i++)
-		if (c->rules[i].s[R_ID] == rule_id)
+		if (!strcmp(c->rules[i].text[R_ID], rule_id))
 			return (int)i;
 	return -1;
 }
@@ -722,30 +844,15 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	struct hctx *c = ctx;
 	struct evctx ex = {c, {NULL, 0, 0}};
 	const char *s[] = {f->severity, f->title, f->category, f->observed, f->expected, f->reason};
-	struct hrec *h;
+	struct hrec *h = &c->cur;
 	uint32_t rid, id;
-	size_t idx, i;
+	size_t i;
 	int status = ha_status_from_name(f->status), r, rc;
 
 	if (status < 0)
 		return ha_err_set(c->err, HA_ERR_FORMAT,
 				  "host '%s', rule '%s': unknown status '%s'", f->label, f->rule_id,
 				  f->status);
-	if (!find_host(c, f->host_id, &idx))
-		return ha_err_set(c->err, HA_ERR_FORMAT, "a finding of rule '%s' has no host",
-				  f->rule_id);
-	if (!c->have_cur || c->cur != idx) {
-		if ((rc = close_host(c)) != HA_OK)
-			return rc;
-		if (c->hosts[idx].has_findings)
-			return ha_err_set(c->err, HA_ERR_INTERNAL,
-					  "findings of host '%s' are not together", f->label);
-		c->cur = idx;
-		c->have_cur = 1;
-		c->hosts[idx].has_findings = 1;
-		c->hosts[idx].f_off = c->pool.n;
-	}
-	h = &c->hosts[idx];
 	rc = ha_store_each_evidence(c->st, f->finding_id, ev_cb, &ex, c->err);
 	if (rc) {
 		free(ex.ids.v);
@@ -755,21 +862,28 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	rc = str_id(c, f->rule_id, &rid);
 	if (!rc && !(rc = push(c, &c->rec, rid)))
 		rc = push(c, &c->rec, status);
-	for (i = 0; !rc && i < sizeof s / sizeof s[0]; i++)
+	for (i = 0; !rc && i < sizeof s / sizeof s[0]; i++) {
 		if (!(rc = str_id(c, s[i], &id)))
 			rc = push(c, &c->rec, id);
+	}
+	/* the pattern of findings that selects the host's narrative, as text
+	 * (ids change when the string table spills) */
+	if (!rc) {
+		ha_buf_printf(&c->pat, "%s%c%d%s%c", f->rule_id, 0, status,
+		              f->category ? f->category : "", 0);
+		if (ha_buf_status(&c->pat))
+			rc = fail_code(c, ha_buf_status(&c->pat));
+	}
 	for (i = 0; !rc && i < ex.ids.n; i++)
 		rc = push(c, &c->rec, ex.ids.v[i]);
 	free(ex.ids.v);
 	if (rc)
 		return rc;
-	if ((rc = intern_rec(c, &c->fnd, &id)) != HA_OK)
+	if ((rc = intern_rec(c, &c->fnd, &c->sp_fnd, &id)) != HA_OK)
 		return rc;
-	if (id > INT32_MAX)
-		return fail_code(c, HA_ERR_LIMIT);
 	if ((rc = push(c, &c->pool, id)) != HA_OK)
 		return rc;
-	r = rule_index(c, rid);
+	r = rule_index(c, f->rule_id);
 	if (r >= 0 && c->rules[r].counts) {
 		if (h->verdict == V_NOT_READY && status == HA_FAIL)
 			c->rules[r].not_ready_hosts++;
@@ -789,55 +903,65 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
  * each item with the reason of the host's own finding for that rule.
  * One narrative query per host would not scale: it reads the run's
  * findings each time. */
-static int narratives(struct hctx *c)
+static int narrative(struct hctx *c)
 {
+	struct hrec *h = &c->cur;
 	struct ha_buf nb;
-	size_t i, k;
-	int rc = HA_OK;
+	uint32_t sid, nid;
+	int rc;
 
+	if (h->verdict == V_READY || !h->f_n)
+		return HA_OK;
+	if (c->sig.n >= SIG_CAP) { /* a fleet has few patterns; a hostile one, bounded */
+		intern_free(&c->sig);
+		intern_init(&c->sig);
+		c->sig_narr.n = 0;
+	}
+	rc = intern_add(&c->sig, c->pat.data, c->pat.len, &sid);
+	if (rc)
+		return fail_code(c, rc);
+	if (sid < c->sig_narr.n) {
+		h->narrative = (uint32_t)c->sig_narr.v[sid];
+		return HA_OK;
+	}
 	ha_buf_init(&nb, (size_t)16 << 20);
-	for (i = 0; !rc && i < c->nhosts; i++) {
-		struct hrec *h = &c->hosts[i];
-		int32_t stack[3 * 32], *v = stack;
-		uint32_t sid, nid;
-
-		if (h->verdict == V_READY || !h->f_n)
-			continue;
-		if (3 * h->f_n > sizeof stack / sizeof stack[0] &&
-		    !(v = malloc(3 * h->f_n * sizeof *v))) {
-			rc = nomem(c);
-			break;
-		}
-		for (k = 0; k < h->f_n; k++) {
-			int32_t f[5];
-
-			/* a finding record starts rule_id, status, severity, title, category */
-			memcpy(f, intern_key(&c->fnd, (uint32_t)c->pool.v[h->f_off + k], NULL),
-			       sizeof f);
-			v[3 * k] = f[0];
-			v[3 * k + 1] = f[1];
-			v[3 * k + 2] = f[4];
-		}
-		rc = intern_add(&c->sig, v, 3 * h->f_n * sizeof *v, &sid);
-		if (v != stack)
-			free(v);
-		if (rc) {
-			rc = fail_code(c, rc);
-			break;
-		}
-		if (sid < c->sig_narr.n) {
-			h->narrative = (uint32_t)c->sig_narr.v[sid];
-			continue;
-		}
-		ha_buf_truncate(&nb, 0);
-		rc = ha_report_narrative(c->st, c->run_id, h->host_id, 0, &nb, c->err);
-		if (!rc && !(rc = str_id(c, ha_buf_cstr(&nb), &nid))) {
-			h->narrative = nid;
-			rc = push(c, &c->sig_narr, nid);
-		}
+	rc = ha_report_narrative(c->st, c->run_id, h->host_id, 0, &nb, c->err);
+	if (!rc && !(rc = str_id(c, ha_buf_cstr(&nb), &nid))) {
+		h->narrative = nid;
+		rc = push(c, &c->sig_narr, nid);
 	}
 	ha_buf_free(&nb);
 	return rc;
+}
+
+static void put_ints(struct ha_buf *b, const int64_t *v, size_t n);
+
+/* The current host's record, to the hosts' temporary file. */
+static int write_host(struct hctx *c)
+{
+	const struct hrec *h = &c->cur;
+	int j;
+
+	if (!c->hosts_f && !(c->hosts_f = tmpfile()))
+		return ha_err_sys(c->err, HA_ERR_IO, errno,
+		                  "report.html: cannot create a temporary file");
+	ha_buf_puts(&c->b, c->nhosts ? ",\n[" : "[");
+	for (j = 0; j < H_NSTR; j++) {
+		put_int(&c->b, h->s[j]);
+		ha_buf_putc(&c->b, ',');
+	}
+	ha_buf_printf(&c->b, "%ld,%ld,%ld,%ld,%d,%d,[", h->build, h->ubr, h->sp, h->cs, h->verdict,
+	              h->reused);
+	put_ints(&c->b, c->pool.v + h->hv_off, h->hv_n);
+	ha_buf_puts(&c->b, "],[");
+	put_ints(&c->b, c->pool.v + h->fl_off, h->fl_n);
+	ha_buf_puts(&c->b, "],[");
+	put_ints(&c->b, c->pool.v + h->f_off, h->f_n);
+	ha_buf_printf(&c->b, "],%u,[%u,%u]]", h->narrative, h->hstat[HA_SYSTEM],
+	              h->hstat[HA_SOFTWARE]);
+	/* c->b must be empty again: the tables spill through it too (stdio
+	 * buffers the file). */
+	return spill_buf(c, c->hosts_f);
 }
 
 /* ------------------------------------------------------------- writing */
@@ -1047,11 +1171,11 @@ static void write_causes(struct hctx *c)
 			const struct rrec *r = &c->rules[order[k]];
 
 			ha_buf_puts(&c->b, "<tr><td><a href=\"#verdict=not_ready&amp;rule=");
-			put_frag(&c->b, str_of(c, r->s[R_ID]));
+			put_frag(&c->b, r->text[R_ID]);
 			ha_buf_puts(&c->b, "&amp;status=FAIL\"><code>");
-			esc(c, str_of(c, r->s[R_ID]));
+			esc(c, r->text[R_ID]);
 			ha_buf_puts(&c->b, "</code></a><span class=\"cause-title\">");
-			esc(c, str_of(c, r->s[R_TITLE]));
+			esc(c, r->text[R_TITLE]);
 			ha_buf_puts(&c->b, "</span></td><td class=\"num\">");
 			put_count(&c->b, r->not_ready_hosts);
 			ha_buf_puts(&c->b, "</td></tr>");
@@ -1095,12 +1219,11 @@ static void write_unknowns(struct hctx *c)
 		    "<table class=\"causes\"><thead><tr><th>Cause</th><th class=\"num\">"
 		    "Unknown hosts</th><th class=\"num\">All hosts</th></tr></thead><tbody>");
 	for (i = 0; i < c->hp.n; i++) {
-		uint32_t k[2];
-		const char *role, *status;
+		const char *k, *role, *status;
 
-		memcpy(k, intern_key(&c->hp, i, NULL), sizeof k);
-		role = ha_role_name((int)k[0]);
-		status = str_of(c, k[1]);
+		k = intern_key(&c->hp, i, NULL);
+		role = ha_role_name(k[0] - '0');
+		status = k + 1;
 		ha_buf_puts(&c->b, "<tr><td><a href=\"#hive=");
 		put_frag(&c->b, role);
 		ha_buf_putc(&c->b, ':');
@@ -1122,9 +1245,9 @@ static void write_unknowns(struct hctx *c)
 		if (!x->undetermined)
 			continue;
 		ha_buf_puts(&c->b, "<tr><td><a href=\"#verdict=unknown&amp;rule=");
-		put_frag(&c->b, str_of(c, x->s[R_ID]));
+		put_frag(&c->b, x->text[R_ID]);
 		ha_buf_puts(&c->b, "&amp;status=UNKNOWN\">Hives readable; undetermined: <code>");
-		esc(c, str_of(c, x->s[R_ID]));
+		esc(c, x->text[R_ID]);
 		ha_buf_puts(&c->b, "</code></a></td><td class=\"num\">");
 		put_count(&c->b, x->undetermined);
 		ha_buf_puts(&c->b, "</td><td class=\"num\">\xe2\x80\x94</td></tr>");
@@ -1281,12 +1404,12 @@ static void write_rule_chart(struct hctx *c)
 			seg[k] = r->by_status[chart_status_order[k]];
 			ha_buf_truncate(&hb[k], 0);
 			ha_buf_puts(&hb[k], "rule=");
-			put_frag(&hb[k], str_of(c, r->s[R_ID]));
+			put_frag(&hb[k], r->text[R_ID]);
 			ha_buf_puts(&hb[k], "&amp;status=");
 			ha_buf_puts(&hb[k], names[k]);
 			hrefs[k] = ha_buf_cstr(&hb[k]);
 		}
-		chart_row(c, i, str_of(c, r->s[R_ID]), 28, seg, cls, words, HA_NSTATUS, hrefs,
+		chart_row(c, i, r->text[R_ID], 28, seg, cls, words, HA_NSTATUS, hrefs,
 			  (long)c->nhosts);
 	}
 	for (k = 0; k < HA_NSTATUS; k++) {
@@ -1352,11 +1475,8 @@ static void write_os_chart(struct hctx *c)
 	for (v = 0; v < V_N; v++)
 		ha_buf_init(&hb[v], 4096);
 	for (i = 0; i < shown; i++) {
-		uint32_t os_str;
-		const char *os;
+		const char *os = intern_key(&c->os, order[i], NULL);
 
-		memcpy(&os_str, intern_key(&c->os, order[i], NULL), sizeof os_str);
-		os = str_of(c, os_str);
 		for (v = 0; v < V_N; v++) {
 			ha_buf_truncate(&hb[v], 0);
 			ha_buf_puts(&hb[v], "os=");
@@ -1408,18 +1528,18 @@ static void write_rules_table(struct hctx *c)
 		const struct rrec *r = &c->rules[i];
 
 		ha_buf_puts(&c->b, "<tr><td><code>");
-		esc(c, str_of(c, r->s[R_ID]));
+		esc(c, r->text[R_ID]);
 		ha_buf_puts(&c->b, "</code>");
 		if (!r->counts)
 			ha_buf_puts(&c->b, "<span class=\"tag\">does not decide readiness</span>");
 		ha_buf_puts(&c->b, "</td><td>");
-		esc(c, str_of(c, r->s[R_TITLE]));
+		esc(c, r->text[R_TITLE]);
 		ha_buf_puts(&c->b, "<span class=\"src\">");
-		esc(c, str_of(c, r->s[R_SOURCE]));
+		esc(c, r->text[R_SOURCE]);
 		ha_buf_puts(&c->b, "</span></td><td><span class=\"sev sev-");
-		esc(c, str_of(c, r->s[R_SEV]));
+		esc(c, r->text[R_SEV]);
 		ha_buf_puts(&c->b, "\">");
-		esc(c, str_of(c, r->s[R_SEV]));
+		esc(c, r->text[R_SEV]);
 		ha_buf_puts(&c->b, "</span></td>");
 		for (k = 0; k < HA_NSTATUS; k++) {
 			int st = chart_status_order[k];
@@ -1430,7 +1550,7 @@ static void write_rules_table(struct hctx *c)
 				continue;
 			}
 			ha_buf_puts(&c->b, "<td class=\"num\"><a href=\"#rule=");
-			put_frag(&c->b, str_of(c, r->s[R_ID]));
+			put_frag(&c->b, r->text[R_ID]);
 			ha_buf_printf(&c->b, "&amp;status=%s\">", ha_status_name(st));
 			put_count(&c->b, n);
 			ha_buf_puts(&c->b, "</a></td>");
@@ -1452,11 +1572,11 @@ static void write_run_details(struct hctx *c)
 	ha_buf_puts(&c->b, "</dd><dt>Hosts stored</dt><dd>");
 	put_count(&c->b, (long)c->nhosts);
 	ha_buf_puts(&c->b, "</dd></dl>");
-	if (c->notes.n) {
+	if (c->nnotes) {
 		ha_buf_puts(&c->b, "<h3>Notes</h3><ul class=\"notes\">");
-		for (i = 0; i < c->notes.n; i++) {
+		for (i = 0; i < c->nnotes; i++) {
 			ha_buf_puts(&c->b, "<li>");
-			esc(c, str_of(c, (uint32_t)c->notes.v[i]));
+			esc(c, c->notes[i]);
 			ha_buf_puts(&c->b, "</li>");
 		}
 		ha_buf_puts(&c->b, "</ul>");
@@ -1605,47 +1725,36 @@ static void put_ints(struct ha_buf *b, const int64_t *v, size_t n)
 	}
 }
 
-/* Writes the records of an intern table of int32 arrays as JSON arrays. */
-static int write_records(struct hctx *c, const struct intern *t)
+/* Copies what a temporary file holds to the page. */
+static int copy_spill(struct hctx *c, FILE *f)
 {
-	uint32_t i;
-	size_t k, len;
+	char buf[65536];
+	size_t n;
 	int rc;
 
-	for (i = 0; i < t->n; i++) {
-		const char *key = intern_key(t, i, &len);
-
-		ha_buf_puts(&c->b, i ? ",\n[" : "[");
-		for (k = 0; k < len / sizeof(int32_t); k++) {
-			int32_t v;
-
-			memcpy(&v, key + k * sizeof v, sizeof v);
-			if (k)
-				ha_buf_putc(&c->b, ',');
-			put_int(&c->b, v);
-		}
-		ha_buf_putc(&c->b, ']');
+	if (!f)
+		return HA_OK;
+	if (fflush(f) != 0 || fseek(f, 0, SEEK_SET) != 0)
+		return ha_err_sys(c->err, HA_ERR_IO, errno, "report.html: cannot read a temporary file");
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+		ha_buf_add(&c->b, buf, n);
 		if ((rc = flush(c)) != HA_OK)
 			return rc;
 	}
+	if (ferror(f))
+		return ha_err_sys(c->err, HA_ERR_IO, errno, "report.html: cannot read a temporary file");
 	return HA_OK;
 }
 
 static int write_island(struct hctx *c)
 {
-	uint32_t i;
-	size_t k, len;
+	size_t k;
 	int rc, j;
 
 	ha_buf_puts(&c->b, "<script type=\"application/json\" id=\"ha-data\">{\"v\":1,\n\"s\":[");
-	for (i = 0; i < c->str.n; i++) {
-		const char *s = intern_key(&c->str, i, &len);
-
-		if (i)
-			ha_buf_puts(&c->b, i % 8 ? "," : ",\n");
-		if ((rc = put_json_string(c, s, len)) != HA_OK || (rc = flush(c)) != HA_OK)
-			return rc;
-	}
+	if ((rc = copy_spill(c, c->sp_str.f)) != HA_OK ||
+	    (rc = put_strings(c, &c->str, c->sp_str.base, NULL)) != HA_OK)
+		return rc;
 	ha_buf_puts(&c->b, "],\n\"r\":[");
 	for (k = 0; k < c->nrules; k++) {
 		const struct rrec *r = &c->rules[k];
@@ -1663,32 +1772,16 @@ static int write_island(struct hctx *c)
 		ha_buf_putc(&c->b, ']');
 	}
 	ha_buf_puts(&c->b, "],\n\"e\":[");
-	if ((rc = write_records(c, &c->ev)) != HA_OK)
+	if ((rc = copy_spill(c, c->sp_ev.f)) != HA_OK ||
+	    (rc = put_records(c, &c->ev, c->sp_ev.base, NULL)) != HA_OK)
 		return rc;
 	ha_buf_puts(&c->b, "],\n\"f\":[");
-	if ((rc = write_records(c, &c->fnd)) != HA_OK)
+	if ((rc = copy_spill(c, c->sp_fnd.f)) != HA_OK ||
+	    (rc = put_records(c, &c->fnd, c->sp_fnd.base, NULL)) != HA_OK)
 		return rc;
 	ha_buf_puts(&c->b, "],\n\"h\":[");
-	for (k = 0; k < c->nhosts; k++) {
-		const struct hrec *h = &c->hosts[k];
-
-		ha_buf_puts(&c->b, k ? ",\n[" : "[");
-		for (j = 0; j < H_NSTR; j++) {
-			put_int(&c->b, h->s[j]);
-			ha_buf_putc(&c->b, ',');
-		}
-		ha_buf_printf(&c->b, "%ld,%ld,%ld,%ld,%d,%d,[", h->build, h->ubr, h->sp, h->cs,
-			      h->verdict, h->reused);
-		put_ints(&c->b, c->pool.v + h->hv_off, h->hv_n);
-		ha_buf_puts(&c->b, "],[");
-		put_ints(&c->b, c->pool.v + h->fl_off, h->fl_n);
-		ha_buf_puts(&c->b, "],[");
-		put_ints(&c->b, c->pool.v + h->f_off, h->f_n);
-		ha_buf_printf(&c->b, "],%u,[%u,%u]]", h->narrative, h->hstat[HA_SYSTEM],
-			      h->hstat[HA_SOFTWARE]);
-		if ((rc = flush(c)) != HA_OK)
-			return rc;
-	}
+	if ((rc = copy_spill(c, c->hosts_f)) != HA_OK)
+		return rc;
 	ha_buf_puts(&c->b, "]}</script>\n");
 	return flush(c);
 }
@@ -1752,6 +1845,9 @@ static int check_asset(const unsigned char *p, size_t n, const char *end, struct
 
 static void hctx_free(struct hctx *c)
 {
+	size_t i;
+	int j;
+
 	intern_free(&c->str);
 	intern_free(&c->ev);
 	intern_free(&c->fnd);
@@ -1762,10 +1858,23 @@ static void hctx_free(struct hctx *c)
 	free(c->pool.v);
 	free(c->rec.v);
 	free(c->files.v);
-	free(c->notes.v);
-	free(c->hosts);
-	free(c->by_id);
+	ha_buf_free(&c->pat);
+	ha_buf_free(&c->fkeys);
+	for (i = 0; i < c->nnotes; i++)
+		free(c->notes[i]);
+	free(c->notes);
+	for (i = 0; i < c->nrules; i++)
+		for (j = 0; j < R_NSTR; j++)
+			free(c->rules[i].text[j]);
 	free(c->rules);
+	if (c->sp_str.f)
+		fclose(c->sp_str.f);
+	if (c->sp_ev.f)
+		fclose(c->sp_ev.f);
+	if (c->sp_fnd.f)
+		fclose(c->sp_fnd.f);
+	if (c->hosts_f)
+		fclose(c->hosts_f);
 	free(c->os_count);
 	free(c->hp_all);
 	free(c->hp_unknown);
@@ -1783,10 +1892,17 @@ int ha_report_html(struct ha_store *st, int64_t run_id, const char *path, struct
 	struct hctx c;
 	char csp_style[45], csp_script[45];
 	uint32_t empty;
-	size_t i;
 	int rc;
 
 	memset(&c, 0, sizeof c);
+	c.table_cap = TABLE_CAP;
+	{
+		const char *t = getenv("HIVEAUDIT_TEST_HTML_CAP");
+		uint64_t v;
+
+		if (t && ha_parse_u64(t, &v) == HA_OK && v > 0 && v < TABLE_CAP)
+			c.table_cap = (size_t)v;
+	}
 	c.st = st;
 	c.err = err;
 	c.run_id = run_id;
@@ -1797,6 +1913,8 @@ int ha_report_html(struct ha_store *st, int64_t run_id, const char *path, struct
 	intern_init(&c.os);
 	intern_init(&c.hp);
 	ha_buf_init(&c.b, (size_t)256 << 20);
+	ha_buf_init(&c.fkeys, (size_t)16 << 20);
+	ha_buf_init(&c.pat, (size_t)16 << 20);
 
 	rc = check_asset(ha_report_js, ha_report_js_len, "</script", err);
 	if (!rc)
@@ -1817,24 +1935,8 @@ int ha_report_html(struct ha_store *st, int64_t run_id, const char *path, struct
 		rc = ha_store_each_note(st, run_id, note_cb, &c, err);
 	if (!rc)
 		rc = ha_store_each_host(st, run_id, NULL, host_cb, &c, err);
-	if (!rc && c.nhosts) {
-		c.by_id = malloc(c.nhosts * sizeof *c.by_id);
-		if (!c.by_id) {
-			rc = nomem(&c);
-		} else {
-			for (i = 0; i < c.nhosts; i++) {
-				c.by_id[i].host_id = c.hosts[i].host_id;
-				c.by_id[i].idx = i;
-			}
-			qsort(c.by_id, c.nhosts, sizeof *c.by_id, cmp_by_id);
-		}
-	}
-	if (!rc)
-		rc = ha_store_each_finding(st, run_id, 0, finding_cb, &c, err);
-	if (!rc)
-		rc = close_host(&c);
-	if (!rc)
-		rc = narratives(&c);
+	if (!rc && c.hosts_f)
+		rc = spill_buf(&c, c.hosts_f);
 	if (!rc)
 		rc = ha_out_open(&c.out, path, err);
 	if (rc) {
