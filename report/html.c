@@ -68,15 +68,17 @@
  * after that is stored twice, which costs bytes, never correctness).  The
  * summary needs only counts and the rules' and notes' own texts, kept
  * apart.  At the end the page is the summary, then the island copied from
- * the temporary files.  HIVEAUDIT_TEST_HTML_CAP=BYTES lowers TABLE_CAP so
+ * the temporary files (unnamed, beside the report: O_TMPFILE).  HIVEAUDIT_TEST_HTML_CAP=BYTES lowers TABLE_CAP so
  * that the tests can prove a spilled page says the same as a whole one;
  * nothing else reads it. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ha_report.h"
 
@@ -321,6 +323,7 @@ struct hctx {
 	struct spill sp_str, sp_ev, sp_fnd; /* what str, ev and fnd wrote out */
 	FILE *hosts_f;                      /* the host records, written */
 	size_t table_cap;                   /* TABLE_CAP, or the tests' */
+	const char *path;                   /* the report's */
 	size_t nhosts;
 	struct rrec *rules;
 	size_t nrules;
@@ -437,6 +440,23 @@ static int put_records(struct hctx *c, const struct intern *t, uint32_t from, FI
 	return HA_OK;
 }
 
+/* An unnamed temporary file beside the report (whose file system must
+ * hold the page anyway), or in the system's temporary folder.  NULL with
+ * errno set when neither can be made. */
+static FILE *scratch_file(struct hctx *c)
+{
+	const char *slash = strrchr(c->path, '/');
+	char *dir = slash ? ha_strndup(c->path, slash == c->path ? 1 : (size_t)(slash - c->path))
+	                  : ha_strdup(".");
+	int fd = dir ? open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600) : -1;
+	FILE *f = fd >= 0 ? fdopen(fd, "w+b") : NULL;
+
+	free(dir);
+	if (!f && fd >= 0)
+		close(fd);
+	return f ? f : tmpfile();
+}
+
 /* When table t has grown past TABLE_CAP, writes it out and empties it. */
 static int maybe_spill(struct hctx *c, struct intern *t, struct spill *sp, int strings)
 {
@@ -444,7 +464,7 @@ static int maybe_spill(struct hctx *c, struct intern *t, struct spill *sp, int s
 
 	if (t->keys.len < c->table_cap)
 		return HA_OK;
-	if (!sp->f && !(sp->f = tmpfile()))
+	if (!sp->f && !(sp->f = scratch_file(c)))
 		return ha_err_sys(c->err, HA_ERR_IO, errno,
 		                  "report.html: cannot create a temporary file");
 	rc = strings ? put_strings(c, t, sp->base, sp->f) : put_records(c, t, sp->base, sp->f);
@@ -942,7 +962,7 @@ static int write_host(struct hctx *c)
 	const struct hrec *h = &c->cur;
 	int j;
 
-	if (!c->hosts_f && !(c->hosts_f = tmpfile()))
+	if (!c->hosts_f && !(c->hosts_f = scratch_file(c)))
 		return ha_err_sys(c->err, HA_ERR_IO, errno,
 		                  "report.html: cannot create a temporary file");
 	ha_buf_puts(&c->b, c->nhosts ? ",\n[" : "[");
@@ -1896,6 +1916,7 @@ int ha_report_html(struct ha_store *st, int64_t run_id, const char *path, struct
 
 	memset(&c, 0, sizeof c);
 	c.table_cap = TABLE_CAP;
+	c.path = path;
 	{
 		const char *t = getenv("HIVEAUDIT_TEST_HTML_CAP");
 		uint64_t v;
