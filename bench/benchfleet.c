@@ -437,59 +437,7 @@ static void real_cert(struct gen *g, struct rw_key *store, const char *name)
 
 /* ------------------------------------------------------------- profiles */
 
-enum { SYS, SW };
-enum kind { END = 0, SZ, DW, PK, CERT, INC };
-
-struct op {
-	int hive;
-	enum kind k;
-	const char *path; /* "CCS\..." goes to both control sets */
-	const char *name;
-	const char *str;
-	uint32_t num;
-	const struct op *inc;
-};
-
-#define S(h, p, n, s)                                                                              \
-	{                                                                                          \
-		h, SZ, p, n, s, 0, NULL                                                            \
-	}
-#define D(h, p, n, v)                                                                              \
-	{                                                                                          \
-		h, DW, p, n, NULL, v, NULL                                                         \
-	}
-#define PKG(kb, state)                                                                             \
-	{                                                                                          \
-		SW, PK, NULL, kb, NULL, state, NULL                                                \
-	}
-#define C(p, cert)                                                                                 \
-	{                                                                                          \
-		SW, CERT, p, cert, NULL, 0, NULL                                                   \
-	}
-#define INC(list)                                                                                  \
-	{                                                                                          \
-		0, INC, NULL, NULL, NULL, 0, list                                                  \
-	}
-#define DONE                                                                                       \
-	{                                                                                          \
-		0, END, NULL, NULL, NULL, 0, NULL                                                  \
-	}
-
-#define CV        "Microsoft\\Windows NT\\CurrentVersion"
-#define PO        "CCS\\Control\\ProductOptions"
-#define ENV       "CCS\\Control\\Session Manager\\Environment"
-#define PROTO     "CCS\\Control\\SecurityProviders\\SCHANNEL\\Protocols"
-#define T12C      PROTO "\\TLS 1.2\\Client"
-#define T12S      PROTO "\\TLS 1.2\\Server"
-#define NETFX     "Microsoft\\.NETFramework\\v4.0.30319"
-#define NETFX32   "Wow6432Node\\Microsoft\\.NETFramework\\v4.0.30319"
-#define NDP       "Microsoft\\NET Framework Setup\\NDP\\v4\\Full"
-#define WINHTTP   "Microsoft\\Windows\\CurrentVersion\\Internet Settings\\WinHttp"
-#define WINHTTP32 "Wow6432Node\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\WinHttp"
-#define ROOT      "Microsoft\\SystemCertificates\\ROOT\\Certificates"
-#define AUTHROOT  "Microsoft\\SystemCertificates\\AuthRoot\\Certificates"
-#define AUPOL     "Policies\\Microsoft\\SystemCertificates\\AuthRoot"
-#define CBS       "Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\Packages"
+#include "hostparts.h"
 
 /* What every host has (as the sample fleet's base layer). */
 static const struct op base[] = {
@@ -501,26 +449,26 @@ static const struct op base[] = {
         S(SW, "Microsoft\\Windows\\CurrentVersion", "ProgramFilesDir", "C:\\Program Files"),
         S(SW, "Microsoft\\Windows\\CurrentVersion", "CommonFilesDir",
           "C:\\Program Files\\Common Files"),
-        PKG("KB2533552", 0x70),
-        PKG("KB2999226", 0x70),
-        PKG("KB3020369", 0x70),
-        PKG("KB3125574", 0x70),
-        PKG("KB3172605", 0x70),
-        PKG("KB4474419", 0x70),
-        PKG("KB4490628", 0x70),
-        PKG("KB4516115", 0x50),
-        PKG("KB4534310", 0x70),
-        PKG("KB4538483", 0x70),
-        PKG("KB4556836", 0x50),
-        PKG("KB4565524", 0x70),
-        PKG("KB4592471", 0x70),
-        PKG("KB5000851", 0x70),
-        PKG("KB5001335", 0x70),
-        PKG("KB5006743", 0x70),
-        PKG("KB5012626", 0x70),
-        PKG("KB5017361", 0x70),
-        PKG("KB5022338", 0x70),
-        PKG("KB5034169", 0x70),
+        PK("KB2533552", 0x70),
+        PK("KB2999226", 0x70),
+        PK("KB3020369", 0x70),
+        PK("KB3125574", 0x70),
+        PK("KB3172605", 0x70),
+        PK("KB4474419", 0x70),
+        PK("KB4490628", 0x70),
+        PK("KB4516115", 0x50),
+        PK("KB4534310", 0x70),
+        PK("KB4538483", 0x70),
+        PK("KB4556836", 0x50),
+        PK("KB4565524", 0x70),
+        PK("KB4592471", 0x70),
+        PK("KB5000851", 0x70),
+        PK("KB5001335", 0x70),
+        PK("KB5006743", 0x70),
+        PK("KB5012626", 0x70),
+        PK("KB5017361", 0x70),
+        PK("KB5022338", 0x70),
+        PK("KB5034169", 0x70),
         C(AUTHROOT, "isrg-root-x1"),
         C(AUTHROOT, "globalsign-root-ca"),
         C(AUTHROOT, "amazon-root-ca-1"),
@@ -529,204 +477,7 @@ static const struct op base[] = {
         DONE,
 };
 
-static const struct op x64[] = {
-        S(SYS, ENV, "PROCESSOR_ARCHITECTURE", "AMD64"),
-        S(SW, "Wow6432Node\\Microsoft\\Windows\\CurrentVersion", "ProgramFilesDir",
-          "C:\\Program Files (x86)"),
-        DONE,
-};
-
-static const struct op x86[] = {S(SYS, ENV, "PROCESSOR_ARCHITECTURE", "x86"), DONE};
-
-static const struct op os_2003_sp2[] = {
-        INC(x86),
-        S(SW, CV, "ProductName", "Microsoft Windows Server 2003"),
-        S(SW, CV, "CurrentVersion", "5.2"),
-        S(SW, CV, "CurrentBuildNumber", "3790"),
-        S(SW, CV, "CSDVersion", "Service Pack 2"),
-        S(SYS, PO, "ProductType", "ServerNT"),
-        DONE,
-};
-
-static const struct op os_2008_sp2[] = {
-        INC(x64),
-        S(SW, CV, "ProductName", "Windows Server\xc2\xae 2008 Standard"),
-        S(SW, CV, "CurrentVersion", "6.0"),
-        S(SW, CV, "CurrentBuildNumber", "6003"),
-        S(SW, CV, "CSDVersion", "Service Pack 2"),
-        S(SW, CV, "EditionID", "ServerStandard"),
-        S(SYS, PO, "ProductType", "ServerNT"),
-        DONE,
-};
-
-static const struct op os_2008r2_sp1[] = {
-        INC(x64),
-        S(SW, CV, "ProductName", "Windows Server 2008 R2 Enterprise"),
-        S(SW, CV, "CurrentVersion", "6.1"),
-        S(SW, CV, "CurrentBuildNumber", "7601"),
-        S(SW, CV, "CSDVersion", "Service Pack 1"),
-        S(SW, CV, "EditionID", "ServerEnterprise"),
-        S(SW, CV, "InstallationType", "Server"),
-        S(SYS, PO, "ProductType", "ServerNT"),
-        DONE,
-};
-
-static const struct op os_win7_sp1_x86[] = {
-        INC(x86),
-        S(SW, CV, "ProductName", "Windows 7 Professional"),
-        S(SW, CV, "CurrentVersion", "6.1"),
-        S(SW, CV, "CurrentBuildNumber", "7601"),
-        S(SW, CV, "CSDVersion", "Service Pack 1"),
-        S(SW, CV, "EditionID", "Professional"),
-        S(SW, CV, "InstallationType", "Client"),
-        S(SYS, PO, "ProductType", "WinNT"),
-        DONE,
-};
-
-static const struct op os_2012[] = {
-        INC(x64),
-        S(SW, CV, "ProductName", "Windows Server 2012 Standard"),
-        S(SW, CV, "CurrentVersion", "6.2"),
-        S(SW, CV, "CurrentBuildNumber", "9200"),
-        S(SW, CV, "EditionID", "ServerStandard"),
-        S(SW, CV, "InstallationType", "Server"),
-        S(SYS, PO, "ProductType", "ServerNT"),
-        DONE,
-};
-
-static const struct op os_2012r2[] = {
-        INC(x64),
-        S(SW, CV, "ProductName", "Windows Server 2012 R2 Standard"),
-        S(SW, CV, "CurrentVersion", "6.3"),
-        S(SW, CV, "CurrentBuildNumber", "9600"),
-        S(SW, CV, "EditionID", "ServerStandard"),
-        S(SW, CV, "InstallationType", "Server"),
-        S(SYS, PO, "ProductType", "ServerNT"),
-        DONE,
-};
-
-static const struct op os_2016[] = {
-        INC(x64),
-        S(SW, CV, "ProductName", "Windows Server 2016 Datacenter"),
-        S(SW, CV, "CurrentVersion", "6.3"),
-        D(SW, CV, "CurrentMajorVersionNumber", 10),
-        D(SW, CV, "CurrentMinorVersionNumber", 0),
-        S(SW, CV, "CurrentBuildNumber", "14393"),
-        S(SW, CV, "CurrentBuild", "14393"),
-        D(SW, CV, "UBR", 6252),
-        S(SW, CV, "EditionID", "ServerDatacenter"),
-        S(SW, CV, "InstallationType", "Server"),
-        S(SYS, PO, "ProductType", "ServerNT"),
-        DONE,
-};
-
-static const struct op os_2019[] = {
-        INC(x64),
-        S(SW, CV, "ProductName", "Windows Server 2019 Standard"),
-        S(SW, CV, "CurrentVersion", "6.3"),
-        D(SW, CV, "CurrentMajorVersionNumber", 10),
-        D(SW, CV, "CurrentMinorVersionNumber", 0),
-        S(SW, CV, "CurrentBuildNumber", "17763"),
-        S(SW, CV, "CurrentBuild", "17763"),
-        D(SW, CV, "UBR", 5458),
-        S(SW, CV, "EditionID", "ServerStandard"),
-        S(SW, CV, "InstallationType", "Server"),
-        S(SYS, PO, "ProductType", "LanmanNT"),
-        DONE,
-};
-
-static const struct op os_2022[] = {
-        INC(x64),
-        S(SW, CV, "ProductName", "Windows Server 2022 Datacenter"),
-        S(SW, CV, "CurrentVersion", "6.3"),
-        D(SW, CV, "CurrentMajorVersionNumber", 10),
-        D(SW, CV, "CurrentMinorVersionNumber", 0),
-        S(SW, CV, "CurrentBuildNumber", "20348"),
-        S(SW, CV, "CurrentBuild", "20348"),
-        D(SW, CV, "UBR", 2113),
-        S(SW, CV, "EditionID", "ServerDatacenter"),
-        S(SW, CV, "InstallationType", "Server"),
-        S(SYS, PO, "ProductType", "ServerNT"),
-        DONE,
-};
-
-static const struct op schannel_on[] = {
-        D(SYS, T12C, "Enabled", 1),
-        D(SYS, T12C, "DisabledByDefault", 0),
-        D(SYS, T12S, "Enabled", 1),
-        D(SYS, T12S, "DisabledByDefault", 0),
-        DONE,
-};
-
-static const struct op netfx_native[] = {
-        D(SW, NETFX, "SystemDefaultTlsVersions", 1),
-        D(SW, NETFX, "SchUseStrongCrypto", 1),
-        DONE,
-};
-
-static const struct op netfx_wow[] = {
-        D(SW, NETFX32, "SystemDefaultTlsVersions", 1),
-        D(SW, NETFX32, "SchUseStrongCrypto", 1),
-        DONE,
-};
-
-static const struct op netfx46[] = {
-        D(SW, NDP, "Release", 393297),
-        S(SW, NDP, "Version", "4.6.01055"),
-        D(SW, NDP, "Install", 1),
-        DONE,
-};
-
-static const struct op netfx48[] = {
-        D(SW, NDP, "Release", 528049),
-        S(SW, NDP, "Version", "4.8.04084"),
-        D(SW, NDP, "Install", 1),
-        DONE,
-};
-
-static const struct op winhttp_on[] = {
-        D(SW, WINHTTP, "DefaultSecureProtocols", 0xA00),
-        D(SW, WINHTTP32, "DefaultSecureProtocols", 0xA00),
-        DONE,
-};
-
-static const struct op kb3140245[] = {PKG("KB3140245", 0x70), DONE};
-
-static const struct op roots[] = {
-        C(ROOT, "microsoft-rsa-root-2017"),
-        C(ROOT, "microsoft-ecc-root-2017"),
-        C(AUTHROOT, "digicert-global-root-g2"),
-        C(AUTHROOT, "digicert-global-root-ca"),
-        C(AUTHROOT, "baltimore-cybertrust-root"),
-        C(AUTHROOT, "d-trust-root-class-3-ca-2-2009"),
-        DONE,
-};
-
-static const struct op mars[] = {
-        S(SW, "Microsoft\\Windows Azure Backup\\Setup", "InstallPath",
-          "C:\\Program Files\\Microsoft Azure Recovery Services Agent\\"),
-        S(SW, "Microsoft\\Windows Azure Backup\\Config", "ScratchLocation",
-          "C:\\Program Files\\Microsoft Azure Recovery Services Agent\\Scratch"),
-        S(SYS, "CCS\\Services\\obengine", "ImagePath",
-          "\"C:\\Program Files\\Microsoft Azure Recovery Services Agent\\bin\\cbengine.exe\""),
-        DONE,
-};
-
-static const struct op dpm[] = {
-        S(SW, "Microsoft\\Microsoft Data Protection Manager\\Setup", "InstallPath",
-          "C:\\Program Files\\Microsoft Azure Backup Server\\DPM\\DPM\\"),
-        DONE,
-};
-
-static const struct op legacy_off[] = {
-        D(SYS, PROTO "\\SSL 3.0\\Client", "Enabled", 0),
-        D(SYS, PROTO "\\SSL 3.0\\Client", "DisabledByDefault", 1),
-        D(SYS, PROTO "\\TLS 1.0\\Client", "Enabled", 0),
-        D(SYS, PROTO "\\TLS 1.0\\Client", "DisabledByDefault", 1),
-        D(SYS, PROTO "\\TLS 1.1\\Client", "Enabled", 0),
-        D(SYS, PROTO "\\TLS 1.1\\Client", "DisabledByDefault", 1),
-        DONE,
-};
+static const struct op kb3140245[] = {PK("KB3140245", 0x70), DONE};
 
 /* Everything the Azure Backup article asks of 2008 R2 SP1 but the roots. */
 static const struct op r2_noroots[] = {
@@ -799,7 +550,7 @@ static const struct profile profiles[] = {
          OPS(INC(os_2008_sp2), INC(schannel_on), INC(netfx_native), INC(netfx_wow), INC(netfx46),
              INC(roots)),
          "PFNNPPPPPPWPPPPPWW"},
-        {"r2-kb-staged", "mis-kb-staged", 4, 0, 0, OPS(INC(good_2008r2), PKG("KB3140245", 0x40)),
+        {"r2-kb-staged", "mis-kb-staged", 4, 0, 0, OPS(INC(good_2008r2), PK("KB3140245", 0x40)),
          "PFPPPPPPPPWPPPPPWW"},
         {"r2-schannel-off", "mis-schannel-zero", 5, 0, 0,
          OPS(INC(good_2008r2), D(SYS, T12C, "Enabled", 0)), "PPPPFPPPPPWPPPPPWW"},
@@ -834,7 +585,7 @@ static void apply(struct hives *hv, const struct op *o)
 	char path[1024];
 	int cs, ncs;
 
-	if (o->k == INC) {
+	if (o->k == INCLUDE) {
 		const struct op *p;
 
 		for (p = o->inc; p->k != END; p++)
@@ -845,16 +596,20 @@ static void apply(struct hives *hv, const struct op *o)
 		real_cert(hv->g[SW], P(hv->g[SW], rw_root(hv->g[SW]->h), "%s", o->path), o->name);
 		return;
 	}
-	if (o->k == PK) {
+	if (o->k == PKG) {
 		struct rw_key *k =
 		        P(g, rw_root(g->h), CBS "\\Package_for_%s~31bf3856ad364e35~amd64~~6.1.1.0",
 		          o->name);
 
-		if (k && (rw_set_dword(g->h, k, "CurrentState", o->num) ||
+		if (k && (rw_set_dword(g->h, k, "CurrentState", (uint32_t)o->num) ||
 		          rw_set_dword(g->h, k, "InstallClient", 1) ||
 		          rw_set_sz(g->h, k, "InstallLocation", RW_SZ,
 		                    "\\\\?\\C:\\Windows\\SoftwareDistribution\\Download")))
 			fail(g, "cannot add a package");
+		return;
+	}
+	if (o->k != SZ && o->k != DW) { /* the sample fleet's other kinds are not used here */
+		fail(g, "a profile uses an operation this generator does not write");
 		return;
 	}
 	ncs = strncmp(o->path, "CCS", 3) ? 1 : hv->ncs;
@@ -870,7 +625,7 @@ static void apply(struct hives *hv, const struct op *o)
 		if (!k)
 			return;
 		rc = o->k == SZ ? rw_set_sz(g->h, k, o->name, RW_SZ, o->str)
-		                : rw_set_dword(g->h, k, o->name, o->num);
+		                : rw_set_dword(g->h, k, o->name, (uint32_t)o->num);
 		if (rc)
 			fail(g, "cannot set a value");
 	}
