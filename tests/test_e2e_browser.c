@@ -28,8 +28,8 @@ static int scanned, scan_ok;
 
 static int scan(void)
 {
-	char *argv[12], cwd[4096], samples[4096], *o = NULL, *e = NULL;
-	int rc, n = 0;
+	char *o = NULL, *e = NULL;
+	int rc;
 
 	if (scanned)
 		return scan_ok;
@@ -37,23 +37,10 @@ static int scan(void)
 	out = ha_asprintf("%s/out", tmp);
 	db = ha_asprintf("%s/out/audit.db", tmp);
 	page = ha_asprintf("%s/out/report.html", tmp);
-	if (!out || !db || !page || !getcwd(cwd, sizeof cwd))
+	if (!out || !db || !page)
 		return 0;
-	snprintf(samples, sizeof samples, "%s/samples", tu_source_dir());
-	argv[n++] = (char *)tu_hiveaudit();
-	argv[n++] = (char *)"scan";
-	argv[n++] = (char *)"--out";
-	argv[n++] = out;
-	argv[n++] = (char *)"--as-of";
-	argv[n++] = (char *)"2026-01-01";
-	argv[n++] = (char *)"-q";
-	argv[n++] = (char *)"fleet";
-	argv[n] = NULL;
-	if (chdir(samples) != 0)
-		return 0;
-	rc = tu_run(argv, NULL, &o, &e);
-	if (chdir(cwd) != 0)
-		return 0;
+	rc = tu_run_in_samples(&o, &e, "scan", "--out", out, "--as-of", "2026-01-01", "-q", "fleet",
+	                       NULL);
 	CHECK_INT(rc, 1);
 	free(o);
 	free(e);

@@ -24,29 +24,6 @@ static size_t html_len;
 static int scanned;
 
 /* Runs hiveaudit in samples/, so that the paths it records are relative. */
-static int run(char **o, char **e, ...)
-{
-	char *argv[32], cwd[4096], samples[4096];
-	va_list ap;
-	int n = 0, rc;
-
-	argv[n++] = (char *)tu_hiveaudit();
-	va_start(ap, e);
-	while (n < 31 && (argv[n] = va_arg(ap, char *)) != NULL)
-		n++;
-	va_end(ap);
-	argv[n] = NULL;
-	if (!getcwd(cwd, sizeof cwd))
-		return -1;
-	snprintf(samples, sizeof samples, "%s/samples", tu_source_dir());
-	if (chdir(samples) != 0)
-		return -1;
-	rc = tu_run(argv, NULL, o, e);
-	if (chdir(cwd) != 0)
-		return -1;
-	return rc;
-}
-
 static long long scalar(const char *sql)
 {
 	sqlite3 *d;
@@ -79,7 +56,7 @@ static int scan(void)
 	page = ha_asprintf("%s/report.html", out);
 	if (!out || !db || !page)
 		return 0;
-	rc = run(&o, &e, "scan", "--out", out, "--as-of", "2026-01-01", "-q", "fleet", NULL);
+	rc = tu_run_in_samples(&o, &e, "scan", "--out", out, "--as-of", "2026-01-01", "-q", "fleet", NULL);
 	CHECK_INT(rc, 1);
 	if (rc != 1)
 		fprintf(stderr, "scan: %s\n", e ? e : "");
@@ -368,7 +345,7 @@ static void test_report_again_is_identical(void)
 		return;
 	again = ha_asprintf("%s/again", tmp);
 	file = ha_asprintf("%s/again/report.html", tmp);
-	rc = run(&o, &e, "report", "--db", db, "--out", again, "--format", "html", NULL);
+	rc = tu_run_in_samples(&o, &e, "report", "--db", db, "--out", again, "--format", "html", NULL);
 	CHECK_INT(rc, 0);
 	free(o);
 	free(e);
@@ -498,7 +475,7 @@ static void test_empty_run(void)
 	if (!file || !dir || !outdir || !path)
 		goto done;
 	CHECK_INT(tu_write(file, "no hives here\n", 14), 0);
-	rc = run(&o, &e, "scan", "--out", outdir, "-q", dir, NULL);
+	rc = tu_run_in_samples(&o, &e, "scan", "--out", outdir, "-q", dir, NULL);
 	free(o);
 	free(e);
 	text = tu_read(path, NULL);

@@ -22,30 +22,6 @@ static char out1[4096];
 
 /* Runs hiveaudit with the sample folder as working directory, so that the
  * paths in the outputs are the same on every machine ("fleet/..."). */
-static int run(char **out, char **err, ...)
-{
-	char *argv[32];
-	char cwd[4096], samples[4096];
-	va_list ap;
-	int n = 0, rc;
-
-	argv[n++] = (char *)tu_hiveaudit();
-	va_start(ap, err);
-	while (n < 31 && (argv[n] = va_arg(ap, char *)) != NULL)
-		n++;
-	va_end(ap);
-	argv[n] = NULL;
-	if (!getcwd(cwd, sizeof cwd))
-		return -1;
-	snprintf(samples, sizeof samples, "%s/samples", tu_source_dir());
-	if (chdir(samples) != 0)
-		return -1;
-	rc = tu_run(argv, NULL, out, err);
-	if (chdir(cwd) != 0)
-		return -1;
-	return rc;
-}
-
 /* dir/name in one of a few rotating buffers (no allocation, so nothing to
  * free in the checks below). */
 static char *path_in(const char *dir, const char *name)
@@ -75,7 +51,7 @@ static void test_scan_matches_expected(void)
 	size_t i, j, matched = 0;
 
 	snprintf(out1, sizeof out1, "%s/out1", tmp);
-	rc = run(&out, &err, "scan", "--out", out1, "--as-of", "2026-01-01", "fleet", NULL);
+	rc = tu_run_in_samples(&out, &err, "scan", "--out", out1, "--as-of", "2026-01-01", "fleet", NULL);
 	CHECK_INT(rc, 1);
 	CHECK_HAS(out, "44 hosts audited");
 	if (rc != 1)
@@ -289,7 +265,7 @@ static void test_rescan_reuses_and_reports_match(void)
 	sqlite3 *db;
 	int rc;
 
-	rc = run(&out, &err, "scan", "--out", out1, "--as-of", "2026-01-01", "-q", "fleet", NULL);
+	rc = tu_run_in_samples(&out, &err, "scan", "--out", out1, "--as-of", "2026-01-01", "-q", "fleet", NULL);
 	CHECK_INT(rc, 1);
 	free(out);
 	free(err);
@@ -303,7 +279,7 @@ static void test_rescan_reuses_and_reports_match(void)
 
 	/* `report` regenerates the same CSV from the store alone. */
 	a = tu_read(path_in(out1, "findings.csv"), NULL);
-	rc = run(&out, &err, "report", "--db", path_in(out1, "audit.db"), "--out", path_in(tmp, "rep"),
+	rc = tu_run_in_samples(&out, &err, "report", "--db", path_in(out1, "audit.db"), "--out", path_in(tmp, "rep"),
 		 "--run", "1", NULL);
 	CHECK_INT(rc, 0);
 	free(out);
@@ -314,7 +290,7 @@ static void test_rescan_reuses_and_reports_match(void)
 	free(b);
 
 	/* --rescan reads every host again, with the same result. */
-	rc = run(&out, &err, "scan", "--out", out1, "--as-of", "2026-01-01", "-q", "--rescan", "fleet",
+	rc = tu_run_in_samples(&out, &err, "scan", "--out", out1, "--as-of", "2026-01-01", "-q", "--rescan", "fleet",
 		 NULL);
 	CHECK_INT(rc, 1);
 	free(out);
@@ -335,7 +311,7 @@ static void test_rescan_reuses_and_reports_match(void)
 static void test_explain(void)
 {
 	char *out = NULL, *err = NULL;
-	int rc = run(&out, &err, "explain", "--db", path_in(out1, "audit.db"), "mis-schannel-absent",
+	int rc = tu_run_in_samples(&out, &err, "explain", "--db", path_in(out1, "audit.db"), "mis-schannel-absent",
 		     NULL);
 
 	CHECK_INT(rc, 0);
@@ -348,12 +324,12 @@ static void test_explain(void)
 	free(err);
 
 	/* By computer name, too; and an unknown host is a usage error. */
-	rc = run(&out, &err, "explain", "--db", path_in(out1, "audit.db"), "SRV2003", NULL);
+	rc = tu_run_in_samples(&out, &err, "explain", "--db", path_in(out1, "audit.db"), "SRV2003", NULL);
 	CHECK_INT(rc, 0);
 	CHECK_HAS(out, "The operating system (OS-TLS12-CAPABLE, FAIL)");
 	free(out);
 	free(err);
-	rc = run(&out, &err, "explain", "--db", path_in(out1, "audit.db"), "no-such-host", NULL);
+	rc = tu_run_in_samples(&out, &err, "explain", "--db", path_in(out1, "audit.db"), "no-such-host", NULL);
 	CHECK_INT(rc, 2);
 	CHECK_HAS(err, "no host 'no-such-host'");
 	free(out);
@@ -366,7 +342,7 @@ static void test_remediate(void)
 	char *dir = path_in(tmp, "reg");
 	int rc;
 
-	rc = run(&out, &err, "remediate", "--db", path_in(out1, "audit.db"), "--out", dir,
+	rc = tu_run_in_samples(&out, &err, "remediate", "--db", path_in(out1, "audit.db"), "--out", dir,
 		 "mis-schannel-absent", NULL);
 	CHECK_INT(rc, 0);
 	free(out);
@@ -381,7 +357,7 @@ static void test_remediate(void)
 	free(reg);
 
 	/* UNKNOWN findings never produce changes. */
-	rc = run(&out, &err, "remediate", "--db", path_in(out1, "audit.db"), "--out", dir,
+	rc = tu_run_in_samples(&out, &err, "remediate", "--db", path_in(out1, "audit.db"), "--out", dir,
 		 "mis-schannel-wrongtype", NULL);
 	CHECK_INT(rc, 0);
 	free(out);
@@ -390,7 +366,7 @@ static void test_remediate(void)
 	CHECK_LACKS(reg, "TLS 1.2\\Client");
 	free(reg);
 
-	rc = run(&out, &err, "remediate", "--db", path_in(out1, "audit.db"), "--out", dir, "--all", NULL);
+	rc = tu_run_in_samples(&out, &err, "remediate", "--db", path_in(out1, "audit.db"), "--out", dir, "--all", NULL);
 	CHECK_INT(rc, 0);
 	CHECK_HAS(out, "mis-netfx-wow-missing.reg");
 	free(out);
@@ -406,7 +382,7 @@ static void test_json(void)
 	char *out = NULL, *err = NULL, *text, *line, *save = NULL;
 	int rc, lines = 0, bad = 0;
 
-	rc = run(&out, &err, "report", "--db", path_in(out1, "audit.db"), "--run", "1", "--out",
+	rc = tu_run_in_samples(&out, &err, "report", "--db", path_in(out1, "audit.db"), "--run", "1", "--out",
 		 path_in(tmp, "json"), "--format", "json", NULL);
 	CHECK_INT(rc, 0);
 	free(out);
@@ -431,7 +407,7 @@ static void test_json(void)
 static void test_rules_verb(void)
 {
 	char *out = NULL, *err = NULL, rulefile[4096];
-	int rc = run(&out, &err, "rules", NULL);
+	int rc = tu_run_in_samples(&out, &err, "rules", NULL);
 
 	CHECK_INT(rc, 0);
 	CHECK_HAS(out, "OS-TLS12-CAPABLE");
@@ -442,12 +418,12 @@ static void test_rules_verb(void)
 
 	snprintf(rulefile, sizeof rulefile, "%s/bad.yaml", tmp);
 	tu_write(rulefile, "hiveaudit-rules: 1\nrules:\n  - id: X\n    titel: typo\n", 52);
-	rc = run(&out, &err, "rules", "--check", rulefile, NULL);
+	rc = tu_run_in_samples(&out, &err, "rules", "--check", rulefile, NULL);
 	CHECK_INT(rc, 2);
 	CHECK_HAS(err, "bad.yaml:4:5: unknown field 'titel'");
 	free(out);
 	free(err);
-	rc = run(&out, &err, "scan", "--rules", rulefile, "fleet", NULL);
+	rc = tu_run_in_samples(&out, &err, "scan", "--rules", rulefile, "fleet", NULL);
 	CHECK_INT(rc, 2);
 	free(out);
 	free(err);
@@ -458,31 +434,31 @@ static void test_usage_errors(void)
 	char *out = NULL, *err = NULL;
 	int rc;
 
-	rc = run(&out, &err, "scan", NULL);
+	rc = tu_run_in_samples(&out, &err, "scan", NULL);
 	CHECK_INT(rc, 2);
 	CHECK_HAS(err, "no PATH given");
 	free(out);
 	free(err);
-	rc = run(&out, &err, "scan", "--bogus", "fleet", NULL);
+	rc = tu_run_in_samples(&out, &err, "scan", "--bogus", "fleet", NULL);
 	CHECK_INT(rc, 2);
 	free(out);
 	free(err);
-	rc = run(&out, &err, "scan", "--out", path_in(tmp, "x"), "no/such/folder", NULL);
+	rc = tu_run_in_samples(&out, &err, "scan", "--out", path_in(tmp, "x"), "no/such/folder", NULL);
 	CHECK_INT(rc, 2);
 	CHECK_HAS(err, "no/such/folder");
 	free(out);
 	free(err);
 	/* An output folder that cannot be created: the run cannot complete. */
-	rc = run(&out, &err, "scan", "--out", "/dev/null/out", "fleet/srv2012", NULL);
+	rc = tu_run_in_samples(&out, &err, "scan", "--out", "/dev/null/out", "fleet/srv2012", NULL);
 	CHECK_INT(rc, 3);
 	CHECK_HAS(err, "hiveaudit scan: ");
 	free(out);
 	free(err);
-	rc = run(&out, &err, "frobnicate", NULL);
+	rc = tu_run_in_samples(&out, &err, "frobnicate", NULL);
 	CHECK_INT(rc, 2);
 	free(out);
 	free(err);
-	rc = run(&out, &err, "scan", "--help", NULL);
+	rc = tu_run_in_samples(&out, &err, "scan", "--help", NULL);
 	CHECK_INT(rc, 0);
 	CHECK_HAS(out, "usage: hiveaudit scan");
 	free(out);

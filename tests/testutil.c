@@ -1,6 +1,7 @@
 /* testutil.c: see testutil.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,4 +293,27 @@ char *tu_corpus_file(const char *rel, const char *dir)
 		return NULL;
 	}
 	return out;
+}
+
+int tu_run_in_samples(char **out, char **err, ...)
+{
+	char *argv[32], cwd[4096], samples[4096];
+	va_list ap;
+	int n = 0, rc;
+
+	argv[n++] = (char *)tu_hiveaudit();
+	va_start(ap, err);
+	while (n < 31 && (argv[n] = va_arg(ap, char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	if (!getcwd(cwd, sizeof cwd))
+		return -1;
+	snprintf(samples, sizeof samples, "%s/samples", tu_source_dir());
+	if (chdir(samples) != 0)
+		return -1;
+	rc = tu_run(argv, NULL, out, err);
+	if (chdir(cwd) != 0)
+		return -1;
+	return rc;
 }

@@ -20,6 +20,11 @@ int tu_copy(const char *from, const char *to);
  * the exit status, or 128+signal.  *out and *err (may be NULL) receive the
  * captured text (malloc'd).  `env` adds "NAME=value" entries (may be NULL). */
 int tu_run(char *const argv[], const char *const *env, char **out, char **err);
+/* Runs the built hiveaudit with the arguments that follow (NULL-terminated)
+ * in samples/ as working directory, so that the paths it records are the
+ * same on every machine ("fleet/..."); as tu_run, -1 if samples/ cannot be
+ * entered or left. */
+int tu_run_in_samples(char **out, char **err, ...);
 
 /* A parsed CSV file: rows of fields. */
 struct tu_csv {
