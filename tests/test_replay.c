@@ -1466,6 +1466,124 @@ static void test_verb(void)
 	free(e);
 }
 
+/* The bytes of a file equal `want`. */
+static int file_is(const char *path, const struct bytes *want)
+{
+	struct bytes b = {NULL, 0};
+	int same;
+
+	b.p = (uint8_t *)tu_read(path, &b.n);
+	same = b.p && b.n == want->n && memcmp(b.p, want->p, b.n) == 0;
+	free(b.p);
+	return same;
+}
+
+/* issue 12 item 1: OUT may be no input the replay read or would read, by
+ * any name: a log found beside the hive (not named), a symlink or a hard
+ * link to it, a path to the hive through a symlinked copy, or a log name
+ * of the hive that does not exist yet. */
+static void replay_refuses_log_as_output(void)
+{
+	char dir[4096], other[4096], *o = NULL, *e = NULL;
+	struct bytes log1, hive;
+	struct stat st;
+	int rc;
+
+	snprintf(dir, sizeof dir, "%s/verb-out", tmp);
+	make_host(dir, DMG_NONE, 1, 0);
+	log1 = load(path_in(dir, "SYSTEM.LOG1"));
+	hive = load(path_in(dir, "SYSTEM"));
+
+	/* The log found beside the hive. */
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o",
+			   path_in(dir, "SYSTEM.LOG1"), NULL, NULL);
+	CHECK_INT(rc, 2);
+	CHECK_HAS(e, "is a log found beside the hive; the evidence files are never written");
+	CHECK(file_is(path_in(dir, "SYSTEM.LOG1"), &log1));
+	free(o);
+	free(e);
+	/* In another letter case, and through "./". */
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o",
+			   path_in(dir, "./system.log1"), NULL, NULL);
+	CHECK_INT(rc, 2);
+	CHECK(file_is(path_in(dir, "SYSTEM.LOG1"), &log1));
+	free(o);
+	free(e);
+	/* A symlink to it. */
+	CHECK_INT(symlink("SYSTEM.LOG1", path_in(dir, "link.hiv")), 0);
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o",
+			   path_in(dir, "link.hiv"), NULL, NULL);
+	CHECK_INT(rc, 2);
+	CHECK_HAS(e, "is a log found beside the hive");
+	CHECK(lstat(path_in(dir, "link.hiv"), &st) == 0 && S_ISLNK(st.st_mode));
+	CHECK(file_is(path_in(dir, "SYSTEM.LOG1"), &log1));
+	free(o);
+	free(e);
+	/* A hard link to it. */
+	CHECK_INT(link(path_in(dir, "SYSTEM.LOG1"), path_in(dir, "hard.hiv")), 0);
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o",
+			   path_in(dir, "hard.hiv"), NULL, NULL);
+	CHECK_INT(rc, 2);
+	CHECK_HAS(e, "is a log found beside the hive");
+	CHECK(file_is(path_in(dir, "SYSTEM.LOG1"), &log1));
+	free(o);
+	free(e);
+	/* Logs named: the one beside that was not named is still evidence. */
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), path_in(dir, "SYSTEM.LOG2"),
+			   "-o", path_in(dir, "hard.hiv"), NULL);
+	CHECK_INT(rc, 2);
+	CHECK(file_is(path_in(dir, "SYSTEM.LOG1"), &log1));
+	free(o);
+	free(e);
+	/* A log name of the hive that does not exist yet: writing it would
+	 * plant a log that the next scan reads. */
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o",
+			   path_in(dir, "SYSTEM.LOG"), NULL, NULL);
+	CHECK_INT(rc, 2);
+	CHECK_HAS(e, "is a log name of the hive, in its folder");
+	CHECK(access(path_in(dir, "SYSTEM.LOG"), F_OK) != 0);
+	free(o);
+	free(e);
+	/* The hive reached through a symlink from another folder: its logs
+	 * and its own name in the real folder are still refused. */
+	snprintf(other, sizeof other, "%s/verb-out-link", tmp);
+	CHECK_INT(tu_write(path_in(other, ".keep"), "", 0), 0);
+	CHECK_INT(symlink(path_in(dir, "SYSTEM"), path_in(other, "SYS")), 0);
+	rc = run_hiveaudit(&o, &e, "replay", path_in(other, "SYS"), "-o",
+			   path_in(dir, "SYSTEM.LOG2"), NULL, NULL);
+	CHECK_INT(rc, 2);
+	free(o);
+	free(e);
+	rc = run_hiveaudit(&o, &e, "replay", path_in(other, "SYS"), "-o", path_in(other, "SYS"),
+			   NULL, NULL);
+	CHECK_INT(rc, 2);
+	CHECK_HAS(e, "is the hive");
+	CHECK(file_is(path_in(dir, "SYSTEM"), &hive));
+	free(o);
+	free(e);
+	/* Elsewhere it is written, and a symlink at OUT is replaced, never
+	 * written through. */
+	CHECK_INT(symlink("target.txt", path_in(other, "out.hiv")), 0);
+	CHECK_INT(tu_write(path_in(other, "target.txt"), "keep", 4), 0);
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o",
+			   path_in(other, "out.hiv"), NULL, NULL);
+	CHECK_INT(rc, 0);
+	CHECK(lstat(path_in(other, "out.hiv"), &st) == 0 && S_ISREG(st.st_mode));
+	CHECK_INT(has_key(path_in(other, "out.hiv"), TLS12C), 1);
+	{
+		char *t = tu_read(path_in(other, "target.txt"), NULL);
+
+		CHECK_STR(t, "keep");
+		free(t);
+	}
+	free(o);
+	free(e);
+	CHECK(file_is(path_in(dir, "SYSTEM.LOG1"), &log1));
+	CHECK(file_is(path_in(dir, "SYSTEM"), &hive));
+	free(log1.p);
+	free(hive.p);
+}
+
 /* ------------------------------------------------------------ the rules */
 
 static const char *finding(const struct tu_csv *c, const char *rule, const char *col)
@@ -1553,6 +1671,7 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_damaged_base_block),
 		CHECK_CASE(test_reader_statuses),
 		CHECK_CASE(test_verb),
+		CHECK_CASE(replay_refuses_log_as_output),
 		CHECK_CASE(test_rule_verdict_from_log),
 	};
 	int rc;
