@@ -50,7 +50,8 @@ size_t ha_log_owner_len(const char *name)
 
 	if (n > 4 && ha_ascii_caseeq(name + n - 4, ".LOG"))
 		return n - 4;
-	if (n > 5 && (ha_ascii_caseeq(name + n - 5, ".LOG1") || ha_ascii_caseeq(name + n - 5, ".LOG2")))
+	if (n > 5 &&
+	    (ha_ascii_caseeq(name + n - 5, ".LOG1") || ha_ascii_caseeq(name + n - 5, ".LOG2")))
 		return n - 5;
 	return 0;
 }

@@ -64,11 +64,12 @@
  * checksum is wrong or whose own sequence numbers differ is never used, nor
  * is a log that belongs to another hive or another write of this one
  * (ha_log_match in logs.c: embedded name, RmId/LogId, root cell, and for
- * the old format hive bins size and sequence number).  When both formats are present (Windows 8.1 may keep an old .LOG from its
- * installation image), the new one is used.  The logs are taken
- * in the order of their base blocks' sequence numbers; each log's first
- * entry must carry its base block's number, and each next entry, in the same
- * or the next log, the number after it.  A log's run ends at anything that
+ * the old format hive bins size and sequence number).  When both formats
+ * are present (Windows 8.1 may keep an old .LOG from its installation
+ * image), the new one is used.  The logs are taken in the order of their
+ * base blocks' sequence numbers; each log's first entry must carry its base
+ * block's number, and each next entry, in the same or the next log, the
+ * number after it.  A log's run ends at anything that
  * is not the next entry (a remnant of an older write, zeros, a torn entry
  * whose hashes fail); the next log then continues only if it starts with the
  * next number ("gap" otherwise, and replay ends there).
@@ -85,8 +86,9 @@
  * would leave that machine's newest settings unread for no rule of the
  * format.  Continuity is enforced everywhere after the start.
  *
- * When the primary's checksum is wrong, its base block is restored from a
- * log's (file type set back to 0): for the new format from
+ * When the primary's base block is damaged (its checksum is wrong, or its
+ * "regf" signature is gone while a hive bin still follows it), it is
+ * restored from a log's (file type set back to 0): for the new format from
  * the log with the
  * latest entries, which is then the only one used; for the old format from
  * the log whose last-written time equals the first hive bin's timestamp
@@ -833,13 +835,18 @@ int ha_replay(const uint8_t *primary, size_t size, const struct ha_replay_log *l
 		return ha_err_set(err, HA_ERR_USAGE, "%zu logs given, at most %d are used", nlogs,
 				  HA_REPLAY_MAX_LOGS);
 
-	if (!primary || size < HA_BASEBLOCK_SIZE || memcmp(primary, "regf", 4) != 0)
+	/* A base block whose signature is gone is damaged like one whose
+	 * checksum is wrong, when a hive bin follows it: a log may restore it. */
+	if (!primary || size < HA_BASEBLOCK_SIZE ||
+	    (memcmp(primary, "regf", 4) != 0 &&
+	     (size < HA_BASEBLOCK_SIZE + 32 || memcmp(primary + HA_BASEBLOCK_SIZE, "hbin", 4) != 0)))
 		return ha_err_set(err, HA_ERR_FORMAT, "not a registry hive (no 4096-byte regf base "
 						      "block)");
 	memset(&pr, 0, sizeof pr);
 	pr.p = primary;
 	pr.size = size;
-	pr.bb_ok = ha_bb_checksum(primary) == ha_le32(primary + 0x1FC);
+	pr.bb_ok = memcmp(primary, "regf", 4) == 0 &&
+		   ha_bb_checksum(primary) == ha_le32(primary + 0x1FC);
 	pr.seq1 = ha_le32(primary + 0x04);
 	pr.seq2 = ha_le32(primary + 0x08);
 	pr.lw = ha_le64(primary + 0x0C);

@@ -1595,6 +1595,159 @@ static void scan_refuses_foreign_log(void)
 	free(text);
 }
 
+/* -------------------------------------- a damaged base block restored */
+
+/* A host whose SYSTEM (sample hive, TLS 1.2 client off as stored) was being
+ * written when it was copied: its old-format SYSTEM.LOG1 holds the write
+ * (TLS 1.2 client on) and a valid copy of the base block.  Then the
+ * primary's base block is damaged: `how` 'c' flips its checksum, 'm'
+ * wipes its "regf" signature. */
+static void make_damaged_old_host(const char *dir, char how, int with_log)
+{
+	struct bytes primary, st[1], log;
+	uint64_t lw;
+	uint32_t s2;
+
+	CHECK_INT(tu_write(path_in(dir, ".keep"), "", 0), 0);
+	s2 = make_states(dir, &primary, st, 1);
+	unlink(path_in(dir, "state1.hiv"));
+	unlink(path_in(dir, ".keep"));
+	free(write_tree(software_tree(), path_in(dir, "SOFTWARE"),
+			"emRoot\\System32\\Config\\SOFTWARE")
+		     .p);
+	lw = (uint64_t)get32(primary.p + 0x0C) | (uint64_t)get32(primary.p + 0x10) << 32;
+	/* The first hive bin keeps the base block's time (its backup copy). */
+	CHECK(lw == ((uint64_t)get32(primary.p + 4096 + 20) |
+		     (uint64_t)get32(primary.p + 4096 + 24) << 32));
+	if (with_log) {
+		log = old_log(&primary, &st[0], s2 + 1, lw);
+		if (with_log == 2) {
+			/* Labelled as another hive's log. */
+			struct ha_buf u;
+			struct bytes other;
+
+			ha_buf_init(&u, 256);
+			ha_utf8_to_utf16le(&u, "emRoot\\System32\\Config\\SOFTWARE");
+			other = relabel(&log, 0x30, u.data, u.len < 64 ? u.len : 64);
+			ha_buf_free(&u);
+			free(log.p);
+			log = other;
+		}
+		CHECK_INT(tu_write(path_in(dir, "SYSTEM.LOG1"), log.p, log.n), 0);
+		free(log.p);
+	}
+	if (how == 'c')
+		primary.p[0x1FC] ^= 0x5A;
+	else
+		memset(primary.p, 0, 4);
+	CHECK_INT(tu_write(path_in(dir, "SYSTEM"), primary.p, primary.n), 0);
+	free_bytes(st, 1);
+	free(primary.p);
+}
+
+/* issue 12 item 15: the reader, the evidence of a scan, and `replay`. */
+static void base_block_restored_from_log(void)
+{
+	char dir[4096], fleet[4096], outd[4096], outp[4096], *o = NULL, *e = NULL, *text;
+	struct ha_snapshot s;
+	struct tu_csv c;
+	struct bytes a;
+	int rc;
+
+	/* A wrong checksum. */
+	snprintf(dir, sizeof dir, "%s/bb-checksum", tmp);
+	make_damaged_old_host(dir, 'c', 1);
+	if (read_dir(dir, 0, &s) == 0) {
+		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_REPLAYED);
+		CHECK_HAS(s.role[HA_SYSTEM].reason, "header checksum wrong: stored 0x");
+		CHECK_HAS(s.role[HA_SYSTEM].reason,
+			  "old-format log replayed: 16 dirty sectors from SYSTEM.LOG1 (sequence ");
+		CHECK_HAS(s.role[HA_SYSTEM].reason, "; base block restored from SYSTEM.LOG1");
+		CHECK_INT(tls_enabled(&s), 1);
+		ha_snapshot_free(&s);
+	} else {
+		CHECK(0);
+	}
+
+	/* No "regf" signature. */
+	snprintf(fleet, sizeof fleet, "%s/bb-fleet", tmp);
+	snprintf(dir, sizeof dir, "%s", path_in(fleet, "BBHOST"));
+	make_damaged_old_host(dir, 'm', 1);
+	if (read_dir(dir, 0, &s) == 0) {
+		const struct ha_hivefile *f = file_named(&s, "SYSTEM");
+
+		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_REPLAYED);
+		CHECK_HAS(s.role[HA_SYSTEM].reason,
+			  "base block damaged (no regf signature; a hive bin follows it); "
+			  "old-format log replayed: 16 dirty sectors from SYSTEM.LOG1 (sequence ");
+		CHECK_HAS(s.role[HA_SYSTEM].reason, "; base block restored from SYSTEM.LOG1");
+		CHECK(f && f->kind == HA_FK_SYSTEM && !f->bb_valid && f->dirty);
+		CHECK_INT(tls_enabled(&s), 1);
+		ha_snapshot_free(&s);
+	} else {
+		CHECK(0);
+	}
+	/* ... not without being asked to replay. */
+	if (read_dir(dir, 1, &s) == 0) {
+		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_NOT_HIVE);
+		CHECK_HAS(s.role[HA_SYSTEM].reason, "/SYSTEM: no regf signature: not a registry hive");
+		ha_snapshot_free(&s);
+	}
+	/* The evidence of a scan says so. */
+	snprintf(outd, sizeof outd, "%s/bb-scan", tmp);
+	rc = run_hiveaudit(&o, &e, "scan", "--as-of", "2026-01-01", "-o", outd, fleet);
+	CHECK(rc == 0 || rc == 1);
+	free(o);
+	free(e);
+	text = tu_read(path_in(outd, "findings.csv"), NULL);
+	if (text && tu_csv_parse(text, &c) == 0) {
+		CHECK_STR(finding(&c, "SCHANNEL-TLS12-CLIENT", "status"), "PASS");
+		CHECK_STR(finding(&c, "HIVE-INTEGRITY", "status"), "PASS");
+		CHECK_HAS(finding(&c, "HIVE-INTEGRITY", "reason"),
+			  "base block restored from SYSTEM.LOG1");
+		tu_csv_free(&c);
+	} else {
+		CHECK(0);
+	}
+	free(text);
+	/* `replay` does the same. */
+	snprintf(outp, sizeof outp, "%s/bb-restored.hiv", tmp);
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o", outp, NULL, NULL);
+	CHECK_INT(rc, 0);
+	CHECK_HAS(o, "old-format log replayed: 16 dirty sectors from SYSTEM.LOG1");
+	CHECK_HAS(o, "; base block restored from SYSTEM.LOG1");
+	free(o);
+	free(e);
+	a = load(outp);
+	CHECK(a.p && memcmp(a.p, "regf", 4) == 0 && get32(a.p + 4) == get32(a.p + 8) &&
+	      get32(a.p + 0x1C) == 0 && get32(a.p + 0x1FC) == xsum(a.p));
+	free(a.p);
+	CHECK_INT(has_key(outp, TLS12C), 1);
+
+	/* Without a log it stays what it was: not a hive. */
+	snprintf(dir, sizeof dir, "%s/bb-nolog", tmp);
+	make_damaged_old_host(dir, 'm', 0);
+	if (read_dir(dir, 0, &s) == 0) {
+		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_NOT_HIVE);
+		CHECK_HAS(s.role[HA_SYSTEM].reason, "/SYSTEM: no regf signature: not a registry hive");
+		ha_snapshot_free(&s);
+	}
+	/* With another hive's log: refused, and it says why. */
+	snprintf(dir, sizeof dir, "%s/bb-foreign", tmp);
+	make_damaged_old_host(dir, 'm', 2);
+	if (read_dir(dir, 0, &s) == 0) {
+		const struct ha_hivefile *f = file_named(&s, "SYSTEM");
+
+		CHECK(f && f->status == HA_HS_NOT_HIVE);
+		CHECK_STR(f ? f->reason : NULL,
+			  "no regf signature: not a registry hive, or one whose base block is "
+			  "damaged (a hive bin follows it); logs present (SYSTEM.LOG1); logs "
+			  "refused: no usable transaction log (SYSTEM.LOG1: it belongs to another "
+			  "hive: its embedded file name is \"SOFTWARE\", the hive's \"SYSTEM\")");
+		ha_snapshot_free(&s);
+	}
+}
+
 /* ---------------------------------------------------- the command line */
 
 static int run_hiveaudit(char **out, char **err, const char *a1, const char *a2, const char *a3,
@@ -1902,6 +2055,7 @@ int main(int argc, char **argv)
 		CHECK_CASE(log_match_decides_belonging),
 		CHECK_CASE(replay_refuses_foreign_log),
 		CHECK_CASE(scan_refuses_foreign_log),
+		CHECK_CASE(base_block_restored_from_log),
 		CHECK_CASE(test_rule_verdict_from_log),
 	};
 	int rc;
