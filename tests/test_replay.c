@@ -1478,13 +1478,81 @@ static void log_match_decides_belonging(void)
 		CHECK_HAS(err.msg, "its hive bins data size is 0x");
 		free(other.p);
 	}
+	/* Windows 2000 to 2003 leave the log one number behind the primary. */
+	{
+		uint8_t v[4];
+
+		put32(v, get32(primary.p + 4) - 1);
+		other = relabel(&log, 4, v, 4);
+		memcpy(other.p + 8, v, 4);
+		put32(other.p + 0x1FC, xsum(other.p));
+		CHECK_INT(ha_log_match(primary.p, primary.n, other.p, other.n, &err), HA_OK);
+		free(other.p);
+	}
 	free(log.p);
+
+	/* Beside a log that applies, another hive's is named in the summary. */
+	{
+		const char *names[2] = {"SYSTEM.LOG1", "SYSTEM.LOG2"};
+		struct bytes two[2];
+		struct ha_replay_result r;
+		struct ha_buf u;
+
+		two[0] = new_log(&primary, st, 1, s2, -1, DMG_NONE);
+		ha_buf_init(&u, 256);
+		ha_utf8_to_utf16le(&u, "SOFTWARE");
+		two[1] = relabel(&two[0], 0x30, u.data, u.len);
+		ha_buf_free(&u);
+		CHECK_INT(replay(&primary, two, names, 2, NULL, &r, &err), HA_OK);
+		CHECK_INT(r.logs_used, 1);
+		CHECK_HAS(r.summary, "from SYSTEM.LOG1, 1 page; SYSTEM.LOG2 refused: it belongs to "
+				     "another hive: its embedded file name is \"SOFTWARE\", the "
+				     "hive's \"SYSTEM\"");
+		ha_replay_result_free(&r);
+		free_bytes(two, 2);
+	}
+
 	/* Not a log at all. */
 	CHECK_INT(ha_log_match(primary.p, primary.n, soft.p, 100, &err), HA_ERR_FORMAT);
 	CHECK_STR(err.msg, "it has no log base block");
 	free_bytes(st, 1);
 	free(primary.p);
 	free(soft.p);
+}
+
+/* Log discovery beside a hive (ingest, used by `replay`): its names in any
+ * letter case, sorted, nothing else. */
+static void logs_beside_found_by_name(void)
+{
+	char dir[4096], **v = NULL;
+	struct ha_err err;
+	size_t n = 0;
+
+	snprintf(dir, sizeof dir, "%s/beside", tmp);
+	CHECK_INT(tu_write(path_in(dir, "SYSTEM"), "x", 1), 0);
+	CHECK_INT(tu_write(path_in(dir, "system.log2"), "x", 1), 0);
+	CHECK_INT(tu_write(path_in(dir, "SYSTEM.LOG1"), "x", 1), 0);
+	CHECK_INT(tu_write(path_in(dir, "SYSTEM.LOG"), "x", 1), 0);
+	CHECK_INT(tu_write(path_in(dir, "SYSTEM.LOG3"), "x", 1), 0);
+	CHECK_INT(tu_write(path_in(dir, "SYSTEMX.LOG1"), "x", 1), 0);
+	CHECK_INT(tu_write(path_in(dir, "SOFTWARE.LOG1"), "x", 1), 0);
+	ha_err_clear(&err);
+	CHECK_INT(ha_logs_beside(path_in(dir, "SYSTEM"), &v, &n, &err), HA_OK);
+	CHECK_INT(n, 3);
+	if (n == 3) {
+		CHECK_STR(v[0], path_in(dir, "SYSTEM.LOG"));
+		CHECK_STR(v[1], path_in(dir, "SYSTEM.LOG1"));
+		CHECK_STR(v[2], path_in(dir, "system.log2"));
+	}
+	ha_logs_free(v, n);
+	CHECK_INT(ha_logs_beside(path_in(dir, "none/SYSTEM"), &v, &n, &err), HA_ERR_IO);
+	CHECK_HAS(err.msg, "cannot list the folder of '");
+	CHECK(v == NULL && n == 0);
+	CHECK(ha_log_name_of("Software.Log", "SOFTWARE"));
+	CHECK(!ha_log_name_of(".LOG1", ""));
+	CHECK(!ha_log_name_of("SOFTWARE.LOG1.bak", "SOFTWARE"));
+	CHECK_INT(ha_log_owner_len("A.LOG2"), 1);
+	CHECK_INT(ha_log_owner_len("A.LOGS"), 0);
 }
 
 /* A host whose SYSTEM is clean, whose SOFTWARE is dirty, and beside which
@@ -2053,6 +2121,7 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_verb),
 		CHECK_CASE(replay_refuses_log_as_output),
 		CHECK_CASE(log_match_decides_belonging),
+		CHECK_CASE(logs_beside_found_by_name),
 		CHECK_CASE(replay_refuses_foreign_log),
 		CHECK_CASE(scan_refuses_foreign_log),
 		CHECK_CASE(base_block_restored_from_log),
