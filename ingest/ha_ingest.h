@@ -163,8 +163,10 @@ HA_MUST_CHECK int ha_log_match(const uint8_t *primary, size_t psize, const uint8
  * files, no hivex), for the reader, the `replay` verb and fuzzing alike;
  * ha_replay_read_log() and ha_replay_validate() are its two edges.  Both
  * log formats are handled (old "DIRT" dirty vectors up to Windows 8, new
- * "HvLE" log entries from Windows 8.1), and a primary whose base block
- * checksum is wrong gets the base block of a log, as Windows does. */
+ * "HvLE" log entries from Windows 8.1), and a primary whose base block is
+ * damaged (wrong checksum, or no "regf" signature while a hive bin follows
+ * it) gets the base block of a log, as Windows does.  Every log is first
+ * put to ha_log_match(): one that belongs to another hive is not used. */
 
 #define HA_REPLAY_MAX_LOGS 8
 #define HA_REPLAY_MAX_LOG ((size_t)512 << 20)     /* bytes per log */
@@ -210,8 +212,9 @@ struct ha_replay_result {
  * applies or a log is malformed in a way no torn write explains,
  * HA_ERR_LIMIT when a bound is exceeded, HA_ERR_USAGE for more than
  * HA_REPLAY_MAX_LOGS logs, HA_ERR_NOMEM.  Never applies part of an entry,
- * and never returns an image built from a log it refused.  The inputs are
- * borrowed for the call; lim may be NULL. */
+ * and never returns an image built from a log it refused; a log refused as
+ * another hive's is named in the summary even when others applied.  The
+ * inputs are borrowed for the call; lim may be NULL. */
 HA_MUST_CHECK int ha_replay(const uint8_t *primary, size_t size, const struct ha_replay_log *logs,
 			    size_t nlogs, const struct ha_replay_limits *lim,
 			    struct ha_replay_result *out, struct ha_err *err);

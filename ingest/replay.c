@@ -69,10 +69,10 @@
  * image), the new one is used.  The logs are taken in the order of their
  * base blocks' sequence numbers; each log's first entry must carry its base
  * block's number, and each next entry, in the same or the next log, the
- * number after it.  A log's run ends at anything that
- * is not the next entry (a remnant of an older write, zeros, a torn entry
- * whose hashes fail); the next log then continues only if it starts with the
- * next number ("gap" otherwise, and replay ends there).
+ * number after it.  A log's run ends at anything that is not the next entry
+ * (a remnant of an older write, zeros, a torn entry whose hashes fail); the
+ * next log then continues only if it starts with the next number ("gap"
+ * otherwise, and replay ends there).
  *
  * Where the chain may start is the decision the Windows 10 corpus SYSTEM
  * forces (primary sequence 1622/1621, LOG1 entries 2107-2110, LOG2
@@ -89,10 +89,9 @@
  * When the primary's base block is damaged (its checksum is wrong, or its
  * "regf" signature is gone while a hive bin still follows it), it is
  * restored from a log's (file type set back to 0): for the new format from
- * the log with the
- * latest entries, which is then the only one used; for the old format from
- * the log whose last-written time equals the first hive bin's timestamp
- * (the base block's backup copy).
+ * the log with the latest entries, which is then the only one used; for the
+ * old format from the log whose last-written time equals the first hive
+ * bin's timestamp (the base block's backup copy).
  *
  * Hostile input.  An entry whose hashes verify was written by Windows or by
  * someone who computes Marvin32 on purpose; if it then describes impossible
@@ -217,10 +216,9 @@ struct primary {
 static void classify_log(const struct primary *pr, const struct ha_replay_log *in, size_t idx,
 			 const struct limits *lim, struct logv *lv)
 {
-	struct ha_err merr;
-
 	const uint8_t *p = in->data;
 	uint32_t seq2, type, clustering;
+	struct ha_err merr;
 
 	memset(lv, 0, sizeof *lv);
 	lv->in = in;
