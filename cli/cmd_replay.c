@@ -89,7 +89,11 @@ static int out_is_input(const char *out, const char *const *hives, size_t nhives
 		}
 	}
 	odir = dir_of(out);
-	if (!odir || stat(odir, &dout) != 0) {
+	if (!odir) {
+		*why = "not checked (out of memory), so it is not written";
+		return 1;
+	}
+	if (stat(odir, &dout) != 0) {
 		free(odir);
 		return 0; /* no such folder: the write fails and says so */
 	}
@@ -97,8 +101,13 @@ static int out_is_input(const char *out, const char *const *hives, size_t nhives
 	for (i = 0; i < nhives; i++) {
 		const char *hbase = strrchr(hives[i], '/');
 		char *hdir = dir_of(hives[i]);
-		int same_dir = hdir && stat(hdir, &dh) == 0 && same_inode(&dh, &dout);
+		int same_dir;
 
+		if (!hdir) {
+			*why = "not checked (out of memory), so it is not written";
+			return 1;
+		}
+		same_dir = stat(hdir, &dh) == 0 && same_inode(&dh, &dout);
 		free(hdir);
 		hbase = hbase ? hbase + 1 : hives[i];
 		if (!same_dir)
