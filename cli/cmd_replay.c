@@ -1,10 +1,9 @@
 /* cmd_replay.c: `hiveaudit replay`, a dirty hive and its transaction logs
  * in, the recovered hive out as a file, for tools that cannot replay logs
- * themselves.  The evidence files are only read; the output is written to a
- * temporary name beside it and renamed, so it is either whole or absent. */
-#include <dirent.h>
+ * themselves.  The evidence files are only read: an OUT that is, or links
+ * to, the hive or any of its logs is refused.  The output is written with
+ * ha_atomic_write_file(), so it is either whole or absent. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -36,125 +35,93 @@ static void replay_usage(FILE *f)
 		"beside it are used, in any letter case.  The result is opened with the registry\n"
 		"reader before it is written.\n\n"
 		"Options:\n"
-		"  -o, --out OUT   the file to write (replaced atomically; never HIVE or a log)\n"
+		"  -o, --out OUT   the file to write (replaced atomically); refused when it is,\n"
+		"                  or links to, HIVE, a named log or a log beside HIVE, or is\n"
+		"                  named as one of HIVE's logs in its folder\n"
 		"  -h, --help      this help\n\n"
 		"Exit codes: 0 written; 1 the hive is clean, nothing to replay (nothing written);\n"
 		"2 usage error; 3 the logs were refused (the reason is printed) or OUT could not\n"
 		"be written.\n");
 }
 
-/* The logs beside `hive`: its name plus .LOG, .LOG1 or .LOG2, any case,
- * sorted by name so messages are stable. */
-static int find_logs(const char *hive, char ***out, size_t *n, struct ha_err *err)
+/* An input of this replay, for the check that OUT is none of them. */
+struct input {
+	const char *path;
+	const char *what; /* "the hive", "a log found beside the hive", ... */
+};
+
+static int same_inode(const struct stat *a, const struct stat *b)
 {
-	const char *slash = strrchr(hive, '/');
-	const char *base = slash ? slash + 1 : hive;
-	char *dir = slash ? ha_strndup(hive, slash == hive ? 1 : (size_t)(slash - hive))
-			  : ha_strdup(".");
-	size_t blen = strlen(base), i, j;
-	struct dirent *de;
-	DIR *d;
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
 
-	*out = NULL;
-	*n = 0;
-	if (!dir)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
-	d = opendir(dir);
-	if (!d) {
-		int e = errno;
+static char *dir_of(const char *p)
+{
+	const char *s = strrchr(p, '/');
 
-		free(dir);
-		return ha_err_sys(err, HA_ERR_IO, e, "cannot list the folder of '%s'", hive);
-	}
-	while ((de = readdir(d)) != NULL && *n < HA_REPLAY_MAX_LOGS) {
-		const char *nm = de->d_name, *ext;
-		char **v;
+	return s ? ha_strndup(p, s == p ? 1 : (size_t)(s - p)) : ha_strdup(".");
+}
 
-		if (strlen(nm) <= blen || ha_ascii_ncasecmp(nm, base, blen) != 0)
+/* Whether OUT is, or links to, one of the evidence files: the same file
+ * (OUT itself, or what a symbolic link at OUT points to, shares the device
+ * and inode of an input: a hard link, a symlink, another path), or a name
+ * in the hive's folder that is the hive's or one of its log names (writing
+ * it would plant a log a later scan reads).  On a match *why says which
+ * input. */
+static int out_is_input(const char *out, const char *const *hives, size_t nhives,
+			const struct input *in, size_t nin, const char **why)
+{
+	struct stat so, lo, si, dout, dh;
+	int have_so, have_lo;
+	const char *obase = strrchr(out, '/');
+	char *odir;
+	size_t i;
+
+	obase = obase && obase[1] ? obase + 1 : out;
+	have_so = stat(out, &so) == 0;
+	have_lo = lstat(out, &lo) == 0;
+	for (i = 0; i < nin; i++) {
+		if (stat(in[i].path, &si) != 0)
 			continue;
-		ext = nm + blen;
-		if (!ha_ascii_caseeq(ext, ".LOG") && !ha_ascii_caseeq(ext, ".LOG1") &&
-		    !ha_ascii_caseeq(ext, ".LOG2"))
-			continue;
-		v = realloc(*out, (*n + 1) * sizeof *v);
-		if (!v)
-			break;
-		*out = v;
-		v[*n] = ha_asprintf("%s/%s", dir, nm);
-		if (!v[*n])
-			break;
-		(*n)++;
-	}
-	closedir(d);
-	free(dir);
-	if (de) {
-		for (i = 0; i < *n; i++)
-			free((*out)[i]);
-		free(*out);
-		*out = NULL;
-		*n = 0;
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
-	}
-	for (i = 1; i < *n; i++)
-		for (j = i; j > 0 && strcmp((*out)[j - 1], (*out)[j]) > 0; j--) {
-			char *t = (*out)[j];
-
-			(*out)[j] = (*out)[j - 1];
-			(*out)[j - 1] = t;
+		if ((have_so && same_inode(&so, &si)) || (have_lo && same_inode(&lo, &si))) {
+			*why = in[i].what;
+			return 1;
 		}
-	return HA_OK;
-}
-
-/* OUT must not be one of the evidence files. */
-static int same_file(const char *a, const char *b)
-{
-	struct stat sa, sb;
-
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-	       sa.st_ino == sb.st_ino;
-}
-
-static int write_atomic(const char *out, const uint8_t *p, size_t n, struct ha_err *err)
-{
-	char *tmp = ha_asprintf("%s.tmp.XXXXXX", out);
-	size_t done = 0;
-	int fd, e;
-	mode_t um;
-
-	if (!tmp)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		e = errno;
-		free(tmp);
-		return ha_err_sys(err, HA_ERR_IO, e, "cannot write '%s'", out);
 	}
-	um = umask(0);
-	umask(um);
-	errno = 0;
-	while (done < n) {
-		ssize_t w = write(fd, p + done, n - done);
+	odir = dir_of(out);
+	if (!odir) {
+		*why = "not checked (out of memory), so it is not written";
+		return 1;
+	}
+	if (stat(odir, &dout) != 0) {
+		free(odir);
+		return 0; /* no such folder: the write fails and says so */
+	}
+	free(odir);
+	for (i = 0; i < nhives; i++) {
+		const char *hbase = strrchr(hives[i], '/');
+		char *hdir = dir_of(hives[i]);
+		int same_dir;
 
-		if (w < 0 && errno == EINTR)
+		if (!hdir) {
+			*why = "not checked (out of memory), so it is not written";
+			return 1;
+		}
+		same_dir = stat(hdir, &dh) == 0 && same_inode(&dh, &dout);
+		free(hdir);
+		hbase = hbase ? hbase + 1 : hives[i];
+		if (!same_dir)
 			continue;
-		if (w <= 0)
-			break;
-		done += (size_t)w;
+		if (ha_ascii_caseeq(obase, hbase)) {
+			*why = "the hive's own name";
+			return 1;
+		}
+		if (ha_log_name_of(obase, hbase)) {
+			*why = "a log name of the hive, in its folder";
+			return 1;
+		}
 	}
-	e = done < n ? (errno ? errno : ENOSPC) : 0;
-	if (!e && (fchmod(fd, 0644 & ~um) != 0 || fsync(fd) != 0))
-		e = errno;
-	if (close(fd) != 0 && !e)
-		e = errno;
-	if (!e && rename(tmp, out) != 0)
-		e = errno;
-	if (e) {
-		unlink(tmp);
-		free(tmp);
-		return ha_err_sys(err, HA_ERR_IO, e, "cannot write '%s'", out);
-	}
-	free(tmp);
-	return HA_OK;
+	return 0;
 }
 
 /* A line on stdout; names come from the collection and are escaped. */
@@ -191,13 +158,14 @@ int cmd_replay(int argc, char **argv)
 	};
 	struct ha_replay_log logs[HA_REPLAY_MAX_LOGS];
 	struct ha_replay_result res;
-	const char *out = NULL, *hive;
-	char **found = NULL, *hive_real = NULL;
+	const char *out = NULL, *hive, *hives[2], *what = NULL;
+	char **found = NULL, **found_given = NULL, *hive_real = NULL;
 	uint8_t *hdata = NULL, *ldata[HA_REPLAY_MAX_LOGS] = {NULL};
-	size_t hsize = 0, nlogs = 0, nfound = 0, i;
+	size_t hsize = 0, nlogs = 0, nfound = 0, nfound_given = 0, nin = 0, i;
+	struct input *in = NULL;
 	struct ha_err err;
 	char why[512];
-	int opt, rc, code = REPLAY_REFUSED;
+	int opt, rc, code = REPLAY_REFUSED, named;
 
 	ha_err_clear(&err);
 	memset(&res, 0, sizeof res);
@@ -219,13 +187,7 @@ int cmd_replay(int argc, char **argv)
 		return REPLAY_USAGE;
 	}
 	hive = argv[optind];
-	for (i = (size_t)optind; i < (size_t)argc; i++) {
-		if (same_file(out, argv[i])) {
-			cli_error("replay",
-				  "'%s' is an input; the evidence files are never written", out);
-			return REPLAY_USAGE;
-		}
-	}
+	named = optind + 1 < argc;
 
 	/* The evidence may be reached through a link; its target is read. */
 	hive_real = realpath(hive, NULL);
@@ -233,13 +195,45 @@ int cmd_replay(int argc, char **argv)
 		cli_error("replay", "cannot open '%s': %s", hive, strerror(errno));
 		return REPLAY_USAGE;
 	}
+	/* Every file this replay reads or would read is evidence: the hive,
+	 * the named logs, and the logs beside the hive (read when none are
+	 * named), beside the path given and beside its target. */
+	rc = ha_logs_beside(hive_real, &found, &nfound, &err);
+	if (!rc && strcmp(hive, hive_real) != 0)
+		rc = ha_logs_beside(hive, &found_given, &nfound_given, &err);
+	if (rc) {
+		cli_error("replay", "%s", err.msg);
+		code = rc == HA_ERR_NOMEM ? REPLAY_REFUSED : REPLAY_USAGE;
+		goto done;
+	}
+	in = calloc(2 + (size_t)argc + nfound + nfound_given, sizeof *in);
+	if (!in) {
+		cli_error("replay", "out of memory");
+		goto done;
+	}
+	in[nin++] = (struct input){hive, "the hive"};
+	in[nin++] = (struct input){hive_real, "the hive"};
+	for (i = (size_t)optind + 1; i < (size_t)argc; i++)
+		in[nin++] = (struct input){argv[i], "a log named on the command line"};
+	for (i = 0; i < nfound; i++)
+		in[nin++] = (struct input){found[i], "a log found beside the hive"};
+	for (i = 0; i < nfound_given; i++)
+		in[nin++] = (struct input){found_given[i], "a log found beside the hive"};
+	hives[0] = hive;
+	hives[1] = hive_real;
+	if (out_is_input(out, hives, 2, in, nin, &what)) {
+		cli_error("replay", "'%s' is %s; the evidence files are never written", out, what);
+		code = REPLAY_USAGE;
+		goto done;
+	}
+
 	rc = ha_replay_read_log(hive_real, HA_REPLAY_MAX_HIVE, &hdata, &hsize, &err);
 	if (rc) {
 		cli_error("replay", "'%s': %s", hive, err.msg);
 		code = rc == HA_ERR_IO ? REPLAY_USAGE : REPLAY_REFUSED;
 		goto done;
 	}
-	if (optind + 1 < argc) {
+	if (named) {
 		for (i = (size_t)optind + 1; i < (size_t)argc; i++) {
 			char *real = realpath(argv[i], NULL);
 
@@ -257,9 +251,9 @@ int cmd_replay(int argc, char **argv)
 			nlogs++;
 		}
 	} else {
-		rc = find_logs(hive_real, &found, &nfound, &err);
-		if (rc) {
-			cli_error("replay", "%s", err.msg);
+		if (nfound > HA_REPLAY_MAX_LOGS) {
+			cli_error("replay", "'%s': %zu logs beside it, at most %d are read", hive,
+				  nfound, HA_REPLAY_MAX_LOGS);
 			goto done;
 		}
 		for (i = 0; i < nfound; i++) {
@@ -290,7 +284,7 @@ int cmd_replay(int argc, char **argv)
 		cli_error("replay", "'%s': the replayed hive does not open: %s", hive, why);
 		goto done;
 	}
-	rc = write_atomic(out, res.image, res.size, &err);
+	rc = ha_atomic_write_file(out, res.image, res.size, 0644, &err);
 	if (rc) {
 		cli_error("replay", "%s", err.msg);
 		goto done;
@@ -301,9 +295,9 @@ done:
 	ha_replay_result_free(&res);
 	for (i = 0; i < nlogs; i++)
 		free(ldata[i]);
-	for (i = 0; i < nfound; i++)
-		free(found[i]);
-	free(found);
+	ha_logs_free(found, nfound);
+	ha_logs_free(found_given, nfound_given);
+	free(in);
 	free(hdata);
 	free(hive_real);
 	return code;

@@ -221,6 +221,31 @@ int64_t ha_filetime_to_unix(int64_t ft);
  * HA_ERR_FORMAT. */
 HA_MUST_CHECK int ha_parse_date(const char *s, int64_t *unix_out);
 
+/* ----------------------------------------------------------- atomic files */
+
+/* A file that is whole under its name or absent (atomic.c): written to a
+ * new temporary file beside `path`, synced, renamed over it, and the folder
+ * synced.  A link at `path` is replaced, never written through.  Callers
+ * decide beforehand whether `path` may be replaced.  `mode` is applied less
+ * the umask.  After open, exactly one of commit or abort must follow; both
+ * release everything, and abort removes the temporary file. */
+struct ha_atomic {
+	int fd;
+	unsigned mode;
+	int err_no;  /* a write failed: commit refuses */
+	char *path;
+	char *tmp;   /* our temporary file, until it is renamed */
+};
+HA_MUST_CHECK int ha_atomic_open(struct ha_atomic *a, const char *path, unsigned mode,
+				 struct ha_err *err);
+HA_MUST_CHECK int ha_atomic_write(struct ha_atomic *a, const void *p, size_t n,
+				  struct ha_err *err);
+HA_MUST_CHECK int ha_atomic_commit(struct ha_atomic *a, struct ha_err *err);
+void ha_atomic_abort(struct ha_atomic *a);
+/* The three steps for bytes already in memory. */
+HA_MUST_CHECK int ha_atomic_write_file(const char *path, const void *p, size_t n, unsigned mode,
+				       struct ha_err *err);
+
 /* ------------------------------------------------------ certificate blobs */
 
 /* What one stored certificate says about itself.  Parsed from the value

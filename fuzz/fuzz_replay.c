@@ -14,10 +14,16 @@
  * corpus/replay are the sample fleet's dirty host (a new-format log) in
  * this form; HA_FUZZ_EXTRA_replay adds more (old-format logs, say).
  *
+ * Every log is also put to ha_log_match (ingest/logs.c), the one check of
+ * whether a log belongs to the hive.  The seeds include a log of another
+ * hive (SYSTEM's log beside a dirty SOFTWARE), old-format logs and hives
+ * whose base block lost its signature or checksum.
+ *
  * Checked: a refusal says why and returns no image; an image has a clean
  * base block (both sequence numbers equal, the checksum right) whose hive
- * bins fit in the image, and a summary; validating it with the reader
- * answers with a status, never a crash. */
+ * bins fit in the image, and a summary; only logs that ha_log_match accepts
+ * contribute to it; validating it with the reader answers with a status,
+ * never a crash. */
 #include <string.h>
 
 #include "fuzz.h"
@@ -95,7 +101,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ha_err err;
 	char why[512];
 	uint8_t *copy = NULL;
-	int rc, fix;
+	int rc, fix, match[2];
+	size_t i;
 
 	plen = take32(&p, &n);
 	fix = (plen & 0x80000000u) != 0;
@@ -125,6 +132,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		logs[1].data = copy + l1;
 	}
 
+	/* The matching decision on its own: a verdict, and a reason for a
+	 * refusal. */
+	for (i = 0; i < 2; i++) {
+		ha_err_clear(&err);
+		match[i] = ha_log_match(prim, plen, logs[i].data, logs[i].size, &err);
+		FZ_CHECK(match[i] == HA_OK || match[i] == HA_ERR_FORMAT);
+		FZ_CHECK(match[i] == HA_OK || err.msg[0] != '\0');
+	}
+
 	ha_err_clear(&err);
 	rc = ha_replay(prim, plen, logs, 2, &lim, &res, &err);
 	if (rc != HA_OK) {
@@ -139,6 +155,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_CHECK(res.summary[0] != '\0');
 	FZ_CHECK(res.format == HA_REPLAY_OLD || res.format == HA_REPLAY_NEW);
 	FZ_CHECK(res.logs_used != 0 && (res.logs_used & ~3u) == 0);
+	for (i = 0; i < 2; i++)
+		FZ_CHECK(!(res.logs_used & (1u << i)) || match[i] == HA_OK);
 	FZ_CHECK(ha_baseblock_parse(res.image, res.size, &bb) == HA_OK);
 	FZ_CHECK(bb.checksum_ok);
 	FZ_CHECK(bb.seq1 == bb.seq2);

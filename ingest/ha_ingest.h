@@ -126,6 +126,35 @@ HA_MUST_CHECK int ha_pool_run(const struct ha_fleet *fleet, const size_t *todo, 
 HA_MUST_CHECK int ha_baseblock_parse(const uint8_t *p, size_t n, struct ha_baseblock *bb);
 int ha_baseblock_dirty(const struct ha_baseblock *bb);
 
+/* ------------------------------------------------------- transaction logs */
+
+/* logs.c: which files are a hive's transaction logs, and whether a log's
+ * contents belong to the hive. */
+
+/* "X.LOG", "X.LOG1", "X.LOG2" (any case) -> the length of "X", else 0. */
+size_t ha_log_owner_len(const char *name);
+/* 1 when `name` is a log name of the hive file called `hive` (base names,
+ * ASCII case-insensitive): "system.log1" of "SYSTEM". */
+int ha_log_name_of(const char *name, const char *hive);
+
+/* The logs beside the hive file `hive`: every file of its folder named as
+ * its log (ha_log_name_of), sorted by name, as "folder/name".  *paths is a
+ * malloc'd array of malloc'd strings (ha_logs_free), NULL when there are
+ * none.  HA_ERR_IO when the folder cannot be listed, HA_ERR_NOMEM. */
+HA_MUST_CHECK int ha_logs_beside(const char *hive, char ***paths, size_t *n, struct ha_err *err);
+void ha_logs_free(char **paths, size_t n);
+
+/* Decides whether a transaction log (its bytes, at least its 512-byte base
+ * block) belongs to the primary hive (at least its 4096-byte base block):
+ * embedded file name, RmId and LogId, root cell offset, and for old-format
+ * logs the hive bins size and sequence number (the table in logs.c).
+ * HA_OK when it does; HA_ERR_FORMAT with the reason ("it belongs to another
+ * hive: its embedded file name is ...") when it does not.  It does not
+ * check the log's own validity (checksum, entries): ha_replay() does.  Both
+ * inputs are borrowed for the call. */
+HA_MUST_CHECK int ha_log_match(const uint8_t *primary, size_t psize, const uint8_t *log,
+			       size_t lsize, struct ha_err *err);
+
 /* -------------------------------------------------------------- log replay */
 
 /* Transaction-log replay (replay.c): a dirty primary hive plus its .LOG,
@@ -134,8 +163,10 @@ int ha_baseblock_dirty(const struct ha_baseblock *bb);
  * files, no hivex), for the reader, the `replay` verb and fuzzing alike;
  * ha_replay_read_log() and ha_replay_validate() are its two edges.  Both
  * log formats are handled (old "DIRT" dirty vectors up to Windows 8, new
- * "HvLE" log entries from Windows 8.1), and a primary whose base block
- * checksum is wrong gets the base block of a log, as Windows does. */
+ * "HvLE" log entries from Windows 8.1), and a primary whose base block is
+ * damaged (wrong checksum, or no "regf" signature while a hive bin follows
+ * it) gets the base block of a log, as Windows does.  Every log is first
+ * put to ha_log_match(): one that belongs to another hive is not used. */
 
 #define HA_REPLAY_MAX_LOGS 8
 #define HA_REPLAY_MAX_LOG ((size_t)512 << 20)     /* bytes per log */
@@ -181,8 +212,9 @@ struct ha_replay_result {
  * applies or a log is malformed in a way no torn write explains,
  * HA_ERR_LIMIT when a bound is exceeded, HA_ERR_USAGE for more than
  * HA_REPLAY_MAX_LOGS logs, HA_ERR_NOMEM.  Never applies part of an entry,
- * and never returns an image built from a log it refused.  The inputs are
- * borrowed for the call; lim may be NULL. */
+ * and never returns an image built from a log it refused; a log refused as
+ * another hive's is named in the summary even when others applied.  The
+ * inputs are borrowed for the call; lim may be NULL. */
 HA_MUST_CHECK int ha_replay(const uint8_t *primary, size_t size, const struct ha_replay_log *logs,
 			    size_t nlogs, const struct ha_replay_limits *lim,
 			    struct ha_replay_result *out, struct ha_err *err);

@@ -299,6 +299,39 @@ out:
 	return HA_OK;
 }
 
+/* A file without the "regf" signature: not a hive (not_a_hive), unless a
+ * hive bin follows its first 4096 bytes and a log beside it restores the
+ * base block, as for a wrong checksum.  On success of->hive is open on the
+ * recovered image; otherwise f says not_a_hive, with what the logs said
+ * when they were tried.  Only allocation failure is an error. */
+static int replay_unsigned(const struct ha_job_file *jf, const struct ha_read_opts *opts,
+			   struct ha_hivefile *f, struct open_file *of, char *refused, size_t rlen,
+			   struct ha_err *err)
+{
+	char logs[300];
+	int rc;
+
+	if (of->size >= HA_BASEBLOCK_SIZE + 32 &&
+	    memcmp(of->map + HA_BASEBLOCK_SIZE, "hbin", 4) == 0 && jf->nlogs && !opts->no_replay) {
+		rc = try_replay(jf, opts, f, of, refused, rlen, err);
+		if (rc || of->hive)
+			return rc;
+	}
+	f->status = HA_HS_NOT_HIVE;
+	if (jf->hint == HA_FK_UNKNOWN)
+		f->kind = HA_FK_NOT_HIVE;
+	if (refused[0])
+		return set_fmt(&f->reason,
+			       "no regf signature: not a registry hive, or one whose base block "
+			       "is damaged (a hive bin follows it); %s; logs refused: %s",
+			       log_summary(f, logs, sizeof logs), refused)
+			       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+			       : HA_OK;
+	return set_str(&f->reason, "no regf signature: not a registry hive")
+		       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+		       : HA_OK;
+}
+
 /* Opens, hashes, pre-flights and (if it is a hive) opens one file with
  * hivex.  Fills f; leaves `of` open only when the hive is readable. */
 static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *opts,
@@ -308,7 +341,7 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 	struct ha_sha256 sh;
 	const char *kwhy = NULL;
 	struct rootkeys rk;
-	int degraded = 0, kind, rc;
+	int degraded = 0, kind, rc, no_magic = 0;
 
 	(void)opts;
 	of->fd = open(jf->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
@@ -350,18 +383,18 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 		return rc;
 
 	if (of->size < 4 || memcmp(of->map, "regf", 4) != 0) {
-		f->status = HA_HS_NOT_HIVE;
-		if (jf->hint == HA_FK_UNKNOWN)
-			f->kind = HA_FK_NOT_HIVE;
-		return set_str(&f->reason, "no regf signature: not a registry hive");
+		rc = replay_unsigned(jf, opts, f, of, refused, sizeof refused, err);
+		if (rc || !of->hive)
+			return rc;
+		no_magic = 1;
 	}
-	if (ha_baseblock_parse(of->map, of->size, &f->bb) != HA_OK) {
+	if (!no_magic && ha_baseblock_parse(of->map, of->size, &f->bb) != HA_OK) {
 		f->status = HA_HS_UNREADABLE;
 		return set_fmt(&f->reason, "truncated: %zu bytes, shorter than the 4096-byte base block",
 			       of->size);
 	}
-	f->bb_valid = 1;
-	f->dirty = ha_baseblock_dirty(&f->bb);
+	f->bb_valid = !no_magic;
+	f->dirty = no_magic || ha_baseblock_dirty(&f->bb);
 	/* The header says how much hive bins data follows it; a shorter file
 	 * lost its end (a copy cut short).  hivex may still open what is left
 	 * when the cut falls on a bin boundary, but keys may be missing. */
@@ -388,7 +421,7 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 	/* A dirty hive is read as Windows would recover it, from its logs;
 	 * a wrong header checksum (hivex refuses the file) is recovered the same
 	 * way when a log's base block allows. */
-	if (f->dirty && !opts->no_replay && jf->nlogs) {
+	if (f->dirty && !of->hive && !opts->no_replay && jf->nlogs) {
 		rc = try_replay(jf, opts, f, of, refused, sizeof refused, err);
 		if (rc)
 			return rc;
@@ -485,6 +518,13 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 		char seq[80] = "", sum[80] = "";
 
 		f->status = HA_HS_REPLAYED;
+		if (no_magic) {
+			rc = set_fmt(&f->reason,
+				     "base block damaged (no regf signature; a hive bin follows "
+				     "it); %s",
+				     f->replay);
+			return rc ? ha_err_set(err, HA_ERR_NOMEM, "out of memory") : HA_OK;
+		}
 		if (f->bb.seq1 != f->bb.seq2)
 			snprintf(seq, sizeof seq,
 				 "sequence numbers differ: primary %u, secondary %u", f->bb.seq1,

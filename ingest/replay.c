@@ -61,15 +61,18 @@
  *
  * Which entries apply.  A hive is dirty when its sequence numbers differ or
  * its checksum is wrong; a clean hive ignores its logs, and a log whose own
- * checksum is wrong or whose own sequence numbers differ is never used.
- * When both formats are present (Windows 8.1 may keep an old .LOG from its
- * installation image), the new one is used.  The logs are taken
- * in the order of their base blocks' sequence numbers; each log's first
- * entry must carry its base block's number, and each next entry, in the same
- * or the next log, the number after it.  A log's run ends at anything that
- * is not the next entry (a remnant of an older write, zeros, a torn entry
- * whose hashes fail); the next log then continues only if it starts with the
- * next number ("gap" otherwise, and replay ends there).
+ * checksum is wrong or whose own sequence numbers differ is never used, nor
+ * is a log that belongs to another hive or another write of this one
+ * (ha_log_match in logs.c: embedded name, RmId/LogId, root cell, and for
+ * the old format hive bins size and sequence number).  When both formats
+ * are present (Windows 8.1 may keep an old .LOG from its installation
+ * image), the new one is used.  The logs are taken in the order of their
+ * base blocks' sequence numbers; each log's first entry must carry its base
+ * block's number, and each next entry, in the same or the next log, the
+ * number after it.  A log's run ends at anything that is not the next entry
+ * (a remnant of an older write, zeros, a torn entry whose hashes fail); the
+ * next log then continues only if it starts with the next number ("gap"
+ * otherwise, and replay ends there).
  *
  * Where the chain may start is the decision the Windows 10 corpus SYSTEM
  * forces (primary sequence 1622/1621, LOG1 entries 2107-2110, LOG2
@@ -83,11 +86,12 @@
  * would leave that machine's newest settings unread for no rule of the
  * format.  Continuity is enforced everywhere after the start.
  *
- * When the primary's checksum is wrong, its base block is rebuilt from a
- * log's (file type set back to 0): for the new format from the log with the
- * latest entries, which is then the only one used; for the old format from
- * the log whose last-written time equals the first hive bin's timestamp
- * (the base block's backup copy).
+ * When the primary's base block is damaged (its checksum is wrong, or its
+ * "regf" signature is gone while a hive bin still follows it), it is
+ * restored from a log's (file type set back to 0): for the new format from
+ * the log with the latest entries, which is then the only one used; for the
+ * old format from the log whose last-written time equals the first hive
+ * bin's timestamp (the base block's backup copy).
  *
  * Hostile input.  An entry whose hashes verify was written by Windows or by
  * someone who computes Marvin32 on purpose; if it then describes impossible
@@ -189,7 +193,7 @@ struct limits {
 };
 
 /* What a log's base block says, after the checks every use needs. */
-enum { LV_EMPTY, LV_BAD, LV_OLD, LV_NEW };
+enum { LV_EMPTY, LV_BAD, LV_FOREIGN, LV_OLD, LV_NEW };
 
 struct logv {
 	const struct ha_replay_log *in;
@@ -198,22 +202,23 @@ struct logv {
 	int kind;
 	uint32_t seq, hbins, root, flags;
 	uint64_t lw;
-	char why[160]; /* LV_BAD, or why the log did not contribute */
+	char why[240]; /* LV_BAD, LV_FOREIGN, or why the log did not contribute */
 };
 
 struct primary {
 	const uint8_t *p;
 	size_t size;
-	int bb_ok;          /* checksum right */
+	int bb_ok;          /* signature and checksum right */
 	uint32_t seq1, seq2, hbins, root, flags;
 	uint64_t lw;
 };
 
-static void classify_log(const struct ha_replay_log *in, size_t idx, const struct limits *lim,
-			 struct logv *lv)
+static void classify_log(const struct primary *pr, const struct ha_replay_log *in, size_t idx,
+			 const struct limits *lim, struct logv *lv)
 {
 	const uint8_t *p = in->data;
 	uint32_t seq2, type, clustering;
+	struct ha_err merr;
 
 	memset(lv, 0, sizeof *lv);
 	lv->in = in;
@@ -266,15 +271,19 @@ static void classify_log(const struct ha_replay_log *in, size_t idx, const struc
 			 lv->hbins);
 		return;
 	}
-	if (type == 6) {
-		lv->kind = LV_NEW;
-		return;
-	}
-	if (in->size < LOG_BB + 4 || memcmp(p + LOG_BB, "DIRT", 4) != 0) {
+	if (type != 6 && (in->size < LOG_BB + 4 || memcmp(p + LOG_BB, "DIRT", 4) != 0)) {
 		snprintf(lv->why, sizeof lv->why, "no dirty vector (DIRT) at offset 512");
 		return;
 	}
-	lv->kind = LV_OLD;
+	/* A valid log may still be another hive's (copied under this hive's
+	 * name): logs.c decides, for every caller of ha_replay alike. */
+	ha_err_clear(&merr);
+	if (ha_log_match(pr->p, pr->size, p, in->size, &merr) != HA_OK) {
+		lv->kind = LV_FOREIGN;
+		setf(lv->why, sizeof lv->why, "%s", merr.msg);
+		return;
+	}
+	lv->kind = type == 6 ? LV_NEW : LV_OLD;
 }
 
 /* Writes the base block of the result: the primary's own when it was valid,
@@ -429,7 +438,7 @@ static int apply_old(const struct primary *pr, const struct logv *lv, const stru
 	snprintf(out->summary, sizeof out->summary,
 		 "old-format log replayed: %llu dirty sectors from %s (sequence %u)%s%s",
 		 (unsigned long long)nset, lv->name, out->seq_last,
-		 pr->bb_ok ? "" : "; base block rebuilt from ", pr->bb_ok ? "" : lv->name);
+		 pr->bb_ok ? "" : "; base block restored from ", pr->bb_ok ? "" : lv->name);
 	return HA_OK;
 }
 
@@ -449,7 +458,7 @@ static int replay_old(const struct primary *pr, struct logv *lv, size_t n, const
 		if (pr->size < HA_BASEBLOCK_SIZE + 32 ||
 		    memcmp(pr->p + HA_BASEBLOCK_SIZE, "hbin", 4) != 0)
 			return ha_err_set(err, HA_ERR_FORMAT,
-					  "the base block checksum is wrong and there is no "
+					  "the base block is damaged and there is no "
 					  "first hive bin whose timestamp could match a log");
 		want = ha_le64(pr->p + HA_BASEBLOCK_SIZE + 20);
 	}
@@ -718,7 +727,7 @@ static int replay_new(const struct primary *pr, struct logv *lv, size_t n, const
 		free(pl.v);
 		if (!pr->bb_ok)
 			return ha_err_set(err, HA_ERR_FORMAT,
-					  "the base block checksum is wrong and no log entry "
+					  "the base block is damaged and no log entry "
 					  "applies (%s)",
 					  notes);
 		return ha_err_set(err, HA_ERR_FORMAT,
@@ -786,7 +795,7 @@ static int replay_new(const struct primary *pr, struct logv *lv, size_t n, const
 			 pl.n, out->seq_first, out->seq_last, names, (unsigned long long)pages,
 			 pages == 1 ? "" : "s");
 	if (bbsrc)
-		addf(out->summary, sizeof out->summary, "; base block rebuilt from %s",
+		addf(out->summary, sizeof out->summary, "; base block restored from %s",
 		     bbsrc->name);
 	if (stop[0])
 		addf(out->summary, sizeof out->summary, "; stopped after sequence %u (%s)",
@@ -824,13 +833,18 @@ int ha_replay(const uint8_t *primary, size_t size, const struct ha_replay_log *l
 		return ha_err_set(err, HA_ERR_USAGE, "%zu logs given, at most %d are used", nlogs,
 				  HA_REPLAY_MAX_LOGS);
 
-	if (!primary || size < HA_BASEBLOCK_SIZE || memcmp(primary, "regf", 4) != 0)
+	/* A base block whose signature is gone is damaged like one whose
+	 * checksum is wrong, when a hive bin follows it: a log may restore it. */
+	if (!primary || size < HA_BASEBLOCK_SIZE ||
+	    (memcmp(primary, "regf", 4) != 0 &&
+	     (size < HA_BASEBLOCK_SIZE + 32 || memcmp(primary + HA_BASEBLOCK_SIZE, "hbin", 4) != 0)))
 		return ha_err_set(err, HA_ERR_FORMAT, "not a registry hive (no 4096-byte regf base "
 						      "block)");
 	memset(&pr, 0, sizeof pr);
 	pr.p = primary;
 	pr.size = size;
-	pr.bb_ok = ha_bb_checksum(primary) == ha_le32(primary + 0x1FC);
+	pr.bb_ok = memcmp(primary, "regf", 4) == 0 &&
+		   ha_bb_checksum(primary) == ha_le32(primary + 0x1FC);
 	pr.seq1 = ha_le32(primary + 0x04);
 	pr.seq2 = ha_le32(primary + 0x08);
 	pr.lw = ha_le64(primary + 0x0C);
@@ -852,7 +866,7 @@ int ha_replay(const uint8_t *primary, size_t size, const struct ha_replay_log *l
 					  "%s is %zu bytes, more than the %zu allowed",
 					  logs[i].name ? logs[i].name : "a log", logs[i].size,
 					  lim.max_log);
-		classify_log(&logs[i], i, &lim, &lv[i]);
+		classify_log(&pr, &logs[i], i, &lim, &lv[i]);
 		nnew += lv[i].kind == LV_NEW;
 		nold += lv[i].kind == LV_OLD;
 	}
@@ -869,9 +883,17 @@ int ha_replay(const uint8_t *primary, size_t size, const struct ha_replay_log *l
 		rc = nlogs ? ha_err_set(err, HA_ERR_FORMAT, "no usable transaction log (%s)", notes)
 			   : ha_err_set(err, HA_ERR_FORMAT, "no transaction log to replay");
 	}
-	if (rc)
+	if (rc) {
 		ha_replay_result_free(out);
-	return rc;
+		return rc;
+	}
+	/* A log refused as another hive's is worth saying even when others
+	 * applied: someone put it there. */
+	for (i = 0; i < nlogs; i++)
+		if (lv[i].kind == LV_FOREIGN)
+			addf(out->summary, sizeof out->summary, "; %s refused: %s", lv[i].name,
+			     lv[i].why);
+	return HA_OK;
 }
 
 /* ------------------------------------------------------------ the edges */

@@ -27,6 +27,10 @@ static char *tmp;
 
 /* ------------------------------------------------------------- helpers */
 
+static const char *finding(const struct tu_csv *c, const char *rule, const char *col);
+static int run_hiveaudit(char **out, char **err, const char *a1, const char *a2, const char *a3,
+			 const char *a4, const char *a5, const char *a6);
+
 struct bytes {
 	uint8_t *p;
 	size_t n;
@@ -1206,7 +1210,7 @@ static void test_damaged_base_block(void)
 	CHECK_INT(r.logs_used, 2);
 	CHECK(same_bins(&r, &st[1]));
 	check_fresh_bb(&r, s2 + 1);
-	CHECK_HAS(r.summary, "base block rebuilt from SYSTEM.LOG2");
+	CHECK_HAS(r.summary, "base block restored from SYSTEM.LOG2");
 	CHECK_INT(ha_replay_validate(r.image, r.size, why, sizeof why), HA_OK);
 	ha_replay_result_free(&r);
 	free_bytes(logs, 2);
@@ -1353,7 +1357,7 @@ static void test_reader_statuses(void)
 	if (read_dir(dir, 0, &s) == 0) {
 		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_REPLAYED);
 		CHECK_HAS(s.role[HA_SYSTEM].reason, "; header checksum wrong: stored 0x");
-		CHECK_HAS(s.role[HA_SYSTEM].reason, "base block rebuilt from SYSTEM.LOG1");
+		CHECK_HAS(s.role[HA_SYSTEM].reason, "base block restored from SYSTEM.LOG1");
 		CHECK_INT(tls_enabled(&s), 1);
 		ha_snapshot_free(&s);
 	}
@@ -1364,6 +1368,450 @@ static void test_reader_statuses(void)
 		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_UNREADABLE);
 		CHECK_HAS(s.role[HA_SYSTEM].reason, "header checksum wrong");
 		CHECK_HAS(s.role[HA_SYSTEM].reason, "; logs refused: ");
+		ha_snapshot_free(&s);
+	}
+}
+
+/* ------------------------------------------------ a log of another hive */
+
+/* A log's base block, changed at `off` and re-checksummed, so that only
+ * the field tells it apart. */
+static struct bytes relabel(const struct bytes *log, size_t off, const void *v, size_t n)
+{
+	struct bytes b = {malloc(log->n), log->n};
+
+	if (!b.p)
+		abort();
+	memcpy(b.p, log->p, log->n);
+	memcpy(b.p + off, v, n);
+	put32(b.p + 0x1FC, xsum(b.p));
+	return b;
+}
+
+/* issue 12 item 2, the one function: what it compares and the reasons. */
+static void log_match_decides_belonging(void)
+{
+	char dir[4096];
+	struct bytes primary, st[1], log, soft, other;
+	struct ha_err err;
+	uint8_t guid[16];
+	uint32_t s2;
+	uint64_t lw;
+
+	snprintf(dir, sizeof dir, "%s/match", tmp);
+	CHECK_INT(tu_write(path_in(dir, ".keep"), "", 0), 0);
+	s2 = make_states(dir, &primary, st, 1);
+	soft = write_tree(software_tree(), path_in(dir, "SOFTWARE"),
+			  "emRoot\\System32\\Config\\SOFTWARE");
+	log = new_log(&primary, st, 1, s2, -1, DMG_NONE);
+
+	ha_err_clear(&err);
+	CHECK_INT(ha_log_match(primary.p, primary.n, log.p, log.n, &err), HA_OK);
+	/* SYSTEM's log is not SOFTWARE's. */
+	CHECK_INT(ha_log_match(soft.p, soft.n, log.p, log.n, &err), HA_ERR_FORMAT);
+	CHECK_STR(err.msg, "it belongs to another hive: its embedded file name is \"SYSTEM\", the "
+			   "hive's \"SOFTWARE\"");
+	/* The folder part of the name may differ; the letter case too. */
+	{
+		struct ha_buf u;
+
+		ha_buf_init(&u, 256);
+		ha_utf8_to_utf16le(&u, "\\??\\D:\\copy\\system");
+		other = relabel(&log, 0x30, u.data, u.len < 64 ? u.len : 64);
+		ha_buf_free(&u);
+	}
+	CHECK_INT(ha_log_match(primary.p, primary.n, other.p, other.n, &err), HA_OK);
+	free(other.p);
+	/* Root cell offset. */
+	{
+		uint8_t v[4];
+
+		put32(v, get32(primary.p + 0x24) + 8);
+		other = relabel(&log, 0x24, v, 4);
+		CHECK_INT(ha_log_match(primary.p, primary.n, other.p, other.n, &err), HA_ERR_FORMAT);
+		CHECK_HAS(err.msg, "its root cell offset is 0x");
+		free(other.p);
+	}
+	/* RmId and LogId, when both carry one. */
+	memset(guid, 0x11, sizeof guid);
+	other = relabel(&log, 0x70, guid, 16);
+	CHECK_INT(ha_log_match(primary.p, primary.n, other.p, other.n, &err), HA_OK);
+	{
+		struct bytes p2 = relabel(&primary, 0x70, guid, 16);
+		struct bytes l2;
+
+		guid[15] = 0x12;
+		l2 = relabel(&log, 0x70, guid, 16);
+		CHECK_INT(ha_log_match(p2.p, p2.n, l2.p, l2.n, &err), HA_ERR_FORMAT);
+		CHECK_STR(err.msg, "it belongs to another hive: its RmId is "
+				   "11111111-1111-1111-1111-111111111112, the hive's "
+				   "11111111-1111-1111-1111-111111111111");
+		free(l2.p);
+		l2 = relabel(&log, 0x80, guid, 16);
+		free(p2.p);
+		p2 = relabel(&primary, 0x80, (uint8_t[16]){1}, 16);
+		CHECK_INT(ha_log_match(p2.p, p2.n, l2.p, l2.n, &err), HA_ERR_FORMAT);
+		CHECK_HAS(err.msg, "its LogId is ");
+		free(l2.p);
+		free(p2.p);
+	}
+	free(other.p);
+	free(log.p);
+
+	/* Old format: the write the primary announced, at its size. */
+	lw = (uint64_t)get32(primary.p + 0x0C) | (uint64_t)get32(primary.p + 0x10) << 32;
+	log = old_log(&primary, &st[0], s2 + 1, lw);
+	CHECK_INT(ha_log_match(primary.p, primary.n, log.p, log.n, &err), HA_OK);
+	{
+		uint8_t v[4];
+
+		put32(v, s2 + 7);
+		other = relabel(&log, 4, v, 4);
+		memcpy(other.p + 8, v, 4);
+		put32(other.p + 0x1FC, xsum(other.p));
+		CHECK_INT(ha_log_match(primary.p, primary.n, other.p, other.n, &err), HA_ERR_FORMAT);
+		CHECK_HAS(err.msg, "it belongs to another write: its sequence number is ");
+		free(other.p);
+		put32(v, get32(primary.p + 0x28) + 4096);
+		other = relabel(&log, 0x28, v, 4);
+		CHECK_INT(ha_log_match(primary.p, primary.n, other.p, other.n, &err), HA_ERR_FORMAT);
+		CHECK_HAS(err.msg, "its hive bins data size is 0x");
+		free(other.p);
+	}
+	/* Windows 2000 to 2003 leave the log one number behind the primary. */
+	{
+		uint8_t v[4];
+
+		put32(v, get32(primary.p + 4) - 1);
+		other = relabel(&log, 4, v, 4);
+		memcpy(other.p + 8, v, 4);
+		put32(other.p + 0x1FC, xsum(other.p));
+		CHECK_INT(ha_log_match(primary.p, primary.n, other.p, other.n, &err), HA_OK);
+		free(other.p);
+	}
+	free(log.p);
+
+	/* Beside a log that applies, another hive's is named in the summary. */
+	{
+		const char *names[2] = {"SYSTEM.LOG1", "SYSTEM.LOG2"};
+		struct bytes two[2];
+		struct ha_replay_result r;
+		struct ha_buf u;
+
+		two[0] = new_log(&primary, st, 1, s2, -1, DMG_NONE);
+		ha_buf_init(&u, 256);
+		ha_utf8_to_utf16le(&u, "SOFTWARE");
+		two[1] = relabel(&two[0], 0x30, u.data, u.len);
+		ha_buf_free(&u);
+		CHECK_INT(replay(&primary, two, names, 2, NULL, &r, &err), HA_OK);
+		CHECK_INT(r.logs_used, 1);
+		CHECK_HAS(r.summary, "from SYSTEM.LOG1, 1 page; SYSTEM.LOG2 refused: it belongs to "
+				     "another hive: its embedded file name is \"SOFTWARE\", the "
+				     "hive's \"SYSTEM\"");
+		ha_replay_result_free(&r);
+		free_bytes(two, 2);
+	}
+
+	/* Not a log at all. */
+	CHECK_INT(ha_log_match(primary.p, primary.n, soft.p, 100, &err), HA_ERR_FORMAT);
+	CHECK_STR(err.msg, "it has no log base block");
+	free_bytes(st, 1);
+	free(primary.p);
+	free(soft.p);
+}
+
+/* Log discovery beside a hive (ingest, used by `replay`): its names in any
+ * letter case, sorted, nothing else. */
+static void logs_beside_found_by_name(void)
+{
+	char dir[4096], **v = NULL;
+	struct ha_err err;
+	size_t n = 0;
+
+	snprintf(dir, sizeof dir, "%s/beside", tmp);
+	CHECK_INT(tu_write(path_in(dir, "SYSTEM"), "x", 1), 0);
+	CHECK_INT(tu_write(path_in(dir, "system.log2"), "x", 1), 0);
+	CHECK_INT(tu_write(path_in(dir, "SYSTEM.LOG1"), "x", 1), 0);
+	CHECK_INT(tu_write(path_in(dir, "SYSTEM.LOG"), "x", 1), 0);
+	CHECK_INT(tu_write(path_in(dir, "SYSTEM.LOG3"), "x", 1), 0);
+	CHECK_INT(tu_write(path_in(dir, "SYSTEMX.LOG1"), "x", 1), 0);
+	CHECK_INT(tu_write(path_in(dir, "SOFTWARE.LOG1"), "x", 1), 0);
+	ha_err_clear(&err);
+	CHECK_INT(ha_logs_beside(path_in(dir, "SYSTEM"), &v, &n, &err), HA_OK);
+	CHECK_INT(n, 3);
+	if (n == 3) {
+		CHECK_STR(v[0], path_in(dir, "SYSTEM.LOG"));
+		CHECK_STR(v[1], path_in(dir, "SYSTEM.LOG1"));
+		CHECK_STR(v[2], path_in(dir, "system.log2"));
+	}
+	ha_logs_free(v, n);
+	CHECK_INT(ha_logs_beside(path_in(dir, "none/SYSTEM"), &v, &n, &err), HA_ERR_IO);
+	CHECK_HAS(err.msg, "cannot list the folder of '");
+	CHECK(v == NULL && n == 0);
+	CHECK(ha_log_name_of("Software.Log", "SOFTWARE"));
+	CHECK(!ha_log_name_of(".LOG1", ""));
+	CHECK(!ha_log_name_of("SOFTWARE.LOG1.bak", "SOFTWARE"));
+	CHECK_INT(ha_log_owner_len("A.LOG2"), 1);
+	CHECK_INT(ha_log_owner_len("A.LOGS"), 0);
+}
+
+/* A host whose SYSTEM is clean, whose SOFTWARE is dirty, and beside which
+ * SYSTEM's own log lies under SOFTWARE's log name (as `name`). */
+static void make_foreign_host(const char *dir, const char *name)
+{
+	struct bytes primary, st[1], log;
+	uint32_t s2;
+
+	CHECK_INT(tu_write(path_in(dir, ".keep"), "", 0), 0);
+	s2 = make_states(dir, &primary, st, 1);
+	log = new_log(&primary, st, 1, s2, -1, DMG_NONE);
+	CHECK_INT(tu_write(path_in(dir, name), log.p, log.n), 0);
+	/* SYSTEM as the log would make it: clean. */
+	CHECK_INT(rename(path_in(dir, "state1.hiv"), path_in(dir, "SYSTEM")), 0);
+	unlink(path_in(dir, ".keep"));
+	free(write_tree(software_tree(), path_in(dir, "SOFTWARE"),
+			"emRoot\\System32\\Config\\SOFTWARE")
+		     .p);
+	CHECK_INT(hb_make_dirty(path_in(dir, "SOFTWARE")), 0);
+	free(log.p);
+	free_bytes(st, 1);
+	free(primary.p);
+}
+
+#define FOREIGN_WHY                                                                                \
+	"it belongs to another hive: its embedded file name is \"SYSTEM\", the hive's "            \
+	"\"SOFTWARE\""
+
+/* issue 12 item 2 in `replay`: SYSTEM.LOG1 named for a dirty SOFTWARE, and
+ * the same log beside it as SOFTWARE.LOG1, are refused with the reason and
+ * nothing is written. */
+static void replay_refuses_foreign_log(void)
+{
+	char dir[4096], outp[4096], *o = NULL, *e = NULL;
+	int rc;
+
+	snprintf(dir, sizeof dir, "%s/foreign-verb", tmp);
+	make_foreign_host(dir, "SYSTEM.LOG1");
+	snprintf(outp, sizeof outp, "%s/foreign-out.hiv", tmp);
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SOFTWARE"), path_in(dir, "SYSTEM.LOG1"),
+			   "-o", outp, NULL);
+	CHECK_INT(rc, 3);
+	CHECK_HAS(e, "cannot replay: no usable transaction log (SYSTEM.LOG1: " FOREIGN_WHY ")");
+	CHECK(access(outp, F_OK) != 0);
+	free(o);
+	free(e);
+	CHECK_INT(rename(path_in(dir, "SYSTEM.LOG1"), path_in(dir, "SOFTWARE.LOG1")), 0);
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SOFTWARE"), "-o", outp, NULL, NULL);
+	CHECK_INT(rc, 3);
+	CHECK_HAS(e, "(SOFTWARE.LOG1: " FOREIGN_WHY ")");
+	CHECK(access(outp, F_OK) != 0);
+	free(o);
+	free(e);
+}
+
+/* issue 12 item 2 in the reader and in `scan`: SOFTWARE stays dirty with
+ * the reason, SYSTEM is ok (not conflict), SOFTWARE is not missing. */
+static void scan_refuses_foreign_log(void)
+{
+	char fleet[4096], outd[4096], *o = NULL, *e = NULL, *text;
+	struct ha_snapshot s;
+	struct tu_csv c;
+	int rc;
+
+	snprintf(fleet, sizeof fleet, "%s/foreign-fleet", tmp);
+	make_foreign_host(path_in(fleet, "MIXHOST"), "SOFTWARE.LOG1");
+	if (read_dir(path_in(fleet, "MIXHOST"), 0, &s) == 0) {
+		const struct ha_hivefile *f = file_named(&s, "SOFTWARE");
+
+		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_OK);
+		CHECK_INT(s.role[HA_SOFTWARE].status, HA_HS_DIRTY);
+		CHECK_HAS(s.role[HA_SOFTWARE].reason,
+			  "dirty: sequence numbers differ; logs present (SOFTWARE.LOG1); logs "
+			  "refused: no usable transaction log (SOFTWARE.LOG1: " FOREIGN_WHY ")");
+		CHECK(f && f->replay == NULL && f->kind == HA_FK_SOFTWARE);
+		ha_snapshot_free(&s);
+	} else {
+		CHECK(0);
+	}
+
+	snprintf(outd, sizeof outd, "%s/foreign-scan", tmp);
+	rc = run_hiveaudit(&o, &e, "scan", "--as-of", "2026-01-01", "-o", outd, fleet);
+	CHECK(rc == 0 || rc == 1);
+	free(o);
+	free(e);
+	text = tu_read(path_in(outd, "hosts.csv"), NULL);
+	CHECK(text != NULL);
+	if (text && tu_csv_parse(text, &c) == 0) {
+		int is = tu_csv_col(&c, "system_hive"), iw = tu_csv_col(&c, "software_hive");
+
+		CHECK_INT(c.nrows, 2);
+		if (c.nrows == 2 && is >= 0 && iw >= 0) {
+			CHECK_STR(c.rows[1][is], "ok");
+			CHECK_STR(c.rows[1][iw], "dirty");
+		}
+		tu_csv_free(&c);
+	}
+	free(text);
+	text = tu_read(path_in(outd, "findings.csv"), NULL);
+	if (text && tu_csv_parse(text, &c) == 0) {
+		CHECK_STR(finding(&c, "HIVE-INTEGRITY", "status"), "WARN");
+		CHECK_HAS(finding(&c, "HIVE-INTEGRITY", "reason"), FOREIGN_WHY);
+		tu_csv_free(&c);
+	} else {
+		CHECK(0);
+	}
+	free(text);
+}
+
+/* -------------------------------------- a damaged base block restored */
+
+/* A host whose SYSTEM (sample hive, TLS 1.2 client off as stored) was being
+ * written when it was copied: its old-format SYSTEM.LOG1 holds the write
+ * (TLS 1.2 client on) and a valid copy of the base block.  Then the
+ * primary's base block is damaged: `how` 'c' flips its checksum, 'm'
+ * wipes its "regf" signature. */
+static void make_damaged_old_host(const char *dir, char how, int with_log)
+{
+	struct bytes primary, st[1], log;
+	uint64_t lw;
+	uint32_t s2;
+
+	CHECK_INT(tu_write(path_in(dir, ".keep"), "", 0), 0);
+	s2 = make_states(dir, &primary, st, 1);
+	unlink(path_in(dir, "state1.hiv"));
+	unlink(path_in(dir, ".keep"));
+	free(write_tree(software_tree(), path_in(dir, "SOFTWARE"),
+			"emRoot\\System32\\Config\\SOFTWARE")
+		     .p);
+	lw = (uint64_t)get32(primary.p + 0x0C) | (uint64_t)get32(primary.p + 0x10) << 32;
+	/* The first hive bin keeps the base block's time (its backup copy). */
+	CHECK(lw == ((uint64_t)get32(primary.p + 4096 + 20) |
+		     (uint64_t)get32(primary.p + 4096 + 24) << 32));
+	if (with_log) {
+		log = old_log(&primary, &st[0], s2 + 1, lw);
+		if (with_log == 2) {
+			/* Labelled as another hive's log. */
+			struct ha_buf u;
+			struct bytes other;
+
+			ha_buf_init(&u, 256);
+			ha_utf8_to_utf16le(&u, "emRoot\\System32\\Config\\SOFTWARE");
+			other = relabel(&log, 0x30, u.data, u.len < 64 ? u.len : 64);
+			ha_buf_free(&u);
+			free(log.p);
+			log = other;
+		}
+		CHECK_INT(tu_write(path_in(dir, "SYSTEM.LOG1"), log.p, log.n), 0);
+		free(log.p);
+	}
+	if (how == 'c')
+		primary.p[0x1FC] ^= 0x5A;
+	else
+		memset(primary.p, 0, 4);
+	CHECK_INT(tu_write(path_in(dir, "SYSTEM"), primary.p, primary.n), 0);
+	free_bytes(st, 1);
+	free(primary.p);
+}
+
+/* issue 12 item 15: the reader, the evidence of a scan, and `replay`. */
+static void base_block_restored_from_log(void)
+{
+	char dir[4096], fleet[4096], outd[4096], outp[4096], *o = NULL, *e = NULL, *text;
+	struct ha_snapshot s;
+	struct tu_csv c;
+	struct bytes a;
+	int rc;
+
+	/* A wrong checksum. */
+	snprintf(dir, sizeof dir, "%s/bb-checksum", tmp);
+	make_damaged_old_host(dir, 'c', 1);
+	if (read_dir(dir, 0, &s) == 0) {
+		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_REPLAYED);
+		CHECK_HAS(s.role[HA_SYSTEM].reason, "header checksum wrong: stored 0x");
+		CHECK_HAS(s.role[HA_SYSTEM].reason,
+			  "old-format log replayed: 16 dirty sectors from SYSTEM.LOG1 (sequence ");
+		CHECK_HAS(s.role[HA_SYSTEM].reason, "; base block restored from SYSTEM.LOG1");
+		CHECK_INT(tls_enabled(&s), 1);
+		ha_snapshot_free(&s);
+	} else {
+		CHECK(0);
+	}
+
+	/* No "regf" signature. */
+	snprintf(fleet, sizeof fleet, "%s/bb-fleet", tmp);
+	snprintf(dir, sizeof dir, "%s", path_in(fleet, "BBHOST"));
+	make_damaged_old_host(dir, 'm', 1);
+	if (read_dir(dir, 0, &s) == 0) {
+		const struct ha_hivefile *f = file_named(&s, "SYSTEM");
+
+		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_REPLAYED);
+		CHECK_HAS(s.role[HA_SYSTEM].reason,
+			  "base block damaged (no regf signature; a hive bin follows it); "
+			  "old-format log replayed: 16 dirty sectors from SYSTEM.LOG1 (sequence ");
+		CHECK_HAS(s.role[HA_SYSTEM].reason, "; base block restored from SYSTEM.LOG1");
+		CHECK(f && f->kind == HA_FK_SYSTEM && !f->bb_valid && f->dirty);
+		CHECK_INT(tls_enabled(&s), 1);
+		ha_snapshot_free(&s);
+	} else {
+		CHECK(0);
+	}
+	/* ... not without being asked to replay. */
+	if (read_dir(dir, 1, &s) == 0) {
+		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_NOT_HIVE);
+		CHECK_HAS(s.role[HA_SYSTEM].reason, "/SYSTEM: no regf signature: not a registry hive");
+		ha_snapshot_free(&s);
+	}
+	/* The evidence of a scan says so. */
+	snprintf(outd, sizeof outd, "%s/bb-scan", tmp);
+	rc = run_hiveaudit(&o, &e, "scan", "--as-of", "2026-01-01", "-o", outd, fleet);
+	CHECK(rc == 0 || rc == 1);
+	free(o);
+	free(e);
+	text = tu_read(path_in(outd, "findings.csv"), NULL);
+	if (text && tu_csv_parse(text, &c) == 0) {
+		CHECK_STR(finding(&c, "SCHANNEL-TLS12-CLIENT", "status"), "PASS");
+		CHECK_STR(finding(&c, "HIVE-INTEGRITY", "status"), "PASS");
+		CHECK_HAS(finding(&c, "HIVE-INTEGRITY", "reason"),
+			  "base block restored from SYSTEM.LOG1");
+		tu_csv_free(&c);
+	} else {
+		CHECK(0);
+	}
+	free(text);
+	/* `replay` does the same. */
+	snprintf(outp, sizeof outp, "%s/bb-restored.hiv", tmp);
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o", outp, NULL, NULL);
+	CHECK_INT(rc, 0);
+	CHECK_HAS(o, "old-format log replayed: 16 dirty sectors from SYSTEM.LOG1");
+	CHECK_HAS(o, "; base block restored from SYSTEM.LOG1");
+	free(o);
+	free(e);
+	a = load(outp);
+	CHECK(a.p && memcmp(a.p, "regf", 4) == 0 && get32(a.p + 4) == get32(a.p + 8) &&
+	      get32(a.p + 0x1C) == 0 && get32(a.p + 0x1FC) == xsum(a.p));
+	free(a.p);
+	CHECK_INT(has_key(outp, TLS12C), 1);
+
+	/* Without a log it stays what it was: not a hive. */
+	snprintf(dir, sizeof dir, "%s/bb-nolog", tmp);
+	make_damaged_old_host(dir, 'm', 0);
+	if (read_dir(dir, 0, &s) == 0) {
+		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_NOT_HIVE);
+		CHECK_HAS(s.role[HA_SYSTEM].reason, "/SYSTEM: no regf signature: not a registry hive");
+		ha_snapshot_free(&s);
+	}
+	/* With another hive's log: refused, and it says why. */
+	snprintf(dir, sizeof dir, "%s/bb-foreign", tmp);
+	make_damaged_old_host(dir, 'm', 2);
+	if (read_dir(dir, 0, &s) == 0) {
+		const struct ha_hivefile *f = file_named(&s, "SYSTEM");
+
+		CHECK(f && f->status == HA_HS_NOT_HIVE);
+		CHECK_STR(f ? f->reason : NULL,
+			  "no regf signature: not a registry hive, or one whose base block is "
+			  "damaged (a hive bin follows it); logs present (SYSTEM.LOG1); logs "
+			  "refused: no usable transaction log (SYSTEM.LOG1: it belongs to another "
+			  "hive: its embedded file name is \"SOFTWARE\", the hive's \"SYSTEM\")");
 		ha_snapshot_free(&s);
 	}
 }
@@ -1466,6 +1914,124 @@ static void test_verb(void)
 	free(e);
 }
 
+/* The bytes of a file equal `want`. */
+static int file_is(const char *path, const struct bytes *want)
+{
+	struct bytes b = {NULL, 0};
+	int same;
+
+	b.p = (uint8_t *)tu_read(path, &b.n);
+	same = b.p && b.n == want->n && memcmp(b.p, want->p, b.n) == 0;
+	free(b.p);
+	return same;
+}
+
+/* issue 12 item 1: OUT may be no input the replay read or would read, by
+ * any name: a log found beside the hive (not named), a symlink or a hard
+ * link to it, a path to the hive through a symlinked copy, or a log name
+ * of the hive that does not exist yet. */
+static void replay_refuses_log_as_output(void)
+{
+	char dir[4096], other[4096], *o = NULL, *e = NULL;
+	struct bytes log1, hive;
+	struct stat st;
+	int rc;
+
+	snprintf(dir, sizeof dir, "%s/verb-out", tmp);
+	make_host(dir, DMG_NONE, 1, 0);
+	log1 = load(path_in(dir, "SYSTEM.LOG1"));
+	hive = load(path_in(dir, "SYSTEM"));
+
+	/* The log found beside the hive. */
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o",
+			   path_in(dir, "SYSTEM.LOG1"), NULL, NULL);
+	CHECK_INT(rc, 2);
+	CHECK_HAS(e, "is a log found beside the hive; the evidence files are never written");
+	CHECK(file_is(path_in(dir, "SYSTEM.LOG1"), &log1));
+	free(o);
+	free(e);
+	/* In another letter case, and through "./". */
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o",
+			   path_in(dir, "./system.log1"), NULL, NULL);
+	CHECK_INT(rc, 2);
+	CHECK(file_is(path_in(dir, "SYSTEM.LOG1"), &log1));
+	free(o);
+	free(e);
+	/* A symlink to it. */
+	CHECK_INT(symlink("SYSTEM.LOG1", path_in(dir, "link.hiv")), 0);
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o",
+			   path_in(dir, "link.hiv"), NULL, NULL);
+	CHECK_INT(rc, 2);
+	CHECK_HAS(e, "is a log found beside the hive");
+	CHECK(lstat(path_in(dir, "link.hiv"), &st) == 0 && S_ISLNK(st.st_mode));
+	CHECK(file_is(path_in(dir, "SYSTEM.LOG1"), &log1));
+	free(o);
+	free(e);
+	/* A hard link to it. */
+	CHECK_INT(link(path_in(dir, "SYSTEM.LOG1"), path_in(dir, "hard.hiv")), 0);
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o",
+			   path_in(dir, "hard.hiv"), NULL, NULL);
+	CHECK_INT(rc, 2);
+	CHECK_HAS(e, "is a log found beside the hive");
+	CHECK(file_is(path_in(dir, "SYSTEM.LOG1"), &log1));
+	free(o);
+	free(e);
+	/* Logs named: the one beside that was not named is still evidence. */
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), path_in(dir, "SYSTEM.LOG2"),
+			   "-o", path_in(dir, "hard.hiv"), NULL);
+	CHECK_INT(rc, 2);
+	CHECK(file_is(path_in(dir, "SYSTEM.LOG1"), &log1));
+	free(o);
+	free(e);
+	/* A log name of the hive that does not exist yet: writing it would
+	 * plant a log that the next scan reads. */
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o",
+			   path_in(dir, "SYSTEM.LOG"), NULL, NULL);
+	CHECK_INT(rc, 2);
+	CHECK_HAS(e, "is a log name of the hive, in its folder");
+	CHECK(access(path_in(dir, "SYSTEM.LOG"), F_OK) != 0);
+	free(o);
+	free(e);
+	/* The hive reached through a symlink from another folder: its logs
+	 * and its own name in the real folder are still refused. */
+	snprintf(other, sizeof other, "%s/verb-out-link", tmp);
+	CHECK_INT(tu_write(path_in(other, ".keep"), "", 0), 0);
+	CHECK_INT(symlink(path_in(dir, "SYSTEM"), path_in(other, "SYS")), 0);
+	rc = run_hiveaudit(&o, &e, "replay", path_in(other, "SYS"), "-o",
+			   path_in(dir, "SYSTEM.LOG2"), NULL, NULL);
+	CHECK_INT(rc, 2);
+	free(o);
+	free(e);
+	rc = run_hiveaudit(&o, &e, "replay", path_in(other, "SYS"), "-o", path_in(other, "SYS"),
+			   NULL, NULL);
+	CHECK_INT(rc, 2);
+	CHECK_HAS(e, "is the hive");
+	CHECK(file_is(path_in(dir, "SYSTEM"), &hive));
+	free(o);
+	free(e);
+	/* Elsewhere it is written, and a symlink at OUT is replaced, never
+	 * written through. */
+	CHECK_INT(symlink("target.txt", path_in(other, "out.hiv")), 0);
+	CHECK_INT(tu_write(path_in(other, "target.txt"), "keep", 4), 0);
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o",
+			   path_in(other, "out.hiv"), NULL, NULL);
+	CHECK_INT(rc, 0);
+	CHECK(lstat(path_in(other, "out.hiv"), &st) == 0 && S_ISREG(st.st_mode));
+	CHECK_INT(has_key(path_in(other, "out.hiv"), TLS12C), 1);
+	{
+		char *t = tu_read(path_in(other, "target.txt"), NULL);
+
+		CHECK_STR(t, "keep");
+		free(t);
+	}
+	free(o);
+	free(e);
+	CHECK(file_is(path_in(dir, "SYSTEM.LOG1"), &log1));
+	CHECK(file_is(path_in(dir, "SYSTEM"), &hive));
+	free(log1.p);
+	free(hive.p);
+}
+
 /* ------------------------------------------------------------ the rules */
 
 static const char *finding(const struct tu_csv *c, const char *rule, const char *col)
@@ -1553,6 +2119,12 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_damaged_base_block),
 		CHECK_CASE(test_reader_statuses),
 		CHECK_CASE(test_verb),
+		CHECK_CASE(replay_refuses_log_as_output),
+		CHECK_CASE(log_match_decides_belonging),
+		CHECK_CASE(logs_beside_found_by_name),
+		CHECK_CASE(replay_refuses_foreign_log),
+		CHECK_CASE(scan_refuses_foreign_log),
+		CHECK_CASE(base_block_restored_from_log),
 		CHECK_CASE(test_rule_verdict_from_log),
 	};
 	int rc;
