@@ -521,12 +521,34 @@ static void test_remediate_names_its_evidence(void)
 
 static void test_cli_consistency(void)
 {
-	char *o = NULL, *e = NULL, x[4096];
+	char *o = NULL, *e = NULL, loop[4096], la[4096], lb[4096], x[4096];
 	static const char *const bad_formats[] = {"", ",", "csv,", ",csv", "csv,,html", "CSV"};
+	static const char *const bad_dates[] = {"2026-01-01T00:00:00Z", "2026-02-30", "2026-01-01 ",
+						"2026-1-01", "20260101", "2026-01-01x"};
+	static const char *const bad_mem[] = {"0", "63", "1048577", "99999999999"};
 	size_t i;
 	int rc;
 
+	snprintf(loop, sizeof loop, "%s/loop", tmp);
+	snprintf(la, sizeof la, "%s/la", tmp);
+	snprintf(lb, sizeof lb, "%s/lb", tmp);
 	snprintf(x, sizeof x, "%s/x", tmp);
+	/* A PATH that is a symlink loop is a usage error, like a missing one. */
+	CHECK_INT(symlink("loop", loop), 0);
+	CHECK_INT(symlink("lb", la), 0);
+	CHECK_INT(symlink("la", lb), 0);
+	rc = run(&o, &e, "scan", "--out", x, loop, NULL);
+	CHECK_INT(rc, 2);
+	CHECK_HAS(e, "/loop: Too many levels of symbolic links");
+	free(o);
+	free(e);
+	rc = run(&o, &e, "scan", "--out", x, la, NULL);
+	CHECK_INT(rc, 2);
+	CHECK_HAS(e, "/la: Too many levels of symbolic links");
+	free(o);
+	free(e);
+	CHECK(access(path_in(x, "audit.db"), F_OK) != 0);
+
 	/* --format: an empty list or item is a usage error, not "write nothing". */
 	if (make_runs()) {
 		for (i = 0; i < sizeof bad_formats / sizeof bad_formats[0]; i++) {
@@ -548,6 +570,23 @@ static void test_cli_consistency(void)
 		CHECK_INT(csv_rows(path_in(x, "findings.csv")), FLEET_HOSTS * RULES_PER_HOST + 1);
 	}
 
+	/* --as-of takes what its help says: YYYY-MM-DD, a real date, nothing more. */
+	for (i = 0; i < sizeof bad_dates / sizeof bad_dates[0]; i++) {
+		rc = run(&o, &e, "scan", "--out", x, "--as-of", bad_dates[i], fleet, NULL);
+		if (rc != 2)
+			check_fail(__FILE__, __LINE__, "--as-of '%s': exit %d", bad_dates[i], rc);
+		CHECK_HAS(e, "--as-of takes a date YYYY-MM-DD");
+		free(o);
+		free(e);
+	}
+	/* --worker-mem names both bounds. */
+	for (i = 0; i < sizeof bad_mem / sizeof bad_mem[0]; i++) {
+		rc = run(&o, &e, "scan", "--out", x, "--worker-mem", bad_mem[i], fleet, NULL);
+		CHECK_INT(rc, 2);
+		CHECK_HAS(e, "--worker-mem takes megabytes from 64 to 1048576");
+		free(o);
+		free(e);
+	}
 	/* Every verb has --help, with the options of this change. */
 	rc = run(&o, &e, "report", "--help", NULL);
 	CHECK_INT(rc, 0);
