@@ -47,7 +47,8 @@ int cli_mkdirs(const char *path, struct ha_err *err);
 
 struct ha_store;
 
-/* The run a verb shows, as cli_pick_run found it. */
+/* The run a verb shows, as cli_pick_run found it: plain copies, valid
+ * after the store is closed. */
 struct cli_run {
 	int64_t id;
 	char status[16];        /* complete, running, interrupted or failed */
@@ -70,7 +71,8 @@ HA_MUST_CHECK int cli_store_open_ro(const char *db, struct ha_store **st, struct
  * HA_ERR_USAGE when the requested run does not exist, or the store holds
  * no complete run (the message names the newest run and how to show it);
  * HA_ERR_STORE and others as ha_store.  `db` only names the store in
- * messages. */
+ * messages.  A verb that compares two runs (diff) calls it once per run on
+ * the same store; one that lists runs needs only cli_store_open_ro. */
 HA_MUST_CHECK int cli_pick_run(struct ha_store *st, const char *db, int64_t requested,
 			       struct cli_run *run, struct ha_err *err);
 
@@ -81,7 +83,9 @@ HA_MUST_CHECK int cli_pick_run(struct ha_store *st, const char *db, int64_t requ
 void cli_say_run(const char *verb, const char *db, const struct cli_run *run, int quiet);
 
 /* --db FILE, --run N and -q/--quiet, for a verb's getopt_long table. */
-#define CLI_SOURCE_OPTIONS                                                                         	{"db", required_argument, NULL, 'd'}, {"run", required_argument, NULL, 'r'},               		{"quiet", no_argument, NULL, 'q'}
+#define CLI_SOURCE_OPTIONS \
+	{"db", required_argument, NULL, 'd'}, {"run", required_argument, NULL, 'r'}, \
+	{"quiet", no_argument, NULL, 'q'}
 
 /* What a read-only verb reads.  Set `db` (default HA_DEFAULT_OUT/audit.db)
  * with cli_source_init; the rest is filled by the calls below. */
