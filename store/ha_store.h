@@ -21,7 +21,7 @@
 #include "ha_common.h"
 #include "ha_snapshot.h"
 
-#define HA_STORE_SCHEMA_VERSION 1
+#define HA_STORE_SCHEMA_VERSION 2
 
 struct ha_store;
 

@@ -118,6 +118,13 @@ static const char *const migrations[] = {
 	"CREATE VIEW v_evidence AS"
 	"  SELECT h.run_id, h.label AS host, f.rule_id, f.status, e.*"
 	"  FROM evidence e JOIN findings f USING (finding_id) JOIN hosts h USING (host_id);",
+	/* 2: v_latest_findings is the newest complete run, the run the
+	 * read-only verbs show: a failed or interrupted scan after a good one
+	 * must not replace the good one in people's queries either. */
+	"DROP VIEW v_latest_findings;"
+	"CREATE VIEW v_latest_findings AS"
+	"  SELECT * FROM v_findings"
+	"  WHERE run_id = (SELECT max(run_id) FROM runs WHERE status = 'complete');",
 };
 
 static int sqlfail(struct ha_store *st, int rc, struct ha_err *err, const char *what)

@@ -287,6 +287,44 @@ static void test_create_and_reopen(void)
 	sqlite3_close(db);
 }
 
+/* A store of schema 1 (v_latest_findings = the newest run, whatever its
+ * status) is migrated to the view of the newest complete run. */
+static void test_migrate_from_1(void)
+{
+	struct ha_store *st;
+	struct ha_err err;
+	struct ha_run_meta m = meta("req-1");
+	int64_t run = 0, host = 0, run2 = 0;
+	sqlite3 *db;
+
+	st = new_store(path_in("v1.db"), &run, &host);
+	if (!st)
+		return;
+	CHECK_INT(ha_store_run_begin(st, &m, &run2, &err), HA_OK);
+	CHECK_INT(ha_store_run_end(st, run2, "failed", &err), HA_OK);
+	ha_store_close(st);
+	db = raw(path_in("v1.db"));
+	CHECK_INT(exec(db, "DROP VIEW v_latest_findings;"
+			   "CREATE VIEW v_latest_findings AS"
+			   "  SELECT * FROM v_findings WHERE run_id = (SELECT max(run_id) FROM runs);"
+			   "PRAGMA user_version = 1"),
+		  SQLITE_OK);
+	CHECK_INT(scalar(db, "SELECT count(*) FROM v_latest_findings"), 0);
+	sqlite3_close(db);
+	/* Read-only opens read it as it is. */
+	CHECK_INT(ha_store_open(path_in("v1.db"), HA_STORE_READONLY, &st, &err), HA_OK);
+	ha_store_close(st);
+	db = raw(path_in("v1.db"));
+	CHECK_INT(scalar(db, "PRAGMA user_version"), 1);
+	sqlite3_close(db);
+	CHECK_INT(ha_store_open(path_in("v1.db"), HA_STORE_CREATE, &st, &err), HA_OK);
+	ha_store_close(st);
+	db = raw(path_in("v1.db"));
+	CHECK_INT(scalar(db, "PRAGMA user_version"), HA_STORE_SCHEMA_VERSION);
+	CHECK_INT(scalar(db, "SELECT count(*) FROM v_latest_findings WHERE run_id = 1"), 3);
+	sqlite3_close(db);
+}
+
 static void test_newer_schema_refused(void)
 {
 	struct ha_store *st = (struct ha_store *)1;
@@ -307,7 +345,12 @@ static void test_newer_schema_refused(void)
 		CHECK_INT(ha_store_open(p, flags[i], &st, &err), HA_ERR_STORE);
 		CHECK(st == NULL);
 		CHECK_HAS(err.msg, "schema version 99");
-		CHECK_HAS(err.msg, "knows up to 1");
+		{
+			char want[64];
+
+			snprintf(want, sizeof want, "knows up to %d", HA_STORE_SCHEMA_VERSION);
+			CHECK_HAS(err.msg, want);
+		}
 		CHECK_HAS(err.msg, p);
 	}
 	/* Refused before anything was changed: still version 99, and the
@@ -737,6 +780,14 @@ static void test_run_selection_and_rest_mode(void)
 	CHECK_INT(ha_store_latest_complete_run(st, &id, &err), HA_OK);
 	CHECK_INT(id, run);
 
+	/* The view people start from agrees with the verbs. */
+	{
+		sqlite3 *db = raw(path_in("sel.db"));
+
+		CHECK_INT(scalar(db, "SELECT count(*) FROM v_latest_findings"), 3);
+		CHECK_INT(scalar(db, "SELECT count(*) FROM v_latest_findings WHERE run_id = 1"), 3);
+		sqlite3_close(db);
+	}
 	memset(&hs, 0, sizeof hs);
 	CHECK_INT(ha_store_get_host(st, host, one_host_cb, &hs, &err), HA_OK);
 	CHECK_INT(hs.n, 1);
@@ -1078,6 +1129,7 @@ int main(int argc, char **argv)
 	static const struct check_case cases[] = {
 		CHECK_CASE(test_create_and_reopen),
 		CHECK_CASE(test_newer_schema_refused),
+		CHECK_CASE(test_migrate_from_1),
 		CHECK_CASE(test_not_a_store_refused),
 		CHECK_CASE(test_open_missing),
 		CHECK_CASE(test_write_and_read_back),
