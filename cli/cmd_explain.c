@@ -13,15 +13,18 @@
 static void explain_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: hiveaudit explain [--db FILE] [--run ID] [--all-findings] HOST\n\n"
+		"usage: hiveaudit explain [--db FILE] [--run N] [--all-findings] [--quiet] HOST\n\n"
 		"Prints why TLS 1.2 to Azure Backup would fail on HOST (its label, computer name\n"
 		"or folder), its causes in order, and the evidence behind every finding.\n\n"
 		"Options:\n"
 		"      --db FILE        the store (default ./" HA_DEFAULT_OUT "/audit.db)\n"
-		"      --run ID         which run (default the latest)\n"
+		"      --run N          which run (default the newest complete run; a failed or\n"
+		"                       interrupted run is shown only when named)\n"
 		"  -a, --all-findings   show passing and not-applicable findings too\n"
+		"  -q, --quiet          do not say which run is shown\n"
 		"  -h, --help           this help\n\n"
-		"Exit codes: 0 shown; 2 usage error or no such host; 3 the store could not be read.\n");
+		"Exit codes: 0 shown; 2 usage error, no such host or run, no complete run;\n"
+		"3 the store could not be read.\n");
 }
 
 struct ectx {
@@ -127,9 +130,12 @@ static int host_cb(void *ctx, const struct ha_host_row *h)
 	term(&c->b, h->dir);
 	ha_buf_puts(&c->b, "\n  OS: ");
 	term(&c->b, h->os_family);
-	if (h->build >= 0)
-		ha_buf_printf(&c->b, " (build %ld%s%ld)", h->build, h->ubr >= 0 ? "." : "",
-			      h->ubr >= 0 ? h->ubr : 0L);
+	/* The UBR is NULL (-1) on builds that have none (before Windows 10)
+	 * and when it could not be read: then the build stands alone. */
+	if (h->build >= 0 && h->ubr >= 0)
+		ha_buf_printf(&c->b, " (build %ld.%ld)", h->build, h->ubr);
+	else if (h->build >= 0)
+		ha_buf_printf(&c->b, " (build %ld)", h->build);
 	ha_buf_puts(&c->b, ", ");
 	term(&c->b, h->product);
 	ha_buf_puts(&c->b, ", ");
@@ -157,29 +163,27 @@ static int host_cb(void *ctx, const struct ha_host_row *h)
 int cmd_explain(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'}, {"run", required_argument, NULL, 'r'},
+		CLI_SOURCE_OPTIONS,
 		{"all-findings", no_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *db = HA_DEFAULT_OUT "/audit.db";
-	struct ha_store *st = NULL;
+	struct cli_source src;
 	struct ha_err err;
 	struct ectx c;
-	long run = 0;
 	int opt, rc, code;
 
 	ha_err_clear(&err);
 	memset(&c, 0, sizeof c);
+	cli_source_init(&src);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "ah", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "aqh", opts, NULL)) != -1) {
+		int mine = cli_source_option(&src, "explain", opt, optarg);
+
+		if (mine < 0)
+			return HA_EXIT_USAGE;
+		if (mine)
+			continue;
 		switch (opt) {
-		case 'd': db = optarg; break;
-		case 'r':
-			if ((run = cli_number(optarg, 1, 0x7fffffff)) < 0) {
-				cli_error("explain", "--run takes a run number, not '%s'", optarg);
-				return HA_EXIT_USAGE;
-			}
-			break;
 		case 'a': c.all = 1; break;
 		case 'h': explain_usage(stdout); return HA_EXIT_OK;
 		default: explain_usage(stderr); return HA_EXIT_USAGE;
@@ -189,26 +193,26 @@ int cmd_explain(int argc, char **argv)
 		cli_error("explain", "give exactly one HOST (try 'hiveaudit explain --help')");
 		return HA_EXIT_USAGE;
 	}
-	rc = ha_store_open(db, HA_STORE_READONLY, &st, &err);
-	c.st = st;
+	rc = cli_source_open(&src, &err);
+	c.st = src.st;
 	c.err = &err;
-	c.run_id = run;
+	c.run_id = src.run.id;
 	ha_buf_init(&c.b, (size_t)256 << 20);
-	if (!rc && !run)
-		rc = ha_store_latest_run(st, &c.run_id, &err);
 	if (!rc)
-		rc = ha_store_each_host(st, c.run_id, argv[optind], host_cb, &c, &err);
+		rc = ha_store_each_host(c.st, c.run_id, argv[optind], host_cb, &c, &err);
 	if (!rc && !c.hosts) {
 		cli_error("explain", "no host '%s' in run %lld of %s", argv[optind],
-			  (long long)c.run_id, db);
+			  (long long)c.run_id, src.db);
 		code = HA_EXIT_USAGE;
 	} else if (rc) {
 		code = cli_fail("explain", &err);
 	} else {
 		fwrite(c.b.data, 1, c.b.len, stdout);
+		fflush(stdout);
+		cli_source_say(&src, "explain");
 		code = HA_EXIT_OK;
 	}
 	ha_buf_free(&c.b);
-	ha_store_close(st);
+	cli_source_close(&src);
 	return code;
 }

@@ -11,18 +11,22 @@
 static void remediate_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: hiveaudit remediate [--db FILE] [--run ID] --out DIR (HOST | --all)\n\n"
+		"usage: hiveaudit remediate [--db FILE] [--run N] [--quiet] --out DIR (HOST | --all)\n\n"
 		"Writes DIR/<host>.reg for HOST (or every host with --all): the registry changes\n"
 		"its failing rules need, and nothing else.  Findings that are NOT_APPLICABLE or\n"
 		"UNKNOWN never produce changes.  Review the files before importing them.\n\n"
 		"Options:\n"
 		"      --db FILE   the store (default ./" HA_DEFAULT_OUT "/audit.db)\n"
-		"      --run ID    which run (default the latest)\n"
+		"      --run N     which run (default the newest complete run; a failed or\n"
+		"                  interrupted run is used only when named)\n"
 		"  -o, --out DIR   where to write the .reg files (required)\n"
 		"      --all       every host that has something to remediate\n"
+		"  -q, --quiet     do not say which run is used\n"
 		"  -h, --help      this help\n\n"
-		"Exit codes: 0 written (or nothing to do); 2 usage error or no such host;\n"
-		"3 the store or an output could not be used.\n");
+		"Each file names in a comment the host, its folder and computer name, the run,\n"
+		"and the SHA-256 of the hives its evidence was read from.\n\n"
+		"Exit codes: 0 written (or nothing to do); 2 usage error, no such host or run,\n"
+		"no complete run; 3 the store or an output could not be used.\n");
 }
 
 struct host_ref {
@@ -83,30 +87,30 @@ static char *safe_name(const char *label, size_t i, int many)
 int cmd_remediate(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'}, {"run", required_argument, NULL, 'r'},
+		CLI_SOURCE_OPTIONS,
 		{"out", required_argument, NULL, 'o'}, {"all", no_argument, NULL, 'A'},
 		{"help", no_argument, NULL, 'h'},     {NULL, 0, NULL, 0},
 	};
-	const char *db = HA_DEFAULT_OUT "/audit.db", *out = NULL, *host = NULL;
+	const char *out = NULL, *host = NULL;
+	struct cli_source src;
 	struct ha_store *st = NULL;
 	struct ha_err err;
 	struct rctx c = {0};
 	int64_t run_id = 0;
-	long run = 0;
 	int opt, all = 0, rc, code = HA_EXIT_OK;
 	size_t i, written = 0;
 
 	ha_err_clear(&err);
+	cli_source_init(&src);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+		int mine = cli_source_option(&src, "remediate", opt, optarg);
+
+		if (mine < 0)
+			return HA_EXIT_USAGE;
+		if (mine)
+			continue;
 		switch (opt) {
-		case 'd': db = optarg; break;
-		case 'r':
-			if ((run = cli_number(optarg, 1, 0x7fffffff)) < 0) {
-				cli_error("remediate", "--run takes a run number, not '%s'", optarg);
-				return HA_EXIT_USAGE;
-			}
-			break;
 		case 'o': out = optarg; break;
 		case 'A': all = 1; break;
 		case 'h': remediate_usage(stdout); return HA_EXIT_OK;
@@ -119,19 +123,18 @@ int cmd_remediate(int argc, char **argv)
 		cli_error("remediate", "give --out DIR and either one HOST or --all");
 		return HA_EXIT_USAGE;
 	}
-	rc = ha_store_open(db, HA_STORE_READONLY, &st, &err);
+	rc = cli_source_open(&src, &err);
+	st = src.st;
+	run_id = src.run.id;
 	if (!rc)
 		rc = cli_mkdirs(out, &err);
-	if (!rc && !run)
-		rc = ha_store_latest_run(st, &run_id, &err);
-	else
-		run_id = run;
 	if (!rc)
 		rc = ha_store_each_host(st, run_id, host, collect, &c, &err);
 	if (!rc && c.nomem)
 		rc = ha_err_set(&err, HA_ERR_NOMEM, "out of memory");
 	if (!rc && host && !c.n) {
-		cli_error("remediate", "no host '%s' in run %lld of %s", host, (long long)run_id, db);
+		cli_error("remediate", "no host '%s' in run %lld of %s", host, (long long)run_id,
+			  src.db);
 		code = HA_EXIT_USAGE;
 	}
 	for (i = 0; !rc && i < c.n; i++) {
@@ -174,15 +177,21 @@ int cmd_remediate(int argc, char **argv)
 		free(path);
 		ha_buf_free(&reg);
 	}
-	if (rc)
+	if (rc) {
 		code = cli_fail("remediate", &err);
-	else if (all && !written)
-		printf("nothing to remediate\n");
+	} else {
+		if (all && !written)
+			printf("nothing to remediate\n");
+		if (code == HA_EXIT_OK) {
+			fflush(stdout);
+			cli_source_say(&src, "remediate");
+		}
+	}
 	for (i = 0; i < c.n; i++) {
 		free(c.v[i].label);
 		free(c.v[i].dir);
 	}
 	free(c.v);
-	ha_store_close(st);
+	cli_source_close(&src);
 	return code;
 }

@@ -11,58 +11,79 @@
 static void report_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: hiveaudit report [--db FILE] [--run ID] [--out DIR] [--format LIST]\n\n"
-		"Writes the reports of a stored run again, without reading any hive.\n\n"
+		"usage: hiveaudit report [--db FILE] [--run N] [--out DIR] [--format LIST] [--quiet]\n\n"
+		"Writes the reports of a stored run again, without reading any hive.  The store is\n"
+		"only read, so it may be on read-only media.\n\n"
 		"Options:\n"
 		"      --db FILE      the store (default ./" HA_DEFAULT_OUT "/audit.db)\n"
-		"      --run ID       which run (default the latest)\n"
+		"      --run N        which run (default the newest complete run; a failed or\n"
+		"                     interrupted run is shown only when named)\n"
 		"  -o, --out DIR      output folder (default: the store's folder)\n"
 		"      --format LIST  comma-separated: csv, html, json (default csv,html)\n"
+		"  -q, --quiet        do not say which run is shown\n"
 		"  -h, --help         this help\n\n"
-		"Exit codes: 0 written; 2 usage error; 3 the store or an output could not be used.\n");
+		"Exit codes: 0 written; 2 usage error (also: no such run, no complete run);\n"
+		"3 the store or an output could not be used.\n");
 }
 
-struct runctx {
-	int found;
-	char status[32];
-};
-
-static int run_cb(void *ctx, const struct ha_run_row *r)
+/* "csv,html": every item one of the three, none empty ('' and "csv," are
+ * usage errors, not "write nothing"). */
+static int parse_formats(const char *format, int *csv, int *html, int *json)
 {
-	struct runctx *c = ctx;
+	const char *p = format;
 
-	c->found = 1;
-	snprintf(c->status, sizeof c->status, "%s", r->status);
-	return 0;
+	for (;;) {
+		size_t n = strcspn(p, ",");
+
+		if (n == 3 && !strncmp(p, "csv", 3))
+			*csv = 1;
+		else if (n == 4 && !strncmp(p, "html", 4))
+			*html = 1;
+		else if (n == 4 && !strncmp(p, "json", 4))
+			*json = 1;
+		else {
+			if (!n)
+				cli_error("report", "--format takes a comma-separated list of csv, html, "
+						    "json, not '%s'",
+					  format);
+			else
+				cli_error("report", "unknown format '%.*s' (csv, html, json)", (int)n,
+					  p);
+			return -1;
+		}
+		p += n;
+		if (!*p)
+			return 0;
+		p++; /* the comma; an item must follow */
+	}
 }
 
 int cmd_report(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},	  {"run", required_argument, NULL, 'r'},
+		CLI_SOURCE_OPTIONS,
 		{"out", required_argument, NULL, 'o'},	  {"format", required_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0},
 	};
-	const char *db = HA_DEFAULT_OUT "/audit.db", *out = NULL, *format = "csv,html";
+	const char *out = NULL, *format = "csv,html";
 	int csv = 0, html = 0, json = 0, opt, code = HA_EXIT_ERROR, rc;
-	long run = 0;
 	int64_t run_id = 0;
+	struct cli_source src;
 	struct ha_store *st = NULL;
 	struct ha_err err;
-	struct runctx rctx = {0};
-	char *dir = NULL, *p;
+	char *dir = NULL;
 
 	ha_err_clear(&err);
+	cli_source_init(&src);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+		int mine = cli_source_option(&src, "report", opt, optarg);
+
+		if (mine < 0)
+			return HA_EXIT_USAGE;
+		if (mine)
+			continue;
 		switch (opt) {
-		case 'd': db = optarg; break;
-		case 'r':
-			if ((run = cli_number(optarg, 1, 0x7fffffff)) < 0) {
-				cli_error("report", "--run takes a run number, not '%s'", optarg);
-				return HA_EXIT_USAGE;
-			}
-			break;
 		case 'o': out = optarg; break;
 		case 'f': format = optarg; break;
 		case 'h': report_usage(stdout); return HA_EXIT_OK;
@@ -73,40 +94,20 @@ int cmd_report(int argc, char **argv)
 		cli_error("report", "unexpected argument '%s'", argv[optind]);
 		return HA_EXIT_USAGE;
 	}
-	for (p = (char *)format; *p;) {
-		size_t n = strcspn(p, ",");
-
-		if (n == 3 && !strncmp(p, "csv", 3))
-			csv = 1;
-		else if (n == 4 && !strncmp(p, "html", 4))
-			html = 1;
-		else if (n == 4 && !strncmp(p, "json", 4))
-			json = 1;
-		else {
-			cli_error("report", "unknown format '%.*s' (csv, html, json)", (int)n, p);
-			return HA_EXIT_USAGE;
-		}
-		p += n;
-		if (*p == ',')
-			p++;
-	}
+	if (parse_formats(format, &csv, &html, &json))
+		return HA_EXIT_USAGE;
 	if (!out) {
-		const char *slash = strrchr(db, '/');
+		const char *slash = strrchr(src.db, '/');
 
-		dir = slash ? ha_strndup(db, (size_t)(slash - db)) : ha_strdup(".");
+		dir = slash ? ha_strndup(src.db, (size_t)(slash - src.db)) : ha_strdup(".");
 		out = dir;
 	}
-	rc = ha_store_open(db, 0, &st, &err);
+	rc = out ? cli_source_open(&src, &err)
+		 : ha_err_set(&err, HA_ERR_NOMEM, "out of memory");
+	st = src.st;
+	run_id = src.run.id;
 	if (!rc)
 		rc = cli_mkdirs(out, &err);
-	if (!rc && !run)
-		rc = ha_store_latest_run(st, &run_id, &err);
-	else
-		run_id = run;
-	if (!rc)
-		rc = ha_store_get_run(st, run_id, run_cb, &rctx, &err);
-	if (!rc && !rctx.found)
-		rc = ha_err_set(&err, HA_ERR_USAGE, "%s holds no run %lld", db, (long long)run_id);
 	if (!rc && csv) {
 		char *a = ha_asprintf("%s/findings.csv", out), *b = ha_asprintf("%s/hosts.csv", out);
 
@@ -128,15 +129,13 @@ int cmd_report(int argc, char **argv)
 		rc = a ? ha_report_jsonl(st, run_id, a, &err) : ha_err_set(&err, HA_ERR_NOMEM, "out of memory");
 		free(a);
 	}
-	if (rc)
+	if (rc) {
 		code = cli_fail("report", &err);
-	else {
+	} else {
+		cli_source_say(&src, "report");
 		code = HA_EXIT_OK;
-		if (strcmp(rctx.status, "complete"))
-			cli_error("report", "note: run %lld is %s, so its reports cover part of the fleet",
-				  (long long)run_id, rctx.status);
 	}
-	ha_store_close(st);
+	cli_source_close(&src);
 	free(dir);
 	return code;
 }

@@ -399,13 +399,15 @@ int cmd_scan(int argc, char **argv)
 			break;
 		case 'm':
 			if ((mem = cli_number(optarg, 64, 1 << 20)) < 0) {
-				cli_error("scan", "--worker-mem takes megabytes from 64 up, not '%s'", optarg);
+				cli_error("scan", "--worker-mem takes megabytes from 64 to %d, not '%s'",
+					  1 << 20, optarg);
 				code = HA_EXIT_USAGE;
 				goto done;
 			}
 			break;
 		case 'a':
-			if (ha_parse_date(optarg, &as_of) != HA_OK) {
+			/* Only what the help says: a date, not ha_parse_date's time too. */
+			if (strlen(optarg) != 10 || ha_parse_date(optarg, &as_of) != HA_OK) {
 				cli_error("scan", "--as-of takes a date YYYY-MM-DD, not '%s'", optarg);
 				code = HA_EXIT_USAGE;
 				goto done;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "ha_store.h"
 
 void cli_error(const char *verb, const char *fmt, ...)
 {
@@ -79,6 +80,152 @@ int cli_mkdirs(const char *path, struct ha_err *err)
 	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
 		return ha_err_set(err, HA_ERR_IO, "'%s' is not a folder", path);
 	return HA_OK;
+}
+
+/* ------------------------------------------------ which store, which run */
+
+int cli_store_open_ro(const char *db, struct ha_store **st, struct ha_err *err)
+{
+	return ha_store_open(db, HA_STORE_READONLY, st, err);
+}
+
+struct run_found {
+	int found;
+	struct cli_run *run;
+};
+
+static int run_cb(void *ctx, const struct ha_run_row *r)
+{
+	struct run_found *f = ctx;
+
+	f->found = 1;
+	f->run->id = r->run_id;
+	snprintf(f->run->status, sizeof f->run->status, "%s", r->status);
+	snprintf(f->run->started_at, sizeof f->run->started_at, "%s", r->started_at);
+	f->run->hosts_total = r->hosts_total;
+	f->run->hosts_stored = r->hosts_stored;
+	return 0;
+}
+
+/* The run `id` into *run; *found 0 when there is none. */
+static int load_run(struct ha_store *st, int64_t id, struct cli_run *run, int *found,
+		    struct ha_err *err)
+{
+	struct run_found f = {0, run};
+	int rc = ha_store_get_run(st, id, run_cb, &f, err);
+
+	*found = f.found;
+	return rc;
+}
+
+int cli_pick_run(struct ha_store *st, const char *db, int64_t requested, struct cli_run *run,
+		 struct ha_err *err)
+{
+	struct cli_run newest;
+	int64_t latest = 0, id = requested;
+	int rc, found = 0;
+
+	memset(run, 0, sizeof *run);
+	memset(&newest, 0, sizeof newest);
+	rc = ha_store_latest_run(st, &latest, err);
+	if (rc)
+		return rc;
+	if (!latest)
+		return ha_err_set(err, HA_ERR_USAGE, "%s holds no run yet", db);
+	if (requested) {
+		rc = load_run(st, requested, run, &found, err);
+		if (!rc && !found)
+			rc = ha_err_set(err, HA_ERR_USAGE, "%s holds no run %lld (the newest is %lld)",
+					db, (long long)requested, (long long)latest);
+		return rc;
+	}
+	rc = ha_store_latest_complete_run(st, &id, err);
+	if (!rc)
+		rc = load_run(st, latest, &newest, &found, err);
+	if (rc)
+		return rc;
+	if (!id)
+		return ha_err_set(err, HA_ERR_USAGE,
+				  "%s holds no complete run (the newest, run %lld, is %s); "
+				  "--run %lld shows it anyway",
+				  db, (long long)latest, found ? newest.status : "unknown",
+				  (long long)latest);
+	rc = load_run(st, id, run, &found, err);
+	if (!rc && !found) /* deleted between the two queries */
+		rc = ha_err_set(err, HA_ERR_STORE, "%s: run %lld disappeared while reading", db,
+				(long long)id);
+	if (!rc && latest != id) {
+		run->skipped = latest;
+		snprintf(run->skipped_status, sizeof run->skipped_status, "%s", newest.status);
+	}
+	return rc;
+}
+
+void cli_say_run(const char *verb, const char *db, const struct cli_run *run, int quiet)
+{
+	int complete = strcmp(run->status, "complete") == 0;
+
+	if (!quiet || !complete)
+		cli_error(verb, "run %lld of %s (%s, started %s, %ld host%s)", (long long)run->id, db,
+			  run->status, run->started_at, run->hosts_stored,
+			  run->hosts_stored == 1 ? "" : "s");
+	if (!complete)
+		cli_error(verb,
+			  "note: run %lld is %s, not complete: what it shows covers %ld of the %ld "
+			  "hosts its scan found",
+			  (long long)run->id, run->status, run->hosts_stored,
+			  run->hosts_total < 0 ? run->hosts_stored : run->hosts_total);
+	else if (run->skipped && !quiet)
+		cli_error(verb, "note: the newer run %lld is %s and not shown (--run %lld shows it)",
+			  (long long)run->skipped, run->skipped_status, (long long)run->skipped);
+}
+
+void cli_source_init(struct cli_source *s)
+{
+	memset(s, 0, sizeof *s);
+	s->db = HA_DEFAULT_OUT "/audit.db";
+}
+
+int cli_source_option(struct cli_source *s, const char *verb, int opt, const char *arg)
+{
+	long n;
+
+	switch (opt) {
+	case 'd': s->db = arg; return 1;
+	case 'q': s->quiet = 1; return 1;
+	case 'r':
+		if ((n = cli_number(arg, 1, 0x7fffffff)) < 0) {
+			cli_error(verb, "--run takes a run number, not '%s'", arg);
+			return -1;
+		}
+		s->requested = n;
+		return 1;
+	default: return 0;
+	}
+}
+
+int cli_source_open(struct cli_source *s, struct ha_err *err)
+{
+	int rc = cli_store_open_ro(s->db, &s->st, err);
+
+	if (!rc)
+		rc = cli_pick_run(s->st, s->db, s->requested, &s->run, err);
+	if (rc) {
+		ha_store_close(s->st);
+		s->st = NULL;
+	}
+	return rc;
+}
+
+void cli_source_say(const struct cli_source *s, const char *verb)
+{
+	cli_say_run(verb, s->db, &s->run, s->quiet);
+}
+
+void cli_source_close(struct cli_source *s)
+{
+	ha_store_close(s->st);
+	s->st = NULL;
 }
 
 double cli_now(void)

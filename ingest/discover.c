@@ -705,8 +705,13 @@ int ha_discover(const char *const *paths, size_t npaths, struct ha_fleet *fleet,
 
 		w.roots[i] = realpath(paths[i], NULL);
 		if (!w.roots[i]) {
-			rc = ha_err_sys(err, errno == ENOENT ? HA_ERR_USAGE : HA_ERR_IO, errno, "%s",
-					paths[i]);
+			/* A path that leads nowhere (missing, a symlink loop, a
+			 * file used as a folder) is the user's to fix: exit 2. */
+			rc = ha_err_sys(err,
+					errno == ENOENT || errno == ELOOP || errno == ENOTDIR
+						? HA_ERR_USAGE
+						: HA_ERR_IO,
+					errno, "%s", paths[i]);
 			goto out;
 		}
 		w.nroots++;

@@ -82,6 +82,29 @@ static int has_nul(const yaml_node_t *n)
 	return strlen(sval(n)) != n->data.scalar.length;
 }
 
+/* The first control character of a scalar (C0, DEL, or C1 U+0080..U+009F,
+ * which a terminal may also take as the start of an escape sequence), or
+ * -1.  Tab and line feed are text in multi-line fields; `one_line` refuses
+ * them too.  A rule file cannot hold raw control characters (libyaml
+ * refuses them), but double-quoted YAML writes them as escapes ("\e",
+ * "\x1b", "\u009b"), and titles and reasons reach terminals and reports. */
+static long control_char(const yaml_node_t *n, int one_line)
+{
+	const unsigned char *p = (const unsigned char *)sval(n);
+	size_t i, len = n->data.scalar.length;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] < 0x20 || p[i] == 0x7F) {
+			if (!one_line && (p[i] == '\t' || p[i] == '\n'))
+				continue;
+			return p[i];
+		}
+		if (p[i] == 0xC2 && i + 1 < len && p[i + 1] >= 0x80 && p[i + 1] <= 0x9F)
+			return p[i + 1];
+	}
+	return -1;
+}
+
 /* The value node for `key` in a mapping, or NULL. */
 static yaml_node_t *get(struct ld *l, const yaml_node_t *map, const char *key)
 {
@@ -147,6 +170,14 @@ static int get_text(struct ld *l, const yaml_node_t *map, const char *key, int r
 		return fail(l, n, "'%s' holds a NUL character", key);
 	if (!ha_utf8_valid(sval(n), n->data.scalar.length))
 		return fail(l, n, "'%s' is not valid UTF-8 text", key);
+	{
+		/* A title is one line in every report and on the terminal. */
+		long c = control_char(n, strcmp(key, "title") == 0);
+
+		if (c >= 0)
+			return fail(l, n, "'%s' holds the control character U+%04lX", key,
+				    (unsigned long)c);
+	}
 	*out = ha_strdup(sval(n));
 	return *out ? HA_OK : nomem(l);
 }

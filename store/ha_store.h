@@ -21,15 +21,23 @@
 #include "ha_common.h"
 #include "ha_snapshot.h"
 
-#define HA_STORE_SCHEMA_VERSION 1
+#define HA_STORE_SCHEMA_VERSION 2
 
 struct ha_store;
 
 enum { HA_STORE_CREATE = 1, HA_STORE_READONLY = 2 };
 
-/* Opens (and with HA_STORE_CREATE creates and migrates) the store at path. */
+/* Opens (and with HA_STORE_CREATE creates and migrates) the store at path.
+ * HA_STORE_READONLY never writes to the file or its folder: in a folder the
+ * user cannot write (read-only media), a store still in WAL mode is read
+ * immutable, or refused (HA_ERR_STORE, with the reason) when its
+ * write-ahead log holds transactions not yet in the file.  *out is the
+ * caller's, freed with ha_store_close; NULL on error. */
 HA_MUST_CHECK int ha_store_open(const char *path, int flags, struct ha_store **out,
 				struct ha_err *err);
+/* Closes the store.  A store opened for writing is left in rollback
+ * journal mode when no other connection holds it, so that it can be read
+ * anywhere (docs/store.md).  NULL is a no-op. */
 void ha_store_close(struct ha_store *st);
 
 /* --------------------------------------------------------------- writing */
@@ -133,6 +141,10 @@ struct ha_rule_row {
 
 /* Most recent run (0 when the store has none). */
 HA_MUST_CHECK int ha_store_latest_run(struct ha_store *st, int64_t *run_id, struct ha_err *err);
+/* Most recent run whose status is 'complete' (0 when there is none): the
+ * run read-only verbs show by default (cli_pick_run in cli/). */
+HA_MUST_CHECK int ha_store_latest_complete_run(struct ha_store *st, int64_t *run_id,
+					       struct ha_err *err);
 typedef int (*ha_run_cb)(void *ctx, const struct ha_run_row *r);
 HA_MUST_CHECK int ha_store_get_run(struct ha_store *st, int64_t run_id, ha_run_cb cb, void *ctx,
 				   struct ha_err *err);
@@ -141,6 +153,9 @@ typedef int (*ha_host_cb)(void *ctx, const struct ha_host_row *h);
  * restricts to hosts with that label or computer name. */
 HA_MUST_CHECK int ha_store_each_host(struct ha_store *st, int64_t run_id, const char *label,
 				     ha_host_cb cb, void *ctx, struct ha_err *err);
+/* The host row `host_id` (any run); cb is not called when there is none. */
+HA_MUST_CHECK int ha_store_get_host(struct ha_store *st, int64_t host_id, ha_host_cb cb, void *ctx,
+				    struct ha_err *err);
 typedef int (*ha_hive_cb)(void *ctx, const struct ha_hive_row *h);
 HA_MUST_CHECK int ha_store_each_hive(struct ha_store *st, int64_t host_id, ha_hive_cb cb, void *ctx,
 				     struct ha_err *err);

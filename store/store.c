@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ha_store.h"
 
@@ -23,6 +25,7 @@ struct ha_store {
 	sqlite3_stmt *st[S_COUNT];
 	sqlite3_stmt *rd[R_COUNT];
 	int rd_busy[R_COUNT]; /* in use by an outer call: nested calls prepare their own */
+	int writable;         /* opened for writing and migrated: closing leaves it in rollback mode */
 };
 
 /* ------------------------------------------------------------ the schema */
@@ -115,6 +118,13 @@ static const char *const migrations[] = {
 	"CREATE VIEW v_evidence AS"
 	"  SELECT h.run_id, h.label AS host, f.rule_id, f.status, e.*"
 	"  FROM evidence e JOIN findings f USING (finding_id) JOIN hosts h USING (host_id);",
+	/* 2: v_latest_findings is the newest complete run, the run the
+	 * read-only verbs show: a failed or interrupted scan after a good one
+	 * must not replace the good one in people's queries either. */
+	"DROP VIEW v_latest_findings;"
+	"CREATE VIEW v_latest_findings AS"
+	"  SELECT * FROM v_findings"
+	"  WHERE run_id = (SELECT max(run_id) FROM runs WHERE status = 'complete');",
 };
 
 static int sqlfail(struct ha_store *st, int rc, struct ha_err *err, const char *what)
@@ -226,6 +236,106 @@ static int migrate(struct ha_store *st, struct ha_err *err)
 	return exec(st, "COMMIT", err, "creating the store schema");
 }
 
+/* ------------------------------------------------- read-only media
+ *
+ * Reading a WAL database needs its -shm index, which SQLite creates beside
+ * the file, even for a read-only connection.  In a folder the user cannot
+ * write (read-only media, another user's folder) that fails with "attempt
+ * to write a readonly database".  Two things make such a store readable:
+ * a store is left in rollback mode when its writer closes it
+ * (ha_store_close), so a plain read-only open works, also with
+ * `sqlite3 -readonly`; and a store still in WAL mode (its writer was
+ * killed, or a reader held it when the writer closed) is opened with the
+ * `immutable` URI parameter, which reads the main file without -shm.  That
+ * is only right when no write-ahead log holds transactions that are not in
+ * the main file yet: immutable ignores the log, and would show an older
+ * state of the store as if it were the whole.  Such a store is refused
+ * with the reason instead. */
+
+static int folder_writable(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int ok;
+
+	if (!slash)
+		return access(".", W_OK) == 0;
+	dir = slash == path ? ha_strdup("/") : ha_strndup(path, (size_t)(slash - path));
+	if (!dir)
+		return 1; /* out of memory: no fallback, the first error stands */
+	ok = access(dir, W_OK) == 0;
+	free(dir);
+	return ok;
+}
+
+/* "file:" URI for path with immutable=1: every byte outside a safe set is
+ * percent-encoded, so '?', '#' and '%' in a folder name stay part of the
+ * name. */
+static char *immutable_uri(const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(path), i, k = 0;
+	char *u = malloc(n * 3 + 40);
+
+	if (!u)
+		return NULL;
+	memcpy(u, path[0] == '/' ? "file://" : "file:", path[0] == '/' ? 7 : 5);
+	k = path[0] == '/' ? 7 : 5;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)path[i];
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '/' || c == '.' || c == '-' || c == '_' || c == '~') {
+			u[k++] = (char)c;
+		} else {
+			u[k++] = '%';
+			u[k++] = hex[c >> 4];
+			u[k++] = hex[c & 15];
+		}
+	}
+	memcpy(u + k, "?mode=ro&immutable=1", sizeof "?mode=ro&immutable=1");
+	return u;
+}
+
+/* After a read-only open: when the first read fails because SQLite cannot
+ * create the WAL index in a folder we cannot write, reopens the store
+ * immutable, or refuses it when its log holds data. */
+static int readonly_fallback(struct ha_store *st, const char *path, struct ha_err *err)
+{
+	int rc = sqlite3_exec(st->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+	char *wal, *uri;
+	struct stat sb;
+	int has_log;
+
+	if (rc == SQLITE_OK || ((rc & 0xFF) != SQLITE_READONLY && (rc & 0xFF) != SQLITE_CANTOPEN) ||
+	    folder_writable(path))
+		return HA_OK; /* the usual checks report anything else */
+	wal = ha_asprintf("%s-wal", path);
+	if (!wal)
+		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	has_log = lstat(wal, &sb) == 0 && (!S_ISREG(sb.st_mode) || sb.st_size > 0);
+	free(wal);
+	if (has_log)
+		return ha_err_set(err, HA_ERR_STORE,
+				  "its write-ahead log (%s-wal) holds transactions that are not in the "
+				  "store file yet, and its folder cannot be written: copy the folder "
+				  "to writable storage to read them",
+				  path);
+	uri = immutable_uri(path);
+	if (!uri)
+		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	sqlite3_close(st->db);
+	st->db = NULL;
+	rc = sqlite3_open_v2(uri, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW,
+			     NULL);
+	free(uri);
+	if (rc != SQLITE_OK)
+		return st->db ? sqlfail(st, rc, err, "opening the store read-only")
+			      : ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	sqlite3_extended_result_codes(st->db, 1);
+	return HA_OK;
+}
+
 int ha_store_open(const char *path, int flags, struct ha_store **out, struct ha_err *err)
 {
 	struct ha_store *st;
@@ -239,6 +349,14 @@ int ha_store_open(const char *path, int flags, struct ha_store **out, struct ha_
 	if (!st)
 		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 	rc = sqlite3_open_v2(path, &st->db, oflags | SQLITE_OPEN_NOFOLLOW, NULL);
+	if (rc == SQLITE_OK && (flags & HA_STORE_READONLY)) {
+		rc = readonly_fallback(st, path, err);
+		if (rc) {
+			ha_err_prefix(err, "%s", path);
+			ha_store_close(st);
+			return rc;
+		}
+	}
 	if (rc != SQLITE_OK) {
 		if (!st->db)
 			rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
@@ -263,6 +381,7 @@ int ha_store_open(const char *path, int flags, struct ha_store **out, struct ha_
 			rc = exec(st, "PRAGMA synchronous = NORMAL", err, "opening the store");
 		if (!rc)
 			rc = migrate(st, err);
+		st->writable = !rc;
 	}
 	if (rc) {
 		ha_err_prefix(err, "%s", path);
@@ -283,6 +402,15 @@ void ha_store_close(struct ha_store *st)
 		sqlite3_finalize(st->st[i]);
 	for (i = 0; i < R_COUNT; i++)
 		sqlite3_finalize(st->rd[i]);
+	/* WAL serves a scan and its readers; at rest the store goes back to
+	 * rollback mode, so that a copy on read-only media can be read by any
+	 * user and any SQLite program (see "read-only media" above).  Only
+	 * when nobody else has it open, at once: a reader that holds it keeps
+	 * it in WAL mode, which read-only opens handle too. */
+	if (st->writable && sqlite3_get_autocommit(st->db)) {
+		sqlite3_busy_timeout(st->db, 0);
+		(void)sqlite3_exec(st->db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+	}
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -786,6 +914,23 @@ int ha_store_latest_run(struct ha_store *st, int64_t *run_id, struct ha_err *err
 						       : sqlfail(st, rc, err, "finding the latest run");
 }
 
+int ha_store_latest_complete_run(struct ha_store *st, int64_t *run_id, struct ha_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(st->db,
+				    "SELECT max(run_id) FROM runs WHERE status = 'complete'", -1, &s,
+				    NULL);
+
+	if (rc != SQLITE_OK)
+		return sqlfail(st, rc, err, "finding the latest complete run");
+	rc = sqlite3_step(s);
+	*run_id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	return (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		       ? HA_OK
+		       : sqlfail(st, rc, err, "finding the latest complete run");
+}
+
 struct cbpair {
 	union {
 		ha_run_cb run;
@@ -866,6 +1011,32 @@ static int host_row(sqlite3_stmt *s, void *p)
 	return cp->u.host(cp->ctx, &h);
 }
 
+/* The columns host_row reads, in its order. */
+#define HOST_COLUMNS                                                                               \
+	"SELECT h.host_id, h.label, h.dir, h.computer_name, h.hostname, h.domain,"                 \
+	" h.os_family, h.product_name, h.nt_version, h.build, h.ubr, h.service_pack,"              \
+	" h.installation_type, h.edition, h.product_type, h.product, h.architecture,"              \
+	" h.control_set, h.control_set_source, h.verdict, h.verdict_reason, h.note,"               \
+	" h.system_status, h.software_status,"                                                     \
+	" (SELECT count(*) FROM findings f WHERE f.host_id = h.host_id AND f.status = 'PASS'),"    \
+	" (SELECT count(*) FROM findings f WHERE f.host_id = h.host_id AND f.status = 'FAIL'),"    \
+	" (SELECT count(*) FROM findings f WHERE f.host_id = h.host_id AND f.status = 'WARN'),"    \
+	" (SELECT count(*) FROM findings f WHERE f.host_id = h.host_id"                            \
+	"   AND f.status = 'NOT_APPLICABLE'),"                                                      \
+	" (SELECT count(*) FROM findings f WHERE f.host_id = h.host_id AND f.status = 'UNKNOWN'),"  \
+	" coalesce(h.reused_from, 0)"
+
+int ha_store_get_host(struct ha_store *st, int64_t host_id, ha_host_cb cb, void *ctx,
+		      struct ha_err *err)
+{
+	struct cbpair cp;
+
+	cp.u.host = cb;
+	cp.ctx = ctx;
+	return each(st, HOST_COLUMNS " FROM hosts h WHERE h.host_id = ?1", host_id, 0, NULL, host_row,
+		    &cp, err, "reading a host");
+}
+
 int ha_store_each_host(struct ha_store *st, int64_t run_id, const char *label, ha_host_cb cb,
 		       void *ctx, struct ha_err *err)
 {
@@ -875,18 +1046,7 @@ int ha_store_each_host(struct ha_store *st, int64_t run_id, const char *label, h
 	cp.ctx = ctx;
 
 	return each(st,
-		    "SELECT h.host_id, h.label, h.dir, h.computer_name, h.hostname, h.domain,"
-		    " h.os_family, h.product_name, h.nt_version, h.build, h.ubr, h.service_pack,"
-		    " h.installation_type, h.edition, h.product_type, h.product, h.architecture,"
-		    " h.control_set, h.control_set_source, h.verdict, h.verdict_reason, h.note,"
-		    " h.system_status, h.software_status,"
-		    " (SELECT count(*) FROM findings f WHERE f.host_id = h.host_id AND f.status = 'PASS'),"
-		    " (SELECT count(*) FROM findings f WHERE f.host_id = h.host_id AND f.status = 'FAIL'),"
-		    " (SELECT count(*) FROM findings f WHERE f.host_id = h.host_id AND f.status = 'WARN'),"
-		    " (SELECT count(*) FROM findings f WHERE f.host_id = h.host_id"
-		    "   AND f.status = 'NOT_APPLICABLE'),"
-		    " (SELECT count(*) FROM findings f WHERE f.host_id = h.host_id AND f.status = 'UNKNOWN'),"
-		    " coalesce(h.reused_from, 0)"
+		    HOST_COLUMNS
 		    " FROM hosts h WHERE h.run_id = ?1"
 		    "  AND (?3 IS NULL OR h.label = ?3 COLLATE NOCASE OR h.computer_name = ?3 COLLATE NOCASE"
 		    "       OR h.dir = ?3)"

@@ -477,6 +477,48 @@ static void test_remediation(void)
 	ha_store_close(st);
 }
 
+/* Issue 12 item 13: a .reg file says what it was made from (host, folder,
+ * computer name, run, hives and their SHA-256), and a hostile name cannot
+ * end that comment line and be imported as registry data. */
+static void test_remediation_provenance(void)
+{
+	struct host_def evil = {"WEB\r\n[HKEY_LOCAL_MACHINE\\EVIL]", "fleet/a\nb\x1b[2J",
+				"CN\r\"v\"=dword:00000001", HA_NOT_READY, "x", 9, rem_all};
+	struct ha_store *st;
+	struct ha_err err;
+	struct ha_buf b;
+	int64_t run = 0, h = 0;
+	char want[256];
+	const char *reg, *made;
+
+	st = open_store("prov.db", rem_rules, 9, &run);
+	if (!st)
+		return;
+	put_host(st, run, &evil, &h);
+	ha_buf_init(&b, 0);
+	CHECK_INT(ha_report_remediation(st, run, h, &b, &err), HA_OK);
+	reg = ha_buf_cstr(&b);
+	made = strstr(reg, ";\r\n; Made from:\r\n");
+	CHECK(made != NULL);
+	/* After the header comment, before the first change. */
+	CHECK(made && made < strstr(reg, "\r\n["));
+	CHECK_HAS(reg, "; Host:          WEB\\x0D\\x0A[HKEY_LOCAL_MACHINE\\EVIL]\r\n");
+	CHECK_HAS(reg, "; Folder:        fleet/a\\x0Ab\\x1B[2J\r\n");
+	CHECK_HAS(reg, "; Computer name: CN\\x0D\"v\"=dword:00000001\r\n");
+	snprintf(want, sizeof want, "; Run:           %lld (running, started ", (long long)run);
+	CHECK_HAS(reg, want);
+	CHECK_HAS(reg, "; SYSTEM hive:   fleet/a\\x0Ab\\x1B[2J/SYSTEM [ok] sha256 unknown\r\n");
+	CHECK_HAS(reg, "; SOFTWARE hive: fleet/a\\x0Ab\\x1B[2J/SOFTWARE [ok] sha256 unknown\r\n");
+	/* Nothing of the names starts a line of its own. */
+	CHECK_LACKS(reg, "\n[HKEY_LOCAL_MACHINE\\EVIL]");
+	CHECK_LACKS(reg, "\n\"v\"=");
+	CHECK_LACKS(reg, "\rb");
+	CHECK(strchr(reg, '\033') == NULL);
+	check_crlf(reg);
+	ha_buf_free(&b);
+	ha_store_close(st);
+}
+
 /* ------------------------------------------------------------ narrative */
 
 static const struct ha_store_rule nar_rules[] = {
@@ -760,6 +802,7 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_csv_parses_back),
 		CHECK_CASE(test_jsonl),
 		CHECK_CASE(test_remediation),
+		CHECK_CASE(test_remediation_provenance),
 		CHECK_CASE(test_narrative),
 		CHECK_CASE(test_out_missing_folder),
 		CHECK_CASE(test_out_write_failure),

@@ -222,6 +222,64 @@ static void test_fields(void)
 		     "t.yaml:3:9: 'id' must be text");
 }
 
+/* Issue 12 item 12: control characters written as YAML escapes ("\e",
+ * "\x9b", "\t") are refused at load with their position, as docs/rules.md
+ * says: a title is one line in every report and on the terminal, and no
+ * text field may carry an escape sequence to `rules --long`. */
+#define TITLED(title)                                                                              \
+	"  - id: CUSTOM-1\n"                                                                       \
+	"    title: " title "\n"                                                                   \
+	"    severity: low\n"                                                                      \
+	"    category: info\n"                                                                     \
+	"    source: the team's hardening guide\n"                                                 \
+	"    remediation: {summary: Fix it.}\n"
+
+static void test_control_characters(void)
+{
+	char path[4096], *out = NULL, *err = NULL;
+	char *argv[] = {(char *)tu_hiveaudit(), (char *)"rules", (char *)"--rules", path,
+			(char *)"--long", NULL};
+	static const char esc_title[] = HEAD TITLED("\"\\e[31mRED\\e[0m\"") VALUE_CHECK;
+	int rc;
+
+	EXPECT_ERROR(esc_title, "t.yaml:4:12: 'title' holds the control character U+001B");
+	EXPECT_ERROR(HEAD TITLED("\"a\\x07b\"") VALUE_CHECK,
+		     "t.yaml:4:12: 'title' holds the control character U+0007");
+	EXPECT_ERROR(HEAD TITLED("\"a\\rb\"") VALUE_CHECK,
+		     "t.yaml:4:12: 'title' holds the control character U+000D");
+	EXPECT_ERROR(HEAD TITLED("\"a\\x7fb\"") VALUE_CHECK,
+		     "t.yaml:4:12: 'title' holds the control character U+007F");
+	/* C1 CSI (U+009B) starts an escape sequence on many terminals too. */
+	EXPECT_ERROR(HEAD TITLED("\"a\\u009b31mb\"") VALUE_CHECK,
+		     "t.yaml:4:12: 'title' holds the control character U+009B");
+	/* A title is one line: no line break and no tab either. */
+	EXPECT_ERROR(HEAD TITLED("\"two\\nlines\"") VALUE_CHECK,
+		     "t.yaml:4:12: 'title' holds the control character U+000A");
+	EXPECT_ERROR(HEAD TITLED("\"a\\tb\"") VALUE_CHECK,
+		     "t.yaml:4:12: 'title' holds the control character U+0009");
+	/* Other text fields may span lines, but not carry an escape. */
+	EXPECT_ERROR(HEAD "  - id: CUSTOM-1\n    title: t\n    severity: low\n    category: info\n"
+			  "    source: \"guide \\e]0;owned\\a\"\n    remediation: {summary: s}\n"
+			  VALUE_CHECK,
+		     "t.yaml:7:13: 'source' holds the control character U+001B");
+	EXPECT_LOADS(HEAD "  - id: CUSTOM-1\n    title: t\n    severity: low\n    category: info\n"
+			  "    source: s\n    remediation:\n      summary: \"first line\\nsecond\\tline\"\n"
+			  VALUE_CHECK);
+	/* Ordinary text beyond ASCII is fine. */
+	EXPECT_LOADS(HEAD TITLED("\"Caf\\u00e9 \\u2014 TLS 1.2\"") VALUE_CHECK);
+
+	/* Through the program: exit 2, the position, and no ESC on stdout. */
+	snprintf(path, sizeof path, "%s/esc.yaml", tmp);
+	CHECK_INT(tu_write(path, esc_title, strlen(esc_title)), 0);
+	rc = tu_run(argv, NULL, &out, &err);
+	CHECK_INT(rc, 2);
+	CHECK_HAS(err, "esc.yaml:4:12: 'title' holds the control character U+001B");
+	CHECK(out == NULL || strchr(out, '\033') == NULL);
+	CHECK(err == NULL || strchr(err, '\033') == NULL);
+	free(out);
+	free(err);
+}
+
 static void test_words(void)
 {
 	EXPECT_ERROR(HEAD RULE("custom-1") VALUE_CHECK,
@@ -1106,7 +1164,7 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_oversize),     CHECK_CASE(test_add_replace),
 		CHECK_CASE(test_views),        CHECK_CASE(test_builtin_requests),
 		CHECK_CASE(test_rules_verb),   CHECK_CASE(test_scan_with_rules),
-		CHECK_CASE(test_docs_example),
+		CHECK_CASE(test_docs_example), CHECK_CASE(test_control_characters),
 	};
 	int rc;
 

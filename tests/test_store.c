@@ -287,6 +287,44 @@ static void test_create_and_reopen(void)
 	sqlite3_close(db);
 }
 
+/* A store of schema 1 (v_latest_findings = the newest run, whatever its
+ * status) is migrated to the view of the newest complete run. */
+static void test_migrate_from_1(void)
+{
+	struct ha_store *st;
+	struct ha_err err;
+	struct ha_run_meta m = meta("req-1");
+	int64_t run = 0, host = 0, run2 = 0;
+	sqlite3 *db;
+
+	st = new_store(path_in("v1.db"), &run, &host);
+	if (!st)
+		return;
+	CHECK_INT(ha_store_run_begin(st, &m, &run2, &err), HA_OK);
+	CHECK_INT(ha_store_run_end(st, run2, "failed", &err), HA_OK);
+	ha_store_close(st);
+	db = raw(path_in("v1.db"));
+	CHECK_INT(exec(db, "DROP VIEW v_latest_findings;"
+			   "CREATE VIEW v_latest_findings AS"
+			   "  SELECT * FROM v_findings WHERE run_id = (SELECT max(run_id) FROM runs);"
+			   "PRAGMA user_version = 1"),
+		  SQLITE_OK);
+	CHECK_INT(scalar(db, "SELECT count(*) FROM v_latest_findings"), 0);
+	sqlite3_close(db);
+	/* Read-only opens read it as it is. */
+	CHECK_INT(ha_store_open(path_in("v1.db"), HA_STORE_READONLY, &st, &err), HA_OK);
+	ha_store_close(st);
+	db = raw(path_in("v1.db"));
+	CHECK_INT(scalar(db, "PRAGMA user_version"), 1);
+	sqlite3_close(db);
+	CHECK_INT(ha_store_open(path_in("v1.db"), HA_STORE_CREATE, &st, &err), HA_OK);
+	ha_store_close(st);
+	db = raw(path_in("v1.db"));
+	CHECK_INT(scalar(db, "PRAGMA user_version"), HA_STORE_SCHEMA_VERSION);
+	CHECK_INT(scalar(db, "SELECT count(*) FROM v_latest_findings WHERE run_id = 1"), 3);
+	sqlite3_close(db);
+}
+
 static void test_newer_schema_refused(void)
 {
 	struct ha_store *st = (struct ha_store *)1;
@@ -307,7 +345,12 @@ static void test_newer_schema_refused(void)
 		CHECK_INT(ha_store_open(p, flags[i], &st, &err), HA_ERR_STORE);
 		CHECK(st == NULL);
 		CHECK_HAS(err.msg, "schema version 99");
-		CHECK_HAS(err.msg, "knows up to 1");
+		{
+			char want[64];
+
+			snprintf(want, sizeof want, "knows up to %d", HA_STORE_SCHEMA_VERSION);
+			CHECK_HAS(err.msg, want);
+		}
 		CHECK_HAS(err.msg, p);
 	}
 	/* Refused before anything was changed: still version 99, and the
@@ -674,6 +717,119 @@ static void test_write_and_read_back(void)
 	sqlite3_close(db);
 }
 
+/* Which run read-only verbs show: the newest complete one, whatever came
+ * after it; one host by id; and the journal mode a store is left in. */
+struct host_seen {
+	int n;
+	char label[256], dir[256];
+};
+
+static int one_host_cb(void *ctx, const struct ha_host_row *h)
+{
+	struct host_seen *hs = ctx;
+
+	hs->n++;
+	snprintf(hs->label, sizeof hs->label, "%s", h->label);
+	snprintf(hs->dir, sizeof hs->dir, "%s", h->dir);
+	return 0;
+}
+
+static char *journal_mode(const char *path)
+{
+	sqlite3 *db = raw(path);
+	sqlite3_stmt *s = NULL;
+	char *mode = NULL;
+
+	if (db && sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		mode = ha_strdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return mode;
+}
+
+static void test_run_selection_and_rest_mode(void)
+{
+	struct ha_store *st, *empty = NULL;
+	struct ha_err err;
+	struct ha_run_meta m = meta("req-1");
+	struct host_seen hs;
+	int64_t run = 0, host = 0, id = -1, run2 = 0, run3 = 0;
+	char *mode;
+	sqlite3 *reader;
+	double t0;
+
+	CHECK_INT(ha_store_open(path_in("empty-sel.db"), HA_STORE_CREATE, &empty, &err), HA_OK);
+	CHECK_INT(ha_store_latest_complete_run(empty, &id, &err), HA_OK);
+	CHECK_INT(id, 0);
+	ha_store_close(empty);
+
+	st = new_store(path_in("sel.db"), &run, &host);
+	if (!st)
+		return;
+	CHECK_INT(ha_store_run_begin(st, &m, &run2, &err), HA_OK);
+	CHECK_INT(ha_store_latest_complete_run(st, &id, &err), HA_OK);
+	CHECK_INT(id, run);
+	CHECK_INT(ha_store_run_end(st, run2, "failed", &err), HA_OK);
+	CHECK_INT(ha_store_latest_complete_run(st, &id, &err), HA_OK);
+	CHECK_INT(id, run);
+	CHECK_INT(ha_store_latest_run(st, &id, &err), HA_OK);
+	CHECK_INT(id, run2);
+	CHECK_INT(ha_store_run_begin(st, &m, &run3, &err), HA_OK);
+	CHECK_INT(ha_store_run_end(st, run3, "interrupted", &err), HA_OK);
+	CHECK_INT(ha_store_latest_complete_run(st, &id, &err), HA_OK);
+	CHECK_INT(id, run);
+
+	/* The view people start from agrees with the verbs. */
+	{
+		sqlite3 *db = raw(path_in("sel.db"));
+
+		CHECK_INT(scalar(db, "SELECT count(*) FROM v_latest_findings"), 3);
+		CHECK_INT(scalar(db, "SELECT count(*) FROM v_latest_findings WHERE run_id = 1"), 3);
+		sqlite3_close(db);
+	}
+	memset(&hs, 0, sizeof hs);
+	CHECK_INT(ha_store_get_host(st, host, one_host_cb, &hs, &err), HA_OK);
+	CHECK_INT(hs.n, 1);
+	CHECK_STR(hs.label, H_SQL);
+	CHECK_STR(hs.dir, "fleet/" H_SQL);
+	memset(&hs, 0, sizeof hs);
+	CHECK_INT(ha_store_get_host(st, 99999, one_host_cb, &hs, &err), HA_OK);
+	CHECK_INT(hs.n, 0);
+
+	/* While it is open for writing: WAL.  Closed: rollback mode, so that
+	 * it can be read where nothing may be written beside it. */
+	mode = journal_mode(path_in("sel.db"));
+	CHECK_STR(mode, "wal");
+	free(mode);
+	ha_store_close(st);
+	mode = journal_mode(path_in("sel.db"));
+	CHECK_STR(mode, "delete");
+	free(mode);
+	CHECK(access(path_in("sel.db-wal"), F_OK) != 0);
+
+	/* A reader in the middle of a read keeps it in WAL mode, and the
+	 * writer does not wait for it to close. */
+	CHECK_INT(ha_store_open(path_in("sel.db"), HA_STORE_CREATE, &st, &err), HA_OK);
+	reader = raw(path_in("sel.db"));
+	CHECK_INT(exec(reader, "BEGIN"), SQLITE_OK);
+	CHECK_INT(scalar(reader, "SELECT count(*) FROM runs"), 3);
+	t0 = now_s();
+	ha_store_close(st);
+	CHECK(now_s() - t0 < 2.0);
+	CHECK_INT(exec(reader, "COMMIT"), SQLITE_OK);
+	sqlite3_close(reader);
+	mode = journal_mode(path_in("sel.db"));
+	CHECK_STR(mode, "wal");
+	free(mode);
+	/* Read-only opens never change it. */
+	CHECK_INT(ha_store_open(path_in("sel.db"), HA_STORE_READONLY, &st, &err), HA_OK);
+	ha_store_close(st);
+	mode = journal_mode(path_in("sel.db"));
+	CHECK_STR(mode, "wal");
+	free(mode);
+}
+
 static void test_write_errors(void)
 {
 	struct ha_store *st;
@@ -973,9 +1129,11 @@ int main(int argc, char **argv)
 	static const struct check_case cases[] = {
 		CHECK_CASE(test_create_and_reopen),
 		CHECK_CASE(test_newer_schema_refused),
+		CHECK_CASE(test_migrate_from_1),
 		CHECK_CASE(test_not_a_store_refused),
 		CHECK_CASE(test_open_missing),
 		CHECK_CASE(test_write_and_read_back),
+		CHECK_CASE(test_run_selection_and_rest_mode),
 		CHECK_CASE(test_write_errors),
 		CHECK_CASE(test_delete_run_cascades),
 		CHECK_CASE(test_previous_and_load_snapshot),
