@@ -86,15 +86,20 @@ struct rt_node {
 	char *name;
 	uint32_t parent;
 	uint32_t flags;
-	uint32_t nkids, capkids;
+	uint32_t pos;   /* index in the parent's kids */
+	/* Subkeys and live values in file order.  A removal leaves a HOLE, so
+	 * that deleting is O(1); the list is compacted when half of it is
+	 * holes. */
+	uint32_t nkids, capkids, kholes;
 	uint32_t *kids;
-	uint32_t nvals, capvals;
-	uint32_t *vals; /* live values, in file order */
+	uint32_t nvals, capvals, vholes;
+	uint32_t *vals;
 };
 
 struct rt_value {
 	char *name;
 	uint32_t node;
+	uint32_t pos; /* index in the node's vals */
 	uint32_t type;
 	uint32_t len;
 	int dead;
@@ -223,16 +228,54 @@ static int push_u32(uint32_t **v, uint32_t *n, uint32_t *cap, uint32_t x)
 	return HA_OK;
 }
 
-static void remove_u32(uint32_t *v, uint32_t *n, uint32_t x)
-{
-	uint32_t i;
+#define HOLE UINT32_MAX
 
-	for (i = 0; i < *n; i++) {
-		if (v[i] == x) {
-			memmove(v + i, v + i + 1, (size_t)(*n - i - 1) * sizeof *v);
-			(*n)--;
-			return;
+static void set_pos(struct ha_regtext *rt, int isval, uint32_t e, uint32_t pos)
+{
+	if (isval)
+		rt->vals[e].pos = pos;
+	else
+		rt->nodes[e].pos = pos;
+}
+
+/* Appends entry x (a value when isval, else a subkey) to owner's list. */
+static int list_add(struct ha_regtext *rt, int isval, uint32_t owner, uint32_t x)
+{
+	struct rt_node *nd = &rt->nodes[owner];
+	uint32_t **v = isval ? &nd->vals : &nd->kids;
+	uint32_t *n = isval ? &nd->nvals : &nd->nkids;
+	uint32_t *cap = isval ? &nd->capvals : &nd->capkids;
+	uint32_t *holes = isval ? &nd->vholes : &nd->kholes;
+
+	if (*holes && *holes * 2 >= *n) {
+		uint32_t i, j = 0;
+
+		for (i = 0; i < *n; i++) {
+			if ((*v)[i] == HOLE)
+				continue;
+			(*v)[j] = (*v)[i];
+			set_pos(rt, isval, (*v)[j], j);
+			j++;
 		}
+		*n = j;
+		*holes = 0;
+	}
+	set_pos(rt, isval, x, *n);
+	return push_u32(v, n, cap, x);
+}
+
+static void list_remove(struct ha_regtext *rt, int isval, uint32_t owner, uint32_t x)
+{
+	struct rt_node *nd = &rt->nodes[owner];
+	uint32_t *v = isval ? nd->vals : nd->kids, n = isval ? nd->nvals : nd->nkids;
+	uint32_t p = isval ? rt->vals[x].pos : rt->nodes[x].pos;
+
+	if (p < n && v[p] == x) {
+		v[p] = HOLE;
+		if (isval)
+			nd->vholes++;
+		else
+			nd->kholes++;
 	}
 }
 
@@ -255,8 +298,7 @@ static long child_get(struct ha_regtext *rt, uint32_t parent, const char *name, 
 		free(copy);
 		if (create && (rt->nodes[e].flags & RT_DELETED)) {
 			rt->nodes[e].flags &= ~RT_DELETED;
-			if (push_u32(&rt->nodes[parent].kids, &rt->nodes[parent].nkids,
-				     &rt->nodes[parent].capkids, (uint32_t)e)) {
+			if (list_add(rt, 0, parent, (uint32_t)e)) {
 				ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 				return -1;
 			}
@@ -289,9 +331,7 @@ static long child_get(struct ha_regtext *rt, uint32_t parent, const char *name, 
 	nd->name = copy;
 	nd->parent = parent;
 	e = (long)rt->nnodes++;
-	if (hash_put(rt, 0, (uint32_t)e) ||
-	    push_u32(&rt->nodes[parent].kids, &rt->nodes[parent].nkids, &rt->nodes[parent].capkids,
-		     (uint32_t)e)) {
+	if (hash_put(rt, 0, (uint32_t)e) || list_add(rt, 0, parent, (uint32_t)e)) {
 		ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 		return -1;
 	}
@@ -303,10 +343,9 @@ static long child_get(struct ha_regtext *rt, uint32_t parent, const char *name, 
 static int delete_tree(struct ha_regtext *rt, uint32_t top)
 {
 	uint32_t *stack = NULL, n = 0, cap = 0, i;
-	struct rt_node *p = &rt->nodes[rt->nodes[top].parent];
 
 	if (!(rt->nodes[top].flags & RT_DELETED))
-		remove_u32(p->kids, &p->nkids, top);
+		list_remove(rt, 0, rt->nodes[top].parent, top);
 	if (push_u32(&stack, &n, &cap, top))
 		return HA_ERR_NOMEM;
 	while (n) {
@@ -314,9 +353,13 @@ static int delete_tree(struct ha_regtext *rt, uint32_t top)
 
 		rt->nodes[x].flags |= RT_DELETED;
 		for (i = 0; i < rt->nodes[x].nvals; i++)
-			rt->vals[rt->nodes[x].vals[i]].dead = 1;
+			if (rt->nodes[x].vals[i] != HOLE)
+				rt->vals[rt->nodes[x].vals[i]].dead = 1;
 		rt->nodes[x].nvals = 0;
+		rt->nodes[x].vholes = 0;
 		for (i = 0; i < rt->nodes[x].nkids; i++) {
+			if (rt->nodes[x].kids[i] == HOLE)
+				continue;
 			if (push_u32(&stack, &n, &cap, rt->nodes[x].kids[i])) {
 				free(stack);
 				return HA_ERR_NOMEM;
@@ -325,6 +368,7 @@ static int delete_tree(struct ha_regtext *rt, uint32_t top)
 		/* A revived key gets its subkeys back one by one as later key
 		 * lines name them. */
 		rt->nodes[x].nkids = 0;
+		rt->nodes[x].kholes = 0;
 	}
 	free(stack);
 	return HA_OK;
@@ -346,21 +390,22 @@ static int value_set(struct ha_regtext *rt, uint32_t node, const char *name, uin
 		v->len = len;
 		v->type = type;
 		if (v->dead) {
-			if (nd->nvals >= rt->lim.max_key_values)
+			if (nd->nvals - nd->vholes >= rt->lim.max_key_values)
 				return ha_err_set(err, HA_ERR_LIMIT, "more than %zu values in one key",
 						  rt->lim.max_key_values);
 			v->dead = 0;
-			if (push_u32(&nd->vals, &nd->nvals, &nd->capvals, (uint32_t)e))
+			if (list_add(rt, 1, node, (uint32_t)e))
 				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 		}
 		return HA_OK;
 	}
-	if (nd->nvals >= rt->lim.max_key_values || rt->nvals >= rt->lim.max_values) {
+	if (nd->nvals - nd->vholes >= rt->lim.max_key_values || rt->nvals >= rt->lim.max_values) {
+		int inkey = nd->nvals - nd->vholes >= rt->lim.max_key_values;
+
 		free(data);
 		return ha_err_set(err, HA_ERR_LIMIT, "more than %zu values %s",
-				  nd->nvals >= rt->lim.max_key_values ? rt->lim.max_key_values
-								      : rt->lim.max_values,
-				  nd->nvals >= rt->lim.max_key_values ? "in one key" : "in all");
+				  inkey ? rt->lim.max_key_values : rt->lim.max_values,
+				  inkey ? "in one key" : "in all");
 	}
 	if (rt->nvals == rt->capvals) {
 		size_t c = rt->capvals ? rt->capvals * 2 : 256;
@@ -385,7 +430,7 @@ static int value_set(struct ha_regtext *rt, uint32_t node, const char *name, uin
 	v->data = data;
 	v->len = len;
 	e = (long)rt->nvals++;
-	if (hash_put(rt, 1, (uint32_t)e) || push_u32(&nd->vals, &nd->nvals, &nd->capvals, (uint32_t)e))
+	if (hash_put(rt, 1, (uint32_t)e) || list_add(rt, 1, node, (uint32_t)e))
 		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 	return HA_OK;
 }
@@ -397,7 +442,7 @@ static void value_delete(struct ha_regtext *rt, uint32_t node, const char *name)
 	if (e < 0 || rt->vals[e].dead)
 		return;
 	rt->vals[e].dead = 1;
-	remove_u32(rt->nodes[node].vals, &rt->nodes[node].nvals, (uint32_t)e);
+	list_remove(rt, 1, node, (uint32_t)e);
 	rt->info.values_deleted++;
 }
 
@@ -980,11 +1025,15 @@ static int merge_into(struct ha_regtext *rt, uint32_t from, uint32_t to, struct 
 	if (rt->nodes[from].flags & RT_GIVEN)
 		rt->nodes[to].flags |= RT_GIVEN;
 	for (i = 0; i < rt->nodes[from].nvals; i++) {
-		struct rt_value *v = &rt->vals[rt->nodes[from].vals[i]];
-		long e = hash_find(rt, 1, to, v->name);
+		struct rt_value *v;
+		long e;
 		uint8_t *copy;
 		int rc;
 
+		if (rt->nodes[from].vals[i] == HOLE)
+			continue;
+		v = &rt->vals[rt->nodes[from].vals[i]];
+		e = hash_find(rt, 1, to, v->name);
 		if (e >= 0 && !rt->vals[e].dead)
 			continue;
 		copy = v->len ? malloc(v->len) : NULL;
@@ -1009,10 +1058,13 @@ static int merge_into(struct ha_regtext *rt, uint32_t from, uint32_t to, struct 
 	}
 	for (i = 0; i < rt->nodes[from].nkids; i++) {
 		uint32_t k = rt->nodes[from].kids[i];
-		char *nm = ha_strdup(rt->nodes[k].name);
+		char *nm;
 		long c;
 		int rc;
 
+		if (k == HOLE)
+			continue;
+		nm = ha_strdup(rt->nodes[k].name);
 		if (!nm)
 			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 		c = child_get(rt, to, nm, strlen(nm), 1, err);
@@ -1355,7 +1407,8 @@ static void roots_of(const struct ha_regtext *rt, uint32_t n, struct ha_buf *out
 			continue;
 		}
 		for (i = rt->nodes[x].nkids; i > 0; i--)
-			if (!(rt->nodes[rt->nodes[x].kids[i - 1]].flags & RT_DELETED) &&
+			if (rt->nodes[x].kids[i - 1] != HOLE &&
+			    !(rt->nodes[rt->nodes[x].kids[i - 1]].flags & RT_DELETED) &&
 			    push_u32(&stack, &sn, &cap, rt->nodes[x].kids[i - 1]))
 				break;
 	}
@@ -1454,7 +1507,8 @@ int ha_rt_children(const struct ha_regtext *rt, ha_node n, ha_node **kids, size_
 	if (!*kids)
 		return HA_ERR_NOMEM;
 	for (i = 0; i < nd->nkids; i++)
-		(*kids)[(*count)++] = (ha_node)nd->kids[i] + 1;
+		if (nd->kids[i] != HOLE)
+			(*kids)[(*count)++] = (ha_node)nd->kids[i] + 1;
 	(*kids)[*count] = 0;
 	return HA_OK;
 }
@@ -1484,7 +1538,8 @@ int ha_rt_values(const struct ha_regtext *rt, ha_node n, ha_vnode **vals, size_t
 	if (!*vals)
 		return HA_ERR_NOMEM;
 	for (i = 0; i < nd->nvals; i++)
-		(*vals)[(*count)++] = (ha_vnode)nd->vals[i] + 1;
+		if (nd->vals[i] != HOLE)
+			(*vals)[(*count)++] = (ha_vnode)nd->vals[i] + 1;
 	(*vals)[*count] = 0;
 	return HA_OK;
 }

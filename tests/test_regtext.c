@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "check.h"
 #include "ha_ingest.h"
+#include "ingest_internal.h"
 #include "testutil.h"
 
 static const char V5[] = "Windows Registry Editor Version 5.00\r\n\r\n";
@@ -369,6 +371,68 @@ static void test_describe(void)
 	ha_regtext_free(rt);
 }
 
+/* Deleting keys and values keeps the others in file order, and costs the
+ * same wherever they sit in a long list (no quadratic removal). */
+static void test_delete_order_and_cost(void)
+{
+	struct ha_err err;
+	struct ha_regtext *rt;
+	struct ha_buf b;
+	ha_node root, a, *kids = NULL;
+	ha_vnode *vals = NULL;
+	size_t n = 0, i;
+	struct timespec t0, t1;
+	double secs;
+	struct ha_buf nb;
+	const size_t N = 100000;
+
+	ha_buf_init(&b, 0);
+	ha_buf_puts(&b, "REGEDIT4\n[HKLM\\SOFTWARE\\A]\n");
+	for (i = 0; i < N; i++)
+		ha_buf_printf(&b, "\"v%zu\"=dword:%zx\n", i, i);
+	for (i = 0; i < N; i++)
+		ha_buf_printf(&b, "[HKLM\\SOFTWARE\\A\\k%zu]\n", i);
+	/* Delete all but the last three, front first, then revive one. */
+	for (i = 0; i + 3 < N; i++)
+		ha_buf_printf(&b, "[-HKLM\\SOFTWARE\\A\\k%zu]\n[HKLM\\SOFTWARE\\A]\n\"v%zu\"=-\n", i, i);
+	ha_buf_puts(&b, "[HKLM\\SOFTWARE\\A\\k5]\n[HKLM\\SOFTWARE\\A]\n\"v7\"=dword:7\n");
+	CHECK_INT(ha_buf_status(&b), HA_OK);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rt = parse8(ha_buf_cstr(&b), NULL, &err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ha_buf_free(&b);
+	CHECK(rt != NULL);
+	if (!rt)
+		return;
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	CHECK(secs < 10.0); /* about 0.2 s; a quadratic removal takes minutes */
+	root = ha_rt_root(rt, HA_SOFTWARE);
+	a = ha_rt_child(rt, root, "A");
+	CHECK(a != 0);
+	CHECK_INT(ha_rt_children(rt, a, &kids, &n), HA_OK);
+	CHECK_INT(n, 4);
+	ha_buf_init(&nb, 0);
+	for (i = 0; i < n; i++) {
+		ha_buf_puts(&nb, i ? "," : "");
+		CHECK_INT(ha_rt_node_name(rt, kids[i], &nb), HA_OK);
+	}
+	CHECK_STR(ha_buf_cstr(&nb), "k99997,k99998,k99999,k5");
+	free(kids);
+	CHECK_INT(ha_rt_values(rt, a, &vals, &n), HA_OK);
+	CHECK_INT(n, 4);
+	ha_buf_truncate(&nb, 0);
+	for (i = 0; i < n; i++) {
+		ha_buf_puts(&nb, i ? "," : "");
+		CHECK_INT(ha_rt_value_name(rt, vals[i], &nb), HA_OK);
+	}
+	CHECK_STR(ha_buf_cstr(&nb), "v99997,v99998,v99999,v7");
+	free(vals);
+	ha_buf_free(&nb);
+	CHECK_INT(ha_regtext_info(rt)->keys_deleted, N - 3);
+	CHECK_INT(ha_regtext_info(rt)->values_deleted, N - 3);
+	ha_regtext_free(rt);
+}
+
 /* ------------------------------------------------------------ errors */
 
 static void expect_error(const char *text, int code, const char *msg, int line)
@@ -637,6 +701,7 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_sniff),
 		CHECK_CASE(test_current_control_set),
 		CHECK_CASE(test_describe),
+		CHECK_CASE(test_delete_order_and_cost),
 		CHECK_CASE(test_errors_with_line_numbers),
 		CHECK_CASE(test_limits),
 		CHECK_CASE(test_host_from_export),
