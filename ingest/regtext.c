@@ -1220,9 +1220,11 @@ int ha_regtext_parse(const uint8_t *p, size_t n, const struct ha_regtext_limits 
 	if (!rt->lim.max_values)
 		rt->lim.max_values = DEF_MAX_VALUES;
 	if (n > rt->lim.max_file) {
+		size_t max = rt->lim.max_file;
+
 		ha_regtext_free(rt);
 		return ha_err_set(err, HA_ERR_LIMIT, "the export is %zu bytes, more than the %zu read", n,
-				  rt->lim.max_file);
+				  max);
 	}
 	/* nodes[0]: HKEY_LOCAL_MACHINE, never given, never listed. */
 	rt->nodes = calloc(256, sizeof *rt->nodes);
