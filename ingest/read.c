@@ -605,7 +605,7 @@ static int export_load(const struct ha_job_file *jf, struct export_cache *c, str
 	if (rc == HA_ERR_NOMEM)
 		/* The worker's memory limit, as "cannot map" is for a hive. */
 		return set_fmt(&c->reason, "a .reg text export of %zu bytes that does not fit in "
-					   "memory: %s", size, pe.msg);
+					   "memory (%s)", size, pe.msg);
 	if (rc)
 		return set_fmt(&c->reason, "a .reg text export that cannot be read: %s", pe.msg);
 	{

@@ -21,6 +21,7 @@
 
 #include "check.h"
 #include "ha_common.h"
+#include "testproc.h"
 #include "testutil.h"
 
 static char *tmp;
@@ -602,6 +603,49 @@ static void test_layout_c_current_control_set(void)
 	free(err);
 }
 
+/* An export too big for the worker's memory is an unreadable part with
+ * that reason, not a failed run. */
+static void test_export_over_worker_memory(void)
+{
+	char path[4096], out[4096], *argv[12], *err = NULL, *csv;
+	struct ha_buf b, t;
+	size_t i;
+	int rc;
+
+	if (TP_ASAN) {
+		check_skip("workers have no address-space limit under AddressSanitizer");
+		return;
+	}
+	ha_buf_init(&t, 0);
+	ha_buf_puts(&t, "\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Big]\r\n");
+	for (i = 0; i < 400000; i++)
+		ha_buf_printf(&t, "\"value %zu\"=\"some text that takes room in memory\"\r\n", i);
+	ha_buf_init(&b, 0);
+	setf(path, sizeof path, "%s/exp-big/BIG.reg", tmp);
+	CHECK_INT(write_export(path, ha_buf_cstr(&t), F_UTF16), 0);
+	ha_buf_free(&t);
+	ha_buf_free(&b);
+	setf(out, sizeof out, "%s/out-big", tmp);
+	argv[0] = (char *)tu_hiveaudit();
+	argv[1] = (char *)"scan";
+	argv[2] = (char *)"--quiet";
+	argv[3] = (char *)"--worker-mem";
+	argv[4] = (char *)"64";
+	argv[5] = (char *)"--out";
+	argv[6] = out;
+	argv[7] = path;
+	argv[8] = NULL;
+	rc = tu_run(argv, NULL, NULL, &err);
+	CHECK_INT(rc, 1); /* HIVE-INTEGRITY fails */
+	setf(path, sizeof path, "%s/findings.csv", out);
+	csv = tu_read(path, NULL);
+	CHECK_HAS(csv, "exp-big/BIG.reg: a .reg text export of ");
+	CHECK_HAS(csv, " bytes that does not fit in memory (out of memory decoding the export). "
+		       "SOFTWARE hive unreadable: ");
+	free(csv);
+	free(err);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
@@ -609,6 +653,7 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_layout_a_one_export_per_folder),
 		CHECK_CASE(test_layout_b_file_given_directly),
 		CHECK_CASE(test_layout_c_current_control_set),
+		CHECK_CASE(test_export_over_worker_memory),
 	};
 	int rc;
 	size_t i;
