@@ -3,10 +3,10 @@
  * (ha_read_host on the two entries discovery makes for an export), followed
  * by what the parent does with the result (encode, decode, facts, rules).
  *
- * Checks: a refusal has a message, a code of format, limit or memory, and
- * no tree; an accepted export has a format and an encoding, its description
+ * Checks: a refusal has a message in valid UTF-8, a code of format, limit
+ * or memory, and no tree; an accepted export has a format and an encoding, its description
  * is valid UTF-8, lookups answer; the reader never fails on content, each
- * part has a status and a reason, present keys have a physical path and
+ * part has a status and a reason (valid UTF-8), present keys have a physical path and
  * no key time, and the snapshot survives its encoding. */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -76,7 +76,7 @@ static void parse_alone(const uint8_t *data, size_t size)
 	ha_err_clear(&err);
 	if (ha_regtext_parse(data, size, &lim, &rt, &err) != HA_OK) {
 		FZ_CHECK(rt == NULL);
-		FZ_CHECK(err.msg[0]);
+		FZ_CHECK(err.msg[0] && ha_utf8_valid(err.msg, strlen(err.msg)));
 		FZ_CHECK(err.code == HA_ERR_FORMAT || err.code == HA_ERR_LIMIT ||
 			 err.code == HA_ERR_NOMEM);
 		return;
@@ -159,6 +159,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < 2; i++) {
 		FZ_CHECK(s.files[i].status >= 0 && s.files[i].status < HA_HS_COUNT);
 		FZ_CHECK(s.files[i].reason && s.files[i].reason[0]);
+		FZ_CHECK(ha_utf8_valid(s.files[i].reason, strlen(s.files[i].reason)));
 	}
 	for (i = 0; i < s.nkeys; i++) {
 		FZ_CHECK(s.keys[i].state != HA_KEY_PRESENT || s.keys[i].ppath);

@@ -547,10 +547,23 @@ static int fail_at(struct parser *ps, const char *fmt, ...)
 	char msg[400];
 	va_list ap;
 
+	struct ha_buf clean;
+	size_t i;
+	int rc;
+
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	return ha_err_set(ps->err, HA_ERR_FORMAT, "line %zu: %s", ps->lineno, msg);
+	/* The message quotes the file: it becomes a hive's reason, so it must
+	 * be valid UTF-8 (a quote may cut a character) without controls. */
+	for (i = 0; msg[i]; i++)
+		if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
+			msg[i] = '?';
+	ha_buf_init(&clean, 0);
+	ha_utf8_sanitize(&clean, msg, strlen(msg));
+	rc = ha_err_set(ps->err, HA_ERR_FORMAT, "line %zu: %s", ps->lineno, ha_buf_cstr(&clean));
+	ha_buf_free(&clean);
+	return rc;
 }
 
 /* How much of a line an error message quotes. */

@@ -494,6 +494,11 @@ static void test_errors_with_line_numbers(void)
 	ERR("REGEDIT4\n[HKEY_NOWHERE\\A]\n", "line 2: 'HKEY_NOWHERE' is not a registry root key");
 	ERR("REGEDIT4\n[HKLM\\SOFTWARE\\A]\n\"v\"=\"x\" y\n",
 	    "line 3: unexpected text after the value's data: 'y'");
+	/* Quotes of the file in messages are valid UTF-8 without controls. */
+	ERR("REGEDIT4\n[HKLM\\SOFTWARE\\A]\n\"v\"=hex:\x01\n",
+	    "line 3: hex data: '?' is not a hex digit");
+	ERR("REGEDIT4\n[HKLM\\SOFTWARE\\A]\n\"v\"=hex:\xc3\xa9\n",
+	    "line 3: hex data: '\xef\xbf\xbd' is not a hex digit");
 	{
 		static const char nul[] = "REGEDIT4\n[HKLM\\SOFTWARE\\A]\n\"v\"=\"x\0\"\n";
 		struct ha_regtext *rt = NULL;
