@@ -384,28 +384,33 @@ static void test_delete_order_and_cost(void)
 	struct timespec t0, t1;
 	double secs;
 	struct ha_buf nb;
-	const size_t N = 100000;
+	const size_t N = 200000, NV = 100000; /* NV: the values limit */
 
 	ha_buf_init(&b, 0);
 	ha_buf_puts(&b, "REGEDIT4\n[HKLM\\SOFTWARE\\A]\n");
-	for (i = 0; i < N; i++)
+	for (i = 0; i < NV; i++)
 		ha_buf_printf(&b, "\"v%zu\"=dword:%zx\n", i, i);
 	for (i = 0; i < N; i++)
 		ha_buf_printf(&b, "[HKLM\\SOFTWARE\\A\\k%zu]\n", i);
 	/* Delete all but the last three, front first, then revive one. */
 	for (i = 0; i + 3 < N; i++)
-		ha_buf_printf(&b, "[-HKLM\\SOFTWARE\\A\\k%zu]\n[HKLM\\SOFTWARE\\A]\n\"v%zu\"=-\n", i, i);
+		ha_buf_printf(&b, "[-HKLM\\SOFTWARE\\A\\k%zu]\n", i);
+	ha_buf_puts(&b, "[HKLM\\SOFTWARE\\A]\n");
+	for (i = 0; i + 3 < NV; i++)
+		ha_buf_printf(&b, "\"v%zu\"=-\n", i);
 	ha_buf_puts(&b, "[HKLM\\SOFTWARE\\A\\k5]\n[HKLM\\SOFTWARE\\A]\n\"v7\"=dword:7\n");
 	CHECK_INT(ha_buf_status(&b), HA_OK);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
 	rt = parse8(ha_buf_cstr(&b), NULL, &err);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
 	ha_buf_free(&b);
 	CHECK(rt != NULL);
 	if (!rt)
 		return;
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	CHECK(secs < 10.0); /* about 0.2 s; a quadratic removal takes minutes */
+	/* CPU time, not wall time: the machine may be busy.  About 0.4 s (2 s
+	 * under AddressSanitizer); removals that move the list take far longer. */
+	CHECK(secs < 8.0);
 	root = ha_rt_root(rt, HA_SOFTWARE);
 	a = ha_rt_child(rt, root, "A");
 	CHECK(a != 0);
@@ -416,7 +421,7 @@ static void test_delete_order_and_cost(void)
 		ha_buf_puts(&nb, i ? "," : "");
 		CHECK_INT(ha_rt_node_name(rt, kids[i], &nb), HA_OK);
 	}
-	CHECK_STR(ha_buf_cstr(&nb), "k99997,k99998,k99999,k5");
+	CHECK_STR(ha_buf_cstr(&nb), "k199997,k199998,k199999,k5");
 	free(kids);
 	CHECK_INT(ha_rt_values(rt, a, &vals, &n), HA_OK);
 	CHECK_INT(n, 4);
@@ -429,7 +434,7 @@ static void test_delete_order_and_cost(void)
 	free(vals);
 	ha_buf_free(&nb);
 	CHECK_INT(ha_regtext_info(rt)->keys_deleted, N - 3);
-	CHECK_INT(ha_regtext_info(rt)->values_deleted, N - 3);
+	CHECK_INT(ha_regtext_info(rt)->values_deleted, NV - 3);
 	ha_regtext_free(rt);
 }
 
