@@ -3,11 +3,12 @@
  * (ha_read_host on the two entries discovery makes for an export), followed
  * by what the parent does with the result (encode, decode, facts, rules).
  *
- * Checks: a refusal has a message in valid UTF-8, a code of format, limit
- * or memory, and no tree; an accepted export has a format and an encoding, its description
- * is valid UTF-8, lookups answer; the reader never fails on content, each
- * part has a status and a reason (valid UTF-8), present keys have a physical path and
- * no key time, and the snapshot survives its encoding. */
+ * Checks: a refusal has a message in valid UTF-8, a code of format,
+ * limit or memory, and no tree; an accepted export has a format and an
+ * encoding, its description is valid UTF-8, lookups answer; the reader
+ * never fails on content, each part has a status and a reason in valid
+ * UTF-8, present keys have a physical path and no key time, and the
+ * snapshot survives its encoding. */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
