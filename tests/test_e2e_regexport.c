@@ -541,6 +541,29 @@ static void test_layout_b_file_given_directly(void)
 	CHECK_INT(load(out, &got), 0);
 	CHECK(compare(&folder_rows, &got, pick, 3, "", __LINE__) > 30);
 	tu_csv_free(&got.csv);
+	/* Scanned again, unchanged exports are re-evaluated from the store. */
+	{
+		char *argv[12], *sout = NULL;
+
+		argv[0] = (char *)tu_hiveaudit();
+		argv[1] = (char *)"scan";
+		argv[2] = (char *)"--as-of";
+		argv[3] = (char *)"2026-01-01";
+		argv[4] = (char *)"--out";
+		argv[5] = out;
+		argv[6] = paths[0];
+		argv[7] = paths[1];
+		argv[8] = paths[2];
+		argv[9] = NULL;
+		rc = tu_run(argv, NULL, &sout, NULL);
+		CHECK(rc == 0 || rc == 1);
+		CHECK_HAS(sout, "3 hosts audited");
+		CHECK_HAS(sout, "some unchanged and re-evaluated from the store");
+		free(sout);
+		CHECK_INT(load(out, &got), 0);
+		CHECK(compare(&folder_rows, &got, pick, 3, "", __LINE__) > 30);
+		tu_csv_free(&got.csv);
+	}
 	for (i = 0; i < 3; i++)
 		free(paths[i]);
 	free(err);

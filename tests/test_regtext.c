@@ -697,6 +697,44 @@ static void test_host_from_export(void)
 		CHECK_INT(fl.hosts[0].nfiles, 2);
 	}
 	ha_fleet_free(&fl);
+
+	/* Beside a SYSTEM hive, an export that holds SYSTEM keys too is a
+	 * conflict, as two hives would be; its SOFTWARE part is used. */
+	{
+		char src[4096];
+
+		snprintf(src, sizeof src, "%s/samples/fleet/srv2019/SYSTEM", tu_source_dir());
+		snprintf(path, sizeof path, "%s/HOSTY/SYSTEM", dir);
+		CHECK_INT(tu_write(path, "", 0), 0);
+		CHECK_INT(tu_copy(src, path), 0);
+		snprintf(path, sizeof path, "%s/HOSTY/both.reg", dir);
+		{
+			static const char both[] = "REGEDIT4\n[HKLM\\SYSTEM\\Select]\n[HKLM\\SOFTWARE\\X]\n";
+
+			CHECK_INT(tu_write(path, both, sizeof both - 1), 0);
+		}
+		/* Not an export: ignored, as any other file that is not a hive. */
+		snprintf(path, sizeof path, "%s/HOSTY/notes.reg", dir);
+		CHECK_INT(tu_write(path, "; REGEDIT4\n", 11), 0); /* 11 bytes: the whole text */
+		snprintf(path, sizeof path, "%s/HOSTY", dir);
+		paths[0] = path;
+		CHECK_INT(ha_discover(paths, 1, &fl, &err), HA_OK);
+		CHECK_INT(fl.nhosts, 1);
+		ha_reqset_init(&rs);
+		CHECK_INT(ha_facts_requests(&rs, &err), HA_OK);
+		ha_snapshot_init(&s);
+		if (fl.nhosts == 1) {
+			CHECK_INT(fl.hosts[0].nfiles, 3);
+			CHECK_INT(ha_read_host(&fl.hosts[0], &rs, NULL, NULL, NULL, &s, &err), HA_OK);
+		}
+		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_CONFLICT);
+		CHECK_HAS(s.role[HA_SYSTEM].reason, "2 SYSTEM hives in one host folder");
+		CHECK_INT(s.role[HA_SOFTWARE].status, HA_HS_OK);
+		CHECK_INT(s.role[HA_SOFTWARE].file, 2); /* SYSTEM, both.reg SYSTEM part, its SOFTWARE part */
+		ha_snapshot_free(&s);
+		ha_reqset_free(&rs);
+		ha_fleet_free(&fl);
+	}
 	tu_rmtree(dir);
 	free(dir);
 }
