@@ -1113,6 +1113,10 @@ static int map_current_control_set(struct ha_regtext *rt, struct ha_err *err)
 			 "the export's CurrentControlSet keys were read as ControlSet%03u "
 			 "(Select\\Current = %u in the export)",
 			 n, n);
+	} else if (cur >= 0 && !rt->vals[cur].dead) {
+		snprintf(rt->info.ccs_note, sizeof rt->info.ccs_note,
+			 "the export's CurrentControlSet keys were read as ControlSet001 "
+			 "(Select\\Current in the export is not a DWORD from 1 to 999)");
 	} else {
 		snprintf(rt->info.ccs_note, sizeof rt->info.ccs_note,
 			 "the export's CurrentControlSet keys were read as ControlSet001 "

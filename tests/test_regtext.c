@@ -316,6 +316,22 @@ static void test_current_control_set(void)
 	VALUE(rt, HA_SYSTEM, "ControlSet001\\Control", "A", HA_REG_DWORD, "\x01\0\0\0", 4);
 	ha_regtext_free(rt);
 
+	/* A Select\Current that is no control set number: ControlSet001. */
+	rt = parse8("REGEDIT4\n"
+		    "[HKEY_LOCAL_MACHINE\\SYSTEM\\Select]\n"
+		    "\"Current\"=\"2\"\n"
+		    "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control]\n",
+		    NULL, &err);
+	CHECK(rt != NULL);
+	if (!rt)
+		return;
+	CHECK_INT(ha_regtext_info(rt)->ccs_mapped, 1);
+	CHECK_HAS(ha_regtext_info(rt)->ccs_note,
+		  "(Select\\Current in the export is not a DWORD from 1 to 999)");
+	CHECK(ha_regtext_get(rt, HA_SYSTEM, "ControlSet001\\Control", NULL, NULL, NULL, NULL) ==
+	      HA_OK);
+	ha_regtext_free(rt);
+
 	/* Both forms, as a whole-hive export may hold: merged, the physical
 	 * control set's own values win. */
 	rt = parse8("REGEDIT4\n"
