@@ -283,7 +283,6 @@ static char *as_given(const struct walk *w, const char *real)
 	return ha_strdup(real);
 }
 
-/* Classifies one regular file (already known to be regular). */
 /* A .reg text export, recognised by its header line (in any of its
  * encodings).  It is a host's SYSTEM and SOFTWARE at once, and its folder
  * is the host as for hives; an export given directly as a PATH is a host
@@ -321,6 +320,7 @@ static char *export_label(const struct entry *v, size_t n)
 	return ha_strndup(b, dot && dot != b ? (size_t)(dot - b) : strlen(b));
 }
 
+/* Classifies one regular file (already known to be regular). */
 static int add_file(struct walk *w, const char *path)
 {
 	uint8_t head[HA_BASEBLOCK_SIZE];
