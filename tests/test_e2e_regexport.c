@@ -669,6 +669,61 @@ static void test_export_over_worker_memory(void)
 	free(err);
 }
 
+/* The .reg files `remediate` writes are exports too: scanned, they read
+ * as the sub-trees they set, and everything else is unknown. */
+static void test_remediation_file_reads_back(void)
+{
+	char out[4096], rem[4096], path[4096], *argv[12], *err = NULL, *csv, *host;
+	int rc;
+
+	host = ha_asprintf("%s/samples/fleet/mis-schannel-zero", tu_source_dir());
+	setf(out, sizeof out, "%s/out-rem-scan", tmp);
+	argv[0] = (char *)tu_hiveaudit();
+	argv[1] = (char *)"scan";
+	argv[2] = (char *)"--quiet";
+	argv[3] = (char *)"--out";
+	argv[4] = out;
+	argv[5] = host;
+	argv[6] = NULL;
+	CHECK_INT(tu_run(argv, NULL, NULL, &err), 1);
+	free(err);
+	err = NULL;
+	setf(path, sizeof path, "%s/audit.db", out);
+	setf(rem, sizeof rem, "%s/rem", tmp);
+	argv[1] = (char *)"remediate";
+	argv[2] = (char *)"--db";
+	argv[3] = path;
+	argv[4] = (char *)"--out";
+	argv[5] = rem;
+	argv[6] = (char *)"mis-schannel-zero";
+	argv[7] = NULL;
+	CHECK_INT(tu_run(argv, NULL, NULL, &err), 0);
+	free(err);
+	err = NULL;
+	setf(path, sizeof path, "%s/mis-schannel-zero.reg", rem);
+	setf(out, sizeof out, "%s/out-rem-read", tmp);
+	argv[1] = (char *)"scan";
+	argv[2] = (char *)"--quiet";
+	argv[3] = (char *)"--out";
+	argv[4] = out;
+	argv[5] = path;
+	argv[6] = NULL;
+	rc = tu_run(argv, NULL, NULL, &err);
+	CHECK_INT(rc, 1); /* HIVE-INTEGRITY: no SOFTWARE */
+	setf(path, sizeof path, "%s/findings.csv", out);
+	csv = tu_read(path, NULL);
+	CHECK_HAS(csv, "SYSTEM hive ok: read from a .reg text export (Windows Registry Editor "
+		       "Version 5.00, ASCII), not a hive file: key times are not recorded in an "
+		       "export, and the SHA-256 is the export file's; exported sub-tree: "
+		       "HKLM\\SYSTEM\\ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\"
+		       "TLS 1.2\\Client (keys elsewhere are unknown)");
+	CHECK_HAS(csv, "SOFTWARE hive missing: ");
+	CHECK_HAS(csv, "the export holds no HKEY_LOCAL_MACHINE\\SOFTWARE keys");
+	free(csv);
+	free(err);
+	free(host);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
@@ -677,6 +732,7 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_layout_b_file_given_directly),
 		CHECK_CASE(test_layout_c_current_control_set),
 		CHECK_CASE(test_export_over_worker_memory),
+		CHECK_CASE(test_remediation_file_reads_back),
 	};
 	int rc;
 	size_t i;
