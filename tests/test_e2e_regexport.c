@@ -724,6 +724,55 @@ static void test_remediation_file_reads_back(void)
 	free(host);
 }
 
+/* A broken export is an unreadable host among good ones: its reason has
+ * the line, its findings are UNKNOWN, and the run goes on. */
+static void test_broken_export_among_good_ones(void)
+{
+	static const char bad[] = "Windows Registry Editor Version 5.00\r\n\r\n"
+				  "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft]\r\n"
+				  "\"x\"=dword:1234567890\r\n";
+	char out[4096], dir[4096], path[4096], *paths[1], *err = NULL, *csv;
+	struct ha_buf b;
+	struct rows got;
+	size_t i, unknown = 0;
+	int rc, st;
+
+	setf(dir, sizeof dir, "%s/exp-bad", tmp);
+	setf(path, sizeof path, "%s/BAD/export.reg", dir);
+	CHECK_INT(tu_write(path, bad, sizeof bad - 1), 0);
+	{
+		char *sy = hive_of("srv2019", "SYSTEM"), *sw = hive_of("srv2019", "SOFTWARE");
+
+		ha_buf_init(&b, 0);
+		CHECK_INT(export_hive(sy, "HKEY_LOCAL_MACHINE\\SYSTEM", 0, F_UTF16, &b), 0);
+		CHECK_INT(export_hive(sw, "HKEY_LOCAL_MACHINE\\SOFTWARE", 0, F_UTF16, &b), 0);
+		setf(path, sizeof path, "%s/srv2019/srv2019.reg", dir);
+		CHECK_INT(write_export(path, ha_buf_cstr(&b), F_UTF16), 0);
+		ha_buf_free(&b);
+		free(sy);
+		free(sw);
+	}
+	setf(out, sizeof out, "%s/out-bad", tmp);
+	paths[0] = dir;
+	rc = scan(out, paths, 1, &err);
+	CHECK_INT(rc, 1);
+	CHECK_INT(load(out, &got), 0);
+	st = tu_csv_col(&got.csv, "status");
+	for (i = 1; i < got.csv.nrows; i++)
+		if (!strcmp(cell(&got, i, got.host), "BAD") && !strcmp(cell(&got, i, st), "UNKNOWN"))
+			unknown++;
+	CHECK_INT(unknown, 17); /* every rule but HIVE-INTEGRITY, which fails */
+	tu_csv_free(&got.csv);
+	setf(path, sizeof path, "%s/findings.csv", out);
+	csv = tu_read(path, NULL);
+	CHECK_HAS(csv, "\"BAD\",\"\",\"HIVE-INTEGRITY\",\"FAIL\"");
+	CHECK_HAS(csv, "export.reg: a .reg text export that cannot be read: line 4: dword: needs 1 "
+		       "to 8 hex digits");
+	CHECK_HAS(csv, "\"srv2019\",\"SRV2019\",\"HIVE-INTEGRITY\",\"PASS\"");
+	free(csv);
+	free(err);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
@@ -733,6 +782,7 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_layout_c_current_control_set),
 		CHECK_CASE(test_export_over_worker_memory),
 		CHECK_CASE(test_remediation_file_reads_back),
+		CHECK_CASE(test_broken_export_among_good_ones),
 	};
 	int rc;
 	size_t i;
