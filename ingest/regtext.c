@@ -45,8 +45,9 @@
  *              is what the hive holds.
  *
  * Anything else is an error with its line number ("line 12: dword: needs 1
- * to 8 hex digits"); the first error stops the parse, since a half-read
- * export would make absent values look absent.
+ * to 8 hex digits"; a NUL byte in 8-bit text, found before lines are
+ * counted, by its offset); the first error stops the parse, since a
+ * half-read export would make what it did not read look absent.
  *
  * COVERAGE.  An export holds part of a hive.  A key given by a key line is
  * known with all its values and subkeys (regedit writes every key of the
