@@ -5,7 +5,8 @@
 #   fuzz/run.sh [--smoke] [--keep-going] BUILD_DIR SECONDS [TARGET...]
 #
 # BUILD_DIR is a build configured with CC=clang -DHA_FUZZ=ON; TARGET is one
-# of baseblock certblob text rules snapshot value readhost replay (default: all).
+# of baseblock certblob text rules snapshot value readhost replay regtext
+# (default: all).
 # Inputs found go to BUILD_DIR/fuzz/work/TARGET (seeded from
 # fuzz/corpus/TARGET, which is never written), crashes to
 # BUILD_DIR/fuzz/artifacts/TARGET/, logs to BUILD_DIR/fuzz/logs/.
@@ -36,7 +37,7 @@ build=$1
 secs=$2
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
-targets=${*:-baseblock certblob text rules snapshot value readhost replay}
+targets=${*:-baseblock certblob text rules snapshot value readhost replay regtext}
 
 status=0
 printf '%-10s %6s %12s %7s %8s %7s %s\n' target time execs cov ft corpus findings

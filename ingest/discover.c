@@ -48,6 +48,7 @@ struct entry {
 	int is_regf;
 	char *skip_reason;
 	int attached;
+	int is_export; /* a .reg text export (recognised by its header) */
 };
 
 struct seen {
@@ -282,6 +283,43 @@ static char *as_given(const struct walk *w, const char *real)
 	return ha_strdup(real);
 }
 
+/* A .reg text export, recognised by its header line (in any of its
+ * encodings).  It is a host's SYSTEM and SOFTWARE at once, and its folder
+ * is the host as for hives; an export given directly as a PATH is a host
+ * of its own, named after the file without its extension (export_label). */
+static int export_entry(struct walk *w, struct entry *e)
+{
+	size_t i;
+
+	e->cls = CLS_CANDIDATE;
+	e->is_export = 1;
+	e->hint = HA_FK_UNKNOWN;
+	for (i = 0; i < w->nroots; i++) {
+		if (strcmp(w->given[i], e->path) == 0) {
+			free(e->hostdir);
+			e->hostdir = ha_strdup(e->path);
+			if (!e->hostdir)
+				return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+			break;
+		}
+	}
+	return HA_OK;
+}
+
+/* The label of a host that is one export given directly: "WEB01" for
+ * ".../WEB01.reg".  NULL when the host is a folder. */
+static char *export_label(const struct entry *v, size_t n)
+{
+	const char *b, *dot;
+
+	if (n != 1 || !v[0].is_export || strcmp(v[0].hostdir, v[0].path) != 0)
+		return NULL;
+	b = strrchr(v[0].path, '/');
+	b = b ? b + 1 : v[0].path;
+	dot = strrchr(b, '.');
+	return ha_strndup(b, dot && dot != b ? (size_t)(dot - b) : strlen(b));
+}
+
 /* Classifies one regular file (already known to be regular). */
 static int add_file(struct walk *w, const char *path)
 {
@@ -376,6 +414,8 @@ static int add_file(struct walk *w, const char *path)
 		return e->skip_reason ? HA_OK : ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
 	}
 	if (!regf) {
+		if (ha_regtext_sniff(head, (size_t)got))
+			return export_entry(w, e);
 		if (hint_name == HA_FK_SYSTEM || hint_name == HA_FK_SOFTWARE) {
 			/* Named like a hive: the host exists, its hive is bad. */
 			e->cls = CLS_CANDIDATE;
@@ -610,10 +650,12 @@ static int build_host(struct walk *w, struct entry *v, size_t n)
 
 		h->label = ha_strdup(b && b[1] ? b + 1 : real ? real : v[0].hostdir);
 		free(real);
-	} else {
+	} else if (!(h->label = export_label(v, n))) {
 		h->label = ha_strndup(lab, c);
 	}
-	h->files = calloc(n, sizeof *h->files);
+	for (i = 0, j = 0; i < n; i++)
+		j += v[i].is_export;
+	h->files = calloc(n + j, sizeof *h->files);
 	if (!h->dir || !h->label || !h->files)
 		return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
 	for (i = 0; i < n; i++) {
@@ -633,6 +675,17 @@ static int build_host(struct walk *w, struct entry *v, size_t n)
 			jf->skip_status = HA_HS_SKIPPED;
 			jf->skip_reason = v[i].skip_reason;
 			v[i].skip_reason = NULL;
+		}
+		if (v[i].is_export) {
+			/* Listed twice: its SYSTEM part, then its SOFTWARE part. */
+			jf->is_export = 1;
+			jf->hint = HA_FK_SYSTEM;
+			jf[1].is_export = 1;
+			jf[1].hint = HA_FK_SOFTWARE;
+			jf[1].is_regf = 0;
+			if (!(jf[1].path = ha_strdup(jf->path)))
+				return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+			nf++;
 		}
 	}
 	h->nfiles = nf;

@@ -27,6 +27,9 @@ struct ha_job_file {
 	char *hint_why;
 	int is_regf;       /* starts with "regf" */
 	int skip_status;   /* 0: open it; else an enum ha_hive_status to record as is */
+	int is_export;     /* a .reg text export: this entry reads its HKLM\SYSTEM tree
+			      (hint HA_FK_SYSTEM) or its HKLM\SOFTWARE tree (HA_FK_SOFTWARE);
+			      discovery lists an export once for each */
 	char *skip_reason;
 	size_t nlogs;
 	char **logs;       /* .LOG/.LOG1/.LOG2 beside it */
@@ -118,6 +121,61 @@ typedef int (*ha_pool_result_fn)(void *ctx, size_t host, struct ha_snapshot *sna
 HA_MUST_CHECK int ha_pool_run(const struct ha_fleet *fleet, const size_t *todo, size_t ntodo,
 			      const struct ha_reqset *req, const struct ha_pool_opts *opts,
 			      ha_pool_result_fn fn, void *ctx, struct ha_err *err);
+
+/* ------------------------------------------------------ .reg text exports */
+
+/* A `regedit` / `reg export` text file parsed into an in-memory registry
+ * tree (regtext.c documents the format), which the reader serves like a
+ * hive.  Only HKEY_LOCAL_MACHINE\SYSTEM and \SOFTWARE are kept. */
+struct ha_regtext;
+
+/* Zero fields take the defaults: 2 GiB file, 16 MiB line (continuations
+ * joined), 512 levels, 100 000 values per key, 20 million keys and 40
+ * million values in all. */
+struct ha_regtext_limits {
+	size_t max_file, max_line, max_depth, max_key_values, max_keys, max_values;
+};
+
+struct ha_regtext_info {
+	int format;                /* 5 ("Windows Registry Editor Version 5.00") or 4 (REGEDIT4) */
+	char encoding[32];         /* "UTF-16LE", "UTF-8", "ASCII", "Windows-1252", ... */
+	int ansi;                  /* 8-bit text that was not UTF-8, read as Windows-1252 */
+	int has[HA_NROLES];        /* keys under HKLM\SYSTEM / HKLM\SOFTWARE were given */
+	size_t keys, values;       /* distinct keys given by key lines; value lines kept */
+	size_t keys_ignored;       /* key lines outside HKLM\SYSTEM and HKLM\SOFTWARE */
+	size_t values_ignored;     /* value lines below those or below deleted keys */
+	size_t keys_deleted, values_deleted;
+	int ccs_mapped;            /* CurrentControlSet was read as ControlSetNNN: N, else 0 */
+	char ccs_note[200];        /* ... and how N was chosen */
+};
+
+/* 4 or 5 when the first bytes (`n` of them, 64 are plenty) are a .reg
+ * export header in UTF-16LE (with or without BOM), UTF-8 or ANSI; else 0. */
+int ha_regtext_sniff(const uint8_t *p, size_t n);
+
+/* Parses a whole export (borrowed for the call).  On HA_OK *out owns the
+ * tree (ha_regtext_free).  Refusals: HA_ERR_FORMAT with "line N: reason",
+ * HA_ERR_LIMIT, HA_ERR_NOMEM.  lim may be NULL. */
+HA_MUST_CHECK int ha_regtext_parse(const uint8_t *p, size_t n, const struct ha_regtext_limits *lim,
+				   struct ha_regtext **out, struct ha_err *err);
+void ha_regtext_free(struct ha_regtext *rt); /* NULL is a no-op */
+/* Borrowed, valid while rt lives. */
+const struct ha_regtext_info *ha_regtext_info(const struct ha_regtext *rt);
+/* The export holds keys of that hive (HA_SYSTEM, HA_SOFTWARE). */
+int ha_regtext_has(const struct ha_regtext *rt, int role);
+/* The key at `path` (hive-relative, backslashes; "" the hive's root) and,
+ * when value is not NULL, that value (""= default): HA_OK with type and
+ * borrowed data, or HA_ERR_NOTFOUND. */
+HA_MUST_CHECK int ha_regtext_get(const struct ha_regtext *rt, int role, const char *path,
+				 const char *value, uint32_t *type, const uint8_t **data,
+				 uint32_t *len);
+/* 1 when the export tells what is at `path` (present or absent), 0 when the
+ * path lies outside every exported sub-tree (why says so). */
+int ha_rt_path_covered(const struct ha_regtext *rt, int role, const char *path, char *why,
+		       size_t whylen);
+/* One line for the hive's status reason: that it is an export, what it
+ * covers, the CurrentControlSet mapping.  malloc'd; NULL on no memory. */
+char *ha_regtext_describe(const struct ha_regtext *rt, int role);
 
 /* ------------------------------------------------------- base block tools */
 

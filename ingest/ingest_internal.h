@@ -57,6 +57,27 @@ HA_MUST_CHECK int ha_hive_value_name(const struct ha_hive *hv, ha_vnode v, struc
 HA_MUST_CHECK int ha_hive_value_data(struct ha_hive *hv, ha_vnode v, size_t max, uint32_t *type,
 				     uint8_t **data, uint32_t *len, char *why, size_t whylen);
 
+/* The second backend: a parsed .reg export (regtext.c).  The hive takes a
+ * reference on rt and serves the tree of `role`; names, lists and data come
+ * from memory, key times are HA_FT_NOT_RECORDED. */
+HA_MUST_CHECK int ha_hive_open_export(struct ha_regtext *rt, int role, struct ha_hive **out);
+/* 1 when the hive can tell what is at the hive-relative path `ppath`; 0
+ * (with why) when it cannot: a path outside the sub-trees an export holds.
+ * Always 1 for hive files. */
+int ha_hive_path_covered(const struct ha_hive *hv, const char *ppath, char *why, size_t whylen);
+/* The export behind hv, or NULL for a hive file (borrowed). */
+const struct ha_regtext *ha_hive_export(const struct ha_hive *hv);
+
+struct ha_regtext *ha_regtext_ref(struct ha_regtext *rt);
+ha_node ha_rt_root(const struct ha_regtext *rt, int role);
+int ha_rt_node_name(const struct ha_regtext *rt, ha_node n, struct ha_buf *out);
+int ha_rt_children(const struct ha_regtext *rt, ha_node n, ha_node **kids, size_t *count);
+ha_node ha_rt_child(const struct ha_regtext *rt, ha_node n, const char *name);
+int ha_rt_values(const struct ha_regtext *rt, ha_node n, ha_vnode **vals, size_t *count);
+int ha_rt_value_name(const struct ha_regtext *rt, ha_vnode v, struct ha_buf *out);
+int ha_rt_value_data(const struct ha_regtext *rt, ha_vnode v, size_t max, uint32_t *type,
+		     uint8_t **data, uint32_t *len, char *why, size_t whylen);
+
 /* ------------------------------------------------------------ log replay */
 
 /* Copies a replayed image into a new anonymous memory file, seals it

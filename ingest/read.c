@@ -6,6 +6,10 @@
  * its root keys.  Then assign the SYSTEM and SOFTWARE roles, choose the
  * control set, and fetch what the requests ask for.
  *
+ * A .reg text export is read the same way through the reader's second
+ * backend (read_export): parsed once, it provides the SYSTEM and the
+ * SOFTWARE part it holds.
+ *
  * Nothing a hive contains can make this fail: problems become the file's
  * status and reason, or a key's state.  Crashes inside hivex are the worker
  * pool's business (worker.c). */
@@ -569,6 +573,144 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 	return set_str(&f->reason, "clean") ? ha_err_set(err, HA_ERR_NOMEM, "out of memory") : HA_OK;
 }
 
+/* ------------------------------------------------------------ exports */
+
+/* A .reg export is listed twice in a host's files (its SYSTEM part and its
+ * SOFTWARE part, see ha_job_file.is_export); it is read, hashed and parsed
+ * once, for the first, and this keeps the result for the second. */
+struct export_cache {
+	const char *path; /* borrowed from the job; NULL: empty */
+	int fd;           /* kept to notice a change while the host is read */
+	struct stat st;
+	struct ha_regtext *rt; /* NULL when the file did not parse */
+	int status;            /* the file's status then */
+	char *reason;
+	char sha256[65];
+	char head[120]; /* "a .reg text export (format, encoding)" */
+};
+
+static void export_cache_reset(struct export_cache *c)
+{
+	ha_regtext_free(c->rt);
+	free(c->reason);
+	if (c->fd >= 0)
+		close(c->fd);
+	memset(c, 0, sizeof *c);
+	c->fd = -1;
+}
+
+/* Opens, hashes and parses the export into the cache.  Problems become
+ * c->status and c->reason; only allocation failure is an error. */
+static int export_load(const struct ha_job_file *jf, struct export_cache *c, struct ha_err *err)
+{
+	struct ha_sha256 sh;
+	struct ha_err pe;
+	const uint8_t *map;
+	size_t size;
+	int rc;
+
+	c->path = jf->path;
+	c->status = HA_HS_UNREADABLE;
+	snprintf(c->head, sizeof c->head, "a .reg text export");
+	c->fd = open(jf->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (c->fd < 0)
+		return set_fmt(&c->reason, "cannot open: %s", strerror(errno));
+	if (fstat(c->fd, &c->st) != 0 || !S_ISREG(c->st.st_mode))
+		return set_str(&c->reason, "not a regular file");
+	if (c->st.st_size == 0) {
+		c->status = HA_HS_NOT_HIVE;
+		return set_str(&c->reason, "empty file");
+	}
+	if ((uint64_t)c->st.st_size > (uint64_t)SIZE_MAX / 4)
+		return set_str(&c->reason, "file too large to map");
+	size = (size_t)c->st.st_size;
+	map = mmap(NULL, size, PROT_READ, MAP_SHARED, c->fd, 0);
+	if (map == MAP_FAILED)
+		return set_fmt(&c->reason, "cannot map: %s", strerror(errno));
+	madvise((void *)map, size, MADV_SEQUENTIAL);
+	rc = ha_sha256_init(&sh, err);
+	if (!rc)
+		rc = ha_sha256_update(&sh, map, size, err);
+	if (!rc)
+		rc = ha_sha256_final(&sh, c->sha256, err);
+	else
+		ha_sha256_abort(&sh);
+	if (rc) {
+		munmap((void *)map, size);
+		return rc;
+	}
+	ha_err_clear(&pe);
+	rc = ha_regtext_parse(map, size, NULL, &c->rt, &pe);
+	munmap((void *)map, size);
+	if (rc == HA_ERR_NOMEM)
+		/* The worker's memory limit, as "cannot map" is for a hive. */
+		return set_fmt(&c->reason, "a .reg text export of %zu bytes that does not fit in "
+					   "memory (%s)", size, pe.msg);
+	if (rc)
+		return set_fmt(&c->reason, "a .reg text export that cannot be read: %s", pe.msg);
+	{
+		const struct ha_regtext_info *in = ha_regtext_info(c->rt);
+
+		snprintf(c->head, sizeof c->head, "a .reg text export (%s, %s)",
+			 in->format == 4 ? "REGEDIT4" : "Windows Registry Editor Version 5.00",
+			 in->encoding);
+	}
+	c->status = HA_HS_OK;
+	return HA_OK;
+}
+
+/* One part (SYSTEM or SOFTWARE, from jf->hint) of an export: the file's
+ * facts from the cache, and a hive handle on that part's tree in of. */
+static int read_export(const struct ha_job_file *jf, struct ha_hivefile *f, struct open_file *of,
+		       struct export_cache *c, struct ha_err *err)
+{
+	int role = jf->hint == HA_FK_SOFTWARE ? HA_SOFTWARE : HA_SYSTEM;
+	int rc;
+
+	if (!c->path || strcmp(c->path, jf->path) != 0) {
+		export_cache_reset(c);
+		rc = export_load(jf, c, err);
+		if (rc)
+			return rc;
+	}
+	if (c->fd >= 0) {
+		f->size = (uint64_t)c->st.st_size;
+		f->mtime_ns = (int64_t)c->st.st_mtim.tv_sec * 1000000000LL + c->st.st_mtim.tv_nsec;
+		of->fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0);
+		of->st = c->st;
+	}
+	memcpy(f->sha256, c->sha256, sizeof f->sha256);
+	f->kind = role == HA_SYSTEM ? HA_FK_SYSTEM : HA_FK_SOFTWARE;
+	if (set_fmt(&f->kind_why, "%s holding HKEY_LOCAL_MACHINE\\%s keys", c->head,
+		    ha_role_name(role)))
+		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	if (!c->rt) {
+		f->status = c->status;
+		return set_str(&f->reason, c->reason ? c->reason : "unreadable")
+			       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+			       : HA_OK;
+	}
+	if (!ha_regtext_has(c->rt, role)) {
+		f->status = HA_HS_MISSING;
+		return set_fmt(&f->reason, "the export holds no HKEY_LOCAL_MACHINE\\%s keys",
+			       ha_role_name(role))
+			       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+			       : HA_OK;
+	}
+	if (of->fd < 0) {
+		f->status = HA_HS_UNREADABLE;
+		return set_fmt(&f->reason, "cannot duplicate the descriptor: %s", strerror(errno))
+			       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+			       : HA_OK;
+	}
+	free(f->reason);
+	f->reason = ha_regtext_describe(c->rt, role);
+	if (!f->reason || ha_hive_open_export(c->rt, role, &of->hive))
+		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	f->status = HA_HS_OK;
+	return HA_OK;
+}
+
 /* ---------------------------------------------------------------- roles */
 
 static int role_of_kind(int kind)
@@ -933,6 +1075,12 @@ static int read_request(struct ha_hive *hv, struct ha_snapshot *s, const struct 
 			       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
 			       : HA_OK;
 	}
+	if (!ha_hive_path_covered(hv, ppath, why, sizeof why)) {
+		/* A .reg export of a sub-tree: what lies outside it is unknown. */
+		k->state = HA_KEY_UNAVAILABLE;
+		k->ppath = ppath;
+		return set_str(&k->error, why) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory") : HA_OK;
+	}
 	ha_buf_init(&found, 65536);
 	rc = walk(hv, ppath, &node, &found, why, sizeof why);
 	if (rc) {
@@ -1130,6 +1278,7 @@ int ha_read_host(const struct ha_host_job *job, const struct ha_reqset *req,
 	struct ha_read_opts defaults;
 	struct damage dmg[HA_NROLES];
 	struct open_file *of;
+	struct export_cache xc;
 	size_t i;
 	int rc, r;
 
@@ -1146,20 +1295,36 @@ int ha_read_host(const struct ha_host_job *job, const struct ha_reqset *req,
 		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 	for (i = 0; i < job->nfiles; i++)
 		of[i].fd = -1;
+	memset(&xc, 0, sizeof xc);
+	xc.fd = -1;
 
 	for (i = 0; i < job->nfiles && !rc; i++) {
 		if (job->files[i].skip_status)
 			continue;
 		if (progress)
 			progress(ctx, i);
-		rc = read_file(&job->files[i], opts, &out->files[i], &of[i], err);
+		if (job->files[i].is_export)
+			rc = read_export(&job->files[i], &out->files[i], &of[i], &xc, err);
+		else
+			rc = read_file(&job->files[i], opts, &out->files[i], &of[i], err);
 		if (!of[i].hive)
 			close_file(&of[i]);
 	}
 	if (!rc)
 		rc = ha_assign_roles(out, err);
 	if (!rc && out->role[HA_SYSTEM].file >= 0) {
+		const struct ha_hive *sh = of[out->role[HA_SYSTEM].file].hive;
+
 		rc = choose_control_set(of[out->role[HA_SYSTEM].file].hive, out, err);
+		if (!rc && ha_hive_export(sh) && ha_regtext_info(ha_hive_export(sh))->ccs_mapped) {
+			char *cs = out->ccs_source;
+
+			out->ccs_source = ha_asprintf("%s; %s", cs ? cs : "",
+						      ha_regtext_info(ha_hive_export(sh))->ccs_note);
+			free(cs);
+			if (!out->ccs_source)
+				rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		}
 	} else if (!rc) {
 		rc = set_str(&out->ccs_source, "no readable SYSTEM hive")
 			     ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
@@ -1207,5 +1372,6 @@ int ha_read_host(const struct ha_host_job *job, const struct ha_reqset *req,
 	for (i = 0; i < job->nfiles; i++)
 		close_file(&of[i]);
 	free(of);
+	export_cache_reset(&xc);
 	return rc == HA_ERR_NOMEM ? ha_err_set(err, rc, "out of memory") : rc;
 }

@@ -1,5 +1,8 @@
 /* registry.c: the registry reader, hivex behind one interface.
  *
+ * A second backend serves the tree of a parsed .reg export (regtext.c)
+ * through the same calls; each call dispatches on hv->rt first.
+ *
  * hivex validates the file at open (every hbin and cell header, a bitmap of
  * used cells), walks subkey and value lists with its own limits (ri depth,
  * 70 000 subkeys, 110 000 values) and follows big-data records.  We use it
@@ -36,6 +39,9 @@ struct ha_hive {
 	const uint8_t *map;
 	size_t size;
 	int capture;
+	/* The second backend: a .reg export's tree (regtext.c), h is NULL. */
+	struct ha_regtext *rt;
+	int role;
 };
 
 /* ---------------------------------------------------- diagnostic capture */
@@ -148,17 +154,43 @@ int ha_hive_open(int fd, const uint8_t *map, size_t size, int capture, struct ha
 	return HA_OK;
 }
 
+int ha_hive_open_export(struct ha_regtext *rt, int role, struct ha_hive **out)
+{
+	struct ha_hive *hv = calloc(1, sizeof *hv);
+
+	*out = NULL;
+	if (!hv)
+		return HA_ERR_NOMEM;
+	hv->rt = ha_regtext_ref(rt);
+	hv->role = role;
+	*out = hv;
+	return HA_OK;
+}
+
+const struct ha_regtext *ha_hive_export(const struct ha_hive *hv)
+{
+	return hv->rt;
+}
+
+int ha_hive_path_covered(const struct ha_hive *hv, const char *ppath, char *why, size_t whylen)
+{
+	return hv->rt ? ha_rt_path_covered(hv->rt, hv->role, ppath, why, whylen) : 1;
+}
+
 void ha_hive_close(struct ha_hive *hv)
 {
 	if (!hv)
 		return;
 	if (hv->h)
 		hivex_close(hv->h);
+	ha_regtext_free(hv->rt);
 	free(hv);
 }
 
 ha_node ha_hive_root(const struct ha_hive *hv)
 {
+	if (hv->rt)
+		return ha_rt_root(hv->rt, hv->role);
 	errno = 0;
 	return hivex_root(hv->h);
 }
@@ -187,8 +219,11 @@ static const uint8_t *cell(const struct ha_hive *hv, size_t off, size_t need, si
 int ha_hive_node_name(const struct ha_hive *hv, ha_node n, struct ha_buf *out)
 {
 	size_t avail, nlen;
-	const uint8_t *d = cell(hv, n, 76, &avail);
+	const uint8_t *d;
 
+	if (hv->rt)
+		return ha_rt_node_name(hv->rt, n, out);
+	d = cell(hv, n, 76, &avail);
 	if (!d || d[0] != 'n' || d[1] != 'k')
 		return HA_ERR_FORMAT;
 	nlen = ha_le16(d + 72);
@@ -204,8 +239,13 @@ int ha_hive_node_name(const struct ha_hive *hv, ha_node n, struct ha_buf *out)
 int ha_hive_node_time(const struct ha_hive *hv, ha_node n, int64_t *ft)
 {
 	size_t avail;
-	const uint8_t *d = cell(hv, n, 12, &avail);
+	const uint8_t *d;
 
+	if (hv->rt) {
+		*ft = HA_FT_NOT_RECORDED; /* an export records no key times */
+		return HA_OK;
+	}
+	d = cell(hv, n, 12, &avail);
 	if (!d || d[0] != 'n' || d[1] != 'k')
 		return HA_ERR_FORMAT;
 	*ft = (int64_t)ha_le64(d + 4);
@@ -215,8 +255,11 @@ int ha_hive_node_time(const struct ha_hive *hv, ha_node n, int64_t *ft)
 int ha_hive_value_name(const struct ha_hive *hv, ha_vnode v, struct ha_buf *out)
 {
 	size_t avail, nlen;
-	const uint8_t *d = cell(hv, v, 20, &avail);
+	const uint8_t *d;
 
+	if (hv->rt)
+		return ha_rt_value_name(hv->rt, v, out);
+	d = cell(hv, v, 20, &avail);
 	if (!d || d[0] != 'v' || d[1] != 'k')
 		return HA_ERR_FORMAT;
 	nlen = ha_le16(d + 2);
@@ -237,6 +280,13 @@ int ha_hive_children(struct ha_hive *hv, ha_node n, ha_node **kids, size_t *coun
 	hive_node_h *list;
 	size_t i;
 
+	if (hv->rt) {
+		if (ha_rt_children(hv->rt, n, kids, count) != HA_OK) {
+			snprintf(why, whylen, "subkey list unreadable: out of memory");
+			return HA_ERR_HIVE;
+		}
+		return HA_OK;
+	}
 	errno = 0;
 	list = hivex_node_children(hv->h, n);
 	if (!list) {
@@ -259,6 +309,10 @@ int ha_hive_child(struct ha_hive *hv, ha_node n, const char *name, ha_node *chil
 	int rc;
 
 	*child = 0;
+	if (hv->rt) {
+		*child = ha_rt_child(hv->rt, n, name);
+		return HA_OK;
+	}
 	rc = ha_hive_children(hv, n, &kids, &count, why, whylen);
 	if (rc)
 		return rc;
@@ -285,6 +339,13 @@ int ha_hive_values(struct ha_hive *hv, ha_node n, ha_vnode **vals, size_t *count
 	hive_value_h *list;
 	size_t i;
 
+	if (hv->rt) {
+		if (ha_rt_values(hv->rt, n, vals, count) != HA_OK) {
+			snprintf(why, whylen, "value list unreadable: out of memory");
+			return HA_ERR_HIVE;
+		}
+		return HA_OK;
+	}
 	errno = 0;
 	list = hivex_node_values(hv->h, n);
 	if (!list) {
@@ -307,6 +368,8 @@ int ha_hive_value_data(struct ha_hive *hv, ha_vnode v, size_t max, uint32_t *typ
 
 	*data = NULL;
 	*len = 0;
+	if (hv->rt)
+		return ha_rt_value_data(hv->rt, v, max, type, data, len, why, whylen);
 	errno = 0;
 	if (hivex_value_type(hv->h, v, &t, &l) != 0) {
 		explain(hv, errno, "value header unreadable", why, whylen);

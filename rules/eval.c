@@ -317,6 +317,8 @@ static struct ha_evidence *evidence(struct ectx *x, int role, const struct ha_ke
 	if (k) {
 		e->key_path = dup_or_empty(x, k->ppath ? k->ppath : k->lpath);
 		ha_filetime_iso(k->state == HA_KEY_PRESENT ? k->last_write : 0, iso);
+		if (k->state == HA_KEY_PRESENT && k->last_write == HA_FT_NOT_RECORDED)
+			snprintf(iso, sizeof iso, "not recorded in an export");
 		e->last_write = dup_or_empty(x, iso);
 	}
 	return e;

@@ -127,6 +127,9 @@ enum {
 /* "REG_DWORD", or "type 0x..." written into buf for unknown types. */
 const char *ha_reg_type_name(uint32_t type, char buf[24]);
 
+/* A key's last-write time when its source keeps none (a .reg export). */
+#define HA_FT_NOT_RECORDED ((int64_t)-1)
+
 struct ha_value {
 	char *name;       /* real case as stored; "" is the default value */
 	uint32_t type;
@@ -142,7 +145,7 @@ struct ha_key {
 	char *match;       /* subkey pattern for enumeration requests, else NULL */
 	int state;         /* enum ha_key_state */
 	char *error;
-	int64_t last_write;/* FILETIME of the key */
+	int64_t last_write;/* FILETIME of the key; HA_FT_NOT_RECORDED from a .reg export */
 	size_t nvalues;
 	struct ha_value *values;
 	size_t nsub;       /* enumeration: matching subkey names (real case) */
