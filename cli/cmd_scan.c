@@ -65,6 +65,10 @@ static void scan_usage(FILE *f)
 		"      --as-of DATE     audit date YYYY-MM-DD for certificate expiry (default today)\n"
 		"      --json           also write DIR/findings.jsonl (JSON Lines)\n"
 		"      --rescan         read every host again, even if unchanged since the last run\n"
+		"      --hash ALG       sha256 (default): hash every hive file for the evidence;\n"
+		"                       none: do not (evidence says \"not computed\"; faster)\n"
+		"      --verify         read and hash every host, and report files whose bytes\n"
+		"                       changed although size, times and inode did not\n"
 		"      --no-replay      read dirty hives as they are, without their logs\n"
 		"  -q, --quiet          no progress display and no summary\n"
 		"  -h, --help           this help\n\n"
@@ -138,12 +142,14 @@ int cmd_scan(int argc, char **argv)
 		{"as-of", required_argument, NULL, 'a'},   {"json", no_argument, NULL, 'J'},
 		{"rescan", no_argument, NULL, 'R'},	   {"no-replay", no_argument, NULL, 'N'},
 		{"quiet", no_argument, NULL, 'q'},	   {"help", no_argument, NULL, 'h'},
+		{"hash", required_argument, NULL, 'H'},	   {"verify", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *out = HA_DEFAULT_OUT;
 	struct cli_rules_opts ro = {0};
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN), timeout = 300, mem = 4096;
-	int json = 0, rescan = 0, no_replay = 0, quiet = 0, opt, code = HA_EXIT_ERROR;
+	int json = 0, rescan = 0, no_replay = 0, quiet = 0, no_hash = 0, verify = 0, opt;
+	int code = HA_EXIT_ERROR;
 	int64_t as_of = (int64_t)time(NULL);
 	struct ha_ruleset *rs = NULL;
 	struct ha_scan_opts so = {0};
@@ -201,6 +207,15 @@ int cmd_scan(int argc, char **argv)
 		case 'R': rescan = 1; break;
 		case 'N': no_replay = 1; break;
 		case 'q': quiet = 1; break;
+		case 'H':
+			if (strcmp(optarg, "sha256") != 0 && strcmp(optarg, "none") != 0) {
+				cli_error("scan", "--hash takes sha256 or none, not '%s'", optarg);
+				code = HA_EXIT_USAGE;
+				goto done;
+			}
+			no_hash = !strcmp(optarg, "none");
+			break;
+		case 'V': verify = 1; break;
 		case 'h': scan_usage(stdout); code = HA_EXIT_OK; goto done;
 		default: scan_usage(stderr); code = HA_EXIT_USAGE; goto done;
 		}
@@ -212,6 +227,11 @@ int cmd_scan(int argc, char **argv)
 	}
 	if (jobs < 1)
 		jobs = 1;
+	if (verify && no_hash) {
+		cli_error("scan", "--verify needs the hashes: not with --hash none");
+		code = HA_EXIT_USAGE;
+		goto done;
+	}
 
 	/* Rules first: a bad rule file is a usage error, found before any work. */
 	if (cli_rules_load(&ro, &rs, &err)) {
@@ -231,6 +251,8 @@ int cmd_scan(int argc, char **argv)
 	so.worker_mem = (uint64_t)mem << 20;
 	so.rescan = rescan;
 	so.no_replay = no_replay;
+	so.no_hash = no_hash;
+	so.verify = verify;
 	so.formats = HA_REPORT_CSV | HA_REPORT_HTML | (json ? HA_REPORT_JSON : 0);
 	so.command = ha_buf_cstr(&cmdline);
 	so.stop = &stop_flag;
@@ -248,6 +270,10 @@ int cmd_scan(int argc, char **argv)
 		       res.hosts, res.hosts == 1 ? "" : "s", res.ready, res.not_ready, res.unknown,
 		       res.reused ? ", some unchanged and re-evaluated from the store" : "",
 		       cli_now() - t0, res.fails, res.fails == 1 ? "" : "s", out);
+	if (res.verify_changed)
+		cli_error("scan", "--verify: %ld file%s changed under an unchanged identity (see the "
+		          "hives' reasons and the run's notes)", res.verify_changed,
+		          res.verify_changed == 1 ? "" : "s");
 	code = res.fails ? HA_EXIT_FAIL : HA_EXIT_OK;
 done:
 	ha_rules_free(rs);

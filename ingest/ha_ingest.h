@@ -56,8 +56,14 @@ void ha_fleet_free(struct ha_fleet *fleet);
 
 /* --------------------------------------------------------------- reading */
 
+/* What a hive file's SHA-256 reads as when hashing was turned off (scan
+ * --hash none): the snapshot, the store, the evidence and every report
+ * show this text where the hash would be.  It fits ha_hivefile.sha256. */
+#define HA_HASH_NOT_COMPUTED "not computed (--hash none)"
+
 struct ha_read_opts {
 	int no_replay;        /* read dirty hives as they are */
+	int no_hash;          /* do not hash the files (HA_HASH_NOT_COMPUTED) */
 	int capture_messages; /* route hivex's diagnostics into reasons (workers) */
 	size_t max_value;     /* bytes kept per value (default 1 MiB) */
 	size_t max_matches;   /* subkeys kept per enumeration (default 512) */

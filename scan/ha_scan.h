@@ -1,6 +1,7 @@
 /* ha_scan.h: the scan pipeline as a library, in DESIGN.md's order:
  * discover the hosts under the given paths, read each in a worker process
- * (or take its saved snapshot when its files did not change), evaluate the
+ * (or take its saved snapshot when its files did not change: scan/reuse.c
+ * says what that means), evaluate the
  * rules, store whole hosts, and write the reports from the store.
  *
  * The library never prints, never exits and installs no signal handler:
@@ -52,6 +53,10 @@ struct ha_scan_opts {
 	uint64_t worker_mem;         /* address-space limit per worker in bytes (0: none) */
 	int rescan;                  /* read every host, even unchanged ones */
 	int no_replay;               /* read dirty hives without their logs */
+	int no_hash;                 /* --hash none: hive files are not hashed; their SHA-256
+	                                reads HA_HASH_NOT_COMPUTED everywhere */
+	int verify;                  /* read and hash every host, and report files whose bytes
+	                                changed under an unchanged identity (not with no_hash) */
 	unsigned formats;            /* HA_REPORT_* bits (0: no reports) */
 	const char *command;         /* the command line, recorded with the run (may be NULL) */
 	volatile sig_atomic_t *stop; /* non-zero: stop as soon as possible (may be NULL) */
@@ -76,6 +81,7 @@ struct ha_scan_result {
 	long ready, not_ready, unknown; /* host verdicts */
 	long reused;             /* hosts re-evaluated from a saved snapshot */
 	long fails;              /* FAIL findings */
+	long verify_changed;     /* --verify: files changed under an unchanged identity */
 	int reports_written;     /* every requested report is in place */
 };
 
@@ -83,7 +89,7 @@ struct ha_scan_result {
  * and the reports are written.  Otherwise `err` says why and res->state
  * how far it got: HA_ERR_INTERRUPTED when *opts->stop was set (with state
  * NOT_STARTED, INTERRUPTED, or COMPLETE when only the reports were left),
- * HA_ERR_USAGE for paths that do not exist, HA_ERR_BUSY when another scan
+ * HA_ERR_USAGE for paths that do not exist or verify with no_hash, HA_ERR_BUSY when another scan
  * holds the folder, HA_ERR_IO / HA_ERR_STORE when the output cannot be
  * written.  A damaged or hostile hive is never an error: it is a status in
  * the store.  `res` is filled in every case; it owns nothing. */

@@ -4,8 +4,9 @@
  *                   it, such as a shard's, goes right after discovery)
  *   scan_start      the output folder (lock.c), the run's row, its rules
  *                   and notes, the reuse plan (reuse.c)
- *   scan_read       the worker pool reads the hosts; each result is
- *                   evaluated (on_host -> evaluate) and stored whole, in
+ *   scan_read       hosts unchanged by identity come from their saved
+ *                   snapshots; the worker pool reads the others; each is
+ *                   evaluated and stored whole (evaluate_and_store), in
  *                   transactions of up to 200 hosts or one second
  *   scan_finish     the run's final state: complete, interrupted, failed
  *   report          ha_report_write_all(), from the store alone
@@ -158,8 +159,16 @@ static int scan_start(struct scan *s, struct ha_err *err)
 	rc = store_rules(s->folder.st, s->res->run_id, s->o->rules, err);
 	for (i = 0; !rc && i < s->fleet.nnotes; i++)
 		rc = ha_store_put_note(s->folder.st, s->res->run_id, s->fleet.notes[i], err);
-	if (!rc)
-		rc = scan_reuse_plan(s->folder.st, &s->fleet, s->digest, s->o->rescan, &s->reuse, err);
+	if (!rc && s->o->no_hash)
+		rc = ha_store_put_note(s->folder.st, s->res->run_id,
+		                       "hive file hashes were not computed (--hash none): evidence names "
+		                       "the files by path, size and time only",
+		                       err);
+	if (!rc) {
+		struct scan_reuse_opts ro = {s->o->rescan, s->o->verify, s->o->no_hash};
+
+		rc = scan_reuse_plan(s->folder.st, &s->fleet, s->digest, &ro, &s->reuse, err);
+	}
 	/* Root certificate blobs repeat across a fleet: parse each once. */
 	if (!rc)
 		rc = ha_cert_cache_new(&s->eo.certs, err);
@@ -182,9 +191,10 @@ static int commit_pending(struct scan *s, struct ha_err *err)
 	return rc;
 }
 
-/* Evaluates one host's snapshot and stores it with its findings. */
-static int evaluate_and_store(struct scan *s, const struct ha_snapshot *snap, int64_t reused_from,
-			      struct ha_err *err)
+/* Evaluates host hi's snapshot and stores it with its findings and the
+ * identities of its files. */
+static int evaluate_and_store(struct scan *s, size_t hi, const struct ha_snapshot *snap,
+			      int64_t reused_from, struct ha_err *err)
 {
 	struct ha_findings fs;
 	struct ha_facts facts;
@@ -203,6 +213,9 @@ static int evaluate_and_store(struct scan *s, const struct ha_snapshot *snap, in
 	if (!rc)
 		rc = ha_store_put_host(s->folder.st, s->res->run_id, snap, &facts, &fs, reused_from,
 				       &host_id, err);
+	if (!rc)
+		rc = scan_reuse_record(s->folder.st, &s->reuse, hi, &s->fleet.hosts[hi], snap, host_id,
+		                       err);
 	if (!rc) {
 		struct ha_scan_result *r = s->res;
 
@@ -225,7 +238,7 @@ static int evaluate_and_store(struct scan *s, const struct ha_snapshot *snap, in
 }
 
 /* The pool's result callback: a fresh snapshot (ours to free), or NULL
- * when the worker found the host unchanged since its saved snapshot. */
+ * when the host is unchanged since its saved snapshot. */
 static int on_host(void *ctx, size_t hi, struct ha_snapshot *snap, struct ha_err *err)
 {
 	struct scan *s = ctx;
@@ -241,11 +254,20 @@ static int on_host(void *ctx, size_t hi, struct ha_snapshot *snap, struct ha_err
 		rc = ha_store_load_snapshot(s->folder.st, from, &saved, err);
 		if (!rc) {
 			s->res->reused++;
-			rc = evaluate_and_store(s, &saved, from, err);
+			rc = evaluate_and_store(s, hi, &saved, from, err);
 		}
 		ha_snapshot_free(&saved);
 	} else {
-		rc = evaluate_and_store(s, snap, 0, err);
+		struct ha_buf notes;
+
+		ha_buf_init(&notes, 1 << 20);
+		rc = scan_reuse_verify(&s->reuse, hi, &s->fleet.hosts[hi], snap, &notes,
+		                       &s->res->verify_changed, err);
+		if (!rc && notes.len)
+			rc = ha_store_put_note(s->folder.st, s->res->run_id, ha_buf_cstr(&notes), err);
+		if (!rc)
+			rc = evaluate_and_store(s, hi, snap, 0, err);
+		ha_buf_free(&notes);
 		ha_snapshot_free(snap);
 		free(snap);
 	}
@@ -257,15 +279,25 @@ static int scan_read(struct scan *s, struct ha_err *err)
 {
 	struct ha_read_opts rdo = {0};
 	struct ha_pool_opts po = {0};
-	size_t *todo, i;
-	int rc;
+	size_t *todo, ntodo = 0, i;
+	int rc = HA_OK;
 
 	todo = calloc(s->fleet.nhosts ? s->fleet.nhosts : 1, sizeof *todo);
 	if (!todo)
 		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
-	for (i = 0; i < s->fleet.nhosts; i++)
-		todo[i] = i;
+	s->last_commit = now();
+	progress(s, HA_SCAN_EV_READING);
+	/* Hosts unchanged by identity first: no worker, no file read. */
+	for (i = 0; !rc && i < s->fleet.nhosts; i++) {
+		if (!scan_reuse_without_reading(&s->reuse, i))
+			todo[ntodo++] = i;
+		else if (stopped(s))
+			rc = ha_err_set(err, HA_ERR_INTERRUPTED, "interrupted");
+		else
+			rc = on_host(s, i, NULL, err);
+	}
 	rdo.no_replay = s->o->no_replay;
+	rdo.no_hash = s->o->no_hash;
 	po.jobs = s->o->jobs ? s->o->jobs : 1;
 	po.timeout_sec = s->o->timeout_sec;
 	po.cpu_sec = s->o->timeout_sec;
@@ -276,11 +308,9 @@ static int scan_read(struct scan *s, struct ha_err *err)
 	po.reusable = scan_reuse_reusable;
 	po.unchanged = scan_reuse_unchanged;
 	po.reuse_ctx = &s->reuse;
-	s->last_commit = now();
-	progress(s, HA_SCAN_EV_READING);
-	rc = stopped(s) ? ha_err_set(err, HA_ERR_INTERRUPTED, "interrupted")
-	                : ha_pool_run(&s->fleet, todo, s->fleet.nhosts, &s->req, &po, on_host, s,
-	                              err);
+	if (!rc)
+		rc = stopped(s) ? ha_err_set(err, HA_ERR_INTERRUPTED, "interrupted")
+		                : ha_pool_run(&s->fleet, todo, ntodo, &s->req, &po, on_host, s, err);
 	progress(s, HA_SCAN_EV_READ_END);
 	free(todo);
 	return rc;
@@ -356,7 +386,9 @@ int ha_scan_run(const struct ha_scan_opts *o, struct ha_scan_result *res, struct
 	s.res = res;
 	s.folder.lockfd = -1;
 	ha_reqset_init(&s.req);
-	rc = ha_rules_requests(o->rules, &s.req, err);
+	rc = o->verify && o->no_hash
+	             ? ha_err_set(err, HA_ERR_USAGE, "--verify needs the hashes: not with --hash none")
+	             : ha_rules_requests(o->rules, &s.req, err);
 	if (!rc)
 		rc = ha_reqset_digest(&s.req, s.digest, err);
 	if (!rc)

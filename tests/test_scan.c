@@ -12,11 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
+#include "ha_ingest.h"
 #include "ha_scan.h"
 #include "testutil.h"
 
@@ -99,7 +101,7 @@ static int scan_in_samples(const struct ha_scan_opts *o, struct ha_scan_result *
 /* The one value a query on the output folder's store gives (text). */
 static char *store_text(const char *out, const char *sql)
 {
-	static char v[256];
+	static char v[2048];
 	sqlite3 *db = NULL;
 	sqlite3_stmt *s = NULL;
 
@@ -252,6 +254,256 @@ static void test_unasked_unchanged(void)
 	          "reading failed: worker reported an unchanged host it was not asked about "
 	          "while reading SOFTWARE");
 	CHECK_STR(store_text(o.out, "SELECT status FROM hives WHERE path LIKE '%/SYSTEM'"), "ok");
+}
+
+/* --------------------------------------------------- evidence cost (#16) */
+
+/* Copies the sample host clone-a to tmp/<name>/clone-a; returns the
+ * folder to scan (tmp/<name>, in a static buffer). */
+static const char *copy_clone_a(const char *name)
+{
+	static char root[4096];
+	char src[4096], host[4096];
+
+	snprintf(root, sizeof root, "%s", path_in(tmp, name));
+	snprintf(host, sizeof host, "%s", path_in(root, "clone-a"));
+	snprintf(src, sizeof src, "%s/samples/fleet/clone-a/SYSTEM", tu_source_dir());
+	CHECK_INT(tu_copy(src, path_in(host, "SYSTEM")), 0);
+	snprintf(src, sizeof src, "%s/samples/fleet/clone-a/SOFTWARE", tu_source_dir());
+	CHECK_INT(tu_copy(src, path_in(host, "SOFTWARE")), 0);
+	return root;
+}
+
+static int is_hex64(const char *h)
+{
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		if (!strchr("0123456789abcdef", h[i]) || !h[i])
+			return 0;
+	return h[64] == '\0';
+}
+
+/* --hash none: nothing is hashed, and every place a hash would be says
+ * so; a rerun reuses by identity; --hash sha256 afterwards reads and
+ * hashes, since "not computed" is no hash to keep. */
+static void test_hash_none(void)
+{
+	const char *paths[1];
+	struct ha_scan_opts o;
+	struct ha_scan_result r;
+	struct ha_err err;
+	char *csv;
+
+	paths[0] = copy_clone_a("nohash");
+	opts_for(&o, paths, 1, "nohash-out");
+	o.no_hash = 1;
+	o.formats = HA_REPORT_CSV | HA_REPORT_JSON;
+	CHECK_INT(ha_scan_run(&o, &r, &err), HA_OK);
+	CHECK_INT(r.hosts, 1);
+	CHECK_INT(r.reused, 0);
+	CHECK_STR(HA_HASH_NOT_COMPUTED, "not computed (--hash none)");
+	CHECK_STR(store_text(o.out, "SELECT group_concat(DISTINCT sha256) FROM hives"),
+	          HA_HASH_NOT_COMPUTED);
+	CHECK_STR(store_text(o.out, "SELECT group_concat(DISTINCT hive_sha256) FROM evidence"
+	                            " WHERE hive_path IS NOT NULL"),
+	          HA_HASH_NOT_COMPUTED);
+	CHECK_STR(store_text(o.out, "SELECT count(*) FROM evidence WHERE hive_sha256 = ''"), "0");
+	CHECK_STR(store_text(o.out, "SELECT text FROM notes"),
+	          "hive file hashes were not computed (--hash none): evidence names the files by "
+	          "path, size and time only");
+	csv = tu_read(path_in(o.out, "findings.csv"), NULL);
+	CHECK_HAS(csv, ",\"not computed (--hash none)\",\"");
+	free(csv);
+	csv = tu_read(path_in(o.out, "findings.jsonl"), NULL);
+	CHECK_HAS(csv, "\"hive_sha256\":\"not computed (--hash none)\"");
+	free(csv);
+
+	CHECK_INT(ha_scan_run(&o, &r, &err), HA_OK);
+	CHECK_INT(r.reused, 1);
+
+	o.no_hash = 0;
+	CHECK_INT(ha_scan_run(&o, &r, &err), HA_OK);
+	CHECK_INT(r.run_id, 3);
+	CHECK_INT(r.reused, 0);
+	CHECK(is_hex64(store_text(o.out, "SELECT sha256 FROM hives h JOIN hosts USING (host_id)"
+	                                 " WHERE run_id = 3 AND path LIKE '%/SOFTWARE'")));
+	CHECK_INT(ha_scan_run(&o, &r, &err), HA_OK);
+	CHECK_INT(r.reused, 1);
+	CHECK(is_hex64(store_text(o.out, "SELECT sha256 FROM hives h JOIN hosts USING (host_id)"
+	                                 " WHERE run_id = 4 AND path LIKE '%/SOFTWARE'")));
+}
+
+/* How often the files under `dir` are opened while fn runs (inotify). */
+static long opens_during(const char *dir, void (*fn)(void *), void *ctx)
+{
+	char buf[1 << 16];
+	long n = 0;
+	ssize_t got;
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+
+	if (fd < 0 || inotify_add_watch(fd, dir, IN_OPEN) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	fn(ctx);
+	while ((got = read(fd, buf, sizeof buf)) > 0) {
+		char *p = buf;
+
+		while (p < buf + got) {
+			struct inotify_event *e = (struct inotify_event *)p;
+
+			if (e->len && (!strcmp(e->name, "SYSTEM") || !strcmp(e->name, "SOFTWARE")))
+				n++;
+			p += sizeof *e + e->len;
+		}
+	}
+	close(fd);
+	return n;
+}
+
+struct scan_call {
+	struct ha_scan_opts *o;
+	struct ha_scan_result *r;
+	int rc;
+};
+
+static void call_scan(void *ctx)
+{
+	struct scan_call *c = ctx;
+	struct ha_err err;
+
+	ha_err_clear(&err);
+	c->rc = ha_scan_run(c->o, c->r, &err);
+}
+
+static void call_discover(void *ctx)
+{
+	struct ha_fleet fleet = {0};
+	struct ha_err err;
+
+	ha_err_clear(&err);
+	CHECK_INT(ha_discover((const char *const *)ctx, 1, &fleet, &err), HA_OK);
+	ha_fleet_free(&fleet);
+}
+
+/* An unchanged identity reuses the stored SHA-256 and snapshot without
+ * opening the hives beyond what discovery does; the identity is stored as
+ * stat() gives it. */
+static void test_identity_reuse_reads_nothing(void)
+{
+	const char *paths[1];
+	char host[4096], want[128];
+	struct ha_scan_opts o;
+	struct ha_scan_result r;
+	struct scan_call c = {&o, &r, -1};
+	struct ha_err err;
+	struct stat st;
+	long discovery, rerun;
+
+	paths[0] = copy_clone_a("ident");
+	snprintf(host, sizeof host, "%s", path_in(paths[0], "clone-a"));
+	opts_for(&o, paths, 1, "ident-out");
+	o.formats = 0;
+	CHECK_INT(ha_scan_run(&o, &r, &err), HA_OK);
+	CHECK_INT(stat(path_in(host, "SOFTWARE"), &st), 0);
+	snprintf(want, sizeof want, "%llu %llu %lld %lld", (unsigned long long)st.st_dev,
+	         (unsigned long long)st.st_ino, (long long)st.st_size,
+	         (long long)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec);
+	CHECK_STR(store_text(o.out, "SELECT dev || ' ' || ino || ' ' || size || ' ' || ctime_ns"
+	                            " FROM hives WHERE path LIKE '%/SOFTWARE'"),
+	          want);
+
+	discovery = opens_during(host, call_discover, (void *)paths);
+	rerun = opens_during(host, call_scan, &c);
+	CHECK(discovery > 0);
+	CHECK_INT(c.rc, HA_OK);
+	CHECK_INT(r.reused, 1);
+	CHECK_INT(rerun, discovery);
+	CHECK_STR(store_text(o.out, "SELECT count(*) FROM hives h JOIN hosts USING (host_id)"
+	                            " WHERE run_id = 2 AND ctime_ns IS NOT NULL"),
+	          "2");
+	/* The stored hash is kept, not recomputed nor lost. */
+	CHECK_STR(store_text(o.out, "SELECT count(DISTINCT sha256) FROM hives h JOIN hosts USING (host_id)"
+	                            " WHERE path LIKE '%/SOFTWARE'"),
+	          "1");
+
+	/* A store made before identities were recorded: the worker compares
+	 * the hashes (reading the file), and records the identity for next time. */
+	{
+		sqlite3 *db = NULL;
+
+		CHECK_INT(sqlite3_open(path_in(o.out, "audit.db"), &db), SQLITE_OK);
+		CHECK_INT(sqlite3_exec(db, "UPDATE hives SET dev = NULL, ino = NULL, ctime_ns = NULL",
+		                       NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(db);
+	}
+	rerun = opens_during(host, call_scan, &c);
+	CHECK_INT(c.rc, HA_OK);
+	CHECK_INT(r.reused, 1);
+	CHECK(rerun > discovery);
+	rerun = opens_during(host, call_scan, &c);
+	CHECK_INT(r.reused, 1);
+	CHECK_INT(rerun, discovery);
+}
+
+/* --verify reads and hashes everything, and says where the bytes differ
+ * from the stored hash although the identity did not change.  (A write
+ * moves the change time, so the test changes the stored hash instead, as
+ * a file system that loses times, or a tool restoring them as root,
+ * would make it look.) */
+static void test_verify(void)
+{
+	static const char zero[] = "0000000000000000000000000000000000000000000000000000000000000000";
+	const char *paths[1];
+	struct ha_scan_opts o;
+	struct ha_scan_result r;
+	struct ha_err err;
+	sqlite3 *db = NULL;
+	char sql[256], real[65], want[512];
+
+	paths[0] = copy_clone_a("verify");
+	opts_for(&o, paths, 1, "verify-out");
+	o.formats = 0;
+	CHECK_INT(ha_scan_run(&o, &r, &err), HA_OK);
+	snprintf(real, sizeof real, "%s",
+	         store_text(o.out, "SELECT sha256 FROM hives WHERE path LIKE '%/SOFTWARE'"));
+	CHECK(is_hex64(real));
+	o.verify = 1;
+	CHECK_INT(ha_scan_run(&o, &r, &err), HA_OK);
+	CHECK_INT(r.reused, 0);
+	CHECK_INT(r.verify_changed, 0);
+
+	CHECK_INT(sqlite3_open(path_in(o.out, "audit.db"), &db), SQLITE_OK);
+	snprintf(sql, sizeof sql, "UPDATE hives SET sha256 = '%s' WHERE path LIKE '%%/SOFTWARE'", zero);
+	CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	CHECK_INT(ha_scan_run(&o, &r, &err), HA_OK);
+	CHECK_INT(r.run_id, 3);
+	CHECK_INT(r.reused, 0);
+	CHECK_INT(r.verify_changed, 1);
+	snprintf(want, sizeof want,
+	         "the bytes changed under an unchanged identity (device, inode, size, times): "
+	         "SHA-256 was %s, now %s", zero, real);
+	CHECK_HAS(store_text(o.out, "SELECT reason FROM hives h JOIN hosts USING (host_id)"
+	                            " WHERE run_id = 3 AND path LIKE '%/SOFTWARE'"),
+	          want);
+	CHECK_HAS(store_text(o.out, "SELECT text FROM notes WHERE run_id = 3"), "--verify: '");
+	CHECK_HAS(store_text(o.out, "SELECT text FROM notes WHERE run_id = 3"),
+	          want + strlen("the bytes "));
+	/* The SYSTEM hive did not change: its reason is as in the first run. */
+	snprintf(want, sizeof want, "%s",
+	         store_text(o.out, "SELECT reason FROM hives h JOIN hosts USING (host_id)"
+	                           " WHERE run_id = 1 AND path LIKE '%/SYSTEM'"));
+	CHECK_LACKS(want, "unchanged identity");
+	CHECK_STR(store_text(o.out, "SELECT reason FROM hives h JOIN hosts USING (host_id)"
+	                            " WHERE run_id = 3 AND path LIKE '%/SYSTEM'"),
+	          want);
+
+	o.no_hash = 1;
+	CHECK_INT(ha_scan_run(&o, &r, &err), HA_ERR_USAGE);
+	CHECK_INT(r.state, HA_SCAN_NOT_STARTED);
 }
 
 /* ----------------------------------------------------------- stopping */
@@ -447,6 +699,9 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_fleet_then_reuse),
 		CHECK_CASE(test_reuse_sees_changed_bytes),
 		CHECK_CASE(test_unasked_unchanged),
+		CHECK_CASE(test_hash_none),
+		CHECK_CASE(test_identity_reuse_reads_nothing),
+		CHECK_CASE(test_verify),
 		CHECK_CASE(test_stop_from_progress),
 		CHECK_CASE(test_stop_before_start),
 		CHECK_CASE(test_missing_path),
