@@ -71,7 +71,10 @@ static void progress(const struct scan *s, enum ha_scan_event ev)
 
 /* ------------------------------------------------------------- discover */
 
-/* The hosts under the given paths, sorted by host folder. */
+/* The hosts under the given paths, sorted by host folder.  A filter of the
+ * host list (a shard's: --shard K/N keeps the hosts whose folder, relative
+ * to its PATH, hashes to K) belongs at the end of this step, so that the
+ * run's hosts_total, the reuse plan and the reading see only those hosts. */
 static int scan_discover(struct scan *s, struct ha_err *err)
 {
 	int rc = ha_discover(s->o->paths, s->o->npaths, &s->fleet, err);
