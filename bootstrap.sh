@@ -5,12 +5,17 @@
 #   ./bootstrap.sh          build and test dependencies
 #   ./bootstrap.sh --ci     also what CI uses: clang (fuzz targets) and
 #                           chromium (the headless browser test of the report)
+#   ./bootstrap.sh --bench  also what bench/run.sh's cost step uses: the
+#                           Python 3 hivex binding (bench/peer.py)
 set -eu
 
 packages="build-essential cmake pkg-config libhivex-dev libsqlite3-dev libyaml-dev libssl-dev
 libjansson-dev xz-utils ca-certificates"
 if [ "${1:-}" = "--ci" ]; then
 	packages="$packages clang libclang-rt-dev chromium sqlite3"
+fi
+if [ "${1:-}" = "--bench" ]; then
+	packages="$packages python3 python3-hivex"
 fi
 
 missing=""

@@ -15,6 +15,12 @@
 #   scale    scans of DIR/small-N1 and DIR/small-N2: time per host, the
 #            parent's peak RSS, store size per host, report time
 #   profile  callgrind on a one-host scan with -j1
+#   cost     on DIR/real, what evidence costs (issue 16), each pair run
+#            alternately: scan --hash none -j 1 against bench/peer.py (Python 3
+#            and hivex reading the same values, checked against the store);
+#            the default scan -j 2 against the floor with SHA-256
+#            (hivefloor -s -j 2); a rerun of the unchanged fleet against a
+#            first scan.  PYTHON (default /usr/bin/python3) runs the peer.
 # Results are appended to DIR/results.txt (and printed).  The fleets are
 # kept: a second run skips "gen" when the fleet is already there.
 set -euo pipefail
@@ -24,7 +30,7 @@ out="$root/bench/out"
 hosts=200
 scale="1000 10000"
 runs=3
-steps="build gen warm cold scale profile"
+steps="build gen warm cold scale profile cost"
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -33,7 +39,7 @@ while [ $# -gt 0 ]; do
 	--scale) scale=$2; shift 2 ;;
 	--runs) runs=$2; shift 2 ;;
 	--steps) steps=$2; shift 2 ;;
-	-h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
 	esac
 done
@@ -199,5 +205,37 @@ if has profile; then
 	else
 		say "profile: valgrind is not installed"
 	fi
+fi
+if has cost; then
+	nh=$(fleet_hosts "$real")
+	bytes=$(fleet_bytes "$real")
+	py=${PYTHON:-/usr/bin/python3}
+	warm_cache "$real"
+	: >"$out/cost.tsv"
+	say "cost: $nh hosts, $(calc "$bytes / 1e6" 0) MB of hives; load $(cut -d' ' -f1-3 /proc/loadavg) before the runs"
+	for r in $(seq "$runs"); do
+		rm -rf "$out/scan-nohash"
+		timed "$ha" scan -q --hash none -j 1 --as-of 2026-01-01 --out "$out/scan-nohash" "$real"
+		read -r nw _ _ <<<"$timing"
+		timed "$py" "$root/bench/peer.py" "$real"
+		read -r pw _ _ <<<"$timing"
+		timed "$bin/hivefloor" -s -j 2 "$real"
+		read -r fw _ _ <<<"$timing"
+		rm -rf "$out/scan-j2"
+		timed "$ha" scan -q -j 2 --as-of 2026-01-01 --out "$out/scan-j2" "$real"
+		read -r sw _ _ <<<"$timing"
+		timed "$ha" scan -q -j 2 --as-of 2026-01-01 --out "$out/scan-j2" "$real"
+		read -r rw _ _ <<<"$timing"
+		printf '%s\t%s\t%s\t%s\t%s\n' "$nw" "$pw" "$fw" "$sw" "$rw" >>"$out/cost.tsv"
+		say "cost run $r: --hash none -j 1 $nw s, peer.py $pw s; floor with SHA-256 -j 2 $fw s, scan -j 2 $sw s; rerun $rw s"
+	done
+	say "cost: $("$py" "$root/bench/peer.py" --check "$out/scan-nohash/audit.db" "$real" | tail -1)"
+	nm=$(cut -f1 "$out/cost.tsv" | median)
+	pm=$(cut -f2 "$out/cost.tsv" | median)
+	fm=$(cut -f3 "$out/cost.tsv" | median)
+	sm=$(cut -f4 "$out/cost.tsv" | median)
+	rm_=$(cut -f5 "$out/cost.tsv" | median)
+	say "cost: median of $runs: peer.py $pm s / scan --hash none -j 1 $nm s = $(calc "$pm / $nm")x (target >= 2x); scan -j 2 $sm s / floor with SHA-256 -j 2 $fm s = $(calc "$sm / $fm")x (target <= 1.1x); rerun $rm_ s / first scan $sm s = $(calc "$rm_ / $sm")x (target <= 0.2x); paired: $(awk -F'\t' '{printf "%.2f/%.2f/%.2f ", $2 / $1, $4 / $3, $5 / $4}' "$out/cost.tsv")(peer/none, scan/floor, rerun/first)"
+	say "cost: load $(cut -d' ' -f1-3 /proc/loadavg) after"
 fi
 say "results in $results"

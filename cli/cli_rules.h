@@ -16,8 +16,5 @@ void cli_rules_free(struct cli_rules_opts *o);
 /* The built-in pack (unless no_builtin) and then each file, in order. */
 HA_MUST_CHECK int cli_rules_load(const struct cli_rules_opts *o, struct ha_ruleset **out,
 				 struct ha_err *err);
-/* Records the loaded rules with a run. */
-HA_MUST_CHECK int cli_rules_store(struct ha_store *st, int64_t run_id, const struct ha_ruleset *rs,
-				  struct ha_err *err);
 
 #endif

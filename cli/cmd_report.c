@@ -108,27 +108,10 @@ int cmd_report(int argc, char **argv)
 	run_id = src.run.id;
 	if (!rc)
 		rc = cli_mkdirs(out, &err);
-	if (!rc && csv) {
-		char *a = ha_asprintf("%s/findings.csv", out), *b = ha_asprintf("%s/hosts.csv", out);
-
-		rc = a && b ? ha_report_findings_csv(st, run_id, a, &err) : ha_err_set(&err, HA_ERR_NOMEM, "out of memory");
-		if (!rc)
-			rc = ha_report_hosts_csv(st, run_id, b, &err);
-		free(a);
-		free(b);
-	}
-	if (!rc && html) {
-		char *a = ha_asprintf("%s/report.html", out);
-
-		rc = a ? ha_report_html(st, run_id, a, &err) : ha_err_set(&err, HA_ERR_NOMEM, "out of memory");
-		free(a);
-	}
-	if (!rc && json) {
-		char *a = ha_asprintf("%s/findings.jsonl", out);
-
-		rc = a ? ha_report_jsonl(st, run_id, a, &err) : ha_err_set(&err, HA_ERR_NOMEM, "out of memory");
-		free(a);
-	}
+	if (!rc)
+		rc = ha_report_write_all(st, run_id, out, (csv ? HA_REPORT_CSV : 0) |
+		                         (html ? HA_REPORT_HTML : 0) | (json ? HA_REPORT_JSON : 0),
+		                         NULL, &err);
 	if (rc) {
 		code = cli_fail("report", &err);
 	} else {

@@ -54,34 +54,6 @@ int cli_rules_load(const struct cli_rules_opts *o, struct ha_ruleset **out, stru
 	return HA_OK;
 }
 
-int cli_rules_store(struct ha_store *st, int64_t run_id, const struct ha_ruleset *rs,
-		    struct ha_err *err)
-{
-	size_t n = ha_rules_count(rs), i;
-	struct ha_store_rule *v = calloc(n ? n : 1, sizeof *v);
-	int rc;
-
-	if (!v)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
-	for (i = 0; i < n; i++) {
-		const struct ha_rule_info *r = ha_rules_info(rs, i);
-
-		v[i].id = r->id;
-		v[i].title = r->title;
-		v[i].severity = r->severity;
-		v[i].category = r->category;
-		v[i].source = r->source;
-		v[i].applies = r->applies;
-		v[i].remedy = r->remedy;
-		v[i].reg = r->reg;
-		v[i].origin = r->origin;
-		v[i].counts = r->counts;
-	}
-	rc = ha_store_put_rules(st, run_id, v, n, err);
-	free(v);
-	return rc;
-}
-
 static void rules_usage(FILE *f)
 {
 	fprintf(f,

@@ -1,34 +1,27 @@
-/* cmd_scan.c: `hiveaudit scan`, the main job: discover, read (in worker
- * processes), evaluate, store, report.
+/* cmd_scan.c: `hiveaudit scan`, the main job.  The pipeline itself
+ * (discover, read in worker processes, evaluate, store, report) is the
+ * scan library's (scan/ha_scan.h); this file parses the options, turns
+ * signals into the library's stop flag, shows progress, and turns the
+ * result into messages and the exit status.
  *
- * STOPPING.  SIGINT, SIGTERM and SIGHUP ask the scan to stop: workers are
- * killed and reaped, the hosts already evaluated are committed, the run is
- * marked 'interrupted', no report is written, and the exit status is 3.  A
- * second signal of the same kind ends the process at once (the store stays
- * consistent: every transaction holds whole hosts).  A run that was killed
- * outright (SIGKILL, power loss) stays 'running' in the store; the next scan
- * into the same folder, holding the folder's lock, marks it 'interrupted',
- * and removes report temporaries its process left behind.  Running the same
- * command again finishes the job: hosts whose files did not change are
- * re-evaluated from their saved snapshots instead of being read again. */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
+ * STOPPING.  SIGINT, SIGTERM and SIGHUP ask the scan to stop: the hosts
+ * already evaluated are committed, the run is marked 'interrupted', no
+ * report is written, and the exit status is 3.  A second signal of the same
+ * kind ends the process at once (the store stays consistent: every
+ * transaction holds whole hosts).  A run that was killed outright stays
+ * 'running' in the store until the next scan into the same folder repairs
+ * it (scan/lock.c). */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "cli_rules.h"
-#include "ha_ingest.h"
-#include "ha_report.h"
-#include "ha_rules.h"
-#include "ha_store.h"
+#include "ha_scan.h"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -54,12 +47,6 @@ static void catch_stop_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-static void interrupted_message(void)
-{
-	cli_error("scan", "interrupted by signal %d before the run started; nothing was stored",
-	          (int)stop_flag);
-}
-
 static void scan_usage(FILE *f)
 {
 	fprintf(f,
@@ -78,6 +65,10 @@ static void scan_usage(FILE *f)
 		"      --as-of DATE     audit date YYYY-MM-DD for certificate expiry (default today)\n"
 		"      --json           also write DIR/findings.jsonl (JSON Lines)\n"
 		"      --rescan         read every host again, even if unchanged since the last run\n"
+		"      --hash ALG       sha256 (default): hash every hive file for the evidence;\n"
+		"                       none: do not (evidence says \"not computed\"; faster)\n"
+		"      --verify         read and hash every host, and report files whose bytes\n"
+		"                       changed although size, times and inode did not\n"
 		"      --no-replay      read dirty hives as they are, without their logs\n"
 		"  -q, --quiet          no progress display and no summary\n"
 		"  -h, --help           this help\n\n"
@@ -87,254 +78,59 @@ static void scan_usage(FILE *f)
 		"findings with status UNKNOWN.\n");
 }
 
-struct scanctx {
-	struct ha_store *st;
-	int64_t run_id;
-	const struct ha_ruleset *rs;
-	struct ha_eval_opts eo;
-	const struct ha_fleet *fleet;
-	int64_t *prev;        /* per host: saved snapshot to reuse, or 0 */
-	size_t pending;
-	double last_commit;
-	int in_txn;
+struct display {
+	int quiet;
 	struct progress prog;
-	long hosts, ready, not_ready, unknown, reused, fails;
 };
 
-static int commit_pending(struct scanctx *c, struct ha_err *err)
+/* The progress line on stderr (cli/util.c) follows the library's events. */
+static void on_progress(void *ctx, const struct ha_scan_progress *p)
 {
-	int rc = HA_OK;
+	struct display *d = ctx;
 
-	if (c->in_txn) {
-		rc = ha_store_commit(c->st, err);
-		c->in_txn = 0;
-		c->pending = 0;
-		c->last_commit = cli_now();
-	}
-	return rc;
+	if (p->event == HA_SCAN_EV_READING)
+		progress_init(&d->prog, p->total, d->quiet);
+	else if (p->event == HA_SCAN_EV_HOST)
+		progress_step(&d->prog);
+	else if (p->event == HA_SCAN_EV_READ_END)
+		progress_end(&d->prog);
 }
 
-static int on_host(void *ctx, size_t hi, struct ha_snapshot *snap, struct ha_err *err)
+/* One line for a scan that did not end well, and its exit status. */
+static int scan_failed(const struct ha_scan_result *r, const struct ha_err *err, const char *out)
 {
-	struct scanctx *c = ctx;
-	struct ha_snapshot saved;
-	struct ha_findings fs;
-	struct ha_facts facts;
-	int64_t host_id, reused_from = 0;
-	size_t i;
-	int rc;
-
-	if (!snap) {
-		ha_snapshot_init(&saved);
-		rc = ha_store_load_snapshot(c->st, c->prev[hi], &saved, err);
-		if (rc) {
-			ha_snapshot_free(&saved);
-			return rc;
-		}
-		snap = &saved;
-		reused_from = c->prev[hi];
-		c->reused++;
+	if (r->state == HA_SCAN_NOT_STARTED && err->code == HA_ERR_INTERRUPTED) {
+		cli_error("scan", "interrupted by signal %d before the run started; nothing was stored",
+		          (int)stop_flag);
+		return HA_EXIT_ERROR;
 	}
-	ha_findings_init(&fs);
-	rc = ha_facts_derive(snap, &facts, err);
-	if (!rc)
-		rc = ha_rules_evaluate(c->rs, snap, &facts, &c->eo, &fs, err);
-	if (!rc && !c->in_txn) {
-		rc = ha_store_begin(c->st, err);
-		c->in_txn = !rc;
+	if (r->state == HA_SCAN_INTERRUPTED && err->code == HA_ERR_INTERRUPTED) {
+		cli_error("scan",
+		          "interrupted by signal %d: %ld of %zu hosts stored in %s/" HA_SCAN_DB_NAME
+		          "; run the same command again to finish (unchanged hosts are not read twice)",
+		          (int)stop_flag, r->hosts, r->hosts_found, out);
+		return HA_EXIT_ERROR;
 	}
-	if (!rc)
-		rc = ha_store_put_host(c->st, c->run_id, snap, &facts, &fs, reused_from, &host_id, err);
-	if (!rc) {
-		c->hosts++;
-		if (fs.verdict == HA_READY)
-			c->ready++;
-		else if (fs.verdict == HA_NOT_READY)
-			c->not_ready++;
-		else
-			c->unknown++;
-		for (i = 0; i < fs.n; i++)
-			if (fs.v[i].status == HA_FAIL)
-				c->fails++;
-		/* Whole hosts per transaction; commit often enough that an
-		 * interruption loses little. */
-		if (++c->pending >= 200 || cli_now() - c->last_commit > 1.0)
-			rc = commit_pending(c, err);
+	if (r->state == HA_SCAN_INTERRUPTED) {
+		cli_error("scan", "interrupted; %s", err->msg);
+		return HA_EXIT_ERROR;
 	}
-	ha_findings_free(&fs);
-	ha_facts_free(&facts);
-	if (snap == &saved)
-		ha_snapshot_free(&saved);
-	else {
-		ha_snapshot_free(snap);
-		free(snap);
+	if (r->state == HA_SCAN_COMPLETE && err->code == HA_ERR_INTERRUPTED) {
+		cli_error("scan",
+		          "interrupted by signal %d while writing the reports; the run is complete "
+		          "in %s/" HA_SCAN_DB_NAME ": 'hiveaudit report --db %s/" HA_SCAN_DB_NAME
+		          " --out %s' writes them",
+		          (int)stop_flag, out, out, out);
+		return HA_EXIT_ERROR;
 	}
-	progress_step(&c->prog);
-	return rc;
-}
-
-/* Marks hosts whose files may be unchanged since a saved snapshot. */
-static int prepare_reuse(struct ha_store *st, struct ha_fleet *fleet, const char *digest,
-			 int64_t *prev, struct ha_err *err)
-{
-	size_t i, j, k;
-	int rc;
-
-	for (i = 0; i < fleet->nhosts; i++) {
-		struct ha_host_job *h = &fleet->hosts[i];
-		struct ha_snapshot s;
-		int64_t id = 0;
-		int all = 1;
-
-		ha_snapshot_init(&s);
-		rc = ha_store_previous(st, h->dir, digest, &id, &s, err);
-		if (rc) {
-			ha_snapshot_free(&s);
-			return rc;
-		}
-		if (id && s.nfiles == h->nfiles) {
-			for (j = 0; j < h->nfiles && all; j++) {
-				struct ha_job_file *jf = &h->files[j];
-				int found = 0;
-
-				for (k = 0; k < s.nfiles; k++) {
-					const struct ha_hivefile *f = &s.files[k];
-
-					if (strcmp(f->path, jf->path) != 0)
-						continue;
-					/* Files recorded without reading (backups) match
-					 * by path; the others by size, time and SHA-256.
-					 * A dirty hive's answer depends on its logs too,
-					 * so it is always read again. */
-					if (jf->skip_status) {
-						jf->has_prev = 1;
-						found = 1;
-					} else if (f->sha256[0] && !(f->dirty && f->nlogs) &&
-						   f->nlogs == jf->nlogs) {
-						jf->has_prev = 1;
-						jf->prev_size = f->size;
-						jf->prev_mtime_ns = f->mtime_ns;
-						memcpy(jf->prev_sha256, f->sha256, sizeof jf->prev_sha256);
-						found = 1;
-					}
-					break;
-				}
-				all = found;
-			}
-			if (all) {
-				h->reuse = 1;
-				prev[i] = id;
-			}
-		}
-		ha_snapshot_free(&s);
+	if (r->state == HA_SCAN_COMPLETE) {
+		cli_error("scan",
+		          "%s (the run is complete in %s/" HA_SCAN_DB_NAME "; 'hiveaudit report' can "
+		          "write the reports again)",
+		          err->msg, out);
+		return cli_exit_for(err->code);
 	}
-	return HA_OK;
-}
-
-struct run_status {
-	int found;
-	char status[32];
-};
-
-static int run_status_cb(void *ctx, const struct ha_run_row *r)
-{
-	struct run_status *rs = ctx;
-
-	rs->found = 1;
-	snprintf(rs->status, sizeof rs->status, "%s", r->status ? r->status : "");
-	return 0;
-}
-
-/* Runs still 'running' were killed outright: we hold the folder's lock, so
- * no live scan is writing them.  They become 'interrupted' (finished_at is
- * when this was noticed), newest first, down to the first that ended. */
-static int close_stale_runs(struct ha_store *st, struct ha_err *err)
-{
-	int64_t id = 0;
-	int rc = ha_store_latest_run(st, &id, err);
-
-	for (; !rc && id > 0; id--) {
-		struct run_status rs = {0, ""};
-
-		rc = ha_store_get_run(st, id, run_status_cb, &rs, err);
-		if (rc || !rs.found || strcmp(rs.status, "running") != 0)
-			break;
-		rc = ha_store_run_end(st, id, "interrupted", err);
-	}
-	return rc;
-}
-
-static const char *const report_names[] = {"findings.csv", "hosts.csv", "report.html",
-                                           "findings.jsonl"};
-
-/* Removes "<report>.tmp-<pid>" files (report/out.c) in `out` whose process
- * no longer exists: what a scan killed while writing its reports left. */
-static void remove_stale_temporaries(const char *out)
-{
-	DIR *d = opendir(out);
-	struct dirent *e;
-
-	while (d && (e = readdir(d)) != NULL) {
-		size_t i;
-
-		for (i = 0; i < sizeof report_names / sizeof report_names[0]; i++) {
-			size_t n = strlen(report_names[i]);
-			uint64_t pid;
-			char *p;
-
-			if (strncmp(e->d_name, report_names[i], n) != 0 ||
-			    strncmp(e->d_name + n, ".tmp-", 5) != 0 ||
-			    ha_parse_u64(e->d_name + n + 5, &pid) != HA_OK || pid == 0 ||
-			    pid > 0x7FFFFFFF)
-				continue;
-			if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-				continue; /* alive (a `report` writing here), or not ours to judge
-				           */
-			p = ha_asprintf("%s/%s", out, e->d_name);
-			if (p)
-				unlink(p);
-			free(p);
-		}
-	}
-	if (d)
-		closedir(d);
-}
-
-static int write_reports(struct ha_store *st, int64_t run_id, const char *out, int json,
-			 struct ha_err *err)
-{
-	char *p;
-	int rc;
-
-	/* Each report is written whole or not at all (report/out.c); a stop
-	 * request is honoured between two of them. */
-	p = ha_asprintf("%s/findings.csv", out);
-	rc = p ? ha_report_findings_csv(st, run_id, p, err) : HA_ERR_NOMEM;
-	free(p);
-	if (!rc && stop_flag)
-		rc = ha_err_set(err, HA_ERR_INTERRUPTED, "interrupted");
-	if (!rc) {
-		p = ha_asprintf("%s/hosts.csv", out);
-		rc = p ? ha_report_hosts_csv(st, run_id, p, err) : HA_ERR_NOMEM;
-		free(p);
-	}
-	if (!rc && stop_flag)
-		rc = ha_err_set(err, HA_ERR_INTERRUPTED, "interrupted");
-	if (!rc) {
-		p = ha_asprintf("%s/report.html", out);
-		rc = p ? ha_report_html(st, run_id, p, err) : HA_ERR_NOMEM;
-		free(p);
-	}
-	if (!rc && stop_flag && json)
-		rc = ha_err_set(err, HA_ERR_INTERRUPTED, "interrupted");
-	if (!rc && json) {
-		p = ha_asprintf("%s/findings.jsonl", out);
-		rc = p ? ha_report_jsonl(st, run_id, p, err) : HA_ERR_NOMEM;
-		free(p);
-	}
-	if (rc == HA_ERR_NOMEM && !err->msg[0])
-		ha_err_set(err, rc, "out of memory");
-	return rc;
+	return cli_fail("scan", err);
 }
 
 int cmd_scan(int argc, char **argv)
@@ -346,32 +142,28 @@ int cmd_scan(int argc, char **argv)
 		{"as-of", required_argument, NULL, 'a'},   {"json", no_argument, NULL, 'J'},
 		{"rescan", no_argument, NULL, 'R'},	   {"no-replay", no_argument, NULL, 'N'},
 		{"quiet", no_argument, NULL, 'q'},	   {"help", no_argument, NULL, 'h'},
+		{"hash", required_argument, NULL, 'H'},	   {"verify", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *out = HA_DEFAULT_OUT;
 	struct cli_rules_opts ro = {0};
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN), timeout = 300, mem = 4096;
-	int json = 0, rescan = 0, no_replay = 0, quiet = 0, opt, rc, lockfd = -1, code = HA_EXIT_ERROR;
+	int json = 0, rescan = 0, no_replay = 0, quiet = 0, no_hash = 0, verify = 0, opt;
+	int code = HA_EXIT_ERROR;
 	int64_t as_of = (int64_t)time(NULL);
-	char as_of_iso[32], digest[65];
 	struct ha_ruleset *rs = NULL;
-	struct ha_reqset req;
-	struct ha_fleet fleet = {0};
-	struct ha_store *st = NULL;
+	struct ha_scan_opts so = {0};
+	struct ha_scan_result res;
+	struct display disp = {0};
 	struct ha_err err;
-	struct ha_buf paths, cmdline;
-	struct scanctx c;
-	size_t *todo = NULL, i;
-	char *dbpath = NULL, *lockpath = NULL;
+	struct ha_buf cmdline;
+	int i;
 	double t0 = cli_now();
 
 	ha_err_clear(&err);
 	stop_flag = 0;
 	catch_stop_signals();
-	ha_reqset_init(&req);
-	ha_buf_init(&paths, 1 << 20);
 	ha_buf_init(&cmdline, 1 << 20);
-	memset(&c, 0, sizeof c);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "o:j:qh", opts, NULL)) != -1) {
 		switch (opt) {
@@ -417,6 +209,15 @@ int cmd_scan(int argc, char **argv)
 		case 'R': rescan = 1; break;
 		case 'N': no_replay = 1; break;
 		case 'q': quiet = 1; break;
+		case 'H':
+			if (strcmp(optarg, "sha256") != 0 && strcmp(optarg, "none") != 0) {
+				cli_error("scan", "--hash takes sha256 or none, not '%s'", optarg);
+				code = HA_EXIT_USAGE;
+				goto done;
+			}
+			no_hash = !strcmp(optarg, "none");
+			break;
+		case 'V': verify = 1; break;
 		case 'h': scan_usage(stdout); code = HA_EXIT_OK; goto done;
 		default: scan_usage(stderr); code = HA_EXIT_USAGE; goto done;
 		}
@@ -428,215 +229,57 @@ int cmd_scan(int argc, char **argv)
 	}
 	if (jobs < 1)
 		jobs = 1;
-	ha_unix_iso(as_of, as_of_iso);
+	if (verify && no_hash) {
+		cli_error("scan", "--verify needs the hashes: not with --hash none");
+		code = HA_EXIT_USAGE;
+		goto done;
+	}
 
 	/* Rules first: a bad rule file is a usage error, found before any work. */
-	rc = cli_rules_load(&ro, &rs, &err);
-	if (!rc)
-		rc = ha_rules_requests(rs, &req, &err);
-	if (!rc)
-		rc = ha_reqset_digest(&req, digest, &err);
-	if (rc) {
+	if (cli_rules_load(&ro, &rs, &err)) {
 		code = cli_fail("scan", &err);
 		goto done;
-	}
-	rc = ha_discover((const char *const *)argv + optind, (size_t)(argc - optind), &fleet, &err);
-	if (rc) {
-		code = cli_fail("scan", &err);
-		goto done;
-	}
-	if (stop_flag) {
-		interrupted_message();
-		goto done;
-	}
-
-	/* The output folder, guarded against a second scan writing it. */
-	rc = cli_mkdirs(out, &err);
-	if (rc) {
-		code = cli_fail("scan", &err);
-		goto done;
-	}
-	lockpath = ha_asprintf("%s/.hiveaudit.lock", out);
-	dbpath = ha_asprintf("%s/audit.db", out);
-	if (!lockpath || !dbpath) {
-		cli_error("scan", "out of memory");
-		goto done;
-	}
-	lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (lockfd < 0) {
-		cli_error("scan", "cannot write to '%s': %s", out, strerror(errno));
-		goto done;
-	}
-	if (flock(lockfd, LOCK_EX | LOCK_NB) != 0) {
-		cli_error("scan", "another hiveaudit scan is writing to '%s'", out);
-		goto done;
-	}
-	rc = ha_store_open(dbpath, HA_STORE_CREATE, &st, &err);
-	if (!rc)
-		rc = close_stale_runs(st, &err);
-	if (rc) {
-		code = cli_fail("scan", &err);
-		goto done;
-	}
-	remove_stale_temporaries(out);
-	if (stop_flag) {
-		interrupted_message();
-		goto done;
-	}
-
-	for (i = (size_t)optind; i < (size_t)argc; i++) {
-		if (paths.len)
-			ha_buf_putc(&paths, '\n');
-		ha_buf_puts(&paths, argv[i]);
 	}
 	ha_buf_puts(&cmdline, "hiveaudit");
-	for (i = 0; i < (size_t)argc; i++)
+	for (i = 0; i < argc; i++)
 		ha_buf_printf(&cmdline, " %s", argv[i]);
-	{
-		struct ha_run_meta m = {HA_VERSION, as_of_iso, ha_rules_digest(rs), digest,
-					ha_buf_cstr(&paths), ha_buf_cstr(&cmdline), (long)fleet.nhosts};
-
-		rc = ha_store_run_begin(st, &m, &c.run_id, &err);
-	}
-	if (!rc)
-		rc = cli_rules_store(st, c.run_id, rs, &err);
-	for (i = 0; !rc && i < fleet.nnotes; i++)
-		rc = ha_store_put_note(st, c.run_id, fleet.notes[i], &err);
-	c.prev = calloc(fleet.nhosts ? fleet.nhosts : 1, sizeof *c.prev);
-	todo = calloc(fleet.nhosts ? fleet.nhosts : 1, sizeof *todo);
-	if (!rc && (!c.prev || !todo))
-		rc = ha_err_set(&err, HA_ERR_NOMEM, "out of memory");
-	if (!rc && !rescan)
-		rc = prepare_reuse(st, &fleet, digest, c.prev, &err);
-	if (rc) {
-		struct ha_err e2;
-
-		ha_err_clear(&e2);
-		if (c.run_id && ha_store_run_end(st, c.run_id, "failed", &e2) != HA_OK) {
-			/* left 'running': the next scan marks it interrupted */
-		}
-		code = cli_fail("scan", &err);
-		goto done;
-	}
-	for (i = 0; i < fleet.nhosts; i++)
-		todo[i] = i;
-
-	c.st = st;
-	c.rs = rs;
-	c.eo.as_of = as_of;
-	/* Root certificate blobs repeat across a fleet: parse each once. */
-	rc = ha_cert_cache_new(&c.eo.certs, &err);
-	if (rc) {
-		code = cli_fail("scan", &err);
-		goto done;
-	}
-	c.fleet = &fleet;
-	c.last_commit = cli_now();
-	progress_init(&c.prog, fleet.nhosts, quiet);
-	{
-		struct ha_read_opts rdo = {0};
-		struct ha_pool_opts po = {0};
-
-		rdo.no_replay = no_replay;
-		po.jobs = (unsigned)jobs;
-		po.timeout_sec = (unsigned)timeout;
-		po.cpu_sec = (unsigned)timeout;
-		po.mem_bytes = (uint64_t)mem << 20;
-		po.read = &rdo;
-		po.stop = &stop_flag;
-		po.fault = getenv("HIVEAUDIT_TEST_FAULT");
-		rc = stop_flag ? ha_err_set(&err, HA_ERR_INTERRUPTED, "interrupted")
-		               : ha_pool_run(&fleet, todo, fleet.nhosts, &req, &po, on_host, &c,
-		                             &err);
-	}
-	progress_end(&c.prog);
-	if (rc == HA_ERR_INTERRUPTED) {
-		struct ha_err e2;
-
-		ha_err_clear(&e2);
-		if (commit_pending(&c, &e2) == HA_OK &&
-		    ha_store_run_end(st, c.run_id, "interrupted", &e2) == HA_OK)
-			cli_error("scan",
-				  "interrupted by signal %d: %ld of %zu hosts stored in %s; run the same "
-				  "command again to finish (unchanged hosts are not read twice)",
-				  (int)stop_flag, c.hosts, fleet.nhosts, dbpath);
-		else
-			cli_error("scan", "interrupted; %s", e2.msg);
-		goto done;
-	}
-	if (!rc)
-		rc = commit_pending(&c, &err);
-	if (rc) {
-		struct ha_err e2;
-
-		/* Hosts committed so far stay; the run is marked failed, or, if
-		 * the store refuses even that (locked, disk full), left open for
-		 * the next scan to close.  One line: the error that stopped us. */
-		ha_err_clear(&e2);
-		ha_store_rollback(st);
-		c.in_txn = 0;
-		if (ha_store_run_end(st, c.run_id, "failed", &e2) != HA_OK) {
-			/* left 'running': the next scan marks it interrupted */
-		}
-		code = cli_fail("scan", &err);
-		goto done;
-	}
-	rc = ha_store_run_end(st, c.run_id, "complete", &err);
-	if (rc) {
-		code = cli_fail("scan", &err);
-		goto done;
-	}
-	/* The audit is complete in the store; the reports are derived from it
-	 * and can be written again at any time.  What only reading needed goes
-	 * first, so that the run's peak memory is that of the larger phase,
-	 * not of both. */
-	ha_fleet_free(&fleet);
-	free(todo);
-	todo = NULL;
-	free(c.prev);
-	c.prev = NULL;
-	ha_cert_cache_free(c.eo.certs);
-	c.eo.certs = NULL;
-	rc = stop_flag ? ha_err_set(&err, HA_ERR_INTERRUPTED, "interrupted")
-	               : write_reports(st, c.run_id, out, json, &err);
-	if (rc == HA_ERR_INTERRUPTED) {
-		cli_error("scan",
-		          "interrupted by signal %d while writing the reports; the run is complete "
-		          "in %s: 'hiveaudit report --db %s --out %s' writes them",
-		          (int)stop_flag, dbpath, dbpath, out);
-		goto done;
-	}
-	if (rc) {
-		cli_error("scan",
-		          "%s (the run is complete in %s; 'hiveaudit report' can write the "
-		          "reports again)",
-		          err.msg, dbpath);
-		code = cli_exit_for(err.code);
+	so.paths = (const char *const *)argv + optind;
+	so.npaths = (size_t)(argc - optind);
+	so.out = out;
+	so.rules = rs;
+	so.as_of = as_of;
+	so.jobs = (unsigned)jobs;
+	so.timeout_sec = (unsigned)timeout;
+	so.worker_mem = (uint64_t)mem << 20;
+	so.rescan = rescan;
+	so.no_replay = no_replay;
+	so.no_hash = no_hash;
+	so.verify = verify;
+	so.formats = HA_REPORT_CSV | HA_REPORT_HTML | (json ? HA_REPORT_JSON : 0);
+	so.command = ha_buf_cstr(&cmdline);
+	so.stop = &stop_flag;
+	so.progress = on_progress;
+	so.progress_ctx = &disp;
+	so.fault = getenv("HIVEAUDIT_TEST_FAULT");
+	disp.quiet = quiet;
+	if (ha_scan_run(&so, &res, &err) != HA_OK) {
+		code = scan_failed(&res, &err, out);
 		goto done;
 	}
 	if (!quiet)
 		printf("hiveaudit: %ld host%s audited (%ld ready, %ld not ready, %ld unknown%s) in %.1f s; "
 		       "%ld failing finding%s; reports in %s/\n",
-		       c.hosts, c.hosts == 1 ? "" : "s", c.ready, c.not_ready, c.unknown,
-		       c.reused ? ", some unchanged and re-evaluated from the store" : "",
-		       cli_now() - t0, c.fails, c.fails == 1 ? "" : "s", out);
-	code = c.fails ? HA_EXIT_FAIL : HA_EXIT_OK;
+		       res.hosts, res.hosts == 1 ? "" : "s", res.ready, res.not_ready, res.unknown,
+		       res.reused ? ", some unchanged and re-evaluated from the store" : "",
+		       cli_now() - t0, res.fails, res.fails == 1 ? "" : "s", out);
+	if (res.verify_changed)
+		cli_error("scan", "--verify: %ld file%s changed under an unchanged identity (see the "
+		          "hives' reasons and the run's notes)", res.verify_changed,
+		          res.verify_changed == 1 ? "" : "s");
+	code = res.fails ? HA_EXIT_FAIL : HA_EXIT_OK;
 done:
-	if (st && c.in_txn)
-		ha_store_rollback(st);
-	ha_store_close(st);
-	if (lockfd >= 0)
-		close(lockfd);
-	free(lockpath);
-	free(dbpath);
-	free(todo);
-	free(c.prev);
-	ha_fleet_free(&fleet);
-	ha_reqset_free(&req);
 	ha_rules_free(rs);
-	ha_cert_cache_free(c.eo.certs);
 	cli_rules_free(&ro);
-	ha_buf_free(&paths);
 	ha_buf_free(&cmdline);
 	return code;
 }

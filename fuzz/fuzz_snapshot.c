@@ -4,7 +4,7 @@
  * A worker reads hostile hives with a library that still has crash paths;
  * if one were exploited, the worker's result is attacker-chosen bytes.  So
  * the parent's whole handling of a result is fuzzed here, as on_host() in
- * cli/cmd_scan.c does it: decode, derive the host facts, evaluate the
+ * scan/scan.c does it: decode, derive the host facts, evaluate the
  * built-in rules, and write the host into a store (in memory, rolled back
  * after each input).  A decoded snapshot must also encode back to bytes
  * that decode to the same encoding. */

@@ -33,11 +33,6 @@ struct ha_job_file {
 	char *skip_reason;
 	size_t nlogs;
 	char **logs;       /* .LOG/.LOG1/.LOG2 beside it */
-	/* Fingerprint from an earlier run (incremental scans): */
-	int has_prev;
-	uint64_t prev_size;
-	int64_t prev_mtime_ns;
-	char prev_sha256[65];
 };
 
 struct ha_host_job {
@@ -45,8 +40,6 @@ struct ha_host_job {
 	char *dir;     /* host folder */
 	size_t nfiles;
 	struct ha_job_file *files;
-	int reuse;     /* a saved snapshot exists: report "unchanged" if every
-			  file still matches its fingerprint */
 };
 
 struct ha_fleet {
@@ -66,8 +59,14 @@ void ha_fleet_free(struct ha_fleet *fleet);
 
 /* --------------------------------------------------------------- reading */
 
+/* What a hive file's SHA-256 reads as when hashing was turned off (scan
+ * --hash none): the snapshot, the store, the evidence and every report
+ * show this text where the hash would be.  It fits ha_hivefile.sha256. */
+#define HA_HASH_NOT_COMPUTED "not computed (--hash none)"
+
 struct ha_read_opts {
 	int no_replay;        /* read dirty hives as they are */
+	int no_hash;          /* do not hash the files (HA_HASH_NOT_COMPUTED) */
 	int capture_messages; /* route hivex's diagnostics into reasons (workers) */
 	size_t max_value;     /* bytes kept per value (default 1 MiB) */
 	size_t max_matches;   /* subkeys kept per enumeration (default 512) */
@@ -96,6 +95,17 @@ HA_MUST_CHECK int ha_assign_roles(struct ha_snapshot *s, struct ha_err *err);
 
 /* ------------------------------------------------------------ worker pool */
 
+/* Incremental scans (the policy is the caller's: scan/reuse.c).
+ * `reusable` is asked in the parent: the caller holds a saved result for
+ * host `host`.  For such a host, `unchanged` is asked in the worker before
+ * reading: non-zero when the host's files have not changed since, and the
+ * worker then reports the host unchanged instead of reading it.  It runs
+ * in the child process, so it may read files but must not change anything
+ * the parent relies on.  A worker that says "unchanged" about a host that
+ * was not reusable is not believed. */
+typedef int (*ha_pool_reusable_fn)(void *ctx, size_t host);
+typedef int (*ha_pool_unchanged_fn)(void *ctx, size_t host, const struct ha_host_job *job);
+
 struct ha_pool_opts {
 	unsigned jobs;          /* concurrent workers (>= 1) */
 	unsigned timeout_sec;   /* wall clock per host; 0 = none */
@@ -104,10 +114,13 @@ struct ha_pool_opts {
 	const struct ha_read_opts *read;
 	volatile sig_atomic_t *stop; /* set by a signal handler: stop early */
 	const char *fault;      /* test-only fault injection (HIVEAUDIT_TEST_FAULT) */
+	ha_pool_reusable_fn reusable;   /* NULL: every host is read */
+	ha_pool_unchanged_fn unchanged; /* required with reusable */
+	void *reuse_ctx;
 };
 
 /* Result callback, called in the parent in completion order.  `snap` is
- * NULL when the host was reported unchanged (see ha_host_job.reuse);
+ * NULL when the host was reported unchanged (ha_pool_opts.reusable);
  * otherwise the callee owns it.  A non-zero return stops the pool. */
 typedef int (*ha_pool_result_fn)(void *ctx, size_t host, struct ha_snapshot *snap,
 				 struct ha_err *err);

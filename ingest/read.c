@@ -347,7 +347,6 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 	struct rootkeys rk;
 	int degraded = 0, kind, rc, no_magic = 0;
 
-	(void)opts;
 	of->fd = open(jf->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (of->fd < 0) {
 		f->status = HA_HS_UNREADABLE;
@@ -376,15 +375,20 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 		return set_fmt(&f->reason, "cannot map: %s", strerror(errno));
 	}
 	madvise((void *)of->map, of->size, MADV_SEQUENTIAL);
-	rc = ha_sha256_init(&sh, err);
-	if (!rc)
-		rc = ha_sha256_update(&sh, of->map, of->size, err);
-	if (!rc)
-		rc = ha_sha256_final(&sh, f->sha256, err);
-	else
-		ha_sha256_abort(&sh);
-	if (rc)
-		return rc;
+	if (opts->no_hash) {
+		/* Said plainly wherever a hash would be shown, never "". */
+		snprintf(f->sha256, sizeof f->sha256, "%s", HA_HASH_NOT_COMPUTED);
+	} else {
+		rc = ha_sha256_init(&sh, err);
+		if (!rc)
+			rc = ha_sha256_update(&sh, of->map, of->size, err);
+		if (!rc)
+			rc = ha_sha256_final(&sh, f->sha256, err);
+		else
+			ha_sha256_abort(&sh);
+		if (rc)
+			return rc;
+	}
 
 	if (of->size < 4 || memcmp(of->map, "regf", 4) != 0) {
 		rc = replay_unsigned(jf, opts, f, of, refused, sizeof refused, err);

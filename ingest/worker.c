@@ -23,7 +23,8 @@
  *   'P' u32 file index: about to read this file (lets the parent say which
  *       hive was being read when a child died)
  *   'R' snapshot encoding (snapshot/encode.c): the result
- *   'U' empty: every file matches its fingerprint from an earlier run
+ *   'U' empty: the caller's unchanged check (ha_pool_opts.unchanged) says
+ *       the host's files are as an earlier run saw them
  *   'E' text: the read failed for a reason of ours (allocation, ...)
  *
  * A worker's stderr is a memory file the parent created and keeps: hivex's
@@ -44,7 +45,6 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -85,6 +85,13 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A retried host (a file killed its worker) is always read, so that the
+ * snapshot says which file was excluded and why. */
+static int offers_reuse(const struct ha_pool_opts *o, const struct task *t)
+{
+	return o->reusable && o->unchanged && !t->bad && o->reusable(o->reuse_ctx, t->host);
 }
 
 /* ------------------------------------------------------------- the child */
@@ -140,7 +147,9 @@ static const char *base_name(const char *p)
  *          FILE, after opening and mapping it, so that a test can truncate
  *          or change the file under it and resume it (SIGCONT);
  *   linger it sends its result, closes the pipe and does not exit (FILE is
- *          ignored). */
+ *          ignored);
+ *   unchanged  it says "unchanged" when it starts reading FILE, unasked,
+ *          as a subverted worker could. */
 static void maybe_fault(const struct child_ctx *c, size_t file)
 {
 	const char *f = c->fault, *lab, *colon;
@@ -175,6 +184,9 @@ static void maybe_fault(const struct child_ctx *c, size_t file)
 	} else if (kl == 4 && !strncmp(f, "hang", 4)) {
 		for (;;)
 			pause();
+	} else if (kl == 9 && !strncmp(f, "unchanged", 9)) {
+		put_frame('U', "", 0);
+		_exit(0);
 	} else if (kl == 3 && !strncmp(f, "oom", 3)) {
 		for (;;) {
 			char *m = malloc(1 << 20);
@@ -215,50 +227,6 @@ static void child_progress(void *ctx, size_t file)
 	maybe_fault(c, file);
 }
 
-/* Every file still has the size, time and SHA-256 an earlier run saw. */
-static int unchanged(const struct ha_host_job *job)
-{
-	size_t i;
-
-	for (i = 0; i < job->nfiles; i++) {
-		const struct ha_job_file *jf = &job->files[i];
-		struct ha_sha256 sh;
-		struct stat st;
-		char hex[65];
-		uint8_t buf[1 << 16];
-		ssize_t n;
-		int fd, ok;
-
-		if (!jf->has_prev)
-			return 0;
-		if (jf->skip_status)
-			continue; /* never read, so it cannot change the answer */
-		fd = open(jf->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0)
-			return 0;
-		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != jf->prev_size ||
-		    (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec != jf->prev_mtime_ns ||
-		    ha_sha256_init(&sh, NULL)) {
-			close(fd);
-			return 0;
-		}
-		ok = 1;
-		while ((n = read(fd, buf, sizeof buf)) > 0)
-			if (ha_sha256_update(&sh, buf, (size_t)n, NULL)) {
-				ok = 0;
-				break;
-			}
-		close(fd);
-		if (n < 0 || !ok) {
-			ha_sha256_abort(&sh);
-			return 0;
-		}
-		if (ha_sha256_final(&sh, hex, NULL) || strcmp(hex, jf->prev_sha256) != 0)
-			return 0;
-	}
-	return 1;
-}
-
 static void set_limits(const struct ha_pool_opts *o)
 {
 	struct rlimit rl;
@@ -280,8 +248,9 @@ static void set_limits(const struct ha_pool_opts *o)
 #endif
 }
 
-static void run_child(const struct ha_host_job *job, const struct ha_reqset *req,
-                      const struct ha_pool_opts *o, pid_t parent, int errfd)
+static void run_child(const struct ha_host_job *job, const struct task *t,
+                      const struct ha_reqset *req, const struct ha_pool_opts *o, pid_t parent,
+                      int errfd)
 {
 	struct ha_snapshot snap;
 	struct ha_err err;
@@ -314,7 +283,7 @@ static void run_child(const struct ha_host_job *job, const struct ha_reqset *req
 	if (mfd > 2)
 		close(mfd);
 
-	if (job->reuse && unchanged(job)) {
+	if (offers_reuse(o, t) && o->unchanged(o->reuse_ctx, t->host, job)) {
 		put_frame('U', "", 0);
 		_exit(0);
 	}
@@ -349,7 +318,6 @@ static struct ha_host_job *task_job(const struct ha_fleet *fleet, const struct t
 	if (!t->bad)
 		return (struct ha_host_job *)h;
 	*tmp = *h;
-	tmp->reuse = 0;
 	tmp->files = malloc(h->nfiles * sizeof *tmp->files);
 	if (!tmp->files)
 		return NULL;
@@ -404,7 +372,7 @@ static int spawn(struct slot *s, struct slot *slots, size_t nslots, const struct
 				close(slots[i].errfd);
 		}
 		child_fd = fds[1];
-		run_child(job, req, o, self, errfd);
+		run_child(job, t, req, o, self, errfd);
 		_exit(2);
 	}
 	close(fds[1]);
@@ -598,6 +566,15 @@ static int finish_result(struct slot *s, struct task *tasks, const struct ha_fle
 		 * hive's fault.  The host stays unread, for the next run. */
 		ha_buf_free(&s->in);
 		return ha_err_set(err, HA_ERR_INTERRUPTED, "interrupted");
+	}
+	if (type == 'U' && !offers_reuse(o, t)) {
+		/* Only a worker that was asked may say "unchanged": one that
+		 * says it unasked was subverted, and its host has no saved
+		 * result to fall back on. */
+		type = 'E';
+		res = (const uint8_t *)"worker reported an unchanged host it was not asked about";
+		rlen = strlen((const char *)res);
+		ok = 0;
 	}
 	if (type == 'U' && ok) {
 		ha_buf_free(&s->in);

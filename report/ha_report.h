@@ -10,10 +10,40 @@
 #ifndef HA_REPORT_H
 #define HA_REPORT_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "ha_common.h"
 #include "ha_store.h"
+
+/* ------------------------------------------------------ the report set */
+
+/* Which reports to write (bits). */
+enum {
+	HA_REPORT_CSV = 1,  /* findings.csv and hosts.csv */
+	HA_REPORT_HTML = 2, /* report.html */
+	HA_REPORT_JSON = 4, /* findings.jsonl */
+};
+
+/* The report files' names inside the output folder. */
+#define HA_REPORT_FINDINGS_CSV "findings.csv"
+#define HA_REPORT_HOSTS_CSV "hosts.csv"
+#define HA_REPORT_HTML_NAME "report.html"
+#define HA_REPORT_JSONL "findings.jsonl"
+
+/* Writes the reports in `formats` of run `run_id` into the folder `dir`, in
+ * this order: findings.csv, hosts.csv, report.html, findings.jsonl.  Each
+ * is whole or absent (ha_out_*).  First removes the temporaries that a
+ * process killed while writing reports here left (as
+ * ha_report_remove_stale).  When `stop` (may be NULL) is non-zero before
+ * a file, stops with HA_ERR_INTERRUPTED; the files already written stay.  Any other error is the first file's that failed. */
+HA_MUST_CHECK int ha_report_write_all(struct ha_store *st, int64_t run_id, const char *dir,
+				      unsigned formats, volatile sig_atomic_t *stop,
+				      struct ha_err *err);
+
+/* Removes "<report>.tmp-<pid>" files in `dir` whose process no longer
+ * exists; best effort (an unreadable folder is left alone). */
+void ha_report_remove_stale(const char *dir);
 
 /* findings.csv: one row per (host, rule); columns in README.md. */
 HA_MUST_CHECK int ha_report_findings_csv(struct ha_store *st, int64_t run_id, const char *path,

@@ -21,7 +21,7 @@
 #include "ha_common.h"
 #include "ha_snapshot.h"
 
-#define HA_STORE_SCHEMA_VERSION 2
+#define HA_STORE_SCHEMA_VERSION 3
 
 struct ha_store;
 
@@ -85,6 +85,27 @@ HA_MUST_CHECK int ha_store_put_host(struct ha_store *st, int64_t run_id,
 HA_MUST_CHECK int ha_store_previous(struct ha_store *st, const char *dir,
 				    const char *requests_digest, int64_t *host_id,
 				    struct ha_snapshot *out, struct ha_err *err);
+
+/* What identifies a file's content without reading it, as git's index
+ * does: a write changes the change time, and a replaced file has another
+ * inode. */
+struct ha_file_identity {
+	uint64_t dev, ino, size;
+	int64_t mtime_ns, ctime_ns;
+};
+
+/* Records the identity of the hive file `path` stored with host `host_id`
+ * (inside the caller's transaction).  Only a row whose size and mtime_ns
+ * equal the identity's is updated, so an identity never vouches for bytes
+ * other than those read. */
+HA_MUST_CHECK int ha_store_set_identity(struct ha_store *st, int64_t host_id, const char *path,
+					const struct ha_file_identity *id, struct ha_err *err);
+/* The identity and SHA-256 text recorded for `path` of host `host_id`:
+ * *found is 0 when none was recorded (older stores, files not read).
+ * `sha256` receives the stored text, "" when none. */
+HA_MUST_CHECK int ha_store_get_identity(struct ha_store *st, int64_t host_id, const char *path,
+					struct ha_file_identity *id, char sha256[65], int *found,
+					struct ha_err *err);
 
 /* Decodes the snapshot saved with host `host_id` into `out`. */
 HA_MUST_CHECK int ha_store_load_snapshot(struct ha_store *st, int64_t host_id,

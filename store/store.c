@@ -14,7 +14,7 @@
 
 #include "ha_store.h"
 
-enum stmt_id { S_HOST, S_HIVE, S_FINDING, S_EVIDENCE, S_COUNT };
+enum stmt_id { S_HOST, S_HIVE, S_FINDING, S_EVIDENCE, S_IDENTITY, S_GET_IDENTITY, S_COUNT };
 
 /* Read statements run once per finding or per host: prepared once and
  * kept (preparing them 180,000 times dominated report generation). */
@@ -125,6 +125,12 @@ static const char *const migrations[] = {
 	"CREATE VIEW v_latest_findings AS"
 	"  SELECT * FROM v_findings"
 	"  WHERE run_id = (SELECT max(run_id) FROM runs WHERE status = 'complete');",
+	/* 3: a hive file's identity as the scan saw it (device, inode, change
+	 * time; size and mtime_ns are there already), so that an unchanged
+	 * file is known without reading it, as git's index does. */
+	"ALTER TABLE hives ADD COLUMN dev INTEGER;"
+	"ALTER TABLE hives ADD COLUMN ino INTEGER;"
+	"ALTER TABLE hives ADD COLUMN ctime_ns INTEGER;",
 };
 
 static int sqlfail(struct ha_store *st, int rc, struct ha_err *err, const char *what)
@@ -832,6 +838,63 @@ int ha_store_load_snapshot(struct ha_store *st, int64_t host_id, struct ha_snaps
 	if (rc == SQLITE_DONE)
 		return ha_err_set(err, HA_ERR_NOTFOUND, "no saved snapshot %lld", (long long)host_id);
 	return sqlfail(st, rc, err, "loading a saved snapshot");
+}
+
+int ha_store_set_identity(struct ha_store *st, int64_t host_id, const char *path,
+			  const struct ha_file_identity *id, struct ha_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prepared(st, S_IDENTITY,
+			  "UPDATE hives SET dev = ?, ino = ?, ctime_ns = ?"
+			  " WHERE host_id = ? AND path = ? AND size = ? AND mtime_ns = ?",
+			  &s, err);
+
+	if (rc)
+		return rc;
+	/* SQLite integers are signed 64-bit: device and inode numbers keep
+	 * their bits. */
+	bind_int(s, 1, (int64_t)id->dev);
+	bind_int(s, 2, (int64_t)id->ino);
+	bind_int(s, 3, id->ctime_ns);
+	bind_int(s, 4, host_id);
+	bind_text(s, 5, path);
+	bind_int(s, 6, (int64_t)id->size);
+	bind_int(s, 7, id->mtime_ns);
+	return step_done(st, s, err, "recording a file identity");
+}
+
+int ha_store_get_identity(struct ha_store *st, int64_t host_id, const char *path,
+			  struct ha_file_identity *id, char sha256[65], int *found,
+			  struct ha_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prepared(st, S_GET_IDENTITY,
+			  "SELECT dev, ino, size, mtime_ns, ctime_ns, sha256 FROM hives"
+			  " WHERE host_id = ? AND path = ? AND dev IS NOT NULL AND ino IS NOT NULL"
+			  " AND size IS NOT NULL AND mtime_ns IS NOT NULL AND ctime_ns IS NOT NULL",
+			  &s, err);
+
+	*found = 0;
+	sha256[0] = '\0';
+	if (rc)
+		return rc;
+	bind_int(s, 1, host_id);
+	bind_text(s, 2, path);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *h = sqlite3_column_text(s, 5);
+
+		id->dev = (uint64_t)sqlite3_column_int64(s, 0);
+		id->ino = (uint64_t)sqlite3_column_int64(s, 1);
+		id->size = (uint64_t)sqlite3_column_int64(s, 2);
+		id->mtime_ns = sqlite3_column_int64(s, 3);
+		id->ctime_ns = sqlite3_column_int64(s, 4);
+		snprintf(sha256, 65, "%s", h ? (const char *)h : "");
+		*found = 1;
+		rc = SQLITE_DONE;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? HA_OK : sqlfail(st, rc, err, "looking up a file identity");
 }
 
 /* --------------------------------------------------------------- reading */

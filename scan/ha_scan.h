@@ -1,0 +1,99 @@
+/* ha_scan.h: the scan pipeline as a library, in DESIGN.md's order:
+ * discover the hosts under the given paths, read each in a worker process
+ * (or take its saved snapshot when its files did not change: scan/reuse.c
+ * says what that means), evaluate the
+ * rules, store whole hosts, and write the reports from the store.
+ *
+ * The library never prints, never exits and installs no signal handler:
+ * the caller (cli/cmd_scan.c, the tests) owns the terminal, the signals
+ * and the exit status.  Everything it found out is in the result and in
+ * `err`. */
+#ifndef HA_SCAN_H
+#define HA_SCAN_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ha_common.h"
+#include "ha_report.h"
+#include "ha_rules.h"
+
+/* The store's file name inside the output folder. */
+#define HA_SCAN_DB_NAME "audit.db"
+/* The lock file that keeps a second scan out of the output folder. */
+#define HA_SCAN_LOCK_NAME ".hiveaudit.lock"
+
+/* What the progress callback is told. */
+enum ha_scan_event {
+	HA_SCAN_EV_READING = 1, /* discovery done: `total` hosts to read or reuse */
+	HA_SCAN_EV_HOST,        /* one more host stored (`done` of `total`) */
+	HA_SCAN_EV_READ_END,    /* reading ended (complete or stopped) */
+	HA_SCAN_EV_REPORTS,     /* the run is complete in the store; reports next */
+};
+
+struct ha_scan_progress {
+	enum ha_scan_event event;
+	size_t done, total;
+};
+
+/* Called in the scanning process; may set *opts->stop to stop the scan. */
+typedef void (*ha_scan_progress_fn)(void *ctx, const struct ha_scan_progress *p);
+
+/* Everything a scan needs.  All pointers are borrowed for the duration of
+ * ha_scan_run(); zero fields take the defaults named. */
+struct ha_scan_opts {
+	const char *const *paths;    /* PATH arguments: fleet folders, host folders, hive files */
+	size_t npaths;
+	const char *out;             /* output folder (created with its parents) */
+	const struct ha_ruleset *rules; /* loaded rules (required) */
+	int64_t as_of;               /* audit date, Unix seconds */
+	unsigned jobs;               /* worker processes at once (0: 1) */
+	unsigned timeout_sec;        /* wall-clock and CPU limit per host (0: none) */
+	uint64_t worker_mem;         /* address-space limit per worker in bytes (0: none) */
+	int rescan;                  /* read every host, even unchanged ones */
+	int no_replay;               /* read dirty hives without their logs */
+	int no_hash;                 /* --hash none: hive files are not hashed; their SHA-256
+	                                reads HA_HASH_NOT_COMPUTED everywhere */
+	int verify;                  /* read and hash every host, and report files whose bytes
+	                                changed under an unchanged identity (not with no_hash) */
+	unsigned formats;            /* HA_REPORT_* bits (0: no reports) */
+	const char *command;         /* the command line, recorded with the run (may be NULL) */
+	volatile sig_atomic_t *stop; /* non-zero: stop as soon as possible (may be NULL) */
+	ha_scan_progress_fn progress; /* may be NULL */
+	void *progress_ctx;
+	const char *fault;           /* test-only worker faults (HIVEAUDIT_TEST_FAULT), or NULL */
+};
+
+/* How far the run got, as the store records it. */
+enum ha_scan_state {
+	HA_SCAN_NOT_STARTED = 0, /* no run was recorded (rules, paths, lock, store, stop) */
+	HA_SCAN_FAILED,          /* the run is recorded 'failed' (or left for the next scan) */
+	HA_SCAN_INTERRUPTED,     /* stopped while reading: recorded 'interrupted' */
+	HA_SCAN_COMPLETE,        /* complete in the store (the reports may still have failed) */
+};
+
+struct ha_scan_result {
+	enum ha_scan_state state;
+	int64_t run_id;          /* 0 when no run was recorded */
+	size_t hosts_found;      /* hosts discovered */
+	long hosts;              /* hosts stored in this run */
+	long ready, not_ready, unknown; /* host verdicts */
+	long reused;             /* hosts re-evaluated from a saved snapshot */
+	long fails;              /* FAIL findings */
+	long verify_changed;     /* --verify: files changed under an unchanged identity */
+	int reports_written;     /* every requested report is in place */
+};
+
+/* Runs one scan into opts->out.  HA_OK: the run is complete in the store
+ * and the reports are written.  Otherwise `err` says why and res->state
+ * how far it got: HA_ERR_INTERRUPTED when *opts->stop was set (with state
+ * NOT_STARTED, INTERRUPTED, or COMPLETE when only the reports were left),
+ * HA_ERR_USAGE for paths that do not exist or verify with no_hash, HA_ERR_BUSY when another scan
+ * holds the folder, HA_ERR_IO / HA_ERR_STORE when the output cannot be
+ * written.  A damaged or hostile hive is never an error: it is a status in
+ * the store.  `res` is filled in every case; it owns nothing. */
+HA_MUST_CHECK int ha_scan_run(const struct ha_scan_opts *opts, struct ha_scan_result *res,
+			      struct ha_err *err);
+
+#endif
