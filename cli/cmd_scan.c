@@ -79,6 +79,9 @@ static void scan_usage(FILE *f)
 		"      --json           also write DIR/findings.jsonl (JSON Lines)\n"
 		"      --rescan         read every host again, even if unchanged since the last run\n"
 		"      --no-replay      read dirty hives as they are, without their logs\n"
+		"      --shard K/N      audit only shard K of N (1 <= K <= N): a split of the hosts\n"
+		"                       by their path under PATH, the same on every machine; join\n"
+		"                       the N stores with 'hiveaudit merge' (docs/sharding.md)\n"
 		"  -q, --quiet          no progress display and no summary\n"
 		"  -h, --help           this help\n\n"
 		"Exit codes: 0 done and no finding is FAIL; 1 done and some finding is FAIL;\n"
@@ -346,6 +349,7 @@ int cmd_scan(int argc, char **argv)
 		{"as-of", required_argument, NULL, 'a'},   {"json", no_argument, NULL, 'J'},
 		{"rescan", no_argument, NULL, 'R'},	   {"no-replay", no_argument, NULL, 'N'},
 		{"quiet", no_argument, NULL, 'q'},	   {"help", no_argument, NULL, 'h'},
+		{"shard", required_argument, NULL, 'S'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *out = HA_DEFAULT_OUT;
@@ -353,6 +357,7 @@ int cmd_scan(int argc, char **argv)
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN), timeout = 300, mem = 4096;
 	int json = 0, rescan = 0, no_replay = 0, quiet = 0, opt, rc, lockfd = -1, code = HA_EXIT_ERROR;
 	int64_t as_of = (int64_t)time(NULL);
+	unsigned shard_k = 0, shard_n = 0;
 	char as_of_iso[32], digest[65];
 	struct ha_ruleset *rs = NULL;
 	struct ha_reqset req;
@@ -415,6 +420,13 @@ int cmd_scan(int argc, char **argv)
 		case 'R': rescan = 1; break;
 		case 'N': no_replay = 1; break;
 		case 'q': quiet = 1; break;
+		case 'S':
+			if (cli_shard(optarg, &shard_k, &shard_n)) {
+				cli_error("scan", "--shard takes K/N with 1 <= K <= N, not '%s'", optarg);
+				code = HA_EXIT_USAGE;
+				goto done;
+			}
+			break;
 		case 'h': scan_usage(stdout); code = HA_EXIT_OK; goto done;
 		default: scan_usage(stderr); code = HA_EXIT_USAGE; goto done;
 		}
@@ -439,6 +451,9 @@ int cmd_scan(int argc, char **argv)
 		goto done;
 	}
 	rc = ha_discover((const char *const *)argv + optind, (size_t)(argc - optind), &fleet, &err);
+	if (!rc && shard_n)
+		rc = ha_fleet_shard(&fleet, (const char *const *)argv + optind, (size_t)(argc - optind),
+				    shard_k, shard_n, &err);
 	if (rc) {
 		code = cli_fail("scan", &err);
 		goto done;
@@ -496,6 +511,8 @@ int cmd_scan(int argc, char **argv)
 
 		rc = ha_store_run_begin(st, &m, &c.run_id, &err);
 	}
+	if (!rc && shard_n)
+		rc = ha_store_run_set_shard(st, c.run_id, shard_k, shard_n, &err);
 	if (!rc)
 		rc = cli_rules_store(st, c.run_id, rs, &err);
 	for (i = 0; !rc && i < fleet.nnotes; i++)

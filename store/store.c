@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "ha_store.h"
+#include "store_internal.h"
 
 enum stmt_id { S_HOST, S_HIVE, S_FINDING, S_EVIDENCE, S_COUNT };
 
@@ -115,6 +116,8 @@ static const char *const migrations[] = {
 	"CREATE VIEW v_evidence AS"
 	"  SELECT h.run_id, h.label AS host, f.rule_id, f.status, e.*"
 	"  FROM evidence e JOIN findings f USING (finding_id) JOIN hosts h USING (host_id);",
+	/* 2: runs made with scan --shard K/N say which part of the fleet they hold. */
+	"ALTER TABLE runs ADD COLUMN shard TEXT;",
 };
 
 static int sqlfail(struct ha_store *st, int rc, struct ha_err *err, const char *what)
@@ -1130,3 +1133,14 @@ int ha_store_check(struct ha_store *st, struct ha_err *err)
 	ha_buf_free(&b);
 	return rc;
 }
+
+/* --------------------------------------------- for the store's own files */
+
+sqlite3 *ha_store_sqlite(struct ha_store *st) { return st->db; }
+
+int ha_store_sqlfail(struct ha_store *st, int rc, struct ha_err *err, const char *what)
+{
+	return sqlfail(st, rc, err, what);
+}
+
+int ha_store_schema_latest(void) { return LATEST_SCHEMA; }
