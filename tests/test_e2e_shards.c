@@ -337,6 +337,26 @@ static void test_merge_refusals(void)
 	/* Not a store at all. */
 	refused(3, "not a hiveaudit store", d, at(full, "findings.csv"), NULL);
 	refused(2, "cannot read store", d, at(tmp, "nonexistent.db"), NULL);
+	/* A store of another schema version, and one whose tables are not ours. */
+	{
+		char old[4096], odd[4096];
+		sqlite3 *h = NULL;
+
+		snprintf(old, sizeof old, "%s/old-schema.db", tmp);
+		snprintf(odd, sizeof odd, "%s/odd-table.db", tmp);
+		CHECK_INT(tu_copy(s3, old), 0);
+		CHECK_INT(tu_copy(s3, odd), 0);
+		CHECK(sqlite3_open(old, &h) == SQLITE_OK);
+		CHECK(sqlite3_exec(h, "PRAGMA user_version = 1", NULL, NULL, NULL) == SQLITE_OK);
+		sqlite3_close(h);
+		refused(3, "schema version 1, this hiveaudit writes", d, s1, s2, old, NULL);
+		h = NULL;
+		CHECK(sqlite3_open(odd, &h) == SQLITE_OK);
+		CHECK(sqlite3_exec(h, "ALTER TABLE hosts ADD COLUMN planted TEXT", NULL, NULL, NULL) ==
+		      SQLITE_OK);
+		sqlite3_close(h);
+		refused(3, "planted", d, s1, s2, odd, NULL);
+	}
 	/* --partial accepts the two shards, and says nothing is wrong. */
 	o = e = NULL;
 	CHECK_INT(tu_run_in_samples(&o, &e, "merge", "--partial", "--out", at(tmp, "partial"), s1, s2,
