@@ -4,7 +4,8 @@
 #
 #   ./bootstrap.sh          build and test dependencies
 #   ./bootstrap.sh --ci     also what CI uses: clang (fuzz targets) and
-#                           chromium (the headless browser test of the report)
+#                           chromium (the headless browser test of the report),
+#                           GNU parallel (the sharding recipe's test)
 #   ./bootstrap.sh --bench  also what bench/run.sh's cost step uses: the
 #                           Python 3 hivex binding (bench/peer.py)
 set -eu
@@ -12,7 +13,7 @@ set -eu
 packages="build-essential cmake pkg-config libhivex-dev libsqlite3-dev libyaml-dev libssl-dev
 libjansson-dev xz-utils ca-certificates"
 if [ "${1:-}" = "--ci" ]; then
-	packages="$packages clang libclang-rt-dev chromium sqlite3"
+	packages="$packages clang libclang-rt-dev chromium sqlite3 parallel"
 fi
 if [ "${1:-}" = "--bench" ]; then
 	packages="$packages python3 python3-hivex"

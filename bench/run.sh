@@ -14,6 +14,10 @@
 #            writable /proc/sys/vm/drop_caches), with bytes read from disk
 #   scale    scans of DIR/small-N1 and DIR/small-N2: time per host, the
 #            parent's peak RSS, store size per host, report time
+#   shards   the largest small fleet as 4 shards (scan --shard K/4, one after
+#            another) and a merge: each shard's time, the merge's time and
+#            peak RSS, the merged store's size, and whether its reports equal
+#            the single run's (from "scale")
 #   profile  callgrind on a one-host scan with -j1
 #   cost     on DIR/real, what evidence costs (issue 16), each pair run
 #            alternately: scan --hash none -j 1 against bench/peer.py (Python 3
@@ -30,7 +34,7 @@ out="$root/bench/out"
 hosts=200
 scale="1000 10000"
 runs=3
-steps="build gen warm cold scale profile cost"
+steps="build gen warm cold scale shards profile cost"
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -184,6 +188,39 @@ if has scale; then
 		read -r rw ru rs <<<"$timing"
 		say "scale $n (load $load): scan, store and reports $wall s = $(calc "$wall * 1000 / $n" 1) ms/host, cpu $(calc "$su + $ss" 1) s = $(calc "($su + $ss) * 1000 / $n" 1) ms/host ($(calc "$bytes / 1e6" 0) MB of hives); parent peak RSS $(calc "$hwm / 1024" 1) MiB; store $(calc "$db / 1048576" 1) MiB = $(calc "$db / $n" 0) bytes/host; the reports alone, again from the store: $rw s (cpu $(calc "$ru + $rs") s)"
 	done
+fi
+
+if has shards; then
+	n=$small_max
+	d="$out/small-$n"
+	warm_cache "$d"
+	total=0 slowest=0
+	for k in 1 2 3 4; do
+		o="$out/shard-$k-of-4"
+		rm -rf "$o"
+		timed "$bin/exitstat" -o "$out/shard-$k.txt" "$ha" scan -q --as-of 2026-01-01 --shard "$k/4" --out "$o" "$d"
+		read -r wall su ss <<<"$timing"
+		hwm=$(tail -1 "$out/shard-$k.txt" | sed 's/.*(VmHWM) \([0-9]*\) kB.*/\1/')
+		nh=$(awk -F, 'NR>1' "$o/hosts.csv" | wc -l)
+		total=$(calc "$total + $wall")
+		slowest=$(calc "($wall > $slowest) ? $wall : $slowest")
+		say "shards $n: shard $k/4 $nh hosts in $wall s (cpu $(calc "$su + $ss" 1) s), parent peak RSS $(calc "$hwm / 1024" 1) MiB, store $(calc "$(stat -c %s "$o/audit.db") / 1048576" 1) MiB"
+	done
+	m="$out/shards-merged"
+	rm -rf "$m"
+	timed "$bin/exitstat" -o "$out/merge.txt" "$ha" merge -q --out "$m" "$out"/shard-[1-4]-of-4/audit.db
+	read -r wall su ss <<<"$timing"
+	hwm=$(tail -1 "$out/merge.txt" | sed 's/.*(VmHWM) \([0-9]*\) kB.*/\1/')
+	db=$(stat -c %s "$m/audit.db")
+	same="not compared (run the scale step first)"
+	if [ -s "$out/scan-small-$n/findings.csv" ]; then
+		if cmp -s "$out/scan-small-$n/findings.csv" "$m/findings.csv" && cmp -s "$out/scan-small-$n/hosts.csv" "$m/hosts.csv"; then
+			same="identical to the single run's"
+		else
+			same="DIFFERENT from the single run's"
+		fi
+	fi
+	say "shards $n: 4 shards one after another $total s (the slowest $slowest s: the wall time on 4 machines, plus the merge); merge and reports $wall s (cpu $(calc "$su + $ss" 1) s), merge peak RSS $(calc "$hwm / 1024" 1) MiB; merged store $(calc "$db / 1048576" 1) MiB = $(calc "$db / $n" 0) bytes/host; CSV reports $same"
 fi
 
 if has profile; then

@@ -23,6 +23,7 @@ int cmd_rules(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_remediate(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 /* One-line error on stderr: "hiveaudit <verb>: <message>". */
 void cli_error(const char *verb, const char *fmt, ...) HA_PRINTF(2, 3);
@@ -32,6 +33,8 @@ int cli_exit_for(int code);
 int cli_fail(const char *verb, const struct ha_err *err);
 /* Parses a positive integer option value; -1 when invalid. */
 long cli_number(const char *s, long min, long max);
+/* Parses "K/N" (1 <= K <= N <= 1,000,000): 0, or -1 when invalid. */
+int cli_shard(const char *s, unsigned *k, unsigned *n);
 /* Creates a folder and its parents (mode 0755). */
 int cli_mkdirs(const char *path, struct ha_err *err);
 

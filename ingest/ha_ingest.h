@@ -57,6 +57,16 @@ HA_MUST_CHECK int ha_discover(const char *const *paths, size_t npaths, struct ha
 			      struct ha_err *err);
 void ha_fleet_free(struct ha_fleet *fleet);
 
+/* Shards (shard.c).  A host's shard key is its folder's path relative to the
+ * PATH argument it lies under (the folder's own name when it is the PATH):
+ * a pointer into dir.  ha_shard_of() places a key in shard 1..n by SHA-256,
+ * the same on every machine.  ha_fleet_shard() keeps only the hosts of shard
+ * k of n, in their order, and frees the others; the notes stay. */
+const char *ha_shard_key(const char *dir, const char *const *paths, size_t npaths);
+HA_MUST_CHECK int ha_shard_of(const char *key, unsigned n, unsigned *k, struct ha_err *err);
+HA_MUST_CHECK int ha_fleet_shard(struct ha_fleet *fleet, const char *const *paths, size_t npaths,
+				 unsigned k, unsigned n, struct ha_err *err);
+
 /* --------------------------------------------------------------- reading */
 
 /* What a hive file's SHA-256 reads as when hashing was turned off (scan

@@ -57,6 +57,8 @@ struct ha_scan_opts {
 	                                reads HA_HASH_NOT_COMPUTED everywhere */
 	int verify;                  /* read and hash every host, and report files whose bytes
 	                                changed under an unchanged identity (not with no_hash) */
+	unsigned shard_k, shard_n;   /* --shard K/N: only the hosts of shard K of N (ingest's
+	                                ha_fleet_shard); shard_n 0: every host */
 	unsigned formats;            /* HA_REPORT_* bits (0: no reports) */
 	const char *command;         /* the command line, recorded with the run (may be NULL) */
 	volatile sig_atomic_t *stop; /* non-zero: stop as soon as possible (may be NULL) */
@@ -95,5 +97,29 @@ struct ha_scan_result {
  * the store.  `res` is filled in every case; it owns nothing. */
 HA_MUST_CHECK int ha_scan_run(const struct ha_scan_opts *opts, struct ha_scan_result *res,
 			      struct ha_err *err);
+
+/* ------------------------------------------------------------- merging */
+
+/* One run from the stores of a sharded scan (docs/sharding.md). */
+struct ha_scan_merge_opts {
+	const char *const *stores;   /* the shards' audit.db files (only read) */
+	size_t nstores;
+	const char *out;             /* output folder, taken as a scan takes it */
+	int allow_partial;           /* accept a split with shards missing */
+	unsigned formats;            /* HA_REPORT_* bits */
+	const char *command;         /* recorded with the merged run (may be NULL) */
+	volatile sig_atomic_t *stop; /* checked before the reports (may be NULL) */
+};
+
+/* Merges the newest complete run of every store into one new run in
+ * opts->out's store (ha_store_merge: what is refused and why), then writes
+ * its reports.  HA_OK: merged and reported; res holds the run id, host
+ * verdicts and FAIL count (state COMPLETE once the run is stored, even if a
+ * report then failed).  HA_ERR_USAGE: stores that do not belong together
+ * (the destination is left as it was); HA_ERR_BUSY: another scan or merge
+ * holds the folder; HA_ERR_STORE / HA_ERR_IO / HA_ERR_NOTFOUND: a store or
+ * the output cannot be used.  All pointers are borrowed for the call. */
+HA_MUST_CHECK int ha_scan_merge(const struct ha_scan_merge_opts *opts,
+				struct ha_scan_result *res, struct ha_err *err);
 
 #endif

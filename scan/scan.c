@@ -71,14 +71,17 @@ static void progress(const struct scan *s, enum ha_scan_event ev)
 
 /* ------------------------------------------------------------- discover */
 
-/* The hosts under the given paths, sorted by host folder.  A filter of the
- * host list (a shard's: --shard K/N keeps the hosts whose folder, relative
- * to its PATH, hashes to K) belongs at the end of this step, so that the
- * run's hosts_total, the reuse plan and the reading see only those hosts. */
+/* The hosts under the given paths, sorted by host folder.  A shard
+ * (--shard K/N keeps the hosts whose folder, relative to its PATH, hashes to
+ * K) is cut here, so that the run's hosts_total, the reuse plan and the
+ * reading see only those hosts. */
 static int scan_discover(struct scan *s, struct ha_err *err)
 {
 	int rc = ha_discover(s->o->paths, s->o->npaths, &s->fleet, err);
 
+	if (!rc && s->o->shard_n)
+		rc = ha_fleet_shard(&s->fleet, s->o->paths, s->o->npaths, s->o->shard_k,
+				    s->o->shard_n, err);
 	if (!rc)
 		s->res->hosts_found = s->fleet.nhosts;
 	return rc;
@@ -140,6 +143,9 @@ static int begin_run(struct scan *s, struct ha_err *err)
 
 		rc = ha_store_run_begin(s->folder.st, &m, &s->res->run_id, err);
 	}
+	if (!rc && s->o->shard_n)
+		rc = ha_store_run_set_shard(s->folder.st, s->res->run_id, s->o->shard_k,
+					    s->o->shard_n, err);
 	ha_buf_free(&paths);
 	return rc;
 }

@@ -21,7 +21,7 @@
 #include "ha_common.h"
 #include "ha_snapshot.h"
 
-#define HA_STORE_SCHEMA_VERSION 3
+#define HA_STORE_SCHEMA_VERSION 4
 
 struct ha_store;
 
@@ -63,6 +63,10 @@ HA_MUST_CHECK int ha_store_put_rules(struct ha_store *st, int64_t run_id,
 				     const struct ha_store_rule *rules, size_t n, struct ha_err *err);
 HA_MUST_CHECK int ha_store_put_note(struct ha_store *st, int64_t run_id, const char *text,
 				    struct ha_err *err);
+/* Records that the run holds shard "K/N" of a split collection (scan
+ * --shard); merge checks the shards of a split against it. */
+HA_MUST_CHECK int ha_store_run_set_shard(struct ha_store *st, int64_t run_id, unsigned k,
+					 unsigned n, struct ha_err *err);
 /* Marks the run complete, interrupted or failed, with the finish time. */
 HA_MUST_CHECK int ha_store_run_end(struct ha_store *st, int64_t run_id, const char *status,
 				   struct ha_err *err);
@@ -194,6 +198,32 @@ HA_MUST_CHECK int ha_store_each_rule(struct ha_store *st, int64_t run_id, ha_rul
 typedef int (*ha_note_cb)(void *ctx, const char *text);
 HA_MUST_CHECK int ha_store_each_note(struct ha_store *st, int64_t run_id, ha_note_cb cb, void *ctx,
 				     struct ha_err *err);
+
+/* --------------------------------------------------------------- merging */
+
+struct ha_merge_opts {
+	const char *command; /* recorded as the merged run's command (may be NULL) */
+	int allow_partial;   /* accept shards of a split with some shards missing */
+};
+
+struct ha_merge_result {
+	int64_t run_id;  /* the merged run in the destination */
+	long hosts;      /* hosts the sources' runs hold */
+	size_t nsources;
+};
+
+/* Adds one run to `st` holding the newest complete run of every store in
+ * srcs (paths, borrowed for the call): hosts, hives, findings, evidence and
+ * notes of all, the rules once (merge.c says how rows are remapped).  The
+ * sources are only read.  Refused with HA_ERR_USAGE: sources made with other
+ * rules, requests, --as-of or tool version than the first, the same file
+ * twice, shards of different splits, a shard twice, a missing shard (unless
+ * o->allow_partial), overlapping host folders; HA_ERR_NOTFOUND: a source
+ * without a complete run; HA_ERR_STORE: another schema version or not a
+ * store.  On failure nothing of the merge remains in st.  o may be NULL. */
+HA_MUST_CHECK int ha_store_merge(struct ha_store *st, const char *const *srcs, size_t n,
+				 const struct ha_merge_opts *o, struct ha_merge_result *res,
+				 struct ha_err *err);
 
 /* PRAGMA integrity_check and foreign_key_check: HA_OK when both are clean. */
 HA_MUST_CHECK int ha_store_check(struct ha_store *st, struct ha_err *err);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ha_store.h"
+#include "store_internal.h"
 
 enum stmt_id { S_HOST, S_HIVE, S_FINDING, S_EVIDENCE, S_IDENTITY, S_GET_IDENTITY, S_COUNT };
 
@@ -131,6 +132,8 @@ static const char *const migrations[] = {
 	"ALTER TABLE hives ADD COLUMN dev INTEGER;"
 	"ALTER TABLE hives ADD COLUMN ino INTEGER;"
 	"ALTER TABLE hives ADD COLUMN ctime_ns INTEGER;",
+	/* 4: runs made with scan --shard K/N say which part of the fleet they hold. */
+	"ALTER TABLE runs ADD COLUMN shard TEXT;",
 };
 
 static int sqlfail(struct ha_store *st, int rc, struct ha_err *err, const char *what)
@@ -1353,3 +1356,14 @@ int ha_store_check(struct ha_store *st, struct ha_err *err)
 	ha_buf_free(&b);
 	return rc;
 }
+
+/* --------------------------------------------- for the store's own files */
+
+sqlite3 *ha_store_sqlite(struct ha_store *st) { return st->db; }
+
+int ha_store_sqlfail(struct ha_store *st, int rc, struct ha_err *err, const char *what)
+{
+	return sqlfail(st, rc, err, what);
+}
+
+int ha_store_schema_latest(void) { return LATEST_SCHEMA; }
