@@ -299,6 +299,75 @@ out:
 	return HA_OK;
 }
 
+/* Reads up to 4 bytes from the start of fd; 0 or an errno. */
+static int read_signature(int fd, uint8_t sig[4], size_t *n)
+{
+	*n = 0;
+	while (*n < 4) {
+		ssize_t r = pread(fd, sig + *n, 4 - *n, (off_t)*n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return errno ? errno : EIO;
+		if (r == 0)
+			break;
+		*n += (size_t)r;
+	}
+	return 0;
+}
+
+/* A file without the regf signature: hashed by reading it in chunks (its
+ * evidence is the same as any other file's, whatever its size), never
+ * mapped. */
+static int not_a_hive(const struct ha_job_file *jf, struct ha_hivefile *f, struct open_file *of,
+		      struct ha_err *err)
+{
+	const size_t csize = (size_t)1 << 20;
+	uint8_t *chunk = malloc(csize);
+	struct ha_sha256 sh;
+	uint64_t done = 0;
+	int rc, cut = 0;
+
+	if (!chunk)
+		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	rc = ha_sha256_init(&sh, err);
+	if (rc)
+		goto out;
+	while (done < f->size) {
+		size_t want = f->size - done < csize ? (size_t)(f->size - done) : csize;
+		ssize_t r = pread(of->fd, chunk, want, (off_t)done);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			int e = r < 0 ? errno : 0;
+
+			ha_sha256_abort(&sh);
+			f->status = HA_HS_UNREADABLE;
+			cut = 1;
+			rc = e ? set_fmt(&f->reason, "cannot read: %s", strerror(e))
+			       : set_str(&f->reason, "changed while read: the file shrank");
+			goto out;
+		}
+		rc = ha_sha256_update(&sh, chunk, (size_t)r, err);
+		if (rc) {
+			ha_sha256_abort(&sh);
+			goto out;
+		}
+		done += (uint64_t)r;
+	}
+	rc = ha_sha256_final(&sh, f->sha256, err);
+out:
+	free(chunk);
+	if (rc || cut)
+		return rc;
+	f->status = HA_HS_NOT_HIVE;
+	if (jf->hint == HA_FK_UNKNOWN)
+		f->kind = HA_FK_NOT_HIVE;
+	return set_str(&f->reason, "no regf signature: not a registry hive");
+}
+
 /* Opens, hashes, pre-flights and (if it is a hive) opens one file with
  * hivex.  Fills f; leaves `of` open only when the hive is readable. */
 static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *opts,
@@ -309,6 +378,8 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 	const char *kwhy = NULL;
 	struct rootkeys rk;
 	int degraded = 0, kind, rc;
+	uint8_t sig[4];
+	size_t nsig = 0;
 
 	(void)opts;
 	of->fd = open(jf->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
@@ -327,6 +398,16 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 		f->kind = jf->hint == HA_FK_UNKNOWN ? HA_FK_NOT_HIVE : f->kind;
 		return set_str(&f->reason, "empty file");
 	}
+	/* The signature is checked before mapping: a file that is not a hive
+	 * is never mapped, so its size (a sparse 4 GiB file of zeros) cannot
+	 * make it "unreadable" under the worker's address-space limit. */
+	rc = read_signature(of->fd, sig, &nsig);
+	if (rc) {
+		f->status = HA_HS_UNREADABLE;
+		return set_fmt(&f->reason, "cannot read: %s", strerror(rc));
+	}
+	if (nsig < 4 || memcmp(sig, "regf", 4) != 0)
+		return not_a_hive(jf, f, of, err);
 	if ((uint64_t)of->st.st_size > (uint64_t)SIZE_MAX / 2) {
 		f->status = HA_HS_UNREADABLE;
 		return set_str(&f->reason, "file too large to map");
@@ -350,10 +431,9 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 		return rc;
 
 	if (of->size < 4 || memcmp(of->map, "regf", 4) != 0) {
-		f->status = HA_HS_NOT_HIVE;
-		if (jf->hint == HA_FK_UNKNOWN)
-			f->kind = HA_FK_NOT_HIVE;
-		return set_str(&f->reason, "no regf signature: not a registry hive");
+		/* Rewritten between the check and the map. */
+		f->status = HA_HS_UNREADABLE;
+		return set_str(&f->reason, "changed while read: its signature is gone");
 	}
 	if (ha_baseblock_parse(of->map, of->size, &f->bb) != HA_OK) {
 		f->status = HA_HS_UNREADABLE;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -576,11 +577,144 @@ static void test_browser(void)
 	free(page);
 }
 
+/* ------------------------------------------- small fleets, one per case */
+
+/* A sample host's hive, the material of the small fleets below. */
+static char *sample_hive(const char *name)
+{
+	return ha_asprintf("%s/samples/fleet/clone-a/%s", tu_source_dir(), name);
+}
+
+/* tmp/TAG, a fresh folder for one case; malloc'd. */
+static char *case_dir(const char *tag)
+{
+	char *d = ha_asprintf("%s/%s", tmp, tag);
+
+	if (d && mkdir(d, 0755) != 0) {
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+/* Copies a sample host's hive NAME to DIR/REL. */
+static int put_sample(const char *dir, const char *name, const char *rel)
+{
+	char *from = sample_hive(name), *to = ha_asprintf("%s/%s", dir, rel);
+	int rc = from && to ? tu_copy(from, to) : -1;
+
+	free(from);
+	free(to);
+	return rc;
+}
+
+/* Runs `hiveaudit scan -q --as-of 2026-01-01 --out out [extra...] fleet`
+ * in DIR (so that recorded paths are "fleet/..."); its exit status. */
+static int scan_case(const char *dir, const char *const *extra, char **out, char **err)
+{
+	const char *argv[32];
+	char cwd[4096];
+	size_t n = 0;
+	int rc;
+
+	argv[n++] = tu_hiveaudit();
+	argv[n++] = "scan";
+	argv[n++] = "-q";
+	argv[n++] = "--as-of";
+	argv[n++] = "2026-01-01";
+	argv[n++] = "--out";
+	argv[n++] = "out";
+	while (extra && *extra && n < 30)
+		argv[n++] = *extra++;
+	argv[n++] = "fleet";
+	argv[n] = NULL;
+	if (!getcwd(cwd, sizeof cwd) || chdir(dir))
+		return -1;
+	rc = tu_run((char *const *)argv, NULL, out, err);
+	if (chdir(cwd))
+		return -1;
+	return rc;
+}
+
+/* The cell of column COL in the row whose column KEYCOL is KEY (and, when
+ * COL2 is not NULL, whose COL2 is VAL2) of DIR/out/FILE; malloc'd, or
+ * NULL when there is no such row. */
+static char *cell(const char *dir, const char *file, const char *keycol, const char *key,
+		  const char *col2, const char *val2, const char *col)
+{
+	char *p = ha_asprintf("%s/out/%s", dir, file), *t = p ? tu_read(p, NULL) : NULL, *v = NULL;
+	struct tu_csv c;
+	size_t r;
+	int ik, ic, i2;
+
+	free(p);
+	if (!t || tu_csv_parse(t, &c)) {
+		free(t);
+		return NULL;
+	}
+	ik = tu_csv_col(&c, keycol);
+	ic = tu_csv_col(&c, col);
+	i2 = col2 ? tu_csv_col(&c, col2) : -1;
+	for (r = 1; r < c.nrows && ik >= 0 && ic >= 0 && !v; r++)
+		if (!strcmp(c.rows[r][ik], key) && (!col2 || (i2 >= 0 && !strcmp(c.rows[r][i2], val2))))
+			v = ha_strdup(c.rows[r][ic]);
+	tu_csv_free(&c);
+	free(t);
+	return v;
+}
+
+/* Issue 12 item 7: a sparse 4 GiB file of zeros named SOFTWARE is not a
+ * hive, as its 1 MiB sibling is; it used to be "unreadable: cannot map"
+ * because it was mapped before its signature was looked at. */
+static void test_i12_7_big_zero_file_is_not_a_hive(void)
+{
+	char *dir = case_dir("i12-7"), *big = NULL, *small = NULL, *v;
+	struct stat st;
+	int rc;
+
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	big = ha_asprintf("%s/fleet/BIG/SOFTWARE", dir);
+	small = ha_asprintf("%s/fleet/SMALL/SOFTWARE", dir);
+	CHECK_INT(put_sample(dir, "SYSTEM", "fleet/BIG/SYSTEM"), 0);
+	CHECK_INT(put_sample(dir, "SYSTEM", "fleet/SMALL/SYSTEM"), 0);
+	CHECK_INT(tu_write(small, "", 0), 0);
+	CHECK_INT(tu_write(big, "", 0), 0);
+	CHECK_INT(truncate(small, 1 << 20), 0);
+	if (truncate(big, (off_t)4 << 30) || stat(big, &st) || st.st_blocks > 1024) {
+		check_skip("no sparse 4 GiB file here");
+		goto out;
+	}
+	rc = scan_case(dir, NULL, NULL, NULL);
+	CHECK_INT(rc, 1); /* the sample host fails rules; nothing stops the run */
+	v = cell(dir, "hosts.csv", "host", "BIG", NULL, NULL, "software_hive");
+	CHECK_STR(v, "not_a_hive");
+	free(v);
+	v = cell(dir, "hosts.csv", "host", "SMALL", NULL, NULL, "software_hive");
+	CHECK_STR(v, "not_a_hive");
+	free(v);
+	v = cell(dir, "findings.csv", "host", "BIG", "rule_id", "HIVE-INTEGRITY", "reason");
+	CHECK_HAS(v, "fleet/BIG/SOFTWARE: no regf signature: not a registry hive");
+	free(v);
+	/* hashed like any other file: SHA-256 of 4 GiB of zeros */
+	v = cell(dir, "findings.csv", "host", "BIG", "rule_id", "HIVE-INTEGRITY", "hive_sha256");
+	CHECK_HAS(v, "8479e43911dc45e89f934fe48d01297e16f51d17aa561d4d1c216b1ae0fcddca");
+	free(v);
+out:
+	if (big)
+		unlink(big); /* 4 GiB of nothing, gone before the next case */
+	free(big);
+	free(small);
+	free(dir);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
 		CHECK_CASE(test_scan_completes), CHECK_CASE(test_html),    CHECK_CASE(test_csv),
 		CHECK_CASE(test_jsonl),          CHECK_CASE(test_explain), CHECK_CASE(test_browser),
+		CHECK_CASE(test_i12_7_big_zero_file_is_not_a_hive),
 	};
 	int rc;
 
