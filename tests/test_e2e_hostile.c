@@ -709,12 +709,202 @@ out:
 	free(dir);
 }
 
+/* A minimal host in DIR/fleet/FOLDER: SYSTEM with ComputerName CN and the
+ * SChannel TLS 1.2 client's Enabled as REG_SZ data (ENABLED, ENLEN bytes),
+ * SOFTWARE with ProductName PRODUCT. */
+static int build_small_host(const char *dir, const char *folder, const char *cn,
+			    const void *enabled, size_t enlen, const char *product)
+{
+	struct hb_tree *sys = hb_new(), *sw = hb_new();
+	char *sysf = ha_asprintf("%s/fleet/%s/SYSTEM", dir, folder);
+	char *swf = ha_asprintf("%s/fleet/%s/SOFTWARE", dir, folder);
+	const char *cv = "Microsoft\\Windows NT\\CurrentVersion";
+	const char *t12 =
+		"ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client";
+	char err[512];
+	int rc = -1;
+
+	if (!sys || !sw || !sysf || !swf || tu_write(sysf, "", 0))
+		goto out;
+	if (hb_set_sz(sys, "ControlSet001\\Control\\ComputerName\\ComputerName", "ComputerName",
+		      cn) ||
+	    hb_set_dword(sys, "Select", "Current", 1) ||
+	    hb_set_sz(sys, "ControlSet001\\Control\\ProductOptions", "ProductType", "ServerNT") ||
+	    hb_set_sz(sys, "ControlSet001\\Control\\Session Manager\\Environment",
+		      "PROCESSOR_ARCHITECTURE", "AMD64") ||
+	    hb_set(sys, t12, "Enabled", REG_SZ, enabled, enlen) ||
+	    hb_set_dword(sys, t12, "DisabledByDefault", 0))
+		goto out;
+	if (hb_set_sz(sw, cv, "ProductName", product) || hb_set_sz(sw, cv, "CurrentVersion", "6.1") ||
+	    hb_set_sz(sw, cv, "CurrentBuildNumber", "7601") ||
+	    hb_set_sz(sw, cv, "CSDVersion", "Service Pack 1"))
+		goto out;
+	if (hb_write(sys, sysf, "emRoot\\System32\\Config\\SYSTEM", FIXED_TIME, err, sizeof err) ||
+	    hb_write(sw, swf, "emRoot\\System32\\Config\\SOFTWARE", FIXED_TIME, err, sizeof err)) {
+		fprintf(stderr, "hb_write: %s\n", err);
+		goto out;
+	}
+	rc = 0;
+out:
+	hb_free(sys);
+	hb_free(sw);
+	free(sysf);
+	free(swf);
+	return rc;
+}
+
+static char *read_case(const char *dir, const char *name)
+{
+	char *p = ha_asprintf("%s/out/%s", dir, name), *t = p ? tu_read(p, NULL) : NULL;
+
+	free(p);
+	return t;
+}
+
+/* "1", U+0000, "hidden": REG_SZ data past its first NUL, then the
+ * terminator. */
+static const unsigned char nul_data[] = {'1', 0, 0, 0, 'h', 0, 'i', 0, 'd', 0,
+					 'd', 0, 'e', 0, 'n', 0, 0, 0};
+
+#define BIG_CN_LEN 400000 /* 800,000 bytes of UTF-16: under the 1 MiB value limit */
+
+/* Issue 12 items 9, 10, 11 end to end: REG_SZ data past a NUL, a 400 KB
+ * ComputerName, bidi controls and folder names that are not UTF-8, through
+ * findings.csv, hosts.csv, findings.jsonl, report.html and explain. */
+static void test_i12_9_10_11_outputs(void)
+{
+	static const char *const extra[] = {"--json", NULL};
+	char *dir = case_dir("i12-9-10-11"), *big = malloc(BIG_CN_LEN + 1), *t, *v, *html, *db;
+	size_t i;
+	int rc;
+
+	CHECK(dir != NULL && big != NULL);
+	if (!dir || !big) {
+		free(dir);
+		free(big);
+		return;
+	}
+	for (i = 0; i < BIG_CN_LEN; i++)
+		big[i] = (char)('A' + i % 26);
+	big[BIG_CN_LEN] = '\0';
+	CHECK_INT(build_small_host(dir, "BIGNAME", big, "1\0\0", 4, "Windows Server 2008 R2"), 0);
+	CHECK_INT(build_small_host(dir, "NULDATA", "NUL01", nul_data, sizeof nul_data,
+				   "Windows Server 2008 R2"),
+		  0);
+	CHECK_INT(build_small_host(dir, "BIDI", "BIDI\xE2\x80\xAE" "10", "1\0\0", 4,
+				   "Windows \xE2\x81\xA6Server\xE2\x81\xA9 2008 R2"),
+		  0);
+	/* two folders that differ only in a Latin-1 byte */
+	CHECK_INT(build_small_host(dir, "host\xE9", "L1", "1\0\0", 4, "Windows Server 2008 R2"), 0);
+	CHECK_INT(build_small_host(dir, "host\xE8", "L2", "1\0\0", 4, "Windows Server 2008 R2"), 0);
+	rc = scan_case(dir, extra, NULL, NULL);
+	CHECK_INT(rc, 1);
+
+	/* 10: the CSV cell is cut to Excel's limit with the marker */
+	v = cell(dir, "findings.csv", "host", "BIGNAME", "rule_id", "HIVE-INTEGRITY",
+		 "computer_name");
+	CHECK(v != NULL);
+	if (v) {
+		CHECK_INT(strlen(v), 32767 + 2); /* U+2026 is 3 bytes, 1 character */
+		CHECK(!strncmp(v, big, 1000));
+		CHECK_HAS(v, "\xE2\x80\xA6 (400000 bytes)");
+	}
+	free(v);
+	v = cell(dir, "hosts.csv", "host", "BIGNAME", NULL, NULL, "computer_name");
+	CHECK_HAS(v, "\xE2\x80\xA6 (400000 bytes)");
+	free(v);
+	/* 9: the evidence shows the data past the NUL */
+	v = cell(dir, "findings.csv", "host", "NULDATA", "rule_id", "SCHANNEL-TLS12-CLIENT",
+		 "evidence");
+	CHECK_HAS(v, "\"1\\x00hidden\"");
+	free(v);
+	/* 11: bidi controls and stray bytes shown escaped, folders kept apart */
+	v = cell(dir, "hosts.csv", "host", "BIDI", NULL, NULL, "computer_name");
+	CHECK_STR(v, "BIDI\\u202E10");
+	free(v);
+	v = cell(dir, "hosts.csv", "host", "BIDI", NULL, NULL, "product_name");
+	CHECK_STR(v, "Windows \\u2066Server\\u2069 2008 R2");
+	free(v);
+	v = cell(dir, "hosts.csv", "host", "host\\xE9", NULL, NULL, "computer_name");
+	CHECK_STR(v, "L1");
+	free(v);
+	v = cell(dir, "hosts.csv", "host", "host\\xE8", NULL, NULL, "computer_name");
+	CHECK_STR(v, "L2");
+	free(v);
+	t = read_case(dir, "hosts.csv");
+	CHECK(t && ha_utf8_valid(t, strlen(t)));
+	CHECK_LACKS(t, "\xE2\x80\xAE");
+	CHECK_LACKS(t, "\xE2\x81\xA6");
+	CHECK_LACKS(t, "\xEF\xBF\xBD");
+	free(t);
+	t = read_case(dir, "findings.csv");
+	CHECK(t && ha_utf8_valid(t, strlen(t)));
+	CHECK_LACKS(t, "\xE2\x80\xAE");
+	free(t);
+
+	/* JSON Lines: whole values from the store, U+0000 as \u0000 */
+	t = read_case(dir, "findings.jsonl");
+	CHECK_HAS(t, "\"data\":\"\\\"1\\u0000hidden\\\"\"");
+	CHECK_HAS(t, "\"host\":\"host\\\\xE9\"");
+	CHECK_HAS(t, "\"computer_name\":\"BIDI\\u202E10\"");
+	if (t) {
+		char *line = strstr(t, "\"computer_name\":\"ABCDEFGHIJ");
+		char *end = line ? strchr(line + 17, '"') : NULL;
+
+		CHECK(end != NULL);
+		if (end)
+			CHECK_INT(end - (line + 17), BIG_CN_LEN);
+	}
+	free(t);
+
+	/* HTML: capped, escaped in the markup and the island */
+	html = read_case(dir, "report.html");
+	CHECK(html != NULL);
+	if (html) {
+		char *island = strstr(html, "id=\"ha-data\"");
+
+		CHECK(island != NULL);
+		if (island)
+			*island = '\0'; /* the markup before the data */
+		CHECK_LACKS(html, "\xE2\x80\xAE");
+		CHECK_LACKS(html, "\xEF\xBF\xBD");
+		if (island) {
+			*island = 'i';
+			CHECK_HAS(island, "\xE2\x80\xA6 (400000 bytes)");
+			CHECK_HAS(island, "1\\u0000hidden");
+			CHECK_HAS(island, "host\\\\xE9");
+			CHECK_HAS(island, "host\\\\xE8");
+		}
+		CHECK(strlen(html) < 2u << 20);
+		big[HA_HTML_TEXT_MAX + 1] = '\0';
+		CHECK_LACKS(html, big);
+	}
+	free(html);
+
+	/* the terminal: explain shows them escaped */
+	db = ha_asprintf("%s/out/audit.db", dir);
+	{
+		char *argv[] = {(char *)tu_hiveaudit(), "explain", "--all-findings", "--db", db,
+				"BIDI", NULL};
+		char *o = NULL, *e = NULL;
+
+		CHECK_INT(tu_run(argv, NULL, &o, &e), 0);
+		CHECK_HAS(o, "BIDI\\u202E10");
+		CHECK_LACKS(o, "\xE2\x80\xAE");
+		free(o);
+		free(e);
+	}
+	free(db);
+	free(big);
+	free(dir);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
 		CHECK_CASE(test_scan_completes), CHECK_CASE(test_html),    CHECK_CASE(test_csv),
 		CHECK_CASE(test_jsonl),          CHECK_CASE(test_explain), CHECK_CASE(test_browser),
-		CHECK_CASE(test_i12_7_big_zero_file_is_not_a_hive),
+		CHECK_CASE(test_i12_7_big_zero_file_is_not_a_hive), CHECK_CASE(test_i12_9_10_11_outputs),
 	};
 	int rc;
 
