@@ -438,7 +438,16 @@ int cmd_scan(int argc, char **argv)
 		code = cli_fail("scan", &err);
 		goto done;
 	}
-	rc = ha_discover((const char *const *)argv + optind, (size_t)(argc - optind), &fleet, &err);
+	if (stop_flag) {
+		interrupted_message();
+		goto done;
+	}
+	rc = ha_discover_until((const char *const *)argv + optind, (size_t)(argc - optind),
+			       &stop_flag, &fleet, &err);
+	if (rc == HA_ERR_INTERRUPTED) {
+		interrupted_message();
+		goto done;
+	}
 	if (rc) {
 		code = cli_fail("scan", &err);
 		goto done;

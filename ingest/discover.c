@@ -65,7 +65,18 @@ struct walk {
 	size_t nseen, capseen;
 	struct ha_fleet *fleet;
 	struct ha_err *err;
+	volatile sig_atomic_t *stop;
 };
+
+static int stopped(const struct walk *w)
+{
+	return w->stop && *w->stop;
+}
+
+static int interrupted(struct walk *w)
+{
+	return ha_err_set(w->err, HA_ERR_INTERRUPTED, "interrupted while looking for hives");
+}
 
 static int note(struct walk *w, const char *fmt, ...) HA_PRINTF(2, 3);
 static int note(struct walk *w, const char *fmt, ...)
@@ -501,11 +512,16 @@ static int visit(struct walk *w, struct dirstack *stack, const char *path, int d
 static int walk_dir(struct walk *w, struct dirstack *stack)
 {
 	while (stack->n) {
-		char *dir = stack->v[--stack->n];
-		int depth = stack->depth[stack->n];
+		char *dir;
+		int depth;
 		struct dirent *de;
 		DIR *d;
 		int rc = HA_OK;
+
+		if (stopped(w))
+			return interrupted(w);
+		dir = stack->v[--stack->n];
+		depth = stack->depth[stack->n];
 
 		if (depth > MAX_DEPTH) {
 			rc = note(w, "%s: deeper than %d folders, not entered", dir, MAX_DEPTH);
@@ -527,6 +543,10 @@ static int walk_dir(struct walk *w, struct dirstack *stack)
 
 			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 				continue;
+			if (stopped(w)) {
+				rc = interrupted(w);
+				break;
+			}
 			child = ha_asprintf("%s%s%s", dir, strcmp(dir, "/") ? "/" : "", de->d_name);
 			if (!child) {
 				rc = ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
@@ -684,6 +704,12 @@ static void free_entries(struct walk *w)
 
 int ha_discover(const char *const *paths, size_t npaths, struct ha_fleet *fleet, struct ha_err *err)
 {
+	return ha_discover_until(paths, npaths, NULL, fleet, err);
+}
+
+int ha_discover_until(const char *const *paths, size_t npaths, volatile sig_atomic_t *stop,
+		      struct ha_fleet *fleet, struct ha_err *err)
+{
 	struct walk w;
 	struct dirstack stack = {0};
 	size_t i, start;
@@ -693,6 +719,7 @@ int ha_discover(const char *const *paths, size_t npaths, struct ha_fleet *fleet,
 	memset(&w, 0, sizeof w);
 	w.fleet = fleet;
 	w.err = err;
+	w.stop = stop;
 	w.roots = calloc(npaths ? npaths : 1, sizeof *w.roots);
 	w.given = calloc(npaths ? npaths : 1, sizeof *w.given);
 	if (!w.roots || !w.given) {

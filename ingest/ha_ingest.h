@@ -59,6 +59,13 @@ struct ha_fleet {
  * all (HA_ERR_USAGE / HA_ERR_IO) and allocation failure. */
 HA_MUST_CHECK int ha_discover(const char *const *paths, size_t npaths, struct ha_fleet *fleet,
 			      struct ha_err *err);
+/* The same, and ends with HA_ERR_INTERRUPTED (fleet empty) as soon as
+ * *stop is non-zero: it is looked at before each folder and each file, so
+ * a signal is honoured within one entry even on a fleet of millions of
+ * files.  stop may be NULL. */
+HA_MUST_CHECK int ha_discover_until(const char *const *paths, size_t npaths,
+				    volatile sig_atomic_t *stop, struct ha_fleet *fleet,
+				    struct ha_err *err);
 void ha_fleet_free(struct ha_fleet *fleet);
 
 /* --------------------------------------------------------------- reading */

@@ -899,12 +899,46 @@ static void test_i12_9_10_11_outputs(void)
 	free(dir);
 }
 
+/* Issue 12 item 4: --rules /dev/zero is refused at once by scan, rules
+ * and rules --check (exit 2, one line), where it was read forever. */
+static void test_i12_4_rules_dev_zero(void)
+{
+	char *dir = case_dir("i12-4");
+	char *o = NULL, *e = NULL;
+	static const char *const extra[] = {"--rules", "/dev/zero", NULL};
+	char *rules_argv[] = {(char *)tu_hiveaudit(), "rules", "--rules", "/dev/zero", NULL};
+	char *check_argv[] = {(char *)tu_hiveaudit(), "rules", "--check", "/dev/zero", NULL};
+	const char *want = "rule file '/dev/zero' is not a regular file (a character device)\n";
+
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	CHECK_INT(put_sample(dir, "SYSTEM", "fleet/A/SYSTEM"), 0);
+	CHECK_INT(scan_case(dir, extra, &o, &e), 2);
+	CHECK_HAS(e, want);
+	CHECK(e && !strchr(e, '\n')[1]);
+	free(o);
+	free(e);
+	o = e = NULL;
+	CHECK_INT(tu_run(rules_argv, NULL, &o, &e), 2);
+	CHECK_HAS(e, want);
+	free(o);
+	free(e);
+	o = e = NULL;
+	CHECK_INT(tu_run(check_argv, NULL, &o, &e), 2);
+	CHECK_HAS(e, want);
+	free(o);
+	free(e);
+	free(dir);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
 		CHECK_CASE(test_scan_completes), CHECK_CASE(test_html),    CHECK_CASE(test_csv),
 		CHECK_CASE(test_jsonl),          CHECK_CASE(test_explain), CHECK_CASE(test_browser),
 		CHECK_CASE(test_i12_7_big_zero_file_is_not_a_hive), CHECK_CASE(test_i12_9_10_11_outputs),
+		CHECK_CASE(test_i12_4_rules_dev_zero),
 	};
 	int rc;
 

@@ -340,6 +340,27 @@ static void test_layout_hard_links(void)
 	ha_fleet_free(&f);
 }
 
+/* Issue 12 item 4: discovery looks at the stop flag before each folder
+ * and file, so a signal during a long walk is honoured. */
+static void test_i12_4_discovery_stops(void)
+{
+	char *root = pjoin(tmp, "stopping");
+	const char *paths[1] = {root};
+	volatile sig_atomic_t stop = 0;
+	struct ha_fleet f;
+	struct ha_err err;
+
+	write_host(pjoin(root, "A"), "A");
+	CHECK_INT(ha_discover_until(paths, 1, &stop, &f, &err), HA_OK);
+	CHECK_INT(f.nhosts, 1);
+	ha_fleet_free(&f);
+	stop = SIGTERM;
+	CHECK_INT(ha_discover_until(paths, 1, &stop, &f, &err), HA_ERR_INTERRUPTED);
+	CHECK_STR(err.msg, "interrupted while looking for hives");
+	CHECK_INT(f.nhosts, 0);
+	CHECK_INT(f.nnotes, 0);
+}
+
 static void test_layout_errors(void)
 {
 	struct ha_fleet f;
@@ -911,6 +932,7 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_layout_symlinks_and_specials),
 		CHECK_CASE(test_layout_hard_links),
 		CHECK_CASE(test_layout_errors),
+		CHECK_CASE(test_i12_4_discovery_stops),
 		CHECK_CASE(test_hive_statuses),
 		CHECK_CASE(test_hive_reasons_from_workers),
 		CHECK_CASE(test_control_set_fallbacks),
