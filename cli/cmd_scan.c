@@ -361,7 +361,7 @@ int cmd_scan(int argc, char **argv)
 	struct ha_err err;
 	struct ha_buf paths, cmdline;
 	struct scanctx c;
-	size_t *todo = NULL, i;
+	size_t *todo = NULL, i, dirs_unreadable = 0, dirs_deep = 0;
 	char *dbpath = NULL, *lockpath = NULL;
 	double t0 = cli_now();
 
@@ -444,6 +444,8 @@ int cmd_scan(int argc, char **argv)
 	}
 	rc = ha_discover_until((const char *const *)argv + optind, (size_t)(argc - optind),
 			       &stop_flag, &fleet, &err);
+	dirs_unreadable = fleet.unreadable_dirs;
+	dirs_deep = fleet.deep_dirs;
 	if (rc == HA_ERR_INTERRUPTED) {
 		interrupted_message();
 		goto done;
@@ -623,10 +625,12 @@ int cmd_scan(int argc, char **argv)
 	}
 	if (!quiet)
 		printf("hiveaudit: %ld host%s audited (%ld ready, %ld not ready, %ld unknown%s) in %.1f s; "
-		       "%ld failing finding%s; reports in %s/\n",
+		       "%ld failing finding%s; %zu folder%s could not be read, %zu cut at the "
+		       "depth limit; reports in %s/\n",
 		       c.hosts, c.hosts == 1 ? "" : "s", c.ready, c.not_ready, c.unknown,
 		       c.reused ? ", some unchanged and re-evaluated from the store" : "",
-		       cli_now() - t0, c.fails, c.fails == 1 ? "" : "s", out);
+		       cli_now() - t0, c.fails, c.fails == 1 ? "" : "s", dirs_unreadable,
+		       dirs_unreadable == 1 ? "" : "s", dirs_deep, out);
 	code = c.fails ? HA_EXIT_FAIL : HA_EXIT_OK;
 done:
 	if (st && c.in_txn)

@@ -622,7 +622,7 @@ int ha_assign_roles(struct ha_snapshot *s, struct ha_err *err)
 
 	for (r = 0; r < HA_NROLES; r++) {
 		size_t i, nread = 0, nbad = 0;
-		int first_read = -1, first_bad = -1, second_read = -1;
+		int first_read = -1, first_bad = -1, second_read = -1, first_skipped = -1;
 
 		free(s->role[r].reason);
 		s->role[r].reason = NULL;
@@ -642,6 +642,8 @@ int ha_assign_roles(struct ha_snapshot *s, struct ha_err *err)
 			} else if (f->status != HA_HS_SKIPPED) {
 				if (!nbad++)
 					first_bad = (int)i;
+			} else if (first_skipped < 0) {
+				first_skipped = (int)i;
 			}
 		}
 		if (nread == 1) {
@@ -681,8 +683,16 @@ int ha_assign_roles(struct ha_snapshot *s, struct ha_err *err)
 			if (set_fmt(&s->role[r].reason, "%s: %s", f->path, f->reason ? f->reason : "?"))
 				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 		} else {
+			const struct ha_hivefile *k = first_skipped >= 0 ? &s->files[first_skipped] : NULL;
+
+			/* A skipped file says why the role is empty (a backup, a
+			 * link to another host's hive). */
 			s->role[r].status = HA_HS_MISSING;
-			if (set_fmt(&s->role[r].reason, "no %s hive in the host folder", ha_role_name(r)))
+			if (set_fmt(&s->role[r].reason, "no %s hive in the host folder%s%s%s%s",
+				    ha_role_name(r), k ? " (" : "", k ? k->path : "",
+				    k ? " skipped: " : "",
+				    k ? (k->reason ? k->reason : "skipped") : "") ||
+			    (k && set_fmt(&s->role[r].reason, "%s)", s->role[r].reason)))
 				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 		}
 	}
@@ -1129,6 +1139,8 @@ static int copy_job(const struct ha_host_job *job, struct ha_snapshot *out, stru
 	out->label = ha_strdup(job->label);
 	out->dir = ha_strdup(job->dir);
 	if (!out->label || !out->dir)
+		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	if (job->note && !(out->note = ha_strdup(job->note)))
 		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 	for (i = 0; i < job->nfiles; i++) {
 		const struct ha_job_file *jf = &job->files[i];

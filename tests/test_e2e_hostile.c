@@ -932,13 +932,72 @@ static void test_i12_4_rules_dev_zero(void)
 	free(dir);
 }
 
+/* Issue 12 item 5 end to end: a host folder whose hives are links to
+ * another host's is in every output with its hives skipped as "same file
+ * as ...", and a tree cut at the depth limit is counted in the summary
+ * line and in its host's note in hosts.csv. */
+static void test_i12_5_links_and_deep_trees(void)
+{
+	char *dir = case_dir("i12-5"), *p = NULL, *o = NULL, *e = NULL, *v, cwd[4096];
+	char *argv[] = {(char *)tu_hiveaudit(), "scan", "--as-of", "2026-01-01", "--out", "out",
+			"fleet", NULL};
+	int i, rc = -1;
+
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	CHECK_INT(put_sample(dir, "SYSTEM", "fleet/A/SYSTEM"), 0);
+	CHECK_INT(put_sample(dir, "SOFTWARE", "fleet/A/SOFTWARE"), 0);
+	CHECK_INT(put_sample(dir, "SYSTEM", "fleet/E/SYSTEM"), 0);
+	CHECK_INT(put_sample(dir, "SOFTWARE", "fleet/E/SOFTWARE"), 0);
+	p = ha_asprintf("%s/fleet/B", dir);
+	CHECK(p && mkdir(p, 0755) == 0);
+	free(p);
+	p = ha_asprintf("%s/fleet/B/SYSTEM", dir);
+	CHECK(p && symlink("../A/SYSTEM", p) == 0);
+	free(p);
+	p = ha_asprintf("%s/fleet/B/SOFTWARE", dir);
+	CHECK(p && symlink("../A/SOFTWARE", p) == 0);
+	free(p);
+	p = ha_asprintf("%s/fleet/E", dir);
+	for (i = 0; p && i < 45; i++) {
+		char *q = ha_asprintf("%s/x", p);
+
+		free(p);
+		p = q;
+		CHECK(p && mkdir(p, 0755) == 0);
+	}
+	free(p);
+	if (getcwd(cwd, sizeof cwd) && !chdir(dir)) {
+		rc = tu_run(argv, NULL, &o, &e);
+		CHECK_INT(chdir(cwd), 0);
+	}
+	CHECK_INT(rc, 1);
+	CHECK_HAS(o, "3 hosts audited");
+	CHECK_HAS(o, "; 0 folders could not be read, 1 cut at the depth limit;");
+	v = cell(dir, "hosts.csv", "host", "B", NULL, NULL, "system_hive");
+	CHECK_STR(v, "missing");
+	free(v);
+	v = cell(dir, "findings.csv", "host", "B", "rule_id", "HIVE-INTEGRITY", "reason");
+	CHECK_HAS(v, "no SYSTEM hive in the host folder (fleet/B/SYSTEM skipped: same file as "
+		     "fleet/A/SYSTEM (a symbolic link to it))");
+	CHECK_HAS(v, "(fleet/B/SOFTWARE skipped: same file as fleet/A/SOFTWARE");
+	free(v);
+	v = cell(dir, "hosts.csv", "host", "E", NULL, NULL, "note");
+	CHECK_HAS(v, "1 folder deeper than 40 levels not entered (fleet/E/x/x/");
+	free(v);
+	free(o);
+	free(e);
+	free(dir);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
 		CHECK_CASE(test_scan_completes), CHECK_CASE(test_html),    CHECK_CASE(test_csv),
 		CHECK_CASE(test_jsonl),          CHECK_CASE(test_explain), CHECK_CASE(test_browser),
 		CHECK_CASE(test_i12_7_big_zero_file_is_not_a_hive), CHECK_CASE(test_i12_9_10_11_outputs),
-		CHECK_CASE(test_i12_4_rules_dev_zero),
+		CHECK_CASE(test_i12_4_rules_dev_zero), CHECK_CASE(test_i12_5_links_and_deep_trees),
 	};
 	int rc;
 
