@@ -252,6 +252,11 @@ int cmd_scan(int argc, char **argv)
 		code = cli_fail("scan", &err);
 		goto done;
 	}
+	if (stop_flag) {
+		cli_error("scan", "interrupted by signal %d before the run started; nothing was stored",
+		          (int)stop_flag);
+		goto done;
+	}
 	ha_buf_puts(&cmdline, "hiveaudit");
 	for (i = 0; i < argc; i++)
 		ha_buf_printf(&cmdline, " %s", argv[i]);
@@ -282,10 +287,12 @@ int cmd_scan(int argc, char **argv)
 	}
 	if (!quiet)
 		printf("hiveaudit: %ld host%s audited (%ld ready, %ld not ready, %ld unknown%s) in %.1f s; "
-		       "%ld failing finding%s; reports in %s/\n",
+		       "%ld failing finding%s; %zu folder%s could not be read, %zu cut at the "
+		       "depth limit; reports in %s/\n",
 		       res.hosts, res.hosts == 1 ? "" : "s", res.ready, res.not_ready, res.unknown,
 		       res.reused ? ", some unchanged and re-evaluated from the store" : "",
-		       cli_now() - t0, res.fails, res.fails == 1 ? "" : "s", out);
+		       cli_now() - t0, res.fails, res.fails == 1 ? "" : "s", res.dirs_unreadable,
+		       res.dirs_unreadable == 1 ? "" : "s", res.dirs_deep, out);
 	if (res.verify_changed)
 		cli_error("scan", "--verify: %ld file%s changed under an unchanged identity (see the "
 		          "hives' reasons and the run's notes)", res.verify_changed,

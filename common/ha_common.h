@@ -147,6 +147,7 @@ HA_MUST_CHECK int ha_size_mul(size_t a, size_t b, size_t *out);
 enum {
 	HA_U16_STOP_AT_NUL = 1,  /* stop at the first U+0000 (REG_SZ semantics) */
 	HA_U16_NUL_VISIBLE = 2,  /* show an embedded U+0000 as U+2400 (names) */
+	HA_U16_NUL_MODIFIED = 4, /* write U+0000 as the bytes C0 80 (data kept whole) */
 };
 /* Appends UTF-16LE text as UTF-8.  Unpaired surrogates and a trailing odd
  * byte become U+FFFD: forensic output shows that something was there rather
@@ -169,19 +170,34 @@ static inline int ha_ascii_caseeq(const char *a, const char *b) { return ha_asci
 /* Matches a glob with '*' and '?', ASCII case-insensitively. */
 int ha_glob_match(const char *pattern, const char *s);
 
-/* Escapers append to out; a NULL s is the empty string.  HTML escapes
- * &<>"' and shows C0 controls other than tab/newline, and DEL, as visible
- * escapes (\xNN); invalid UTF-8 is replaced by U+FFFD.  The terminal escaper
- * neutralises control characters: C0 and DEL as \xNN, C1 (U+0080..U+009F)
- * as \uNNNN (escape sequences from a hive must not reach the user's
- * terminal). */
+/* Escapers append to out; a NULL s is the empty string.  What every one
+ * of them shows instead of the character itself:
+ *   - bytes that are not valid UTF-8 as \xNN (never U+FFFD: two file names
+ *     differing only there must not look alike), the pair C0 80 (U+0000 in
+ *     text, see HA_U16_NUL_MODIFIED) as \x00;
+ *   - C0 controls and DEL as \xNN, C1 controls (U+0080..U+009F) and the
+ *     Bidi_Control characters (U+061C, U+200E, U+200F, U+202A..U+202E,
+ *     U+2066..U+2069) as \uNNNN, so that a string from a hive cannot drive a
+ *     terminal or reorder the text around it.
+ * HTML also escapes &<>"' and keeps tab and newline; at most
+ * HA_HTML_TEXT_MAX characters are written.  The terminal escaper keeps no
+ * control character at all (newline neither). */
+#define HA_HTML_TEXT_MAX ((size_t)16384)
 void ha_escape_html(struct ha_buf *out, const char *s);
 void ha_escape_terminal(struct ha_buf *out, const char *s);
 /* One CSV field per RFC 4180: always quoted, quotes doubled, and a leading
- * '=', '+', '-', '@', tab or CR defused with a leading apostrophe.  Control
- * characters other than tab, CR and LF are shown as \xNN (\uNNNN for C1),
- * so that printing the file cannot drive a terminal. */
+ * '=', '+', '-', '@', tab or CR defused with a leading apostrophe.  Tab, CR
+ * and LF are kept; everything else as the escapers above.  A cell holds at
+ * most HA_CSV_CELL_MAX characters (UTF-16 units, Excel's limit): a longer
+ * one is cut and ends with "\u2026 (N bytes)", N the length of s. */
+#define HA_CSV_CELL_MAX ((size_t)32767)
 void ha_csv_field(struct ha_buf *out, const char *s);
+/* Appends s (n bytes) as valid UTF-8 for a JSON encoder: the pair C0 80
+ * becomes a real U+0000 byte (the encoder writes \u0000; use a length, not
+ * strlen, on the result), other invalid bytes \xNN as above; control and
+ * bidi characters are kept (JSON is read by programs).  With max_units, cut
+ * as ha_csv_field does; 0 keeps everything. */
+void ha_text_for_json(struct ha_buf *out, const char *s, size_t n, size_t max_units);
 
 /* malloc'd copies; NULL only when allocation fails (or s is NULL). */
 char *ha_strdup(const char *s);

@@ -2,7 +2,8 @@
  *
  * Registry strings are attacker-controlled.  Decoding never fails: invalid
  * input becomes U+FFFD so that evidence still shows that something odd was
- * stored.  Escaping happens at the edge, once per output format. */
+ * stored.  Escaping happens at the edge, once per output format, in one
+ * function (escape_text) so that every output shows the same things. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,7 +97,12 @@ void ha_utf16le_to_utf8(struct ha_buf *out, const uint8_t *p, size_t n, unsigned
 		if (u == 0) {
 			if (flags & HA_U16_STOP_AT_NUL)
 				break;
-			stage_put(&st, (flags & HA_U16_NUL_VISIBLE) ? NUL_SYMBOL : 0);
+			if (flags & HA_U16_NUL_MODIFIED) {
+				stage_flush(&st);
+				ha_buf_add(out, "\xC0\x80", 2);
+			} else {
+				stage_put(&st, (flags & HA_U16_NUL_VISIBLE) ? NUL_SYMBOL : 0);
+			}
 			continue;
 		}
 		if (u >= 0xD800 && u <= 0xDBFF) {
@@ -141,7 +147,10 @@ void ha_latin1_to_utf8(struct ha_buf *out, const uint8_t *p, size_t n, unsigned 
 		if (p[i] == 0) {
 			if (flags & HA_U16_STOP_AT_NUL)
 				return;
-			put_utf8(out, (flags & HA_U16_NUL_VISIBLE) ? NUL_SYMBOL : 0);
+			if (flags & HA_U16_NUL_MODIFIED)
+				ha_buf_add(out, "\xC0\x80", 2);
+			else
+				put_utf8(out, (flags & HA_U16_NUL_VISIBLE) ? NUL_SYMBOL : 0);
 		} else {
 			put_utf8(out, p[i]);
 		}
@@ -310,99 +319,162 @@ int ha_glob_match(const char *pat, const char *s)
 
 /* -------------------------------------------------------------- escaping */
 
-/* A failure of the scratch buffer becomes the output's, unless the output
- * had already failed (the first failure is the one kept). */
-static void pass_failure(struct ha_buf *out, const struct ha_buf *scratch)
+/* Bidi_Control characters (Unicode PropList.txt): ALM, LRM, RLM, the
+ * embeddings and overrides LRE..RLO, and the isolates LRI..PDI.  Shown,
+ * they reorder the text around them ("txt.exe" can be made to read
+ * "exe.txt"), so they are escaped as control characters are. */
+static int is_bidi_control(uint32_t cp)
 {
-	if (ha_buf_status(scratch) && !out->failed)
-		out->failed = ha_buf_status(scratch);
+	return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
+enum esc_mode { ESC_HTML, ESC_TERMINAL, ESC_CSV, ESC_JSON };
+
+/* A printable ASCII character that the format still has to escape. */
+static int plain_special(enum esc_mode mode, unsigned char c)
+{
+	if (mode == ESC_HTML)
+		return c == '&' || c == '<' || c == '>' || c == '"' || c == '\'';
+	return mode == ESC_CSV && c == '"';
+}
+
+/* The one escaper behind every output.  Per character of s:
+ *   - a byte that is not part of valid UTF-8 is shown as \xNN (two folders
+ *     whose names differ only in such bytes stay different), except C0 80,
+ *     which is how text carries U+0000 (HA_U16_NUL_MODIFIED): \x00, or a
+ *     real NUL for ESC_JSON (jansson then writes \u0000);
+ *   - C0 controls and DEL as \xNN, but for the line breaks and tabs the
+ *     format keeps as data (HTML: tab, LF; CSV: tab, CR, LF; JSON: all, as
+ *     JSON escapes them); C1 controls and Bidi_Control characters as
+ *     \uNNNN (JSON keeps them: it is for programs);
+ *   - HTML's five special characters as entities, CSV's quote doubled.
+ * With max_units, at most that many characters (UTF-16 units, as Excel
+ * counts) are written, the marker "… (N bytes)" included, N being the
+ * length of s: the text is cut before the first character that would not
+ * leave room for the marker.  `used` units are already in the cell. */
+static void escape_text(struct ha_buf *out, const char *s, size_t n, enum esc_mode mode,
+			size_t max_units, size_t used)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, units = used, cut_at = 0, mlen = 0;
+	int cut_known = 0;
+	char marker[48];
+
+	if (max_units) {
+		snprintf(marker, sizeof marker, "\xe2\x80\xa6 (%zu bytes)", n);
+		mlen = strlen(marker) - 2; /* U+2026 is 3 bytes, 1 unit */
+	}
+	while (i < n) {
+		char rep[16];
+		const char *r = rep;
+		size_t rl, ru, k, lim; /* ru: what the character costs in the reader's count */
+		uint32_t cp;
+
+		/* Plain printable ASCII goes in runs: most text is nothing else.
+		 * A run stays within what fits before the marker, so that a cut
+		 * string costs one pass. */
+		lim = n;
+		if (max_units) {
+			size_t room = units + mlen < max_units ? max_units - units - mlen : 0;
+
+			if (room < n - i)
+				lim = i + room;
+		}
+		k = i;
+		while (k < lim && p[k] >= 0x20 && p[k] < 0x7F && !plain_special(mode, p[k]))
+			k++;
+		if (k > i) {
+			ha_buf_add(out, s + i, k - i);
+			units += k - i;
+			i = k;
+			continue;
+		}
+		k = utf8_seq(p + i, n - i, &cp);
+		if (!k && p[i] == 0xC0 && i + 1 < n && p[i + 1] == 0x80) {
+			k = 2;
+			if (mode == ESC_JSON)
+				rep[0] = '\0', rl = 1;
+			else
+				rl = (size_t)snprintf(rep, sizeof rep, "\\x00");
+			ru = rl;
+		} else if (!k) {
+			k = 1;
+			rl = (size_t)snprintf(rep, sizeof rep, "\\x%02X", p[i]);
+			ru = rl;
+		} else if (mode != ESC_JSON &&
+			   ((cp < 0x20 && !(cp == '\t' && mode != ESC_TERMINAL) &&
+			     !(cp == '\n' && mode != ESC_TERMINAL) && !(cp == '\r' && mode == ESC_CSV)) ||
+			    cp == 0x7F)) {
+			rl = (size_t)snprintf(rep, sizeof rep, "\\x%02X", (unsigned)cp);
+			ru = rl;
+		} else if (mode != ESC_JSON && ((cp >= 0x80 && cp <= 0x9F) || is_bidi_control(cp))) {
+			rl = (size_t)snprintf(rep, sizeof rep, "\\u%04X", (unsigned)cp);
+			ru = rl;
+		} else if (mode == ESC_HTML && (cp == '&' || cp == '<' || cp == '>' || cp == '"' ||
+						cp == '\'')) {
+			r = cp == '&' ? "&amp;" : cp == '<' ? "&lt;" : cp == '>' ? "&gt;"
+			  : cp == '"' ? "&quot;" : "&#39;";
+			rl = strlen(r);
+			ru = 1;
+		} else if (mode == ESC_CSV && cp == '"') {
+			r = "\"\"";
+			rl = 2;
+			ru = 1;
+		} else {
+			r = s + i;
+			rl = k;
+			ru = cp >= 0x10000 ? 2 : 1;
+		}
+		if (max_units) {
+			if (!cut_known && units + ru + mlen > max_units) {
+				cut_at = out->len;
+				cut_known = 1;
+			}
+			if (units + ru > max_units) {
+				ha_buf_truncate(out, cut_at);
+				ha_buf_puts(out, marker);
+				return;
+			}
+		}
+		units += ru;
+		ha_buf_add(out, r, rl);
+		i += k;
+	}
 }
 
 void ha_escape_html(struct ha_buf *out, const char *s)
 {
-	struct ha_buf clean;
-	const char *p;
-
 	if (!s)
 		s = "";
-	ha_buf_init(&clean, 0);
-	ha_utf8_sanitize(&clean, s, strlen(s));
-	for (p = ha_buf_cstr(&clean); *p; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		switch (c) {
-		case '&': ha_buf_puts(out, "&amp;"); break;
-		case '<': ha_buf_puts(out, "&lt;"); break;
-		case '>': ha_buf_puts(out, "&gt;"); break;
-		case '"': ha_buf_puts(out, "&quot;"); break;
-		case '\'': ha_buf_puts(out, "&#39;"); break;
-		default:
-			if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7F)
-				ha_buf_printf(out, "\\x%02X", c);
-			else
-				ha_buf_putc(out, (char)c);
-		}
-	}
-	pass_failure(out, &clean);
-	ha_buf_free(&clean);
+	escape_text(out, s, strlen(s), ESC_HTML, HA_HTML_TEXT_MAX, 0);
 }
 
 void ha_escape_terminal(struct ha_buf *out, const char *s)
 {
-	struct ha_buf clean;
-	const unsigned char *p;
-
 	if (!s)
 		s = "";
-	ha_buf_init(&clean, 0);
-	ha_utf8_sanitize(&clean, s, strlen(s));
-	for (p = (const unsigned char *)ha_buf_cstr(&clean); *p; p++) {
-		/* C0, DEL, and the C1 range (U+0080..U+009F, UTF-8 C2 80..C2 9F)
-		 * can all start terminal control sequences. */
-		if (*p < 0x20 || *p == 0x7F) {
-			ha_buf_printf(out, "\\x%02X", *p);
-		} else if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
-			ha_buf_printf(out, "\\u%04X", p[1]);
-			p++;
-		} else {
-			ha_buf_putc(out, (char)*p);
-		}
-	}
-	pass_failure(out, &clean);
-	ha_buf_free(&clean);
+	escape_text(out, s, strlen(s), ESC_TERMINAL, 0, 0);
 }
 
 void ha_csv_field(struct ha_buf *out, const char *s)
 {
-	struct ha_buf clean;
-	const char *p;
+	size_t used = 0;
 
-	ha_buf_init(&clean, 0);
-	ha_utf8_sanitize(&clean, s ? s : "", s ? strlen(s) : 0);
-	p = ha_buf_cstr(&clean);
+	if (!s)
+		s = "";
 	ha_buf_putc(out, '"');
-	if (*p == '=' || *p == '+' || *p == '-' || *p == '@' || *p == '\t' || *p == '\r')
+	if (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r') {
 		ha_buf_putc(out, '\'');
-	for (; *p; p++) {
-		const unsigned char c = (unsigned char)*p;
-
-		if (*p == '"')
-			ha_buf_putc(out, '"');
-		/* Line breaks and tabs are data; other control characters (ESC,
-		 * BEL, DEL, C1) would act on a terminal showing the file, so they
-		 * are shown, as in the HTML report. */
-		if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
-			ha_buf_printf(out, "\\x%02X", c);
-		} else if (c == 0xC2 && (unsigned char)p[1] >= 0x80 && (unsigned char)p[1] <= 0x9F) {
-			ha_buf_printf(out, "\\u%04X", (unsigned char)p[1]);
-			p++;
-		} else {
-			ha_buf_putc(out, *p);
-		}
+		used = 1;
 	}
+	escape_text(out, s, strlen(s), ESC_CSV, HA_CSV_CELL_MAX, used);
 	ha_buf_putc(out, '"');
-	pass_failure(out, &clean);
-	ha_buf_free(&clean);
+}
+
+void ha_text_for_json(struct ha_buf *out, const char *s, size_t n, size_t max_units)
+{
+	escape_text(out, s ? s : "", s ? n : 0, ESC_JSON, max_units, 0);
 }
 
 /* ------------------------------------------------------------- strings */

@@ -33,6 +33,11 @@ static void decoders(const uint8_t *p, size_t n)
 		check_utf8(&b, flags[i] == 0);
 		ha_buf_free(&b);
 	}
+	/* U+0000 kept as C0 80: never a NUL byte in the text. */
+	ha_buf_init(&b, 0);
+	ha_utf16le_to_utf8(&b, p, n, HA_U16_NUL_MODIFIED);
+	FZ_CHECK(ha_buf_status(&b) == HA_OK && memchr(ha_buf_cstr(&b), 0, b.len) == NULL);
+	ha_buf_free(&b);
 	/* Sanitising changes exactly the invalid inputs. */
 	ha_buf_init(&b, 0);
 	ha_utf8_sanitize(&b, (const char *)p, n);
@@ -50,6 +55,21 @@ static int has_controls(const char *s)
 	for (; *p; p++)
 		if ((*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') || *p == 0x7F ||
 		    (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F))
+			return 1;
+	return 0;
+}
+
+/* Has s a Bidi_Control character (U+061C, U+200E, U+200F, U+202A..E,
+ * U+2066..9) in UTF-8? */
+static int has_bidi(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p; p++)
+		if ((p[0] == 0xD8 && p[1] == 0x9C) ||
+		    (p[0] == 0xE2 && p[1] == 0x80 &&
+		     (p[2] == 0x8E || p[2] == 0x8F || (p[2] >= 0xAA && p[2] <= 0xAE))) ||
+		    (p[0] == 0xE2 && p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9))
 			return 1;
 	return 0;
 }
@@ -78,6 +98,7 @@ static void escapers(const char *s)
 			         !strncmp(o, "&gt;", 4) || !strncmp(o, "&quot;", 6) ||
 			         !strncmp(o, "&#39;", 5));
 	}
+	FZ_CHECK(!has_bidi(ha_buf_cstr(&b)));
 	ha_buf_free(&b);
 
 	/* Terminal: no C0, DEL or C1 control reaches the screen. */
@@ -91,6 +112,7 @@ static void escapers(const char *s)
 		FZ_CHECK(!(ch == 0xC2 && (unsigned char)o[1] >= 0x80 &&
 		           (unsigned char)o[1] <= 0x9F));
 	}
+	FZ_CHECK(!has_bidi(ha_buf_cstr(&b)));
 	ha_buf_free(&b);
 
 	/* CSV: one quoted field that unquotes to the sanitised text, with a
@@ -109,9 +131,12 @@ static void escapers(const char *s)
 		ha_buf_putc(&back, o[i]);
 	}
 	c = ha_buf_cstr(&clean);
+	FZ_CHECK(!has_bidi(ha_buf_cstr(&back)));
+	FZ_CHECK(b.len <= 2 + 3 * HA_CSV_CELL_MAX);
 	/* Control characters other than line breaks and tabs never reach the
-	 * file (they are shown as \xNN or \uNNNN); text without them comes
-	 * back unchanged. */
+	 * file (they are shown as \xNN or \uNNNN), nor do bidi controls or
+	 * bytes that are not UTF-8; text without them, and short enough for a
+	 * cell, comes back unchanged. */
 	for (o = ha_buf_cstr(&back); *o; o++) {
 		unsigned char ch = (unsigned char)o[0];
 
@@ -120,7 +145,8 @@ static void escapers(const char *s)
 		FZ_CHECK(!(ch == 0xC2 && (unsigned char)o[1] >= 0x80 &&
 		           (unsigned char)o[1] <= 0x9F));
 	}
-	if (!has_controls(c)) {
+	if (ha_utf8_valid(s, strlen(s)) && !has_controls(c) && !has_bidi(c) &&
+	    strlen(c) < HA_CSV_CELL_MAX / 4) {
 		if (*c == '=' || *c == '+' || *c == '-' || *c == '@' || *c == '\t' || *c == '\r') {
 			FZ_CHECK(ha_buf_cstr(&back)[0] == '\'');
 			FZ_CHECK(strcmp(ha_buf_cstr(&back) + 1, c) == 0);

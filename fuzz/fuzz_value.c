@@ -46,7 +46,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	r = ha_value_render(&v);
 	FZ_CHECK(r != NULL);
-	FZ_CHECK(ha_utf8_valid(r, strlen(r)));
+	{
+		/* UTF-8, but for U+0000 inside string data, carried as C0 80 */
+		char *p;
+
+		for (p = strstr(r, "\xC0\x80"); p; p = strstr(p, "\xC0\x80"))
+			p[0] = p[1] = ' ';
+		FZ_CHECK(ha_utf8_valid(r, strlen(r)));
+	}
 	free(r);
 
 	if (flags & 2) {

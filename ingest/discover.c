@@ -35,6 +35,7 @@ enum cls {
 	CLS_HIVE,      /* another kind of hive: opened only inside a host folder */
 	CLS_LOG,       /* a transaction log */
 	CLS_BACKUP,    /* RegBack copy or .sav backup: recorded, never read */
+	CLS_LINK,      /* a symbolic link to a hive read under its own path */
 };
 
 struct entry {
@@ -56,6 +57,13 @@ struct seen {
 	ino_t ino;
 };
 
+/* A folder that could not be read, or was not entered (too deep). */
+struct problem {
+	char *path;
+	char *why;
+	int deep;
+};
+
 struct walk {
 	struct entry *v;
 	size_t n, cap;
@@ -66,7 +74,44 @@ struct walk {
 	size_t nseen, capseen;
 	struct ha_fleet *fleet;
 	struct ha_err *err;
+	volatile sig_atomic_t *stop;
+	struct problem *probs;
+	size_t nprobs;
 };
+
+static int problem(struct walk *w, const char *path, const char *why, int deep)
+{
+	struct problem *p = realloc(w->probs, (w->nprobs + 1) * sizeof *p);
+
+	if (!p)
+		return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+	w->probs = p;
+	p += w->nprobs;
+	p->path = ha_strdup(path);
+	p->why = ha_strdup(why);
+	p->deep = deep;
+	if (!p->path || !p->why) {
+		free(p->path);
+		free(p->why);
+		return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+	}
+	w->nprobs++;
+	if (deep)
+		w->fleet->deep_dirs++;
+	else
+		w->fleet->unreadable_dirs++;
+	return HA_OK;
+}
+
+static int stopped(const struct walk *w)
+{
+	return w->stop && *w->stop;
+}
+
+static int interrupted(struct walk *w)
+{
+	return ha_err_set(w->err, HA_ERR_INTERRUPTED, "interrupted while looking for hives");
+}
 
 static int note(struct walk *w, const char *fmt, ...) HA_PRINTF(2, 3);
 static int note(struct walk *w, const char *fmt, ...)
@@ -320,8 +365,9 @@ static char *export_label(const struct entry *v, size_t n)
 	return ha_strndup(b, dot && dot != b ? (size_t)(dot - b) : strlen(b));
 }
 
-/* Classifies one regular file (already known to be regular). */
-static int add_file(struct walk *w, const char *path)
+/* Classifies one regular file (already known to be regular), recorded as
+ * `path` and read from `from` (a link's target; NULL: path itself). */
+static int add_file(struct walk *w, const char *path, const char *from)
 {
 	uint8_t head[HA_BASEBLOCK_SIZE];
 	struct entry *e;
@@ -334,7 +380,7 @@ static int add_file(struct walk *w, const char *path)
 
 	name = strrchr(path, '/');
 	name = name ? name + 1 : path;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	fd = open(from ? from : path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		/* A hive-named file we cannot read is still worth a host entry:
 		 * the worker will report it unreadable with the reason. */
@@ -505,17 +551,43 @@ static int visit(struct walk *w, struct dirstack *stack, const char *path, int d
 		if (S_ISDIR(st.st_mode)) {
 			int s = seen_before(w, &st);
 
-			rc = s < 0   ? ha_err_set(w->err, HA_ERR_NOMEM, "out of memory")
-			     : s > 0 ? HA_OK
-			     : push(stack, shown, depth) ? ha_err_set(w->err, HA_ERR_NOMEM, "out of memory")
-							 : HA_OK;
+			/* Walked under its own name, once: the link says where
+			 * its hosts went. */
+			rc = s < 0 ? ha_err_set(w->err, HA_ERR_NOMEM, "out of memory")
+				   : note(w, "%s: symbolic link to the folder %s, walked once under "
+					  "that name", path, shown);
+			if (!rc && s == 0 && push(stack, shown, depth))
+				rc = ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
 			free(shown);
 			return rc;
 		}
 		if (S_ISREG(st.st_mode)) {
-			/* Recorded under its own path: if the walk reaches it
-			 * directly too, the duplicate is dropped by path. */
-			rc = add_file(w, shown);
+			size_t before = w->n;
+
+			/* A hive of the link's own folder, not read twice: the
+			 * walk reaches the target under its real path. */
+			rc = add_file(w, path, shown);
+			if (!rc && w->n > before) {
+				struct entry *e = &w->v[w->n - 1];
+
+				if (e->cls == CLS_CANDIDATE) {
+					e->cls = CLS_LINK;
+					free(e->skip_reason);
+					e->skip_reason = ha_asprintf("same file as %s (a symbolic link to it)",
+								     shown);
+					if (!e->skip_reason)
+						rc = ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+				} else {
+					/* a log, a backup, another kind of hive */
+					w->n--;
+					free(e->path);
+					free(e->dir);
+					free(e->hostdir);
+					free(e->hint_why);
+					free(e->skip_reason);
+					rc = note(w, "%s: symbolic link to %s, examined there", path, shown);
+				}
+			}
 			free(shown);
 			return rc;
 		}
@@ -528,27 +600,35 @@ static int visit(struct walk *w, struct dirstack *stack, const char *path, int d
 		if (s < 0)
 			return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
 		if (s > 0)
-			return HA_OK;
+			return note(w, "%s: a folder already walked (through a link or another PATH), "
+				    "not walked again", path);
 		return push(stack, path, depth) ? ha_err_set(w->err, HA_ERR_NOMEM, "out of memory") : HA_OK;
 	}
 	/* Files are not merged by inode: hard-linked copies in two host
 	 * folders are two collections. */
 	if (S_ISREG(st.st_mode))
-		return add_file(w, path);
+		return add_file(w, path, NULL);
 	return note(w, "%s: special file (not a regular file or folder), skipped", path);
 }
 
 static int walk_dir(struct walk *w, struct dirstack *stack)
 {
 	while (stack->n) {
-		char *dir = stack->v[--stack->n];
-		int depth = stack->depth[stack->n];
+		char *dir;
+		int depth;
 		struct dirent *de;
 		DIR *d;
 		int rc = HA_OK;
 
+		if (stopped(w))
+			return interrupted(w);
+		dir = stack->v[--stack->n];
+		depth = stack->depth[stack->n];
+
 		if (depth > MAX_DEPTH) {
 			rc = note(w, "%s: deeper than %d folders, not entered", dir, MAX_DEPTH);
+			if (!rc)
+				rc = problem(w, dir, "deeper than the limit", 1);
 			free(dir);
 			if (rc)
 				return rc;
@@ -556,7 +636,11 @@ static int walk_dir(struct walk *w, struct dirstack *stack)
 		}
 		d = opendir(dir);
 		if (!d) {
-			rc = note(w, "%s: cannot read folder: %s", dir, strerror(errno));
+			const char *why = strerror(errno);
+
+			rc = note(w, "%s: cannot read folder: %s", dir, why);
+			if (!rc)
+				rc = problem(w, dir, why, 0);
 			free(dir);
 			if (rc)
 				return rc;
@@ -567,6 +651,10 @@ static int walk_dir(struct walk *w, struct dirstack *stack)
 
 			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 				continue;
+			if (stopped(w)) {
+				rc = interrupted(w);
+				break;
+			}
 			child = ha_asprintf("%s%s%s", dir, strcmp(dir, "/") ? "/" : "", de->d_name);
 			if (!child) {
 				rc = ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
@@ -617,7 +705,7 @@ static int build_host(struct walk *w, struct entry *v, size_t n)
 	void *p;
 
 	for (i = 0; i < n; i++)
-		if (v[i].cls == CLS_CANDIDATE)
+		if (v[i].cls == CLS_CANDIDATE || v[i].cls == CLS_LINK)
 			any = 1;
 	if (!any) {
 		for (i = 0; i < n; i++) {
@@ -671,7 +759,7 @@ static int build_host(struct walk *w, struct entry *v, size_t n)
 		jf->hint_why = v[i].hint_why;
 		v[i].hint_why = NULL;
 		jf->is_regf = v[i].is_regf;
-		if (v[i].cls == CLS_BACKUP) {
+		if (v[i].cls == CLS_BACKUP || v[i].cls == CLS_LINK) {
 			jf->skip_status = HA_HS_SKIPPED;
 			jf->skip_reason = v[i].skip_reason;
 			v[i].skip_reason = NULL;
@@ -721,6 +809,131 @@ static int build_host(struct walk *w, struct entry *v, size_t n)
 	return HA_OK;
 }
 
+/* ------------------------------------------------ unreadable folders */
+
+static int by_dir(const void *a, const void *b)
+{
+	return strcmp(((const struct ha_host_job *)a)->dir, ((const struct ha_host_job *)b)->dir);
+}
+
+/* The host whose folder holds `path` (the deepest), or whose folder it
+ * is; -1 for none. */
+static long host_of(const struct ha_fleet *fl, const char *path, const char *hostdir)
+{
+	size_t i, best_len = 0;
+	long best = -1;
+
+	for (i = 0; i < fl->nhosts; i++) {
+		const char *d = fl->hosts[i].dir;
+		size_t n = strlen(d);
+
+		if (!strcmp(d, hostdir) ||
+		    (strncmp(path, d, n) == 0 && (path[n] == '/' || (n == 1 && d[0] == '/')))) {
+			if (best < 0 || n > best_len) {
+				best = (long)i;
+				best_len = n;
+			}
+		}
+	}
+	return best;
+}
+
+struct hostprobs {
+	size_t unreadable, deep;
+	const struct problem *first_unreadable, *first_deep;
+};
+
+/* Every folder that could not be read or entered is counted in the host
+ * it belongs to, in that host's note; an unreadable folder inside no host
+ * is a host of its own, with no files, so that it is not absent from
+ * every report.  Hosts stay sorted by folder. */
+static int place_problems(struct walk *w)
+{
+	struct ha_fleet *fl = w->fleet;
+	struct hostprobs *hp;
+	size_t i;
+	int rc = HA_OK;
+
+	for (i = 0; i < w->nprobs; i++) {
+		const struct problem *p = &w->probs[i];
+		struct ha_host_job *nh;
+		const char *lab;
+		size_t c;
+		int regback;
+		char *hd;
+		void *q;
+
+		if (p->deep)
+			continue;
+		hd = ha_strndup(p->path, host_dir_len(p->path, &regback));
+		if (!hd)
+			return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+		if (host_of(fl, p->path, hd) >= 0) {
+			free(hd);
+			continue;
+		}
+		q = realloc(fl->hosts, (fl->nhosts + 1) * sizeof *fl->hosts);
+		if (!q) {
+			free(hd);
+			return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+		}
+		fl->hosts = q;
+		nh = &fl->hosts[fl->nhosts++];
+		memset(nh, 0, sizeof *nh);
+		lab = last_comp(hd, strlen(hd), &c);
+		nh->label = c ? ha_strndup(lab, c) : ha_strdup(hd);
+		nh->dir = hd;
+		nh->files = calloc(1, sizeof *nh->files);
+		if (!nh->label || !nh->files)
+			return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+	}
+	hp = calloc(fl->nhosts ? fl->nhosts : 1, sizeof *hp);
+	if (!hp)
+		return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+	for (i = 0; i < w->nprobs; i++) {
+		const struct problem *p = &w->probs[i];
+		int regback;
+		char *hd = ha_strndup(p->path, host_dir_len(p->path, &regback));
+		long h;
+
+		if (!hd) {
+			free(hp);
+			return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+		}
+		h = host_of(fl, p->path, hd);
+		free(hd);
+		if (h < 0)
+			continue; /* cut at the depth limit outside any host: counted */
+		if (p->deep && !hp[h].deep++)
+			hp[h].first_deep = p;
+		if (!p->deep && !hp[h].unreadable++)
+			hp[h].first_unreadable = p;
+	}
+	for (i = 0; i < fl->nhosts && !rc; i++) {
+		struct ha_buf b;
+
+		if (!hp[i].unreadable && !hp[i].deep)
+			continue;
+		ha_buf_init(&b, 0);
+		if (hp[i].unreadable)
+			ha_buf_printf(&b, "%zu folder%s could not be read (%s: %s%s)", hp[i].unreadable,
+				      hp[i].unreadable == 1 ? "" : "s", hp[i].first_unreadable->path,
+				      hp[i].first_unreadable->why, hp[i].unreadable > 1 ? ", ..." : "");
+		if (hp[i].deep)
+			ha_buf_printf(&b, "%s%zu folder%s deeper than %d levels not entered (%s%s)",
+				      hp[i].unreadable ? "; " : "", hp[i].deep,
+				      hp[i].deep == 1 ? "" : "s", MAX_DEPTH, hp[i].first_deep->path,
+				      hp[i].deep > 1 ? ", ..." : "");
+		fl->hosts[i].note = ha_buf_detach(&b, NULL);
+		if (!fl->hosts[i].note)
+			rc = ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+	}
+	free(hp);
+	if (!rc)
+		qsort(fl->hosts, fl->nhosts, sizeof *fl->hosts, by_dir);
+	return rc;
+}
+
 static void free_entries(struct walk *w)
 {
 	size_t i;
@@ -737,6 +950,12 @@ static void free_entries(struct walk *w)
 
 int ha_discover(const char *const *paths, size_t npaths, struct ha_fleet *fleet, struct ha_err *err)
 {
+	return ha_discover_until(paths, npaths, NULL, fleet, err);
+}
+
+int ha_discover_until(const char *const *paths, size_t npaths, volatile sig_atomic_t *stop,
+		      struct ha_fleet *fleet, struct ha_err *err)
+{
 	struct walk w;
 	struct dirstack stack = {0};
 	size_t i, start;
@@ -746,6 +965,7 @@ int ha_discover(const char *const *paths, size_t npaths, struct ha_fleet *fleet,
 	memset(&w, 0, sizeof w);
 	w.fleet = fleet;
 	w.err = err;
+	w.stop = stop;
 	w.roots = calloc(npaths ? npaths : 1, sizeof *w.roots);
 	w.given = calloc(npaths ? npaths : 1, sizeof *w.given);
 	if (!w.roots || !w.given) {
@@ -797,7 +1017,7 @@ int ha_discover(const char *const *paths, size_t npaths, struct ha_fleet *fleet,
 		if (stat(w.given[i], &st) != 0)
 			rc = ha_err_sys(err, HA_ERR_IO, errno, "%s", paths[i]);
 		else if (!S_ISDIR(st.st_mode))
-			rc = add_file(&w, w.given[i]);
+			rc = add_file(&w, w.given[i], NULL);
 		else if (seen_before(&w, &st) < 0)
 			rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 		else
@@ -833,7 +1053,14 @@ int ha_discover(const char *const *paths, size_t npaths, struct ha_fleet *fleet,
 			start = i;
 		}
 	}
+	if (!rc && w.nprobs)
+		rc = place_problems(&w);
 out:
+	for (i = 0; i < w.nprobs; i++) {
+		free(w.probs[i].path);
+		free(w.probs[i].why);
+	}
+	free(w.probs);
 	for (i = 0; i < stack.n; i++)
 		free(stack.v[i]);
 	free(stack.v);
@@ -873,6 +1100,7 @@ void ha_fleet_free(struct ha_fleet *fleet)
 		free(h->files);
 		free(h->label);
 		free(h->dir);
+		free(h->note);
 	}
 	free(fleet->hosts);
 	for (i = 0; i < fleet->nnotes; i++)

@@ -40,6 +40,8 @@ struct ha_host_job {
 	char *dir;     /* host folder */
 	size_t nfiles;
 	struct ha_job_file *files;
+	char *note;    /* folders inside that could not be read or were cut at
+			  the depth limit, or NULL; becomes the snapshot's note */
 };
 
 struct ha_fleet {
@@ -47,14 +49,29 @@ struct ha_fleet {
 	struct ha_host_job *hosts;
 	size_t nnotes;
 	char **notes;  /* files skipped and why (symlinks out, specials, ...) */
+	size_t unreadable_dirs; /* folders that could not be read */
+	size_t deep_dirs;       /* folders not entered: deeper than the limit */
 };
 
 /* Walks `paths` (folders or files) and groups hive files into hosts, sorted
- * by host folder.  Problems with single files become notes, never errors;
+ * by host folder.  A folder that cannot be read is a host of its own (no
+ * files, its note says why) unless it lies inside a host folder, whose note
+ * then counts it, as it counts trees cut at the depth limit; both are
+ * counted in the fleet too.  A symbolic link to a hive inside the scanned
+ * folders is a file of its own host, skipped as "same file as ..."; a link
+ * to a folder there gets a note.  Problems with single files become notes,
+ * never errors;
  * the error return is for a PATH that does not exist or cannot be read at
  * all (HA_ERR_USAGE / HA_ERR_IO) and allocation failure. */
 HA_MUST_CHECK int ha_discover(const char *const *paths, size_t npaths, struct ha_fleet *fleet,
 			      struct ha_err *err);
+/* The same, and ends with HA_ERR_INTERRUPTED (fleet empty) as soon as
+ * *stop is non-zero: it is looked at before each folder and each file, so
+ * a signal is honoured within one entry even on a fleet of millions of
+ * files.  stop may be NULL. */
+HA_MUST_CHECK int ha_discover_until(const char *const *paths, size_t npaths,
+				    volatile sig_atomic_t *stop, struct ha_fleet *fleet,
+				    struct ha_err *err);
 void ha_fleet_free(struct ha_fleet *fleet);
 
 /* Shards (shard.c).  A host's shard key is its folder's path relative to the

@@ -336,6 +336,75 @@ static int replay_unsigned(const struct ha_job_file *jf, const struct ha_read_op
 		       : HA_OK;
 }
 
+/* Reads up to 4 bytes from the start of fd; 0 or an errno. */
+static int read_signature(int fd, uint8_t sig[4], size_t *n)
+{
+	*n = 0;
+	while (*n < 4) {
+		ssize_t r = pread(fd, sig + *n, 4 - *n, (off_t)*n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return errno ? errno : EIO;
+		if (r == 0)
+			break;
+		*n += (size_t)r;
+	}
+	return 0;
+}
+
+/* A file without the regf signature: hashed by reading it in chunks (its
+ * evidence is the same as any other file's, whatever its size), never
+ * mapped. */
+static int not_a_hive(const struct ha_job_file *jf, struct ha_hivefile *f, struct open_file *of,
+		      struct ha_err *err)
+{
+	const size_t csize = (size_t)1 << 20;
+	uint8_t *chunk = malloc(csize);
+	struct ha_sha256 sh;
+	uint64_t done = 0;
+	int rc, cut = 0;
+
+	if (!chunk)
+		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	rc = ha_sha256_init(&sh, err);
+	if (rc)
+		goto out;
+	while (done < f->size) {
+		size_t want = f->size - done < csize ? (size_t)(f->size - done) : csize;
+		ssize_t r = pread(of->fd, chunk, want, (off_t)done);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			int e = r < 0 ? errno : 0;
+
+			ha_sha256_abort(&sh);
+			f->status = HA_HS_UNREADABLE;
+			cut = 1;
+			rc = e ? set_fmt(&f->reason, "cannot read: %s", strerror(e))
+			       : set_str(&f->reason, "changed while read: the file shrank");
+			goto out;
+		}
+		rc = ha_sha256_update(&sh, chunk, (size_t)r, err);
+		if (rc) {
+			ha_sha256_abort(&sh);
+			goto out;
+		}
+		done += (uint64_t)r;
+	}
+	rc = ha_sha256_final(&sh, f->sha256, err);
+out:
+	free(chunk);
+	if (rc || cut)
+		return rc;
+	f->status = HA_HS_NOT_HIVE;
+	if (jf->hint == HA_FK_UNKNOWN)
+		f->kind = HA_FK_NOT_HIVE;
+	return set_str(&f->reason, "no regf signature: not a registry hive");
+}
+
 /* Opens, hashes, pre-flights and (if it is a hive) opens one file with
  * hivex.  Fills f; leaves `of` open only when the hive is readable. */
 static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *opts,
@@ -345,7 +414,9 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 	struct ha_sha256 sh;
 	const char *kwhy = NULL;
 	struct rootkeys rk;
-	int degraded = 0, kind, rc, no_magic = 0;
+	int degraded = 0, kind, rc, no_magic = 0, unsigned_candidate = 0;
+	uint8_t sig[4], bin[4];
+	size_t nsig = 0;
 
 	of->fd = open(jf->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (of->fd < 0) {
@@ -362,6 +433,24 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 		f->status = HA_HS_NOT_HIVE;
 		f->kind = jf->hint == HA_FK_UNKNOWN ? HA_FK_NOT_HIVE : f->kind;
 		return set_str(&f->reason, "empty file");
+	}
+	/* The signature is checked before mapping: a file that is not a hive
+	 * is never mapped, so its size (a sparse 4 GiB file of zeros) cannot
+	 * make it "unreadable" under the worker's address-space limit. */
+	rc = read_signature(of->fd, sig, &nsig);
+	if (rc) {
+		f->status = HA_HS_UNREADABLE;
+		return set_fmt(&f->reason, "cannot read: %s", strerror(rc));
+	}
+	if (nsig < 4 || memcmp(sig, "regf", 4) != 0) {
+		/* Mapped only when it may be a hive whose base block a log can
+		 * restore: a hive bin right after it, and logs to take it from. */
+		unsigned_candidate = jf->nlogs && !opts->no_replay &&
+				     of->st.st_size >= HA_BASEBLOCK_SIZE + 32 &&
+				     pread(of->fd, bin, 4, HA_BASEBLOCK_SIZE) == 4 &&
+				     memcmp(bin, "hbin", 4) == 0;
+		if (!unsigned_candidate)
+			return not_a_hive(jf, f, of, err);
 	}
 	if ((uint64_t)of->st.st_size > (uint64_t)SIZE_MAX / 2) {
 		f->status = HA_HS_UNREADABLE;
@@ -391,6 +480,11 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 	}
 
 	if (of->size < 4 || memcmp(of->map, "regf", 4) != 0) {
+		if (!unsigned_candidate) {
+			/* Rewritten between the check and the map. */
+			f->status = HA_HS_UNREADABLE;
+			return set_str(&f->reason, "changed while read: its signature is gone");
+		}
 		rc = replay_unsigned(jf, opts, f, of, refused, sizeof refused, err);
 		if (rc || !of->hive)
 			return rc;
@@ -728,7 +822,7 @@ int ha_assign_roles(struct ha_snapshot *s, struct ha_err *err)
 
 	for (r = 0; r < HA_NROLES; r++) {
 		size_t i, nread = 0, nbad = 0;
-		int first_read = -1, first_bad = -1, second_read = -1;
+		int first_read = -1, first_bad = -1, second_read = -1, first_skipped = -1;
 
 		free(s->role[r].reason);
 		s->role[r].reason = NULL;
@@ -748,6 +842,8 @@ int ha_assign_roles(struct ha_snapshot *s, struct ha_err *err)
 			} else if (f->status != HA_HS_SKIPPED) {
 				if (!nbad++)
 					first_bad = (int)i;
+			} else if (first_skipped < 0) {
+				first_skipped = (int)i;
 			}
 		}
 		if (nread == 1) {
@@ -787,8 +883,16 @@ int ha_assign_roles(struct ha_snapshot *s, struct ha_err *err)
 			if (set_fmt(&s->role[r].reason, "%s: %s", f->path, f->reason ? f->reason : "?"))
 				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 		} else {
+			const struct ha_hivefile *k = first_skipped >= 0 ? &s->files[first_skipped] : NULL;
+
+			/* A skipped file says why the role is empty (a backup, a
+			 * link to another host's hive). */
 			s->role[r].status = HA_HS_MISSING;
-			if (set_fmt(&s->role[r].reason, "no %s hive in the host folder", ha_role_name(r)))
+			if (set_fmt(&s->role[r].reason, "no %s hive in the host folder%s%s%s%s",
+				    ha_role_name(r), k ? " (" : "", k ? k->path : "",
+				    k ? " skipped: " : "",
+				    k ? (k->reason ? k->reason : "skipped") : "") ||
+			    (k && set_fmt(&s->role[r].reason, "%s)", s->role[r].reason)))
 				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 		}
 	}
@@ -1241,6 +1345,8 @@ static int copy_job(const struct ha_host_job *job, struct ha_snapshot *out, stru
 	out->label = ha_strdup(job->label);
 	out->dir = ha_strdup(job->dir);
 	if (!out->label || !out->dir)
+		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	if (job->note && !(out->note = ha_strdup(job->note)))
 		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 	for (i = 0; i < job->nfiles; i++) {
 		const struct ha_job_file *jf = &job->files[i];

@@ -503,6 +503,7 @@ static int failed_snapshot(const struct ha_fleet *fleet, const struct task *t, c
 			rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 	}
 	if (!rc) {
+		free(s->note); /* what discovery noted gives way to the failure */
 		s->note = ha_strdup(why);
 		rc = s->note ? ha_assign_roles(s, err) : ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 	}

@@ -1655,9 +1655,10 @@ static void write_host_shell(struct hctx *c)
 			   "<p id=\"ha-error\" class=\"banner\" hidden></p>\n</section>\n");
 }
 
-/* A JSON string of the island: jansson encodes it (invalid UTF-8 is first
- * replaced: jansson refuses it), then the element-breaking characters are
- * escaped (see the file comment). */
+/* A JSON string of the island: jansson encodes it (at most
+ * HA_HTML_TEXT_MAX characters, invalid UTF-8 bytes shown as \xNN, U+0000
+ * from C0 80: see ha_text_for_json), then the element-breaking characters
+ * are escaped (see the file comment). */
 static int put_json_string(struct hctx *c, const char *s, size_t n)
 {
 	struct ha_buf clean;
@@ -1667,8 +1668,8 @@ static int put_json_string(struct hctx *c, const char *s, size_t n)
 	const unsigned char *p;
 
 	ha_buf_init(&clean, 0);
-	if (!ha_utf8_valid(s, n)) {
-		ha_utf8_sanitize(&clean, s, n);
+	if (n > HA_HTML_TEXT_MAX || !ha_utf8_valid(s, n)) {
+		ha_text_for_json(&clean, s, n, HA_HTML_TEXT_MAX);
 		if (ha_buf_status(&clean)) {
 			ha_buf_free(&clean);
 			return nomem(c);

@@ -17,7 +17,9 @@ struct jctx {
 	int rc;
 };
 
-/* jansson refuses invalid UTF-8; file names from disk can be anything. */
+/* jansson refuses invalid UTF-8, and file names from disk can be anything:
+ * their stray bytes are written as \xNN text.  U+0000 inside data (carried
+ * as C0 80) becomes a real one, which jansson writes as \u0000. */
 static json_t *jstr(const char *s)
 {
 	struct ha_buf b;
@@ -26,8 +28,8 @@ static json_t *jstr(const char *s)
 	if (ha_utf8_valid(s, strlen(s)))
 		return json_string(s);
 	ha_buf_init(&b, 0);
-	ha_utf8_sanitize(&b, s, strlen(s));
-	j = json_string(ha_buf_cstr(&b));
+	ha_text_for_json(&b, s, strlen(s), 0);
+	j = ha_buf_status(&b) ? NULL : json_stringn(b.data, b.len);
 	ha_buf_free(&b);
 	return j;
 }

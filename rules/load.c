@@ -16,9 +16,12 @@
  *
  * The grammar is documented in docs/rules.md. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "rules_internal.h"
@@ -1650,28 +1653,60 @@ out:
 	return rc;
 }
 
+/* A rule file is read whole, and only a regular file: a device, FIFO or
+ * socket ("--rules /dev/zero") could be read forever, and is refused
+ * before anything is read from it (O_NONBLOCK: opening a FIFO does not
+ * wait for a writer).  Reading stops one byte past MAX_FILE, whatever the
+ * file's size says (it may grow while read). */
 int ha_rules_load_file(struct ha_ruleset *rs, const char *path, int mode, struct ha_err *err)
 {
 	struct ha_buf b;
+	struct stat st;
 	char chunk[65536];
-	FILE *f;
-	size_t n;
-	int rc;
+	int fd, rc;
 
-	f = fopen(path, "rb");
-	if (!f)
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
 		return ha_err_sys(err, errno == ENOENT ? HA_ERR_USAGE : HA_ERR_IO, errno,
 				  "cannot read rule file '%s'", path);
-	ha_buf_init(&b, MAX_FILE + 1);
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		ha_buf_add(&b, chunk, n);
-	if (ferror(f)) {
+	if (fstat(fd, &st) != 0) {
 		rc = ha_err_sys(err, HA_ERR_IO, errno, "cannot read rule file '%s'", path);
-		fclose(f);
-		ha_buf_free(&b);
+		close(fd);
 		return rc;
 	}
-	fclose(f);
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return ha_err_set(err, HA_ERR_USAGE, "rule file '%s' is not a regular file (%s)", path,
+				  S_ISDIR(st.st_mode)    ? "a folder"
+				  : S_ISCHR(st.st_mode)  ? "a character device"
+				  : S_ISBLK(st.st_mode)  ? "a block device"
+				  : S_ISFIFO(st.st_mode) ? "a pipe"
+				  : S_ISSOCK(st.st_mode) ? "a socket"
+							 : "a special file");
+	}
+	if ((uint64_t)st.st_size > (uint64_t)MAX_FILE) {
+		close(fd);
+		return ha_err_set(err, HA_ERR_RULES, "%s: larger than %zu bytes", path, MAX_FILE);
+	}
+	ha_buf_init(&b, MAX_FILE + 1);
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof chunk);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = ha_err_sys(err, HA_ERR_IO, errno, "cannot read rule file '%s'", path);
+			close(fd);
+			ha_buf_free(&b);
+			return rc;
+		}
+		if (n == 0)
+			break;
+		ha_buf_add(&b, chunk, (size_t)n);
+		if (ha_buf_status(&b))
+			break;
+	}
+	close(fd);
 	if (ha_buf_status(&b)) {
 		ha_buf_free(&b);
 		return ha_err_set(err, HA_ERR_RULES, "%s: larger than %zu bytes", path, MAX_FILE);

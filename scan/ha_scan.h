@@ -79,6 +79,8 @@ struct ha_scan_result {
 	enum ha_scan_state state;
 	int64_t run_id;          /* 0 when no run was recorded */
 	size_t hosts_found;      /* hosts discovered */
+	size_t dirs_unreadable;  /* folders discovery could not read */
+	size_t dirs_deep;        /* folders not entered: past the depth limit */
 	long hosts;              /* hosts stored in this run */
 	long ready, not_ready, unknown; /* host verdicts */
 	long reused;             /* hosts re-evaluated from a saved snapshot */

@@ -77,11 +77,13 @@ static void progress(const struct scan *s, enum ha_scan_event ev)
  * reading see only those hosts. */
 static int scan_discover(struct scan *s, struct ha_err *err)
 {
-	int rc = ha_discover(s->o->paths, s->o->npaths, &s->fleet, err);
+	int rc = ha_discover_until(s->o->paths, s->o->npaths, s->o->stop, &s->fleet, err);
 
 	if (!rc && s->o->shard_n)
 		rc = ha_fleet_shard(&s->fleet, s->o->paths, s->o->npaths, s->o->shard_k,
 				    s->o->shard_n, err);
+	s->res->dirs_unreadable = s->fleet.unreadable_dirs;
+	s->res->dirs_deep = s->fleet.deep_dirs;
 	if (!rc)
 		s->res->hosts_found = s->fleet.nhosts;
 	return rc;
@@ -400,6 +402,8 @@ int ha_scan_run(const struct ha_scan_opts *o, struct ha_scan_result *res, struct
 	             : ha_rules_requests(o->rules, &s.req, err);
 	if (!rc)
 		rc = ha_reqset_digest(&s.req, s.digest, err);
+	if (!rc && stopped(&s))
+		rc = ha_err_set(err, HA_ERR_INTERRUPTED, "interrupted");
 	if (!rc)
 		rc = scan_discover(&s, err);
 	if (!rc && stopped(&s))

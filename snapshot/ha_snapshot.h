@@ -189,7 +189,9 @@ HA_MUST_CHECK int ha_value_dword(const struct ha_value *v, uint32_t *out);
 HA_MUST_CHECK int ha_value_qword(const struct ha_value *v, uint64_t *out);
 HA_MUST_CHECK int ha_value_string(const struct ha_value *v, char **out);
 /* A human rendering of any value for evidence: "0x00000001 (1)", a string,
- * "[a, b]" for MULTI_SZ, hex (capped) for binary. malloc'd. */
+ * "[a, b]" for MULTI_SZ, hex (capped) for binary. malloc'd.  A string is
+ * shown whole, past an embedded U+0000, which is written as the bytes C0 80
+ * (the escapers in common/ show it as \x00, JSON as \u0000). */
 char *ha_value_render(const struct ha_value *v);
 
 /* Subkey name matching for enumeration requests.  `match` is a glob ('*',

@@ -277,8 +277,16 @@ char *ha_value_render(const struct ha_value *v)
 	} else if (ha_value_qword(v, &q) == HA_OK) {
 		ha_buf_printf(&b, "0x%016llx (%llu)", (unsigned long long)q, (unsigned long long)q);
 	} else if (v->type == HA_REG_SZ || v->type == HA_REG_EXPAND_SZ || v->type == HA_REG_LINK) {
+		/* The data as read: what follows an embedded U+0000 is shown too
+		 * (carried as C0 80, see HA_U16_NUL_MODIFIED); only the NULs
+		 * that end the data, the terminator and its padding, are not
+		 * (an odd length is not text Windows wrote: all of it is shown). */
+		size_t n = v->len;
+
+		while (!(v->len & 1) && n >= 2 && v->data[n - 2] == 0 && v->data[n - 1] == 0)
+			n -= 2;
 		ha_buf_putc(&b, '"');
-		ha_utf16le_to_utf8(&b, v->data, v->len, HA_U16_STOP_AT_NUL);
+		ha_utf16le_to_utf8(&b, v->data, n, HA_U16_NUL_MODIFIED);
 		ha_buf_putc(&b, '"');
 	} else if (v->type == HA_REG_MULTI_SZ) {
 		/* Strings up to the empty string that ends the list; junk after

@@ -840,9 +840,9 @@ static void test_escape_html(void)
 	/* Tab and newline stay; other C0 controls and DEL are shown. */
 	esc(ha_escape_html, "a\tb\nc", "a\tb\nc");
 	esc(ha_escape_html, "\x01\x1B[31m\r\x7F", "\\x01\\x1B[31m\\x0D\\x7F");
-	/* Invalid UTF-8 becomes U+FFFD; valid multibyte text passes. */
-	esc(ha_escape_html, "\xFF<\xC3\xA9", "\xEF\xBF\xBD&lt;\xC3\xA9");
-	esc(ha_escape_html, "\xED\xA0\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+	/* Invalid UTF-8 is shown byte by byte; valid multibyte text passes. */
+	esc(ha_escape_html, "\xFF<\xC3\xA9", "\\xFF&lt;\xC3\xA9");
+	esc(ha_escape_html, "\xED\xA0\x80", "\\xED\\xA0\\x80");
 	esc(ha_escape_html, "", "");
 	esc(ha_escape_html, NULL, "");
 }
@@ -858,10 +858,10 @@ static void test_escape_terminal(void)
 	esc(ha_escape_terminal, "\xC2\x80\xC2\x9F", "\\u0080\\u009F");
 	/* Just outside the C1 range: printable. */
 	esc(ha_escape_terminal, "\xC2\xA0\xC2\xA9", "\xC2\xA0\xC2\xA9");
-	/* A raw C1 byte is not UTF-8: it becomes U+FFFD, never reaching the
+	/* A raw C1 byte is not UTF-8: it is shown as \xNN, never reaching the
 	 * terminal as an 8-bit control. */
-	esc(ha_escape_terminal, "\x9B" "2J", "\xEF\xBF\xBD" "2J");
-	esc(ha_escape_terminal, "\xC2", "\xEF\xBF\xBD");
+	esc(ha_escape_terminal, "\x9B" "2J", "\\x9B" "2J");
+	esc(ha_escape_terminal, "\xC2", "\\xC2");
 	esc(ha_escape_terminal, "", "");
 	esc(ha_escape_terminal, NULL, "");
 }
@@ -899,16 +899,186 @@ static void test_csv_field(void)
 	csv("1-2", "\"1-2\"");
 	csv("\nx", "\"\nx\"");
 	csv("'quoted", "\"'quoted\"");
-	/* Invalid UTF-8 is replaced, so the file stays valid UTF-8. */
-	csv("a\xFF" "b", "\"a\xEF\xBF\xBD" "b\"");
-	/* The defusal looks at the sanitized text. */
-	csv("=\xFF", "\"'=\xEF\xBF\xBD\"");
+	/* Invalid UTF-8 is shown as \xNN, so the file stays valid UTF-8. */
+	csv("a\xFF" "b", "\"a\\xFF" "b\"");
+	csv("=\xFF", "\"'=\\xFF\"");
+	csv("\xFF=", "\"\\xFF=\"");
 	/* Control characters that would drive a terminal are shown. */
 	csv("a\x1B[2Jb", "\"a\\x1B[2Jb\"");
 	csv("bell\x07", "\"bell\\x07\"");
 	csv("del\x7F", "\"del\\x7F\"");
 	csv("c1\xC2\x9B", "\"c1\\u009B\"");
 	csv("\xC2\xA0nbsp", "\"\xC2\xA0nbsp\"");
+}
+
+/* Issue 12 item 11: the Bidi_Control characters are shown as \uNNNN by
+ * every escaper, as control characters are; their neighbours pass. */
+static void test_i12_11_bidi_controls_escaped(void)
+{
+	static const struct {
+		const char *in, *shown;
+	} bidi[] = {
+		{"\xD8\x9C", "\\u061C"}, {"\xE2\x80\x8E", "\\u200E"}, {"\xE2\x80\x8F", "\\u200F"},
+		{"\xE2\x80\xAA", "\\u202A"}, {"\xE2\x80\xAB", "\\u202B"}, {"\xE2\x80\xAC", "\\u202C"},
+		{"\xE2\x80\xAD", "\\u202D"}, {"\xE2\x80\xAE", "\\u202E"}, {"\xE2\x81\xA6", "\\u2066"},
+		{"\xE2\x81\xA7", "\\u2067"}, {"\xE2\x81\xA8", "\\u2068"}, {"\xE2\x81\xA9", "\\u2069"},
+	};
+	char in[32], want[64];
+	size_t i;
+
+	for (i = 0; i < sizeof bidi / sizeof bidi[0]; i++) {
+		snprintf(in, sizeof in, "a%sb", bidi[i].in);
+		snprintf(want, sizeof want, "a%sb", bidi[i].shown);
+		esc(ha_escape_html, in, want);
+		esc(ha_escape_terminal, in, want);
+		snprintf(want, sizeof want, "\"a%sb\"", bidi[i].shown);
+		csv(in, want);
+	}
+	/* "invoice<RLO>fdp.exe" reads as "invoiceexe.pdf" when shown raw. */
+	esc(ha_escape_html, "invoice\xE2\x80\xAE" "fdp.exe", "invoice\\u202Efdp.exe");
+	/* Just outside the ranges: U+200D (ZWJ), U+202F, U+2065, U+206A pass. */
+	esc(ha_escape_html, "\xE2\x80\x8D\xE2\x80\xAF\xE2\x81\xA5\xE2\x81\xAA",
+	    "\xE2\x80\x8D\xE2\x80\xAF\xE2\x81\xA5\xE2\x81\xAA");
+	esc(ha_escape_terminal, "\xD8\x9B\xD8\x9D", "\xD8\x9B\xD8\x9D");
+}
+
+/* Issue 12 item 11: two folder names that differ only in bytes that are
+ * not UTF-8 stay different in every output (they were both U+FFFD). */
+static void test_i12_11_invalid_utf8_bytes_escaped(void)
+{
+	struct ha_buf a, b;
+
+	esc(ha_escape_html, "host\xE9", "host\\xE9");
+	esc(ha_escape_html, "host\xE8", "host\\xE8");
+	esc(ha_escape_terminal, "host\xE9\x80", "host\\xE9\\x80");
+	csv("host\xE9", "\"host\\xE9\"");
+	/* a truncated sequence, then a valid one */
+	esc(ha_escape_terminal, "\xE2\x82" "\xE2\x82\xAC", "\\xE2\\x82\xE2\x82\xAC");
+	/* for JSON: valid UTF-8 that keeps the distinction */
+	ha_buf_init(&a, 0);
+	ha_buf_init(&b, 0);
+	ha_text_for_json(&a, "host\xE9", 5, 0);
+	ha_text_for_json(&b, "host\xE8", 5, 0);
+	CHECK_STR(ha_buf_cstr(&a), "host\\xE9");
+	CHECK_STR(ha_buf_cstr(&b), "host\\xE8");
+	CHECK(ha_utf8_valid(a.data, a.len));
+	ha_buf_free(&a);
+	ha_buf_free(&b);
+	/* JSON keeps control and bidi characters: its encoder escapes them */
+	ha_buf_init(&a, 0);
+	ha_text_for_json(&a, "\x1B\xE2\x80\xAE", 4, 0);
+	CHECK_INT(a.len, 4);
+	CHECK(memcmp(a.data, "\x1B\xE2\x80\xAE", 4) == 0);
+	ha_buf_free(&a);
+}
+
+/* Issue 12 item 10: a cell holds at most 32,767 characters, the marker
+ * "… (N bytes)" included; the cut falls between characters. */
+static void test_i12_10_csv_cell_capped(void)
+{
+	size_t n = 1000000, i, units;
+	char *big = malloc(n + 1), want_tail[64];
+	struct ha_buf b;
+	const char *cellv;
+	size_t celllen;
+
+	CHECK(big != NULL);
+	if (!big)
+		return;
+	memset(big, 'W', n);
+	big[n] = '\0';
+	ha_buf_init(&b, 0);
+	ha_csv_field(&b, big);
+	cellv = b.data + 1;
+	celllen = b.len - 2;
+	snprintf(want_tail, sizeof want_tail, "\xE2\x80\xA6 (%zu bytes)\"", n);
+	CHECK(b.len > 2 && b.data[0] == '"');
+	CHECK(b.len >= strlen(want_tail) &&
+	      !strcmp(b.data + b.len - strlen(want_tail), want_tail));
+	/* UTF-16 units of the cell: every byte but the two continuation
+	 * bytes of U+2026 */
+	units = celllen - 2;
+	CHECK_INT(units, 32767);
+	/* "… (1000000 bytes)" is 17 units: 32,750 W before it */
+	CHECK(cellv[0] == 'W' && cellv[32749] == 'W' && cellv[32750] != 'W');
+	ha_buf_free(&b);
+
+	/* Exactly at the limit: whole, no marker.  One more: cut. */
+	big[32767] = '\0';
+	ha_buf_init(&b, 0);
+	ha_csv_field(&b, big);
+	CHECK_INT(b.len, 32767 + 2);
+	ha_buf_free(&b);
+	big[32767] = 'W';
+	big[32768] = '\0';
+	ha_buf_init(&b, 0);
+	ha_csv_field(&b, big);
+	CHECK_HAS(b.data, "W\xE2\x80\xA6 (32768 bytes)\"");
+	CHECK_INT(b.len - 2 - 2, 32767);
+	ha_buf_free(&b);
+
+	/* Escapes count as what the cell shows; a 4-byte character as two
+	 * units; the apostrophe of a defused cell counts too.  Never cut in
+	 * the middle of an escape or a character. */
+	for (i = 0; i + 4 <= n; i += 4)
+		memcpy(big + i, "\xF0\x9F\x98\x80", 4); /* U+1F600 */
+	big[0] = '=';
+	big[n] = '\0';
+	ha_buf_init(&b, 0);
+	ha_csv_field(&b, big);
+	CHECK(ha_utf8_valid(b.data, b.len));
+	CHECK_HAS(b.data, "\xF0\x9F\x98\x80\xE2\x80\xA6 (1000000 bytes)\"");
+	CHECK(!strncmp(b.data, "\"'=", 3));
+	ha_buf_free(&b);
+	memset(big, '\x1B', n);
+	ha_buf_init(&b, 0);
+	ha_csv_field(&b, big);
+	CHECK_HAS(b.data, "\\x1B\xE2\x80\xA6 (1000000 bytes)\"");
+	CHECK(b.len - 4 <= 32767);
+	ha_buf_free(&b);
+
+	/* HTML: capped at HA_HTML_TEXT_MAX characters the same way */
+	memset(big, 'a', n);
+	big[0] = '<';
+	ha_buf_init(&b, 0);
+	ha_escape_html(&b, big);
+	CHECK(!strncmp(b.data, "&lt;aaa", 7));
+	CHECK_HAS(b.data, "a\xE2\x80\xA6 (1000000 bytes)");
+	CHECK(b.len < HA_HTML_TEXT_MAX + 8);
+	ha_buf_free(&b);
+	/* JSON for the store and JSON Lines: no cap unless asked */
+	ha_buf_init(&b, 0);
+	ha_text_for_json(&b, big, n, 0);
+	CHECK_INT(b.len, n);
+	ha_buf_free(&b);
+	free(big);
+}
+
+/* Issue 12 item 9: U+0000 inside REG_SZ data travels as C0 80 and is shown
+ * as \x00 in HTML, CSV and the terminal, and as a real U+0000 for JSON. */
+static void test_i12_9_nul_in_text(void)
+{
+	struct ha_buf b;
+
+	ha_buf_init(&b, 0);
+	ha_utf16le_to_utf8(&b, (const uint8_t *)"A\0\0\0B\0", 6, HA_U16_NUL_MODIFIED);
+	CHECK_INT(b.len, 4);
+	CHECK(memcmp(b.data, "A\xC0\x80" "B", 4) == 0);
+	ha_buf_free(&b);
+	ha_buf_init(&b, 0);
+	ha_latin1_to_utf8(&b, (const uint8_t *)"a\0b", 3, HA_U16_NUL_MODIFIED);
+	CHECK_STR(ha_buf_cstr(&b), "a\xC0\x80" "b");
+	ha_buf_free(&b);
+	esc(ha_escape_html, "\"abc\xC0\x80hidden\"", "&quot;abc\\x00hidden&quot;");
+	esc(ha_escape_terminal, "abc\xC0\x80hidden", "abc\\x00hidden");
+	csv("abc\xC0\x80hidden", "\"abc\\x00hidden\"");
+	ha_buf_init(&b, 0);
+	ha_text_for_json(&b, "abc\xC0\x80hidden", 11, 0);
+	CHECK_INT(b.len, 10);
+	CHECK(memcmp(b.data, "abc\0hidden", 10) == 0);
+	ha_buf_free(&b);
+	/* C0 alone, or before something else, is just an invalid byte */
+	esc(ha_escape_terminal, "\xC0" "A\xC0", "\\xC0A\\xC0");
 }
 
 /* ------------------------------------------------------------ numbers, dates */
@@ -1381,7 +1551,9 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_glob_pathological),
 		CHECK_CASE(test_escape_html),
 		CHECK_CASE(test_escape_terminal),
-		CHECK_CASE(test_csv_field),
+		CHECK_CASE(test_csv_field), CHECK_CASE(test_i12_11_bidi_controls_escaped),
+		CHECK_CASE(test_i12_11_invalid_utf8_bytes_escaped), CHECK_CASE(test_i12_10_csv_cell_capped),
+		CHECK_CASE(test_i12_9_nul_in_text),
 		CHECK_CASE(test_parse_u64),
 		CHECK_CASE(test_parse_date),
 		CHECK_CASE(test_filetime),

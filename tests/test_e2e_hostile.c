@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -576,11 +577,427 @@ static void test_browser(void)
 	free(page);
 }
 
+/* ------------------------------------------- small fleets, one per case */
+
+/* A sample host's hive, the material of the small fleets below. */
+static char *sample_hive(const char *name)
+{
+	return ha_asprintf("%s/samples/fleet/clone-a/%s", tu_source_dir(), name);
+}
+
+/* tmp/TAG, a fresh folder for one case; malloc'd. */
+static char *case_dir(const char *tag)
+{
+	char *d = ha_asprintf("%s/%s", tmp, tag);
+
+	if (d && mkdir(d, 0755) != 0) {
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+/* Copies a sample host's hive NAME to DIR/REL. */
+static int put_sample(const char *dir, const char *name, const char *rel)
+{
+	char *from = sample_hive(name), *to = ha_asprintf("%s/%s", dir, rel);
+	int rc = from && to ? tu_copy(from, to) : -1;
+
+	free(from);
+	free(to);
+	return rc;
+}
+
+/* Runs `hiveaudit scan -q --as-of 2026-01-01 --out out [extra...] fleet`
+ * in DIR (so that recorded paths are "fleet/..."); its exit status. */
+static int scan_case(const char *dir, const char *const *extra, char **out, char **err)
+{
+	const char *argv[32];
+	char cwd[4096];
+	size_t n = 0;
+	int rc;
+
+	argv[n++] = tu_hiveaudit();
+	argv[n++] = "scan";
+	argv[n++] = "-q";
+	argv[n++] = "--as-of";
+	argv[n++] = "2026-01-01";
+	argv[n++] = "--out";
+	argv[n++] = "out";
+	while (extra && *extra && n < 30)
+		argv[n++] = *extra++;
+	argv[n++] = "fleet";
+	argv[n] = NULL;
+	if (!getcwd(cwd, sizeof cwd) || chdir(dir))
+		return -1;
+	rc = tu_run((char *const *)argv, NULL, out, err);
+	if (chdir(cwd))
+		return -1;
+	return rc;
+}
+
+/* The cell of column COL in the row whose column KEYCOL is KEY (and, when
+ * COL2 is not NULL, whose COL2 is VAL2) of DIR/out/FILE; malloc'd, or
+ * NULL when there is no such row. */
+static char *cell(const char *dir, const char *file, const char *keycol, const char *key,
+		  const char *col2, const char *val2, const char *col)
+{
+	char *p = ha_asprintf("%s/out/%s", dir, file), *t = p ? tu_read(p, NULL) : NULL, *v = NULL;
+	struct tu_csv c;
+	size_t r;
+	int ik, ic, i2;
+
+	free(p);
+	if (!t || tu_csv_parse(t, &c)) {
+		free(t);
+		return NULL;
+	}
+	ik = tu_csv_col(&c, keycol);
+	ic = tu_csv_col(&c, col);
+	i2 = col2 ? tu_csv_col(&c, col2) : -1;
+	for (r = 1; r < c.nrows && ik >= 0 && ic >= 0 && !v; r++)
+		if (!strcmp(c.rows[r][ik], key) && (!col2 || (i2 >= 0 && !strcmp(c.rows[r][i2], val2))))
+			v = ha_strdup(c.rows[r][ic]);
+	tu_csv_free(&c);
+	free(t);
+	return v;
+}
+
+/* Issue 12 item 7: a sparse 4 GiB file of zeros named SOFTWARE is not a
+ * hive, as its 1 MiB sibling is; it used to be "unreadable: cannot map"
+ * because it was mapped before its signature was looked at. */
+static void test_i12_7_big_zero_file_is_not_a_hive(void)
+{
+	char *dir = case_dir("i12-7"), *big = NULL, *small = NULL, *v;
+	struct stat st;
+	int rc;
+
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	big = ha_asprintf("%s/fleet/BIG/SOFTWARE", dir);
+	small = ha_asprintf("%s/fleet/SMALL/SOFTWARE", dir);
+	CHECK_INT(put_sample(dir, "SYSTEM", "fleet/BIG/SYSTEM"), 0);
+	CHECK_INT(put_sample(dir, "SYSTEM", "fleet/SMALL/SYSTEM"), 0);
+	CHECK_INT(tu_write(small, "", 0), 0);
+	CHECK_INT(tu_write(big, "", 0), 0);
+	CHECK_INT(truncate(small, 1 << 20), 0);
+	if (truncate(big, (off_t)4 << 30) || stat(big, &st) || st.st_blocks > 1024) {
+		check_skip("no sparse 4 GiB file here");
+		goto out;
+	}
+	rc = scan_case(dir, NULL, NULL, NULL);
+	CHECK_INT(rc, 1); /* the sample host fails rules; nothing stops the run */
+	v = cell(dir, "hosts.csv", "host", "BIG", NULL, NULL, "software_hive");
+	CHECK_STR(v, "not_a_hive");
+	free(v);
+	v = cell(dir, "hosts.csv", "host", "SMALL", NULL, NULL, "software_hive");
+	CHECK_STR(v, "not_a_hive");
+	free(v);
+	v = cell(dir, "findings.csv", "host", "BIG", "rule_id", "HIVE-INTEGRITY", "reason");
+	CHECK_HAS(v, "fleet/BIG/SOFTWARE: no regf signature: not a registry hive");
+	free(v);
+	/* hashed like any other file: SHA-256 of 4 GiB of zeros */
+	v = cell(dir, "findings.csv", "host", "BIG", "rule_id", "HIVE-INTEGRITY", "hive_sha256");
+	CHECK_HAS(v, "8479e43911dc45e89f934fe48d01297e16f51d17aa561d4d1c216b1ae0fcddca");
+	free(v);
+out:
+	if (big)
+		unlink(big); /* 4 GiB of nothing, gone before the next case */
+	free(big);
+	free(small);
+	free(dir);
+}
+
+/* A minimal host in DIR/fleet/FOLDER: SYSTEM with ComputerName CN and the
+ * SChannel TLS 1.2 client's Enabled as REG_SZ data (ENABLED, ENLEN bytes),
+ * SOFTWARE with ProductName PRODUCT. */
+static int build_small_host(const char *dir, const char *folder, const char *cn,
+			    const void *enabled, size_t enlen, const char *product)
+{
+	struct hb_tree *sys = hb_new(), *sw = hb_new();
+	char *sysf = ha_asprintf("%s/fleet/%s/SYSTEM", dir, folder);
+	char *swf = ha_asprintf("%s/fleet/%s/SOFTWARE", dir, folder);
+	const char *cv = "Microsoft\\Windows NT\\CurrentVersion";
+	const char *t12 =
+		"ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client";
+	char err[512];
+	int rc = -1;
+
+	if (!sys || !sw || !sysf || !swf || tu_write(sysf, "", 0))
+		goto out;
+	if (hb_set_sz(sys, "ControlSet001\\Control\\ComputerName\\ComputerName", "ComputerName",
+		      cn) ||
+	    hb_set_dword(sys, "Select", "Current", 1) ||
+	    hb_set_sz(sys, "ControlSet001\\Control\\ProductOptions", "ProductType", "ServerNT") ||
+	    hb_set_sz(sys, "ControlSet001\\Control\\Session Manager\\Environment",
+		      "PROCESSOR_ARCHITECTURE", "AMD64") ||
+	    hb_set(sys, t12, "Enabled", REG_SZ, enabled, enlen) ||
+	    hb_set_dword(sys, t12, "DisabledByDefault", 0))
+		goto out;
+	if (hb_set_sz(sw, cv, "ProductName", product) || hb_set_sz(sw, cv, "CurrentVersion", "6.1") ||
+	    hb_set_sz(sw, cv, "CurrentBuildNumber", "7601") ||
+	    hb_set_sz(sw, cv, "CSDVersion", "Service Pack 1"))
+		goto out;
+	if (hb_write(sys, sysf, "emRoot\\System32\\Config\\SYSTEM", FIXED_TIME, err, sizeof err) ||
+	    hb_write(sw, swf, "emRoot\\System32\\Config\\SOFTWARE", FIXED_TIME, err, sizeof err)) {
+		fprintf(stderr, "hb_write: %s\n", err);
+		goto out;
+	}
+	rc = 0;
+out:
+	hb_free(sys);
+	hb_free(sw);
+	free(sysf);
+	free(swf);
+	return rc;
+}
+
+static char *read_case(const char *dir, const char *name)
+{
+	char *p = ha_asprintf("%s/out/%s", dir, name), *t = p ? tu_read(p, NULL) : NULL;
+
+	free(p);
+	return t;
+}
+
+/* "1", U+0000, "hidden": REG_SZ data past its first NUL, then the
+ * terminator. */
+static const unsigned char nul_data[] = {'1', 0, 0, 0, 'h', 0, 'i', 0, 'd', 0,
+					 'd', 0, 'e', 0, 'n', 0, 0, 0};
+
+#define BIG_CN_LEN 400000 /* 800,000 bytes of UTF-16: under the 1 MiB value limit */
+
+/* Issue 12 items 9, 10, 11 end to end: REG_SZ data past a NUL, a 400 KB
+ * ComputerName, bidi controls and folder names that are not UTF-8, through
+ * findings.csv, hosts.csv, findings.jsonl, report.html and explain. */
+static void test_i12_9_10_11_outputs(void)
+{
+	static const char *const extra[] = {"--json", NULL};
+	char *dir = case_dir("i12-9-10-11"), *big = malloc(BIG_CN_LEN + 1), *t, *v, *html, *db;
+	size_t i;
+	int rc;
+
+	CHECK(dir != NULL && big != NULL);
+	if (!dir || !big) {
+		free(dir);
+		free(big);
+		return;
+	}
+	for (i = 0; i < BIG_CN_LEN; i++)
+		big[i] = (char)('A' + i % 26);
+	big[BIG_CN_LEN] = '\0';
+	CHECK_INT(build_small_host(dir, "BIGNAME", big, "1\0\0", 4, "Windows Server 2008 R2"), 0);
+	CHECK_INT(build_small_host(dir, "NULDATA", "NUL01", nul_data, sizeof nul_data,
+				   "Windows Server 2008 R2"),
+		  0);
+	CHECK_INT(build_small_host(dir, "BIDI", "BIDI\xE2\x80\xAE" "10", "1\0\0", 4,
+				   "Windows \xE2\x81\xA6Server\xE2\x81\xA9 2008 R2"),
+		  0);
+	/* two folders that differ only in a Latin-1 byte */
+	CHECK_INT(build_small_host(dir, "host\xE9", "L1", "1\0\0", 4, "Windows Server 2008 R2"), 0);
+	CHECK_INT(build_small_host(dir, "host\xE8", "L2", "1\0\0", 4, "Windows Server 2008 R2"), 0);
+	rc = scan_case(dir, extra, NULL, NULL);
+	CHECK_INT(rc, 1);
+
+	/* 10: the CSV cell is cut to Excel's limit with the marker */
+	v = cell(dir, "findings.csv", "host", "BIGNAME", "rule_id", "HIVE-INTEGRITY",
+		 "computer_name");
+	CHECK(v != NULL);
+	if (v) {
+		CHECK_INT(strlen(v), 32767 + 2); /* U+2026 is 3 bytes, 1 character */
+		CHECK(!strncmp(v, big, 1000));
+		CHECK_HAS(v, "\xE2\x80\xA6 (400000 bytes)");
+	}
+	free(v);
+	v = cell(dir, "hosts.csv", "host", "BIGNAME", NULL, NULL, "computer_name");
+	CHECK_HAS(v, "\xE2\x80\xA6 (400000 bytes)");
+	free(v);
+	/* 9: the evidence shows the data past the NUL */
+	v = cell(dir, "findings.csv", "host", "NULDATA", "rule_id", "SCHANNEL-TLS12-CLIENT",
+		 "evidence");
+	CHECK_HAS(v, "\"1\\x00hidden\"");
+	free(v);
+	/* 11: bidi controls and stray bytes shown escaped, folders kept apart */
+	v = cell(dir, "hosts.csv", "host", "BIDI", NULL, NULL, "computer_name");
+	CHECK_STR(v, "BIDI\\u202E10");
+	free(v);
+	v = cell(dir, "hosts.csv", "host", "BIDI", NULL, NULL, "product_name");
+	CHECK_STR(v, "Windows \\u2066Server\\u2069 2008 R2");
+	free(v);
+	v = cell(dir, "hosts.csv", "host", "host\\xE9", NULL, NULL, "computer_name");
+	CHECK_STR(v, "L1");
+	free(v);
+	v = cell(dir, "hosts.csv", "host", "host\\xE8", NULL, NULL, "computer_name");
+	CHECK_STR(v, "L2");
+	free(v);
+	t = read_case(dir, "hosts.csv");
+	CHECK(t && ha_utf8_valid(t, strlen(t)));
+	CHECK_LACKS(t, "\xE2\x80\xAE");
+	CHECK_LACKS(t, "\xE2\x81\xA6");
+	CHECK_LACKS(t, "\xEF\xBF\xBD");
+	free(t);
+	t = read_case(dir, "findings.csv");
+	CHECK(t && ha_utf8_valid(t, strlen(t)));
+	CHECK_LACKS(t, "\xE2\x80\xAE");
+	free(t);
+
+	/* JSON Lines: whole values from the store, U+0000 as \u0000 */
+	t = read_case(dir, "findings.jsonl");
+	CHECK_HAS(t, "\"data\":\"\\\"1\\u0000hidden\\\"\"");
+	CHECK_HAS(t, "\"host\":\"host\\\\xE9\"");
+	CHECK_HAS(t, "\"computer_name\":\"BIDI\\u202E10\"");
+	if (t) {
+		char *line = strstr(t, "\"computer_name\":\"ABCDEFGHIJ");
+		char *end = line ? strchr(line + 17, '"') : NULL;
+
+		CHECK(end != NULL);
+		if (end)
+			CHECK_INT(end - (line + 17), BIG_CN_LEN);
+	}
+	free(t);
+
+	/* HTML: capped, escaped in the markup and the island */
+	html = read_case(dir, "report.html");
+	CHECK(html != NULL);
+	if (html) {
+		char *island = strstr(html, "id=\"ha-data\"");
+
+		CHECK(island != NULL);
+		if (island)
+			*island = '\0'; /* the markup before the data */
+		CHECK_LACKS(html, "\xE2\x80\xAE");
+		CHECK_LACKS(html, "\xEF\xBF\xBD");
+		if (island) {
+			*island = 'i';
+			CHECK_HAS(island, "\xE2\x80\xA6 (400000 bytes)");
+			CHECK_HAS(island, "1\\u0000hidden");
+			CHECK_HAS(island, "host\\\\xE9");
+			CHECK_HAS(island, "host\\\\xE8");
+		}
+		CHECK(strlen(html) < 2u << 20);
+		big[HA_HTML_TEXT_MAX + 1] = '\0';
+		CHECK_LACKS(html, big);
+	}
+	free(html);
+
+	/* the terminal: explain shows them escaped */
+	db = ha_asprintf("%s/out/audit.db", dir);
+	{
+		char *argv[] = {(char *)tu_hiveaudit(), "explain", "--all-findings", "--db", db,
+				"BIDI", NULL};
+		char *o = NULL, *e = NULL;
+
+		CHECK_INT(tu_run(argv, NULL, &o, &e), 0);
+		CHECK_HAS(o, "BIDI\\u202E10");
+		CHECK_LACKS(o, "\xE2\x80\xAE");
+		free(o);
+		free(e);
+	}
+	free(db);
+	free(big);
+	free(dir);
+}
+
+/* Issue 12 item 4: --rules /dev/zero is refused at once by scan, rules
+ * and rules --check (exit 2, one line), where it was read forever. */
+static void test_i12_4_rules_dev_zero(void)
+{
+	char *dir = case_dir("i12-4");
+	char *o = NULL, *e = NULL;
+	static const char *const extra[] = {"--rules", "/dev/zero", NULL};
+	char *rules_argv[] = {(char *)tu_hiveaudit(), "rules", "--rules", "/dev/zero", NULL};
+	char *check_argv[] = {(char *)tu_hiveaudit(), "rules", "--check", "/dev/zero", NULL};
+	const char *want = "rule file '/dev/zero' is not a regular file (a character device)\n";
+
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	CHECK_INT(put_sample(dir, "SYSTEM", "fleet/A/SYSTEM"), 0);
+	CHECK_INT(scan_case(dir, extra, &o, &e), 2);
+	CHECK_HAS(e, want);
+	CHECK(e && !strchr(e, '\n')[1]);
+	free(o);
+	free(e);
+	o = e = NULL;
+	CHECK_INT(tu_run(rules_argv, NULL, &o, &e), 2);
+	CHECK_HAS(e, want);
+	free(o);
+	free(e);
+	o = e = NULL;
+	CHECK_INT(tu_run(check_argv, NULL, &o, &e), 2);
+	CHECK_HAS(e, want);
+	free(o);
+	free(e);
+	free(dir);
+}
+
+/* Issue 12 item 5 end to end: a host folder whose hives are links to
+ * another host's is in every output with its hives skipped as "same file
+ * as ...", and a tree cut at the depth limit is counted in the summary
+ * line and in its host's note in hosts.csv. */
+static void test_i12_5_links_and_deep_trees(void)
+{
+	char *dir = case_dir("i12-5"), *p = NULL, *o = NULL, *e = NULL, *v, cwd[4096];
+	char *argv[] = {(char *)tu_hiveaudit(), "scan", "--as-of", "2026-01-01", "--out", "out",
+			"fleet", NULL};
+	int i, rc = -1;
+
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	CHECK_INT(put_sample(dir, "SYSTEM", "fleet/A/SYSTEM"), 0);
+	CHECK_INT(put_sample(dir, "SOFTWARE", "fleet/A/SOFTWARE"), 0);
+	CHECK_INT(put_sample(dir, "SYSTEM", "fleet/E/SYSTEM"), 0);
+	CHECK_INT(put_sample(dir, "SOFTWARE", "fleet/E/SOFTWARE"), 0);
+	p = ha_asprintf("%s/fleet/B", dir);
+	CHECK(p && mkdir(p, 0755) == 0);
+	free(p);
+	p = ha_asprintf("%s/fleet/B/SYSTEM", dir);
+	CHECK(p && symlink("../A/SYSTEM", p) == 0);
+	free(p);
+	p = ha_asprintf("%s/fleet/B/SOFTWARE", dir);
+	CHECK(p && symlink("../A/SOFTWARE", p) == 0);
+	free(p);
+	p = ha_asprintf("%s/fleet/E", dir);
+	for (i = 0; p && i < 45; i++) {
+		char *q = ha_asprintf("%s/x", p);
+
+		free(p);
+		p = q;
+		CHECK(p && mkdir(p, 0755) == 0);
+	}
+	free(p);
+	if (getcwd(cwd, sizeof cwd) && !chdir(dir)) {
+		rc = tu_run(argv, NULL, &o, &e);
+		CHECK_INT(chdir(cwd), 0);
+	}
+	CHECK_INT(rc, 1);
+	CHECK_HAS(o, "3 hosts audited");
+	CHECK_HAS(o, "; 0 folders could not be read, 1 cut at the depth limit;");
+	v = cell(dir, "hosts.csv", "host", "B", NULL, NULL, "system_hive");
+	CHECK_STR(v, "missing");
+	free(v);
+	v = cell(dir, "findings.csv", "host", "B", "rule_id", "HIVE-INTEGRITY", "reason");
+	CHECK_HAS(v, "no SYSTEM hive in the host folder (fleet/B/SYSTEM skipped: same file as "
+		     "fleet/A/SYSTEM (a symbolic link to it))");
+	CHECK_HAS(v, "(fleet/B/SOFTWARE skipped: same file as fleet/A/SOFTWARE");
+	free(v);
+	v = cell(dir, "hosts.csv", "host", "E", NULL, NULL, "note");
+	CHECK_HAS(v, "1 folder deeper than 40 levels not entered (fleet/E/x/x/");
+	free(v);
+	free(o);
+	free(e);
+	free(dir);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
 		CHECK_CASE(test_scan_completes), CHECK_CASE(test_html),    CHECK_CASE(test_csv),
 		CHECK_CASE(test_jsonl),          CHECK_CASE(test_explain), CHECK_CASE(test_browser),
+		CHECK_CASE(test_i12_7_big_zero_file_is_not_a_hive), CHECK_CASE(test_i12_9_10_11_outputs),
+		CHECK_CASE(test_i12_4_rules_dev_zero), CHECK_CASE(test_i12_5_links_and_deep_trees),
 	};
 	int rc;
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -331,13 +332,141 @@ static void test_layout_hard_links(void)
 	tu_write(pjoin(pjoin(root, "B"), ".keep"), "", 0);
 	CHECK_INT(link(pjoin(pjoin(root, "A"), "SYSTEM"), pjoin(pjoin(root, "B"), "SYSTEM")), 0);
 	CHECK_INT(link(pjoin(pjoin(root, "A"), "SOFTWARE"), pjoin(pjoin(root, "B"), "SOFTWARE")), 0);
-	/* A link to a file of the same folder is that file, once. */
+	/* A link to a file of the same folder is that file, read once; the
+	 * link is recorded as skipped, saying so. */
 	CHECK_INT(symlink("SOFTWARE", pjoin(pjoin(root, "B"), "software-link")), 0);
 	CHECK_INT(discover1(root, &f), 0);
 	CHECK_INT(f.nhosts, 2);
 	b = find_host(&f, "B");
-	CHECK(b && b->nfiles == 2);
+	CHECK(b && b->nfiles == 3);
+	if (b && b->nfiles == 3) {
+		char want[4096];
+
+		snprintf(want, sizeof want, "same file as %s/B/SOFTWARE (a symbolic link to it)",
+			 root);
+		CHECK_STR(b->files[2].path, pjoin(pjoin(root, "B"), "software-link"));
+		CHECK_INT(b->files[2].skip_status, HA_HS_SKIPPED);
+		CHECK_STR(b->files[2].skip_reason, want);
+	}
 	ha_fleet_free(&f);
+}
+
+/* Issue 12 item 5: nothing in the fleet is dropped without a word.  A
+ * host folder whose hives are links to another host's is a host, its
+ * files skipped as "same file as ..."; a link to a host folder gets a
+ * note; a tree cut at the depth limit is counted in its host's note and
+ * the fleet. */
+static void test_i12_5_links_and_deep_trees(void)
+{
+	char *root = pjoin(tmp, "i12-5"), *deep, want[4096];
+	const struct ha_host_job *h;
+	struct ha_fleet f;
+	int i;
+
+	write_host(pjoin(root, "A"), "A");
+	write_host(pjoin(root, "E"), "E");
+	CHECK_INT(tu_write(pjoin(pjoin(root, "B"), ".keep"), "", 0), 0);
+	CHECK_INT(symlink("../A/SYSTEM", pjoin(pjoin(root, "B"), "SYSTEM")), 0);
+	CHECK_INT(symlink("A", pjoin(root, "C")), 0);
+	deep = pjoin(root, "E");
+	for (i = 0; i < 45; i++)
+		deep = pjoin(deep, "x");
+	CHECK_INT(tu_write(pjoin(deep, "SYSTEM"), "", 0), 0);
+	CHECK_INT(discover1(root, &f), 0);
+	CHECK_INT(f.nhosts, 3);
+	CHECK_INT(f.deep_dirs, 1);
+	CHECK_INT(f.unreadable_dirs, 0);
+	h = find_host(&f, "B");
+	CHECK(h && h->nfiles == 1);
+	if (h && h->nfiles == 1) {
+		snprintf(want, sizeof want, "same file as %s/A/SYSTEM (a symbolic link to it)", root);
+		CHECK_INT(h->files[0].skip_status, HA_HS_SKIPPED);
+		CHECK_STR(h->files[0].skip_reason, want);
+		CHECK_INT(h->files[0].hint, HA_FK_SYSTEM);
+	}
+	snprintf(want, sizeof want, "%s/C: symbolic link to the folder %s/A, walked once under that name",
+		 root, root);
+	CHECK_HAS(notes_text(&f), want);
+	h = find_host(&f, "E");
+	CHECK(h != NULL);
+	if (h) {
+		snprintf(want, sizeof want, "1 folder deeper than 40 levels not entered (%s/E", root);
+		CHECK(h->note && !strncmp(h->note, want, strlen(want)));
+	}
+	CHECK(find_host(&f, "A") && !find_host(&f, "A")->note);
+	ha_fleet_free(&f);
+}
+
+/* Issue 12 item 5: a folder that cannot be read is counted in its host's
+ * note, or is a host of its own (no files) when it is in none; the fleet
+ * counts them.  Run as an unprivileged user (root reads any folder). */
+static void test_i12_5_unreadable_folders(void)
+{
+	char *root = pjoin(tmp, "i12-5-unreadable");
+	pid_t pid;
+	int st = 0;
+
+	write_host(pjoin(root, "F"), "F");
+	CHECK_INT(tu_write(pjoin(pjoin(pjoin(root, "F"), "sub"), ".keep"), "", 0), 0);
+	CHECK_INT(tu_write(pjoin(pjoin(root, "D"), "SYSTEM"), "", 0), 0);
+	CHECK_INT(chmod(tmp, 0755), 0);
+	CHECK_INT(chmod(pjoin(pjoin(root, "F"), "sub"), 0), 0);
+	CHECK_INT(chmod(pjoin(root, "D"), 0), 0);
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		struct ha_fleet f;
+		const struct ha_host_job *h;
+		char want[4096];
+
+		if (getuid() == 0 && (setgid(65534) || setuid(65534)))
+			_exit(77);
+		if (discover1(root, &f))
+			_exit(1);
+		CHECK_INT(f.nhosts, 2);
+		CHECK_INT(f.unreadable_dirs, 2);
+		h = find_host(&f, "D");
+		CHECK(h && h->nfiles == 0);
+		snprintf(want, sizeof want, "1 folder could not be read (%s/D: Permission denied)", root);
+		CHECK(h && h->note && !strcmp(h->note, want));
+		h = find_host(&f, "F");
+		CHECK(h && h->nfiles == 2);
+		snprintf(want, sizeof want, "1 folder could not be read (%s/F/sub: Permission denied)",
+			 root);
+		CHECK(h && h->note && !strcmp(h->note, want));
+		CHECK(f.nhosts == 2 && strcmp(f.hosts[0].dir, f.hosts[1].dir) < 0);
+		ha_fleet_free(&f);
+		_exit(check_failures ? 1 : 0);
+	}
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 77)
+		check_skip("cannot become an unprivileged user");
+	else
+		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	chmod(pjoin(pjoin(root, "F"), "sub"), 0755);
+	chmod(pjoin(root, "D"), 0755);
+	chmod(tmp, 0700);
+}
+
+/* Issue 12 item 4: discovery looks at the stop flag before each folder
+ * and file, so a signal during a long walk is honoured. */
+static void test_i12_4_discovery_stops(void)
+{
+	char *root = pjoin(tmp, "stopping");
+	const char *paths[1] = {root};
+	volatile sig_atomic_t stop = 0;
+	struct ha_fleet f;
+	struct ha_err err;
+
+	write_host(pjoin(root, "A"), "A");
+	CHECK_INT(ha_discover_until(paths, 1, &stop, &f, &err), HA_OK);
+	CHECK_INT(f.nhosts, 1);
+	ha_fleet_free(&f);
+	stop = SIGTERM;
+	CHECK_INT(ha_discover_until(paths, 1, &stop, &f, &err), HA_ERR_INTERRUPTED);
+	CHECK_STR(err.msg, "interrupted while looking for hives");
+	CHECK_INT(f.nhosts, 0);
+	CHECK_INT(f.nnotes, 0);
 }
 
 static void test_layout_errors(void)
@@ -911,6 +1040,9 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_layout_symlinks_and_specials),
 		CHECK_CASE(test_layout_hard_links),
 		CHECK_CASE(test_layout_errors),
+		CHECK_CASE(test_i12_4_discovery_stops),
+		CHECK_CASE(test_i12_5_links_and_deep_trees),
+		CHECK_CASE(test_i12_5_unreadable_folders),
 		CHECK_CASE(test_hive_statuses),
 		CHECK_CASE(test_hive_reasons_from_workers),
 		CHECK_CASE(test_control_set_fallbacks),

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "check.h"
@@ -646,6 +647,30 @@ static void test_oversize(void)
 	ha_rules_free(rs);
 }
 
+/* Issue 12 item 4: a rule file that is not a regular file is refused at
+ * once, before anything is read from it (/dev/zero was read forever, a
+ * FIFO without a writer blocked the open). */
+static void test_i12_4_rule_file_not_regular(void)
+{
+	struct ha_ruleset *rs = with_builtin();
+	struct ha_err err;
+	char fifo[4096];
+	size_t before = ha_rules_count(rs);
+
+	CHECK_INT(ha_rules_load_file(rs, "/dev/zero", HA_RULES_ADD, &err), HA_ERR_USAGE);
+	CHECK_STR(err.msg, "rule file '/dev/zero' is not a regular file (a character device)");
+	CHECK_INT(ha_rules_load_file(rs, "/dev/null", HA_RULES_ADD, &err), HA_ERR_USAGE);
+	CHECK_HAS(err.msg, "is not a regular file (a character device)");
+	CHECK_INT(ha_rules_load_file(rs, tmp, HA_RULES_ADD, &err), HA_ERR_USAGE);
+	CHECK_HAS(err.msg, "is not a regular file (a folder)");
+	snprintf(fifo, sizeof fifo, "%s/rules.fifo", tmp);
+	CHECK_INT(mkfifo(fifo, 0600), 0);
+	CHECK_INT(ha_rules_load_file(rs, fifo, HA_RULES_ADD, &err), HA_ERR_USAGE);
+	CHECK_HAS(err.msg, "rules.fifo' is not a regular file (a pipe)");
+	CHECK_INT(ha_rules_count(rs), before);
+	ha_rules_free(rs);
+}
+
 /* ------------------------------------------------------- --rules semantics */
 
 static size_t index_of(const struct ha_ruleset *rs, const char *id)
@@ -1165,6 +1190,7 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_views),        CHECK_CASE(test_builtin_requests),
 		CHECK_CASE(test_rules_verb),   CHECK_CASE(test_scan_with_rules),
 		CHECK_CASE(test_docs_example), CHECK_CASE(test_control_characters),
+		CHECK_CASE(test_i12_4_rule_file_not_regular),
 	};
 	int rc;
 

@@ -848,12 +848,20 @@ static void test_value_strings(void)
 	CHECK_INT(ha_value_string(&v, &s), HA_OK);
 	CHECK_STR(s, "abc");
 	free(s);
-	/* An embedded NUL ends the string, as for Windows' readers. */
+	/* An embedded NUL ends the string, as for Windows' readers; the
+	 * evidence shows the data as read (issue 12 item 9), the NUL carried
+	 * as C0 80, the NULs that end the data not shown. */
 	v = val(HA_REG_EXPAND_SZ, "a\0\0\0z\0", 6);
 	CHECK_INT(ha_value_string(&v, &s), HA_OK);
 	CHECK_STR(s, "a");
 	free(s);
-	RENDERED(&v, "\"a\"");
+	RENDERED(&v, "\"a\xC0\x80z\"");
+	v = val(HA_REG_SZ, "o\0k\0\0\0h\0i\0d\0\0\0\0\0", 16);
+	RENDERED(&v, "\"ok\xC0\x80hid\"");
+	v = val(HA_REG_SZ, "\0\0\0\0", 4);
+	RENDERED(&v, "\"\"");
+	v = val(HA_REG_SZ, "\0\0x\0", 4);
+	RENDERED(&v, "\"\xC0\x80x\"");
 	/* Odd length: the stray byte shows as U+FFFD. */
 	v = val(HA_REG_SZ, "a\0b", 3);
 	CHECK_INT(ha_value_string(&v, &s), HA_OK);

@@ -41,12 +41,18 @@
 	function $(id) { return document.getElementById(id); }
 
 	/* Control characters are shown, not interpreted: the same \xNN form
-	 * the server-rendered parts use (ha_escape_html). */
+	 * the server-rendered parts use (ha_escape_html), and \uNNNN for C1
+	 * controls and the Bidi_Control characters, which would reorder the
+	 * text around them. */
 	function vis(s) {
-		return String(s).replace(/[\x00-\x08\x0b-\x1f\x7f]/g, function (ch) {
-			var h = ch.charCodeAt(0).toString(16).toUpperCase();
-			return '\\x' + (h.length < 2 ? '0' + h : h);
-		});
+		return String(s).replace(
+			/[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+			function (ch) {
+				var c = ch.charCodeAt(0), h = c.toString(16).toUpperCase();
+				if (c >= 0x80)
+					return '\\u' + ('000' + h).slice(-4);
+				return '\\x' + (h.length < 2 ? '0' + h : h);
+			});
 	}
 	function str(i) { return i >= 0 && i < S.length ? S[i] : ''; }
 	function el(tag, cls, text) {
