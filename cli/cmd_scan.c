@@ -66,7 +66,8 @@ static void scan_usage(FILE *f)
 		"usage: hiveaudit scan [options] PATH...\n\n"
 		"Audits every host found under PATH (a fleet folder, a host folder, or hive files):\n"
 		"reads its SYSTEM and SOFTWARE hives in worker processes, applies the rules, and\n"
-		"writes DIR/audit.db, DIR/findings.csv, DIR/hosts.csv and DIR/report.html.\n\n"
+		"writes DIR/audit.db, DIR/findings.csv, DIR/hosts.csv and DIR/report.html; and\n"
+		"DIR/changes.csv when the store holds an earlier run over the same paths.\n\n"
 		"Options:\n"
 		"  -o, --out DIR        output folder (default ./" HA_DEFAULT_OUT ")\n"
 		"      --rules FILE     load a rule file too (a rule with a built-in id replaces it);\n"
@@ -265,7 +266,7 @@ static int close_stale_runs(struct ha_store *st, struct ha_err *err)
 }
 
 static const char *const report_names[] = {"findings.csv", "hosts.csv", "report.html",
-                                           "findings.jsonl"};
+                                           "findings.jsonl", "changes.csv"};
 
 /* Removes "<report>.tmp-<pid>" files (report/out.c) in `out` whose process
  * no longer exists: what a scan killed while writing its reports left. */
@@ -316,6 +317,13 @@ static int write_reports(struct ha_store *st, int64_t run_id, const char *out, i
 	if (!rc) {
 		p = ha_asprintf("%s/hosts.csv", out);
 		rc = p ? ha_report_hosts_csv(st, run_id, p, err) : HA_ERR_NOMEM;
+		free(p);
+	}
+	if (!rc) { /* only when the store holds an earlier run of the same paths */
+		int written;
+
+		p = ha_asprintf("%s/changes.csv", out);
+		rc = p ? ha_report_changes_csv(st, run_id, p, &written, err) : HA_ERR_NOMEM;
 		free(p);
 	}
 	if (!rc && stop_flag)

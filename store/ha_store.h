@@ -159,6 +159,20 @@ typedef int (*ha_note_cb)(void *ctx, const char *text);
 HA_MUST_CHECK int ha_store_each_note(struct ha_store *st, int64_t run_id, ha_note_cb cb, void *ctx,
 				     struct ha_err *err);
 
+/* One line of `hiveaudit runs`: a run with its host counts per verdict
+ * (hosts.verdict after waivers, see docs/store.md). */
+enum { HA_RUNV_READY, HA_RUNV_NOT_READY, HA_RUNV_UNKNOWN, HA_RUNV_WAIVED, HA_RUNV_N };
+struct ha_run_summary {
+	int64_t run_id;
+	const char *started_at, *finished_at, *status, *as_of, *paths, *requests_digest;
+	long hosts_total, hosts_stored;
+	long verdicts[HA_RUNV_N]; /* ready, not_ready, unknown, ready_with_waivers */
+};
+typedef int (*ha_run_summary_cb)(void *ctx, const struct ha_run_summary *r);
+/* Every run, oldest first. */
+HA_MUST_CHECK int ha_store_each_run(struct ha_store *st, ha_run_summary_cb cb, void *ctx,
+				    struct ha_err *err);
+
 /* PRAGMA integrity_check and foreign_key_check: HA_OK when both are clean. */
 HA_MUST_CHECK int ha_store_check(struct ha_store *st, struct ha_err *err);
 

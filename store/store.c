@@ -708,6 +708,10 @@ int ha_store_load_snapshot(struct ha_store *st, int64_t host_id, struct ha_snaps
 
 /* --------------------------------------------------------------- reading */
 
+/* A host's verdict as the reports show it: after waivers, when they
+ * changed it (docs/store.md, "waivers"). */
+#define HOST_VERDICT "h.verdict"
+
 static const char *col(sqlite3_stmt *s, int i)
 {
 	const char *p = (const char *)sqlite3_column_text(s, i);
@@ -789,6 +793,7 @@ int ha_store_latest_run(struct ha_store *st, int64_t *run_id, struct ha_err *err
 struct cbpair {
 	union {
 		ha_run_cb run;
+		ha_run_summary_cb runs;
 		ha_host_cb host;
 		ha_hive_cb hive;
 		ha_finding_cb finding;
@@ -1098,6 +1103,44 @@ int ha_store_each_note(struct ha_store *st, int64_t run_id, ha_note_cb cb, void 
 
 	return each(st, "SELECT text FROM notes WHERE run_id = ? ORDER BY note_id", run_id, 0, NULL,
 		    note_row, &cp, err, "reading notes");
+}
+
+static int run_summary_row(sqlite3_stmt *s, void *p)
+{
+	const struct cbpair *cp = p;
+	struct ha_run_summary r;
+	int i;
+
+	r.run_id = sqlite3_column_int64(s, 0);
+	r.started_at = col(s, 1);
+	r.finished_at = col(s, 2);
+	r.status = col(s, 3);
+	r.as_of = col(s, 4);
+	r.paths = col(s, 5);
+	r.requests_digest = col(s, 6);
+	r.hosts_total = col_long(s, 7);
+	r.hosts_stored = col_long(s, 8);
+	for (i = 0; i < HA_RUNV_N; i++)
+		r.verdicts[i] = col_long(s, 9 + i);
+	return cp->u.runs(cp->ctx, &r);
+}
+
+int ha_store_each_run(struct ha_store *st, ha_run_summary_cb cb, void *ctx, struct ha_err *err)
+{
+	struct cbpair cp;
+
+	cp.u.runs = cb;
+	cp.ctx = ctx;
+	return each(st,
+		    "SELECT r.run_id, r.started_at, r.finished_at, r.status, r.as_of, r.paths,"
+		    " r.requests_digest, r.hosts_total, count(h.host_id),"
+		    " coalesce(sum(" HOST_VERDICT " = 'ready'), 0),"
+		    " coalesce(sum(" HOST_VERDICT " = 'not_ready'), 0),"
+		    " coalesce(sum(" HOST_VERDICT " = 'unknown'), 0),"
+		    " coalesce(sum(" HOST_VERDICT " = 'ready_with_waivers'), 0)"
+		    " FROM runs r LEFT JOIN hosts h USING (run_id)"
+		    " WHERE ?1 = ?1 GROUP BY r.run_id ORDER BY r.run_id",
+		    0, 0, NULL, run_summary_row, &cp, err, "listing runs");
 }
 
 static int check_row(sqlite3_stmt *s, void *p)
