@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "reportcheck.h"
 #include "testutil.h"
 
 static char work[4096]; /* the test's folder under the build tree */
@@ -334,6 +335,82 @@ static void test_diff_backwards(void)
 	free(out);
 }
 
+/* report.html of the second run: "Since the last audit" with its four
+ * lists, each host linked to its row, and the trend of both runs. */
+static void test_html_section(void)
+{
+	char p[4096], *page, *sec;
+	size_t n = 0;
+
+	CHECK(ready);
+	at(p, sizeof p, "out/report.html");
+	page = tu_read(p, &n);
+	CHECK(page != NULL);
+	if (!page)
+		return;
+	rc_check_page(page, n);
+	sec = strstr(page, "<section id=\"changes\"");
+	CHECK(sec != NULL);
+	if (!sec || !strstr(sec, "</section>")) {
+		free(page);
+		return;
+	}
+	*strstr(sec, "</section>") = '\0';
+	CHECK_HAS(sec, "<h2>Since the last audit</h2><p class=\"muted\" id=\"changes-from\">"
+		       "Compared with run 1 (as of 2026-01-01): 5 hosts then, 5 hosts now; "
+		       "1 finding regressed, 1 finding fixed.");
+	CHECK_HAS(sec, "<div class=\"panel changes\" id=\"changes-regressed\"><h3>Regressed "
+		       "<span class=\"muted\">1</span></h3><ul class=\"changes\"><li><a "
+		       "class=\"host\" href=\"#host=web02\">web02</a> <span class=\"muted\">ready "
+		       "&rarr; not_ready</span><span class=\"chg\"><code>WINHTTP-TLS12</code> PASS "
+		       "&rarr; FAIL</span></li></ul></div>");
+	CHECK_HAS(sec, "<div class=\"panel changes\" id=\"changes-fixed\"><h3>Fixed "
+		       "<span class=\"muted\">1</span></h3><ul class=\"changes\"><li><a "
+		       "class=\"host\" href=\"#host=web01\">web01</a> <span class=\"muted\">"
+		       "not_ready &rarr; ready</span><span class=\"chg\"><code>SCHANNEL-TLS12-CLIENT"
+		       "</code> FAIL &rarr; PASS</span></li></ul></div>");
+	CHECK_HAS(sec, "<div class=\"panel changes\" id=\"changes-new\"><h3>New <span "
+		       "class=\"muted\">1</span></h3><ul class=\"changes\"><li><a class=\"host\" "
+		       "href=\"#host=new01\">new01</a> <span class=\"muted\">ready</span></li></ul>"
+		       "</div>");
+	CHECK_HAS(sec, "<div class=\"panel changes\" id=\"changes-gone\"><h3>Gone <span "
+		       "class=\"muted\">1</span></h3><ul class=\"changes\"><li><span "
+		       "class=\"host\">old01</span> <span class=\"muted\">was not_ready</span>"
+		       "</li></ul></div>");
+	/* The renamed host kept its verdict and findings: in no list. */
+	CHECK_LACKS(sec, "db01");
+	CHECK_HAS(sec, "<title>Run 1 (as of 2026-01-01): 3 ready</title>");
+	CHECK_HAS(sec, "<title>Run 1 (as of 2026-01-01): 2 not ready</title>");
+	CHECK_HAS(sec, "<title>Run 2 (as of 2026-02-01): 4 ready</title>");
+	CHECK_HAS(sec, "<title>Run 2 (as of 2026-02-01): 1 not ready</title>");
+	CHECK_INT(rc_count(sec, "<g class=\"run\""), 2);
+	free(page);
+}
+
+/* The same page in a real browser: the links of the section open the host
+ * they name (skipped without chromium). */
+static void test_html_in_browser(void)
+{
+	const char *chromium = rc_chromium();
+	char p[4096], *url, *d = NULL;
+
+	CHECK(ready);
+	if (!chromium) {
+		check_skip("no chromium installed (./bootstrap.sh --ci installs it)");
+		return;
+	}
+	at(p, sizeof p, "out/report.html");
+	url = rc_file_url(p, "host=web02");
+	CHECK_INT(rc_browse(chromium, url, "--dump-dom", NULL, &d), 0);
+	CHECK_HAS(d, "data-ha-ready=\"1\"");
+	CHECK_HAS(d, "<section id=\"changes\"");
+	CHECK_HAS(d, "<div class=\"detail\" data-label=\"web02\">");
+	CHECK_LACKS(d, "<div class=\"detail\" data-label=\"web01\">");
+	CHECK_HAS(d, "<svg class=\"chart\" id=\"chart-trend\"");
+	free(d);
+	free(url);
+}
+
 static void test_runs(void)
 {
 	char *args[] = {"runs", "--db", db, NULL};
@@ -475,6 +552,7 @@ int main(int argc, char **argv)
 	static const struct check_case cases[] = {
 		CHECK_CASE(test_diff_text),	  CHECK_CASE(test_diff_csv),
 		CHECK_CASE(test_diff_json),	  CHECK_CASE(test_diff_backwards),
+		CHECK_CASE(test_html_section),	  CHECK_CASE(test_html_in_browser),
 		CHECK_CASE(test_runs),		  CHECK_CASE(test_diff_errors),
 		CHECK_CASE(test_nothing_changed),
 	};
