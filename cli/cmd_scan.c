@@ -25,6 +25,7 @@
 
 #include "cli.h"
 #include "cli_rules.h"
+#include "cli_waivers.h"
 #include "ha_ingest.h"
 #include "ha_report.h"
 #include "ha_rules.h"
@@ -78,6 +79,8 @@ static void scan_usage(FILE *f)
 		"      --worker-mem MB  address-space limit per worker (default 4096)\n"
 		"      --as-of DATE     audit date YYYY-MM-DD for certificate expiry (default today)\n"
 		"      --json           also write DIR/findings.jsonl (JSON Lines)\n"
+		"      --waivers FILE   accepted exceptions (YAML): a waived FAIL stays FAIL but\n"
+		"                       does not make the exit status 1 until the waiver expires\n"
 		"      --rescan         read every host again, even if unchanged since the last run\n"
 		"      --no-replay      read dirty hives as they are, without their logs\n"
 		"  -q, --quiet          no progress display and no summary\n"
@@ -100,6 +103,7 @@ struct scanctx {
 	int in_txn;
 	struct progress prog;
 	long hosts, ready, not_ready, unknown, reused, fails;
+	struct cli_waivers wv; /* --waivers */
 };
 
 static int commit_pending(struct scanctx *c, struct ha_err *err)
@@ -122,8 +126,8 @@ static int on_host(void *ctx, size_t hi, struct ha_snapshot *snap, struct ha_err
 	struct ha_findings fs;
 	struct ha_facts facts;
 	int64_t host_id, reused_from = 0;
-	size_t i;
-	int rc;
+	long fails = 0;
+	int rc, waived_ready = 0;
 
 	if (!snap) {
 		ha_snapshot_init(&saved);
@@ -146,17 +150,20 @@ static int on_host(void *ctx, size_t hi, struct ha_snapshot *snap, struct ha_err
 	}
 	if (!rc)
 		rc = ha_store_put_host(c->st, c->run_id, snap, &facts, &fs, reused_from, &host_id, err);
+	if (!rc)
+		rc = cli_waivers_host(&c->wv, c->st, c->rs, host_id, snap->label, facts.computer_name,
+				      &fs, &fails, &waived_ready, err);
 	if (!rc) {
 		c->hosts++;
-		if (fs.verdict == HA_READY)
+		if (waived_ready)
+			c->wv.ready_with_waivers++;
+		else if (fs.verdict == HA_READY)
 			c->ready++;
 		else if (fs.verdict == HA_NOT_READY)
 			c->not_ready++;
 		else
 			c->unknown++;
-		for (i = 0; i < fs.n; i++)
-			if (fs.v[i].status == HA_FAIL)
-				c->fails++;
+		c->fails += fails; /* waived FAILs do not count */
 		/* Whole hosts per transaction; commit often enough that an
 		 * interruption loses little. */
 		if (++c->pending >= 200 || cli_now() - c->last_commit > 1.0)
@@ -345,6 +352,17 @@ static int write_reports(struct ha_store *st, int64_t run_id, const char *out, i
 	return rc;
 }
 
+/* "3 ready with waivers, " for the summary line, or "". */
+static const char *waived_words(const struct scanctx *c)
+{
+	static char words[64];
+
+	words[0] = '\0';
+	if (c->wv.ready_with_waivers)
+		snprintf(words, sizeof words, "%ld ready with waivers, ", c->wv.ready_with_waivers);
+	return words;
+}
+
 int cmd_scan(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -354,9 +372,9 @@ int cmd_scan(int argc, char **argv)
 		{"as-of", required_argument, NULL, 'a'},   {"json", no_argument, NULL, 'J'},
 		{"rescan", no_argument, NULL, 'R'},	   {"no-replay", no_argument, NULL, 'N'},
 		{"quiet", no_argument, NULL, 'q'},	   {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"waivers", required_argument, NULL, 'W'}, {NULL, 0, NULL, 0},
 	};
-	const char *out = HA_DEFAULT_OUT;
+	const char *out = HA_DEFAULT_OUT, *waivers = NULL;
 	struct cli_rules_opts ro = {0};
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN), timeout = 300, mem = 4096;
 	int json = 0, rescan = 0, no_replay = 0, quiet = 0, opt, rc, lockfd = -1, code = HA_EXIT_ERROR;
@@ -423,6 +441,7 @@ int cmd_scan(int argc, char **argv)
 		case 'R': rescan = 1; break;
 		case 'N': no_replay = 1; break;
 		case 'q': quiet = 1; break;
+		case 'W': waivers = optarg; break;
 		case 'h': scan_usage(stdout); code = HA_EXIT_OK; goto done;
 		default: scan_usage(stderr); code = HA_EXIT_USAGE; goto done;
 		}
@@ -442,6 +461,8 @@ int cmd_scan(int argc, char **argv)
 		rc = ha_rules_requests(rs, &req, &err);
 	if (!rc)
 		rc = ha_reqset_digest(&req, digest, &err);
+	if (!rc && waivers) /* a bad waiver file too */
+		rc = cli_waivers_load(&c.wv, waivers, rs, as_of, &err);
 	if (rc) {
 		code = cli_fail("scan", &err);
 		goto done;
@@ -506,6 +527,8 @@ int cmd_scan(int argc, char **argv)
 	}
 	if (!rc)
 		rc = cli_rules_store(st, c.run_id, rs, &err);
+	if (!rc)
+		rc = cli_waivers_begin(&c.wv, st, c.run_id, &err);
 	for (i = 0; !rc && i < fleet.nnotes; i++)
 		rc = ha_store_put_note(st, c.run_id, fleet.notes[i], &err);
 	c.prev = calloc(fleet.nhosts ? fleet.nhosts : 1, sizeof *c.prev);
@@ -587,7 +610,9 @@ int cmd_scan(int argc, char **argv)
 		code = cli_fail("scan", &err);
 		goto done;
 	}
-	rc = ha_store_run_end(st, c.run_id, "complete", &err);
+	rc = cli_waivers_end(&c.wv, st, c.run_id, &err);
+	if (!rc)
+		rc = ha_store_run_end(st, c.run_id, "complete", &err);
 	if (rc) {
 		code = cli_fail("scan", &err);
 		goto done;
@@ -621,9 +646,9 @@ int cmd_scan(int argc, char **argv)
 		goto done;
 	}
 	if (!quiet)
-		printf("hiveaudit: %ld host%s audited (%ld ready, %ld not ready, %ld unknown%s) in %.1f s; "
+		printf("hiveaudit: %ld host%s audited (%ld ready, %s%ld not ready, %ld unknown%s) in %.1f s; "
 		       "%ld failing finding%s; reports in %s/\n",
-		       c.hosts, c.hosts == 1 ? "" : "s", c.ready, c.not_ready, c.unknown,
+		       c.hosts, c.hosts == 1 ? "" : "s", c.ready, waived_words(&c), c.not_ready, c.unknown,
 		       c.reused ? ", some unchanged and re-evaluated from the store" : "",
 		       cli_now() - t0, c.fails, c.fails == 1 ? "" : "s", out);
 	code = c.fails ? HA_EXIT_FAIL : HA_EXIT_OK;
@@ -642,6 +667,7 @@ done:
 	ha_rules_free(rs);
 	ha_cert_cache_free(c.eo.certs);
 	cli_rules_free(&ro);
+	cli_waivers_free(&c.wv);
 	ha_buf_free(&paths);
 	ha_buf_free(&cmdline);
 	return code;

@@ -47,7 +47,7 @@
  *      product_type, product, architecture, control_set_source,
  *      verdict_reason, note] as strings, then build, ubr, service_pack,
  *      control_set (-1 when unknown), verdict (0 ready, 1 not ready,
- *      2 unknown), reused (1 when re-evaluated from a saved snapshot),
+ *      2 unknown, 3 ready with waivers), reused (1 when re-evaluated from a saved snapshot),
  *      hives (a flat list of HIVE_FIELDS-tuples: role, kind, kind_why, path,
  *      status, reason, sha256, embedded_name, last_written, logs, replay as
  *      strings, then size, seq_primary, seq_secondary, checksum_ok, dirty,
@@ -101,10 +101,12 @@ extern const size_t ha_report_js_len;
 #define MAX_CHART_OS    12
 #define MAX_CAUSES      10 /* rows of "why not ready"; all are in the rules table */
 
-enum { V_READY, V_NOT_READY, V_UNKNOWN, V_N };
+enum { V_READY, V_NOT_READY, V_UNKNOWN, V_WAIVED, V_N };
 
-static const char *const verdict_names[V_N] = {"ready", "not_ready", "unknown"};
-static const char *const verdict_titles[V_N] = {"Ready", "Not ready", "Unknown"};
+static const char *const verdict_names[V_N] = {"ready", "not_ready", "unknown",
+					       "ready_with_waivers"};
+static const char *const verdict_titles[V_N] = {"Ready", "Not ready", "Unknown",
+						"Ready with waivers"};
 /* Status order in charts and counts: problems first, the way a reader scans. */
 static const int chart_status_order[HA_NSTATUS] = {HA_FAIL, HA_UNKNOWN, HA_WARN, HA_PASS,
 						   HA_NOT_APPLICABLE};
@@ -1312,6 +1314,9 @@ static void write_summary(struct hctx *c)
 		   "verdict=not_ready");
 	write_card(c, "v-unknown", "n-unknown", "Unknown", c->verdicts[V_UNKNOWN], total,
 		   "verdict=unknown");
+	if (c->verdicts[V_WAIVED]) /* only where waivers were given */
+		write_card(c, "v-ready_with_waivers", "n-waived", "Ready with waivers",
+			   c->verdicts[V_WAIVED], total, "verdict=ready_with_waivers");
 	ha_buf_puts(&c->b, "</div>\n");
 	if (total) {
 		/* One bar for the whole fleet, as a quick read of the three numbers. */
@@ -1463,10 +1468,12 @@ static void write_rule_chart(struct hctx *c)
 
 static void write_os_chart(struct hctx *c)
 {
-	static const char *const cls[V_N] = {"v-ready", "v-not_ready", "v-unknown"};
-	static const char *const names[V_N] = {"ready", "not ready", "unknown"};
+	static const char *const cls[V_N] = {"v-ready", "v-not_ready", "v-unknown",
+					     "v-ready_with_waivers"};
+	static const char *const names[V_N] = {"ready", "not ready", "unknown",
+					       "ready with waivers"};
 	uint32_t *order = NULL, i, k, n = c->os.n, shown;
-	long other[V_N] = {0, 0, 0}, maxv = 1;
+	long other[V_N] = {0}, maxv = 1;
 	const char *hrefs[V_N];
 	struct ha_buf hb[V_N];
 	int v;
@@ -1645,7 +1652,8 @@ static void write_host_shell(struct hctx *c)
 		"computer name, folder, OS, domain\"></label>"
 		"<label>Verdict<select id=\"f-verdict\"><option value=\"\">All</option>"
 		"<option value=\"ready\">Ready</option><option value=\"not_ready\">Not ready"
-		"</option><option value=\"unknown\">Unknown</option></select></label>"
+		"</option><option value=\"unknown\">Unknown</option><option "
+		"value=\"ready_with_waivers\">Ready with waivers</option></select></label>"
 		"<label>Rule<select id=\"f-rule\"><option value=\"\">Any rule</option></select>"
 		"</label>"
 		"<label>Status<select id=\"f-status\"><option value=\"\">Any status</option>"

@@ -21,7 +21,7 @@
 #include "ha_common.h"
 #include "ha_snapshot.h"
 
-#define HA_STORE_SCHEMA_VERSION 1
+#define HA_STORE_SCHEMA_VERSION 2
 
 struct ha_store;
 
@@ -71,6 +71,26 @@ HA_MUST_CHECK int ha_store_put_host(struct ha_store *st, int64_t run_id,
 				    const struct ha_findings *fs, int64_t reused_from,
 				    int64_t *host_id, struct ha_err *err);
 
+/* A waiver file's entry as this run applied it (docs/store.md, "waivers"):
+ * hosts and rules one per line; expired at the run's audit date. */
+struct ha_store_waiver {
+	const char *file;
+	int line;
+	const char *hosts, *rules, *reason, *approver, *expires, *ticket;
+	int expired;
+};
+HA_MUST_CHECK int ha_store_put_waiver(struct ha_store *st, int64_t run_id,
+				      const struct ha_store_waiver *w, int64_t *waiver_id,
+				      struct ha_err *err);
+/* Inside the host's transaction, after ha_store_put_host: the waiver that
+ * covered the host's finding of rule_id, and the verdict after waivers
+ * when they changed it ("ready_with_waivers" or "unknown"). */
+HA_MUST_CHECK int ha_store_put_waived(struct ha_store *st, int64_t host_id, const char *rule_id,
+				      int64_t waiver_id, int expired, struct ha_err *err);
+HA_MUST_CHECK int ha_store_put_waived_verdict(struct ha_store *st, int64_t host_id,
+					      const char *verdict, const char *reason,
+					      struct ha_err *err);
+
 /* The most recent stored snapshot of the host folder `dir` taken with the
  * same requests: *host_id is 0 when there is none.  The snapshot is decoded
  * into `out` (initialised by the caller). */
@@ -118,6 +138,11 @@ struct ha_finding_row {
 	const char *evidence;   /* evidence rows summarised on one line */
 	const char *hive_files; /* the hive files the evidence came from */
 	const char *hive_sha256;
+	/* The waiver that covered it: waived is "yes", "expired" (it no longer
+	 * counts) or "" (none; the other fields are "" and line -1). */
+	const char *waived, *waiver_reason, *waiver_expires, *waiver_approver, *waiver_ticket;
+	const char *waiver_file;
+	long waiver_line;
 };
 
 struct ha_evidence_row {

@@ -115,6 +115,34 @@ static const char *const migrations[] = {
 	"CREATE VIEW v_evidence AS"
 	"  SELECT h.run_id, h.label AS host, f.rule_id, f.status, e.*"
 	"  FROM evidence e JOIN findings f USING (finding_id) JOIN hosts h USING (host_id);",
+	/* 2: waivers (accepted exceptions) and the findings they covered. */
+	"ALTER TABLE hosts ADD COLUMN waived_verdict TEXT"
+	"  CHECK (waived_verdict IN ('ready_with_waivers','unknown'));"
+	"ALTER TABLE hosts ADD COLUMN waived_reason TEXT;"
+	"CREATE TABLE waivers ("
+	"  waiver_id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  file TEXT NOT NULL, line INTEGER NOT NULL,"
+	"  hosts TEXT NOT NULL, rules TEXT NOT NULL,"
+	"  reason TEXT NOT NULL, approver TEXT NOT NULL, expires TEXT NOT NULL, ticket TEXT,"
+	"  expired INTEGER NOT NULL);"
+	"CREATE TABLE waived_findings ("
+	"  finding_id INTEGER PRIMARY KEY REFERENCES findings(finding_id) ON DELETE CASCADE,"
+	"  waiver_id INTEGER NOT NULL REFERENCES waivers(waiver_id) ON DELETE CASCADE,"
+	"  expired INTEGER NOT NULL);"
+	"CREATE INDEX waived_by_waiver ON waived_findings(waiver_id);"
+	"CREATE INDEX waivers_by_run ON waivers(run_id);"
+	"CREATE VIEW v_waivers AS"
+	"  SELECT w.run_id, w.waiver_id, w.file, w.line, w.hosts, w.rules, w.reason, w.approver,"
+	"         w.expires, w.ticket, w.expired,"
+	"         (SELECT count(*) FROM waived_findings x WHERE x.waiver_id = w.waiver_id) AS findings"
+	"  FROM waivers w;"
+	"CREATE VIEW v_waived_findings AS"
+	"  SELECT h.run_id, h.label AS host, h.computer_name, f.rule_id, f.status, w.reason,"
+	"         w.approver, w.expires, w.ticket, x.expired, w.file, w.line, f.finding_id,"
+	"         w.waiver_id"
+	"  FROM waived_findings x JOIN findings f USING (finding_id) JOIN hosts h USING (host_id)"
+	"  JOIN waivers w ON w.waiver_id = x.waiver_id;",
 };
 
 static int sqlfail(struct ha_store *st, int rc, struct ha_err *err, const char *what)
@@ -645,6 +673,74 @@ int ha_store_put_host(struct ha_store *st, int64_t run_id, const struct ha_snaps
 	return rc;
 }
 
+int ha_store_put_waiver(struct ha_store *st, int64_t run_id, const struct ha_store_waiver *w,
+			int64_t *waiver_id, struct ha_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(st->db,
+				    "INSERT INTO waivers (run_id, file, line, hosts, rules, reason,"
+				    " approver, expires, ticket, expired) VALUES (?,?,?,?,?,?,?,?,?,?)",
+				    -1, &s, NULL);
+
+	if (rc != SQLITE_OK)
+		return sqlfail(st, rc, err, "recording a waiver");
+	bind_int(s, 1, run_id);
+	bind_text(s, 2, w->file);
+	bind_int(s, 3, w->line);
+	bind_text(s, 4, w->hosts);
+	bind_text(s, 5, w->rules);
+	bind_text(s, 6, w->reason);
+	bind_text(s, 7, w->approver);
+	bind_text(s, 8, w->expires);
+	bind_text(s, 9, w->ticket);
+	bind_int(s, 10, w->expired);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return sqlfail(st, rc, err, "recording a waiver");
+	*waiver_id = sqlite3_last_insert_rowid(st->db);
+	return HA_OK;
+}
+
+int ha_store_put_waived(struct ha_store *st, int64_t host_id, const char *rule_id,
+			int64_t waiver_id, int expired, struct ha_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v3(st->db,
+				    "INSERT INTO waived_findings (finding_id, waiver_id, expired)"
+				    " SELECT finding_id, ?, ? FROM findings WHERE host_id = ? AND rule_id = ?",
+				    -1, 0, &s, NULL);
+
+	if (rc != SQLITE_OK)
+		return sqlfail(st, rc, err, "recording a waived finding");
+	bind_int(s, 1, waiver_id);
+	bind_int(s, 2, expired);
+	bind_int(s, 3, host_id);
+	bind_text(s, 4, rule_id);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? HA_OK : sqlfail(st, rc, err, "recording a waived finding");
+}
+
+int ha_store_put_waived_verdict(struct ha_store *st, int64_t host_id, const char *verdict,
+				const char *reason, struct ha_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(st->db,
+				    "UPDATE hosts SET waived_verdict = ?, waived_reason = ?"
+				    " WHERE host_id = ?",
+				    -1, &s, NULL);
+
+	if (rc != SQLITE_OK)
+		return sqlfail(st, rc, err, "recording a verdict");
+	bind_text(s, 1, verdict);
+	bind_text(s, 2, reason);
+	bind_int(s, 3, host_id);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? HA_OK : sqlfail(st, rc, err, "recording a verdict");
+}
+
 int ha_store_previous(struct ha_store *st, const char *dir, const char *requests_digest,
 		      int64_t *host_id, struct ha_snapshot *out, struct ha_err *err)
 {
@@ -710,7 +806,7 @@ int ha_store_load_snapshot(struct ha_store *st, int64_t host_id, struct ha_snaps
 
 /* A host's verdict as the reports show it: after waivers, when they
  * changed it (docs/store.md, "waivers"). */
-#define HOST_VERDICT "h.verdict"
+#define HOST_VERDICT "coalesce(h.waived_verdict, h.verdict)"
 
 static const char *col(sqlite3_stmt *s, int i)
 {
@@ -883,7 +979,8 @@ int ha_store_each_host(struct ha_store *st, int64_t run_id, const char *label, h
 		    "SELECT h.host_id, h.label, h.dir, h.computer_name, h.hostname, h.domain,"
 		    " h.os_family, h.product_name, h.nt_version, h.build, h.ubr, h.service_pack,"
 		    " h.installation_type, h.edition, h.product_type, h.product, h.architecture,"
-		    " h.control_set, h.control_set_source, h.verdict, h.verdict_reason, h.note,"
+		    " h.control_set, h.control_set_source, " HOST_VERDICT ","
+		    " coalesce(h.waived_reason, h.verdict_reason), h.note,"
 		    " h.system_status, h.software_status,"
 		    " (SELECT count(*) FROM findings f WHERE f.host_id = h.host_id AND f.status = 'PASS'),"
 		    " (SELECT count(*) FROM findings f WHERE f.host_id = h.host_id AND f.status = 'FAIL'),"
@@ -964,6 +1061,13 @@ static int finding_row(sqlite3_stmt *s, void *p)
 	f.evidence = col(s, 15);
 	f.hive_files = col(s, 16);
 	f.hive_sha256 = col(s, 17);
+	f.waived = col(s, 18);
+	f.waiver_reason = col(s, 19);
+	f.waiver_expires = col(s, 20);
+	f.waiver_approver = col(s, 21);
+	f.waiver_ticket = col(s, 22);
+	f.waiver_file = col(s, 23);
+	f.waiver_line = col_long(s, 24);
 	return cp->u.finding(cp->ctx, &f);
 }
 
@@ -993,9 +1097,13 @@ int ha_store_each_finding(struct ha_store *st, int64_t run_id, int64_t host_id, 
 	"    ORDER BY e.hive_path)),"                                                            \
 	" (SELECT group_concat(p, ' | ') FROM (SELECT DISTINCT e.hive_sha256 AS p"               \
 	"    FROM evidence e WHERE e.finding_id = f.finding_id"                                  \
-	"    AND coalesce(e.hive_sha256, '') <> '' ORDER BY e.hive_path))"                       \
+	"    AND coalesce(e.hive_sha256, '') <> '' ORDER BY e.hive_path)),"                      \
+	" CASE WHEN x.finding_id IS NULL THEN '' WHEN x.expired THEN 'expired' ELSE 'yes' END,"  \
+	" w.reason, w.expires, w.approver, w.ticket, w.file, w.line"                             \
 	" FROM findings f JOIN hosts h USING (host_id)"                                          \
-	" LEFT JOIN rules r ON r.run_id = h.run_id AND r.rule_id = f.rule_id"
+	" LEFT JOIN rules r ON r.run_id = h.run_id AND r.rule_id = f.rule_id"                    \
+	" LEFT JOIN waived_findings x ON x.finding_id = f.finding_id"                            \
+	" LEFT JOIN waivers w ON w.waiver_id = x.waiver_id"
 
 	/* Two statements, not one with "(?2 = 0 OR host_id = ?2)": that form
 	 * keeps SQLite from using the host index, and reading one host then

@@ -307,7 +307,7 @@ static void test_newer_schema_refused(void)
 		CHECK_INT(ha_store_open(p, flags[i], &st, &err), HA_ERR_STORE);
 		CHECK(st == NULL);
 		CHECK_HAS(err.msg, "schema version 99");
-		CHECK_HAS(err.msg, "knows up to 1");
+		CHECK_HAS(err.msg, "knows up to 2");
 		CHECK_HAS(err.msg, p);
 	}
 	/* Refused before anything was changed: still version 99, and the
