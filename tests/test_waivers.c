@@ -349,6 +349,22 @@ static void check_waived_cols(const char *csv_text, const char *host, const char
 	tu_csv_free(&c);
 }
 
+static long lines_with(const char *text, const char *sub)
+{
+	const char *p = text;
+	long n = 0;
+
+	while (p && *p) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		const char *hit = strstr(p, sub);
+
+		n += hit && (size_t)(hit - p) < len;
+		p = e ? e + 1 : NULL;
+	}
+	return n;
+}
+
 static long long count(const char *dbpath, const char *sql)
 {
 	sqlite3 *db;
@@ -369,8 +385,8 @@ static long long count(const char *dbpath, const char *sql)
 /* As of 2026-02-01: web02 waived, old01's waiver expired, one stale. */
 static void test_scan_expired(void)
 {
-	char *args[] = {"scan",	 "--out",      "out1",	  "--as-of", "2026-02-01",
-			"--waivers", "w.yaml", "fleet", NULL};
+	char *args[] = {"scan",	     "--out",  "out1",	"--as-of", "2026-02-01",
+			"--waivers", "w.yaml", "--json", "fleet",   NULL};
 	char *out = NULL, *err = NULL, *text, db[8192];
 
 	make_fleet();
@@ -416,6 +432,16 @@ static void test_scan_expired(void)
 	CHECK_HAS(text, "<a class=\"card v-ready_with_waivers\" href=\"#verdict=ready_with_waivers\">");
 	CHECK_HAS(text, "expired on 2026-01-15: the 1 failing finding it names count again");
 	CHECK_HAS(text, "waiver w.yaml:13 (Left over) is stale");
+	free(text);
+	/* findings.jsonl: a waiver object on the waived findings only. */
+	text = file_in("out1/findings.jsonl");
+	CHECK_HAS(text, "\"rule_id\":\"WINHTTP-TLS12\"");
+	CHECK_HAS(text, "\"waiver\":{\"state\":\"waived\",\"reason\":\"Legacy agent on an "
+			"isolated VLAN\",\"approver\":\"J. Smith (CISO)\",\"expires\":\"2026-06-30\","
+			"\"ticket\":\"CHG-1234\",\"file\":\"w.yaml\",\"line\":2}}\n");
+	CHECK_HAS(text, "\"waiver\":{\"state\":\"expired\",\"reason\":\"Decommissioned in "
+			"January\",");
+	CHECK_INT(lines_with(text, "\"waiver\":"), 2);
 	free(text);
 	/* explain shows the waiver with the finding. */
 	{
