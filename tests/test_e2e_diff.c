@@ -456,6 +456,42 @@ static void test_nothing_changed(void)
 	free(file);
 }
 
+/* A new host whose folder name is markup and a terminal escape: every
+ * output shows it inert (a fourth scan, after test_nothing_changed). */
+static void test_hostile_label(void)
+{
+	static const char evil[] = "evil<b>\"'&\x1b[31m";
+	char *out = NULL, p[4096], *page, *sec;
+	size_t n = 0;
+
+	CHECK(ready);
+	CHECK_INT(host_copy("srv2012", evil), 0);
+	CHECK_INT(scan("2026-03-01"), 1);
+	CHECK_INT(diff(&out, NULL, NULL, NULL), 0);
+	CHECK_HAS(out, "\nnew: evil<b>\"'&\\x1B[31m (SRV2012), ready\n");
+	CHECK_LACKS(out, "\x1b");
+	free(out);
+	out = NULL;
+	CHECK_INT(diff(&out, "csv", NULL, NULL), 0);
+	CHECK_HAS(out, "\r\n\"new\",\"evil<b>\"\"'&\\x1B[31m\",\"\",\"SRV2012\",");
+	free(out);
+	out = NULL;
+	CHECK_INT(diff(&out, "json", NULL, NULL), 0);
+	CHECK_HAS(out, "\"host\": \"evil<b>\\\"'&\\u001B[31m\",");
+	free(out);
+	at(p, sizeof p, "out/report.html");
+	page = tu_read(p, &n);
+	CHECK(page != NULL);
+	if (!page)
+		return;
+	rc_check_page(page, n);
+	sec = strstr(page, "<section id=\"changes\"");
+	CHECK_HAS(sec, "<li><a class=\"host\" href=\"#host=evil%3Cb%3E%22%27%26%1B%5B31m\">"
+		       "evil&lt;b&gt;&quot;&#39;&amp;\\x1B[31m</a> <span class=\"muted\">ready</span>"
+		       "</li>");
+	free(page);
+}
+
 static void test_diff_errors(void)
 {
 	char *out = NULL, *err = NULL, p[4096];
@@ -554,7 +590,7 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_diff_json),	  CHECK_CASE(test_diff_backwards),
 		CHECK_CASE(test_html_section),	  CHECK_CASE(test_html_in_browser),
 		CHECK_CASE(test_runs),		  CHECK_CASE(test_diff_errors),
-		CHECK_CASE(test_nothing_changed),
+		CHECK_CASE(test_nothing_changed), CHECK_CASE(test_hostile_label),
 	};
 	int rc;
 
