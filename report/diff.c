@@ -526,17 +526,50 @@ static int add_finding(struct ha_diff *d, const struct frec *o, const struct fre
 	return HA_OK;
 }
 
+static int status_cb(void *ctx, const char *rule_id, const char *status)
+{
+	struct ha_buf *b = ctx;
+
+	ha_buf_puts(b, rule_id);
+	ha_buf_putc(b, '\t');
+	ha_buf_puts(b, status);
+	ha_buf_putc(b, '\n');
+	return 0;
+}
+
+/* Whether two hosts' (rule, status) lists are the same: most pairs are,
+ * and this read is much cheaper than the findings with their evidence. */
+static int same_statuses(struct ha_store *st, int64_t a, int64_t b, int *same, struct ha_err *err)
+{
+	struct ha_buf x, y;
+	int rc;
+
+	ha_buf_init(&x, (size_t)16 << 20);
+	ha_buf_init(&y, (size_t)16 << 20);
+	rc = ha_store_each_status(st, a, status_cb, &x, err);
+	if (!rc)
+		rc = ha_store_each_status(st, b, status_cb, &y, err);
+	if (!rc && (ha_buf_status(&x) || ha_buf_status(&y)))
+		rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	*same = !rc && x.len == y.len && (!x.len || !memcmp(x.data, y.data, x.len));
+	ha_buf_free(&x);
+	ha_buf_free(&y);
+	return rc;
+}
+
 /* One matched pair: its verdict and the findings whose status changed. */
 static int compare_pair(struct ha_store *st, struct ha_diff *d, const struct hrec *x,
 			const struct hrec *y, struct flist *fo, struct flist *fn, struct ha_err *err)
 {
 	size_t i, j;
-	int rc, vchange = -1, first = 1;
+	int rc, vchange = -1, first = 1, same;
 
 	flist_clear(fo);
 	flist_clear(fn);
-	rc = ha_store_each_finding(st, d->from, x->id, finding_cb, fo, err);
-	if (!rc)
+	rc = same_statuses(st, x->id, y->id, &same, err);
+	if (!rc && !same)
+		rc = ha_store_each_finding(st, d->from, x->id, finding_cb, fo, err);
+	if (!rc && !same)
 		rc = ha_store_each_finding(st, d->to, y->id, finding_cb, fn, err);
 	if (rc)
 		return rc == HA_ERR_NOMEM ? ha_err_set(err, rc, "out of memory") : rc;

@@ -198,6 +198,12 @@ typedef int (*ha_run_summary_cb)(void *ctx, const struct ha_run_summary *r);
 HA_MUST_CHECK int ha_store_each_run(struct ha_store *st, ha_run_summary_cb cb, void *ctx,
 				    struct ha_err *err);
 
+/* (rule_id, status) of each finding of one host, in rule order: the cheap
+ * read for comparing two runs (the strings live during the callback). */
+typedef int (*ha_status_cb)(void *ctx, const char *rule_id, const char *status);
+HA_MUST_CHECK int ha_store_each_status(struct ha_store *st, int64_t host_id, ha_status_cb cb,
+				       void *ctx, struct ha_err *err);
+
 /* PRAGMA integrity_check and foreign_key_check: HA_OK when both are clean. */
 HA_MUST_CHECK int ha_store_check(struct ha_store *st, struct ha_err *err);
 

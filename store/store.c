@@ -16,7 +16,7 @@ enum stmt_id { S_HOST, S_HIVE, S_FINDING, S_EVIDENCE, S_COUNT };
 
 /* Read statements run once per finding or per host: prepared once and
  * kept (preparing them 180,000 times dominated report generation). */
-enum read_id { R_NONE = -1, R_EVIDENCE = 0, R_HOST_FINDINGS, R_COUNT };
+enum read_id { R_NONE = -1, R_EVIDENCE = 0, R_HOST_FINDINGS, R_STATUS, R_COUNT };
 
 struct ha_store {
 	sqlite3 *db;
@@ -890,6 +890,7 @@ struct cbpair {
 	union {
 		ha_run_cb run;
 		ha_run_summary_cb runs;
+		ha_status_cb status;
 		ha_host_cb host;
 		ha_hive_cb hive;
 		ha_finding_cb finding;
@@ -1249,6 +1250,25 @@ int ha_store_each_run(struct ha_store *st, ha_run_summary_cb cb, void *ctx, stru
 		    " FROM runs r LEFT JOIN hosts h USING (run_id)"
 		    " WHERE ?1 = ?1 GROUP BY r.run_id ORDER BY r.run_id",
 		    0, 0, NULL, run_summary_row, &cp, err, "listing runs");
+}
+
+static int status_row(sqlite3_stmt *s, void *p)
+{
+	const struct cbpair *cp = p;
+
+	return cp->u.status(cp->ctx, col(s, 0), col(s, 1));
+}
+
+int ha_store_each_status(struct ha_store *st, int64_t host_id, ha_status_cb cb, void *ctx,
+			 struct ha_err *err)
+{
+	struct cbpair cp;
+
+	cp.u.status = cb;
+	cp.ctx = ctx;
+	return each_cached(st, R_STATUS,
+			   "SELECT rule_id, status FROM findings WHERE host_id = ? ORDER BY rule_id",
+			   host_id, 0, NULL, status_row, &cp, err, "reading findings");
 }
 
 static int check_row(sqlite3_stmt *s, void *p)
