@@ -492,6 +492,27 @@ static void test_hostile_label(void)
 	free(page);
 }
 
+/* A scan of other paths into the same store has no earlier run to compare
+ * with: the changes.csv of the fleet's runs is removed, not left to
+ * mislead, and the page has no "Since the last audit". */
+static void test_other_paths(void)
+{
+	char *args[] = {"scan", "-q", "--out", "out", "--as-of", "2026-03-01", "fleet/app01", NULL};
+	char *out = NULL, *err = NULL, p[4096], *page;
+
+	CHECK(ready);
+	CHECK_INT(run_here(&out, &err, args), 0);
+	free(out);
+	free(err);
+	at(p, sizeof p, "out/changes.csv");
+	CHECK(access(p, F_OK) != 0);
+	at(p, sizeof p, "out/report.html");
+	page = tu_read(p, NULL);
+	CHECK(page != NULL);
+	CHECK_LACKS(page, "<section id=\"changes\"");
+	free(page);
+}
+
 static void test_diff_errors(void)
 {
 	char *out = NULL, *err = NULL, p[4096];
@@ -591,6 +612,7 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_html_section),	  CHECK_CASE(test_html_in_browser),
 		CHECK_CASE(test_runs),		  CHECK_CASE(test_diff_errors),
 		CHECK_CASE(test_nothing_changed), CHECK_CASE(test_hostile_label),
+		CHECK_CASE(test_other_paths),
 	};
 	int rc;
 
