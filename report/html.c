@@ -885,6 +885,20 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	uint32_t rid, id;
 	size_t i;
 	int status = ha_status_from_name(f->status), r, rc;
+	char *waived = NULL;
+
+	/* A waived finding says so in its reason, where the host's details
+	 * show it (the record's layout stays as documented above). */
+	if (f->waived[0]) {
+		waived = ha_asprintf("%s %s %s by %s%s%s: %s", f->reason,
+				     !strcmp(f->waived, "yes") ? "Waived until" : "Waiver EXPIRED on",
+				     f->waiver_expires, f->waiver_approver,
+				     f->waiver_ticket[0] ? ", ticket " : "", f->waiver_ticket,
+				     f->waiver_reason);
+		if (!waived)
+			return nomem(c);
+		s[5] = waived;
+	}
 
 	if (status < 0)
 		return ha_err_set(c->err, HA_ERR_FORMAT,
@@ -893,6 +907,7 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	rc = ha_store_each_evidence(c->st, f->finding_id, ev_cb, &ex, c->err);
 	if (rc) {
 		free(ex.ids.v);
+		free(waived);
 		return rc;
 	}
 	c->rec.n = 0;
@@ -903,6 +918,7 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 		if (!(rc = str_id(c, s[i], &id)))
 			rc = push(c, &c->rec, id);
 	}
+	free(waived);
 	/* the pattern of findings that selects the host's narrative, as text
 	 * (ids change when the string table spills) */
 	if (!rc) {

@@ -17,6 +17,7 @@
 
 #include "check.h"
 #include "ha_rules.h"
+#include "reportcheck.h"
 #include "testutil.h"
 
 static const char good[] =
@@ -432,7 +433,30 @@ static void test_scan_expired(void)
 	CHECK_HAS(text, "<a class=\"card v-ready_with_waivers\" href=\"#verdict=ready_with_waivers\">");
 	CHECK_HAS(text, "expired on 2026-01-15: the 1 failing finding it names count again");
 	CHECK_HAS(text, "waiver w.yaml:13 (Left over) is stale");
+	/* Each waived finding says so where the host's details show it. */
+	CHECK_HAS(text, " Waived until 2026-06-30 by J. Smith (CISO), ticket CHG-1234: Legacy agent "
+			"on an isolated VLAN\"");
+	CHECK_HAS(text, " Waiver EXPIRED on 2026-01-15 by A. Jones: Decommissioned in January\"");
 	free(text);
+	{
+		const char *chromium = rc_chromium();
+		char p[8192], *url, *d = NULL;
+
+		snprintf(p, sizeof p, "%s/out1/report.html", work);
+		url = rc_file_url(p, "host=web02");
+		if (!chromium) {
+			check_skip("no chromium installed (./bootstrap.sh --ci installs it)");
+		} else if (url) {
+			CHECK_INT(rc_browse(chromium, url, "--dump-dom", NULL, &d), 0);
+			CHECK_HAS(d, "data-ha-ready=\"1\"");
+			CHECK_HAS(d, "<div class=\"detail\" data-label=\"web02\">");
+			CHECK_HAS(d, "Waived until 2026-06-30 by J. Smith (CISO), ticket CHG-1234: "
+				     "Legacy agent on an isolated VLAN</p>");
+			CHECK_HAS(d, "Ready with waivers");
+		}
+		free(d);
+		free(url);
+	}
 	/* findings.jsonl: a waiver object on the waived findings only. */
 	text = file_in("out1/findings.jsonl");
 	CHECK_HAS(text, "\"rule_id\":\"WINHTTP-TLS12\"");
