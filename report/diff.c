@@ -733,19 +733,25 @@ int ha_diff_runs(struct ha_store *st, int64_t from, int64_t to, struct ha_diff *
 		ha_diff_free(d);
 		return rc;
 	}
-	/* Findings grouped under their host, hosts in order. */
+	/* Findings grouped under their host, hosts in order, each host's in
+	 * rule order as read: a counting sort on the host index. */
 	if (d->nfindings) {
 		struct ha_diff_finding *v = malloc(d->nfindings * sizeof *v);
-		size_t k = 0, h;
+		size_t *start = calloc(d->nhosts + 1, sizeof *start);
 
-		if (!v) {
+		if (!v || !start) {
+			free(v);
+			free(start);
 			ha_diff_free(d);
 			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 		}
-		for (h = 0; h < d->nhosts; h++)
-			for (i = 0; i < d->nfindings; i++)
-				if (d->findings[i].host == h)
-					v[k++] = d->findings[i];
+		for (i = 0; i < d->nfindings; i++)
+			start[d->findings[i].host + 1]++;
+		for (i = 0; i < d->nhosts; i++)
+			start[i + 1] += start[i];
+		for (i = 0; i < d->nfindings; i++)
+			v[start[d->findings[i].host]++] = d->findings[i];
+		free(start);
 		free(d->findings);
 		d->findings = v;
 	}
