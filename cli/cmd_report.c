@@ -116,6 +116,14 @@ int cmd_report(int argc, char **argv)
 		free(a);
 		free(b);
 	}
+	if (!rc && csv) { /* when an earlier run over the same paths exists */
+		char *a = ha_asprintf("%s/changes.csv", out);
+		int written;
+
+		rc = a ? ha_report_changes_csv(st, run_id, a, &written, &err)
+		       : ha_err_set(&err, HA_ERR_NOMEM, "out of memory");
+		free(a);
+	}
 	if (!rc && html) {
 		char *a = ha_asprintf("%s/report.html", out);
 

@@ -241,6 +241,20 @@ static void test_diff_csv(void)
 	CHECK_STR(file, expect_csv);
 	free(file);
 	free(out);
+	/* `report` writes it again from the store. */
+	{
+		char *args[] = {"report", "--db", db, "--run", "2", "--out", "again", NULL};
+		char *err = NULL;
+
+		out = NULL;
+		CHECK_INT(run_here(&out, &err, args), 0);
+		free(out);
+		free(err);
+		at(p, sizeof p, "again/changes.csv");
+		file = tu_read(p, NULL);
+		CHECK_STR(file, expect_csv);
+		free(file);
+	}
 }
 
 static void test_diff_json(void)
