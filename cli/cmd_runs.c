@@ -2,6 +2,7 @@
  * pick two to compare with `hiveaudit diff`. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -37,15 +38,21 @@ static int run_cb(void *ctx, const struct ha_run_summary *r)
 	ha_buf_printf(&c->b, "  %-11s  %-10.10s  %5ld  %5ld  %6ld  %9ld  %7ld  ", r->status, r->as_of,
 		      r->hosts_stored, r->verdicts[HA_RUNV_READY], r->verdicts[HA_RUNV_WAIVED],
 		      r->verdicts[HA_RUNV_NOT_READY], r->verdicts[HA_RUNV_UNKNOWN]);
-	/* Paths are stored one per line: one line here. */
-	for (p = r->paths; *p; p++) {
-		if (*p == '\n')
-			ha_buf_puts(&c->b, ", ");
-		else {
-			char one[2] = {*p, '\0'};
+	/* Paths are stored one per line: one line here, each escaped whole
+	 * (a byte at a time would break multi-byte characters). */
+	for (p = r->paths; *p;) {
+		size_t n = strcspn(p, "\n");
+		char *one = ha_strndup(p, n);
 
-			ha_escape_terminal(&c->b, one);
-		}
+		if (!one)
+			return HA_ERR_NOMEM;
+		if (p != r->paths)
+			ha_buf_puts(&c->b, ", ");
+		ha_escape_terminal(&c->b, one);
+		free(one);
+		p += n;
+		if (*p == '\n')
+			p++;
 	}
 	ha_buf_putc(&c->b, '\n');
 	return ha_buf_status(&c->b) ? HA_ERR_NOMEM : 0;

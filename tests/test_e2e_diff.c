@@ -450,6 +450,27 @@ static void test_runs(void)
 	free(err);
 }
 
+/* Paths that are not ASCII, and more than one: one line, intact. */
+static void test_runs_paths(void)
+{
+	char *scan_args[] = {"scan", "-q", "--out", "out-u", "--as-of", "2026-01-01",
+			     "Z\xc3\xbcrich", "fleet/app01", NULL};
+	char *runs_args[] = {"runs", "--db", "out-u/audit.db", NULL};
+	char *out = NULL, *err = NULL;
+
+	CHECK(ready);
+	CHECK_INT(host_copy("srv2012", "../Z\xc3\xbcrich/h1"), 0);
+	CHECK_INT(run_here(&out, &err, scan_args), 0);
+	free(out);
+	free(err);
+	out = err = NULL;
+	CHECK_INT(run_here(&out, &err, runs_args), 0);
+	CHECK_HAS(out, "Z  complete     2026-01-01      2      2       0          0        0  "
+		       "Z\xc3\xbcrich, fleet/app01\n");
+	free(out);
+	free(err);
+}
+
 /* A third scan of the unchanged fleet: nothing changed, exit 0, and
  * changes.csv holds only its header. */
 static void test_nothing_changed(void)
@@ -626,7 +647,7 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_html_section),	  CHECK_CASE(test_html_in_browser),
 		CHECK_CASE(test_runs),		  CHECK_CASE(test_diff_errors),
 		CHECK_CASE(test_nothing_changed), CHECK_CASE(test_hostile_label),
-		CHECK_CASE(test_other_paths),
+		CHECK_CASE(test_other_paths),	  CHECK_CASE(test_runs_paths),
 	};
 	int rc;
 
