@@ -444,8 +444,10 @@ int ha_waivers_apply(struct ha_waivers *ws, const struct ha_ruleset *rs, const c
 		if (f->status == HA_FAIL) {
 			long expired = -1;
 
-			/* An unexpired waiver first; else the first expired one,
-			 * so that the report can say it expired. */
+			/* The first unexpired waiver that names it; else the
+			 * first expired one, so that the report can say it
+			 * expired.  Every waiver that names it has matched (none
+			 * of them is stale). */
 			for (j = 0; j < ws->n; j++) {
 				struct ha_waiver *w = &ws->v[j];
 
@@ -453,11 +455,11 @@ int ha_waivers_apply(struct ha_waivers *ws, const struct ha_ruleset *rs, const c
 					continue;
 				w->matched++;
 				if (as_of < w->expires_end) {
-					out[i].waiver = (long)j;
-					break;
-				}
-				if (expired < 0)
+					if (out[i].waiver < 0)
+						out[i].waiver = (long)j;
+				} else if (expired < 0) {
 					expired = (long)j;
+				}
 			}
 			if (out[i].waiver < 0 && expired >= 0) {
 				out[i].waiver = expired;

@@ -256,6 +256,29 @@ static void test_apply(void)
 	CHECK(ws->v[0].matched > 0);
 	CHECK(ws->v[1].matched > 0);
 	CHECK_INT(ws->v[2].matched, 0); /* stale */
+	ha_waivers_free(ws);
+
+	/* Two waivers name the same finding: the first that holds covers it,
+	 * and neither is stale. */
+	{
+		static const char two[] = "waivers:\n"
+					  "  - {hosts: web02, rules: WINHTTP-TLS12, reason: a, approver: p,"
+					  " expires: 2026-12-31}\n"
+					  "  - {hosts: 'web*', rules: '*', reason: b, approver: p,"
+					  " expires: 2026-12-31}\n";
+
+		ws = NULL;
+		CHECK_INT(ha_waivers_load_buffer("two.yaml", two, sizeof two - 1, &ws, &err), HA_OK);
+		if (!ws)
+			goto done;
+		findings(rs, &fs, "WINHTTP-TLS12", NULL);
+		CHECK_INT(ha_waivers_apply(ws, rs, "web02", "", &fs, feb, v, &wh, &err), HA_OK);
+		CHECK_INT(v[w].waiver, 0);
+		CHECK_INT(ws->v[0].matched, 1);
+		CHECK_INT(ws->v[1].matched, 1);
+		free(wh.reason);
+		ha_findings_free(&fs);
+	}
 done:
 	ha_waivers_free(ws);
 	ha_rules_free(rs);
