@@ -593,13 +593,55 @@ static void test_scan_malformed(void)
 	}
 }
 
+/* A store written before waivers existed (schema 1) is migrated in place
+ * by the next scan: its run stays, and the new run records its waivers.
+ * The old store is made from a new one by undoing migration 2. */
+static void test_schema1_store(void)
+{
+	static const char undo[] = "DROP VIEW v_waived_findings; DROP VIEW v_waivers;"
+				   "DROP TABLE waived_findings; DROP TABLE waivers;"
+				   "ALTER TABLE hosts DROP COLUMN waived_reason;"
+				   "ALTER TABLE hosts DROP COLUMN waived_verdict;"
+				   "PRAGMA user_version = 1;";
+	char *plain[] = {"scan", "-q", "--out", "out-v1", "--as-of", "2026-01-10", "fleet", NULL};
+	char *waived[] = {"scan",    "-q",	   "--out",  "out-v1", "--as-of",
+			  "2026-01-10", "--waivers", "w.yaml", "fleet",	 NULL};
+	char *out = NULL, *err = NULL, db[8192];
+	sqlite3 *d;
+
+	make_fleet();
+	if (!fleet_ok)
+		return;
+	CHECK_INT(run_here(&out, &err, plain), 1);
+	free(out);
+	free(err);
+	snprintf(db, sizeof db, "%s/out-v1/audit.db", work);
+	CHECK_INT(sqlite3_open(db, &d), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(d, undo, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(d);
+	CHECK_INT(count(db, "PRAGMA user_version"), 1);
+	out = err = NULL;
+	CHECK_INT(run_here(&out, &err, waived), 0);
+	free(out);
+	free(err);
+	CHECK_INT(count(db, "PRAGMA user_version"), 2);
+	CHECK_INT(count(db, "SELECT count(*) FROM hosts WHERE run_id = 1"), 3);
+	CHECK_INT(count(db, "SELECT count(*) FROM hosts WHERE run_id = 1 AND waived_verdict IS NULL"),
+		  3);
+	CHECK_INT(count(db, "SELECT count(*) FROM waivers WHERE run_id = 2"), 3);
+	CHECK_INT(count(db, "SELECT count(*) FROM hosts WHERE run_id = 2 AND "
+			    "waived_verdict = 'ready_with_waivers'"),
+		  2);
+	CHECK_INT(count(db, "PRAGMA foreign_key_check"), -1); /* no row: clean */
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
 		CHECK_CASE(test_load_good),	  CHECK_CASE(test_load_malformed),
 		CHECK_CASE(test_unknown_rule),	  CHECK_CASE(test_apply),
 		CHECK_CASE(test_scan_expired),	  CHECK_CASE(test_scan_all_waived),
-		CHECK_CASE(test_scan_malformed),
+		CHECK_CASE(test_scan_malformed),  CHECK_CASE(test_schema1_store),
 	};
 	int rc = check_run(cases, sizeof cases / sizeof cases[0], argc, argv);
 
