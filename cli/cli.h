@@ -24,6 +24,8 @@ int cmd_explain(int argc, char **argv);
 int cmd_remediate(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_runs(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 /* One-line error on stderr: "hiveaudit <verb>: <message>". */
 void cli_error(const char *verb, const char *fmt, ...) HA_PRINTF(2, 3);

@@ -96,6 +96,21 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	ha_buf_puts(&c->b, "\n      why:      ");
 	term(&c->b, f->reason);
 	ha_buf_putc(&c->b, '\n');
+	if (f->waived[0]) { /* an accepted exception (scan --waivers) */
+		ha_buf_puts(&c->b, !strcmp(f->waived, "yes") ? "      waived:   " : "      waiver EXPIRED: ");
+		term(&c->b, f->waiver_reason);
+		ha_buf_puts(&c->b, " (approved by ");
+		term(&c->b, f->waiver_approver);
+		ha_buf_puts(&c->b, !strcmp(f->waived, "yes") ? ", until " : ", expired after ");
+		term(&c->b, f->waiver_expires);
+		if (f->waiver_ticket[0]) {
+			ha_buf_puts(&c->b, ", ticket ");
+			term(&c->b, f->waiver_ticket);
+		}
+		ha_buf_puts(&c->b, "; ");
+		term(&c->b, f->waiver_file);
+		ha_buf_printf(&c->b, ":%ld)\n", f->waiver_line);
+	}
 	return ha_store_each_evidence(c->st, f->finding_id, ev_cb, c, c->err);
 }
 

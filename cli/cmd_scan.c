@@ -53,7 +53,8 @@ static void scan_usage(FILE *f)
 		"usage: hiveaudit scan [options] PATH...\n\n"
 		"Audits every host found under PATH (a fleet folder, a host folder, or hive files):\n"
 		"reads its SYSTEM and SOFTWARE hives in worker processes, applies the rules, and\n"
-		"writes DIR/audit.db, DIR/findings.csv, DIR/hosts.csv and DIR/report.html.\n\n"
+		"writes DIR/audit.db, DIR/findings.csv, DIR/hosts.csv and DIR/report.html; and\n"
+		"DIR/changes.csv when the store holds an earlier run over the same paths.\n\n"
 		"Options:\n"
 		"  -o, --out DIR        output folder (default ./" HA_DEFAULT_OUT ")\n"
 		"      --rules FILE     load a rule file too (a rule with a built-in id replaces it);\n"
@@ -73,6 +74,8 @@ static void scan_usage(FILE *f)
 		"      --shard K/N      audit only shard K of N (1 <= K <= N): a split of the hosts\n"
 		"                       by their path under PATH, the same on every machine; join\n"
 		"                       the N stores with 'hiveaudit merge' (docs/sharding.md)\n"
+		"      --waivers FILE   accepted exceptions (YAML): a waived FAIL stays FAIL but\n"
+		"                       does not make the exit status 1 until the waiver expires\n"
 		"  -q, --quiet          no progress display and no summary\n"
 		"  -h, --help           this help\n\n"
 		"Exit codes: 0 done and no finding is FAIL; 1 done and some finding is FAIL;\n"
@@ -136,6 +139,23 @@ static int scan_failed(const struct ha_scan_result *r, const struct ha_err *err,
 	return cli_fail("scan", err);
 }
 
+/* Waivers that expired or matched nothing, as the run's notes say. */
+static void say(void *ctx, const char *text)
+{
+	cli_error("scan", "%s", text);
+}
+
+/* "3 ready with waivers, " for the summary line, or "". */
+static const char *waived_words(const struct ha_scan_result *r)
+{
+	static char words[64];
+
+	words[0] = '\0';
+	if (r->ready_with_waivers)
+		snprintf(words, sizeof words, "%ld ready with waivers, ", r->ready_with_waivers);
+	return words;
+}
+
 int cmd_scan(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -146,10 +166,11 @@ int cmd_scan(int argc, char **argv)
 		{"rescan", no_argument, NULL, 'R'},	   {"no-replay", no_argument, NULL, 'N'},
 		{"quiet", no_argument, NULL, 'q'},	   {"help", no_argument, NULL, 'h'},
 		{"hash", required_argument, NULL, 'H'},	   {"verify", no_argument, NULL, 'V'},
-		{"shard", required_argument, NULL, 'S'},
+		{"shard", required_argument, NULL, 'S'},   {"waivers", required_argument, NULL, 'W'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *out = HA_DEFAULT_OUT;
+	const char *out = HA_DEFAULT_OUT, *waivers = NULL;
+	struct ha_waivers *ws = NULL;
 	struct cli_rules_opts ro = {0};
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN), timeout = 300, mem = 4096;
 	int json = 0, rescan = 0, no_replay = 0, quiet = 0, no_hash = 0, verify = 0, opt;
@@ -223,6 +244,7 @@ int cmd_scan(int argc, char **argv)
 			no_hash = !strcmp(optarg, "none");
 			break;
 		case 'V': verify = 1; break;
+		case 'W': waivers = optarg; break;
 		case 'S':
 			if (cli_shard(optarg, &shard_k, &shard_n)) {
 				cli_error("scan", "--shard takes K/N with 1 <= K <= N, not '%s'", optarg);
@@ -252,6 +274,11 @@ int cmd_scan(int argc, char **argv)
 		code = cli_fail("scan", &err);
 		goto done;
 	}
+	/* A bad waiver file too (HA_ERR_RULES: exit 2), checked against the rules. */
+	if (waivers && (ha_waivers_load_file(waivers, &ws, &err) || ha_waivers_check(ws, rs, &err))) {
+		code = cli_fail("scan", &err);
+		goto done;
+	}
 	if (stop_flag) {
 		cli_error("scan", "interrupted by signal %d before the run started; nothing was stored",
 		          (int)stop_flag);
@@ -264,6 +291,8 @@ int cmd_scan(int argc, char **argv)
 	so.npaths = (size_t)(argc - optind);
 	so.out = out;
 	so.rules = rs;
+	so.waivers = ws;
+	so.message = say;
 	so.as_of = as_of;
 	so.jobs = (unsigned)jobs;
 	so.timeout_sec = (unsigned)timeout;
@@ -286,10 +315,11 @@ int cmd_scan(int argc, char **argv)
 		goto done;
 	}
 	if (!quiet)
-		printf("hiveaudit: %ld host%s audited (%ld ready, %ld not ready, %ld unknown%s) in %.1f s; "
+		printf("hiveaudit: %ld host%s audited (%ld ready, %s%ld not ready, %ld unknown%s) in %.1f s; "
 		       "%ld failing finding%s; %zu folder%s could not be read, %zu cut at the "
 		       "depth limit; reports in %s/\n",
-		       res.hosts, res.hosts == 1 ? "" : "s", res.ready, res.not_ready, res.unknown,
+		       res.hosts, res.hosts == 1 ? "" : "s", res.ready, waived_words(&res), res.not_ready,
+		       res.unknown,
 		       res.reused ? ", some unchanged and re-evaluated from the store" : "",
 		       cli_now() - t0, res.fails, res.fails == 1 ? "" : "s", res.dirs_unreadable,
 		       res.dirs_unreadable == 1 ? "" : "s", res.dirs_deep, out);
@@ -299,6 +329,7 @@ int cmd_scan(int argc, char **argv)
 		          res.verify_changed == 1 ? "" : "s");
 	code = res.fails ? HA_EXIT_FAIL : HA_EXIT_OK;
 done:
+	ha_waivers_free(ws);
 	ha_rules_free(rs);
 	cli_rules_free(&ro);
 	ha_buf_free(&cmdline);

@@ -17,6 +17,8 @@ static const struct verb {
 	{"remediate", cmd_remediate, "write .reg files that set what failing rules need"},
 	{"rules", cmd_rules, "list the loaded rules, or check a rule file"},
 	{"replay", cmd_replay, "replay a dirty hive's transaction logs into a recovered copy"},
+	{"runs", cmd_runs, "list the runs a store holds"},
+	{"diff", cmd_diff, "what changed between two runs: regressed, fixed, new, gone"},
 	{"merge", cmd_merge, "one store and one set of reports from the stores of shards"},
 };
 

@@ -68,7 +68,8 @@ static int finish(struct csvctx *c, int rc)
 static const char *const finding_cols[] = {
 	"host",	      "computer_name", "rule_id",    "status",	     "severity",
 	"title",      "observed",      "expected",   "reason",	     "evidence",
-	"hive_files", "hive_sha256",   "host_dir",   NULL,
+	"hive_files", "hive_sha256",   "host_dir",   "waived",	     "waiver_reason",
+	"waiver_expires", NULL,
 };
 
 static int finding_cb(void *ctx, const struct ha_finding_row *f)
@@ -89,6 +90,9 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	field(c, f->hive_files, 0);
 	field(c, f->hive_sha256, 0);
 	field(c, f->dir, 0);
+	field(c, f->waived, 0);
+	field(c, f->waiver_reason, 0);
+	field(c, f->waiver_expires, 0);
 	return row_end(c);
 }
 

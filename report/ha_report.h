@@ -20,19 +20,21 @@
 
 /* Which reports to write (bits). */
 enum {
-	HA_REPORT_CSV = 1,  /* findings.csv and hosts.csv */
+	HA_REPORT_CSV = 1,  /* findings.csv, hosts.csv, changes.csv (when there is an earlier run) */
 	HA_REPORT_HTML = 2, /* report.html */
 	HA_REPORT_JSON = 4, /* findings.jsonl */
 };
 
 /* The report files' names inside the output folder. */
 #define HA_REPORT_FINDINGS_CSV "findings.csv"
+#define HA_REPORT_CHANGES_CSV "changes.csv"
 #define HA_REPORT_HOSTS_CSV "hosts.csv"
 #define HA_REPORT_HTML_NAME "report.html"
 #define HA_REPORT_JSONL "findings.jsonl"
 
 /* Writes the reports in `formats` of run `run_id` into the folder `dir`, in
- * this order: findings.csv, hosts.csv, report.html, findings.jsonl.  Each
+ * this order: findings.csv, hosts.csv, changes.csv, report.html,
+ * findings.jsonl.  Each
  * is whole or absent (ha_out_*).  First removes the temporaries that a
  * process killed while writing reports here left (as
  * ha_report_remove_stale).  When `stop` (may be NULL) is non-zero before
@@ -70,6 +72,70 @@ HA_MUST_CHECK int ha_report_remediation(struct ha_store *st, int64_t run_id, int
  * see.  Plain text, or HTML (escaped, as <li> items) when `html`. */
 HA_MUST_CHECK int ha_report_narrative(struct ha_store *st, int64_t run_id, int64_t host_id,
 				      int html, struct ha_buf *out, struct ha_err *err);
+
+/* ------------------------------------------------ drift between two runs */
+
+/* What changed between two stored runs (report/diff.c explains how hosts
+ * are matched and what "regressed" means). */
+enum ha_diff_change {
+	HA_CHG_NEW = 0,  /* host only in the later run */
+	HA_CHG_GONE,     /* host only in the earlier run */
+	HA_CHG_RENAMED,  /* (changes.csv only) the host's label changed */
+	HA_CHG_REGRESSED,
+	HA_CHG_FIXED,
+	HA_CHG_CHANGED,  /* different, neither better nor worse */
+};
+enum ha_diff_match { HA_MATCH_LABEL = 0, HA_MATCH_NAME_HIVE };
+enum ha_diff_format { HA_DIFF_TEXT = 0, HA_DIFF_CSV, HA_DIFF_JSON };
+
+/* A host with something to report.  old_* are NULL for a new host, the
+ * others NULL for a gone one. */
+struct ha_diff_host {
+	char *label, *old_label, *computer_name, *old_computer_name;
+	char *verdict, *old_verdict, *dir, *old_dir;
+	int64_t id, old_id; /* host_id in the later and the earlier run, or 0 */
+	int match;          /* enum ha_diff_match, -1 for a new or gone host */
+	int change;         /* enum ha_diff_change of the verdict, -1 when it is the same */
+	size_t order;
+};
+/* A (host, rule) whose status changed; the evidence fields hold only the
+ * items that differ (" | "-separated, as findings.csv writes them). */
+struct ha_diff_finding {
+	size_t host; /* index into hosts */
+	char *rule_id, *status, *old_status, *observed, *old_observed, *evidence, *old_evidence;
+	int change;  /* HA_CHG_REGRESSED, HA_CHG_FIXED or HA_CHG_CHANGED */
+};
+struct ha_diff {
+	int64_t from, to;
+	char *from_as_of, *to_as_of, *from_paths, *to_paths, *from_status, *to_status;
+	long from_hosts, to_hosts;
+	size_t nhosts, caphosts, nfindings, capfindings;
+	struct ha_diff_host *hosts;       /* by label */
+	struct ha_diff_finding *findings; /* grouped by host, in host order */
+	long n_new, n_gone, n_renamed, n_regressed, n_fixed, n_changed;
+	long n_finding_regressed, n_finding_fixed, n_finding_changed;
+	int regressed; /* a verdict or a finding regressed */
+};
+
+/* Which runs to compare.  *to 0 picks the newest complete run; *from 0
+ * the newest complete run before *to over the same paths.  HA_ERR_NOTFOUND
+ * (with a message) when there is no such run. */
+HA_MUST_CHECK int ha_diff_pick_runs(struct ha_store *st, int64_t *from, int64_t *to,
+				    struct ha_err *err);
+/* Compares two runs; *out is freed with ha_diff_free. */
+HA_MUST_CHECK int ha_diff_runs(struct ha_store *st, int64_t from, int64_t to, struct ha_diff **out,
+			       struct ha_err *err);
+void ha_diff_free(struct ha_diff *d);
+/* Appends the diff as text (terminal-escaped), CSV (the columns of
+ * changes.csv) or one JSON document. */
+HA_MUST_CHECK int ha_diff_write(const struct ha_diff *d, int format, struct ha_buf *out,
+				struct ha_err *err);
+const char *ha_diff_change_name(int change); /* "new", "gone", "regressed", ... */
+const char *ha_diff_match_name(int match);   /* "label", "computer name and hive" */
+/* changes.csv: run_id against the newest complete run before it over the
+ * same paths.  When there is none nothing is written and *written is 0. */
+HA_MUST_CHECK int ha_report_changes_csv(struct ha_store *st, int64_t run_id, const char *path,
+					int *written, struct ha_err *err);
 
 /* ---------------------------------------------------- atomic output files */
 

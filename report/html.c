@@ -47,7 +47,7 @@
  *      product_type, product, architecture, control_set_source,
  *      verdict_reason, note] as strings, then build, ubr, service_pack,
  *      control_set (-1 when unknown), verdict (0 ready, 1 not ready,
- *      2 unknown), reused (1 when re-evaluated from a saved snapshot),
+ *      2 unknown, 3 ready with waivers), reused (1 when re-evaluated from a saved snapshot),
  *      hives (a flat list of HIVE_FIELDS-tuples: role, kind, kind_why, path,
  *      status, reason, sha256, embedded_name, last_written, logs, replay as
  *      strings, then size, seq_primary, seq_secondary, checksum_ok, dirty,
@@ -101,10 +101,12 @@ extern const size_t ha_report_js_len;
 #define MAX_CHART_OS    12
 #define MAX_CAUSES      10 /* rows of "why not ready"; all are in the rules table */
 
-enum { V_READY, V_NOT_READY, V_UNKNOWN, V_N };
+enum { V_READY, V_NOT_READY, V_UNKNOWN, V_WAIVED, V_N };
 
-static const char *const verdict_names[V_N] = {"ready", "not_ready", "unknown"};
-static const char *const verdict_titles[V_N] = {"Ready", "Not ready", "Unknown"};
+static const char *const verdict_names[V_N] = {"ready", "not_ready", "unknown",
+					       "ready_with_waivers"};
+static const char *const verdict_titles[V_N] = {"Ready", "Not ready", "Unknown",
+						"Ready with waivers"};
 /* Status order in charts and counts: problems first, the way a reader scans. */
 static const int chart_status_order[HA_NSTATUS] = {HA_FAIL, HA_UNKNOWN, HA_WARN, HA_PASS,
 						   HA_NOT_APPLICABLE};
@@ -348,9 +350,24 @@ struct hctx {
 	long *hp_all, *hp_unknown;
 	long unknown_hive, unknown_rule;
 
+	/* since the last audit (NULL when there is no earlier run), and the
+	 * verdict counts of the runs of the same paths, oldest first */
+	struct ha_diff *diff;
+	struct trend *trend;
+	size_t ntrend;
+
 	/* the output */
 	struct ha_out out;
 	struct ha_buf b;
+};
+
+#define MAX_TREND   24 /* runs in the trend chart: two years of monthly audits */
+#define MAX_CHANGES 50 /* hosts per list of "Since the last audit"; all are in changes.csv */
+
+struct trend {
+	int64_t run;
+	char as_of[11];
+	long v[HA_RUNV_N];
 };
 
 static int nomem(struct hctx *c)
@@ -868,6 +885,20 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	uint32_t rid, id;
 	size_t i;
 	int status = ha_status_from_name(f->status), r, rc;
+	char *waived = NULL;
+
+	/* A waived finding says so in its reason, where the host's details
+	 * show it (the record's layout stays as documented above). */
+	if (f->waived[0]) {
+		waived = ha_asprintf("%s %s %s by %s%s%s: %s", f->reason,
+				     !strcmp(f->waived, "yes") ? "Waived until" : "Waiver EXPIRED on",
+				     f->waiver_expires, f->waiver_approver,
+				     f->waiver_ticket[0] ? ", ticket " : "", f->waiver_ticket,
+				     f->waiver_reason);
+		if (!waived)
+			return nomem(c);
+		s[5] = waived;
+	}
 
 	if (status < 0)
 		return ha_err_set(c->err, HA_ERR_FORMAT,
@@ -876,6 +907,7 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	rc = ha_store_each_evidence(c->st, f->finding_id, ev_cb, &ex, c->err);
 	if (rc) {
 		free(ex.ids.v);
+		free(waived);
 		return rc;
 	}
 	c->rec.n = 0;
@@ -886,6 +918,7 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 		if (!(rc = str_id(c, s[i], &id)))
 			rc = push(c, &c->rec, id);
 	}
+	free(waived);
 	/* the pattern of findings that selects the host's narrative, as text
 	 * (ids change when the string table spills) */
 	if (!rc) {
@@ -1297,6 +1330,9 @@ static void write_summary(struct hctx *c)
 		   "verdict=not_ready");
 	write_card(c, "v-unknown", "n-unknown", "Unknown", c->verdicts[V_UNKNOWN], total,
 		   "verdict=unknown");
+	if (c->verdicts[V_WAIVED]) /* only where waivers were given */
+		write_card(c, "v-ready_with_waivers", "n-waived", "Ready with waivers",
+			   c->verdicts[V_WAIVED], total, "verdict=ready_with_waivers");
 	ha_buf_puts(&c->b, "</div>\n");
 	if (total) {
 		/* One bar for the whole fleet, as a quick read of the three numbers. */
@@ -1448,10 +1484,12 @@ static void write_rule_chart(struct hctx *c)
 
 static void write_os_chart(struct hctx *c)
 {
-	static const char *const cls[V_N] = {"v-ready", "v-not_ready", "v-unknown"};
-	static const char *const names[V_N] = {"ready", "not ready", "unknown"};
+	static const char *const cls[V_N] = {"v-ready", "v-not_ready", "v-unknown",
+					     "v-ready_with_waivers"};
+	static const char *const names[V_N] = {"ready", "not ready", "unknown",
+					       "ready with waivers"};
 	uint32_t *order = NULL, i, k, n = c->os.n, shown;
-	long other[V_N] = {0, 0, 0}, maxv = 1;
+	long other[V_N] = {0}, maxv = 1;
 	const char *hrefs[V_N];
 	struct ha_buf hb[V_N];
 	int v;
@@ -1630,7 +1668,8 @@ static void write_host_shell(struct hctx *c)
 		"computer name, folder, OS, domain\"></label>"
 		"<label>Verdict<select id=\"f-verdict\"><option value=\"\">All</option>"
 		"<option value=\"ready\">Ready</option><option value=\"not_ready\">Not ready"
-		"</option><option value=\"unknown\">Unknown</option></select></label>"
+		"</option><option value=\"unknown\">Unknown</option><option "
+		"value=\"ready_with_waivers\">Ready with waivers</option></select></label>"
 		"<label>Rule<select id=\"f-rule\"><option value=\"\">Any rule</option></select>"
 		"</label>"
 		"<label>Status<select id=\"f-status\"><option value=\"\">Any status</option>"
@@ -1824,6 +1863,8 @@ static void write_footer(struct hctx *c)
 		      c->run_id);
 }
 
+static void write_changes(struct hctx *c);
+
 static int write_page(struct hctx *c, const char *csp_style, const char *csp_script)
 {
 	int rc;
@@ -1831,6 +1872,7 @@ static int write_page(struct hctx *c, const char *csp_style, const char *csp_scr
 	write_head(c, csp_style, csp_script);
 	write_masthead(c);
 	write_summary(c);
+	write_changes(c);
 	if ((rc = flush(c)) != HA_OK)
 		return rc;
 	ha_buf_puts(&c->b, "<section id=\"charts\" class=\"grid2\" aria-label=\"Charts\">\n");
@@ -1864,10 +1906,269 @@ static int check_asset(const unsigned char *p, size_t n, const char *end, struct
 	return HA_OK;
 }
 
+/* ------------------------------------------------- since the last audit */
+
+struct trendctx {
+	struct hctx *c;
+	struct trend *v;
+	size_t n;
+	int nomem;
+};
+
+static int trend_cb(void *ctx, const struct ha_run_summary *r)
+{
+	struct trendctx *t = ctx;
+	struct trend *e;
+
+	if (r->run_id > t->c->run_id || strcmp(r->paths, t->c->paths) != 0 ||
+	    (r->run_id != t->c->run_id && strcmp(r->status, "complete") != 0))
+		return 0;
+	if (t->n == MAX_TREND) { /* keep the newest */
+		memmove(t->v, t->v + 1, (MAX_TREND - 1) * sizeof *t->v);
+		t->n--;
+	}
+	e = &t->v[t->n++];
+	e->run = r->run_id;
+	snprintf(e->as_of, sizeof e->as_of, "%.10s", r->as_of);
+	memcpy(e->v, r->verdicts, sizeof e->v);
+	return 0;
+}
+
+/* The comparison with the previous run over the same paths, and the
+ * trend: both from the store, like everything else on the page. */
+static int load_changes(struct hctx *c)
+{
+	struct trendctx t;
+	int64_t from = 0, to = c->run_id;
+	int rc;
+
+	rc = ha_diff_pick_runs(c->st, &from, &to, c->err);
+	if (rc == HA_ERR_NOTFOUND) {
+		ha_err_clear(c->err);
+		return HA_OK; /* the first audit of these paths */
+	}
+	if (!rc)
+		rc = ha_diff_runs(c->st, from, to, &c->diff, c->err);
+	if (rc)
+		return rc;
+	memset(&t, 0, sizeof t);
+	t.c = c;
+	t.v = calloc(MAX_TREND, sizeof *t.v);
+	if (!t.v)
+		return nomem(c);
+	rc = ha_store_each_run(c->st, trend_cb, &t, c->err);
+	c->trend = t.v;
+	c->ntrend = t.n;
+	return rc;
+}
+
+/* Which list of "Since the last audit" host i belongs to: its verdict's
+ * change, else (verdict unchanged) regressed when one of its findings
+ * regressed, else its findings' change.  findings[first..end) are its. */
+static int host_kind(const struct ha_diff *d, size_t i, size_t first, size_t end)
+{
+	int kind = d->hosts[i].change;
+
+	if (kind >= 0 && kind != HA_CHG_CHANGED)
+		return kind;
+	kind = -1;
+	for (; first < end; first++)
+		if (kind < 0 || d->findings[first].change == HA_CHG_REGRESSED)
+			kind = d->findings[first].change;
+	return kind;
+}
+
+/* One list of "Since the last audit": the hosts whose change is `kind`. */
+static void write_change_list(struct hctx *c, const char *id, const char *title, int kind)
+{
+	const struct ha_diff *d = c->diff;
+	size_t i, k, first, shown = 0, total = 0;
+
+	for (i = 0, k = 0; i < d->nhosts; i++) {
+		for (first = k; k < d->nfindings && d->findings[k].host == i; k++)
+			;
+		total += host_kind(d, i, first, k) == kind;
+	}
+	ha_buf_printf(&c->b, "<div class=\"panel changes\" id=\"%s\"><h3>%s <span class=\"muted\">",
+		      id, title);
+	put_count(&c->b, (long)total);
+	ha_buf_puts(&c->b, "</span></h3>");
+	if (!total) {
+		ha_buf_puts(&c->b, "<p class=\"muted\">None.</p></div>\n");
+		return;
+	}
+	ha_buf_puts(&c->b, "<ul class=\"changes\">");
+	for (i = 0, k = 0; i < d->nhosts; i++) {
+		const struct ha_diff_host *h = &d->hosts[i];
+
+		for (first = k; k < d->nfindings && d->findings[k].host == i; k++)
+			;
+		if (host_kind(d, i, first, k) != kind || shown >= MAX_CHANGES)
+			continue;
+		shown++;
+		ha_buf_puts(&c->b, "<li>");
+		if (h->label) {
+			/* A host of this run: the link opens it in the host table. */
+			ha_buf_puts(&c->b, "<a class=\"host\" href=\"#host=");
+			put_frag(&c->b, h->label);
+			ha_buf_puts(&c->b, "\">");
+			esc(c, h->label);
+			ha_buf_puts(&c->b, "</a>");
+		} else {
+			ha_buf_puts(&c->b, "<span class=\"host\">");
+			esc(c, h->old_label);
+			ha_buf_puts(&c->b, "</span>");
+		}
+		if (h->label && h->old_label && strcmp(h->label, h->old_label) != 0) {
+			ha_buf_puts(&c->b, " <span class=\"muted\">(was ");
+			esc(c, h->old_label);
+			ha_buf_puts(&c->b, ")</span>");
+		}
+		ha_buf_puts(&c->b, " <span class=\"muted\">");
+		if (h->change == HA_CHG_NEW) {
+			esc(c, h->verdict);
+		} else if (h->change == HA_CHG_GONE) {
+			ha_buf_puts(&c->b, "was ");
+			esc(c, h->old_verdict);
+		} else if (h->change >= 0) {
+			esc(c, h->old_verdict);
+			ha_buf_puts(&c->b, " &rarr; ");
+			esc(c, h->verdict);
+		} else {
+			esc(c, h->verdict);
+		}
+		ha_buf_puts(&c->b, "</span>");
+		for (; first < k; first++) {
+			const struct ha_diff_finding *f = &d->findings[first];
+
+			ha_buf_puts(&c->b, "<span class=\"chg\"><code>");
+			esc(c, f->rule_id);
+			ha_buf_puts(&c->b, "</code> ");
+			esc(c, f->old_status);
+			ha_buf_puts(&c->b, " &rarr; ");
+			esc(c, f->status);
+			ha_buf_puts(&c->b, "</span>");
+		}
+		ha_buf_puts(&c->b, "</li>");
+	}
+	ha_buf_puts(&c->b, "</ul>");
+	if (shown < total) {
+		ha_buf_puts(&c->b, "<p class=\"muted\">");
+		put_count(&c->b, (long)(total - shown));
+		ha_buf_puts(&c->b, " more in changes.csv.</p>");
+	}
+	ha_buf_puts(&c->b, "</div>\n");
+}
+
+/* Stacked columns, one per run: ready, with waivers, unknown, not ready. */
+static void write_trend(struct hctx *c)
+{
+	static const char *const cls[HA_RUNV_N] = {"v-ready", "v-not_ready", "v-unknown",
+						  "v-ready_with_waivers"};
+	static const char *const names[HA_RUNV_N] = {"ready", "not ready", "unknown",
+						    "ready with waivers"};
+	static const int order[HA_RUNV_N] = {HA_RUNV_READY, HA_RUNV_WAIVED, HA_RUNV_UNKNOWN,
+					     HA_RUNV_NOT_READY};
+	const double W = 640, H = 180, top = 10, base = 150, left = 40;
+	double colw, bw;
+	long maxv = 1;
+	size_t i;
+	int k;
+
+	for (i = 0; i < c->ntrend; i++) {
+		long t = 0;
+
+		for (k = 0; k < HA_RUNV_N; k++)
+			t += c->trend[i].v[k];
+		if (t > maxv)
+			maxv = t;
+	}
+	colw = (W - left) / (double)(c->ntrend ? c->ntrend : 1);
+	bw = colw * 0.6 > 48 ? 48 : colw * 0.6;
+	ha_buf_puts(&c->b, "<figure class=\"panel chartbox\" id=\"trend\"><figcaption><h3>Trend</h3>"
+			   "<p class=\"muted\">Hosts by verdict in each audit of these paths kept "
+			   "in the store (up to the last ");
+	put_count(&c->b, MAX_TREND);
+	ha_buf_puts(&c->b, ").</p></figcaption><ul class=\"legend\">");
+	for (k = 0; k < HA_RUNV_N; k++)
+		ha_buf_printf(&c->b, "<li><span class=\"sw %s\"></span>%s</li>", cls[order[k]],
+			      names[order[k]]);
+	ha_buf_puts(&c->b, "</ul>");
+	ha_buf_printf(&c->b,
+		      "<svg class=\"chart\" id=\"chart-trend\" viewBox=\"0 0 %.0f %.0f\" "
+		      "role=\"img\" aria-label=\"Hosts by verdict per audit\">"
+		      "<text class=\"lbl\" x=\"%.0f\" y=\"%.1f\">%ld</text>"
+		      "<text class=\"lbl\" x=\"%.0f\" y=\"%.1f\">0</text>"
+		      "<rect class=\"track\" x=\"%.0f\" y=\"%.1f\" width=\"%.0f\" height=\"1\"/>",
+		      W, H, left - 6, top + 4, maxv, left - 6, base, left, base, W - left);
+	for (i = 0; i < c->ntrend; i++) {
+		const struct trend *t = &c->trend[i];
+		double x = left + colw * (double)i + (colw - bw) / 2, y = base;
+
+		ha_buf_printf(&c->b, "<g class=\"run\" data-run=\"%lld\">", (long long)t->run);
+		for (k = 0; k < HA_RUNV_N; k++) {
+			long v = t->v[order[k]];
+			double h = (base - top) * (double)v / (double)maxv;
+
+			if (!v)
+				continue;
+			y -= h;
+			ha_buf_printf(&c->b,
+				      "<rect class=\"%s\" x=\"%.1f\" y=\"%.2f\" width=\"%.1f\" "
+				      "height=\"%.2f\"><title>Run %lld (as of ",
+				      cls[order[k]], x, y, bw, h, (long long)t->run);
+			esc(c, t->as_of);
+			ha_buf_printf(&c->b, "): %ld %s</title></rect>", v, names[order[k]]);
+		}
+		ha_buf_printf(&c->b,
+			      "<text class=\"tlbl\" x=\"%.1f\" y=\"%.0f\">",
+			      x + bw / 2, base + 14);
+		esc(c, t->as_of);
+		ha_buf_printf(&c->b,
+			      "</text><text class=\"tlbl\" x=\"%.1f\" y=\"%.0f\">run %lld</text></g>",
+			      x + bw / 2, base + 27, (long long)t->run);
+	}
+	ha_buf_puts(&c->b, "</svg></figure>\n");
+}
+
+static void write_changes(struct hctx *c)
+{
+	const struct ha_diff *d = c->diff;
+
+	if (!d)
+		return;
+	ha_buf_puts(&c->b, "<section id=\"changes\" aria-label=\"Since the last audit\">"
+			   "<h2>Since the last audit</h2><p class=\"muted\" id=\"changes-from\">");
+	ha_buf_printf(&c->b, "Compared with run %lld (as of ", (long long)d->from);
+	esc(c, d->from_as_of);
+	ha_buf_puts(&c->b, "): ");
+	put_plural(&c->b, d->from_hosts, "host", "hosts");
+	ha_buf_puts(&c->b, " then, ");
+	put_plural(&c->b, d->to_hosts, "host", "hosts");
+	ha_buf_puts(&c->b, " now; ");
+	put_plural(&c->b, d->n_finding_regressed, "finding", "findings");
+	ha_buf_puts(&c->b, " regressed, ");
+	put_plural(&c->b, d->n_finding_fixed, "finding", "findings");
+	ha_buf_puts(&c->b, " fixed. Every change is in changes.csv; "
+			   "<code>hiveaudit diff</code> prints it with the evidence.</p>\n"
+			   "<div class=\"grid2\">\n");
+	write_change_list(c, "changes-regressed", "Regressed", HA_CHG_REGRESSED);
+	write_change_list(c, "changes-fixed", "Fixed", HA_CHG_FIXED);
+	write_change_list(c, "changes-new", "New", HA_CHG_NEW);
+	write_change_list(c, "changes-gone", "Gone", HA_CHG_GONE);
+	ha_buf_puts(&c->b, "</div>\n");
+	if (c->ntrend >= 2)
+		write_trend(c);
+	ha_buf_puts(&c->b, "</section>\n");
+}
+
 static void hctx_free(struct hctx *c)
 {
 	size_t i;
 	int j;
+
+	ha_diff_free(c->diff);
+	free(c->trend);
 
 	intern_free(&c->str);
 	intern_free(&c->ev);
@@ -1959,6 +2260,8 @@ int ha_report_html(struct ha_store *st, int64_t run_id, const char *path, struct
 		rc = ha_store_each_host(st, run_id, NULL, host_cb, &c, err);
 	if (!rc && c.hosts_f)
 		rc = spill_buf(&c, c.hosts_f);
+	if (!rc)
+		rc = load_changes(&c);
 	if (!rc)
 		rc = ha_out_open(&c.out, path, err);
 	if (rc) {

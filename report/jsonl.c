@@ -98,6 +98,21 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	bad |= set(o, "reason", f->reason);
 	bad |= json_object_set_new(o, "evidence", c->ev);
 	c->ev = NULL;
+	if (f->waived[0]) { /* only on waived findings: other lines are as before */
+		json_t *w = json_object();
+
+		bad |= !w;
+		if (w) {
+			bad |= set(w, "state", !strcmp(f->waived, "yes") ? "waived" : "expired");
+			bad |= set(w, "reason", f->waiver_reason);
+			bad |= set(w, "approver", f->waiver_approver);
+			bad |= set(w, "expires", f->waiver_expires);
+			bad |= set(w, "ticket", f->waiver_ticket);
+			bad |= set(w, "file", f->waiver_file);
+			bad |= json_object_set_new(w, "line", json_integer(f->waiver_line));
+			bad |= json_object_set_new(o, "waiver", w);
+		}
+	}
 	line = bad ? NULL : json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (!line)

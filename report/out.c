@@ -167,7 +167,18 @@ void ha_out_abort(struct ha_out *o)
 /* ---------------------------------------------------------- the report set */
 
 static const char *const report_names[] = {HA_REPORT_FINDINGS_CSV, HA_REPORT_HOSTS_CSV,
-                                           HA_REPORT_HTML_NAME, HA_REPORT_JSONL};
+                                           HA_REPORT_CHANGES_CSV, HA_REPORT_HTML_NAME,
+                                           HA_REPORT_JSONL};
+
+/* changes.csv only when the store holds an earlier run of the same paths
+ * (ha_report_changes_csv removes a stale one otherwise). */
+static int write_changes(struct ha_store *st, int64_t run_id, const char *path,
+			 struct ha_err *err)
+{
+	int written;
+
+	return ha_report_changes_csv(st, run_id, path, &written, err);
+}
 
 void ha_report_remove_stale(const char *dir)
 {
@@ -212,6 +223,7 @@ int ha_report_write_all(struct ha_store *st, int64_t run_id, const char *dir, un
 	} seq[] = {
 		{HA_REPORT_CSV, HA_REPORT_FINDINGS_CSV, ha_report_findings_csv},
 		{HA_REPORT_CSV, HA_REPORT_HOSTS_CSV, ha_report_hosts_csv},
+		{HA_REPORT_CSV, HA_REPORT_CHANGES_CSV, write_changes},
 		{HA_REPORT_HTML, HA_REPORT_HTML_NAME, ha_report_html},
 		{HA_REPORT_JSON, HA_REPORT_JSONL, ha_report_jsonl},
 	};

@@ -79,4 +79,55 @@ HA_MUST_CHECK int ha_rules_evaluate(const struct ha_ruleset *rs, const struct ha
 				    const struct ha_facts *facts, const struct ha_eval_opts *opts,
 				    struct ha_findings *out, struct ha_err *err);
 
+/* ------------------------------------------------------------- waivers */
+
+/* Accepted exceptions, loaded from a waiver file (rules/waivers.c has the
+ * format).  A waiver owns its strings; the set owns its waivers. */
+struct ha_waiver {
+	char **hosts;       /* labels, glob patterns or computer names */
+	size_t nhosts;
+	char **rules;       /* rule ids or glob patterns */
+	size_t nrules;
+	char *reason, *approver, *expires, *ticket; /* expires: YYYY-MM-DD; ticket may be NULL */
+	int64_t expires_end; /* Unix seconds of the end of the expiry day */
+	int line;            /* where the waiver starts in its file */
+	long matched;        /* FAIL findings it named so far (0: stale), set by apply */
+};
+struct ha_waivers {
+	char *name; /* the file, for messages and the store */
+	size_t n;
+	struct ha_waiver *v;
+};
+
+/* Loads and validates a waiver file; errors are HA_ERR_RULES with
+ * "file:line:column: what", HA_ERR_USAGE for a missing file. */
+HA_MUST_CHECK int ha_waivers_load_file(const char *path, struct ha_waivers **out,
+				       struct ha_err *err);
+HA_MUST_CHECK int ha_waivers_load_buffer(const char *name, const char *text, size_t len,
+					 struct ha_waivers **out, struct ha_err *err);
+void ha_waivers_free(struct ha_waivers *ws);
+/* Every rule id without a wildcard must name a loaded rule. */
+HA_MUST_CHECK int ha_waivers_check(const struct ha_waivers *ws, const struct ha_ruleset *rs,
+				   struct ha_err *err);
+
+/* Which waiver covers a finding: an index into the set, or -1. */
+struct ha_waived {
+	long waiver;
+	int expired; /* the waiver had expired at the audit date: the FAIL counts */
+};
+/* A host after waivers. */
+struct ha_waived_host {
+	const char *verdict; /* "ready_with_waivers" or "unknown" when waivers change the
+			      * verdict (every deciding FAIL waived), else NULL; static */
+	char *reason;        /* the verdict's sentence then (malloc'd), else NULL */
+	long fails;          /* FAIL findings that count (not waived, or expired) */
+	long waived_fails;   /* FAIL findings an unexpired waiver covers */
+};
+/* Applies the waivers to one host's findings (fs from ha_rules_evaluate
+ * with rs): out[i] for every finding; counts each waiver's matches. */
+HA_MUST_CHECK int ha_waivers_apply(struct ha_waivers *ws, const struct ha_ruleset *rs,
+				   const char *label, const char *computer_name,
+				   const struct ha_findings *fs, int64_t as_of, struct ha_waived *out,
+				   struct ha_waived_host *host, struct ha_err *err);
+
 #endif

@@ -39,6 +39,9 @@ struct ha_scan_progress {
 
 /* Called in the scanning process; may set *opts->stop to stop the scan. */
 typedef void (*ha_scan_progress_fn)(void *ctx, const struct ha_scan_progress *p);
+/* A line the caller should show the user (a waiver that expired or matched
+ * nothing); it is also a note of the run.  `text` lives for the call. */
+typedef void (*ha_scan_message_fn)(void *ctx, const char *text);
 
 /* Everything a scan needs.  All pointers are borrowed for the duration of
  * ha_scan_run(); zero fields take the defaults named. */
@@ -47,6 +50,9 @@ struct ha_scan_opts {
 	size_t npaths;
 	const char *out;             /* output folder (created with its parents) */
 	const struct ha_ruleset *rules; /* loaded rules (required) */
+	struct ha_waivers *waivers;  /* accepted exceptions (--waivers), checked against
+	                                the rules by the caller; the scan counts their matches
+	                                in it; NULL: none */
 	int64_t as_of;               /* audit date, Unix seconds */
 	unsigned jobs;               /* worker processes at once (0: 1) */
 	unsigned timeout_sec;        /* wall-clock and CPU limit per host (0: none) */
@@ -64,6 +70,8 @@ struct ha_scan_opts {
 	volatile sig_atomic_t *stop; /* non-zero: stop as soon as possible (may be NULL) */
 	ha_scan_progress_fn progress; /* may be NULL */
 	void *progress_ctx;
+	ha_scan_message_fn message;  /* may be NULL */
+	void *message_ctx;
 	const char *fault;           /* test-only worker faults (HIVEAUDIT_TEST_FAULT), or NULL */
 };
 
@@ -83,8 +91,9 @@ struct ha_scan_result {
 	size_t dirs_deep;        /* folders not entered: past the depth limit */
 	long hosts;              /* hosts stored in this run */
 	long ready, not_ready, unknown; /* host verdicts */
+	long ready_with_waivers; /* not_ready but for FAILs that unexpired waivers cover */
 	long reused;             /* hosts re-evaluated from a saved snapshot */
-	long fails;              /* FAIL findings */
+	long fails;              /* FAIL findings not covered by an unexpired waiver */
 	long verify_changed;     /* --verify: files changed under an unchanged identity */
 	int reports_written;     /* every requested report is in place */
 };

@@ -18,9 +18,10 @@ static int count_host(void *ctx, const struct ha_host_row *h)
 		r->ready++;
 	else if (!strcmp(h->verdict, "not_ready"))
 		r->not_ready++;
+	else if (!strcmp(h->verdict, "ready_with_waivers"))
+		r->ready_with_waivers++;
 	else
 		r->unknown++;
-	r->fails += h->counts[HA_FAIL];
 	return 0;
 }
 
@@ -45,6 +46,8 @@ int ha_scan_merge(const struct ha_scan_merge_opts *o, struct ha_scan_result *res
 		res->hosts_found = (size_t)mr.hosts;
 		rc = ha_store_each_host(folder.st, mr.run_id, NULL, count_host, res, err);
 	}
+	if (!rc)
+		rc = ha_store_unwaived_fails(folder.st, mr.run_id, &res->fails, err);
 	if (!rc && o->stop && *o->stop)
 		rc = ha_err_set(err, HA_ERR_INTERRUPTED, "interrupted");
 	if (!rc) {

@@ -39,6 +39,7 @@ struct scan {
 	struct scan_folder folder;
 	struct scan_reuse reuse;
 	struct ha_eval_opts eo;
+	struct scan_waivers waivers;
 	size_t pending;
 	double last_commit;
 	int in_txn;
@@ -168,6 +169,9 @@ static int scan_start(struct scan *s, struct ha_err *err)
 		return rc;
 	s->res->state = HA_SCAN_FAILED; /* until it ends otherwise */
 	rc = store_rules(s->folder.st, s->res->run_id, s->o->rules, err);
+	if (!rc)
+		rc = scan_waivers_begin(&s->waivers, s->o->waivers, s->o->as_of, s->folder.st,
+					s->res->run_id, err);
 	for (i = 0; !rc && i < s->fleet.nnotes; i++)
 		rc = ha_store_put_note(s->folder.st, s->res->run_id, s->fleet.notes[i], err);
 	if (!rc && s->o->no_hash)
@@ -210,8 +214,8 @@ static int evaluate_and_store(struct scan *s, size_t hi, const struct ha_snapsho
 	struct ha_findings fs;
 	struct ha_facts facts;
 	int64_t host_id;
-	size_t i;
-	int rc;
+	long fails = 0;
+	int rc, waived_ready = 0;
 
 	ha_findings_init(&fs);
 	rc = ha_facts_derive(snap, &facts, err);
@@ -227,19 +231,22 @@ static int evaluate_and_store(struct scan *s, size_t hi, const struct ha_snapsho
 	if (!rc)
 		rc = scan_reuse_record(s->folder.st, &s->reuse, hi, &s->fleet.hosts[hi], snap, host_id,
 		                       err);
+	if (!rc)
+		rc = scan_waivers_host(&s->waivers, s->folder.st, s->o->rules, host_id, snap->label,
+				       facts.computer_name, &fs, &fails, &waived_ready, err);
 	if (!rc) {
 		struct ha_scan_result *r = s->res;
 
 		r->hosts++;
-		if (fs.verdict == HA_READY)
+		if (waived_ready)
+			r->ready_with_waivers++;
+		else if (fs.verdict == HA_READY)
 			r->ready++;
 		else if (fs.verdict == HA_NOT_READY)
 			r->not_ready++;
 		else
 			r->unknown++;
-		for (i = 0; i < fs.n; i++)
-			if (fs.v[i].status == HA_FAIL)
-				r->fails++;
+		r->fails += fails; /* waived FAILs do not count */
 		if (++s->pending >= COMMIT_HOSTS || now() - s->last_commit > COMMIT_SECONDS)
 			rc = commit_pending(s, err);
 	}
@@ -350,6 +357,9 @@ static int scan_finish(struct scan *s, int rc, struct ha_err *err)
 	if (!rc)
 		rc = commit_pending(s, err);
 	if (!rc)
+		rc = scan_waivers_end(&s->waivers, s->folder.st, s->res->run_id, s->o->message,
+				      s->o->message_ctx, err);
+	if (!rc)
 		rc = ha_store_run_end(s->folder.st, s->res->run_id, "complete", err);
 	if (!rc) {
 		s->res->state = HA_SCAN_COMPLETE;
@@ -428,6 +438,7 @@ int ha_scan_run(const struct ha_scan_opts *o, struct ha_scan_result *res, struct
 		ha_store_rollback(s.folder.st);
 	scan_folder_close(&s.folder);
 	drop_reading(&s);
+	scan_waivers_free(&s.waivers);
 	ha_reqset_free(&s.req);
 	return rc;
 }

@@ -92,4 +92,30 @@ HA_MUST_CHECK int scan_reuse_record(struct ha_store *st, const struct scan_reuse
 				    const struct ha_host_job *h, const struct ha_snapshot *snap,
 				    int64_t host_id, struct ha_err *err);
 
+/* -------------------------------------------------------------- waivers.c */
+
+/* The waivers of a run (--waivers): NULL ws when there are none. */
+struct scan_waivers {
+	struct ha_waivers *ws; /* borrowed from the caller's options (matches counted) */
+	int64_t *ids;                /* waiver_id of each waiver in the store */
+	int64_t as_of;
+};
+
+/* Records the waivers with the run. */
+HA_MUST_CHECK int scan_waivers_begin(struct scan_waivers *w, struct ha_waivers *ws,
+				     int64_t as_of, struct ha_store *st, int64_t run_id,
+				     struct ha_err *err);
+/* After ha_store_put_host, in the host's transaction: applies the waivers
+ * and records them.  *fails receives the FAIL findings that count (all of
+ * them without waivers); *waived_ready says the host is ready with waivers. */
+HA_MUST_CHECK int scan_waivers_host(struct scan_waivers *w, struct ha_store *st,
+				    const struct ha_ruleset *rs, int64_t host_id, const char *label,
+				    const char *computer_name, const struct ha_findings *fs,
+				    long *fails, int *waived_ready, struct ha_err *err);
+/* Run notes, also given to `say`, for waivers that expired while still
+ * matching and for stale ones (matching nothing). */
+HA_MUST_CHECK int scan_waivers_end(struct scan_waivers *w, struct ha_store *st, int64_t run_id,
+				   ha_scan_message_fn say, void *ctx, struct ha_err *err);
+void scan_waivers_free(struct scan_waivers *w);
+
 #endif

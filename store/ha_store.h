@@ -21,7 +21,7 @@
 #include "ha_common.h"
 #include "ha_snapshot.h"
 
-#define HA_STORE_SCHEMA_VERSION 4
+#define HA_STORE_SCHEMA_VERSION 5
 
 struct ha_store;
 
@@ -82,6 +82,26 @@ HA_MUST_CHECK int ha_store_put_host(struct ha_store *st, int64_t run_id,
 				    const struct ha_snapshot *s, const struct ha_facts *f,
 				    const struct ha_findings *fs, int64_t reused_from,
 				    int64_t *host_id, struct ha_err *err);
+
+/* A waiver file's entry as this run applied it (docs/store.md, "waivers"):
+ * hosts and rules one per line; expired at the run's audit date. */
+struct ha_store_waiver {
+	const char *file;
+	int line;
+	const char *hosts, *rules, *reason, *approver, *expires, *ticket;
+	int expired;
+};
+HA_MUST_CHECK int ha_store_put_waiver(struct ha_store *st, int64_t run_id,
+				      const struct ha_store_waiver *w, int64_t *waiver_id,
+				      struct ha_err *err);
+/* Inside the host's transaction, after ha_store_put_host: the waiver that
+ * covered the host's finding of rule_id, and the verdict after waivers
+ * when they changed it ("ready_with_waivers" or "unknown"). */
+HA_MUST_CHECK int ha_store_put_waived(struct ha_store *st, int64_t host_id, const char *rule_id,
+				      int64_t waiver_id, int expired, struct ha_err *err);
+HA_MUST_CHECK int ha_store_put_waived_verdict(struct ha_store *st, int64_t host_id,
+					      const char *verdict, const char *reason,
+					      struct ha_err *err);
 
 /* The most recent stored snapshot of the host folder `dir` taken with the
  * same requests: *host_id is 0 when there is none.  The snapshot is decoded
@@ -151,6 +171,11 @@ struct ha_finding_row {
 	const char *evidence;   /* evidence rows summarised on one line */
 	const char *hive_files; /* the hive files the evidence came from */
 	const char *hive_sha256;
+	/* The waiver that covered it: waived is "yes", "expired" (it no longer
+	 * counts) or "" (none; the other fields are "" and line -1). */
+	const char *waived, *waiver_reason, *waiver_expires, *waiver_approver, *waiver_ticket;
+	const char *waiver_file;
+	long waiver_line;
 };
 
 struct ha_evidence_row {
@@ -224,6 +249,31 @@ struct ha_merge_result {
 HA_MUST_CHECK int ha_store_merge(struct ha_store *st, const char *const *srcs, size_t n,
 				 const struct ha_merge_opts *o, struct ha_merge_result *res,
 				 struct ha_err *err);
+
+/* One line of `hiveaudit runs`: a run with its host counts per verdict
+ * (hosts.verdict after waivers, see docs/store.md). */
+enum { HA_RUNV_READY, HA_RUNV_NOT_READY, HA_RUNV_UNKNOWN, HA_RUNV_WAIVED, HA_RUNV_N };
+struct ha_run_summary {
+	int64_t run_id;
+	const char *started_at, *finished_at, *status, *as_of, *paths, *requests_digest;
+	long hosts_total, hosts_stored;
+	long verdicts[HA_RUNV_N]; /* ready, not_ready, unknown, ready_with_waivers */
+};
+typedef int (*ha_run_summary_cb)(void *ctx, const struct ha_run_summary *r);
+/* Every run, oldest first. */
+HA_MUST_CHECK int ha_store_each_run(struct ha_store *st, ha_run_summary_cb cb, void *ctx,
+				    struct ha_err *err);
+
+/* (rule_id, status) of each finding of one host, in rule order: the cheap
+ * read for comparing two runs (the strings live during the callback). */
+typedef int (*ha_status_cb)(void *ctx, const char *rule_id, const char *status);
+HA_MUST_CHECK int ha_store_each_status(struct ha_store *st, int64_t host_id, ha_status_cb cb,
+				       void *ctx, struct ha_err *err);
+
+/* FAIL findings of a run that no unexpired waiver covers (what makes the
+ * exit status 1). */
+HA_MUST_CHECK int ha_store_unwaived_fails(struct ha_store *st, int64_t run_id, long *n,
+					  struct ha_err *err);
 
 /* PRAGMA integrity_check and foreign_key_check: HA_OK when both are clean. */
 HA_MUST_CHECK int ha_store_check(struct ha_store *st, struct ha_err *err);

@@ -8,7 +8,9 @@
  *
  *   - a table whose key is an INTEGER PRIMARY KEY (rowid) gets its keys
  *     shifted past the destination's largest, and every column declared as a
- *     foreign key to it is shifted by the same amount;
+ *     foreign key to it is shifted by the same amount (a key that is itself
+ *     a foreign key, waived_findings.finding_id, follows the table it
+ *     refers to);
  *   - a column that is a foreign key to runs takes the new run's id;
  *   - a table that reaches runs through foreign keys copies only the rows of
  *     the chosen run (nested IN over the chain: evidence -> findings ->
@@ -552,13 +554,13 @@ static int copy_table(struct ha_store *st, const struct plan *p, int ti, int64_t
 
 		if (i)
 			ha_buf_puts(&b, ", ");
-		if (c->is_pk)
-			ident(&b, "\"%w\"", c->name), ha_buf_printf(&b, " + %lld", (long long)t->offset);
-		else if (c->fk_table == -2)
+		if (c->fk_table == -2)
 			ha_buf_puts(&b, "?2");
 		else if (c->fk_table >= 0 && p->t[c->fk_table].rowid)
 			ident(&b, "\"%w\"", c->name),
 				ha_buf_printf(&b, " + %lld", (long long)p->t[c->fk_table].offset);
+		else if (c->is_pk)
+			ident(&b, "\"%w\"", c->name), ha_buf_printf(&b, " + %lld", (long long)t->offset);
 		else if (!strcmp(t->name, "hosts") && !strcmp(c->name, "reused_from"))
 			ha_buf_puts(&b, "NULL");
 		else
@@ -760,4 +762,25 @@ int ha_store_run_set_shard(struct ha_store *st, int64_t run_id, unsigned k, unsi
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? HA_OK : fail(st, rc, err, "recording the shard");
+}
+
+int ha_store_unwaived_fails(struct ha_store *st, int64_t run_id, long *n, struct ha_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(ha_store_sqlite(st),
+				    "SELECT count(*) FROM findings f JOIN hosts h USING (host_id)"
+				    " WHERE h.run_id = ?1 AND f.status = 'FAIL' AND NOT EXISTS"
+				    " (SELECT 1 FROM waived_findings x WHERE x.finding_id = f.finding_id"
+				    "  AND x.expired = 0)",
+				    -1, &s, NULL);
+
+	*n = 0;
+	if (rc != SQLITE_OK)
+		return fail(st, rc, err, "counting the failing findings");
+	sqlite3_bind_int64(s, 1, run_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*n = (long)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? HA_OK : fail(st, rc, err, "counting the failing findings");
 }

@@ -19,7 +19,7 @@ enum stmt_id { S_HOST, S_HIVE, S_FINDING, S_EVIDENCE, S_IDENTITY, S_GET_IDENTITY
 
 /* Read statements run once per finding or per host: prepared once and
  * kept (preparing them 180,000 times dominated report generation). */
-enum read_id { R_NONE = -1, R_EVIDENCE = 0, R_HOST_FINDINGS, R_COUNT };
+enum read_id { R_NONE = -1, R_EVIDENCE = 0, R_HOST_FINDINGS, R_STATUS, R_COUNT };
 
 struct ha_store {
 	sqlite3 *db;
@@ -134,6 +134,34 @@ static const char *const migrations[] = {
 	"ALTER TABLE hives ADD COLUMN ctime_ns INTEGER;",
 	/* 4: runs made with scan --shard K/N say which part of the fleet they hold. */
 	"ALTER TABLE runs ADD COLUMN shard TEXT;",
+	/* 5: waivers (accepted exceptions) and the findings they covered. */
+	"ALTER TABLE hosts ADD COLUMN waived_verdict TEXT"
+	"  CHECK (waived_verdict IN ('ready_with_waivers','unknown'));"
+	"ALTER TABLE hosts ADD COLUMN waived_reason TEXT;"
+	"CREATE TABLE waivers ("
+	"  waiver_id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  file TEXT NOT NULL, line INTEGER NOT NULL,"
+	"  hosts TEXT NOT NULL, rules TEXT NOT NULL,"
+	"  reason TEXT NOT NULL, approver TEXT NOT NULL, expires TEXT NOT NULL, ticket TEXT,"
+	"  expired INTEGER NOT NULL);"
+	"CREATE TABLE waived_findings ("
+	"  finding_id INTEGER PRIMARY KEY REFERENCES findings(finding_id) ON DELETE CASCADE,"
+	"  waiver_id INTEGER NOT NULL REFERENCES waivers(waiver_id) ON DELETE CASCADE,"
+	"  expired INTEGER NOT NULL);"
+	"CREATE INDEX waived_by_waiver ON waived_findings(waiver_id);"
+	"CREATE INDEX waivers_by_run ON waivers(run_id);"
+	"CREATE VIEW v_waivers AS"
+	"  SELECT w.run_id, w.waiver_id, w.file, w.line, w.hosts, w.rules, w.reason, w.approver,"
+	"         w.expires, w.ticket, w.expired,"
+	"         (SELECT count(*) FROM waived_findings x WHERE x.waiver_id = w.waiver_id) AS findings"
+	"  FROM waivers w;"
+	"CREATE VIEW v_waived_findings AS"
+	"  SELECT h.run_id, h.label AS host, h.computer_name, f.rule_id, f.status, w.reason,"
+	"         w.approver, w.expires, w.ticket, x.expired, w.file, w.line, f.finding_id,"
+	"         w.waiver_id"
+	"  FROM waived_findings x JOIN findings f USING (finding_id) JOIN hosts h USING (host_id)"
+	"  JOIN waivers w ON w.waiver_id = x.waiver_id;",
 };
 
 static int sqlfail(struct ha_store *st, int rc, struct ha_err *err, const char *what)
@@ -782,6 +810,74 @@ int ha_store_put_host(struct ha_store *st, int64_t run_id, const struct ha_snaps
 	return rc;
 }
 
+int ha_store_put_waiver(struct ha_store *st, int64_t run_id, const struct ha_store_waiver *w,
+			int64_t *waiver_id, struct ha_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(st->db,
+				    "INSERT INTO waivers (run_id, file, line, hosts, rules, reason,"
+				    " approver, expires, ticket, expired) VALUES (?,?,?,?,?,?,?,?,?,?)",
+				    -1, &s, NULL);
+
+	if (rc != SQLITE_OK)
+		return sqlfail(st, rc, err, "recording a waiver");
+	bind_int(s, 1, run_id);
+	bind_text(s, 2, w->file);
+	bind_int(s, 3, w->line);
+	bind_text(s, 4, w->hosts);
+	bind_text(s, 5, w->rules);
+	bind_text(s, 6, w->reason);
+	bind_text(s, 7, w->approver);
+	bind_text(s, 8, w->expires);
+	bind_text(s, 9, w->ticket);
+	bind_int(s, 10, w->expired);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return sqlfail(st, rc, err, "recording a waiver");
+	*waiver_id = sqlite3_last_insert_rowid(st->db);
+	return HA_OK;
+}
+
+int ha_store_put_waived(struct ha_store *st, int64_t host_id, const char *rule_id,
+			int64_t waiver_id, int expired, struct ha_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v3(st->db,
+				    "INSERT INTO waived_findings (finding_id, waiver_id, expired)"
+				    " SELECT finding_id, ?, ? FROM findings WHERE host_id = ? AND rule_id = ?",
+				    -1, 0, &s, NULL);
+
+	if (rc != SQLITE_OK)
+		return sqlfail(st, rc, err, "recording a waived finding");
+	bind_int(s, 1, waiver_id);
+	bind_int(s, 2, expired);
+	bind_int(s, 3, host_id);
+	bind_text(s, 4, rule_id);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? HA_OK : sqlfail(st, rc, err, "recording a waived finding");
+}
+
+int ha_store_put_waived_verdict(struct ha_store *st, int64_t host_id, const char *verdict,
+				const char *reason, struct ha_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(st->db,
+				    "UPDATE hosts SET waived_verdict = ?, waived_reason = ?"
+				    " WHERE host_id = ?",
+				    -1, &s, NULL);
+
+	if (rc != SQLITE_OK)
+		return sqlfail(st, rc, err, "recording a verdict");
+	bind_text(s, 1, verdict);
+	bind_text(s, 2, reason);
+	bind_int(s, 3, host_id);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? HA_OK : sqlfail(st, rc, err, "recording a verdict");
+}
+
 int ha_store_previous(struct ha_store *st, const char *dir, const char *requests_digest,
 		      int64_t *host_id, struct ha_snapshot *out, struct ha_err *err)
 {
@@ -902,6 +998,10 @@ int ha_store_get_identity(struct ha_store *st, int64_t host_id, const char *path
 
 /* --------------------------------------------------------------- reading */
 
+/* A host's verdict as the reports show it: after waivers, when they
+ * changed it (docs/store.md, "waivers"). */
+#define HOST_VERDICT "coalesce(h.waived_verdict, h.verdict)"
+
 static const char *col(sqlite3_stmt *s, int i)
 {
 	const char *p = (const char *)sqlite3_column_text(s, i);
@@ -1000,6 +1100,8 @@ int ha_store_latest_complete_run(struct ha_store *st, int64_t *run_id, struct ha
 struct cbpair {
 	union {
 		ha_run_cb run;
+		ha_run_summary_cb runs;
+		ha_status_cb status;
 		ha_host_cb host;
 		ha_hive_cb hive;
 		ha_finding_cb finding;
@@ -1082,7 +1184,8 @@ static int host_row(sqlite3_stmt *s, void *p)
 	"SELECT h.host_id, h.label, h.dir, h.computer_name, h.hostname, h.domain,"                 \
 	" h.os_family, h.product_name, h.nt_version, h.build, h.ubr, h.service_pack,"              \
 	" h.installation_type, h.edition, h.product_type, h.product, h.architecture,"              \
-	" h.control_set, h.control_set_source, h.verdict, h.verdict_reason, h.note,"               \
+	" h.control_set, h.control_set_source, " HOST_VERDICT ","                                   \
+	" coalesce(h.waived_reason, h.verdict_reason), h.note,"                                    \
 	" h.system_status, h.software_status,"                                                     \
 	" (SELECT count(*) FROM findings f WHERE f.host_id = h.host_id AND f.status = 'PASS'),"    \
 	" (SELECT count(*) FROM findings f WHERE f.host_id = h.host_id AND f.status = 'FAIL'),"    \
@@ -1185,6 +1288,13 @@ static int finding_row(sqlite3_stmt *s, void *p)
 	f.evidence = col(s, 15);
 	f.hive_files = col(s, 16);
 	f.hive_sha256 = col(s, 17);
+	f.waived = col(s, 18);
+	f.waiver_reason = col(s, 19);
+	f.waiver_expires = col(s, 20);
+	f.waiver_approver = col(s, 21);
+	f.waiver_ticket = col(s, 22);
+	f.waiver_file = col(s, 23);
+	f.waiver_line = col_long(s, 24);
 	return cp->u.finding(cp->ctx, &f);
 }
 
@@ -1214,9 +1324,13 @@ int ha_store_each_finding(struct ha_store *st, int64_t run_id, int64_t host_id, 
 	"    ORDER BY e.hive_path)),"                                                            \
 	" (SELECT group_concat(p, ' | ') FROM (SELECT DISTINCT e.hive_sha256 AS p"               \
 	"    FROM evidence e WHERE e.finding_id = f.finding_id"                                  \
-	"    AND coalesce(e.hive_sha256, '') <> '' ORDER BY e.hive_path))"                       \
+	"    AND coalesce(e.hive_sha256, '') <> '' ORDER BY e.hive_path)),"                      \
+	" CASE WHEN x.finding_id IS NULL THEN '' WHEN x.expired THEN 'expired' ELSE 'yes' END,"  \
+	" w.reason, w.expires, w.approver, w.ticket, w.file, w.line"                             \
 	" FROM findings f JOIN hosts h USING (host_id)"                                          \
-	" LEFT JOIN rules r ON r.run_id = h.run_id AND r.rule_id = f.rule_id"
+	" LEFT JOIN rules r ON r.run_id = h.run_id AND r.rule_id = f.rule_id"                    \
+	" LEFT JOIN waived_findings x ON x.finding_id = f.finding_id"                            \
+	" LEFT JOIN waivers w ON w.waiver_id = x.waiver_id"
 
 	/* Two statements, not one with "(?2 = 0 OR host_id = ?2)": that form
 	 * keeps SQLite from using the host index, and reading one host then
@@ -1324,6 +1438,63 @@ int ha_store_each_note(struct ha_store *st, int64_t run_id, ha_note_cb cb, void 
 
 	return each(st, "SELECT text FROM notes WHERE run_id = ? ORDER BY note_id", run_id, 0, NULL,
 		    note_row, &cp, err, "reading notes");
+}
+
+static int run_summary_row(sqlite3_stmt *s, void *p)
+{
+	const struct cbpair *cp = p;
+	struct ha_run_summary r;
+	int i;
+
+	r.run_id = sqlite3_column_int64(s, 0);
+	r.started_at = col(s, 1);
+	r.finished_at = col(s, 2);
+	r.status = col(s, 3);
+	r.as_of = col(s, 4);
+	r.paths = col(s, 5);
+	r.requests_digest = col(s, 6);
+	r.hosts_total = col_long(s, 7);
+	r.hosts_stored = col_long(s, 8);
+	for (i = 0; i < HA_RUNV_N; i++)
+		r.verdicts[i] = col_long(s, 9 + i);
+	return cp->u.runs(cp->ctx, &r);
+}
+
+int ha_store_each_run(struct ha_store *st, ha_run_summary_cb cb, void *ctx, struct ha_err *err)
+{
+	struct cbpair cp;
+
+	cp.u.runs = cb;
+	cp.ctx = ctx;
+	return each(st,
+		    "SELECT r.run_id, r.started_at, r.finished_at, r.status, r.as_of, r.paths,"
+		    " r.requests_digest, r.hosts_total, count(h.host_id),"
+		    " coalesce(sum(" HOST_VERDICT " = 'ready'), 0),"
+		    " coalesce(sum(" HOST_VERDICT " = 'not_ready'), 0),"
+		    " coalesce(sum(" HOST_VERDICT " = 'unknown'), 0),"
+		    " coalesce(sum(" HOST_VERDICT " = 'ready_with_waivers'), 0)"
+		    " FROM runs r LEFT JOIN hosts h USING (run_id)"
+		    " WHERE ?1 = ?1 GROUP BY r.run_id ORDER BY r.run_id",
+		    0, 0, NULL, run_summary_row, &cp, err, "listing runs");
+}
+
+static int status_row(sqlite3_stmt *s, void *p)
+{
+	const struct cbpair *cp = p;
+
+	return cp->u.status(cp->ctx, col(s, 0), col(s, 1));
+}
+
+int ha_store_each_status(struct ha_store *st, int64_t host_id, ha_status_cb cb, void *ctx,
+			 struct ha_err *err)
+{
+	struct cbpair cp;
+
+	cp.u.status = cb;
+	cp.ctx = ctx;
+	return each_cached(st, R_STATUS,
+			   "SELECT rule_id, status FROM findings WHERE host_id = ? ORDER BY rule_id",
+			   host_id, 0, NULL, status_row, &cp, err, "reading findings");
 }
 
 static int check_row(sqlite3_stmt *s, void *p)

@@ -462,6 +462,35 @@ done:
 	free(url2);
 }
 
+/* A second audit of the same paths into the same store: the page gains
+ * "Since the last audit" (nothing changed in the sample fleet, so every
+ * list says so) and the trend chart of both runs, and the script still
+ * runs under the page's policy with them in place. */
+static void test_since_last_audit(void)
+{
+	char *o = NULL, *e = NULL, *d;
+
+	if (!have_browser())
+		return;
+	CHECK_INT(tu_run_in_samples(&o, &e, "scan", "--out", out, "--as-of", "2026-02-01", "-q",
+				    "fleet", NULL),
+		  1);
+	free(o);
+	free(e);
+	d = dom("verdict=not_ready");
+	if (!d)
+		return;
+	CHECK_HAS(d, "<h2>Since the last audit</h2>");
+	CHECK_HAS(d, "Compared with run 1 (as of 2026-01-01): 44 hosts then, 44 hosts now; "
+		     "0 findings regressed, 0 findings fixed.");
+	CHECK_INT(rc_count(d, "<p class=\"muted\">None.</p>"), 4);
+	CHECK_INT(rc_count(d, "<g class=\"run\" data-run="), 2);
+	CHECK_HAS(d, "<title>Run 2 (as of 2026-02-01): 20 ready</title>");
+	CHECK_HAS(d, "<title>Run 2 (as of 2026-02-01): 18 not ready</title>");
+	check_count(d, "data-matched", 18);
+	free(d);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
@@ -471,6 +500,7 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_host_details),
 		CHECK_CASE(test_print),
 		CHECK_CASE(test_screenshots),
+		CHECK_CASE(test_since_last_audit),
 	};
 	int rc;
 

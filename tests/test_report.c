@@ -141,12 +141,12 @@ static void test_csv_exact_bytes(void)
 	static const char want_findings[] =
 		"\"host\",\"computer_name\",\"rule_id\",\"status\",\"severity\",\"title\","
 		"\"observed\",\"expected\",\"reason\",\"evidence\",\"hive_files\",\"hive_sha256\","
-		"\"host_dir\"\r\n"
+		"\"host_dir\",\"waived\",\"waiver_reason\",\"waiver_expires\"\r\n"
 		"\"WEB01\",\"'+WEB01\",\"R1\",\"FAIL\",\"critical\",\"Title \"\"q\"\"\",\"'=1+1\","
 		"\"'+2\",\"'-3\",\"SYSTEM Select\\Current: REG_DWORD 0x00000001 (1)\","
-		"\"fleet/WEB01/SYSTEM\",\"aaaa\",\"fleet/WEB01\"\r\n"
+		"\"fleet/WEB01/SYSTEM\",\"aaaa\",\"fleet/WEB01\",\"\",\"\",\"\"\r\n"
 		"\"WEB01\",\"'+WEB01\",\"R2\",\"WARN\",\"low\",\"Second\",\"'@x\",\"'\tx\","
-		"\"'\ry\r\nz\",\"\",\"\",\"\",\"fleet/WEB01\"\r\n";
+		"\"'\ry\r\nz\",\"\",\"\",\"\",\"fleet/WEB01\",\"\",\"\",\"\"\r\n";
 	static const char want_hosts[] =
 		"\"host\",\"computer_name\",\"verdict\",\"verdict_reason\",\"os_family\","
 		"\"product_name\",\"nt_version\",\"build\",\"ubr\",\"service_pack\",\"product\","
@@ -245,7 +245,7 @@ static void test_csv_parses_back(void)
 		const char *got = csv.rows[i + 1][col], *c = cells[i];
 		char want[64];
 
-		CHECK_INT(csv.nfields[i + 1], 13);
+		CHECK_INT(csv.nfields[i + 1], 16);
 		/* What a spreadsheet would see: defused, invalid UTF-8 shown. */
 		if (!strcmp(c, "=\xFF"))
 			c = "=\\xFF";

@@ -304,17 +304,7 @@ static void test_migrate_from_1(void)
 	CHECK_INT(ha_store_run_end(st, run2, "failed", &err), HA_OK);
 	ha_store_close(st);
 	db = raw(path_in("v1.db"));
-	/* Back to what schema 1 was: its view, and none of the columns later
-	 * migrations add. */
-	CHECK_INT(exec(db, "DROP VIEW v_latest_findings;"
-			   "CREATE VIEW v_latest_findings AS"
-			   "  SELECT * FROM v_findings WHERE run_id = (SELECT max(run_id) FROM runs);"
-			   "ALTER TABLE hives DROP COLUMN dev;"
-			   "ALTER TABLE hives DROP COLUMN ino;"
-			   "ALTER TABLE hives DROP COLUMN ctime_ns;"
-			   "ALTER TABLE runs DROP COLUMN shard;"
-			   "PRAGMA user_version = 1"),
-		  SQLITE_OK);
+	CHECK_INT(exec(db, tu_store_undo_to_v1), SQLITE_OK);
 	CHECK_INT(scalar(db, "SELECT count(*) FROM v_latest_findings"), 0);
 	sqlite3_close(db);
 	/* Read-only opens read it as it is. */

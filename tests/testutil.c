@@ -317,3 +317,21 @@ int tu_run_in_samples(char **out, char **err, ...)
 		return -1;
 	return rc;
 }
+
+const char tu_store_undo_to_v1[] =
+	/* 5: waivers */
+	"DROP VIEW v_waived_findings; DROP VIEW v_waivers;"
+	"DROP TABLE waived_findings; DROP TABLE waivers;"
+	"ALTER TABLE hosts DROP COLUMN waived_reason;"
+	"ALTER TABLE hosts DROP COLUMN waived_verdict;"
+	/* 4: the shard of a run */
+	"ALTER TABLE runs DROP COLUMN shard;"
+	/* 3: hive file identity */
+	"ALTER TABLE hives DROP COLUMN dev;"
+	"ALTER TABLE hives DROP COLUMN ino;"
+	"ALTER TABLE hives DROP COLUMN ctime_ns;"
+	/* 2: the view of the newest run, whatever its status */
+	"DROP VIEW v_latest_findings;"
+	"CREATE VIEW v_latest_findings AS"
+	"  SELECT * FROM v_findings WHERE run_id = (SELECT max(run_id) FROM runs);"
+	"PRAGMA user_version = 1;";

@@ -47,4 +47,10 @@ const char *tu_corpus_dir(void);
 /* Decompresses corpus file REL (without .xz) into dir; malloc'd path or NULL. */
 char *tu_corpus_file(const char *rel, const char *dir);
 
+/* SQL that turns a store of the current schema back into what schema 1
+ * was (each later migration undone), for the tests that a store written by
+ * an older hiveaudit is migrated in place.  A new migration adds its undo
+ * here. */
+extern const char tu_store_undo_to_v1[];
+
 #endif

@@ -27,8 +27,8 @@
 	var F = { RULE: 0, STATUS: 1, SEV: 2, TITLE: 3, CAT: 4, OBS: 5, EXP: 6, REASON: 7, EV: 8 };
 	var STATUS = ['PASS', 'FAIL', 'WARN', 'NOT_APPLICABLE', 'UNKNOWN'];
 	var PASS = 0, FAIL = 1, WARN = 2, NA = 3, UNKNOWN = 4;
-	var VERDICT = ['ready', 'not_ready', 'unknown'];
-	var VERDICT_TITLE = ['Ready', 'Not ready', 'Unknown'];
+	var VERDICT = ['ready', 'not_ready', 'unknown', 'ready_with_waivers'];
+	var VERDICT_TITLE = ['Ready', 'Not ready', 'Unknown', 'Ready with waivers'];
 	var ROLES = ['SYSTEM', 'SOFTWARE'];
 	var PAGE_SIZES = [25, 50, 100, 250, 1000];
 	/* Printing renders rows and details into the page; bounded so that a
@@ -210,7 +210,7 @@
 	}
 
 	/* Worst first: not ready, unknown, ready. */
-	var VERDICT_RANK = [2, 0, 1];
+	var VERDICT_RANK = [3, 0, 1, 2];
 	var SORTS = {
 		label: function (a, b) { return collator.compare(str(a.h[H.LABEL]), str(b.h[H.LABEL])); },
 		cn: function (a, b) { return collator.compare(str(a.h[H.CN]), str(b.h[H.CN])); },
