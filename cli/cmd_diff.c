@@ -40,10 +40,10 @@ static int as_usage(struct ha_err *err)
 	return ha_err_set(err, HA_ERR_USAGE, "%s", msg);
 }
 
-/* Which runs: a small local choice on purpose.  When the shared "which
- * run" helper of the command line (--db/--run, newest complete run) is
- * available, --to's default can come from it; --from's default (the run
- * before, over the same paths) stays ha_diff_pick_runs(). */
+/* Which runs: the store is opened with the command line's shared
+ * read-only helper (cli_store_open_ro); the default pair, the newest
+ * complete run and the complete run before it over the same paths, is
+ * ha_diff_pick_runs()'s, which knows what "the same fleet" means. */
 static int pick_runs(struct ha_store *st, int64_t *from, int64_t *to, struct ha_err *err)
 {
 	int rc = ha_diff_pick_runs(st, from, to, err);
@@ -102,7 +102,7 @@ int cmd_diff(int argc, char **argv)
 		return HA_EXIT_USAGE;
 	}
 	ha_buf_init(&b, (size_t)1 << 30);
-	rc = ha_store_open(db, HA_STORE_READONLY, &st, &err);
+	rc = cli_store_open_ro(db, &st, &err);
 	if (rc) {
 		/* Missing, unreadable or not a store: could not complete. */
 		cli_error("diff", "%s", err.msg);

@@ -86,7 +86,7 @@ int cmd_runs(int argc, char **argv)
 	}
 	memset(&c, 0, sizeof c);
 	ha_buf_init(&c.b, (size_t)256 << 20);
-	rc = ha_store_open(db, HA_STORE_READONLY, &st, &err);
+	rc = cli_store_open_ro(db, &st, &err);
 	if (!rc)
 		rc = ha_store_each_run(st, run_cb, &c, &err);
 	if (rc == HA_ERR_NOMEM && !err.msg[0])
