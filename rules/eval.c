@@ -618,6 +618,8 @@ void ha_ck_value_eval(struct ectx *x, const struct check *c, struct res *r)
 			ha_buf_puts(&r->why, "expected ");
 		fmt_test(&r->why, &c->test);
 		ha_buf_puts(&r->why, r->status == HA_PASS ? ")." : ".");
+		if (r->status == HA_FAIL && c->note)
+			ha_buf_printf(&r->why, " %s", c->note);
 		free(shown);
 	}
 	evidence_value(x, c->hive, k, c->name, v, NULL);

@@ -30,7 +30,7 @@ static const struct check_kind_ops k_cases = {"cases", CK_CASES, ha_ck_cases_par
 
 const struct check_kind_ops *const ha_check_kinds[] = {
 	&k_all, &k_any, &k_none, &k_value, &k_key, &k_subkeys, &k_cert, &k_os, &k_hives, &k_cases,
-	NULL,
+	&ha_kind_suites, NULL,
 };
 
 const struct check_kind_ops *ha_check_kind_named(const char *name)

@@ -587,6 +587,7 @@ static void check_free(struct check *c)
 	free(c->conds);
 	free(c->label);
 	free(c->meaning);
+	free(c->note);
 	free(c->path);
 	free(c->name);
 	test_free(&c->test);
@@ -679,7 +680,7 @@ int ha_ck_list_parse(struct ld *l, const yaml_node_t *n, struct check *c, int de
 int ha_ck_value_parse(struct ld *l, const yaml_node_t *n, struct check *c, int depth)
 {
 	static const char *const keys[] = {"path", "name",	 "type",  "test",
-					   "absent", "wrong_type", "label", NULL};
+					   "absent", "wrong_type", "label", "note", NULL};
 	yaml_node_t *v;
 	int rc;
 
@@ -690,6 +691,8 @@ int ha_ck_value_parse(struct ld *l, const yaml_node_t *n, struct check *c, int d
 	    (rc = parse_test(l, get(l, n, "test"), c->types, &c->test)))
 		return rc;
 	if (!c->label && (rc = get_text(l, n, "label", 0, &c->label)))
+		return rc;
+	if ((rc = get_text(l, n, "note", 0, &c->note)))
 		return rc;
 	if ((v = get(l, n, "absent"))) {
 		if ((rc = parse_outcome(l, v, 0, 1, &c->absent)))

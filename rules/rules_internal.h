@@ -104,6 +104,7 @@ struct check {
 	int hive;
 	char *path;     /* hive-relative, logical */
 	char *name;     /* value name */
+	char *note;     /* CK_VALUE: said after the reason when the test does not hold */
 	unsigned types;
 	struct test test;
 	struct outcome absent, wrong_type, present;
@@ -223,6 +224,7 @@ int ha_ck_subkeys_requests(const struct ha_ruleset *rs, const struct check *c,
 			   struct ha_reqset *req, struct ha_err *err);
 int ha_ck_cert_requests(const struct ha_ruleset *rs, const struct check *c, struct ha_reqset *req,
 			struct ha_err *err);
+extern const struct check_kind_ops ha_kind_suites; /* suites.c */
 
 /* Loader helpers for a kind's parse (load.c). */
 int ha_ld_fail(struct ld *l, const struct yaml_node_s *n, const char *fmt, ...) HA_PRINTF(3, 4);

@@ -344,7 +344,7 @@ static void test_host_details(void)
 	CHECK_HAS(det, "error 10054");
 	CHECK_HAS(det, "<b>SChannel</b> <button class=\"rulelink\" type=\"button\"");
 	/* Every finding, observed against expected, with evidence. */
-	CHECK_INT(rc_count(det, "<details class=\"finding"), 18);
+	CHECK_INT(rc_count(det, "<details class=\"finding"), 22);
 	CHECK_HAS(det, "<details class=\"finding st-FAIL\" data-rule=\"SCHANNEL-TLS12-CLIENT\" "
 		       "open=\"\">");
 	CHECK_HAS(det, "<span class=\"k\">Observed</span>");

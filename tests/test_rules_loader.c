@@ -474,7 +474,7 @@ static void test_checks(void)
 	EXPECT_ERROR(
 		HEAD RULE("CUSTOM-1") "    check: {}\n",
 		"t.yaml:9:12: a check needs one of all, any, none, value, key, subkeys, cert, os, "
-		"hives, cases");
+		"hives, cases, suites");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      hives: [SYSTEM]\n      os: [{status: "
 					   "PASS, why: w}]\n",
 		     "t.yaml:10:7: a check has exactly one kind; found 'hives' and 'os'");
@@ -608,7 +608,7 @@ static void test_add_replace(void)
 	struct ha_err err;
 	char *msg;
 
-	CHECK_INT(n, 18);
+	CHECK_INT(n, 22);
 	snprintf(digest, sizeof digest, "%s", ha_rules_digest(rs));
 	/* ADD: a rule with a loaded id replaces it, in place; a new id is added. */
 	msg = load_into(rs, HEAD
@@ -1094,6 +1094,40 @@ static void test_docs_example(void)
 	free(doc);
 }
 
+/* The suite list kind: every suite name is checked against `known`. */
+#define SUITES_CHECK(known, list, extra)                                                           \
+	"    check:\n"                                                                             \
+	"      suites:\n"                                                                          \
+	"        policy: 'HKLM\\SOFTWARE\\P\\00010002'\n"                                          \
+	"        local: 'HKLM\\SYSTEM\\CurrentControlSet\\L\\00010002'\n"                          \
+	"        schannel: 'HKLM\\SYSTEM\\CurrentControlSet\\S'\n"                                 \
+	"        known: [" known "]\n"                                                             \
+	"        ecdhe: ['TLS_ECDHE_*']\n"                                                         \
+	"        lists:\n"                                                                         \
+	"          all: [" list "]\n"                                                              \
+	"        defaults:\n"                                                                      \
+	"          - {suites: all, why: the default}\n"                                            \
+	"        azure: {current: [TLS_ECDHE_A], compatibility: [TLS_RSA_B], curves: [NistP256]}\n" \
+	"        removes:\n"                                                                       \
+	"          - {key: 'Ciphers\\AES 128/128', match: [" extra "]}\n"
+
+static void test_suites_kind(void)
+{
+	EXPECT_LOADS(HEAD RULE("CUSTOM-1")
+		     SUITES_CHECK("TLS_ECDHE_A, TLS_RSA_B", "TLS_ECDHE_A, TLS_RSA_B", "'*_A'"));
+	EXPECT_ERROR(HEAD RULE("CUSTOM-1")
+		     SUITES_CHECK("TLS_ECDHE_A, TLS_RSA_B", "TLS_ECDHE_A, TLS_RSA_C", "'*_A'"),
+		     "t.yaml:17:30: unknown cipher suite 'TLS_RSA_C' (not in 'known')");
+	EXPECT_ERROR(HEAD RULE("CUSTOM-1")
+		     SUITES_CHECK("TLS_ECDHE_A, TLS_RSA_B", "TLS_ECDHE_A, TLS_RSA_B", "'*_Z'"),
+		     "t.yaml:22:50: pattern '*_Z' matches no known cipher suite");
+	EXPECT_ERROR(HEAD RULE("CUSTOM-1")
+		     SUITES_CHECK("TLS_ECDHE_A, TLS_ECDHE_A", "TLS_ECDHE_A", "'*_A'"),
+		     "t.yaml:14:30: cipher suite 'TLS_ECDHE_A' is listed twice");
+	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      suites: {policyx: x}\n",
+		     "t.yaml:10:16: unknown field 'policyx'");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
@@ -1107,6 +1141,7 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_views),        CHECK_CASE(test_builtin_requests),
 		CHECK_CASE(test_rules_verb),   CHECK_CASE(test_scan_with_rules),
 		CHECK_CASE(test_docs_example),
+		CHECK_CASE(test_suites_kind),
 	};
 	int rc;
 
