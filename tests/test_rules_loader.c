@@ -1128,6 +1128,30 @@ static void test_suites_kind(void)
 		     "t.yaml:10:16: unknown field 'policyx'");
 }
 
+/* The fuzzer's seed copy of the pack (fuzz/corpus/rules/tls12.yaml) holds
+ * the same rules as the pack, so that fuzzing starts from every kind the
+ * pack uses. */
+static void test_fuzz_seed_mirrors_pack(void)
+{
+	struct ha_ruleset *rs = with_builtin(), *seed;
+	struct ha_err err;
+	char path[4096];
+	size_t i;
+
+	snprintf(path, sizeof path, "%s/fuzz/corpus/rules/tls12.yaml", tu_source_dir());
+	if (ha_rules_new(&seed, &err))
+		abort();
+	CHECK_INT(ha_rules_load_file(seed, path, HA_RULES_ADD, &err), HA_OK);
+	CHECK_INT(ha_rules_count(seed), ha_rules_count(rs));
+	for (i = 0; i < ha_rules_count(rs) && i < ha_rules_count(seed); i++) {
+		CHECK_STR(ha_rules_info(seed, i)->id, ha_rules_info(rs, i)->id);
+		CHECK_STR(ha_rules_info(seed, i)->title, ha_rules_info(rs, i)->title);
+		CHECK_STR(ha_rules_info(seed, i)->applies, ha_rules_info(rs, i)->applies);
+	}
+	ha_rules_free(seed);
+	ha_rules_free(rs);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
@@ -1142,6 +1166,7 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_rules_verb),   CHECK_CASE(test_scan_with_rules),
 		CHECK_CASE(test_docs_example),
 		CHECK_CASE(test_suites_kind),
+		CHECK_CASE(test_fuzz_seed_mirrors_pack),
 	};
 	int rc;
 
