@@ -53,7 +53,7 @@ static void test_scan_matches_expected(void)
 	snprintf(out1, sizeof out1, "%s/out1", tmp);
 	rc = tu_run_in_samples(&out, &err, "scan", "--out", out1, "--as-of", "2026-01-01", "fleet", NULL);
 	CHECK_INT(rc, 1);
-	CHECK_HAS(out, "44 hosts audited");
+	CHECK_HAS(out, "52 hosts audited");
 	if (rc != 1)
 		fprintf(stderr, "stderr: %s\n", err ? err : "");
 	free(out);
@@ -207,8 +207,8 @@ static void test_store_contents(void)
 	CHECK_STR(v, "ok");
 	free(v);
 	CHECK_INT(scalar(db, "SELECT count(*) FROM runs WHERE status = 'complete'"), 1);
-	CHECK_INT(scalar(db, "SELECT count(*) FROM hosts"), 44);
-	CHECK_INT(scalar(db, "SELECT count(*) FROM findings"), 44 * 22);
+	CHECK_INT(scalar(db, "SELECT count(*) FROM hosts"), 52);
+	CHECK_INT(scalar(db, "SELECT count(*) FROM findings"), 52 * 22);
 	CHECK_INT(scalar(db, "SELECT count(*) FROM rules"), 22);
 	/* Evidence on every finding. */
 	CHECK_INT(scalar(db, "SELECT count(*) FROM findings f WHERE NOT EXISTS"
@@ -274,7 +274,7 @@ static void test_rescan_reuses_and_reports_match(void)
 	/* Every host whose files could be hashed is re-evaluated from the store,
 	 * except dirty-replayed: a dirty hive's answer depends on its logs. */
 	CHECK_INT(scalar(db, "SELECT count(*) FROM hosts WHERE run_id = 2 AND reused_from IS NOT NULL"),
-		  43);
+		  51);
 	sqlite3_close(db);
 
 	/* `report` regenerates the same CSV from the store alone. */
@@ -399,7 +399,7 @@ static void test_json(void)
 			bad++;
 		json_decref(o);
 	}
-	CHECK_INT(lines, 44 * 22);
+	CHECK_INT(lines, 52 * 22);
 	CHECK_INT(bad, 0);
 	free(text);
 }
