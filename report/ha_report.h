@@ -59,6 +59,10 @@ HA_MUST_CHECK int ha_report_suites(struct ha_store *st, int64_t run_id, int64_t 
 void ha_suites_view_free(struct ha_suites_view *v);
 /* Item i of a comma-separated list into buf: 1, or 0 past the end. */
 int ha_suites_item(const char *list, size_t i, char *buf, size_t len);
+/* The .reg fragment the rule computed for the host (where the damage is:
+ * policy or local list, SCHANNEL keys, curves), or *out NULL.  malloc'd. */
+HA_MUST_CHECK int ha_report_suites_fragment(struct ha_store *st, int64_t finding_id, char **out,
+					    struct ha_err *err);
 /* 1 accepted by Azure's current policy, 2 only by its compatibility one, 0. */
 int ha_suites_accepted(const struct ha_suites_view *v, const char *name);
 

@@ -145,3 +145,35 @@ int ha_suites_accepted(const struct ha_suites_view *v, const char *name)
 	}
 	return 0;
 }
+
+struct fctx {
+	char *text;
+	int nomem;
+};
+
+static int frag_cb(void *ctx, const struct ha_evidence_row *e)
+{
+	struct fctx *c = ctx;
+
+	if (c->text || strcmp(e->value_type, "reg fragment") != 0)
+		return 0;
+	if (!(c->text = ha_strdup(e->data)))
+		c->nomem = 1;
+	return c->nomem ? HA_ERR_NOMEM : 0;
+}
+
+int ha_report_suites_fragment(struct ha_store *st, int64_t finding_id, char **out,
+			      struct ha_err *err)
+{
+	struct fctx c = {NULL, 0};
+	int rc = ha_store_each_evidence(st, finding_id, frag_cb, &c, err);
+
+	if (c.nomem)
+		rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	if (rc) {
+		free(c.text);
+		c.text = NULL;
+	}
+	*out = c.text;
+	return rc;
+}

@@ -772,6 +772,109 @@ static void put_names(struct ha_buf *b, const struct slist *s, size_t max)
 		ha_buf_printf(b, " and %zu more", s->n - max);
 }
 
+/* "hex(7):" data of a REG_MULTI_SZ for a .reg file, continued over lines
+ * (the pack's names are ASCII). */
+static void reg_multi(struct ha_buf *b, const struct slist *v)
+{
+	size_t i, k, n = 0;
+
+	ha_buf_puts(b, "hex(7):");
+	for (i = 0; i <= v->n; i++) {
+		const char *s = i < v->n ? v->v[i] : "";
+
+		for (k = 0;; k++) {
+			unsigned ch = (unsigned char)s[k];
+
+			if (n++)
+				ha_buf_puts(b, n % 12 == 1 ? ",\\\n  " : ",");
+			ha_buf_printf(b, "%02x,00", ch);
+			if (!ch)
+				break;
+		}
+	}
+}
+
+/* A .reg fragment that restores a working list where the damage is: the
+ * policy or local list rewritten from the build's default order (policy:
+ * what Azure accepts first, within the 1,023 characters), the SCHANNEL
+ * keys that removed an accepted suite enabled, EccCurves set back to the
+ * default.  Empty when nothing on the host can be changed. */
+static void build_fragment(struct hostrun *h, const int *why_removed, int curves_broke,
+			   struct ha_buf *b)
+{
+	const struct suites *su = h->su;
+	const struct slist *d = &su->lists[h->def->list];
+	const char *hive_name[2] = {"SYSTEM", "SOFTWARE"};
+	size_t i, j;
+	int list_bad = strcmp(h->source_short, "default") != 0;
+
+	if (list_bad && !strcmp(h->source_short, "policy")) {
+		struct ha_buf v;
+		int pass;
+
+		ha_buf_init(&v, 1 << 16);
+		for (pass = 0; pass < 2; pass++) {
+			for (i = 0; i < d->n; i++) {
+				const char *s = d->v[i];
+				int first = slist_matches(&su->tls13, s) ||
+					    slist_find(&su->current, s) >= 0 ||
+					    slist_find(&su->compat, s) >= 0;
+
+				if (first != !pass || strstr(s, "_NULL_"))
+					continue;
+				if (v.len + strlen(s) + 1 > POLICY_MAX_CHARS)
+					continue;
+				ha_buf_printf(&v, "%s%s", v.len ? "," : "", s);
+			}
+		}
+		ha_buf_printf(b, "; Group Policy \"SSL Cipher Suite Order\": %s's order, the suites Azure "
+				 "accepts first.\n; A policy change takes effect after a reboot; if a "
+				 "domain GPO sets it, change the GPO or it comes back.\n",
+			      h->def->why);
+		ha_buf_printf(b, "[HKEY_LOCAL_MACHINE\\%s\\%s]\n\"Functions\"=\"%s\"\n",
+			      hive_name[su->policy_hive], su->policy_path, ha_buf_cstr(&v));
+		ha_buf_free(&v);
+	} else if (list_bad) {
+		ha_buf_printf(b, "; The local cipher suite list, back to %s (Microsoft does not support "
+				 "editing it by hand; servicing may reset it). Reboot afterwards.\n",
+			      h->def->why);
+		ha_buf_printf(b, "[HKEY_LOCAL_MACHINE\\%s\\%s]\n\"Functions\"=",
+			      hive_name[su->local_hive], su->local_path);
+		reg_multi(b, d);
+		ha_buf_putc(b, '\n');
+	}
+	for (j = 0; j < su->nrm; j++) {
+		int hit = 0;
+
+		for (i = 0; i < h->list.n && !hit; i++)
+			hit = why_removed[i] == (int)j &&
+			      (slist_find(&su->current, h->list.v[i]) >= 0 ||
+			       slist_find(&su->compat, h->list.v[i]) >= 0);
+		/* Two rows may name one key: write it once. */
+		for (i = 0; i < j && hit; i++)
+			if (!strcmp(su->rm[i].path, su->rm[j].path))
+				hit = 0;
+		if (!hit)
+			continue;
+		ha_buf_printf(b, "; SCHANNEL\\%s removes suites Azure accepts. Reboot afterwards.\n",
+			      su->rm[j].key);
+		ha_buf_printf(b, "[HKEY_LOCAL_MACHINE\\%s\\%s]\n\"Enabled\"=dword:ffffffff\n",
+			      hive_name[su->sch_hive], su->rm[j].path);
+	}
+	if (curves_broke && h->curves_source && strcmp(h->curves_source, "the default curve list")) {
+		int pol = !strcmp(h->curves_source, "the Group Policy curve list");
+
+		ha_buf_printf(b, "; %s has no curve Azure accepts: back to the default. Reboot "
+				 "afterwards.\n",
+			      h->curves_source);
+		ha_buf_printf(b, "[HKEY_LOCAL_MACHINE\\%s\\%s]\n\"EccCurves\"=",
+			      hive_name[pol ? su->policy_hive : su->local_hive],
+			      pol ? su->policy_path : su->local_path);
+		reg_multi(b, &h->def->curves);
+		ha_buf_putc(b, '\n');
+	}
+}
+
 static void suites_eval(struct ectx *x, const struct check *c, struct res *r)
 {
 	const struct suites *su = c->priv;
@@ -781,7 +884,7 @@ static void suites_eval(struct ectx *x, const struct check *c, struct res *r)
 	struct ha_buf removed, dflt, unconf, list;
 	/* Why each suite of h.list was removed: index into su->rm, -2 the
 	 * curves, -1 kept. */
-	int *why_removed = NULL, nomem = 0, status, role;
+	int *why_removed = NULL, nomem = 0, status, role, curves_broke = 0;
 	size_t i, j;
 
 	memset(&h, 0, sizeof h);
@@ -874,6 +977,7 @@ static void suites_eval(struct ectx *x, const struct check *c, struct res *r)
 				}
 			}
 			if (hits) {
+				curves_broke = 1;
 				if (removed.len)
 					ha_buf_puts(&removed, "; ");
 				ha_buf_printf(&removed, "%s (", h.curves_source);
@@ -1000,6 +1104,14 @@ static void suites_eval(struct ectx *x, const struct check *c, struct res *r)
 			      slist_find(&ok_cur, ok_any.v[i]) >= 0 ? "" : " (compatibility)");
 	ha_ev_evidence_note(x, "effective TLS 1.2 client cipher suites", "accepted by Azure",
 			    "suite list", ha_buf_cstr(&list), su->current_name);
+	if (status != HA_PASS) {
+		ha_buf_truncate(&list, 0);
+		build_fragment(&h, why_removed, curves_broke, &list);
+		if (list.len)
+			ha_ev_evidence_note(x, "effective TLS 1.2 client cipher suites", "remediation",
+					    "reg fragment", ha_buf_cstr(&list),
+					    "what remediate writes for this host");
+	}
 	if (ha_buf_status(&list) || ha_buf_status(&removed) || ha_buf_status(&dflt) ||
 	    ha_buf_status(&unconf))
 		nomem = 1;

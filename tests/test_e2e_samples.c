@@ -329,6 +329,20 @@ static void test_explain(void)
 	CHECK_HAS(out, "The operating system (OS-TLS12-CAPABLE, FAIL)");
 	free(out);
 	free(err);
+	/* A host failing on suites: the one sentence and the list in effect. */
+	rc = tu_run_in_samples(&out, &err, "explain", "--db", path_in(out1, "audit.db"),
+			       "sui-2019-sha1-policy", NULL);
+	CHECK_INT(rc, 0);
+	CHECK_HAS(out, "TLS 1.2 cipher suites (SCHANNEL-CIPHER-SUITES, FAIL):\n  The Group Policy "
+		       "list leaves only TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, "
+		       "TLS_RSA_WITH_AES_128_CBC_SHA, which Azure's current policy (azure-2023) does "
+		       "not accept, nor its compatibility policy (azure-2022).");
+	CHECK_HAS(out, "In effect, from the Group Policy list, in order (2; ");
+	CHECK_HAS(out, "     1.   TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA\n     2.   "
+		       "TLS_RSA_WITH_AES_128_CBC_SHA\n");
+	CHECK_LACKS(out, "reg fragment");
+	free(out);
+	free(err);
 	rc = tu_run_in_samples(&out, &err, "explain", "--db", path_in(out1, "audit.db"), "no-such-host", NULL);
 	CHECK_INT(rc, 2);
 	CHECK_HAS(err, "no host 'no-such-host'");
@@ -339,8 +353,11 @@ static void test_explain(void)
 static void test_remediate(void)
 {
 	char *out = NULL, *err = NULL, *reg;
-	char *dir = path_in(tmp, "reg");
+	char dir[4096];
 	int rc;
+
+	/* A copy: path_in() reuses a few buffers. */
+	snprintf(dir, sizeof dir, "%s", path_in(tmp, "reg"));
 
 	rc = tu_run_in_samples(&out, &err, "remediate", "--db", path_in(out1, "audit.db"), "--out", dir,
 		 "mis-schannel-absent", NULL);
@@ -364,6 +381,30 @@ static void test_remediate(void)
 	free(err);
 	reg = tu_read(path_in(dir, "mis-schannel-wrongtype.reg"), NULL);
 	CHECK_LACKS(reg, "TLS 1.2\\Client");
+	free(reg);
+
+	/* Suites: the fix goes where the damage is. */
+	rc = tu_run_in_samples(&out, &err, "remediate", "--db", path_in(out1, "audit.db"), "--out", dir,
+			       "sui-2012r2-gcm-policy", NULL);
+	CHECK_INT(rc, 0);
+	free(out);
+	free(err);
+	rc = tu_run_in_samples(&out, &err, "remediate", "--db", path_in(out1, "audit.db"), "--out", dir,
+			       "sui-2022-aes-off", NULL);
+	CHECK_INT(rc, 0);
+	free(out);
+	free(err);
+	reg = tu_read(path_in(dir, "sui-2012r2-gcm-policy.reg"), NULL);
+	CHECK_HAS(reg, "; A policy change takes effect after a reboot;");
+	CHECK_HAS(reg, "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Cryptography\\"
+		       "Configuration\\SSL\\00010002]\r\n\"Functions\"=\"TLS_ECDHE_RSA_WITH_AES_256_CBC_"
+		       "SHA384_P256,");
+	CHECK_LACKS(reg, "SecurityProviders");
+	free(reg);
+	reg = tu_read(path_in(dir, "sui-2022-aes-off.reg"), NULL);
+	CHECK_HAS(reg, "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\"
+		       "SCHANNEL\\Ciphers\\AES 256/256]\r\n\"Enabled\"=dword:ffffffff\r\n");
+	CHECK_LACKS(reg, "00010002");
 	free(reg);
 
 	rc = tu_run_in_samples(&out, &err, "remediate", "--db", path_in(out1, "audit.db"), "--out", dir, "--all", NULL);
