@@ -369,6 +369,26 @@ static void test_host_details(void)
 		  "SCHANNEL\\Protocols\\TLS 1.2\\Client]\n\"Enabled\"=dword:00000001");
 	free(d);
 
+	/* The suites a host offers, in order, with what Azure accepts marked. */
+	d = dom("host=sui-2016-ecdh-off");
+	if (d) {
+		det = strstr(d, "<div class=\"detail\" data-label=\"sui-2016-ecdh-off\">");
+		CHECK(det != NULL);
+		CHECK_HAS(det, "TLS 1.2 cipher suites in effect, in order:</p><ol class=\"suitelist\">"
+			       "<li>TLS_DHE_RSA_WITH_AES_256_GCM_SHA384 <span class=\"pill st-WARN\">"
+			       "Azure: compatibility policy only</span></li>");
+		CHECK_HAS(det, "<li>TLS_DHE_RSA_WITH_AES_256_CBC_SHA </li>");
+		free(d);
+	}
+	d = dom("host=srv2019");
+	if (d) {
+		det = strstr(d, "<div class=\"detail\" data-label=\"srv2019\">");
+		CHECK(det != NULL);
+		CHECK_HAS(det, "<li>TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 <span class=\"pill st-PASS\">"
+			       "Azure accepts</span></li>");
+		free(d);
+	}
+
 	/* An unknown host says what could not be decided and why. */
 	d = dom("host=dmg-dirty");
 	if (d) {
