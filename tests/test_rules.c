@@ -2607,6 +2607,46 @@ static void test_fips_tls13_netfx35(void)
 	host_free(h);
 }
 
+static void test_suites_trust_and_fix(void)
+{
+	static const char *const gcm[] = {"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+					  "TLS_RSA_WITH_AES_256_GCM_SHA384", NULL};
+	static const char *const no_nist[] = {"curve25519", NULL};
+	struct host *h;
+
+	/* A dirty SYSTEM hive: UNKNOWN, with what the stored data gives. */
+	h = ready(&W2016);
+	sch_off(h, "Ciphers\\AES 128/128");
+	sch_off(h, "Ciphers\\AES 256/256");
+	h->status[SYS] = HA_HS_DIRTY;
+	h->reason[SYS] = "sequence numbers differ";
+	EXPECT(h, SUITES, HA_UNKNOWN);
+	REASON_HAS(h, SUITES, "Not conclusive: the SYSTEM hive is dirty (sequence numbers differ); "
+			      "as stored this gives FAIL.");
+	host_free(h);
+
+	/* What remediate writes goes where the damage is: a local list and a
+	 * local curve list are written back as the build's defaults; nothing
+	 * for a host whose suites pass. */
+	h = ready(&W2019);
+	set_multi(h, SYS, SSLLOCAL, "Functions", gcm);
+	set_multi(h, SYS, SSLLOCAL, "EccCurves", no_nist);
+	EXPECT(h, SUITES, HA_WARN);
+	CHECK_HAS(suite_row(h, "remediation"),
+		  "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Cryptography\\"
+		  "Configuration\\Local\\SSL\\00010002]\n\"Functions\"=hex(7):54,00,4c,00,53,00,5f,00,");
+	/* curve25519, NistP256, NistP384, then the empty string that ends it */
+	CHECK_HAS(suite_row(h, "remediation"), "\"EccCurves\"=hex(7):63,00,75,00,72,00,76,00,");
+	CHECK_HAS(suite_row(h, "remediation"), "38,00,34,00,00,00,00,00\n");
+	CHECK(strstr(suite_row(h, "remediation"), "SecurityProviders") == NULL);
+	host_free(h);
+
+	h = ready(&W2019);
+	EXPECT(h, SUITES, HA_PASS);
+	CHECK_STR(suite_row(h, "remediation"), "(none)");
+	host_free(h);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
@@ -2648,6 +2688,7 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_suites_local_and_keys),
 		CHECK_CASE(test_suites_wrong_types),
 		CHECK_CASE(test_fips_tls13_netfx35),
+		CHECK_CASE(test_suites_trust_and_fix),
 	};
 	struct ha_err err;
 	size_t i;
