@@ -942,7 +942,14 @@ static void suites_eval(struct ectx *x, const struct check *c, struct res *r)
 		if (!st)
 			continue;
 		for (i = 0; i < h.list.n; i++) {
-			if (why_removed[i] == -1 && slist_matches(&su->rm[j].match, h.list.v[i])) {
+			/* A confirmed removal takes over from an unconfirmed one, so
+			 * that the WARN-for-unconfirmed below sees only suites
+			 * that nothing confirmed removes. */
+			int free_slot = why_removed[i] == -1 ||
+					(why_removed[i] >= 0 && su->rm[why_removed[i]].unconfirmed &&
+					 !su->rm[j].unconfirmed);
+
+			if (free_slot && slist_matches(&su->rm[j].match, h.list.v[i])) {
 				why_removed[i] = (int)j;
 				hits++;
 			}
@@ -978,6 +985,11 @@ static void suites_eval(struct ectx *x, const struct check *c, struct res *r)
 			}
 			if (hits) {
 				curves_broke = 1;
+				if (unconf.len)
+					ha_buf_puts(&unconf, " ");
+				ha_buf_puts(&unconf, "Unconfirmed: that ECDHE in TLS 1.2 needs one of the "
+						     "curves Azure names for TLS 1.3 clients is an "
+						     "inference.");
 				if (removed.len)
 					ha_buf_puts(&removed, "; ");
 				ha_buf_printf(&removed, "%s (", h.curves_source);
@@ -1006,8 +1018,9 @@ static void suites_eval(struct ectx *x, const struct check *c, struct res *r)
 				nomem = 1;
 		}
 		/* What an accepted suite would have been without the removals the
-		 * sources leave open. */
-		if ((why_removed[i] == -1 || (why_removed[i] >= 0 && su->rm[why_removed[i]].unconfirmed)) &&
+		 * sources leave open (the curve rule is an inference too). */
+		if ((why_removed[i] == -1 || why_removed[i] == -2 ||
+		     (why_removed[i] >= 0 && su->rm[why_removed[i]].unconfirmed)) &&
 		    (slist_find(&su->current, s) >= 0 || slist_find(&su->compat, s) >= 0) &&
 		    slist_push(&firm_any, s))
 			nomem = 1;

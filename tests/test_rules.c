@@ -2464,9 +2464,15 @@ static void test_suites_local_and_keys(void)
 	OBSERVED_HAS(h, SUITES, "SCHANNEL\\Hashes\\SHA is disabled (1 suite)");
 	/* A curve list without NIST curves removes every ECDHE suite. */
 	set_multi(h, SYS, SSLLOCAL, "EccCurves", no_nist);
-	EXPECT(h, SUITES, HA_FAIL);
+	EXPECT(h, SUITES, HA_WARN);
 	REASON_HAS(h, SUITES, "the local curve list (curve25519) has no curve Azure accepts, so no "
 			      "ECDHE suite can be used (2 suites)");
+	/* ... which rests on an inference: WARN, not FAIL, and it says so. */
+	REASON_HAS(h, SUITES, "WARN, not FAIL: the removal that decides it is not confirmed");
+	REASON_HAS(h, SUITES, "Unconfirmed: that ECDHE in TLS 1.2 needs one of the curves");
+	/* A confirmed removal of the same suites makes it FAIL after all. */
+	sch_off(h, "KeyExchangeAlgorithms\\ECDH");
+	EXPECT(h, SUITES, HA_FAIL);
 	host_free(h);
 
 	/* The default list: both AES ciphers off leaves nothing Azure takes. */
@@ -2497,6 +2503,23 @@ static void test_suites_local_and_keys(void)
 	EXPECT(h, SUITES, HA_WARN);
 	CHECK_HAS(suite_row(h, "accepted by Azure"), "TLS_RSA_WITH_AES_256_GCM_SHA384 "
 						      "(compatibility)");
+	host_free(h);
+
+	/* A suite removed by an unconfirmed key and by a confirmed one counts
+	 * as removed for sure: Hashes\SHA384 and SHA256 (unconfirmed) and ECDH
+	 * (confirmed) leave a CBC-SHA384/256 ECDHE list with nothing: FAIL. */
+	h = ready(&W2016);
+	{
+		static const char *const cbc2[] = {"TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+						   "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", NULL};
+
+		set_multi(h, SYS, SSLLOCAL, "Functions", cbc2);
+	}
+	sch_off(h, "Hashes\\SHA384");
+	sch_off(h, "Hashes\\SHA256");
+	EXPECT(h, SUITES, HA_WARN);
+	sch_off(h, "KeyExchangeAlgorithms\\ECDH");
+	EXPECT(h, SUITES, HA_FAIL);
 	host_free(h);
 
 	/* PKCS off: TLS_RSA goes; that ECDHE_RSA goes too is unconfirmed, so
