@@ -462,6 +462,7 @@ struct hostrun {
 	struct slist curves;
 	const char *curves_source;
 	int policy_long;          /* the policy string exceeds the documented limit */
+	int policy_empty;         /* the policy value holds no name at all */
 };
 
 static void hostrun_free(struct hostrun *h)
@@ -650,6 +651,7 @@ static int pick_list(struct hostrun *h)
 			return HA_ERR_NOMEM;
 		h->policy_long = strlen(s) > POLICY_MAX_CHARS;
 		rc = split_commas(s, &names);
+		h->policy_empty = !rc && !names.n;
 		free(s);
 		h->source = "the Group Policy list";
 		h->source_short = "policy";
@@ -1030,6 +1032,8 @@ static void suites_eval(struct ectx *x, const struct check *c, struct res *r)
 		status = HA_WARN; /* the FAIL rests on an unconfirmed removal */
 	if (status == HA_FAIL && !strcmp(h.source_short, "default") && h.def->unconfirmed)
 		status = HA_WARN;
+	if (status == HA_FAIL && h.policy_empty)
+		status = HA_WARN; /* what Windows does with an empty policy is not documented */
 	r->status = status;
 
 	/* observed: "policy list: 3 TLS 1.2 suites offered (A, B, C); Azure
@@ -1095,6 +1099,10 @@ static void suites_eval(struct ectx *x, const struct check *c, struct res *r)
 		put_names(&r->why, &h.unsupported, 5);
 		ha_buf_putc(&r->why, '.');
 	}
+	if (h.policy_empty)
+		ha_buf_puts(&r->why, " The policy value is empty; whether Windows then uses no suite or "
+				     "falls back to the local list is unconfirmed, so this is WARN, not "
+				     "FAIL.");
 	if (h.policy_long)
 		ha_buf_puts(&r->why, " The policy string is longer than 1,023 characters; how Windows "
 				     "treats the rest is unconfirmed.");

@@ -2421,6 +2421,32 @@ static void test_suites_policy(void)
 		  "TLS_RSA_WITH_AES_128_CBC_SHA256 (compatibility)");
 	host_free(h);
 
+	/* An empty policy value: what Windows does is not documented: WARN. */
+	h = ready(&W2019);
+	set_sz(h, SW, SSLPOL, "Functions", " , ");
+	EXPECT(h, SUITES, HA_WARN);
+	REASON_HAS(h, SUITES, "The policy value is empty; whether Windows then uses no suite or "
+			      "falls back to the local list is unconfirmed");
+	host_free(h);
+
+	/* Past the documented 1,023 characters: reported, not cut. */
+	h = ready(&W2019);
+	{
+		struct ha_buf b;
+		int i;
+
+		ha_buf_init(&b, 0);
+		for (i = 0; i < 30; i++)
+			ha_buf_puts(&b, "TLS_RSA_WITH_AES_128_CBC_SHA,TLS_FOO_WITH_BAR,");
+		ha_buf_puts(&b, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+		set_sz(h, SW, SSLPOL, "Functions", ha_buf_cstr(&b));
+		ha_buf_free(&b);
+	}
+	EXPECT(h, SUITES, HA_PASS);
+	REASON_HAS(h, SUITES, "The policy string is longer than 1,023 characters; how Windows "
+			      "treats the rest is unconfirmed.");
+	host_free(h);
+
 	/* The comma form with spaces, an unknown name and a duplicate. */
 	h = ready(&W2019);
 	set_sz(h, SW, SSLPOL, "Functions",
