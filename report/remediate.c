@@ -31,7 +31,7 @@ struct rctx {
 	struct ha_buf notes;
 };
 
-static int cb_reg(struct rctx *r, const struct ha_finding_row *f, const char *reg);
+static int cb_reg(struct rctx *r, const struct ha_finding_row *f, const char *reg, int apply_warn);
 
 static int cb(void *ctx, const struct ha_finding_row *f)
 {
@@ -44,12 +44,13 @@ static int cb(void *ctx, const struct ha_finding_row *f)
 	if (!strcmp(f->rule_id, HA_SUITES_RULE) &&
 	    ha_report_suites_fragment(r->st, f->finding_id, &frag, r->err))
 		return -1;
-	rc = cb_reg(r, f, frag ? frag : f->reg);
+	/* A WARN there is damage on the host (Azure's older policy only): fixed. */
+	rc = cb_reg(r, f, frag ? frag : f->reg, frag != NULL);
 	free(frag);
 	return rc;
 }
 
-static int cb_reg(struct rctx *r, const struct ha_finding_row *f, const char *reg)
+static int cb_reg(struct rctx *r, const struct ha_finding_row *f, const char *reg, int apply_warn)
 {
 
 	if (strcmp(f->status, "FAIL") != 0 && strcmp(f->status, "WARN") != 0)
@@ -64,7 +65,7 @@ static int cb_reg(struct rctx *r, const struct ha_finding_row *f, const char *re
 		return 0;
 	}
 	/* WARN findings of informational rules are not changed automatically. */
-	if (!strcmp(f->status, "WARN")) {
+	if (!strcmp(f->status, "WARN") && !apply_warn) {
 		ha_buf_puts(&r->notes, "; ");
 		put_comment(&r->notes, f->rule_id);
 		ha_buf_puts(&r->notes, " (WARN, not applied): ");

@@ -401,6 +401,15 @@ static void test_remediate(void)
 		       "SHA384_P256,");
 	CHECK_LACKS(reg, "SecurityProviders");
 	free(reg);
+	/* A WARN from damage (ECDH off: Azure's older policy only) is fixed too. */
+	rc = tu_run_in_samples(&out, &err, "remediate", "--db", path_in(out1, "audit.db"), "--out", dir,
+			       "sui-2016-ecdh-off", NULL);
+	CHECK_INT(rc, 0);
+	free(out);
+	free(err);
+	reg = tu_read(path_in(dir, "sui-2016-ecdh-off.reg"), NULL);
+	CHECK_HAS(reg, "SCHANNEL\\KeyExchangeAlgorithms\\ECDH]\r\n\"Enabled\"=dword:ffffffff\r\n");
+	free(reg);
 	reg = tu_read(path_in(dir, "sui-2022-aes-off.reg"), NULL);
 	CHECK_HAS(reg, "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\"
 		       "SCHANNEL\\Ciphers\\AES 256/256]\r\n\"Enabled\"=dword:ffffffff\r\n");
