@@ -1,6 +1,9 @@
 /* suites.c: the `suites` check kind, the TLS 1.2 cipher suites a Windows
  * client would offer, judged against what Azure accepts.
  *
+ * (Over 1,000 lines on purpose: a check kind is one file, kinds.c's rule;
+ * its loading, evaluation and the fix it records are in that order below.)
+ *
  * Everything Microsoft may change is data in the rule file (docs/rules.md,
  * "suites"): the suite names the loader knows, the default lists per OS
  * build, which SCHANNEL Ciphers / Hashes / KeyExchangeAlgorithms key removes
@@ -463,6 +466,18 @@ struct hostrun {
 	const char *curves_source;
 	int policy_long;          /* the policy string exceeds the documented limit */
 	int policy_empty;         /* the policy value holds no name at all */
+	/* What became of the list: why each suite of `list` was removed (index
+	 * into su->rm, -2 the curves, -1 kept), and the texts that say so. */
+	int *why_removed;
+	int curves_broke;         /* the curve list removed an ECDHE suite */
+	struct ha_buf removed;    /* "SCHANNEL\X is disabled (n suites); ..." */
+	struct ha_buf dflt;       /* the same for what is off by default */
+	struct ha_buf unconf;     /* "Unconfirmed: ..." sentences */
+	struct slist eff;         /* the effective TLS 1.2 suites, in order */
+	struct slist ok_cur;      /* of them, accepted by Azure's current policy */
+	struct slist ok_any;      /* accepted by either policy */
+	struct slist firm_any;    /* would be accepted but for unconfirmed removals */
+	int nomem;
 };
 
 static void hostrun_free(struct hostrun *h)
@@ -471,6 +486,14 @@ static void hostrun_free(struct hostrun *h)
 	slist_free(&h->ignored);
 	slist_free(&h->unsupported);
 	slist_free(&h->curves);
+	free(h->why_removed);
+	ha_buf_free(&h->removed);
+	ha_buf_free(&h->dflt);
+	ha_buf_free(&h->unconf);
+	slist_free(&h->eff);
+	slist_free(&h->ok_cur);
+	slist_free(&h->ok_any);
+	slist_free(&h->firm_any);
 }
 
 static void set_unknown(struct hostrun *h, const char *obs, const char *fmt, ...) HA_PRINTF(3, 4);
@@ -801,9 +824,10 @@ static void reg_multi(struct ha_buf *b, const struct slist *v)
  * what Azure accepts first, within the 1,023 characters), the SCHANNEL
  * keys that removed an accepted suite enabled, EccCurves set back to the
  * default.  Empty when nothing on the host can be changed. */
-static void build_fragment(struct hostrun *h, const int *why_removed, int curves_broke,
-			   struct ha_buf *b)
+static void build_fragment(struct hostrun *h, struct ha_buf *b)
 {
+	const int *why_removed = h->why_removed;
+	int curves_broke = h->curves_broke;
 	const struct suites *su = h->su;
 	const struct slist *d = &su->lists[h->def->list];
 	const char *hive_name[2] = {"SYSTEM", "SOFTWARE"};
@@ -877,88 +901,68 @@ static void build_fragment(struct hostrun *h, const int *why_removed, int curves
 	}
 }
 
-static void suites_eval(struct ectx *x, const struct check *c, struct res *r)
+/* The first `defaults` row for the host; NULL after recording UNKNOWN. */
+static const struct sdefault *pick_default(struct hostrun *h)
 {
-	const struct suites *su = c->priv;
-	const struct ha_facts *f = ha_ev_facts(x);
-	struct hostrun h;
-	struct slist eff = {NULL, 0}, ok_cur = {NULL, 0}, ok_any = {NULL, 0}, firm_any = {NULL, 0};
-	struct ha_buf removed, dflt, unconf, list;
-	/* Why each suite of h.list was removed: index into su->rm, -2 the
-	 * curves, -1 kept. */
-	int *why_removed = NULL, nomem = 0, status, role, curves_broke = 0;
+	const struct ha_facts *f = ha_ev_facts(h->x);
+	size_t i;
+
+	for (i = 0; i < h->su->ndefs; i++) {
+		int m = ha_cond_eval(&h->su->defs[i].when, f);
+
+		if (m == C_TRUE)
+			return &h->su->defs[i];
+		if (m == C_UNKNOWN) {
+			ha_ev_os_evidence(h->x);
+			set_unknown(h, "OS unknown", "Cannot tell which default suite list applies: %s.",
+				    ha_ev_facts_gap(h->x));
+			return NULL;
+		}
+	}
+	ha_ev_os_evidence(h->x);
+	set_unknown(h, "no default list", "No default cipher suite list is known for %s.",
+		    f->os_family);
+	return NULL;
+}
+
+static void add_sentence(struct ha_buf *b, const char *sep, const char *text)
+{
+	if (b->len)
+		ha_buf_puts(b, sep);
+	ha_buf_puts(b, text);
+}
+
+/* Step 4: the SCHANNEL keys.  HA_OK; HA_ERR_FORMAT when a key made the
+ * check UNKNOWN (recorded). */
+static int apply_removals(struct hostrun *h)
+{
+	const struct suites *su = h->su;
 	size_t i, j;
 
-	memset(&h, 0, sizeof h);
-	h.x = x;
-	h.su = su;
-	h.r = r;
-	ha_buf_printf(&r->exp, "%s: at least one suite Azure accepts (%s: ",
-		      c->label ? c->label : "TLS 1.2 client cipher suites",
-		      su->current_name ? su->current_name : "current policy");
-	put_names(&r->exp, &su->current, 4);
-	ha_buf_puts(&r->exp, ")");
-	for (i = 0; i < su->ndefs; i++) {
-		int m = ha_cond_eval(&su->defs[i].when, f);
-
-		if (m == C_UNKNOWN) {
-			ha_ev_os_evidence(x);
-			set_unknown(&h, "OS unknown", "Cannot tell which default suite list applies: %s.",
-				    ha_ev_facts_gap(x));
-			return;
-		}
-		if (m == C_TRUE) {
-			h.def = &su->defs[i];
-			break;
-		}
-	}
-	if (!h.def) {
-		ha_ev_os_evidence(x);
-		set_unknown(&h, "no default list", "No default cipher suite list is known for %s.",
-			    f->os_family);
-		return;
-	}
-	ha_buf_init(&removed, 1 << 16);
-	ha_buf_init(&dflt, 1 << 16);
-	ha_buf_init(&unconf, 1 << 16);
-	ha_buf_init(&list, 1 << 20);
-	if (pick_list(&h) || (!h.unknown && pick_curves(&h))) {
-		nomem = 1;
-		goto out;
-	}
-	if (h.unknown)
-		goto out;
-	why_removed = calloc(h.list.n + 1, sizeof *why_removed);
-	if (!why_removed) {
-		nomem = 1;
-		goto out;
-	}
-	for (i = 0; i < h.list.n; i++)
-		why_removed[i] = -1;
 	for (j = 0; j < su->nrm; j++) {
-		int st = removal_state(&h, &su->rm[j]);
+		int st = removal_state(h, &su->rm[j]);
 		size_t hits = 0;
 
 		if (st < 0)
-			goto out;
+			return HA_ERR_FORMAT;
 		if (!st)
 			continue;
-		for (i = 0; i < h.list.n; i++) {
+		for (i = 0; i < h->list.n; i++) {
 			/* A confirmed removal takes over from an unconfirmed one, so
-			 * that the WARN-for-unconfirmed below sees only suites
+			 * that the WARN-for-unconfirmed in judge() sees only suites
 			 * that nothing confirmed removes. */
-			int free_slot = why_removed[i] == -1 ||
-					(why_removed[i] >= 0 && su->rm[why_removed[i]].unconfirmed &&
-					 !su->rm[j].unconfirmed);
+			int w = h->why_removed[i];
+			int free_slot = w == -1 || (w >= 0 && su->rm[w].unconfirmed &&
+						    !su->rm[j].unconfirmed);
 
-			if (free_slot && slist_matches(&su->rm[j].match, h.list.v[i])) {
-				why_removed[i] = (int)j;
+			if (free_slot && slist_matches(&su->rm[j].match, h->list.v[i])) {
+				h->why_removed[i] = (int)j;
 				hits++;
 			}
 		}
 		if (hits) {
 			/* What is off by default goes to the observed text only. */
-			struct ha_buf *b = st == 2 ? &dflt : &removed;
+			struct ha_buf *b = st == 2 ? &h->dflt : &h->removed;
 
 			if (b->len)
 				ha_buf_puts(b, "; ");
@@ -966,181 +970,218 @@ static void suites_eval(struct ectx *x, const struct check *c, struct res *r)
 				      st == 2 ? "off by default" : "disabled", hits,
 				      hits == 1 ? "" : "s");
 			if (su->rm[j].unconfirmed) {
-				if (unconf.len)
-					ha_buf_puts(&unconf, " ");
-				ha_buf_printf(&unconf, "Unconfirmed: %s.", su->rm[j].unconfirmed);
+				if (h->unconf.len)
+					ha_buf_puts(&h->unconf, " ");
+				ha_buf_printf(&h->unconf, "Unconfirmed: %s.", su->rm[j].unconfirmed);
 			}
 		}
 	}
-	if (h.def->has_curves) {
-		int nist = 0;
-		size_t hits = 0;
+	return HA_OK;
+}
 
-		for (i = 0; i < h.curves.n; i++)
-			nist |= slist_find(&su->curves_ok, h.curves.v[i]) >= 0;
-		if (!nist) {
-			for (i = 0; i < h.list.n; i++) {
-				if (why_removed[i] == -1 && slist_matches(&su->ecdhe, h.list.v[i])) {
-					why_removed[i] = -2;
-					hits++;
-				}
-			}
-			if (hits) {
-				curves_broke = 1;
-				if (unconf.len)
-					ha_buf_puts(&unconf, " ");
-				ha_buf_puts(&unconf, "Unconfirmed: that ECDHE in TLS 1.2 needs one of the "
-						     "curves Azure names for TLS 1.3 clients is an "
-						     "inference.");
-				if (removed.len)
-					ha_buf_puts(&removed, "; ");
-				ha_buf_printf(&removed, "%s (", h.curves_source);
-				if (h.curves.n)
-					put_names(&removed, &h.curves, 6);
-				else
-					ha_buf_puts(&removed, "empty");
-				ha_buf_printf(&removed, ") has no curve Azure accepts, so no ECDHE "
-							"suite can be used (%zu suite%s)",
-					      hits, hits == 1 ? "" : "s");
-			}
+/* Step 5: a curve list without a curve Azure accepts removes ECDHE. */
+static void apply_curves(struct hostrun *h)
+{
+	const struct suites *su = h->su;
+	size_t i, hits = 0;
+	int nist = 0;
+
+	if (!h->def->has_curves)
+		return;
+	for (i = 0; i < h->curves.n; i++)
+		nist |= slist_find(&su->curves_ok, h->curves.v[i]) >= 0;
+	if (nist)
+		return;
+	for (i = 0; i < h->list.n; i++) {
+		if (h->why_removed[i] == -1 && slist_matches(&su->ecdhe, h->list.v[i])) {
+			h->why_removed[i] = -2;
+			hits++;
 		}
 	}
-	for (i = 0; i < h.list.n; i++) {
-		const char *s = h.list.v[i];
+	if (!hits)
+		return;
+	h->curves_broke = 1;
+	add_sentence(&h->unconf, " ",
+		     "Unconfirmed: that ECDHE in TLS 1.2 needs one of the curves Azure names for "
+		     "TLS 1.3 clients is an inference.");
+	if (h->removed.len)
+		ha_buf_puts(&h->removed, "; ");
+	ha_buf_printf(&h->removed, "%s (", h->curves_source);
+	if (h->curves.n)
+		put_names(&h->removed, &h->curves, 6);
+	else
+		ha_buf_puts(&h->removed, "empty");
+	ha_buf_printf(&h->removed, ") has no curve Azure accepts, so no ECDHE suite can be used "
+				   "(%zu suite%s)",
+		      hits, hits == 1 ? "" : "s");
+}
+
+static void push_or_nomem(struct hostrun *h, struct slist *l, const char *s)
+{
+	if (slist_push(l, s))
+		h->nomem = 1;
+}
+
+/* The effective list, what Azure accepts of it, and the status. */
+static int judge(struct hostrun *h)
+{
+	const struct suites *su = h->su;
+	size_t i;
+	int status;
+
+	for (i = 0; i < h->list.n; i++) {
+		const char *s = h->list.v[i];
+		int w = h->why_removed[i];
+		int cur = slist_find(&su->current, s) >= 0;
+		int any = cur || slist_find(&su->compat, s) >= 0;
 
 		if (slist_matches(&su->tls13, s))
 			continue;
-		if (why_removed[i] == -1) {
-			if (slist_push(&eff, s))
-				nomem = 1;
-			if (slist_find(&su->current, s) >= 0 && slist_push(&ok_cur, s))
-				nomem = 1;
-			if ((slist_find(&su->current, s) >= 0 || slist_find(&su->compat, s) >= 0) &&
-			    slist_push(&ok_any, s))
-				nomem = 1;
+		if (w == -1) {
+			push_or_nomem(h, &h->eff, s);
+			if (cur)
+				push_or_nomem(h, &h->ok_cur, s);
+			if (any)
+				push_or_nomem(h, &h->ok_any, s);
 		}
-		/* What an accepted suite would have been without the removals the
-		 * sources leave open (the curve rule is an inference too). */
-		if ((why_removed[i] == -1 || why_removed[i] == -2 ||
-		     (why_removed[i] >= 0 && su->rm[why_removed[i]].unconfirmed)) &&
-		    (slist_find(&su->current, s) >= 0 || slist_find(&su->compat, s) >= 0) &&
-		    slist_push(&firm_any, s))
-			nomem = 1;
+		/* What would be accepted without the removals the sources leave
+		 * open (the curve rule is an inference too). */
+		if (any && (w == -1 || w == -2 || (w >= 0 && su->rm[w].unconfirmed)))
+			push_or_nomem(h, &h->firm_any, s);
 	}
-	status = ok_cur.n ? HA_PASS : ok_any.n ? HA_WARN : HA_FAIL;
-	if (status == HA_FAIL && firm_any.n)
+	status = h->ok_cur.n ? HA_PASS : h->ok_any.n ? HA_WARN : HA_FAIL;
+	if (status == HA_FAIL && h->firm_any.n)
 		status = HA_WARN; /* the FAIL rests on an unconfirmed removal */
-	if (status == HA_FAIL && !strcmp(h.source_short, "default") && h.def->unconfirmed)
+	if (status == HA_FAIL && !strcmp(h->source_short, "default") && h->def->unconfirmed)
 		status = HA_WARN;
-	if (status == HA_FAIL && h.policy_empty)
+	if (status == HA_FAIL && h->policy_empty)
 		status = HA_WARN; /* what Windows does with an empty policy is not documented */
-	r->status = status;
+	return status;
+}
 
-	/* observed: "policy list: 3 TLS 1.2 suites offered (A, B, C); Azure
-	 * accepts 1 (current policy 0)" */
-	ha_buf_printf(&r->obs, "%s list: %zu TLS 1.2 suite%s offered", h.source_short, eff.n,
-		      eff.n == 1 ? "" : "s");
-	if (eff.n) {
-		ha_buf_puts(&r->obs, " (");
-		put_names(&r->obs, &eff, 5);
-		ha_buf_puts(&r->obs, ")");
-	}
-	ha_buf_printf(&r->obs, "; Azure accepts %zu (current policy %zu)", ok_any.n, ok_cur.n);
-	if (removed.len || dflt.len)
-		ha_buf_printf(&r->obs, "; removed: %s%s%s", ha_buf_cstr(&removed),
-			      removed.len && dflt.len ? "; " : "", ha_buf_cstr(&dflt));
+/* observed: "policy list: 3 TLS 1.2 suites offered (A, B, C); Azure
+ * accepts 1 (current policy 0); removed: ..." */
+static void write_observed(struct hostrun *h)
+{
+	struct ha_buf *o = &h->r->obs;
 
-	/* The one sentence. */
-	{
-		const char *src = h.source;
-		char Src[64];
+	ha_buf_printf(o, "%s list: %zu TLS 1.2 suite%s offered", h->source_short, h->eff.n,
+		      h->eff.n == 1 ? "" : "s");
+	if (h->eff.n) {
+		ha_buf_puts(o, " (");
+		put_names(o, &h->eff, 5);
+		ha_buf_puts(o, ")");
+	}
+	ha_buf_printf(o, "; Azure accepts %zu (current policy %zu)", h->ok_any.n, h->ok_cur.n);
+	if (h->removed.len || h->dflt.len)
+		ha_buf_printf(o, "; removed: %s%s%s", ha_buf_cstr(&h->removed),
+			      h->removed.len && h->dflt.len ? "; " : "", ha_buf_cstr(&h->dflt));
+}
 
-		snprintf(Src, sizeof Src, "%s", src);
-		Src[0] = (char)(Src[0] >= 'a' && Src[0] <= 'z' ? Src[0] - 32 : Src[0]);
-		if (!eff.n) {
-			ha_buf_printf(&r->why, "%s leaves no TLS 1.2 cipher suite", Src);
-			if (removed.len)
-				ha_buf_printf(&r->why, " once %s", ha_buf_cstr(&removed));
-			ha_buf_puts(&r->why, ", so the client cannot negotiate TLS 1.2 at all.");
-		} else if (status == HA_PASS) {
-			ha_buf_printf(&r->why, "%s offers %zu TLS 1.2 suite%s, %zu of which Azure's "
-					       "current policy (%s) accepts, first ",
-				      Src, eff.n, eff.n == 1 ? "" : "s", ok_cur.n,
-				      su->current_name ? su->current_name : "current");
-			ha_buf_printf(&r->why, "%s.", ok_cur.v[0]);
-		} else {
-			ha_buf_printf(&r->why, "%s leaves %s", Src, eff.n <= 3 ? "only " : "");
-			put_names(&r->why, &eff, 3);
-			if (removed.len)
-				ha_buf_printf(&r->why, " (%s)", ha_buf_cstr(&removed));
-			if (ok_any.n)
-				ha_buf_printf(&r->why,
-					      ", which Azure accepts only under its older compatibility "
-					      "policy (%s), not its current default (%s).",
-					      su->compat_name ? su->compat_name : "compatibility",
-					      su->current_name ? su->current_name : "current");
-			else
-				ha_buf_printf(&r->why, ", which Azure's current policy (%s) does not "
-						       "accept, nor its compatibility policy (%s).",
-					      su->current_name ? su->current_name : "current",
-					      su->compat_name ? su->compat_name : "compatibility");
-		}
-		if (status == HA_WARN && !ok_any.n)
-			ha_buf_puts(&r->why, " WARN, not FAIL: the removal that decides it is not "
-					     "confirmed by the sources.");
+/* The one sentence, then what the sources leave open. */
+static void write_reason(struct hostrun *h, int status)
+{
+	const struct suites *su = h->su;
+	const char *cur = su->current_name ? su->current_name : "current";
+	const char *compat = su->compat_name ? su->compat_name : "compatibility";
+	struct ha_buf *w = &h->r->why;
+	char src[64];
+
+	snprintf(src, sizeof src, "%s", h->source);
+	if (src[0] >= 'a' && src[0] <= 'z')
+		src[0] = (char)(src[0] - 'a' + 'A');
+	if (!h->eff.n) {
+		ha_buf_printf(w, "%s leaves no TLS 1.2 cipher suite", src);
+		if (h->removed.len)
+			ha_buf_printf(w, " once %s", ha_buf_cstr(&h->removed));
+		ha_buf_puts(w, ", so the client cannot negotiate TLS 1.2 at all.");
+	} else if (status == HA_PASS) {
+		ha_buf_printf(w, "%s offers %zu TLS 1.2 suite%s, %zu of which Azure's current policy "
+				 "(%s) accepts, first %s.",
+			      src, h->eff.n, h->eff.n == 1 ? "" : "s", h->ok_cur.n, cur,
+			      h->ok_cur.v[0]);
+	} else {
+		ha_buf_printf(w, "%s leaves %s", src, h->eff.n <= 3 ? "only " : "");
+		put_names(w, &h->eff, 3);
+		if (h->removed.len)
+			ha_buf_printf(w, " (%s)", ha_buf_cstr(&h->removed));
+		if (h->ok_any.n)
+			ha_buf_printf(w, ", which Azure accepts only under its older compatibility "
+					 "policy (%s), not its current default (%s).",
+				      compat, cur);
+		else
+			ha_buf_printf(w, ", which Azure's current policy (%s) does not accept, nor its "
+					 "compatibility policy (%s).",
+				      cur, compat);
 	}
-	if (h.ignored.n) {
-		ha_buf_printf(&r->why, " Names Windows does not know, ignored (unconfirmed): ");
-		put_names(&r->why, &h.ignored, 5);
-		ha_buf_putc(&r->why, '.');
+	if (status == HA_WARN && !h->ok_any.n)
+		ha_buf_puts(w, " WARN, not FAIL: the removal that decides it is not confirmed by "
+			       "the sources.");
+	if (h->ignored.n) {
+		ha_buf_puts(w, " Names Windows does not know, ignored (unconfirmed): ");
+		put_names(w, &h->ignored, 5);
+		ha_buf_putc(w, '.');
 	}
-	if (h.unsupported.n) {
-		ha_buf_printf(&r->why, " Not supported on %s, so not offered: ", f->os_family);
-		put_names(&r->why, &h.unsupported, 5);
-		ha_buf_putc(&r->why, '.');
+	if (h->unsupported.n) {
+		ha_buf_printf(w, " Not supported on %s, so not offered: ", ha_ev_facts(h->x)->os_family);
+		put_names(w, &h->unsupported, 5);
+		ha_buf_putc(w, '.');
 	}
-	if (h.policy_empty)
-		ha_buf_puts(&r->why, " The policy value is empty; whether Windows then uses no suite or "
-				     "falls back to the local list is unconfirmed, so this is WARN, not "
-				     "FAIL.");
-	if (h.policy_long)
-		ha_buf_puts(&r->why, " The policy string is longer than 1,023 characters; how Windows "
-				     "treats the rest is unconfirmed.");
-	if (unconf.len)
-		ha_buf_printf(&r->why, " %s", ha_buf_cstr(&unconf));
-	if (!strcmp(h.source_short, "default") && h.def->unconfirmed)
-		ha_buf_printf(&r->why, " Default list: %s (unconfirmed: %s).", h.def->why,
-			      h.def->unconfirmed);
+	if (h->policy_empty)
+		ha_buf_puts(w, " The policy value is empty; whether Windows then uses no suite or "
+			       "falls back to the local list is unconfirmed, so this is WARN, not "
+			       "FAIL.");
+	if (h->policy_long)
+		ha_buf_puts(w, " The policy string is longer than 1,023 characters; how Windows "
+			       "treats the rest is unconfirmed.");
+	if (h->unconf.len)
+		ha_buf_printf(w, " %s", ha_buf_cstr(&h->unconf));
+	if (!strcmp(h->source_short, "default") && h->def->unconfirmed)
+		ha_buf_printf(w, " Default list: %s (unconfirmed: %s).", h->def->why,
+			      h->def->unconfirmed);
 	if (status != HA_PASS)
-		ha_buf_puts(&r->why, " Azure Backup does not publish its endpoints' suites; the "
-				     "accepted sets are Azure Front Door's published policies.");
+		ha_buf_puts(w, " Azure Backup does not publish its endpoints' suites; the accepted "
+			       "sets are Azure Front Door's published policies.");
+}
 
-	/* The derived rows the reports read. */
-	put_names(&list, &eff, eff.n);
-	ha_ev_evidence_note(x, "effective TLS 1.2 client cipher suites", "offered", "suite list",
-			    ha_buf_cstr(&list), h.source);
+/* The derived rows the reports read (report/suites.c). */
+static void write_rows(struct hostrun *h, int status)
+{
+	static const char what[] = "effective TLS 1.2 client cipher suites";
+	struct ha_buf list;
+	size_t i;
+
+	ha_buf_init(&list, 1 << 20);
+	put_names(&list, &h->eff, h->eff.n);
+	ha_ev_evidence_note(h->x, what, "offered", "suite list", ha_buf_cstr(&list), h->source);
 	ha_buf_truncate(&list, 0);
-	for (i = 0; i < ok_any.n; i++)
-		ha_buf_printf(&list, "%s%s%s", i ? ", " : "", ok_any.v[i],
-			      slist_find(&ok_cur, ok_any.v[i]) >= 0 ? "" : " (compatibility)");
-	ha_ev_evidence_note(x, "effective TLS 1.2 client cipher suites", "accepted by Azure",
-			    "suite list", ha_buf_cstr(&list), su->current_name);
+	for (i = 0; i < h->ok_any.n; i++)
+		ha_buf_printf(&list, "%s%s%s", i ? ", " : "", h->ok_any.v[i],
+			      slist_find(&h->ok_cur, h->ok_any.v[i]) >= 0 ? "" : " (compatibility)");
+	ha_ev_evidence_note(h->x, what, "accepted by Azure", "suite list", ha_buf_cstr(&list),
+			    h->su->current_name);
 	if (status != HA_PASS) {
 		ha_buf_truncate(&list, 0);
-		build_fragment(&h, why_removed, curves_broke, &list);
+		build_fragment(h, &list);
 		if (list.len)
-			ha_ev_evidence_note(x, "effective TLS 1.2 client cipher suites", "remediation",
-					    "reg fragment", ha_buf_cstr(&list),
-					    "what remediate writes for this host");
+			ha_ev_evidence_note(h->x, what, "remediation", "reg fragment",
+					    ha_buf_cstr(&list), "what remediate writes for this host");
 	}
-	if (ha_buf_status(&list) || ha_buf_status(&removed) || ha_buf_status(&dflt) ||
-	    ha_buf_status(&unconf))
-		nomem = 1;
+	if (ha_buf_status(&list))
+		h->nomem = 1;
+	ha_buf_free(&list);
+}
 
-out:
-	/* Trust: the hives whose data decided the list. */
+/* A readable but untrusted hive that the check read makes it UNKNOWN,
+ * keeping what the stored data gives (eval.c's trust_note says it). */
+static void apply_hive_trust(struct hostrun *h)
+{
+	const struct suites *su = h->su;
+	struct res *r = h->r;
+	int role;
+
 	for (role = 0; role < HA_NROLES; role++) {
-		const struct ha_roleinfo *ri = &ha_ev_snapshot(x)->role[role];
+		const struct ha_roleinfo *ri = &ha_ev_snapshot(h->x)->role[role];
 
 		if (role != su->sch_hive && role != su->local_hive && role != su->policy_hive)
 			continue;
@@ -1154,17 +1195,52 @@ out:
 		r->untrusted |= 1u << role;
 		r->status = HA_UNKNOWN;
 	}
-	if (nomem)
+}
+
+static void suites_eval(struct ectx *x, const struct check *c, struct res *r)
+{
+	const struct suites *su = c->priv;
+	struct hostrun h;
+	size_t i;
+
+	memset(&h, 0, sizeof h);
+	h.x = x;
+	h.su = su;
+	h.r = r;
+	ha_buf_init(&h.removed, 1 << 16);
+	ha_buf_init(&h.dflt, 1 << 16);
+	ha_buf_init(&h.unconf, 1 << 16);
+	ha_buf_printf(&r->exp, "%s: at least one suite Azure accepts (%s: ",
+		      c->label ? c->label : "TLS 1.2 client cipher suites",
+		      su->current_name ? su->current_name : "current policy");
+	put_names(&r->exp, &su->current, 4);
+	ha_buf_puts(&r->exp, ")");
+	if (!(h.def = pick_default(&h)))
+		goto out;
+	if (pick_list(&h) || (!h.unknown && pick_curves(&h))) {
+		h.nomem = 1;
+		goto out;
+	}
+	if (h.unknown)
+		goto out;
+	if (!(h.why_removed = calloc(h.list.n + 1, sizeof *h.why_removed))) {
+		h.nomem = 1;
+		goto out;
+	}
+	for (i = 0; i < h.list.n; i++)
+		h.why_removed[i] = -1;
+	if (apply_removals(&h))
+		goto out;
+	apply_curves(&h);
+	r->status = judge(&h);
+	write_observed(&h);
+	write_reason(&h, r->status);
+	write_rows(&h, r->status);
+out:
+	apply_hive_trust(&h);
+	if (h.nomem || ha_buf_status(&h.removed) || ha_buf_status(&h.dflt) ||
+	    ha_buf_status(&h.unconf))
 		ha_ev_nomem(x);
-	free(why_removed);
-	slist_free(&eff);
-	slist_free(&ok_cur);
-	slist_free(&ok_any);
-	slist_free(&firm_any);
-	ha_buf_free(&removed);
-	ha_buf_free(&dflt);
-	ha_buf_free(&unconf);
-	ha_buf_free(&list);
 	hostrun_free(&h);
 }
 
