@@ -36,6 +36,7 @@
 #include "rules_internal.h"
 
 #define POLICY_MAX_CHARS 1023 /* the documented limit of the policy string */
+#define MAX_IGNORED 64        /* unknown host names kept for the reason */
 
 struct slist {
 	char **v;
@@ -466,6 +467,7 @@ struct hostrun {
 	const char *curves_source;
 	int policy_long;          /* the policy string exceeds the documented limit */
 	int policy_empty;         /* the policy value holds no name at all */
+	size_t ignored_more;      /* unknown names past MAX_IGNORED */
 	/* What became of the list: why each suite of `list` was removed (index
 	 * into su->rm, -2 the curves, -1 kept), and the texts that say so. */
 	int *why_removed;
@@ -627,9 +629,15 @@ static int take_names(struct hostrun *h, const struct slist *names)
 		int rc;
 
 		if (!canon) {
-			rc = slist_find(&h->ignored, names->v[i]) >= 0
-				     ? HA_OK
-				     : slist_push(&h->ignored, names->v[i]);
+			/* A hostile list may hold any number of names: keep a few
+			 * (deduplicating is quadratic) and count the rest. */
+			if (slist_find(&h->ignored, names->v[i]) >= 0)
+				rc = HA_OK;
+			else if (h->ignored.n >= MAX_IGNORED) {
+				h->ignored_more++;
+				rc = HA_OK;
+			} else
+				rc = slist_push(&h->ignored, names->v[i]);
 		} else if (slist_find(deflist, canon) < 0 && slist_find(&h->def->extra, canon) < 0) {
 			rc = slist_find(&h->unsupported, canon) >= 0 ? HA_OK
 								     : slist_push(&h->unsupported, canon);
@@ -787,14 +795,21 @@ static int removal_state(struct hostrun *h, const struct sremove *m)
 	return d == 0;
 }
 
-static void put_names(struct ha_buf *b, const struct slist *s, size_t max)
+/* The first `max` names, then "and N more" counting `extra` uncollected
+ * ones too. */
+static void put_names_more(struct ha_buf *b, const struct slist *s, size_t max, size_t extra)
 {
 	size_t i;
 
 	for (i = 0; i < s->n && i < max; i++)
 		ha_buf_printf(b, "%s%s", i ? ", " : "", s->v[i]);
-	if (s->n > max)
-		ha_buf_printf(b, " and %zu more", s->n - max);
+	if (s->n > max || extra)
+		ha_buf_printf(b, " and %zu more", (s->n > max ? s->n - max : 0) + extra);
+}
+
+static void put_names(struct ha_buf *b, const struct slist *s, size_t max)
+{
+	put_names_more(b, s, max, 0);
 }
 
 /* "hex(7):" data of a REG_MULTI_SZ for a .reg file, continued over lines
@@ -1119,7 +1134,7 @@ static void write_reason(struct hostrun *h, int status)
 			       "the sources.");
 	if (h->ignored.n) {
 		ha_buf_puts(w, " Names Windows does not know, ignored (unconfirmed): ");
-		put_names(w, &h->ignored, 5);
+		put_names_more(w, &h->ignored, 5, h->ignored_more);
 		ha_buf_putc(w, '.');
 	}
 	if (h->unsupported.n) {

@@ -2429,6 +2429,25 @@ static void test_suites_policy(void)
 			      "falls back to the local list is unconfirmed");
 	host_free(h);
 
+	/* A hostile list of 40,000 distinct unknown names: a few are named, the
+	 * rest counted, quickly. */
+	h = ready(&W2019);
+	{
+		struct ha_buf b;
+		int i;
+
+		ha_buf_init(&b, 0);
+		for (i = 0; i < 40000; i++)
+			ha_buf_printf(&b, "TLS_X%d,", i);
+		ha_buf_puts(&b, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+		set_sz(h, SW, SSLPOL, "Functions", ha_buf_cstr(&b));
+		ha_buf_free(&b);
+	}
+	EXPECT(h, SUITES, HA_PASS);
+	REASON_HAS(h, SUITES, "ignored (unconfirmed): TLS_X0, TLS_X1, TLS_X2, TLS_X3, TLS_X4 and "
+			      "39995 more.");
+	host_free(h);
+
 	/* Past the documented 1,023 characters: reported, not cut. */
 	h = ready(&W2019);
 	{
