@@ -1124,6 +1124,21 @@ static void test_suites_kind(void)
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1")
 		     SUITES_CHECK("TLS_ECDHE_A, TLS_ECDHE_A", "TLS_ECDHE_A", "'*_A'"),
 		     "t.yaml:14:30: cipher suite 'TLS_ECDHE_A' is listed twice");
+	/* A default row must name a list of `lists`; `absent` is a word. */
+	{
+		char *t = ha_asprintf("%s", HEAD RULE("CUSTOM-1") SUITES_CHECK("TLS_ECDHE_A, TLS_RSA_B",
+							 "TLS_ECDHE_A", "'*_A'"));
+		char *p = t ? strstr(t, "suites: all,") : NULL;
+
+		if (!p)
+			abort();
+		memcpy(p, "suites: alL,", 12);
+		EXPECT_ERROR(t, "t.yaml:19:22: no suite list named 'alL' in 'lists'");
+		free(t);
+	}
+	EXPECT_ERROR(HEAD RULE("CUSTOM-1")
+		     SUITES_CHECK("TLS_ECDHE_A, TLS_RSA_B", "TLS_ECDHE_A", "'*_A'], absent: [x"),
+		     "t.yaml:22:66: 'absent' is enabled or disabled");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      suites: {policyx: x}\n",
 		     "t.yaml:10:16: unknown field 'policyx'");
 }
