@@ -1718,7 +1718,7 @@ int ha_rules_requests(const struct ha_ruleset *rs, struct ha_reqset *req, struct
 	return rc;
 }
 
-/* ------------------------------------------ helpers for kinds' own files */
+/* -------------------------------- shared with kinds in their own files */
 
 const struct ha_snapshot *ha_ev_snapshot(const struct ectx *x) { return x->s; }
 const struct ha_facts *ha_ev_facts(const struct ectx *x) { return x->f; }

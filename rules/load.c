@@ -1667,7 +1667,7 @@ int ha_rules_load_file(struct ha_ruleset *rs, const char *path, int mode, struct
 	return rc;
 }
 
-/* ------------------------------------------ helpers for kinds' own files */
+/* -------------------------------- shared with kinds in their own files */
 
 int ha_ld_fail(struct ld *l, const yaml_node_t *n, const char *fmt, ...)
 {

@@ -163,7 +163,7 @@ struct ha_ruleset {
  * A check kind is one row of ha_check_kinds (kinds.c): the word that names
  * it in a rule file and four functions.  A new kind is a file that defines
  * its `struct check_kind_ops` and one row in the table; nothing else in
- * load.c or eval.c changes.  The helpers below give such a file the
+ * load.c or eval.c changes.  The functions below give such a file the
  * loader's and the evaluator's common pieces. */
 struct ld;                /* load.c: one rule file being compiled */
 struct yaml_node_s;       /* libyaml's node */
@@ -226,7 +226,7 @@ int ha_ck_cert_requests(const struct ha_ruleset *rs, const struct check *c, stru
 			struct ha_err *err);
 extern const struct check_kind_ops ha_kind_suites; /* suites.c */
 
-/* Loader helpers for a kind's parse (load.c). */
+/* The loader's pieces for a kind's parse (load.c). */
 int ha_ld_fail(struct ld *l, const struct yaml_node_s *n, const char *fmt, ...) HA_PRINTF(3, 4);
 int ha_ld_nomem(struct ld *l);
 int ha_ld_visit(struct ld *l, const struct yaml_node_s *n, int depth);
@@ -257,7 +257,7 @@ size_t ha_ld_map_len(const struct yaml_node_s *n);
 const struct yaml_node_s *ha_ld_map_key(struct ld *l, const struct yaml_node_s *n, size_t i);
 const struct yaml_node_s *ha_ld_map_value(struct ld *l, const struct yaml_node_s *n, size_t i);
 
-/* Evaluator helpers for a kind's eval (eval.c). */
+/* The evaluator's pieces for a kind's eval (eval.c). */
 const struct ha_snapshot *ha_ev_snapshot(const struct ectx *x);
 const struct ha_facts *ha_ev_facts(const struct ectx *x);
 /* Why a fact a condition needs is unknown. */
