@@ -496,6 +496,10 @@ static const char *const rule_ids[] = {
         "WINHTTP-TLS12",
         "WINHTTP-TLS12-WOW64",
         "SCHANNEL-TLS12-CLIENT",
+        "SCHANNEL-CIPHER-SUITES",
+        "FIPS-MODE",
+        "SCHANNEL-TLS13-CLIENT",
+        "NETFX35-TLS12",
         "NETFX-TLS12",
         "NETFX-TLS12-WOW64",
         "NETFX-VERSION",
@@ -526,49 +530,49 @@ struct profile {
 };
 
 static const struct profile profiles[] = {
-        {"r2-ready", "srv2008r2-sp1", 20, 0, 0, good_2008r2, "PPPPPPPPPPWPPPPPWW"},
+        {"r2-ready", "srv2008r2-sp1", 20, 0, 0, good_2008r2, "PPPPPWPNPPPPPPWPPPPPWW"},
         {"2016-mars", "srv2016", 14, 0, 0,
          OPS(INC(os_2016), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots), INC(mars)),
-         "PNNNPPPPPPWPPPPPWP"},
+         "PNNNPPPNPPPPPPWPPPPPWP"},
         {"2019-hardened", "srv2019", 10, 0, 0,
          OPS(INC(os_2019), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots),
              INC(legacy_off), INC(mars)),
-         "PNNNPPPPPPWPPPPPPP"},
+         "PNNNPPPNPPPPPPWPPPPPPP"},
         {"2022-dpm", "srv2022", 8, 0, 0,
          OPS(INC(os_2022), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots), INC(dpm)),
-         "PNNNPPPPPPWPPPPPWP"},
+         "PNNNPPPPPPPPPPWPPPPPWP"},
         {"2012r2-mars", "srv2012r2", 10, 0, 0,
          OPS(INC(os_2012r2), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots),
              INC(mars)),
-         "PNNNPPPPPPWPPPPPWP"},
+         "PNNNPWPNPPPPPPWPPPPPWP"},
         {"2012-ready", "srv2012", 5, 0, 0,
          OPS(INC(os_2012), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(winhttp_on),
              INC(kb3140245), INC(roots)),
-         "PPPPPPPPPPWPPPPPWW"},
-        {"2003", "srv2003", 2, 1, 0, OPS(INC(os_2003_sp2)), "FNNNNNNNNNNNNNNPNN"},
+         "PPPPPWPNPPPPPPWPPPPPWW"},
+        {"2003", "srv2003", 2, 1, 0, OPS(INC(os_2003_sp2)), "FNNNNNNNNNNNNNNNNNNPNN"},
         {"2008-nokb", "srv2008-sp2-nokb", 3, 0, 0,
          OPS(INC(os_2008_sp2), INC(schannel_on), INC(netfx_native), INC(netfx_wow), INC(netfx46),
              INC(roots)),
-         "PFNNPPPPPPWPPPPPWW"},
+         "PFNNPNPNPPPPPPWPPPPPWW"},
         {"r2-kb-staged", "mis-kb-staged", 4, 0, 0, OPS(INC(good_2008r2), PK("KB3140245", 0x40)),
-         "PFPPPPPPPPWPPPPPWW"},
+         "PFPPPWPNPPPPPPWPPPPPWW"},
         {"r2-schannel-off", "mis-schannel-zero", 5, 0, 0,
-         OPS(INC(good_2008r2), D(SYS, T12C, "Enabled", 0)), "PPPPFPPPPPWPPPPPWW"},
+         OPS(INC(good_2008r2), D(SYS, T12C, "Enabled", 0)), "PPPPFWPNPPPPPPWPPPPPWW"},
         {"r2-netfx-wow-missing", "mis-netfx-wow-missing", 4, 0, 0,
          OPS(INC(os_2008r2_sp1), INC(schannel_on), INC(netfx_native), INC(netfx48), INC(winhttp_on),
              INC(kb3140245), INC(roots)),
-         "PPPPPPFPPPWPPPPPWW"},
-        {"r2-roots-missing", "mis-roots-missing", 4, 0, 0, r2_noroots, "PPPPPPPPWWWWWWPPWW"},
+         "PPPPPWPNPPFPPPWPPPPPWW"},
+        {"r2-roots-missing", "mis-roots-missing", 4, 0, 0, r2_noroots, "PPPPPWPNPPPPWWWWWWPPWW"},
         {"r2-winhttp-no800", "mis-winhttp-no800", 3, 0, 0,
          OPS(INC(good_2008r2), D(SW, WINHTTP, "DefaultSecureProtocols", 0xA0)),
-         "PPFPPPPPPPWPPPPPWW"},
+         "PPFPPWPNPPPPPPWPPPPPWW"},
         {"win7-x86", "win7-sp1-x86", 3, 1, 0,
          OPS(INC(os_win7_sp1_x86), INC(schannel_on), INC(netfx_native), INC(netfx48),
              D(SW, WINHTTP, "DefaultSecureProtocols", 0xA80), INC(kb3140245), INC(roots)),
-         "PPPNPPNPPPWPPPPPWW"},
-        {"r2-dirty", "dmg-dirty", 2, 0, 1, good_2008r2, "UUUUPUUUUUUUUUUWWU"},
+         "PPPNPWPNPPNPPPWPPPPPWW"},
+        {"r2-dirty", "dmg-dirty", 2, 0, 1, good_2008r2, "UUUUPUPNUUUUUUUUUUUWWU"},
         {"r2-roots-noautoupdate", "mis-roots-noautoupdate", 2, 0, 0,
-         OPS(INC(r2_noroots), D(SW, AUPOL, "DisableRootAutoUpdate", 1)), "PPPPPPPPFFWFFFFPWW"},
+         OPS(INC(r2_noroots), D(SW, AUPOL, "DisableRootAutoUpdate", 1)), "PPPPPWPNPPPPFFWFFFFPWW"},
 };
 #define NPROFILES (sizeof profiles / sizeof profiles[0])
 
@@ -1062,7 +1066,7 @@ static void software_misc(struct gen *g, struct rw_key *sw, int no_wow)
 	vsz(g, c, "InstallRoot", "C:\\Windows\\Microsoft.NET\\Framework64\\");
 	tree(g, P(g, c, "v2.0.50727"), 1, 4);
 	c = P(g, ms, "NET Framework Setup\\NDP");
-	vdw(g, P(g, c, "v3.5"), "Install", 1);
+	/* Not NDP\v3.5: NETFX35-TLS12 reads it. */
 	vdw(g, P(g, c, "v2.0.50727"), "Install", 1);
 	vsz(g, P(g, ms, "Cryptography"), "MachineGuid", guid(g, gd));
 	n = cnt(g, 12, 2);

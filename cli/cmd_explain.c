@@ -42,6 +42,9 @@ static int ev_cb(void *ctx, const struct ha_evidence_row *e)
 {
 	struct ectx *c = ctx;
 
+	/* What remediate writes is not evidence to read here. */
+	if (!strcmp(e->value_type, "reg fragment"))
+		return 0;
 	ha_buf_puts(&c->b, "      evidence: ");
 	if (*e->role) {
 		term(&c->b, e->role);
@@ -130,6 +133,41 @@ static int hive_cb(void *ctx, const struct ha_hive_row *h)
 	return 0;
 }
 
+/* The effective TLS 1.2 cipher suites, one a line, the ones Azure accepts
+ * marked, after the rule's one sentence on why they fail (or pass). */
+static int suites_section(struct ectx *c, int64_t host_id)
+{
+	struct ha_suites_view v;
+	char one[256];
+	size_t i;
+	int rc = ha_report_suites(c->st, c->run_id, host_id, &v, c->err);
+
+	if (rc || !v.found || !v.have_lists) {
+		ha_suites_view_free(&v);
+		return rc;
+	}
+	ha_buf_puts(&c->b, "\nTLS 1.2 cipher suites (" HA_SUITES_RULE ", ");
+	term(&c->b, v.status);
+	ha_buf_puts(&c->b, "):\n  ");
+	term(&c->b, v.reason);
+	ha_buf_printf(&c->b, "\n  In effect, from ");
+	term(&c->b, v.source);
+	ha_buf_printf(&c->b, ", in order (%zu; * Azure's current policy accepts it, + only its "
+			     "compatibility policy):\n",
+		      v.n_offered);
+	for (i = 0; ha_suites_item(v.offered, i, one, sizeof one); i++) {
+		int a = ha_suites_accepted(&v, one);
+
+		ha_buf_printf(&c->b, "    %2zu. %s ", i + 1, a == 1 ? "*" : a == 2 ? "+" : " ");
+		term(&c->b, one);
+		ha_buf_putc(&c->b, '\n');
+	}
+	if (!v.n_offered)
+		ha_buf_puts(&c->b, "    (none)\n");
+	ha_suites_view_free(&v);
+	return HA_OK;
+}
+
 static int host_cb(void *ctx, const struct ha_host_row *h)
 {
 	struct ectx *c = ctx;
@@ -168,6 +206,8 @@ static int host_cb(void *ctx, const struct ha_host_row *h)
 				   "10054 \"connection forcibly closed\"):\n");
 		rc = ha_report_narrative(c->st, c->run_id, h->host_id, 0, &c->b, c->err);
 	}
+	if (!rc)
+		rc = suites_section(c, h->host_id);
 	if (!rc) {
 		ha_buf_printf(&c->b, "\nFindings%s:\n", c->all ? "" : " (FAIL, WARN, UNKNOWN)");
 		rc = ha_store_each_finding(c->st, c->run_id, h->host_id, finding_cb, c, c->err);

@@ -10,6 +10,8 @@
 #define FLUSH_AT (1u << 16)
 
 struct csvctx {
+	struct ha_store *st; /* hosts.csv: for the suite counts */
+	int64_t run_id;
 	struct ha_out out;
 	struct ha_buf b;
 	struct ha_err *err;
@@ -122,6 +124,7 @@ static const char *const host_cols[] = {
 	"domain",	 "control_set",	  "control_set_source", "system_hive",
 	"software_hive", "pass",	  "fail",	  "warn",
 	"not_applicable", "unknown",	  "host_dir",	  "note",
+	"tls12_suites_offered", "tls12_suites_azure",
 	NULL,
 };
 
@@ -155,6 +158,16 @@ static int host_cb(void *ctx, const struct ha_host_row *h)
 		field_long(c, h->counts[i]);
 	field(c, h->dir, 0);
 	field(c, h->note, 0);
+	{
+		/* Empty when the rule could not work the list out. */
+		struct ha_suites_view v;
+
+		if ((c->rc = ha_report_suites(c->st, c->run_id, h->host_id, &v, c->err)))
+			return c->rc;
+		field_long(c, v.have_lists ? (long)v.n_offered : -1);
+		field_long(c, v.have_lists ? (long)v.n_accepted : -1);
+		ha_suites_view_free(&v);
+	}
 	return row_end(c);
 }
 
@@ -165,6 +178,8 @@ int ha_report_hosts_csv(struct ha_store *st, int64_t run_id, const char *path, s
 
 	memset(&c, 0, sizeof c);
 	c.err = err;
+	c.st = st;
+	c.run_id = run_id;
 	ha_buf_init(&c.b, 64u << 20);
 	rc = ha_out_open(&c.out, path, err);
 	if (rc) {

@@ -137,6 +137,31 @@ const char *ha_diff_match_name(int match);   /* "label", "computer name and hive
 HA_MUST_CHECK int ha_report_changes_csv(struct ha_store *st, int64_t run_id, const char *path,
 					int *written, struct ha_err *err);
 
+/* The effective TLS 1.2 cipher suites of one host, as recorded by the
+ * SCHANNEL-CIPHER-SUITES finding (report/suites.c says how).  `found` 0:
+ * the host has no such finding; `have_lists` 0: the rule could not work the
+ * list out (UNKNOWN, NOT_APPLICABLE).  Lists are comma-separated. */
+#define HA_SUITES_RULE "SCHANNEL-CIPHER-SUITES"
+struct ha_suites_view {
+	int found, have_lists;
+	char *status, *reason, *observed;
+	char *offered;   /* effective list, in order */
+	char *accepted;  /* accepted by Azure; " (compatibility)" after 2022-only ones */
+	char *source;    /* "the Group Policy list", "the local list", "the default list" */
+	size_t n_offered, n_accepted;
+};
+HA_MUST_CHECK int ha_report_suites(struct ha_store *st, int64_t run_id, int64_t host_id,
+				   struct ha_suites_view *v, struct ha_err *err);
+void ha_suites_view_free(struct ha_suites_view *v);
+/* Item i of a comma-separated list into buf: 1, or 0 past the end. */
+int ha_suites_item(const char *list, size_t i, char *buf, size_t len);
+/* The .reg fragment the rule computed for the host (where the damage is:
+ * policy or local list, SCHANNEL keys, curves), or *out NULL.  malloc'd. */
+HA_MUST_CHECK int ha_report_suites_fragment(struct ha_store *st, int64_t finding_id, char **out,
+					    struct ha_err *err);
+/* 1 accepted by Azure's current policy, 2 only by its compatibility one, 0. */
+int ha_suites_accepted(const struct ha_suites_view *v, const char *name);
+
 /* ---------------------------------------------------- atomic output files */
 
 struct ha_out {

@@ -1,6 +1,7 @@
 /* remediate.c: a .reg file per host with exactly the registry changes its
  * failing rules need.  Never for NOT_APPLICABLE or UNKNOWN findings: a
  * change is only proposed where the evidence shows it is missing. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "ha_report.h"
@@ -21,6 +22,8 @@ static void put_comment(struct ha_buf *b, const char *s)
 }
 
 struct rctx {
+	struct ha_store *st;
+	struct ha_err *err;
 	struct ha_buf *out;
 	struct ha_buf body;
 	int n;
@@ -28,13 +31,31 @@ struct rctx {
 	struct ha_buf notes;
 };
 
+static int cb_reg(struct rctx *r, const struct ha_finding_row *f, const char *reg, int apply_warn);
+
 static int cb(void *ctx, const struct ha_finding_row *f)
 {
 	struct rctx *r = ctx;
+	char *frag = NULL;
+	int rc;
+
+	/* The cipher suite rule's change depends on the host: its finding
+	 * carries it (report/suites.c). */
+	if (!strcmp(f->rule_id, HA_SUITES_RULE) &&
+	    ha_report_suites_fragment(r->st, f->finding_id, &frag, r->err))
+		return -1;
+	/* A WARN there is damage on the host (Azure's older policy only): fixed. */
+	rc = cb_reg(r, f, frag ? frag : f->reg, frag != NULL);
+	free(frag);
+	return rc;
+}
+
+static int cb_reg(struct rctx *r, const struct ha_finding_row *f, const char *reg, int apply_warn)
+{
 
 	if (strcmp(f->status, "FAIL") != 0 && strcmp(f->status, "WARN") != 0)
 		return 0;
-	if (!*f->reg) {
+	if (!*reg) {
 		ha_buf_puts(&r->notes, "; ");
 		put_comment(&r->notes, f->rule_id);
 		ha_buf_printf(&r->notes, " (%s): ", f->status);
@@ -44,7 +65,7 @@ static int cb(void *ctx, const struct ha_finding_row *f)
 		return 0;
 	}
 	/* WARN findings of informational rules are not changed automatically. */
-	if (!strcmp(f->status, "WARN")) {
+	if (!strcmp(f->status, "WARN") && !apply_warn) {
 		ha_buf_puts(&r->notes, "; ");
 		put_comment(&r->notes, f->rule_id);
 		ha_buf_puts(&r->notes, " (WARN, not applied): ");
@@ -59,7 +80,7 @@ static int cb(void *ctx, const struct ha_finding_row *f)
 	ha_buf_puts(&r->body, "\r\n");
 	{
 		/* .reg files use CRLF line ends. */
-		const char *p = f->reg;
+		const char *p = reg;
 
 		while (*p) {
 			const char *e = strchr(p, '\n');
@@ -169,6 +190,8 @@ int ha_report_remediation(struct ha_store *st, int64_t run_id, int64_t host_id, 
 	int rc;
 
 	memset(&r, 0, sizeof r);
+	r.st = st;
+	r.err = err;
 	r.out = out;
 	ha_buf_init(&r.body, 1 << 20);
 	ha_buf_init(&r.notes, 1 << 20);

@@ -35,13 +35,6 @@ struct ectx {
 	int nomem;
 };
 
-struct res {
-	int status;
-	int stored;         /* the verdict of the stored data, when untrusted != 0 */
-	unsigned untrusted; /* bit per role whose hive was read but is not trusted */
-	struct ha_buf obs, exp, why;
-};
-
 static void res_init(struct res *r)
 {
 	r->status = HA_PASS;
@@ -539,7 +532,7 @@ static void eval_absent(struct ectx *x, const struct check *c, const struct outc
 		ha_buf_printf(&r->why, "%s is %s.", label, what);
 }
 
-static void eval_value(struct ectx *x, const struct check *c, struct res *r)
+void ha_ck_value_eval(struct ectx *x, const struct check *c, struct res *r)
 {
 	const struct ha_key *k = ha_snapshot_key(x->s, c->hive, c->path);
 	const struct ha_value *v;
@@ -627,6 +620,8 @@ static void eval_value(struct ectx *x, const struct check *c, struct res *r)
 			ha_buf_puts(&r->why, "expected ");
 		fmt_test(&r->why, &c->test);
 		ha_buf_puts(&r->why, r->status == HA_PASS ? ")." : ".");
+		if (r->status == HA_FAIL && c->note)
+			ha_buf_printf(&r->why, " %s", c->note);
 		free(shown);
 	}
 	evidence_value(x, c->hive, k, c->name, v, NULL);
@@ -636,7 +631,7 @@ static void eval_value(struct ectx *x, const struct check *c, struct res *r)
 
 /* -------------------------------------------------------------- keys */
 
-static void eval_key(struct ectx *x, const struct check *c, struct res *r)
+void ha_ck_key_eval(struct ectx *x, const struct check *c, struct res *r)
 {
 	const struct ha_key *k = ha_snapshot_key(x->s, c->hive, c->path);
 	const struct outcome *o;
@@ -702,7 +697,7 @@ static int rank(int status)
 	}
 }
 
-static void eval_subkeys(struct ectx *x, const struct check *c, struct res *r)
+void ha_ck_subkeys_eval(struct ectx *x, const struct check *c, struct res *r)
 {
 	const struct ha_key *k = ha_snapshot_enum(x->s, c->hive, c->path, c->match);
 	const char *what = ha_ascii_ncasecmp(c->match, "kb:", 3) == 0 ? c->match + 3 : c->match;
@@ -928,7 +923,7 @@ static int key_unreadable(const struct ha_key *k)
  * the trusted stores and the thumbprint is in no Disallowed store
  * (CONTRACT.md).  Order of verdicts: distrusted, found, cannot tell, expired,
  * missing (WARN or FAIL by the auto-update policy). */
-static void eval_cert(struct ectx *x, const struct check *c, struct res *r)
+void ha_ck_cert_eval(struct ectx *x, const struct check *c, struct res *r)
 {
 	const struct ha_ruleset *rs = x->rs;
 	struct ha_buf kp, notes;
@@ -1176,7 +1171,7 @@ static void subst_why(struct ha_buf *b, const char *why, const struct ha_facts *
 	ha_buf_puts(b, why);
 }
 
-static void eval_os(struct ectx *x, const struct check *c, struct res *r)
+void ha_ck_os_eval(struct ectx *x, const struct check *c, struct res *r)
 {
 	size_t i;
 
@@ -1214,7 +1209,7 @@ static void eval_os(struct ectx *x, const struct check *c, struct res *r)
 
 /* --------------------------------------------------------------- hives */
 
-static void eval_hives(struct ectx *x, const struct check *c, struct res *r)
+void ha_ck_hives_eval(struct ectx *x, const struct check *c, struct res *r)
 {
 	int role, worst = HA_PASS;
 
@@ -1297,7 +1292,7 @@ static int combine(int kind, const int have[HA_NSTATUS])
 	return (have[HA_PASS] || have[HA_WARN]) ? HA_FAIL : have[HA_UNKNOWN] ? HA_UNKNOWN : HA_PASS;
 }
 
-static void eval_combo(struct ectx *x, const struct check *c, struct res *r)
+void ha_ck_combo_eval(struct ectx *x, const struct check *c, struct res *r)
 {
 	struct res *kids;
 	size_t i, napplicable = 0;
@@ -1392,7 +1387,7 @@ static void eval_combo(struct ectx *x, const struct check *c, struct res *r)
 	free(kids);
 }
 
-static void eval_cases(struct ectx *x, const struct check *c, struct res *r)
+void ha_ck_cases_eval(struct ectx *x, const struct check *c, struct res *r)
 {
 	size_t i;
 
@@ -1420,18 +1415,7 @@ static void eval_cases(struct ectx *x, const struct check *c, struct res *r)
 
 static void eval_check(struct ectx *x, const struct check *c, struct res *r)
 {
-	switch (c->kind) {
-	case CK_ALL:
-	case CK_ANY:
-	case CK_NONE: eval_combo(x, c, r); break;
-	case CK_VALUE: eval_value(x, c, r); break;
-	case CK_KEY: eval_key(x, c, r); break;
-	case CK_SUBKEYS: eval_subkeys(x, c, r); break;
-	case CK_CERT: eval_cert(x, c, r); break;
-	case CK_OS: eval_os(x, c, r); break;
-	case CK_HIVES: eval_hives(x, c, r); break;
-	case CK_CASES: eval_cases(x, c, r); break;
-	}
+	c->ops->eval(x, c, r);
 }
 
 /* ---------------------------------------------------------------- rules */
@@ -1660,46 +1644,70 @@ int ha_rules_evaluate(const struct ha_ruleset *rs, const struct ha_snapshot *s,
 static int check_requests(const struct ha_ruleset *rs, const struct check *c, struct ha_reqset *req,
 			  struct ha_err *err)
 {
+	return c->ops->requests ? c->ops->requests(rs, c, req, err) : HA_OK;
+}
+
+int ha_ck_kids_requests(const struct ha_ruleset *rs, const struct check *c, struct ha_reqset *req,
+			struct ha_err *err)
+{
+	size_t i;
+	int rc = HA_OK;
+
+	for (i = 0; i < c->nkids && !rc; i++)
+		rc = check_requests(rs, &c->kids[i], req, err);
+	return rc;
+}
+
+int ha_ck_value_requests(const struct ha_ruleset *rs, const struct check *c,
+			 struct ha_reqset *req, struct ha_err *err)
+{
+	(void)rs;
+	return ha_reqset_add(req, c->hive, c->path, NULL, c->name, err);
+}
+
+int ha_ck_key_requests(const struct ha_ruleset *rs, const struct check *c, struct ha_reqset *req,
+		       struct ha_err *err)
+{
+	size_t i;
+	int rc;
+
+	(void)rs;
+	rc = ha_reqset_add(req, c->hive, c->path, NULL, NULL, err);
+	for (i = 0; i < c->nshow && !rc; i++)
+		rc = ha_reqset_add(req, c->hive, c->path, NULL, c->show[i], err);
+	return rc;
+}
+
+int ha_ck_subkeys_requests(const struct ha_ruleset *rs, const struct check *c,
+			   struct ha_reqset *req, struct ha_err *err)
+{
+	(void)rs;
+	return ha_reqset_add(req, c->hive, c->path, c->match, c->name, err);
+}
+
+int ha_ck_cert_requests(const struct ha_ruleset *rs, const struct check *c, struct ha_reqset *req,
+			struct ha_err *err)
+{
 	struct ha_buf kp;
 	size_t i;
 	int rc = HA_OK;
 
-	switch (c->kind) {
-	case CK_ALL:
-	case CK_ANY:
-	case CK_NONE:
-	case CK_CASES:
-		for (i = 0; i < c->nkids && !rc; i++)
-			rc = check_requests(rs, &c->kids[i], req, err);
-		return rc;
-	case CK_VALUE: return ha_reqset_add(req, c->hive, c->path, NULL, c->name, err);
-	case CK_KEY:
-		rc = ha_reqset_add(req, c->hive, c->path, NULL, NULL, err);
-		for (i = 0; i < c->nshow && !rc; i++)
-			rc = ha_reqset_add(req, c->hive, c->path, NULL, c->show[i], err);
-		return rc;
-	case CK_SUBKEYS: return ha_reqset_add(req, c->hive, c->path, c->match, c->name, err);
-	case CK_CERT:
-		ha_buf_init(&kp, 65536);
-		for (i = 0; i < rs->ntrusted && !rc; i++) {
-			ha_buf_truncate(&kp, 0);
-			ha_buf_printf(&kp, "%s\\%s", rs->trusted[i].path, c->thumb);
-			rc = ha_reqset_add(req, rs->trusted[i].hive, ha_buf_cstr(&kp), NULL, "Blob", err);
-		}
-		for (i = 0; i < rs->ndisallowed && !rc; i++) {
-			ha_buf_truncate(&kp, 0);
-			ha_buf_printf(&kp, "%s\\%s", rs->disallowed[i].path, c->thumb);
-			rc = ha_reqset_add(req, rs->disallowed[i].hive, ha_buf_cstr(&kp), NULL, NULL, err);
-		}
-		ha_buf_free(&kp);
-		if (!rc && rs->has_autoupdate)
-			rc = ha_reqset_add(req, rs->autoupdate.hive, rs->autoupdate.path, NULL,
-					   rs->autoupdate_name, err);
-		return rc;
-	case CK_OS:
-	case CK_HIVES: return HA_OK; /* facts and hive statuses are always read */
+	ha_buf_init(&kp, 65536);
+	for (i = 0; i < rs->ntrusted && !rc; i++) {
+		ha_buf_truncate(&kp, 0);
+		ha_buf_printf(&kp, "%s\\%s", rs->trusted[i].path, c->thumb);
+		rc = ha_reqset_add(req, rs->trusted[i].hive, ha_buf_cstr(&kp), NULL, "Blob", err);
 	}
-	return HA_OK;
+	for (i = 0; i < rs->ndisallowed && !rc; i++) {
+		ha_buf_truncate(&kp, 0);
+		ha_buf_printf(&kp, "%s\\%s", rs->disallowed[i].path, c->thumb);
+		rc = ha_reqset_add(req, rs->disallowed[i].hive, ha_buf_cstr(&kp), NULL, NULL, err);
+	}
+	ha_buf_free(&kp);
+	if (!rc && rs->has_autoupdate)
+		rc = ha_reqset_add(req, rs->autoupdate.hive, rs->autoupdate.path, NULL,
+				   rs->autoupdate_name, err);
+	return rc;
 }
 
 int ha_rules_requests(const struct ha_ruleset *rs, struct ha_reqset *req, struct ha_err *err)
@@ -1711,3 +1719,34 @@ int ha_rules_requests(const struct ha_ruleset *rs, struct ha_reqset *req, struct
 		rc = check_requests(rs, &rs->rules[i]->check, req, err);
 	return rc;
 }
+
+/* -------------------------------- shared with kinds in their own files */
+
+const struct ha_snapshot *ha_ev_snapshot(const struct ectx *x) { return x->s; }
+const struct ha_facts *ha_ev_facts(const struct ectx *x) { return x->f; }
+const char *ha_ev_facts_gap(const struct ectx *x) { return facts_gap(x); }
+void ha_ev_nomem(struct ectx *x) { x->nomem = 1; }
+void ha_ev_os_evidence(struct ectx *x) { os_evidence(x); }
+
+void ha_ev_evidence_value(struct ectx *x, int role, const struct ha_key *k, const char *name,
+			  const struct ha_value *v, const char *note)
+{
+	evidence_value(x, role, k, name, v, note);
+}
+
+void ha_ev_evidence_note(struct ectx *x, const char *what, const char *name, const char *type,
+			 const char *data, const char *note)
+{
+	struct ha_evidence *e = evidence(x, -1, NULL);
+
+	if (!e)
+		return;
+	e->key_path = dup_or_empty(x, what);
+	e->value_name = dup_or_empty(x, name);
+	e->value_type = dup_or_empty(x, type);
+	e->data = dup_or_empty(x, data);
+	e->last_write = dup_or_empty(x, "");
+	e->note = dup_or_empty(x, note);
+}
+
+void ha_ev_apply_trust(struct ectx *x, int role, struct res *r) { apply_trust(x, role, r); }

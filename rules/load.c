@@ -621,6 +621,7 @@ static void check_free(struct check *c)
 	free(c->conds);
 	free(c->label);
 	free(c->meaning);
+	free(c->note);
 	free(c->path);
 	free(c->name);
 	test_free(&c->test);
@@ -646,6 +647,8 @@ static void check_free(struct check *c)
 		free(c->rows[i].why);
 	}
 	free(c->rows);
+	if (c->ops && c->ops->free)
+		c->ops->free(c);
 	memset(c, 0, sizeof *c);
 }
 
@@ -688,7 +691,7 @@ static int parse_types(struct ld *l, const yaml_node_t *n, unsigned *types)
 
 static int parse_check(struct ld *l, const yaml_node_t *n, struct check *c, int depth);
 
-static int parse_list(struct ld *l, const yaml_node_t *n, struct check *c, int depth)
+int ha_ck_list_parse(struct ld *l, const yaml_node_t *n, struct check *c, int depth)
 {
 	yaml_node_item_t *it;
 	size_t k = 0;
@@ -708,19 +711,22 @@ static int parse_list(struct ld *l, const yaml_node_t *n, struct check *c, int d
 	return HA_OK;
 }
 
-static int parse_value_check(struct ld *l, const yaml_node_t *n, struct check *c)
+int ha_ck_value_parse(struct ld *l, const yaml_node_t *n, struct check *c, int depth)
 {
 	static const char *const keys[] = {"path", "name",	 "type",  "test",
-					   "absent", "wrong_type", "label", NULL};
+					   "absent", "wrong_type", "label", "note", NULL};
 	yaml_node_t *v;
 	int rc;
 
+	(void)depth;
 	if ((rc = need_map(l, n, "'value'")) || (rc = only_keys(l, n, keys)) ||
 	    (rc = parse_path(l, n, c)) || (rc = get_text(l, n, "name", 1, &c->name)) ||
 	    (rc = parse_types(l, get(l, n, "type"), &c->types)) ||
 	    (rc = parse_test(l, get(l, n, "test"), c->types, &c->test)))
 		return rc;
 	if (!c->label && (rc = get_text(l, n, "label", 0, &c->label)))
+		return rc;
+	if ((rc = get_text(l, n, "note", 0, &c->note)))
 		return rc;
 	if ((v = get(l, n, "absent"))) {
 		if ((rc = parse_outcome(l, v, 0, 1, &c->absent)))
@@ -739,12 +745,13 @@ static int parse_value_check(struct ld *l, const yaml_node_t *n, struct check *c
 	return HA_OK;
 }
 
-static int parse_key_check(struct ld *l, const yaml_node_t *n, struct check *c)
+int ha_ck_key_parse(struct ld *l, const yaml_node_t *n, struct check *c, int depth)
 {
 	static const char *const keys[] = {"path", "present", "absent", "show", "label", NULL};
 	yaml_node_t *v;
 	int rc;
 
+	(void)depth;
 	if ((rc = need_map(l, n, "'key'")) || (rc = only_keys(l, n, keys)) || (rc = parse_path(l, n, c)))
 		return rc;
 	if (!c->label && (rc = get_text(l, n, "label", 0, &c->label)))
@@ -820,7 +827,7 @@ static int parse_state_row(struct ld *l, const yaml_node_t *n, unsigned types, s
 	return HA_OK;
 }
 
-static int parse_subkeys_check(struct ld *l, const yaml_node_t *n, struct check *c)
+int ha_ck_subkeys_parse(struct ld *l, const yaml_node_t *n, struct check *c, int depth)
 {
 	static const char *const keys[] = {"path", "match", "value", "type",  "states",
 					   "other", "none",  "label", NULL};
@@ -828,6 +835,7 @@ static int parse_subkeys_check(struct ld *l, const yaml_node_t *n, struct check 
 	yaml_node_item_t *it;
 	int rc;
 
+	(void)depth;
 	if ((rc = need_map(l, n, "'subkeys'")) || (rc = only_keys(l, n, keys)) ||
 	    (rc = parse_path(l, n, c)) || (rc = get_text(l, n, "match", 1, &c->match)) ||
 	    (rc = get_text(l, n, "value", 1, &c->name)) ||
@@ -866,7 +874,7 @@ static int parse_subkeys_check(struct ld *l, const yaml_node_t *n, struct check 
 	return HA_OK;
 }
 
-static int parse_cert_check(struct ld *l, const yaml_node_t *n, struct check *c)
+int ha_ck_cert_parse(struct ld *l, const yaml_node_t *n, struct check *c, int depth)
 {
 	static const char *const keys[] = {"thumbprint", "name", "expires", "missing",
 					   "missing_no_autoupdate", "label", NULL};
@@ -874,6 +882,7 @@ static int parse_cert_check(struct ld *l, const yaml_node_t *n, struct check *c)
 	size_t i;
 	int rc;
 
+	(void)depth;
 	if ((rc = need_map(l, n, "'cert'")) || (rc = only_keys(l, n, keys)) ||
 	    (rc = get_text(l, n, "name", 1, &c->cert_name)))
 		return rc;
@@ -906,13 +915,14 @@ static int parse_cert_check(struct ld *l, const yaml_node_t *n, struct check *c)
 	return HA_OK;
 }
 
-static int parse_os_check(struct ld *l, const yaml_node_t *n, struct check *c)
+int ha_ck_os_parse(struct ld *l, const yaml_node_t *n, struct check *c, int depth)
 {
 	static const char *const keys[] = {"when", "status", "why", NULL};
 	yaml_node_item_t *it;
 	size_t k = 0;
 	int rc;
 
+	(void)depth;
 	if (!is_seq(n) || n->data.sequence.items.start == n->data.sequence.items.top)
 		return fail(l, n, "'os' must be a non-empty list of rows");
 	k = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
@@ -939,7 +949,7 @@ static int parse_os_check(struct ld *l, const yaml_node_t *n, struct check *c)
 	return HA_OK;
 }
 
-static int parse_cases(struct ld *l, const yaml_node_t *n, struct check *c, int depth)
+int ha_ck_cases_parse(struct ld *l, const yaml_node_t *n, struct check *c, int depth)
 {
 	static const char *const keys[] = {"when", "check", NULL};
 	yaml_node_item_t *it;
@@ -976,17 +986,21 @@ static int parse_cases(struct ld *l, const yaml_node_t *n, struct check *c, int 
 
 static int parse_check(struct ld *l, const yaml_node_t *n, struct check *c, int depth)
 {
-	static const char *const keys[] = {"all",  "any",   "none",  "value", "key",     "subkeys",
-					   "cert", "os",    "hives", "cases", "label",   "meaning",
-					   NULL};
-	static const char *const role_names[] = {"SYSTEM", "SOFTWARE", NULL};
-	static const unsigned role_bits[] = {1u << HA_SYSTEM, 1u << HA_SOFTWARE};
+	const char *keys[40];
+	const struct check_kind_ops *ops;
 	yaml_node_pair_t *p;
 	yaml_node_t *v = NULL;
 	const char *kind = NULL;
+	struct ha_buf names;
+	size_t nk = 0, i;
 	int rc;
 
 	memset(c, 0, sizeof *c);
+	for (i = 0; ha_check_kinds[i] && nk + 3 < sizeof keys / sizeof keys[0]; i++)
+		keys[nk++] = ha_check_kinds[i]->name;
+	keys[nk++] = "label";
+	keys[nk++] = "meaning";
+	keys[nk] = NULL;
 	if ((rc = visit(l, n, depth)) || (rc = need_map(l, n, "a check")) ||
 	    (rc = only_keys(l, n, keys)))
 		return rc;
@@ -1001,42 +1015,31 @@ static int parse_check(struct ld *l, const yaml_node_t *n, struct check *c, int 
 		kind = k;
 		v = node_at(l, p->value);
 	}
-	if (!kind)
-		return fail(l, n, "a check needs one of all, any, none, value, key, subkeys, cert, os, "
-				  "hives, cases");
+	if (!kind) {
+		ha_buf_init(&names, 4096);
+		for (i = 0; ha_check_kinds[i]; i++)
+			ha_buf_printf(&names, "%s%s", i ? ", " : "", ha_check_kinds[i]->name);
+		rc = ha_buf_status(&names) ? nomem(l)
+					   : fail(l, n, "a check needs one of %s", ha_buf_cstr(&names));
+		ha_buf_free(&names);
+		return rc;
+	}
 	if ((rc = get_text(l, n, "label", 0, &c->label)) ||
 	    (rc = get_text(l, n, "meaning", 0, &c->meaning)))
 		return rc;
-	if (!strcmp(kind, "all") || !strcmp(kind, "any") || !strcmp(kind, "none")) {
-		c->kind = kind[1] == 'l' ? CK_ALL : kind[1] == 'n' ? CK_ANY : CK_NONE;
-		return parse_list(l, v, c, depth);
-	}
-	if (!strcmp(kind, "value")) {
-		c->kind = CK_VALUE;
-		return parse_value_check(l, v, c);
-	}
-	if (!strcmp(kind, "key")) {
-		c->kind = CK_KEY;
-		return parse_key_check(l, v, c);
-	}
-	if (!strcmp(kind, "subkeys")) {
-		c->kind = CK_SUBKEYS;
-		return parse_subkeys_check(l, v, c);
-	}
-	if (!strcmp(kind, "cert")) {
-		c->kind = CK_CERT;
-		return parse_cert_check(l, v, c);
-	}
-	if (!strcmp(kind, "os")) {
-		c->kind = CK_OS;
-		return parse_os_check(l, v, c);
-	}
-	if (!strcmp(kind, "hives")) {
-		c->kind = CK_HIVES;
-		return word_mask(l, v, "hive", role_names, role_bits, &c->roles);
-	}
-	c->kind = CK_CASES;
-	return parse_cases(l, v, c, depth);
+	ops = ha_check_kind_named(kind);
+	c->ops = ops;
+	c->kind = ops->kind;
+	return ops->parse(l, v, c, depth);
+}
+
+int ha_ck_hives_parse(struct ld *l, const yaml_node_t *n, struct check *c, int depth)
+{
+	static const char *const role_names[] = {"SYSTEM", "SOFTWARE", NULL};
+	static const unsigned role_bits[] = {1u << HA_SYSTEM, 1u << HA_SOFTWARE};
+
+	(void)depth;
+	return word_mask(l, n, "hive", role_names, role_bits, &c->roles);
 }
 
 /* -------------------------------------------------------------- rules */
@@ -1437,22 +1440,206 @@ static int push_rule(struct rule ***v, size_t *n, struct rule *r)
 	return HA_OK;
 }
 
-int ha_rules_load_buffer(struct ha_ruleset *rs, const char *name, const char *text, size_t len,
-			 int mode, struct ha_err *err)
+/* What one file adds, before it is merged into a ruleset. */
+struct staged {
+	struct rule **rules;
+	size_t nrules;
+	struct ha_ruleset stores; /* its cert_stores (trusted == NULL: none) */
+};
+
+static void staged_free(struct staged *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nrules; i++)
+		ha_rule_free(st->rules[i]);
+	free(st->rules);
+	free_stores(st->stores.trusted, st->stores.ntrusted);
+	free_stores(st->stores.disallowed, st->stores.ndisallowed);
+	free(st->stores.autoupdate.path);
+	free(st->stores.autoupdate_name);
+	memset(st, 0, sizeof *st);
+}
+
+/* Compiles the document of one rule file into `st` and l->tables; `rs`
+ * (through l->rs) is only read, for the tables and stores of files loaded
+ * earlier. */
+static int parse_file(struct ld *l, struct ha_ruleset *rs, struct staged *st)
 {
 	static const char *const keys[] = {"hiveaudit-rules", "pack", "tables", "cert_stores",
 					   "rules", NULL};
+	yaml_node_t *root = yaml_document_get_root_node(l->doc), *v;
+	size_t i, j;
+	int rc;
+
+	if (!root)
+		return ha_err_set(l->err, HA_ERR_RULES,
+				  "%s:1:1: the file is empty; a rule file starts with "
+				  "'hiveaudit-rules: 1'",
+				  l->name);
+	/* The header first: whatever else is wrong with a file that is not a
+	 * rule file at all, that is the useful message. */
+	v = is_map(root) ? get(l, root, "hiveaudit-rules") : NULL;
+	if (v && is_scalar(v) && strcmp(sval(v), "1") != 0 && *sval(v) >= '0' && *sval(v) <= '9')
+		return fail(l, v,
+			    "rule file version '%s' is not supported; this program reads "
+			    "'hiveaudit-rules: 1'",
+			    sval(v));
+	if (!v || !is_scalar(v) || strcmp(sval(v), "1") != 0)
+		return fail(l, v ? v : root, "the file must start with 'hiveaudit-rules: 1'");
+	if ((rc = only_keys(l, root, keys)))
+		return rc;
+	if ((v = get(l, root, "pack")) && !is_scalar(v))
+		return fail(l, v, "'pack' must be text (the pack's name)");
+	if ((v = get(l, root, "tables"))) {
+		yaml_node_pair_t *p;
+
+		if ((rc = need_map(l, v, "'tables'")) != HA_OK)
+			return rc;
+		for (p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+			yaml_node_t *k = node_at(l, p->key);
+			struct table *t, **tv;
+
+			if (!is_scalar(k) || has_nul(k) || !*sval(k))
+				return fail(l, k, "a table name must be a word");
+			for (i = 0; i < l->ntables && strcmp(l->tables[i]->name, sval(k)); i++)
+				;
+			if (i < l->ntables)
+				return fail(l, k, "table '%s' is defined twice", sval(k));
+			if (find_table(l, sval(k)))
+				return fail(
+					l, k,
+					"table '%s' is already defined by a rule file loaded "
+					"earlier (tables cannot be replaced; choose another name)",
+					sval(k));
+			if ((rc = parse_table(l, sval(k), node_at(l, p->value), &t)))
+				return rc;
+			tv = realloc(l->tables, (l->ntables + 1) * sizeof *tv);
+			if (!tv) {
+				ha_table_free(t);
+				return nomem(l);
+			}
+			l->tables = tv;
+			tv[l->ntables++] = t;
+		}
+	}
+	if ((v = get(l, root, "cert_stores"))) {
+		if ((rc = parse_cert_stores(l, v, &st->stores)))
+			return rc;
+		/* Cert checks of this file use its stores. */
+		l->rs = &st->stores;
+		st->stores.tables = rs->tables;
+		st->stores.ntables = rs->ntables;
+	}
+	v = get(l, root, "rules");
+	if (!v || !is_seq(v))
+		return fail(l, v ? v : root, "'rules' must be a list");
+	{
+		yaml_node_item_t *it;
+
+		for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+			yaml_node_t *rn = node_at(l, *it);
+			unsigned views;
+			int view;
+
+			if ((rc = parse_views(l, rn, &views)))
+				return rc;
+			for (view = 0; view < 2; view++) {
+				struct rule *r;
+
+				if (!(views & (1u << view)))
+					continue;
+				if ((rc = parse_rule(l, rn, view, &r)))
+					return rc;
+				for (j = 0; j < st->nrules; j++) {
+					if (!strcmp(st->rules[j]->id, r->id)) {
+						rc = fail(l, rn, "rule id '%s' is defined twice", r->id);
+						ha_rule_free(r);
+						return rc;
+					}
+				}
+				if (push_rule(&st->rules, &st->nrules, r)) {
+					ha_rule_free(r);
+					return nomem(l);
+				}
+			}
+		}
+	}
+	return HA_OK;
+}
+
+/* Moves what one file compiled into `rs` (ADD or REPLACE); the file's text
+ * joins the digest.  What was moved is cleared in `st` and l->tables. */
+static int merge_file(struct ld *l, struct ha_ruleset *rs, struct staged *st, int mode,
+		      const char *text, size_t len)
+{
+	size_t i, j;
+
+	if (mode == HA_RULES_REPLACE) {
+		for (i = 0; i < rs->nrules; i++)
+			ha_rule_free(rs->rules[i]);
+		rs->nrules = 0;
+	}
+	for (i = 0; i < st->nrules; i++) {
+		for (j = 0; j < rs->nrules; j++) {
+			if (!strcmp(rs->rules[j]->id, st->rules[i]->id)) {
+				ha_rule_free(rs->rules[j]);
+				rs->rules[j] = st->rules[i];
+				st->rules[i] = NULL;
+				break;
+			}
+		}
+		if (st->rules[i]) {
+			if (push_rule(&rs->rules, &rs->nrules, st->rules[i]))
+				return nomem(l);
+			st->rules[i] = NULL;
+		}
+	}
+	for (i = 0; i < l->ntables; i++) {
+		struct table **tv = realloc(rs->tables, (rs->ntables + 1) * sizeof *tv);
+
+		if (!tv)
+			return nomem(l);
+		rs->tables = tv;
+		tv[rs->ntables++] = l->tables[i];
+		l->tables[i] = NULL;
+	}
+	if (st->stores.ntrusted) {
+		struct ha_ruleset *sp = &st->stores;
+
+		free_stores(rs->trusted, rs->ntrusted);
+		free_stores(rs->disallowed, rs->ndisallowed);
+		free(rs->autoupdate.path);
+		free(rs->autoupdate_name);
+		rs->trusted = sp->trusted;
+		rs->ntrusted = sp->ntrusted;
+		rs->disallowed = sp->disallowed;
+		rs->ndisallowed = sp->ndisallowed;
+		rs->has_autoupdate = sp->has_autoupdate;
+		rs->autoupdate = sp->autoupdate;
+		rs->autoupdate_name = sp->autoupdate_name;
+		rs->autoupdate_disabled = sp->autoupdate_disabled;
+		memset(sp, 0, sizeof *sp);
+	}
+	ha_buf_printf(&rs->sources, "%s\n%zu\n", l->name, len);
+	ha_buf_add(&rs->sources, text, len);
+	if (ha_buf_status(&rs->sources) == HA_OK)
+		return ha_sha256_hex(rs->sources.data, rs->sources.len, rs->digest, l->err);
+	return HA_OK;
+}
+
+int ha_rules_load_buffer(struct ha_ruleset *rs, const char *name, const char *text, size_t len,
+			 int mode, struct ha_err *err)
+{
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	struct ld l;
-	struct ha_ruleset staged; /* tables and stores of this file */
-	struct rule **newr = NULL;
-	size_t nnew = 0, i, j;
-	yaml_node_t *root, *v;
-	int rc = HA_OK, have_doc = 0;
+	struct staged st;
+	size_t i;
+	int rc = HA_OK;
 
 	memset(&l, 0, sizeof l);
-	memset(&staged, 0, sizeof staged);
+	memset(&st, 0, sizeof st);
 	l.name = name;
 	l.err = err;
 	l.rs = rs;
@@ -1468,187 +1655,17 @@ int ha_rules_load_buffer(struct ha_ruleset *rs, const char *name, const char *te
 		yaml_parser_delete(&parser);
 		return rc;
 	}
-	have_doc = 1;
 	l.doc = &doc;
-	root = yaml_document_get_root_node(&doc);
-	if (!root) {
-		rc = ha_err_set(err, HA_ERR_RULES,
-				"%s:1:1: the file is empty; a rule file starts with "
-				"'hiveaudit-rules: 1'",
-				name);
-		goto out;
-	}
-	/* The header first: whatever else is wrong with a file that is not a
-	 * rule file at all, that is the useful message. */
-	v = is_map(root) ? get(&l, root, "hiveaudit-rules") : NULL;
-	if (v && is_scalar(v) && strcmp(sval(v), "1") != 0 && *sval(v) >= '0' && *sval(v) <= '9') {
-		rc = fail(&l, v,
-			  "rule file version '%s' is not supported; this program reads "
-			  "'hiveaudit-rules: 1'",
-			  sval(v));
-		goto out;
-	}
-	if (!v || !is_scalar(v) || strcmp(sval(v), "1") != 0) {
-		rc = fail(&l, v ? v : root, "the file must start with 'hiveaudit-rules: 1'");
-		goto out;
-	}
-	if ((rc = only_keys(&l, root, keys)))
-		goto out;
-	if ((v = get(&l, root, "pack")) && !is_scalar(v)) {
-		rc = fail(&l, v, "'pack' must be text (the pack's name)");
-		goto out;
-	}
-	if ((v = get(&l, root, "tables"))) {
-		yaml_node_pair_t *p;
-
-		if ((rc = need_map(&l, v, "'tables'")) != HA_OK)
-			goto out;
-		for (p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
-			yaml_node_t *k = node_at(&l, p->key);
-			struct table *t, **tv;
-
-			if (!is_scalar(k) || has_nul(k) || !*sval(k)) {
-				rc = fail(&l, k, "a table name must be a word");
-				goto out;
-			}
-			for (i = 0; i < l.ntables && strcmp(l.tables[i]->name, sval(k)); i++)
-				;
-			if (i < l.ntables) {
-				rc = fail(&l, k, "table '%s' is defined twice", sval(k));
-				goto out;
-			}
-			if (find_table(&l, sval(k))) {
-				rc = fail(
-					&l, k,
-					"table '%s' is already defined by a rule file loaded "
-					"earlier (tables cannot be replaced; choose another name)",
-					sval(k));
-				goto out;
-			}
-			if ((rc = parse_table(&l, sval(k), node_at(&l, p->value), &t)))
-				goto out;
-			tv = realloc(l.tables, (l.ntables + 1) * sizeof *tv);
-			if (!tv) {
-				ha_table_free(t);
-				rc = nomem(&l);
-				goto out;
-			}
-			l.tables = tv;
-			tv[l.ntables++] = t;
-		}
-	}
-	if ((v = get(&l, root, "cert_stores"))) {
-		if ((rc = parse_cert_stores(&l, v, &staged)))
-			goto out;
-		/* Cert checks of this file use its stores. */
-		l.rs = &staged;
-		staged.tables = rs->tables;
-		staged.ntables = rs->ntables;
-	}
-	v = get(&l, root, "rules");
-	if (!v || !is_seq(v)) {
-		rc = fail(&l, v ? v : root, "'rules' must be a list");
-		goto out;
-	}
-	{
-		yaml_node_item_t *it;
-
-		for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
-			yaml_node_t *rn = node_at(&l, *it);
-			unsigned views;
-			int view;
-
-			if ((rc = parse_views(&l, rn, &views)))
-				goto out;
-			for (view = 0; view < 2; view++) {
-				struct rule *r;
-
-				if (!(views & (1u << view)))
-					continue;
-				if ((rc = parse_rule(&l, rn, view, &r)))
-					goto out;
-				for (j = 0; j < nnew; j++) {
-					if (!strcmp(newr[j]->id, r->id)) {
-						rc = fail(&l, rn, "rule id '%s' is defined twice", r->id);
-						ha_rule_free(r);
-						goto out;
-					}
-				}
-				if (push_rule(&newr, &nnew, r)) {
-					ha_rule_free(r);
-					rc = nomem(&l);
-					goto out;
-				}
-			}
-		}
-	}
-
-	/* Commit: nothing above touched `rs`. */
-	if (mode == HA_RULES_REPLACE) {
-		for (i = 0; i < rs->nrules; i++)
-			ha_rule_free(rs->rules[i]);
-		rs->nrules = 0;
-	}
-	for (i = 0; i < nnew; i++) {
-		for (j = 0; j < rs->nrules; j++) {
-			if (!strcmp(rs->rules[j]->id, newr[i]->id)) {
-				ha_rule_free(rs->rules[j]);
-				rs->rules[j] = newr[i];
-				newr[i] = NULL;
-				break;
-			}
-		}
-		if (newr[i]) {
-			if (push_rule(&rs->rules, &rs->nrules, newr[i])) {
-				rc = nomem(&l);
-				goto out;
-			}
-			newr[i] = NULL;
-		}
-	}
-	for (i = 0; i < l.ntables; i++) {
-		struct table **tv = realloc(rs->tables, (rs->ntables + 1) * sizeof *tv);
-
-		if (!tv) {
-			rc = nomem(&l);
-			goto out;
-		}
-		rs->tables = tv;
-		tv[rs->ntables++] = l.tables[i];
-		l.tables[i] = NULL;
-	}
-	if (staged.ntrusted) {
-		free_stores(rs->trusted, rs->ntrusted);
-		free_stores(rs->disallowed, rs->ndisallowed);
-		free(rs->autoupdate.path);
-		free(rs->autoupdate_name);
-		rs->trusted = staged.trusted;
-		rs->ntrusted = staged.ntrusted;
-		rs->disallowed = staged.disallowed;
-		rs->ndisallowed = staged.ndisallowed;
-		rs->has_autoupdate = staged.has_autoupdate;
-		rs->autoupdate = staged.autoupdate;
-		rs->autoupdate_name = staged.autoupdate_name;
-		rs->autoupdate_disabled = staged.autoupdate_disabled;
-		memset(&staged, 0, sizeof staged);
-	}
-	ha_buf_printf(&rs->sources, "%s\n%zu\n", name, len);
-	ha_buf_add(&rs->sources, text, len);
-	if (ha_buf_status(&rs->sources) == HA_OK)
-		rc = ha_sha256_hex(rs->sources.data, rs->sources.len, rs->digest, err);
-out:
-	for (i = 0; i < nnew; i++)
-		ha_rule_free(newr[i]);
-	free(newr);
+	/* Nothing in parse_file touches `rs`, so a file with an error changes
+	 * nothing. */
+	rc = parse_file(&l, rs, &st);
+	if (!rc)
+		rc = merge_file(&l, rs, &st, mode, text, len);
+	staged_free(&st);
 	for (i = 0; i < l.ntables; i++)
 		ha_table_free(l.tables[i]);
 	free(l.tables);
-	free_stores(staged.trusted, staged.ntrusted);
-	free_stores(staged.disallowed, staged.ndisallowed);
-	free(staged.autoupdate.path);
-	free(staged.autoupdate_name);
-	if (have_doc)
-		yaml_document_delete(&doc);
+	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	return rc;
 }
@@ -1714,4 +1731,97 @@ int ha_rules_load_file(struct ha_ruleset *rs, const char *path, int mode, struct
 	rc = ha_rules_load_buffer(rs, path, ha_buf_cstr(&b), b.len, mode, err);
 	ha_buf_free(&b);
 	return rc;
+}
+
+/* -------------------------------- shared with kinds in their own files */
+
+int ha_ld_fail(struct ld *l, const yaml_node_t *n, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return fail(l, n, "%s", msg);
+}
+
+int ha_ld_nomem(struct ld *l) { return nomem(l); }
+int ha_ld_visit(struct ld *l, const yaml_node_t *n, int depth) { return visit(l, n, depth); }
+
+const yaml_node_t *ha_ld_get(struct ld *l, const yaml_node_t *map, const char *key)
+{
+	return is_map(map) ? get(l, map, key) : NULL;
+}
+
+int ha_ld_only_keys(struct ld *l, const yaml_node_t *map, const char *const *allowed)
+{
+	return is_map(map) ? only_keys(l, map, allowed) : fail(l, map, "expected a mapping");
+}
+
+int ha_ld_text(struct ld *l, const yaml_node_t *map, const char *key, int required, char **out)
+{
+	return get_text(l, map, key, required, out);
+}
+
+int ha_ld_path(struct ld *l, const yaml_node_t *map, const char *key, int *hive, char **path)
+{
+	yaml_node_t *n = get(l, map, key);
+	struct ha_err e;
+	char *rel = NULL;
+
+	*path = NULL;
+	if (!n)
+		return fail(l, map, "missing field '%s'", key);
+	if (!is_scalar(n) || has_nul(n))
+		return fail(l, n, "'%s' must be text", key);
+	if (ha_parse_hklm_path(sval(n), hive, &rel, &e) != HA_OK)
+		return e.code == HA_ERR_NOMEM ? nomem(l) : fail(l, n, "%s", e.msg);
+	if (l->view && *hive == HA_SOFTWARE && ha_ascii_ncasecmp(rel, "Wow6432Node", 11) != 0) {
+		*path = ha_asprintf("Wow6432Node%s%s", *rel ? "\\" : "", rel);
+		free(rel);
+		return *path ? HA_OK : nomem(l);
+	}
+	*path = rel;
+	return HA_OK;
+}
+
+int ha_ld_cond(struct ld *l, const yaml_node_t *n, struct cond *c, int depth)
+{
+	return parse_cond(l, n, c, depth);
+}
+
+void ha_ld_cond_init(struct cond *c) { cond_init(c); }
+void ha_ld_cond_free(struct cond *c) { cond_free(c); }
+int ha_ld_is_seq(const yaml_node_t *n) { return is_seq(n); }
+int ha_ld_is_map(const yaml_node_t *n) { return is_map(n); }
+
+size_t ha_ld_seq_len(const yaml_node_t *n)
+{
+	return is_seq(n) ? (size_t)(n->data.sequence.items.top - n->data.sequence.items.start) : 0;
+}
+
+const yaml_node_t *ha_ld_seq_item(struct ld *l, const yaml_node_t *n, size_t i)
+{
+	return i < ha_ld_seq_len(n) ? node_at(l, n->data.sequence.items.start[i]) : NULL;
+}
+
+const char *ha_ld_scalar(const yaml_node_t *n)
+{
+	return is_scalar(n) && !has_nul(n) ? sval(n) : NULL;
+}
+
+size_t ha_ld_map_len(const yaml_node_t *n)
+{
+	return is_map(n) ? (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start) : 0;
+}
+
+const yaml_node_t *ha_ld_map_key(struct ld *l, const yaml_node_t *n, size_t i)
+{
+	return i < ha_ld_map_len(n) ? node_at(l, n->data.mapping.pairs.start[i].key) : NULL;
+}
+
+const yaml_node_t *ha_ld_map_value(struct ld *l, const yaml_node_t *n, size_t i)
+{
+	return i < ha_ld_map_len(n) ? node_at(l, n->data.mapping.pairs.start[i].value) : NULL;
 }

@@ -66,9 +66,15 @@ enum {
 	TY_ANY = 0xFFu,
 };
 
+/* The built-in kinds that code outside their own functions tells apart
+ * (combinations, and the evaluator's summary of a `none`).  A kind added in
+ * its own file uses CK_OTHER and is known by its `ops`. */
 enum check_kind {
-	CK_ALL, CK_ANY, CK_NONE, CK_VALUE, CK_KEY, CK_SUBKEYS, CK_CERT, CK_OS, CK_HIVES, CK_CASES
+	CK_ALL, CK_ANY, CK_NONE, CK_VALUE, CK_KEY, CK_SUBKEYS, CK_CERT, CK_OS, CK_HIVES, CK_CASES,
+	CK_OTHER
 };
+
+struct check_kind_ops;
 
 struct state_row {
 	struct test test;
@@ -85,6 +91,8 @@ struct os_row {
 
 struct check {
 	enum check_kind kind;
+	const struct check_kind_ops *ops; /* the table row of its kind */
+	void *priv;     /* a kind's own compiled data (freed by ops->free) */
 	char *label;
 	char *meaning;  /* what "holds" means for this check ("offered"), for none */
 	int line;
@@ -96,6 +104,7 @@ struct check {
 	int hive;
 	char *path;     /* hive-relative, logical */
 	char *name;     /* value name */
+	char *note;     /* CK_VALUE: said after the reason when the test does not hold */
 	unsigned types;
 	struct test test;
 	struct outcome absent, wrong_type, present;
@@ -148,6 +157,122 @@ struct ha_ruleset {
 	struct ha_buf sources; /* concatenated rule file texts, for the digest */
 	char digest[65];
 };
+
+/* ------------------------------------------------------- check kinds
+ *
+ * A check kind is one row of ha_check_kinds (kinds.c): the word that names
+ * it in a rule file and four functions.  A new kind is a file that defines
+ * its `struct check_kind_ops` and one row in the table; nothing else in
+ * load.c or eval.c changes.  The functions below give such a file the
+ * loader's and the evaluator's common pieces. */
+struct ld;                /* load.c: one rule file being compiled */
+struct yaml_node_s;       /* libyaml's node */
+struct ectx;              /* eval.c: one host being evaluated */
+
+/* The result of one check on one host: status, observed and expected text
+ * and the reason, with the trust bookkeeping of eval.c's header comment. */
+struct res {
+	int status;
+	int stored;         /* the verdict of the stored data, when untrusted != 0 */
+	unsigned untrusted; /* bit per role whose hive was read but is not trusted */
+	struct ha_buf obs, exp, why;
+};
+
+struct check_kind_ops {
+	const char *name;       /* the key in a rule file */
+	enum check_kind kind;   /* CK_OTHER unless the kind is one of the built-ins */
+	/* Compiles the kind's node `n` into `c` (c->kind and c->ops are set). */
+	int (*parse)(struct ld *l, const struct yaml_node_s *n, struct check *c, int depth);
+	/* Evaluates `c` on the host; fills `r` (initialised, status PASS). */
+	void (*eval)(struct ectx *x, const struct check *c, struct res *r);
+	/* Adds to `req` what `c` reads; NULL when it reads only host facts. */
+	int (*requests)(const struct ha_ruleset *rs, const struct check *c, struct ha_reqset *req,
+			struct ha_err *err);
+	/* Frees c->priv; NULL when the kind keeps nothing there. */
+	void (*free)(struct check *c);
+};
+
+/* The table, NULL-terminated, and lookup by name (NULL when unknown). */
+extern const struct check_kind_ops *const ha_check_kinds[];
+const struct check_kind_ops *ha_check_kind_named(const char *name);
+
+/* The kinds (parse in load.c, eval and requests in eval.c, the suite list
+ * kind in suites.c). */
+int ha_ck_list_parse(struct ld *l, const struct yaml_node_s *n, struct check *c, int depth);
+int ha_ck_value_parse(struct ld *l, const struct yaml_node_s *n, struct check *c, int depth);
+int ha_ck_key_parse(struct ld *l, const struct yaml_node_s *n, struct check *c, int depth);
+int ha_ck_subkeys_parse(struct ld *l, const struct yaml_node_s *n, struct check *c, int depth);
+int ha_ck_cert_parse(struct ld *l, const struct yaml_node_s *n, struct check *c, int depth);
+int ha_ck_os_parse(struct ld *l, const struct yaml_node_s *n, struct check *c, int depth);
+int ha_ck_hives_parse(struct ld *l, const struct yaml_node_s *n, struct check *c, int depth);
+int ha_ck_cases_parse(struct ld *l, const struct yaml_node_s *n, struct check *c, int depth);
+void ha_ck_combo_eval(struct ectx *x, const struct check *c, struct res *r);
+void ha_ck_value_eval(struct ectx *x, const struct check *c, struct res *r);
+void ha_ck_key_eval(struct ectx *x, const struct check *c, struct res *r);
+void ha_ck_subkeys_eval(struct ectx *x, const struct check *c, struct res *r);
+void ha_ck_cert_eval(struct ectx *x, const struct check *c, struct res *r);
+void ha_ck_os_eval(struct ectx *x, const struct check *c, struct res *r);
+void ha_ck_hives_eval(struct ectx *x, const struct check *c, struct res *r);
+void ha_ck_cases_eval(struct ectx *x, const struct check *c, struct res *r);
+int ha_ck_kids_requests(const struct ha_ruleset *rs, const struct check *c, struct ha_reqset *req,
+			struct ha_err *err);
+int ha_ck_value_requests(const struct ha_ruleset *rs, const struct check *c,
+			 struct ha_reqset *req, struct ha_err *err);
+int ha_ck_key_requests(const struct ha_ruleset *rs, const struct check *c, struct ha_reqset *req,
+		       struct ha_err *err);
+int ha_ck_subkeys_requests(const struct ha_ruleset *rs, const struct check *c,
+			   struct ha_reqset *req, struct ha_err *err);
+int ha_ck_cert_requests(const struct ha_ruleset *rs, const struct check *c, struct ha_reqset *req,
+			struct ha_err *err);
+extern const struct check_kind_ops ha_kind_suites; /* suites.c */
+
+/* The loader's pieces for a kind's parse (load.c). */
+int ha_ld_fail(struct ld *l, const struct yaml_node_s *n, const char *fmt, ...) HA_PRINTF(3, 4);
+int ha_ld_nomem(struct ld *l);
+int ha_ld_visit(struct ld *l, const struct yaml_node_s *n, int depth);
+/* The value node of `key` in mapping `map`, or NULL. */
+const struct yaml_node_s *ha_ld_get(struct ld *l, const struct yaml_node_s *map, const char *key);
+/* Refuses keys outside the NULL-terminated `allowed`, and duplicates. */
+int ha_ld_only_keys(struct ld *l, const struct yaml_node_s *map, const char *const *allowed);
+/* Optional or required text field, validated as the loader does (*out NULL
+ * when absent). */
+int ha_ld_text(struct ld *l, const struct yaml_node_s *map, const char *key, int required,
+	       char **out);
+/* A registry path field (`key`) into hive and logical path; the 32-bit
+ * variant's SOFTWARE paths gain Wow6432Node as for value checks. */
+int ha_ld_path(struct ld *l, const struct yaml_node_s *map, const char *key, int *hive,
+	       char **path);
+int ha_ld_cond(struct ld *l, const struct yaml_node_s *n, struct cond *c, int depth);
+void ha_ld_cond_init(struct cond *c);
+void ha_ld_cond_free(struct cond *c);
+/* Sequence access: number of items and item i (a node), scalar text. */
+int ha_ld_is_seq(const struct yaml_node_s *n);
+int ha_ld_is_map(const struct yaml_node_s *n);
+size_t ha_ld_seq_len(const struct yaml_node_s *n);
+const struct yaml_node_s *ha_ld_seq_item(struct ld *l, const struct yaml_node_s *n, size_t i);
+/* The text of a scalar without a NUL in it, else NULL. */
+const char *ha_ld_scalar(const struct yaml_node_s *n);
+/* The key and value nodes of pair i of a mapping. */
+size_t ha_ld_map_len(const struct yaml_node_s *n);
+const struct yaml_node_s *ha_ld_map_key(struct ld *l, const struct yaml_node_s *n, size_t i);
+const struct yaml_node_s *ha_ld_map_value(struct ld *l, const struct yaml_node_s *n, size_t i);
+
+/* The evaluator's pieces for a kind's eval (eval.c). */
+const struct ha_snapshot *ha_ev_snapshot(const struct ectx *x);
+const struct ha_facts *ha_ev_facts(const struct ectx *x);
+/* Why a fact a condition needs is unknown. */
+const char *ha_ev_facts_gap(const struct ectx *x);
+void ha_ev_nomem(struct ectx *x);
+/* Evidence for a value (`name` NULL: the key itself); `v` NULL: absent. */
+void ha_ev_evidence_value(struct ectx *x, int role, const struct ha_key *k, const char *name,
+			  const struct ha_value *v, const char *note);
+/* A derived evidence row (role -1): what, a name, a type word, the data. */
+void ha_ev_evidence_note(struct ectx *x, const char *what, const char *name, const char *type,
+			 const char *data, const char *note);
+/* Records the OS facts that decided something as evidence. */
+void ha_ev_os_evidence(struct ectx *x);
+/* Makes `r` UNKNOWN when the hive of `role` was read but is not trusted. */
+void ha_ev_apply_trust(struct ectx *x, int role, struct res *r);
 
 void ha_rule_free(struct rule *r);
 void ha_table_free(struct table *t);

@@ -25,6 +25,7 @@ enum kind {
 	TAMPERED, /* the same with one byte of the DER changed */
 	PKG,      /* a CBS update package: name "KBnnnn", num its CurrentState */
 	INCLUDE,  /* all ops of another list (str points to it) */
+	MSZ,      /* REG_MULTI_SZ: str holds the strings, each ended by '|' */
 };
 
 struct op {
@@ -60,6 +61,9 @@ struct op {
 #define AUTHROOT "Microsoft\\SystemCertificates\\AuthRoot\\Certificates"
 #define DISALLOWED "Microsoft\\SystemCertificates\\Disallowed\\Certificates"
 #define AUPOL "Policies\\Microsoft\\SystemCertificates\\AuthRoot"
+#define SSLPOL "Policies\\Microsoft\\Cryptography\\Configuration\\SSL\\00010002"
+#define SSLLOCAL "CCS\\Control\\Cryptography\\Configuration\\Local\\SSL\\00010002"
+#define SCHK "CCS\\Control\\SecurityProviders\\SCHANNEL"
 #define CBS "Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\Packages"
 
 static const struct op x64[] = {

@@ -28,6 +28,7 @@
 #define XV(h, p, n) {h, DELV, p, n, NULL, 0, NULL}
 #define XK(h, p) {h, DELK, p, NULL, NULL, 0, NULL}
 #define CT(p, cert) {SW, TAMPERED, p, cert, NULL, 0, NULL}
+#define M(h, p, n, s) {h, MSZ, p, n, s, 0, NULL}
 
 /* ------------------------------------------------------------ base layer */
 
@@ -257,6 +258,46 @@ static const struct host hosts[] = {
 	{"dmg-text", "DMG-TEXT", OPS(INC(good_2008r2)), FLAT, TEXT, NONE, 1},
 	{"only-system", "ONLY-SYSTEM", OPS(INC(good_2008r2)), FLAT, NONE, ABSENT, 1},
 
+	/* Cipher suites, curves, FIPS, TLS 1.3, .NET 3.5. */
+	{"sui-2012r2-gcm-policy", "SUI-2012R2-GCM",
+	 OPS(INC(os_2012r2), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots),
+	     S(SW, SSLPOL, "Functions",
+	       "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")),
+	 FLAT, NONE, NONE, 1},
+	{"sui-2012r2-dh-off", "SUI-2012R2-DH",
+	 OPS(INC(os_2012r2), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots),
+	     D(SYS, SCHK "\\KeyExchangeAlgorithms\\Diffie-Hellman", "Enabled", 0),
+	     {SW, KEY, "Microsoft\\NET Framework Setup\\NDP\\v3.5", NULL, NULL, 0, NULL}),
+	 FLAT, NONE, NONE, 1},
+	{"sui-2016-ecdh-off", "SUI-2016-ECDH",
+	 OPS(INC(os_2016), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots), INC(mars),
+	     D(SYS, SCHK "\\KeyExchangeAlgorithms\\ECDH", "Enabled", 0)),
+	 FLAT, NONE, NONE, 1},
+	{"sui-2019-sha1-policy", "SUI-2019-SHA1",
+	 OPS(INC(os_2019), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots),
+	     S(SW, SSLPOL, "Functions",
+	       " TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA , TLS_RSA_WITH_AES_128_CBC_SHA,TLS_CONTOSO_X ")),
+	 FLAT, NONE, NONE, 1},
+	{"sui-2019-local-curves", "SUI-2019-CURVES",
+	 OPS(INC(os_2019), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots),
+	     M(SYS, SSLLOCAL, "Functions",
+	       "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384|TLS_RSA_WITH_AES_256_GCM_SHA384|"),
+	     M(SYS, SSLLOCAL, "EccCurves", "curve25519|")),
+	 FLAT, NONE, NONE, 1},
+	{"sui-2022-aes-off", "SUI-2022-AES",
+	 OPS(INC(os_2022), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots), INC(dpm),
+	     D(SYS, SCHK "\\Ciphers\\AES 128/128", "Enabled", 0),
+	     D(SYS, SCHK "\\Ciphers\\AES 256/256", "Enabled", 0)),
+	 FLAT, NONE, NONE, 1},
+	{"sui-2016-fips", "SUI-2016-FIPS",
+	 OPS(INC(os_2016), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots), INC(mars),
+	     D(SYS, "CCS\\Control\\Lsa\\FipsAlgorithmPolicy", "Enabled", 1)),
+	 FLAT, NONE, NONE, 1},
+	{"sui-2016-policy-dword", "SUI-2016-DWORD",
+	 OPS(INC(os_2016), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots),
+	     D(SW, SSLPOL, "Functions", 1)),
+	 FLAT, NONE, NONE, 1},
+
 	/* Layouts. */
 	{"diskhost", "DISKHOST",
 	 OPS(INC(os_2012r2), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots)), DISK, NONE,
@@ -375,6 +416,27 @@ static int add_pkg(struct hb_tree *t, const char *kb, uint64_t state)
 }
 
 /* Applies one op; "CCS" paths go to every control set of the host. */
+/* REG_MULTI_SZ from "a|b|" (ASCII): each string and the list ended by a
+ * UTF-16 NUL. */
+static int set_multi(struct hb_tree *t, const char *path, const char *name, const char *s)
+{
+	size_t n = strlen(s), i, o = 0;
+	unsigned char *u = malloc(2 * n + 2);
+	int rc;
+
+	if (!u)
+		return -1;
+	for (i = 0; i < n; i++) {
+		u[o++] = s[i] == '|' ? 0 : (unsigned char)s[i];
+		u[o++] = 0;
+	}
+	u[o++] = 0;
+	u[o++] = 0;
+	rc = hb_set(t, path, name, 7, u, o);
+	free(u);
+	return rc;
+}
+
 static int apply(struct hives *hv, const struct op *o)
 {
 	struct hb_tree *t = hv->t[o->hive];
@@ -405,6 +467,7 @@ static int apply(struct hives *hv, const struct op *o)
 		case DW: rc = hb_set_dword(t, path, o->name, (uint32_t)o->num); break;
 		case QW: rc = hb_set_qword(t, path, o->name, o->num); break;
 		case KEY: rc = hb_key(t, path); break;
+		case MSZ: rc = set_multi(t, path, o->name, o->str); break;
 		case DELV: rc = hb_delete(t, path, o->name); break;
 		case DELK: rc = hb_delete(t, path, NULL); break;
 		default: rc = -1;

@@ -287,12 +287,12 @@ static void test_sort_and_pages(void)
 	if (!have_browser())
 		return;
 	hosts = scalar("SELECT count(*) FROM hosts");
-	d = dom("sort=label&size=25&page=2");
+	d = dom("sort=label&size=50&page=2");
 	if (!d)
 		return;
 	labels = dom_labels(d, &rows);
-	CHECK_INT(rows, hosts - 25);
-	check_count(d, "data-shown", hosts - 25);
+	CHECK_INT(rows, hosts - 50);
+	check_count(d, "data-shown", hosts - 50);
 	check_count(d, "data-matched", hosts);
 	CHECK_HAS(d, "<th scope=\"col\" data-col=\"label\" aria-sort=\"ascending\">");
 	CHECK_HAS(d, "Page 2 of 2");
@@ -344,7 +344,7 @@ static void test_host_details(void)
 	CHECK_HAS(det, "error 10054");
 	CHECK_HAS(det, "<b>SChannel</b> <button class=\"rulelink\" type=\"button\"");
 	/* Every finding, observed against expected, with evidence. */
-	CHECK_INT(rc_count(det, "<details class=\"finding"), 18);
+	CHECK_INT(rc_count(det, "<details class=\"finding"), 22);
 	CHECK_HAS(det, "<details class=\"finding st-FAIL\" data-rule=\"SCHANNEL-TLS12-CLIENT\" "
 		       "open=\"\">");
 	CHECK_HAS(det, "<span class=\"k\">Observed</span>");
@@ -368,6 +368,26 @@ static void test_host_details(void)
 		  "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\"
 		  "SCHANNEL\\Protocols\\TLS 1.2\\Client]\n\"Enabled\"=dword:00000001");
 	free(d);
+
+	/* The suites a host offers, in order, with what Azure accepts marked. */
+	d = dom("host=sui-2016-ecdh-off");
+	if (d) {
+		det = strstr(d, "<div class=\"detail\" data-label=\"sui-2016-ecdh-off\">");
+		CHECK(det != NULL);
+		CHECK_HAS(det, "TLS 1.2 cipher suites in effect, in order:</p><ol class=\"suitelist\">"
+			       "<li>TLS_DHE_RSA_WITH_AES_256_GCM_SHA384 <span class=\"pill st-WARN\">"
+			       "Azure: compatibility policy only</span></li>");
+		CHECK_HAS(det, "<li>TLS_DHE_RSA_WITH_AES_256_CBC_SHA </li>");
+		free(d);
+	}
+	d = dom("host=srv2019");
+	if (d) {
+		det = strstr(d, "<div class=\"detail\" data-label=\"srv2019\">");
+		CHECK(det != NULL);
+		CHECK_HAS(det, "<li>TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 <span class=\"pill st-PASS\">"
+			       "Azure accepts</span></li>");
+		free(d);
+	}
 
 	/* An unknown host says what could not be decided and why. */
 	d = dom("host=dmg-dirty");

@@ -53,7 +53,7 @@ static void test_scan_matches_expected(void)
 	snprintf(out1, sizeof out1, "%s/out1", tmp);
 	rc = tu_run_in_samples(&out, &err, "scan", "--out", out1, "--as-of", "2026-01-01", "fleet", NULL);
 	CHECK_INT(rc, 1);
-	CHECK_HAS(out, "44 hosts audited");
+	CHECK_HAS(out, "52 hosts audited");
 	if (rc != 1)
 		fprintf(stderr, "stderr: %s\n", err ? err : "");
 	free(out);
@@ -207,9 +207,9 @@ static void test_store_contents(void)
 	CHECK_STR(v, "ok");
 	free(v);
 	CHECK_INT(scalar(db, "SELECT count(*) FROM runs WHERE status = 'complete'"), 1);
-	CHECK_INT(scalar(db, "SELECT count(*) FROM hosts"), 44);
-	CHECK_INT(scalar(db, "SELECT count(*) FROM findings"), 44 * 18);
-	CHECK_INT(scalar(db, "SELECT count(*) FROM rules"), 18);
+	CHECK_INT(scalar(db, "SELECT count(*) FROM hosts"), 52);
+	CHECK_INT(scalar(db, "SELECT count(*) FROM findings"), 52 * 22);
+	CHECK_INT(scalar(db, "SELECT count(*) FROM rules"), 22);
 	/* Evidence on every finding. */
 	CHECK_INT(scalar(db, "SELECT count(*) FROM findings f WHERE NOT EXISTS"
 			     " (SELECT 1 FROM evidence e WHERE e.finding_id = f.finding_id)"),
@@ -274,7 +274,7 @@ static void test_rescan_reuses_and_reports_match(void)
 	/* Every host whose files could be hashed is re-evaluated from the store,
 	 * except dirty-replayed: a dirty hive's answer depends on its logs. */
 	CHECK_INT(scalar(db, "SELECT count(*) FROM hosts WHERE run_id = 2 AND reused_from IS NOT NULL"),
-		  43);
+		  51);
 	sqlite3_close(db);
 
 	/* `report` regenerates the same CSV from the store alone. */
@@ -329,6 +329,20 @@ static void test_explain(void)
 	CHECK_HAS(out, "The operating system (OS-TLS12-CAPABLE, FAIL)");
 	free(out);
 	free(err);
+	/* A host failing on suites: the one sentence and the list in effect. */
+	rc = tu_run_in_samples(&out, &err, "explain", "--db", path_in(out1, "audit.db"),
+			       "sui-2019-sha1-policy", NULL);
+	CHECK_INT(rc, 0);
+	CHECK_HAS(out, "TLS 1.2 cipher suites (SCHANNEL-CIPHER-SUITES, FAIL):\n  The Group Policy "
+		       "list leaves only TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, "
+		       "TLS_RSA_WITH_AES_128_CBC_SHA, which Azure's current policy (azure-2023) does "
+		       "not accept, nor its compatibility policy (azure-2022).");
+	CHECK_HAS(out, "In effect, from the Group Policy list, in order (2; ");
+	CHECK_HAS(out, "     1.   TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA\n     2.   "
+		       "TLS_RSA_WITH_AES_128_CBC_SHA\n");
+	CHECK_LACKS(out, "reg fragment");
+	free(out);
+	free(err);
 	rc = tu_run_in_samples(&out, &err, "explain", "--db", path_in(out1, "audit.db"), "no-such-host", NULL);
 	CHECK_INT(rc, 2);
 	CHECK_HAS(err, "no host 'no-such-host'");
@@ -339,8 +353,11 @@ static void test_explain(void)
 static void test_remediate(void)
 {
 	char *out = NULL, *err = NULL, *reg;
-	char *dir = path_in(tmp, "reg");
+	char dir[4096];
 	int rc;
+
+	/* A copy: path_in() reuses a few buffers. */
+	snprintf(dir, sizeof dir, "%s", path_in(tmp, "reg"));
 
 	rc = tu_run_in_samples(&out, &err, "remediate", "--db", path_in(out1, "audit.db"), "--out", dir,
 		 "mis-schannel-absent", NULL);
@@ -364,6 +381,39 @@ static void test_remediate(void)
 	free(err);
 	reg = tu_read(path_in(dir, "mis-schannel-wrongtype.reg"), NULL);
 	CHECK_LACKS(reg, "TLS 1.2\\Client");
+	free(reg);
+
+	/* Suites: the fix goes where the damage is. */
+	rc = tu_run_in_samples(&out, &err, "remediate", "--db", path_in(out1, "audit.db"), "--out", dir,
+			       "sui-2012r2-gcm-policy", NULL);
+	CHECK_INT(rc, 0);
+	free(out);
+	free(err);
+	rc = tu_run_in_samples(&out, &err, "remediate", "--db", path_in(out1, "audit.db"), "--out", dir,
+			       "sui-2022-aes-off", NULL);
+	CHECK_INT(rc, 0);
+	free(out);
+	free(err);
+	reg = tu_read(path_in(dir, "sui-2012r2-gcm-policy.reg"), NULL);
+	CHECK_HAS(reg, "; A policy change takes effect after a reboot;");
+	CHECK_HAS(reg, "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Cryptography\\"
+		       "Configuration\\SSL\\00010002]\r\n\"Functions\"=\"TLS_ECDHE_RSA_WITH_AES_256_CBC_"
+		       "SHA384_P256,");
+	CHECK_LACKS(reg, "SecurityProviders");
+	free(reg);
+	/* A WARN from damage (ECDH off: Azure's older policy only) is fixed too. */
+	rc = tu_run_in_samples(&out, &err, "remediate", "--db", path_in(out1, "audit.db"), "--out", dir,
+			       "sui-2016-ecdh-off", NULL);
+	CHECK_INT(rc, 0);
+	free(out);
+	free(err);
+	reg = tu_read(path_in(dir, "sui-2016-ecdh-off.reg"), NULL);
+	CHECK_HAS(reg, "SCHANNEL\\KeyExchangeAlgorithms\\ECDH]\r\n\"Enabled\"=dword:ffffffff\r\n");
+	free(reg);
+	reg = tu_read(path_in(dir, "sui-2022-aes-off.reg"), NULL);
+	CHECK_HAS(reg, "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\"
+		       "SCHANNEL\\Ciphers\\AES 256/256]\r\n\"Enabled\"=dword:ffffffff\r\n");
+	CHECK_LACKS(reg, "00010002");
 	free(reg);
 
 	rc = tu_run_in_samples(&out, &err, "remediate", "--db", path_in(out1, "audit.db"), "--out", dir, "--all", NULL);
@@ -399,7 +449,7 @@ static void test_json(void)
 			bad++;
 		json_decref(o);
 	}
-	CHECK_INT(lines, 44 * 18);
+	CHECK_INT(lines, 52 * 22);
 	CHECK_INT(bad, 0);
 	free(text);
 }

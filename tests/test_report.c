@@ -153,12 +153,12 @@ static void test_csv_exact_bytes(void)
 		"\"product_type\",\"architecture\",\"edition\",\"installation_type\",\"hostname\","
 		"\"domain\",\"control_set\",\"control_set_source\",\"system_hive\","
 		"\"software_hive\",\"pass\",\"fail\",\"warn\",\"not_applicable\",\"unknown\","
-		"\"host_dir\",\"note\"\r\n"
+		"\"host_dir\",\"note\",\"tls12_suites_offered\",\"tls12_suites_azure\"\r\n"
 		"\"WEB01\",\"'+WEB01\",\"not_ready\",\"R1 fails\",\"Windows Server 2008 R2 SP1\","
 		"\"Windows Server 2008 R2 Enterprise\",\"6.1\",\"7601\",\"\",\"1\",\"server\","
 		"\"ServerNT\",\"x64\",\"ServerEnterprise\",\"Server\",\"web01\",\"\",\"1\","
 		"\"Select\\Current = 1\",\"ok\",\"ok\",\"0\",\"1\",\"1\",\"0\",\"0\","
-		"\"fleet/WEB01\",\"\"\r\n";
+		"\"fleet/WEB01\",\"\",\"\",\"\"\r\n";
 	struct host_def h = {"WEB01", "fleet/WEB01", "+WEB01", HA_NOT_READY, "R1 fails", 2,
 			     csv_findings};
 	struct ha_store *st;

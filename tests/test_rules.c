@@ -45,6 +45,10 @@
 #define INTEG  "HIVE-INTEGRITY"
 #define LEGACY "SCHANNEL-LEGACY-PROTOCOLS"
 #define AGENT  "BACKUP-AGENT"
+#define SUITES "SCHANNEL-CIPHER-SUITES"
+#define FIPS   "FIPS-MODE"
+#define TLS13  "SCHANNEL-TLS13-CLIENT"
+#define NET35  "NETFX35-TLS12"
 
 /* Registry paths as they sit in the hives. */
 #define CV           "Microsoft\\Windows NT\\CurrentVersion"
@@ -65,6 +69,14 @@
 #define DISALLOWED   "Microsoft\\SystemCertificates\\Disallowed\\Certificates"
 #define GPDISALLOWED "Policies\\Microsoft\\SystemCertificates\\Disallowed\\Certificates"
 #define AUPOL        "Policies\\Microsoft\\SystemCertificates\\AuthRoot"
+#define SSLPOL       "Policies\\Microsoft\\Cryptography\\Configuration\\SSL\\00010002"
+#define SSLLOCAL     "CurrentControlSet\\Control\\Cryptography\\Configuration\\Local\\SSL\\00010002"
+#define SCHK         "CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL"
+#define FIPSK        "CurrentControlSet\\Control\\Lsa\\FipsAlgorithmPolicy"
+#define T13C         PROTO "\\TLS 1.3\\Client"
+#define NETFX35      "Microsoft\\.NETFramework\\v2.0.50727"
+#define NETFX35_32   "Wow6432Node\\Microsoft\\.NETFramework\\v2.0.50727"
+#define NDP35        "Microsoft\\NET Framework Setup\\NDP\\v3.5"
 
 #define SYS HA_SYSTEM
 #define SW  HA_SOFTWARE
@@ -2269,6 +2281,440 @@ static void test_docs_example(void)
 	free(doc);
 }
 
+/* ------------------------------------------------- SCHANNEL-CIPHER-SUITES */
+
+/* clang-format off */
+static const struct osdef
+	WIN10_22H2 = {"Windows 10 Pro", "6.3", "19045", NULL, "WinNT", "AMD64", 1};
+/* clang-format on */
+
+/* A REG_MULTI_SZ from a NULL-terminated list of strings. */
+static void set_multi(struct host *h, int hive, const char *path, const char *name,
+		      const char *const *strs)
+{
+	struct ha_buf b;
+
+	ha_buf_init(&b, 0);
+	for (; *strs; strs++)
+		ha_utf8_to_utf16le(&b, *strs); /* with its terminator */
+	ha_buf_add(&b, "\0\0", 2);
+	if (ha_buf_status(&b))
+		abort();
+	set_raw(h, hive, path, name, HA_REG_MULTI_SZ, b.data, b.len);
+	ha_buf_free(&b);
+}
+
+static void sch_off(struct host *h, const char *key)
+{
+	char *p = ha_asprintf("%s\\%s", SCHK, key);
+
+	if (!p)
+		abort();
+	set_dw(h, SYS, p, "Enabled", 0);
+	free(p);
+}
+
+/* The derived evidence row `name` ("offered", "accepted by Azure"). */
+static const char *suite_row(struct host *h, const char *name)
+{
+	const struct ha_finding *f = FINDING(h, SUITES);
+	const struct ha_evidence *e = f ? evidence_for(f, name) : NULL;
+
+	return e && e->data ? e->data : "(none)";
+}
+
+static void test_suites_defaults(void)
+{
+	static const struct {
+		const struct osdef *os;
+		int status;
+		const char *obs;
+	} t[] = {
+		{&W2008R2_SP1, HA_WARN, "default list: 36 TLS 1.2 suites offered"},
+		{&WIN7_SP1, HA_WARN, "default list: 36 TLS 1.2 suites offered"},
+		{&W2012, HA_WARN, "default list: 34 TLS 1.2 suites offered"},
+		{&W2012R2, HA_WARN, "default list: 36 TLS 1.2 suites offered"},
+		{&WIN10_1507, HA_PASS, "default list: 30 TLS 1.2 suites offered"},
+		{&W2016, HA_PASS, "default list: 30 TLS 1.2 suites offered"},
+		{&W2019, HA_PASS, "default list: 21 TLS 1.2 suites offered"},
+		{&WIN10_22H2, HA_PASS, "default list: 18 TLS 1.2 suites offered"},
+		{&W2022, HA_PASS, "default list: 21 TLS 1.2 suites offered"},
+		{&WIN11, HA_PASS, "default list: 18 TLS 1.2 suites offered"},
+		{&W2025, HA_PASS, "default list: 18 TLS 1.2 suites offered"},
+		{&W2008_SP2, HA_NOT_APPLICABLE, "Windows Server 2008 SP2"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct host *h = ready(t[i].os);
+
+		EXPECT(h, SUITES, t[i].status);
+		OBSERVED_HAS(h, SUITES, t[i].obs);
+		if (t[i].status == HA_WARN) {
+			/* Windows 7 to 8.1 reach Azure only through the 2022 policy. */
+			REASON_HAS(h, SUITES, "which Azure accepts only under its older compatibility "
+					      "policy (azure-2022), not its current default (azure-2023).");
+			REASON_HAS(h, SUITES, "the documented list assumes KB");
+			OBSERVED_HAS(h, SUITES, "current policy 0)");
+			CHECK_INT(h->fs.verdict, HA_READY);
+		}
+		if (t[i].status == HA_PASS) {
+			REASON_HAS(h, SUITES, "of which Azure's current policy (azure-2023) accepts, "
+					      "first TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384.");
+			CHECK_HAS(suite_row(h, "accepted by Azure"),
+				  "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "
+				  "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+			/* TLS 1.3 suites are not counted as TLS 1.2 ones. */
+			CHECK(strstr(suite_row(h, "offered"), "TLS_AES_") == NULL);
+			EXPECT_READY(h);
+		}
+		host_free(h);
+	}
+}
+
+static void test_suites_policy(void)
+{
+	struct host *h;
+
+	/* 2012 R2 with a GCM-only hardening list: no ECDHE_RSA GCM exists
+	 * there, DHE_RSA GCM is removed by Diffie-Hellman=0, TLS_RSA GCM is
+	 * compatibility only: WARN; with PKCS off as well, FAIL. */
+	h = ready(&W2012R2);
+	set_sz(h, SW, SSLPOL, "Functions",
+	       "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_DHE_RSA_WITH_AES_256_GCM_SHA384,"
+	       "TLS_RSA_WITH_AES_256_GCM_SHA384");
+	EXPECT(h, SUITES, HA_WARN);
+	OBSERVED_HAS(h, SUITES, "policy list: 2 TLS 1.2 suites offered");
+	REASON_HAS(h, SUITES, "Not supported on Windows Server 2012 R2, so not offered: "
+			      "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384.");
+	sch_off(h, "KeyExchangeAlgorithms\\Diffie-Hellman");
+	EXPECT(h, SUITES, HA_WARN);
+	REASON_HAS(h, SUITES, "The Group Policy list leaves only TLS_RSA_WITH_AES_256_GCM_SHA384 "
+			      "(SCHANNEL\\KeyExchangeAlgorithms\\Diffie-Hellman is disabled (1 "
+			      "suite)), which Azure accepts only under its older compatibility policy");
+	sch_off(h, "KeyExchangeAlgorithms\\PKCS");
+	EXPECT(h, SUITES, HA_FAIL);
+	REASON_HAS(h, SUITES, "The Group Policy list leaves no TLS 1.2 cipher suite once");
+	CHECK_INT(h->fs.verdict, HA_NOT_READY);
+	CHECK_HAS(h->fs.verdict_reason, SUITES);
+	CHECK_STR(suite_row(h, "offered"), "");
+	host_free(h);
+
+	/* 2016, a policy list of CBC-SHA1 suites only: nothing Azure accepts. */
+	h = ready(&W2016);
+	set_sz(h, SW, SSLPOL, "Functions",
+	       "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA");
+	EXPECT(h, SUITES, HA_FAIL);
+	REASON_HAS(h, SUITES, "The Group Policy list leaves only TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, "
+			      "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, which Azure's current policy "
+			      "(azure-2023) does not accept, nor its compatibility policy (azure-2022).");
+	OBSERVED_HAS(h, SUITES, "Azure accepts 0 (current policy 0)");
+	host_free(h);
+
+	/* Only TLS_RSA (GCM and CBC-SHA256): compatibility only. */
+	h = ready(&W2019);
+	set_sz(h, SW, SSLPOL, "Functions",
+	       "TLS_RSA_WITH_AES_256_GCM_SHA384,TLS_RSA_WITH_AES_128_CBC_SHA256");
+	EXPECT(h, SUITES, HA_WARN);
+	CHECK_STR(suite_row(h, "accepted by Azure"),
+		  "TLS_RSA_WITH_AES_256_GCM_SHA384 (compatibility), "
+		  "TLS_RSA_WITH_AES_128_CBC_SHA256 (compatibility)");
+	host_free(h);
+
+	/* An empty policy value: what Windows does is not documented: WARN. */
+	h = ready(&W2019);
+	set_sz(h, SW, SSLPOL, "Functions", " , ");
+	EXPECT(h, SUITES, HA_WARN);
+	REASON_HAS(h, SUITES, "The policy value is empty; whether Windows then uses no suite or "
+			      "falls back to the local list is unconfirmed");
+	host_free(h);
+
+	/* A hostile list of 40,000 distinct unknown names: a few are named, the
+	 * rest counted, quickly. */
+	h = ready(&W2019);
+	{
+		struct ha_buf b;
+		int i;
+
+		ha_buf_init(&b, 0);
+		for (i = 0; i < 40000; i++)
+			ha_buf_printf(&b, "TLS_X%d,", i);
+		ha_buf_puts(&b, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+		set_sz(h, SW, SSLPOL, "Functions", ha_buf_cstr(&b));
+		ha_buf_free(&b);
+	}
+	EXPECT(h, SUITES, HA_PASS);
+	REASON_HAS(h, SUITES, "ignored (unconfirmed): TLS_X0, TLS_X1, TLS_X2, TLS_X3, TLS_X4 and "
+			      "39995 more.");
+	host_free(h);
+
+	/* Past the documented 1,023 characters: reported, not cut. */
+	h = ready(&W2019);
+	{
+		struct ha_buf b;
+		int i;
+
+		ha_buf_init(&b, 0);
+		for (i = 0; i < 30; i++)
+			ha_buf_puts(&b, "TLS_RSA_WITH_AES_128_CBC_SHA,TLS_FOO_WITH_BAR,");
+		ha_buf_puts(&b, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+		set_sz(h, SW, SSLPOL, "Functions", ha_buf_cstr(&b));
+		ha_buf_free(&b);
+	}
+	EXPECT(h, SUITES, HA_PASS);
+	REASON_HAS(h, SUITES, "The policy string is longer than 1,023 characters; how Windows "
+			      "treats the rest is unconfirmed.");
+	host_free(h);
+
+	/* The comma form with spaces, an unknown name and a duplicate. */
+	h = ready(&W2019);
+	set_sz(h, SW, SSLPOL, "Functions",
+	       " TLS_FOO_WITH_BAR , TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 ,,"
+	       "tls_ecdhe_rsa_with_aes_128_gcm_sha256,\tTLS_RSA_WITH_AES_128_CBC_SHA ");
+	EXPECT(h, SUITES, HA_PASS);
+	CHECK_STR(suite_row(h, "offered"),
+		  "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_RSA_WITH_AES_128_CBC_SHA");
+	REASON_HAS(h, SUITES, "Names Windows does not know, ignored (unconfirmed): TLS_FOO_WITH_BAR.");
+	/* The policy replaces the local list. */
+	{
+		static const char *const local[] = {"TLS_RSA_WITH_AES_256_CBC_SHA", NULL};
+
+		set_multi(h, SYS, SSLLOCAL, "Functions", local);
+	}
+	EXPECT(h, SUITES, HA_PASS);
+	OBSERVED_HAS(h, SUITES, "policy list: 2 TLS 1.2 suites offered");
+	host_free(h);
+}
+
+static void test_suites_local_and_keys(void)
+{
+	static const char *const cbc_only[] = {"TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+					       "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+					       "TLS_RSA_WITH_AES_256_CBC_SHA", NULL};
+	static const char *const no_nist[] = {"curve25519", NULL};
+	struct host *h;
+
+	/* A local Functions REG_MULTI_SZ. */
+	h = ready(&W2016);
+	set_multi(h, SYS, SSLLOCAL, "Functions", cbc_only);
+	EXPECT(h, SUITES, HA_WARN);
+	OBSERVED_HAS(h, SUITES, "local list: 3 TLS 1.2 suites offered");
+	REASON_HAS(h, SUITES, "The local list leaves only TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384, "
+			      "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, TLS_RSA_WITH_AES_256_CBC_SHA,");
+	/* Hashes\SHA removes the CBC-SHA1 suite. */
+	sch_off(h, "Hashes\\SHA");
+	EXPECT(h, SUITES, HA_WARN);
+	CHECK_STR(suite_row(h, "offered"),
+		  "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384, TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256");
+	OBSERVED_HAS(h, SUITES, "SCHANNEL\\Hashes\\SHA is disabled (1 suite)");
+	/* A curve list without NIST curves removes every ECDHE suite. */
+	set_multi(h, SYS, SSLLOCAL, "EccCurves", no_nist);
+	EXPECT(h, SUITES, HA_WARN);
+	REASON_HAS(h, SUITES, "the local curve list (curve25519) has no curve Azure accepts, so no "
+			      "ECDHE suite can be used (2 suites)");
+	/* ... which rests on an inference: WARN, not FAIL, and it says so. */
+	REASON_HAS(h, SUITES, "WARN, not FAIL: the removal that decides it is not confirmed");
+	REASON_HAS(h, SUITES, "Unconfirmed: that ECDHE in TLS 1.2 needs one of the curves");
+	/* A confirmed removal of the same suites makes it FAIL after all. */
+	sch_off(h, "KeyExchangeAlgorithms\\ECDH");
+	EXPECT(h, SUITES, HA_FAIL);
+	host_free(h);
+
+	/* The default list: both AES ciphers off leaves nothing Azure takes. */
+	h = ready(&W2019);
+	sch_off(h, "Ciphers\\AES 128/128");
+	EXPECT(h, SUITES, HA_PASS);
+	sch_off(h, "Ciphers\\AES 256/256");
+	EXPECT(h, SUITES, HA_FAIL);
+	OBSERVED_HAS(h, SUITES, "SCHANNEL\\Ciphers\\AES 128/128 is disabled");
+	host_free(h);
+
+	/* ECDH off on 2016: only DHE_RSA GCM and TLS_RSA remain: WARN. */
+	h = ready(&W2016);
+	sch_off(h, "KeyExchangeAlgorithms\\ECDH");
+	EXPECT(h, SUITES, HA_WARN);
+	CHECK(strstr(suite_row(h, "offered"), "ECDHE") == NULL);
+	CHECK_HAS(suite_row(h, "accepted by Azure"), "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384 "
+						      "(compatibility)");
+	host_free(h);
+
+	/* DH off on 2012 R2: the ECDHE CBC suites still reach the 2022 policy. */
+	h = ready(&W2012R2);
+	sch_off(h, "KeyExchangeAlgorithms\\Diffie-Hellman");
+	EXPECT(h, SUITES, HA_WARN);
+	CHECK(strstr(suite_row(h, "offered"), "TLS_DHE_") == NULL);
+	/* ... and with ECDH off too, only TLS_RSA is left. */
+	sch_off(h, "KeyExchangeAlgorithms\\ECDH");
+	EXPECT(h, SUITES, HA_WARN);
+	CHECK_HAS(suite_row(h, "accepted by Azure"), "TLS_RSA_WITH_AES_256_GCM_SHA384 "
+						      "(compatibility)");
+	host_free(h);
+
+	/* A suite removed by an unconfirmed key and by a confirmed one counts
+	 * as removed for sure: Hashes\SHA384 and SHA256 (unconfirmed) and ECDH
+	 * (confirmed) leave a CBC-SHA384/256 ECDHE list with nothing: FAIL. */
+	h = ready(&W2016);
+	{
+		static const char *const cbc2[] = {"TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+						   "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", NULL};
+
+		set_multi(h, SYS, SSLLOCAL, "Functions", cbc2);
+	}
+	sch_off(h, "Hashes\\SHA384");
+	sch_off(h, "Hashes\\SHA256");
+	EXPECT(h, SUITES, HA_WARN);
+	sch_off(h, "KeyExchangeAlgorithms\\ECDH");
+	EXPECT(h, SUITES, HA_FAIL);
+	host_free(h);
+
+	/* PKCS off: TLS_RSA goes; that ECDHE_RSA goes too is unconfirmed, so
+	 * a host left with nothing else is WARN with the caveat, not FAIL. */
+	h = ready(&W2019);
+	sch_off(h, "KeyExchangeAlgorithms\\PKCS");
+	EXPECT(h, SUITES, HA_WARN);
+	REASON_HAS(h, SUITES, "WARN, not FAIL: the removal that decides it is not confirmed");
+	REASON_HAS(h, SUITES, "Unconfirmed: KB245030 (NT 4 era) says PKCS=0 disables");
+	host_free(h);
+}
+
+static void test_suites_wrong_types(void)
+{
+	static const char *const one[] = {"TLS_RSA_WITH_AES_256_CBC_SHA", NULL};
+	struct host *h;
+
+	/* The policy value as REG_MULTI_SZ (the GPO writes REG_SZ). */
+	h = ready(&W2019);
+	set_multi(h, SW, SSLPOL, "Functions", one);
+	EXPECT(h, SUITES, HA_UNKNOWN);
+	REASON_HAS(h, SUITES, "The Group Policy cipher suite list (Functions) is a REG_MULTI_SZ, "
+			      "not REG_SZ; how Windows reads it then is not documented.");
+	CHECK_INT(h->fs.verdict, HA_VERDICT_UNKNOWN);
+	host_free(h);
+
+	/* The local value as REG_SZ. */
+	h = ready(&W2016);
+	set_sz(h, SYS, SSLLOCAL, "Functions", "TLS_RSA_WITH_AES_256_CBC_SHA");
+	EXPECT(h, SUITES, HA_UNKNOWN);
+	REASON_HAS(h, SUITES, "is a REG_SZ, not REG_MULTI_SZ");
+	host_free(h);
+
+	/* A SCHANNEL Enabled as REG_SZ. */
+	h = ready(&W2016);
+	set_sz(h, SYS, SCHK "\\KeyExchangeAlgorithms\\ECDH", "Enabled", "0");
+	EXPECT(h, SUITES, HA_UNKNOWN);
+	REASON_HAS(h, SUITES, "SCHANNEL\\KeyExchangeAlgorithms\\ECDH\\Enabled is a REG_SZ, not "
+			      "REG_DWORD");
+	host_free(h);
+
+	/* EccCurves as REG_SZ. */
+	h = ready(&W2022);
+	set_sz(h, SW, SSLPOL, "EccCurves", "NistP256");
+	EXPECT(h, SUITES, HA_UNKNOWN);
+	REASON_HAS(h, SUITES, "EccCurves (the Group Policy curve list) is a REG_SZ");
+	host_free(h);
+
+	/* The SYSTEM hive unreadable: UNKNOWN with why. */
+	h = ready(&W2016);
+	h->status[SYS] = HA_HS_UNREADABLE;
+	h->reason[SYS] = "not a registry hive: bad magic";
+	EXPECT(h, SUITES, HA_UNKNOWN);
+	REASON_HAS(h, SUITES, "could not be read: SYSTEM hive unreadable: not a registry hive");
+	host_free(h);
+}
+
+static void test_fips_tls13_netfx35(void)
+{
+	struct host *h = ready(&W2016);
+
+	EXPECT(h, FIPS, HA_PASS);
+	set_dw(h, SYS, FIPSK, "Enabled", 1);
+	EXPECT(h, FIPS, HA_WARN);
+	REASON_HAS(h, FIPS, "FIPS mode is on: .NET Framework classes that are not FIPS-validated");
+	REASON_HAS(h, FIPS, "(unconfirmed).");
+	/* FIPS never decides readiness; the suites stay PASS (NIST curves). */
+	EXPECT(h, SUITES, HA_PASS);
+	EXPECT_READY(h);
+	set_sz(h, SYS, FIPSK, "Enabled", "1");
+	EXPECT(h, FIPS, HA_UNKNOWN);
+	CHECK_INT(h->fs.verdict, HA_READY);
+	host_free(h);
+
+	/* TLS 1.3: not applicable before Server 2022; on by default there. */
+	h = ready(&W2019);
+	EXPECT(h, TLS13, HA_NOT_APPLICABLE);
+	host_free(h);
+	h = ready(&W2022);
+	EXPECT(h, TLS13, HA_PASS);
+	set_dw(h, SYS, T13C, "Enabled", 0);
+	EXPECT(h, TLS13, HA_WARN);
+	EXPECT_READY(h);
+	/* A working TLS 1.3 does not hide a broken TLS 1.2. */
+	set_dw(h, SYS, T13C, "Enabled", 1);
+	sch_off(h, "Ciphers\\AES 128/128");
+	sch_off(h, "Ciphers\\AES 256/256");
+	EXPECT(h, TLS13, HA_PASS);
+	EXPECT(h, SUITES, HA_FAIL);
+	CHECK_INT(h->fs.verdict, HA_NOT_READY);
+	host_free(h);
+
+	/* .NET 3.5: PASS when not installed; WARN when installed without the
+	 * values; PASS with them in both views. */
+	h = ready(&W2012R2);
+	EXPECT(h, NET35, HA_PASS);
+	REASON_HAS(h, NET35, "is absent: not installed.");
+	set_key(h, SW, NDP35);
+	EXPECT(h, NET35, HA_WARN);
+	set_dw(h, SW, NETFX35, "SystemDefaultTlsVersions", 1);
+	set_dw(h, SW, NETFX35, "SchUseStrongCrypto", 1);
+	EXPECT(h, NET35, HA_WARN);
+	REASON_HAS(h, NET35, "Wow6432Node v2.0.50727\\SystemDefaultTlsVersions is absent");
+	set_dw(h, SW, NETFX35_32, "SystemDefaultTlsVersions", 1);
+	set_dw(h, SW, NETFX35_32, "SchUseStrongCrypto", 1);
+	EXPECT(h, NET35, HA_PASS);
+	EXPECT_READY(h);
+	host_free(h);
+}
+
+static void test_suites_trust_and_fix(void)
+{
+	static const char *const gcm[] = {"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+					  "TLS_RSA_WITH_AES_256_GCM_SHA384", NULL};
+	static const char *const no_nist[] = {"curve25519", NULL};
+	struct host *h;
+
+	/* A dirty SYSTEM hive: UNKNOWN, with what the stored data gives. */
+	h = ready(&W2016);
+	sch_off(h, "Ciphers\\AES 128/128");
+	sch_off(h, "Ciphers\\AES 256/256");
+	h->status[SYS] = HA_HS_DIRTY;
+	h->reason[SYS] = "sequence numbers differ";
+	EXPECT(h, SUITES, HA_UNKNOWN);
+	REASON_HAS(h, SUITES, "Not conclusive: the SYSTEM hive is dirty (sequence numbers differ); "
+			      "as stored this gives FAIL.");
+	host_free(h);
+
+	/* What remediate writes goes where the damage is: a local list and a
+	 * local curve list are written back as the build's defaults; nothing
+	 * for a host whose suites pass. */
+	h = ready(&W2019);
+	set_multi(h, SYS, SSLLOCAL, "Functions", gcm);
+	set_multi(h, SYS, SSLLOCAL, "EccCurves", no_nist);
+	EXPECT(h, SUITES, HA_WARN);
+	CHECK_HAS(suite_row(h, "remediation"),
+		  "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Cryptography\\"
+		  "Configuration\\Local\\SSL\\00010002]\n\"Functions\"=hex(7):54,00,4c,00,53,00,5f,00,");
+	/* curve25519, NistP256, NistP384, then the empty string that ends it */
+	CHECK_HAS(suite_row(h, "remediation"), "\"EccCurves\"=hex(7):63,00,75,00,72,00,76,00,");
+	CHECK_HAS(suite_row(h, "remediation"), "38,00,34,00,00,00,00,00\n");
+	CHECK(strstr(suite_row(h, "remediation"), "SecurityProviders") == NULL);
+	host_free(h);
+
+	h = ready(&W2019);
+	EXPECT(h, SUITES, HA_PASS);
+	CHECK_STR(suite_row(h, "remediation"), "(none)");
+	host_free(h);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
@@ -2305,6 +2751,12 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_engine_subkeys),
 		CHECK_CASE(test_engine_cert_stores),
 		CHECK_CASE(test_docs_example),
+		CHECK_CASE(test_suites_defaults),
+		CHECK_CASE(test_suites_policy),
+		CHECK_CASE(test_suites_local_and_keys),
+		CHECK_CASE(test_suites_wrong_types),
+		CHECK_CASE(test_fips_tls13_netfx35),
+		CHECK_CASE(test_suites_trust_and_fix),
 	};
 	struct ha_err err;
 	size_t i;

@@ -533,7 +533,7 @@ static void test_checks(void)
 	EXPECT_ERROR(
 		HEAD RULE("CUSTOM-1") "    check: {}\n",
 		"t.yaml:9:12: a check needs one of all, any, none, value, key, subkeys, cert, os, "
-		"hives, cases");
+		"hives, cases, suites");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      hives: [SYSTEM]\n      os: [{status: "
 					   "PASS, why: w}]\n",
 		     "t.yaml:10:7: a check has exactly one kind; found 'hives' and 'os'");
@@ -691,7 +691,7 @@ static void test_add_replace(void)
 	struct ha_err err;
 	char *msg;
 
-	CHECK_INT(n, 18);
+	CHECK_INT(n, 22);
 	snprintf(digest, sizeof digest, "%s", ha_rules_digest(rs));
 	/* ADD: a rule with a loaded id replaces it, in place; a new id is added. */
 	msg = load_into(rs, HEAD
@@ -1177,6 +1177,79 @@ static void test_docs_example(void)
 	free(doc);
 }
 
+/* The suite list kind: every suite name is checked against `known`. */
+#define SUITES_CHECK(known, list, extra)                                                           \
+	"    check:\n"                                                                             \
+	"      suites:\n"                                                                          \
+	"        policy: 'HKLM\\SOFTWARE\\P\\00010002'\n"                                          \
+	"        local: 'HKLM\\SYSTEM\\CurrentControlSet\\L\\00010002'\n"                          \
+	"        schannel: 'HKLM\\SYSTEM\\CurrentControlSet\\S'\n"                                 \
+	"        known: [" known "]\n"                                                             \
+	"        ecdhe: ['TLS_ECDHE_*']\n"                                                         \
+	"        lists:\n"                                                                         \
+	"          all: [" list "]\n"                                                              \
+	"        defaults:\n"                                                                      \
+	"          - {suites: all, why: the default}\n"                                            \
+	"        azure: {current: [TLS_ECDHE_A], compatibility: [TLS_RSA_B], curves: [NistP256]}\n" \
+	"        removes:\n"                                                                       \
+	"          - {key: 'Ciphers\\AES 128/128', match: [" extra "]}\n"
+
+static void test_suites_kind(void)
+{
+	EXPECT_LOADS(HEAD RULE("CUSTOM-1")
+		     SUITES_CHECK("TLS_ECDHE_A, TLS_RSA_B", "TLS_ECDHE_A, TLS_RSA_B", "'*_A'"));
+	EXPECT_ERROR(HEAD RULE("CUSTOM-1")
+		     SUITES_CHECK("TLS_ECDHE_A, TLS_RSA_B", "TLS_ECDHE_A, TLS_RSA_C", "'*_A'"),
+		     "t.yaml:17:30: unknown cipher suite 'TLS_RSA_C' (not in 'known')");
+	EXPECT_ERROR(HEAD RULE("CUSTOM-1")
+		     SUITES_CHECK("TLS_ECDHE_A, TLS_RSA_B", "TLS_ECDHE_A, TLS_RSA_B", "'*_Z'"),
+		     "t.yaml:22:50: pattern '*_Z' matches no known cipher suite");
+	EXPECT_ERROR(HEAD RULE("CUSTOM-1")
+		     SUITES_CHECK("TLS_ECDHE_A, TLS_ECDHE_A", "TLS_ECDHE_A", "'*_A'"),
+		     "t.yaml:14:30: cipher suite 'TLS_ECDHE_A' is listed twice");
+	/* A default row must name a list of `lists`; `absent` is a word. */
+	{
+		char *t = ha_asprintf("%s", HEAD RULE("CUSTOM-1") SUITES_CHECK("TLS_ECDHE_A, TLS_RSA_B",
+							 "TLS_ECDHE_A", "'*_A'"));
+		char *p = t ? strstr(t, "suites: all,") : NULL;
+
+		if (!p)
+			abort();
+		memcpy(p, "suites: alL,", 12);
+		EXPECT_ERROR(t, "t.yaml:19:22: no suite list named 'alL' in 'lists'");
+		free(t);
+	}
+	EXPECT_ERROR(HEAD RULE("CUSTOM-1")
+		     SUITES_CHECK("TLS_ECDHE_A, TLS_RSA_B", "TLS_ECDHE_A", "'*_A'], absent: [x"),
+		     "t.yaml:22:66: 'absent' is enabled or disabled");
+	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      suites: {policyx: x}\n",
+		     "t.yaml:10:16: unknown field 'policyx'");
+}
+
+/* The fuzzer's seed copy of the pack (fuzz/corpus/rules/tls12.yaml) holds
+ * the same rules as the pack, so that fuzzing starts from every kind the
+ * pack uses. */
+static void test_fuzz_seed_mirrors_pack(void)
+{
+	struct ha_ruleset *rs = with_builtin(), *seed;
+	struct ha_err err;
+	char path[4096];
+	size_t i;
+
+	snprintf(path, sizeof path, "%s/fuzz/corpus/rules/tls12.yaml", tu_source_dir());
+	if (ha_rules_new(&seed, &err))
+		abort();
+	CHECK_INT(ha_rules_load_file(seed, path, HA_RULES_ADD, &err), HA_OK);
+	CHECK_INT(ha_rules_count(seed), ha_rules_count(rs));
+	for (i = 0; i < ha_rules_count(rs) && i < ha_rules_count(seed); i++) {
+		CHECK_STR(ha_rules_info(seed, i)->id, ha_rules_info(rs, i)->id);
+		CHECK_STR(ha_rules_info(seed, i)->title, ha_rules_info(rs, i)->title);
+		CHECK_STR(ha_rules_info(seed, i)->applies, ha_rules_info(rs, i)->applies);
+	}
+	ha_rules_free(seed);
+	ha_rules_free(rs);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
@@ -1191,6 +1264,8 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_rules_verb),   CHECK_CASE(test_scan_with_rules),
 		CHECK_CASE(test_docs_example), CHECK_CASE(test_control_characters),
 		CHECK_CASE(test_i12_4_rule_file_not_regular),
+		CHECK_CASE(test_suites_kind),
+		CHECK_CASE(test_fuzz_seed_mirrors_pack),
 	};
 	int rc;
 

@@ -686,6 +686,37 @@
 		return table;
 	}
 
+	/* SCHANNEL-CIPHER-SUITES: the effective list from its derived evidence
+	 * rows ("offered", "accepted by Azure"; rules/suites.c), in order, the
+	 * ones Azure accepts marked. */
+	function suitesList(f) {
+		var offered = null, accepted = [], i, e, box, ol;
+		for (i = F.EV; i < f.length; i++) {
+			e = D.e[f[i]];
+			if (str(e[E.TYPE]) !== 'suite list')
+				continue;
+			if (str(e[E.NAME]) === 'offered')
+				offered = str(e[E.DATA]);
+			else if (str(e[E.NAME]) === 'accepted by Azure' && str(e[E.DATA]))
+				accepted = str(e[E.DATA]).split(', ');
+		}
+		if (offered === null)
+			return null;
+		box = el('div', 'suites');
+		add(box, el('p', null, 'TLS 1.2 cipher suites in effect, in order:'));
+		ol = add(box, el('ol', 'suitelist'));
+		(offered ? offered.split(', ') : []).forEach(function (name) {
+			var li = add(ol, el('li', null, name + ' '));
+			if (accepted.indexOf(name) >= 0)
+				add(li, pill('st-PASS', 'Azure accepts'));
+			else if (accepted.indexOf(name + ' (compatibility)') >= 0)
+				add(li, pill('st-WARN', 'Azure: compatibility policy only'));
+		});
+		if (!offered)
+			add(ol, el('li', null, 'none'));
+		return box;
+	}
+
 	function copyButton(bar, pre) {
 		var b = add(bar, el('button', 'btn copy', 'Copy'));
 		b.type = 'button';
@@ -722,6 +753,8 @@
 		add(div, el('span', 'k', 'Expected'));
 		div.appendChild(document.createTextNode(vis(str(f[F.EXP]))));
 		add(body, el('p', 'freason', str(f[F.REASON])));
+		if (str(f[F.RULE]) === 'SCHANNEL-CIPHER-SUITES' && (div = suitesList(f)))
+			add(body, div);
 		if (f.length > F.EV)
 			add(add(body, el('div', 'table-wrap')), evidenceTable(f, files));
 		reg = rule ? str(rule[R.REG]) : '';
