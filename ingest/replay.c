@@ -401,7 +401,7 @@ static int apply_old(const struct primary *pr, const struct logv *lv, const stru
 	if (pstart + nset * SECTOR > lv->in->size) {
 		snprintf(why, whylen,
 			 "truncated: %llu dirty sectors need %llu bytes, the log has %zu",
-			 (unsigned long long)nset, (unsigned long long)(pstart + nset * SECTOR),
+			 (unsigned long long)nset, (unsigned long long)pstart + (unsigned long long)nset * SECTOR,
 			 lv->in->size);
 		return HA_ERR_FORMAT;
 	}
