@@ -501,13 +501,13 @@ static void test_since_last_audit(void)
 	if (!d)
 		return;
 	CHECK_HAS(d, "<h2>Since the last audit</h2>");
-	CHECK_HAS(d, "Compared with run 1 (as of 2026-01-01): 44 hosts then, 44 hosts now; "
+	CHECK_HAS(d, "Compared with run 1 (as of 2026-01-01): 52 hosts then, 52 hosts now; "
 		     "0 findings regressed, 0 findings fixed.");
 	CHECK_INT(rc_count(d, "<p class=\"muted\">None.</p>"), 4);
 	CHECK_INT(rc_count(d, "<g class=\"run\" data-run="), 2);
-	CHECK_HAS(d, "<title>Run 2 (as of 2026-02-01): 20 ready</title>");
-	CHECK_HAS(d, "<title>Run 2 (as of 2026-02-01): 18 not ready</title>");
-	check_count(d, "data-matched", 18);
+	CHECK_HAS(d, "<title>Run 2 (as of 2026-02-01): 24 ready</title>");
+	CHECK_HAS(d, "<title>Run 2 (as of 2026-02-01): 21 not ready</title>");
+	check_count(d, "data-matched", 21);
 	free(d);
 }
 

@@ -22,8 +22,8 @@
 #include "testproc.h"
 #include "testutil.h"
 
-#define RULES_PER_HOST 18
-#define FLEET_HOSTS    44
+#define RULES_PER_HOST 22
+#define FLEET_HOSTS    52
 #define NOBODY         "65534"
 
 static char *tmp;        /* the test's temporary folder */
@@ -156,7 +156,7 @@ static void test_default_is_newest_complete_run(void)
 	CHECK_INT(rc, 0);
 	CHECK_HAS(e, "hiveaudit report: run 1 of ");
 	CHECK_HAS(e, "(complete, started ");
-	CHECK_HAS(e, ", 44 hosts)");
+	CHECK_HAS(e, ", 52 hosts)");
 	CHECK_HAS(e, "hiveaudit report: note: the newer run 2 is interrupted and not shown "
 		     "(--run 2 shows it)");
 	free(o);
@@ -179,7 +179,7 @@ static void test_default_is_newest_complete_run(void)
 	CHECK_INT(rc, 0);
 	snprintf(want, sizeof want,
 		 "hiveaudit report: note: run 2 is interrupted, not complete: what it shows covers "
-		 "%lld of the 44 hosts its scan found",
+		 "%lld of the 52 hosts its scan found",
 		 run2_hosts);
 	CHECK_HAS(e, want);
 	CHECK_HAS(e, "hiveaudit report: run 2 of ");

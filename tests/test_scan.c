@@ -22,13 +22,13 @@
 #include "ha_scan.h"
 #include "testutil.h"
 
-#define FLEET_HOSTS 44
-#define FLEET_READY 20
-#define FLEET_NOT_READY 18
-#define FLEET_UNKNOWN 6
-#define FLEET_FAILS 33
+#define FLEET_HOSTS 52
+#define FLEET_READY 24
+#define FLEET_NOT_READY 21
+#define FLEET_UNKNOWN 7
+#define FLEET_FAILS 36
 /* dirty-replayed: a dirty hive with logs is always read again. */
-#define FLEET_REUSABLE 43
+#define FLEET_REUSABLE 51
 
 static char *tmp;
 static struct ha_ruleset *rules;
@@ -174,7 +174,7 @@ static void test_fleet_then_reuse(void)
 	check_fleet_counts(&r);
 	CHECK_INT(r.reused, FLEET_REUSABLE);
 	CHECK_STR(store_text(o.out, "SELECT count(*) FROM hosts WHERE run_id = 2 AND reused_from > 0"),
-	          "43");
+	          "51");
 	CHECK_STR(store_text(o.out, "SELECT label FROM hosts WHERE run_id = 2 AND reused_from IS NULL"),
 	          "dirty-replayed");
 	CHECK(exists(path_in(o.out, "findings.jsonl")));
