@@ -3,14 +3,17 @@
 # test.  A no-op when they are all present.
 #
 #   ./bootstrap.sh          build and test dependencies
-#   ./bootstrap.sh --ci     also what CI uses: clang (fuzz targets) and
-#                           chromium (the headless browser test of the report)
+#   ./bootstrap.sh --ci     also what CI uses: clang (fuzz targets),
+#                           chromium (the headless browser test of the report),
+#                           and the tools the container tests build their
+#                           archives and disk images with
 set -eu
 
 packages="build-essential cmake pkg-config libhivex-dev libsqlite3-dev libyaml-dev libssl-dev
-libjansson-dev xz-utils ca-certificates"
+libjansson-dev libarchive-dev libtsk-dev xz-utils ca-certificates"
 if [ "${1:-}" = "--ci" ]; then
-	packages="$packages clang libclang-rt-dev chromium sqlite3"
+	packages="$packages clang libclang-rt-dev chromium sqlite3 zip libarchive-tools ntfs-3g
+qemu-utils ewf-tools fdisk"
 fi
 
 missing=""

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_passwords.h"
 #include "cli_rules.h"
 #include "ha_ingest.h"
 #include "ha_report.h"
@@ -65,6 +66,10 @@ static void scan_usage(FILE *f)
 	fprintf(f,
 		"usage: hiveaudit scan [options] PATH...\n\n"
 		"Audits every host found under PATH (a fleet folder, a host folder, or hive files):\n"
+		"PATH may also be a collection container: a zip (zip64, AES, ZipCrypto), tar,\n"
+		"tar.gz, tar.xz or 7z archive (Velociraptor, CyLR, KAPE layouts; a zip inside a zip\n"
+		"is opened too), or a disk image (E01 with its E02..., raw or split raw .001, VHD,\n"
+		"VHDX, VMDK; GPT, MBR or bare NTFS).  Nothing is extracted to disk.\n"
 		"reads its SYSTEM and SOFTWARE hives in worker processes, applies the rules, and\n"
 		"writes DIR/audit.db, DIR/findings.csv, DIR/hosts.csv and DIR/report.html.\n\n"
 		"Options:\n"
@@ -79,6 +84,8 @@ static void scan_usage(FILE *f)
 		"      --json           also write DIR/findings.jsonl (JSON Lines)\n"
 		"      --rescan         read every host again, even if unchanged since the last run\n"
 		"      --no-replay      read dirty hives as they are, without their logs\n"
+		"      --password PW    password for encrypted containers; may be repeated\n"
+		"      --password-file FILE  passwords, one a line (also: HIVEAUDIT_PASSWORD)\n"
 		"  -q, --quiet          no progress display and no summary\n"
 		"  -h, --help           this help\n\n"
 		"Exit codes: 0 done and no finding is FAIL; 1 done and some finding is FAIL;\n"
@@ -346,6 +353,7 @@ int cmd_scan(int argc, char **argv)
 		{"as-of", required_argument, NULL, 'a'},   {"json", no_argument, NULL, 'J'},
 		{"rescan", no_argument, NULL, 'R'},	   {"no-replay", no_argument, NULL, 'N'},
 		{"quiet", no_argument, NULL, 'q'},	   {"help", no_argument, NULL, 'h'},
+		{"password", required_argument, NULL, 'P'}, {"password-file", required_argument, NULL, 'F'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *out = HA_DEFAULT_OUT;
@@ -357,6 +365,7 @@ int cmd_scan(int argc, char **argv)
 	struct ha_ruleset *rs = NULL;
 	struct ha_reqset req;
 	struct ha_fleet fleet = {0};
+	struct cli_passwords pw = {0};
 	struct ha_store *st = NULL;
 	struct ha_err err;
 	struct ha_buf paths, cmdline;
@@ -415,6 +424,15 @@ int cmd_scan(int argc, char **argv)
 		case 'R': rescan = 1; break;
 		case 'N': no_replay = 1; break;
 		case 'q': quiet = 1; break;
+		case 'P':
+		case 'F':
+			rc = opt == 'P' ? cli_passwords_add(&pw, optarg, &err)
+					: cli_passwords_file(&pw, optarg, &err);
+			if (rc) {
+				code = cli_fail("scan", &err);
+				goto done;
+			}
+			break;
 		case 'h': scan_usage(stdout); code = HA_EXIT_OK; goto done;
 		default: scan_usage(stderr); code = HA_EXIT_USAGE; goto done;
 		}
@@ -438,7 +456,10 @@ int cmd_scan(int argc, char **argv)
 		code = cli_fail("scan", &err);
 		goto done;
 	}
-	rc = ha_discover((const char *const *)argv + optind, (size_t)(argc - optind), &fleet, &err);
+	rc = cli_passwords_apply(&pw, &err);
+	if (!rc)
+		rc = ha_discover((const char *const *)argv + optind, (size_t)(argc - optind), &fleet,
+				 &err);
 	if (rc) {
 		code = cli_fail("scan", &err);
 		goto done;
@@ -488,8 +509,11 @@ int cmd_scan(int argc, char **argv)
 		ha_buf_puts(&paths, argv[i]);
 	}
 	ha_buf_puts(&cmdline, "hiveaudit");
-	for (i = 0; i < (size_t)argc; i++)
-		ha_buf_printf(&cmdline, " %s", argv[i]);
+	for (i = 0; i < (size_t)argc; i++) /* the store never keeps a password */
+		ha_buf_printf(&cmdline, " %s",
+			      i && !strcmp(argv[i - 1], "--password")	 ? "(password)"
+			      : !strncmp(argv[i], "--password=", 11) ? "--password=(password)"
+								     : argv[i]);
 	{
 		struct ha_run_meta m = {HA_VERSION, as_of_iso, ha_rules_digest(rs), digest,
 					ha_buf_cstr(&paths), ha_buf_cstr(&cmdline), (long)fleet.nhosts};
@@ -630,6 +654,7 @@ done:
 	free(todo);
 	free(c.prev);
 	ha_fleet_free(&fleet);
+	cli_passwords_free(&pw);
 	ha_reqset_free(&req);
 	ha_rules_free(rs);
 	ha_cert_cache_free(c.eo.certs);

@@ -36,7 +36,7 @@ build=$1
 secs=$2
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
-targets=${*:-baseblock certblob text rules snapshot value readhost replay}
+targets=${*:-baseblock certblob text rules snapshot value readhost replay layout veloname}
 
 status=0
 printf '%-10s %6s %12s %7s %8s %7s %s\n' target time execs cov ft corpus findings

@@ -44,6 +44,10 @@ struct ha_host_job {
 	struct ha_job_file *files;
 	int reuse;     /* a saved snapshot exists: report "unchanged" if every
 			  file still matches its fingerprint */
+	/* A host found inside a collection container (archive, disk image):
+	 * how the worker reaches its files, owned by the job; NULL for a
+	 * folder.  Its files' paths then read "CONTAINER › path inside". */
+	struct ha_container_job *container;
 };
 
 struct ha_fleet {
@@ -60,6 +64,39 @@ struct ha_fleet {
 HA_MUST_CHECK int ha_discover(const char *const *paths, size_t npaths, struct ha_fleet *fleet,
 			      struct ha_err *err);
 void ha_fleet_free(struct ha_fleet *fleet);
+
+/* ------------------------------------------------------------ containers */
+
+/* Collection containers given as PATH or found in a folder: zip (zip64,
+ * WinZip AES, ZipCrypto), tar (plain, gzip, xz, bzip2, zstd), 7z, and disk
+ * images (E01, raw and split raw, VHD, VHDX, VMDK; GPT, MBR or a bare NTFS
+ * volume).  Discovery lists them and makes hosts; workers extract the hive
+ * files into memory files (never onto disk) under these limits. */
+struct ha_container_opts {
+	const char *const *passwords; /* tried in order on encrypted entries */
+	size_t npasswords;
+	uint64_t max_member;  /* bytes of one extracted hive or log (0: 2 GiB) */
+	unsigned max_ratio;   /* uncompressed:compressed ratio that marks a bomb (0: 100) */
+	uint64_t ratio_floor; /* entries smaller than this are not judged by ratio (0: 64 MiB) */
+	uint64_t max_nested;  /* bytes of an archive or image inside an archive (0: 4 GiB) */
+	unsigned max_depth;   /* containers inside containers (0: 3) */
+};
+
+/* Sets the options every later discovery and worker of this process uses
+ * (workers inherit them).  The strings are copied.  HA_ERR_NOMEM. */
+HA_MUST_CHECK int ha_container_configure(const struct ha_container_opts *o, struct ha_err *err);
+
+/* Velociraptor's %XX component decoding of one entry name component
+ * (exposed for tests and fuzzing): malloc'd, NULL on allocation failure. */
+char *ha_velo_decode(const char *s, size_t n);
+
+/* The hosts a list of archive entry names makes (exposed for tests and
+ * fuzzing): one line per host, "label-or-*<TAB>prefix<TAB>files", files
+ * separated by '|', each "name[+logs]", then one line per note prefixed
+ * "note: ".  `names` is newline-separated; an entry ending in '/' is a
+ * folder, one beginning with "regf:" has hive content (the prefix is not
+ * part of its name).  Malloc'd text; NULL on allocation failure. */
+char *ha_container_layout_text(const char *names, size_t n);
 
 /* --------------------------------------------------------------- reading */
 

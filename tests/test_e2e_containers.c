@@ -1,0 +1,395 @@
+/* test_e2e_containers.c: the built program on collections as delivered.
+ *
+ * The containers are built at test time from the sample fleet with the
+ * Debian tools a user has (zip, bsdtar), in the layouts the collectors
+ * write: Velociraptor (uploads/auto/C%3A/..., client_info.json), CyLR
+ * (C/Windows/System32/config, named HOST.zip), and a whole fleet folder
+ * zipped or tarred.  For each, every host's findings must equal those of
+ * the same host scanned as a folder, column for column, except the two
+ * columns that name paths (hive_files, host_dir), and the host names must
+ * follow the documented rule.  A missing tool skips a case, except in CI
+ * (CI=true), where it fails. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "testutil.h"
+
+static char *tmp;
+static char folder_out[4000];
+static int folder_done;
+
+static int sh(const char *script)
+{
+	char *argv[] = {"/bin/sh", "-c", (char *)script, NULL};
+	char *out = NULL, *err = NULL;
+	int rc = tu_run(argv, NULL, &out, &err);
+
+	if (rc != 0)
+		fprintf(stderr, "script failed (%d): %s\n%s%s", rc, script, out ? out : "",
+			err ? err : "");
+	free(out);
+	free(err);
+	return rc;
+}
+
+/* 1 when every tool is on PATH; otherwise skips (or fails in CI). */
+static int need(const char *tools)
+{
+	char script[1024];
+
+	snprintf(script, sizeof script, "for t in %s; do command -v $t >/dev/null || exit 1; done",
+		 tools);
+	if (sh(script) == 0)
+		return 1;
+	if (getenv("CI") && !strcmp(getenv("CI"), "true")) {
+		check_fail(__FILE__, __LINE__, "CI: a tool is missing (one of: %s; bootstrap.sh --ci)",
+			   tools);
+		return 0;
+	}
+	snprintf(script, sizeof script, "needs %s (bootstrap.sh --ci installs them)", tools);
+	check_skip(script);
+	return 0;
+}
+
+static void scan_folder_once(void)
+{
+	char *out = NULL, *err = NULL;
+	int rc;
+
+	if (folder_done)
+		return;
+	folder_done = 1;
+	snprintf(folder_out, sizeof folder_out, "%s/folder", tmp);
+	rc = tu_run_in_samples(&out, &err, "scan", "--out", folder_out, "--as-of", "2026-01-01",
+			       "fleet", NULL);
+	CHECK_INT(rc, 1);
+	free(out);
+	free(err);
+}
+
+static const char *const skip_cols[] = {"hive_files", "host_dir"};
+
+/* Paths named inside a cell differ by design ("fleet/WEB01/SYSTEM" vs
+ * "WEB01.zip › C/Windows/System32/config/SYSTEM"): each becomes its last
+ * component, so the rest of the text is compared exactly. */
+static void strip_paths(char *s)
+{
+	static const char sep[] = " \xE2\x80\xBA ";
+	char *p, *r, *w;
+
+	while ((p = strstr(s, sep)) != NULL) {
+		char *t = p;
+
+		while (t > s && t[-1] != ' ')
+			t--;
+		memmove(t, p + strlen(sep), strlen(p + strlen(sep)) + 1);
+	}
+	for (r = w = s; *r;) {
+		char *e = r, *slash = NULL;
+
+		while (*e && *e != ' ') {
+			if (*e == '/')
+				slash = e;
+			e++;
+		}
+		if (slash)
+			r = slash + 1;
+		while (r < e)
+			*w++ = *r++;
+		while (*r == ' ')
+			*w++ = *r++;
+	}
+	*w = '\0';
+}
+
+/* One row as compared: every column but the path columns, joined. */
+static char *row_key(const struct tu_csv *c, size_t r, char **host_rule)
+{
+	size_t f, k, len = 0;
+	char *s;
+
+	for (f = 0; f < c->nfields[r]; f++)
+		len += strlen(c->rows[r][f]) + 1;
+	s = malloc(len + 1);
+	if (!s)
+		abort();
+	s[0] = '\0';
+	for (f = 0; f < c->nfields[r]; f++) {
+		int skip = 0;
+
+		for (k = 0; k < sizeof skip_cols / sizeof skip_cols[0]; k++)
+			if (f < c->nfields[0] && !strcmp(c->rows[0][f], skip_cols[k]))
+				skip = 1;
+		if (skip)
+			continue;
+		strcat(s, c->rows[r][f]);
+		strip_paths(s + strlen(s) - strlen(c->rows[r][f]));
+		strcat(s, "\x1f");
+	}
+	if (host_rule) {
+		size_t n = strlen(c->rows[r][0]) + strlen(c->rows[r][2]) + 2;
+
+		*host_rule = malloc(n);
+		if (!*host_rule)
+			abort();
+		snprintf(*host_rule, n, "%s/%s", c->rows[r][0], c->rows[r][2]);
+	}
+	return s;
+}
+
+/* Every row of `got` equals the folder scan's row for the same host and
+ * rule; with all_hosts, the folder scan's rows are all present too.
+ * Returns the number of rows compared. */
+static size_t compare_findings(const char *out_dir, int all_hosts)
+{
+	char p[8300], *a, *b;
+	struct tu_csv fc, gc;
+	size_t i, j, matched = 0;
+
+	snprintf(p, sizeof p, "%s/findings.csv", folder_out);
+	a = tu_read(p, NULL);
+	snprintf(p, sizeof p, "%s/findings.csv", out_dir);
+	b = tu_read(p, NULL);
+	CHECK(a && b);
+	if (!a || !b) {
+		free(a);
+		free(b);
+		return 0;
+	}
+	CHECK_INT(tu_csv_parse(a, &fc), 0);
+	CHECK_INT(tu_csv_parse(b, &gc), 0);
+	for (i = 1; i < gc.nrows; i++) {
+		char *hr, *gk = row_key(&gc, i, &hr);
+		int found = 0;
+
+		for (j = 1; j < fc.nrows && !found; j++) {
+			char *fhr, *fk = row_key(&fc, j, &fhr);
+
+			if (!strcmp(hr, fhr)) {
+				found = 1;
+				if (strcmp(gk, fk))
+					check_fail(__FILE__, __LINE__, "%s differs:\n  container %s\n  folder    %s",
+						   hr, gk, fk);
+				else
+					matched++;
+			}
+			free(fk);
+			free(fhr);
+		}
+		if (!found)
+			check_fail(__FILE__, __LINE__, "%s: no such row in the folder scan", hr);
+		free(gk);
+		free(hr);
+	}
+	if (all_hosts)
+		CHECK_INT(gc.nrows, fc.nrows);
+	tu_csv_free(&fc);
+	tu_csv_free(&gc);
+	free(a);
+	free(b);
+	return matched;
+}
+
+static int scan(const char *out_dir, const char *path, char **out, char **err)
+{
+	char o[4096];
+
+	snprintf(o, sizeof o, "%s/%s", tmp, out_dir);
+	return tu_run_in_samples(out, err, "scan", "--out", o, "--as-of", "2026-01-01", path, NULL);
+}
+
+/* ------------------------------------------------------------ cases */
+
+static void test_zipped_fleet_equals_folder(void)
+{
+	char script[8192], o[4096], *out = NULL, *err = NULL;
+	int rc;
+
+	if (!need("zip"))
+		return;
+	scan_folder_once();
+	snprintf(script, sizeof script, "cd '%s/samples' && zip -qr '%s/fleet.zip' fleet",
+		 tu_source_dir(), tmp);
+	CHECK_INT(sh(script), 0);
+	snprintf(o, sizeof o, "%s/fleet.zip", tmp);
+	rc = scan("zip", o, &out, &err);
+	CHECK_INT(rc, 1);
+	CHECK_HAS(out, "44 hosts audited");
+	snprintf(o, sizeof o, "%s/zip", tmp);
+	CHECK(compare_findings(o, 1) > 44 * 10);
+	free(out);
+	free(err);
+}
+
+static void test_tarred_fleet_equals_folder(void)
+{
+	static const char *const kinds[][2] = {{"tgz", "-z"}, {"txz", "-J"}, {"tar", ""}};
+	char script[8192], o[4096], *out = NULL, *err = NULL;
+	size_t k;
+
+	if (!need("bsdtar"))
+		return;
+	scan_folder_once();
+	for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+		snprintf(script, sizeof script, "cd '%s/samples' && bsdtar -c %s -f '%s/fleet.%s' fleet",
+			 tu_source_dir(), kinds[k][1], tmp, kinds[k][0]);
+		CHECK_INT(sh(script), 0);
+		snprintf(o, sizeof o, "%s/fleet.%s", tmp, kinds[k][0]);
+		CHECK_INT(scan(kinds[k][0], o, &out, &err), 1);
+		CHECK_HAS(out, "44 hosts audited");
+		free(out);
+		free(err);
+		out = err = NULL;
+		snprintf(o, sizeof o, "%s/%s", tmp, kinds[k][0]);
+		CHECK(compare_findings(o, 1) > 44 * 10);
+	}
+}
+
+/* Per-host collector zips for every flat host folder of the fleet. */
+static void test_velociraptor_and_cylr_zips(void)
+{
+	char script[8192], o[4096], *out = NULL, *err = NULL, *text;
+	int rc;
+
+	if (!need("zip"))
+		return;
+	scan_folder_once();
+	snprintf(script, sizeof script,
+		 "set -e; cd '%s/samples/fleet'; mkdir -p '%s/velo' '%s/cylr';"
+		 "for h in *; do [ -f \"$h/SYSTEM\" ] || [ -f \"$h/SOFTWARE\" ] || continue;"
+		 " w='%s/w'/$h; rm -rf \"$w\"; d=\"$w/v/uploads/auto/C%%3A/Windows/System32/config\";"
+		 " mkdir -p \"$d\" \"$w/c/C/Windows/System32/config\";"
+		 " cp \"$h\"/* \"$d/\"; cp \"$h\"/* \"$w/c/C/Windows/System32/config/\";"
+		 " printf '{\"Name\":\"x\",\"Hostname\":\"%%s\",\"OS\":\"windows\"}' \"$h\" > \"$w/v/client_info.json\";"
+		 " echo '{}' > \"$w/v/uploads.json\";"
+		 " (cd \"$w/v\" && zip -qr \"%s/velo/Collection-x$h-2024-11-05T17_45_36Z.zip\" .);"
+		 " (cd \"$w/c\" && zip -qr \"%s/cylr/$h.zip\" C); done",
+		 tu_source_dir(), tmp, tmp, tmp, tmp, tmp);
+	CHECK_INT(sh(script), 0);
+	snprintf(o, sizeof o, "%s/velo", tmp);
+	rc = scan("velo-out", o, &out, &err);
+	CHECK_INT(rc, 1);
+	free(out);
+	free(err);
+	out = err = NULL;
+	snprintf(o, sizeof o, "%s/velo-out", tmp);
+	/* Host names come from client_info.json, not the "x" in the name. */
+	CHECK(compare_findings(o, 0) > 30 * 10);
+	snprintf(o, sizeof o, "%s/velo-out/hosts.csv", tmp);
+	text = tu_read(o, NULL);
+	CHECK_HAS(text, "\"clone-a\",\"CLONE01\"");
+	CHECK_HAS(text, "Collection-xclone-a-2024-11-05T17_45_36Z.zip");
+	CHECK_LACKS(text, "\"xclone-a\"");
+	free(text);
+	snprintf(o, sizeof o, "%s/velo-out/findings.csv", tmp);
+	text = tu_read(o, NULL);
+	CHECK_HAS(text, "Collection-xclone-a-2024-11-05T17_45_36Z.zip \xE2\x80\xBA "
+			"uploads/auto/C%3A/Windows/System32/config/SYSTEM");
+	free(text);
+
+	snprintf(o, sizeof o, "%s/cylr", tmp);
+	rc = scan("cylr-out", o, &out, &err);
+	CHECK_INT(rc, 1);
+	free(out);
+	free(err);
+	snprintf(o, sizeof o, "%s/cylr-out", tmp);
+	CHECK(compare_findings(o, 0) > 30 * 10);
+}
+
+/* The container, its SHA-256 and its hosts are recorded in the store. */
+static void test_container_note_and_hash(void)
+{
+	char script[8192], o[4096], db[4000], *out = NULL, *err = NULL;
+	char *argv[] = {"/usr/bin/sqlite3", db, "select text from notes order by note_id", NULL};
+
+	if (!need("zip sqlite3 sha256sum"))
+		return;
+	snprintf(script, sizeof script,
+		 "set -e; cd '%s/samples/fleet'; zip -qr '%s/WEB01.zip' clone-a/SYSTEM clone-a/SOFTWARE;"
+		 "sha256sum '%s/WEB01.zip' | cut -c1-64 > '%s/WEB01.sum'",
+		 tu_source_dir(), tmp, tmp, tmp);
+	CHECK_INT(sh(script), 0);
+	snprintf(o, sizeof o, "%s/WEB01.zip", tmp);
+	CHECK_INT(scan("note-out", o, &out, &err), 0);
+	free(out);
+	free(err);
+	out = err = NULL;
+	snprintf(db, sizeof db, "%s/note-out/audit.db", tmp);
+	CHECK_INT(tu_run(argv, NULL, &out, &err), 0);
+	{
+		char sp[4096], *sum;
+
+		snprintf(sp, sizeof sp, "%s/WEB01.sum", tmp);
+		sum = tu_read(sp, NULL);
+		CHECK(sum != NULL);
+		if (sum) {
+			sum[64] = '\0';
+			CHECK_HAS(out, sum);
+		}
+		free(sum);
+	}
+	/* A host folder inside the zip names the host, as it would on disk. */
+	CHECK_HAS(out, "archive container, sha256 ");
+	CHECK_HAS(out, ", 1 host (clone-a)");
+	free(out);
+	free(err);
+}
+
+/* A real Velociraptor collection without hives: reported, the run goes on. */
+static void test_real_collection_without_hives(void)
+{
+	char src[4096], o[4096], db[4000], *out = NULL, *err = NULL;
+	char *argv[] = {"/usr/bin/sqlite3", db, "select text from notes order by note_id", NULL};
+	const char *corpus = tu_corpus_dir();
+
+	if (!corpus) {
+		check_skip("no corpus");
+		return;
+	}
+	snprintf(src, sizeof src, "%s/containers/Collection-WIN-E5K9RC5GU23-2021-11-21T18_05_56-08_00.zip",
+		 corpus);
+	if (access(src, R_OK) != 0) {
+		check_skip("corpus without containers/");
+		return;
+	}
+	if (!need("sqlite3"))
+		return;
+	snprintf(o, sizeof o, "%s/realvr", tmp);
+	CHECK_INT(tu_run_in_samples(&out, &err, "scan", "--out", o, src, "fleet/clone-a", NULL), 0);
+	CHECK_HAS(out, "1 host audited");
+	free(out);
+	free(err);
+	out = err = NULL;
+	snprintf(db, sizeof db, "%s/realvr/audit.db", tmp);
+	CHECK_INT(tu_run(argv, NULL, &out, &err), 0);
+	CHECK_HAS(out, "Collection-WIN-E5K9RC5GU23-2021-11-21T18_05_56-08_00.zip: no SYSTEM or "
+		       "SOFTWARE hive inside");
+	CHECK_HAS(out, "archive container, sha256 ");
+	free(out);
+	free(err);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct check_case cases[] = {
+		CHECK_CASE(test_zipped_fleet_equals_folder),
+		CHECK_CASE(test_tarred_fleet_equals_folder),
+		CHECK_CASE(test_velociraptor_and_cylr_zips),
+		CHECK_CASE(test_container_note_and_hash),
+		CHECK_CASE(test_real_collection_without_hives),
+	};
+	int rc;
+
+	tmp = tu_tempdir("containers");
+	if (!tmp)
+		return 1;
+	rc = check_run(cases, sizeof cases / sizeof cases[0], argc, argv);
+	if (rc == 0)
+		tu_rmtree(tmp);
+	free(tmp);
+	return rc;
+}
