@@ -13,7 +13,7 @@ packages="build-essential cmake pkg-config libhivex-dev libsqlite3-dev libyaml-d
 libjansson-dev libarchive-dev libtsk-dev xz-utils ca-certificates"
 if [ "${1:-}" = "--ci" ]; then
 	packages="$packages clang libclang-rt-dev chromium sqlite3 zip libarchive-tools ntfs-3g
-qemu-utils ewf-tools fdisk"
+qemu-utils ewf-tools fdisk p7zip-full"
 fi
 
 missing=""

@@ -1209,7 +1209,7 @@ int ha_container_add_hosts(const char *file, const char *const *chain, size_t nc
 		return rc;
 	for (i = 0; i < lay.nnotes && !rc; i++)
 		rc = ha_fleet_note(fleet, err, "%s%s%s", shown, HA_CONT_SEP, lay.notes[i]);
-	if (!rc && !lay.nhosts)
+	if (!rc && !lay.nhosts && !l->nnested)
 		rc = ha_fleet_note(fleet, err, "%s: no SYSTEM or SOFTWARE hive inside (%zu entries)",
 				   shown, l->n);
 	for (h = 0; h < lay.nhosts && !rc; h++) {

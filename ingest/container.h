@@ -52,6 +52,7 @@ struct ha_clist {
 	char *hostname;  /* Velociraptor client_info.json / info.json Hostname, or NULL */
 	char *problem;   /* the level could not be listed (whole or in part), or NULL */
 	int velociraptor;/* collector metadata (uploads.json, client_info.json, ...) seen */
+	size_t nnested;  /* containers inside (opened or not), each with its own notes */
 };
 
 void ha_clist_free(struct ha_clist *l);

@@ -357,9 +357,16 @@ static int discover_level(const struct level *lv, int fd, const char *shown, con
 			continue;
 		got = read_head(a, e, head, why, sizeof why);
 		if (got < 0) {
+			char *lab = ha_container_label(name);
+
 			ce->problem = ha_strdup(why);
-			if (!ce->problem)
+			if (!ce->problem || !lab)
 				rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			/* A hive gets the problem as its status (the layout);
+			 * a container inside (data.zip) gets a note. */
+			else if (strlen(lab) < strlen(name) && ++l.nnested)
+				rc = ha_fleet_note(fleet, err, "%s%s%s: %s", shown, HA_CONT_SEP, name, why);
+			free(lab);
 			continue;
 		}
 		if (is_meta(name, &l.velociraptor)) {
@@ -394,6 +401,7 @@ static int discover_level(const struct level *lv, int fd, const char *shown, con
 		kind = ha_container_sniff(head, (size_t)got, name);
 		if (kind) {
 			ce->nested = kind;
+			l.nnested++;
 			rc = discover_nested(lv, a, e, ce->name, head, (size_t)got, kind, shown,
 					     l.hostname ? l.hostname : label, fleet, err);
 		}

@@ -9,6 +9,7 @@
  * columns that name paths (hive_files, host_dir), and the host names must
  * follow the documented rule.  A missing tool skips a case, except in CI
  * (CI=true), where it fails. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -373,6 +374,196 @@ static void test_real_collection_without_hives(void)
 	free(err);
 }
 
+/* Runs `hiveaudit scan ARGS... NULL` with an environment (absolute paths
+ * only). */
+static int run_env(const char *const *env, char **out, char **err, ...)
+{
+	char *argv[24];
+	size_t n = 0;
+	va_list ap;
+	char *a;
+
+	argv[n++] = (char *)tu_hiveaudit();
+	argv[n++] = "scan";
+	va_start(ap, err);
+	while ((a = va_arg(ap, char *)) != NULL && n < 23)
+		argv[n++] = a;
+	va_end(ap);
+	argv[n] = NULL;
+	return tu_run(argv, env, out, err);
+}
+
+static char *notes_of(const char *out_dir)
+{
+	char db[4000], *out = NULL, *err = NULL;
+	char *argv[] = {"/usr/bin/sqlite3", db, "select text from notes order by note_id", NULL};
+
+	snprintf(db, sizeof db, "%s/%s/audit.db", tmp, out_dir);
+	if (tu_run(argv, NULL, &out, &err) != 0)
+		check_fail(__FILE__, __LINE__, "sqlite3 %s: %s", db, err ? err : "");
+	free(err);
+	return out;
+}
+
+/* The corpus's real encrypted Velociraptor collection (password hello). */
+static void test_encrypted_collection_corpus(void)
+{
+	char src[4096], o[4096], *out = NULL, *err = NULL, *n;
+	const char *corpus = tu_corpus_dir();
+
+	if (!corpus) {
+		check_skip("no corpus");
+		return;
+	}
+	snprintf(src, sizeof src, "%s/containers/velociraptor-encrypted-password.zip", corpus);
+	if (access(src, R_OK) != 0) {
+		check_skip("corpus without containers/");
+		return;
+	}
+	if (!need("sqlite3"))
+		return;
+	snprintf(o, sizeof o, "%s/enc-none", tmp);
+	CHECK_INT(run_env(NULL, &out, &err, "-q", "--out", o, src, NULL), 0);
+	free(out);
+	free(err);
+	n = notes_of("enc-none");
+	CHECK_HAS(n, "velociraptor-encrypted-password.zip \xE2\x80\xBA data.zip: encrypted, and no "
+		     "password was given (--password, --password-file or HIVEAUDIT_PASSWORD)");
+	CHECK_LACKS(n, "archive inside");
+	free(n);
+
+	snprintf(o, sizeof o, "%s/enc-wrong", tmp);
+	CHECK_INT(run_env(NULL, &out, &err, "-q", "--out", o, "--password", "wrong", src, NULL), 0);
+	free(out);
+	free(err);
+	n = notes_of("enc-wrong");
+	CHECK_HAS(n, "data.zip: encrypted, and the password given does not open it");
+	free(n);
+
+	snprintf(o, sizeof o, "%s/enc-ok", tmp);
+	CHECK_INT(run_env(NULL, &out, &err, "-q", "--out", o, "--password", "hello", src, NULL), 0);
+	free(out);
+	free(err);
+	n = notes_of("enc-ok");
+	CHECK_HAS(n, "data.zip: archive inside, sha256 "
+		     "a94f0b781e3f3c123ebb18ec1a0ad8ecb44785f0de8fe520c36e3a713b581237");
+	CHECK_HAS(n, "data.zip: no SYSTEM or SOFTWARE hive inside (3 entries)");
+	/* The password is not kept in the store's command line. */
+	free(n);
+	{
+		char db[4000], *argv[] = {"/usr/bin/sqlite3", db, "select command from runs", NULL};
+
+		snprintf(db, sizeof db, "%s/enc-ok/audit.db", tmp);
+		out = err = NULL;
+		CHECK_INT(tu_run(argv, NULL, &out, &err), 0);
+		CHECK_HAS(out, "--password (password)");
+		CHECK_LACKS(out, "hello");
+		free(out);
+		free(err);
+	}
+}
+
+/* Velociraptor's password container built from a sample host: an outer
+ * zip whose data.zip entry is WinZip AES-256, holding the collection. */
+static void test_aes_nested_collection(void)
+{
+	char script[8192], o[4096], z[4096], pwf[4096], *out = NULL, *err = NULL, *text;
+	const char *env[] = {"HIVEAUDIT_PASSWORD=hello", NULL};
+	int rc;
+
+	if (!need("zip 7z sqlite3"))
+		return;
+	scan_folder_once();
+	snprintf(script, sizeof script,
+		 "set -e; cd '%s/samples/fleet'; w='%s/aes'; rm -rf \"$w\";"
+		 " d=\"$w/v/uploads/auto/C%%3A/Windows/System32/config\"; mkdir -p \"$d\";"
+		 " cp dirty-replayed/* \"$d/\";"
+		 " printf '{\"Hostname\":\"dirty-replayed\"}' > \"$w/v/client_info.json\";"
+		 " (cd \"$w/v\" && zip -qr ../data.zip .);"
+		 " (cd \"$w\" && 7z a -tzip -mem=AES256 -phello -mx=0 "
+		 "Collection-dirty-replayed-2025-01-02T03_04_05Z.zip data.zip >/dev/null);"
+		 " printf 'first\\r\\nhello\\n' > \"$w/pw\"",
+		 tu_source_dir(), tmp);
+	CHECK_INT(sh(script), 0);
+	snprintf(z, sizeof z, "%s/aes/Collection-dirty-replayed-2025-01-02T03_04_05Z.zip", tmp);
+	snprintf(pwf, sizeof pwf, "%s/aes/pw", tmp);
+	/* --password-file, the right password on its second line. */
+	snprintf(o, sizeof o, "%s/aes-file", tmp);
+	rc = run_env(NULL, &out, &err, "-q", "--out", o, "--password-file", pwf, "--as-of",
+		     "2026-01-01", NULL);
+	CHECK_INT(rc, 2); /* no PATH: a usage error, before anything is read */
+	free(out);
+	free(err);
+	{
+		char *argv[] = {(char *)tu_hiveaudit(), "scan", "-q", "--out", o, "--password-file", pwf,
+				"--as-of", "2026-01-01", z, NULL};
+
+		out = err = NULL;
+		rc = tu_run(argv, NULL, &out, &err);
+		CHECK_INT(rc, 0);
+		free(out);
+		free(err);
+	}
+	CHECK_INT(compare_findings(o, 0), 18);
+	snprintf(o, sizeof o, "%s/aes-file/hosts.csv", tmp);
+	text = tu_read(o, NULL);
+	CHECK_HAS(text, "\"dirty-replayed\",\"DIRTY-REPLAYED\",\"ready\"");
+	free(text);
+	snprintf(o, sizeof o, "%s/aes-file/findings.csv", tmp);
+	text = tu_read(o, NULL);
+	CHECK_HAS(text, "Collection-dirty-replayed-2025-01-02T03_04_05Z.zip \xE2\x80\xBA data.zip "
+			"\xE2\x80\xBA uploads/auto/C%3A/Windows/System32/config/SYSTEM");
+	free(text);
+	/* The environment variable. */
+	snprintf(o, sizeof o, "%s/aes-env", tmp);
+	out = err = NULL;
+	CHECK_INT(run_env(env, &out, &err, "-q", "--out", o, "--as-of", "2026-01-01", z, NULL), 0);
+	free(out);
+	free(err);
+	CHECK_INT(compare_findings(o, 0), 18);
+	/* A missing --password-file is a usage error. */
+	out = err = NULL;
+	CHECK_INT(run_env(NULL, &out, &err, "--password-file", "/nonexistent/pw", z, NULL), 2);
+	CHECK_HAS(err, "--password-file /nonexistent/pw");
+	free(out);
+	free(err);
+}
+
+/* CyLR's -zp: ZipCrypto over every entry.  Without the password the hives
+ * are there and unreadable, with the reason. */
+static void test_zipcrypto_cylr(void)
+{
+	char script[8192], o[4096], z[4096], *out = NULL, *err = NULL, *text;
+
+	if (!need("zip"))
+		return;
+	scan_folder_once();
+	snprintf(script, sizeof script,
+		 "set -e; cd '%s/samples/fleet'; w='%s/zc'; rm -rf \"$w\";"
+		 " mkdir -p \"$w/C/Windows/System32/config\"; cp mis-kb-absent/* \"$w/C/Windows/System32/config/\";"
+		 " (cd \"$w\" && zip -qr -P hello mis-kb-absent.zip C)",
+		 tu_source_dir(), tmp);
+	CHECK_INT(sh(script), 0);
+	snprintf(z, sizeof z, "%s/zc/mis-kb-absent.zip", tmp);
+	snprintf(o, sizeof o, "%s/zc-ok", tmp);
+	CHECK_INT(run_env(NULL, &out, &err, "-q", "--out", o, "--password=hello", "--as-of",
+			  "2026-01-01", z, NULL), 1);
+	free(out);
+	free(err);
+	CHECK_INT(compare_findings(o, 0), 18);
+	snprintf(o, sizeof o, "%s/zc-none", tmp);
+	out = err = NULL;
+	CHECK_INT(run_env(NULL, &out, &err, "-q", "--out", o, "--as-of", "2026-01-01", z, NULL), 1);
+	free(out);
+	free(err);
+	snprintf(o, sizeof o, "%s/zc-none/findings.csv", tmp);
+	text = tu_read(o, NULL);
+	CHECK_HAS(text, "\"mis-kb-absent\",\"\",\"HIVE-INTEGRITY\",\"FAIL\"");
+	CHECK_HAS(text, "SYSTEM hive unreadable: ");
+	CHECK_HAS(text, "encrypted, and no password was given");
+	free(text);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
@@ -381,6 +572,9 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_velociraptor_and_cylr_zips),
 		CHECK_CASE(test_container_note_and_hash),
 		CHECK_CASE(test_real_collection_without_hives),
+		CHECK_CASE(test_encrypted_collection_corpus),
+		CHECK_CASE(test_aes_nested_collection),
+		CHECK_CASE(test_zipcrypto_cylr),
 	};
 	int rc;
 
