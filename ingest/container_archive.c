@@ -70,7 +70,9 @@ static void data_problem(struct archive *a, struct archive_entry *e, char *why, 
 		snprintf(why, wl,
 			 "compressed with Deflate64 (zip method 9), which cannot be read here; "
 			 "re-pack it with Deflate");
-	else if (strstr(m, "Crypto codec not supported"))
+	else if (strstr(m, "Crypto codec not supported") ||
+		 (archive_format(a) == ARCHIVE_FORMAT_7ZIP &&
+		  (archive_entry_is_encrypted(e) || strstr(m, "encrypted"))))
 		snprintf(why, wl, "an encrypted 7z entry, which cannot be read here");
 	else if (strstr(m, "Passphrase required") || strstr(m, "passphrase required"))
 		snprintf(why, wl,
@@ -364,7 +366,8 @@ static int discover_level(const struct level *lv, int fd, const char *shown, con
 				rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 			/* A hive gets the problem as its status (the layout);
 			 * a container inside (data.zip) gets a note. */
-			else if (strlen(lab) < strlen(name) && ++l.nnested)
+			else if (strlen(lab) < strlen(strrchr(name, '/') ? strrchr(name, '/') + 1 : name) &&
+				 ++l.nnested)
 				rc = ha_fleet_note(fleet, err, "%s%s%s: %s", shown, HA_CONT_SEP, name, why);
 			free(lab);
 			continue;

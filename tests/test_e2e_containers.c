@@ -564,6 +564,76 @@ static void test_zipcrypto_cylr(void)
 	free(text);
 }
 
+/* Every hostile archive in one run, beside a normal host: each gets its
+ * note or hive status, the run completes, and nothing is written outside
+ * the output folder. */
+static void test_hostile_archives(void)
+{
+	char script[16384], o[4096], h[4096], *out = NULL, *err = NULL, *n, *f;
+	int rc;
+
+	if (!need("zip bsdtar 7z sqlite3"))
+		return;
+	snprintf(script, sizeof script,
+		 "set -e; S='%s/samples/fleet/clone-a'; h='%s/hostile'; rm -rf \"$h\"; mkdir -p \"$h/in\";"
+		 " cd \"$h/in\"; mkdir -p x a b l cy/C/Windows/System32/config d1;"
+		 " cp $S/SYSTEM $S/SOFTWARE x/; cp $S/SYSTEM a/; cp $S/SYSTEM b/;"
+		 " cp $S/* cy/C/Windows/System32/config/;"
+		 " bsdtar -c --format zip -P -f ../trav.zip -s ',^x/SYSTEM,../evil/SYSTEM,'"
+		 "  -s ',^x/SOFTWARE,/abs/SOFTWARE,' x/SYSTEM x/SOFTWARE;"
+		 " bsdtar -c --format zip -f ../dup.zip -s ',^[ab]/,W/,' a/SYSTEM b/SYSTEM;"
+		 " ln -s /etc/passwd l/SYSTEM; cp $S/SOFTWARE l/; ln l/SOFTWARE l/SOFTWARE.LOG1;"
+		 " zip -qry ../sym.zip l/SYSTEM; bsdtar -cf ../hard.tar l/SOFTWARE l/SOFTWARE.LOG1;"
+		 " 7z a -tzip -mm=Deflate64 ../d64.zip x >/dev/null;"
+		 " (cd cy && 7z a -phello ../../enc.7z C >/dev/null);"
+		 " (cd cy && 7z a ../../plain.7z C >/dev/null);"
+		 " head -c 100000000 /dev/zero > SYSTEM; zip -q ../bomb.zip SYSTEM; rm SYSTEM;"
+		 " (cd x && zip -q ../d1/l3.zip SYSTEM SOFTWARE); (cd d1 && zip -q ../l2.zip l3.zip);"
+		 " zip -q l1.zip l2.zip; zip -q ../deep.zip l1.zip;"
+		 " (cd '%s/samples' && zip -qr \"$h/full.zip\" fleet/clone-a fleet/srv2019 fleet/srv2022);"
+		 " head -c $(( $(stat -c %%s \"$h/full.zip\") * 2 / 3 )) \"$h/full.zip\" > ../trunc.zip;"
+		 " rm \"$h/full.zip\"; cd ..; rm -rf in",
+		 tu_source_dir(), tmp, tu_source_dir());
+	CHECK_INT(sh(script), 0);
+	snprintf(h, sizeof h, "%s/hostile", tmp);
+	snprintf(o, sizeof o, "%s/hostile-out", tmp);
+	rc = run_env(NULL, &out, &err, "-q", "--out", o, "--as-of", "2026-01-01", h, NULL);
+	CHECK_INT(rc, 1);
+	free(out);
+	free(err);
+	n = notes_of("hostile-out");
+	CHECK_HAS(n, "trav.zip \xE2\x80\xBA ../evil/SYSTEM: entry name with a \"..\" component, skipped");
+	CHECK_HAS(n, "trav.zip \xE2\x80\xBA /abs/SOFTWARE: absolute entry name, skipped");
+	CHECK_HAS(n, "sym.zip \xE2\x80\xBA l/SYSTEM: a symbolic link entry, not followed");
+	CHECK_HAS(n, "hard.tar \xE2\x80\xBA l/SOFTWARE.LOG1: a hard link entry, not followed");
+	CHECK_HAS(n, "deep.zip \xE2\x80\xBA l1.zip \xE2\x80\xBA l2.zip \xE2\x80\xBA l3.zip: a container "
+		     "nested deeper than 3 levels, not opened");
+	CHECK_HAS(n, "trunc.zip: listing stopped after ");
+	CHECK_HAS(n, "plain.7z: archive container, sha256 ");
+	free(n);
+	snprintf(o, sizeof o, "%s/hostile-out/findings.csv", tmp);
+	f = tu_read(o, NULL);
+	CHECK_HAS(f, "dup.zip \xE2\x80\xBA W/SYSTEM: the container holds 2 entries named "
+		     "\"\"W/SYSTEM\"\"; which one is the hive is unknown");
+	CHECK_HAS(f, "d64.zip \xE2\x80\xBA x/SYSTEM: compressed with Deflate64 (zip method 9), which "
+		     "cannot be read here; re-pack it with Deflate");
+	CHECK_HAS(f, "enc.7z \xE2\x80\xBA C/Windows/System32/config/SYSTEM: an encrypted 7z entry, "
+		     "which cannot be read here");
+	CHECK_HAS(f, "bomb.zip \xE2\x80\xBA SYSTEM: compression ratio above 100:1 after 64 MiB (a zip "
+		     "bomb?); not extracted");
+	/* The 7z archive's host reads as the folder does. */
+	CHECK_HAS(f, "\"plain\",\"CLONE01\",\"HIVE-INTEGRITY\",\"PASS\"");
+	/* The hard-linked log was not attached: the hive has none. */
+	CHECK_HAS(f, "\"l\",\"\",\"HIVE-INTEGRITY\",\"FAIL\"");
+	free(f);
+	/* Nothing was written beside the containers or above them. */
+	snprintf(script, sizeof script,
+		 "cd '%s' && test ! -e evil && test ! -e ../evil && test ! -e /abs && "
+		 "test \"$(ls | wc -l)\" = 10",
+		 h);
+	CHECK_INT(sh(script), 0);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
@@ -575,6 +645,7 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_encrypted_collection_corpus),
 		CHECK_CASE(test_aes_nested_collection),
 		CHECK_CASE(test_zipcrypto_cylr),
+		CHECK_CASE(test_hostile_archives),
 	};
 	int rc;
 
