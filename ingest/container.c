@@ -362,8 +362,8 @@ int ha_container_sniff(const uint8_t *p, size_t n, const char *name)
 		return HA_CONT_IMAGE;
 	if (n >= 21 && !memcmp(p, "# Disk DescriptorFile", 21))
 		return HA_CONT_IMAGE;
-	if (n >= 11 && !memcmp(p + 3, "NTFS    ", 8))
-		return HA_CONT_IMAGE; /* a bare NTFS volume */
+	if (n >= 11 && (!memcmp(p + 3, "NTFS    ", 8) || !memcmp(p + 3, "-FVE-FS-", 8)))
+		return HA_CONT_IMAGE; /* a bare NTFS or BitLocker volume */
 	if (n >= 512 && p[510] == 0x55 && p[511] == 0xAA) {
 		size_t i;
 

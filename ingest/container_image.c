@@ -79,6 +79,88 @@ static TSK_FS_FILE *open_alloc(TSK_FS_INFO *fs, const char *path)
 	return f;
 }
 
+/* EWF segments: FILE.E01, .E02, ... .E99 (then .EAA..., not handled: a
+ * 99-segment image is checked up to there).  libewf reads a set with a
+ * missing segment as if the missing part were there, so the set is checked
+ * first: no gap in the numbers, and the last segment ends with the "done"
+ * section (every other one ends with "next").
+ *
+ *   segment file:  8-byte signature "EVF\x09\x0d\x0a\xff\x00", u8 1,
+ *                  u16 segment number, u16 0; sections from offset 13
+ *   section:       type[16] (NUL-padded), u64 next (absolute offset; the
+ *                  last section points at itself), u64 size, 40 bytes,
+ *                  u32 checksum: 76 bytes */
+static int ewf_segments(const char *file, char *why, size_t wl)
+{
+	static const uint8_t sig[8] = {'E', 'V', 'F', 0x09, 0x0D, 0x0A, 0xFF, 0x00};
+	size_t n = strlen(file), k;
+	char *name;
+	unsigned last = 0, seg;
+	uint8_t hd[76];
+	uint64_t off = 13;
+	int fd, sections;
+
+	if (n < 4 || file[n - 4] != '.' || (file[n - 3] != 'E' && file[n - 3] != 'e') ||
+	    file[n - 2] != '0' || file[n - 1] != '1')
+		return 0; /* not named like a first segment: libewf decides */
+	name = ha_strdup(file);
+	if (!name)
+		return 0;
+	for (seg = 1; seg <= 99; seg++) {
+		name[n - 2] = (char)('0' + seg / 10);
+		name[n - 1] = (char)('0' + seg % 10);
+		if (access(name, F_OK) != 0)
+			break;
+		last = seg;
+	}
+	for (k = last + 1; k <= 99 && k <= last + 8; k++) {
+		name[n - 2] = (char)('0' + k / 10);
+		name[n - 1] = (char)('0' + k % 10);
+		if (access(name, F_OK) == 0) {
+			snprintf(why, wl, "segment .%c%02u is missing (.%c%02zu exists)", file[n - 3],
+				 last + 1, file[n - 3], k);
+			free(name);
+			return -1;
+		}
+	}
+	name[n - 2] = (char)('0' + last / 10);
+	name[n - 1] = (char)('0' + last % 10);
+	fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	free(name);
+	if (fd < 0)
+		return 0;
+	if (pread(fd, hd, 13, 0) != 13 || memcmp(hd, sig, 8) || ha_le16(hd + 9) != last) {
+		close(fd);
+		snprintf(why, wl, "segment %u does not carry its own number (a renamed segment?)", last);
+		return -1;
+	}
+	for (sections = 0; sections < 100000; sections++) {
+		uint64_t next;
+
+		if (pread(fd, hd, sizeof hd, (off_t)off) != (ssize_t)sizeof hd) {
+			close(fd);
+			snprintf(why, wl, "segment %u is truncated (its sections end early)", last);
+			return -1;
+		}
+		next = ha_le64(hd + 16);
+		if (!strncmp((const char *)hd, "done", 16)) {
+			close(fd);
+			return 0;
+		}
+		if (!strncmp((const char *)hd, "next", 16)) {
+			close(fd);
+			snprintf(why, wl, "the image continues in segment %u, which is missing", last + 1);
+			return -1;
+		}
+		if (next <= off)
+			break;
+		off = next;
+	}
+	close(fd);
+	snprintf(why, wl, "segment %u has no closing section (damaged)", last);
+	return -1;
+}
+
 static int bitlocker(const uint8_t *s)
 {
 	return !memcmp(s + 3, "-FVE-FS-", 8);
@@ -167,6 +249,8 @@ int ha_image_discover(const char *file, const char *const *chain, size_t nchain,
 	TSK_VS_INFO *vs;
 	int rc = HA_OK;
 
+	if (!nchain && ewf_segments(file, why, sizeof why))
+		return ha_fleet_note(fleet, err, "%s: %s; not read", shown, why);
 	img = open_image(file, nchain ? fd : -1, why, sizeof why);
 	if (!img)
 		return ha_fleet_note(fleet, err, "%s: %s", shown, why);
@@ -185,14 +269,17 @@ int ha_image_discover(const char *file, const char *const *chain, size_t nchain,
 			if (!part || !(part->flags & TSK_VS_PART_FLAG_ALLOC))
 				continue;
 			k++;
+			/* BitLocker first: its volume header can pass for NTFS. */
+			if (tsk_vs_part_read(part, 0, (char *)sec, sizeof sec) == sizeof sec &&
+			    bitlocker(sec)) {
+				rc = vol_note(fleet, err, shown, k,
+					      "a BitLocker volume, which cannot be read here (no "
+					      "BitLocker support); its hives are not audited");
+				continue;
+			}
+			tsk_error_reset();
 			fs = tsk_fs_open_vol(part, TSK_FS_TYPE_DETECT);
 			if (!fs) {
-				tsk_error_reset();
-				if (tsk_vs_part_read(part, 0, (char *)sec, sizeof sec) == sizeof sec &&
-				    bitlocker(sec))
-					rc = vol_note(fleet, err, shown, k,
-						      "a BitLocker volume, which cannot be read here "
-						      "(no BitLocker support); its hives are not audited");
 				tsk_error_reset();
 				continue;
 			}
@@ -207,16 +294,20 @@ int ha_image_discover(const char *file, const char *const *chain, size_t nchain,
 		}
 		tsk_vs_close(vs);
 	} else {
-		TSK_FS_INFO *fs = tsk_fs_open_img(img, 0, TSK_FS_TYPE_DETECT);
 		uint8_t sec[512];
+		TSK_FS_INFO *fs = NULL;
+		int bl = tsk_img_read(img, 0, (char *)sec, sizeof sec) == sizeof sec && bitlocker(sec);
 
-		if (!fs) {
+		if (bl)
+			rc = ha_fleet_note(fleet, err, "%s: a BitLocker volume, which cannot be read "
+					   "here (no BitLocker support); its hives are not audited",
+					   shown);
+		else
+			fs = tsk_fs_open_img(img, 0, TSK_FS_TYPE_DETECT);
+		if (bl) {
+			/* noted */
+		} else if (!fs) {
 			tsk_why(why, sizeof why, "neither a partition table nor a file system recognised");
-			if (tsk_img_read(img, 0, (char *)sec, sizeof sec) == sizeof sec && bitlocker(sec))
-				snprintf(why, sizeof why,
-					 "a BitLocker volume, which cannot be read here (no BitLocker "
-					 "support); its hives are not audited");
-			tsk_error_reset();
 			rc = ha_fleet_note(fleet, err, "%s: %s", shown, why);
 		} else {
 			if (TSK_FS_TYPE_ISNTFS(fs->ftype)) {

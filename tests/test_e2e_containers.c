@@ -82,6 +82,14 @@ static void strip_paths(char *s)
 	static const char sep[] = " \xE2\x80\xBA ";
 	char *p, *r, *w;
 
+	/* "partition 2 (NTFS) › " and "volume (NTFS) › " first: they hold spaces. */
+	while ((p = strstr(s, "(NTFS)" " \xE2\x80\xBA ")) != NULL) {
+		char *t = p;
+
+		while (t > s && strncmp(t, "partition ", 10) && strncmp(t, "volume ", 7))
+			t--;
+		memmove(t, p + 6, strlen(p + 6) + 1);
+	}
 	while ((p = strstr(s, sep)) != NULL) {
 		char *t = p;
 
@@ -634,6 +642,126 @@ static void test_hostile_archives(void)
 	CHECK_INT(sh(script), 0);
 }
 
+/* ------------------------------------------------------------ disk images */
+
+/* A shell function that makes an NTFS volume holding one sample host's
+ * hive files at Windows/System32/config: the committed skeleton (an empty
+ * NTFS volume with those three folders, tests/data/README.md) and ntfscp,
+ * no mounting.  Then disk images of every kind from it. */
+static const char mkvol[] =
+	"mkvol() { xz -dc '%s/tests/data/ntfs-skeleton.img.xz' > \"$2\";"
+	" for f in '%s/samples/fleet'/$1/*; do ntfscp -q \"$2\" \"$f\" \"/Windows/System32/config/$(basename \"$f\")\"; done; };"
+	"mkdisk() { truncate -s 80M \"$3\";"
+	" if [ $2 = gpt ]; then t=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7; else t=7; fi;"
+	" printf 'label: %%s\\nstart=2048, size=131072, type=%%s\\n' $2 $t | sfdisk -q \"$3\";"
+	" mkvol $1 vol.tmp; dd if=vol.tmp of=\"$3\" bs=512 seek=2048 conv=notrunc status=none; rm vol.tmp; };";
+
+static const char *const image_tools = "xz mkntfs ntfscp sfdisk qemu-img ewfacquirestream split zip";
+
+static void test_images_equal_folder(void)
+{
+	char script[16384], head[4096], o[4096], d[4096], *out = NULL, *err = NULL, *text;
+	int rc;
+
+	if (!need(image_tools))
+		return;
+	scan_folder_once();
+	snprintf(head, sizeof head, mkvol, tu_source_dir(), tu_source_dir());
+	snprintf(script, sizeof script,
+		 "set -e; %s d='%s/images'; rm -rf \"$d\"; mkdir -p \"$d/k\"; cd \"$d\";"
+		 " mkvol srv2019 srv2019.img;"
+		 " mkdisk srv2022 gpt srv2022.raw;"
+		 " mkdisk srv2016 dos t.raw; qemu-img convert -f raw -O vmdk t.raw srv2016.vmdk; rm t.raw;"
+		 " mkdisk srv2012 gpt t.raw; qemu-img convert -f raw -O vpc t.raw srv2012.vhd; rm t.raw;"
+		 " mkdisk win7-sp1-x86 gpt t.raw;"
+		 "  qemu-img convert -f raw -O vhdx t.raw 2025-01-02T030405_win7-sp1-x86.vhdx; rm t.raw;"
+		 " mkdisk dirty-replayed gpt t.raw;"
+		 "  ewfacquirestream -q -t dirty-replayed -S 16MiB -c none < t.raw >/dev/null; rm t.raw;"
+		 " mkdisk mis-kb-absent dos t.raw; split -b 16M -d -a 3 --numeric-suffixes=1 t.raw mis-kb-absent.;"
+		 "  rm t.raw;"
+		 " mkdisk mis-schannel-zero gpt t.raw; qemu-img convert -f raw -O vhdx t.raw k/mis-schannel-zero.vhdx;"
+		 "  rm t.raw; (cd k && zip -q0 ../mis-schannel-zero.zip mis-schannel-zero.vhdx); rm -r k;"
+		 " test -f dirty-replayed.E03",
+		 head, tmp);
+	CHECK_INT(sh(script), 0);
+	snprintf(d, sizeof d, "%s/images", tmp);
+	snprintf(o, sizeof o, "%s/images-out", tmp);
+	rc = run_env(NULL, &out, &err, "--out", o, "--as-of", "2026-01-01", d, NULL);
+	CHECK_INT(rc, 1);
+	CHECK_HAS(out, "8 hosts audited");
+	free(out);
+	free(err);
+	CHECK_INT(compare_findings(o, 0), 8 * 18);
+	snprintf(o, sizeof o, "%s/images-out/hosts.csv", tmp);
+	text = tu_read(o, NULL);
+	CHECK_HAS(text, "\"win7-sp1-x86\",\"");
+	CHECK_HAS(text, "\"mis-kb-absent\",\"MIS-KB-ABSENT\"");
+	free(text);
+	snprintf(o, sizeof o, "%s/images-out/findings.csv", tmp);
+	text = tu_read(o, NULL);
+	CHECK_HAS(text, "images/dirty-replayed.E01 \xE2\x80\xBA partition 1 (NTFS) \xE2\x80\xBA "
+			"/Windows/System32/config/SYSTEM");
+	CHECK_HAS(text, "images/srv2019.img \xE2\x80\xBA volume (NTFS) \xE2\x80\xBA "
+			"/Windows/System32/config/SOFTWARE");
+	CHECK_HAS(text, "images/mis-schannel-zero.zip \xE2\x80\xBA mis-schannel-zero.vhdx \xE2\x80\xBA "
+			"partition 1 (NTFS) \xE2\x80\xBA /Windows/System32/config/SYSTEM");
+	/* The E01's log replay read SYSTEM.LOG1 from the image. */
+	CHECK_HAS(text, "new-format logs replayed: 1 entry (sequence 2) from SYSTEM.LOG1");
+	free(text);
+}
+
+static void test_image_failures(void)
+{
+	char script[16384], head[4096], o[4096], d[4096], *out = NULL, *err = NULL, *n, *text;
+	const char *corpus = tu_corpus_dir();
+	int rc;
+
+	if (!need(image_tools) || !need("sqlite3"))
+		return;
+	snprintf(head, sizeof head, mkvol, tu_source_dir(), tu_source_dir());
+	snprintf(script, sizeof script,
+		 "set -e; %s d='%s/badimg'; rm -rf \"$d\"; mkdir -p \"$d/gap\" \"$d/cut\"; cd \"$d\";"
+		 " mkdisk srv2019 gpt t.raw;"
+		 " ewfacquirestream -q -t gap/CASE -S 16MiB -c none < t.raw >/dev/null; rm gap/CASE.E02;"
+		 " ewfacquirestream -q -t cut/CASE -S 16MiB -c none < t.raw >/dev/null;"
+		 " rm cut/CASE.E0[2-9];"
+		 " head -c 20M t.raw > short.raw;"
+		 " (printf '\\353\\130\\220-FVE-FS-'; head -c 1048000 /dev/urandom) |"
+		 "  dd of=t.raw bs=512 seek=2048 conv=notrunc status=none; mv t.raw bitlocker.raw;"
+		 " head -c 8M /dev/urandom > g.raw; qemu-img convert -f raw -O vhdx g.raw garbage.vhdx; rm g.raw",
+		 head, tmp);
+	CHECK_INT(sh(script), 0);
+	snprintf(d, sizeof d, "%s/badimg", tmp);
+	snprintf(o, sizeof o, "%s/badimg-out", tmp);
+	if (corpus) {
+		char vz[4096];
+
+		snprintf(vz, sizeof vz, "%s/containers/velociraptor-test.vhdx.zip", corpus);
+		rc = run_env(NULL, &out, &err, "-q", "--out", o, d,
+			     access(vz, R_OK) == 0 ? vz : d, NULL);
+	} else {
+		rc = run_env(NULL, &out, &err, "-q", "--out", o, d, NULL);
+	}
+	CHECK_INT(rc, 1);
+	free(out);
+	free(err);
+	n = notes_of("badimg-out");
+	CHECK_HAS(n, "gap/CASE.E01: segment .E02 is missing (.E03 exists); not read");
+	CHECK_HAS(n, "cut/CASE.E01: the image continues in segment 2, which is missing; not read");
+	CHECK_HAS(n, "bitlocker.raw \xE2\x80\xBA partition 1: a BitLocker volume, which cannot be read "
+		     "here (no BitLocker support); its hives are not audited");
+	CHECK_HAS(n, "garbage.vhdx: neither a partition table nor a file system recognised");
+	if (corpus && strstr(n, "velociraptor-test.vhdx.zip"))
+		CHECK_HAS(n, "velociraptor-test.vhdx.zip \xE2\x80\xBA test.vhdx \xE2\x80\xBA partition 1 "
+			     "(NTFS): no Windows/System32/config/SYSTEM or SOFTWARE on this volume");
+	free(n);
+	snprintf(o, sizeof o, "%s/badimg-out/findings.csv", tmp);
+	text = tu_read(o, NULL);
+	CHECK_HAS(text, "short.raw \xE2\x80\xBA partition 1 (NTFS) \xE2\x80\xBA "
+			"/Windows/System32/config/SYSTEM: the file's clusters cannot be read (truncated image?)");
+	free(text);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
@@ -646,6 +774,8 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_aes_nested_collection),
 		CHECK_CASE(test_zipcrypto_cylr),
 		CHECK_CASE(test_hostile_archives),
+		CHECK_CASE(test_images_equal_folder),
+		CHECK_CASE(test_image_failures),
 	};
 	int rc;
 
