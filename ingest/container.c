@@ -187,6 +187,9 @@ void ha_clist_free(struct ha_clist *l)
 		free(l->v[i].problem);
 	}
 	free(l->v);
+	for (i = 0; i < l->nhashes; i++)
+		free(l->hashes[i].path);
+	free(l->hashes);
 	free(l->hostname);
 	free(l->problem);
 	memset(l, 0, sizeof *l);
@@ -205,9 +208,12 @@ void ha_container_job_free(struct ha_container_job *cj)
 	for (i = 0; i < cj->nmembers; i++) {
 		free(cj->display[i]);
 		free(cj->inner[i]);
+		if (cj->expect)
+			free(cj->expect[i]);
 	}
 	free(cj->display);
 	free(cj->inner);
+	free(cj->expect);
 	free(cj);
 }
 
@@ -988,6 +994,9 @@ static int add_host(struct ha_clayout *lay, struct item *v, size_t n)
 			continue;
 		f = &h->files[nf++];
 		f->entry = v[i].entry;
+		f->path = ha_strdup(v[i].path);
+		if (!f->path)
+			return HA_ERR_NOMEM;
 		f->hint = v[i].hint;
 		f->hint_why = v[i].hint_why;
 		v[i].hint_why = NULL;
@@ -1100,6 +1109,7 @@ void ha_clayout_free(struct ha_clayout *lay)
 		return;
 	for (i = 0; i < lay->nhosts; i++) {
 		for (j = 0; j < lay->hosts[i].nfiles; j++) {
+			free(lay->hosts[i].files[j].path);
 			free(lay->hosts[i].files[j].hint_why);
 			free(lay->hosts[i].files[j].skip_reason);
 		}
@@ -1185,6 +1195,169 @@ out:
 	return out;
 }
 
+/* ------------------------------------------------------- recorded hashes */
+
+int ha_clist_add_hash(struct ha_clist *l, const char *path, size_t plen, const char *hex, int sha1)
+{
+	size_t want = sha1 ? 40 : 64, i, k;
+	struct ha_chash *h;
+	void *p;
+	char *q;
+
+	if (strlen(hex) != want)
+		return HA_OK;
+	for (i = 0; i < want; i++)
+		if (hexval(hex[i]) < 0)
+			return HA_OK;
+	/* "\\.\C:\Windows\..." and "C:\Windows\..." are the same file. */
+	if (plen >= 4 && (!strncmp(path, "\\\\.\\", 4) || !strncmp(path, "\\\\?\\", 4))) {
+		path += 4;
+		plen -= 4;
+	}
+	if (!plen)
+		return HA_OK;
+	p = realloc(l->hashes, (l->nhashes + 1) * sizeof *l->hashes);
+	if (!p)
+		return HA_ERR_NOMEM;
+	l->hashes = p;
+	h = &l->hashes[l->nhashes];
+	q = ha_strndup(path, plen);
+	if (!q)
+		return HA_ERR_NOMEM;
+	for (k = 0; q[k]; k++)
+		if (q[k] == '\\')
+			q[k] = '/';
+	h->path = q;
+	h->sha1 = sha1;
+	for (i = 0; i < want; i++)
+		h->hex[i] = (char)(hex[i] >= 'A' && hex[i] <= 'F' ? hex[i] - 'A' + 'a' : hex[i]);
+	h->hex[want] = '\0';
+	l->nhashes++;
+	return HA_OK;
+}
+
+/* One CSV record starting at s[*i]: fields into f (at most nf), each
+ * malloc'd; returns the count, or -1 on allocation failure. */
+static int csv_record(const char *s, size_t n, size_t *i, char **f, int nf)
+{
+	int k = 0;
+
+	while (*i < n) {
+		struct ha_buf b;
+
+		ha_buf_init(&b, 1 << 16);
+		if (s[*i] == '"') {
+			(*i)++;
+			while (*i < n) {
+				if (s[*i] == '"' && *i + 1 < n && s[*i + 1] == '"') {
+					ha_buf_putc(&b, '"');
+					*i += 2;
+				} else if (s[*i] == '"') {
+					(*i)++;
+					break;
+				} else {
+					ha_buf_putc(&b, s[(*i)++]);
+				}
+			}
+		}
+		while (*i < n && s[*i] != ',' && s[*i] != '\n' && s[*i] != '\r')
+			ha_buf_putc(&b, s[(*i)++]);
+		ha_buf_putc(&b, '\0');
+		if (ha_buf_status(&b)) {
+			ha_buf_free(&b);
+			while (k)
+				free(f[--k]);
+			return -1;
+		}
+		if (k < nf)
+			f[k++] = ha_buf_detach(&b, NULL);
+		else
+			ha_buf_free(&b);
+		if (*i < n && s[*i] == ',') {
+			(*i)++;
+			continue;
+		}
+		while (*i < n && (s[*i] == '\r' || s[*i] == '\n'))
+			(*i)++;
+		break;
+	}
+	return k;
+}
+
+int ha_clist_read_hashes(struct ha_clist *l, const char *s, size_t n, int kape)
+{
+	size_t i = 0;
+
+	if (kape) {
+		char *f[16];
+		int nf, c, src = -1, dst = -1, sha = -1, rc = HA_OK;
+
+		nf = csv_record(s, n, &i, f, 16);
+		if (nf < 0)
+			return HA_ERR_NOMEM;
+		for (c = 0; c < nf; c++) {
+			if (ha_ascii_caseeq(f[c], "SourceFile"))
+				src = c;
+			else if (ha_ascii_caseeq(f[c], "DestinationFile"))
+				dst = c;
+			else if (ha_ascii_caseeq(f[c], "SourceFileSha1"))
+				sha = c;
+			free(f[c]);
+		}
+		if (dst < 0 || sha < 0)
+			return HA_OK;
+		(void)src;
+		while (!rc && i < n) {
+			nf = csv_record(s, n, &i, f, 16);
+			if (nf < 0)
+				return HA_ERR_NOMEM;
+			if (nf > dst && nf > sha)
+				rc = ha_clist_add_hash(l, f[dst], strlen(f[dst]), f[sha], 1);
+			for (c = 0; c < nf; c++)
+				free(f[c]);
+		}
+		return rc;
+	}
+	while (i < n) {
+		size_t e = i;
+		char *src, *sha;
+		int rc = HA_OK;
+
+		while (e < n && s[e] != '\n')
+			e++;
+		src = ha_json_top_string(s + i, e - i, "SourceFile");
+		sha = ha_json_top_string(s + i, e - i, "SourceFileSha256");
+		if (src && sha)
+			rc = ha_clist_add_hash(l, src, strlen(src), sha, 0);
+		free(src);
+		free(sha);
+		if (rc)
+			return rc;
+		i = e + 1;
+	}
+	return HA_OK;
+}
+
+/* The hash recorded for a file at `path` inside the level: Velociraptor
+ * records the source path ("C:/Windows/..."), KAPE the destination
+ * ("D:/out/C/Windows/..."), whose tail is the path inside the container. */
+static const struct ha_chash *find_hash(const struct ha_clist *l, const char *path)
+{
+	size_t i, pl = strlen(path);
+
+	for (i = 0; i < l->nhashes; i++) {
+		const char *hp = l->hashes[i].path;
+		size_t hl = strlen(hp);
+
+		if (!ha_ascii_casecmp(hp, path))
+			return &l->hashes[i];
+		if (l->hashes[i].sha1 && hl > pl && hp[hl - pl - 1] == '/' &&
+		    !ha_ascii_casecmp(hp + hl - pl, path))
+			return &l->hashes[i];
+	}
+	return NULL;
+}
+
 /* ------------------------------------------------------- hosts of a level */
 
 static char *dup_or_null(const char *s, int *fail)
@@ -1239,7 +1412,8 @@ int ha_container_add_hosts(const char *file, const char *const *chain, size_t nc
 		cj->chain = calloc(nchain ? nchain : 1, sizeof *cj->chain);
 		cj->display = calloc(nm ? nm : 1, sizeof *cj->display);
 		cj->inner = calloc(nm ? nm : 1, sizeof *cj->inner);
-		if (!cj->file || !cj->chain || !cj->display || !cj->inner)
+		cj->expect = calloc(nm ? nm : 1, sizeof *cj->expect);
+		if (!cj->file || !cj->chain || !cj->display || !cj->inner || !cj->expect)
 			goto nomem;
 		for (i = 0; i < nchain; i++) {
 			cj->chain[i] = ha_strdup(chain[i]);
@@ -1266,6 +1440,13 @@ int ha_container_add_hosts(const char *file, const char *const *chain, size_t nc
 			cj->inner[cj->nmembers] = ha_asprintf("%s%s", lead, en);
 			if (!cj->display[cj->nmembers] || !cj->inner[cj->nmembers])
 				goto nomem;
+			{
+				const struct ha_chash *hh = find_hash(l, cf->path);
+
+				if (hh && !(cj->expect[cj->nmembers] =
+						    ha_asprintf("%s:%s", hh->sha1 ? "sha1" : "sha256", hh->hex)))
+					goto nomem;
+			}
 			cj->nmembers++;
 			if (cf->nlogs) {
 				jf->logs = calloc(cf->nlogs, sizeof *jf->logs);

@@ -53,7 +53,22 @@ struct ha_clist {
 	char *problem;   /* the level could not be listed (whole or in part), or NULL */
 	int velociraptor;/* collector metadata (uploads.json, client_info.json, ...) seen */
 	size_t nnested;  /* containers inside (opened or not), each with its own notes */
+	size_t nhashes;  /* hashes the collector recorded for the files it took */
+	struct ha_chash {
+		char *path;      /* the source path, with / for \\ and no \\\\.\\ prefix */
+		int sha1;        /* 1: SHA-1 (KAPE), 0: SHA-256 (Velociraptor) */
+		char hex[65];
+	} *hashes;
 };
+
+/* Adds a recorded hash (path as the collector wrote it); HA_ERR_NOMEM.
+ * Malformed digests are ignored. */
+HA_MUST_CHECK int ha_clist_add_hash(struct ha_clist *l, const char *path, size_t plen,
+				    const char *hex, int sha1);
+/* Reads Velociraptor's Uploads.json rows (JSON Lines: SourceFile,
+ * SourceFileSha256) or KAPE's CopyLog.csv (SourceFile, DestinationFile,
+ * SourceFileSha1) into l's hashes.  HA_ERR_NOMEM only. */
+HA_MUST_CHECK int ha_clist_read_hashes(struct ha_clist *l, const char *text, size_t n, int kape);
 
 void ha_clist_free(struct ha_clist *l);
 struct ha_centry *ha_clist_add(struct ha_clist *l, const char *name);
@@ -65,6 +80,7 @@ struct ha_chost {
 	size_t nfiles;
 	struct ha_cfile {
 		size_t entry;      /* index into the list */
+		char *path;        /* decoded path inside the level */
 		int hint;
 		char *hint_why;
 		int skip_status;   /* as ha_job_file */
@@ -124,6 +140,8 @@ struct ha_container_job {
 	size_t nmembers;
 	char **display;   /* paths as the job files name them */
 	char **inner;     /* the same members inside the innermost level */
+	char **expect;    /* per member: "sha256:HEX" or "sha1:HEX" the collector
+			     recorded, or NULL */
 };
 
 void ha_container_job_free(struct ha_container_job *cj);

@@ -30,6 +30,7 @@
 #define HEAD 4096
 #define MAX_META ((size_t)1 << 20) /* client_info.json and the like */
 #define MAX_ENTRIES 1000000
+#define MAX_RECORD ((size_t)64 << 20) /* Uploads.json, CopyLog.csv */
 
 static struct archive *open_fd(int fd, char *why, size_t wl)
 {
@@ -284,6 +285,21 @@ static int is_meta(const char *name, int *velo)
 	return 0;
 }
 
+/* 1: Velociraptor's upload results (results/...Uploads.json, JSON Lines
+ * with SourceFileSha256); 2: KAPE's *_CopyLog.csv (SourceFileSha1). */
+static int hash_record(const char *name)
+{
+	size_t n = strlen(name);
+	const char *b = strrchr(name, '/');
+
+	b = b ? b + 1 : name;
+	if (!strncmp(name, "results/", 8) && n > 12 && ha_ascii_caseeq(name + n - 12, "Uploads.json"))
+		return 1;
+	if (strlen(b) > 12 && ha_ascii_caseeq(b + strlen(b) - 12, "_CopyLog.csv"))
+		return 2;
+	return 0;
+}
+
 /* A host name from a collector's record, if it is one we can print. */
 static char *sane_hostname(char *h)
 {
@@ -372,10 +388,10 @@ static int discover_level(const struct level *lv, int fd, const char *shown, con
 			free(lab);
 			continue;
 		}
-		if (is_meta(name, &l.velociraptor)) {
+		if (is_meta(name, &l.velociraptor) || hash_record(name)) {
 			struct ha_buf b;
 
-			ha_buf_init(&b, MAX_META);
+			ha_buf_init(&b, hash_record(name) ? MAX_RECORD : MAX_META);
 			ha_buf_add(&b, head, (size_t)got);
 			while ((size_t)got == HEAD && !ha_buf_status(&b)) {
 				uint8_t more[HEAD];
@@ -385,9 +401,16 @@ static int discover_level(const struct level *lv, int fd, const char *shown, con
 					break;
 				ha_buf_add(&b, more, (size_t)m);
 			}
-			if (!ha_buf_status(&b) && !l.hostname)
+			if (hash_record(name)) {
+				/* Cut short by the limit: the rows read still count. */
+				rc = ha_clist_read_hashes(&l, (const char *)b.data, b.len,
+							  hash_record(name) == 2);
+				if (rc)
+					rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			} else if (!ha_buf_status(&b) && !l.hostname) {
 				l.hostname = sane_hostname(ha_json_top_string((const char *)b.data, b.len,
 									      "Hostname"));
+			}
 			ha_buf_free(&b);
 			continue;
 		}
@@ -449,6 +472,53 @@ static void all_why(const struct ha_container_job *cj, char **why, const char *s
 	for (i = 0; i < cj->nmembers; i++)
 		if (!why[i])
 			why[i] = ha_strdup(s);
+}
+
+/* The member's bytes against the hash its collector recorded ("sha256:HEX"
+ * or "sha1:HEX"; NULL: nothing recorded).  0 when they agree or nothing
+ * was recorded; -1 with why when they differ. */
+static int check_recorded(int fd, const char *expect, char *why, size_t wl)
+{
+	struct ha_err e;
+	char hex[65];
+	off_t size;
+	void *m;
+	int sha1, rc;
+
+	if (!expect)
+		return 0;
+	sha1 = !strncmp(expect, "sha1:", 5);
+	size = lseek(fd, 0, SEEK_END);
+	if (size <= 0)
+		m = NULL;
+	else if ((m = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0)) == MAP_FAILED)
+		return 0; /* the reader reports what it cannot map */
+	ha_err_clear(&e);
+	if (sha1) {
+		uint8_t d[20];
+		size_t i;
+
+		rc = ha_sha1(m ? m : "", m ? (size_t)size : 0, d, &e);
+		for (i = 0; !rc && i < 20; i++)
+			snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	} else {
+		struct ha_sha256 sh;
+
+		rc = ha_sha256_init(&sh, &e);
+		if (!rc)
+			rc = ha_sha256_update(&sh, m ? m : "", m ? (size_t)size : 0, &e);
+		if (!rc)
+			rc = ha_sha256_final(&sh, hex, &e);
+	}
+	if (m)
+		munmap(m, (size_t)size);
+	if (rc || !strcmp(hex, strchr(expect, ':') + 1))
+		return 0;
+	snprintf(why, wl,
+		 "the collector recorded %s %s for this file, its bytes hash to %s: changed or "
+		 "damaged after collection",
+		 sha1 ? "SHA-1" : "SHA-256", strchr(expect, ':') + 1, hex);
+	return -1;
 }
 
 /* Finds `name` in the archive at fd and copies it into a new memory file;
@@ -562,7 +632,8 @@ int ha_archive_stage(const struct ha_container_job *cj, char **why, struct ha_er
 			mfd = memfd_create("hiveaudit-member", MFD_CLOEXEC);
 			if (mfd < 0) {
 				why[i] = ha_asprintf("cannot make a memory file: %s", strerror(errno));
-			} else if (copy_entry(a, e, NULL, 0, mfd, o->max_member, msg, sizeof msg)) {
+			} else if (copy_entry(a, e, NULL, 0, mfd, o->max_member, msg, sizeof msg) ||
+				   check_recorded(mfd, cj->expect ? cj->expect[i] : NULL, msg, sizeof msg)) {
 				close(mfd);
 				why[i] = ha_strdup(msg);
 			} else {

@@ -762,6 +762,55 @@ static void test_image_failures(void)
 	free(text);
 }
 
+/* The hashes collectors record are checked: Velociraptor's
+ * SourceFileSha256 (results/...Uploads.json) and KAPE's SourceFileSha1
+ * (the CopyLog).  A match reads as usual; a mismatch is the hive's status. */
+static void test_recorded_hashes(void)
+{
+	char script[16384], o[4096], d[4096], *out = NULL, *err = NULL, *text;
+
+	if (!need("zip sha256sum sha1sum"))
+		return;
+	snprintf(script, sizeof script,
+		 "set -e; S='%s/samples/fleet/srv2019'; w='%s/rec'; rm -rf \"$w\"; mkdir -p \"$w/out\";"
+		 " d=\"$w/v/uploads/auto/C%%3A/Windows/System32/config\"; mkdir -p \"$d\" \"$w/v/results\";"
+		 " cp $S/SYSTEM $S/SOFTWARE \"$d/\"; printf '{\"Hostname\":\"velo1\"}' > \"$w/v/client_info.json\";"
+		 " sy=$(sha256sum $S/SYSTEM | cut -c1-64);"
+		 " printf '{\"SourceFile\":\"C:\\\\\\\\Windows\\\\\\\\System32\\\\\\\\config\\\\\\\\SYSTEM\",\"SourceFileSha256\":\"%%s\"}\\n"
+		 "{\"SourceFile\":\"C:\\\\\\\\Windows\\\\\\\\System32\\\\\\\\config\\\\\\\\SOFTWARE\",\"SourceFileSha256\":\"%%s\"}\\n'"
+		 "  $sy 0000000000000000000000000000000000000000000000000000000000000000"
+		 "  > \"$w/v/results/Windows.KapeFiles.Targets%%2FUploads.json\";"
+		 " (cd \"$w/v\" && zip -qr \"$w/out/velo1.zip\" .);"
+		 " k=\"$w/k/C/Windows/System32/config\"; mkdir -p \"$k\"; cp $S/SYSTEM $S/SOFTWARE \"$k/\";"
+		 " s1=$(sha1sum $S/SOFTWARE | cut -c1-40);"
+		 " printf 'CopiedTimestamp,SourceFile,DestinationFile,FileSize,SourceFileSha1,DeferredCopy\\r\\n"
+		 "2024-01-01,C:\\\\Windows\\\\System32\\\\config\\\\SOFTWARE,D:\\\\out\\\\C\\\\Windows\\\\System32\\\\config\\\\SOFTWARE,1,%%s,False\\r\\n"
+		 "2024-01-01,C:\\\\Windows\\\\System32\\\\config\\\\SYSTEM,\"D:\\\\out\\\\C\\\\Windows\\\\System32\\\\config\\\\SYSTEM\",1,"
+		 "1111111111111111111111111111111111111111,False\\r\\n' $s1"
+		 "  > \"$w/k/2024-01-01T10_00_00_1234567_CopyLog.csv\";"
+		 " (cd \"$w/k\" && zip -qr \"$w/out/kape1.zip\" .)",
+		 tu_source_dir(), tmp);
+	CHECK_INT(sh(script), 0);
+	snprintf(d, sizeof d, "%s/rec/out", tmp);
+	snprintf(o, sizeof o, "%s/rec-out", tmp);
+	CHECK_INT(run_env(NULL, &out, &err, "-q", "--out", o, "--as-of", "2026-01-01", d, NULL), 1);
+	free(out);
+	free(err);
+	snprintf(o, sizeof o, "%s/rec-out/findings.csv", tmp);
+	text = tu_read(o, NULL);
+	CHECK_HAS(text, "\"velo1\",\"SRV2019\",\"HIVE-INTEGRITY\",\"FAIL\"");
+	CHECK_HAS(text, "SYSTEM: ok; SOFTWARE: unreadable");
+	CHECK_HAS(text, "velo1.zip \xE2\x80\xBA uploads/auto/C%3A/Windows/System32/config/SOFTWARE: the "
+			"collector recorded SHA-256 "
+			"0000000000000000000000000000000000000000000000000000000000000000 for this "
+			"file, its bytes hash to ");
+	CHECK_HAS(text, "\"kape1\",\"\",\"HIVE-INTEGRITY\",\"FAIL\"");
+	CHECK_HAS(text, "SYSTEM: unreadable; SOFTWARE: ok");
+	CHECK_HAS(text, "kape1.zip \xE2\x80\xBA C/Windows/System32/config/SYSTEM: the collector recorded "
+			"SHA-1 1111111111111111111111111111111111111111 for this file");
+	free(text);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
@@ -776,6 +825,7 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_hostile_archives),
 		CHECK_CASE(test_images_equal_folder),
 		CHECK_CASE(test_image_failures),
+		CHECK_CASE(test_recorded_hashes),
 	};
 	int rc;
 
