@@ -4,6 +4,7 @@
 #define HA_CLI_PASSWORDS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ha_common.h"
 
@@ -18,8 +19,11 @@ HA_MUST_CHECK int cli_passwords_add(struct cli_passwords *p, const char *pw, str
  * cannot be read; HA_ERR_NOMEM. */
 HA_MUST_CHECK int cli_passwords_file(struct cli_passwords *p, const char *path,
 				     struct ha_err *err);
-/* Adds HIVEAUDIT_PASSWORD and hands the list to the container reader. */
-HA_MUST_CHECK int cli_passwords_apply(struct cli_passwords *p, struct ha_err *err);
+/* Adds HIVEAUDIT_PASSWORD and hands the list to the container reader,
+ * with the limits for listing one container (scan's --timeout and
+ * --worker-mem, as for the workers). */
+HA_MUST_CHECK int cli_passwords_apply(struct cli_passwords *p, unsigned timeout_sec,
+				      uint64_t mem_bytes, struct ha_err *err);
 /* Wipes and frees the list. */
 void cli_passwords_free(struct cli_passwords *p);
 

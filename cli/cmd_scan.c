@@ -456,7 +456,7 @@ int cmd_scan(int argc, char **argv)
 		code = cli_fail("scan", &err);
 		goto done;
 	}
-	rc = cli_passwords_apply(&pw, &err);
+	rc = cli_passwords_apply(&pw, (unsigned)timeout, (uint64_t)mem << 20, &err);
 	if (!rc)
 		rc = ha_discover((const char *const *)argv + optind, (size_t)(argc - optind), &fleet,
 				 &err);

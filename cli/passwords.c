@@ -78,7 +78,8 @@ int cli_passwords_file(struct cli_passwords *p, const char *path, struct ha_err 
 	return HA_OK;
 }
 
-int cli_passwords_apply(struct cli_passwords *p, struct ha_err *err)
+int cli_passwords_apply(struct cli_passwords *p, unsigned timeout_sec, uint64_t mem_bytes,
+			struct ha_err *err)
 {
 	struct ha_container_opts o = {0};
 	const char *env = getenv("HIVEAUDIT_PASSWORD");
@@ -87,6 +88,8 @@ int cli_passwords_apply(struct cli_passwords *p, struct ha_err *err)
 		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 	o.passwords = (const char *const *)p->v;
 	o.npasswords = p->n;
+	o.timeout_sec = timeout_sec;
+	o.mem_bytes = mem_bytes;
 	return ha_container_configure(&o, err);
 }
 

@@ -35,7 +35,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "container.h"
@@ -90,6 +96,10 @@ const struct ha_container_opts *ha_container_opts_get(void)
 		o.max_nested = (uint64_t)4 << 30;
 	if (!o.max_depth)
 		o.max_depth = 3;
+	if (!o.timeout_sec)
+		o.timeout_sec = 300;
+	if (!o.mem_bytes)
+		o.mem_bytes = (uint64_t)4 << 30;
 	return &o;
 }
 
@@ -1479,7 +1489,7 @@ nomem:
 
 #define MAX_HASHED ((uint64_t)4 << 30)
 
-int ha_container_discover(struct ha_fleet *fleet, const char *path, int kind, struct ha_err *err)
+static int discover_here(struct ha_fleet *fleet, const char *path, int kind, struct ha_err *err)
 {
 	size_t before = fleet->nhosts, i;
 	struct ha_buf hl;
@@ -1583,4 +1593,406 @@ int ha_container_stage_job(const struct ha_host_job *job, struct ha_host_job *st
 		free(why[j]);
 	free(why);
 	return rc;
+}
+
+/* ------------------------------------------------ listing in a worker */
+
+/* Listing a container parses its headers, partition tables and file
+ * system metadata, all hostile (a crafted NTFS index can loop; libarchive
+ * and libtsk have had crashes on crafted input).  So discovery lists each
+ * container in a child process with the workers' time and memory limits,
+ * which sends back the hosts and notes it found:
+ *
+ *   u32 nnotes, notes (lstr); u32 nhosts, then per host:
+ *   label, dir (lstr); u32 nfiles, per file: path, hint_why?, skip_reason?
+ *   (lstr, "?" = u8 present first), u32 hint, is_regf, skip_status, nlogs,
+ *   logs (lstr); the container job: file, u32 nchain, chain, u32 final,
+ *   u64 vol_offset, u32 nmembers, per member display, inner, expect?.
+ *
+ * The parent decodes it with bounds checks like any worker result. */
+
+#define MAX_LISTING ((size_t)256 << 20)
+
+static void put_s(struct ha_buf *b, const char *s)
+{
+	ha_buf_lstr(b, s, strlen(s));
+}
+
+static void put_opt(struct ha_buf *b, const char *s)
+{
+	ha_buf_putc(b, s ? 1 : 0);
+	if (s)
+		put_s(b, s);
+}
+
+static void encode_fleet(const struct ha_fleet *f, struct ha_buf *b)
+{
+	size_t i, j, k;
+
+	ha_buf_u32(b, (uint32_t)f->nnotes);
+	for (i = 0; i < f->nnotes; i++)
+		put_s(b, f->notes[i]);
+	ha_buf_u32(b, (uint32_t)f->nhosts);
+	for (i = 0; i < f->nhosts; i++) {
+		const struct ha_host_job *h = &f->hosts[i];
+		const struct ha_container_job *cj = h->container;
+
+		put_s(b, h->label);
+		put_s(b, h->dir);
+		ha_buf_u32(b, (uint32_t)h->nfiles);
+		for (j = 0; j < h->nfiles; j++) {
+			const struct ha_job_file *jf = &h->files[j];
+
+			put_s(b, jf->path);
+			put_opt(b, jf->hint_why);
+			put_opt(b, jf->skip_reason);
+			ha_buf_u32(b, (uint32_t)jf->hint);
+			ha_buf_u32(b, (uint32_t)jf->is_regf);
+			ha_buf_u32(b, (uint32_t)jf->skip_status);
+			ha_buf_u32(b, (uint32_t)jf->nlogs);
+			for (k = 0; k < jf->nlogs; k++)
+				put_s(b, jf->logs[k]);
+		}
+		put_s(b, cj->file);
+		ha_buf_u32(b, (uint32_t)cj->nchain);
+		for (k = 0; k < cj->nchain; k++)
+			put_s(b, cj->chain[k]);
+		ha_buf_u32(b, (uint32_t)cj->final);
+		ha_buf_u64(b, cj->vol_offset);
+		ha_buf_u32(b, (uint32_t)cj->nmembers);
+		for (k = 0; k < cj->nmembers; k++) {
+			put_s(b, cj->display[k]);
+			put_s(b, cj->inner[k]);
+			put_opt(b, cj->expect ? cj->expect[k] : NULL);
+		}
+	}
+}
+
+/* A string from the cursor: malloc'd, NUL-free; -1 malformed, -2 no memory. */
+static int get_s(struct ha_cur *c, char **out)
+{
+	const uint8_t *p;
+	uint32_t n;
+
+	*out = NULL;
+	if (ha_cur_lstr(c, &p, &n) || memchr(p, 0, n))
+		return -1;
+	*out = ha_strndup((const char *)p, n);
+	return *out ? 0 : -2;
+}
+
+static int get_opt(struct ha_cur *c, char **out)
+{
+	uint8_t f;
+
+	*out = NULL;
+	if (ha_cur_u8(c, &f) || f > 1)
+		return -1;
+	return f ? get_s(c, out) : 0;
+}
+
+/* Bounded count: at most `max`, and no more than the bytes left could hold. */
+static int get_n(struct ha_cur *c, size_t max, size_t *n)
+{
+	uint32_t v;
+
+	if (ha_cur_u32(c, &v) || v > max || v > ha_cur_left(c))
+		return -1;
+	*n = v;
+	return 0;
+}
+
+static int get_i(struct ha_cur *c, int *v)
+{
+	uint32_t u;
+
+	if (ha_cur_u32(c, &u) || u > 0x7FFFFFFF)
+		return -1;
+	*v = (int)u;
+	return 0;
+}
+
+#define TRY(x)                                                                                     \
+	do {                                                                                       \
+		int r_ = (x);                                                                      \
+		if (r_)                                                                            \
+			return r_;                                                                 \
+	} while (0)
+
+static int decode_host(struct ha_cur *c, struct ha_host_job *h)
+{
+	struct ha_container_job *cj;
+	size_t j, k, n;
+
+	TRY(get_s(c, &h->label));
+	TRY(get_s(c, &h->dir));
+	TRY(get_n(c, 1 << 20, &n));
+	h->files = calloc(n ? n : 1, sizeof *h->files);
+	if (!h->files)
+		return -2;
+	for (j = 0; j < n; j++) {
+		struct ha_job_file *jf = &h->files[j];
+		size_t nl;
+
+		h->nfiles++;
+		TRY(get_s(c, &jf->path));
+		TRY(get_opt(c, &jf->hint_why));
+		TRY(get_opt(c, &jf->skip_reason));
+		TRY(get_i(c, &jf->hint));
+		TRY(get_i(c, &jf->is_regf));
+		TRY(get_i(c, &jf->skip_status));
+		TRY(get_n(c, 4, &nl));
+		if (nl) {
+			jf->logs = calloc(nl, sizeof *jf->logs);
+			if (!jf->logs)
+				return -2;
+		}
+		for (k = 0; k < nl; k++) {
+			TRY(get_s(c, &jf->logs[k]));
+			jf->nlogs++;
+		}
+	}
+	cj = h->container = calloc(1, sizeof *cj);
+	if (!cj)
+		return -2;
+	TRY(get_s(c, &cj->file));
+	TRY(get_n(c, 16, &n));
+	cj->chain = calloc(n ? n : 1, sizeof *cj->chain);
+	if (!cj->chain)
+		return -2;
+	for (k = 0; k < n; k++) {
+		TRY(get_s(c, &cj->chain[k]));
+		cj->nchain++;
+	}
+	TRY(get_i(c, &cj->final));
+	if (ha_cur_u64(c, &cj->vol_offset) || (cj->final != HA_CJ_ARCHIVE && cj->final != HA_CJ_IMAGE))
+		return -1;
+	TRY(get_n(c, 1 << 20, &n));
+	cj->display = calloc(n ? n : 1, sizeof *cj->display);
+	cj->inner = calloc(n ? n : 1, sizeof *cj->inner);
+	cj->expect = calloc(n ? n : 1, sizeof *cj->expect);
+	if (!cj->display || !cj->inner || !cj->expect)
+		return -2;
+	for (k = 0; k < n; k++) {
+		cj->nmembers++;
+		TRY(get_s(c, &cj->display[k]));
+		TRY(get_s(c, &cj->inner[k]));
+		TRY(get_opt(c, &cj->expect[k]));
+	}
+	return 0;
+}
+
+/* Appends the encoded listing to fleet.  -1 malformed (nothing added),
+ * -2 no memory. */
+static int decode_into(const uint8_t *p, size_t n, struct ha_fleet *fleet)
+{
+	struct ha_fleet tmp;
+	struct ha_cur c;
+	size_t i, nn, nh;
+	int rc = 0;
+	void *v;
+
+	memset(&tmp, 0, sizeof tmp);
+	ha_cur_init(&c, p, n);
+	if (get_n(&c, 1 << 22, &nn))
+		return -1;
+	tmp.notes = calloc(nn ? nn : 1, sizeof *tmp.notes);
+	if (!tmp.notes)
+		return -2;
+	for (i = 0; i < nn && !rc; i++) {
+		rc = get_s(&c, &tmp.notes[i]);
+		if (!rc)
+			tmp.nnotes++;
+	}
+	if (!rc && get_n(&c, 1 << 20, &nh))
+		rc = -1;
+	if (!rc) {
+		tmp.hosts = calloc(nh ? nh : 1, sizeof *tmp.hosts);
+		if (!tmp.hosts)
+			rc = -2;
+	}
+	for (i = 0; !rc && i < nh; i++) {
+		tmp.nhosts++;
+		rc = decode_host(&c, &tmp.hosts[i]);
+	}
+	if (!rc && ha_cur_left(&c))
+		rc = -1;
+	if (!rc) {
+		v = realloc(fleet->notes, (fleet->nnotes + tmp.nnotes + 1) * sizeof *fleet->notes);
+		if (v)
+			fleet->notes = v;
+		v = v ? realloc(fleet->hosts, (fleet->nhosts + tmp.nhosts + 1) * sizeof *fleet->hosts)
+		      : NULL;
+		if (v)
+			fleet->hosts = v;
+		else
+			rc = -2;
+	}
+	if (!rc) {
+		memcpy(fleet->notes + fleet->nnotes, tmp.notes, tmp.nnotes * sizeof *tmp.notes);
+		fleet->nnotes += tmp.nnotes;
+		memcpy(fleet->hosts + fleet->nhosts, tmp.hosts, tmp.nhosts * sizeof *tmp.hosts);
+		fleet->nhosts += tmp.nhosts;
+		free(tmp.notes);
+		free(tmp.hosts);
+		return 0;
+	}
+	ha_fleet_free(&tmp);
+	return rc;
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define HA_CONT_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HA_CONT_ASAN 1
+#endif
+#endif
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Test-only faults, as the workers have (worker.c): HIVEAUDIT_TEST_FAULT
+ * "listcrash:NAME" makes the process listing the container whose file
+ * name is NAME die of a real SIGSEGV, "listhang:NAME" makes it hang, so
+ * the tests can prove the parent survives both. */
+static void list_fault(const char *path)
+{
+	const char *f = getenv("HIVEAUDIT_TEST_FAULT"), *b = strrchr(path, '/');
+
+	b = b ? b + 1 : path;
+	if (!f)
+		return;
+	if (!strncmp(f, "listcrash:", 10) && !strcmp(f + 10, b)) {
+		volatile int *p = NULL;
+
+		*p = 1;
+	}
+	if (!strncmp(f, "listhang:", 9) && !strcmp(f + 9, b))
+		for (;;)
+			pause();
+}
+
+int ha_container_discover(struct ha_fleet *fleet, const char *path, int kind, struct ha_err *err)
+{
+	const struct ha_container_opts *o = ha_container_opts_get();
+	struct ha_buf in;
+	int fds[2], status = 0, timed_out = 0, rc;
+	double deadline;
+	pid_t pid, parent = getpid();
+
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return ha_err_sys(err, HA_ERR_IO, errno, "cannot create a pipe");
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return ha_err_sys(err, HA_ERR_IO, errno, "cannot start a process to list %s", path);
+	}
+	if (pid == 0) {
+		struct ha_fleet mine;
+		struct ha_buf b;
+		struct rlimit rl;
+		struct ha_err e;
+		const uint8_t *q;
+		size_t left;
+
+		close(fds[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(3);
+		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+		rl.rlim_cur = rl.rlim_max = 0;
+		setrlimit(RLIMIT_CORE, &rl);
+#ifndef HA_CONT_ASAN
+		if (o->mem_bytes) {
+			rl.rlim_cur = rl.rlim_max = (rlim_t)o->mem_bytes;
+			setrlimit(RLIMIT_AS, &rl);
+		}
+#endif
+		memset(&mine, 0, sizeof mine);
+		ha_err_clear(&e);
+		list_fault(path);
+		if (discover_here(&mine, path, kind, &e) != HA_OK)
+			_exit(4);
+		ha_buf_init(&b, MAX_LISTING);
+		encode_fleet(&mine, &b);
+		if (ha_buf_status(&b))
+			_exit(5);
+		for (q = (const uint8_t *)b.data, left = b.len; left;) {
+			ssize_t w = write(fds[1], q, left);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				_exit(3);
+			q += w;
+			left -= (size_t)w;
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	ha_buf_init(&in, MAX_LISTING);
+	deadline = o->timeout_sec ? mono() + o->timeout_sec : 0;
+	for (;;) {
+		struct pollfd pf = {fds[0], POLLIN, 0};
+		uint8_t buf[65536];
+		int ms = 250;
+		ssize_t n;
+
+		if (deadline && mono() > deadline) {
+			kill(pid, SIGKILL);
+			timed_out = 1;
+			break;
+		}
+		if (poll(&pf, 1, ms) < 0 && errno != EINTR)
+			break;
+		if (!pf.revents)
+			continue;
+		n = read(fds[0], buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		ha_buf_add(&in, buf, (size_t)n);
+		if (ha_buf_status(&in)) {
+			kill(pid, SIGKILL);
+			break;
+		}
+	}
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (timed_out || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || ha_buf_status(&in)) {
+		char why[200];
+
+		if (timed_out)
+			snprintf(why, sizeof why, "timed out after %u s", o->timeout_sec);
+		else if (WIFSIGNALED(status))
+			snprintf(why, sizeof why, "the listing process was killed by signal %d (%s)",
+				 WTERMSIG(status), strsignal(WTERMSIG(status)));
+		else if (WIFEXITED(status) && WEXITSTATUS(status) == 4)
+			snprintf(why, sizeof why, "out of memory");
+		else
+			snprintf(why, sizeof why, "the listing process failed (status %d)",
+				 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		ha_buf_free(&in);
+		return ha_fleet_note(fleet, err, "%s: listing the container failed: %s; not read", path,
+				     why);
+	}
+	rc = decode_into((const uint8_t *)in.data, in.len, fleet);
+	ha_buf_free(&in);
+	if (rc == -2)
+		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	if (rc)
+		return ha_fleet_note(fleet, err, "%s: the listing process sent a malformed result; "
+				     "not read", path);
+	return HA_OK;
 }

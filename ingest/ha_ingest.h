@@ -80,10 +80,14 @@ struct ha_container_opts {
 	uint64_t ratio_floor; /* entries smaller than this are not judged by ratio (0: 64 MiB) */
 	uint64_t max_nested;  /* bytes of an archive or image inside an archive (0: 4 GiB) */
 	unsigned max_depth;   /* containers inside containers (0: 3) */
+	unsigned timeout_sec; /* wall clock for listing one container (0: 300) */
+	uint64_t mem_bytes;   /* RLIMIT_AS of the process listing it (0: 4 GiB) */
 };
 
 /* Sets the options every later discovery and worker of this process uses
- * (workers inherit them).  The strings are copied.  HA_ERR_NOMEM. */
+ * (workers inherit them).  The strings are copied.  HA_ERR_NOMEM.
+ * Discovery lists each container in a child process under timeout_sec
+ * and mem_bytes; workers extract under the pool's own limits. */
 HA_MUST_CHECK int ha_container_configure(const struct ha_container_opts *o, struct ha_err *err);
 
 /* Velociraptor's %XX component decoding of one entry name component

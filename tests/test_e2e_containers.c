@@ -811,6 +811,43 @@ static void test_recorded_hashes(void)
 	free(text);
 }
 
+/* Listing a container happens in a child process: one that crashes or
+ * hangs costs that container only, with a note, and the run goes on. */
+static void test_listing_is_contained(void)
+{
+	char script[8192], o[4096], d[4096], *out = NULL, *err = NULL, *n;
+	const char *crash[] = {"HIVEAUDIT_TEST_FAULT=listcrash:bad.zip", NULL};
+	const char *hang[] = {"HIVEAUDIT_TEST_FAULT=listhang:bad.zip", NULL};
+
+	if (!need("zip sqlite3"))
+		return;
+	snprintf(script, sizeof script,
+		 "set -e; cd '%s/samples/fleet'; w='%s/lc'; rm -rf \"$w\"; mkdir -p \"$w\";"
+		 " zip -qr \"$w/bad.zip\" srv2019; zip -qr \"$w/good.zip\" srv2022",
+		 tu_source_dir(), tmp);
+	CHECK_INT(sh(script), 0);
+	snprintf(d, sizeof d, "%s/lc", tmp);
+	snprintf(o, sizeof o, "%s/lc-crash", tmp);
+	CHECK_INT(run_env(crash, &out, &err, "--out", o, "--as-of", "2026-01-01", d, NULL), 0);
+	CHECK_HAS(out, "1 host audited");
+	free(out);
+	free(err);
+	n = notes_of("lc-crash");
+	CHECK_HAS(n, "lc/bad.zip: listing the container failed: the listing process was killed by "
+		     "signal 11 (Segmentation fault); not read");
+	CHECK_HAS(n, "lc/good.zip: archive container, sha256 ");
+	free(n);
+	snprintf(o, sizeof o, "%s/lc-hang", tmp);
+	out = err = NULL;
+	CHECK_INT(run_env(hang, &out, &err, "--out", o, "--timeout", "2", "--as-of", "2026-01-01", d,
+			  NULL), 0);
+	free(out);
+	free(err);
+	n = notes_of("lc-hang");
+	CHECK_HAS(n, "lc/bad.zip: listing the container failed: timed out after 2 s; not read");
+	free(n);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
@@ -826,6 +863,7 @@ int main(int argc, char **argv)
 		CHECK_CASE(test_images_equal_folder),
 		CHECK_CASE(test_image_failures),
 		CHECK_CASE(test_recorded_hashes),
+		CHECK_CASE(test_listing_is_contained),
 	};
 	int rc;
 
