@@ -158,6 +158,13 @@ int ha_input_open(const char *path, int flags)
 			return open(pp, O_RDONLY | O_CLOEXEC);
 		}
 	}
+	/* A worker reading a container host opens members only: a member
+	 * that could not be extracted must not be looked for on disk under
+	 * its display name. */
+	if (nmembers && strstr(path, HA_CONT_SEP)) {
+		errno = ENOENT;
+		return -1;
+	}
 	return open(path, flags);
 }
 
@@ -687,6 +694,22 @@ static int split(const char *raw, int bs, int velo, struct comps *cs)
 			c = velo ? ha_velo_decode(p, k) : ha_strndup(p, k);
 			if (!c)
 				return -1;
+			/* Velociraptor escapes bytes that are not UTF-8; decoded,
+			 * they become U+FFFD here (labels are text), while the
+			 * entry itself is still found by its raw name. */
+			if (!ha_utf8_valid(c, strlen(c))) {
+				struct ha_buf u;
+
+				ha_buf_init(&u, 0);
+				ha_utf8_sanitize(&u, c, strlen(c));
+				ha_buf_putc(&u, '\0');
+				free(c);
+				if (ha_buf_status(&u)) {
+					ha_buf_free(&u);
+					return -1;
+				}
+				c = ha_buf_detach(&u, NULL);
+			}
 			/* Judged after decoding: "%2E%2E" is ".." too. */
 			if (!strcmp(c, "..")) {
 				free(c);
@@ -1134,6 +1157,18 @@ void ha_clayout_free(struct ha_clayout *lay)
 	memset(lay, 0, sizeof *lay);
 }
 
+/* Appends s with control characters as \xNN, so that one host stays one
+ * line whatever a decoded name holds ("%0A" is a newline). */
+static void put_visible(struct ha_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7F)
+			ha_buf_printf(b, "\\x%02x", (unsigned char)*s);
+		else
+			ha_buf_putc(b, *s);
+	}
+}
+
 char *ha_container_layout_text(const char *names, size_t n)
 {
 	struct ha_clist l;
@@ -1183,18 +1218,28 @@ char *ha_container_layout_text(const char *names, size_t n)
 	for (h = 0; h < lay.nhosts; h++) {
 		const struct ha_chost *ho = &lay.hosts[h];
 
-		ha_buf_printf(&b, "%s\t%s\t", ho->label ? ho->label : "*", ho->prefix);
+		put_visible(&b, ho->label ? ho->label : "*");
+		ha_buf_putc(&b, '\t');
+		put_visible(&b, ho->prefix);
+		ha_buf_putc(&b, '\t');
 		for (f = 0; f < ho->nfiles; f++) {
-			ha_buf_printf(&b, "%s%s", f ? "|" : "", l.v[ho->files[f].entry].name);
-			for (k = 0; k < ho->files[f].nlogs; k++)
-				ha_buf_printf(&b, "+%s", l.v[ho->files[f].logs[k]].name);
+			if (f)
+				ha_buf_putc(&b, '|');
+			put_visible(&b, l.v[ho->files[f].entry].name);
+			for (k = 0; k < ho->files[f].nlogs; k++) {
+				ha_buf_putc(&b, '+');
+				put_visible(&b, l.v[ho->files[f].logs[k]].name);
+			}
 			if (ho->files[f].skip_status)
 				ha_buf_puts(&b, "(skipped)");
 		}
 		ha_buf_putc(&b, '\n');
 	}
-	for (k = 0; k < lay.nnotes; k++)
-		ha_buf_printf(&b, "note: %s\n", lay.notes[k]);
+	for (k = 0; k < lay.nnotes; k++) {
+		ha_buf_puts(&b, "note: ");
+		put_visible(&b, lay.notes[k]);
+		ha_buf_putc(&b, '\n');
+	}
 	ha_clayout_free(&lay);
 	ha_buf_putc(&b, '\0');
 	if (!ha_buf_status(&b))

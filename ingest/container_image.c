@@ -45,6 +45,33 @@ static void tsk_why(char *why, size_t wl, const char *what)
 	tsk_error_reset();
 }
 
+/* The image format from its first (and, for a fixed VHD, last) bytes.
+ * Naming it saves libtsk's detection, which tries every format in turn
+ * and leaks the handles of the ones that refuse (libvhdi, libvmdk). */
+static TSK_IMG_TYPE_ENUM image_type(const char *path)
+{
+	uint8_t h[512];
+	ssize_t n;
+	off_t end;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	TSK_IMG_TYPE_ENUM t = TSK_IMG_TYPE_RAW;
+
+	if (fd < 0)
+		return TSK_IMG_TYPE_DETECT;
+	n = pread(fd, h, sizeof h, 0);
+	if (n >= 8 && !memcmp(h, "EVF\x09\x0D\x0A\xFF\x00", 8))
+		t = TSK_IMG_TYPE_EWF_EWF;
+	else if (n >= 8 && (!memcmp(h, "vhdxfile", 8) || !memcmp(h, "conectix", 8)))
+		t = TSK_IMG_TYPE_VHD_VHD;
+	else if (n >= 21 && (!memcmp(h, "KDMV", 4) || !memcmp(h, "# Disk DescriptorFile", 21)))
+		t = TSK_IMG_TYPE_VMDK_VMDK;
+	else if ((end = lseek(fd, 0, SEEK_END)) >= 512 &&
+		 pread(fd, h, sizeof h, end - 512) == (ssize_t)sizeof h && !memcmp(h, "conectix", 8))
+		t = TSK_IMG_TYPE_VHD_VHD; /* a fixed VHD: the footer only */
+	close(fd);
+	return t;
+}
+
 static TSK_IMG_INFO *open_image(const char *file, int fd, char *why, size_t wl)
 {
 	char pp[64];
@@ -56,7 +83,7 @@ static TSK_IMG_INFO *open_image(const char *file, int fd, char *why, size_t wl)
 		path = pp;
 	}
 	tsk_error_reset();
-	img = tsk_img_open_utf8(1, &path, TSK_IMG_TYPE_DETECT, 0);
+	img = tsk_img_open_utf8(1, &path, image_type(path), 0);
 	if (!img)
 		tsk_why(why, wl, "not a readable disk image (a segment missing, truncated, or an "
 				 "unknown format)");

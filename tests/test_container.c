@@ -166,6 +166,11 @@ static void test_hostile_layouts(void)
 		     "*\t\tC\\Windows\\System32\\config\\SYSTEM\n"
 		     "note: C\\Windows\\System32\\config\\SYSTEM: entry name with backslashes, read "
 		     "with '\\' as the separator\n");
+	/* Decoded control characters stay visible; bytes that are not UTF-8
+	 * become U+FFFD in the label (both found by fuzz_layout). */
+	check_layout("uploads.json\nregf:uploads/auto/W%0AX/SYSTEM\n",
+		     "W\\x0aX\tW\\x0aX\tuploads/auto/W%0AX/SYSTEM\n");
+	check_layout("uploads.json\nregf:h%C5/SYSTEM\n", "h\xEF\xBF\xBD\th\xEF\xBF\xBD\th%C5/SYSTEM\n");
 	check_layout("", "");
 	check_layout("\n\n\n", "");
 }
