@@ -232,6 +232,19 @@ static void test_zipped_fleet_equals_folder(void)
 	CHECK(compare_findings(o, 1) > 44 * 10);
 	free(out);
 	free(err);
+	/* zip64 records (zip -fz), as zips over 4 GiB have. */
+	snprintf(script, sizeof script,
+		 "cd '%s/samples' && zip -q -fz -r '%s/fleet64.zip' fleet/srv2019 fleet/dirty-replayed",
+		 tu_source_dir(), tmp);
+	CHECK_INT(sh(script), 0);
+	snprintf(o, sizeof o, "%s/fleet64.zip", tmp);
+	out = err = NULL;
+	CHECK_INT(scan("zip64", o, &out, &err), 0);
+	CHECK_HAS(out, "2 hosts audited");
+	free(out);
+	free(err);
+	snprintf(o, sizeof o, "%s/zip64", tmp);
+	CHECK_INT(compare_findings(o, 0), 2 * 18);
 }
 
 static void test_tarred_fleet_equals_folder(void)
