@@ -846,8 +846,11 @@ static void test_listing_is_contained(void)
 	free(out);
 	free(err);
 	n = notes_of("lc-crash");
-	CHECK_HAS(n, "lc/bad.zip: listing the container failed: the listing process was killed by "
-		     "signal 11 (Segmentation fault); not read");
+	/* A sanitizer build reports the fault itself and exits instead. */
+	if (!strstr(n, "lc/bad.zip: listing the container failed: the listing process failed "
+		       "(status 1); not read"))
+		CHECK_HAS(n, "lc/bad.zip: listing the container failed: the listing process was killed "
+			     "by signal 11 (Segmentation fault); not read");
 	CHECK_HAS(n, "lc/good.zip: archive container, sha256 ");
 	free(n);
 	snprintf(o, sizeof o, "%s/lc-hang", tmp);
