@@ -282,7 +282,15 @@ int ha_image_discover(const char *file, const char *const *chain, size_t nchain,
 	if (!img)
 		return ha_fleet_note(fleet, err, "%s: %s", shown, why);
 	memset(vols, 0, sizeof vols);
-	vs = tsk_vs_open(img, 0, TSK_VS_TYPE_DETECT);
+	/* Only what Windows disks use: GPT first (its protective MBR would
+	 * also read as DOS), then MBR; and only NTFS below.  Naming them
+	 * keeps libtsk's other parsers (BSD, Sun, Mac labels; HFS, ISO 9660,
+	 * ext, ...) away from hostile bytes, and some of them leak on
+	 * refusal. */
+	vs = tsk_vs_open(img, 0, TSK_VS_TYPE_GPT);
+	tsk_error_reset();
+	if (!vs)
+		vs = tsk_vs_open(img, 0, TSK_VS_TYPE_DOS);
 	tsk_error_reset();
 	if (vs) {
 		TSK_PNUM_T p;
@@ -305,7 +313,7 @@ int ha_image_discover(const char *file, const char *const *chain, size_t nchain,
 				continue;
 			}
 			tsk_error_reset();
-			fs = tsk_fs_open_vol(part, TSK_FS_TYPE_DETECT);
+			fs = tsk_fs_open_vol(part, TSK_FS_TYPE_NTFS_DETECT);
 			if (!fs) {
 				tsk_error_reset();
 				continue;
@@ -330,11 +338,12 @@ int ha_image_discover(const char *file, const char *const *chain, size_t nchain,
 					   "here (no BitLocker support); its hives are not audited",
 					   shown);
 		else
-			fs = tsk_fs_open_img(img, 0, TSK_FS_TYPE_DETECT);
+			fs = tsk_fs_open_img(img, 0, TSK_FS_TYPE_NTFS_DETECT);
 		if (bl) {
 			/* noted */
 		} else if (!fs) {
-			tsk_why(why, sizeof why, "neither a partition table nor a file system recognised");
+			tsk_why(why, sizeof why, "neither a GPT or MBR partition table nor an NTFS volume "
+						 "recognised");
 			rc = ha_fleet_note(fleet, err, "%s: %s", shown, why);
 		} else {
 			if (TSK_FS_TYPE_ISNTFS(fs->ftype)) {

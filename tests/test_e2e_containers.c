@@ -763,7 +763,8 @@ static void test_image_failures(void)
 	CHECK_HAS(n, "cut/CASE.E01: the image continues in segment 2, which is missing; not read");
 	CHECK_HAS(n, "bitlocker.raw \xE2\x80\xBA partition 1: a BitLocker volume, which cannot be read "
 		     "here (no BitLocker support); its hives are not audited");
-	CHECK_HAS(n, "garbage.vhdx: neither a partition table nor a file system recognised");
+	CHECK_HAS(n, "garbage.vhdx: neither a GPT or MBR partition table nor an NTFS volume "
+		     "recognised");
 	if (corpus && strstr(n, "velociraptor-test.vhdx.zip"))
 		CHECK_HAS(n, "velociraptor-test.vhdx.zip \xE2\x80\xBA test.vhdx \xE2\x80\xBA partition 1 "
 			     "(NTFS): no Windows/System32/config/SYSTEM or SOFTWARE on this volume");
