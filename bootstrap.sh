@@ -3,17 +3,20 @@
 # test.  A no-op when they are all present.
 #
 #   ./bootstrap.sh          build and test dependencies
-#   ./bootstrap.sh --ci     also what CI uses: clang (fuzz targets) and
+#   ./bootstrap.sh --ci     also what CI uses: clang (fuzz targets),
 #                           chromium (the headless browser test of the report),
-#                           GNU parallel (the sharding recipe's test)
+#                           GNU parallel (the sharding recipe's test), and the
+#                           tools the container tests build their archives and
+#                           disk images with
 #   ./bootstrap.sh --bench  also what bench/run.sh's cost step uses: the
 #                           Python 3 hivex binding (bench/peer.py)
 set -eu
 
 packages="build-essential cmake pkg-config libhivex-dev libsqlite3-dev libyaml-dev libssl-dev
-libjansson-dev xz-utils ca-certificates"
+libjansson-dev libarchive-dev libtsk-dev xz-utils ca-certificates"
 if [ "${1:-}" = "--ci" ]; then
-	packages="$packages clang libclang-rt-dev chromium sqlite3 parallel"
+	packages="$packages clang libclang-rt-dev chromium sqlite3 parallel zip libarchive-tools ntfs-3g
+qemu-utils ewf-tools fdisk p7zip-full"
 fi
 if [ "${1:-}" = "--bench" ]; then
 	packages="$packages python3 python3-hivex"

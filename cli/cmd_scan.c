@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_passwords.h"
 #include "cli_rules.h"
 #include "ha_scan.h"
 
@@ -54,7 +55,12 @@ static void scan_usage(FILE *f)
 		"Audits every host found under PATH (a fleet folder, a host folder, or hive files):\n"
 		"reads its SYSTEM and SOFTWARE hives in worker processes, applies the rules, and\n"
 		"writes DIR/audit.db, DIR/findings.csv, DIR/hosts.csv and DIR/report.html; and\n"
-		"DIR/changes.csv when the store holds an earlier run over the same paths.\n\n"
+		"DIR/changes.csv when the store holds an earlier run over the same paths.\n"
+		"PATH may also be a .reg text export, or a collection container: a zip (zip64,\n"
+		"AES, ZipCrypto), tar, tar.gz, tar.xz or 7z archive (Velociraptor, CyLR, KAPE\n"
+		"layouts; a zip inside a zip is opened too), or a disk image (E01 with its\n"
+		"E02..., raw or split raw .001, VHD, VHDX, VMDK; GPT, MBR or bare NTFS).\n"
+		"Nothing is extracted to disk.\n\n"
 		"Options:\n"
 		"  -o, --out DIR        output folder (default ./" HA_DEFAULT_OUT ")\n"
 		"      --rules FILE     load a rule file too (a rule with a built-in id replaces it);\n"
@@ -76,6 +82,8 @@ static void scan_usage(FILE *f)
 		"                       the N stores with 'hiveaudit merge' (docs/sharding.md)\n"
 		"      --waivers FILE   accepted exceptions (YAML): a waived FAIL stays FAIL but\n"
 		"                       does not make the exit status 1 until the waiver expires\n"
+		"      --password PW    password for encrypted containers; may be repeated\n"
+		"      --password-file FILE  passwords, one a line (also: HIVEAUDIT_PASSWORD)\n"
 		"  -q, --quiet          no progress display and no summary\n"
 		"  -h, --help           this help\n\n"
 		"Exit codes: 0 done and no finding is FAIL; 1 done and some finding is FAIL;\n"
@@ -167,10 +175,12 @@ int cmd_scan(int argc, char **argv)
 		{"quiet", no_argument, NULL, 'q'},	   {"help", no_argument, NULL, 'h'},
 		{"hash", required_argument, NULL, 'H'},	   {"verify", no_argument, NULL, 'V'},
 		{"shard", required_argument, NULL, 'S'},   {"waivers", required_argument, NULL, 'W'},
+		{"password", required_argument, NULL, 'P'}, {"password-file", required_argument, NULL, 'F'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *out = HA_DEFAULT_OUT, *waivers = NULL;
 	struct ha_waivers *ws = NULL;
+	struct cli_passwords pw = {0};
 	struct cli_rules_opts ro = {0};
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN), timeout = 300, mem = 4096;
 	int json = 0, rescan = 0, no_replay = 0, quiet = 0, no_hash = 0, verify = 0, opt;
@@ -245,6 +255,14 @@ int cmd_scan(int argc, char **argv)
 			break;
 		case 'V': verify = 1; break;
 		case 'W': waivers = optarg; break;
+		case 'P':
+		case 'F':
+			if (opt == 'P' ? cli_passwords_add(&pw, optarg, &err)
+				       : cli_passwords_file(&pw, optarg, &err)) {
+				code = cli_fail("scan", &err);
+				goto done;
+			}
+			break;
 		case 'S':
 			if (cli_shard(optarg, &shard_k, &shard_n)) {
 				cli_error("scan", "--shard takes K/N with 1 <= K <= N, not '%s'", optarg);
@@ -285,13 +303,22 @@ int cmd_scan(int argc, char **argv)
 		goto done;
 	}
 	ha_buf_puts(&cmdline, "hiveaudit");
-	for (i = 0; i < argc; i++)
-		ha_buf_printf(&cmdline, " %s", argv[i]);
+	for (i = 0; i < argc; i++) /* the store never keeps a password */
+		ha_buf_printf(&cmdline, " %s",
+			      i && !strcmp(argv[i - 1], "--password")	 ? "(password)"
+			      : !strncmp(argv[i], "--password=", 11) ? "--password=(password)"
+								     : argv[i]);
+	if (cli_passwords_env(&pw, &err)) {
+		code = cli_fail("scan", &err);
+		goto done;
+	}
 	so.paths = (const char *const *)argv + optind;
 	so.npaths = (size_t)(argc - optind);
 	so.out = out;
 	so.rules = rs;
 	so.waivers = ws;
+	so.passwords = (const char *const *)pw.v;
+	so.npasswords = pw.n;
 	so.message = say;
 	so.as_of = as_of;
 	so.jobs = (unsigned)jobs;
@@ -329,6 +356,7 @@ int cmd_scan(int argc, char **argv)
 		          res.verify_changed == 1 ? "" : "s");
 	code = res.fails ? HA_EXIT_FAIL : HA_EXIT_OK;
 done:
+	cli_passwords_free(&pw);
 	ha_waivers_free(ws);
 	ha_rules_free(rs);
 	cli_rules_free(&ro);

@@ -37,7 +37,7 @@ build=$1
 secs=$2
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
-targets=${*:-baseblock certblob text rules snapshot value readhost replay regtext}
+targets=${*:-baseblock certblob text rules snapshot value readhost replay regtext waivers layout veloname image}
 
 status=0
 printf '%-10s %6s %12s %7s %8s %7s %s\n' target time execs cov ft corpus findings
@@ -70,11 +70,21 @@ for t in $targets; do
 	if [ $keep = 1 ]; then
 		set -- "$@" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1
 	fi
+	# libtsk frees nothing when libvhdi or libvmdk refuse an image (seen
+	# with 9 bytes, "conectix" and a 1): a leak in a process that exits right
+	# after (a listing child or a worker), so the image target does not
+	# count leaks; crashes, hangs and broken invariants still stop it.
+	leaks=1
+	if [ "$t" = image ]; then
+		set -- "$@" -detect_leaks=0
+		leaks=0
+	fi
 	before=$(ls "$art" | wc -l)
 	start=$(date +%s)
 	rc=0
 	# shellcheck disable=SC2086
-	nice -n 10 "$bin" "$@" "$work" "$here/corpus/$t" $extra >"$log" 2>&1 || rc=$?
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=$leaks" \
+		nice -n 10 "$bin" "$@" "$work" "$here/corpus/$t" $extra >"$log" 2>&1 || rc=$?
 	took=$(($(date +%s) - start))
 	# The last status line ("#N ... cov: C ft: F corp: K/...") has the totals.
 	last=$(grep -E '^#[0-9]+' "$log" | tail -n 1 || true)

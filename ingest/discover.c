@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "container.h"
 #include "ingest_internal.h"
 
 #define MAX_DEPTH 40
@@ -375,7 +376,7 @@ static int add_file(struct walk *w, const char *path, const char *from)
 	const char *name;
 	char *dir;
 	ssize_t got = 0;
-	int fd, regf, hint_name, hint_bb = HA_FK_UNKNOWN, regback;
+	int fd, regf, hint_name, hint_bb = HA_FK_UNKNOWN, regback, ck;
 	size_t hlen;
 
 	name = strrchr(path, '/');
@@ -394,6 +395,8 @@ static int add_file(struct walk *w, const char *path, const char *from)
 	}
 	regf = got >= 4 && memcmp(head, "regf", 4) == 0;
 	hint_name = ha_kind_from_name(name);
+	if (!regf && (ck = ha_container_sniff(head, (size_t)got, name)) != HA_CONT_NONE)
+		return ha_container_discover(w->fleet, path, ck, w->err);
 
 	if (w->n == w->cap) {
 		size_t cap = w->cap ? w->cap * 2 : 256;
@@ -1098,6 +1101,7 @@ void ha_fleet_free(struct ha_fleet *fleet)
 			free(f->logs);
 		}
 		free(h->files);
+		ha_container_job_free(h->container);
 		free(h->label);
 		free(h->dir);
 		free(h->note);

@@ -42,6 +42,10 @@ struct ha_host_job {
 	struct ha_job_file *files;
 	char *note;    /* folders inside that could not be read or were cut at
 			  the depth limit, or NULL; becomes the snapshot's note */
+	/* A host found inside a collection container (archive, disk image):
+	 * how the worker reaches its files, owned by the job; NULL for a
+	 * folder.  Its files' paths then read "CONTAINER › path inside". */
+	struct ha_container_job *container;
 };
 
 struct ha_fleet {
@@ -83,6 +87,43 @@ const char *ha_shard_key(const char *dir, const char *const *paths, size_t npath
 HA_MUST_CHECK int ha_shard_of(const char *key, unsigned n, unsigned *k, struct ha_err *err);
 HA_MUST_CHECK int ha_fleet_shard(struct ha_fleet *fleet, const char *const *paths, size_t npaths,
 				 unsigned k, unsigned n, struct ha_err *err);
+
+/* ------------------------------------------------------------ containers */
+
+/* Collection containers given as PATH or found in a folder: zip (zip64,
+ * WinZip AES, ZipCrypto), tar (plain, gzip, xz, bzip2, zstd), 7z, and disk
+ * images (E01, raw and split raw, VHD, VHDX, VMDK; GPT, MBR or a bare NTFS
+ * volume).  Discovery lists them and makes hosts; workers extract the hive
+ * files into memory files (never onto disk) under these limits. */
+struct ha_container_opts {
+	const char *const *passwords; /* tried in order on encrypted entries */
+	size_t npasswords;
+	uint64_t max_member;  /* bytes of one extracted hive or log (0: 2 GiB) */
+	unsigned max_ratio;   /* uncompressed:compressed ratio that marks a bomb (0: 100) */
+	uint64_t ratio_floor; /* entries smaller than this are not judged by ratio (0: 64 MiB) */
+	uint64_t max_nested;  /* bytes of an archive or image inside an archive (0: 4 GiB) */
+	unsigned max_depth;   /* containers inside containers (0: 3) */
+	unsigned timeout_sec; /* wall clock for listing one container (0: 300) */
+	uint64_t mem_bytes;   /* RLIMIT_AS of the process listing it (0: 4 GiB) */
+};
+
+/* Sets the options every later discovery and worker of this process uses
+ * (workers inherit them).  The strings are copied.  HA_ERR_NOMEM.
+ * Discovery lists each container in a child process under timeout_sec
+ * and mem_bytes; workers extract under the pool's own limits. */
+HA_MUST_CHECK int ha_container_configure(const struct ha_container_opts *o, struct ha_err *err);
+
+/* Velociraptor's %XX component decoding of one entry name component
+ * (exposed for tests and fuzzing): malloc'd, NULL on allocation failure. */
+char *ha_velo_decode(const char *s, size_t n);
+
+/* The hosts a list of archive entry names makes (exposed for tests and
+ * fuzzing): one line per host, "label-or-*<TAB>prefix<TAB>files", files
+ * separated by '|', each "name[+logs]", then one line per note prefixed
+ * "note: ".  `names` is newline-separated; an entry ending in '/' is a
+ * folder, one beginning with "regf:" has hive content (the prefix is not
+ * part of its name).  Malloc'd text; NULL on allocation failure. */
+char *ha_container_layout_text(const char *names, size_t n);
 
 /* --------------------------------------------------------------- reading */
 

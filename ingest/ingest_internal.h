@@ -88,4 +88,12 @@ int ha_rt_value_data(const struct ha_regtext *rt, ha_vnode v, size_t max, uint32
 HA_MUST_CHECK int ha_image_memfd(const uint8_t *img, size_t n, int *fd, const uint8_t **map,
 				 char *why, size_t whylen);
 
+/* --------------------------------------------------------- containers */
+
+/* Opens a file to read for the reader and the log reader: a member of a
+ * container staged by the worker (container.c) is opened from its memory
+ * file, anything else with open(path, flags).  Returns the descriptor or -1
+ * with errno set. */
+int ha_input_open(const char *path, int flags);
+
 #endif

@@ -418,7 +418,7 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 	uint8_t sig[4], bin[4];
 	size_t nsig = 0;
 
-	of->fd = open(jf->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	of->fd = ha_input_open(jf->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (of->fd < 0) {
 		f->status = HA_HS_UNREADABLE;
 		return set_fmt(&f->reason, "cannot open: %s", strerror(errno));

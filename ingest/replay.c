@@ -910,7 +910,7 @@ int ha_replay_read_log(const char *path, size_t max, uint8_t **data, size_t *siz
 	*size = 0;
 	if (!max)
 		max = HA_REPLAY_MAX_LOG;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	fd = ha_input_open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return ha_err_sys(err, HA_ERR_IO, errno, "cannot open");
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {

@@ -49,6 +49,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "container.h"
 #include "ingest_internal.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -257,6 +258,7 @@ static void run_child(const struct ha_host_job *job, const struct task *t,
 	struct ha_buf out;
 	struct child_ctx c = {job, o->fault, NULL};
 	struct ha_read_opts ro;
+	struct ha_host_job staged;
 	int mfd;
 
 	/* Stopping is the parent's decision (see the top of this file). */
@@ -289,6 +291,14 @@ static void run_child(const struct ha_host_job *job, const struct task *t,
 	}
 	ha_snapshot_init(&snap);
 	ha_err_clear(&err);
+	/* A host inside a container: its files are extracted into memory
+	 * files here, under this worker's limits, before they are read. */
+	if (job->container && ha_container_stage_job(job, &staged, &err) != HA_OK) {
+		put_frame('E', err.msg, strlen(err.msg));
+		_exit(1);
+	}
+	if (job->container)
+		job = c.job = &staged;
 	if (ha_read_host(job, req, &ro, child_progress, &c, &snap, &err) != HA_OK) {
 		put_frame('E', err.msg, strlen(err.msg));
 		_exit(1);

@@ -57,6 +57,8 @@ struct ha_scan_opts {
 	unsigned jobs;               /* worker processes at once (0: 1) */
 	unsigned timeout_sec;        /* wall-clock and CPU limit per host (0: none) */
 	uint64_t worker_mem;         /* address-space limit per worker in bytes (0: none) */
+	const char *const *passwords; /* for encrypted containers, tried in order (may be NULL) */
+	size_t npasswords;
 	int rescan;                  /* read every host, even unchanged ones */
 	int no_replay;               /* read dirty hives without their logs */
 	int no_hash;                 /* --hash none: hive files are not hashed; their SHA-256

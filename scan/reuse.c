@@ -171,7 +171,10 @@ int scan_reuse_plan(struct ha_store *st, const struct ha_fleet *fleet, const cha
 		for (j = 0; j < h->nfiles; j++)
 			fp[j].have_now = !h->files[j].skip_status &&
 			                 identity_now(h->files[j].path, &fp[j].now);
-		if (o->rescan)
+		/* A host inside a container is always read again: its files have
+		 * no identity of their own to compare (their paths name a
+		 * container and a path inside it). */
+		if (o->rescan || h->container)
 			continue;
 		ha_snapshot_init(&s);
 		rc = ha_store_previous(st, h->dir, requests_digest, &id, &s, err);

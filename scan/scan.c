@@ -78,7 +78,18 @@ static void progress(const struct scan *s, enum ha_scan_event ev)
  * reading see only those hosts. */
 static int scan_discover(struct scan *s, struct ha_err *err)
 {
-	int rc = ha_discover_until(s->o->paths, s->o->npaths, s->o->stop, &s->fleet, err);
+	/* Containers are listed in processes of their own under the workers'
+	 * limits, with the passwords to try on encrypted entries. */
+	struct ha_container_opts co = {0};
+	int rc;
+
+	co.passwords = s->o->passwords;
+	co.npasswords = s->o->npasswords;
+	co.timeout_sec = s->o->timeout_sec;
+	co.mem_bytes = s->o->worker_mem;
+	rc = ha_container_configure(&co, err);
+	if (!rc)
+		rc = ha_discover_until(s->o->paths, s->o->npaths, s->o->stop, &s->fleet, err);
 
 	if (!rc && s->o->shard_n)
 		rc = ha_fleet_shard(&s->fleet, s->o->paths, s->o->npaths, s->o->shard_k,
