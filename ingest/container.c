@@ -31,6 +31,7 @@
  * never writes them. */
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -408,199 +409,30 @@ int ha_container_sniff(const uint8_t *p, size_t n, const char *name)
 
 /* -------------------------------------------------------------- JSON */
 
-static size_t json_ws(const char *s, size_t i, size_t n)
-{
-	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
-		i++;
-	return i;
-}
-
-static void put_utf8(struct ha_buf *b, uint32_t c)
-{
-	if (c < 0x80) {
-		ha_buf_putc(b, (char)c);
-	} else if (c < 0x800) {
-		ha_buf_putc(b, (char)(0xC0 | c >> 6));
-		ha_buf_putc(b, (char)(0x80 | (c & 0x3F)));
-	} else if (c < 0x10000) {
-		ha_buf_putc(b, (char)(0xE0 | c >> 12));
-		ha_buf_putc(b, (char)(0x80 | (c >> 6 & 0x3F)));
-		ha_buf_putc(b, (char)(0x80 | (c & 0x3F)));
-	} else {
-		ha_buf_putc(b, (char)(0xF0 | c >> 18));
-		ha_buf_putc(b, (char)(0x80 | (c >> 12 & 0x3F)));
-		ha_buf_putc(b, (char)(0x80 | (c >> 6 & 0x3F)));
-		ha_buf_putc(b, (char)(0x80 | (c & 0x3F)));
-	}
-}
-
-static int hex4(const char *s, size_t i, size_t n, uint32_t *v)
-{
-	size_t k;
-
-	*v = 0;
-	if (i + 4 > n)
-		return -1;
-	for (k = 0; k < 4; k++) {
-		int h = hexval(s[i + k]);
-
-		if (h < 0)
-			return -1;
-		*v = *v << 4 | (uint32_t)h;
-	}
-	return 0;
-}
-
-/* Parses the JSON string starting at s[i] == '"'; returns the index after
- * it, or 0 when malformed.  Decodes into out when out is not NULL. */
-static size_t json_string(const char *s, size_t i, size_t n, struct ha_buf *out)
-{
-	i++;
-	while (i < n) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"')
-			return i + 1;
-		if (c < 0x20)
-			return 0;
-		if (c != '\\') {
-			if (out)
-				ha_buf_putc(out, (char)c);
-			i++;
-			continue;
-		}
-		if (i + 1 >= n)
-			return 0;
-		c = (unsigned char)s[i + 1];
-		i += 2;
-		switch (c) {
-		case '"': case '\\': case '/':
-			if (out)
-				ha_buf_putc(out, (char)c);
-			break;
-		case 'b': if (out) ha_buf_putc(out, '\b'); break;
-		case 'f': if (out) ha_buf_putc(out, '\f'); break;
-		case 'n': if (out) ha_buf_putc(out, '\n'); break;
-		case 'r': if (out) ha_buf_putc(out, '\r'); break;
-		case 't': if (out) ha_buf_putc(out, '\t'); break;
-		case 'u': {
-			uint32_t u, lo;
-
-			if (hex4(s, i, n, &u))
-				return 0;
-			i += 4;
-			if (u >= 0xD800 && u < 0xDC00 && i + 6 <= n && s[i] == '\\' && s[i + 1] == 'u' &&
-			    !hex4(s, i + 2, n, &lo) && lo >= 0xDC00 && lo < 0xE000) {
-				u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
-				i += 6;
-			} else if (u >= 0xD800 && u < 0xE000) {
-				u = 0xFFFD;
-			}
-			if (u == 0)
-				return 0; /* a NUL has no place in a host name */
-			if (out)
-				put_utf8(out, u);
-			break;
-		}
-		default: return 0;
-		}
-	}
-	return 0;
-}
-
-/* Skips one JSON value at s[i]; returns the index after it, or 0. */
-static size_t json_skip(const char *s, size_t i, size_t n)
-{
-	size_t depth = 0;
-
-	do {
-		i = json_ws(s, i, n);
-		if (i >= n)
-			return 0;
-		if (s[i] == '"') {
-			i = json_string(s, i, n, NULL);
-			if (!i)
-				return 0;
-		} else if (s[i] == '{' || s[i] == '[') {
-			if (++depth > 64)
-				return 0;
-			i++;
-		} else if (s[i] == '}' || s[i] == ']') {
-			if (!depth)
-				return 0;
-			depth--;
-			i++;
-		} else if (s[i] == ',' || s[i] == ':') {
-			if (!depth)
-				return 0;
-			i++;
-		} else {
-			size_t st = i;
-
-			while (i < n && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' &&
-			       s[i] != '\n' && s[i] != '\r' && s[i] != '\t')
-				i++;
-			if (i == st)
-				return 0;
-		}
-	} while (depth);
-	return i;
-}
-
+/* Collector records (client_info.json, uploads.json lines) are parsed with
+ * jansson: only the first JSON value of the text is read (a JSON Lines file
+ * is read from its first object), strings holding U+0000 are refused, and
+ * nesting is bounded by jansson's own depth limit. */
 char *ha_json_top_string(const char *s, size_t n, const char *key)
 {
-	size_t i = json_ws(s, 0, n);
+	json_error_t jerr;
+	json_t *root = json_loadb(s, n, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &jerr);
+	const char *k;
+	json_t *v;
+	char *out = NULL;
 
-	/* A JSONL file (one object a line) is read from its first object. */
-	if (i >= n || s[i] != '{')
+	if (!root)
 		return NULL;
-	i = json_ws(s, i + 1, n);
-	if (i < n && s[i] == '}')
-		return NULL;
-	while (i < n) {
-		struct ha_buf k;
-		size_t j;
-		int match;
-
-		if (s[i] != '"')
-			return NULL;
-		ha_buf_init(&k, 4096);
-		j = json_string(s, i, n, &k);
-		ha_buf_putc(&k, '\0');
-		match = j && !ha_buf_status(&k) && ha_ascii_caseeq(ha_buf_cstr(&k), key);
-		ha_buf_free(&k);
-		if (!j)
-			return NULL;
-		i = json_ws(s, j, n);
-		if (i >= n || s[i] != ':')
-			return NULL;
-		i = json_ws(s, i + 1, n);
-		if (match && i < n && s[i] == '"') {
-			struct ha_buf v;
-
-			ha_buf_init(&v, 4096);
-			if (!json_string(s, i, n, &v)) {
-				ha_buf_free(&v);
-				return NULL;
+	if (json_is_object(root)) {
+		json_object_foreach(root, k, v) {
+			if (ha_ascii_caseeq(k, key) && json_is_string(v)) {
+				out = ha_strndup(json_string_value(v), json_string_length(v));
+				break;
 			}
-			ha_buf_putc(&v, '\0');
-			if (ha_buf_status(&v)) {
-				ha_buf_free(&v);
-				return NULL;
-			}
-			return ha_buf_detach(&v, NULL);
 		}
-		i = json_skip(s, i, n);
-		if (!i)
-			return NULL;
-		i = json_ws(s, i, n);
-		if (i >= n || s[i] == '}')
-			return NULL;
-		if (s[i] != ',')
-			return NULL;
-		i = json_ws(s, i + 1, n);
 	}
-	return NULL;
+	json_decref(root);
+	return out;
 }
 
 /* ------------------------------------------------------------ layout */
