@@ -282,4 +282,11 @@ struct ha_cert_info {
 HA_MUST_CHECK int ha_certblob_parse(const uint8_t *blob, size_t n, struct ha_cert_info *out,
 				    struct ha_err *err);
 
+/* ------------------------------------------------------- process limits */
+
+/* Limits the calling process's address space (RLIMIT_AS) to what it maps
+ * now plus `budget` bytes (limits.c says why); 0 leaves it unlimited.
+ * Returns setrlimit's result.  For worker processes, right after fork. */
+int ha_limit_address_space(uint64_t budget);
+
 #endif

@@ -1788,10 +1788,8 @@ int ha_container_discover(struct ha_fleet *fleet, const char *path, int kind, st
 		rl.rlim_cur = rl.rlim_max = 0;
 		setrlimit(RLIMIT_CORE, &rl);
 #ifndef HA_CONT_ASAN
-		if (o->mem_bytes) {
-			rl.rlim_cur = rl.rlim_max = (rlim_t)o->mem_bytes;
-			setrlimit(RLIMIT_AS, &rl);
-		}
+		if (o->mem_bytes)
+			ha_limit_address_space(o->mem_bytes);
 #endif
 		memset(&mine, 0, sizeof mine);
 		ha_err_clear(&e);

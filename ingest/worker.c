@@ -242,10 +242,8 @@ static void set_limits(const struct ha_pool_opts *o)
 #ifndef HA_UNDER_ASAN
 	/* AddressSanitizer reserves terabytes of address space; under it the
 	 * memory limit cannot apply (the sanitizer catches blow-ups instead). */
-	if (o->mem_bytes) {
-		rl.rlim_cur = rl.rlim_max = (rlim_t)o->mem_bytes;
-		setrlimit(RLIMIT_AS, &rl);
-	}
+	if (o->mem_bytes)
+		ha_limit_address_space(o->mem_bytes);
 #endif
 }
 

@@ -121,6 +121,36 @@ static int scan(const char *out, const char *mem, const char *path, double *secs
 	return rc;
 }
 
+/* --worker-mem is what reading may add to what a worker maps when it
+ * starts: the smallest limit the option takes still reads an ordinary host,
+ * however many shared libraries the program links. */
+static void test_smallest_limit_reads_a_host(void)
+{
+	char *out, *hive, *status = NULL, *reason = NULL;
+	double secs;
+	int rc;
+
+	if (TP_ASAN) {
+		check_skip("workers have no address-space limit under AddressSanitizer");
+		return;
+	}
+	out = ha_asprintf("%s/smallest", tmp);
+	hive = ha_asprintf("%s/samples/fleet/srv2019", tu_source_dir());
+	rc = scan(out, "64", hive, &secs);
+	CHECK_INT(rc, 0);
+	hive_status(out, "SOFTWARE", &status, &reason);
+	CHECK_STR(status, "ok");
+	free(status);
+	free(reason);
+	status = reason = NULL;
+	hive_status(out, "SYSTEM", &status, &reason);
+	CHECK_STR(status, "ok");
+	free(status);
+	free(reason);
+	free(hive);
+	free(out);
+}
+
 static void test_one_gib_hive(void)
 {
 	char *host = ha_asprintf("%s/big/bighost", tmp), *out, *st, *re;
@@ -295,6 +325,7 @@ static void test_parent_memory_flat(void)
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
+	        CHECK_CASE(test_smallest_limit_reads_a_host),
 	        CHECK_CASE(test_one_gib_hive),
 	        CHECK_CASE(test_parent_memory_flat),
 	};
