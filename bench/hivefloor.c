@@ -16,10 +16,10 @@
  * Prints hosts, files, bytes and seconds; exits 1 if any hive failed. */
 #include <dirent.h>
 #include <errno.h>
-#include <hivex.h>
-#include <stdio.h>
 #include <fcntl.h>
+#include <hivex.h>
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -202,7 +202,8 @@ int main(int argc, char **argv)
 				return 2;
 			}
 		} else {
-			fprintf(opt == 'h' ? stdout : stderr, "usage: hivefloor [-s] [-j N] FLEET...\n");
+			fprintf(opt == 'h' ? stdout : stderr,
+			        "usage: hivefloor [-s] [-j N] FLEET...\n");
 			return opt == 'h' ? 0 : 2;
 		}
 	}
@@ -243,8 +244,7 @@ int main(int argc, char **argv)
 	printf("hivefloor: %zu hosts, %zu files, %.1f MB %sopened and closed with %ld processes at "
 	       "once in %.3f s%s\n",
 	       h.n, files, (double)bytes / 1e6, with_sha256 ? "hashed (SHA-256), " : "", jobs,
-	       now() - t0,
-	       bad ? " (some hives failed)" : "");
+	       now() - t0, bad ? " (some hives failed)" : "");
 	for (i = 0; i < h.n; i++)
 		free(h.v[i]);
 	free(h.v);

@@ -9,10 +9,10 @@
 
 /* Exit statuses (README.md "Exit codes"). */
 enum {
-	HA_EXIT_OK = 0,      /* completed; no finding is FAIL */
-	HA_EXIT_FAIL = 1,    /* completed; at least one finding is FAIL */
-	HA_EXIT_USAGE = 2,   /* bad option, missing path, invalid rule file */
-	HA_EXIT_ERROR = 3,   /* could not complete (output not writable, store locked, ...) */
+	HA_EXIT_OK = 0,    /* completed; no finding is FAIL */
+	HA_EXIT_FAIL = 1,  /* completed; at least one finding is FAIL */
+	HA_EXIT_USAGE = 2, /* bad option, missing path, invalid rule file */
+	HA_EXIT_ERROR = 3, /* could not complete (output not writable, store locked, ...) */
 };
 
 #define HA_DEFAULT_OUT "hiveaudit-out"
@@ -56,12 +56,12 @@ struct ha_store;
  * after the store is closed. */
 struct cli_run {
 	int64_t id;
-	char status[16];        /* complete, running, interrupted or failed */
+	char status[16]; /* complete, running, interrupted or failed */
 	char started_at[32];
-	long hosts_total;       /* hosts the scan found (-1: not recorded) */
-	long hosts_stored;      /* hosts stored in this run */
-	int64_t skipped;        /* default choice only: the newest run, when it is
-	                         * not complete and so was passed over (else 0) */
+	long hosts_total;  /* hosts the scan found (-1: not recorded) */
+	long hosts_stored; /* hosts stored in this run */
+	int64_t skipped;   /* default choice only: the newest run, when it is
+	                    * not complete and so was passed over (else 0) */
 	char skipped_status[16];
 };
 
@@ -79,7 +79,7 @@ HA_MUST_CHECK int cli_store_open_ro(const char *db, struct ha_store **st, struct
  * messages.  A verb that compares two runs (diff) calls it once per run on
  * the same store; one that lists runs needs only cli_store_open_ro. */
 HA_MUST_CHECK int cli_pick_run(struct ha_store *st, const char *db, int64_t requested,
-			       struct cli_run *run, struct ha_err *err);
+                               struct cli_run *run, struct ha_err *err);
 
 /* Says on stderr which run is shown: "hiveaudit VERB: run 3 of DB
  * (complete, started ..., 44 hosts)", with a line for a newer run that was
@@ -88,17 +88,19 @@ HA_MUST_CHECK int cli_pick_run(struct ha_store *st, const char *db, int64_t requ
 void cli_say_run(const char *verb, const char *db, const struct cli_run *run, int quiet);
 
 /* --db FILE, --run N and -q/--quiet, for a verb's getopt_long table. */
-#define CLI_SOURCE_OPTIONS \
-	{"db", required_argument, NULL, 'd'}, {"run", required_argument, NULL, 'r'}, \
-	{"quiet", no_argument, NULL, 'q'}
+#define CLI_SOURCE_OPTIONS                                                                         \
+	{"db", required_argument, NULL, 'd'}, {"run", required_argument, NULL, 'r'},               \
+	{                                                                                          \
+		"quiet", no_argument, NULL, 'q'                                                    \
+	}
 
 /* What a read-only verb reads.  Set `db` (default HA_DEFAULT_OUT/audit.db)
  * with cli_source_init; the rest is filled by the calls below. */
 struct cli_source {
-	const char *db;         /* borrowed: argv or the default */
-	int64_t requested;      /* --run N, 0: the newest complete run */
+	const char *db;    /* borrowed: argv or the default */
+	int64_t requested; /* --run N, 0: the newest complete run */
 	int quiet;
-	struct ha_store *st;    /* owned; cli_source_close closes it */
+	struct ha_store *st; /* owned; cli_source_close closes it */
 	struct cli_run run;
 };
 

@@ -17,8 +17,7 @@ struct cli_passwords {
 HA_MUST_CHECK int cli_passwords_add(struct cli_passwords *p, const char *pw, struct ha_err *err);
 /* --password-file FILE: one password a line.  HA_ERR_USAGE when the file
  * cannot be read; HA_ERR_NOMEM. */
-HA_MUST_CHECK int cli_passwords_file(struct cli_passwords *p, const char *path,
-				     struct ha_err *err);
+HA_MUST_CHECK int cli_passwords_file(struct cli_passwords *p, const char *path, struct ha_err *err);
 /* Adds HIVEAUDIT_PASSWORD (if set) after the others.  HA_ERR_NOMEM. */
 HA_MUST_CHECK int cli_passwords_env(struct cli_passwords *p, struct ha_err *err);
 /* Wipes and frees the list. */

@@ -15,6 +15,6 @@ int cli_rules_add_file(struct cli_rules_opts *o, const char *path);
 void cli_rules_free(struct cli_rules_opts *o);
 /* The built-in pack (unless no_builtin) and then each file, in order. */
 HA_MUST_CHECK int cli_rules_load(const struct cli_rules_opts *o, struct ha_ruleset **out,
-				 struct ha_err *err);
+                                 struct ha_err *err);
 
 #endif

@@ -11,24 +11,25 @@
 static void diff_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: hiveaudit diff [--db FILE] [--from RUN] [--to RUN] [--format text|csv|json]\n\n"
-		"Compares two runs of a store: hosts new, gone or renamed, hosts whose verdict\n"
-		"changed, and every (host, rule) whose status changed, with the observed values\n"
-		"and the evidence that changed.  By default the newest complete run is compared\n"
-		"with the newest complete run before it over the same paths ('hiveaudit runs'\n"
-		"lists them).  Hosts are matched by folder, then by label, then by computer name\n"
-		"together with a hive file of the same SHA-256 (a renamed folder).\n\n"
-		"Options:\n"
-		"      --db FILE      the store (default ./" HA_DEFAULT_OUT "/audit.db)\n"
-		"      --from RUN     the earlier run (default: see above)\n"
-		"      --to RUN       the later run (default the newest complete run)\n"
-		"      --format FMT   text (default), csv (the columns of changes.csv) or json\n"
-		"  -h, --help         this help\n\n"
-		"A change is 'regressed' when a verdict or a status got worse (PASS and\n"
-		"NOT_APPLICABLE < WARN < UNKNOWN < FAIL; ready < ready_with_waivers < unknown <\n"
-		"not_ready), 'fixed' when it got better.\n\n"
-		"Exit codes: 0 nothing regressed; 1 something regressed; 2 usage error (also: no\n"
-		"such run, or no earlier run to compare with); 3 the store could not be read.\n");
+	        "usage: hiveaudit diff [--db FILE] [--from RUN] [--to RUN] [--format "
+	        "text|csv|json]\n\n"
+	        "Compares two runs of a store: hosts new, gone or renamed, hosts whose verdict\n"
+	        "changed, and every (host, rule) whose status changed, with the observed values\n"
+	        "and the evidence that changed.  By default the newest complete run is compared\n"
+	        "with the newest complete run before it over the same paths ('hiveaudit runs'\n"
+	        "lists them).  Hosts are matched by folder, then by label, then by computer name\n"
+	        "together with a hive file of the same SHA-256 (a renamed folder).\n\n"
+	        "Options:\n"
+	        "      --db FILE      the store (default ./" HA_DEFAULT_OUT "/audit.db)\n"
+	        "      --from RUN     the earlier run (default: see above)\n"
+	        "      --to RUN       the later run (default the newest complete run)\n"
+	        "      --format FMT   text (default), csv (the columns of changes.csv) or json\n"
+	        "  -h, --help         this help\n\n"
+	        "A change is 'regressed' when a verdict or a status got worse (PASS and\n"
+	        "NOT_APPLICABLE < WARN < UNKNOWN < FAIL; ready < ready_with_waivers < unknown <\n"
+	        "not_ready), 'fixed' when it got better.\n\n"
+	        "Exit codes: 0 nothing regressed; 1 something regressed; 2 usage error (also: no\n"
+	        "such run, or no earlier run to compare with); 3 the store could not be read.\n");
 }
 
 /* A run that does not exist is the user's mistake, not the store's. */
@@ -54,9 +55,9 @@ static int pick_runs(struct ha_store *st, int64_t *from, int64_t *to, struct ha_
 int cmd_diff(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},	  {"from", required_argument, NULL, 'F'},
-		{"to", required_argument, NULL, 'T'},	  {"format", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0},
+	        {"db", required_argument, NULL, 'd'}, {"from", required_argument, NULL, 'F'},
+	        {"to", required_argument, NULL, 'T'}, {"format", required_argument, NULL, 'f'},
+	        {"help", no_argument, NULL, 'h'},     {NULL, 0, NULL, 0},
 	};
 	const char *db = HA_DEFAULT_OUT "/audit.db";
 	int format = HA_DIFF_TEXT, opt, rc, code;
@@ -76,7 +77,7 @@ int cmd_diff(int argc, char **argv)
 		case 'T':
 			if ((n = cli_number(optarg, 1, 0x7fffffff)) < 0) {
 				cli_error("diff", "--%s takes a run number, not '%s'",
-					  opt == 'F' ? "from" : "to", optarg);
+				          opt == 'F' ? "from" : "to", optarg);
 				return HA_EXIT_USAGE;
 			}
 			*(opt == 'F' ? &from : &to) = n;
@@ -112,7 +113,7 @@ int cmd_diff(int argc, char **argv)
 	rc = pick_runs(st, &from, &to, &err);
 	if (!rc && from == to)
 		rc = ha_err_set(&err, HA_ERR_USAGE, "--from and --to name the same run %lld",
-				(long long)from);
+		                (long long)from);
 	if (!rc)
 		rc = ha_diff_runs(st, from, to, &d, &err);
 	if (rc == HA_ERR_NOTFOUND)

@@ -13,18 +13,18 @@
 static void explain_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: hiveaudit explain [--db FILE] [--run N] [--all-findings] [--quiet] HOST\n\n"
-		"Prints why TLS 1.2 to Azure Backup would fail on HOST (its label, computer name\n"
-		"or folder), its causes in order, and the evidence behind every finding.\n\n"
-		"Options:\n"
-		"      --db FILE        the store (default ./" HA_DEFAULT_OUT "/audit.db)\n"
-		"      --run N          which run (default the newest complete run; a failed or\n"
-		"                       interrupted run is shown only when named)\n"
-		"  -a, --all-findings   show passing and not-applicable findings too\n"
-		"  -q, --quiet          do not say which run is shown\n"
-		"  -h, --help           this help\n\n"
-		"Exit codes: 0 shown; 2 usage error, no such host or run, no complete run;\n"
-		"3 the store could not be read.\n");
+	        "usage: hiveaudit explain [--db FILE] [--run N] [--all-findings] [--quiet] HOST\n\n"
+	        "Prints why TLS 1.2 to Azure Backup would fail on HOST (its label, computer name\n"
+	        "or folder), its causes in order, and the evidence behind every finding.\n\n"
+	        "Options:\n"
+	        "      --db FILE        the store (default ./" HA_DEFAULT_OUT "/audit.db)\n"
+	        "      --run N          which run (default the newest complete run; a failed or\n"
+	        "                       interrupted run is shown only when named)\n"
+	        "  -a, --all-findings   show passing and not-applicable findings too\n"
+	        "  -q, --quiet          do not say which run is shown\n"
+	        "  -h, --help           this help\n\n"
+	        "Exit codes: 0 shown; 2 usage error, no such host or run, no complete run;\n"
+	        "3 the store could not be read.\n");
 }
 
 struct ectx {
@@ -36,7 +36,10 @@ struct ectx {
 	struct ha_err *err;
 };
 
-static void term(struct ha_buf *b, const char *s) { ha_escape_terminal(b, s ? s : ""); }
+static void term(struct ha_buf *b, const char *s)
+{
+	ha_escape_terminal(b, s ? s : "");
+}
 
 static int ev_cb(void *ctx, const struct ha_evidence_row *e)
 {
@@ -100,7 +103,8 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	term(&c->b, f->reason);
 	ha_buf_putc(&c->b, '\n');
 	if (f->waived[0]) { /* an accepted exception (scan --waivers) */
-		ha_buf_puts(&c->b, !strcmp(f->waived, "yes") ? "      waived:   " : "      waiver EXPIRED: ");
+		ha_buf_puts(&c->b, !strcmp(f->waived, "yes") ? "      waived:   "
+		                                             : "      waiver EXPIRED: ");
 		term(&c->b, f->waiver_reason);
 		ha_buf_puts(&c->b, " (approved by ");
 		term(&c->b, f->waiver_approver);
@@ -152,9 +156,10 @@ static int suites_section(struct ectx *c, int64_t host_id)
 	term(&c->b, v.reason);
 	ha_buf_printf(&c->b, "\n  In effect, from ");
 	term(&c->b, v.source);
-	ha_buf_printf(&c->b, ", in order (%zu; * Azure's current policy accepts it, + only its "
-			     "compatibility policy):\n",
-		      v.n_offered);
+	ha_buf_printf(&c->b,
+	              ", in order (%zu; * Azure's current policy accepts it, + only its "
+	              "compatibility policy):\n",
+	              v.n_offered);
 	for (i = 0; ha_suites_item(v.offered, i, one, sizeof one); i++) {
 		int a = ha_suites_accepted(&v, one);
 
@@ -202,8 +207,9 @@ static int host_cb(void *ctx, const struct ha_host_row *h)
 	ha_buf_puts(&c->b, ")\n\nHives:\n");
 	rc = ha_store_each_hive(c->st, h->host_id, hive_cb, c, c->err);
 	if (!rc) {
-		ha_buf_puts(&c->b, "\nWhy TLS 1.2 would fail here (backup and restore failures, error "
-				   "10054 \"connection forcibly closed\"):\n");
+		ha_buf_puts(&c->b,
+		            "\nWhy TLS 1.2 would fail here (backup and restore failures, error "
+		            "10054 \"connection forcibly closed\"):\n");
 		rc = ha_report_narrative(c->st, c->run_id, h->host_id, 0, &c->b, c->err);
 	}
 	if (!rc)
@@ -218,9 +224,10 @@ static int host_cb(void *ctx, const struct ha_host_row *h)
 int cmd_explain(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		CLI_SOURCE_OPTIONS,
-		{"all-findings", no_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	        CLI_SOURCE_OPTIONS,
+	        {"all-findings", no_argument, NULL, 'a'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	struct cli_source src;
 	struct ha_err err;
@@ -257,7 +264,7 @@ int cmd_explain(int argc, char **argv)
 		rc = ha_store_each_host(c.st, c.run_id, argv[optind], host_cb, &c, &err);
 	if (!rc && !c.hosts) {
 		cli_error("explain", "no host '%s' in run %lld of %s", argv[optind],
-			  (long long)c.run_id, src.db);
+		          (long long)c.run_id, src.db);
 		code = HA_EXIT_USAGE;
 	} else if (rc) {
 		code = cli_fail("explain", &err);

@@ -16,31 +16,31 @@
 static void merge_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: hiveaudit merge [options] STORE...\n\n"
-		"Combines the stores of a sharded scan (each made with scan --shard K/N) into one\n"
-		"run in DIR/audit.db, and writes DIR/findings.csv, DIR/hosts.csv and\n"
-		"DIR/report.html for it.  The newest complete run of each STORE is taken.  The\n"
-		"stores must be made with the same hiveaudit version, rules and --as-of; shards\n"
-		"of one split must all be there, each once.  The STOREs are only read.\n\n"
-		"Options:\n"
-		"  -o, --out DIR        output folder (default ./" HA_DEFAULT_OUT "); an existing\n"
-		"                       store there keeps its runs and gains the merged one\n"
-		"      --partial        accept a split with shards missing (the reports then\n"
-		"                       cover part of the collection)\n"
-		"      --json           also write DIR/findings.jsonl (JSON Lines)\n"
-		"  -q, --quiet          no summary\n"
-		"  -h, --help           this help\n\n"
-		"Exit codes: 0 merged and no finding is FAIL; 1 merged and some finding is FAIL;\n"
-		"2 usage error (stores that do not belong together, a shard missing);\n"
-		"3 a store or the output could not be used.\n");
+	        "usage: hiveaudit merge [options] STORE...\n\n"
+	        "Combines the stores of a sharded scan (each made with scan --shard K/N) into one\n"
+	        "run in DIR/audit.db, and writes DIR/findings.csv, DIR/hosts.csv and\n"
+	        "DIR/report.html for it.  The newest complete run of each STORE is taken.  The\n"
+	        "stores must be made with the same hiveaudit version, rules and --as-of; shards\n"
+	        "of one split must all be there, each once.  The STOREs are only read.\n\n"
+	        "Options:\n"
+	        "  -o, --out DIR        output folder (default ./" HA_DEFAULT_OUT "); an existing\n"
+	        "                       store there keeps its runs and gains the merged one\n"
+	        "      --partial        accept a split with shards missing (the reports then\n"
+	        "                       cover part of the collection)\n"
+	        "      --json           also write DIR/findings.jsonl (JSON Lines)\n"
+	        "  -q, --quiet          no summary\n"
+	        "  -h, --help           this help\n\n"
+	        "Exit codes: 0 merged and no finding is FAIL; 1 merged and some finding is FAIL;\n"
+	        "2 usage error (stores that do not belong together, a shard missing);\n"
+	        "3 a store or the output could not be used.\n");
 }
 
 int cmd_merge(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"out", required_argument, NULL, 'o'}, {"partial", no_argument, NULL, 'P'},
-		{"json", no_argument, NULL, 'J'},      {"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
+	        {"out", required_argument, NULL, 'o'}, {"partial", no_argument, NULL, 'P'},
+	        {"json", no_argument, NULL, 'J'},      {"quiet", no_argument, NULL, 'q'},
+	        {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
 	};
 	struct ha_scan_merge_opts mo;
 	struct ha_scan_result res;
@@ -88,20 +88,22 @@ int cmd_merge(int argc, char **argv)
 	mo.formats = HA_REPORT_CSV | HA_REPORT_HTML | (json ? HA_REPORT_JSON : 0);
 	rc = ha_scan_merge(&mo, &res, &err);
 	if (rc && res.state == HA_SCAN_COMPLETE)
-		cli_error("merge", "%s (the merged run %lld is complete in %s/" HA_SCAN_DB_NAME
-			  "; 'hiveaudit report' can write the reports again)",
-			  err.msg, (long long)res.run_id, mo.out);
+		cli_error("merge",
+		          "%s (the merged run %lld is complete in %s/" HA_SCAN_DB_NAME
+		          "; 'hiveaudit report' can write the reports again)",
+		          err.msg, (long long)res.run_id, mo.out);
 	else if (rc)
 		cli_fail("merge", &err);
 	if (rc)
 		code = cli_exit_for(err.code);
 	else {
 		if (!quiet)
-			printf("hiveaudit: merged %zu store%s into run %lld: %ld host%s (%ld ready, %ld "
+			printf("hiveaudit: merged %zu store%s into run %lld: %ld host%s (%ld "
+			       "ready, %ld "
 			       "not ready, %ld unknown); %ld failing finding%s; reports in %s/\n",
-			       mo.nstores, mo.nstores == 1 ? "" : "s", (long long)res.run_id, res.hosts,
-			       res.hosts == 1 ? "" : "s", res.ready, res.not_ready, res.unknown,
-			       res.fails, res.fails == 1 ? "" : "s", mo.out);
+			       mo.nstores, mo.nstores == 1 ? "" : "s", (long long)res.run_id,
+			       res.hosts, res.hosts == 1 ? "" : "s", res.ready, res.not_ready,
+			       res.unknown, res.fails, res.fails == 1 ? "" : "s", mo.out);
 		code = res.fails ? HA_EXIT_FAIL : HA_EXIT_OK;
 	}
 	ha_buf_free(&cmdline);

@@ -11,22 +11,23 @@
 static void remediate_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: hiveaudit remediate [--db FILE] [--run N] [--quiet] --out DIR (HOST | --all)\n\n"
-		"Writes DIR/<host>.reg for HOST (or every host with --all): the registry changes\n"
-		"its failing rules need, and nothing else.  Findings that are NOT_APPLICABLE or\n"
-		"UNKNOWN never produce changes.  Review the files before importing them.\n\n"
-		"Options:\n"
-		"      --db FILE   the store (default ./" HA_DEFAULT_OUT "/audit.db)\n"
-		"      --run N     which run (default the newest complete run; a failed or\n"
-		"                  interrupted run is used only when named)\n"
-		"  -o, --out DIR   where to write the .reg files (required)\n"
-		"      --all       every host that has something to remediate\n"
-		"  -q, --quiet     do not say which run is used\n"
-		"  -h, --help      this help\n\n"
-		"Each file names in a comment the host, its folder and computer name, the run,\n"
-		"and the SHA-256 of the hives its evidence was read from.\n\n"
-		"Exit codes: 0 written (or nothing to do); 2 usage error, no such host or run,\n"
-		"no complete run; 3 the store or an output could not be used.\n");
+	        "usage: hiveaudit remediate [--db FILE] [--run N] [--quiet] --out DIR (HOST | "
+	        "--all)\n\n"
+	        "Writes DIR/<host>.reg for HOST (or every host with --all): the registry changes\n"
+	        "its failing rules need, and nothing else.  Findings that are NOT_APPLICABLE or\n"
+	        "UNKNOWN never produce changes.  Review the files before importing them.\n\n"
+	        "Options:\n"
+	        "      --db FILE   the store (default ./" HA_DEFAULT_OUT "/audit.db)\n"
+	        "      --run N     which run (default the newest complete run; a failed or\n"
+	        "                  interrupted run is used only when named)\n"
+	        "  -o, --out DIR   where to write the .reg files (required)\n"
+	        "      --all       every host that has something to remediate\n"
+	        "  -q, --quiet     do not say which run is used\n"
+	        "  -h, --help      this help\n\n"
+	        "Each file names in a comment the host, its folder and computer name, the run,\n"
+	        "and the SHA-256 of the hives its evidence was read from.\n\n"
+	        "Exit codes: 0 written (or nothing to do); 2 usage error, no such host or run,\n"
+	        "no complete run; 3 the store or an output could not be used.\n");
 }
 
 struct host_ref {
@@ -71,8 +72,8 @@ static char *safe_name(const char *label, size_t i, int many)
 	for (p = label; *p; p++) {
 		char ch = *p;
 
-		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-		    ch == '-' || ch == '_' || ch == '.')
+		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.')
 			ha_buf_putc(&b, ch);
 		else
 			ha_buf_putc(&b, '_');
@@ -87,9 +88,11 @@ static char *safe_name(const char *label, size_t i, int many)
 int cmd_remediate(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		CLI_SOURCE_OPTIONS,
-		{"out", required_argument, NULL, 'o'}, {"all", no_argument, NULL, 'A'},
-		{"help", no_argument, NULL, 'h'},     {NULL, 0, NULL, 0},
+	        CLI_SOURCE_OPTIONS,
+	        {"out", required_argument, NULL, 'o'},
+	        {"all", no_argument, NULL, 'A'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	const char *out = NULL, *host = NULL;
 	struct cli_source src;
@@ -134,7 +137,7 @@ int cmd_remediate(int argc, char **argv)
 		rc = ha_err_set(&err, HA_ERR_NOMEM, "out of memory");
 	if (!rc && host && !c.n) {
 		cli_error("remediate", "no host '%s' in run %lld of %s", host, (long long)run_id,
-			  src.db);
+		          src.db);
 		code = HA_EXIT_USAGE;
 	}
 	for (i = 0; !rc && i < c.n; i++) {

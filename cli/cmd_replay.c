@@ -19,7 +19,7 @@
 /* Exit statuses of this verb (its --help and README.md say the same). */
 enum {
 	REPLAY_WRITTEN = 0,
-	REPLAY_CLEAN = 1,    /* the hive is clean: nothing to replay, nothing written */
+	REPLAY_CLEAN = 1, /* the hive is clean: nothing to replay, nothing written */
 	REPLAY_USAGE = HA_EXIT_USAGE,
 	REPLAY_REFUSED = HA_EXIT_ERROR, /* no log applies, a log is hostile, OUT unwritable */
 };
@@ -27,21 +27,21 @@ enum {
 static void replay_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: hiveaudit replay [--help] HIVE [LOG...] -o OUT\n\n"
-		"Replays the transaction logs of a dirty hive (old-format .LOG or new-format\n"
-		".LOG1/.LOG2) into a copy of it and writes the recovered hive to OUT, with a\n"
-		"fresh base block (sequence numbers equal, checksum recomputed).  HIVE and the\n"
-		"logs are only read.  Without LOG arguments, HIVE.LOG, HIVE.LOG1 and HIVE.LOG2\n"
-		"beside it are used, in any letter case.  The result is opened with the registry\n"
-		"reader before it is written.\n\n"
-		"Options:\n"
-		"  -o, --out OUT   the file to write (replaced atomically); refused when it is,\n"
-		"                  or links to, HIVE, a named log or a log beside HIVE, or is\n"
-		"                  named as one of HIVE's logs in its folder\n"
-		"  -h, --help      this help\n\n"
-		"Exit codes: 0 written; 1 the hive is clean, nothing to replay (nothing written);\n"
-		"2 usage error; 3 the logs were refused (the reason is printed) or OUT could not\n"
-		"be written.\n");
+	        "usage: hiveaudit replay [--help] HIVE [LOG...] -o OUT\n\n"
+	        "Replays the transaction logs of a dirty hive (old-format .LOG or new-format\n"
+	        ".LOG1/.LOG2) into a copy of it and writes the recovered hive to OUT, with a\n"
+	        "fresh base block (sequence numbers equal, checksum recomputed).  HIVE and the\n"
+	        "logs are only read.  Without LOG arguments, HIVE.LOG, HIVE.LOG1 and HIVE.LOG2\n"
+	        "beside it are used, in any letter case.  The result is opened with the registry\n"
+	        "reader before it is written.\n\n"
+	        "Options:\n"
+	        "  -o, --out OUT   the file to write (replaced atomically); refused when it is,\n"
+	        "                  or links to, HIVE, a named log or a log beside HIVE, or is\n"
+	        "                  named as one of HIVE's logs in its folder\n"
+	        "  -h, --help      this help\n\n"
+	        "Exit codes: 0 written; 1 the hive is clean, nothing to replay (nothing written);\n"
+	        "2 usage error; 3 the logs were refused (the reason is printed) or OUT could not\n"
+	        "be written.\n");
 }
 
 /* An input of this replay, for the check that OUT is none of them. */
@@ -69,7 +69,7 @@ static char *dir_of(const char *p)
  * it would plant a log a later scan reads).  On a match *why says which
  * input. */
 static int out_is_input(const char *out, const char *const *hives, size_t nhives,
-			const struct input *in, size_t nin, const char **why)
+                        const struct input *in, size_t nin, const char **why)
 {
 	struct stat so, lo, si, dout, dh;
 	int have_so, have_lo;
@@ -152,9 +152,9 @@ static const char *base_name(const char *p)
 int cmd_replay(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"out", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	        {"out", required_argument, NULL, 'o'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	struct ha_replay_log logs[HA_REPLAY_MAX_LOGS];
 	struct ha_replay_result res;
@@ -179,7 +179,7 @@ int cmd_replay(int argc, char **argv)
 	}
 	if (optind >= argc || !out) {
 		cli_error("replay", "%s (try 'hiveaudit replay --help')",
-			  optind >= argc ? "no HIVE given" : "no output file given (-o OUT)");
+		          optind >= argc ? "no HIVE given" : "no output file given (-o OUT)");
 		return REPLAY_USAGE;
 	}
 	if ((size_t)(argc - optind - 1) > HA_REPLAY_MAX_LOGS) {
@@ -238,8 +238,8 @@ int cmd_replay(int argc, char **argv)
 			char *real = realpath(argv[i], NULL);
 
 			rc = real ? ha_replay_read_log(real, 0, &ldata[nlogs], &logs[nlogs].size,
-						       &err)
-				  : ha_err_sys(&err, HA_ERR_IO, errno, "cannot open");
+			                               &err)
+			          : ha_err_sys(&err, HA_ERR_IO, errno, "cannot open");
 			free(real);
 			if (rc) {
 				cli_error("replay", "'%s': %s", argv[i], err.msg);
@@ -253,12 +253,12 @@ int cmd_replay(int argc, char **argv)
 	} else {
 		if (nfound > HA_REPLAY_MAX_LOGS) {
 			cli_error("replay", "'%s': %zu logs beside it, at most %d are read", hive,
-				  nfound, HA_REPLAY_MAX_LOGS);
+			          nfound, HA_REPLAY_MAX_LOGS);
 			goto done;
 		}
 		for (i = 0; i < nfound; i++) {
 			rc = ha_replay_read_log(found[i], 0, &ldata[nlogs], &logs[nlogs].size,
-						&err);
+			                        &err);
 			if (rc) {
 				cli_error("replay", "'%s': %s", found[i], err.msg);
 				goto done;

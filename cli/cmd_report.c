@@ -10,20 +10,21 @@
 
 static void report_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: hiveaudit report [--db FILE] [--run N] [--out DIR] [--format LIST] [--quiet]\n\n"
-		"Writes the reports of a stored run again, without reading any hive.  The store is\n"
-		"only read, so it may be on read-only media.\n\n"
-		"Options:\n"
-		"      --db FILE      the store (default ./" HA_DEFAULT_OUT "/audit.db)\n"
-		"      --run N        which run (default the newest complete run; a failed or\n"
-		"                     interrupted run is shown only when named)\n"
-		"  -o, --out DIR      output folder (default: the store's folder)\n"
-		"      --format LIST  comma-separated: csv, html, json (default csv,html)\n"
-		"  -q, --quiet        do not say which run is shown\n"
-		"  -h, --help         this help\n\n"
-		"Exit codes: 0 written; 2 usage error (also: no such run, no complete run);\n"
-		"3 the store or an output could not be used.\n");
+	fprintf(f, "usage: hiveaudit report [--db FILE] [--run N] [--out DIR] [--format LIST] "
+	           "[--quiet]\n\n"
+	           "Writes the reports of a stored run again, without reading any hive.  The store "
+	           "is\n"
+	           "only read, so it may be on read-only media.\n\n"
+	           "Options:\n"
+	           "      --db FILE      the store (default ./" HA_DEFAULT_OUT "/audit.db)\n"
+	           "      --run N        which run (default the newest complete run; a failed or\n"
+	           "                     interrupted run is shown only when named)\n"
+	           "  -o, --out DIR      output folder (default: the store's folder)\n"
+	           "      --format LIST  comma-separated: csv, html, json (default csv,html)\n"
+	           "  -q, --quiet        do not say which run is shown\n"
+	           "  -h, --help         this help\n\n"
+	           "Exit codes: 0 written; 2 usage error (also: no such run, no complete run);\n"
+	           "3 the store or an output could not be used.\n");
 }
 
 /* "csv,html": every item one of the three, none empty ('' and "csv," are
@@ -43,12 +44,13 @@ static int parse_formats(const char *format, int *csv, int *html, int *json)
 			*json = 1;
 		else {
 			if (!n)
-				cli_error("report", "--format takes a comma-separated list of csv, html, "
-						    "json, not '%s'",
-					  format);
+				cli_error("report",
+				          "--format takes a comma-separated list of csv, html, "
+				          "json, not '%s'",
+				          format);
 			else
-				cli_error("report", "unknown format '%.*s' (csv, html, json)", (int)n,
-					  p);
+				cli_error("report", "unknown format '%.*s' (csv, html, json)",
+				          (int)n, p);
 			return -1;
 		}
 		p += n;
@@ -61,9 +63,11 @@ static int parse_formats(const char *format, int *csv, int *html, int *json)
 int cmd_report(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		CLI_SOURCE_OPTIONS,
-		{"out", required_argument, NULL, 'o'},	  {"format", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0},
+	        CLI_SOURCE_OPTIONS,
+	        {"out", required_argument, NULL, 'o'},
+	        {"format", required_argument, NULL, 'f'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	const char *out = NULL, *format = "csv,html";
 	int csv = 0, html = 0, json = 0, opt, code = HA_EXIT_ERROR, rc;
@@ -102,15 +106,15 @@ int cmd_report(int argc, char **argv)
 		dir = slash ? ha_strndup(src.db, (size_t)(slash - src.db)) : ha_strdup(".");
 		out = dir;
 	}
-	rc = out ? cli_source_open(&src, &err)
-		 : ha_err_set(&err, HA_ERR_NOMEM, "out of memory");
+	rc = out ? cli_source_open(&src, &err) : ha_err_set(&err, HA_ERR_NOMEM, "out of memory");
 	st = src.st;
 	run_id = src.run.id;
 	if (!rc)
 		rc = cli_mkdirs(out, &err);
 	if (!rc)
-		rc = ha_report_write_all(st, run_id, out, (csv ? HA_REPORT_CSV : 0) |
-		                         (html ? HA_REPORT_HTML : 0) | (json ? HA_REPORT_JSON : 0),
+		rc = ha_report_write_all(st, run_id, out,
+		                         (csv ? HA_REPORT_CSV : 0) | (html ? HA_REPORT_HTML : 0) |
+		                                 (json ? HA_REPORT_JSON : 0),
 		                         NULL, &err);
 	if (rc) {
 		code = cli_fail("report", &err);

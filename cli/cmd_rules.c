@@ -57,27 +57,27 @@ int cli_rules_load(const struct cli_rules_opts *o, struct ha_ruleset **out, stru
 static void rules_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: hiveaudit rules [--rules FILE]... [--no-builtin] [--long]\n"
-		"       hiveaudit rules --check FILE\n\n"
-		"Lists the rules a scan would apply: the built-in TLS 1.2 pack and any rule files\n"
-		"given with --rules (a rule whose id is already loaded replaces it).  --check\n"
-		"validates one rule file without scanning anything.\n\n"
-		"Options:\n"
-		"      --rules FILE   load a rule file too (may be repeated)\n"
-		"      --no-builtin   leave out the built-in pack\n"
-		"      --check FILE   only validate FILE (on top of the built-in pack unless\n"
-		"                     --no-builtin) and report the number of rules it holds\n"
-		"  -l, --long         also print source, applicability and remediation\n"
-		"  -h, --help         this help\n\n"
-		"Exit codes: 0 the rules loaded; 2 usage error or invalid rule file.\n");
+	        "usage: hiveaudit rules [--rules FILE]... [--no-builtin] [--long]\n"
+	        "       hiveaudit rules --check FILE\n\n"
+	        "Lists the rules a scan would apply: the built-in TLS 1.2 pack and any rule files\n"
+	        "given with --rules (a rule whose id is already loaded replaces it).  --check\n"
+	        "validates one rule file without scanning anything.\n\n"
+	        "Options:\n"
+	        "      --rules FILE   load a rule file too (may be repeated)\n"
+	        "      --no-builtin   leave out the built-in pack\n"
+	        "      --check FILE   only validate FILE (on top of the built-in pack unless\n"
+	        "                     --no-builtin) and report the number of rules it holds\n"
+	        "  -l, --long         also print source, applicability and remediation\n"
+	        "  -h, --help         this help\n\n"
+	        "Exit codes: 0 the rules loaded; 2 usage error or invalid rule file.\n");
 }
 
 int cmd_rules(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"rules", required_argument, NULL, 'r'}, {"no-builtin", no_argument, NULL, 'B'},
-		{"check", required_argument, NULL, 'c'}, {"long", no_argument, NULL, 'l'},
-		{"help", no_argument, NULL, 'h'},	 {NULL, 0, NULL, 0},
+	        {"rules", required_argument, NULL, 'r'}, {"no-builtin", no_argument, NULL, 'B'},
+	        {"check", required_argument, NULL, 'c'}, {"long", no_argument, NULL, 'l'},
+	        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
 	};
 	struct cli_rules_opts ro = {0};
 	struct ha_ruleset *rs = NULL;
@@ -101,7 +101,10 @@ int cmd_rules(int argc, char **argv)
 		case 'c': check = optarg; break;
 		case 'l': lng = 1; break;
 		case 'h': rules_usage(stdout); goto done;
-		default: rules_usage(stderr); code = HA_EXIT_USAGE; goto done;
+		default:
+			rules_usage(stderr);
+			code = HA_EXIT_USAGE;
+			goto done;
 		}
 	}
 	if (optind < argc) {
@@ -115,7 +118,8 @@ int cmd_rules(int argc, char **argv)
 		 * --no-builtin. */
 		size_t mine = 0;
 
-		if (ha_rules_new(&rs, &err) || (!ro.no_builtin && ha_rules_load_builtin(rs, &err)) ||
+		if (ha_rules_new(&rs, &err) ||
+		    (!ro.no_builtin && ha_rules_load_builtin(rs, &err)) ||
 		    ha_rules_load_file(rs, check, HA_RULES_ADD, &err)) {
 			code = cli_fail("rules", &err);
 			goto done;

@@ -11,13 +11,13 @@
 static void runs_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: hiveaudit runs [--db FILE]\n\n"
-		"Lists the runs in a store, oldest first: id, start time, status, hosts stored,\n"
-		"hosts per verdict and the paths scanned.\n\n"
-		"Options:\n"
-		"      --db FILE  the store (default ./" HA_DEFAULT_OUT "/audit.db)\n"
-		"  -h, --help     this help\n\n"
-		"Exit codes: 0 listed; 2 usage error; 3 the store could not be read.\n");
+	        "usage: hiveaudit runs [--db FILE]\n\n"
+	        "Lists the runs in a store, oldest first: id, start time, status, hosts stored,\n"
+	        "hosts per verdict and the paths scanned.\n\n"
+	        "Options:\n"
+	        "      --db FILE  the store (default ./" HA_DEFAULT_OUT "/audit.db)\n"
+	        "  -h, --help     this help\n\n"
+	        "Exit codes: 0 listed; 2 usage error; 3 the store could not be read.\n");
 }
 
 struct runsctx {
@@ -31,13 +31,15 @@ static int run_cb(void *ctx, const struct ha_run_summary *r)
 	const char *p;
 
 	if (!c->n++)
-		ha_buf_puts(&c->b, "run  started               status       as of       hosts  ready  "
-				   "waived  not_ready  unknown  paths\n");
+		ha_buf_puts(&c->b,
+		            "run  started               status       as of       hosts  ready  "
+		            "waived  not_ready  unknown  paths\n");
 	ha_buf_printf(&c->b, "%-4lld ", (long long)r->run_id);
 	ha_escape_terminal(&c->b, r->started_at);
-	ha_buf_printf(&c->b, "  %-11s  %-10.10s  %5ld  %5ld  %6ld  %9ld  %7ld  ", r->status, r->as_of,
-		      r->hosts_stored, r->verdicts[HA_RUNV_READY], r->verdicts[HA_RUNV_WAIVED],
-		      r->verdicts[HA_RUNV_NOT_READY], r->verdicts[HA_RUNV_UNKNOWN]);
+	ha_buf_printf(&c->b, "  %-11s  %-10.10s  %5ld  %5ld  %6ld  %9ld  %7ld  ", r->status,
+	              r->as_of, r->hosts_stored, r->verdicts[HA_RUNV_READY],
+	              r->verdicts[HA_RUNV_WAIVED], r->verdicts[HA_RUNV_NOT_READY],
+	              r->verdicts[HA_RUNV_UNKNOWN]);
 	/* Paths are stored one per line: one line here, each escaped whole
 	 * (a byte at a time would break multi-byte characters). */
 	for (p = r->paths; *p;) {
@@ -61,9 +63,9 @@ static int run_cb(void *ctx, const struct ha_run_summary *r)
 int cmd_runs(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	        {"db", required_argument, NULL, 'd'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	const char *db = HA_DEFAULT_OUT "/audit.db";
 	struct ha_store *st = NULL;

@@ -51,46 +51,51 @@ static void catch_stop_signals(void)
 static void scan_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: hiveaudit scan [options] PATH...\n\n"
-		"Audits every host found under PATH (a fleet folder, a host folder, or hive files):\n"
-		"reads its SYSTEM and SOFTWARE hives in worker processes, applies the rules, and\n"
-		"writes DIR/audit.db, DIR/findings.csv, DIR/hosts.csv and DIR/report.html; and\n"
-		"DIR/changes.csv when the store holds an earlier run over the same paths.\n"
-		"PATH may also be a .reg text export, or a collection container: a zip (zip64,\n"
-		"AES, ZipCrypto), tar, tar.gz, tar.xz or 7z archive (Velociraptor, CyLR, KAPE\n"
-		"layouts; a zip inside a zip is opened too), or a disk image (E01 with its\n"
-		"E02..., raw or split raw .001, VHD, VHDX, VMDK; GPT, MBR or bare NTFS).\n"
-		"Nothing is extracted to disk.\n\n"
-		"Options:\n"
-		"  -o, --out DIR        output folder (default ./" HA_DEFAULT_OUT ")\n"
-		"      --rules FILE     load a rule file too (a rule with a built-in id replaces it);\n"
-		"                       may be repeated\n"
-		"      --no-builtin     do not load the built-in TLS 1.2 rule pack\n"
-		"  -j, --jobs N         worker processes at once (default: number of CPUs)\n"
-		"      --timeout SEC    wall-clock limit per host (default 300)\n"
-		"      --worker-mem MB  memory a worker may map beyond what it starts with\n"
-		"                       (default 4096)\n"
-		"      --as-of DATE     audit date YYYY-MM-DD for certificate expiry (default today)\n"
-		"      --json           also write DIR/findings.jsonl (JSON Lines)\n"
-		"      --rescan         read every host again, even if unchanged since the last run\n"
-		"      --hash ALG       sha256 (default): hash every hive file for the evidence;\n"
-		"                       none: do not (evidence says \"not computed\"; faster)\n"
-		"      --verify         read and hash every host, and report files whose bytes\n"
-		"                       changed although size, times and inode did not\n"
-		"      --no-replay      read dirty hives as they are, without their logs\n"
-		"      --shard K/N      audit only shard K of N (1 <= K <= N): a split of the hosts\n"
-		"                       by their path under PATH, the same on every machine; join\n"
-		"                       the N stores with 'hiveaudit merge' (docs/sharding.md)\n"
-		"      --waivers FILE   accepted exceptions (YAML): a waived FAIL stays FAIL but\n"
-		"                       does not make the exit status 1 until the waiver expires\n"
-		"      --password PW    password for encrypted containers; may be repeated\n"
-		"      --password-file FILE  passwords, one a line (also: HIVEAUDIT_PASSWORD)\n"
-		"  -q, --quiet          no progress display and no summary\n"
-		"  -h, --help           this help\n\n"
-		"Exit codes: 0 done and no finding is FAIL; 1 done and some finding is FAIL;\n"
-		"2 usage error; 3 the run could not complete (output not writable, store locked,\n"
-		"interrupted).  A damaged or hostile hive never stops the run: it becomes\n"
-		"findings with status UNKNOWN.\n");
+	        "usage: hiveaudit scan [options] PATH...\n\n"
+	        "Audits every host found under PATH (a fleet folder, a host folder, or hive "
+	        "files):\n"
+	        "reads its SYSTEM and SOFTWARE hives in worker processes, applies the rules, and\n"
+	        "writes DIR/audit.db, DIR/findings.csv, DIR/hosts.csv and DIR/report.html; and\n"
+	        "DIR/changes.csv when the store holds an earlier run over the same paths.\n"
+	        "PATH may also be a .reg text export, or a collection container: a zip (zip64,\n"
+	        "AES, ZipCrypto), tar, tar.gz, tar.xz or 7z archive (Velociraptor, CyLR, KAPE\n"
+	        "layouts; a zip inside a zip is opened too), or a disk image (E01 with its\n"
+	        "E02..., raw or split raw .001, VHD, VHDX, VMDK; GPT, MBR or bare NTFS).\n"
+	        "Nothing is extracted to disk.\n\n"
+	        "Options:\n"
+	        "  -o, --out DIR        output folder (default ./" HA_DEFAULT_OUT ")\n"
+	        "      --rules FILE     load a rule file too (a rule with a built-in id replaces "
+	        "it);\n"
+	        "                       may be repeated\n"
+	        "      --no-builtin     do not load the built-in TLS 1.2 rule pack\n"
+	        "  -j, --jobs N         worker processes at once (default: number of CPUs)\n"
+	        "      --timeout SEC    wall-clock limit per host (default 300)\n"
+	        "      --worker-mem MB  memory a worker may map beyond what it starts with\n"
+	        "                       (default 4096)\n"
+	        "      --as-of DATE     audit date YYYY-MM-DD for certificate expiry (default "
+	        "today)\n"
+	        "      --json           also write DIR/findings.jsonl (JSON Lines)\n"
+	        "      --rescan         read every host again, even if unchanged since the last "
+	        "run\n"
+	        "      --hash ALG       sha256 (default): hash every hive file for the evidence;\n"
+	        "                       none: do not (evidence says \"not computed\"; faster)\n"
+	        "      --verify         read and hash every host, and report files whose bytes\n"
+	        "                       changed although size, times and inode did not\n"
+	        "      --no-replay      read dirty hives as they are, without their logs\n"
+	        "      --shard K/N      audit only shard K of N (1 <= K <= N): a split of the "
+	        "hosts\n"
+	        "                       by their path under PATH, the same on every machine; join\n"
+	        "                       the N stores with 'hiveaudit merge' (docs/sharding.md)\n"
+	        "      --waivers FILE   accepted exceptions (YAML): a waived FAIL stays FAIL but\n"
+	        "                       does not make the exit status 1 until the waiver expires\n"
+	        "      --password PW    password for encrypted containers; may be repeated\n"
+	        "      --password-file FILE  passwords, one a line (also: HIVEAUDIT_PASSWORD)\n"
+	        "  -q, --quiet          no progress display and no summary\n"
+	        "  -h, --help           this help\n\n"
+	        "Exit codes: 0 done and no finding is FAIL; 1 done and some finding is FAIL;\n"
+	        "2 usage error; 3 the run could not complete (output not writable, store locked,\n"
+	        "interrupted).  A damaged or hostile hive never stops the run: it becomes\n"
+	        "findings with status UNKNOWN.\n");
 }
 
 struct display {
@@ -115,14 +120,16 @@ static void on_progress(void *ctx, const struct ha_scan_progress *p)
 static int scan_failed(const struct ha_scan_result *r, const struct ha_err *err, const char *out)
 {
 	if (r->state == HA_SCAN_NOT_STARTED && err->code == HA_ERR_INTERRUPTED) {
-		cli_error("scan", "interrupted by signal %d before the run started; nothing was stored",
+		cli_error("scan",
+		          "interrupted by signal %d before the run started; nothing was stored",
 		          (int)stop_flag);
 		return HA_EXIT_ERROR;
 	}
 	if (r->state == HA_SCAN_INTERRUPTED && err->code == HA_ERR_INTERRUPTED) {
 		cli_error("scan",
 		          "interrupted by signal %d: %ld of %zu hosts stored in %s/" HA_SCAN_DB_NAME
-		          "; run the same command again to finish (unchanged hosts are not read twice)",
+		          "; run the same command again to finish (unchanged hosts are not read "
+		          "twice)",
 		          (int)stop_flag, r->hosts, r->hosts_found, out);
 		return HA_EXIT_ERROR;
 	}
@@ -140,7 +147,8 @@ static int scan_failed(const struct ha_scan_result *r, const struct ha_err *err,
 	}
 	if (r->state == HA_SCAN_COMPLETE) {
 		cli_error("scan",
-		          "%s (the run is complete in %s/" HA_SCAN_DB_NAME "; 'hiveaudit report' can "
+		          "%s (the run is complete in %s/" HA_SCAN_DB_NAME
+		          "; 'hiveaudit report' can "
 		          "write the reports again)",
 		          err->msg, out);
 		return cli_exit_for(err->code);
@@ -168,16 +176,25 @@ static const char *waived_words(const struct ha_scan_result *r)
 int cmd_scan(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"out", required_argument, NULL, 'o'},	   {"rules", required_argument, NULL, 'r'},
-		{"no-builtin", no_argument, NULL, 'B'},	   {"jobs", required_argument, NULL, 'j'},
-		{"timeout", required_argument, NULL, 't'}, {"worker-mem", required_argument, NULL, 'm'},
-		{"as-of", required_argument, NULL, 'a'},   {"json", no_argument, NULL, 'J'},
-		{"rescan", no_argument, NULL, 'R'},	   {"no-replay", no_argument, NULL, 'N'},
-		{"quiet", no_argument, NULL, 'q'},	   {"help", no_argument, NULL, 'h'},
-		{"hash", required_argument, NULL, 'H'},	   {"verify", no_argument, NULL, 'V'},
-		{"shard", required_argument, NULL, 'S'},   {"waivers", required_argument, NULL, 'W'},
-		{"password", required_argument, NULL, 'P'}, {"password-file", required_argument, NULL, 'F'},
-		{NULL, 0, NULL, 0},
+	        {"out", required_argument, NULL, 'o'},
+	        {"rules", required_argument, NULL, 'r'},
+	        {"no-builtin", no_argument, NULL, 'B'},
+	        {"jobs", required_argument, NULL, 'j'},
+	        {"timeout", required_argument, NULL, 't'},
+	        {"worker-mem", required_argument, NULL, 'm'},
+	        {"as-of", required_argument, NULL, 'a'},
+	        {"json", no_argument, NULL, 'J'},
+	        {"rescan", no_argument, NULL, 'R'},
+	        {"no-replay", no_argument, NULL, 'N'},
+	        {"quiet", no_argument, NULL, 'q'},
+	        {"help", no_argument, NULL, 'h'},
+	        {"hash", required_argument, NULL, 'H'},
+	        {"verify", no_argument, NULL, 'V'},
+	        {"shard", required_argument, NULL, 'S'},
+	        {"waivers", required_argument, NULL, 'W'},
+	        {"password", required_argument, NULL, 'P'},
+	        {"password-file", required_argument, NULL, 'F'},
+	        {NULL, 0, NULL, 0},
 	};
 	const char *out = HA_DEFAULT_OUT, *waivers = NULL;
 	struct ha_waivers *ws = NULL;
@@ -214,22 +231,26 @@ int cmd_scan(int argc, char **argv)
 		case 'B': ro.no_builtin = 1; break;
 		case 'j':
 			if ((jobs = cli_number(optarg, 1, 256)) < 0) {
-				cli_error("scan", "--jobs takes a number from 1 to 256, not '%s'", optarg);
+				cli_error("scan", "--jobs takes a number from 1 to 256, not '%s'",
+				          optarg);
 				code = HA_EXIT_USAGE;
 				goto done;
 			}
 			break;
 		case 't':
 			if ((timeout = cli_number(optarg, 1, 86400)) < 0) {
-				cli_error("scan", "--timeout takes seconds from 1 to 86400, not '%s'", optarg);
+				cli_error("scan",
+				          "--timeout takes seconds from 1 to 86400, not '%s'",
+				          optarg);
 				code = HA_EXIT_USAGE;
 				goto done;
 			}
 			break;
 		case 'm':
 			if ((mem = cli_number(optarg, 64, 1 << 20)) < 0) {
-				cli_error("scan", "--worker-mem takes megabytes from 64 to %d, not '%s'",
-					  1 << 20, optarg);
+				cli_error("scan",
+				          "--worker-mem takes megabytes from 64 to %d, not '%s'",
+				          1 << 20, optarg);
 				code = HA_EXIT_USAGE;
 				goto done;
 			}
@@ -237,7 +258,8 @@ int cmd_scan(int argc, char **argv)
 		case 'a':
 			/* Only what the help says: a date, not ha_parse_date's time too. */
 			if (strlen(optarg) != 10 || ha_parse_date(optarg, &as_of) != HA_OK) {
-				cli_error("scan", "--as-of takes a date YYYY-MM-DD, not '%s'", optarg);
+				cli_error("scan", "--as-of takes a date YYYY-MM-DD, not '%s'",
+				          optarg);
 				code = HA_EXIT_USAGE;
 				goto done;
 			}
@@ -259,20 +281,27 @@ int cmd_scan(int argc, char **argv)
 		case 'P':
 		case 'F':
 			if (opt == 'P' ? cli_passwords_add(&pw, optarg, &err)
-				       : cli_passwords_file(&pw, optarg, &err)) {
+			               : cli_passwords_file(&pw, optarg, &err)) {
 				code = cli_fail("scan", &err);
 				goto done;
 			}
 			break;
 		case 'S':
 			if (cli_shard(optarg, &shard_k, &shard_n)) {
-				cli_error("scan", "--shard takes K/N with 1 <= K <= N, not '%s'", optarg);
+				cli_error("scan", "--shard takes K/N with 1 <= K <= N, not '%s'",
+				          optarg);
 				code = HA_EXIT_USAGE;
 				goto done;
 			}
 			break;
-		case 'h': scan_usage(stdout); code = HA_EXIT_OK; goto done;
-		default: scan_usage(stderr); code = HA_EXIT_USAGE; goto done;
+		case 'h':
+			scan_usage(stdout);
+			code = HA_EXIT_OK;
+			goto done;
+		default:
+			scan_usage(stderr);
+			code = HA_EXIT_USAGE;
+			goto done;
 		}
 	}
 	if (optind >= argc) {
@@ -294,21 +323,23 @@ int cmd_scan(int argc, char **argv)
 		goto done;
 	}
 	/* A bad waiver file too (HA_ERR_RULES: exit 2), checked against the rules. */
-	if (waivers && (ha_waivers_load_file(waivers, &ws, &err) || ha_waivers_check(ws, rs, &err))) {
+	if (waivers &&
+	    (ha_waivers_load_file(waivers, &ws, &err) || ha_waivers_check(ws, rs, &err))) {
 		code = cli_fail("scan", &err);
 		goto done;
 	}
 	if (stop_flag) {
-		cli_error("scan", "interrupted by signal %d before the run started; nothing was stored",
+		cli_error("scan",
+		          "interrupted by signal %d before the run started; nothing was stored",
 		          (int)stop_flag);
 		goto done;
 	}
 	ha_buf_puts(&cmdline, "hiveaudit");
 	for (i = 0; i < argc; i++) /* the store never keeps a password */
 		ha_buf_printf(&cmdline, " %s",
-			      i && !strcmp(argv[i - 1], "--password")	 ? "(password)"
-			      : !strncmp(argv[i], "--password=", 11) ? "--password=(password)"
-								     : argv[i]);
+		              i && !strcmp(argv[i - 1], "--password") ? "(password)"
+		              : !strncmp(argv[i], "--password=", 11)  ? "--password=(password)"
+		                                                      : argv[i]);
 	if (cli_passwords_env(&pw, &err)) {
 		code = cli_fail("scan", &err);
 		goto done;
@@ -343,18 +374,20 @@ int cmd_scan(int argc, char **argv)
 		goto done;
 	}
 	if (!quiet)
-		printf("hiveaudit: %ld host%s audited (%ld ready, %s%ld not ready, %ld unknown%s) in %.1f s; "
+		printf("hiveaudit: %ld host%s audited (%ld ready, %s%ld not ready, %ld unknown%s) "
+		       "in %.1f s; "
 		       "%ld failing finding%s; %zu folder%s could not be read, %zu cut at the "
 		       "depth limit; reports in %s/\n",
-		       res.hosts, res.hosts == 1 ? "" : "s", res.ready, waived_words(&res), res.not_ready,
-		       res.unknown,
+		       res.hosts, res.hosts == 1 ? "" : "s", res.ready, waived_words(&res),
+		       res.not_ready, res.unknown,
 		       res.reused ? ", some unchanged and re-evaluated from the store" : "",
 		       cli_now() - t0, res.fails, res.fails == 1 ? "" : "s", res.dirs_unreadable,
 		       res.dirs_unreadable == 1 ? "" : "s", res.dirs_deep, out);
 	if (res.verify_changed)
-		cli_error("scan", "--verify: %ld file%s changed under an unchanged identity (see the "
-		          "hives' reasons and the run's notes)", res.verify_changed,
-		          res.verify_changed == 1 ? "" : "s");
+		cli_error("scan",
+		          "--verify: %ld file%s changed under an unchanged identity (see the "
+		          "hives' reasons and the run's notes)",
+		          res.verify_changed, res.verify_changed == 1 ? "" : "s");
 	code = res.fails ? HA_EXIT_FAIL : HA_EXIT_OK;
 done:
 	cli_passwords_free(&pw);

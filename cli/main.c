@@ -11,15 +11,15 @@ static const struct verb {
 	int (*fn)(int argc, char **argv);
 	const char *summary;
 } verbs[] = {
-	{"scan", cmd_scan, "audit folders of collected hives: store, CSV and HTML reports"},
-	{"report", cmd_report, "write the reports again from an existing store"},
-	{"explain", cmd_explain, "why TLS 1.2 would fail on one host, with the evidence"},
-	{"remediate", cmd_remediate, "write .reg files that set what failing rules need"},
-	{"rules", cmd_rules, "list the loaded rules, or check a rule file"},
-	{"replay", cmd_replay, "replay a dirty hive's transaction logs into a recovered copy"},
-	{"runs", cmd_runs, "list the runs a store holds"},
-	{"diff", cmd_diff, "what changed between two runs: regressed, fixed, new, gone"},
-	{"merge", cmd_merge, "one store and one set of reports from the stores of shards"},
+        {"scan", cmd_scan, "audit folders of collected hives: store, CSV and HTML reports"},
+        {"report", cmd_report, "write the reports again from an existing store"},
+        {"explain", cmd_explain, "why TLS 1.2 would fail on one host, with the evidence"},
+        {"remediate", cmd_remediate, "write .reg files that set what failing rules need"},
+        {"rules", cmd_rules, "list the loaded rules, or check a rule file"},
+        {"replay", cmd_replay, "replay a dirty hive's transaction logs into a recovered copy"},
+        {"runs", cmd_runs, "list the runs a store holds"},
+        {"diff", cmd_diff, "what changed between two runs: regressed, fixed, new, gone"},
+        {"merge", cmd_merge, "one store and one set of reports from the stores of shards"},
 };
 
 static void usage(FILE *f)
@@ -27,12 +27,13 @@ static void usage(FILE *f)
 	size_t i;
 
 	fprintf(f, "usage: hiveaudit <verb> [options] [arguments]\n\n"
-		   "Audits collected Windows SYSTEM and SOFTWARE hives, offline, for TLS 1.2\n"
-		   "readiness towards Azure Backup.\n\nVerbs:\n");
+	           "Audits collected Windows SYSTEM and SOFTWARE hives, offline, for TLS 1.2\n"
+	           "readiness towards Azure Backup.\n\nVerbs:\n");
 	for (i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
 		fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
 	fprintf(f, "\n'hiveaudit <verb> --help' describes a verb.\n"
-		   "Exit codes: 0 done, no FAIL; 1 done, some FAIL; 2 usage error; 3 could not complete.\n");
+	           "Exit codes: 0 done, no FAIL; 1 done, some FAIL; 2 usage error; 3 could not "
+	           "complete.\n");
 }
 
 int main(int argc, char **argv)

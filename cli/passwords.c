@@ -55,7 +55,8 @@ int cli_passwords_file(struct cli_passwords *p, const char *path, struct ha_err 
 		fclose(f);
 		free(buf);
 		return e ? ha_err_set(err, HA_ERR_USAGE, "--password-file %s: read error", path)
-			 : ha_err_set(err, HA_ERR_USAGE, "--password-file %s: larger than 1 MiB", path);
+		         : ha_err_set(err, HA_ERR_USAGE, "--password-file %s: larger than 1 MiB",
+		                      path);
 	}
 	fclose(f);
 	for (start = i = 0; i <= n; i++) {

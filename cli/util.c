@@ -23,7 +23,8 @@ void cli_error(const char *verb, const char *fmt, ...)
 	/* Messages can quote file names from a hostile collection. */
 	ha_buf_init(&clean, 1 << 17);
 	ha_escape_terminal(&clean, ha_buf_cstr(&b));
-	fprintf(stderr, "hiveaudit%s%s: %s\n", verb ? " " : "", verb ? verb : "", ha_buf_cstr(&clean));
+	fprintf(stderr, "hiveaudit%s%s: %s\n", verb ? " " : "", verb ? verb : "",
+	        ha_buf_cstr(&clean));
 	ha_buf_free(&b);
 	ha_buf_free(&clean);
 }
@@ -60,7 +61,7 @@ int cli_mkdirs(const char *path, struct ha_err *err)
 
 	if (!p)
 		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
-	for (q = p + 1; ; q++) {
+	for (q = p + 1;; q++) {
 		if (*q == '/' || *q == '\0') {
 			char c = *q;
 
@@ -69,7 +70,8 @@ int cli_mkdirs(const char *path, struct ha_err *err)
 				int e = errno;
 
 				free(p);
-				return ha_err_sys(err, HA_ERR_IO, e, "cannot create folder '%s'", path);
+				return ha_err_sys(err, HA_ERR_IO, e, "cannot create folder '%s'",
+				                  path);
 			}
 			*q = c;
 			if (!c)
@@ -109,7 +111,7 @@ static int run_cb(void *ctx, const struct ha_run_row *r)
 
 /* The run `id` into *run; *found 0 when there is none. */
 static int load_run(struct ha_store *st, int64_t id, struct cli_run *run, int *found,
-		    struct ha_err *err)
+                    struct ha_err *err)
 {
 	struct run_found f = {0, run};
 	int rc = ha_store_get_run(st, id, run_cb, &f, err);
@@ -119,7 +121,7 @@ static int load_run(struct ha_store *st, int64_t id, struct cli_run *run, int *f
 }
 
 int cli_pick_run(struct ha_store *st, const char *db, int64_t requested, struct cli_run *run,
-		 struct ha_err *err)
+                 struct ha_err *err)
 {
 	struct cli_run newest;
 	int64_t latest = 0, id = requested;
@@ -135,8 +137,9 @@ int cli_pick_run(struct ha_store *st, const char *db, int64_t requested, struct 
 	if (requested) {
 		rc = load_run(st, requested, run, &found, err);
 		if (!rc && !found)
-			rc = ha_err_set(err, HA_ERR_USAGE, "%s holds no run %lld (the newest is %lld)",
-					db, (long long)requested, (long long)latest);
+			rc = ha_err_set(err, HA_ERR_USAGE,
+			                "%s holds no run %lld (the newest is %lld)", db,
+			                (long long)requested, (long long)latest);
 		return rc;
 	}
 	rc = ha_store_latest_complete_run(st, &id, err);
@@ -146,14 +149,14 @@ int cli_pick_run(struct ha_store *st, const char *db, int64_t requested, struct 
 		return rc;
 	if (!id)
 		return ha_err_set(err, HA_ERR_USAGE,
-				  "%s holds no complete run (the newest, run %lld, is %s); "
-				  "--run %lld shows it anyway",
-				  db, (long long)latest, found ? newest.status : "unknown",
-				  (long long)latest);
+		                  "%s holds no complete run (the newest, run %lld, is %s); "
+		                  "--run %lld shows it anyway",
+		                  db, (long long)latest, found ? newest.status : "unknown",
+		                  (long long)latest);
 	rc = load_run(st, id, run, &found, err);
 	if (!rc && !found) /* deleted between the two queries */
 		rc = ha_err_set(err, HA_ERR_STORE, "%s: run %lld disappeared while reading", db,
-				(long long)id);
+		                (long long)id);
 	if (!rc && latest != id) {
 		run->skipped = latest;
 		snprintf(run->skipped_status, sizeof run->skipped_status, "%s", newest.status);
@@ -166,18 +169,19 @@ void cli_say_run(const char *verb, const char *db, const struct cli_run *run, in
 	int complete = strcmp(run->status, "complete") == 0;
 
 	if (!quiet || !complete)
-		cli_error(verb, "run %lld of %s (%s, started %s, %ld host%s)", (long long)run->id, db,
-			  run->status, run->started_at, run->hosts_stored,
-			  run->hosts_stored == 1 ? "" : "s");
+		cli_error(verb, "run %lld of %s (%s, started %s, %ld host%s)", (long long)run->id,
+		          db, run->status, run->started_at, run->hosts_stored,
+		          run->hosts_stored == 1 ? "" : "s");
 	if (!complete)
 		cli_error(verb,
-			  "note: run %lld is %s, not complete: what it shows covers %ld of the %ld "
-			  "hosts its scan found",
-			  (long long)run->id, run->status, run->hosts_stored,
-			  run->hosts_total < 0 ? run->hosts_stored : run->hosts_total);
+		          "note: run %lld is %s, not complete: what it shows covers %ld of the %ld "
+		          "hosts its scan found",
+		          (long long)run->id, run->status, run->hosts_stored,
+		          run->hosts_total < 0 ? run->hosts_stored : run->hosts_total);
 	else if (run->skipped && !quiet)
-		cli_error(verb, "note: the newer run %lld is %s and not shown (--run %lld shows it)",
-			  (long long)run->skipped, run->skipped_status, (long long)run->skipped);
+		cli_error(verb,
+		          "note: the newer run %lld is %s and not shown (--run %lld shows it)",
+		          (long long)run->skipped, run->skipped_status, (long long)run->skipped);
 }
 
 void cli_source_init(struct cli_source *s)
@@ -273,7 +277,7 @@ void progress_step(struct progress *p)
 	left = rate > 0 ? (double)(p->total - p->done) / rate : 0;
 	fmt_duration(left, eta, sizeof eta);
 	fprintf(stderr, "\r\033[K[%*zu/%zu] %.1f hosts/s, %s left",
-		(int)snprintf(NULL, 0, "%zu", p->total), p->done, p->total, rate, eta);
+	        (int)snprintf(NULL, 0, "%zu", p->total), p->done, p->total, rate, eta);
 	fflush(stderr);
 }
 

@@ -120,7 +120,7 @@ int ha_atomic_commit(struct ha_atomic *a, struct ha_err *err)
 	free(dir);
 	if (e) {
 		int rc = ha_err_sys(err, HA_ERR_IO, e, "wrote '%s' but cannot sync its folder",
-				    a->path);
+		                    a->path);
 
 		ha_atomic_abort(a);
 		return rc;
@@ -142,7 +142,7 @@ void ha_atomic_abort(struct ha_atomic *a)
 }
 
 int ha_atomic_write_file(const char *path, const void *p, size_t n, unsigned mode,
-			 struct ha_err *err)
+                         struct ha_err *err)
 {
 	struct ha_atomic a;
 	int rc;

@@ -63,9 +63,15 @@ void ha_buf_add(struct ha_buf *b, const void *p, size_t n)
 	b->data[b->len] = '\0';
 }
 
-void ha_buf_puts(struct ha_buf *b, const char *s) { ha_buf_add(b, s, strlen(s)); }
+void ha_buf_puts(struct ha_buf *b, const char *s)
+{
+	ha_buf_add(b, s, strlen(s));
+}
 
-void ha_buf_putc(struct ha_buf *b, char c) { ha_buf_add(b, &c, 1); }
+void ha_buf_putc(struct ha_buf *b, char c)
+{
+	ha_buf_add(b, &c, 1);
+}
 
 void ha_buf_vprintf(struct ha_buf *b, const char *fmt, va_list ap)
 {
@@ -121,9 +127,15 @@ void ha_buf_lstr(struct ha_buf *b, const void *p, size_t n)
 	ha_buf_add(b, p, n);
 }
 
-int ha_buf_status(const struct ha_buf *b) { return b->failed; }
+int ha_buf_status(const struct ha_buf *b)
+{
+	return b->failed;
+}
 
-const char *ha_buf_cstr(const struct ha_buf *b) { return b->data ? b->data : ha_buf_empty; }
+const char *ha_buf_cstr(const struct ha_buf *b)
+{
+	return b->data ? b->data : ha_buf_empty;
+}
 
 char *ha_buf_detach(struct ha_buf *b, size_t *len)
 {

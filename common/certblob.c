@@ -26,8 +26,8 @@
 
 #include "ha_common.h"
 
-#define PROP_SHA1 3u
-#define PROP_CERT 0x20u
+#define PROP_SHA1   3u
+#define PROP_CERT   0x20u
 #define MAX_RECORDS 256
 
 static int asn1_to_unix(const ASN1_TIME *t, int64_t *out)
@@ -41,8 +41,7 @@ static int asn1_to_unix(const ASN1_TIME *t, int64_t *out)
 	return 0;
 }
 
-int ha_certblob_parse(const uint8_t *blob, size_t n, struct ha_cert_info *out,
-		      struct ha_err *err)
+int ha_certblob_parse(const uint8_t *blob, size_t n, struct ha_cert_info *out, struct ha_err *err)
 {
 	struct ha_cur c;
 	const uint8_t *der = NULL;
@@ -62,21 +61,24 @@ int ha_certblob_parse(const uint8_t *blob, size_t n, struct ha_cert_info *out,
 
 		if (++records > MAX_RECORDS)
 			return ha_err_set(err, HA_ERR_FORMAT, "more than %d property records",
-					  MAX_RECORDS);
+			                  MAX_RECORDS);
 		if (ha_cur_u32(&c, &id))
-			return ha_err_set(err, HA_ERR_FORMAT, "truncated record header at offset %zu", at);
+			return ha_err_set(err, HA_ERR_FORMAT,
+			                  "truncated record header at offset %zu", at);
 		if (id == 0)
 			break;
 		if (ha_cur_u32(&c, &reserved) || ha_cur_u32(&c, &size))
-			return ha_err_set(err, HA_ERR_FORMAT, "truncated record header at offset %zu", at);
+			return ha_err_set(err, HA_ERR_FORMAT,
+			                  "truncated record header at offset %zu", at);
 		if (reserved != 1)
 			return ha_err_set(err, HA_ERR_FORMAT,
-					  "record at offset %zu has reserved field %u, expected 1", at,
-					  reserved);
+			                  "record at offset %zu has reserved field %u, expected 1",
+			                  at, reserved);
 		if (ha_cur_bytes(&c, size, &data))
-			return ha_err_set(err, HA_ERR_FORMAT,
-					  "record 0x%x at offset %zu claims %u bytes, only %zu left", id,
-					  at, size, ha_cur_left(&c));
+			return ha_err_set(
+			        err, HA_ERR_FORMAT,
+			        "record 0x%x at offset %zu claims %u bytes, only %zu left", id, at,
+			        size, ha_cur_left(&c));
 		if (id == PROP_CERT && !der) {
 			der = data;
 			der_len = size;
@@ -99,15 +101,16 @@ int ha_certblob_parse(const uint8_t *blob, size_t n, struct ha_cert_info *out,
 	if (!x) {
 		/* libcrypto queues its reasons per thread; ours is the message. */
 		ERR_clear_error();
-		return ha_err_set(err, HA_ERR_FORMAT, "certificate record is not a DER X.509 certificate");
+		return ha_err_set(err, HA_ERR_FORMAT,
+		                  "certificate record is not a DER X.509 certificate");
 	}
 	/* The thumbprint covers the whole record: bytes after the certificate
 	 * would make a genuine certificate hash to something else. */
 	if (dp != der + der_len) {
 		X509_free(x);
 		return ha_err_set(err, HA_ERR_FORMAT,
-				  "certificate record has %zu trailing bytes after the certificate",
-				  (size_t)(der + der_len - dp));
+		                  "certificate record has %zu trailing bytes after the certificate",
+		                  (size_t)(der + der_len - dp));
 	}
 	if (asn1_to_unix(X509_get0_notAfter(x), &out->not_after) ||
 	    asn1_to_unix(X509_get0_notBefore(x), &out->not_before)) {
@@ -123,8 +126,9 @@ int ha_certblob_parse(const uint8_t *blob, size_t n, struct ha_cert_info *out,
 		if (X509_NAME_print_ex(bio, X509_get_subject_name(x), 0, XN_FLAG_RFC2253) >= 0) {
 			len = BIO_get_mem_data(bio, &p);
 			if (len > 0 && p) {
-				size_t k = (size_t)len < sizeof out->subject - 1 ? (size_t)len
-										  : sizeof out->subject - 1;
+				size_t k = (size_t)len < sizeof out->subject - 1
+				                   ? (size_t)len
+				                   : sizeof out->subject - 1;
 				memcpy(out->subject, p, k);
 				out->subject[k] = '\0';
 			}

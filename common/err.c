@@ -67,7 +67,7 @@ int ha_err_sys(struct ha_err *err, int code, int errnum, const char *fmt, ...)
 	n = strlen(err->msg);
 	if (errnum && n + 1 < sizeof err->msg &&
 	    snprintf(err->msg + n, sizeof err->msg - n, ": %s", strerror(errnum)) >=
-		    (int)(sizeof err->msg - n))
+	            (int)(sizeof err->msg - n))
 		err->msg[utf8_clip(err->msg, sizeof err->msg - 1)] = '\0';
 	return code;
 }

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HA_MUST_CHECK __attribute__((warn_unused_result))
+#define HA_MUST_CHECK   __attribute__((warn_unused_result))
 #define HA_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
 /* ------------------------------------------------------------------ errors */
@@ -22,19 +22,19 @@
  * store and the worker protocol). */
 enum ha_code {
 	HA_OK = 0,
-	HA_ERR_NOMEM = -1,       /* allocation failed */
-	HA_ERR_IO = -2,          /* a system call on a file failed */
-	HA_ERR_FORMAT = -3,      /* input bytes are malformed */
-	HA_ERR_USAGE = -4,       /* the caller or the command line is wrong */
-	HA_ERR_LIMIT = -5,       /* input exceeds a configured bound */
-	HA_ERR_NOTFOUND = -6,    /* a thing that was looked up does not exist */
-	HA_ERR_STORE = -7,       /* the SQLite store failed */
-	HA_ERR_CRYPTO = -8,      /* libcrypto failed */
-	HA_ERR_INTERNAL = -9,    /* our bug */
-	HA_ERR_INTERRUPTED = -10,/* a signal asked us to stop */
-	HA_ERR_RULES = -11,      /* a rule file is invalid */
-	HA_ERR_HIVE = -12,       /* the registry reader refused a hive */
-	HA_ERR_BUSY = -13,       /* a resource is held by another process */
+	HA_ERR_NOMEM = -1,        /* allocation failed */
+	HA_ERR_IO = -2,           /* a system call on a file failed */
+	HA_ERR_FORMAT = -3,       /* input bytes are malformed */
+	HA_ERR_USAGE = -4,        /* the caller or the command line is wrong */
+	HA_ERR_LIMIT = -5,        /* input exceeds a configured bound */
+	HA_ERR_NOTFOUND = -6,     /* a thing that was looked up does not exist */
+	HA_ERR_STORE = -7,        /* the SQLite store failed */
+	HA_ERR_CRYPTO = -8,       /* libcrypto failed */
+	HA_ERR_INTERNAL = -9,     /* our bug */
+	HA_ERR_INTERRUPTED = -10, /* a signal asked us to stop */
+	HA_ERR_RULES = -11,       /* a rule file is invalid */
+	HA_ERR_HIVE = -12,        /* the registry reader refused a hive */
+	HA_ERR_BUSY = -13,        /* a resource is held by another process */
 };
 
 /* One error travels from where it happened to whoever reports it.  Context
@@ -49,8 +49,7 @@ struct ha_err {
  * err may be NULL (the error is then dropped on purpose). */
 int ha_err_set(struct ha_err *err, int code, const char *fmt, ...) HA_PRINTF(3, 4);
 /* As ha_err_set, with ": <strerror(errnum)>" appended and errnum kept. */
-int ha_err_sys(struct ha_err *err, int code, int errnum, const char *fmt, ...)
-	HA_PRINTF(4, 5);
+int ha_err_sys(struct ha_err *err, int code, int errnum, const char *fmt, ...) HA_PRINTF(4, 5);
 /* Prepends "<context>: " to the message; returns the existing code. */
 int ha_err_prefix(struct ha_err *err, const char *fmt, ...) HA_PRINTF(2, 3);
 void ha_err_clear(struct ha_err *err);
@@ -109,7 +108,10 @@ static inline void ha_cur_init(struct ha_cur *c, const void *p, size_t len)
 	c->len = len;
 	c->pos = 0;
 }
-static inline size_t ha_cur_left(const struct ha_cur *c) { return c->len - c->pos; }
+static inline size_t ha_cur_left(const struct ha_cur *c)
+{
+	return c->len - c->pos;
+}
 HA_MUST_CHECK int ha_cur_u8(struct ha_cur *c, uint8_t *v);
 HA_MUST_CHECK int ha_cur_u16(struct ha_cur *c, uint16_t *v);
 HA_MUST_CHECK int ha_cur_u32(struct ha_cur *c, uint32_t *v);
@@ -120,7 +122,10 @@ HA_MUST_CHECK int ha_cur_skip(struct ha_cur *c, size_t n);
 HA_MUST_CHECK int ha_cur_lstr(struct ha_cur *c, const uint8_t **out, uint32_t *n);
 
 /* Plain little-endian loads for code that has already checked bounds. */
-static inline uint16_t ha_le16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+static inline uint16_t ha_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | (p[1] << 8));
+}
 static inline uint32_t ha_le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
@@ -166,7 +171,10 @@ void ha_utf8_to_utf16le(struct ha_buf *out, const char *s);
  * follows LC_CTYPE and breaks in a Turkish locale. */
 int ha_ascii_casecmp(const char *a, const char *b);
 int ha_ascii_ncasecmp(const char *a, const char *b, size_t n);
-static inline int ha_ascii_caseeq(const char *a, const char *b) { return ha_ascii_casecmp(a, b) == 0; }
+static inline int ha_ascii_caseeq(const char *a, const char *b)
+{
+	return ha_ascii_casecmp(a, b) == 0;
+}
 /* Matches a glob with '*' and '?', ASCII case-insensitively. */
 int ha_glob_match(const char *pattern, const char *s);
 
@@ -213,7 +221,8 @@ struct ha_sha256 {
 	void *ctx; /* EVP_MD_CTX */
 };
 HA_MUST_CHECK int ha_sha256_init(struct ha_sha256 *h, struct ha_err *err);
-HA_MUST_CHECK int ha_sha256_update(struct ha_sha256 *h, const void *p, size_t n, struct ha_err *err);
+HA_MUST_CHECK int ha_sha256_update(struct ha_sha256 *h, const void *p, size_t n,
+                                   struct ha_err *err);
 /* Writes 64 lower-case hex digits and a NUL; frees the context. */
 HA_MUST_CHECK int ha_sha256_final(struct ha_sha256 *h, char hex[65], struct ha_err *err);
 void ha_sha256_abort(struct ha_sha256 *h);
@@ -248,19 +257,18 @@ HA_MUST_CHECK int ha_parse_date(const char *s, int64_t *unix_out);
 struct ha_atomic {
 	int fd;
 	unsigned mode;
-	int err_no;  /* a write failed: commit refuses */
+	int err_no; /* a write failed: commit refuses */
 	char *path;
-	char *tmp;   /* our temporary file, until it is renamed */
+	char *tmp; /* our temporary file, until it is renamed */
 };
 HA_MUST_CHECK int ha_atomic_open(struct ha_atomic *a, const char *path, unsigned mode,
-				 struct ha_err *err);
-HA_MUST_CHECK int ha_atomic_write(struct ha_atomic *a, const void *p, size_t n,
-				  struct ha_err *err);
+                                 struct ha_err *err);
+HA_MUST_CHECK int ha_atomic_write(struct ha_atomic *a, const void *p, size_t n, struct ha_err *err);
 HA_MUST_CHECK int ha_atomic_commit(struct ha_atomic *a, struct ha_err *err);
 void ha_atomic_abort(struct ha_atomic *a);
 /* The three steps for bytes already in memory. */
 HA_MUST_CHECK int ha_atomic_write_file(const char *path, const void *p, size_t n, unsigned mode,
-				       struct ha_err *err);
+                                       struct ha_err *err);
 
 /* ------------------------------------------------------ certificate blobs */
 
@@ -269,18 +277,18 @@ HA_MUST_CHECK int ha_atomic_write_file(const char *path, const void *p, size_t n
  * of property records {u32 id; u32 reserved=1; u32 size; data}, where id
  * 0x20 holds the DER certificate. */
 struct ha_cert_info {
-	char thumbprint[41];   /* SHA-1 over the DER, upper-case hex */
-	char subject[256];     /* RFC 2253, truncated */
-	int64_t not_before;    /* Unix seconds */
+	char thumbprint[41]; /* SHA-1 over the DER, upper-case hex */
+	char subject[256];   /* RFC 2253, truncated */
+	int64_t not_before;  /* Unix seconds */
 	int64_t not_after;
-	int has_hash_prop;     /* property 3 (SHA-1 hash) present */
-	char hash_prop[41];    /* its value in hex, when present */
+	int has_hash_prop;  /* property 3 (SHA-1 hash) present */
+	char hash_prop[41]; /* its value in hex, when present */
 	size_t der_len;
 };
 /* Returns HA_OK, HA_ERR_FORMAT with the reason (record truncated, no
  * certificate record, DER does not parse) or HA_ERR_CRYPTO. */
 HA_MUST_CHECK int ha_certblob_parse(const uint8_t *blob, size_t n, struct ha_cert_info *out,
-				    struct ha_err *err);
+                                    struct ha_err *err);
 
 /* ------------------------------------------------------- process limits */
 

@@ -37,7 +37,7 @@ static void put_utf8(struct ha_buf *out, uint32_t cp)
 }
 
 #define REPLACEMENT 0xFFFDu
-#define NUL_SYMBOL 0x2400u
+#define NUL_SYMBOL  0x2400u
 
 /* Decoded text is staged in a small local buffer and appended in chunks:
  * names are decoded for every sibling of every key walked (thousands per
@@ -111,7 +111,8 @@ void ha_utf16le_to_utf8(struct ha_buf *out, const uint8_t *p, size_t n, unsigned
 
 				if (lo >= 0xDC00 && lo <= 0xDFFF) {
 					i += 2;
-					stage_put(&st, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00));
+					stage_put(&st,
+					          0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00));
 					continue;
 				}
 			}
@@ -246,7 +247,8 @@ void ha_utf8_to_utf16le(struct ha_buf *out, const char *s)
 		}
 		i += k;
 		if (cp >= 0x10000) {
-			uint32_t v = cp - 0x10000, hi = 0xD800 + (v >> 10), lo = 0xDC00 + (v & 0x3FF);
+			uint32_t v = cp - 0x10000, hi = 0xD800 + (v >> 10),
+			         lo = 0xDC00 + (v & 0x3FF);
 
 			u[0] = (uint8_t)hi;
 			u[1] = (uint8_t)(hi >> 8);
@@ -265,7 +267,10 @@ void ha_utf8_to_utf16le(struct ha_buf *out, const char *s)
 
 /* ------------------------------------------------------------- comparing */
 
-static int fold(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+static int fold(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
 
 int ha_ascii_casecmp(const char *a, const char *b)
 {
@@ -302,7 +307,8 @@ int ha_glob_match(const char *pat, const char *s)
 		if (*pat == '*') {
 			star = pat++;
 			mark = s;
-		} else if (*pat == '?' || (*pat && fold((unsigned char)*pat) == fold((unsigned char)*s))) {
+		} else if (*pat == '?' ||
+		           (*pat && fold((unsigned char)*pat) == fold((unsigned char)*s))) {
 			pat++;
 			s++;
 		} else if (star) {
@@ -354,7 +360,7 @@ static int plain_special(enum esc_mode mode, unsigned char c)
  * length of s: the text is cut before the first character that would not
  * leave room for the marker.  `used` units are already in the cell. */
 static void escape_text(struct ha_buf *out, const char *s, size_t n, enum esc_mode mode,
-			size_t max_units, size_t used)
+                        size_t max_units, size_t used)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, units = used, cut_at = 0, mlen = 0;
@@ -403,18 +409,23 @@ static void escape_text(struct ha_buf *out, const char *s, size_t n, enum esc_mo
 			rl = (size_t)snprintf(rep, sizeof rep, "\\x%02X", p[i]);
 			ru = rl;
 		} else if (mode != ESC_JSON &&
-			   ((cp < 0x20 && !(cp == '\t' && mode != ESC_TERMINAL) &&
-			     !(cp == '\n' && mode != ESC_TERMINAL) && !(cp == '\r' && mode == ESC_CSV)) ||
-			    cp == 0x7F)) {
+		           ((cp < 0x20 && !(cp == '\t' && mode != ESC_TERMINAL) &&
+		             !(cp == '\n' && mode != ESC_TERMINAL) &&
+		             !(cp == '\r' && mode == ESC_CSV)) ||
+		            cp == 0x7F)) {
 			rl = (size_t)snprintf(rep, sizeof rep, "\\x%02X", (unsigned)cp);
 			ru = rl;
-		} else if (mode != ESC_JSON && ((cp >= 0x80 && cp <= 0x9F) || is_bidi_control(cp))) {
+		} else if (mode != ESC_JSON &&
+		           ((cp >= 0x80 && cp <= 0x9F) || is_bidi_control(cp))) {
 			rl = (size_t)snprintf(rep, sizeof rep, "\\u%04X", (unsigned)cp);
 			ru = rl;
-		} else if (mode == ESC_HTML && (cp == '&' || cp == '<' || cp == '>' || cp == '"' ||
-						cp == '\'')) {
-			r = cp == '&' ? "&amp;" : cp == '<' ? "&lt;" : cp == '>' ? "&gt;"
-			  : cp == '"' ? "&quot;" : "&#39;";
+		} else if (mode == ESC_HTML &&
+		           (cp == '&' || cp == '<' || cp == '>' || cp == '"' || cp == '\'')) {
+			r = cp == '&'   ? "&amp;"
+			    : cp == '<' ? "&lt;"
+			    : cp == '>' ? "&gt;"
+			    : cp == '"' ? "&quot;"
+			                : "&#39;";
 			rl = strlen(r);
 			ru = 1;
 		} else if (mode == ESC_CSV && cp == '"') {

@@ -8,7 +8,10 @@
 /* Seconds between 1601-01-01 and 1970-01-01. */
 #define EPOCH_DIFF 11644473600LL
 
-int64_t ha_filetime_to_unix(int64_t ft) { return ft / 10000000LL - EPOCH_DIFF; }
+int64_t ha_filetime_to_unix(int64_t ft)
+{
+	return ft / 10000000LL - EPOCH_DIFF;
+}
 
 void ha_unix_iso(int64_t t, char out[32])
 {
@@ -27,7 +30,7 @@ void ha_unix_iso(int64_t t, char out[32])
 		char tmp[96];
 
 		snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 		memcpy(out, tmp, 20);
 		out[20] = '\0';
 	}
@@ -66,9 +69,9 @@ int ha_parse_date(const char *s, int64_t *unix_out)
 	if (digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
 	    digits(s + 8, 2, &d))
 		return HA_ERR_FORMAT;
-	if (n == 20 && (s[10] != 'T' || digits(s + 11, 2, &h) || s[13] != ':' ||
-			digits(s + 14, 2, &mi) || s[16] != ':' || digits(s + 17, 2, &se) ||
-			s[19] != 'Z'))
+	if (n == 20 &&
+	    (s[10] != 'T' || digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) ||
+	     s[16] != ':' || digits(s + 17, 2, &se) || s[19] != 'Z'))
 		return HA_ERR_FORMAT;
 	/* Unix time has no leap seconds: ":60" would silently become the next
 	 * minute, so it is refused like any other second out of range. */

@@ -37,7 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 	for (i = 0; i < fleet.nhosts; i++) {
 		FZ_CHECK(fleet.hosts[i].nfiles > 0);
 		FZ_CHECK(strstr(fleet.hosts[i].dir, "(NTFS)") != NULL);
-		FZ_CHECK(fleet.hosts[i].container && fleet.hosts[i].container->final == HA_CJ_IMAGE);
+		FZ_CHECK(fleet.hosts[i].container &&
+		         fleet.hosts[i].container->final == HA_CJ_IMAGE);
 	}
 	ha_fleet_free(&fleet);
 	close(fd);

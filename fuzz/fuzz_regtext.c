@@ -65,10 +65,13 @@ static void write_input(const uint8_t *data, size_t size)
 static void parse_alone(const uint8_t *data, size_t size)
 {
 	static const char *const paths[] = {"", "ControlSet001\\Control", "Select",
-					    "Microsoft\\Windows NT\\CurrentVersion", "A\\B"};
-	struct ha_regtext_limits lim = {.max_file = 1 << 20, .max_line = 1 << 16, .max_depth = 64,
-					.max_key_values = 4096, .max_keys = 1 << 16,
-					.max_values = 1 << 16};
+	                                    "Microsoft\\Windows NT\\CurrentVersion", "A\\B"};
+	struct ha_regtext_limits lim = {.max_file = 1 << 20,
+	                                .max_line = 1 << 16,
+	                                .max_depth = 64,
+	                                .max_key_values = 4096,
+	                                .max_keys = 1 << 16,
+	                                .max_values = 1 << 16};
 	struct ha_regtext *rt = NULL;
 	struct ha_err err;
 	size_t i;
@@ -79,7 +82,7 @@ static void parse_alone(const uint8_t *data, size_t size)
 		FZ_CHECK(rt == NULL);
 		FZ_CHECK(err.msg[0] && ha_utf8_valid(err.msg, strlen(err.msg)));
 		FZ_CHECK(err.code == HA_ERR_FORMAT || err.code == HA_ERR_LIMIT ||
-			 err.code == HA_ERR_NOMEM);
+		         err.code == HA_ERR_NOMEM);
 		return;
 	}
 	FZ_CHECK(ha_regtext_info(rt)->format == 4 || ha_regtext_info(rt)->format == 5);
@@ -165,7 +168,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < s.nkeys; i++) {
 		FZ_CHECK(s.keys[i].state != HA_KEY_PRESENT || s.keys[i].ppath);
 		FZ_CHECK(s.keys[i].state != HA_KEY_PRESENT ||
-			 s.keys[i].last_write == HA_FT_NOT_RECORDED);
+		         s.keys[i].last_write == HA_FT_NOT_RECORDED);
 	}
 	parent_side(&s);
 	ha_snapshot_free(&s);

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "container.h"
 #include "fuzz.h"
 #include "ha_common.h"
-#include "container.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *p, size_t n)
 {

@@ -24,7 +24,7 @@ static struct ha_ruleset *builtin(void)
 }
 
 static void apply(struct ha_waivers *ws, const struct ha_ruleset *rs, const char *label,
-		  const char *cn)
+                  const char *cn)
 {
 	struct ha_findings fs;
 	struct ha_waived *v;
@@ -58,7 +58,7 @@ static void apply(struct ha_waivers *ws, const struct ha_ruleset *rs, const char
 		FZ_CHECK(fs.v[i].status == HA_FAIL || v[i].waiver == -1);
 	}
 	FZ_CHECK(!wh.verdict || !strcmp(wh.verdict, "ready_with_waivers") ||
-		 !strcmp(wh.verdict, "unknown"));
+	         !strcmp(wh.verdict, "unknown"));
 	FZ_CHECK(!wh.verdict == !wh.reason);
 	free(wh.reason);
 	free(v);

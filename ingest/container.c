@@ -32,12 +32,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
-#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -111,7 +111,7 @@ const struct ha_container_opts *ha_container_opts_get(void)
 static struct member {
 	char *display;
 	int fd;
-} *members;
+} * members;
 static size_t nmembers;
 
 int ha_member_register(const char *display, int fd)
@@ -316,9 +316,9 @@ static int date_at(const char *p, size_t left)
 
 char *ha_container_label(const char *path)
 {
-	static const char *const exts[] = {".zip", ".7z",  ".tar", ".tgz", ".txz", ".tbz2", ".gz",
-					   ".xz",  ".bz2", ".zst", ".vhdx", ".vhd", ".vmdk", ".e01",
-					   ".raw", ".dd",  ".img", ".001", ".bin", ".ex01"};
+	static const char *const exts[] = {".zip", ".7z",  ".tar", ".tgz",  ".txz", ".tbz2", ".gz",
+	                                   ".xz",  ".bz2", ".zst", ".vhdx", ".vhd", ".vmdk", ".e01",
+	                                   ".raw", ".dd",  ".img", ".001",  ".bin", ".ex01"};
 	const char *b = strrchr(path, '/');
 	size_t n, i, k, round;
 
@@ -369,7 +369,10 @@ int ha_container_sniff(const uint8_t *p, size_t n, const char *name)
 		return HA_CONT_ARCHIVE;
 	if (n >= 3 && p[0] == 0x1F && p[1] == 0x8B && p[2] == 8)
 		return HA_CONT_ARCHIVE; /* gzip: a .tar.gz (a lone .gz is refused when listed) */
-	if (n >= 6 && !memcmp(p, "\xFD" "7zXZ\0", 6))
+	if (n >= 6 && !memcmp(p,
+	                      "\xFD"
+	                      "7zXZ\0",
+	                      6))
 		return HA_CONT_ARCHIVE;
 	if (n >= 4 && !memcmp(p, "BZh", 3) && p[3] >= '1' && p[3] <= '9')
 		return HA_CONT_ARCHIVE;
@@ -424,7 +427,8 @@ char *ha_json_top_string(const char *s, size_t n, const char *key)
 	if (!root)
 		return NULL;
 	if (json_is_object(root)) {
-		json_object_foreach(root, k, v) {
+		json_object_foreach(root, k, v)
+		{
 			if (ha_ascii_caseeq(k, key) && json_is_string(v)) {
 				out = ha_strndup(json_string_value(v), json_string_length(v));
 				break;
@@ -441,19 +445,19 @@ enum cls { C_IGNORE, C_CANDIDATE, C_HIVE, C_LOG, C_BACKUP };
 
 struct item {
 	size_t entry;
-	char *path;     /* decoded, '/'-separated, no empty or "." components */
-	char *dir;      /* its folder */
-	char *hostdir;  /* the collection folder */
+	char *path;    /* decoded, '/'-separated, no empty or "." components */
+	char *dir;     /* its folder */
+	char *hostdir; /* the collection folder */
 	const char *name;
 	enum cls cls;
 	int hint;
 	char *hint_why;
-	char *skip;     /* skip reason (backup, duplicate) */
+	char *skip; /* skip reason (backup, duplicate) */
 	int skip_status;
 };
 
-static const char *const accessors[] = {"auto", "ntfs", "lazy_ntfs", "ntfs_vss", "mft", "file",
-					"raw_ntfs", "vss"};
+static const char *const accessors[] = {"auto", "ntfs", "lazy_ntfs", "ntfs_vss",
+                                        "mft",  "file", "raw_ntfs",  "vss"};
 
 static int is_accessor(const char *c, size_t n)
 {
@@ -471,7 +475,8 @@ static size_t lowner(const char *name)
 
 	if (n > 5 && ha_ascii_caseeq(name + n - 4, ".LOG"))
 		return n - 4;
-	if (n > 6 && (ha_ascii_caseeq(name + n - 5, ".LOG1") || ha_ascii_caseeq(name + n - 5, ".LOG2")))
+	if (n > 6 &&
+	    (ha_ascii_caseeq(name + n - 5, ".LOG1") || ha_ascii_caseeq(name + n - 5, ".LOG2")))
 		return n - 5;
 	return 0;
 }
@@ -594,7 +599,8 @@ static size_t host_len(struct comps *cs, size_t nd, int *regback)
 	size_t l = nd;
 
 	*regback = 0;
-	if (l >= 2 && ha_ascii_caseeq(cs->c[l - 1], "RegBack") && ha_ascii_caseeq(cs->c[l - 2], "config")) {
+	if (l >= 2 && ha_ascii_caseeq(cs->c[l - 1], "RegBack") &&
+	    ha_ascii_caseeq(cs->c[l - 2], "config")) {
 		*regback = 1;
 		l--;
 	}
@@ -663,8 +669,9 @@ static int classify(const struct ha_centry *e, struct item *it, int regback, int
 
 		if (ol && !owner)
 			return HA_ERR_NOMEM;
-		it->cls = e->is_regf || (owner && ha_kind_from_name(owner) != HA_FK_UNKNOWN) ? C_LOG
-											 : C_IGNORE;
+		it->cls = e->is_regf || (owner && ha_kind_from_name(owner) != HA_FK_UNKNOWN)
+		                  ? C_LOG
+		                  : C_IGNORE;
 		free(owner);
 		return HA_OK;
 	}
@@ -672,9 +679,10 @@ static int classify(const struct ha_centry *e, struct item *it, int regback, int
 		it->cls = C_BACKUP;
 		it->hint = hint_bb != HA_FK_UNKNOWN ? hint_bb : hint_name;
 		it->skip_status = HA_HS_SKIPPED;
-		it->skip = ha_strdup(vss      ? "a volume shadow copy (a backup), not the live hive"
-				     : regback ? "a RegBack copy (a backup), not the live hive"
-					       : "a backup copy (.sav/.bak/.old), not the live hive");
+		it->skip =
+		        ha_strdup(vss       ? "a volume shadow copy (a backup), not the live hive"
+		                  : regback ? "a RegBack copy (a backup), not the live hive"
+		                            : "a backup copy (.sav/.bak/.old), not the live hive");
 		return it->skip ? HA_OK : HA_ERR_NOMEM;
 	}
 	if (!e->is_regf) {
@@ -696,13 +704,15 @@ static int classify(const struct ha_centry *e, struct item *it, int regback, int
 		}
 	} else {
 		it->hint = hint_bb;
-		it->hint_why = ha_asprintf("embedded name of the hive (%s)", ha_file_kind_name(hint_bb));
+		it->hint_why =
+		        ha_asprintf("embedded name of the hive (%s)", ha_file_kind_name(hint_bb));
 		if (!it->hint_why)
 			return HA_ERR_NOMEM;
 	}
-	it->cls = it->hint == HA_FK_UNKNOWN || it->hint == HA_FK_SYSTEM || it->hint == HA_FK_SOFTWARE
-			  ? C_CANDIDATE
-			  : C_HIVE;
+	it->cls =
+	        it->hint == HA_FK_UNKNOWN || it->hint == HA_FK_SYSTEM || it->hint == HA_FK_SOFTWARE
+	                ? C_CANDIDATE
+	                : C_HIVE;
 	return HA_OK;
 }
 
@@ -722,13 +732,14 @@ static int make_item(const struct ha_clist *l, size_t i, struct item *it, struct
 		return HA_OK;
 	if (e->type == HA_CE_SYMLINK || e->type == HA_CE_HARDLINK)
 		return lay_note(lay, "%s: a %s entry, not followed", e->name,
-				e->type == HA_CE_SYMLINK ? "symbolic link" : "hard link");
+		                e->type == HA_CE_SYMLINK ? "symbolic link" : "hard link");
 	if (e->type != HA_CE_FILE)
 		return lay_note(lay, "%s: not a regular file entry, skipped", e->name);
 	if (e->name[0] == '/' || (bs && e->name[0] == '\\') ||
 	    (e->name[0] && e->name[1] == ':' && is_drive((char[]){e->name[0], 0})))
-		return lay_note(lay, "%s: absolute entry name, skipped (a collector never writes one)",
-				e->name);
+		return lay_note(lay,
+		                "%s: absolute entry name, skipped (a collector never writes one)",
+		                e->name);
 	/* Velociraptor's uploads/ tree, and its older <accessor>/<path>. */
 	if (!strncmp(e->name, "uploads/", 8) || l->velociraptor)
 		velo = 1;
@@ -747,7 +758,8 @@ static int make_item(const struct ha_clist *l, size_t i, struct item *it, struct
 	}
 	if (!cs.n)
 		return HA_OK;
-	if (velo && cs.n > 2 && !strcmp(cs.c[0], "uploads") && is_accessor(cs.c[1], strlen(cs.c[1])))
+	if (velo && cs.n > 2 && !strcmp(cs.c[0], "uploads") &&
+	    is_accessor(cs.c[1], strlen(cs.c[1])))
 		from = 2;
 	else if (velo && l->velociraptor && cs.n > 1 && is_accessor(cs.c[0], strlen(cs.c[0])))
 		from = 1;
@@ -763,8 +775,9 @@ static int make_item(const struct ha_clist *l, size_t i, struct item *it, struct
 			memmove(dev, dev + 4, strlen(dev + 4) + 1);
 	}
 	if (bs) {
-		rc = lay_note(lay, "%s: entry name with backslashes, read with '\\' as the separator",
-			      e->name);
+		rc = lay_note(lay,
+		              "%s: entry name with backslashes, read with '\\' as the separator",
+		              e->name);
 		if (rc) {
 			comps_free(&cs);
 			return rc;
@@ -824,8 +837,9 @@ static int add_host(struct ha_clayout *lay, struct item *v, size_t n)
 			int rc = HA_OK;
 
 			if (v[i].cls == C_HIVE)
-				rc = lay_note(lay, "%s: %s hive outside any host folder, not audited",
-					      v[i].path, ha_file_kind_name(v[i].hint));
+				rc = lay_note(lay,
+				              "%s: %s hive outside any host folder, not audited",
+				              v[i].path, ha_file_kind_name(v[i].hint));
 			else if (v[i].cls == C_BACKUP)
 				rc = lay_note(lay, "%s: %s", v[i].path, v[i].skip);
 			if (rc)
@@ -880,8 +894,9 @@ static int add_host(struct ha_clayout *lay, struct item *v, size_t n)
 		for (j = 0; ol && j < n && !done; j++) {
 			size_t k;
 
-			if (v[j].cls == C_LOG || v[j].cls == C_IGNORE || strcmp(v[j].dir, v[i].dir) ||
-			    strlen(v[j].name) != ol || ha_ascii_ncasecmp(v[j].name, v[i].name, ol))
+			if (v[j].cls == C_LOG || v[j].cls == C_IGNORE ||
+			    strcmp(v[j].dir, v[i].dir) || strlen(v[j].name) != ol ||
+			    ha_ascii_ncasecmp(v[j].name, v[i].name, ol))
 				continue;
 			for (k = 0; k < nf; k++) {
 				struct ha_cfile *f = &h->files[k];
@@ -893,8 +908,9 @@ static int add_host(struct ha_clayout *lay, struct item *v, size_t n)
 			}
 		}
 		if (!done) {
-			int rc = lay_note(lay, "%s: transaction log without a hive of that name beside it",
-					  v[i].path);
+			int rc = lay_note(
+			        lay, "%s: transaction log without a hive of that name beside it",
+			        v[i].path);
 
 			if (rc)
 				return rc;
@@ -926,7 +942,7 @@ int ha_clayout_build(const struct ha_clist *l, struct ha_clayout *out, struct ha
 	 * unknown, so neither is trusted. */
 	for (i = 0; !rc && i < n; i = j) {
 		for (j = i + 1; j < n && !strcmp(v[i].hostdir, v[j].hostdir) &&
-				!ha_ascii_casecmp(v[i].path, v[j].path);
+		                !ha_ascii_casecmp(v[i].path, v[j].path);
 		     j++)
 			;
 		if (j - i > 1) {
@@ -938,9 +954,10 @@ int ha_clayout_build(const struct ha_clist *l, struct ha_clayout *out, struct ha
 				if (v[k].cls != C_CANDIDATE)
 					continue;
 				free(v[k].skip);
-				v[k].skip = ha_asprintf("the container holds %zu entries named \"%s\"; "
-							"which one is the hive is unknown",
-							j - i, v[k].path);
+				v[k].skip =
+				        ha_asprintf("the container holds %zu entries named \"%s\"; "
+				                    "which one is the hive is unknown",
+				                    j - i, v[k].path);
 				v[k].skip_status = HA_HS_UNREADABLE;
 				if (!v[k].skip)
 					rc = HA_ERR_NOMEM;
@@ -1257,8 +1274,8 @@ static char *dup_or_null(const char *s, int *fail)
 }
 
 int ha_container_add_hosts(const char *file, const char *const *chain, size_t nchain,
-			   const char *shown, const char *lead, const char *label, const struct ha_clist *l,
-			   struct ha_fleet *fleet, struct ha_err *err)
+                           const char *shown, const char *lead, const char *label,
+                           const struct ha_clist *l, struct ha_fleet *fleet, struct ha_err *err)
 {
 	struct ha_clayout lay;
 	size_t h, i, k;
@@ -1270,8 +1287,9 @@ int ha_container_add_hosts(const char *file, const char *const *chain, size_t nc
 	for (i = 0; i < lay.nnotes && !rc; i++)
 		rc = ha_fleet_note(fleet, err, "%s%s%s", shown, HA_CONT_SEP, lay.notes[i]);
 	if (!rc && !lay.nhosts && !l->nnested)
-		rc = ha_fleet_note(fleet, err, "%s: no SYSTEM or SOFTWARE hive inside (%zu entries)",
-				   shown, l->n);
+		rc = ha_fleet_note(fleet, err,
+		                   "%s: no SYSTEM or SOFTWARE hive inside (%zu entries)", shown,
+		                   l->n);
 	for (h = 0; h < lay.nhosts && !rc; h++) {
 		const struct ha_chost *ch = &lay.hosts[h];
 		struct ha_host_job *job;
@@ -1287,7 +1305,7 @@ int ha_container_add_hosts(const char *file, const char *const *chain, size_t nc
 		memset(job, 0, sizeof *job);
 		job->label = ha_strdup(ch->label ? ch->label : label);
 		job->dir = ch->prefix[0] ? ha_asprintf("%s%s%s", shown, HA_CONT_SEP, ch->prefix)
-					 : ha_strdup(shown);
+		                         : ha_strdup(shown);
 		job->files = calloc(ch->nfiles ? ch->nfiles : 1, sizeof *job->files);
 		cj = job->container = calloc(1, sizeof *cj);
 		if (!job->label || !job->dir || !job->files || !cj)
@@ -1330,8 +1348,9 @@ int ha_container_add_hosts(const char *file, const char *const *chain, size_t nc
 			{
 				const struct ha_chash *hh = find_hash(l, cf->path);
 
-				if (hh && !(cj->expect[cj->nmembers] =
-						    ha_asprintf("%s:%s", hh->sha1 ? "sha1" : "sha256", hh->hex)))
+				if (hh &&
+				    !(cj->expect[cj->nmembers] = ha_asprintf(
+				              "%s:%s", hh->sha1 ? "sha1" : "sha256", hh->hex)))
 					goto nomem;
 			}
 			cj->nmembers++;
@@ -1397,7 +1416,7 @@ static int discover_here(struct ha_fleet *fleet, const char *path, int kind, str
 		char *label = ha_container_label(path);
 
 		rc = label ? ha_image_discover(path, NULL, 0, fd, path, label, fleet, err)
-			   : ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		           : ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 		free(label);
 	}
 	close(fd);
@@ -1414,23 +1433,24 @@ static int discover_here(struct ha_fleet *fleet, const char *path, int kind, str
 		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 	}
 	if (hex[0])
-		rc = ha_fleet_note(fleet, err, "%s: %s container, sha256 %s, %zu host%s%s%s%s", path,
-				   kind == HA_CONT_IMAGE ? "disk image" : "archive", hex,
-				   fleet->nhosts - before, fleet->nhosts - before == 1 ? "" : "s",
-				   hl.len > 1 ? " (" : "", ha_buf_cstr(&hl), hl.len > 1 ? ")" : "");
+		rc = ha_fleet_note(fleet, err, "%s: %s container, sha256 %s, %zu host%s%s%s%s",
+		                   path, kind == HA_CONT_IMAGE ? "disk image" : "archive", hex,
+		                   fleet->nhosts - before, fleet->nhosts - before == 1 ? "" : "s",
+		                   hl.len > 1 ? " (" : "", ha_buf_cstr(&hl), hl.len > 1 ? ")" : "");
 	else
 		rc = ha_fleet_note(fleet, err,
-				   "%s: %s container larger than %llu GiB, sha256 not computed, %zu host%s%s%s%s",
-				   path, kind == HA_CONT_IMAGE ? "disk image" : "archive",
-				   (unsigned long long)(MAX_HASHED >> 30), fleet->nhosts - before,
-				   fleet->nhosts - before == 1 ? "" : "s", hl.len > 1 ? " (" : "",
-				   ha_buf_cstr(&hl), hl.len > 1 ? ")" : "");
+		                   "%s: %s container larger than %llu GiB, sha256 not computed, "
+		                   "%zu host%s%s%s%s",
+		                   path, kind == HA_CONT_IMAGE ? "disk image" : "archive",
+		                   (unsigned long long)(MAX_HASHED >> 30), fleet->nhosts - before,
+		                   fleet->nhosts - before == 1 ? "" : "s", hl.len > 1 ? " (" : "",
+		                   ha_buf_cstr(&hl), hl.len > 1 ? ")" : "");
 	ha_buf_free(&hl);
 	return rc;
 }
 
 int ha_container_stage_job(const struct ha_host_job *job, struct ha_host_job *staged,
-			   struct ha_err *err)
+                           struct ha_err *err)
 {
 	const struct ha_container_job *cj = job->container;
 	char **why;
@@ -1448,7 +1468,7 @@ int ha_container_stage_job(const struct ha_host_job *job, struct ha_host_job *st
 	}
 	memcpy(staged->files, job->files, job->nfiles * sizeof *staged->files);
 	rc = cj->final == HA_CJ_IMAGE && !cj->nchain ? ha_image_stage(cj, -1, why, err)
-						      : ha_archive_stage(cj, why, err);
+	                                             : ha_archive_stage(cj, why, err);
 	/* A hive that could not be extracted is unreadable, with the reason;
 	 * a log that could not be is left out (the reader then says the
 	 * hive has no logs, and which ones were missing is in the notes). */
@@ -1641,7 +1661,8 @@ static int decode_host(struct ha_cur *c, struct ha_host_job *h)
 		cj->nchain++;
 	}
 	TRY(get_i(c, &cj->final));
-	if (ha_cur_u64(c, &cj->vol_offset) || (cj->final != HA_CJ_ARCHIVE && cj->final != HA_CJ_IMAGE))
+	if (ha_cur_u64(c, &cj->vol_offset) ||
+	    (cj->final != HA_CJ_ARCHIVE && cj->final != HA_CJ_IMAGE))
 		return -1;
 	TRY(get_n(c, 1 << 20, &n));
 	cj->display = calloc(n ? n : 1, sizeof *cj->display);
@@ -1697,7 +1718,8 @@ static int decode_into(const uint8_t *p, size_t n, struct ha_fleet *fleet)
 		v = realloc(fleet->notes, (fleet->nnotes + tmp.nnotes + 1) * sizeof *fleet->notes);
 		if (v)
 			fleet->notes = v;
-		v = v ? realloc(fleet->hosts, (fleet->nhosts + tmp.nhosts + 1) * sizeof *fleet->hosts)
+		v = v ? realloc(fleet->hosts,
+		                (fleet->nhosts + tmp.nhosts + 1) * sizeof *fleet->hosts)
 		      : NULL;
 		if (v)
 			fleet->hosts = v;
@@ -1850,23 +1872,26 @@ int ha_container_discover(struct ha_fleet *fleet, const char *path, int kind, st
 		if (timed_out)
 			snprintf(why, sizeof why, "timed out after %u s", o->timeout_sec);
 		else if (WIFSIGNALED(status))
-			snprintf(why, sizeof why, "the listing process was killed by signal %d (%s)",
-				 WTERMSIG(status), strsignal(WTERMSIG(status)));
+			snprintf(why, sizeof why,
+			         "the listing process was killed by signal %d (%s)",
+			         WTERMSIG(status), strsignal(WTERMSIG(status)));
 		else if (WIFEXITED(status) && WEXITSTATUS(status) == 4)
 			snprintf(why, sizeof why, "out of memory");
 		else
 			snprintf(why, sizeof why, "the listing process failed (status %d)",
-				 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+			         WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		ha_buf_free(&in);
-		return ha_fleet_note(fleet, err, "%s: listing the container failed: %s; not read", path,
-				     why);
+		return ha_fleet_note(fleet, err, "%s: listing the container failed: %s; not read",
+		                     path, why);
 	}
 	rc = decode_into((const uint8_t *)in.data, in.len, fleet);
 	ha_buf_free(&in);
 	if (rc == -2)
 		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 	if (rc)
-		return ha_fleet_note(fleet, err, "%s: the listing process sent a malformed result; "
-				     "not read", path);
+		return ha_fleet_note(fleet, err,
+		                     "%s: the listing process sent a malformed result; "
+		                     "not read",
+		                     path);
 	return HA_OK;
 }

@@ -34,14 +34,14 @@ enum ha_centry_type {
 
 /* One entry listed from a container level, with what its first bytes say. */
 struct ha_centry {
-	char *name;      /* raw name as stored (archive entry name, or file system path) */
-	int type;        /* enum ha_centry_type */
+	char *name; /* raw name as stored (archive entry name, or file system path) */
+	int type;   /* enum ha_centry_type */
 	uint64_t size;
-	int is_regf;     /* content begins with "regf" */
-	int bb_kind;     /* enum ha_file_kind from the embedded name, or HA_FK_UNKNOWN */
-	int bb_log;      /* the base block says transaction log */
-	int nested;      /* enum ha_cont_kind its first bytes show (a container inside) */
-	char *problem;   /* set when the entry cannot be used (encrypted, unsupported) */
+	int is_regf;   /* content begins with "regf" */
+	int bb_kind;   /* enum ha_file_kind from the embedded name, or HA_FK_UNKNOWN */
+	int bb_log;    /* the base block says transaction log */
+	int nested;    /* enum ha_cont_kind its first bytes show (a container inside) */
+	char *problem; /* set when the entry cannot be used (encrypted, unsupported) */
 };
 
 /* One level of a container as listed: entries plus what the collector
@@ -49,22 +49,22 @@ struct ha_centry {
 struct ha_clist {
 	size_t n, cap;
 	struct ha_centry *v;
-	char *hostname;  /* Velociraptor client_info.json / info.json Hostname, or NULL */
-	char *problem;   /* the level could not be listed (whole or in part), or NULL */
-	int velociraptor;/* collector metadata (uploads.json, client_info.json, ...) seen */
-	size_t nnested;  /* containers inside (opened or not), each with its own notes */
-	size_t nhashes;  /* hashes the collector recorded for the files it took */
+	char *hostname;   /* Velociraptor client_info.json / info.json Hostname, or NULL */
+	char *problem;    /* the level could not be listed (whole or in part), or NULL */
+	int velociraptor; /* collector metadata (uploads.json, client_info.json, ...) seen */
+	size_t nnested;   /* containers inside (opened or not), each with its own notes */
+	size_t nhashes;   /* hashes the collector recorded for the files it took */
 	struct ha_chash {
-		char *path;      /* the source path, with / for \\ and no \\\\.\\ prefix */
-		int sha1;        /* 1: SHA-1 (KAPE), 0: SHA-256 (Velociraptor) */
+		char *path; /* the source path, with / for \\ and no \\\\.\\ prefix */
+		int sha1;   /* 1: SHA-1 (KAPE), 0: SHA-256 (Velociraptor) */
 		char hex[65];
-	} *hashes;
+	} * hashes;
 };
 
 /* Adds a recorded hash (path as the collector wrote it); HA_ERR_NOMEM.
  * Malformed digests are ignored. */
 HA_MUST_CHECK int ha_clist_add_hash(struct ha_clist *l, const char *path, size_t plen,
-				    const char *hex, int sha1);
+                                    const char *hex, int sha1);
 /* Reads Velociraptor's Uploads.json rows (JSON Lines: SourceFile,
  * SourceFileSha256) or KAPE's CopyLog.csv (SourceFile, DestinationFile,
  * SourceFileSha1) into l's hashes.  HA_ERR_NOMEM only. */
@@ -75,32 +75,32 @@ struct ha_centry *ha_clist_add(struct ha_clist *l, const char *name);
 
 /* A host found in a container: the level's entries that are its files. */
 struct ha_chost {
-	char *prefix;     /* raw prefix inside the level ("" for the level's root) */
-	char *label;      /* from the layout (a host folder inside), or NULL: the container's */
+	char *prefix; /* raw prefix inside the level ("" for the level's root) */
+	char *label;  /* from the layout (a host folder inside), or NULL: the container's */
 	size_t nfiles;
 	struct ha_cfile {
-		size_t entry;      /* index into the list */
-		char *path;        /* decoded path inside the level */
+		size_t entry; /* index into the list */
+		char *path;   /* decoded path inside the level */
 		int hint;
 		char *hint_why;
-		int skip_status;   /* as ha_job_file */
+		int skip_status; /* as ha_job_file */
 		char *skip_reason;
 		size_t nlogs;
-		size_t logs[4];    /* entry indexes of .LOG, .LOG1, .LOG2 */
-	} *files;
+		size_t logs[4]; /* entry indexes of .LOG, .LOG1, .LOG2 */
+	} * files;
 };
 
 struct ha_clayout {
 	size_t nhosts;
 	struct ha_chost *hosts;
 	size_t nnotes;
-	char **notes;     /* entries skipped and why */
+	char **notes; /* entries skipped and why */
 };
 
 /* Groups a listed level into hosts (CONTRACT.md "Hosts", applied inside
  * the container).  Pure: no I/O.  HA_ERR_NOMEM only. */
 HA_MUST_CHECK int ha_clayout_build(const struct ha_clist *l, struct ha_clayout *out,
-				   struct ha_err *err);
+                                   struct ha_err *err);
 void ha_clayout_free(struct ha_clayout *lay);
 
 /* Velociraptor's component decoding: plain %XX unescaping (uppercase or
@@ -132,16 +132,16 @@ enum ha_cjob_final {
 
 /* What a worker needs to reach a host's files (owned by the host job). */
 struct ha_container_job {
-	char *file;       /* the container on disk, as given */
+	char *file; /* the container on disk, as given */
 	size_t nchain;
-	char **chain;     /* entry names to descend, outermost first */
-	int final;        /* enum ha_cjob_final */
+	char **chain; /* entry names to descend, outermost first */
+	int final;    /* enum ha_cjob_final */
 	uint64_t vol_offset;
 	size_t nmembers;
-	char **display;   /* paths as the job files name them */
-	char **inner;     /* the same members inside the innermost level */
-	char **expect;    /* per member: "sha256:HEX" or "sha1:HEX" the collector
-			     recorded, or NULL */
+	char **display; /* paths as the job files name them */
+	char **inner;   /* the same members inside the innermost level */
+	char **expect;  /* per member: "sha256:HEX" or "sha1:HEX" the collector
+	                   recorded, or NULL */
 };
 
 void ha_container_job_free(struct ha_container_job *cj);
@@ -158,47 +158,45 @@ void ha_member_clear(void);
  * a member that cannot be had gets `why[i]` (malloc'd) instead.  Runs in
  * the worker.  HA_ERR_NOMEM only; why has cj->nmembers slots. */
 HA_MUST_CHECK int ha_archive_stage(const struct ha_container_job *cj, char **why,
-				   struct ha_err *err);
+                                   struct ha_err *err);
 HA_MUST_CHECK int ha_image_stage(const struct ha_container_job *cj, int fd, char **why,
-				 struct ha_err *err);
+                                 struct ha_err *err);
 
 /* Discovery: lists the container at `path` (given as `shown`) and adds its
  * hosts to the fleet, and notes for what it could not use.  Only
  * allocation failure is an error. */
-HA_MUST_CHECK int ha_archive_discover(const char *path, struct ha_fleet *fleet,
-				      struct ha_err *err);
+HA_MUST_CHECK int ha_archive_discover(const char *path, struct ha_fleet *fleet, struct ha_err *err);
 /* Lists the NTFS volumes of the image open at fd (named `shown` in paths)
  * and adds a host for every one holding SYSTEM or SOFTWARE.  `chain` is
  * how the image was reached from `file` (may be empty). */
 HA_MUST_CHECK int ha_image_discover(const char *file, const char *const *chain, size_t nchain,
-				    int fd, const char *shown, const char *label,
-				    struct ha_fleet *fleet, struct ha_err *err);
+                                    int fd, const char *shown, const char *label,
+                                    struct ha_fleet *fleet, struct ha_err *err);
 
 /* Adds a note to the fleet (formatted); HA_ERR_NOMEM. */
 HA_MUST_CHECK int ha_fleet_note(struct ha_fleet *fleet, struct ha_err *err, const char *fmt, ...)
-	HA_PRINTF(3, 4);
+        HA_PRINTF(3, 4);
 
 /* Makes hosts from a listed level and adds them to the fleet.  `shown` is
  * how paths into this level begin ("velo.zip", "velo.zip › data.zip");
  * `lead` goes before each entry name ("/" for a file system path);
  * `label` is the container's label for hosts at the level's root. */
-HA_MUST_CHECK int ha_container_add_hosts(const char *file, const char *const *chain,
-					 size_t nchain, const char *shown, const char *lead,
-					 const char *label,
-					 const struct ha_clist *l, struct ha_fleet *fleet,
-					 struct ha_err *err);
+HA_MUST_CHECK int ha_container_add_hosts(const char *file, const char *const *chain, size_t nchain,
+                                         const char *shown, const char *lead, const char *label,
+                                         const struct ha_clist *l, struct ha_fleet *fleet,
+                                         struct ha_err *err);
 
 /* Discovery's hook: the container at path (first bytes showed `kind`)
  * becomes hosts and notes in the fleet, with a note naming its SHA-256.
  * Only allocation failure is an error. */
 HA_MUST_CHECK int ha_container_discover(struct ha_fleet *fleet, const char *path, int kind,
-					struct ha_err *err);
+                                        struct ha_err *err);
 
 /* The worker's hook: extracts job's members and fills `staged`, a copy of
  * job whose files that could not be extracted are unreadable with the
  * reason.  staged->files is malloc'd (free it; the reasons it points to
  * live until the process ends).  HA_ERR_NOMEM only. */
 HA_MUST_CHECK int ha_container_stage_job(const struct ha_host_job *job, struct ha_host_job *staged,
-					 struct ha_err *err);
+                                         struct ha_err *err);
 
 #endif

@@ -27,10 +27,10 @@
 
 #include "container.h"
 
-#define HEAD 4096
-#define MAX_META ((size_t)1 << 20) /* client_info.json and the like */
+#define HEAD        4096
+#define MAX_META    ((size_t)1 << 20) /* client_info.json and the like */
 #define MAX_ENTRIES 1000000
-#define MAX_RECORD ((size_t)64 << 20) /* Uploads.json, CopyLog.csv */
+#define MAX_RECORD  ((size_t)64 << 20) /* Uploads.json, CopyLog.csv */
 
 static struct archive *open_fd(int fd, char *why, size_t wl)
 {
@@ -69,19 +69,20 @@ static void data_problem(struct archive *a, struct archive_entry *e, char *why, 
 		m = "unknown error";
 	if (strstr(m, "deflation-64") || strstr(m, "method (9"))
 		snprintf(why, wl,
-			 "compressed with Deflate64 (zip method 9), which cannot be read here; "
-			 "re-pack it with Deflate");
+		         "compressed with Deflate64 (zip method 9), which cannot be read here; "
+		         "re-pack it with Deflate");
 	else if (strstr(m, "Crypto codec not supported") ||
-		 (archive_format(a) == ARCHIVE_FORMAT_7ZIP &&
-		  (archive_entry_is_encrypted(e) || strstr(m, "encrypted"))))
+	         (archive_format(a) == ARCHIVE_FORMAT_7ZIP &&
+	          (archive_entry_is_encrypted(e) || strstr(m, "encrypted"))))
 		snprintf(why, wl, "an encrypted 7z entry, which cannot be read here");
 	else if (strstr(m, "Passphrase required") || strstr(m, "passphrase required"))
 		snprintf(why, wl,
-			 "encrypted, and no password was given (--password, --password-file or "
-			 "HIVEAUDIT_PASSWORD)");
-	else if (strstr(m, "ncorrect passphrase") || (archive_entry_is_encrypted(e) && o->npasswords))
+		         "encrypted, and no password was given (--password, --password-file or "
+		         "HIVEAUDIT_PASSWORD)");
+	else if (strstr(m, "ncorrect passphrase") ||
+	         (archive_entry_is_encrypted(e) && o->npasswords))
 		snprintf(why, wl, "encrypted, and the password%s given %s not open it (%s)",
-			 o->npasswords > 1 ? "s" : "", o->npasswords > 1 ? "do" : "does", m);
+		         o->npasswords > 1 ? "s" : "", o->npasswords > 1 ? "do" : "does", m);
 	else
 		snprintf(why, wl, "cannot be decompressed: %s", m);
 }
@@ -89,8 +90,8 @@ static void data_problem(struct archive *a, struct archive_entry *e, char *why, 
 /* Copies the rest of the current entry (after `head`, already read) into
  * fd, up to `limit` bytes and the configured ratio.  0, or -1 with why
  * (HA_ERR_NOMEM is never the case here: the copy uses a fixed buffer). */
-static int copy_entry(struct archive *a, struct archive_entry *e, const uint8_t *head,
-		      size_t nhead, int fd, uint64_t limit, char *why, size_t wl)
+static int copy_entry(struct archive *a, struct archive_entry *e, const uint8_t *head, size_t nhead,
+                      int fd, uint64_t limit, char *why, size_t wl)
 {
 	const struct ha_container_opts *o = ha_container_opts_get();
 	static uint8_t buf[1 << 16];
@@ -114,8 +115,9 @@ static int copy_entry(struct archive *a, struct archive_entry *e, const uint8_t 
 		}
 		total += (uint64_t)n;
 		if (total > limit) {
-			snprintf(why, wl, "larger than the %llu MiB limit for one member (a zip bomb?)",
-				 (unsigned long long)(limit >> 20));
+			snprintf(why, wl,
+			         "larger than the %llu MiB limit for one member (a zip bomb?)",
+			         (unsigned long long)(limit >> 20));
 			return -1;
 		}
 		if (total > o->ratio_floor) {
@@ -123,9 +125,10 @@ static int copy_entry(struct archive *a, struct archive_entry *e, const uint8_t 
 
 			if (in > 0 && total / (uint64_t)in > o->max_ratio) {
 				snprintf(why, wl,
-					 "compression ratio above %u:1 after %llu MiB (a zip bomb?); "
-					 "not extracted",
-					 o->max_ratio, (unsigned long long)(total >> 20));
+				         "compression ratio above %u:1 after %llu MiB (a zip "
+				         "bomb?); "
+				         "not extracted",
+				         o->max_ratio, (unsigned long long)(total >> 20));
 				return -1;
 			}
 		}
@@ -136,7 +139,7 @@ static int copy_entry(struct archive *a, struct archive_entry *e, const uint8_t 
 	}
 	if (archive_entry_size_is_set(e) && (uint64_t)archive_entry_size(e) != total) {
 		snprintf(why, wl, "the archive declares %lld bytes, %llu were read (truncated?)",
-			 (long long)archive_entry_size(e), (unsigned long long)total);
+		         (long long)archive_entry_size(e), (unsigned long long)total);
 		return -1;
 	}
 	return 0;
@@ -145,7 +148,7 @@ static int copy_entry(struct archive *a, struct archive_entry *e, const uint8_t 
 /* Reads up to HEAD bytes of the current entry.  Returns the count, or -1
  * with why. */
 static ssize_t read_head(struct archive *a, struct archive_entry *e, uint8_t *head, char *why,
-			 size_t wl)
+                         size_t wl)
 {
 	size_t got = 0;
 
@@ -208,13 +211,13 @@ struct level {
 };
 
 static int discover_level(const struct level *lv, int fd, const char *shown, const char *label,
-			  struct ha_fleet *fleet, struct ha_err *err);
+                          struct ha_fleet *fleet, struct ha_err *err);
 
 /* An archive or image met inside a level: spooled, hashed, opened. */
 static int discover_nested(const struct level *lv, struct archive *a, struct archive_entry *e,
-			   const char *name, const uint8_t *head, size_t nhead, int kind,
-			   const char *shown, const char *plabel, struct ha_fleet *fleet,
-			   struct ha_err *err)
+                           const char *name, const uint8_t *head, size_t nhead, int kind,
+                           const char *shown, const char *plabel, struct ha_fleet *fleet,
+                           struct ha_err *err)
 {
 	const struct ha_container_opts *o = ha_container_opts_get();
 	struct level sub = *lv;
@@ -223,12 +226,14 @@ static int discover_nested(const struct level *lv, struct archive *a, struct arc
 	int fd, rc;
 
 	if (lv->depth + 1 >= o->max_depth)
-		return ha_fleet_note(fleet, err, "%s%s%s: a container nested deeper than %u levels, "
-				     "not opened", shown, HA_CONT_SEP, name, o->max_depth);
+		return ha_fleet_note(fleet, err,
+		                     "%s%s%s: a container nested deeper than %u levels, "
+		                     "not opened",
+		                     shown, HA_CONT_SEP, name, o->max_depth);
 	fd = memfd_create("hiveaudit-nested", MFD_CLOEXEC);
 	if (fd < 0)
 		return ha_fleet_note(fleet, err, "%s%s%s: cannot make a memory file: %s", shown,
-				     HA_CONT_SEP, name, strerror(errno));
+		                     HA_CONT_SEP, name, strerror(errno));
 	if (copy_entry(a, e, head, nhead, fd, o->max_nested, why, sizeof why)) {
 		close(fd);
 		return ha_fleet_note(fleet, err, "%s%s%s: %s", shown, HA_CONT_SEP, name, why);
@@ -252,15 +257,15 @@ static int discover_nested(const struct level *lv, struct archive *a, struct arc
 	rc = sha256_fd(fd, hex, err);
 	if (!rc)
 		rc = ha_fleet_note(fleet, err, "%s: %s inside, sha256 %s", inner_shown,
-				   kind == HA_CONT_IMAGE ? "disk image" : "archive", hex);
+		                   kind == HA_CONT_IMAGE ? "disk image" : "archive", hex);
 	/* "data.zip" (Velociraptor's encrypted payload) says nothing of the
 	 * host: the outer container's name does. */
 	if (!rc) {
 		const char *use = (!strcmp(lab, "data") || !lab[0]) ? plabel : lab;
 
 		if (kind == HA_CONT_IMAGE)
-			rc = ha_image_discover(lv->file, chain, sub.nchain, fd, inner_shown, use, fleet,
-					       err);
+			rc = ha_image_discover(lv->file, chain, sub.nchain, fd, inner_shown, use,
+			                       fleet, err);
 		else
 			rc = discover_level(&sub, fd, inner_shown, use, fleet, err);
 	}
@@ -273,8 +278,9 @@ static int discover_nested(const struct level *lv, struct archive *a, struct arc
 
 static int is_meta(const char *name, int *velo)
 {
-	static const char *const meta[] = {"uploads.json", "collection_context.json", "requests.json",
-					   "log.json", "client_info.json", "info.json"};
+	static const char *const meta[] = {"uploads.json",     "collection_context.json",
+	                                   "requests.json",    "log.json",
+	                                   "client_info.json", "info.json"};
 	size_t i;
 
 	for (i = 0; i < sizeof meta / sizeof meta[0]; i++)
@@ -293,7 +299,8 @@ static int hash_record(const char *name)
 	const char *b = strrchr(name, '/');
 
 	b = b ? b + 1 : name;
-	if (!strncmp(name, "results/", 8) && n > 12 && ha_ascii_caseeq(name + n - 12, "Uploads.json"))
+	if (!strncmp(name, "results/", 8) && n > 12 &&
+	    ha_ascii_caseeq(name + n - 12, "Uploads.json"))
 		return 1;
 	if (strlen(b) > 12 && ha_ascii_caseeq(b + strlen(b) - 12, "_CopyLog.csv"))
 		return 2;
@@ -319,7 +326,7 @@ static char *sane_hostname(char *h)
 }
 
 static int discover_level(const struct level *lv, int fd, const char *shown, const char *label,
-			  struct ha_fleet *fleet, struct ha_err *err)
+                          struct ha_fleet *fleet, struct ha_err *err)
 {
 	struct ha_clist l;
 	struct archive *a;
@@ -344,23 +351,26 @@ static int discover_level(const struct level *lv, int fd, const char *shown, con
 		} else if (r != ARCHIVE_OK) {
 			const char *m = archive_error_string(a);
 
-			rc = ha_fleet_note(fleet, err, "%s: listing stopped after %zu entries: %s%s",
-					   shown, l.n, m ? m : "damaged archive",
-					   l.n ? " (truncated or damaged; the entries before it are used)"
-					       : "");
+			rc = ha_fleet_note(
+			        fleet, err, "%s: listing stopped after %zu entries: %s%s", shown,
+			        l.n, m ? m : "damaged archive",
+			        l.n ? " (truncated or damaged; the entries before it are used)"
+			            : "");
 			break;
 		}
 		if (l.n >= MAX_ENTRIES) {
-			rc = ha_fleet_note(fleet, err, "%s: more than %d entries; the rest is not read",
-					   shown, MAX_ENTRIES);
+			rc = ha_fleet_note(fleet, err,
+			                   "%s: more than %d entries; the rest is not read", shown,
+			                   MAX_ENTRIES);
 			break;
 		}
 		name = archive_entry_pathname_utf8(e);
 		if (!name)
 			name = archive_entry_pathname(e);
 		if (!name || !name[0]) {
-			rc = ha_fleet_note(fleet, err, "%s: an entry whose name cannot be decoded, skipped",
-					   shown);
+			rc = ha_fleet_note(fleet, err,
+			                   "%s: an entry whose name cannot be decoded, skipped",
+			                   shown);
 			continue;
 		}
 		ce = ha_clist_add(&l, name);
@@ -382,9 +392,11 @@ static int discover_level(const struct level *lv, int fd, const char *shown, con
 				rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 			/* A hive gets the problem as its status (the layout);
 			 * a container inside (data.zip) gets a note. */
-			else if (strlen(lab) < strlen(strrchr(name, '/') ? strrchr(name, '/') + 1 : name) &&
-				 ++l.nnested)
-				rc = ha_fleet_note(fleet, err, "%s%s%s: %s", shown, HA_CONT_SEP, name, why);
+			else if (strlen(lab) < strlen(strrchr(name, '/') ? strrchr(name, '/') + 1
+			                                                 : name) &&
+			         ++l.nnested)
+				rc = ha_fleet_note(fleet, err, "%s%s%s: %s", shown, HA_CONT_SEP,
+				                   name, why);
 			free(lab);
 			continue;
 		}
@@ -404,12 +416,12 @@ static int discover_level(const struct level *lv, int fd, const char *shown, con
 			if (hash_record(name)) {
 				/* Cut short by the limit: the rows read still count. */
 				rc = ha_clist_read_hashes(&l, (const char *)b.data, b.len,
-							  hash_record(name) == 2);
+				                          hash_record(name) == 2);
 				if (rc)
 					rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 			} else if (!ha_buf_status(&b) && !l.hostname) {
-				l.hostname = sane_hostname(ha_json_top_string((const char *)b.data, b.len,
-									      "Hostname"));
+				l.hostname = sane_hostname(ha_json_top_string((const char *)b.data,
+				                                              b.len, "Hostname"));
 			}
 			ha_buf_free(&b);
 			continue;
@@ -429,7 +441,7 @@ static int discover_level(const struct level *lv, int fd, const char *shown, con
 			ce->nested = kind;
 			l.nnested++;
 			rc = discover_nested(lv, a, e, ce->name, head, (size_t)got, kind, shown,
-					     l.hostname ? l.hostname : label, fleet, err);
+			                     l.hostname ? l.hostname : label, fleet, err);
 		}
 	}
 	archive_read_free(a);
@@ -437,7 +449,7 @@ static int discover_level(const struct level *lv, int fd, const char *shown, con
 		char *lab = l.hostname ? l.hostname : (char *)label;
 
 		rc = ha_container_add_hosts(lv->file, lv->chain, lv->nchain, shown, "", lab, &l,
-					    fleet, err);
+		                            fleet, err);
 	}
 	ha_clist_free(&l);
 	return rc;
@@ -515,9 +527,9 @@ static int check_recorded(int fd, const char *expect, char *why, size_t wl)
 	if (rc || !strcmp(hex, strchr(expect, ':') + 1))
 		return 0;
 	snprintf(why, wl,
-		 "the collector recorded %s %s for this file, its bytes hash to %s: changed or "
-		 "damaged after collection",
-		 sha1 ? "SHA-1" : "SHA-256", strchr(expect, ':') + 1, hex);
+	         "the collector recorded %s %s for this file, its bytes hash to %s: changed or "
+	         "damaged after collection",
+	         sha1 ? "SHA-1" : "SHA-256", strchr(expect, ':') + 1, hex);
 	return -1;
 }
 
@@ -538,7 +550,8 @@ static int fetch_one(int fd, const char *name, uint64_t limit, int *out, char *w
 		if (r == ARCHIVE_RETRY)
 			continue;
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-			snprintf(why, wl, "the archive cannot be read: %s", archive_error_string(a));
+			snprintf(why, wl, "the archive cannot be read: %s",
+			         archive_error_string(a));
 			archive_read_free(a);
 			return -1;
 		}
@@ -562,7 +575,8 @@ static int fetch_one(int fd, const char *name, uint64_t limit, int *out, char *w
 		*out = mfd;
 		return 0;
 	}
-	snprintf(why, wl, "\"%s\" is no longer in the archive (it changed since it was listed)", name);
+	snprintf(why, wl, "\"%s\" is no longer in the archive (it changed since it was listed)",
+	         name);
 	archive_read_free(a);
 	return -1;
 }
@@ -615,7 +629,7 @@ int ha_archive_stage(const struct ha_container_job *cj, char **why, struct ha_er
 			const char *m = archive_error_string(a);
 
 			snprintf(msg, sizeof msg, "the archive cannot be read past this point: %s",
-				 m ? m : "damaged");
+			         m ? m : "damaged");
 			all_why(cj, why, msg);
 			break;
 		}
@@ -631,9 +645,11 @@ int ha_archive_stage(const struct ha_container_job *cj, char **why, struct ha_er
 				continue;
 			mfd = memfd_create("hiveaudit-member", MFD_CLOEXEC);
 			if (mfd < 0) {
-				why[i] = ha_asprintf("cannot make a memory file: %s", strerror(errno));
+				why[i] = ha_asprintf("cannot make a memory file: %s",
+				                     strerror(errno));
 			} else if (copy_entry(a, e, NULL, 0, mfd, o->max_member, msg, sizeof msg) ||
-				   check_recorded(mfd, cj->expect ? cj->expect[i] : NULL, msg, sizeof msg)) {
+			           check_recorded(mfd, cj->expect ? cj->expect[i] : NULL, msg,
+			                          sizeof msg)) {
 				close(mfd);
 				why[i] = ha_strdup(msg);
 			} else {

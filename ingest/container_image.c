@@ -66,7 +66,8 @@ static TSK_IMG_TYPE_ENUM image_type(const char *path)
 	else if (n >= 21 && (!memcmp(h, "KDMV", 4) || !memcmp(h, "# Disk DescriptorFile", 21)))
 		t = TSK_IMG_TYPE_VMDK_VMDK;
 	else if ((end = lseek(fd, 0, SEEK_END)) >= 512 &&
-		 pread(fd, h, sizeof h, end - 512) == (ssize_t)sizeof h && !memcmp(h, "conectix", 8))
+	         pread(fd, h, sizeof h, end - 512) == (ssize_t)sizeof h &&
+	         !memcmp(h, "conectix", 8))
 		t = TSK_IMG_TYPE_VHD_VHD; /* a fixed VHD: the footer only */
 	close(fd);
 	return t;
@@ -85,8 +86,9 @@ static TSK_IMG_INFO *open_image(const char *file, int fd, char *why, size_t wl)
 	tsk_error_reset();
 	img = tsk_img_open_utf8(1, &path, image_type(path), 0);
 	if (!img)
-		tsk_why(why, wl, "not a readable disk image (a segment missing, truncated, or an "
-				 "unknown format)");
+		tsk_why(why, wl,
+		        "not a readable disk image (a segment missing, truncated, or an "
+		        "unknown format)");
 	return img;
 }
 
@@ -144,8 +146,8 @@ static int ewf_segments(const char *file, char *why, size_t wl)
 		name[n - 2] = (char)('0' + k / 10);
 		name[n - 1] = (char)('0' + k % 10);
 		if (access(name, F_OK) == 0) {
-			snprintf(why, wl, "segment .%c%02u is missing (.%c%02zu exists)", file[n - 3],
-				 last + 1, file[n - 3], k);
+			snprintf(why, wl, "segment .%c%02u is missing (.%c%02zu exists)",
+			         file[n - 3], last + 1, file[n - 3], k);
 			free(name);
 			return -1;
 		}
@@ -158,7 +160,8 @@ static int ewf_segments(const char *file, char *why, size_t wl)
 		return 0;
 	if (pread(fd, hd, 13, 0) != 13 || memcmp(hd, sig, 8) || ha_le16(hd + 9) != last) {
 		close(fd);
-		snprintf(why, wl, "segment %u does not carry its own number (a renamed segment?)", last);
+		snprintf(why, wl, "segment %u does not carry its own number (a renamed segment?)",
+		         last);
 		return -1;
 	}
 	for (sections = 0; sections < 100000; sections++) {
@@ -176,7 +179,8 @@ static int ewf_segments(const char *file, char *why, size_t wl)
 		}
 		if (!strncmp((const char *)hd, "next", 16)) {
 			close(fd);
-			snprintf(why, wl, "the image continues in segment %u, which is missing", last + 1);
+			snprintf(why, wl, "the image continues in segment %u, which is missing",
+			         last + 1);
 			return -1;
 		}
 		if (next <= off)
@@ -194,8 +198,8 @@ static int bitlocker(const uint8_t *s)
 }
 
 struct vol {
-	uint64_t offset;  /* bytes */
-	char *shown;      /* "CASE7.E01 › partition 2 (NTFS)" */
+	uint64_t offset; /* bytes */
+	char *shown;     /* "CASE7.E01 › partition 2 (NTFS)" */
 	struct ha_clist l;
 };
 
@@ -217,7 +221,7 @@ static int list_volume(TSK_FS_INFO *fs, struct vol *v)
 				ssize_t got;
 
 				snprintf(path, sizeof path, "/%s/System32/config/%s%s", win_dirs[w],
-					 hive_names[h], s ? log_suffixes[s - 1] : "");
+				         hive_names[h], s ? log_suffixes[s - 1] : "");
 				f = open_alloc(fs, path);
 				tsk_error_reset();
 				if (!f)
@@ -229,7 +233,7 @@ static int list_volume(TSK_FS_INFO *fs, struct vol *v)
 				}
 				ce->size = f->meta->size > 0 ? (uint64_t)f->meta->size : 0;
 				got = tsk_fs_file_read(f, 0, (char *)head, sizeof head,
-						       TSK_FS_FILE_READ_FLAG_NONE);
+				                       TSK_FS_FILE_READ_FLAG_NONE);
 				tsk_error_reset();
 				if (got >= 4 && !memcmp(head, "regf", 4)) {
 					struct ha_baseblock bb;
@@ -238,11 +242,13 @@ static int list_volume(TSK_FS_INFO *fs, struct vol *v)
 					if (got == (ssize_t)sizeof head &&
 					    ha_baseblock_parse(head, sizeof head, &bb) == HA_OK) {
 						ce->bb_log = ha_bb_is_log(&bb);
-						ce->bb_kind = ha_kind_from_name(ha_bb_name_tail(&bb));
+						ce->bb_kind =
+						        ha_kind_from_name(ha_bb_name_tail(&bb));
 					}
 				} else if (got < 0 && !s) {
-					ce->problem = ha_strdup("the file's clusters cannot be read "
-								"(truncated image?)");
+					ce->problem =
+					        ha_strdup("the file's clusters cannot be read "
+					                  "(truncated image?)");
 					if (!ce->problem) {
 						tsk_fs_file_close(f);
 						return HA_ERR_NOMEM;
@@ -260,14 +266,14 @@ static int list_volume(TSK_FS_INFO *fs, struct vol *v)
 }
 
 static int vol_note(struct ha_fleet *fleet, struct ha_err *err, const char *shown, size_t k,
-		    const char *what)
+                    const char *what)
 {
 	return ha_fleet_note(fleet, err, "%s%spartition %zu: %s", shown, HA_CONT_SEP, k, what);
 }
 
 int ha_image_discover(const char *file, const char *const *chain, size_t nchain, int fd,
-		      const char *shown, const char *label, struct ha_fleet *fleet,
-		      struct ha_err *err)
+                      const char *shown, const char *label, struct ha_fleet *fleet,
+                      struct ha_err *err)
 {
 	struct vol vols[MAX_VOLUMES];
 	size_t nv = 0, i, withhosts = 0;
@@ -308,8 +314,8 @@ int ha_image_discover(const char *file, const char *const *chain, size_t nchain,
 			if (tsk_vs_part_read(part, 0, (char *)sec, sizeof sec) == sizeof sec &&
 			    bitlocker(sec)) {
 				rc = vol_note(fleet, err, shown, k,
-					      "a BitLocker volume, which cannot be read here (no "
-					      "BitLocker support); its hives are not audited");
+				              "a BitLocker volume, which cannot be read here (no "
+				              "BitLocker support); its hives are not audited");
 				continue;
 			}
 			tsk_error_reset();
@@ -322,7 +328,8 @@ int ha_image_discover(const char *file, const char *const *chain, size_t nchain,
 				struct vol *v = &vols[nv++];
 
 				v->offset = (uint64_t)part->start * vs->block_size;
-				v->shown = ha_asprintf("%s%spartition %zu (NTFS)", shown, HA_CONT_SEP, k);
+				v->shown = ha_asprintf("%s%spartition %zu (NTFS)", shown,
+				                       HA_CONT_SEP, k);
 				rc = v->shown ? list_volume(fs, v) : HA_ERR_NOMEM;
 			}
 			tsk_fs_close(fs);
@@ -331,19 +338,22 @@ int ha_image_discover(const char *file, const char *const *chain, size_t nchain,
 	} else {
 		uint8_t sec[512];
 		TSK_FS_INFO *fs = NULL;
-		int bl = tsk_img_read(img, 0, (char *)sec, sizeof sec) == sizeof sec && bitlocker(sec);
+		int bl = tsk_img_read(img, 0, (char *)sec, sizeof sec) == sizeof sec &&
+		         bitlocker(sec);
 
 		if (bl)
-			rc = ha_fleet_note(fleet, err, "%s: a BitLocker volume, which cannot be read "
-					   "here (no BitLocker support); its hives are not audited",
-					   shown);
+			rc = ha_fleet_note(fleet, err,
+			                   "%s: a BitLocker volume, which cannot be read "
+			                   "here (no BitLocker support); its hives are not audited",
+			                   shown);
 		else
 			fs = tsk_fs_open_img(img, 0, TSK_FS_TYPE_NTFS_DETECT);
 		if (bl) {
 			/* noted */
 		} else if (!fs) {
-			tsk_why(why, sizeof why, "neither a GPT or MBR partition table nor an NTFS volume "
-						 "recognised");
+			tsk_why(why, sizeof why,
+			        "neither a GPT or MBR partition table nor an NTFS volume "
+			        "recognised");
 			rc = ha_fleet_note(fleet, err, "%s: %s", shown, why);
 		} else {
 			if (TSK_FS_TYPE_ISNTFS(fs->ftype)) {
@@ -353,8 +363,10 @@ int ha_image_discover(const char *file, const char *const *chain, size_t nchain,
 				v->shown = ha_asprintf("%s%svolume (NTFS)", shown, HA_CONT_SEP);
 				rc = v->shown ? list_volume(fs, v) : HA_ERR_NOMEM;
 			} else {
-				rc = ha_fleet_note(fleet, err, "%s: a %s volume, not NTFS: no Windows "
-						   "hives", shown, tsk_fs_type_toname(fs->ftype));
+				rc = ha_fleet_note(fleet, err,
+				                   "%s: a %s volume, not NTFS: no Windows "
+				                   "hives",
+				                   shown, tsk_fs_type_toname(fs->ftype));
 			}
 			tsk_fs_close(fs);
 		}
@@ -368,15 +380,17 @@ int ha_image_discover(const char *file, const char *const *chain, size_t nchain,
 		char *lab;
 
 		if (!vols[i].l.n) {
-			rc = ha_fleet_note(fleet, err, "%s: no Windows/System32/config/SYSTEM or "
-					   "SOFTWARE on this volume", vols[i].shown);
+			rc = ha_fleet_note(fleet, err,
+			                   "%s: no Windows/System32/config/SYSTEM or "
+			                   "SOFTWARE on this volume",
+			                   vols[i].shown);
 			continue;
 		}
 		/* Two Windows volumes in one image are two hosts. */
 		lab = withhosts > 1 ? ha_asprintf("%s-%zu", label, i + 1) : ha_strdup(label);
 		rc = lab ? ha_container_add_hosts(file, chain, nchain, vols[i].shown, "/", lab,
-						  &vols[i].l, fleet, err)
-			 : ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		                                  &vols[i].l, fleet, err)
+		         : ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 		free(lab);
 		for (h = before; h < fleet->nhosts && !rc; h++) {
 			struct ha_container_job *cj = fleet->hosts[h].container;
@@ -425,18 +439,20 @@ int ha_image_stage(const struct ha_container_job *cj, int fd, char **why, struct
 			tsk_why(msg, sizeof msg, "no longer found as an allocated file");
 			why[i] = ha_strdup(msg);
 		} else if ((size = f->meta->size) < 0 || (uint64_t)size > o->max_member) {
-			why[i] = ha_asprintf("%lld bytes, larger than the %llu MiB limit for one member",
-					     (long long)size, (unsigned long long)(o->max_member >> 20));
+			why[i] = ha_asprintf(
+			        "%lld bytes, larger than the %llu MiB limit for one member",
+			        (long long)size, (unsigned long long)(o->max_member >> 20));
 			tsk_fs_file_close(f);
 		} else if ((mfd = memfd_create("hiveaudit-member", MFD_CLOEXEC)) < 0) {
 			why[i] = ha_asprintf("cannot make a memory file: %s", strerror(errno));
 			tsk_fs_file_close(f);
 		} else {
 			while (off < size) {
-				size_t want = (size_t)(size - off) < sizeof buf ? (size_t)(size - off)
-										: sizeof buf;
+				size_t want = (size_t)(size - off) < sizeof buf
+				                      ? (size_t)(size - off)
+				                      : sizeof buf;
 				ssize_t got = tsk_fs_file_read(f, off, (char *)buf, want,
-							       TSK_FS_FILE_READ_FLAG_NONE);
+				                               TSK_FS_FILE_READ_FLAG_NONE);
 
 				if (got <= 0 || write(mfd, buf, (size_t)got) != got)
 					break;
@@ -444,7 +460,8 @@ int ha_image_stage(const struct ha_container_job *cj, int fd, char **why, struct
 			}
 			tsk_fs_file_close(f);
 			if (off < size) {
-				tsk_why(msg, sizeof msg, "its clusters cannot be read (truncated image?)");
+				tsk_why(msg, sizeof msg,
+				        "its clusters cannot be read (truncated image?)");
 				why[i] = ha_strdup(msg);
 				close(mfd);
 			} else if ((rc = ha_member_register(cj->display[i], mfd)) == HA_OK) {

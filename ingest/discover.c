@@ -41,8 +41,8 @@ enum cls {
 
 struct entry {
 	char *path;
-	char *dir;      /* folder holding the file */
-	char *hostdir;  /* collection folder */
+	char *dir;        /* folder holding the file */
+	char *hostdir;    /* collection folder */
 	const char *name; /* points into path */
 	enum cls cls;
 	int hint;
@@ -68,8 +68,8 @@ struct problem {
 struct walk {
 	struct entry *v;
 	size_t n, cap;
-	char **roots;      /* real paths of the given folders */
-	char **given;      /* the same paths as the user wrote them */
+	char **roots; /* real paths of the given folders */
+	char **given; /* the same paths as the user wrote them */
 	size_t nroots;
 	struct seen *seen;
 	size_t nseen, capseen;
@@ -145,14 +145,22 @@ int ha_kind_from_name(const char *name)
 		const char *name;
 		int kind;
 	} names[] = {
-		{"SYSTEM", HA_FK_SYSTEM},         {"SOFTWARE", HA_FK_SOFTWARE},
-		{"SAM", HA_FK_SAM},               {"SECURITY", HA_FK_SECURITY},
-		{"NTUSER.DAT", HA_FK_NTUSER},     {"UsrClass.dat", HA_FK_USRCLASS},
-		{"COMPONENTS", HA_FK_COMPONENTS}, {"DEFAULT", HA_FK_DEFAULT},
-		{"BCD", HA_FK_BCD},               {"BCD-Template", HA_FK_BCD},
-		{"DRIVERS", HA_FK_DRIVERS},       {"ELAM", HA_FK_OTHER},
-		{"BBI", HA_FK_OTHER},             {"Amcache.hve", HA_FK_OTHER},
-		{"Syscache.hve", HA_FK_OTHER},    {"userdiff", HA_FK_OTHER},
+	        {"SYSTEM", HA_FK_SYSTEM},
+	        {"SOFTWARE", HA_FK_SOFTWARE},
+	        {"SAM", HA_FK_SAM},
+	        {"SECURITY", HA_FK_SECURITY},
+	        {"NTUSER.DAT", HA_FK_NTUSER},
+	        {"UsrClass.dat", HA_FK_USRCLASS},
+	        {"COMPONENTS", HA_FK_COMPONENTS},
+	        {"DEFAULT", HA_FK_DEFAULT},
+	        {"BCD", HA_FK_BCD},
+	        {"BCD-Template", HA_FK_BCD},
+	        {"DRIVERS", HA_FK_DRIVERS},
+	        {"ELAM", HA_FK_OTHER},
+	        {"BBI", HA_FK_OTHER},
+	        {"Amcache.hve", HA_FK_OTHER},
+	        {"Syscache.hve", HA_FK_OTHER},
+	        {"userdiff", HA_FK_OTHER},
 	};
 	size_t i;
 
@@ -169,7 +177,8 @@ static size_t log_owner_len(const char *name)
 
 	if (n > 5 && ha_ascii_caseeq(name + n - 4, ".LOG"))
 		return n - 4;
-	if (n > 6 && (ha_ascii_caseeq(name + n - 5, ".LOG1") || ha_ascii_caseeq(name + n - 5, ".LOG2")))
+	if (n > 6 &&
+	    (ha_ascii_caseeq(name + n - 5, ".LOG1") || ha_ascii_caseeq(name + n - 5, ".LOG2")))
 		return n - 5;
 	return 0;
 }
@@ -244,7 +253,8 @@ static size_t host_dir_len(const char *dir, int *regback)
 		l = (size_t)(a - dir) - 1;
 		/* An optional drive folder: "C", "C:", "C$", "C_". */
 		a = last_comp(dir, l, &cc);
-		if (a != dir && (cc == 1 || (cc == 2 && (a[1] == ':' || a[1] == '$' || a[1] == '_'))) &&
+		if (a != dir &&
+		    (cc == 1 || (cc == 2 && (a[1] == ':' || a[1] == '$' || a[1] == '_'))) &&
 		    ((a[0] >= 'A' && a[0] <= 'Z') || (a[0] >= 'a' && a[0] <= 'z')))
 			l = (size_t)(a - dir) - 1;
 		return l ? l : 1;
@@ -385,7 +395,8 @@ static int add_file(struct walk *w, const char *path, const char *from)
 	if (fd < 0) {
 		/* A hive-named file we cannot read is still worth a host entry:
 		 * the worker will report it unreadable with the reason. */
-		if (ha_kind_from_name(name) != HA_FK_SYSTEM && ha_kind_from_name(name) != HA_FK_SOFTWARE)
+		if (ha_kind_from_name(name) != HA_FK_SYSTEM &&
+		    ha_kind_from_name(name) != HA_FK_SOFTWARE)
 			return note(w, "%s: cannot open: %s", path, strerror(errno));
 	} else {
 		got = read(fd, head, sizeof head);
@@ -403,7 +414,8 @@ static int add_file(struct walk *w, const char *path, const char *from)
 		void *p;
 
 		if (cap > MAX_FILES)
-			return ha_err_set(w->err, HA_ERR_LIMIT, "more than %d files to examine", MAX_FILES);
+			return ha_err_set(w->err, HA_ERR_LIMIT, "more than %d files to examine",
+			                  MAX_FILES);
 		p = realloc(w->v, cap * sizeof *w->v);
 		if (!p)
 			return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
@@ -416,7 +428,8 @@ static int add_file(struct walk *w, const char *path, const char *from)
 	if (!e->path)
 		return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
 	e->name = strrchr(e->path, '/') ? strrchr(e->path, '/') + 1 : e->path;
-	dir = ha_strndup(e->path, (size_t)(e->name - e->path) > 1 ? (size_t)(e->name - e->path) - 1 : 1);
+	dir = ha_strndup(e->path,
+	                 (size_t)(e->name - e->path) > 1 ? (size_t)(e->name - e->path) - 1 : 1);
 	if (!dir) {
 		free(e->path);
 		return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
@@ -432,7 +445,8 @@ static int add_file(struct walk *w, const char *path, const char *from)
 	e->is_regf = regf;
 	w->n++;
 
-	if (regf && (size_t)got >= sizeof head && ha_baseblock_parse(head, sizeof head, &bb) == HA_OK) {
+	if (regf && (size_t)got >= sizeof head &&
+	    ha_baseblock_parse(head, sizeof head, &bb) == HA_OK) {
 		if (ha_bb_is_log(&bb) && !log_owner_len(name) &&
 		    (hint_name == HA_FK_SYSTEM || hint_name == HA_FK_SOFTWARE)) {
 			/* Named like a hive, headed like a log (a log copied under
@@ -441,7 +455,8 @@ static int add_file(struct walk *w, const char *path, const char *from)
 			e->cls = CLS_CANDIDATE;
 			e->hint = hint_name;
 			e->hint_why = ha_asprintf("file name \"%s\"", name);
-			return e->hint_why ? HA_OK : ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+			return e->hint_why ? HA_OK
+			                   : ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
 		}
 		if (ha_bb_is_log(&bb)) {
 			e->cls = CLS_LOG;
@@ -458,8 +473,9 @@ static int add_file(struct walk *w, const char *path, const char *from)
 	if (regback || is_backup_name(name)) {
 		e->cls = CLS_BACKUP;
 		e->hint = hint_bb != HA_FK_UNKNOWN ? hint_bb : hint_name;
-		e->skip_reason = ha_strdup(regback ? "a RegBack copy (a backup), not the live hive"
-						   : "a backup copy (.sav/.bak/.old), not the live hive");
+		e->skip_reason =
+		        ha_strdup(regback ? "a RegBack copy (a backup), not the live hive"
+		                          : "a backup copy (.sav/.bak/.old), not the live hive");
 		return e->skip_reason ? HA_OK : ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
 	}
 	if (!regf) {
@@ -484,7 +500,8 @@ static int add_file(struct walk *w, const char *path, const char *from)
 	if (hint_name == HA_FK_SYSTEM || hint_name == HA_FK_SOFTWARE || hint_bb == HA_FK_UNKNOWN) {
 		e->hint = hint_name;
 		free(e->hint_why);
-		e->hint_why = hint_name != HA_FK_UNKNOWN ? ha_asprintf("file name \"%s\"", name) : NULL;
+		e->hint_why =
+		        hint_name != HA_FK_UNKNOWN ? ha_asprintf("file name \"%s\"", name) : NULL;
 	} else {
 		e->hint = hint_bb;
 	}
@@ -537,8 +554,10 @@ static int visit(struct walk *w, struct dirstack *stack, const char *path, int d
 		if (!real)
 			return note(w, "%s: broken symbolic link, skipped", path);
 		if (!inside_roots(w, real)) {
-			rc = note(w, "%s: symbolic link to %s, outside the scanned folders; not followed",
-				  path, real);
+			rc = note(w,
+			          "%s: symbolic link to %s, outside the scanned folders; not "
+			          "followed",
+			          path, real);
 			free(real);
 			return rc;
 		}
@@ -557,8 +576,10 @@ static int visit(struct walk *w, struct dirstack *stack, const char *path, int d
 			/* Walked under its own name, once: the link says where
 			 * its hosts went. */
 			rc = s < 0 ? ha_err_set(w->err, HA_ERR_NOMEM, "out of memory")
-				   : note(w, "%s: symbolic link to the folder %s, walked once under "
-					  "that name", path, shown);
+			           : note(w,
+			                  "%s: symbolic link to the folder %s, walked once under "
+			                  "that name",
+			                  path, shown);
 			if (!rc && s == 0 && push(stack, shown, depth))
 				rc = ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
 			free(shown);
@@ -576,10 +597,11 @@ static int visit(struct walk *w, struct dirstack *stack, const char *path, int d
 				if (e->cls == CLS_CANDIDATE) {
 					e->cls = CLS_LINK;
 					free(e->skip_reason);
-					e->skip_reason = ha_asprintf("same file as %s (a symbolic link to it)",
-								     shown);
+					e->skip_reason = ha_asprintf(
+					        "same file as %s (a symbolic link to it)", shown);
 					if (!e->skip_reason)
-						rc = ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+						rc = ha_err_set(w->err, HA_ERR_NOMEM,
+						                "out of memory");
 				} else {
 					/* a log, a backup, another kind of hive */
 					w->n--;
@@ -588,7 +610,8 @@ static int visit(struct walk *w, struct dirstack *stack, const char *path, int d
 					free(e->hostdir);
 					free(e->hint_why);
 					free(e->skip_reason);
-					rc = note(w, "%s: symbolic link to %s, examined there", path, shown);
+					rc = note(w, "%s: symbolic link to %s, examined there",
+					          path, shown);
 				}
 			}
 			free(shown);
@@ -603,9 +626,12 @@ static int visit(struct walk *w, struct dirstack *stack, const char *path, int d
 		if (s < 0)
 			return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
 		if (s > 0)
-			return note(w, "%s: a folder already walked (through a link or another PATH), "
-				    "not walked again", path);
-		return push(stack, path, depth) ? ha_err_set(w->err, HA_ERR_NOMEM, "out of memory") : HA_OK;
+			return note(w,
+			            "%s: a folder already walked (through a link or another PATH), "
+			            "not walked again",
+			            path);
+		return push(stack, path, depth) ? ha_err_set(w->err, HA_ERR_NOMEM, "out of memory")
+		                                : HA_OK;
 	}
 	/* Files are not merged by inode: hard-linked copies in two host
 	 * folders are two collections. */
@@ -715,10 +741,11 @@ static int build_host(struct walk *w, struct entry *v, size_t n)
 			int rc = HA_OK;
 
 			if (v[i].cls == CLS_HIVE)
-				rc = note(w, "%s: %s hive outside any host folder, not audited", v[i].path,
-					  ha_file_kind_name(v[i].hint));
+				rc = note(w, "%s: %s hive outside any host folder, not audited",
+				          v[i].path, ha_file_kind_name(v[i].hint));
 			else if (v[i].cls == CLS_LOG)
-				rc = note(w, "%s: transaction log without a hive beside it", v[i].path);
+				rc = note(w, "%s: transaction log without a hive beside it",
+				          v[i].path);
 			else if (v[i].cls == CLS_BACKUP)
 				rc = note(w, "%s: %s", v[i].path, v[i].skip_reason);
 			if (rc)
@@ -802,8 +829,9 @@ static int build_host(struct walk *w, struct entry *v, size_t n)
 			}
 		}
 		if (!done) {
-			int rc = note(w, "%s: transaction log without a hive of that name beside it",
-				      v[i].path);
+			int rc =
+			        note(w, "%s: transaction log without a hive of that name beside it",
+			             v[i].path);
 
 			if (rc)
 				return rc;
@@ -919,14 +947,15 @@ static int place_problems(struct walk *w)
 			continue;
 		ha_buf_init(&b, 0);
 		if (hp[i].unreadable)
-			ha_buf_printf(&b, "%zu folder%s could not be read (%s: %s%s)", hp[i].unreadable,
-				      hp[i].unreadable == 1 ? "" : "s", hp[i].first_unreadable->path,
-				      hp[i].first_unreadable->why, hp[i].unreadable > 1 ? ", ..." : "");
+			ha_buf_printf(&b, "%zu folder%s could not be read (%s: %s%s)",
+			              hp[i].unreadable, hp[i].unreadable == 1 ? "" : "s",
+			              hp[i].first_unreadable->path, hp[i].first_unreadable->why,
+			              hp[i].unreadable > 1 ? ", ..." : "");
 		if (hp[i].deep)
 			ha_buf_printf(&b, "%s%zu folder%s deeper than %d levels not entered (%s%s)",
-				      hp[i].unreadable ? "; " : "", hp[i].deep,
-				      hp[i].deep == 1 ? "" : "s", MAX_DEPTH, hp[i].first_deep->path,
-				      hp[i].deep > 1 ? ", ..." : "");
+			              hp[i].unreadable ? "; " : "", hp[i].deep,
+			              hp[i].deep == 1 ? "" : "s", MAX_DEPTH, hp[i].first_deep->path,
+			              hp[i].deep > 1 ? ", ..." : "");
 		fl->hosts[i].note = ha_buf_detach(&b, NULL);
 		if (!fl->hosts[i].note)
 			rc = ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
@@ -957,7 +986,7 @@ int ha_discover(const char *const *paths, size_t npaths, struct ha_fleet *fleet,
 }
 
 int ha_discover_until(const char *const *paths, size_t npaths, volatile sig_atomic_t *stop,
-		      struct ha_fleet *fleet, struct ha_err *err)
+                      struct ha_fleet *fleet, struct ha_err *err)
 {
 	struct walk w;
 	struct dirstack stack = {0};
@@ -984,10 +1013,10 @@ int ha_discover_until(const char *const *paths, size_t npaths, volatile sig_atom
 			/* A path that leads nowhere (missing, a symlink loop, a
 			 * file used as a folder) is the user's to fix: exit 2. */
 			rc = ha_err_sys(err,
-					errno == ENOENT || errno == ELOOP || errno == ENOTDIR
-						? HA_ERR_USAGE
-						: HA_ERR_IO,
-					errno, "%s", paths[i]);
+			                errno == ENOENT || errno == ELOOP || errno == ENOTDIR
+			                        ? HA_ERR_USAGE
+			                        : HA_ERR_IO,
+			                errno, "%s", paths[i]);
 			goto out;
 		}
 		w.nroots++;
@@ -1024,8 +1053,9 @@ int ha_discover_until(const char *const *paths, size_t npaths, volatile sig_atom
 		else if (seen_before(&w, &st) < 0)
 			rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 		else
-			rc = push(&stack, w.given[i], 0) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-							 : HA_OK;
+			rc = push(&stack, w.given[i], 0)
+			             ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+			             : HA_OK;
 		if (!rc)
 			rc = walk_dir(&w, &stack);
 	}

@@ -23,25 +23,25 @@
 /* One file of a host folder, as discovery saw it. */
 struct ha_job_file {
 	char *path;
-	int hint;          /* enum ha_file_kind guessed from names (file, embedded) */
+	int hint; /* enum ha_file_kind guessed from names (file, embedded) */
 	char *hint_why;
-	int is_regf;       /* starts with "regf" */
-	int skip_status;   /* 0: open it; else an enum ha_hive_status to record as is */
-	int is_export;     /* a .reg text export: this entry reads its HKLM\SYSTEM tree
-			      (hint HA_FK_SYSTEM) or its HKLM\SOFTWARE tree (HA_FK_SOFTWARE);
-			      discovery lists an export once for each */
+	int is_regf;     /* starts with "regf" */
+	int skip_status; /* 0: open it; else an enum ha_hive_status to record as is */
+	int is_export;   /* a .reg text export: this entry reads its HKLM\SYSTEM tree
+	                    (hint HA_FK_SYSTEM) or its HKLM\SOFTWARE tree (HA_FK_SOFTWARE);
+	                    discovery lists an export once for each */
 	char *skip_reason;
 	size_t nlogs;
-	char **logs;       /* .LOG/.LOG1/.LOG2 beside it */
+	char **logs; /* .LOG/.LOG1/.LOG2 beside it */
 };
 
 struct ha_host_job {
-	char *label;   /* host label (CONTRACT.md "Hosts") */
-	char *dir;     /* host folder */
+	char *label; /* host label (CONTRACT.md "Hosts") */
+	char *dir;   /* host folder */
 	size_t nfiles;
 	struct ha_job_file *files;
-	char *note;    /* folders inside that could not be read or were cut at
-			  the depth limit, or NULL; becomes the snapshot's note */
+	char *note; /* folders inside that could not be read or were cut at
+	               the depth limit, or NULL; becomes the snapshot's note */
 	/* A host found inside a collection container (archive, disk image):
 	 * how the worker reaches its files, owned by the job; NULL for a
 	 * folder.  Its files' paths then read "CONTAINER › path inside". */
@@ -52,7 +52,7 @@ struct ha_fleet {
 	size_t nhosts;
 	struct ha_host_job *hosts;
 	size_t nnotes;
-	char **notes;  /* files skipped and why (symlinks out, specials, ...) */
+	char **notes;           /* files skipped and why (symlinks out, specials, ...) */
 	size_t unreadable_dirs; /* folders that could not be read */
 	size_t deep_dirs;       /* folders not entered: deeper than the limit */
 };
@@ -68,14 +68,14 @@ struct ha_fleet {
  * the error return is for a PATH that does not exist or cannot be read at
  * all (HA_ERR_USAGE / HA_ERR_IO) and allocation failure. */
 HA_MUST_CHECK int ha_discover(const char *const *paths, size_t npaths, struct ha_fleet *fleet,
-			      struct ha_err *err);
+                              struct ha_err *err);
 /* The same, and ends with HA_ERR_INTERRUPTED (fleet empty) as soon as
  * *stop is non-zero: it is looked at before each folder and each file, so
  * a signal is honoured within one entry even on a fleet of millions of
  * files.  stop may be NULL. */
 HA_MUST_CHECK int ha_discover_until(const char *const *paths, size_t npaths,
-				    volatile sig_atomic_t *stop, struct ha_fleet *fleet,
-				    struct ha_err *err);
+                                    volatile sig_atomic_t *stop, struct ha_fleet *fleet,
+                                    struct ha_err *err);
 void ha_fleet_free(struct ha_fleet *fleet);
 
 /* Shards (shard.c).  A host's shard key is its folder's path relative to the
@@ -86,7 +86,7 @@ void ha_fleet_free(struct ha_fleet *fleet);
 const char *ha_shard_key(const char *dir, const char *const *paths, size_t npaths);
 HA_MUST_CHECK int ha_shard_of(const char *key, unsigned n, unsigned *k, struct ha_err *err);
 HA_MUST_CHECK int ha_fleet_shard(struct ha_fleet *fleet, const char *const *paths, size_t npaths,
-				 unsigned k, unsigned n, struct ha_err *err);
+                                 unsigned k, unsigned n, struct ha_err *err);
 
 /* ------------------------------------------------------------ containers */
 
@@ -147,14 +147,14 @@ typedef void (*ha_read_progress_fn)(void *ctx, size_t file);
  * hives become statuses inside the snapshot; the return value is an error
  * only for allocation failure or our own bugs. */
 HA_MUST_CHECK int ha_read_host(const struct ha_host_job *job, const struct ha_reqset *req,
-			       const struct ha_read_opts *opts, ha_read_progress_fn progress,
-			       void *ctx, struct ha_snapshot *out, struct ha_err *err);
+                               const struct ha_read_opts *opts, ha_read_progress_fn progress,
+                               void *ctx, struct ha_snapshot *out, struct ha_err *err);
 
 /* A snapshot for a host whose reading never finished (the worker died):
  * every file gets `status`/`reason` unless it is in `done` (files that were
  * read completely before the failure are unknown here, so all are marked). */
 HA_MUST_CHECK int ha_snapshot_from_job(const struct ha_host_job *job, struct ha_snapshot *out,
-				       struct ha_err *err);
+                                       struct ha_err *err);
 
 /* Assigns the SYSTEM and SOFTWARE roles from the files' kinds and statuses
  * (content decides; names only break ties).  Two readable hives of one kind
@@ -175,13 +175,13 @@ typedef int (*ha_pool_reusable_fn)(void *ctx, size_t host);
 typedef int (*ha_pool_unchanged_fn)(void *ctx, size_t host, const struct ha_host_job *job);
 
 struct ha_pool_opts {
-	unsigned jobs;          /* concurrent workers (>= 1) */
-	unsigned timeout_sec;   /* wall clock per host; 0 = none */
-	unsigned cpu_sec;       /* RLIMIT_CPU per worker; 0 = none */
-	uint64_t mem_bytes;     /* RLIMIT_AS per worker; 0 = none */
+	unsigned jobs;        /* concurrent workers (>= 1) */
+	unsigned timeout_sec; /* wall clock per host; 0 = none */
+	unsigned cpu_sec;     /* RLIMIT_CPU per worker; 0 = none */
+	uint64_t mem_bytes;   /* RLIMIT_AS per worker; 0 = none */
 	const struct ha_read_opts *read;
-	volatile sig_atomic_t *stop; /* set by a signal handler: stop early */
-	const char *fault;      /* test-only fault injection (HIVEAUDIT_TEST_FAULT) */
+	volatile sig_atomic_t *stop;    /* set by a signal handler: stop early */
+	const char *fault;              /* test-only fault injection (HIVEAUDIT_TEST_FAULT) */
 	ha_pool_reusable_fn reusable;   /* NULL: every host is read */
 	ha_pool_unchanged_fn unchanged; /* required with reusable */
 	void *reuse_ctx;
@@ -191,7 +191,7 @@ struct ha_pool_opts {
  * NULL when the host was reported unchanged (ha_pool_opts.reusable);
  * otherwise the callee owns it.  A non-zero return stops the pool. */
 typedef int (*ha_pool_result_fn)(void *ctx, size_t host, struct ha_snapshot *snap,
-				 struct ha_err *err);
+                                 struct ha_err *err);
 
 /* Reads fleet->hosts[todo[i]] for every i, at most opts->jobs at a time.
  * A worker that crashes, hangs or exceeds a limit yields a snapshot whose
@@ -200,8 +200,8 @@ typedef int (*ha_pool_result_fn)(void *ctx, size_t host, struct ha_snapshot *sna
  * still read.  Returns HA_ERR_INTERRUPTED when *stop was set (workers are
  * killed and reaped first), or the callback's error. */
 HA_MUST_CHECK int ha_pool_run(const struct ha_fleet *fleet, const size_t *todo, size_t ntodo,
-			      const struct ha_reqset *req, const struct ha_pool_opts *opts,
-			      ha_pool_result_fn fn, void *ctx, struct ha_err *err);
+                              const struct ha_reqset *req, const struct ha_pool_opts *opts,
+                              ha_pool_result_fn fn, void *ctx, struct ha_err *err);
 
 /* ------------------------------------------------------ .reg text exports */
 
@@ -218,16 +218,16 @@ struct ha_regtext_limits {
 };
 
 struct ha_regtext_info {
-	int format;                /* 5 ("Windows Registry Editor Version 5.00") or 4 (REGEDIT4) */
-	char encoding[32];         /* "UTF-16LE", "UTF-8", "ASCII", "Windows-1252", ... */
-	int ansi;                  /* 8-bit text that was not UTF-8, read as Windows-1252 */
-	int has[HA_NROLES];        /* keys under HKLM\SYSTEM / HKLM\SOFTWARE were given */
-	size_t keys, values;       /* distinct keys given by key lines; value lines kept */
-	size_t keys_ignored;       /* key lines outside HKLM\SYSTEM and HKLM\SOFTWARE */
-	size_t values_ignored;     /* value lines below those or below deleted keys */
+	int format;            /* 5 ("Windows Registry Editor Version 5.00") or 4 (REGEDIT4) */
+	char encoding[32];     /* "UTF-16LE", "UTF-8", "ASCII", "Windows-1252", ... */
+	int ansi;              /* 8-bit text that was not UTF-8, read as Windows-1252 */
+	int has[HA_NROLES];    /* keys under HKLM\SYSTEM / HKLM\SOFTWARE were given */
+	size_t keys, values;   /* distinct keys given by key lines; value lines kept */
+	size_t keys_ignored;   /* key lines outside HKLM\SYSTEM and HKLM\SOFTWARE */
+	size_t values_ignored; /* value lines below those or below deleted keys */
 	size_t keys_deleted, values_deleted;
-	int ccs_mapped;            /* CurrentControlSet was read as ControlSetNNN: N, else 0 */
-	char ccs_note[200];        /* ... and how N was chosen */
+	int ccs_mapped;     /* CurrentControlSet was read as ControlSetNNN: N, else 0 */
+	char ccs_note[200]; /* ... and how N was chosen */
 };
 
 /* 4 or 5 when the first bytes (`n` of them, 64 are plenty) are a .reg
@@ -238,7 +238,7 @@ int ha_regtext_sniff(const uint8_t *p, size_t n);
  * tree (ha_regtext_free).  Refusals: HA_ERR_FORMAT with "line N: reason",
  * HA_ERR_LIMIT, HA_ERR_NOMEM.  lim may be NULL. */
 HA_MUST_CHECK int ha_regtext_parse(const uint8_t *p, size_t n, const struct ha_regtext_limits *lim,
-				   struct ha_regtext **out, struct ha_err *err);
+                                   struct ha_regtext **out, struct ha_err *err);
 void ha_regtext_free(struct ha_regtext *rt); /* NULL is a no-op */
 /* Borrowed, valid while rt lives. */
 const struct ha_regtext_info *ha_regtext_info(const struct ha_regtext *rt);
@@ -248,12 +248,12 @@ int ha_regtext_has(const struct ha_regtext *rt, int role);
  * when value is not NULL, that value (""= default): HA_OK with type and
  * borrowed data, or HA_ERR_NOTFOUND. */
 HA_MUST_CHECK int ha_regtext_get(const struct ha_regtext *rt, int role, const char *path,
-				 const char *value, uint32_t *type, const uint8_t **data,
-				 uint32_t *len);
+                                 const char *value, uint32_t *type, const uint8_t **data,
+                                 uint32_t *len);
 /* 1 when the export tells what is at `path` (present or absent), 0 when the
  * path lies outside every exported sub-tree (why says so). */
 int ha_rt_path_covered(const struct ha_regtext *rt, int role, const char *path, char *why,
-		       size_t whylen);
+                       size_t whylen);
 /* One line for the hive's status reason: that it is an export, what it
  * covers, the CurrentControlSet mapping.  malloc'd; NULL on no memory. */
 char *ha_regtext_describe(const struct ha_regtext *rt, int role);
@@ -292,7 +292,7 @@ void ha_logs_free(char **paths, size_t n);
  * check the log's own validity (checksum, entries): ha_replay() does.  Both
  * inputs are borrowed for the call. */
 HA_MUST_CHECK int ha_log_match(const uint8_t *primary, size_t psize, const uint8_t *log,
-			       size_t lsize, struct ha_err *err);
+                               size_t lsize, struct ha_err *err);
 
 /* -------------------------------------------------------------- log replay */
 
@@ -307,11 +307,11 @@ HA_MUST_CHECK int ha_log_match(const uint8_t *primary, size_t psize, const uint8
  * it) gets the base block of a log, as Windows does.  Every log is first
  * put to ha_log_match(): one that belongs to another hive is not used. */
 
-#define HA_REPLAY_MAX_LOGS 8
-#define HA_REPLAY_MAX_LOG ((size_t)512 << 20)     /* bytes per log */
-#define HA_REPLAY_MAX_HBINS 0x7FFFF000u            /* hive bins data (Windows: < 2 GiB) */
-#define HA_REPLAY_MAX_GROWTH ((size_t)256 << 20)  /* bytes past the primary's size */
-#define HA_REPLAY_MAX_HIVE ((size_t)4096 + HA_REPLAY_MAX_HBINS + (64u << 20)) /* a primary file */
+#define HA_REPLAY_MAX_LOGS   8
+#define HA_REPLAY_MAX_LOG    ((size_t)512 << 20) /* bytes per log */
+#define HA_REPLAY_MAX_HBINS  0x7FFFF000u         /* hive bins data (Windows: < 2 GiB) */
+#define HA_REPLAY_MAX_GROWTH ((size_t)256 << 20) /* bytes past the primary's size */
+#define HA_REPLAY_MAX_HIVE   ((size_t)4096 + HA_REPLAY_MAX_HBINS + (64u << 20)) /* a primary file */
 
 struct ha_replay_log {
 	const char *name;    /* shown in summaries and reasons, e.g. "SYSTEM.LOG1" */
@@ -329,17 +329,17 @@ struct ha_replay_limits {
 enum ha_replay_format { HA_REPLAY_NONE = 0, HA_REPLAY_OLD = 1, HA_REPLAY_NEW = 2 };
 
 struct ha_replay_result {
-	int format;           /* enum ha_replay_format */
-	uint32_t entries;     /* log entries applied (old format: 1, the dirty vector) */
-	uint32_t seq_first;   /* sequence numbers applied (old format: the log's) */
-	uint32_t seq_last;    /* ... and the one written into the new base block */
-	uint64_t pages;       /* page writes: new format, page references; old, 512-byte sectors */
-	uint32_t logs_used;   /* bit i set: logs[i] contributed */
-	int bb_recovered;     /* the primary's base block was damaged and came from a log */
-	int stopped_early;    /* replay ended at a torn entry or a gap (see summary) */
-	uint8_t *image;       /* the recovered hive, owned by the result */
+	int format;         /* enum ha_replay_format */
+	uint32_t entries;   /* log entries applied (old format: 1, the dirty vector) */
+	uint32_t seq_first; /* sequence numbers applied (old format: the log's) */
+	uint32_t seq_last;  /* ... and the one written into the new base block */
+	uint64_t pages;     /* page writes: new format, page references; old, 512-byte sectors */
+	uint32_t logs_used; /* bit i set: logs[i] contributed */
+	int bb_recovered;   /* the primary's base block was damaged and came from a log */
+	int stopped_early;  /* replay ended at a torn entry or a gap (see summary) */
+	uint8_t *image;     /* the recovered hive, owned by the result */
 	size_t size;
-	char summary[512];    /* one line, e.g. "new-format logs replayed: 4 entries ..." */
+	char summary[512]; /* one line, e.g. "new-format logs replayed: 4 entries ..." */
 };
 
 /* Replays `logs` (any order; empty ones are ignored) onto the primary hive.
@@ -355,8 +355,8 @@ struct ha_replay_result {
  * another hive's is named in the summary even when others applied.  The
  * inputs are borrowed for the call; lim may be NULL. */
 HA_MUST_CHECK int ha_replay(const uint8_t *primary, size_t size, const struct ha_replay_log *logs,
-			    size_t nlogs, const struct ha_replay_limits *lim,
-			    struct ha_replay_result *out, struct ha_err *err);
+                            size_t nlogs, const struct ha_replay_limits *lim,
+                            struct ha_replay_result *out, struct ha_err *err);
 /* Releases the image; the result is reset.  NULL is a no-op. */
 void ha_replay_result_free(struct ha_replay_result *r);
 
@@ -377,6 +377,6 @@ HA_MUST_CHECK int ha_replay_validate(const uint8_t *img, size_t n, char *why, si
  * malloc'd, the caller frees it (NULL for an empty file).  HA_ERR_IO,
  * HA_ERR_LIMIT or HA_ERR_NOMEM with the reason in err. */
 HA_MUST_CHECK int ha_replay_read_log(const char *path, size_t max, uint8_t **data, size_t *size,
-				     struct ha_err *err);
+                                     struct ha_err *err);
 
 #endif

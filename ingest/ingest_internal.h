@@ -34,7 +34,7 @@ typedef size_t ha_vnode;
  * mapped at map/size.  On a structural refusal retries in hivex's recovery
  * mode and sets *degraded.  On failure `why` holds a one-line reason. */
 HA_MUST_CHECK int ha_hive_open(int fd, const uint8_t *map, size_t size, int capture,
-			       struct ha_hive **out, int *degraded, char *why, size_t whylen);
+                               struct ha_hive **out, int *degraded, char *why, size_t whylen);
 void ha_hive_close(struct ha_hive *hv);
 ha_node ha_hive_root(const struct ha_hive *hv);
 
@@ -43,19 +43,19 @@ HA_MUST_CHECK int ha_hive_node_name(const struct ha_hive *hv, ha_node n, struct 
 HA_MUST_CHECK int ha_hive_node_time(const struct ha_hive *hv, ha_node n, int64_t *ft);
 /* The subkeys of n: malloc'd array (free it) and count. */
 HA_MUST_CHECK int ha_hive_children(struct ha_hive *hv, ha_node n, ha_node **kids, size_t *count,
-				   char *why, size_t whylen);
+                                   char *why, size_t whylen);
 /* Finds the child called `name` (ASCII case-insensitive, exact length).
  * *child is 0 when absent.  Siblings whose names cannot be read are skipped,
  * not fatal. */
 HA_MUST_CHECK int ha_hive_child(struct ha_hive *hv, ha_node n, const char *name, ha_node *child,
-				char *why, size_t whylen);
+                                char *why, size_t whylen);
 HA_MUST_CHECK int ha_hive_values(struct ha_hive *hv, ha_node n, ha_vnode **vals, size_t *count,
-				 char *why, size_t whylen);
+                                 char *why, size_t whylen);
 HA_MUST_CHECK int ha_hive_value_name(const struct ha_hive *hv, ha_vnode v, struct ha_buf *out);
 /* Reads a value's type and data (malloc'd; NULL when empty).  Data larger
  * than max is refused with HA_ERR_LIMIT. */
 HA_MUST_CHECK int ha_hive_value_data(struct ha_hive *hv, ha_vnode v, size_t max, uint32_t *type,
-				     uint8_t **data, uint32_t *len, char *why, size_t whylen);
+                                     uint8_t **data, uint32_t *len, char *why, size_t whylen);
 
 /* The second backend: a parsed .reg export (regtext.c).  The hive takes a
  * reference on rt and serves the tree of `role`; names, lists and data come
@@ -76,7 +76,7 @@ ha_node ha_rt_child(const struct ha_regtext *rt, ha_node n, const char *name);
 int ha_rt_values(const struct ha_regtext *rt, ha_node n, ha_vnode **vals, size_t *count);
 int ha_rt_value_name(const struct ha_regtext *rt, ha_vnode v, struct ha_buf *out);
 int ha_rt_value_data(const struct ha_regtext *rt, ha_vnode v, size_t max, uint32_t *type,
-		     uint8_t **data, uint32_t *len, char *why, size_t whylen);
+                     uint8_t **data, uint32_t *len, char *why, size_t whylen);
 
 /* ------------------------------------------------------------ log replay */
 
@@ -86,7 +86,7 @@ int ha_rt_value_data(const struct ha_regtext *rt, ha_vnode v, size_t max, uint32
  * touched.  On HA_OK the caller owns *fd (close) and *map (munmap, n bytes);
  * on failure `why` says what failed. */
 HA_MUST_CHECK int ha_image_memfd(const uint8_t *img, size_t n, int *fd, const uint8_t **map,
-				 char *why, size_t whylen);
+                                 char *why, size_t whylen);
 
 /* --------------------------------------------------------- containers */
 

@@ -77,7 +77,7 @@ int ha_logs_beside(const char *hive, char ***out, size_t *n, struct ha_err *err)
 	const char *slash = strrchr(hive, '/');
 	const char *base = slash ? slash + 1 : hive;
 	char *dir = slash ? ha_strndup(hive, slash == hive ? 1 : (size_t)(slash - hive))
-			  : ha_strdup(".");
+	                  : ha_strdup(".");
 	char **v = NULL;
 	size_t nv = 0, i, j;
 	struct dirent *de;
@@ -107,7 +107,7 @@ int ha_logs_beside(const char *hive, char ***out, size_t *n, struct ha_err *err)
 		}
 		v = nvv;
 		v[nv] = strcmp(dir, "/") ? ha_asprintf("%s/%s", dir, de->d_name)
-					 : ha_asprintf("/%s", de->d_name);
+		                         : ha_asprintf("/%s", de->d_name);
 		if (!v[nv]) {
 			rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 			break;
@@ -188,7 +188,7 @@ static void guid_str(const uint8_t *g, char out[37])
 }
 
 int ha_log_match(const uint8_t *primary, size_t psize, const uint8_t *log, size_t lsize,
-		 struct ha_err *err)
+                 struct ha_err *err)
 {
 	static const struct {
 		size_t off;
@@ -206,19 +206,20 @@ int ha_log_match(const uint8_t *primary, size_t psize, const uint8_t *log, size_
 	type = ha_le32(log + 0x1C);
 	old = type == 1 || type == 2;
 	if (!old && type != 6)
-		return ha_err_set(err, HA_ERR_FORMAT, "file type %u is not a transaction log", type);
+		return ha_err_set(err, HA_ERR_FORMAT, "file type %u is not a transaction log",
+		                  type);
 	/* A damaged primary's numbers mean nothing; its identity fields are
 	 * still worth comparing where they hold something. */
 	trusted = memcmp(primary, "regf", 4) == 0 &&
-		  ha_bb_checksum(primary) == ha_le32(primary + 0x1FC);
+	          ha_bb_checksum(primary) == ha_le32(primary + 0x1FC);
 
 	name_tail(primary, pn, sizeof pn);
 	name_tail(log, ln, sizeof ln);
 	if (pn[0] && ln[0] && !ha_ascii_caseeq(pn, ln))
 		return ha_err_set(err, HA_ERR_FORMAT,
-				  "it belongs to another hive: its embedded file name is \"%s\", "
-				  "the hive's \"%s\"",
-				  ln, pn);
+		                  "it belongs to another hive: its embedded file name is \"%s\", "
+		                  "the hive's \"%s\"",
+		                  ln, pn);
 	for (i = 0; i < sizeof ids / sizeof ids[0]; i++) {
 		const uint8_t *a = primary + ids[i].off, *b = log + ids[i].off;
 
@@ -228,8 +229,8 @@ int ha_log_match(const uint8_t *primary, size_t psize, const uint8_t *log, size_
 			guid_str(b, gb);
 			guid_str(a, ga);
 			return ha_err_set(err, HA_ERR_FORMAT,
-					  "it belongs to another hive: its %s is %s, the hive's %s",
-					  ids[i].name, gb, ga);
+			                  "it belongs to another hive: its %s is %s, the hive's %s",
+			                  ids[i].name, gb, ga);
 		}
 	}
 	if (!trusted)
@@ -237,23 +238,24 @@ int ha_log_match(const uint8_t *primary, size_t psize, const uint8_t *log, size_
 
 	if (ha_le32(log + 0x24) != ha_le32(primary + 0x24))
 		return ha_err_set(err, HA_ERR_FORMAT,
-				  "it belongs to another hive: its root cell offset is 0x%x, the "
-				  "hive's 0x%x",
-				  ha_le32(log + 0x24), ha_le32(primary + 0x24));
+		                  "it belongs to another hive: its root cell offset is 0x%x, the "
+		                  "hive's 0x%x",
+		                  ha_le32(log + 0x24), ha_le32(primary + 0x24));
 	if (!old)
 		return HA_OK;
 	if (ha_le32(log + 0x28) != ha_le32(primary + 0x28))
-		return ha_err_set(err, HA_ERR_FORMAT,
-				  "it belongs to another state of the hive: its hive bins data size "
-				  "is 0x%x, the hive's 0x%x",
-				  ha_le32(log + 0x28), ha_le32(primary + 0x28));
+		return ha_err_set(
+		        err, HA_ERR_FORMAT,
+		        "it belongs to another state of the hive: its hive bins data size "
+		        "is 0x%x, the hive's 0x%x",
+		        ha_le32(log + 0x28), ha_le32(primary + 0x28));
 	lseq = ha_le32(log + 0x04);
 	pseq1 = ha_le32(primary + 0x04);
 	pseq2 = ha_le32(primary + 0x08);
 	if (lseq != pseq1 && lseq != pseq1 - 1u)
 		return ha_err_set(err, HA_ERR_FORMAT,
-				  "it belongs to another write: its sequence number is %u, the "
-				  "hive's %u/%u",
-				  lseq, pseq1, pseq2);
+		                  "it belongs to another write: its sequence number is %u, the "
+		                  "hive's %u/%u",
+		                  lseq, pseq1, pseq2);
 	return HA_OK;
 }

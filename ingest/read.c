@@ -24,9 +24,9 @@
 
 #include "ingest_internal.h"
 
-#define DEFAULT_MAX_VALUE ((size_t)1 << 20)
+#define DEFAULT_MAX_VALUE   ((size_t)1 << 20)
 #define DEFAULT_MAX_MATCHES 512
-#define MAX_ROOT_KIDS 4096
+#define MAX_ROOT_KIDS       4096
 
 struct open_file {
 	int fd;
@@ -66,9 +66,9 @@ static int set_fmt(char **dst, const char *fmt, ...)
 /* --------------------------------------------------------- classification */
 
 struct rootkeys {
-	int select, controlset, microsoft, classes, policies, control_panel, environment,
-		appevents, console, software, sam, policy, rxact, cache, canonical, derived,
-		objects, description, driverdb, clsid, star, local_settings;
+	int select, controlset, microsoft, classes, policies, control_panel, environment, appevents,
+	        console, software, sam, policy, rxact, cache, canonical, derived, objects,
+	        description, driverdb, clsid, star, local_settings;
 	size_t count;
 };
 
@@ -86,27 +86,27 @@ static int scan_root(struct ha_hive *hv, struct rootkeys *rk, char *why, size_t 
 		const char *name;
 		size_t off;
 	} marks[] = {
-		{"Select", offsetof(struct rootkeys, select)},
-		{"Microsoft", offsetof(struct rootkeys, microsoft)},
-		{"Classes", offsetof(struct rootkeys, classes)},
-		{"Policies", offsetof(struct rootkeys, policies)},
-		{"Control Panel", offsetof(struct rootkeys, control_panel)},
-		{"Environment", offsetof(struct rootkeys, environment)},
-		{"AppEvents", offsetof(struct rootkeys, appevents)},
-		{"Console", offsetof(struct rootkeys, console)},
-		{"Software", offsetof(struct rootkeys, software)},
-		{"SAM", offsetof(struct rootkeys, sam)},
-		{"Policy", offsetof(struct rootkeys, policy)},
-		{"RXACT", offsetof(struct rootkeys, rxact)},
-		{"Cache", offsetof(struct rootkeys, cache)},
-		{"CanonicalData", offsetof(struct rootkeys, canonical)},
-		{"DerivedData", offsetof(struct rootkeys, derived)},
-		{"Objects", offsetof(struct rootkeys, objects)},
-		{"Description", offsetof(struct rootkeys, description)},
-		{"DriverDatabase", offsetof(struct rootkeys, driverdb)},
-		{"CLSID", offsetof(struct rootkeys, clsid)},
-		{"*", offsetof(struct rootkeys, star)},
-		{"Local Settings", offsetof(struct rootkeys, local_settings)},
+	        {"Select", offsetof(struct rootkeys, select)},
+	        {"Microsoft", offsetof(struct rootkeys, microsoft)},
+	        {"Classes", offsetof(struct rootkeys, classes)},
+	        {"Policies", offsetof(struct rootkeys, policies)},
+	        {"Control Panel", offsetof(struct rootkeys, control_panel)},
+	        {"Environment", offsetof(struct rootkeys, environment)},
+	        {"AppEvents", offsetof(struct rootkeys, appevents)},
+	        {"Console", offsetof(struct rootkeys, console)},
+	        {"Software", offsetof(struct rootkeys, software)},
+	        {"SAM", offsetof(struct rootkeys, sam)},
+	        {"Policy", offsetof(struct rootkeys, policy)},
+	        {"RXACT", offsetof(struct rootkeys, rxact)},
+	        {"Cache", offsetof(struct rootkeys, cache)},
+	        {"CanonicalData", offsetof(struct rootkeys, canonical)},
+	        {"DerivedData", offsetof(struct rootkeys, derived)},
+	        {"Objects", offsetof(struct rootkeys, objects)},
+	        {"Description", offsetof(struct rootkeys, description)},
+	        {"DriverDatabase", offsetof(struct rootkeys, driverdb)},
+	        {"CLSID", offsetof(struct rootkeys, clsid)},
+	        {"*", offsetof(struct rootkeys, star)},
+	        {"Local Settings", offsetof(struct rootkeys, local_settings)},
 	};
 	ha_node *kids = NULL;
 	size_t n = 0, i, j;
@@ -211,7 +211,7 @@ static const char *log_summary(const struct ha_hivefile *f, char *buf, size_t le
 		const char *b = strrchr(f->logs[i], '/');
 
 		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
-					 b ? b + 1 : f->logs[i]);
+		                         b ? b + 1 : f->logs[i]);
 	}
 	if (used < len)
 		snprintf(buf + used, len - used, ")");
@@ -225,8 +225,8 @@ static const char *log_summary(const struct ha_hivefile *f, char *buf, size_t le
  * the one-line reason and `of` is as it was.  Only allocation failure is an
  * error. */
 static int try_replay(const struct ha_job_file *jf, const struct ha_read_opts *opts,
-		      struct ha_hivefile *f, struct open_file *of, char *refused, size_t rlen,
-		      struct ha_err *err)
+                      struct ha_hivefile *f, struct open_file *of, char *refused, size_t rlen,
+                      struct ha_err *err)
 {
 	struct ha_replay_log logs[HA_REPLAY_MAX_LOGS];
 	uint8_t *data[HA_REPLAY_MAX_LOGS] = {NULL};
@@ -242,7 +242,7 @@ static int try_replay(const struct ha_job_file *jf, const struct ha_read_opts *o
 	memset(&res, 0, sizeof res);
 	if (jf->nlogs > HA_REPLAY_MAX_LOGS) {
 		snprintf(refused, rlen, "%zu logs beside the hive, at most %d are read", jf->nlogs,
-			 HA_REPLAY_MAX_LOGS);
+		         HA_REPLAY_MAX_LOGS);
 		return HA_OK;
 	}
 	for (i = 0; i < jf->nlogs; i++) {
@@ -267,7 +267,7 @@ static int try_replay(const struct ha_job_file *jf, const struct ha_read_opts *o
 	rc = ha_image_memfd(res.image, res.size, &fd, &map, why, sizeof why);
 	if (!rc)
 		rc = ha_hive_open(fd, map, res.size, opts->capture_messages, &hv, &degraded, why,
-				  sizeof why);
+		                  sizeof why);
 	if (!rc && degraded)
 		rc = HA_ERR_HIVE; /* Windows would not have loaded it either */
 	if (rc) {
@@ -309,8 +309,8 @@ out:
  * recovered image; otherwise f says not_a_hive, with what the logs said
  * when they were tried.  Only allocation failure is an error. */
 static int replay_unsigned(const struct ha_job_file *jf, const struct ha_read_opts *opts,
-			   struct ha_hivefile *f, struct open_file *of, char *refused, size_t rlen,
-			   struct ha_err *err)
+                           struct ha_hivefile *f, struct open_file *of, char *refused, size_t rlen,
+                           struct ha_err *err)
 {
 	char logs[300];
 	int rc;
@@ -326,14 +326,14 @@ static int replay_unsigned(const struct ha_job_file *jf, const struct ha_read_op
 		f->kind = HA_FK_NOT_HIVE;
 	if (refused[0])
 		return set_fmt(&f->reason,
-			       "no regf signature: not a registry hive, or one whose base block "
-			       "is damaged (a hive bin follows it); %s; logs refused: %s",
-			       log_summary(f, logs, sizeof logs), refused)
-			       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-			       : HA_OK;
+		               "no regf signature: not a registry hive, or one whose base block "
+		               "is damaged (a hive bin follows it); %s; logs refused: %s",
+		               log_summary(f, logs, sizeof logs), refused)
+		               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+		               : HA_OK;
 	return set_str(&f->reason, "no regf signature: not a registry hive")
-		       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-		       : HA_OK;
+	               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+	               : HA_OK;
 }
 
 /* Reads up to 4 bytes from the start of fd; 0 or an errno. */
@@ -358,7 +358,7 @@ static int read_signature(int fd, uint8_t sig[4], size_t *n)
  * evidence is the same as any other file's, whatever its size), never
  * mapped. */
 static int not_a_hive(const struct ha_job_file *jf, struct ha_hivefile *f, struct open_file *of,
-		      struct ha_err *err)
+                      struct ha_err *err)
 {
 	const size_t csize = (size_t)1 << 20;
 	uint8_t *chunk = malloc(csize);
@@ -408,7 +408,7 @@ out:
 /* Opens, hashes, pre-flights and (if it is a hive) opens one file with
  * hivex.  Fills f; leaves `of` open only when the hive is readable. */
 static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *opts,
-		     struct ha_hivefile *f, struct open_file *of, struct ha_err *err)
+                     struct ha_hivefile *f, struct open_file *of, struct ha_err *err)
 {
 	char why[512], logs[300], refused[1024] = "", truncated[160] = "";
 	struct ha_sha256 sh;
@@ -446,9 +446,9 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 		/* Mapped only when it may be a hive whose base block a log can
 		 * restore: a hive bin right after it, and logs to take it from. */
 		unsigned_candidate = jf->nlogs && !opts->no_replay &&
-				     of->st.st_size >= HA_BASEBLOCK_SIZE + 32 &&
-				     pread(of->fd, bin, 4, HA_BASEBLOCK_SIZE) == 4 &&
-				     memcmp(bin, "hbin", 4) == 0;
+		                     of->st.st_size >= HA_BASEBLOCK_SIZE + 32 &&
+		                     pread(of->fd, bin, 4, HA_BASEBLOCK_SIZE) == 4 &&
+		                     memcmp(bin, "hbin", 4) == 0;
 		if (!unsigned_candidate)
 			return not_a_hive(jf, f, of, err);
 	}
@@ -492,8 +492,9 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 	}
 	if (!no_magic && ha_baseblock_parse(of->map, of->size, &f->bb) != HA_OK) {
 		f->status = HA_HS_UNREADABLE;
-		return set_fmt(&f->reason, "truncated: %zu bytes, shorter than the 4096-byte base block",
-			       of->size);
+		return set_fmt(&f->reason,
+		               "truncated: %zu bytes, shorter than the 4096-byte base block",
+		               of->size);
 	}
 	f->bb_valid = !no_magic;
 	f->dirty = no_magic || ha_baseblock_dirty(&f->bb);
@@ -501,11 +502,13 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 	 * lost its end (a copy cut short).  hivex may still open what is left
 	 * when the cut falls on a bin boundary, but keys may be missing. */
 	if ((uint64_t)HA_BASEBLOCK_SIZE + f->bb.hbins_size > f->size)
-		snprintf(truncated, sizeof truncated,
-			 "truncated: the header declares %u bytes of hive bins, the file holds %llu",
-			 f->bb.hbins_size,
-			 (unsigned long long)(f->size > HA_BASEBLOCK_SIZE ? f->size - HA_BASEBLOCK_SIZE
-									  : 0));
+		snprintf(
+		        truncated, sizeof truncated,
+		        "truncated: the header declares %u bytes of hive bins, the file holds %llu",
+		        f->bb.hbins_size,
+		        (unsigned long long)(f->size > HA_BASEBLOCK_SIZE
+		                                     ? f->size - HA_BASEBLOCK_SIZE
+		                                     : 0));
 	if (ha_bb_is_log(&f->bb) && (jf->hint == HA_FK_SYSTEM || jf->hint == HA_FK_SOFTWARE)) {
 		f->status = HA_HS_UNREADABLE;
 		return set_fmt(&f->reason,
@@ -517,7 +520,7 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 		f->status = HA_HS_SKIPPED;
 		f->kind = HA_FK_LOG;
 		return set_fmt(&f->reason, "a transaction log (file type %u), not a primary hive",
-			       f->bb.type);
+		               f->bb.type);
 	}
 
 	/* A dirty hive is read as Windows would recover it, from its logs;
@@ -529,23 +532,23 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 			return rc;
 	}
 	rc = of->hive ? HA_OK
-		      : ha_hive_open(of->fd, of->map, of->size, opts->capture_messages, &of->hive,
-				     &degraded, why, sizeof why);
+	              : ha_hive_open(of->fd, of->map, of->size, opts->capture_messages, &of->hive,
+	                             &degraded, why, sizeof why);
 	if (rc == HA_ERR_NOMEM)
 		return ha_err_set(err, rc, "out of memory");
 	if (rc) {
 		f->status = HA_HS_UNREADABLE;
 		if (!f->bb.checksum_ok)
 			return set_fmt(&f->reason,
-				       "header checksum wrong (stored 0x%08x, computed 0x%08x); "
-				       "%s; %s%s%s",
-				       f->bb.checksum_stored, f->bb.checksum_computed, why,
-				       log_summary(f, logs, sizeof logs),
-				       refused[0] ? "; logs refused: " : "", refused);
+			               "header checksum wrong (stored 0x%08x, computed 0x%08x); "
+			               "%s; %s%s%s",
+			               f->bb.checksum_stored, f->bb.checksum_computed, why,
+			               log_summary(f, logs, sizeof logs),
+			               refused[0] ? "; logs refused: " : "", refused);
 		if (truncated[0])
 			return set_fmt(&f->reason, "%s; %s", truncated, why)
-				       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-				       : HA_OK;
+			               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+			               : HA_OK;
 		return set_str(&f->reason, why);
 	}
 	if (truncated[0] && !f->replay) {
@@ -561,9 +564,9 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 	if (scan_root(of->hive, &rk, why, sizeof why) != 0) {
 		f->status = HA_HS_UNREADABLE;
 		return set_fmt(&f->reason, "the root key's subkeys cannot be read (%s)%s%s", why,
-			       truncated[0] ? "; " : "", truncated)
-			       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-			       : HA_OK;
+		               truncated[0] ? "; " : "", truncated)
+		               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+		               : HA_OK;
 	}
 	kind = kind_from_root(&rk, jf->hint, &kwhy);
 	if (kind != HA_FK_UNKNOWN) {
@@ -573,7 +576,7 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 	} else if (jf->hint != HA_FK_UNKNOWN) {
 		f->kind = jf->hint;
 		if (set_fmt(&f->kind_why, "root keys inconclusive; %s",
-			    jf->hint_why ? jf->hint_why : "named so"))
+		            jf->hint_why ? jf->hint_why : "named so"))
 			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 	}
 
@@ -584,14 +587,15 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 		ha_hive_close(of->hive);
 		of->hive = NULL;
 		if (f->kind == HA_FK_UNKNOWN)
-			return set_str(&f->reason, "a registry hive of unknown kind (its root keys are "
-						   "neither SYSTEM's nor SOFTWARE's); not audited")
-				       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-				       : HA_OK;
+			return set_str(&f->reason,
+			               "a registry hive of unknown kind (its root keys are "
+			               "neither SYSTEM's nor SOFTWARE's); not audited")
+			               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+			               : HA_OK;
 		return set_fmt(&f->reason, "a %s hive (%s); not used by this audit",
-			       ha_file_kind_name(f->kind), f->kind_why ? f->kind_why : "")
-			       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-			       : HA_OK;
+		               ha_file_kind_name(f->kind), f->kind_why ? f->kind_why : "")
+		               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+		               : HA_OK;
 	}
 	if ((jf->hint == HA_FK_SYSTEM || jf->hint == HA_FK_SOFTWARE) && kind != HA_FK_UNKNOWN &&
 	    kind != jf->hint) {
@@ -601,7 +605,7 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 			char *w = f->kind_why;
 
 			f->kind_why = ha_asprintf("%s; its %s is wrong", w ? w : "",
-						  jf->hint_why ? jf->hint_why : "name");
+			                          jf->hint_why ? jf->hint_why : "name");
 			free(w);
 			if (!f->kind_why)
 				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
@@ -609,10 +613,10 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 			f->status = HA_HS_WRONG_KIND;
 			f->claim = jf->hint == HA_FK_SYSTEM ? HA_SYSTEM : HA_SOFTWARE;
 			return set_fmt(&f->reason, "%s, but its content is a %s hive (%s)",
-				       jf->hint_why ? jf->hint_why : "named as a hive",
-				       ha_file_kind_name(kind), kwhy)
-				       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-				       : HA_OK;
+			               jf->hint_why ? jf->hint_why : "named as a hive",
+			               ha_file_kind_name(kind), kwhy)
+			               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+			               : HA_OK;
 		}
 	}
 	if (f->dirty && f->replay) {
@@ -622,53 +626,55 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 		f->status = HA_HS_REPLAYED;
 		if (no_magic) {
 			rc = set_fmt(&f->reason,
-				     "base block damaged (no regf signature; a hive bin follows "
-				     "it); %s",
-				     f->replay);
+			             "base block damaged (no regf signature; a hive bin follows "
+			             "it); %s",
+			             f->replay);
 			return rc ? ha_err_set(err, HA_ERR_NOMEM, "out of memory") : HA_OK;
 		}
 		if (f->bb.seq1 != f->bb.seq2)
 			snprintf(seq, sizeof seq,
-				 "sequence numbers differ: primary %u, secondary %u", f->bb.seq1,
-				 f->bb.seq2);
+			         "sequence numbers differ: primary %u, secondary %u", f->bb.seq1,
+			         f->bb.seq2);
 		if (!f->bb.checksum_ok)
 			snprintf(sum, sizeof sum,
-				 "header checksum wrong: stored 0x%08x, computed 0x%08x",
-				 f->bb.checksum_stored, f->bb.checksum_computed);
-		rc = set_fmt(&f->reason, "dirty (%s%s%s); %s", seq,
-			     seq[0] && sum[0] ? "; " : "", sum, f->replay);
+			         "header checksum wrong: stored 0x%08x, computed 0x%08x",
+			         f->bb.checksum_stored, f->bb.checksum_computed);
+		rc = set_fmt(&f->reason, "dirty (%s%s%s); %s", seq, seq[0] && sum[0] ? "; " : "",
+		             sum, f->replay);
 		return rc ? ha_err_set(err, HA_ERR_NOMEM, "out of memory") : HA_OK;
 	}
 	if (f->dirty) {
 		f->status = HA_HS_DIRTY;
 		if (refused[0])
 			rc = set_fmt(&f->reason, "dirty: %s; %s; logs refused: %s%s%s",
-				     f->bb.seq1 != f->bb.seq2 ? "sequence numbers differ"
-							      : "checksum wrong",
-				     log_summary(f, logs, sizeof logs), refused,
-				     degraded ? "; " : "", degraded ? why : "");
+			             f->bb.seq1 != f->bb.seq2 ? "sequence numbers differ"
+			                                      : "checksum wrong",
+			             log_summary(f, logs, sizeof logs), refused,
+			             degraded ? "; " : "", degraded ? why : "");
 		else
 			rc = set_fmt(&f->reason, "dirty: %s; %s; not replayed%s%s",
-				     f->bb.seq1 != f->bb.seq2 ? "sequence numbers differ"
-							      : "checksum wrong",
-				     log_summary(f, logs, sizeof logs), degraded ? "; " : "",
-				     degraded ? why : "");
+			             f->bb.seq1 != f->bb.seq2 ? "sequence numbers differ"
+			                                      : "checksum wrong",
+			             log_summary(f, logs, sizeof logs), degraded ? "; " : "",
+			             degraded ? why : "");
 		if (f->bb.seq1 != f->bb.seq2 && !rc) {
 			char *r = f->reason;
 
 			f->reason = NULL;
 			rc = set_fmt(&f->reason, "%s (primary %u, secondary %u)", r, f->bb.seq1,
-				     f->bb.seq2);
+			             f->bb.seq2);
 			free(r);
 		}
 		return rc ? ha_err_set(err, HA_ERR_NOMEM, "out of memory") : HA_OK;
 	}
 	if (degraded) {
 		f->status = HA_HS_DEGRADED;
-		return set_str(&f->reason, why) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory") : HA_OK;
+		return set_str(&f->reason, why) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+		                                : HA_OK;
 	}
 	f->status = HA_HS_OK;
-	return set_str(&f->reason, "clean") ? ha_err_set(err, HA_ERR_NOMEM, "out of memory") : HA_OK;
+	return set_str(&f->reason, "clean") ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+	                                    : HA_OK;
 }
 
 /* ------------------------------------------------------------ exports */
@@ -742,16 +748,18 @@ static int export_load(const struct ha_job_file *jf, struct export_cache *c, str
 	munmap((void *)map, size);
 	if (rc == HA_ERR_NOMEM)
 		/* The worker's memory limit, as "cannot map" is for a hive. */
-		return set_fmt(&c->reason, "a .reg text export of %zu bytes that does not fit in "
-					   "memory (%s)", size, pe.msg);
+		return set_fmt(&c->reason,
+		               "a .reg text export of %zu bytes that does not fit in "
+		               "memory (%s)",
+		               size, pe.msg);
 	if (rc)
 		return set_fmt(&c->reason, "a .reg text export that cannot be read: %s", pe.msg);
 	{
 		const struct ha_regtext_info *in = ha_regtext_info(c->rt);
 
 		snprintf(c->head, sizeof c->head, "a .reg text export (%s, %s)",
-			 in->format == 4 ? "REGEDIT4" : "Windows Registry Editor Version 5.00",
-			 in->encoding);
+		         in->format == 4 ? "REGEDIT4" : "Windows Registry Editor Version 5.00",
+		         in->encoding);
 	}
 	c->status = HA_HS_OK;
 	return HA_OK;
@@ -760,7 +768,7 @@ static int export_load(const struct ha_job_file *jf, struct export_cache *c, str
 /* One part (SYSTEM or SOFTWARE, from jf->hint) of an export: the file's
  * facts from the cache, and a hive handle on that part's tree in of. */
 static int read_export(const struct ha_job_file *jf, struct ha_hivefile *f, struct open_file *of,
-		       struct export_cache *c, struct ha_err *err)
+                       struct export_cache *c, struct ha_err *err)
 {
 	int role = jf->hint == HA_FK_SOFTWARE ? HA_SOFTWARE : HA_SYSTEM;
 	int rc;
@@ -780,26 +788,26 @@ static int read_export(const struct ha_job_file *jf, struct ha_hivefile *f, stru
 	memcpy(f->sha256, c->sha256, sizeof f->sha256);
 	f->kind = role == HA_SYSTEM ? HA_FK_SYSTEM : HA_FK_SOFTWARE;
 	if (set_fmt(&f->kind_why, "%s holding HKEY_LOCAL_MACHINE\\%s keys", c->head,
-		    ha_role_name(role)))
+	            ha_role_name(role)))
 		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 	if (!c->rt) {
 		f->status = c->status;
 		return set_str(&f->reason, c->reason ? c->reason : "unreadable")
-			       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-			       : HA_OK;
+		               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+		               : HA_OK;
 	}
 	if (!ha_regtext_has(c->rt, role)) {
 		f->status = HA_HS_MISSING;
 		return set_fmt(&f->reason, "the export holds no HKEY_LOCAL_MACHINE\\%s keys",
-			       ha_role_name(role))
-			       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-			       : HA_OK;
+		               ha_role_name(role))
+		               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+		               : HA_OK;
 	}
 	if (of->fd < 0) {
 		f->status = HA_HS_UNREADABLE;
 		return set_fmt(&f->reason, "cannot duplicate the descriptor: %s", strerror(errno))
-			       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-			       : HA_OK;
+		               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+		               : HA_OK;
 	}
 	free(f->reason);
 	f->reason = ha_regtext_describe(c->rt, role);
@@ -861,18 +869,21 @@ int ha_assign_roles(struct ha_snapshot *s, struct ha_err *err)
 			s->role[r].status = HA_HS_CONFLICT;
 			s->role[r].cand = first_read;
 			if (set_fmt(&s->role[r].reason,
-				    "%zu %s hives in one host folder (%s, %s%s); none is used", nread,
-				    ha_role_name(r), s->files[first_read].path,
-				    s->files[second_read].path, nread > 2 ? ", ..." : ""))
+			            "%zu %s hives in one host folder (%s, %s%s); none is used",
+			            nread, ha_role_name(r), s->files[first_read].path,
+			            s->files[second_read].path, nread > 2 ? ", ..." : ""))
 				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 			for (i2 = 0; i2 < s->nfiles; i2++) {
 				struct ha_hivefile *f = &s->files[i2];
 
-				if (role_of_kind(f->kind) == r && ha_hive_status_readable(f->status)) {
+				if (role_of_kind(f->kind) == r &&
+				    ha_hive_status_readable(f->status)) {
 					f->status = HA_HS_CONFLICT;
-					if (set_fmt(&f->reason, "another %s hive is in the same folder",
-						    ha_role_name(r)))
-						return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+					if (set_fmt(&f->reason,
+					            "another %s hive is in the same folder",
+					            ha_role_name(r)))
+						return ha_err_set(err, HA_ERR_NOMEM,
+						                  "out of memory");
 				}
 			}
 		} else if (nbad) {
@@ -880,18 +891,20 @@ int ha_assign_roles(struct ha_snapshot *s, struct ha_err *err)
 
 			s->role[r].cand = first_bad;
 			s->role[r].status = f->status;
-			if (set_fmt(&s->role[r].reason, "%s: %s", f->path, f->reason ? f->reason : "?"))
+			if (set_fmt(&s->role[r].reason, "%s: %s", f->path,
+			            f->reason ? f->reason : "?"))
 				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 		} else {
-			const struct ha_hivefile *k = first_skipped >= 0 ? &s->files[first_skipped] : NULL;
+			const struct ha_hivefile *k =
+			        first_skipped >= 0 ? &s->files[first_skipped] : NULL;
 
 			/* A skipped file says why the role is empty (a backup, a
 			 * link to another host's hive). */
 			s->role[r].status = HA_HS_MISSING;
 			if (set_fmt(&s->role[r].reason, "no %s hive in the host folder%s%s%s%s",
-				    ha_role_name(r), k ? " (" : "", k ? k->path : "",
-				    k ? " skipped: " : "",
-				    k ? (k->reason ? k->reason : "skipped") : "") ||
+			            ha_role_name(r), k ? " (" : "", k ? k->path : "",
+			            k ? " skipped: " : "",
+			            k ? (k->reason ? k->reason : "skipped") : "") ||
 			    (k && set_fmt(&s->role[r].reason, "%s)", s->role[r].reason)))
 				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 		}
@@ -923,7 +936,8 @@ static int select_value(struct ha_hive *hv, ha_node sel, const char *name, uint3
 		}
 		if (!ha_ascii_caseeq(ha_buf_cstr(&nb), name))
 			continue;
-		if (ha_hive_value_data(hv, vals[i], 64, &type, &data, &len, why, sizeof why) == HA_OK) {
+		if (ha_hive_value_data(hv, vals[i], 64, &type, &data, &len, why, sizeof why) ==
+		    HA_OK) {
 			/* Only integers count, as in mature parsers. */
 			if (type == HA_REG_DWORD && len >= 4) {
 				*out = ha_le32(data);
@@ -954,14 +968,14 @@ static int choose_control_set(struct ha_hive *hv, struct ha_snapshot *s, struct 
 
 			if (select_value(hv, sel, order[i], &v) != 0) {
 				used += (size_t)snprintf(tried + used, sizeof tried - used,
-							 "%sSelect\\%s unusable", used ? "; " : "",
-							 order[i]);
+				                         "%sSelect\\%s unusable", used ? "; " : "",
+				                         order[i]);
 				continue;
 			}
 			if (v == 0 || v > 999) {
 				used += (size_t)snprintf(tried + used, sizeof tried - used,
-							 "%sSelect\\%s = %u out of range",
-							 used ? "; " : "", order[i], v);
+				                         "%sSelect\\%s = %u out of range",
+				                         used ? "; " : "", order[i], v);
 				continue;
 			}
 			snprintf(name, sizeof name, "ControlSet%03u", v);
@@ -969,16 +983,17 @@ static int choose_control_set(struct ha_hive *hv, struct ha_snapshot *s, struct 
 				s->ccs = (int)v;
 				if (i == 0)
 					return set_fmt(&s->ccs_source, "Select\\Current = %u", v)
-						       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-						       : HA_OK;
-				return set_fmt(&s->ccs_source, "%s; fell back to Select\\%s = %u", tried,
-					       order[i], v)
-					       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-					       : HA_OK;
+					               ? ha_err_set(err, HA_ERR_NOMEM,
+					                            "out of memory")
+					               : HA_OK;
+				return set_fmt(&s->ccs_source, "%s; fell back to Select\\%s = %u",
+				               tried, order[i], v)
+				               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+				               : HA_OK;
 			}
 			used += (size_t)snprintf(tried + used, sizeof tried - used,
-						 "%sSelect\\%s = %u but %s does not exist",
-						 used ? "; " : "", order[i], v, name);
+			                         "%sSelect\\%s = %u but %s does not exist",
+			                         used ? "; " : "", order[i], v, name);
 			if (used >= sizeof tried)
 				used = sizeof tried - 1;
 		}
@@ -996,7 +1011,8 @@ static int choose_control_set(struct ha_hive *hv, struct ha_snapshot *s, struct 
 			}
 			if (is_controlset_name(ha_buf_cstr(&nb))) {
 				unsigned v = (unsigned)((ha_buf_cstr(&nb)[10] - '0') * 100 +
-							(ha_buf_cstr(&nb)[11] - '0') * 10 + (ha_buf_cstr(&nb)[12] - '0'));
+				                        (ha_buf_cstr(&nb)[11] - '0') * 10 +
+				                        (ha_buf_cstr(&nb)[12] - '0'));
 
 				if (v && (!lowest || v < lowest))
 					lowest = v;
@@ -1010,23 +1026,23 @@ static int choose_control_set(struct ha_hive *hv, struct ha_snapshot *s, struct 
 	if (count == 1) {
 		s->ccs = (int)lowest;
 		return set_fmt(&s->ccs_source, "%s; the only control set, ControlSet%03u, was used",
-			       tried, lowest)
-			       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-			       : HA_OK;
+		               tried, lowest)
+		               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+		               : HA_OK;
 	}
 	if (count > 1) {
 		s->ccs = (int)lowest;
 		return set_fmt(&s->ccs_source,
-			       "%s; %u control sets exist, the lowest, ControlSet%03u, was used "
-			       "(the one in use cannot be proven)",
-			       tried, count, lowest)
-			       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-			       : HA_OK;
+		               "%s; %u control sets exist, the lowest, ControlSet%03u, was used "
+		               "(the one in use cannot be proven)",
+		               tried, count, lowest)
+		               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+		               : HA_OK;
 	}
 	s->ccs = 0;
 	return set_fmt(&s->ccs_source, "%s; no ControlSetNNN key exists", tried)
-		       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-		       : HA_OK;
+	               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+	               : HA_OK;
 }
 
 /* ------------------------------------------------------------- requests */
@@ -1048,7 +1064,7 @@ static void damage_note(struct damage *d, const char *lpath, const char *why)
 /* Walks `ppath` from the root. *node is 0 when a component is missing;
  * `found` receives the path with real case for the part that exists. */
 static int walk(struct ha_hive *hv, const char *ppath, ha_node *node, struct ha_buf *found,
-		char *why, size_t whylen)
+                char *why, size_t whylen)
 {
 	ha_node cur = ha_hive_root(hv), next;
 	const char *p = ppath;
@@ -1068,7 +1084,7 @@ static int walk(struct ha_hive *hv, const char *ppath, ha_node *node, struct ha_
 			break;
 		if (!next) {
 			snprintf(why, whylen, "no subkey '%s' under '%s'", ha_buf_cstr(&comp),
-				 found->len ? ha_buf_cstr(found) : "(root)");
+			         found->len ? ha_buf_cstr(found) : "(root)");
 			cur = 0;
 			break;
 		}
@@ -1090,8 +1106,8 @@ static int walk(struct ha_hive *hv, const char *ppath, ha_node *node, struct ha_
 }
 
 static int read_values(struct ha_hive *hv, ha_node node, const struct ha_request *rq,
-		       const struct ha_read_opts *opts, struct ha_key *k, struct damage *d,
-		       struct ha_err *err)
+                       const struct ha_read_opts *opts, struct ha_key *k, struct damage *d,
+                       struct ha_err *err)
 {
 	ha_vnode *vals = NULL;
 	size_t n = 0, i, j;
@@ -1103,7 +1119,8 @@ static int read_values(struct ha_hive *hv, ha_node node, const struct ha_request
 	if (ha_hive_values(hv, node, &vals, &n, why, sizeof why) != HA_OK) {
 		damage_note(d, k->lpath, why);
 		k->state = HA_KEY_ERROR;
-		return set_str(&k->error, why) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory") : HA_OK;
+		return set_str(&k->error, why) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+		                               : HA_OK;
 	}
 	ha_buf_init(&nb, 65536);
 	for (i = 0; i < n; i++) {
@@ -1117,18 +1134,21 @@ static int read_values(struct ha_hive *hv, ha_node node, const struct ha_request
 			continue;
 		}
 		for (j = 0; j < rq->nnames; j++)
-			if (nb.len == strlen(rq->names[j]) && ha_ascii_caseeq(ha_buf_cstr(&nb), rq->names[j]))
+			if (nb.len == strlen(rq->names[j]) &&
+			    ha_ascii_caseeq(ha_buf_cstr(&nb), rq->names[j]))
 				break;
 		if (j == rq->nnames || ha_key_value(k, ha_buf_cstr(&nb)))
-			continue; /* not wanted, or a duplicate name (first one wins, as lookups do) */
+			continue; /* not wanted, or a duplicate name (first one wins, as lookups do)
+			           */
 		v = ha_key_add_value(k);
 		if (!v || !(v->name = ha_strdup(ha_buf_cstr(&nb)))) {
 			ha_buf_free(&nb);
 			free(vals);
 			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 		}
-		rc = ha_hive_value_data(hv, vals[i], opts->max_value ? opts->max_value : DEFAULT_MAX_VALUE,
-					&v->type, &v->data, &v->len, why, sizeof why);
+		rc = ha_hive_value_data(hv, vals[i],
+		                        opts->max_value ? opts->max_value : DEFAULT_MAX_VALUE,
+		                        &v->type, &v->data, &v->len, why, sizeof why);
 		if (rc && rc != HA_ERR_LIMIT)
 			damage_note(d, k->lpath, why);
 		if (rc && set_str(&v->error, why)) {
@@ -1157,7 +1177,7 @@ static char *physical_path(const char *lpath, int ccs, int *needs_ccs)
 }
 
 static int read_request(struct ha_hive *hv, struct ha_snapshot *s, const struct ha_request *rq,
-			const struct ha_read_opts *opts, struct damage *d, struct ha_err *err)
+                        const struct ha_read_opts *opts, struct damage *d, struct ha_err *err)
 {
 	struct ha_key *k = ha_snapshot_add_key(s);
 	struct ha_buf found;
@@ -1179,15 +1199,16 @@ static int read_request(struct ha_hive *hv, struct ha_snapshot *s, const struct 
 			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 		k->state = HA_KEY_UNAVAILABLE;
 		return set_fmt(&k->error, "no control set could be chosen (%s)",
-			       s->ccs_source ? s->ccs_source : "?")
-			       ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-			       : HA_OK;
+		               s->ccs_source ? s->ccs_source : "?")
+		               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+		               : HA_OK;
 	}
 	if (!ha_hive_path_covered(hv, ppath, why, sizeof why)) {
 		/* A .reg export of a sub-tree: what lies outside it is unknown. */
 		k->state = HA_KEY_UNAVAILABLE;
 		k->ppath = ppath;
-		return set_str(&k->error, why) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory") : HA_OK;
+		return set_str(&k->error, why) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+		                               : HA_OK;
 	}
 	ha_buf_init(&found, 65536);
 	rc = walk(hv, ppath, &node, &found, why, sizeof why);
@@ -1196,13 +1217,15 @@ static int read_request(struct ha_hive *hv, struct ha_snapshot *s, const struct 
 		k->state = HA_KEY_ERROR;
 		k->ppath = ppath;
 		ha_buf_free(&found);
-		return set_str(&k->error, why) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory") : HA_OK;
+		return set_str(&k->error, why) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+		                               : HA_OK;
 	}
 	if (!node) {
 		k->state = HA_KEY_ABSENT;
 		k->ppath = ppath;
 		ha_buf_free(&found);
-		return set_str(&k->error, why) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory") : HA_OK;
+		return set_str(&k->error, why) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+		                               : HA_OK;
 	}
 	free(ppath);
 	k->ppath = ha_buf_detach(&found, NULL);
@@ -1226,8 +1249,9 @@ static int read_request(struct ha_hive *hv, struct ha_snapshot *s, const struct 
 		if (ha_hive_children(hv, node, &kids, &n, why, sizeof why) != HA_OK) {
 			damage_note(d, rq->path, why);
 			k->state = HA_KEY_ERROR;
-			return set_str(&k->error, why) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-						       : HA_OK;
+			return set_str(&k->error, why)
+			               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+			               : HA_OK;
 		}
 		ha_buf_init(&nb, 4096);
 		for (i = 0; i < n; i++) {
@@ -1273,7 +1297,7 @@ static int read_request(struct ha_hive *hv, struct ha_snapshot *s, const struct 
 		ha_buf_free(&nb);
 		free(kids);
 		return HA_OK;
-nomem:
+	nomem:
 		ha_buf_free(&nb);
 		free(kids);
 		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
@@ -1293,7 +1317,7 @@ static int unavailable(struct ha_snapshot *s, const struct ha_request *rq, struc
 	k->match = rq->match ? ha_strdup(rq->match) : NULL;
 	k->state = HA_KEY_UNAVAILABLE;
 	k->error = ha_asprintf("%s hive %s: %s", ha_role_name(rq->hive),
-			       ha_hive_status_name(ri->status), ri->reason ? ri->reason : "");
+	                       ha_hive_status_name(ri->status), ri->reason ? ri->reason : "");
 	if (!k->lpath || !k->error || (rq->match && !k->match))
 		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 	return HA_OK;
@@ -1382,8 +1406,8 @@ int ha_snapshot_from_job(const struct ha_host_job *job, struct ha_snapshot *out,
 }
 
 int ha_read_host(const struct ha_host_job *job, const struct ha_reqset *req,
-		 const struct ha_read_opts *opts, ha_read_progress_fn progress, void *ctx,
-		 struct ha_snapshot *out, struct ha_err *err)
+                 const struct ha_read_opts *opts, ha_read_progress_fn progress, void *ctx,
+                 struct ha_snapshot *out, struct ha_err *err)
 {
 	struct ha_read_opts defaults;
 	struct damage dmg[HA_NROLES];
@@ -1429,16 +1453,17 @@ int ha_read_host(const struct ha_host_job *job, const struct ha_reqset *req,
 		if (!rc && ha_hive_export(sh) && ha_regtext_info(ha_hive_export(sh))->ccs_mapped) {
 			char *cs = out->ccs_source;
 
-			out->ccs_source = ha_asprintf("%s; %s", cs ? cs : "",
-						      ha_regtext_info(ha_hive_export(sh))->ccs_note);
+			out->ccs_source =
+			        ha_asprintf("%s; %s", cs ? cs : "",
+			                    ha_regtext_info(ha_hive_export(sh))->ccs_note);
 			free(cs);
 			if (!out->ccs_source)
 				rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 		}
 	} else if (!rc) {
 		rc = set_str(&out->ccs_source, "no readable SYSTEM hive")
-			     ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-			     : HA_OK;
+		             ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+		             : HA_OK;
 	}
 	for (i = 0; i < req->n && !rc; i++) {
 		const struct ha_request *rq = &req->v[i];
@@ -1473,7 +1498,8 @@ int ha_read_host(const struct ha_host_job *job, const struct ha_reqset *req,
 				if (out->keys[k].hive != r)
 					continue;
 				out->keys[k].state = HA_KEY_UNAVAILABLE;
-				rc = set_str(&out->keys[k].error, "the hive changed while it was being read");
+				rc = set_str(&out->keys[k].error,
+				             "the hive changed while it was being read");
 			}
 			if (!rc)
 				rc = ha_assign_roles(out, err);

@@ -86,7 +86,8 @@ static void last_diag(char *out, size_t outlen)
 	snprintf(out, outlen, "%s", line);
 }
 
-static void explain(const struct ha_hive *hv, int errnum, const char *what, char *why, size_t whylen)
+static void explain(const struct ha_hive *hv, int errnum, const char *what, char *why,
+                    size_t whylen)
 {
 	char diag[300] = "";
 
@@ -101,7 +102,7 @@ static void explain(const struct ha_hive *hv, int errnum, const char *what, char
 /* ------------------------------------------------------------- open/close */
 
 int ha_hive_open(int fd, const uint8_t *map, size_t size, int capture, struct ha_hive **out,
-		 int *degraded, char *why, size_t whylen)
+                 int *degraded, char *why, size_t whylen)
 {
 	char path[64];
 	struct ha_hive *hv;
@@ -275,7 +276,7 @@ int ha_hive_value_name(const struct ha_hive *hv, ha_vnode v, struct ha_buf *out)
 /* ------------------------------------------------------------- structure */
 
 int ha_hive_children(struct ha_hive *hv, ha_node n, ha_node **kids, size_t *count, char *why,
-		     size_t whylen)
+                     size_t whylen)
 {
 	hive_node_h *list;
 	size_t i;
@@ -301,7 +302,7 @@ int ha_hive_children(struct ha_hive *hv, ha_node n, ha_node **kids, size_t *coun
 }
 
 int ha_hive_child(struct ha_hive *hv, ha_node n, const char *name, ha_node *child, char *why,
-		  size_t whylen)
+                  size_t whylen)
 {
 	ha_node *kids;
 	size_t count, i, want = strlen(name);
@@ -334,7 +335,7 @@ int ha_hive_child(struct ha_hive *hv, ha_node n, const char *name, ha_node *chil
 }
 
 int ha_hive_values(struct ha_hive *hv, ha_node n, ha_vnode **vals, size_t *count, char *why,
-		   size_t whylen)
+                   size_t whylen)
 {
 	hive_value_h *list;
 	size_t i;
@@ -360,7 +361,7 @@ int ha_hive_values(struct ha_hive *hv, ha_node n, ha_vnode **vals, size_t *count
 }
 
 int ha_hive_value_data(struct ha_hive *hv, ha_vnode v, size_t max, uint32_t *type, uint8_t **data,
-		       uint32_t *len, char *why, size_t whylen)
+                       uint32_t *len, char *why, size_t whylen)
 {
 	hive_type t = 0, t2 = 0;
 	size_t l = 0, l2 = 0;
@@ -381,8 +382,8 @@ int ha_hive_value_data(struct ha_hive *hv, ha_vnode v, size_t max, uint32_t *typ
 	if (l == 0)
 		return HA_OK;
 	if (l > hv->size) {
-		snprintf(why, whylen, "value data length %zu is larger than the hive (%zu bytes)", l,
-		         hv->size);
+		snprintf(why, whylen, "value data length %zu is larger than the hive (%zu bytes)",
+		         l, hv->size);
 		return HA_ERR_HIVE;
 	}
 	if (l > max) {

@@ -73,21 +73,21 @@
 
 #include "ingest_internal.h"
 
-#define RT_GIVEN 1u   /* named by a key line (or a delete line) */
+#define RT_GIVEN   1u /* named by a key line (or a delete line) */
 #define RT_DELETED 2u /* deleted by [-KEY]; a later key line revives it */
 
-#define DEF_MAX_FILE ((size_t)2 << 30)
-#define DEF_MAX_LINE ((size_t)16 << 20)
-#define DEF_MAX_DEPTH 512
+#define DEF_MAX_FILE       ((size_t)2 << 30)
+#define DEF_MAX_LINE       ((size_t)16 << 20)
+#define DEF_MAX_DEPTH      512
 #define DEF_MAX_KEY_VALUES 100000
-#define DEF_MAX_KEYS 20000000
-#define DEF_MAX_VALUES 40000000
+#define DEF_MAX_KEYS       20000000
+#define DEF_MAX_VALUES     40000000
 
 struct rt_node {
 	char *name;
 	uint32_t parent;
 	uint32_t flags;
-	uint32_t pos;   /* index in the parent's kids */
+	uint32_t pos; /* index in the parent's kids */
 	/* Subkeys and live values in file order.  A removal leaves a HOLE, so
 	 * that deleting is O(1); the list is compacted when half of it is
 	 * holes. */
@@ -283,7 +283,7 @@ static void list_remove(struct ha_regtext *rt, int isval, uint32_t owner, uint32
 /* The child `name` of `parent`, created when absent and revived when
  * deleted.  -1 with err set on a limit or allocation failure. */
 static long child_get(struct ha_regtext *rt, uint32_t parent, const char *name, size_t nlen,
-		      int create, struct ha_err *err)
+                      int create, struct ha_err *err)
 {
 	struct rt_node *nd;
 	char *copy;
@@ -378,7 +378,7 @@ static int delete_tree(struct ha_regtext *rt, uint32_t top)
 /* Sets (or replaces) a value of `node`; data is taken over (free'd on
  * failure). */
 static int value_set(struct ha_regtext *rt, uint32_t node, const char *name, uint32_t type,
-		     uint8_t *data, uint32_t len, struct ha_err *err)
+                     uint8_t *data, uint32_t len, struct ha_err *err)
 {
 	struct rt_node *nd = &rt->nodes[node];
 	struct rt_value *v;
@@ -392,8 +392,9 @@ static int value_set(struct ha_regtext *rt, uint32_t node, const char *name, uin
 		v->type = type;
 		if (v->dead) {
 			if (nd->nvals - nd->vholes >= rt->lim.max_key_values)
-				return ha_err_set(err, HA_ERR_LIMIT, "more than %zu values in one key",
-						  rt->lim.max_key_values);
+				return ha_err_set(err, HA_ERR_LIMIT,
+				                  "more than %zu values in one key",
+				                  rt->lim.max_key_values);
 			v->dead = 0;
 			if (list_add(rt, 1, node, (uint32_t)e))
 				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
@@ -405,8 +406,8 @@ static int value_set(struct ha_regtext *rt, uint32_t node, const char *name, uin
 
 		free(data);
 		return ha_err_set(err, HA_ERR_LIMIT, "more than %zu values %s",
-				  inkey ? rt->lim.max_key_values : rt->lim.max_values,
-				  inkey ? "in one key" : "in all");
+		                  inkey ? rt->lim.max_key_values : rt->lim.max_values,
+		                  inkey ? "in one key" : "in all");
 	}
 	if (rt->nvals == rt->capvals) {
 		size_t c = rt->capvals ? rt->capvals * 2 : 256;
@@ -451,9 +452,9 @@ static void value_delete(struct ha_regtext *rt, uint32_t node, const char *name)
 
 /* Windows-1252 bytes 0x80..0x9F (the rest is Latin-1); 0 = unassigned. */
 static const uint16_t cp1252_hi[32] = {
-	0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-	0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-	0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178,
+        0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+        0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+        0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178,
 };
 
 static uint32_t ansi_cp(uint8_t b)
@@ -487,13 +488,13 @@ static void put_utf8(struct ha_buf *b, uint32_t cp)
  * error.  (Line numbers are not known yet: an error here is "line 1" only
  * for a missing header, else the caller reports the byte.) */
 static int decode(const uint8_t *p, size_t n, struct ha_regtext_info *info, struct ha_buf *out,
-		  struct ha_err *err)
+                  struct ha_err *err)
 {
 	size_t i;
 
 	if (n >= 2 && p[0] == 0xFE && p[1] == 0xFF)
 		return ha_err_set(err, HA_ERR_FORMAT,
-				  "line 1: UTF-16BE text; regedit writes UTF-16LE");
+		                  "line 1: UTF-16BE text; regedit writes UTF-16LE");
 	if (n >= 2 && p[0] == 0xFF && p[1] == 0xFE) {
 		snprintf(info->encoding, sizeof info->encoding, "UTF-16LE");
 		ha_utf16le_to_utf8(out, p + 2, n - 2, HA_U16_NUL_VISIBLE);
@@ -513,7 +514,7 @@ static int decode(const uint8_t *p, size_t n, struct ha_regtext_info *info, stru
 	}
 	if (memchr(p, 0, n))
 		return ha_err_set(err, HA_ERR_FORMAT, "a NUL byte at offset %zu in 8-bit text",
-				  (size_t)((const uint8_t *)memchr(p, 0, n) - p));
+		                  (size_t)((const uint8_t *)memchr(p, 0, n) - p));
 	if (ha_utf8_valid((const char *)p, n)) {
 		for (i = 0; i < n && p[i] < 0x80; i++)
 			;
@@ -535,8 +536,8 @@ struct parser {
 	struct ha_regtext *rt;
 	const char *text; /* UTF-8, NUL-terminated */
 	size_t len, pos;
-	size_t lineno;    /* of the line being read */
-	long cur;         /* current key node; -1 none; -2 ignored key */
+	size_t lineno; /* of the line being read */
+	long cur;      /* current key node; -1 none; -2 ignored key */
 	struct ha_buf line;
 	struct ha_err *err;
 };
@@ -627,7 +628,7 @@ static int is_header(const char *s, size_t n)
 /* A quoted string starting at s[*i] == '"': unescaped into out; *i ends
  * after the closing quote. */
 static int quoted(struct parser *ps, const char *s, size_t n, size_t *i, struct ha_buf *out,
-		  const char *what)
+                  const char *what)
 {
 	size_t k = *i + 1;
 
@@ -663,7 +664,8 @@ static int rest_empty(struct parser *ps, const char *s, size_t n, size_t i)
 	while (i < n && is_blank(s[i]))
 		i++;
 	if (i < n && s[i] != ';')
-		return FAIL(ps, "unexpected text after the value's data: '%.*s'", clip(n - i), s + i);
+		return FAIL(ps, "unexpected text after the value's data: '%.*s'", clip(n - i),
+		            s + i);
 	return HA_OK;
 }
 
@@ -738,7 +740,7 @@ static int key_line(struct parser *ps, const char *s, size_t n)
 	for (p = end + 1; p < s + n; p++)
 		if (!is_blank(*p))
 			return FAIL(ps, "unexpected text after a key name: '%.*s'",
-				    clip((size_t)(s + n - p)), p);
+			            clip((size_t)(s + n - p)), p);
 	name = s + 1;
 	if (name < end && *name == '-') {
 		del = 1;
@@ -754,17 +756,23 @@ static int key_line(struct parser *ps, const char *s, size_t n)
 
 		if (!((rl == 18 && ha_ascii_ncasecmp(name, "HKEY_LOCAL_MACHINE", 18) == 0) ||
 		      (rl == 4 && ha_ascii_ncasecmp(name, "HKLM", 4) == 0))) {
-			static const char *const roots[] = {"HKEY_CURRENT_USER", "HKEY_USERS",
-							    "HKEY_CLASSES_ROOT", "HKEY_CURRENT_CONFIG",
-							    "HKCU", "HKU", "HKCR", "HKCC"};
+			static const char *const roots[] = {"HKEY_CURRENT_USER",
+			                                    "HKEY_USERS",
+			                                    "HKEY_CLASSES_ROOT",
+			                                    "HKEY_CURRENT_CONFIG",
+			                                    "HKCU",
+			                                    "HKU",
+			                                    "HKCR",
+			                                    "HKCC"};
 			size_t r;
 
 			for (r = 0; r < sizeof roots / sizeof roots[0]; r++)
-				if (rl == strlen(roots[r]) && ha_ascii_ncasecmp(name, roots[r], rl) == 0)
+				if (rl == strlen(roots[r]) &&
+				    ha_ascii_ncasecmp(name, roots[r], rl) == 0)
 					break;
 			if (r == sizeof roots / sizeof roots[0])
-				return FAIL(ps, "'%.*s' is not a registry root key", (int)(rl > 60 ? 60 : rl),
-					    name);
+				return FAIL(ps, "'%.*s' is not a registry root key",
+				            (int)(rl > 60 ? 60 : rl), name);
 			rt->info.keys_ignored++;
 			ps->cur = -2;
 			return HA_OK;
@@ -793,7 +801,7 @@ static int key_line(struct parser *ps, const char *s, size_t n)
 			return HA_OK;
 		}
 		node = child_get(rt, 0, part == HA_SYSTEM ? "SYSTEM" : "SOFTWARE",
-				 part == HA_SYSTEM ? 6 : 8, !del, ps->err);
+		                 part == HA_SYSTEM ? 6 : 8, !del, ps->err);
 		if (node == -1)
 			return FAIL(ps, "%s", ps->err->msg);
 		if (node == -2) {
@@ -868,8 +876,8 @@ static int value_line(struct parser *ps, const char *s, size_t n)
 		if (rc)
 			goto out;
 	} else {
-		rc = FAIL(ps, "expected '[', '\"' or '@' at the start of a line, found '%.*s'", clip(n),
-			  s);
+		rc = FAIL(ps, "expected '[', '\"' or '@' at the start of a line, found '%.*s'",
+		          clip(n), s);
 		goto out;
 	}
 	while (i < n && is_blank(s[i]))
@@ -996,13 +1004,15 @@ static int value_line(struct parser *ps, const char *s, size_t n)
 			value_delete(rt, (uint32_t)ps->cur, ha_buf_cstr(&name));
 		goto out;
 	} else {
-		rc = FAIL(ps, "unknown value data '%.*s' (expected \"text\", dword:, hex: or hex(N):)",
-			  clip(dn), d);
+		rc = FAIL(ps,
+		          "unknown value data '%.*s' (expected \"text\", dword:, hex: or hex(N):)",
+		          clip(dn), d);
 		goto out;
 	}
 	if (ha_buf_status(&data) || data.len > UINT32_MAX) {
-		rc = ha_buf_status(&data) == HA_ERR_NOMEM ? ha_err_set(ps->err, HA_ERR_NOMEM, "out of memory")
-							   : FAIL(ps, "value data too long");
+		rc = ha_buf_status(&data) == HA_ERR_NOMEM
+		             ? ha_err_set(ps->err, HA_ERR_NOMEM, "out of memory")
+		             : FAIL(ps, "value data too long");
 		goto out;
 	}
 	if (ps->cur < 0) {
@@ -1017,8 +1027,8 @@ static int value_line(struct parser *ps, const char *s, size_t n)
 			rc = ha_err_set(ps->err, HA_ERR_NOMEM, "out of memory");
 			goto out;
 		}
-		rc = value_set(rt, (uint32_t)ps->cur, ha_buf_cstr(&name), type, bytes, (uint32_t)len,
-			       ps->err);
+		rc = value_set(rt, (uint32_t)ps->cur, ha_buf_cstr(&name), type, bytes,
+		               (uint32_t)len, ps->err);
 		if (rc == HA_ERR_LIMIT)
 			rc = FAIL(ps, "%s", ps->err->msg);
 		if (!rc)
@@ -1104,24 +1114,25 @@ static int map_current_control_set(struct ha_regtext *rt, struct ha_err *err)
 	if (ccs < 0 || (rt->nodes[ccs].flags & RT_DELETED))
 		return HA_OK;
 	sel = hash_find(rt, 0, sys, "Select");
-	cur = sel >= 0 && !(rt->nodes[sel].flags & RT_DELETED) ? hash_find(rt, 1, (uint32_t)sel, "Current")
-							      : -1;
+	cur = sel >= 0 && !(rt->nodes[sel].flags & RT_DELETED)
+	              ? hash_find(rt, 1, (uint32_t)sel, "Current")
+	              : -1;
 	if (cur >= 0 && !rt->vals[cur].dead && rt->vals[cur].type == HA_REG_DWORD &&
 	    rt->vals[cur].len == 4 && ha_le32(rt->vals[cur].data) >= 1 &&
 	    ha_le32(rt->vals[cur].data) <= 999) {
 		n = ha_le32(rt->vals[cur].data);
 		snprintf(rt->info.ccs_note, sizeof rt->info.ccs_note,
-			 "the export's CurrentControlSet keys were read as ControlSet%03u "
-			 "(Select\\Current = %u in the export)",
-			 n, n);
+		         "the export's CurrentControlSet keys were read as ControlSet%03u "
+		         "(Select\\Current = %u in the export)",
+		         n, n);
 	} else if (cur >= 0 && !rt->vals[cur].dead) {
 		snprintf(rt->info.ccs_note, sizeof rt->info.ccs_note,
-			 "the export's CurrentControlSet keys were read as ControlSet001 "
-			 "(Select\\Current in the export is not a DWORD from 1 to 999)");
+		         "the export's CurrentControlSet keys were read as ControlSet001 "
+		         "(Select\\Current in the export is not a DWORD from 1 to 999)");
 	} else {
 		snprintf(rt->info.ccs_note, sizeof rt->info.ccs_note,
-			 "the export's CurrentControlSet keys were read as ControlSet001 "
-			 "(Select\\Current is not in the export)");
+		         "the export's CurrentControlSet keys were read as ControlSet001 "
+		         "(Select\\Current is not in the export)");
 	}
 	rt->info.ccs_mapped = (int)n;
 	snprintf(name, sizeof name, "ControlSet%03u", n);
@@ -1160,7 +1171,8 @@ static int map_current_control_set(struct ha_regtext *rt, struct ha_err *err)
 		if (rc)
 			return rc;
 	}
-	return delete_tree(rt, (uint32_t)ccs) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory") : HA_OK;
+	return delete_tree(rt, (uint32_t)ccs) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+	                                      : HA_OK;
 }
 
 /* ---------------------------------------------------------- public API */
@@ -1209,7 +1221,7 @@ int ha_regtext_sniff(const uint8_t *p, size_t n)
 }
 
 int ha_regtext_parse(const uint8_t *p, size_t n, const struct ha_regtext_limits *lim,
-		     struct ha_regtext **out, struct ha_err *err)
+                     struct ha_regtext **out, struct ha_err *err)
 {
 	struct ha_regtext *rt;
 	struct parser ps;
@@ -1241,8 +1253,8 @@ int ha_regtext_parse(const uint8_t *p, size_t n, const struct ha_regtext_limits 
 		size_t max = rt->lim.max_file;
 
 		ha_regtext_free(rt);
-		return ha_err_set(err, HA_ERR_LIMIT, "the export is %zu bytes, more than the %zu read", n,
-				  max);
+		return ha_err_set(err, HA_ERR_LIMIT,
+		                  "the export is %zu bytes, more than the %zu read", n, max);
 	}
 	/* nodes[0]: HKEY_LOCAL_MACHINE, never given, never listed. */
 	rt->nodes = calloc(256, sizeof *rt->nodes);
@@ -1278,7 +1290,7 @@ int ha_regtext_parse(const uint8_t *p, size_t n, const struct ha_regtext_limits 
 	if (!next_line(&ps, &s, &ln) || !(rt->info.format = is_header(s, ln))) {
 		ps.lineno = 1;
 		rc = FAIL(&ps, "not a .reg export: the first line is not \"Windows Registry Editor "
-			       "Version 5.00\" or \"REGEDIT4\"");
+		               "Version 5.00\" or \"REGEDIT4\"");
 		goto out;
 	}
 	while (!rc && next_line(&ps, &s, &ln)) {
@@ -1395,7 +1407,7 @@ static int covered_node(const struct ha_regtext *rt, long n)
 /* The sub-trees the export gives for a part, for messages: up to `max`
  * names, and the count. */
 static void roots_of(const struct ha_regtext *rt, uint32_t n, struct ha_buf *out, size_t *count,
-		     size_t max)
+                     size_t max)
 {
 	uint32_t *stack = NULL, sn = 0, cap = 0, i;
 
@@ -1444,16 +1456,16 @@ char *ha_regtext_describe(const struct ha_regtext *rt, int role)
 	ha_buf_init(&r, 0);
 	if (rt->part[role])
 		roots_of(rt, rt->part[role], &r, &count, 3);
-	ha_buf_printf(&b, "read from a .reg text export (%s, %s), not a hive file: key times are "
-			  "not recorded in an export, and the SHA-256 is the export file's; ",
-		      rt->info.format == 4 ? "REGEDIT4" : "Windows Registry Editor Version 5.00",
-		      rt->info.encoding);
+	ha_buf_printf(&b,
+	              "read from a .reg text export (%s, %s), not a hive file: key times are "
+	              "not recorded in an export, and the SHA-256 is the export file's; ",
+	              rt->info.format == 4 ? "REGEDIT4" : "Windows Registry Editor Version 5.00",
+	              rt->info.encoding);
 	if (count == 1 && rt->part[role] && (rt->nodes[rt->part[role]].flags & RT_GIVEN))
 		ha_buf_printf(&b, "exported: the whole of HKLM\\%s", ha_role_name(role));
 	else if (count)
 		ha_buf_printf(&b, "exported sub-tree%s: %s%s (keys elsewhere are unknown)",
-			      count == 1 ? "" : "s", ha_buf_cstr(&r),
-			      count > 3 ? ", ..." : "");
+		              count == 1 ? "" : "s", ha_buf_cstr(&r), count > 3 ? ", ..." : "");
 	else
 		ha_buf_puts(&b, "no exported sub-tree");
 	if (count > 3)
@@ -1462,7 +1474,7 @@ char *ha_regtext_describe(const struct ha_regtext *rt, int role)
 		ha_buf_printf(&b, "; %s", rt->info.ccs_note);
 	if (rt->info.keys_ignored)
 		ha_buf_printf(&b, "; %zu key%s outside HKLM\\SYSTEM and HKLM\\SOFTWARE ignored",
-			      rt->info.keys_ignored, rt->info.keys_ignored == 1 ? "" : "s");
+		              rt->info.keys_ignored, rt->info.keys_ignored == 1 ? "" : "s");
 	ha_buf_free(&r);
 	return ha_buf_detach(&b, NULL);
 }
@@ -1473,7 +1485,7 @@ int ha_regtext_has(const struct ha_regtext *rt, int role)
 }
 
 int ha_regtext_get(const struct ha_regtext *rt, int role, const char *path, const char *value,
-		   uint32_t *type, const uint8_t **data, uint32_t *len)
+                   uint32_t *type, const uint8_t **data, uint32_t *len)
 {
 	long deepest, n = find_path(rt, role, path, &deepest), e;
 
@@ -1573,7 +1585,7 @@ int ha_rt_value_name(const struct ha_regtext *rt, ha_vnode v, struct ha_buf *out
 }
 
 int ha_rt_value_data(const struct ha_regtext *rt, ha_vnode v, size_t max, uint32_t *type,
-		     uint8_t **data, uint32_t *len, char *why, size_t whylen)
+                     uint8_t **data, uint32_t *len, char *why, size_t whylen)
 {
 	const struct rt_value *x;
 
@@ -1588,7 +1600,8 @@ int ha_rt_value_data(const struct ha_regtext *rt, ha_vnode v, size_t max, uint32
 	if (!x->len)
 		return HA_OK;
 	if (x->len > max) {
-		snprintf(why, whylen, "value data is %u bytes, more than the %zu kept", x->len, max);
+		snprintf(why, whylen, "value data is %u bytes, more than the %zu kept", x->len,
+		         max);
 		return HA_ERR_LIMIT;
 	}
 	*data = malloc(x->len);
@@ -1602,16 +1615,17 @@ int ha_rt_value_data(const struct ha_regtext *rt, ha_vnode v, size_t max, uint32
 }
 
 int ha_rt_path_covered(const struct ha_regtext *rt, int role, const char *path, char *why,
-		       size_t whylen)
+                       size_t whylen)
 {
 	long deepest;
 
 	(void)find_path(rt, role, path, &deepest);
 	if (deepest >= 0 && covered_node(rt, deepest))
 		return 1;
-	snprintf(why, whylen,
-		 "HKLM\\%s\\%.300s is outside the sub-trees of HKLM\\%s that the .reg export holds, "
-		 "so the export cannot tell what is there",
-		 ha_role_name(role), path, ha_role_name(role));
+	snprintf(
+	        why, whylen,
+	        "HKLM\\%s\\%.300s is outside the sub-trees of HKLM\\%s that the .reg export holds, "
+	        "so the export cannot tell what is there",
+	        ha_role_name(role), path, ha_role_name(role));
 	return 0;
 }

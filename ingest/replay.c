@@ -112,14 +112,17 @@
 
 #include "ingest_internal.h"
 
-#define LOG_BB 512u      /* a log's copy of the base block */
-#define SECTOR 512u      /* old-format dirty vector granularity */
+#define LOG_BB     512u  /* a log's copy of the base block */
+#define SECTOR     512u  /* old-format dirty vector granularity */
 #define HBIN_ALIGN 4096u /* hive bins sizes and hive growth */
 #define ENTRY_HEAD 40u   /* new-format entry header */
 
 /* ------------------------------------------------------------- Marvin32 */
 
-static uint32_t rotl32(uint32_t x, unsigned n) { return (x << n) | (x >> (32 - n)); }
+static uint32_t rotl32(uint32_t x, unsigned n)
+{
+	return (x << n) | (x >> (32 - n));
+}
 
 static void marvin_block(uint32_t *lo, uint32_t *hi)
 {
@@ -159,7 +162,10 @@ uint64_t ha_marvin32(const uint8_t *p, size_t n, uint64_t seed)
 /* --------------------------------------------------------------- helpers */
 
 /* Sequence numbers wrap: a comes before b when b - a is "positive". */
-static int seq_before(uint32_t a, uint32_t b) { return a != b && ((b - a) & 0x80000000u) == 0; }
+static int seq_before(uint32_t a, uint32_t b)
+{
+	return a != b && ((b - a) & 0x80000000u) == 0;
+}
 
 /* Appends to a fixed buffer, keeping it NUL-terminated and one line. */
 static void addf(char *buf, size_t len, const char *fmt, ...) HA_PRINTF(3, 4);
@@ -208,13 +214,13 @@ struct logv {
 struct primary {
 	const uint8_t *p;
 	size_t size;
-	int bb_ok;          /* signature and checksum right */
+	int bb_ok; /* signature and checksum right */
 	uint32_t seq1, seq2, hbins, root, flags;
 	uint64_t lw;
 };
 
 static void classify_log(const struct primary *pr, const struct ha_replay_log *in, size_t idx,
-			 const struct limits *lim, struct logv *lv)
+                         const struct limits *lim, struct logv *lv)
 {
 	const uint8_t *p = in->data;
 	uint32_t seq2, type, clustering;
@@ -232,7 +238,7 @@ static void classify_log(const struct primary *pr, const struct ha_replay_log *i
 	lv->kind = LV_BAD;
 	if (in->size < LOG_BB) {
 		snprintf(lv->why, sizeof lv->why, "%zu bytes, shorter than a log's base block",
-			 in->size);
+		         in->size);
 		return;
 	}
 	if (memcmp(p, "regf", 4) != 0) {
@@ -254,7 +260,7 @@ static void classify_log(const struct primary *pr, const struct ha_replay_log *i
 	if (lv->seq != seq2) {
 		/* The log itself was being written when the copy was taken. */
 		snprintf(lv->why, sizeof lv->why, "its sequence numbers differ (%u/%u)", lv->seq,
-			 seq2);
+		         seq2);
 		return;
 	}
 	if (type != 1 && type != 2 && type != 6) {
@@ -263,12 +269,12 @@ static void classify_log(const struct primary *pr, const struct ha_replay_log *i
 	}
 	if (clustering != 1) {
 		snprintf(lv->why, sizeof lv->why, "clustering factor %u is not supported",
-			 clustering);
+		         clustering);
 		return;
 	}
 	if (lv->hbins < HBIN_ALIGN || lv->hbins % HBIN_ALIGN || lv->hbins > lim->max_hbins) {
 		snprintf(lv->why, sizeof lv->why, "hive bins data size 0x%x is impossible",
-			 lv->hbins);
+		         lv->hbins);
 		return;
 	}
 	if (type != 6 && (in->size < LOG_BB + 4 || memcmp(p + LOG_BB, "DIRT", 4) != 0)) {
@@ -289,7 +295,7 @@ static void classify_log(const struct primary *pr, const struct ha_replay_log *i
 /* Writes the base block of the result: the primary's own when it was valid,
  * else the log's 512 bytes (the rest of a base block means nothing on disk). */
 static void fresh_baseblock(uint8_t *img, const struct primary *pr, const struct logv *src,
-			    uint32_t seq, uint32_t hbins, uint32_t flags)
+                            uint32_t seq, uint32_t hbins, uint32_t flags)
 {
 	if (!pr->bb_ok) {
 		memcpy(img, src->in->data, LOG_BB);
@@ -306,7 +312,7 @@ static void fresh_baseblock(uint8_t *img, const struct primary *pr, const struct
 /* The hive bins must tile [0, hbins) exactly, as every reader expects; the
  * specification's recovery checks the same of each dirty bin. */
 static int check_bins(const uint8_t *img, size_t size, uint32_t hbins, uint32_t root, char *why,
-		      size_t whylen)
+                      size_t whylen)
 {
 	uint64_t pos = 0;
 
@@ -316,8 +322,8 @@ static int check_bins(const uint8_t *img, size_t size, uint32_t hbins, uint32_t 
 	}
 	if (root >= hbins) {
 		snprintf(why, whylen,
-			 "root cell offset 0x%x lies outside the hive bins (0x%x bytes)", root,
-			 hbins);
+		         "root cell offset 0x%x lies outside the hive bins (0x%x bytes)", root,
+		         hbins);
 		return HA_ERR_FORMAT;
 	}
 	while (pos < hbins) {
@@ -326,16 +332,16 @@ static int check_bins(const uint8_t *img, size_t size, uint32_t hbins, uint32_t 
 
 		if (hbins - pos < 32 || memcmp(h, "hbin", 4) != 0) {
 			snprintf(why, whylen, "no hive bin at offset 0x%llx after replay",
-				 (unsigned long long)pos);
+			         (unsigned long long)pos);
 			return HA_ERR_FORMAT;
 		}
 		sz = ha_le32(h + 8);
 		if (ha_le32(h + 4) != pos || sz < HBIN_ALIGN || sz % HBIN_ALIGN ||
 		    sz > hbins - pos) {
 			snprintf(why, whylen,
-				 "hive bin at offset 0x%llx is inconsistent after replay "
-				 "(offset field 0x%x, size 0x%x)",
-				 (unsigned long long)pos, ha_le32(h + 4), sz);
+			         "hive bin at offset 0x%llx is inconsistent after replay "
+			         "(offset field 0x%x, size 0x%x)",
+			         (unsigned long long)pos, ha_le32(h + 4), sz);
 			return HA_ERR_FORMAT;
 		}
 		pos += sz;
@@ -363,23 +369,23 @@ static uint8_t *copy_primary(const struct primary *pr, uint64_t need, size_t *si
  * logs hold (every new hive bin is dirty as a whole, so a log that grows
  * the hive carries the new bins). */
 static int check_growth(const struct primary *pr, uint64_t need, const struct limits *lim,
-			uint64_t logbytes, struct ha_err *err)
+                        uint64_t logbytes, struct ha_err *err)
 {
 	uint64_t cap = lim->max_growth < logbytes ? lim->max_growth : logbytes;
 
 	if (need > pr->size && need - pr->size > cap)
 		return ha_err_set(err, HA_ERR_LIMIT,
-				  "the logs would grow the hive to %llu bytes, %llu past its %zu "
-				  "(at most %llu allowed)",
-				  (unsigned long long)need, (unsigned long long)(need - pr->size),
-				  pr->size, (unsigned long long)cap);
+		                  "the logs would grow the hive to %llu bytes, %llu past its %zu "
+		                  "(at most %llu allowed)",
+		                  (unsigned long long)need, (unsigned long long)(need - pr->size),
+		                  pr->size, (unsigned long long)cap);
 	return HA_OK;
 }
 
 /* ------------------------------------------------------------ old format */
 
 static int apply_old(const struct primary *pr, const struct logv *lv, const struct limits *lim,
-		     struct ha_replay_result *out, char *why, size_t whylen, struct ha_err *err)
+                     struct ha_replay_result *out, char *why, size_t whylen, struct ha_err *err)
 {
 	const uint8_t *p = lv->in->data, *bitmap;
 	size_t nbytes = lv->hbins / HBIN_ALIGN; /* hbins / 512 bits */
@@ -390,7 +396,7 @@ static int apply_old(const struct primary *pr, const struct logv *lv, const stru
 
 	if (lv->in->size - LOG_BB - 4 < nbytes) {
 		snprintf(why, whylen, "its dirty vector is cut off (%zu bytes of bitmap needed)",
-			 nbytes);
+		         nbytes);
 		return HA_ERR_FORMAT;
 	}
 	bitmap = p + LOG_BB + 4;
@@ -400,9 +406,10 @@ static int apply_old(const struct primary *pr, const struct logv *lv, const stru
 	pstart = ((uint64_t)LOG_BB + 4 + nbytes + SECTOR - 1) / SECTOR * SECTOR;
 	if (pstart + nset * SECTOR > lv->in->size) {
 		snprintf(why, whylen,
-			 "truncated: %llu dirty sectors need %llu bytes, the log has %zu",
-			 (unsigned long long)nset, (unsigned long long)pstart + (unsigned long long)nset * SECTOR,
-			 lv->in->size);
+		         "truncated: %llu dirty sectors need %llu bytes, the log has %zu",
+		         (unsigned long long)nset,
+		         (unsigned long long)pstart + (unsigned long long)nset * SECTOR,
+		         lv->in->size);
 		return HA_ERR_FORMAT;
 	}
 	need = (uint64_t)HA_BASEBLOCK_SIZE + lv->hbins;
@@ -421,7 +428,7 @@ static int apply_old(const struct primary *pr, const struct logv *lv, const stru
 	/* Windows 2000 to 2003 leave a log one sequence number behind the
 	 * primary; the primary's own number is the one its write announced. */
 	fresh_baseblock(img, pr, lv, pr->bb_ok ? pr->seq1 : lv->seq, lv->hbins,
-			pr->bb_ok ? pr->flags : lv->flags);
+	                pr->bb_ok ? pr->flags : lv->flags);
 	rc = check_bins(img, size, lv->hbins, pr->bb_ok ? pr->root : lv->root, why, whylen);
 	if (rc) {
 		free(img);
@@ -436,14 +443,14 @@ static int apply_old(const struct primary *pr, const struct logv *lv, const stru
 	out->image = img;
 	out->size = size;
 	snprintf(out->summary, sizeof out->summary,
-		 "old-format log replayed: %llu dirty sectors from %s (sequence %u)%s%s",
-		 (unsigned long long)nset, lv->name, out->seq_last,
-		 pr->bb_ok ? "" : "; base block restored from ", pr->bb_ok ? "" : lv->name);
+	         "old-format log replayed: %llu dirty sectors from %s (sequence %u)%s%s",
+	         (unsigned long long)nset, lv->name, out->seq_last,
+	         pr->bb_ok ? "" : "; base block restored from ", pr->bb_ok ? "" : lv->name);
 	return HA_OK;
 }
 
 static int replay_old(const struct primary *pr, struct logv *lv, size_t n, const struct limits *lim,
-		      struct ha_replay_result *out, struct ha_err *err)
+                      struct ha_replay_result *out, struct ha_err *err)
 {
 	uint64_t want;
 	size_t order[HA_REPLAY_MAX_LOGS], nc = 0, i, j;
@@ -458,8 +465,8 @@ static int replay_old(const struct primary *pr, struct logv *lv, size_t n, const
 		if (pr->size < HA_BASEBLOCK_SIZE + 32 ||
 		    memcmp(pr->p + HA_BASEBLOCK_SIZE, "hbin", 4) != 0)
 			return ha_err_set(err, HA_ERR_FORMAT,
-					  "the base block is damaged and there is no "
-					  "first hive bin whose timestamp could match a log");
+			                  "the base block is damaged and there is no "
+			                  "first hive bin whose timestamp could match a log");
 		want = ha_le64(pr->p + HA_BASEBLOCK_SIZE + 20);
 	}
 	for (i = 0; i < n; i++) {
@@ -467,7 +474,7 @@ static int replay_old(const struct primary *pr, struct logv *lv, size_t n, const
 			continue;
 		if (lv[i].lw != want) {
 			snprintf(lv[i].why, sizeof lv[i].why,
-				 "its last-written time differs from the hive's (another write)");
+			         "its last-written time differs from the hive's (another write)");
 			continue;
 		}
 		order[nc++] = i;
@@ -499,8 +506,8 @@ static int replay_old(const struct primary *pr, struct logv *lv, size_t n, const
 enum { ENTRY_OK, ENTRY_END, ENTRY_TORN, ENTRY_HOSTILE };
 
 struct entry {
-	size_t log;   /* index into the logv array */
-	size_t off;   /* entry offset in the log */
+	size_t log; /* index into the logv array */
+	size_t off; /* entry offset in the log */
 	uint32_t size, seq, hbins, npages, flags;
 };
 
@@ -509,7 +516,7 @@ struct entry {
  * sequence number).  ENTRY_TORN: it starts like one but does not verify.
  * ENTRY_HOSTILE: it verifies but asks for impossible writes. */
 static int check_entry(const struct logv *lv, size_t off, uint32_t want, const struct limits *lim,
-		       struct entry *e, char *why, size_t whylen)
+                       struct entry *e, char *why, size_t whylen)
 {
 	const uint8_t *base = lv->in->data + off;
 	size_t left = lv->in->size - off;
@@ -530,7 +537,7 @@ static int check_entry(const struct logv *lv, size_t off, uint32_t want, const s
 	}
 	if (seq != want) {
 		snprintf(why, whylen, "entry at offset %zu has sequence %u, %u expected", off, seq,
-			 want);
+		         want);
 		return ENTRY_END;
 	}
 	if (sz < ENTRY_HEAD || sz % SECTOR) {
@@ -555,8 +562,8 @@ static int check_entry(const struct logv *lv, size_t off, uint32_t want, const s
 	}
 	refbytes = (uint64_t)cnt * 8;
 	if (refbytes > sz - ENTRY_HEAD) {
-		snprintf(why, whylen, "entry %u lists %u pages, more than its %u bytes hold",
-			 seq, cnt, sz);
+		snprintf(why, whylen, "entry %u lists %u pages, more than its %u bytes hold", seq,
+		         cnt, sz);
 		return ENTRY_HOSTILE;
 	}
 	ha_cur_init(&c, base + ENTRY_HEAD, (size_t)refbytes);
@@ -569,16 +576,16 @@ static int check_entry(const struct logv *lv, size_t off, uint32_t want, const s
 		}
 		if ((uint64_t)poff + psz > e->hbins) {
 			snprintf(why, whylen,
-				 "entry %u writes 0x%x bytes at 0x%x, outside its 0x%x bytes of "
-				 "hive bins",
-				 seq, psz, poff, e->hbins);
+			         "entry %u writes 0x%x bytes at 0x%x, outside its 0x%x bytes of "
+			         "hive bins",
+			         seq, psz, poff, e->hbins);
 			return ENTRY_HOSTILE;
 		}
 		pagebytes += psz;
 	}
 	if (pagebytes > sz - ENTRY_HEAD - refbytes) {
 		snprintf(why, whylen, "entry %u: its pages (%llu bytes) run past its end", seq,
-			 (unsigned long long)pagebytes);
+		         (unsigned long long)pagebytes);
 		return ENTRY_HOSTILE;
 	}
 	e->size = sz;
@@ -609,7 +616,7 @@ static int plan_push(struct plan *pl, const struct entry *e)
 }
 
 static int replay_new(const struct primary *pr, struct logv *lv, size_t n, const struct limits *lim,
-		      struct ha_replay_result *out, struct ha_err *err)
+                      struct ha_replay_result *out, struct ha_err *err)
 {
 	size_t order[HA_REPLAY_MAX_LOGS], nc = 0, i, j, size = 0;
 	struct plan pl = {NULL, 0, 0};
@@ -626,8 +633,8 @@ static int replay_new(const struct primary *pr, struct logv *lv, size_t n, const
 		/* Entries below the primary's secondary number are in it already. */
 		if (pr->bb_ok && seq_before(lv[i].seq, pr->seq2)) {
 			snprintf(lv[i].why, sizeof lv[i].why,
-				 "its entries (from sequence %u) are older than the hive's %u",
-				 lv[i].seq, pr->seq2);
+			         "its entries (from sequence %u) are older than the hive's %u",
+			         lv[i].seq, pr->seq2);
 			continue;
 		}
 		order[nc++] = i;
@@ -643,9 +650,9 @@ static int replay_new(const struct primary *pr, struct logv *lv, size_t n, const
 		/* A damaged primary: only the log with the latest entries counts. */
 		for (i = 0; i + 1 < nc; i++)
 			snprintf(lv[order[i]].why, sizeof lv[order[i]].why,
-				 "not used: the hive's base block is damaged and %s holds later "
-				 "entries",
-				 lv[order[nc - 1]].name);
+			         "not used: the hive's base block is damaged and %s holds later "
+			         "entries",
+			         lv[order[nc - 1]].name);
 		order[0] = order[nc - 1];
 		nc = 1;
 	}
@@ -667,11 +674,11 @@ static int replay_new(const struct primary *pr, struct logv *lv, size_t n, const
 		want = expected;
 		if (l->seq != expected) {
 			snprintf(l->why, sizeof l->why, "starts at sequence %u, %u expected",
-				 l->seq, expected);
+			         l->seq, expected);
 			if (!stop[0])
 				snprintf(stop, sizeof stop,
-					 "gap: %s starts at sequence %u, %u expected", l->name,
-					 l->seq, expected);
+				         "gap: %s starts at sequence %u, %u expected", l->name,
+				         l->seq, expected);
 			break;
 		}
 		for (;;) {
@@ -681,7 +688,7 @@ static int replay_new(const struct primary *pr, struct logv *lv, size_t n, const
 
 			memset(&e, 0, sizeof e);
 			r = off < l->in->size ? check_entry(l, off, want, lim, &e, why, sizeof why)
-					      : ENTRY_END;
+			                      : ENTRY_END;
 			if (r == ENTRY_HOSTILE) {
 				free(pl.v);
 				return ha_err_set(err, HA_ERR_FORMAT, "%s: %s", l->name, why);
@@ -689,7 +696,7 @@ static int replay_new(const struct primary *pr, struct logv *lv, size_t n, const
 			if (r == ENTRY_END) {
 				if (!got)
 					setf(l->why, sizeof l->why, "no entry applies (%s)",
-						 off < l->in->size ? why : "no entries");
+					     off < l->in->size ? why : "no entries");
 				break;
 			}
 			if (r == ENTRY_TORN) {
@@ -727,12 +734,12 @@ static int replay_new(const struct primary *pr, struct logv *lv, size_t n, const
 		free(pl.v);
 		if (!pr->bb_ok)
 			return ha_err_set(err, HA_ERR_FORMAT,
-					  "the base block is damaged and no log entry "
-					  "applies (%s)",
-					  notes);
+			                  "the base block is damaged and no log entry "
+			                  "applies (%s)",
+			                  notes);
 		return ha_err_set(err, HA_ERR_FORMAT,
-				  "no log entry continues the hive at sequence %u or later (%s)",
-				  pr->seq2, notes);
+		                  "no log entry continues the hive at sequence %u or later (%s)",
+		                  pr->seq2, notes);
 	}
 
 	rc = check_growth(pr, need, lim, logbytes, err);
@@ -770,7 +777,7 @@ static int replay_new(const struct primary *pr, struct logv *lv, size_t n, const
 		char why[240];
 
 		rc = check_bins(img, size, pl.v[pl.n - 1].hbins, pr->bb_ok ? pr->root : bbsrc->root,
-				why, sizeof why);
+		                why, sizeof why);
 		if (rc) {
 			free(img);
 			free(pl.v);
@@ -786,14 +793,14 @@ static int replay_new(const struct primary *pr, struct logv *lv, size_t n, const
 	out->size = size;
 	if (pl.n == 1)
 		snprintf(out->summary, sizeof out->summary,
-			 "new-format logs replayed: 1 entry (sequence %u) from %s, %llu page%s",
-			 out->seq_last, names, (unsigned long long)pages, pages == 1 ? "" : "s");
+		         "new-format logs replayed: 1 entry (sequence %u) from %s, %llu page%s",
+		         out->seq_last, names, (unsigned long long)pages, pages == 1 ? "" : "s");
 	else
 		snprintf(out->summary, sizeof out->summary,
-			 "new-format logs replayed: %zu entries (sequence %u-%u) from %s, "
-			 "%llu page%s",
-			 pl.n, out->seq_first, out->seq_last, names, (unsigned long long)pages,
-			 pages == 1 ? "" : "s");
+		         "new-format logs replayed: %zu entries (sequence %u-%u) from %s, "
+		         "%llu page%s",
+		         pl.n, out->seq_first, out->seq_last, names, (unsigned long long)pages,
+		         pages == 1 ? "" : "s");
 	if (bbsrc)
 		addf(out->summary, sizeof out->summary, "; base block restored from %s",
 		     bbsrc->name);
@@ -815,8 +822,8 @@ void ha_replay_result_free(struct ha_replay_result *r)
 }
 
 int ha_replay(const uint8_t *primary, size_t size, const struct ha_replay_log *logs, size_t nlogs,
-	      const struct ha_replay_limits *lim_in, struct ha_replay_result *out,
-	      struct ha_err *err)
+              const struct ha_replay_limits *lim_in, struct ha_replay_result *out,
+              struct ha_err *err)
 {
 	struct logv lv[HA_REPLAY_MAX_LOGS];
 	struct limits lim;
@@ -831,20 +838,22 @@ int ha_replay(const uint8_t *primary, size_t size, const struct ha_replay_log *l
 	lim.max_growth = lim_in && lim_in->max_growth ? lim_in->max_growth : HA_REPLAY_MAX_GROWTH;
 	if (nlogs > HA_REPLAY_MAX_LOGS)
 		return ha_err_set(err, HA_ERR_USAGE, "%zu logs given, at most %d are used", nlogs,
-				  HA_REPLAY_MAX_LOGS);
+		                  HA_REPLAY_MAX_LOGS);
 
 	/* A base block whose signature is gone is damaged like one whose
 	 * checksum is wrong, when a hive bin follows it: a log may restore it. */
 	if (!primary || size < HA_BASEBLOCK_SIZE ||
 	    (memcmp(primary, "regf", 4) != 0 &&
-	     (size < HA_BASEBLOCK_SIZE + 32 || memcmp(primary + HA_BASEBLOCK_SIZE, "hbin", 4) != 0)))
-		return ha_err_set(err, HA_ERR_FORMAT, "not a registry hive (no 4096-byte regf base "
-						      "block)");
+	     (size < HA_BASEBLOCK_SIZE + 32 ||
+	      memcmp(primary + HA_BASEBLOCK_SIZE, "hbin", 4) != 0)))
+		return ha_err_set(err, HA_ERR_FORMAT,
+		                  "not a registry hive (no 4096-byte regf base "
+		                  "block)");
 	memset(&pr, 0, sizeof pr);
 	pr.p = primary;
 	pr.size = size;
 	pr.bb_ok = memcmp(primary, "regf", 4) == 0 &&
-		   ha_bb_checksum(primary) == ha_le32(primary + 0x1FC);
+	           ha_bb_checksum(primary) == ha_le32(primary + 0x1FC);
 	pr.seq1 = ha_le32(primary + 0x04);
 	pr.seq2 = ha_le32(primary + 0x08);
 	pr.lw = ha_le64(primary + 0x0C);
@@ -853,19 +862,18 @@ int ha_replay(const uint8_t *primary, size_t size, const struct ha_replay_log *l
 	pr.flags = ha_le32(primary + 0x90);
 	if (pr.bb_ok && ha_le32(primary + 0x1C) != 0)
 		return ha_err_set(err, HA_ERR_FORMAT, "file type %u: a transaction log, not a hive",
-				  ha_le32(primary + 0x1C));
+		                  ha_le32(primary + 0x1C));
 	if (pr.bb_ok && pr.seq1 == pr.seq2)
 		return ha_err_set(err, HA_ERR_NOTFOUND,
-				  "the hive is clean (sequence %u/%u, checksum right): nothing to "
-				  "replay",
-				  pr.seq1, pr.seq2);
+		                  "the hive is clean (sequence %u/%u, checksum right): nothing to "
+		                  "replay",
+		                  pr.seq1, pr.seq2);
 
 	for (i = 0; i < nlogs; i++) {
 		if (logs[i].size > lim.max_log)
-			return ha_err_set(err, HA_ERR_LIMIT,
-					  "%s is %zu bytes, more than the %zu allowed",
-					  logs[i].name ? logs[i].name : "a log", logs[i].size,
-					  lim.max_log);
+			return ha_err_set(
+			        err, HA_ERR_LIMIT, "%s is %zu bytes, more than the %zu allowed",
+			        logs[i].name ? logs[i].name : "a log", logs[i].size, lim.max_log);
 		classify_log(&pr, &logs[i], i, &lim, &lv[i]);
 		nnew += lv[i].kind == LV_NEW;
 		nold += lv[i].kind == LV_OLD;
@@ -881,7 +889,7 @@ int ha_replay(const uint8_t *primary, size_t size, const struct ha_replay_log *l
 			addf(notes, sizeof notes, "%s%s: %s", notes[0] ? "; " : "", lv[i].name,
 			     lv[i].why);
 		rc = nlogs ? ha_err_set(err, HA_ERR_FORMAT, "no usable transaction log (%s)", notes)
-			   : ha_err_set(err, HA_ERR_FORMAT, "no transaction log to replay");
+		           : ha_err_set(err, HA_ERR_FORMAT, "no transaction log to replay");
 	}
 	if (rc) {
 		ha_replay_result_free(out);
@@ -899,7 +907,7 @@ int ha_replay(const uint8_t *primary, size_t size, const struct ha_replay_log *l
 /* ------------------------------------------------------------ the edges */
 
 int ha_replay_read_log(const char *path, size_t max, uint8_t **data, size_t *size,
-		       struct ha_err *err)
+                       struct ha_err *err)
 {
 	struct stat st;
 	uint8_t *buf = NULL;
@@ -920,7 +928,7 @@ int ha_replay_read_log(const char *path, size_t max, uint8_t **data, size_t *siz
 	if ((uint64_t)st.st_size > max) {
 		close(fd);
 		return ha_err_set(err, HA_ERR_LIMIT, "%lld bytes, more than the %zu allowed",
-				  (long long)st.st_size, max);
+		                  (long long)st.st_size, max);
 	}
 	if (st.st_size > 0) {
 		buf = malloc((size_t)st.st_size);
@@ -957,7 +965,7 @@ int ha_replay_read_log(const char *path, size_t max, uint8_t **data, size_t *siz
 }
 
 int ha_image_memfd(const uint8_t *img, size_t n, int *fdp, const uint8_t **mapp, char *why,
-		   size_t whylen)
+                   size_t whylen)
 {
 	size_t done = 0;
 	void *map;

@@ -30,7 +30,8 @@ const char *ha_shard_key(const char *dir, const char *const *paths, size_t npath
 	for (i = 0; i < npaths; i++) {
 		size_t n = trimmed(paths[i]);
 
-		if (n > bestlen && !strncmp(dir, paths[i], n) && (dir[n] == '/' || dir[n] == '\0') &&
+		if (n > bestlen && !strncmp(dir, paths[i], n) &&
+		    (dir[n] == '/' || dir[n] == '\0') &&
 		    !(n == 1 && paths[i][0] == '/' && dir[n] == '\0')) {
 			best = dir + n;
 			bestlen = n;
@@ -68,7 +69,7 @@ int ha_shard_of(const char *key, unsigned n, unsigned *k, struct ha_err *err)
 }
 
 int ha_fleet_shard(struct ha_fleet *fleet, const char *const *paths, size_t npaths, unsigned k,
-		   unsigned n, struct ha_err *err)
+                   unsigned n, struct ha_err *err)
 {
 	struct ha_fleet drop;
 	size_t i, kept = 0, dropped = 0;

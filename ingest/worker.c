@@ -65,18 +65,18 @@
 struct slot {
 	pid_t pid;
 	int fd;
-	size_t task;     /* index into the task list */
+	size_t task; /* index into the task list */
 	struct ha_buf in;
 	double deadline; /* monotonic seconds; 0 = none */
 	int timed_out;
-	int flooded;     /* sent more than MAX_RESULT: killed */
-	int lingered;    /* closed its pipe but did not exit: killed */
-	int errfd;       /* the worker's stderr (a memory file), or -1 */
+	int flooded;  /* sent more than MAX_RESULT: killed */
+	int lingered; /* closed its pipe but did not exit: killed */
+	int errfd;    /* the worker's stderr (a memory file), or -1 */
 };
 
 struct task {
 	size_t host;
-	char **bad;      /* per file: why it is excluded, or NULL */
+	char **bad; /* per file: why it is excluded, or NULL */
 	int attempts;
 };
 
@@ -318,7 +318,7 @@ static void run_child(const struct ha_host_job *job, const struct task *t,
 /* The job as this task sees it: files that killed a worker become
  * unreadable up front. */
 static struct ha_host_job *task_job(const struct ha_fleet *fleet, const struct task *t,
-				    struct ha_host_job *tmp)
+                                    struct ha_host_job *tmp)
 {
 	const struct ha_host_job *h = &fleet->hosts[t->host];
 	size_t i;
@@ -340,8 +340,8 @@ static struct ha_host_job *task_job(const struct ha_fleet *fleet, const struct t
 }
 
 static int spawn(struct slot *s, struct slot *slots, size_t nslots, const struct ha_fleet *fleet,
-		 struct task *t, size_t ti, const struct ha_reqset *req,
-		 const struct ha_pool_opts *o, struct ha_err *err)
+                 struct task *t, size_t ti, const struct ha_reqset *req,
+                 const struct ha_pool_opts *o, struct ha_err *err)
 {
 	struct ha_host_job tmp, *job;
 	int fds[2], errfd;
@@ -434,7 +434,7 @@ static void last_words(int fd, char *out, size_t len)
 }
 
 static void describe_death(int status, const struct slot *s, const struct ha_pool_opts *o,
-			   char *buf, size_t len)
+                           char *buf, size_t len)
 {
 	if (s->timed_out)
 		snprintf(buf, len, "worker timed out after %u s", o->timeout_sec);
@@ -447,19 +447,20 @@ static void describe_death(int status, const struct slot *s, const struct ha_poo
 		snprintf(buf, len, "worker exceeded its CPU limit of %u s", o->cpu_sec);
 	else if (WIFSIGNALED(status))
 		snprintf(buf, len, "worker killed by signal %d (%s)", WTERMSIG(status),
-			 strsignal(WTERMSIG(status)));
+		         strsignal(WTERMSIG(status)));
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 4)
 		snprintf(buf, len, "worker ran out of memory (limit %llu MiB)",
-			 (unsigned long long)(o->mem_bytes >> 20));
+		         (unsigned long long)(o->mem_bytes >> 20));
 	else if (WIFEXITED(status))
-		snprintf(buf, len, "worker exited with status %d without a result", WEXITSTATUS(status));
+		snprintf(buf, len, "worker exited with status %d without a result",
+		         WEXITSTATUS(status));
 	else
 		snprintf(buf, len, "worker ended abnormally");
 }
 
 /* Parses the frames a child sent; the result pointer aims into s->in. */
 static void parse_frames(const struct slot *s, long *cur_file, char *type, const uint8_t **result,
-			 size_t *rlen)
+                         size_t *rlen)
 {
 	struct ha_cur c;
 
@@ -488,7 +489,7 @@ static void parse_frames(const struct slot *s, long *cur_file, char *type, const
 /* A snapshot for a host whose worker kept dying: every file not yet
  * explained gets `why`. */
 static int failed_snapshot(const struct ha_fleet *fleet, const struct task *t, const char *why,
-			   struct ha_snapshot **out, struct ha_err *err)
+                           struct ha_snapshot **out, struct ha_err *err)
 {
 	const struct ha_host_job *h = &fleet->hosts[t->host];
 	struct ha_snapshot *s = malloc(sizeof *s);
@@ -513,7 +514,8 @@ static int failed_snapshot(const struct ha_fleet *fleet, const struct task *t, c
 	if (!rc) {
 		free(s->note); /* what discovery noted gives way to the failure */
 		s->note = ha_strdup(why);
-		rc = s->note ? ha_assign_roles(s, err) : ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		rc = s->note ? ha_assign_roles(s, err)
+		             : ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 	}
 	if (rc) {
 		ha_snapshot_free(s);
@@ -627,7 +629,7 @@ static int finish_result(struct slot *s, struct task *tasks, const struct ha_fle
 	}
 	if (type == 'E') {
 		snprintf(why, sizeof why, "reading failed: %.*s", (int)(rlen < 400 ? rlen : 400),
-			 (const char *)res);
+		         (const char *)res);
 	} else {
 		describe_death(status, s, o, why, sizeof why);
 		last_words(s->errfd, words, sizeof words);
@@ -738,8 +740,8 @@ static void kill_all(struct slot *slots, size_t n)
 }
 
 int ha_pool_run(const struct ha_fleet *fleet, const size_t *todo, size_t ntodo,
-		const struct ha_reqset *req, const struct ha_pool_opts *o, ha_pool_result_fn fn,
-		void *ctx, struct ha_err *err)
+                const struct ha_reqset *req, const struct ha_pool_opts *o, ha_pool_result_fn fn,
+                void *ctx, struct ha_err *err)
 {
 	unsigned jobs = o->jobs ? o->jobs : 1;
 	struct slot *slots;
@@ -775,8 +777,8 @@ int ha_pool_run(const struct ha_fleet *fleet, const size_t *todo, size_t ntodo,
 		for (i = 0; i < jobs && qhead < qtail; i++) {
 			if (slots[i].pid)
 				continue;
-			rc = spawn(&slots[i], slots, jobs, fleet, &tasks[queue[qhead]], queue[qhead],
-				   req, o, err);
+			rc = spawn(&slots[i], slots, jobs, fleet, &tasks[queue[qhead]],
+			           queue[qhead], req, o, err);
 			if (rc)
 				break;
 			qhead++;
@@ -788,7 +790,8 @@ int ha_pool_run(const struct ha_fleet *fleet, const size_t *todo, size_t ntodo,
 		for (i = 0; i < jobs; i++) {
 			if (!slots[i].pid)
 				continue;
-			if (slots[i].deadline && (!next_deadline || slots[i].deadline < next_deadline))
+			if (slots[i].deadline &&
+			    (!next_deadline || slots[i].deadline < next_deadline))
 				next_deadline = slots[i].deadline;
 			pfd[np].fd = slots[i].fd;
 			pfd[np].events = POLLIN;

@@ -18,7 +18,10 @@ struct csvctx {
 	int rc;
 };
 
-static void row_begin(struct csvctx *c) { (void)c; }
+static void row_begin(struct csvctx *c)
+{
+	(void)c;
+}
 
 static void field(struct csvctx *c, const char *s, int first)
 {
@@ -68,10 +71,9 @@ static int finish(struct csvctx *c, int rc)
 }
 
 static const char *const finding_cols[] = {
-	"host",	      "computer_name", "rule_id",    "status",	     "severity",
-	"title",      "observed",      "expected",   "reason",	     "evidence",
-	"hive_files", "hive_sha256",   "host_dir",   "waived",	     "waiver_reason",
-	"waiver_expires", NULL,
+        "host",     "computer_name", "rule_id",       "status",         "severity",   "title",
+        "observed", "expected",      "reason",        "evidence",       "hive_files", "hive_sha256",
+        "host_dir", "waived",        "waiver_reason", "waiver_expires", NULL,
 };
 
 static int finding_cb(void *ctx, const struct ha_finding_row *f)
@@ -98,7 +100,8 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	return row_end(c);
 }
 
-int ha_report_findings_csv(struct ha_store *st, int64_t run_id, const char *path, struct ha_err *err)
+int ha_report_findings_csv(struct ha_store *st, int64_t run_id, const char *path,
+                           struct ha_err *err)
 {
 	struct csvctx c;
 	int rc;
@@ -117,15 +120,37 @@ int ha_report_findings_csv(struct ha_store *st, int64_t run_id, const char *path
 }
 
 static const char *const host_cols[] = {
-	"host",		 "computer_name", "verdict",	  "verdict_reason",
-	"os_family",	 "product_name",  "nt_version",   "build",
-	"ubr",		 "service_pack",  "product",	  "product_type",
-	"architecture",	 "edition",	  "installation_type", "hostname",
-	"domain",	 "control_set",	  "control_set_source", "system_hive",
-	"software_hive", "pass",	  "fail",	  "warn",
-	"not_applicable", "unknown",	  "host_dir",	  "note",
-	"tls12_suites_offered", "tls12_suites_azure",
-	NULL,
+        "host",
+        "computer_name",
+        "verdict",
+        "verdict_reason",
+        "os_family",
+        "product_name",
+        "nt_version",
+        "build",
+        "ubr",
+        "service_pack",
+        "product",
+        "product_type",
+        "architecture",
+        "edition",
+        "installation_type",
+        "hostname",
+        "domain",
+        "control_set",
+        "control_set_source",
+        "system_hive",
+        "software_hive",
+        "pass",
+        "fail",
+        "warn",
+        "not_applicable",
+        "unknown",
+        "host_dir",
+        "note",
+        "tls12_suites_offered",
+        "tls12_suites_azure",
+        NULL,
 };
 
 static int host_cb(void *ctx, const struct ha_host_row *h)

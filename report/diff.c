@@ -58,15 +58,15 @@ static int verdict_rank(const char *v)
 
 static int change_of(int old_rank, int new_rank)
 {
-	return new_rank > old_rank ? HA_CHG_REGRESSED
+	return new_rank > old_rank   ? HA_CHG_REGRESSED
 	       : new_rank < old_rank ? HA_CHG_FIXED
-				     : HA_CHG_CHANGED;
+	                             : HA_CHG_CHANGED;
 }
 
 const char *ha_diff_change_name(int change)
 {
-	static const char *const names[] = {"new", "gone", "renamed", "regressed", "fixed",
-					    "changed"};
+	static const char *const names[] = {"new",       "gone",  "renamed",
+	                                    "regressed", "fixed", "changed"};
 
 	return change >= 0 && change < (int)(sizeof names / sizeof names[0]) ? names[change] : "";
 }
@@ -138,14 +138,14 @@ int ha_diff_pick_runs(struct ha_store *st, int64_t *from, int64_t *to, struct ha
 			rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 		if (!rc && !p.to_paths)
 			rc = ha_err_set(err, HA_ERR_NOTFOUND, "the store holds no run %lld",
-					(long long)p.to);
+			                (long long)p.to);
 		if (!rc)
 			rc = ha_store_each_run(st, from_cb, &p, err);
 		if (!rc && !p.from)
 			rc = ha_err_set(err, HA_ERR_NOTFOUND,
-					"the store holds no complete run before run %lld over the "
-					"same paths",
-					(long long)p.to);
+			                "the store holds no complete run before run %lld over the "
+			                "same paths",
+			                (long long)p.to);
 		if (!rc)
 			*from = p.from;
 	}
@@ -314,8 +314,9 @@ static void pair_up(struct hlist *a, size_t i, struct hlist *b, size_t j, int ma
 /* Steps 1 to 3 of the file comment: fills `other` on both sides. */
 static int match_hosts(struct ha_store *st, struct hlist *a, struct hlist *b, struct ha_err *err)
 {
-	static const size_t off_dir = offsetof(struct hrec, dir), off_label = offsetof(struct hrec, label),
-			    off_cn = offsetof(struct hrec, cn);
+	static const size_t off_dir = offsetof(struct hrec, dir),
+	                    off_label = offsetof(struct hrec, label),
+	                    off_cn = offsetof(struct hrec, cn);
 	size_t *idx, i, p;
 	int rc = HA_OK, k;
 
@@ -457,7 +458,7 @@ static char *only_in(const char *a, const char *b)
 }
 
 static int add_host(struct ha_diff *d, const struct hrec *x, const struct hrec *y, int match,
-		    int change)
+                    int change)
 {
 	struct ha_diff_host *h;
 
@@ -559,7 +560,8 @@ static int same_statuses(struct ha_store *st, int64_t a, int64_t b, int *same, s
 
 /* One matched pair: its verdict and the findings whose status changed. */
 static int compare_pair(struct ha_store *st, struct ha_diff *d, const struct hrec *x,
-			const struct hrec *y, struct flist *fo, struct flist *fn, struct ha_err *err)
+                        const struct hrec *y, struct flist *fo, struct flist *fn,
+                        struct ha_err *err)
 {
 	size_t i, j;
 	int rc, vchange = -1, first = 1, same;
@@ -625,7 +627,7 @@ static int runinfo_cb(void *ctx, const struct ha_run_row *r)
 }
 
 static int run_info(struct ha_store *st, int64_t run, char **as_of, char **paths, char **status,
-		    struct ha_err *err)
+                    struct ha_err *err)
 {
 	struct runinfo i;
 	int rc;
@@ -635,7 +637,8 @@ static int run_info(struct ha_store *st, int64_t run, char **as_of, char **paths
 	if (rc == HA_ERR_NOMEM)
 		rc = ha_err_set(err, rc, "out of memory");
 	if (!rc && !i.found)
-		rc = ha_err_set(err, HA_ERR_NOTFOUND, "the store holds no run %lld", (long long)run);
+		rc = ha_err_set(err, HA_ERR_NOTFOUND, "the store holds no run %lld",
+		                (long long)run);
 	if (rc) {
 		free(i.as_of);
 		free(i.paths);
@@ -653,7 +656,8 @@ static int run_info(struct ha_store *st, int64_t run, char **as_of, char **paths
 static int host_order(const void *pa, const void *pb)
 {
 	const struct ha_diff_host *a = pa, *b = pb;
-	const char *la = a->label ? a->label : a->old_label, *lb = b->label ? b->label : b->old_label;
+	const char *la = a->label ? a->label : a->old_label,
+	           *lb = b->label ? b->label : b->old_label;
 	int d = strcmp(la, lb);
 
 	if (d)
@@ -665,7 +669,7 @@ static int host_order(const void *pa, const void *pb)
 }
 
 int ha_diff_runs(struct ha_store *st, int64_t from, int64_t to, struct ha_diff **out,
-		 struct ha_err *err)
+                 struct ha_err *err)
 {
 	struct hlist a = {0}, b = {0};
 	struct flist fo = {0}, fn = {0};
@@ -836,11 +840,11 @@ static void write_text(const struct ha_diff *d, struct ha_buf *b)
 	ha_buf_puts(b, "), over ");
 	term_paths(b, d->to_paths);
 	ha_buf_printf(b, "\nHosts: %ld then %ld; %ld new, %ld gone, %ld renamed\n", d->from_hosts,
-		      d->to_hosts, d->n_new, d->n_gone, d->n_renamed);
+	              d->to_hosts, d->n_new, d->n_gone, d->n_renamed);
 	ha_buf_printf(b, "Verdicts: %ld regressed, %ld fixed, %ld changed\n", d->n_regressed,
-		      d->n_fixed, d->n_changed);
-	ha_buf_printf(b, "Findings: %ld regressed, %ld fixed, %ld changed\n", d->n_finding_regressed,
-		      d->n_finding_fixed, d->n_finding_changed);
+	              d->n_fixed, d->n_changed);
+	ha_buf_printf(b, "Findings: %ld regressed, %ld fixed, %ld changed\n",
+	              d->n_finding_regressed, d->n_finding_fixed, d->n_finding_changed);
 	if (!d->nhosts) {
 		ha_buf_puts(b, "\nNothing changed.\n");
 		return;
@@ -869,9 +873,9 @@ static void write_text(const struct ha_diff *d, struct ha_buf *b)
 			ha_buf_putc(b, '\n');
 			continue;
 		}
-		ha_buf_puts(b, h->change >= 0                    ? ha_diff_change_name(h->change)
-			       : strcmp(h->label, h->old_label) != 0 ? "renamed"
-								    : "findings");
+		ha_buf_puts(b, h->change >= 0 ? ha_diff_change_name(h->change)
+		               : strcmp(h->label, h->old_label) != 0 ? "renamed"
+		                                                     : "findings");
 		ha_buf_puts(b, ": ");
 		term(b, h->label);
 		if (strcmp(h->label, h->old_label) != 0) {
@@ -923,9 +927,20 @@ static void write_text(const struct ha_diff *d, struct ha_buf *b)
 }
 
 static const char *const csv_cols[] = {
-	"change",	"host",		"previous_host", "computer_name", "rule_id",
-	"from",		"to",		"old_observed",	 "new_observed",  "evidence_before",
-	"evidence_now", "matched_by",	"host_dir",	 NULL,
+        "change",
+        "host",
+        "previous_host",
+        "computer_name",
+        "rule_id",
+        "from",
+        "to",
+        "old_observed",
+        "new_observed",
+        "evidence_before",
+        "evidence_now",
+        "matched_by",
+        "host_dir",
+        NULL,
 };
 
 static void csv_row(struct ha_buf *b, const char *const *cells)
@@ -953,41 +968,61 @@ static void write_csv(const struct ha_diff *d, struct ha_buf *b)
 		const char *dir = h->dir ? h->dir : h->old_dir;
 
 		if (h->change == HA_CHG_NEW || h->change == HA_CHG_GONE) {
-			const char *cells[] = {ha_diff_change_name(h->change), label, h->old_label, cn,
-					       "", h->old_verdict, h->verdict, "", "", "", "", "",
-					       dir};
+			const char *cells[] = {ha_diff_change_name(h->change),
+			                       label,
+			                       h->old_label,
+			                       cn,
+			                       "",
+			                       h->old_verdict,
+			                       h->verdict,
+			                       "",
+			                       "",
+			                       "",
+			                       "",
+			                       "",
+			                       dir};
 
 			csv_row(b, cells);
 			continue;
 		}
 		if (strcmp(h->label, h->old_label) != 0) {
-			const char *cells[] = {"renamed", h->label, h->old_label, cn, "", "", "",
-					       "", "", "", "", match, dir};
+			const char *cells[] = {"renamed", h->label, h->old_label, cn, "",    "", "",
+			                       "",        "",       "",           "", match, dir};
 
 			csv_row(b, cells);
 		}
 		if (h->change >= 0) {
-			const char *cells[] = {ha_diff_change_name(h->change), h->label, h->old_label,
-					       cn, "", h->old_verdict, h->verdict, "", "", "", "",
-					       match, dir};
+			const char *cells[] = {ha_diff_change_name(h->change),
+			                       h->label,
+			                       h->old_label,
+			                       cn,
+			                       "",
+			                       h->old_verdict,
+			                       h->verdict,
+			                       "",
+			                       "",
+			                       "",
+			                       "",
+			                       match,
+			                       dir};
 
 			csv_row(b, cells);
 		}
 		for (; k < d->nfindings && d->findings[k].host == i; k++) {
 			const struct ha_diff_finding *f = &d->findings[k];
 			const char *cells[] = {ha_diff_change_name(f->change),
-					       h->label,
-					       h->old_label,
-					       cn,
-					       f->rule_id,
-					       f->old_status,
-					       f->status,
-					       f->old_observed,
-					       f->observed,
-					       f->old_evidence,
-					       f->evidence,
-					       match,
-					       dir};
+			                       h->label,
+			                       h->old_label,
+			                       cn,
+			                       f->rule_id,
+			                       f->old_status,
+			                       f->status,
+			                       f->old_observed,
+			                       f->observed,
+			                       f->old_evidence,
+			                       f->evidence,
+			                       match,
+			                       dir};
 
 			csv_row(b, cells);
 		}
@@ -1042,7 +1077,7 @@ static json_t *jrun(int64_t id, const char *as_of, const char *status)
 	json_t *o = json_object();
 
 	if (o && (jset(o, "run", json_integer(id)) || jset(o, "as_of", jstr(as_of)) ||
-		  jset(o, "status", jstr(status)))) {
+	          jset(o, "status", jstr(status)))) {
 		json_decref(o);
 		o = NULL;
 	}
@@ -1092,12 +1127,14 @@ static int write_json(const struct ha_diff *d, struct ha_buf *b)
 			bad |= jset(o, "computer_name", jstr(h->computer_name));
 			bad |= jset(o, "previous_computer_name", jstr(h->old_computer_name));
 			bad |= jset(o, "matched_by",
-				    h->match >= 0 ? jstr(ha_diff_match_name(h->match)) : json_null());
+			            h->match >= 0 ? jstr(ha_diff_match_name(h->match))
+			                          : json_null());
 			bad |= jset(o, "renamed",
-				    json_boolean(h->label && h->old_label &&
-						 strcmp(h->label, h->old_label) != 0));
+			            json_boolean(h->label && h->old_label &&
+			                         strcmp(h->label, h->old_label) != 0));
 			bad |= jset(o, "change",
-				    h->change >= 0 ? jstr(ha_diff_change_name(h->change)) : json_null());
+			            h->change >= 0 ? jstr(ha_diff_change_name(h->change))
+			                           : json_null());
 			bad |= jset(o, "verdict_before", jstr(h->old_verdict));
 			bad |= jset(o, "verdict_now", jstr(h->verdict));
 			bad |= jset(o, "host_dir", jstr(h->dir ? h->dir : h->old_dir));
@@ -1160,7 +1197,7 @@ int ha_diff_write(const struct ha_diff *d, int format, struct ha_buf *out, struc
 /* ---------------------------------------------------------- changes.csv */
 
 int ha_report_changes_csv(struct ha_store *st, int64_t run_id, const char *path, int *written,
-			  struct ha_err *err)
+                          struct ha_err *err)
 {
 	struct ha_diff *d = NULL;
 	struct ha_out o;

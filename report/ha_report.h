@@ -20,17 +20,17 @@
 
 /* Which reports to write (bits). */
 enum {
-	HA_REPORT_CSV = 1,  /* findings.csv, hosts.csv, changes.csv (when there is an earlier run) */
+	HA_REPORT_CSV = 1, /* findings.csv, hosts.csv, changes.csv (when there is an earlier run) */
 	HA_REPORT_HTML = 2, /* report.html */
 	HA_REPORT_JSON = 4, /* findings.jsonl */
 };
 
 /* The report files' names inside the output folder. */
 #define HA_REPORT_FINDINGS_CSV "findings.csv"
-#define HA_REPORT_CHANGES_CSV "changes.csv"
-#define HA_REPORT_HOSTS_CSV "hosts.csv"
-#define HA_REPORT_HTML_NAME "report.html"
-#define HA_REPORT_JSONL "findings.jsonl"
+#define HA_REPORT_CHANGES_CSV  "changes.csv"
+#define HA_REPORT_HOSTS_CSV    "hosts.csv"
+#define HA_REPORT_HTML_NAME    "report.html"
+#define HA_REPORT_JSONL        "findings.jsonl"
 
 /* Writes the reports in `formats` of run `run_id` into the folder `dir`, in
  * this order: findings.csv, hosts.csv, changes.csv, report.html,
@@ -38,10 +38,11 @@ enum {
  * is whole or absent (ha_out_*).  First removes the temporaries that a
  * process killed while writing reports here left (as
  * ha_report_remove_stale).  When `stop` (may be NULL) is non-zero before
- * a file, stops with HA_ERR_INTERRUPTED; the files already written stay.  Any other error is the first file's that failed. */
+ * a file, stops with HA_ERR_INTERRUPTED; the files already written stay.  Any other error is the
+ * first file's that failed. */
 HA_MUST_CHECK int ha_report_write_all(struct ha_store *st, int64_t run_id, const char *dir,
-				      unsigned formats, volatile sig_atomic_t *stop,
-				      struct ha_err *err);
+                                      unsigned formats, volatile sig_atomic_t *stop,
+                                      struct ha_err *err);
 
 /* Removes "<report>.tmp-<pid>" files in `dir` whose process no longer
  * exists; best effort (an unreadable folder is left alone). */
@@ -49,41 +50,41 @@ void ha_report_remove_stale(const char *dir);
 
 /* findings.csv: one row per (host, rule); columns in README.md. */
 HA_MUST_CHECK int ha_report_findings_csv(struct ha_store *st, int64_t run_id, const char *path,
-					 struct ha_err *err);
+                                         struct ha_err *err);
 /* hosts.csv: one row per host with facts, verdict and counts. */
 HA_MUST_CHECK int ha_report_hosts_csv(struct ha_store *st, int64_t run_id, const char *path,
-				      struct ha_err *err);
+                                      struct ha_err *err);
 /* findings.jsonl: one JSON object per finding, with its evidence. */
 HA_MUST_CHECK int ha_report_jsonl(struct ha_store *st, int64_t run_id, const char *path,
-				  struct ha_err *err);
+                                  struct ha_err *err);
 /* report.html: one self-contained page. */
 HA_MUST_CHECK int ha_report_html(struct ha_store *st, int64_t run_id, const char *path,
-				 struct ha_err *err);
+                                 struct ha_err *err);
 
 /* The .reg remediation for one host: the fragments of its failing rules
  * (never NOT_APPLICABLE or UNKNOWN ones), with a comment header.  Returns
  * HA_ERR_NOTFOUND when the host has nothing to remediate. */
 HA_MUST_CHECK int ha_report_remediation(struct ha_store *st, int64_t run_id, int64_t host_id,
-					struct ha_buf *out, struct ha_err *err);
+                                        struct ha_buf *out, struct ha_err *err);
 
 /* The forensic narrative for one host: "why TLS 1.2 would fail here", its
  * causes in the order they matter (OS or service pack, missing update,
  * SChannel, .NET, roots, stale evidence), each tied to the symptom users
  * see.  Plain text, or HTML (escaped, as <li> items) when `html`. */
 HA_MUST_CHECK int ha_report_narrative(struct ha_store *st, int64_t run_id, int64_t host_id,
-				      int html, struct ha_buf *out, struct ha_err *err);
+                                      int html, struct ha_buf *out, struct ha_err *err);
 
 /* ------------------------------------------------ drift between two runs */
 
 /* What changed between two stored runs (report/diff.c explains how hosts
  * are matched and what "regressed" means). */
 enum ha_diff_change {
-	HA_CHG_NEW = 0,  /* host only in the later run */
-	HA_CHG_GONE,     /* host only in the earlier run */
-	HA_CHG_RENAMED,  /* (changes.csv only) the host's label changed */
+	HA_CHG_NEW = 0, /* host only in the later run */
+	HA_CHG_GONE,    /* host only in the earlier run */
+	HA_CHG_RENAMED, /* (changes.csv only) the host's label changed */
 	HA_CHG_REGRESSED,
 	HA_CHG_FIXED,
-	HA_CHG_CHANGED,  /* different, neither better nor worse */
+	HA_CHG_CHANGED, /* different, neither better nor worse */
 };
 enum ha_diff_match { HA_MATCH_LABEL = 0, HA_MATCH_NAME_HIVE };
 enum ha_diff_format { HA_DIFF_TEXT = 0, HA_DIFF_CSV, HA_DIFF_JSON };
@@ -103,7 +104,7 @@ struct ha_diff_host {
 struct ha_diff_finding {
 	size_t host; /* index into hosts */
 	char *rule_id, *status, *old_status, *observed, *old_observed, *evidence, *old_evidence;
-	int change;  /* HA_CHG_REGRESSED, HA_CHG_FIXED or HA_CHG_CHANGED */
+	int change; /* HA_CHG_REGRESSED, HA_CHG_FIXED or HA_CHG_CHANGED */
 };
 struct ha_diff {
 	int64_t from, to;
@@ -121,21 +122,21 @@ struct ha_diff {
  * the newest complete run before *to over the same paths.  HA_ERR_NOTFOUND
  * (with a message) when there is no such run. */
 HA_MUST_CHECK int ha_diff_pick_runs(struct ha_store *st, int64_t *from, int64_t *to,
-				    struct ha_err *err);
+                                    struct ha_err *err);
 /* Compares two runs; *out is freed with ha_diff_free. */
 HA_MUST_CHECK int ha_diff_runs(struct ha_store *st, int64_t from, int64_t to, struct ha_diff **out,
-			       struct ha_err *err);
+                               struct ha_err *err);
 void ha_diff_free(struct ha_diff *d);
 /* Appends the diff as text (terminal-escaped), CSV (the columns of
  * changes.csv) or one JSON document. */
 HA_MUST_CHECK int ha_diff_write(const struct ha_diff *d, int format, struct ha_buf *out,
-				struct ha_err *err);
+                                struct ha_err *err);
 const char *ha_diff_change_name(int change); /* "new", "gone", "regressed", ... */
 const char *ha_diff_match_name(int match);   /* "label", "computer name and hive" */
 /* changes.csv: run_id against the newest complete run before it over the
  * same paths.  When there is none nothing is written and *written is 0. */
 HA_MUST_CHECK int ha_report_changes_csv(struct ha_store *st, int64_t run_id, const char *path,
-					int *written, struct ha_err *err);
+                                        int *written, struct ha_err *err);
 
 /* The effective TLS 1.2 cipher suites of one host, as recorded by the
  * SCHANNEL-CIPHER-SUITES finding (report/suites.c says how).  `found` 0:
@@ -145,20 +146,20 @@ HA_MUST_CHECK int ha_report_changes_csv(struct ha_store *st, int64_t run_id, con
 struct ha_suites_view {
 	int found, have_lists;
 	char *status, *reason, *observed;
-	char *offered;   /* effective list, in order */
-	char *accepted;  /* accepted by Azure; " (compatibility)" after 2022-only ones */
-	char *source;    /* "the Group Policy list", "the local list", "the default list" */
+	char *offered;  /* effective list, in order */
+	char *accepted; /* accepted by Azure; " (compatibility)" after 2022-only ones */
+	char *source;   /* "the Group Policy list", "the local list", "the default list" */
 	size_t n_offered, n_accepted;
 };
 HA_MUST_CHECK int ha_report_suites(struct ha_store *st, int64_t run_id, int64_t host_id,
-				   struct ha_suites_view *v, struct ha_err *err);
+                                   struct ha_suites_view *v, struct ha_err *err);
 void ha_suites_view_free(struct ha_suites_view *v);
 /* Item i of a comma-separated list into buf: 1, or 0 past the end. */
 int ha_suites_item(const char *list, size_t i, char *buf, size_t len);
 /* The .reg fragment the rule computed for the host (where the damage is:
  * policy or local list, SCHANNEL keys, curves), or *out NULL.  malloc'd. */
 HA_MUST_CHECK int ha_report_suites_fragment(struct ha_store *st, int64_t finding_id, char **out,
-					    struct ha_err *err);
+                                            struct ha_err *err);
 /* 1 accepted by Azure's current policy, 2 only by its compatibility one, 0. */
 int ha_suites_accepted(const struct ha_suites_view *v, const char *name);
 

@@ -68,9 +68,9 @@
  * after that is stored twice, which costs bytes, never correctness).  The
  * summary needs only counts and the rules' and notes' own texts, kept
  * apart.  At the end the page is the summary, then the island copied from
- * the temporary files (unnamed, beside the report: O_TMPFILE).  HIVEAUDIT_TEST_HTML_CAP=BYTES lowers TABLE_CAP so
- * that the tests can prove a spilled page says the same as a whole one;
- * nothing else reads it. */
+ * the temporary files (unnamed, beside the report: O_TMPFILE).  HIVEAUDIT_TEST_HTML_CAP=BYTES
+ * lowers TABLE_CAP so that the tests can prove a spilled page says the same as a whole one; nothing
+ * else reads it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -88,12 +88,12 @@ extern const size_t ha_report_css_len;
 extern const unsigned char ha_report_js[];
 extern const size_t ha_report_js_len;
 
-#define FLUSH_AT    (1u << 16)
+#define FLUSH_AT (1u << 16)
 /* Bytes of keys a string or record table holds before it is written to
  * its temporary file and emptied, which bounds the memory of the report
  * whatever the fleet's size (see "MEMORY" above). */
-#define TABLE_CAP ((size_t)4 << 20)
-#define SIG_CAP   4096
+#define TABLE_CAP   ((size_t)4 << 20)
+#define SIG_CAP     4096
 #define HIVE_FIELDS 17
 /* Chart bounds: a custom rule pack or an odd fleet must not make a chart
  * that nobody can read; the rest is summed up in one line. */
@@ -104,12 +104,12 @@ extern const size_t ha_report_js_len;
 enum { V_READY, V_NOT_READY, V_UNKNOWN, V_WAIVED, V_N };
 
 static const char *const verdict_names[V_N] = {"ready", "not_ready", "unknown",
-					       "ready_with_waivers"};
+                                               "ready_with_waivers"};
 static const char *const verdict_titles[V_N] = {"Ready", "Not ready", "Unknown",
-						"Ready with waivers"};
+                                                "Ready with waivers"};
 /* Status order in charts and counts: problems first, the way a reader scans. */
 static const int chart_status_order[HA_NSTATUS] = {HA_FAIL, HA_UNKNOWN, HA_WARN, HA_PASS,
-						   HA_NOT_APPLICABLE};
+                                                   HA_NOT_APPLICABLE};
 
 /* ------------------------------------------------------------ containers */
 
@@ -172,7 +172,7 @@ static int intern_grow(struct intern *t)
 		return HA_ERR_NOMEM;
 	for (i = 0; i < t->n; i++) {
 		uint32_t h =
-			(uint32_t)hash_bytes(t->keys.data + t->off[i], t->len[i]) & (nslot - 1);
+		        (uint32_t)hash_bytes(t->keys.data + t->off[i], t->len[i]) & (nslot - 1);
 
 		while (slot[h])
 			h = (h + 1) & (nslot - 1);
@@ -334,9 +334,9 @@ struct hctx {
 
 	/* the host being read */
 	struct hrec cur;
-	struct vec files; /* its (path, sha256) string id pairs */
+	struct vec files;    /* its (path, sha256) string id pairs */
 	struct ha_buf fkeys; /* the same pairs as text, each NUL-terminated */
-	struct ha_buf pat; /* its findings' (rule, status, category), as text */
+	struct ha_buf pat;   /* its findings' (rule, status, category), as text */
 
 	/* the run */
 	char *started, *finished, *status, *tool_version, *as_of, *paths;
@@ -400,7 +400,8 @@ static int spill_buf(struct hctx *c, FILE *f)
 	if (ha_buf_status(&c->b))
 		return fail_code(c, ha_buf_status(&c->b));
 	if (c->b.len && fwrite(c->b.data, 1, c->b.len, f) != c->b.len)
-		return ha_err_sys(c->err, HA_ERR_IO, errno, "report.html: cannot write a temporary file");
+		return ha_err_sys(c->err, HA_ERR_IO, errno,
+		                  "report.html: cannot write a temporary file");
 	ha_buf_truncate(&c->b, 0);
 	return HA_OK;
 }
@@ -605,15 +606,15 @@ static int hive_cb(void *ctx, const struct ha_hive_row *h)
 {
 	struct hctx *c = ctx;
 	const char *s[] = {h->role,         h->kind,   h->kind_why, h->path,
-			   h->status,       h->reason, h->sha256,   h->embedded_name,
-			   h->last_written, h->logs,   h->replay};
+	                   h->status,       h->reason, h->sha256,   h->embedded_name,
+	                   h->last_written, h->logs,   h->replay};
 	int64_t n[] = {h->size, h->seq1, h->seq2, h->checksum_ok, h->dirty, h->degraded};
 	size_t i;
 	uint32_t id = 0;
 	int rc = HA_OK;
 
 	_Static_assert(sizeof s / sizeof s[0] + sizeof n / sizeof n[0] == HIVE_FIELDS,
-		       "a hive record has HIVE_FIELDS fields (report.js HV.N)");
+	               "a hive record has HIVE_FIELDS fields (report.js HV.N)");
 
 	for (i = 0; !rc && i < sizeof s / sizeof s[0]; i++)
 		if (!(rc = str_id(c, s[i], &id)))
@@ -720,7 +721,7 @@ static int host_cb(void *ctx, const struct ha_host_row *h)
 	x->verdict = verdict_code(h->verdict);
 	if (x->verdict < 0)
 		return ha_err_set(c->err, HA_ERR_FORMAT, "host '%s': unknown verdict in the store",
-				  h->label);
+		                  h->label);
 	for (i = 0; i < HA_NROLES; i++) {
 		if ((rc = str_id(c, h->hive_status[i], &x->hstat[i])) != HA_OK)
 			return rc;
@@ -839,7 +840,7 @@ static int ev_cb(void *ctx, const struct ha_evidence_row *e)
 	struct evctx *x = ctx;
 	struct hctx *c = x->c;
 	const char *s[] = {e->role,       e->control_set, e->key_path,   e->value_name,
-			   e->value_type, e->data,        e->last_write, e->note};
+	                   e->value_type, e->data,        e->last_write, e->note};
 	int64_t slot = -1;
 	uint32_t id;
 	size_t i;
@@ -890,11 +891,11 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	/* A waived finding says so in its reason, where the host's details
 	 * show it (the record's layout stays as documented above). */
 	if (f->waived[0]) {
-		waived = ha_asprintf("%s %s %s by %s%s%s: %s", f->reason,
-				     !strcmp(f->waived, "yes") ? "Waived until" : "Waiver EXPIRED on",
-				     f->waiver_expires, f->waiver_approver,
-				     f->waiver_ticket[0] ? ", ticket " : "", f->waiver_ticket,
-				     f->waiver_reason);
+		waived = ha_asprintf(
+		        "%s %s %s by %s%s%s: %s", f->reason,
+		        !strcmp(f->waived, "yes") ? "Waived until" : "Waiver EXPIRED on",
+		        f->waiver_expires, f->waiver_approver,
+		        f->waiver_ticket[0] ? ", ticket " : "", f->waiver_ticket, f->waiver_reason);
 		if (!waived)
 			return nomem(c);
 		s[5] = waived;
@@ -902,8 +903,8 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 
 	if (status < 0)
 		return ha_err_set(c->err, HA_ERR_FORMAT,
-				  "host '%s', rule '%s': unknown status '%s'", f->label, f->rule_id,
-				  f->status);
+		                  "host '%s', rule '%s': unknown status '%s'", f->label, f->rule_id,
+		                  f->status);
 	rc = ha_store_each_evidence(c->st, f->finding_id, ev_cb, &ex, c->err);
 	if (rc) {
 		free(ex.ids.v);
@@ -1123,21 +1124,21 @@ static void hive_status_words(struct hctx *c, const char *s)
 static void write_head(struct hctx *c, const char *csp_style, const char *csp_script)
 {
 	ha_buf_puts(&c->b,
-		    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+	            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+	            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
 	/* Only the two inline blocks may run or style; nothing may be fetched. */
 	ha_buf_printf(&c->b,
-		      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-		      "style-src 'sha256-%s'; script-src 'sha256-%s'; base-uri 'none'; "
-		      "form-action 'none'\">\n"
-		      "<meta name=\"referrer\" content=\"no-referrer\">\n"
-		      "<meta name=\"generator\" content=\"hiveaudit ",
-		      csp_style, csp_script);
+	              "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+	              "style-src 'sha256-%s'; script-src 'sha256-%s'; base-uri 'none'; "
+	              "form-action 'none'\">\n"
+	              "<meta name=\"referrer\" content=\"no-referrer\">\n"
+	              "<meta name=\"generator\" content=\"hiveaudit ",
+	              csp_style, csp_script);
 	esc(c, c->tool_version);
 	ha_buf_puts(
-		&c->b,
-		"\">\n<title>TLS 1.2 readiness for Azure Backup \xe2\x80\x94 hiveaudit</title>\n"
-		"<style>");
+	        &c->b,
+	        "\">\n<title>TLS 1.2 readiness for Azure Backup \xe2\x80\x94 hiveaudit</title>\n"
+	        "<style>");
 	ha_buf_add(&c->b, ha_report_css, ha_report_css_len);
 	ha_buf_puts(&c->b, "</style>\n</head>\n<body>\n");
 }
@@ -1147,9 +1148,9 @@ static void write_masthead(struct hctx *c)
 	long total = (long)c->nhosts;
 
 	ha_buf_puts(&c->b, "<header class=\"masthead\"><div class=\"wrap\">"
-			   "<p class=\"kicker\">hiveaudit report</p>"
-			   "<h1>TLS 1.2 readiness for Azure Backup</h1>"
-			   "<dl class=\"runmeta\"><div><dt>Audit date</dt><dd id=\"as-of\">");
+	                   "<p class=\"kicker\">hiveaudit report</p>"
+	                   "<h1>TLS 1.2 readiness for Azure Backup</h1>"
+	                   "<dl class=\"runmeta\"><div><dt>Audit date</dt><dd id=\"as-of\">");
 	esc(c, c->as_of);
 	ha_buf_puts(&c->b, "</dd></div><div><dt>Run</dt><dd id=\"run-id\">");
 	ha_buf_printf(&c->b, "%" PRId64, c->run_id);
@@ -1174,12 +1175,12 @@ static void write_masthead(struct hctx *c)
 }
 
 static void write_card(struct hctx *c, const char *cls, const char *id, const char *title, long n,
-		       long total, const char *frag)
+                       long total, const char *frag)
 {
 	ha_buf_printf(&c->b,
-		      "<a class=\"card %s\" href=\"#%s\"><span class=\"card-title\">%s</span>"
-		      "<span class=\"card-num\" id=\"%s\">",
-		      cls, frag, title, id);
+	              "<a class=\"card %s\" href=\"#%s\"><span class=\"card-title\">%s</span>"
+	              "<span class=\"card-num\" id=\"%s\">",
+	              cls, frag, title, id);
 	ha_buf_printf(&c->b, "%ld", n);
 	ha_buf_puts(&c->b, "</span><span class=\"card-sub\">");
 	if (total > 0)
@@ -1193,8 +1194,8 @@ static void write_causes(struct hctx *c)
 	size_t i, *order, n = 0, k;
 
 	ha_buf_puts(&c->b,
-		    "<div class=\"panel why\" id=\"why-not-ready\"><h3>Why hosts are not ready"
-		    "</h3>");
+	            "<div class=\"panel why\" id=\"why-not-ready\"><h3>Why hosts are not ready"
+	            "</h3>");
 	order = malloc((c->nrules + 1) * sizeof *order);
 	if (!order) {
 		c->b.failed = HA_ERR_NOMEM;
@@ -1215,11 +1216,11 @@ static void write_causes(struct hctx *c)
 		ha_buf_puts(&c->b, "<p class=\"muted\">No host fails a requirement.</p>");
 	} else {
 		ha_buf_puts(&c->b,
-			    "<p class=\"muted\">Hosts failing each requirement (a host can fail "
-			    "several). Backups and restores from these hosts fail with error "
-			    "10054, &ldquo;An existing connection was forcibly closed by the "
-			    "remote host&rdquo;, or a certificate chain error.</p>"
-			    "<table class=\"causes\"><tbody>");
+		            "<p class=\"muted\">Hosts failing each requirement (a host can fail "
+		            "several). Backups and restores from these hosts fail with error "
+		            "10054, &ldquo;An existing connection was forcibly closed by the "
+		            "remote host&rdquo;, or a certificate chain error.</p>"
+		            "<table class=\"causes\"><tbody>");
 		for (k = 0; k < n && k < MAX_CAUSES; k++) {
 			const struct rrec *r = &c->rules[order[k]];
 
@@ -1237,9 +1238,10 @@ static void write_causes(struct hctx *c)
 		if (n > MAX_CAUSES) {
 			ha_buf_puts(&c->b, "<p class=\"muted more\">");
 			put_plural(&c->b, (long)(n - MAX_CAUSES), "more requirement fails",
-				   "more requirements fail");
-			ha_buf_puts(&c->b, " on fewer hosts: see the <a href=\"#rules\">rules table</a>."
-					   "</p>");
+			           "more requirements fail");
+			ha_buf_puts(&c->b,
+			            " on fewer hosts: see the <a href=\"#rules\">rules table</a>."
+			            "</p>");
 		}
 	}
 	ha_buf_puts(&c->b, "</div>\n");
@@ -1255,11 +1257,11 @@ static void write_unknowns(struct hctx *c)
 	int any = 0;
 
 	ha_buf_puts(&c->b,
-		    "<div class=\"panel why\" id=\"why-unknown\"><h3>Why hosts are unknown</h3>");
+	            "<div class=\"panel why\" id=\"why-unknown\"><h3>Why hosts are unknown</h3>");
 	if (!c->verdicts[V_UNKNOWN] && !c->hp.n) {
 		ha_buf_puts(&c->b,
-			    "<p class=\"muted\">Every host could be decided, and every SYSTEM "
-			    "and SOFTWARE hive was read cleanly.</p></div>\n");
+		            "<p class=\"muted\">Every host could be decided, and every SYSTEM "
+		            "and SOFTWARE hive was read cleanly.</p></div>\n");
 		return;
 	}
 	ha_buf_puts(&c->b, "<p class=\"muted\">");
@@ -1267,10 +1269,10 @@ static void write_unknowns(struct hctx *c)
 	ha_buf_puts(&c->b, " a missing or damaged hive; ");
 	put_count(&c->b, c->unknown_rule);
 	ha_buf_puts(&c->b,
-		    " had readable hives but a deciding value could not be interpreted. "
-		    "Collect the hives again (with their .LOG files) or check on the host.</p>"
-		    "<table class=\"causes\"><thead><tr><th>Cause</th><th class=\"num\">"
-		    "Unknown hosts</th><th class=\"num\">All hosts</th></tr></thead><tbody>");
+	            " had readable hives but a deciding value could not be interpreted. "
+	            "Collect the hives again (with their .LOG files) or check on the host.</p>"
+	            "<table class=\"causes\"><thead><tr><th>Cause</th><th class=\"num\">"
+	            "Unknown hosts</th><th class=\"num\">All hosts</th></tr></thead><tbody>");
 	for (i = 0; i < c->hp.n; i++) {
 		const char *k, *role, *status;
 
@@ -1308,7 +1310,7 @@ static void write_unknowns(struct hctx *c)
 	}
 	if (!any)
 		ha_buf_puts(&c->b,
-			    "<tr><td colspan=\"3\" class=\"muted\">No cause recorded.</td></tr>");
+		            "<tr><td colspan=\"3\" class=\"muted\">No cause recorded.</td></tr>");
 	ha_buf_puts(&c->b, "</tbody></table></div>\n");
 }
 
@@ -1317,22 +1319,22 @@ static void write_summary(struct hctx *c)
 	long total = (long)c->nhosts;
 
 	ha_buf_puts(&c->b, "<section id=\"summary\" aria-label=\"Fleet summary\">\n"
-			   "<h2>Fleet summary</h2>\n<div class=\"cards\">\n");
+	                   "<h2>Fleet summary</h2>\n<div class=\"cards\">\n");
 	ha_buf_puts(&c->b, "<a class=\"card total\" href=\"#\"><span class=\"card-title\">Hosts "
-			   "audited</span><span class=\"card-num\" id=\"n-hosts\">");
+	                   "audited</span><span class=\"card-num\" id=\"n-hosts\">");
 	ha_buf_printf(&c->b, "%ld", total);
 	ha_buf_puts(&c->b, "</span><span class=\"card-sub\">");
 	put_plural(&c->b, (long)c->nrules, "rule", "rules");
 	ha_buf_puts(&c->b, " each</span></a>\n");
 	write_card(c, "v-ready", "n-ready", "Ready for TLS 1.2", c->verdicts[V_READY], total,
-		   "verdict=ready");
+	           "verdict=ready");
 	write_card(c, "v-not_ready", "n-not-ready", "Not ready", c->verdicts[V_NOT_READY], total,
-		   "verdict=not_ready");
+	           "verdict=not_ready");
 	write_card(c, "v-unknown", "n-unknown", "Unknown", c->verdicts[V_UNKNOWN], total,
-		   "verdict=unknown");
+	           "verdict=unknown");
 	if (c->verdicts[V_WAIVED]) /* only where waivers were given */
 		write_card(c, "v-ready_with_waivers", "n-waived", "Ready with waivers",
-			   c->verdicts[V_WAIVED], total, "verdict=ready_with_waivers");
+		           c->verdicts[V_WAIVED], total, "verdict=ready_with_waivers");
 	ha_buf_puts(&c->b, "</div>\n");
 	if (total) {
 		/* One bar for the whole fleet, as a quick read of the three numbers. */
@@ -1340,18 +1342,18 @@ static void write_summary(struct hctx *c)
 		double x = 0;
 
 		ha_buf_puts(&c->b,
-			    "<svg class=\"fleetbar\" viewBox=\"0 0 1000 14\" "
-			    "preserveAspectRatio=\"none\" role=\"img\" aria-label=\"Hosts by "
-			    "verdict\">");
+		            "<svg class=\"fleetbar\" viewBox=\"0 0 1000 14\" "
+		            "preserveAspectRatio=\"none\" role=\"img\" aria-label=\"Hosts by "
+		            "verdict\">");
 		for (v = 0; v < V_N; v++) {
 			double w = 1000.0 * (double)c->verdicts[v] / (double)total;
 
 			if (!c->verdicts[v])
 				continue;
 			ha_buf_printf(&c->b,
-				      "<rect class=\"v-%s\" x=\"%.2f\" y=\"0\" width=\"%.2f\" "
-				      "height=\"14\"><title>%s: %ld</title></rect>",
-				      verdict_names[v], x, w, verdict_titles[v], c->verdicts[v]);
+			              "<rect class=\"v-%s\" x=\"%.2f\" y=\"0\" width=\"%.2f\" "
+			              "height=\"14\"><title>%s: %ld</title></rect>",
+			              verdict_names[v], x, w, verdict_titles[v], c->verdicts[v]);
 			x += w;
 		}
 		ha_buf_puts(&c->b, "</svg>\n");
@@ -1373,15 +1375,15 @@ static void write_summary(struct hctx *c)
 static void chart_open(struct hctx *c, const char *id, const char *label, size_t rows)
 {
 	ha_buf_printf(&c->b,
-		      "<svg class=\"chart\" id=\"%s\" viewBox=\"0 0 %d %zu\" role=\"img\" "
-		      "aria-label=\"%s\">",
-		      id, CH_W, CH_TOP * 2 + rows * (CH_ROW + CH_GAP), label);
+	              "<svg class=\"chart\" id=\"%s\" viewBox=\"0 0 %d %zu\" role=\"img\" "
+	              "aria-label=\"%s\">",
+	              id, CH_W, CH_TOP * 2 + rows * (CH_ROW + CH_GAP), label);
 }
 
 /* One bar: segments[i] of class cls[i], each linked to its filter. */
 static void chart_row(struct hctx *c, size_t row, const char *label, size_t label_max,
-		      const long *seg, const char *const *cls, const char *const *names, int nseg,
-		      const char *const *hrefs, long scale)
+                      const long *seg, const char *const *cls, const char *const *names, int nseg,
+                      const char *const *hrefs, long scale)
 {
 	double x = CH_LABEL, y = CH_TOP + (double)row * (CH_ROW + CH_GAP);
 	long total = 0;
@@ -1390,14 +1392,14 @@ static void chart_row(struct hctx *c, size_t row, const char *label, size_t labe
 	for (i = 0; i < nseg; i++)
 		total += seg[i];
 	ha_buf_printf(&c->b, "<g><text class=\"lbl\" x=\"%d\" y=\"%.1f\"><title>", CH_LABEL - 8,
-		      y + CH_ROW / 2.0 + 4);
+	              y + CH_ROW / 2.0 + 4);
 	esc(c, label);
 	ha_buf_puts(&c->b, "</title>");
 	esc_cut(c, label, label_max);
 	ha_buf_puts(&c->b, "</text>");
 	ha_buf_printf(&c->b,
-		      "<rect class=\"track\" x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%d\"/>",
-		      CH_LABEL, y, CH_BAR, CH_ROW);
+	              "<rect class=\"track\" x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%d\"/>",
+	              CH_LABEL, y, CH_BAR, CH_ROW);
 	for (i = 0; scale > 0 && i < nseg; i++) {
 		double w = (double)CH_BAR * (double)seg[i] / (double)scale;
 
@@ -1406,20 +1408,20 @@ static void chart_row(struct hctx *c, size_t row, const char *label, size_t labe
 		ha_buf_puts(&c->b, "<a href=\"#");
 		ha_buf_puts(&c->b, hrefs[i]);
 		ha_buf_printf(&c->b,
-			      "\"><rect class=\"%s\" x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" "
-			      "height=\"%d\"><title>",
-			      cls[i], x, y, w, CH_ROW);
+		              "\"><rect class=\"%s\" x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" "
+		              "height=\"%d\"><title>",
+		              cls[i], x, y, w, CH_ROW);
 		esc(c, label);
 		ha_buf_printf(&c->b, ": %ld %s</title></rect>", seg[i], names[i]);
 		if (w >= 26)
 			ha_buf_printf(&c->b,
-				      "<text class=\"seg %s\" x=\"%.1f\" y=\"%.1f\">%ld</text>",
-				      cls[i], x + w / 2, y + CH_ROW / 2.0 + 4, seg[i]);
+			              "<text class=\"seg %s\" x=\"%.1f\" y=\"%.1f\">%ld</text>",
+			              cls[i], x + w / 2, y + CH_ROW / 2.0 + 4, seg[i]);
 		ha_buf_puts(&c->b, "</a>");
 		x += w;
 	}
 	ha_buf_printf(&c->b, "<text class=\"tot\" x=\"%d\" y=\"%.1f\">%ld</text></g>",
-		      CH_LABEL + CH_BAR + 8, y + CH_ROW / 2.0 + 4, total);
+	              CH_LABEL + CH_BAR + 8, y + CH_ROW / 2.0 + 4, total);
 }
 
 static void legend(struct hctx *c, const char *const *cls, const char *const *names, int n)
@@ -1435,11 +1437,11 @@ static void legend(struct hctx *c, const char *const *cls, const char *const *na
 static void write_rule_chart(struct hctx *c)
 {
 	static const char *const cls[HA_NSTATUS] = {"s-FAIL", "s-UNKNOWN", "s-WARN", "s-PASS",
-						    "s-NOT_APPLICABLE"};
+	                                            "s-NOT_APPLICABLE"};
 	static const char *const names[HA_NSTATUS] = {"FAIL", "UNKNOWN", "WARN", "PASS",
-						      "NOT_APPLICABLE"};
+	                                              "NOT_APPLICABLE"};
 	static const char *const words[HA_NSTATUS] = {"FAIL", "UNKNOWN", "WARN", "PASS",
-						      "N/A (not applicable)"};
+	                                              "N/A (not applicable)"};
 	size_t i, shown = c->nrules < MAX_CHART_RULES ? c->nrules : MAX_CHART_RULES;
 	struct ha_buf hb[HA_NSTATUS];
 	const char *hrefs[HA_NSTATUS];
@@ -1447,8 +1449,8 @@ static void write_rule_chart(struct hctx *c)
 	int k;
 
 	ha_buf_puts(&c->b, "<figure class=\"panel chartbox\"><figcaption><h3>Findings per rule</h3>"
-			   "<p class=\"muted\">Hosts by status of each rule; select a segment to "
-			   "list those hosts.</p></figcaption>");
+	                   "<p class=\"muted\">Hosts by status of each rule; select a segment to "
+	                   "list those hosts.</p></figcaption>");
 	legend(c, cls, words, HA_NSTATUS);
 	chart_open(c, "chart-rules", "Findings per rule, by status", shown);
 	for (k = 0; k < HA_NSTATUS; k++)
@@ -1466,7 +1468,7 @@ static void write_rule_chart(struct hctx *c)
 			hrefs[k] = ha_buf_cstr(&hb[k]);
 		}
 		chart_row(c, i, r->text[R_ID], 28, seg, cls, words, HA_NSTATUS, hrefs,
-			  (long)c->nhosts);
+		          (long)c->nhosts);
 	}
 	for (k = 0; k < HA_NSTATUS; k++) {
 		if (ha_buf_status(&hb[k]))
@@ -1485,9 +1487,9 @@ static void write_rule_chart(struct hctx *c)
 static void write_os_chart(struct hctx *c)
 {
 	static const char *const cls[V_N] = {"v-ready", "v-not_ready", "v-unknown",
-					     "v-ready_with_waivers"};
+	                                     "v-ready_with_waivers"};
 	static const char *const names[V_N] = {"ready", "not ready", "unknown",
-					       "ready with waivers"};
+	                                       "ready with waivers"};
 	uint32_t *order = NULL, i, k, n = c->os.n, shown;
 	long other[V_N] = {0}, maxv = 1;
 	const char *hrefs[V_N];
@@ -1495,8 +1497,8 @@ static void write_os_chart(struct hctx *c)
 	int v;
 
 	ha_buf_puts(&c->b, "<figure class=\"panel chartbox\"><figcaption><h3>Operating systems</h3>"
-			   "<p class=\"muted\">Hosts per OS family, coloured by readiness.</p>"
-			   "</figcaption>");
+	                   "<p class=\"muted\">Hosts per OS family, coloured by readiness.</p>"
+	                   "</figcaption>");
 	legend(c, cls, names, V_N);
 	if (n)
 		order = malloc(n * sizeof *order);
@@ -1573,9 +1575,9 @@ static void write_rules_table(struct hctx *c)
 	int k;
 
 	ha_buf_puts(&c->b,
-		    "<section id=\"rules\" class=\"panel\"><h2>Rules</h2>"
-		    "<div class=\"table-wrap\"><table class=\"rules\"><thead><tr><th>Rule</th>"
-		    "<th>Requirement</th><th>Severity</th>");
+	            "<section id=\"rules\" class=\"panel\"><h2>Rules</h2>"
+	            "<div class=\"table-wrap\"><table class=\"rules\"><thead><tr><th>Rule</th>"
+	            "<th>Requirement</th><th>Severity</th>");
 	for (k = 0; k < HA_NSTATUS; k++) {
 		ha_buf_puts(&c->b, "<th class=\"num\">");
 		status_word(&c->b, chart_status_order[k]);
@@ -1623,7 +1625,7 @@ static void write_run_details(struct hctx *c)
 	size_t i;
 
 	ha_buf_puts(&c->b, "<details class=\"panel rundetails\" id=\"run-details\"><summary>Run "
-			   "details</summary><dl class=\"facts\"><dt>Scanned paths</dt><dd><pre>");
+	                   "details</summary><dl class=\"facts\"><dt>Scanned paths</dt><dd><pre>");
 	esc(c, c->paths);
 	ha_buf_puts(&c->b, "</pre></dd><dt>Run status</dt><dd>");
 	esc(c, c->status);
@@ -1647,51 +1649,51 @@ static void write_run_details(struct hctx *c)
 static void write_host_shell(struct hctx *c)
 {
 	static const char *const cols[][2] = {
-		{"label", "Host"},  {"cn", "Computer name"}, {"os", "OS family"},
-		{"build", "Build"}, {"arch", "Arch"},        {"verdict", "Verdict"},
-		{"fail", "FAIL"},   {"unknown", "UNKNOWN"},  {"warn", "WARN"},
-		{"hives", "Hives"}, {"reason", "Reason"},
+	        {"label", "Host"},  {"cn", "Computer name"}, {"os", "OS family"},
+	        {"build", "Build"}, {"arch", "Arch"},        {"verdict", "Verdict"},
+	        {"fail", "FAIL"},   {"unknown", "UNKNOWN"},  {"warn", "WARN"},
+	        {"hives", "Hives"}, {"reason", "Reason"},
 	};
 	size_t i;
 
 	ha_buf_puts(
-		&c->b,
-		"<section id=\"hosts\" class=\"panel\" aria-label=\"Hosts\"><h2>Hosts</h2>\n"
-		"<noscript><p class=\"note\" id=\"noscript-note\">The host table and the per-host "
-		"details (facts, hive statuses, findings with their evidence, remediation) need "
-		"JavaScript, which is off in this browser. The same data is in hosts.csv and "
-		"findings.csv beside this file, and <code>hiveaudit explain HOST</code> shows one "
-		"host with its evidence.</p></noscript>\n"
-		"<div id=\"ha-app\" hidden>\n"
-		"<form class=\"filters\" id=\"ha-filters\" autocomplete=\"off\" role=\"search\">"
-		"<label class=\"grow\">Search<input type=\"search\" id=\"f-q\" placeholder=\"Host, "
-		"computer name, folder, OS, domain\"></label>"
-		"<label>Verdict<select id=\"f-verdict\"><option value=\"\">All</option>"
-		"<option value=\"ready\">Ready</option><option value=\"not_ready\">Not ready"
-		"</option><option value=\"unknown\">Unknown</option><option "
-		"value=\"ready_with_waivers\">Ready with waivers</option></select></label>"
-		"<label>Rule<select id=\"f-rule\"><option value=\"\">Any rule</option></select>"
-		"</label>"
-		"<label>Status<select id=\"f-status\"><option value=\"\">Any status</option>"
-		"</select></label>"
-		"<label>OS family<select id=\"f-os\"><option value=\"\">All</option></select>"
-		"</label>"
-		"<label>Hive status<select id=\"f-hive\"><option value=\"\">Any</option>"
-		"</select></label>"
-		"<button type=\"button\" id=\"f-reset\" class=\"btn\">Reset</button></form>\n"
-		"<div class=\"tablebar\"><p id=\"ha-count\" class=\"count\" aria-live=\"polite\">"
-		"</p><div class=\"pager\" id=\"ha-pager\"></div></div>\n"
-		"<div class=\"table-wrap\"><table class=\"hosts\" id=\"ha-table\"><thead><tr>");
+	        &c->b,
+	        "<section id=\"hosts\" class=\"panel\" aria-label=\"Hosts\"><h2>Hosts</h2>\n"
+	        "<noscript><p class=\"note\" id=\"noscript-note\">The host table and the per-host "
+	        "details (facts, hive statuses, findings with their evidence, remediation) need "
+	        "JavaScript, which is off in this browser. The same data is in hosts.csv and "
+	        "findings.csv beside this file, and <code>hiveaudit explain HOST</code> shows one "
+	        "host with its evidence.</p></noscript>\n"
+	        "<div id=\"ha-app\" hidden>\n"
+	        "<form class=\"filters\" id=\"ha-filters\" autocomplete=\"off\" role=\"search\">"
+	        "<label class=\"grow\">Search<input type=\"search\" id=\"f-q\" placeholder=\"Host, "
+	        "computer name, folder, OS, domain\"></label>"
+	        "<label>Verdict<select id=\"f-verdict\"><option value=\"\">All</option>"
+	        "<option value=\"ready\">Ready</option><option value=\"not_ready\">Not ready"
+	        "</option><option value=\"unknown\">Unknown</option><option "
+	        "value=\"ready_with_waivers\">Ready with waivers</option></select></label>"
+	        "<label>Rule<select id=\"f-rule\"><option value=\"\">Any rule</option></select>"
+	        "</label>"
+	        "<label>Status<select id=\"f-status\"><option value=\"\">Any status</option>"
+	        "</select></label>"
+	        "<label>OS family<select id=\"f-os\"><option value=\"\">All</option></select>"
+	        "</label>"
+	        "<label>Hive status<select id=\"f-hive\"><option value=\"\">Any</option>"
+	        "</select></label>"
+	        "<button type=\"button\" id=\"f-reset\" class=\"btn\">Reset</button></form>\n"
+	        "<div class=\"tablebar\"><p id=\"ha-count\" class=\"count\" aria-live=\"polite\">"
+	        "</p><div class=\"pager\" id=\"ha-pager\"></div></div>\n"
+	        "<div class=\"table-wrap\"><table class=\"hosts\" id=\"ha-table\"><thead><tr>");
 	for (i = 0; i < sizeof cols / sizeof cols[0]; i++)
 		ha_buf_printf(&c->b,
-			      "<th scope=\"col\" data-col=\"%s\"><button type=\"button\" "
-			      "class=\"sort\" data-sort=\"%s\">%s</button></th>",
-			      cols[i][0], cols[i][0], cols[i][1]);
+		              "<th scope=\"col\" data-col=\"%s\"><button type=\"button\" "
+		              "class=\"sort\" data-sort=\"%s\">%s</button></th>",
+		              cols[i][0], cols[i][0], cols[i][1]);
 	ha_buf_puts(&c->b, "</tr></thead><tbody id=\"ha-rows\"></tbody></table></div>\n"
-			   "<div class=\"tablebar bottom\"><span></span><div class=\"pager\" "
-			   "id=\"ha-pager2\"></div></div>\n"
-			   "</div>\n<div id=\"ha-print\" class=\"print-only\"></div>\n"
-			   "<p id=\"ha-error\" class=\"banner\" hidden></p>\n</section>\n");
+	                   "<div class=\"tablebar bottom\"><span></span><div class=\"pager\" "
+	                   "id=\"ha-pager2\"></div></div>\n"
+	                   "</div>\n<div id=\"ha-print\" class=\"print-only\"></div>\n"
+	                   "<p id=\"ha-error\" class=\"banner\" hidden></p>\n</section>\n");
 }
 
 /* A JSON string of the island: jansson encodes it (at most
@@ -1749,7 +1751,7 @@ static int put_json_string(struct hctx *c, const char *s, size_t n)
 		else if (p[i] == 0x7F) /* valid JSON, but a control byte in the page */
 			rep = "\\u007f";
 		else if (p[i] == 0xE2 && i + 2 < len && p[i + 1] == 0x80 &&
-			 (p[i + 2] == 0xA8 || p[i + 2] == 0xA9)) {
+		         (p[i + 2] == 0xA8 || p[i + 2] == 0xA9)) {
 			rep = p[i + 2] == 0xA8 ? "\\u2028" : "\\u2029";
 			skip = 3;
 		}
@@ -1795,14 +1797,16 @@ static int copy_spill(struct hctx *c, FILE *f)
 	if (!f)
 		return HA_OK;
 	if (fflush(f) != 0 || fseek(f, 0, SEEK_SET) != 0)
-		return ha_err_sys(c->err, HA_ERR_IO, errno, "report.html: cannot read a temporary file");
+		return ha_err_sys(c->err, HA_ERR_IO, errno,
+		                  "report.html: cannot read a temporary file");
 	while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
 		ha_buf_add(&c->b, buf, n);
 		if ((rc = flush(c)) != HA_OK)
 			return rc;
 	}
 	if (ferror(f))
-		return ha_err_sys(c->err, HA_ERR_IO, errno, "report.html: cannot read a temporary file");
+		return ha_err_sys(c->err, HA_ERR_IO, errno,
+		                  "report.html: cannot read a temporary file");
 	return HA_OK;
 }
 
@@ -1849,18 +1853,18 @@ static int write_island(struct hctx *c)
 static void write_footer(struct hctx *c)
 {
 	ha_buf_puts(&c->b,
-		    "<footer class=\"foot\"><p>Statuses: <b>PASS</b> the requirement is met, "
-		    "with evidence; <b>FAIL</b> it is not; <b>WARN</b> met only conditionally, or "
-		    "a risk that does not by itself break TLS 1.2; <b>N/A</b> the rule does not "
-		    "apply to this host; <b>UNKNOWN</b> the evidence could not be read or "
-		    "trusted. A host is <b>not ready</b> when a deciding rule fails, "
-		    "<b>unknown</b> when none fails but one could not be decided.</p>"
-		    "<p>Written by hiveaudit ");
+	            "<footer class=\"foot\"><p>Statuses: <b>PASS</b> the requirement is met, "
+	            "with evidence; <b>FAIL</b> it is not; <b>WARN</b> met only conditionally, or "
+	            "a risk that does not by itself break TLS 1.2; <b>N/A</b> the rule does not "
+	            "apply to this host; <b>UNKNOWN</b> the evidence could not be read or "
+	            "trusted. A host is <b>not ready</b> when a deciding rule fails, "
+	            "<b>unknown</b> when none fails but one could not be decided.</p>"
+	            "<p>Written by hiveaudit ");
 	esc(c, c->tool_version);
 	ha_buf_printf(&c->b,
-		      " from run %" PRId64 " of its store; the reports beside this file "
-		      "(hosts.csv, findings.csv) hold the same results.</p></footer>\n</main>\n",
-		      c->run_id);
+	              " from run %" PRId64 " of its store; the reports beside this file "
+	              "(hosts.csv, findings.csv) hold the same results.</p></footer>\n</main>\n",
+	              c->run_id);
 }
 
 static void write_changes(struct hctx *c);
@@ -1990,7 +1994,7 @@ static void write_change_list(struct hctx *c, const char *id, const char *title,
 		total += host_kind(d, i, first, k) == kind;
 	}
 	ha_buf_printf(&c->b, "<div class=\"panel changes\" id=\"%s\"><h3>%s <span class=\"muted\">",
-		      id, title);
+	              id, title);
 	put_count(&c->b, (long)total);
 	ha_buf_puts(&c->b, "</span></h3>");
 	if (!total) {
@@ -2064,11 +2068,11 @@ static void write_change_list(struct hctx *c, const char *id, const char *title,
 static void write_trend(struct hctx *c)
 {
 	static const char *const cls[HA_RUNV_N] = {"v-ready", "v-not_ready", "v-unknown",
-						  "v-ready_with_waivers"};
+	                                           "v-ready_with_waivers"};
 	static const char *const names[HA_RUNV_N] = {"ready", "not ready", "unknown",
-						    "ready with waivers"};
+	                                             "ready with waivers"};
 	static const int order[HA_RUNV_N] = {HA_RUNV_READY, HA_RUNV_WAIVED, HA_RUNV_UNKNOWN,
-					     HA_RUNV_NOT_READY};
+	                                     HA_RUNV_NOT_READY};
 	const double W = 640, H = 180, top = 10, base = 150, left = 40;
 	double colw, bw;
 	long maxv = 1;
@@ -2085,22 +2089,23 @@ static void write_trend(struct hctx *c)
 	}
 	colw = (W - left) / (double)(c->ntrend ? c->ntrend : 1);
 	bw = colw * 0.6 > 48 ? 48 : colw * 0.6;
-	ha_buf_puts(&c->b, "<figure class=\"panel chartbox\" id=\"trend\"><figcaption><h3>Trend</h3>"
-			   "<p class=\"muted\">Hosts by verdict in each audit of these paths kept "
-			   "in the store (up to the last ");
+	ha_buf_puts(&c->b,
+	            "<figure class=\"panel chartbox\" id=\"trend\"><figcaption><h3>Trend</h3>"
+	            "<p class=\"muted\">Hosts by verdict in each audit of these paths kept "
+	            "in the store (up to the last ");
 	put_count(&c->b, MAX_TREND);
 	ha_buf_puts(&c->b, ").</p></figcaption><ul class=\"legend\">");
 	for (k = 0; k < HA_RUNV_N; k++)
 		ha_buf_printf(&c->b, "<li><span class=\"sw %s\"></span>%s</li>", cls[order[k]],
-			      names[order[k]]);
+		              names[order[k]]);
 	ha_buf_puts(&c->b, "</ul>");
 	ha_buf_printf(&c->b,
-		      "<svg class=\"chart\" id=\"chart-trend\" viewBox=\"0 0 %.0f %.0f\" "
-		      "role=\"img\" aria-label=\"Hosts by verdict per audit\">"
-		      "<text class=\"lbl\" x=\"%.0f\" y=\"%.1f\">%ld</text>"
-		      "<text class=\"lbl\" x=\"%.0f\" y=\"%.1f\">0</text>"
-		      "<rect class=\"track\" x=\"%.0f\" y=\"%.1f\" width=\"%.0f\" height=\"1\"/>",
-		      W, H, left - 6, top + 4, maxv, left - 6, base, left, base, W - left);
+	              "<svg class=\"chart\" id=\"chart-trend\" viewBox=\"0 0 %.0f %.0f\" "
+	              "role=\"img\" aria-label=\"Hosts by verdict per audit\">"
+	              "<text class=\"lbl\" x=\"%.0f\" y=\"%.1f\">%ld</text>"
+	              "<text class=\"lbl\" x=\"%.0f\" y=\"%.1f\">0</text>"
+	              "<rect class=\"track\" x=\"%.0f\" y=\"%.1f\" width=\"%.0f\" height=\"1\"/>",
+	              W, H, left - 6, top + 4, maxv, left - 6, base, left, base, W - left);
 	for (i = 0; i < c->ntrend; i++) {
 		const struct trend *t = &c->trend[i];
 		double x = left + colw * (double)i + (colw - bw) / 2, y = base;
@@ -2114,19 +2119,19 @@ static void write_trend(struct hctx *c)
 				continue;
 			y -= h;
 			ha_buf_printf(&c->b,
-				      "<rect class=\"%s\" x=\"%.1f\" y=\"%.2f\" width=\"%.1f\" "
-				      "height=\"%.2f\"><title>Run %lld (as of ",
-				      cls[order[k]], x, y, bw, h, (long long)t->run);
+			              "<rect class=\"%s\" x=\"%.1f\" y=\"%.2f\" width=\"%.1f\" "
+			              "height=\"%.2f\"><title>Run %lld (as of ",
+			              cls[order[k]], x, y, bw, h, (long long)t->run);
 			esc(c, t->as_of);
 			ha_buf_printf(&c->b, "): %ld %s</title></rect>", v, names[order[k]]);
 		}
-		ha_buf_printf(&c->b,
-			      "<text class=\"tlbl\" x=\"%.1f\" y=\"%.0f\">",
-			      x + bw / 2, base + 14);
+		ha_buf_printf(&c->b, "<text class=\"tlbl\" x=\"%.1f\" y=\"%.0f\">", x + bw / 2,
+		              base + 14);
 		esc(c, t->as_of);
-		ha_buf_printf(&c->b,
-			      "</text><text class=\"tlbl\" x=\"%.1f\" y=\"%.0f\">run %lld</text></g>",
-			      x + bw / 2, base + 27, (long long)t->run);
+		ha_buf_printf(
+		        &c->b,
+		        "</text><text class=\"tlbl\" x=\"%.1f\" y=\"%.0f\">run %lld</text></g>",
+		        x + bw / 2, base + 27, (long long)t->run);
 	}
 	ha_buf_puts(&c->b, "</svg></figure>\n");
 }
@@ -2138,7 +2143,7 @@ static void write_changes(struct hctx *c)
 	if (!d)
 		return;
 	ha_buf_puts(&c->b, "<section id=\"changes\" aria-label=\"Since the last audit\">"
-			   "<h2>Since the last audit</h2><p class=\"muted\" id=\"changes-from\">");
+	                   "<h2>Since the last audit</h2><p class=\"muted\" id=\"changes-from\">");
 	ha_buf_printf(&c->b, "Compared with run %lld (as of ", (long long)d->from);
 	esc(c, d->from_as_of);
 	ha_buf_puts(&c->b, "): ");
@@ -2150,8 +2155,8 @@ static void write_changes(struct hctx *c)
 	ha_buf_puts(&c->b, " regressed, ");
 	put_plural(&c->b, d->n_finding_fixed, "finding", "findings");
 	ha_buf_puts(&c->b, " fixed. Every change is in changes.csv; "
-			   "<code>hiveaudit diff</code> prints it with the evidence.</p>\n"
-			   "<div class=\"grid2\">\n");
+	                   "<code>hiveaudit diff</code> prints it with the evidence.</p>\n"
+	                   "<div class=\"grid2\">\n");
 	write_change_list(c, "changes-regressed", "Regressed", HA_CHG_REGRESSED);
 	write_change_list(c, "changes-fixed", "Fixed", HA_CHG_FIXED);
 	write_change_list(c, "changes-new", "New", HA_CHG_NEW);

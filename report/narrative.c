@@ -49,21 +49,26 @@ static const struct cause {
 	const char *head;
 	const char *symptom;
 } causes[] = {
-	{"os", "The operating system", "TLS 1.2 cannot be negotiated at all, so Azure Backup resets the "
-				       "connection: backups and restores fail with error 10054."},
-	{"update", "A required update", "Without it the stack offers only SSL 3.0 / TLS 1.0 and Azure "
-					"Backup resets the connection (error 10054)."},
-	{"schannel", "SChannel", "Applications that use the system defaults do not offer TLS 1.2; the "
-				 "service resets them (error 10054, \"An existing connection was forcibly "
-				 "closed by the remote host\")."},
-	{"netfx", ".NET Framework", "The backup agent is a .NET application: without these settings it "
-				    "offers old protocols and its connections are reset (error 10054)."},
-	{"roots", "Certificate trust", "This shows up as \"The root of the certificate chain is not a "
-				       "trusted root authority\", not as error 10054."},
+        {"os", "The operating system",
+         "TLS 1.2 cannot be negotiated at all, so Azure Backup resets the "
+         "connection: backups and restores fail with error 10054."},
+        {"update", "A required update",
+         "Without it the stack offers only SSL 3.0 / TLS 1.0 and Azure "
+         "Backup resets the connection (error 10054)."},
+        {"schannel", "SChannel",
+         "Applications that use the system defaults do not offer TLS 1.2; the "
+         "service resets them (error 10054, \"An existing connection was forcibly "
+         "closed by the remote host\")."},
+        {"netfx", ".NET Framework",
+         "The backup agent is a .NET application: without these settings it "
+         "offers old protocols and its connections are reset (error 10054)."},
+        {"roots", "Certificate trust",
+         "This shows up as \"The root of the certificate chain is not a "
+         "trusted root authority\", not as error 10054."},
 };
 
 static void line(struct ha_buf *out, int html, const char *head, const struct item *it,
-		 const char *symptom)
+                 const char *symptom)
 {
 	if (html) {
 		ha_buf_puts(out, "<li><b>");
@@ -96,7 +101,7 @@ static void line(struct ha_buf *out, int html, const char *head, const struct it
 }
 
 int ha_report_narrative(struct ha_store *st, int64_t run_id, int64_t host_id, int html,
-			struct ha_buf *out, struct ha_err *err)
+                        struct ha_buf *out, struct ha_err *err)
 {
 	struct nctx c = {0};
 	size_t i, k, shown = 0;
@@ -106,7 +111,8 @@ int ha_report_narrative(struct ha_store *st, int64_t run_id, int64_t host_id, in
 		rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 	for (k = 0; !rc && k < sizeof causes / sizeof causes[0]; k++) {
 		for (i = 0; i < c.n; i++) {
-			if (strcmp(c.v[i].category, causes[k].category) || strcmp(c.v[i].status, "FAIL"))
+			if (strcmp(c.v[i].category, causes[k].category) ||
+			    strcmp(c.v[i].status, "FAIL"))
 				continue;
 			line(out, html, causes[k].head, &c.v[i], causes[k].symptom);
 			shown++;
@@ -114,13 +120,16 @@ int ha_report_narrative(struct ha_store *st, int64_t run_id, int64_t host_id, in
 	}
 	/* Evidence that cannot be trusted comes last: it qualifies the rest. */
 	for (i = 0; !rc && i < c.n; i++) {
-		int integrity = !strcmp(c.v[i].category, "integrity") && strcmp(c.v[i].status, "PASS");
-		int unknown = !strcmp(c.v[i].status, "UNKNOWN") && strcmp(c.v[i].category, "integrity") &&
-			      strcmp(c.v[i].category, "info");
+		int integrity =
+		        !strcmp(c.v[i].category, "integrity") && strcmp(c.v[i].status, "PASS");
+		int unknown = !strcmp(c.v[i].status, "UNKNOWN") &&
+		              strcmp(c.v[i].category, "integrity") &&
+		              strcmp(c.v[i].category, "info");
 
 		if (integrity)
 			line(out, html, "Stale or missing evidence", &c.v[i],
-			     "The hives may not show the machine as it runs; verify on the host or collect "
+			     "The hives may not show the machine as it runs; verify on the host or "
+			     "collect "
 			     "the hives again with their logs.");
 		else if (unknown)
 			line(out, html, "Undetermined", &c.v[i], NULL);
@@ -130,11 +139,13 @@ int ha_report_narrative(struct ha_store *st, int64_t run_id, int64_t host_id, in
 	}
 	if (!rc && !shown) {
 		if (html)
-			ha_buf_puts(out, "<li>Every prerequisite is met: TLS 1.2 to Azure Backup should work "
-					 "on this host.</li>\n");
+			ha_buf_puts(out, "<li>Every prerequisite is met: TLS 1.2 to Azure Backup "
+			                 "should work "
+			                 "on this host.</li>\n");
 		else
-			ha_buf_puts(out, "  Every prerequisite is met: TLS 1.2 to Azure Backup should work on "
-					 "this host.\n");
+			ha_buf_puts(out, "  Every prerequisite is met: TLS 1.2 to Azure Backup "
+			                 "should work on "
+			                 "this host.\n");
 	}
 	for (i = 0; i < c.n; i++) {
 		free(c.v[i].rule_id);

@@ -172,8 +172,7 @@ static const char *const report_names[] = {HA_REPORT_FINDINGS_CSV, HA_REPORT_HOS
 
 /* changes.csv only when the store holds an earlier run of the same paths
  * (ha_report_changes_csv removes a stale one otherwise). */
-static int write_changes(struct ha_store *st, int64_t run_id, const char *path,
-			 struct ha_err *err)
+static int write_changes(struct ha_store *st, int64_t run_id, const char *path, struct ha_err *err)
 {
 	int written;
 
@@ -199,7 +198,8 @@ void ha_report_remove_stale(const char *dir)
 			    pid > 0x7FFFFFFF)
 				continue;
 			if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-				continue; /* alive (a `report` writing here), or not ours to judge */
+				continue; /* alive (a `report` writing here), or not ours to judge
+				           */
 			p = ha_asprintf("%s/%s", dir, e->d_name);
 			if (p)
 				unlink(p);
@@ -210,8 +210,7 @@ void ha_report_remove_stale(const char *dir)
 		closedir(d);
 }
 
-typedef int (*report_fn)(struct ha_store *st, int64_t run_id, const char *path,
-                         struct ha_err *err);
+typedef int (*report_fn)(struct ha_store *st, int64_t run_id, const char *path, struct ha_err *err);
 
 int ha_report_write_all(struct ha_store *st, int64_t run_id, const char *dir, unsigned formats,
                         volatile sig_atomic_t *stop, struct ha_err *err)
@@ -221,11 +220,11 @@ int ha_report_write_all(struct ha_store *st, int64_t run_id, const char *dir, un
 		const char *name;
 		report_fn write;
 	} seq[] = {
-		{HA_REPORT_CSV, HA_REPORT_FINDINGS_CSV, ha_report_findings_csv},
-		{HA_REPORT_CSV, HA_REPORT_HOSTS_CSV, ha_report_hosts_csv},
-		{HA_REPORT_CSV, HA_REPORT_CHANGES_CSV, write_changes},
-		{HA_REPORT_HTML, HA_REPORT_HTML_NAME, ha_report_html},
-		{HA_REPORT_JSON, HA_REPORT_JSONL, ha_report_jsonl},
+	        {HA_REPORT_CSV, HA_REPORT_FINDINGS_CSV, ha_report_findings_csv},
+	        {HA_REPORT_CSV, HA_REPORT_HOSTS_CSV, ha_report_hosts_csv},
+	        {HA_REPORT_CSV, HA_REPORT_CHANGES_CSV, write_changes},
+	        {HA_REPORT_HTML, HA_REPORT_HTML_NAME, ha_report_html},
+	        {HA_REPORT_JSON, HA_REPORT_JSONL, ha_report_jsonl},
 	};
 	size_t i;
 	int rc = HA_OK;

@@ -71,8 +71,8 @@ static size_t count_items(const char *s)
 	return n;
 }
 
-int ha_report_suites(struct ha_store *st, int64_t run_id, int64_t host_id,
-		     struct ha_suites_view *v, struct ha_err *err)
+int ha_report_suites(struct ha_store *st, int64_t run_id, int64_t host_id, struct ha_suites_view *v,
+                     struct ha_err *err)
 {
 	struct sctx c;
 	int rc;
@@ -163,7 +163,7 @@ static int frag_cb(void *ctx, const struct ha_evidence_row *e)
 }
 
 int ha_report_suites_fragment(struct ha_store *st, int64_t finding_id, char **out,
-			      struct ha_err *err)
+                              struct ha_err *err)
 {
 	struct fctx c = {NULL, 0};
 	int rc = ha_store_each_evidence(st, finding_id, frag_cb, &c, err);

@@ -81,7 +81,7 @@ int ha_cond_eval(const struct cond *c, const struct ha_facts *f)
 				if (f->build < 0)
 					unknown = 1;
 				else if ((c->build_min >= 0 && f->build < c->build_min) ||
-					 (c->build_max >= 0 && f->build > c->build_max))
+				         (c->build_max >= 0 && f->build > c->build_max))
 					return C_FALSE;
 			}
 			if (c->sp_min >= 0 && f->sp < c->sp_min)
@@ -130,13 +130,15 @@ static const char *facts_gap(const struct ectx *x)
 
 	if (!x->f->os_known)
 		return ha_hive_status_readable(sw->status)
-			       ? "the OS version is not recorded in the SOFTWARE hive"
-			       : "the OS version could not be read: the SOFTWARE hive is not readable";
+		               ? "the OS version is not recorded in the SOFTWARE hive"
+		               : "the OS version could not be read: the SOFTWARE hive is not "
+		                 "readable";
 	if (x->f->product == HA_PRODUCT_UNKNOWN || x->f->arch == HA_ARCH_UNKNOWN)
 		return ha_hive_status_readable(sy->status)
-			       ? "the product type or architecture is not recorded"
-			       : "the product type or architecture could not be read: the SYSTEM hive is "
-				 "not readable";
+		               ? "the product type or architecture is not recorded"
+		               : "the product type or architecture could not be read: the SYSTEM "
+		                 "hive is "
+		                 "not readable";
 	return "a fact this rule needs is unknown";
 }
 
@@ -171,8 +173,14 @@ static void fmt_test(struct ha_buf *b, const struct test *t)
 			fmt_num(b, t->num);
 		break;
 	case T_BITS: ha_buf_printf(b, "bits 0x%llX set", (unsigned long long)t->num); break;
-	case T_GE: ha_buf_puts(b, "at least "); fmt_num(b, t->num); break;
-	case T_LE: ha_buf_puts(b, "at most "); fmt_num(b, t->num); break;
+	case T_GE:
+		ha_buf_puts(b, "at least ");
+		fmt_num(b, t->num);
+		break;
+	case T_LE:
+		ha_buf_puts(b, "at most ");
+		fmt_num(b, t->num);
+		break;
 	case T_ONEOF:
 		ha_buf_puts(b, "one of ");
 		for (i = 0; i < t->nlist; i++) {
@@ -194,10 +202,10 @@ static void fmt_types(struct ha_buf *b, unsigned types)
 		unsigned bit;
 		const char *name;
 	} names[] = {{TY_DWORD, "REG_DWORD"},
-		     {TY_QWORD, "REG_QWORD"},
-		     {TY_SZ, "REG_SZ"},
-		     {TY_MULTI, "REG_MULTI_SZ"},
-		     {TY_BINARY, "REG_BINARY"}};
+	             {TY_QWORD, "REG_QWORD"},
+	             {TY_SZ, "REG_SZ"},
+	             {TY_MULTI, "REG_MULTI_SZ"},
+	             {TY_BINARY, "REG_BINARY"}};
 	size_t i, n = 0, k = 0;
 
 	if ((types & TY_ANY) == TY_ANY)
@@ -217,14 +225,14 @@ static void fmt_types(struct ha_buf *b, unsigned types)
  * sentence: 'REG_SZ "1", not REG_DWORD', or, for a number too short for
  * its type, 'a REG_DWORD of only 2 bytes (hex(2 bytes):01,00)'. */
 static void fmt_mismatch(struct ha_buf *b, const struct ha_value *v, const char *shown,
-			 unsigned types)
+                         unsigned types)
 {
 	char tb[24];
 
 	if ((v->type == HA_REG_DWORD && (types & TY_DWORD)) ||
 	    (v->type == HA_REG_QWORD && (types & TY_QWORD))) {
 		ha_buf_printf(b, "a %s of only %u byte%s (%s), too short to hold a number",
-			      ha_reg_type_name(v->type, tb), v->len, v->len == 1 ? "" : "s", shown);
+		              ha_reg_type_name(v->type, tb), v->len, v->len == 1 ? "" : "s", shown);
 		return;
 	}
 	ha_buf_printf(b, "%s %s, not ", ha_reg_type_name(v->type, tb), shown);
@@ -297,10 +305,12 @@ static struct ha_evidence *evidence(struct ectx *x, int role, const struct ha_ke
 			e->hive_path = dup_or_empty(x, hf->path);
 			e->hive_sha256 = dup_or_empty(x, hf->sha256);
 		}
-		if (role == HA_SYSTEM && k && ha_ascii_ncasecmp(k->lpath, "CurrentControlSet", 17) == 0) {
+		if (role == HA_SYSTEM && k &&
+		    ha_ascii_ncasecmp(k->lpath, "CurrentControlSet", 17) == 0) {
 			if (x->s->ccs)
-				e->control_set = ha_asprintf("ControlSet%03d (%s)", x->s->ccs,
-							     x->s->ccs_source ? x->s->ccs_source : "");
+				e->control_set =
+				        ha_asprintf("ControlSet%03d (%s)", x->s->ccs,
+				                    x->s->ccs_source ? x->s->ccs_source : "");
 			else
 				e->control_set = dup_or_empty(x, x->s->ccs_source);
 			if (!e->control_set)
@@ -318,7 +328,7 @@ static struct ha_evidence *evidence(struct ectx *x, int role, const struct ha_ke
 }
 
 static void evidence_value(struct ectx *x, int role, const struct ha_key *k, const char *name,
-			   const struct ha_value *v, const char *note)
+                           const struct ha_value *v, const char *note)
 {
 	struct ha_evidence *e = evidence(x, role, k);
 	char tb[24];
@@ -327,12 +337,13 @@ static void evidence_value(struct ectx *x, int role, const struct ha_key *k, con
 		return;
 	if (!name) {
 		/* Key-level evidence. */
-		e->value_type = dup_or_empty(x, !k ? "not read"
-						: k->state == HA_KEY_PRESENT ? "key"
-						: k->state == HA_KEY_ABSENT  ? "key absent"
-									     : "not read");
+		e->value_type = dup_or_empty(x, !k                           ? "not read"
+		                                : k->state == HA_KEY_PRESENT ? "key"
+		                                : k->state == HA_KEY_ABSENT  ? "key absent"
+		                                                             : "not read");
 		e->data = dup_or_empty(x, "");
-		e->note = dup_or_empty(x, note ? note : (k && k->state != HA_KEY_PRESENT ? k->error : ""));
+		e->note = dup_or_empty(x, note ? note
+		                               : (k && k->state != HA_KEY_PRESENT ? k->error : ""));
 		return;
 	}
 	e->value_name = dup_or_empty(x, name);
@@ -342,9 +353,9 @@ static void evidence_value(struct ectx *x, int role, const struct ha_key *k, con
 		if (!e->data)
 			x->nomem = 1;
 	} else {
-		e->value_type = dup_or_empty(x, k && k->state == HA_KEY_PRESENT ? "absent"
-						       : k && k->state == HA_KEY_ABSENT ? "key absent"
-											: "not read");
+		e->value_type = dup_or_empty(x, k && k->state == HA_KEY_PRESENT  ? "absent"
+		                                : k && k->state == HA_KEY_ABSENT ? "key absent"
+		                                                                 : "not read");
 		e->data = dup_or_empty(x, "");
 	}
 	e->note = dup_or_empty(x, note ? note : (k && k->state != HA_KEY_PRESENT ? k->error : ""));
@@ -388,9 +399,9 @@ static void trust_note(struct ectx *x, struct res *r, int stored)
 		if (!(r->untrusted & (1u << role)))
 			continue;
 		ha_buf_printf(&r->why, "%sthe %s hive is %s%s%s%s", n++ ? " and " : "",
-			      ha_role_name(role), ha_hive_status_name(ri->status),
-			      ri->reason && *ri->reason ? " (" : "", ri->reason ? ri->reason : "",
-			      ri->reason && *ri->reason ? ")" : "");
+		              ha_role_name(role), ha_hive_status_name(ri->status),
+		              ri->reason && *ri->reason ? " (" : "", ri->reason ? ri->reason : "",
+		              ri->reason && *ri->reason ? ")" : "");
 	}
 	ha_buf_printf(&r->why, "; as stored this gives %s.", ha_status_name(stored));
 }
@@ -399,7 +410,7 @@ static void trust_note(struct ectx *x, struct res *r, int stored)
 
 /* The OS default from a table: 0 found, 1 unknown (why in *why). */
 static int table_lookup(const struct ectx *x, const struct table *t, uint64_t *value,
-			const char **why)
+                        const char **why)
 {
 	size_t i;
 
@@ -502,7 +513,7 @@ static int test_value(const struct check *c, const struct ha_value *v, const str
 }
 
 static void eval_absent(struct ectx *x, const struct check *c, const struct outcome *o,
-			const char *label, const char *what, struct res *r)
+                        const char *label, const char *what, struct res *r)
 {
 	if (o->kind == O_DEFAULT) {
 		uint64_t dv = 0;
@@ -511,17 +522,19 @@ static void eval_absent(struct ectx *x, const struct check *c, const struct outc
 		if (table_lookup(x, o->table, &dv, &why)) {
 			r->status = HA_UNKNOWN;
 			ha_buf_printf(&r->obs, "%s: %s, OS default unknown", label, what);
-			ha_buf_printf(&r->why, "%s is %s and its OS default is not known here: %s.", label,
-				      what, why);
+			ha_buf_printf(&r->why, "%s is %s and its OS default is not known here: %s.",
+			              label, what, why);
 			return;
 		}
 		r->status = test_num(&c->test, dv) ? HA_PASS : HA_FAIL;
 		ha_buf_printf(&r->obs, "%s: %s, OS default ", label, what);
 		fmt_num(&r->obs, dv);
-		ha_buf_printf(&r->why, "%s is %s; on %s the default is ", label, what, x->f->os_family);
+		ha_buf_printf(&r->why, "%s is %s; on %s the default is ", label, what,
+		              x->f->os_family);
 		fmt_num(&r->why, dv);
 		ha_buf_printf(&r->why, " (%s)%s.", why,
-			      r->status == HA_PASS ? ", which meets the requirement" : ", which does not meet the requirement");
+		              r->status == HA_PASS ? ", which meets the requirement"
+		                                   : ", which does not meet the requirement");
 		return;
 	}
 	r->status = o->status;
@@ -555,7 +568,7 @@ void ha_ck_value_eval(struct ectx *x, const struct check *c, struct res *r)
 		r->status = HA_UNKNOWN;
 		ha_buf_printf(&r->obs, "%s: not readable", ha_buf_cstr(&label));
 		ha_buf_printf(&r->why, "%s could not be read: %s.", ha_buf_cstr(&label),
-			      k && k->error ? k->error : "not requested");
+		              k && k->error ? k->error : "not requested");
 		if (k)
 			evidence_value(x, c->hive, k, c->name, NULL, NULL);
 		ha_buf_free(&label);
@@ -585,9 +598,9 @@ void ha_ck_value_eval(struct ectx *x, const struct check *c, struct res *r)
 		} else {
 			r->status = o->status;
 			ha_buf_printf(&r->obs, "%s: %s %s", ha_buf_cstr(&label),
-				      ha_reg_type_name(v->type, tb), shown ? shown : "");
+			              ha_reg_type_name(v->type, tb), shown ? shown : "");
 			ha_buf_printf(&r->why, "%s is %s%s%s.", ha_buf_cstr(&label),
-				      ha_buf_cstr(&what), o->why ? ": " : "", o->why ? o->why : "");
+			              ha_buf_cstr(&what), o->why ? ": " : "", o->why ? o->why : "");
 		}
 		if (ha_buf_status(&what))
 			x->nomem = 1;
@@ -600,7 +613,9 @@ void ha_ck_value_eval(struct ectx *x, const struct check *c, struct res *r)
 	}
 	if (!v) {
 		eval_absent(x, c, &c->absent, ha_buf_cstr(&label),
-			    k->state == HA_KEY_PRESENT ? "absent" : "absent (its key does not exist)", r);
+		            k->state == HA_KEY_PRESENT ? "absent"
+		                                       : "absent (its key does not exist)",
+		            r);
 		evidence_value(x, c->hive, k, c->name, NULL, NULL);
 		apply_trust(x, c->hive, r);
 		ha_buf_free(&label);
@@ -645,7 +660,7 @@ void ha_ck_key_eval(struct ectx *x, const struct check *c, struct res *r)
 		r->status = HA_UNKNOWN;
 		ha_buf_printf(&r->obs, "%s: not readable", ha_buf_cstr(&label));
 		ha_buf_printf(&r->why, "%s could not be read: %s.", ha_buf_cstr(&label),
-			      k && k->error ? k->error : "not requested");
+		              k && k->error ? k->error : "not requested");
 		if (k)
 			evidence_value(x, c->hive, k, NULL, NULL, NULL);
 		ha_buf_free(&label);
@@ -654,10 +669,10 @@ void ha_ck_key_eval(struct ectx *x, const struct check *c, struct res *r)
 	o = k->state == HA_KEY_PRESENT ? &c->present : &c->absent;
 	r->status = o->status;
 	ha_buf_printf(&r->obs, "%s: key %s", ha_buf_cstr(&label),
-		      k->state == HA_KEY_PRESENT ? "present" : "absent");
+	              k->state == HA_KEY_PRESENT ? "present" : "absent");
 	ha_buf_printf(&r->why, "%s is %s%s%s.", ha_buf_cstr(&label),
-		      k->state == HA_KEY_PRESENT ? "present" : "absent", o->why ? ": " : "",
-		      o->why ? o->why : "");
+	              k->state == HA_KEY_PRESENT ? "present" : "absent", o->why ? ": " : "",
+	              o->why ? o->why : "");
 	if (k->state == HA_KEY_PRESENT && c->nshow) {
 		for (i = 0; i < c->nshow; i++) {
 			const struct ha_value *v = ha_key_value(k, c->show[i]);
@@ -676,7 +691,8 @@ void ha_ck_key_eval(struct ectx *x, const struct check *c, struct res *r)
 		struct ha_evidence *e = evidence(x, c->hive, k);
 
 		if (e) {
-			e->value_type = dup_or_empty(x, k->state == HA_KEY_PRESENT ? "key" : "key absent");
+			e->value_type =
+			        dup_or_empty(x, k->state == HA_KEY_PRESENT ? "key" : "key absent");
 			e->note = dup_or_empty(x, k->state == HA_KEY_PRESENT ? "" : k->error);
 		}
 	}
@@ -728,7 +744,7 @@ void ha_ck_subkeys_eval(struct ectx *x, const struct check *c, struct res *r)
 		r->status = HA_UNKNOWN;
 		ha_buf_printf(&r->obs, "%s: not readable", ha_buf_cstr(&label));
 		ha_buf_printf(&r->why, "%s could not be looked up: %s.", ha_buf_cstr(&label),
-			      k && k->error ? k->error : "not requested");
+		              k && k->error ? k->error : "not requested");
 		if (k)
 			evidence_value(x, c->hive, k, NULL, NULL, NULL);
 		goto done;
@@ -762,8 +778,8 @@ void ha_ck_subkeys_eval(struct ectx *x, const struct check *c, struct res *r)
 			x->nomem = 1;
 		sep(&r->obs, "; ");
 		ha_buf_printf(&r->obs, "%s: %s = %s%s%s%s", k->sub[i], c->name,
-			      shown ? shown : "absent", row->label ? " (" : "",
-			      row->label ? row->label : "", row->label ? ")" : "");
+		              shown ? shown : "absent", row->label ? " (" : "",
+		              row->label ? row->label : "", row->label ? ")" : "");
 		if (row->note)
 			ha_buf_printf(&notes, " %s: %s.", k->sub[i], row->note);
 		if (rank(st) > rank(best)) {
@@ -775,11 +791,11 @@ void ha_ck_subkeys_eval(struct ectx *x, const struct check *c, struct res *r)
 				ha_buf_printf(&best_text, "%s has no %s", k->sub[i], c->name);
 			} else if (!(value_class(v) & c->types)) {
 				ha_buf_printf(&best_text, "%s has a %s that is ", k->sub[i],
-					      c->name);
+				              c->name);
 				fmt_mismatch(&best_text, v, shown ? shown : "", c->types);
 			} else {
 				ha_buf_printf(&best_text, "%s has %s %s", k->sub[i], c->name,
-					      shown ? shown : "");
+				              shown ? shown : "");
 				if (row->label)
 					ha_buf_printf(&best_text, ", %s", row->label);
 			}
@@ -795,19 +811,19 @@ void ha_ck_subkeys_eval(struct ectx *x, const struct check *c, struct res *r)
 			ha_buf_printf(&r->why, "%s.", c->none.why);
 		else if (k->state == HA_KEY_PRESENT)
 			ha_buf_printf(&r->why, "%s: no subkey of %s matches \"%s\".",
-				      ha_buf_cstr(&label), k->ppath ? k->ppath : c->path, c->match);
+			              ha_buf_cstr(&label), k->ppath ? k->ppath : c->path, c->match);
 		else
 			ha_buf_printf(&r->why, "%s: %s does not exist.", ha_buf_cstr(&label),
-				      k->ppath ? k->ppath : c->path);
+			              k->ppath ? k->ppath : c->path);
 		evidence_value(x, c->hive, k, NULL, NULL,
-			       k->state == HA_KEY_PRESENT ? "no matching subkey" : k->error);
+		               k->state == HA_KEY_PRESENT ? "no matching subkey" : k->error);
 	} else {
 		r->status = best;
 		sep(&r->why, " ");
 		ha_buf_printf(&r->why, "%s: %s", ha_buf_cstr(&label), ha_buf_cstr(&best_text));
 		if (k->nsub > 1)
 			ha_buf_printf(&r->why, " (the best of %zu matching subkeys%s)", k->nsub,
-				      k->sub_truncated ? ", list truncated" : "");
+			              k->sub_truncated ? ", list truncated" : "");
 		else if (k->sub_truncated)
 			ha_buf_puts(&r->why, " (list truncated)");
 		ha_buf_putc(&r->why, '.');
@@ -825,7 +841,7 @@ done:
 
 /* ------------------------------------------------------- certificates */
 
-#define CERT_CACHE_SLOTS 1024 /* a power of two */
+#define CERT_CACHE_SLOTS    1024 /* a power of two */
 #define CERT_CACHE_MAX_BLOB (64u << 10)
 
 struct cert_entry {
@@ -872,7 +888,7 @@ static uint64_t fnv1a(const uint8_t *p, size_t n)
 /* ha_certblob_parse through the memo (the whole blob is compared, so a
  * hash collision cannot return another blob's answer). */
 static int parse_blob(struct ectx *x, const uint8_t *p, size_t n, struct ha_cert_info *ci,
-		      struct ha_err *e)
+                      struct ha_err *e)
 {
 	struct ha_cert_cache *c = x->certs;
 	struct cert_entry *en;
@@ -943,10 +959,11 @@ void ha_ck_cert_eval(struct ectx *x, const struct check *c, struct res *r)
 	 * value of another type than REG_DWORD is as undecided here as in
 	 * the rule on the policy itself. */
 	if (rs->has_autoupdate) {
-		const struct ha_key *k = ha_snapshot_key(x->s, rs->autoupdate.hive, rs->autoupdate.path);
+		const struct ha_key *k =
+		        ha_snapshot_key(x->s, rs->autoupdate.hive, rs->autoupdate.path);
 		const struct ha_value *v = k && k->state == HA_KEY_PRESENT
-						   ? ha_key_value(k, rs->autoupdate_name)
-						   : NULL;
+		                                   ? ha_key_value(k, rs->autoupdate_name)
+		                                   : NULL;
 		uint32_t d;
 
 		if (key_unreadable(k)) {
@@ -989,9 +1006,9 @@ void ha_ck_cert_eval(struct ectx *x, const struct check *c, struct res *r)
 		blob = ha_key_value(k, "Blob");
 		if (!blob || blob->error || blob->type != HA_REG_BINARY) {
 			evidence_value(x, rs->trusted[i].hive, k, "Blob", blob,
-				       "certificate key without a usable Blob: does not count");
+			               "certificate key without a usable Blob: does not count");
 			ha_buf_printf(&notes, " A key in %s has no usable Blob.",
-				      rs->trusted[i].path);
+			              rs->trusted[i].path);
 			continue;
 		}
 		if (parse_blob(x, blob->data, blob->len, &ci, &e) != HA_OK) {
@@ -999,19 +1016,20 @@ void ha_ck_cert_eval(struct ectx *x, const struct check *c, struct res *r)
 				x->nomem = 1;
 			evidence_value(x, rs->trusted[i].hive, k, "Blob", blob, e.msg);
 			ha_buf_printf(&notes, " The Blob in %s does not parse (%s).",
-				      rs->trusted[i].path, e.msg);
+			              rs->trusted[i].path, e.msg);
 			continue;
 		}
 		if (strcmp(ci.thumbprint, c->thumb) != 0) {
 			char note[200];
 
 			tampered = 1;
-			snprintf(note, sizeof note, "tampered: the certificate hashes to %s, not to its key name",
-				 ci.thumbprint);
+			snprintf(note, sizeof note,
+			         "tampered: the certificate hashes to %s, not to its key name",
+			         ci.thumbprint);
 			evidence_value(x, rs->trusted[i].hive, k, "Blob", blob, note);
 			ha_buf_printf(&notes,
-				      " The copy in %s is tampered (its content hashes to %s).",
-				      rs->trusted[i].path, ci.thumbprint);
+			              " The copy in %s is tampered (its content hashes to %s).",
+			              rs->trusted[i].path, ci.thumbprint);
 			continue;
 		}
 		{
@@ -1050,7 +1068,8 @@ void ha_ck_cert_eval(struct ectx *x, const struct check *c, struct res *r)
 			if (e) {
 				e->value_type = dup_or_empty(x, "key");
 				e->data = dup_or_empty(x, "");
-				e->note = dup_or_empty(x, "listed as Disallowed (explicitly distrusted)");
+				e->note = dup_or_empty(
+				        x, "listed as Disallowed (explicitly distrusted)");
 			}
 		}
 	}
@@ -1058,61 +1077,73 @@ void ha_ck_cert_eval(struct ectx *x, const struct check *c, struct res *r)
 	if (disallowed) {
 		r->status = HA_FAIL;
 		ha_buf_printf(&r->obs, "%s: in a Disallowed store", c->cert_name);
-		ha_buf_printf(&r->why, "%s is explicitly distrusted: its thumbprint is in a Disallowed store.",
-			      c->cert_name);
+		ha_buf_printf(
+		        &r->why,
+		        "%s is explicitly distrusted: its thumbprint is in a Disallowed store.",
+		        c->cert_name);
 	} else if (found && dis_unreadable) {
 		r->status = HA_UNKNOWN;
 		ha_buf_printf(&r->obs, "%s: present in %s, Disallowed store not readable",
-			      c->cert_name, found_in);
+		              c->cert_name, found_in);
 		ha_buf_printf(&r->why,
-			      "%s is in %s, but whether it is distrusted cannot be told: a "
-			      "Disallowed store could not be read (%s).",
-			      c->cert_name, found_in, dis_unreadable);
+		              "%s is in %s, but whether it is distrusted cannot be told: a "
+		              "Disallowed store could not be read (%s).",
+		              c->cert_name, found_in, dis_unreadable);
 	} else if (found) {
 		ha_unix_iso(not_after, date);
 		r->status = HA_PASS;
-		ha_buf_printf(&r->obs, "%s: present in %s, valid until %s", c->cert_name, found_in, date);
-		ha_buf_printf(&r->why, "%s is in %s, hashes to its thumbprint and is valid until %s.",
-			      c->cert_name, found_in, date);
+		ha_buf_printf(&r->obs, "%s: present in %s, valid until %s", c->cert_name, found_in,
+		              date);
+		ha_buf_printf(&r->why,
+		              "%s is in %s, hashes to its thumbprint and is valid until %s.",
+		              c->cert_name, found_in, date);
 	} else if (unreadable) {
 		r->status = HA_UNKNOWN;
 		ha_buf_printf(&r->obs, "%s: stores not readable", c->cert_name);
 		ha_buf_printf(&r->why,
-			      "%s was not found, and a certificate store could not be read (%s).",
-			      c->cert_name, unreadable);
+		              "%s was not found, and a certificate store could not be read (%s).",
+		              c->cert_name, unreadable);
 	} else if (expired || (c->expires && c->expires < x->as_of)) {
 		ha_unix_iso(expired ? not_after : c->expires, date);
 		r->status = HA_WARN;
-		ha_buf_printf(&r->obs, "%s: %s", c->cert_name, expired ? "present but expired" : "not present");
+		ha_buf_printf(&r->obs, "%s: %s", c->cert_name,
+		              expired ? "present but expired" : "not present");
 		ha_buf_printf(&r->why,
-			      "%s %s; it expired on %s and no longer satisfies trust (newer roots "
-			      "are checked by their own rules).",
-			      c->cert_name, expired ? "is present" : "is not present", date);
+		              "%s %s; it expired on %s and no longer satisfies trust (newer roots "
+		              "are checked by their own rules).",
+		              c->cert_name, expired ? "is present" : "is not present", date);
 	} else {
 		int st = autoupd_off == 1 ? c->missing_no_autoupdate : c->missing;
 
 		if (au_key)
 			evidence_value(x, rs->autoupdate.hive, au_key, rs->autoupdate_name, au_val,
-				       "root auto-update policy");
+			               "root auto-update policy");
 
 		r->status = autoupd_off < 0 ? HA_UNKNOWN : st;
-		ha_buf_printf(&r->obs, "%s: %s", c->cert_name, tampered ? "only a tampered copy" : "not present");
+		ha_buf_printf(&r->obs, "%s: %s", c->cert_name,
+		              tampered ? "only a tampered copy" : "not present");
 		ha_buf_printf(&r->why, "%s is not in any machine root store%s", c->cert_name,
-			      tampered ? " (a copy whose content does not match its thumbprint does not count)" : "");
+		              tampered ? " (a copy whose content does not match its thumbprint "
+		                         "does not count)"
+		                       : "");
 		if (autoupd_off == 1)
-			ha_buf_puts(&r->why, ", and automatic root update is disabled by policy, so Windows "
-					     "will not fetch it.");
+			ha_buf_puts(&r->why,
+			            ", and automatic root update is disabled by policy, so Windows "
+			            "will not fetch it.");
 		else if (autoupd_off == 0 && rs->has_autoupdate)
-			ha_buf_puts(&r->why, "; automatic root update is allowed, so Windows can fetch it on "
-					     "demand if the host reaches ctldl.windowsupdate.com.");
+			ha_buf_puts(
+			        &r->why,
+			        "; automatic root update is allowed, so Windows can fetch it on "
+			        "demand if the host reaches ctldl.windowsupdate.com.");
 		else if (autoupd_off == 0)
 			ha_buf_putc(&r->why, '.');
 		else if (au_why)
 			ha_buf_printf(&r->why,
-				      "; whether automatic root update is allowed is unknown (%s).",
-				      au_why);
+			              "; whether automatic root update is allowed is unknown (%s).",
+			              au_why);
 		else
-			ha_buf_puts(&r->why, "; whether automatic root update is allowed is unknown.");
+			ha_buf_puts(&r->why,
+			            "; whether automatic root update is allowed is unknown.");
 	}
 	ha_buf_puts(&r->why, ha_buf_cstr(&notes));
 	if (ha_buf_status(&notes))
@@ -1126,12 +1157,16 @@ void ha_ck_cert_eval(struct ectx *x, const struct check *c, struct res *r)
 
 static void os_evidence(struct ectx *x)
 {
-	static const char *const names[] = {"ProductName", "CurrentVersion",
-					    "CurrentMajorVersionNumber", "CurrentMinorVersionNumber",
-					    "CurrentBuildNumber", "CSDVersion"};
-	const struct ha_key *k = ha_snapshot_key(x->s, HA_SOFTWARE, "Microsoft\\Windows NT\\CurrentVersion");
+	static const char *const names[] = {"ProductName",
+	                                    "CurrentVersion",
+	                                    "CurrentMajorVersionNumber",
+	                                    "CurrentMinorVersionNumber",
+	                                    "CurrentBuildNumber",
+	                                    "CSDVersion"};
+	const struct ha_key *k =
+	        ha_snapshot_key(x->s, HA_SOFTWARE, "Microsoft\\Windows NT\\CurrentVersion");
 	const struct ha_key *po =
-		ha_snapshot_key(x->s, HA_SYSTEM, "CurrentControlSet\\Control\\ProductOptions");
+	        ha_snapshot_key(x->s, HA_SYSTEM, "CurrentControlSet\\Control\\ProductOptions");
 	size_t i;
 
 	if (k) {
@@ -1143,18 +1178,19 @@ static void os_evidence(struct ectx *x)
 		}
 	}
 	if (po)
-		evidence_value(x, HA_SYSTEM, po, "ProductType", ha_key_value(po, "ProductType"), NULL);
+		evidence_value(x, HA_SYSTEM, po, "ProductType", ha_key_value(po, "ProductType"),
+		               NULL);
 }
 
 static void arch_evidence(struct ectx *x)
 {
 	const struct ha_key *k = ha_snapshot_key(
-		x->s, HA_SYSTEM, "CurrentControlSet\\Control\\Session Manager\\Environment");
+	        x->s, HA_SYSTEM, "CurrentControlSet\\Control\\Session Manager\\Environment");
 	const struct ha_key *wow = ha_snapshot_key(x->s, HA_SOFTWARE, "Wow6432Node");
 
 	if (k)
 		evidence_value(x, HA_SYSTEM, k, "PROCESSOR_ARCHITECTURE",
-			       ha_key_value(k, "PROCESSOR_ARCHITECTURE"), x->f->arch_source);
+		               ha_key_value(k, "PROCESSOR_ARCHITECTURE"), x->f->arch_source);
 	if (wow && x->f->arch_source && strstr(x->f->arch_source, "inferred"))
 		evidence_value(x, HA_SOFTWARE, wow, NULL, NULL, x->f->arch_source);
 }
@@ -1184,14 +1220,14 @@ void ha_ck_os_eval(struct ectx *x, const struct check *c, struct res *r)
 		return;
 	}
 	ha_buf_printf(&r->obs, "%s (NT %d.%d, build %ld)", x->f->os_family, x->f->nt_major,
-		      x->f->nt_minor, x->f->build);
+	              x->f->nt_minor, x->f->build);
 	for (i = 0; i < c->nrows; i++) {
 		int m = ha_cond_eval(&c->rows[i].when, x->f);
 
 		if (m == C_UNKNOWN) {
 			r->status = HA_UNKNOWN;
 			ha_buf_printf(&r->why, "Cannot tell which row of the OS table applies: %s.",
-				      facts_gap(x));
+			              facts_gap(x));
 			return;
 		}
 		if (m == C_TRUE) {
@@ -1230,13 +1266,14 @@ void ha_ck_hives_eval(struct ectx *x, const struct check *c, struct res *r)
 		if (rank(st) < rank(worst))
 			worst = st;
 		sep(&r->obs, "; ");
-		ha_buf_printf(&r->obs, "%s: %s", ha_role_name(role), ha_hive_status_name(ri->status));
+		ha_buf_printf(&r->obs, "%s: %s", ha_role_name(role),
+		              ha_hive_status_name(ri->status));
 		sep(&r->exp, "; ");
 		ha_buf_printf(&r->exp, "%s: ok or replayed", ha_role_name(role));
 		sep(&r->why, " ");
 		ha_buf_printf(&r->why, "%s hive %s%s%s.", ha_role_name(role),
-			      ha_hive_status_name(ri->status), ri->reason ? ": " : "",
-			      ri->reason ? ri->reason : "");
+		              ha_hive_status_name(ri->status), ri->reason ? ": " : "",
+		              ri->reason ? ri->reason : "");
 		e = evidence(x, role, NULL);
 		if (e) {
 			char note[160];
@@ -1247,7 +1284,8 @@ void ha_ck_hives_eval(struct ectx *x, const struct check *c, struct res *r)
 				const struct ha_hivefile *hf = &x->s->files[fi];
 
 				snprintf(note, sizeof note, "sequence %u/%u, checksum %s",
-					 hf->bb.seq1, hf->bb.seq2, hf->bb.checksum_ok ? "ok" : "wrong");
+				         hf->bb.seq1, hf->bb.seq2,
+				         hf->bb.checksum_ok ? "ok" : "wrong");
 				e->data = dup_or_empty(x, note);
 			} else {
 				e->data = dup_or_empty(x, "");
@@ -1282,12 +1320,12 @@ static int combine(int kind, const int have[HA_NSTATUS])
 		return have[HA_FAIL]      ? HA_FAIL
 		       : have[HA_UNKNOWN] ? HA_UNKNOWN
 		       : have[HA_WARN]    ? HA_WARN
-					  : HA_PASS;
+		                          : HA_PASS;
 	if (kind == CK_ANY)
 		return have[HA_PASS]      ? HA_PASS
 		       : have[HA_WARN]    ? HA_WARN
 		       : have[HA_UNKNOWN] ? HA_UNKNOWN
-					  : HA_FAIL;
+		                          : HA_FAIL;
 	/* CK_NONE: each child is a predicate that should not hold */
 	return (have[HA_PASS] || have[HA_WARN]) ? HA_FAIL : have[HA_UNKNOWN] ? HA_UNKNOWN : HA_PASS;
 }
@@ -1329,11 +1367,14 @@ void ha_ck_combo_eval(struct ectx *x, const struct check *c, struct res *r)
 		if (k->status == HA_NOT_APPLICABLE)
 			continue;
 		if (c->kind == CK_NONE)
-			decisive = r->status == HA_FAIL ? (k->status == HA_PASS || k->status == HA_WARN)
-				   : r->status == HA_UNKNOWN ? k->status == HA_UNKNOWN
-							      : 1;
+			decisive = r->status == HA_FAIL
+			                   ? (k->status == HA_PASS || k->status == HA_WARN)
+			           : r->status == HA_UNKNOWN ? k->status == HA_UNKNOWN
+			                                     : 1;
 		else
-			decisive = r->status == HA_PASS && c->kind == CK_ALL ? 1 : k->status == r->status;
+			decisive = r->status == HA_PASS && c->kind == CK_ALL
+			                   ? 1
+			                   : k->status == r->status;
 		if (!decisive || !k->why.len)
 			continue;
 		sep(&r->why, " ");
@@ -1342,11 +1383,12 @@ void ha_ck_combo_eval(struct ectx *x, const struct check *c, struct res *r)
 			 * observed values (the full reasoning is in evidence). */
 			const char *m = c->kids[i].meaning ? c->kids[i].meaning : "met";
 
-			ha_buf_printf(&r->why, "%s is %s%s (%s).", c->kids[i].label ? c->kids[i].label : "?",
-				      k->status == HA_PASS || k->status == HA_WARN ? ""
-				      : k->status == HA_FAIL			   ? "not "
-										   : "perhaps ",
-				      m, ha_buf_cstr(&k->obs));
+			ha_buf_printf(&r->why, "%s is %s%s (%s).",
+			              c->kids[i].label ? c->kids[i].label : "?",
+			              k->status == HA_PASS || k->status == HA_WARN ? ""
+			              : k->status == HA_FAIL                       ? "not "
+			                                                           : "perhaps ",
+			              m, ha_buf_cstr(&k->obs));
 			continue;
 		}
 		ha_buf_puts(&r->why, ha_buf_cstr(&k->why));
@@ -1355,7 +1397,7 @@ void ha_ck_combo_eval(struct ectx *x, const struct check *c, struct res *r)
 		ha_buf_puts(&r->exp, "none of: ");
 		for (i = 0; i < c->nkids; i++)
 			ha_buf_printf(&r->exp, "%s%s", i ? ", " : "",
-				      c->kids[i].label ? c->kids[i].label : "?");
+			              c->kids[i].label ? c->kids[i].label : "?");
 	}
 	/* Observed, in the rule's own words ("offered by the client: SSL 3.0,
 	 * TLS 1.0"); the children of one `none` share a meaning in practice,
@@ -1398,7 +1440,7 @@ void ha_ck_cases_eval(struct ectx *x, const struct check *c, struct res *r)
 			r->status = HA_UNKNOWN;
 			ha_buf_puts(&r->obs, "OS unknown");
 			ha_buf_printf(&r->why, "Cannot tell which case of the rule applies: %s.",
-				      facts_gap(x));
+			              facts_gap(x));
 			os_evidence(x);
 			return;
 		}
@@ -1438,7 +1480,7 @@ void ha_cond_describe(struct ha_buf *b, const struct cond *c)
 		ha_buf_printf(b, "NT %d.%d", c->nt_min[0], c->nt_min[1]);
 	else if (c->has_nt_min && c->has_nt_max)
 		ha_buf_printf(b, "NT %d.%d to %d.%d", c->nt_min[0], c->nt_min[1], c->nt_max[0],
-			      c->nt_max[1]);
+		              c->nt_max[1]);
 	else if (c->has_nt_min)
 		ha_buf_printf(b, "NT %d.%d and later", c->nt_min[0], c->nt_min[1]);
 	else if (c->has_nt_max)
@@ -1515,7 +1557,8 @@ static int eval_rule(struct ectx *x, const struct rule *rl, struct ha_finding *f
 	} else if (rl->view && x->f->arch == HA_ARCH_X86) {
 		arch_evidence(x);
 		r.status = HA_NOT_APPLICABLE;
-		ha_buf_puts(&r.why, "A 32-bit OS has no separate 32-bit registry view (Wow6432Node).");
+		ha_buf_puts(&r.why,
+		            "A 32-bit OS has no separate 32-bit registry view (Wow6432Node).");
 		ha_buf_puts(&r.obs, "x86");
 	} else if (rl->view && x->f->arch == HA_ARCH_UNKNOWN) {
 		arch_evidence(x);
@@ -1549,8 +1592,8 @@ static int eval_rule(struct ectx *x, const struct rule *rl, struct ha_finding *f
 			if (fi < 0 || x->s->files[fi].status != HA_HS_REPLAYED)
 				continue;
 			note = ha_asprintf("%s%sread after replaying the hive's logs (%s)",
-					   e->note ? e->note : "", e->note && *e->note ? "; " : "",
-					   x->s->files[fi].replay ? x->s->files[fi].replay : "");
+			                   e->note ? e->note : "", e->note && *e->note ? "; " : "",
+			                   x->s->files[fi].replay ? x->s->files[fi].replay : "");
 			if (!note) {
 				x->nomem = 1;
 				break;
@@ -1602,9 +1645,9 @@ static void set_verdict(const struct ha_ruleset *rs, struct ha_findings *out)
 		out->verdict_reason = ha_asprintf("failing: %s", ha_buf_cstr(&failing));
 	} else if (unknown.len || integrity_bad) {
 		out->verdict = HA_VERDICT_UNKNOWN;
-		out->verdict_reason = ha_asprintf("undetermined: %s",
-						  unknown.len ? ha_buf_cstr(&unknown)
-							      : "the hives are missing or unreadable");
+		out->verdict_reason = ha_asprintf(
+		        "undetermined: %s", unknown.len ? ha_buf_cstr(&unknown)
+		                                        : "the hives are missing or unreadable");
 	} else {
 		out->verdict = HA_READY;
 		out->verdict_reason = ha_strdup("every prerequisite is met");
@@ -1614,8 +1657,8 @@ static void set_verdict(const struct ha_ruleset *rs, struct ha_findings *out)
 }
 
 int ha_rules_evaluate(const struct ha_ruleset *rs, const struct ha_snapshot *s,
-		      const struct ha_facts *facts, const struct ha_eval_opts *opts,
-		      struct ha_findings *out, struct ha_err *err)
+                      const struct ha_facts *facts, const struct ha_eval_opts *opts,
+                      struct ha_findings *out, struct ha_err *err)
 {
 	struct ectx x;
 	size_t i;
@@ -1642,13 +1685,13 @@ int ha_rules_evaluate(const struct ha_ruleset *rs, const struct ha_snapshot *s,
 /* ------------------------------------------------------------- requests */
 
 static int check_requests(const struct ha_ruleset *rs, const struct check *c, struct ha_reqset *req,
-			  struct ha_err *err)
+                          struct ha_err *err)
 {
 	return c->ops->requests ? c->ops->requests(rs, c, req, err) : HA_OK;
 }
 
 int ha_ck_kids_requests(const struct ha_ruleset *rs, const struct check *c, struct ha_reqset *req,
-			struct ha_err *err)
+                        struct ha_err *err)
 {
 	size_t i;
 	int rc = HA_OK;
@@ -1658,15 +1701,15 @@ int ha_ck_kids_requests(const struct ha_ruleset *rs, const struct check *c, stru
 	return rc;
 }
 
-int ha_ck_value_requests(const struct ha_ruleset *rs, const struct check *c,
-			 struct ha_reqset *req, struct ha_err *err)
+int ha_ck_value_requests(const struct ha_ruleset *rs, const struct check *c, struct ha_reqset *req,
+                         struct ha_err *err)
 {
 	(void)rs;
 	return ha_reqset_add(req, c->hive, c->path, NULL, c->name, err);
 }
 
 int ha_ck_key_requests(const struct ha_ruleset *rs, const struct check *c, struct ha_reqset *req,
-		       struct ha_err *err)
+                       struct ha_err *err)
 {
 	size_t i;
 	int rc;
@@ -1679,14 +1722,14 @@ int ha_ck_key_requests(const struct ha_ruleset *rs, const struct check *c, struc
 }
 
 int ha_ck_subkeys_requests(const struct ha_ruleset *rs, const struct check *c,
-			   struct ha_reqset *req, struct ha_err *err)
+                           struct ha_reqset *req, struct ha_err *err)
 {
 	(void)rs;
 	return ha_reqset_add(req, c->hive, c->path, c->match, c->name, err);
 }
 
 int ha_ck_cert_requests(const struct ha_ruleset *rs, const struct check *c, struct ha_reqset *req,
-			struct ha_err *err)
+                        struct ha_err *err)
 {
 	struct ha_buf kp;
 	size_t i;
@@ -1706,7 +1749,7 @@ int ha_ck_cert_requests(const struct ha_ruleset *rs, const struct check *c, stru
 	ha_buf_free(&kp);
 	if (!rc && rs->has_autoupdate)
 		rc = ha_reqset_add(req, rs->autoupdate.hive, rs->autoupdate.path, NULL,
-				   rs->autoupdate_name, err);
+		                   rs->autoupdate_name, err);
 	return rc;
 }
 
@@ -1722,20 +1765,35 @@ int ha_rules_requests(const struct ha_ruleset *rs, struct ha_reqset *req, struct
 
 /* -------------------------------- shared with kinds in their own files */
 
-const struct ha_snapshot *ha_ev_snapshot(const struct ectx *x) { return x->s; }
-const struct ha_facts *ha_ev_facts(const struct ectx *x) { return x->f; }
-const char *ha_ev_facts_gap(const struct ectx *x) { return facts_gap(x); }
-void ha_ev_nomem(struct ectx *x) { x->nomem = 1; }
-void ha_ev_os_evidence(struct ectx *x) { os_evidence(x); }
+const struct ha_snapshot *ha_ev_snapshot(const struct ectx *x)
+{
+	return x->s;
+}
+const struct ha_facts *ha_ev_facts(const struct ectx *x)
+{
+	return x->f;
+}
+const char *ha_ev_facts_gap(const struct ectx *x)
+{
+	return facts_gap(x);
+}
+void ha_ev_nomem(struct ectx *x)
+{
+	x->nomem = 1;
+}
+void ha_ev_os_evidence(struct ectx *x)
+{
+	os_evidence(x);
+}
 
 void ha_ev_evidence_value(struct ectx *x, int role, const struct ha_key *k, const char *name,
-			  const struct ha_value *v, const char *note)
+                          const struct ha_value *v, const char *note)
 {
 	evidence_value(x, role, k, name, v, note);
 }
 
 void ha_ev_evidence_note(struct ectx *x, const char *what, const char *name, const char *type,
-			 const char *data, const char *note)
+                         const char *data, const char *note)
 {
 	struct ha_evidence *e = evidence(x, -1, NULL);
 
@@ -1749,4 +1807,7 @@ void ha_ev_evidence_note(struct ectx *x, const char *what, const char *name, con
 	e->note = dup_or_empty(x, note);
 }
 
-void ha_ev_apply_trust(struct ectx *x, int role, struct res *r) { apply_trust(x, role, r); }
+void ha_ev_apply_trust(struct ectx *x, int role, struct res *r)
+{
+	apply_trust(x, role, r);
+}

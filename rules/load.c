@@ -26,21 +26,21 @@
 
 #include "rules_internal.h"
 
-#define MAX_FILE ((size_t)4 << 20)
+#define MAX_FILE       ((size_t)4 << 20)
 #define MAX_DEPTH      24 /* checks and conditions inside one another */
 #define MAX_YAML_DEPTH 64 /* YAML collections inside one another, checked before loading */
-#define MAX_VISITS 200000
-#define MAX_TEXT 16384
+#define MAX_VISITS     200000
+#define MAX_TEXT       16384
 
 struct ld {
 	yaml_document_t *doc;
 	const char *name;
 	struct ha_err *err;
 	long visits;
-	struct ha_ruleset *rs;  /* for tables and stores */
-	struct table **tables;  /* tables of this file (visible to its rules) */
+	struct ha_ruleset *rs; /* for tables and stores */
+	struct table **tables; /* tables of this file (visible to its rules) */
 	size_t ntables;
-	int view;               /* while compiling a rule's 32-bit variant */
+	int view; /* while compiling a rule's 32-bit variant */
 };
 
 static int fail(struct ld *l, const yaml_node_t *n, const char *fmt, ...) HA_PRINTF(3, 4);
@@ -54,14 +54,20 @@ static int fail(struct ld *l, const yaml_node_t *n, const char *fmt, ...)
 	va_end(ap);
 	if (n)
 		return ha_err_set(l->err, HA_ERR_RULES, "%s:%lu:%lu: %s", l->name,
-				  (unsigned long)n->start_mark.line + 1,
-				  (unsigned long)n->start_mark.column + 1, msg);
+		                  (unsigned long)n->start_mark.line + 1,
+		                  (unsigned long)n->start_mark.column + 1, msg);
 	return ha_err_set(l->err, HA_ERR_RULES, "%s: %s", l->name, msg);
 }
 
-static int nomem(struct ld *l) { return ha_err_set(l->err, HA_ERR_NOMEM, "out of memory"); }
+static int nomem(struct ld *l)
+{
+	return ha_err_set(l->err, HA_ERR_NOMEM, "out of memory");
+}
 
-static yaml_node_t *node_at(struct ld *l, int idx) { return yaml_document_get_node(l->doc, idx); }
+static yaml_node_t *node_at(struct ld *l, int idx)
+{
+	return yaml_document_get_node(l->doc, idx);
+}
 
 static int visit(struct ld *l, const yaml_node_t *n, int depth)
 {
@@ -72,11 +78,23 @@ static int visit(struct ld *l, const yaml_node_t *n, int depth)
 	return HA_OK;
 }
 
-static int is_scalar(const yaml_node_t *n) { return n && n->type == YAML_SCALAR_NODE; }
-static int is_map(const yaml_node_t *n) { return n && n->type == YAML_MAPPING_NODE; }
-static int is_seq(const yaml_node_t *n) { return n && n->type == YAML_SEQUENCE_NODE; }
+static int is_scalar(const yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE;
+}
+static int is_map(const yaml_node_t *n)
+{
+	return n && n->type == YAML_MAPPING_NODE;
+}
+static int is_seq(const yaml_node_t *n)
+{
+	return n && n->type == YAML_SEQUENCE_NODE;
+}
 
-static const char *sval(const yaml_node_t *n) { return (const char *)n->data.scalar.value; }
+static const char *sval(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
 
 /* A scalar whose text holds a NUL (YAML's "\0" escape) would be cut short
  * where it is used as a C string: refused rather than truncated. */
@@ -154,8 +172,7 @@ static int need_map(struct ld *l, const yaml_node_t *n, const char *what)
 	return is_map(n) ? HA_OK : fail(l, n, "%s must be a mapping", what);
 }
 
-static int get_text(struct ld *l, const yaml_node_t *map, const char *key, int required,
-		    char **out)
+static int get_text(struct ld *l, const yaml_node_t *map, const char *key, int required, char **out)
 {
 	yaml_node_t *n = get(l, map, key);
 
@@ -179,7 +196,7 @@ static int get_text(struct ld *l, const yaml_node_t *map, const char *key, int r
 
 		if (c >= 0)
 			return fail(l, n, "'%s' holds the control character U+%04lX", key,
-				    (unsigned long)c);
+			            (unsigned long)c);
 	}
 	*out = ha_strdup(sval(n));
 	return *out ? HA_OK : nomem(l);
@@ -197,7 +214,8 @@ static int scalar_status(struct ld *l, const yaml_node_t *n, int *out)
 	int st;
 
 	if (!is_scalar(n) || (st = ha_status_from_name(sval(n))) < 0)
-		return fail(l, n, "status must be one of PASS, FAIL, WARN, NOT_APPLICABLE, UNKNOWN");
+		return fail(l, n,
+		            "status must be one of PASS, FAIL, WARN, NOT_APPLICABLE, UNKNOWN");
 	*out = st;
 	return HA_OK;
 }
@@ -227,8 +245,8 @@ static int scalar_nt(struct ld *l, const yaml_node_t *n, int v[2])
 }
 
 /* A scalar or a list of scalars, each mapped through `names` to a bit. */
-static int word_mask(struct ld *l, const yaml_node_t *n, const char *what,
-		     const char *const *names, const unsigned *bits, unsigned *mask)
+static int word_mask(struct ld *l, const yaml_node_t *n, const char *what, const char *const *names,
+                     const unsigned *bits, unsigned *mask)
 {
 	yaml_node_item_t *it;
 	const yaml_node_t *one = n;
@@ -280,17 +298,17 @@ static void cond_free(struct cond *c)
 
 static int parse_cond(struct ld *l, const yaml_node_t *n, struct cond *c, int depth)
 {
-	static const char *const keys[] = {"nt",	"nt_min", "nt_max",  "build_min", "build_max",
-					   "sp_min",	"sp_max", "product", "arch",	  "any",
-					   "describe", NULL};
+	static const char *const keys[] = {"nt",        "nt_min", "nt_max",   "build_min",
+	                                   "build_max", "sp_min", "sp_max",   "product",
+	                                   "arch",      "any",    "describe", NULL};
 	static const char *const prod_names[] = {"client", "server", "dc", NULL};
 	static const unsigned prod_bits[] = {1u << HA_PRODUCT_CLIENT,
-					     (1u << HA_PRODUCT_SERVER) | (1u << HA_PRODUCT_DC),
-					     1u << HA_PRODUCT_DC};
+	                                     (1u << HA_PRODUCT_SERVER) | (1u << HA_PRODUCT_DC),
+	                                     1u << HA_PRODUCT_DC};
 	static const char *const arch_names[] = {"x86", "x64", "ia64", "arm64", "64bit", NULL};
 	static const unsigned arch_bits[] = {
-		1u << HA_ARCH_X86, 1u << HA_ARCH_X64, 1u << HA_ARCH_IA64, 1u << HA_ARCH_ARM64,
-		(1u << HA_ARCH_X64) | (1u << HA_ARCH_IA64) | (1u << HA_ARCH_ARM64)};
+	        1u << HA_ARCH_X86, 1u << HA_ARCH_X64, 1u << HA_ARCH_IA64, 1u << HA_ARCH_ARM64,
+	        (1u << HA_ARCH_X64) | (1u << HA_ARCH_IA64) | (1u << HA_ARCH_ARM64)};
 	yaml_node_t *v;
 	uint64_t u;
 	int rc;
@@ -360,7 +378,8 @@ static int parse_cond(struct ld *l, const yaml_node_t *n, struct cond *c, int de
 		c->nany = k;
 		for (k = 0; k < c->nany; k++)
 			cond_init(&c->any[k]);
-		for (it = v->data.sequence.items.start, k = 0; it < v->data.sequence.items.top; it++, k++)
+		for (it = v->data.sequence.items.start, k = 0; it < v->data.sequence.items.top;
+		     it++, k++)
 			if ((rc = parse_cond(l, node_at(l, *it), &c->any[k], depth + 1)))
 				return rc;
 	}
@@ -381,7 +400,10 @@ static void test_free(struct test *t)
 	memset(t, 0, sizeof *t);
 }
 
-static int numeric_types(unsigned types) { return types && !(types & ~(TY_DWORD | TY_QWORD)); }
+static int numeric_types(unsigned types)
+{
+	return types && !(types & ~(TY_DWORD | TY_QWORD));
+}
 
 /* `test: nonzero | exists | {equals: X} | ...`; strings are allowed for
  * equals/not_equals/one_of when the value type is text. */
@@ -390,8 +412,8 @@ static int parse_test(struct ld *l, const yaml_node_t *n, unsigned types, struct
 	static const struct {
 		const char *name;
 		enum test_op op;
-	} ops[] = {{"equals", T_EQ},   {"not_equals", T_NE}, {"bits_set", T_BITS},
-		   {"one_of", T_ONEOF}, {"at_least", T_GE},   {"at_most", T_LE}};
+	} ops[] = {{"equals", T_EQ},    {"not_equals", T_NE}, {"bits_set", T_BITS},
+	           {"one_of", T_ONEOF}, {"at_least", T_GE},   {"at_most", T_LE}};
 	const yaml_node_t *arg;
 	yaml_node_pair_t *p;
 	size_t i;
@@ -413,8 +435,9 @@ static int parse_test(struct ld *l, const yaml_node_t *n, unsigned types, struct
 			t->op = T_NONZERO;
 			return HA_OK;
 		}
-		return fail(l, n, "unknown test '%s' (nonzero, exists, or a mapping such as {equals: 1})",
-			    sval(n));
+		return fail(l, n,
+		            "unknown test '%s' (nonzero, exists, or a mapping such as {equals: 1})",
+		            sval(n));
 	}
 	if (!is_map(n) || n->data.mapping.pairs.top - n->data.mapping.pairs.start != 1)
 		return fail(l, n, "a test is 'nonzero', 'exists' or a mapping with one operator");
@@ -426,7 +449,7 @@ static int parse_test(struct ld *l, const yaml_node_t *n, unsigned types, struct
 			break;
 	if (i == sizeof ops / sizeof ops[0])
 		return fail(l, node_at(l, p->key), "unknown test operator '%s'",
-			    sval(node_at(l, p->key)));
+		            sval(node_at(l, p->key)));
 	t->op = ops[i].op;
 	arg = node_at(l, p->value);
 	if (t->op == T_ONEOF) {
@@ -444,7 +467,8 @@ static int parse_test(struct ld *l, const yaml_node_t *n, unsigned types, struct
 		}
 		if (!t->strs && !t->nums)
 			return nomem(l);
-		for (it = arg->data.sequence.items.start; it < arg->data.sequence.items.top; it++, k++) {
+		for (it = arg->data.sequence.items.start; it < arg->data.sequence.items.top;
+		     it++, k++) {
 			const yaml_node_t *e = node_at(l, *it);
 			int rc;
 
@@ -489,7 +513,7 @@ static const struct table *find_table(struct ld *l, const char *name)
 /* STATUS | {status: S, why: "..."} | {default: TABLE, why?} | "absent"
  * (the last only where `allow_absent`). */
 static int parse_outcome(struct ld *l, const yaml_node_t *n, int allow_absent, int allow_default,
-			 struct outcome *o)
+                         struct outcome *o)
 {
 	static const char *const keys[] = {"status", "why", "default", NULL};
 	yaml_node_t *v;
@@ -679,7 +703,8 @@ static int parse_path(struct ld *l, const yaml_node_t *map, struct check *c)
 
 static int parse_types(struct ld *l, const yaml_node_t *n, unsigned *types)
 {
-	static const char *const names[] = {"dword", "qword", "sz", "multi_sz", "binary", "any", NULL};
+	static const char *const names[] = {"dword",  "qword", "sz", "multi_sz",
+	                                    "binary", "any",   NULL};
 	static const unsigned bits[] = {TY_DWORD, TY_QWORD, TY_SZ, TY_MULTI, TY_BINARY, TY_ANY};
 
 	if (!n) {
@@ -713,8 +738,8 @@ int ha_ck_list_parse(struct ld *l, const yaml_node_t *n, struct check *c, int de
 
 int ha_ck_value_parse(struct ld *l, const yaml_node_t *n, struct check *c, int depth)
 {
-	static const char *const keys[] = {"path", "name",	 "type",  "test",
-					   "absent", "wrong_type", "label", "note", NULL};
+	static const char *const keys[] = {"path",       "name",  "type", "test", "absent",
+	                                   "wrong_type", "label", "note", NULL};
 	yaml_node_t *v;
 	int rc;
 
@@ -752,7 +777,8 @@ int ha_ck_key_parse(struct ld *l, const yaml_node_t *n, struct check *c, int dep
 	int rc;
 
 	(void)depth;
-	if ((rc = need_map(l, n, "'key'")) || (rc = only_keys(l, n, keys)) || (rc = parse_path(l, n, c)))
+	if ((rc = need_map(l, n, "'key'")) || (rc = only_keys(l, n, keys)) ||
+	    (rc = parse_path(l, n, c)))
 		return rc;
 	if (!c->label && (rc = get_text(l, n, "label", 0, &c->label)))
 		return rc;
@@ -769,8 +795,9 @@ int ha_ck_key_parse(struct ld *l, const yaml_node_t *n, struct check *c, int dep
 
 		if (!is_seq(v))
 			return fail(l, v, "'show' must be a list of value names");
-		c->show = calloc((size_t)(v->data.sequence.items.top - v->data.sequence.items.start) + 1,
-				 sizeof *c->show);
+		c->show = calloc(
+		        (size_t)(v->data.sequence.items.top - v->data.sequence.items.start) + 1,
+		        sizeof *c->show);
 		if (!c->show)
 			return nomem(l);
 		for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
@@ -787,10 +814,10 @@ int ha_ck_key_parse(struct ld *l, const yaml_node_t *n, struct check *c, int dep
 }
 
 static int parse_state_row(struct ld *l, const yaml_node_t *n, unsigned types, struct state_row *r,
-			   int need_test)
+                           int need_test)
 {
 	static const char *const keys[] = {"equals", "one_of", "at_least", "at_most",
-					   "status", "label",  "note",	   NULL};
+	                                   "status", "label",  "note",     NULL};
 	static const char *const ops[] = {"equals", "one_of", "at_least", "at_most"};
 	yaml_node_t *v;
 	size_t i;
@@ -821,7 +848,8 @@ static int parse_state_row(struct ld *l, const yaml_node_t *n, unsigned types, s
 		return fail(l, n, "a state needs equals, one_of, at_least or at_most");
 	if (!(v = get(l, n, "status")))
 		return fail(l, n, "missing field 'status'");
-	if ((rc = scalar_status(l, v, &r->status)) || (rc = get_text(l, n, "label", 0, &r->label)) ||
+	if ((rc = scalar_status(l, v, &r->status)) ||
+	    (rc = get_text(l, n, "label", 0, &r->label)) ||
 	    (rc = get_text(l, n, "note", 0, &r->note)))
 		return rc;
 	return HA_OK;
@@ -829,8 +857,8 @@ static int parse_state_row(struct ld *l, const yaml_node_t *n, unsigned types, s
 
 int ha_ck_subkeys_parse(struct ld *l, const yaml_node_t *n, struct check *c, int depth)
 {
-	static const char *const keys[] = {"path", "match", "value", "type",  "states",
-					   "other", "none",  "label", NULL};
+	static const char *const keys[] = {"path",  "match", "value", "type", "states",
+	                                   "other", "none",  "label", NULL};
 	yaml_node_t *v;
 	yaml_node_item_t *it;
 	int rc;
@@ -850,19 +878,20 @@ int ha_ck_subkeys_parse(struct ld *l, const yaml_node_t *n, struct check *c, int
 			return fail(l, get(l, n, "match"), "a kb: match is written kb:KB1234567");
 		for (k += 2; *k; k++)
 			if (*k < '0' || *k > '9')
-				return fail(l, get(l, n, "match"), "a kb: match is written kb:KB1234567");
+				return fail(l, get(l, n, "match"),
+				            "a kb: match is written kb:KB1234567");
 	}
 	v = get(l, n, "states");
 	if (!v || !is_seq(v) || v->data.sequence.items.start == v->data.sequence.items.top)
 		return fail(l, v ? v : n, "'states' must be a non-empty list");
 	c->states = calloc((size_t)(v->data.sequence.items.top - v->data.sequence.items.start),
-			   sizeof *c->states);
+	                   sizeof *c->states);
 	if (!c->states)
 		return nomem(l);
 	c->nstates = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
 	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
 		if ((rc = parse_state_row(l, node_at(l, *it), c->types,
-					  &c->states[it - v->data.sequence.items.start], 1)))
+		                          &c->states[it - v->data.sequence.items.start], 1)))
 			return rc;
 	c->other.status = HA_FAIL;
 	if ((v = get(l, n, "other")) && (rc = parse_state_row(l, v, c->types, &c->other, 0)))
@@ -876,8 +905,8 @@ int ha_ck_subkeys_parse(struct ld *l, const yaml_node_t *n, struct check *c, int
 
 int ha_ck_cert_parse(struct ld *l, const yaml_node_t *n, struct check *c, int depth)
 {
-	static const char *const keys[] = {"thumbprint", "name", "expires", "missing",
-					   "missing_no_autoupdate", "label", NULL};
+	static const char *const keys[] = {
+	        "thumbprint", "name", "expires", "missing", "missing_no_autoupdate", "label", NULL};
 	yaml_node_t *v;
 	size_t i;
 	int rc;
@@ -894,7 +923,8 @@ int ha_ck_cert_parse(struct ld *l, const yaml_node_t *n, struct check *c, int de
 	for (i = 0; i < 40; i++) {
 		char ch = sval(v)[i];
 
-		if (!((ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'F') || (ch >= 'a' && ch <= 'f')))
+		if (!((ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'F') ||
+		      (ch >= 'a' && ch <= 'f')))
 			return fail(l, v, "'thumbprint' must be 40 hex digits (SHA-1)");
 		c->thumb[i] = (ch >= 'a' && ch <= 'f') ? (char)(ch - 32) : ch;
 	}
@@ -911,7 +941,8 @@ int ha_ck_cert_parse(struct ld *l, const yaml_node_t *n, struct check *c, int de
 	    (rc = scalar_status(l, v, &c->missing_no_autoupdate)))
 		return rc;
 	if (!l->rs->ntrusted)
-		return fail(l, n, "a cert check needs 'cert_stores' (in this file or the built-in pack)");
+		return fail(l, n,
+		            "a cert check needs 'cert_stores' (in this file or the built-in pack)");
 	return HA_OK;
 }
 
@@ -1011,7 +1042,8 @@ static int parse_check(struct ld *l, const yaml_node_t *n, struct check *c, int 
 		if (!strcmp(k, "label") || !strcmp(k, "meaning"))
 			continue;
 		if (kind)
-			return fail(l, n, "a check has exactly one kind; found '%s' and '%s'", kind, k);
+			return fail(l, n, "a check has exactly one kind; found '%s' and '%s'", kind,
+			            k);
 		kind = k;
 		v = node_at(l, p->value);
 	}
@@ -1019,8 +1051,9 @@ static int parse_check(struct ld *l, const yaml_node_t *n, struct check *c, int 
 		ha_buf_init(&names, 4096);
 		for (i = 0; ha_check_kinds[i]; i++)
 			ha_buf_printf(&names, "%s%s", i ? ", " : "", ha_check_kinds[i]->name);
-		rc = ha_buf_status(&names) ? nomem(l)
-					   : fail(l, n, "a check needs one of %s", ha_buf_cstr(&names));
+		rc = ha_buf_status(&names)
+		             ? nomem(l)
+		             : fail(l, n, "a check needs one of %s", ha_buf_cstr(&names));
 		ha_buf_free(&names);
 		return rc;
 	}
@@ -1067,7 +1100,8 @@ static int valid_id(const char *s)
 	if (!*s)
 		return 0;
 	for (; *s; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '-' ||
+		      *s == '_'))
 			return 0;
 	return 1;
 }
@@ -1098,12 +1132,12 @@ static char *subst_wow(const char *s, const char *with)
 
 static int parse_rule(struct ld *l, const yaml_node_t *n, int view, struct rule **out)
 {
-	static const char *const keys[] = {"id",	  "title", "severity",	  "category",
-					   "source",	  "applies", "views",	  "fail_status",
-					   "check",	  "remediation", NULL};
+	static const char *const keys[] = {"id",     "title",       "severity", "category",
+	                                   "source", "applies",     "views",    "fail_status",
+	                                   "check",  "remediation", NULL};
 	static const char *const sev[] = {"critical", "high", "medium", "low", "info", NULL};
-	static const char *const cats[] = {"os",    "update", "schannel", "netfx",
-					   "roots", "integrity", "info", NULL};
+	static const char *const cats[] = {"os",    "update",    "schannel", "netfx",
+	                                   "roots", "integrity", "info",     NULL};
 	static const char *const rem_keys[] = {"summary", "reg", NULL};
 	struct rule *r;
 	yaml_node_t *v;
@@ -1130,12 +1164,13 @@ static int parse_rule(struct ld *l, const yaml_node_t *n, int view, struct rule 
 	if (!rc)
 		rc = get_text(l, n, "severity", 1, &r->severity);
 	if (!rc && !one_of_words(r->severity, sev))
-		rc = fail(l, get(l, n, "severity"), "severity is one of critical, high, medium, low, info");
+		rc = fail(l, get(l, n, "severity"),
+		          "severity is one of critical, high, medium, low, info");
 	if (!rc)
 		rc = get_text(l, n, "category", 1, &r->category);
 	if (!rc && !one_of_words(r->category, cats))
 		rc = fail(l, get(l, n, "category"),
-			  "category is one of os, update, schannel, netfx, roots, integrity, info");
+		          "category is one of os, update, schannel, netfx, roots, integrity, info");
 	if (!rc)
 		rc = get_text(l, n, "source", 1, &r->source);
 	if (!rc && (v = get(l, n, "applies")))
@@ -1150,8 +1185,9 @@ static int parse_rule(struct ld *l, const yaml_node_t *n, int view, struct rule 
 		v = get(l, n, "remediation");
 		if (!v)
 			rc = fail(l, n, "missing field 'remediation'");
-		else if (!(rc = need_map(l, v, "'remediation'")) && !(rc = only_keys(l, v, rem_keys)) &&
-			 !(rc = get_text(l, v, "summary", 1, &r->remedy)))
+		else if (!(rc = need_map(l, v, "'remediation'")) &&
+		         !(rc = only_keys(l, v, rem_keys)) &&
+		         !(rc = get_text(l, v, "summary", 1, &r->remedy)))
 			rc = get_text(l, v, "reg", 0, &r->reg);
 	}
 	if (!rc && !r->reg && !(r->reg = ha_strdup("")))
@@ -1222,7 +1258,8 @@ static int parse_views(struct ld *l, const yaml_node_t *rule, unsigned *views)
 	return word_mask(l, v, "view", names, bits, views);
 }
 
-static int parse_store_list(struct ld *l, const yaml_node_t *n, struct store_path **out, size_t *count)
+static int parse_store_list(struct ld *l, const yaml_node_t *n, struct store_path **out,
+                            size_t *count)
 {
 	yaml_node_item_t *it;
 	struct ha_err e;
@@ -1231,7 +1268,7 @@ static int parse_store_list(struct ld *l, const yaml_node_t *n, struct store_pat
 		return fail(l, n, "a store list must be a non-empty list of paths");
 	*count = 0;
 	*out = calloc((size_t)(n->data.sequence.items.top - n->data.sequence.items.start),
-		      sizeof **out);
+	              sizeof **out);
 	if (!*out)
 		return nomem(l);
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
@@ -1300,7 +1337,7 @@ static int parse_cert_stores(struct ld *l, const yaml_node_t *n, struct ha_rules
 /* A libyaml failure as "file:line:column: what".  Reader errors (bad
  * UTF-8, a NUL byte) carry a byte offset instead of a position. */
 static int yaml_fail(const char *name, const char *text, size_t len, const yaml_parser_t *p,
-		     struct ha_err *err)
+                     struct ha_err *err)
 {
 	unsigned long line = (unsigned long)p->problem_mark.line + 1;
 	unsigned long col = (unsigned long)p->problem_mark.column + 1;
@@ -1322,20 +1359,20 @@ static int yaml_fail(const char *name, const char *text, size_t len, const yaml_
 		}
 		if (p->problem_value >= 0)
 			return ha_err_set(err, HA_ERR_RULES,
-					  "%s:%lu:%lu: %s (byte 0x%02X); a rule file "
-					  "is UTF-8 text",
-					  name, line, col, problem, (unsigned)p->problem_value);
+			                  "%s:%lu:%lu: %s (byte 0x%02X); a rule file "
+			                  "is UTF-8 text",
+			                  name, line, col, problem, (unsigned)p->problem_value);
 		return ha_err_set(err, HA_ERR_RULES, "%s:%lu:%lu: %s", name, line, col, problem);
 	}
 	if (p->context)
 		return ha_err_set(err, HA_ERR_RULES,
-				  "%s:%lu:%lu: YAML syntax error: %s (%s that starts "
-				  "at line %lu, column %lu)",
-				  name, line, col, problem, p->context,
-				  (unsigned long)p->context_mark.line + 1,
-				  (unsigned long)p->context_mark.column + 1);
+		                  "%s:%lu:%lu: YAML syntax error: %s (%s that starts "
+		                  "at line %lu, column %lu)",
+		                  name, line, col, problem, p->context,
+		                  (unsigned long)p->context_mark.line + 1,
+		                  (unsigned long)p->context_mark.column + 1);
 	return ha_err_set(err, HA_ERR_RULES, "%s:%lu:%lu: YAML syntax error: %s", name, line, col,
-			  problem);
+	                  problem);
 }
 
 /* The first pass over the events: syntax, nesting depth and the number of
@@ -1358,20 +1395,20 @@ static int prescan(const char *name, const char *text, size_t len, struct ha_err
 		case YAML_DOCUMENT_START_EVENT:
 			if (++docs > 1)
 				rc = ha_err_set(err, HA_ERR_RULES,
-						"%s:%lu:%lu: a second YAML document "
-						"starts here; a rule file holds one",
-						name, (unsigned long)ev.start_mark.line + 1,
-						(unsigned long)ev.start_mark.column + 1);
+				                "%s:%lu:%lu: a second YAML document "
+				                "starts here; a rule file holds one",
+				                name, (unsigned long)ev.start_mark.line + 1,
+				                (unsigned long)ev.start_mark.column + 1);
 			break;
 		case YAML_SEQUENCE_START_EVENT:
 		case YAML_MAPPING_START_EVENT:
 			if (++depth > MAX_YAML_DEPTH)
 				rc = ha_err_set(err, HA_ERR_RULES,
-						"%s:%lu:%lu: nested more than %d "
-						"levels deep",
-						name, (unsigned long)ev.start_mark.line + 1,
-						(unsigned long)ev.start_mark.column + 1,
-						MAX_YAML_DEPTH);
+				                "%s:%lu:%lu: nested more than %d "
+				                "levels deep",
+				                name, (unsigned long)ev.start_mark.line + 1,
+				                (unsigned long)ev.start_mark.column + 1,
+				                MAX_YAML_DEPTH);
 			break;
 		case YAML_SEQUENCE_END_EVENT:
 		case YAML_MAPPING_END_EVENT: depth--; break;
@@ -1420,14 +1457,20 @@ void ha_rules_free(struct ha_ruleset *rs)
 	free(rs);
 }
 
-size_t ha_rules_count(const struct ha_ruleset *rs) { return rs->nrules; }
+size_t ha_rules_count(const struct ha_ruleset *rs)
+{
+	return rs->nrules;
+}
 
 const struct ha_rule_info *ha_rules_info(const struct ha_ruleset *rs, size_t i)
 {
 	return i < rs->nrules ? &rs->rules[i]->info : NULL;
 }
 
-const char *ha_rules_digest(const struct ha_ruleset *rs) { return rs->digest; }
+const char *ha_rules_digest(const struct ha_ruleset *rs)
+{
+	return rs->digest;
+}
 
 static int push_rule(struct rule ***v, size_t *n, struct rule *r)
 {
@@ -1466,25 +1509,25 @@ static void staged_free(struct staged *st)
  * earlier. */
 static int parse_file(struct ld *l, struct ha_ruleset *rs, struct staged *st)
 {
-	static const char *const keys[] = {"hiveaudit-rules", "pack", "tables", "cert_stores",
-					   "rules", NULL};
+	static const char *const keys[] = {"hiveaudit-rules", "pack",  "tables",
+	                                   "cert_stores",     "rules", NULL};
 	yaml_node_t *root = yaml_document_get_root_node(l->doc), *v;
 	size_t i, j;
 	int rc;
 
 	if (!root)
 		return ha_err_set(l->err, HA_ERR_RULES,
-				  "%s:1:1: the file is empty; a rule file starts with "
-				  "'hiveaudit-rules: 1'",
-				  l->name);
+		                  "%s:1:1: the file is empty; a rule file starts with "
+		                  "'hiveaudit-rules: 1'",
+		                  l->name);
 	/* The header first: whatever else is wrong with a file that is not a
 	 * rule file at all, that is the useful message. */
 	v = is_map(root) ? get(l, root, "hiveaudit-rules") : NULL;
 	if (v && is_scalar(v) && strcmp(sval(v), "1") != 0 && *sval(v) >= '0' && *sval(v) <= '9')
 		return fail(l, v,
-			    "rule file version '%s' is not supported; this program reads "
-			    "'hiveaudit-rules: 1'",
-			    sval(v));
+		            "rule file version '%s' is not supported; this program reads "
+		            "'hiveaudit-rules: 1'",
+		            sval(v));
 	if (!v || !is_scalar(v) || strcmp(sval(v), "1") != 0)
 		return fail(l, v ? v : root, "the file must start with 'hiveaudit-rules: 1'");
 	if ((rc = only_keys(l, root, keys)))
@@ -1508,10 +1551,10 @@ static int parse_file(struct ld *l, struct ha_ruleset *rs, struct staged *st)
 				return fail(l, k, "table '%s' is defined twice", sval(k));
 			if (find_table(l, sval(k)))
 				return fail(
-					l, k,
-					"table '%s' is already defined by a rule file loaded "
-					"earlier (tables cannot be replaced; choose another name)",
-					sval(k));
+				        l, k,
+				        "table '%s' is already defined by a rule file loaded "
+				        "earlier (tables cannot be replaced; choose another name)",
+				        sval(k));
 			if ((rc = parse_table(l, sval(k), node_at(l, p->value), &t)))
 				return rc;
 			tv = realloc(l->tables, (l->ntables + 1) * sizeof *tv);
@@ -1553,7 +1596,8 @@ static int parse_file(struct ld *l, struct ha_ruleset *rs, struct staged *st)
 					return rc;
 				for (j = 0; j < st->nrules; j++) {
 					if (!strcmp(st->rules[j]->id, r->id)) {
-						rc = fail(l, rn, "rule id '%s' is defined twice", r->id);
+						rc = fail(l, rn, "rule id '%s' is defined twice",
+						          r->id);
 						ha_rule_free(r);
 						return rc;
 					}
@@ -1571,7 +1615,7 @@ static int parse_file(struct ld *l, struct ha_ruleset *rs, struct staged *st)
 /* Moves what one file compiled into `rs` (ADD or REPLACE); the file's text
  * joins the digest.  What was moved is cleared in `st` and l->tables. */
 static int merge_file(struct ld *l, struct ha_ruleset *rs, struct staged *st, int mode,
-		      const char *text, size_t len)
+                      const char *text, size_t len)
 {
 	size_t i, j;
 
@@ -1629,7 +1673,7 @@ static int merge_file(struct ld *l, struct ha_ruleset *rs, struct staged *st, in
 }
 
 int ha_rules_load_buffer(struct ha_ruleset *rs, const char *name, const char *text, size_t len,
-			 int mode, struct ha_err *err)
+                         int mode, struct ha_err *err)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
@@ -1685,7 +1729,7 @@ int ha_rules_load_file(struct ha_ruleset *rs, const char *path, int mode, struct
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return ha_err_sys(err, errno == ENOENT ? HA_ERR_USAGE : HA_ERR_IO, errno,
-				  "cannot read rule file '%s'", path);
+		                  "cannot read rule file '%s'", path);
 	if (fstat(fd, &st) != 0) {
 		rc = ha_err_sys(err, HA_ERR_IO, errno, "cannot read rule file '%s'", path);
 		close(fd);
@@ -1693,13 +1737,14 @@ int ha_rules_load_file(struct ha_ruleset *rs, const char *path, int mode, struct
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return ha_err_set(err, HA_ERR_USAGE, "rule file '%s' is not a regular file (%s)", path,
-				  S_ISDIR(st.st_mode)    ? "a folder"
-				  : S_ISCHR(st.st_mode)  ? "a character device"
-				  : S_ISBLK(st.st_mode)  ? "a block device"
-				  : S_ISFIFO(st.st_mode) ? "a pipe"
-				  : S_ISSOCK(st.st_mode) ? "a socket"
-							 : "a special file");
+		return ha_err_set(err, HA_ERR_USAGE, "rule file '%s' is not a regular file (%s)",
+		                  path,
+		                  S_ISDIR(st.st_mode)    ? "a folder"
+		                  : S_ISCHR(st.st_mode)  ? "a character device"
+		                  : S_ISBLK(st.st_mode)  ? "a block device"
+		                  : S_ISFIFO(st.st_mode) ? "a pipe"
+		                  : S_ISSOCK(st.st_mode) ? "a socket"
+		                                         : "a special file");
 	}
 	if ((uint64_t)st.st_size > (uint64_t)MAX_FILE) {
 		close(fd);
@@ -1746,8 +1791,14 @@ int ha_ld_fail(struct ld *l, const yaml_node_t *n, const char *fmt, ...)
 	return fail(l, n, "%s", msg);
 }
 
-int ha_ld_nomem(struct ld *l) { return nomem(l); }
-int ha_ld_visit(struct ld *l, const yaml_node_t *n, int depth) { return visit(l, n, depth); }
+int ha_ld_nomem(struct ld *l)
+{
+	return nomem(l);
+}
+int ha_ld_visit(struct ld *l, const yaml_node_t *n, int depth)
+{
+	return visit(l, n, depth);
+}
 
 const yaml_node_t *ha_ld_get(struct ld *l, const yaml_node_t *map, const char *key)
 {
@@ -1791,10 +1842,22 @@ int ha_ld_cond(struct ld *l, const yaml_node_t *n, struct cond *c, int depth)
 	return parse_cond(l, n, c, depth);
 }
 
-void ha_ld_cond_init(struct cond *c) { cond_init(c); }
-void ha_ld_cond_free(struct cond *c) { cond_free(c); }
-int ha_ld_is_seq(const yaml_node_t *n) { return is_seq(n); }
-int ha_ld_is_map(const yaml_node_t *n) { return is_map(n); }
+void ha_ld_cond_init(struct cond *c)
+{
+	cond_init(c);
+}
+void ha_ld_cond_free(struct cond *c)
+{
+	cond_free(c);
+}
+int ha_ld_is_seq(const yaml_node_t *n)
+{
+	return is_seq(n);
+}
+int ha_ld_is_map(const yaml_node_t *n)
+{
+	return is_map(n);
+}
 
 size_t ha_ld_seq_len(const yaml_node_t *n)
 {

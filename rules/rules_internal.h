@@ -10,7 +10,7 @@ enum { C_FALSE = 0, C_TRUE = 1, C_UNKNOWN = 2 };
 
 /* A condition on host facts ("when", "applies"). */
 struct cond {
-	int set;               /* any field given */
+	int set; /* any field given */
 	int nt_min[2], nt_max[2];
 	int has_nt_min, has_nt_max;
 	long build_min, build_max; /* -1 = unset */
@@ -46,7 +46,7 @@ struct outcome {
 /* A per-OS table of defaults: first row whose condition holds. */
 struct table_row {
 	struct cond when;
-	int unknown;         /* the default is not known for these hosts */
+	int unknown; /* the default is not known for these hosts */
 	uint64_t value;
 	char *why;
 };
@@ -70,7 +70,16 @@ enum {
  * (combinations, and the evaluator's summary of a `none`).  A kind added in
  * its own file uses CK_OTHER and is known by its `ops`. */
 enum check_kind {
-	CK_ALL, CK_ANY, CK_NONE, CK_VALUE, CK_KEY, CK_SUBKEYS, CK_CERT, CK_OS, CK_HIVES, CK_CASES,
+	CK_ALL,
+	CK_ANY,
+	CK_NONE,
+	CK_VALUE,
+	CK_KEY,
+	CK_SUBKEYS,
+	CK_CERT,
+	CK_OS,
+	CK_HIVES,
+	CK_CASES,
 	CK_OTHER
 };
 
@@ -92,9 +101,9 @@ struct os_row {
 struct check {
 	enum check_kind kind;
 	const struct check_kind_ops *ops; /* the table row of its kind */
-	void *priv;     /* a kind's own compiled data (freed by ops->free) */
+	void *priv;                       /* a kind's own compiled data (freed by ops->free) */
 	char *label;
-	char *meaning;  /* what "holds" means for this check ("offered"), for none */
+	char *meaning; /* what "holds" means for this check ("offered"), for none */
 	int line;
 	/* CK_ALL, CK_ANY, CK_NONE, CK_CASES (kids[i] guarded by conds[i]) */
 	struct check *kids;
@@ -102,13 +111,13 @@ struct check {
 	size_t nkids;
 	/* CK_VALUE, CK_KEY, CK_SUBKEYS */
 	int hive;
-	char *path;     /* hive-relative, logical */
-	char *name;     /* value name */
-	char *note;     /* CK_VALUE: said after the reason when the test does not hold */
+	char *path; /* hive-relative, logical */
+	char *name; /* value name */
+	char *note; /* CK_VALUE: said after the reason when the test does not hold */
 	unsigned types;
 	struct test test;
 	struct outcome absent, wrong_type, present;
-	char **show;    /* CK_KEY: values to report */
+	char **show; /* CK_KEY: values to report */
 	size_t nshow;
 	/* CK_SUBKEYS */
 	char *match;
@@ -137,8 +146,8 @@ struct rule {
 	struct ha_rule_info info;
 	char *id, *title, *severity, *category, *source, *applies_text, *remedy, *reg, *origin;
 	struct cond applies;
-	int fail_status;  /* what FAIL becomes (informational rules: WARN) */
-	int view;         /* 0 native, 1 32-bit view */
+	int fail_status; /* what FAIL becomes (informational rules: WARN) */
+	int view;        /* 0 native, 1 32-bit view */
 	struct check check;
 };
 
@@ -165,9 +174,9 @@ struct ha_ruleset {
  * its `struct check_kind_ops` and one row in the table; nothing else in
  * load.c or eval.c changes.  The functions below give such a file the
  * loader's and the evaluator's common pieces. */
-struct ld;                /* load.c: one rule file being compiled */
-struct yaml_node_s;       /* libyaml's node */
-struct ectx;              /* eval.c: one host being evaluated */
+struct ld;          /* load.c: one rule file being compiled */
+struct yaml_node_s; /* libyaml's node */
+struct ectx;        /* eval.c: one host being evaluated */
 
 /* The result of one check on one host: status, observed and expected text
  * and the reason, with the trust bookkeeping of eval.c's header comment. */
@@ -179,15 +188,15 @@ struct res {
 };
 
 struct check_kind_ops {
-	const char *name;       /* the key in a rule file */
-	enum check_kind kind;   /* CK_OTHER unless the kind is one of the built-ins */
+	const char *name;     /* the key in a rule file */
+	enum check_kind kind; /* CK_OTHER unless the kind is one of the built-ins */
 	/* Compiles the kind's node `n` into `c` (c->kind and c->ops are set). */
 	int (*parse)(struct ld *l, const struct yaml_node_s *n, struct check *c, int depth);
 	/* Evaluates `c` on the host; fills `r` (initialised, status PASS). */
 	void (*eval)(struct ectx *x, const struct check *c, struct res *r);
 	/* Adds to `req` what `c` reads; NULL when it reads only host facts. */
 	int (*requests)(const struct ha_ruleset *rs, const struct check *c, struct ha_reqset *req,
-			struct ha_err *err);
+	                struct ha_err *err);
 	/* Frees c->priv; NULL when the kind keeps nothing there. */
 	void (*free)(struct check *c);
 };
@@ -215,15 +224,15 @@ void ha_ck_os_eval(struct ectx *x, const struct check *c, struct res *r);
 void ha_ck_hives_eval(struct ectx *x, const struct check *c, struct res *r);
 void ha_ck_cases_eval(struct ectx *x, const struct check *c, struct res *r);
 int ha_ck_kids_requests(const struct ha_ruleset *rs, const struct check *c, struct ha_reqset *req,
-			struct ha_err *err);
-int ha_ck_value_requests(const struct ha_ruleset *rs, const struct check *c,
-			 struct ha_reqset *req, struct ha_err *err);
+                        struct ha_err *err);
+int ha_ck_value_requests(const struct ha_ruleset *rs, const struct check *c, struct ha_reqset *req,
+                         struct ha_err *err);
 int ha_ck_key_requests(const struct ha_ruleset *rs, const struct check *c, struct ha_reqset *req,
-		       struct ha_err *err);
+                       struct ha_err *err);
 int ha_ck_subkeys_requests(const struct ha_ruleset *rs, const struct check *c,
-			   struct ha_reqset *req, struct ha_err *err);
+                           struct ha_reqset *req, struct ha_err *err);
 int ha_ck_cert_requests(const struct ha_ruleset *rs, const struct check *c, struct ha_reqset *req,
-			struct ha_err *err);
+                        struct ha_err *err);
 extern const struct check_kind_ops ha_kind_suites; /* suites.c */
 
 /* The loader's pieces for a kind's parse (load.c). */
@@ -237,11 +246,11 @@ int ha_ld_only_keys(struct ld *l, const struct yaml_node_s *map, const char *con
 /* Optional or required text field, validated as the loader does (*out NULL
  * when absent). */
 int ha_ld_text(struct ld *l, const struct yaml_node_s *map, const char *key, int required,
-	       char **out);
+               char **out);
 /* A registry path field (`key`) into hive and logical path; the 32-bit
  * variant's SOFTWARE paths gain Wow6432Node as for value checks. */
 int ha_ld_path(struct ld *l, const struct yaml_node_s *map, const char *key, int *hive,
-	       char **path);
+               char **path);
 int ha_ld_cond(struct ld *l, const struct yaml_node_s *n, struct cond *c, int depth);
 void ha_ld_cond_init(struct cond *c);
 void ha_ld_cond_free(struct cond *c);
@@ -265,10 +274,10 @@ const char *ha_ev_facts_gap(const struct ectx *x);
 void ha_ev_nomem(struct ectx *x);
 /* Evidence for a value (`name` NULL: the key itself); `v` NULL: absent. */
 void ha_ev_evidence_value(struct ectx *x, int role, const struct ha_key *k, const char *name,
-			  const struct ha_value *v, const char *note);
+                          const struct ha_value *v, const char *note);
 /* A derived evidence row (role -1): what, a name, a type word, the data. */
 void ha_ev_evidence_note(struct ectx *x, const char *what, const char *name, const char *type,
-			 const char *data, const char *note);
+                         const char *data, const char *note);
 /* Records the OS facts that decided something as evidence. */
 void ha_ev_os_evidence(struct ectx *x);
 /* Makes `r` UNKNOWN when the hive of `role` was read but is not trusted. */

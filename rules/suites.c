@@ -36,7 +36,7 @@
 #include "rules_internal.h"
 
 #define POLICY_MAX_CHARS 1023 /* the documented limit of the policy string */
-#define MAX_IGNORED 64        /* unknown host names kept for the reason */
+#define MAX_IGNORED      64   /* unknown host names kept for the reason */
 
 struct slist {
 	char **v;
@@ -50,7 +50,7 @@ struct sdefault {
 	struct slist curves; /* default EccCurves; honoured only when has_curves */
 	int has_curves;
 	char *why;
-	char *unconfirmed;   /* what about this list the sources leave open */
+	char *unconfirmed; /* what about this list the sources leave open */
 	int line;
 };
 
@@ -171,7 +171,7 @@ enum { NAMES_ANY, NAMES_KNOWN, NAMES_GLOBS };
 /* A list of words.  NAMES_KNOWN: each must be a suite of `known` (stored in
  * its spelling there); NAMES_GLOBS: each must match at least one. */
 static int parse_names(struct ld *l, const struct yaml_node_s *n, const char *what, int mode,
-		       const struct slist *known, struct slist *out)
+                       const struct slist *known, struct slist *out)
 {
 	size_t i, k, len = ha_ld_seq_len(n);
 
@@ -186,7 +186,8 @@ static int parse_names(struct ld *l, const struct yaml_node_s *n, const char *wh
 			return ha_ld_fail(l, e, "'%s' items must be names", what);
 		if (mode == NAMES_KNOWN) {
 			if ((at = slist_find(known, s)) < 0)
-				return ha_ld_fail(l, e, "unknown cipher suite '%s' (not in 'known')", s);
+				return ha_ld_fail(l, e,
+				                  "unknown cipher suite '%s' (not in 'known')", s);
 			if (slist_find(out, s) >= 0)
 				return ha_ld_fail(l, e, "cipher suite '%s' is listed twice", s);
 			s = known->v[at];
@@ -194,7 +195,8 @@ static int parse_names(struct ld *l, const struct yaml_node_s *n, const char *wh
 			for (k = 0; k < known->n && !ha_glob_match(s, known->v[k]); k++)
 				;
 			if (k == known->n)
-				return ha_ld_fail(l, e, "pattern '%s' matches no known cipher suite", s);
+				return ha_ld_fail(l, e,
+				                  "pattern '%s' matches no known cipher suite", s);
 		}
 		if (slist_push(out, s))
 			return ha_ld_nomem(l);
@@ -204,7 +206,7 @@ static int parse_names(struct ld *l, const struct yaml_node_s *n, const char *wh
 
 /* A list given inline or by the name of an entry of `lists`. */
 static int parse_list_ref(struct ld *l, struct suites *su, const struct yaml_node_s *n,
-			  const char *what, struct slist *out, char **name)
+                          const char *what, struct slist *out, char **name)
 {
 	const char *s = ha_ld_scalar(n);
 	size_t i;
@@ -251,7 +253,7 @@ static int parse_lists(struct ld *l, struct suites *su, const struct yaml_node_s
 			return ha_ld_nomem(l);
 		su->nlists++;
 		if ((rc = parse_names(l, ha_ld_map_value(l, n, i), name, NAMES_KNOWN, &su->known,
-				      &su->lists[i])))
+		                      &su->lists[i])))
 			return rc;
 	}
 	return HA_OK;
@@ -259,8 +261,8 @@ static int parse_lists(struct ld *l, struct suites *su, const struct yaml_node_s
 
 static int parse_defaults(struct ld *l, struct suites *su, const struct yaml_node_s *n)
 {
-	static const char *const keys[] = {"when", "suites", "also_supported", "curves",
-					   "why", "unconfirmed", NULL};
+	static const char *const keys[] = {
+	        "when", "suites", "also_supported", "curves", "why", "unconfirmed", NULL};
 	size_t i, k, len = ha_ld_seq_len(n);
 	int rc;
 
@@ -348,8 +350,9 @@ static int parse_removes(struct ld *l, struct suites *su, const struct yaml_node
 			return rc;
 		if (!*m->key || m->key[0] == '\\' || strstr(m->key, "\\\\") ||
 		    m->key[strlen(m->key) - 1] == '\\')
-			return ha_ld_fail(l, ha_ld_get(l, row, "key"),
-					  "'key' is a path below 'schannel', like Ciphers\\AES 128/128");
+			return ha_ld_fail(
+			        l, ha_ld_get(l, row, "key"),
+			        "'key' is a path below 'schannel', like Ciphers\\AES 128/128");
 		if (!(m->path = ha_asprintf("%s\\%s", su->sch_path, m->key)))
 			return ha_ld_nomem(l);
 		if (!(v = ha_ld_get(l, row, "match")))
@@ -370,9 +373,9 @@ static int parse_removes(struct ld *l, struct suites *su, const struct yaml_node
 
 static int suites_parse(struct ld *l, const struct yaml_node_s *n, struct check *c, int depth)
 {
-	static const char *const keys[] = {"label",  "policy",	 "local", "schannel", "known",
-					   "tls13",  "ecdhe",	 "lists", "defaults", "azure",
-					   "removes", NULL};
+	static const char *const keys[] = {"label",    "policy", "local",   "schannel",
+	                                   "known",    "tls13",  "ecdhe",   "lists",
+	                                   "defaults", "azure",  "removes", NULL};
 	const struct yaml_node_s *v;
 	struct suites *su;
 	int rc;
@@ -403,7 +406,8 @@ static int suites_parse(struct ld *l, const struct yaml_node_s *n, struct check 
 
 			if (slist_find(&head, su->known.v[i]) >= 0)
 				return ha_ld_fail(l, ha_ld_seq_item(l, v, i),
-						  "cipher suite '%s' is listed twice", su->known.v[i]);
+				                  "cipher suite '%s' is listed twice",
+				                  su->known.v[i]);
 		}
 	}
 	if ((v = ha_ld_get(l, n, "tls13")) &&
@@ -431,7 +435,7 @@ static int suites_parse(struct ld *l, const struct yaml_node_s *n, struct check 
 }
 
 static int suites_requests(const struct ha_ruleset *rs, const struct check *c,
-			   struct ha_reqset *req, struct ha_err *err)
+                           struct ha_reqset *req, struct ha_err *err)
 {
 	const struct suites *su = c->priv;
 	size_t i;
@@ -465,20 +469,20 @@ struct hostrun {
 	const char *source_short; /* "policy", "local", "default" */
 	struct slist curves;
 	const char *curves_source;
-	int policy_long;          /* the policy string exceeds the documented limit */
-	int policy_empty;         /* the policy value holds no name at all */
-	size_t ignored_more;      /* unknown names past MAX_IGNORED */
+	int policy_long;     /* the policy string exceeds the documented limit */
+	int policy_empty;    /* the policy value holds no name at all */
+	size_t ignored_more; /* unknown names past MAX_IGNORED */
 	/* What became of the list: why each suite of `list` was removed (index
 	 * into su->rm, -2 the curves, -1 kept), and the texts that say so. */
 	int *why_removed;
-	int curves_broke;         /* the curve list removed an ECDHE suite */
-	struct ha_buf removed;    /* "SCHANNEL\X is disabled (n suites); ..." */
-	struct ha_buf dflt;       /* the same for what is off by default */
-	struct ha_buf unconf;     /* "Unconfirmed: ..." sentences */
-	struct slist eff;         /* the effective TLS 1.2 suites, in order */
-	struct slist ok_cur;      /* of them, accepted by Azure's current policy */
-	struct slist ok_any;      /* accepted by either policy */
-	struct slist firm_any;    /* would be accepted but for unconfirmed removals */
+	int curves_broke;      /* the curve list removed an ECDHE suite */
+	struct ha_buf removed; /* "SCHANNEL\X is disabled (n suites); ..." */
+	struct ha_buf dflt;    /* the same for what is off by default */
+	struct ha_buf unconf;  /* "Unconfirmed: ..." sentences */
+	struct slist eff;      /* the effective TLS 1.2 suites, in order */
+	struct slist ok_cur;   /* of them, accepted by Azure's current policy */
+	struct slist ok_any;   /* accepted by either policy */
+	struct slist firm_any; /* would be accepted but for unconfirmed removals */
 	int nomem;
 };
 
@@ -516,7 +520,7 @@ static void set_unknown(struct hostrun *h, const char *obs, const char *fmt, ...
 
 /* The key, or NULL after recording UNKNOWN when it could not be read. */
 static const struct ha_key *read_key(struct hostrun *h, int hive, const char *path,
-				     const char *what)
+                                     const char *what)
 {
 	const struct ha_key *k = ha_snapshot_key(ha_ev_snapshot(h->x), hive, path);
 
@@ -524,7 +528,7 @@ static const struct ha_key *read_key(struct hostrun *h, int hive, const char *pa
 		if (k)
 			ha_ev_evidence_value(h->x, hive, k, NULL, NULL, NULL);
 		set_unknown(h, "not readable", "%s could not be read: %s.", what,
-			    k && k->error ? k->error : "not requested");
+		            k && k->error ? k->error : "not requested");
 		return NULL;
 	}
 	return k;
@@ -532,7 +536,7 @@ static const struct ha_key *read_key(struct hostrun *h, int hive, const char *pa
 
 /* A value of the key, NULL when absent; UNKNOWN when unreadable. */
 static const struct ha_value *read_value(struct hostrun *h, int hive, const struct ha_key *k,
-					 const char *name, const char *what)
+                                         const char *name, const char *what)
 {
 	const struct ha_value *v = k->state == HA_KEY_PRESENT ? ha_key_value(k, name) : NULL;
 
@@ -638,9 +642,11 @@ static int take_names(struct hostrun *h, const struct slist *names)
 				rc = HA_OK;
 			} else
 				rc = slist_push(&h->ignored, names->v[i]);
-		} else if (slist_find(deflist, canon) < 0 && slist_find(&h->def->extra, canon) < 0) {
-			rc = slist_find(&h->unsupported, canon) >= 0 ? HA_OK
-								     : slist_push(&h->unsupported, canon);
+		} else if (slist_find(deflist, canon) < 0 &&
+		           slist_find(&h->def->extra, canon) < 0) {
+			rc = slist_find(&h->unsupported, canon) >= 0
+			             ? HA_OK
+			             : slist_push(&h->unsupported, canon);
 		} else {
 			rc = slist_find(&h->list, canon) >= 0 ? HA_OK : slist_push(&h->list, canon);
 		}
@@ -670,12 +676,14 @@ static int pick_list(struct hostrun *h)
 		char *s = NULL;
 
 		ha_ev_evidence_value(h->x, su->policy_hive, k, "Functions", v,
-				     is_sz(v) ? "Group Policy SSL Cipher Suite Order" : "wrong type");
+		                     is_sz(v) ? "Group Policy SSL Cipher Suite Order"
+		                              : "wrong type");
 		if (!is_sz(v)) {
 			set_unknown(h, "policy Functions of the wrong type",
-				    "The Group Policy cipher suite list (Functions) is a %s, not REG_SZ; "
-				    "how Windows reads it then is not documented.",
-				    type_word(v, tb));
+			            "The Group Policy cipher suite list (Functions) is a %s, not "
+			            "REG_SZ; "
+			            "how Windows reads it then is not documented.",
+			            type_word(v, tb));
 			return HA_OK;
 		}
 		if (ha_value_string(v, &s) != HA_OK)
@@ -687,22 +695,24 @@ static int pick_list(struct hostrun *h)
 		h->source = "the Group Policy list";
 		h->source_short = "policy";
 	} else {
-		if (!(k = read_key(h, su->local_hive, su->local_path, "The local cipher suite list")))
+		if (!(k = read_key(h, su->local_hive, su->local_path,
+		                   "The local cipher suite list")))
 			return HA_OK;
 		h->read_roles |= 1u << su->local_hive;
 		if (!(v = read_value(h, su->local_hive, k, "Functions",
-				     "The local Functions value")) &&
+		                     "The local Functions value")) &&
 		    h->unknown)
 			return HA_OK;
 		if (v) {
 			ha_ev_evidence_value(h->x, su->local_hive, k, "Functions", v,
-					     v->type == HA_REG_MULTI_SZ ? "local CNG configuration"
-									: "wrong type");
+			                     v->type == HA_REG_MULTI_SZ ? "local CNG configuration"
+			                                                : "wrong type");
 			if (v->type != HA_REG_MULTI_SZ) {
 				set_unknown(h, "local Functions of the wrong type",
-					    "The local cipher suite list (Functions) is a %s, not "
-					    "REG_MULTI_SZ; how Windows reads it then is not documented.",
-					    type_word(v, tb));
+				            "The local cipher suite list (Functions) is a %s, not "
+				            "REG_MULTI_SZ; how Windows reads it then is not "
+				            "documented.",
+				            type_word(v, tb));
 				return HA_OK;
 			}
 			rc = split_multi(v, &names);
@@ -748,12 +758,13 @@ static int pick_curves(struct hostrun *h)
 			continue;
 		h->read_roles |= 1u << hives[i];
 		ha_ev_evidence_value(h->x, hives[i], k, "EccCurves", v,
-				     v->type == HA_REG_MULTI_SZ ? "" : "wrong type");
+		                     v->type == HA_REG_MULTI_SZ ? "" : "wrong type");
 		if (v->type != HA_REG_MULTI_SZ) {
-			set_unknown(h, "EccCurves of the wrong type",
-				    "EccCurves (%s) is a %s, not REG_MULTI_SZ; how Windows reads it "
-				    "then is not documented.",
-				    where[i], type_word(v, tb));
+			set_unknown(
+			        h, "EccCurves of the wrong type",
+			        "EccCurves (%s) is a %s, not REG_MULTI_SZ; how Windows reads it "
+			        "then is not documented.",
+			        where[i], type_word(v, tb));
 			return HA_OK;
 		}
 		h->curves_source = where[i];
@@ -784,14 +795,15 @@ static int removal_state(struct hostrun *h, const struct sremove *m)
 	h->read_roles |= 1u << h->su->sch_hive;
 	if (v->type != HA_REG_DWORD || ha_value_dword(v, &d) != HA_OK) {
 		ha_ev_evidence_value(h->x, h->su->sch_hive, k, "Enabled", v, "wrong type");
-		set_unknown(h, "SCHANNEL Enabled of the wrong type",
-			    "SCHANNEL\\%s\\Enabled is a %s, not REG_DWORD; how SChannel reads it then "
-			    "is not documented.",
-			    m->key, type_word(v, tb));
+		set_unknown(
+		        h, "SCHANNEL Enabled of the wrong type",
+		        "SCHANNEL\\%s\\Enabled is a %s, not REG_DWORD; how SChannel reads it then "
+		        "is not documented.",
+		        m->key, type_word(v, tb));
 		return -1;
 	}
 	ha_ev_evidence_value(h->x, h->su->sch_hive, k, "Enabled", v,
-			     d ? "" : "disables the suites it covers");
+	                     d ? "" : "disables the suites it covers");
 	return d == 0;
 }
 
@@ -858,8 +870,8 @@ static void build_fragment(struct hostrun *h, struct ha_buf *b)
 			for (i = 0; i < d->n; i++) {
 				const char *s = d->v[i];
 				int first = slist_matches(&su->tls13, s) ||
-					    slist_find(&su->current, s) >= 0 ||
-					    slist_find(&su->compat, s) >= 0;
+				            slist_find(&su->current, s) >= 0 ||
+				            slist_find(&su->compat, s) >= 0;
 
 				if (first != !pass || strstr(s, "_NULL_"))
 					continue;
@@ -868,19 +880,23 @@ static void build_fragment(struct hostrun *h, struct ha_buf *b)
 				ha_buf_printf(&v, "%s%s", v.len ? "," : "", s);
 			}
 		}
-		ha_buf_printf(b, "; Group Policy \"SSL Cipher Suite Order\": %s's order, the suites Azure "
-				 "accepts first.\n; A policy change takes effect after a reboot; if a "
-				 "domain GPO sets it, change the GPO or it comes back.\n",
-			      h->def->why);
+		ha_buf_printf(
+		        b,
+		        "; Group Policy \"SSL Cipher Suite Order\": %s's order, the suites Azure "
+		        "accepts first.\n; A policy change takes effect after a reboot; if a "
+		        "domain GPO sets it, change the GPO or it comes back.\n",
+		        h->def->why);
 		ha_buf_printf(b, "[HKEY_LOCAL_MACHINE\\%s\\%s]\n\"Functions\"=\"%s\"\n",
-			      hive_name[su->policy_hive], su->policy_path, ha_buf_cstr(&v));
+		              hive_name[su->policy_hive], su->policy_path, ha_buf_cstr(&v));
 		ha_buf_free(&v);
 	} else if (list_bad) {
-		ha_buf_printf(b, "; The local cipher suite list, back to %s (Microsoft does not support "
-				 "editing it by hand; servicing may reset it). Reboot afterwards.\n",
-			      h->def->why);
+		ha_buf_printf(
+		        b,
+		        "; The local cipher suite list, back to %s (Microsoft does not support "
+		        "editing it by hand; servicing may reset it). Reboot afterwards.\n",
+		        h->def->why);
 		ha_buf_printf(b, "[HKEY_LOCAL_MACHINE\\%s\\%s]\n\"Functions\"=",
-			      hive_name[su->local_hive], su->local_path);
+		              hive_name[su->local_hive], su->local_path);
 		reg_multi(b, d);
 		ha_buf_putc(b, '\n');
 	}
@@ -897,20 +913,23 @@ static void build_fragment(struct hostrun *h, struct ha_buf *b)
 				hit = 0;
 		if (!hit)
 			continue;
-		ha_buf_printf(b, "; SCHANNEL\\%s removes suites Azure accepts. Reboot afterwards.\n",
-			      su->rm[j].key);
+		ha_buf_printf(b,
+		              "; SCHANNEL\\%s removes suites Azure accepts. Reboot afterwards.\n",
+		              su->rm[j].key);
 		ha_buf_printf(b, "[HKEY_LOCAL_MACHINE\\%s\\%s]\n\"Enabled\"=dword:ffffffff\n",
-			      hive_name[su->sch_hive], su->rm[j].path);
+		              hive_name[su->sch_hive], su->rm[j].path);
 	}
-	if (curves_broke && h->curves_source && strcmp(h->curves_source, "the default curve list")) {
+	if (curves_broke && h->curves_source &&
+	    strcmp(h->curves_source, "the default curve list")) {
 		int pol = !strcmp(h->curves_source, "the Group Policy curve list");
 
-		ha_buf_printf(b, "; %s has no curve Azure accepts: back to the default. Reboot "
-				 "afterwards.\n",
-			      h->curves_source);
+		ha_buf_printf(b,
+		              "; %s has no curve Azure accepts: back to the default. Reboot "
+		              "afterwards.\n",
+		              h->curves_source);
 		ha_buf_printf(b, "[HKEY_LOCAL_MACHINE\\%s\\%s]\n\"EccCurves\"=",
-			      hive_name[pol ? su->policy_hive : su->local_hive],
-			      pol ? su->policy_path : su->local_path);
+		              hive_name[pol ? su->policy_hive : su->local_hive],
+		              pol ? su->policy_path : su->local_path);
 		reg_multi(b, &h->def->curves);
 		ha_buf_putc(b, '\n');
 	}
@@ -929,14 +948,15 @@ static const struct sdefault *pick_default(struct hostrun *h)
 			return &h->su->defs[i];
 		if (m == C_UNKNOWN) {
 			ha_ev_os_evidence(h->x);
-			set_unknown(h, "OS unknown", "Cannot tell which default suite list applies: %s.",
-				    ha_ev_facts_gap(h->x));
+			set_unknown(h, "OS unknown",
+			            "Cannot tell which default suite list applies: %s.",
+			            ha_ev_facts_gap(h->x));
 			return NULL;
 		}
 	}
 	ha_ev_os_evidence(h->x);
 	set_unknown(h, "no default list", "No default cipher suite list is known for %s.",
-		    f->os_family);
+	            f->os_family);
 	return NULL;
 }
 
@@ -967,8 +987,8 @@ static int apply_removals(struct hostrun *h)
 			 * that the WARN-for-unconfirmed in judge() sees only suites
 			 * that nothing confirmed removes. */
 			int w = h->why_removed[i];
-			int free_slot = w == -1 || (w >= 0 && su->rm[w].unconfirmed &&
-						    !su->rm[j].unconfirmed);
+			int free_slot = w == -1 ||
+			                (w >= 0 && su->rm[w].unconfirmed && !su->rm[j].unconfirmed);
 
 			if (free_slot && slist_matches(&su->rm[j].match, h->list.v[i])) {
 				h->why_removed[i] = (int)j;
@@ -982,12 +1002,13 @@ static int apply_removals(struct hostrun *h)
 			if (b->len)
 				ha_buf_puts(b, "; ");
 			ha_buf_printf(b, "SCHANNEL\\%s is %s (%zu suite%s)", su->rm[j].key,
-				      st == 2 ? "off by default" : "disabled", hits,
-				      hits == 1 ? "" : "s");
+			              st == 2 ? "off by default" : "disabled", hits,
+			              hits == 1 ? "" : "s");
 			if (su->rm[j].unconfirmed) {
 				if (h->unconf.len)
 					ha_buf_puts(&h->unconf, " ");
-				ha_buf_printf(&h->unconf, "Unconfirmed: %s.", su->rm[j].unconfirmed);
+				ha_buf_printf(&h->unconf, "Unconfirmed: %s.",
+				              su->rm[j].unconfirmed);
 			}
 		}
 	}
@@ -1017,8 +1038,8 @@ static void apply_curves(struct hostrun *h)
 		return;
 	h->curves_broke = 1;
 	add_sentence(&h->unconf, " ",
-		     "Unconfirmed: that ECDHE in TLS 1.2 needs one of the curves Azure names for "
-		     "TLS 1.3 clients is an inference.");
+	             "Unconfirmed: that ECDHE in TLS 1.2 needs one of the curves Azure names for "
+	             "TLS 1.3 clients is an inference.");
 	if (h->removed.len)
 		ha_buf_puts(&h->removed, "; ");
 	ha_buf_printf(&h->removed, "%s (", h->curves_source);
@@ -1026,9 +1047,10 @@ static void apply_curves(struct hostrun *h)
 		put_names(&h->removed, &h->curves, 6);
 	else
 		ha_buf_puts(&h->removed, "empty");
-	ha_buf_printf(&h->removed, ") has no curve Azure accepts, so no ECDHE suite can be used "
-				   "(%zu suite%s)",
-		      hits, hits == 1 ? "" : "s");
+	ha_buf_printf(&h->removed,
+	              ") has no curve Azure accepts, so no ECDHE suite can be used "
+	              "(%zu suite%s)",
+	              hits, hits == 1 ? "" : "s");
 }
 
 static void push_or_nomem(struct hostrun *h, struct slist *l, const char *s)
@@ -1081,7 +1103,7 @@ static void write_observed(struct hostrun *h)
 	struct ha_buf *o = &h->r->obs;
 
 	ha_buf_printf(o, "%s list: %zu TLS 1.2 suite%s offered", h->source_short, h->eff.n,
-		      h->eff.n == 1 ? "" : "s");
+	              h->eff.n == 1 ? "" : "s");
 	if (h->eff.n) {
 		ha_buf_puts(o, " (");
 		put_names(o, &h->eff, 5);
@@ -1090,7 +1112,7 @@ static void write_observed(struct hostrun *h)
 	ha_buf_printf(o, "; Azure accepts %zu (current policy %zu)", h->ok_any.n, h->ok_cur.n);
 	if (h->removed.len || h->dflt.len)
 		ha_buf_printf(o, "; removed: %s%s%s", ha_buf_cstr(&h->removed),
-			      h->removed.len && h->dflt.len ? "; " : "", ha_buf_cstr(&h->dflt));
+		              h->removed.len && h->dflt.len ? "; " : "", ha_buf_cstr(&h->dflt));
 }
 
 /* The one sentence, then what the sources leave open. */
@@ -1111,52 +1133,57 @@ static void write_reason(struct hostrun *h, int status)
 			ha_buf_printf(w, " once %s", ha_buf_cstr(&h->removed));
 		ha_buf_puts(w, ", so the client cannot negotiate TLS 1.2 at all.");
 	} else if (status == HA_PASS) {
-		ha_buf_printf(w, "%s offers %zu TLS 1.2 suite%s, %zu of which Azure's current policy "
-				 "(%s) accepts, first %s.",
-			      src, h->eff.n, h->eff.n == 1 ? "" : "s", h->ok_cur.n, cur,
-			      h->ok_cur.v[0]);
+		ha_buf_printf(w,
+		              "%s offers %zu TLS 1.2 suite%s, %zu of which Azure's current policy "
+		              "(%s) accepts, first %s.",
+		              src, h->eff.n, h->eff.n == 1 ? "" : "s", h->ok_cur.n, cur,
+		              h->ok_cur.v[0]);
 	} else {
 		ha_buf_printf(w, "%s leaves %s", src, h->eff.n <= 3 ? "only " : "");
 		put_names(w, &h->eff, 3);
 		if (h->removed.len)
 			ha_buf_printf(w, " (%s)", ha_buf_cstr(&h->removed));
 		if (h->ok_any.n)
-			ha_buf_printf(w, ", which Azure accepts only under its older compatibility "
-					 "policy (%s), not its current default (%s).",
-				      compat, cur);
+			ha_buf_printf(w,
+			              ", which Azure accepts only under its older compatibility "
+			              "policy (%s), not its current default (%s).",
+			              compat, cur);
 		else
-			ha_buf_printf(w, ", which Azure's current policy (%s) does not accept, nor its "
-					 "compatibility policy (%s).",
-				      cur, compat);
+			ha_buf_printf(
+			        w,
+			        ", which Azure's current policy (%s) does not accept, nor its "
+			        "compatibility policy (%s).",
+			        cur, compat);
 	}
 	if (status == HA_WARN && !h->ok_any.n)
 		ha_buf_puts(w, " WARN, not FAIL: the removal that decides it is not confirmed by "
-			       "the sources.");
+		               "the sources.");
 	if (h->ignored.n) {
 		ha_buf_puts(w, " Names Windows does not know, ignored (unconfirmed): ");
 		put_names_more(w, &h->ignored, 5, h->ignored_more);
 		ha_buf_putc(w, '.');
 	}
 	if (h->unsupported.n) {
-		ha_buf_printf(w, " Not supported on %s, so not offered: ", ha_ev_facts(h->x)->os_family);
+		ha_buf_printf(
+		        w, " Not supported on %s, so not offered: ", ha_ev_facts(h->x)->os_family);
 		put_names(w, &h->unsupported, 5);
 		ha_buf_putc(w, '.');
 	}
 	if (h->policy_empty)
 		ha_buf_puts(w, " The policy value is empty; whether Windows then uses no suite or "
-			       "falls back to the local list is unconfirmed, so this is WARN, not "
-			       "FAIL.");
+		               "falls back to the local list is unconfirmed, so this is WARN, not "
+		               "FAIL.");
 	if (h->policy_long)
 		ha_buf_puts(w, " The policy string is longer than 1,023 characters; how Windows "
-			       "treats the rest is unconfirmed.");
+		               "treats the rest is unconfirmed.");
 	if (h->unconf.len)
 		ha_buf_printf(w, " %s", ha_buf_cstr(&h->unconf));
 	if (!strcmp(h->source_short, "default") && h->def->unconfirmed)
 		ha_buf_printf(w, " Default list: %s (unconfirmed: %s).", h->def->why,
-			      h->def->unconfirmed);
+		              h->def->unconfirmed);
 	if (status != HA_PASS)
 		ha_buf_puts(w, " Azure Backup does not publish its endpoints' suites; the accepted "
-			       "sets are Azure Front Door's published policies.");
+		               "sets are Azure Front Door's published policies.");
 }
 
 /* The derived rows the reports read (report/suites.c). */
@@ -1172,15 +1199,17 @@ static void write_rows(struct hostrun *h, int status)
 	ha_buf_truncate(&list, 0);
 	for (i = 0; i < h->ok_any.n; i++)
 		ha_buf_printf(&list, "%s%s%s", i ? ", " : "", h->ok_any.v[i],
-			      slist_find(&h->ok_cur, h->ok_any.v[i]) >= 0 ? "" : " (compatibility)");
+		              slist_find(&h->ok_cur, h->ok_any.v[i]) >= 0 ? ""
+		                                                          : " (compatibility)");
 	ha_ev_evidence_note(h->x, what, "accepted by Azure", "suite list", ha_buf_cstr(&list),
-			    h->su->current_name);
+	                    h->su->current_name);
 	if (status != HA_PASS) {
 		ha_buf_truncate(&list, 0);
 		build_fragment(h, &list);
 		if (list.len)
 			ha_ev_evidence_note(h->x, what, "remediation", "reg fragment",
-					    ha_buf_cstr(&list), "what remediate writes for this host");
+			                    ha_buf_cstr(&list),
+			                    "what remediate writes for this host");
 	}
 	if (ha_buf_status(&list))
 		h->nomem = 1;
@@ -1226,8 +1255,8 @@ static void suites_eval(struct ectx *x, const struct check *c, struct res *r)
 	ha_buf_init(&h.dflt, 1 << 16);
 	ha_buf_init(&h.unconf, 1 << 16);
 	ha_buf_printf(&r->exp, "%s: at least one suite Azure accepts (%s: ",
-		      c->label ? c->label : "TLS 1.2 client cipher suites",
-		      su->current_name ? su->current_name : "current policy");
+	              c->label ? c->label : "TLS 1.2 client cipher suites",
+	              su->current_name ? su->current_name : "current policy");
 	put_names(&r->exp, &su->current, 4);
 	ha_buf_puts(&r->exp, ")");
 	if (!(h.def = pick_default(&h)))
@@ -1259,5 +1288,5 @@ out:
 	hostrun_free(&h);
 }
 
-const struct check_kind_ops ha_kind_suites = {"suites", CK_OTHER, suites_parse, suites_eval,
-					      suites_requests, suites_free};
+const struct check_kind_ops ha_kind_suites = {"suites",    CK_OTHER,        suites_parse,
+                                              suites_eval, suites_requests, suites_free};

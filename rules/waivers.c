@@ -57,8 +57,8 @@ static int fail(struct wl *l, const yaml_node_t *n, const char *fmt, ...)
 	va_end(ap);
 	if (n)
 		return ha_err_set(l->err, HA_ERR_RULES, "%s:%lu:%lu: %s", l->name,
-				  (unsigned long)n->start_mark.line + 1,
-				  (unsigned long)n->start_mark.column + 1, msg);
+		                  (unsigned long)n->start_mark.line + 1,
+		                  (unsigned long)n->start_mark.column + 1, msg);
 	return ha_err_set(l->err, HA_ERR_RULES, "%s: %s", l->name, msg);
 }
 
@@ -69,12 +69,12 @@ static int yaml_fail(const char *name, const yaml_parser_t *p, struct ha_err *er
 		return ha_err_set(err, HA_ERR_NOMEM, "%s: out of memory while parsing", name);
 	if (p->error == YAML_READER_ERROR)
 		return ha_err_set(err, HA_ERR_RULES,
-				  "%s: byte %zu: %s; a waiver file is UTF-8 text", name,
-				  p->problem_offset, p->problem ? p->problem : "unreadable");
+		                  "%s: byte %zu: %s; a waiver file is UTF-8 text", name,
+		                  p->problem_offset, p->problem ? p->problem : "unreadable");
 	return ha_err_set(err, HA_ERR_RULES, "%s:%lu:%lu: YAML syntax error: %s", name,
-			  (unsigned long)p->problem_mark.line + 1,
-			  (unsigned long)p->problem_mark.column + 1,
-			  p->problem ? p->problem : "unknown");
+	                  (unsigned long)p->problem_mark.line + 1,
+	                  (unsigned long)p->problem_mark.column + 1,
+	                  p->problem ? p->problem : "unknown");
 }
 
 /* Depth and document count on the events, before a document is built. */
@@ -94,16 +94,17 @@ static int prescan(const char *name, const char *text, size_t len, struct ha_err
 		}
 		if (ev.type == YAML_DOCUMENT_START_EVENT && ++docs > 1)
 			rc = ha_err_set(err, HA_ERR_RULES,
-					"%s:%lu:%lu: a second YAML document starts here; a waiver "
-					"file holds one",
-					name, (unsigned long)ev.start_mark.line + 1,
-					(unsigned long)ev.start_mark.column + 1);
+			                "%s:%lu:%lu: a second YAML document starts here; a waiver "
+			                "file holds one",
+			                name, (unsigned long)ev.start_mark.line + 1,
+			                (unsigned long)ev.start_mark.column + 1);
 		else if ((ev.type == YAML_SEQUENCE_START_EVENT ||
-			  ev.type == YAML_MAPPING_START_EVENT) &&
-			 ++depth > MAX_YAML_DEPTH)
-			rc = ha_err_set(err, HA_ERR_RULES, "%s:%lu:%lu: nested more than %d levels deep",
-					name, (unsigned long)ev.start_mark.line + 1,
-					(unsigned long)ev.start_mark.column + 1, MAX_YAML_DEPTH);
+		          ev.type == YAML_MAPPING_START_EVENT) &&
+		         ++depth > MAX_YAML_DEPTH)
+			rc = ha_err_set(err, HA_ERR_RULES,
+			                "%s:%lu:%lu: nested more than %d levels deep", name,
+			                (unsigned long)ev.start_mark.line + 1,
+			                (unsigned long)ev.start_mark.column + 1, MAX_YAML_DEPTH);
 		else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT)
 			depth--;
 		else if (ev.type == YAML_STREAM_END_EVENT)
@@ -176,8 +177,8 @@ static int names(struct wl *l, yaml_node_t *n, const char *what, char ***out, si
 
 static int one_waiver(struct wl *l, yaml_node_t *n, struct ha_waiver *w)
 {
-	static const char *const keys[] = {"hosts", "rules", "reason", "approver", "expires",
-					   "ticket", NULL};
+	static const char *const keys[] = {"hosts",   "rules",  "reason", "approver",
+	                                   "expires", "ticket", NULL};
 	yaml_node_pair_t *pr;
 	yaml_node_t *seen[6] = {0};
 	int rc = HA_OK, k;
@@ -185,7 +186,8 @@ static int one_waiver(struct wl *l, yaml_node_t *n, struct ha_waiver *w)
 
 	w->line = (int)n->start_mark.line + 1;
 	if (n->type != YAML_MAPPING_NODE)
-		return fail(l, n, "a waiver is a mapping (hosts, rules, reason, approver, expires)");
+		return fail(l, n,
+		            "a waiver is a mapping (hosts, rules, reason, approver, expires)");
 	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
 		yaml_node_t *key = node(l, pr->key), *v = node(l, pr->value);
 		const char *ks;
@@ -196,10 +198,11 @@ static int one_waiver(struct wl *l, yaml_node_t *n, struct ha_waiver *w)
 		for (k = 0; keys[k] && strcmp(keys[k], ks); k++)
 			;
 		if (!keys[k])
-			return fail(l, key,
-				    "unknown field '%.60s' (hosts, rules, reason, approver, expires, "
-				    "ticket)",
-				    ks);
+			return fail(
+			        l, key,
+			        "unknown field '%.60s' (hosts, rules, reason, approver, expires, "
+			        "ticket)",
+			        ks);
 		if (seen[k])
 			return fail(l, key, "field '%s' given twice", keys[k]);
 		seen[k] = v;
@@ -221,7 +224,8 @@ static int one_waiver(struct wl *l, yaml_node_t *n, struct ha_waiver *w)
 	if (rc)
 		return rc;
 	if (strlen(w->expires) != 10 || ha_parse_date(w->expires, &t) != HA_OK)
-		return fail(l, seen[4], "expires must be a date YYYY-MM-DD, not '%.40s'", w->expires);
+		return fail(l, seen[4], "expires must be a date YYYY-MM-DD, not '%.40s'",
+		            w->expires);
 	w->expires_end = t + 86400; /* the whole day counts */
 	w->line = (int)n->start_mark.line + 1;
 	return HA_OK;
@@ -257,7 +261,7 @@ void ha_waivers_free(struct ha_waivers *ws)
 }
 
 int ha_waivers_load_buffer(const char *name, const char *text, size_t len, struct ha_waivers **out,
-			   struct ha_err *err)
+                           struct ha_err *err)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
@@ -301,7 +305,8 @@ int ha_waivers_load_buffer(const char *name, const char *text, size_t len, struc
 
 		if (!key || key->type != YAML_SCALAR_NODE ||
 		    strcmp((const char *)key->data.scalar.value, "waivers") != 0) {
-			rc = fail(&l, key ? key : root, "unknown field (a waiver file has 'waivers')");
+			rc = fail(&l, key ? key : root,
+			          "unknown field (a waiver file has 'waivers')");
 			goto done;
 		}
 		if (list) {
@@ -324,7 +329,8 @@ int ha_waivers_load_buffer(const char *name, const char *text, size_t len, struc
 		rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 		goto done;
 	}
-	for (it = list->data.sequence.items.start; !rc && it < list->data.sequence.items.top; it++) {
+	for (it = list->data.sequence.items.start; !rc && it < list->data.sequence.items.top;
+	     it++) {
 		yaml_node_t *n = node(&l, *it);
 
 		ws->n++;
@@ -353,7 +359,7 @@ int ha_waivers_load_file(const char *path, struct ha_waivers **out, struct ha_er
 	f = fopen(path, "rb");
 	if (!f)
 		return ha_err_sys(err, errno == ENOENT ? HA_ERR_USAGE : HA_ERR_IO, errno,
-				  "cannot read waiver file '%s'", path);
+		                  "cannot read waiver file '%s'", path);
 	ha_buf_init(&b, MAX_FILE + 1);
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
 		ha_buf_add(&b, chunk, n);
@@ -393,9 +399,9 @@ int ha_waivers_check(const struct ha_waivers *ws, const struct ha_ruleset *rs, s
 					break;
 			if (k == n)
 				return ha_err_set(err, HA_ERR_RULES,
-						  "%s:%d: the waiver names rule '%.80s', which is "
-						  "not loaded",
-						  ws->name, w->line, w->rules[j]);
+				                  "%s:%d: the waiver names rule '%.80s', which is "
+				                  "not loaded",
+				                  ws->name, w->line, w->rules[j]);
 		}
 	}
 	return HA_OK;
@@ -406,7 +412,8 @@ static int names_host(const struct ha_waiver *w, const char *label, const char *
 	size_t i;
 
 	for (i = 0; i < w->nhosts; i++)
-		if (ha_glob_match(w->hosts[i], label) || (cn && *cn && ha_glob_match(w->hosts[i], cn)))
+		if (ha_glob_match(w->hosts[i], label) ||
+		    (cn && *cn && ha_glob_match(w->hosts[i], cn)))
 			return 1;
 	return 0;
 }
@@ -422,8 +429,8 @@ static int names_rule(const struct ha_waiver *w, const char *rule_id)
 }
 
 int ha_waivers_apply(struct ha_waivers *ws, const struct ha_ruleset *rs, const char *label,
-		     const char *computer_name, const struct ha_findings *fs, int64_t as_of,
-		     struct ha_waived *out, struct ha_waived_host *host, struct ha_err *err)
+                     const char *computer_name, const struct ha_findings *fs, int64_t as_of,
+                     struct ha_waived *out, struct ha_waived_host *host, struct ha_err *err)
 {
 	struct ha_buf waived, failing, unknown;
 	size_t i, j;
@@ -451,7 +458,8 @@ int ha_waivers_apply(struct ha_waivers *ws, const struct ha_ruleset *rs, const c
 			for (j = 0; j < ws->n; j++) {
 				struct ha_waiver *w = &ws->v[j];
 
-				if (!names_rule(w, f->rule_id) || !names_host(w, label, computer_name))
+				if (!names_rule(w, f->rule_id) ||
+				    !names_host(w, label, computer_name))
 					continue;
 				w->matched++;
 				if (as_of < w->expires_end) {
@@ -471,7 +479,8 @@ int ha_waivers_apply(struct ha_waivers *ws, const struct ha_ruleset *rs, const c
 				host->fails++;
 		}
 		if (counts && f->status == HA_FAIL) {
-			struct ha_buf *b = out[i].waiver >= 0 && !out[i].expired ? &waived : &failing;
+			struct ha_buf *b =
+			        out[i].waiver >= 0 && !out[i].expired ? &waived : &failing;
 
 			if (b->len)
 				ha_buf_puts(b, ", ");
@@ -481,7 +490,7 @@ int ha_waivers_apply(struct ha_waivers *ws, const struct ha_ruleset *rs, const c
 				ha_buf_puts(&unknown, ", ");
 			ha_buf_puts(&unknown, f->rule_id);
 		} else if (!counts && f->category && !strcmp(f->category, "integrity") &&
-			   f->status == HA_FAIL) {
+		           f->status == HA_FAIL) {
 			integrity_bad = 1;
 		}
 	}
@@ -492,14 +501,16 @@ int ha_waivers_apply(struct ha_waivers *ws, const struct ha_ruleset *rs, const c
 		 * have without them. */
 		if (unknown.len || integrity_bad) {
 			host->verdict = "unknown";
-			host->reason = ha_asprintf("undetermined: %s; waived: %s",
-						   unknown.len ? ha_buf_cstr(&unknown)
-							       : "the hives are missing or unreadable",
-						   ha_buf_cstr(&waived));
+			host->reason =
+			        ha_asprintf("undetermined: %s; waived: %s",
+			                    unknown.len ? ha_buf_cstr(&unknown)
+			                                : "the hives are missing or unreadable",
+			                    ha_buf_cstr(&waived));
 		} else {
 			host->verdict = "ready_with_waivers";
-			host->reason = ha_asprintf("every prerequisite is met or waived; waived: %s",
-						   ha_buf_cstr(&waived));
+			host->reason =
+			        ha_asprintf("every prerequisite is met or waived; waived: %s",
+			                    ha_buf_cstr(&waived));
 		}
 		if (!host->reason)
 			rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");

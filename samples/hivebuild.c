@@ -44,7 +44,10 @@ struct hb_tree {
 	struct hb_node root;
 };
 
-static int fold(int c) { return (c >= 'a' && c <= 'z') ? c - 32 : c; }
+static int fold(int c)
+{
+	return (c >= 'a' && c <= 'z') ? c - 32 : c;
+}
 
 static int icmp(const char *a, const char *b)
 {
@@ -126,10 +129,13 @@ static struct hb_node *find(struct hb_tree *t, const char *path, int create)
 	return n;
 }
 
-int hb_key(struct hb_tree *t, const char *path) { return find(t, path, 1) ? 0 : -1; }
+int hb_key(struct hb_tree *t, const char *path)
+{
+	return find(t, path, 1) ? 0 : -1;
+}
 
 int hb_set(struct hb_tree *t, const char *path, const char *name, uint32_t type, const void *data,
-	   size_t len)
+           size_t len)
 {
 	struct hb_node *n = find(t, path, 1);
 	struct hb_value *v = NULL;
@@ -197,7 +203,7 @@ int hb_set_sz(struct hb_tree *t, const char *path, const char *name, const char 
 int hb_set_dword(struct hb_tree *t, const char *path, const char *name, uint32_t v)
 {
 	unsigned char b[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
-			      (unsigned char)(v >> 24)};
+	                      (unsigned char)(v >> 24)};
 
 	return hb_set(t, path, name, 4, b, 4);
 }
@@ -227,7 +233,8 @@ int hb_delete(struct hb_tree *t, const char *path, const char *name)
 			if (!icmp(n->vals[i].name, name)) {
 				free(n->vals[i].name);
 				free(n->vals[i].data);
-				memmove(&n->vals[i], &n->vals[i + 1], (n->nvals - i - 1) * sizeof *n->vals);
+				memmove(&n->vals[i], &n->vals[i + 1],
+				        (n->nvals - i - 1) * sizeof *n->vals);
 				n->nvals--;
 				return 0;
 			}
@@ -343,12 +350,12 @@ int hb_write_empty(const char *file, const char *embedded_name, int64_t filetime
 	memcpy(root + 4, "nk", 2);
 	le16(root + 6, 0x2C);
 	le64(root + 8, (uint64_t)filetime);
-	le32(root + 4 + 16, 0);           /* parent */
-	le32(root + 4 + 28, 0xFFFFFFFF);  /* subkey list */
+	le32(root + 4 + 16, 0);          /* parent */
+	le32(root + 4 + 28, 0xFFFFFFFF); /* subkey list */
 	le32(root + 4 + 32, 0xFFFFFFFF);
-	le32(root + 4 + 40, 0xFFFFFFFF);  /* value list */
-	le32(root + 4 + 44, 0x80);        /* security: 0x1080 - 0x1000 */
-	le32(root + 4 + 48, 0xFFFFFFFF);  /* class name */
+	le32(root + 4 + 40, 0xFFFFFFFF); /* value list */
+	le32(root + 4 + 44, 0x80);       /* security: 0x1080 - 0x1000 */
+	le32(root + 4 + 48, 0xFFFFFFFF); /* class name */
 	le16(root + 4 + 72, 4);
 	memcpy(root + 4 + 76, "ROOT", 4);
 
@@ -359,14 +366,14 @@ int hb_write_empty(const char *file, const char *embedded_name, int64_t filetime
 	le32(sk + 12, 0x80);
 	le32(sk + 16, 1);
 	sd = sk + 24;
-	sd[0] = 1;                       /* revision */
-	le16(sd + 2, 0x8004);            /* self-relative, DACL present */
+	sd[0] = 1;            /* revision */
+	le16(sd + 2, 0x8004); /* self-relative, DACL present */
 	o = 20;
-	le32(sd + 4, (uint32_t)o);       /* owner: Administrators S-1-5-32-544 */
+	le32(sd + 4, (uint32_t)o); /* owner: Administrators S-1-5-32-544 */
 	o += put_sid(sd + o, 2, 32, 544);
-	le32(sd + 8, (uint32_t)o);       /* group: SYSTEM S-1-5-18 */
+	le32(sd + 8, (uint32_t)o); /* group: SYSTEM S-1-5-18 */
 	o += put_sid(sd + o, 1, 18, 0);
-	le32(sd + 16, (uint32_t)o);      /* DACL */
+	le32(sd + 16, (uint32_t)o); /* DACL */
 	acl = sd + o;
 	acl[0] = 2;
 	{
@@ -381,8 +388,8 @@ int hb_write_empty(const char *file, const char *embedded_name, int64_t filetime
 			unsigned char *ace = acl + acllen;
 			size_t sl = put_sid(ace + 8, aces[k].subs, aces[k].a, aces[k].b);
 
-			ace[0] = 0;      /* ACCESS_ALLOWED */
-			ace[1] = 0x02;   /* container inherit */
+			ace[0] = 0;    /* ACCESS_ALLOWED */
+			ace[1] = 0x02; /* container inherit */
 			le16(ace + 2, (uint16_t)(8 + sl));
 			le32(ace + 4, aces[k].mask);
 			acllen += 8 + sl;
@@ -395,7 +402,7 @@ int hb_write_empty(const char *file, const char *embedded_name, int64_t filetime
 	{
 		size_t cell = (24 + sdlen + 7) & ~(size_t)7;
 
-		le32(sk, (uint32_t)-(int32_t)cell);
+		le32(sk, (uint32_t) - (int32_t)cell);
 		/* One free cell for the rest of the bin. */
 		le32(h + 0x1080 + cell, (uint32_t)(0x2000 - (0x1080 + cell)));
 	}
@@ -436,8 +443,8 @@ static int write_node(hive_h *h, hive_node_h node, struct hb_node *n, char *err,
 			sv[i].value = (char *)n->vals[i].data;
 		}
 		if (hivex_node_set_values(h, node, n->nvals, sv, 0) != 0) {
-			snprintf(err, errlen, "setting values of '%s': %s", n->name ? n->name : "(root)",
-				 strerror(errno));
+			snprintf(err, errlen, "setting values of '%s': %s",
+			         n->name ? n->name : "(root)", strerror(errno));
 			free(sv);
 			return -1;
 		}
@@ -449,7 +456,8 @@ static int write_node(hive_h *h, hive_node_h node, struct hb_node *n, char *err,
 		hive_node_h k = hivex_node_add_child(h, node, n->kids[i]->name);
 
 		if (!k) {
-			snprintf(err, errlen, "adding key '%s': %s", n->kids[i]->name, strerror(errno));
+			snprintf(err, errlen, "adding key '%s': %s", n->kids[i]->name,
+			         strerror(errno));
 			return -1;
 		}
 		if (write_node(h, k, n->kids[i], err, errlen))
@@ -459,7 +467,7 @@ static int write_node(hive_h *h, hive_node_h node, struct hb_node *n, char *err,
 }
 
 int hb_write(const struct hb_tree *t, const char *file, const char *embedded_name, int64_t filetime,
-	     char *err, size_t errlen)
+             char *err, size_t errlen)
 {
 	char tmp[4096];
 	hive_h *h;
@@ -511,20 +519,29 @@ static int patch(const char *file, void (*fn)(unsigned char *h))
 	return rc;
 }
 
-static void flip_checksum(unsigned char *h) { h[0x1FC] ^= 0x5A; }
+static void flip_checksum(unsigned char *h)
+{
+	h[0x1FC] ^= 0x5A;
+}
 
 static void bump_sequence(unsigned char *h)
 {
 	uint32_t s = (uint32_t)h[4] | ((uint32_t)h[5] << 8) | ((uint32_t)h[6] << 16) |
-		     ((uint32_t)h[7] << 24);
+	             ((uint32_t)h[7] << 24);
 
 	le32(h + 4, s + 1);
 	le32(h + 0x1FC, checksum(h));
 }
 
-int hb_corrupt_checksum(const char *file) { return patch(file, flip_checksum); }
+int hb_corrupt_checksum(const char *file)
+{
+	return patch(file, flip_checksum);
+}
 
-int hb_make_dirty(const char *file) { return patch(file, bump_sequence); }
+int hb_make_dirty(const char *file)
+{
+	return patch(file, bump_sequence);
+}
 
 int hb_truncate(const char *file, long cut)
 {

@@ -25,7 +25,7 @@ int hb_key(struct hb_tree *t, const char *path);
 /* Sets a value (creating the key); a value of the same name is replaced
  * (names compare ASCII case-insensitively, as the registry does). */
 int hb_set(struct hb_tree *t, const char *path, const char *name, uint32_t type, const void *data,
-	   size_t len);
+           size_t len);
 int hb_set_sz(struct hb_tree *t, const char *path, const char *name, const char *s);
 int hb_set_dword(struct hb_tree *t, const char *path, const char *name, uint32_t v);
 int hb_set_qword(struct hb_tree *t, const char *path, const char *name, uint64_t v);
@@ -36,11 +36,11 @@ int hb_delete(struct hb_tree *t, const char *path, const char *name);
 int hb_write_empty(const char *file, const char *embedded_name, int64_t filetime);
 /* Writes the tree as a hive file. */
 int hb_write(const struct hb_tree *t, const char *file, const char *embedded_name, int64_t filetime,
-	     char *err, size_t errlen);
+             char *err, size_t errlen);
 
 /* Damage helpers for test data, applied to a written file. */
 int hb_corrupt_checksum(const char *file);
-int hb_make_dirty(const char *file);        /* primary != secondary sequence */
+int hb_make_dirty(const char *file);         /* primary != secondary sequence */
 int hb_truncate(const char *file, long cut); /* removes `cut` bytes from the end */
 
 #endif

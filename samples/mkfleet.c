@@ -9,10 +9,10 @@
  * Deterministic: the same description gives the same bytes (fixed
  * timestamps, fixed key order), which a test checks. */
 #include <errno.h>
-#include <stdarg.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,75 +23,111 @@
 #include "hostparts.h"
 
 /* Operations only the sample fleet uses. */
-#define Q(h, p, n, v) {h, QW, p, n, NULL, v, NULL}
-#define K(h, p) {h, KEY, p, NULL, NULL, 0, NULL}
-#define XV(h, p, n) {h, DELV, p, n, NULL, 0, NULL}
-#define XK(h, p) {h, DELK, p, NULL, NULL, 0, NULL}
-#define CT(p, cert) {SW, TAMPERED, p, cert, NULL, 0, NULL}
-#define M(h, p, n, s) {h, MSZ, p, n, s, 0, NULL}
+#define Q(h, p, n, v)                                                                              \
+	{                                                                                          \
+		h, QW, p, n, NULL, v, NULL                                                         \
+	}
+#define K(h, p)                                                                                    \
+	{                                                                                          \
+		h, KEY, p, NULL, NULL, 0, NULL                                                     \
+	}
+#define XV(h, p, n)                                                                                \
+	{                                                                                          \
+		h, DELV, p, n, NULL, 0, NULL                                                       \
+	}
+#define XK(h, p)                                                                                   \
+	{                                                                                          \
+		h, DELK, p, NULL, NULL, 0, NULL                                                    \
+	}
+#define CT(p, cert)                                                                                \
+	{                                                                                          \
+		SW, TAMPERED, p, cert, NULL, 0, NULL                                               \
+	}
+#define M(h, p, n, s)                                                                              \
+	{                                                                                          \
+		h, MSZ, p, n, s, 0, NULL                                                           \
+	}
 
 /* ------------------------------------------------------------ base layer */
 
 /* What every Windows hive of the fleet has, plus realistic noise:
  * services, unrelated update packages, unrelated root certificates. */
 static const struct op base[] = {
-	S(SYS, "CCS\\Services\\Tcpip\\Parameters", "Domain", "corp.contoso.com"),
-	S(SYS, "CCS\\Services\\Tcpip\\Parameters", "NV Domain", "corp.contoso.com"),
-	D(SYS, PROTO "\\SSL 2.0\\Client", "DisabledByDefault", 1),
-	S(SYS, "CCS\\Services\\W32Time", "ImagePath", "%SystemRoot%\\system32\\svchost.exe -k LocalService"),
-	D(SYS, "CCS\\Services\\W32Time", "Start", 3),
-	S(SYS, "CCS\\Services\\Dnscache", "ImagePath", "%SystemRoot%\\system32\\svchost.exe -k NetworkService"),
-	D(SYS, "CCS\\Services\\Dnscache", "Start", 2),
-	S(SYS, "CCS\\Services\\LanmanServer", "ImagePath", "%SystemRoot%\\system32\\svchost.exe -k netsvcs"),
-	D(SYS, "CCS\\Services\\LanmanServer", "Start", 2),
-	S(SYS, "CCS\\Services\\EventLog", "ImagePath", "%SystemRoot%\\System32\\svchost.exe -k LocalServiceNetworkRestricted"),
-	D(SYS, "CCS\\Services\\EventLog", "Start", 2),
-	D(SYS, "CCS\\Control\\Lsa", "LimitBlankPasswordUse", 1),
-	S(SYS, "CCS\\Control\\TimeZoneInformation", "TimeZoneKeyName", "W. Europe Standard Time"),
-	S(SW, "Classes\\.txt", "", "txtfile"),
-	S(SW, "Classes\\txtfile", "", "Text Document"),
-	S(SW, "Microsoft\\Windows\\CurrentVersion", "ProgramFilesDir", "C:\\Program Files"),
-	S(SW, "Microsoft\\Windows\\CurrentVersion", "CommonFilesDir", "C:\\Program Files\\Common Files"),
-	K(SW, "Policies\\Microsoft\\Windows"),
-	K(SW, ROOT),
-	K(SW, DISALLOWED),
-	PK("KB2533552", 0x70), PK("KB2999226", 0x70), PK("KB3020369", 0x70),
-	PK("KB3125574", 0x70), PK("KB3172605", 0x70), PK("KB4474419", 0x70),
-	PK("KB4490628", 0x70), PK("KB4516115", 0x50), PK("KB4534310", 0x70),
-	PK("KB4538483", 0x70), PK("KB4556836", 0x50), PK("KB4565524", 0x70),
-	PK("KB4592471", 0x70), PK("KB5000851", 0x70), PK("KB5001335", 0x70),
-	PK("KB5006743", 0x70), PK("KB5012626", 0x70), PK("KB5017361", 0x70),
-	PK("KB5022338", 0x70), PK("KB5034169", 0x70),
-	C(AUTHROOT, "isrg-root-x1"),
-	C(AUTHROOT, "globalsign-root-ca"),
-	C(AUTHROOT, "amazon-root-ca-1"),
-	C(AUTHROOT, "go-daddy-root-g2"),
-	C(AUTHROOT, "usertrust-rsa"),
-	DONE,
+        S(SYS, "CCS\\Services\\Tcpip\\Parameters", "Domain", "corp.contoso.com"),
+        S(SYS, "CCS\\Services\\Tcpip\\Parameters", "NV Domain", "corp.contoso.com"),
+        D(SYS, PROTO "\\SSL 2.0\\Client", "DisabledByDefault", 1),
+        S(SYS, "CCS\\Services\\W32Time", "ImagePath",
+          "%SystemRoot%\\system32\\svchost.exe -k LocalService"),
+        D(SYS, "CCS\\Services\\W32Time", "Start", 3),
+        S(SYS, "CCS\\Services\\Dnscache", "ImagePath",
+          "%SystemRoot%\\system32\\svchost.exe -k NetworkService"),
+        D(SYS, "CCS\\Services\\Dnscache", "Start", 2),
+        S(SYS, "CCS\\Services\\LanmanServer", "ImagePath",
+          "%SystemRoot%\\system32\\svchost.exe -k netsvcs"),
+        D(SYS, "CCS\\Services\\LanmanServer", "Start", 2),
+        S(SYS, "CCS\\Services\\EventLog", "ImagePath",
+          "%SystemRoot%\\System32\\svchost.exe -k LocalServiceNetworkRestricted"),
+        D(SYS, "CCS\\Services\\EventLog", "Start", 2),
+        D(SYS, "CCS\\Control\\Lsa", "LimitBlankPasswordUse", 1),
+        S(SYS, "CCS\\Control\\TimeZoneInformation", "TimeZoneKeyName", "W. Europe Standard Time"),
+        S(SW, "Classes\\.txt", "", "txtfile"),
+        S(SW, "Classes\\txtfile", "", "Text Document"),
+        S(SW, "Microsoft\\Windows\\CurrentVersion", "ProgramFilesDir", "C:\\Program Files"),
+        S(SW, "Microsoft\\Windows\\CurrentVersion", "CommonFilesDir",
+          "C:\\Program Files\\Common Files"),
+        K(SW, "Policies\\Microsoft\\Windows"),
+        K(SW, ROOT),
+        K(SW, DISALLOWED),
+        PK("KB2533552", 0x70),
+        PK("KB2999226", 0x70),
+        PK("KB3020369", 0x70),
+        PK("KB3125574", 0x70),
+        PK("KB3172605", 0x70),
+        PK("KB4474419", 0x70),
+        PK("KB4490628", 0x70),
+        PK("KB4516115", 0x50),
+        PK("KB4534310", 0x70),
+        PK("KB4538483", 0x70),
+        PK("KB4556836", 0x50),
+        PK("KB4565524", 0x70),
+        PK("KB4592471", 0x70),
+        PK("KB5000851", 0x70),
+        PK("KB5001335", 0x70),
+        PK("KB5006743", 0x70),
+        PK("KB5012626", 0x70),
+        PK("KB5017361", 0x70),
+        PK("KB5022338", 0x70),
+        PK("KB5034169", 0x70),
+        C(AUTHROOT, "isrg-root-x1"),
+        C(AUTHROOT, "globalsign-root-ca"),
+        C(AUTHROOT, "amazon-root-ca-1"),
+        C(AUTHROOT, "go-daddy-root-g2"),
+        C(AUTHROOT, "usertrust-rsa"),
+        DONE,
 };
 
 /* ------------------------------------------------------------- OS layers */
 
 static const struct op os_2008_sp1[] = {
-	INC(x64),
-	S(SW, CV, "ProductName", "Windows Server\xc2\xae 2008 Standard"),
-	S(SW, CV, "CurrentVersion", "6.0"),
-	S(SW, CV, "CurrentBuildNumber", "6001"),
-	S(SW, CV, "CSDVersion", "Service Pack 1"),
-	S(SW, CV, "EditionID", "ServerStandard"),
-	S(SYS, PO, "ProductType", "ServerNT"),
-	DONE,
+        INC(x64),
+        S(SW, CV, "ProductName", "Windows Server\xc2\xae 2008 Standard"),
+        S(SW, CV, "CurrentVersion", "6.0"),
+        S(SW, CV, "CurrentBuildNumber", "6001"),
+        S(SW, CV, "CSDVersion", "Service Pack 1"),
+        S(SW, CV, "EditionID", "ServerStandard"),
+        S(SYS, PO, "ProductType", "ServerNT"),
+        DONE,
 };
 
 static const struct op os_2008r2_rtm[] = {
-	INC(x64),
-	S(SW, CV, "ProductName", "Windows Server 2008 R2 Enterprise"),
-	S(SW, CV, "CurrentVersion", "6.1"),
-	S(SW, CV, "CurrentBuildNumber", "7600"),
-	S(SW, CV, "EditionID", "ServerEnterprise"),
-	S(SW, CV, "InstallationType", "Server"),
-	S(SYS, PO, "ProductType", "ServerNT"),
-	DONE,
+        INC(x64),
+        S(SW, CV, "ProductName", "Windows Server 2008 R2 Enterprise"),
+        S(SW, CV, "CurrentVersion", "6.1"),
+        S(SW, CV, "CurrentBuildNumber", "7600"),
+        S(SW, CV, "EditionID", "ServerEnterprise"),
+        S(SW, CV, "InstallationType", "Server"),
+        S(SYS, PO, "ProductType", "ServerNT"),
+        DONE,
 };
 
 /* ------------------------------------------------------- TLS 1.2 layers */
@@ -101,8 +137,8 @@ static const struct op kb4019276[] = {PK("KB4019276", 0x70), DONE};
 
 /* Everything the Azure Backup article asks of 2008 R2 SP1, x64. */
 static const struct op good_2008r2[] = {
-	INC(os_2008r2_sp1), INC(schannel_on), INC(netfx_native), INC(netfx_wow), INC(netfx48),
-	INC(winhttp_on), INC(kb3140245), INC(roots), DONE,
+        INC(os_2008r2_sp1), INC(schannel_on), INC(netfx_native), INC(netfx_wow), INC(netfx48),
+        INC(winhttp_on),    INC(kb3140245),   INC(roots),        DONE,
 };
 
 /* ------------------------------------------------------------- the hosts */
@@ -125,186 +161,192 @@ struct host {
 #define OPS(...) ((const struct op[]){__VA_ARGS__, DONE})
 
 static const struct host hosts[] = {
-	/* One host per OS family, configured as far as the OS allows. */
-	{"srv2003", "SRV2003", OPS(INC(os_2003_sp2)), FLAT, NONE, NONE, 1},
-	{"srv2008-sp1", "SRV2008SP1",
-	 OPS(INC(os_2008_sp1), INC(schannel_on), INC(netfx_native), INC(netfx_wow), INC(netfx46),
-	     INC(roots)),
-	 FLAT, NONE, NONE, 1},
-	{"srv2008-sp2", "SRV2008SP2",
-	 OPS(INC(os_2008_sp2), INC(schannel_on), INC(netfx_native), INC(netfx_wow), INC(netfx46),
-	     INC(kb4019276), INC(roots)),
-	 FLAT, NONE, NONE, 2},
-	{"srv2008r2-rtm", "SRV2008R2RTM",
-	 OPS(INC(os_2008r2_rtm), INC(schannel_on), INC(netfx_native), INC(netfx_wow), INC(netfx46),
-	     INC(roots)),
-	 FLAT, NONE, NONE, 1},
-	{"srv2008r2-sp1", "SRV2008R2SP1", OPS(INC(good_2008r2)), FLAT, NONE, NONE, 2},
-	{"win7-sp1-x86", "WKS-WIN7-X86",
-	 OPS(INC(os_win7_sp1_x86), INC(schannel_on), INC(netfx_native), INC(netfx48),
-	     D(SW, WINHTTP, "DefaultSecureProtocols", 0xA80), INC(kb3140245), INC(roots)),
-	 FLAT, NONE, NONE, 1},
-	{"srv2012", "SRV2012",
-	 OPS(INC(os_2012), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(winhttp_on),
-	     INC(kb3140245), INC(roots)),
-	 FLAT, NONE, NONE, 1},
-	{"srv2012r2", "SRV2012R2",
-	 OPS(INC(os_2012r2), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots), INC(mars)),
-	 FLAT, NONE, NONE, 2},
-	{"srv2016", "SRV2016",
-	 OPS(INC(os_2016), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots), INC(mars)),
-	 FLAT, NONE, NONE, 1},
-	{"srv2019", "SRV2019",
-	 OPS(INC(os_2019), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots),
-	     INC(legacy_off), INC(mars)),
-	 FLAT, NONE, NONE, 1},
-	{"srv2022", "SRV2022",
-	 OPS(INC(os_2022), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots), INC(dpm)),
-	 FLAT, NONE, NONE, 1},
+        /* One host per OS family, configured as far as the OS allows. */
+        {"srv2003", "SRV2003", OPS(INC(os_2003_sp2)), FLAT, NONE, NONE, 1},
+        {"srv2008-sp1", "SRV2008SP1",
+         OPS(INC(os_2008_sp1), INC(schannel_on), INC(netfx_native), INC(netfx_wow), INC(netfx46),
+             INC(roots)),
+         FLAT, NONE, NONE, 1},
+        {"srv2008-sp2", "SRV2008SP2",
+         OPS(INC(os_2008_sp2), INC(schannel_on), INC(netfx_native), INC(netfx_wow), INC(netfx46),
+             INC(kb4019276), INC(roots)),
+         FLAT, NONE, NONE, 2},
+        {"srv2008r2-rtm", "SRV2008R2RTM",
+         OPS(INC(os_2008r2_rtm), INC(schannel_on), INC(netfx_native), INC(netfx_wow), INC(netfx46),
+             INC(roots)),
+         FLAT, NONE, NONE, 1},
+        {"srv2008r2-sp1", "SRV2008R2SP1", OPS(INC(good_2008r2)), FLAT, NONE, NONE, 2},
+        {"win7-sp1-x86", "WKS-WIN7-X86",
+         OPS(INC(os_win7_sp1_x86), INC(schannel_on), INC(netfx_native), INC(netfx48),
+             D(SW, WINHTTP, "DefaultSecureProtocols", 0xA80), INC(kb3140245), INC(roots)),
+         FLAT, NONE, NONE, 1},
+        {"srv2012", "SRV2012",
+         OPS(INC(os_2012), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(winhttp_on),
+             INC(kb3140245), INC(roots)),
+         FLAT, NONE, NONE, 1},
+        {"srv2012r2", "SRV2012R2",
+         OPS(INC(os_2012r2), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots),
+             INC(mars)),
+         FLAT, NONE, NONE, 2},
+        {"srv2016", "SRV2016",
+         OPS(INC(os_2016), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots), INC(mars)),
+         FLAT, NONE, NONE, 1},
+        {"srv2019", "SRV2019",
+         OPS(INC(os_2019), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots),
+             INC(legacy_off), INC(mars)),
+         FLAT, NONE, NONE, 1},
+        {"srv2022", "SRV2022",
+         OPS(INC(os_2022), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots), INC(dpm)),
+         FLAT, NONE, NONE, 1},
 
-	/* SChannel. */
-	{"mis-schannel-absent", "MIS-SCH-ABSENT", OPS(INC(good_2008r2), XK(SYS, PROTO "\\TLS 1.2")),
-	 FLAT, NONE, NONE, 1},
-	{"mis-schannel-zero", "MIS-SCH-ZERO", OPS(INC(good_2008r2), D(SYS, T12C, "Enabled", 0)), FLAT,
-	 NONE, NONE, 1},
-	{"mis-schannel-ffffffff", "MIS-SCH-FFFF",
-	 OPS(INC(good_2008r2), D(SYS, T12C, "Enabled", 0xFFFFFFFF)), FLAT, NONE, NONE, 1},
-	{"mis-schannel-wrongtype", "MIS-SCH-SZ", OPS(INC(good_2008r2), S(SYS, T12C, "Enabled", "1")),
-	 FLAT, NONE, NONE, 1},
-	{"mis-schannel-dbd", "MIS-SCH-DBD",
-	 OPS(INC(good_2008r2), D(SYS, T12C, "DisabledByDefault", 1)), FLAT, NONE, NONE, 1},
-	{"mis-schannel-case", "MIS-SCH-CASE",
-	 OPS(INC(good_2008r2), XK(SYS, PROTO "\\TLS 1.2"),
-	     D(SYS, PROTO "\\tls 1.2\\CLIENT", "ENABLED", 1),
-	     D(SYS, PROTO "\\tls 1.2\\CLIENT", "disabledbydefault", 0)),
-	 FLAT, NONE, NONE, 1},
+        /* SChannel. */
+        {"mis-schannel-absent", "MIS-SCH-ABSENT", OPS(INC(good_2008r2), XK(SYS, PROTO "\\TLS 1.2")),
+         FLAT, NONE, NONE, 1},
+        {"mis-schannel-zero", "MIS-SCH-ZERO", OPS(INC(good_2008r2), D(SYS, T12C, "Enabled", 0)),
+         FLAT, NONE, NONE, 1},
+        {"mis-schannel-ffffffff", "MIS-SCH-FFFF",
+         OPS(INC(good_2008r2), D(SYS, T12C, "Enabled", 0xFFFFFFFF)), FLAT, NONE, NONE, 1},
+        {"mis-schannel-wrongtype", "MIS-SCH-SZ",
+         OPS(INC(good_2008r2), S(SYS, T12C, "Enabled", "1")), FLAT, NONE, NONE, 1},
+        {"mis-schannel-dbd", "MIS-SCH-DBD",
+         OPS(INC(good_2008r2), D(SYS, T12C, "DisabledByDefault", 1)), FLAT, NONE, NONE, 1},
+        {"mis-schannel-case", "MIS-SCH-CASE",
+         OPS(INC(good_2008r2), XK(SYS, PROTO "\\TLS 1.2"),
+             D(SYS, PROTO "\\tls 1.2\\CLIENT", "ENABLED", 1),
+             D(SYS, PROTO "\\tls 1.2\\CLIENT", "disabledbydefault", 0)),
+         FLAT, NONE, NONE, 1},
 
-	/* The update package. */
-	{"mis-kb-staged", "MIS-KB-STAGED", OPS(INC(good_2008r2), PK("KB3140245", 0x40)), FLAT, NONE,
-	 NONE, 1},
-	{"mis-kb-absent", "MIS-KB-ABSENT",
-	 OPS(INC(os_2008r2_sp1), INC(schannel_on), INC(netfx_native), INC(netfx_wow), INC(netfx48),
-	     INC(winhttp_on), INC(roots), PK("KB31402450", 0x70), PK("KB314024", 0x70)),
-	 FLAT, NONE, NONE, 1},
-	{"mis-kb-superseded", "MIS-KB-SUPERSEDED", OPS(INC(good_2008r2), PK("KB3140245", 0x50)), FLAT,
-	 NONE, NONE, 1},
-	{"mis-kb-pending", "MIS-KB-PENDING", OPS(INC(good_2008r2), PK("KB3140245", 0x60)), FLAT, NONE,
-	 NONE, 1},
-	{"srv2008-sp2-nokb", "SRV2008SP2-NOKB",
-	 OPS(INC(os_2008_sp2), INC(schannel_on), INC(netfx_native), INC(netfx_wow), INC(netfx46),
-	     INC(roots)),
-	 FLAT, NONE, NONE, 1},
+        /* The update package. */
+        {"mis-kb-staged", "MIS-KB-STAGED", OPS(INC(good_2008r2), PK("KB3140245", 0x40)), FLAT, NONE,
+         NONE, 1},
+        {"mis-kb-absent", "MIS-KB-ABSENT",
+         OPS(INC(os_2008r2_sp1), INC(schannel_on), INC(netfx_native), INC(netfx_wow), INC(netfx48),
+             INC(winhttp_on), INC(roots), PK("KB31402450", 0x70), PK("KB314024", 0x70)),
+         FLAT, NONE, NONE, 1},
+        {"mis-kb-superseded", "MIS-KB-SUPERSEDED", OPS(INC(good_2008r2), PK("KB3140245", 0x50)),
+         FLAT, NONE, NONE, 1},
+        {"mis-kb-pending", "MIS-KB-PENDING", OPS(INC(good_2008r2), PK("KB3140245", 0x60)), FLAT,
+         NONE, NONE, 1},
+        {"srv2008-sp2-nokb", "SRV2008SP2-NOKB",
+         OPS(INC(os_2008_sp2), INC(schannel_on), INC(netfx_native), INC(netfx_wow), INC(netfx46),
+             INC(roots)),
+         FLAT, NONE, NONE, 1},
 
-	/* .NET. */
-	{"mis-netfx-wow-missing", "MIS-NETFX-WOW",
-	 OPS(INC(good_2008r2), XK(SW, "Wow6432Node\\Microsoft\\.NETFramework")), FLAT, NONE, NONE, 1},
-	{"mis-netfx-sz", "MIS-NETFX-SZ", OPS(INC(good_2008r2), S(SW, NETFX, "SchUseStrongCrypto", "1")),
-	 FLAT, NONE, NONE, 1},
-	{"mis-netfx-old", "MIS-NETFX-OLD", OPS(INC(good_2008r2), D(SW, NDP, "Release", 378389)), FLAT,
-	 NONE, NONE, 1},
+        /* .NET. */
+        {"mis-netfx-wow-missing", "MIS-NETFX-WOW",
+         OPS(INC(good_2008r2), XK(SW, "Wow6432Node\\Microsoft\\.NETFramework")), FLAT, NONE, NONE,
+         1},
+        {"mis-netfx-sz", "MIS-NETFX-SZ",
+         OPS(INC(good_2008r2), S(SW, NETFX, "SchUseStrongCrypto", "1")), FLAT, NONE, NONE, 1},
+        {"mis-netfx-old", "MIS-NETFX-OLD", OPS(INC(good_2008r2), D(SW, NDP, "Release", 378389)),
+         FLAT, NONE, NONE, 1},
 
-	/* WinHTTP. */
-	{"mis-winhttp-absent", "MIS-WINHTTP-ABSENT",
-	 OPS(INC(good_2008r2), XV(SW, WINHTTP, "DefaultSecureProtocols"),
-	     XV(SW, WINHTTP32, "DefaultSecureProtocols")),
-	 FLAT, NONE, NONE, 1},
-	{"mis-winhttp-no800", "MIS-WINHTTP-NO800",
-	 OPS(INC(good_2008r2), D(SW, WINHTTP, "DefaultSecureProtocols", 0xA0)), FLAT, NONE, NONE, 1},
+        /* WinHTTP. */
+        {"mis-winhttp-absent", "MIS-WINHTTP-ABSENT",
+         OPS(INC(good_2008r2), XV(SW, WINHTTP, "DefaultSecureProtocols"),
+             XV(SW, WINHTTP32, "DefaultSecureProtocols")),
+         FLAT, NONE, NONE, 1},
+        {"mis-winhttp-no800", "MIS-WINHTTP-NO800",
+         OPS(INC(good_2008r2), D(SW, WINHTTP, "DefaultSecureProtocols", 0xA0)), FLAT, NONE, NONE,
+         1},
 
-	/* Root certificates. */
-	{"mis-roots-authroot", "MIS-ROOTS-AUTHROOT",
-	 OPS(INC(os_2008r2_sp1), INC(schannel_on), INC(netfx_native), INC(netfx_wow), INC(netfx48),
-	     INC(winhttp_on), INC(kb3140245), C(AUTHROOT, "microsoft-rsa-root-2017"),
-	     C(AUTHROOT, "microsoft-ecc-root-2017"), C(AUTHROOT, "digicert-global-root-g2"),
-	     C(AUTHROOT, "digicert-global-root-ca"), C(AUTHROOT, "baltimore-cybertrust-root"),
-	     C(AUTHROOT, "d-trust-root-class-3-ca-2-2009")),
-	 FLAT, NONE, NONE, 1},
-	{"mis-roots-missing", "MIS-ROOTS-MISSING",
-	 OPS(INC(os_2008r2_sp1), INC(schannel_on), INC(netfx_native), INC(netfx_wow), INC(netfx48),
-	     INC(winhttp_on), INC(kb3140245)),
-	 FLAT, NONE, NONE, 1},
-	{"mis-roots-noautoupdate", "MIS-ROOTS-NOAUTO",
-	 OPS(INC(os_2008r2_sp1), INC(schannel_on), INC(netfx_native), INC(netfx_wow), INC(netfx48),
-	     INC(winhttp_on), INC(kb3140245), D(SW, AUPOL, "DisableRootAutoUpdate", 1)),
-	 FLAT, NONE, NONE, 1},
-	{"mis-roots-tampered", "MIS-ROOTS-TAMPERED",
-	 OPS(INC(good_2008r2), XK(SW, AUTHROOT "\\DF3C24F9BFD666761B268073FE06D1CC8D4F82A4"),
-	     CT(AUTHROOT, "digicert-global-root-g2"), D(SW, AUPOL, "DisableRootAutoUpdate", 1)),
-	 FLAT, NONE, NONE, 1},
-	{"mis-roots-disallowed", "MIS-ROOTS-DISALLOWED",
-	 OPS(INC(good_2008r2), C(DISALLOWED, "digicert-global-root-g2")), FLAT, NONE, NONE, 1},
+        /* Root certificates. */
+        {"mis-roots-authroot", "MIS-ROOTS-AUTHROOT",
+         OPS(INC(os_2008r2_sp1), INC(schannel_on), INC(netfx_native), INC(netfx_wow), INC(netfx48),
+             INC(winhttp_on), INC(kb3140245), C(AUTHROOT, "microsoft-rsa-root-2017"),
+             C(AUTHROOT, "microsoft-ecc-root-2017"), C(AUTHROOT, "digicert-global-root-g2"),
+             C(AUTHROOT, "digicert-global-root-ca"), C(AUTHROOT, "baltimore-cybertrust-root"),
+             C(AUTHROOT, "d-trust-root-class-3-ca-2-2009")),
+         FLAT, NONE, NONE, 1},
+        {"mis-roots-missing", "MIS-ROOTS-MISSING",
+         OPS(INC(os_2008r2_sp1), INC(schannel_on), INC(netfx_native), INC(netfx_wow), INC(netfx48),
+             INC(winhttp_on), INC(kb3140245)),
+         FLAT, NONE, NONE, 1},
+        {"mis-roots-noautoupdate", "MIS-ROOTS-NOAUTO",
+         OPS(INC(os_2008r2_sp1), INC(schannel_on), INC(netfx_native), INC(netfx_wow), INC(netfx48),
+             INC(winhttp_on), INC(kb3140245), D(SW, AUPOL, "DisableRootAutoUpdate", 1)),
+         FLAT, NONE, NONE, 1},
+        {"mis-roots-tampered", "MIS-ROOTS-TAMPERED",
+         OPS(INC(good_2008r2), XK(SW, AUTHROOT "\\DF3C24F9BFD666761B268073FE06D1CC8D4F82A4"),
+             CT(AUTHROOT, "digicert-global-root-g2"), D(SW, AUPOL, "DisableRootAutoUpdate", 1)),
+         FLAT, NONE, NONE, 1},
+        {"mis-roots-disallowed", "MIS-ROOTS-DISALLOWED",
+         OPS(INC(good_2008r2), C(DISALLOWED, "digicert-global-root-g2")), FLAT, NONE, NONE, 1},
 
-	/* Control sets. */
-	{"cs-select-2", "CS-SELECT-2",
-	 OPS(INC(good_2008r2), D(SYS, "Select", "Current", 2), D(SYS, "Select", "Default", 2),
-	     D(SYS, "Select", "LastKnownGood", 1),
-	     D(SYS, "ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client",
-	       "Enabled", 0)),
-	 FLAT, NONE, NONE, 2},
-	{"cs-no-select", "CS-NO-SELECT", OPS(INC(good_2008r2), XK(SYS, "Select")), FLAT, NONE, NONE, 1},
+        /* Control sets. */
+        {"cs-select-2", "CS-SELECT-2",
+         OPS(INC(good_2008r2), D(SYS, "Select", "Current", 2), D(SYS, "Select", "Default", 2),
+             D(SYS, "Select", "LastKnownGood", 1),
+             D(SYS,
+               "ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client",
+               "Enabled", 0)),
+         FLAT, NONE, NONE, 2},
+        {"cs-no-select", "CS-NO-SELECT", OPS(INC(good_2008r2), XK(SYS, "Select")), FLAT, NONE, NONE,
+         1},
 
-	/* Two folders, one machine image: same ComputerName, two hosts. */
-	{"clone-a", "CLONE01", OPS(INC(good_2008r2)), FLAT, NONE, NONE, 1},
-	{"clone-b", "CLONE01", OPS(INC(good_2008r2)), FLAT, NONE, NONE, 1},
+        /* Two folders, one machine image: same ComputerName, two hosts. */
+        {"clone-a", "CLONE01", OPS(INC(good_2008r2)), FLAT, NONE, NONE, 1},
+        {"clone-b", "CLONE01", OPS(INC(good_2008r2)), FLAT, NONE, NONE, 1},
 
-	/* Damaged collections. */
-	{"dmg-checksum", "DMG-CHECKSUM", OPS(INC(good_2008r2)), FLAT, CHECKSUM, NONE, 1},
-	{"dmg-dirty", "DMG-DIRTY", OPS(INC(good_2008r2)), FLAT, NONE, DIRTY, 1},
-	{"dirty-replayed", "DIRTY-REPLAYED",
-	 OPS(INC(os_2016), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots), INC(mars),
-	     D(SYS, T12C, "Enabled", 1), D(SYS, T12C, "DisabledByDefault", 0)),
-	 FLAT, LOGGED, NONE, 1},
-	{"dmg-truncated", "DMG-TRUNCATED", OPS(INC(good_2008r2)), FLAT, NONE, TRUNCATED, 1},
-	{"dmg-text", "DMG-TEXT", OPS(INC(good_2008r2)), FLAT, TEXT, NONE, 1},
-	{"only-system", "ONLY-SYSTEM", OPS(INC(good_2008r2)), FLAT, NONE, ABSENT, 1},
+        /* Damaged collections. */
+        {"dmg-checksum", "DMG-CHECKSUM", OPS(INC(good_2008r2)), FLAT, CHECKSUM, NONE, 1},
+        {"dmg-dirty", "DMG-DIRTY", OPS(INC(good_2008r2)), FLAT, NONE, DIRTY, 1},
+        {"dirty-replayed", "DIRTY-REPLAYED",
+         OPS(INC(os_2016), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots), INC(mars),
+             D(SYS, T12C, "Enabled", 1), D(SYS, T12C, "DisabledByDefault", 0)),
+         FLAT, LOGGED, NONE, 1},
+        {"dmg-truncated", "DMG-TRUNCATED", OPS(INC(good_2008r2)), FLAT, NONE, TRUNCATED, 1},
+        {"dmg-text", "DMG-TEXT", OPS(INC(good_2008r2)), FLAT, TEXT, NONE, 1},
+        {"only-system", "ONLY-SYSTEM", OPS(INC(good_2008r2)), FLAT, NONE, ABSENT, 1},
 
-	/* Cipher suites, curves, FIPS, TLS 1.3, .NET 3.5. */
-	{"sui-2012r2-gcm-policy", "SUI-2012R2-GCM",
-	 OPS(INC(os_2012r2), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots),
-	     S(SW, SSLPOL, "Functions",
-	       "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")),
-	 FLAT, NONE, NONE, 1},
-	{"sui-2012r2-dh-off", "SUI-2012R2-DH",
-	 OPS(INC(os_2012r2), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots),
-	     D(SYS, SCHK "\\KeyExchangeAlgorithms\\Diffie-Hellman", "Enabled", 0),
-	     {SW, KEY, "Microsoft\\NET Framework Setup\\NDP\\v3.5", NULL, NULL, 0, NULL}),
-	 FLAT, NONE, NONE, 1},
-	{"sui-2016-ecdh-off", "SUI-2016-ECDH",
-	 OPS(INC(os_2016), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots), INC(mars),
-	     D(SYS, SCHK "\\KeyExchangeAlgorithms\\ECDH", "Enabled", 0)),
-	 FLAT, NONE, NONE, 1},
-	{"sui-2019-sha1-policy", "SUI-2019-SHA1",
-	 OPS(INC(os_2019), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots),
-	     S(SW, SSLPOL, "Functions",
-	       " TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA , TLS_RSA_WITH_AES_128_CBC_SHA,TLS_CONTOSO_X ")),
-	 FLAT, NONE, NONE, 1},
-	{"sui-2019-local-curves", "SUI-2019-CURVES",
-	 OPS(INC(os_2019), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots),
-	     M(SYS, SSLLOCAL, "Functions",
-	       "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384|TLS_RSA_WITH_AES_256_GCM_SHA384|"),
-	     M(SYS, SSLLOCAL, "EccCurves", "curve25519|")),
-	 FLAT, NONE, NONE, 1},
-	{"sui-2022-aes-off", "SUI-2022-AES",
-	 OPS(INC(os_2022), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots), INC(dpm),
-	     D(SYS, SCHK "\\Ciphers\\AES 128/128", "Enabled", 0),
-	     D(SYS, SCHK "\\Ciphers\\AES 256/256", "Enabled", 0)),
-	 FLAT, NONE, NONE, 1},
-	{"sui-2016-fips", "SUI-2016-FIPS",
-	 OPS(INC(os_2016), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots), INC(mars),
-	     D(SYS, "CCS\\Control\\Lsa\\FipsAlgorithmPolicy", "Enabled", 1)),
-	 FLAT, NONE, NONE, 1},
-	{"sui-2016-policy-dword", "SUI-2016-DWORD",
-	 OPS(INC(os_2016), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots),
-	     D(SW, SSLPOL, "Functions", 1)),
-	 FLAT, NONE, NONE, 1},
+        /* Cipher suites, curves, FIPS, TLS 1.3, .NET 3.5. */
+        {"sui-2012r2-gcm-policy", "SUI-2012R2-GCM",
+         OPS(INC(os_2012r2), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots),
+             S(SW, SSLPOL, "Functions",
+               "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")),
+         FLAT, NONE, NONE, 1},
+        {"sui-2012r2-dh-off", "SUI-2012R2-DH",
+         OPS(INC(os_2012r2), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots),
+             D(SYS, SCHK "\\KeyExchangeAlgorithms\\Diffie-Hellman", "Enabled", 0),
+             {SW, KEY, "Microsoft\\NET Framework Setup\\NDP\\v3.5", NULL, NULL, 0, NULL}),
+         FLAT, NONE, NONE, 1},
+        {"sui-2016-ecdh-off", "SUI-2016-ECDH",
+         OPS(INC(os_2016), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots), INC(mars),
+             D(SYS, SCHK "\\KeyExchangeAlgorithms\\ECDH", "Enabled", 0)),
+         FLAT, NONE, NONE, 1},
+        {"sui-2019-sha1-policy", "SUI-2019-SHA1",
+         OPS(INC(os_2019), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots),
+             S(SW, SSLPOL, "Functions",
+               " TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA , "
+               "TLS_RSA_WITH_AES_128_CBC_SHA,TLS_CONTOSO_X ")),
+         FLAT, NONE, NONE, 1},
+        {"sui-2019-local-curves", "SUI-2019-CURVES",
+         OPS(INC(os_2019), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots),
+             M(SYS, SSLLOCAL, "Functions",
+               "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384|TLS_RSA_WITH_AES_256_GCM_SHA384|"),
+             M(SYS, SSLLOCAL, "EccCurves", "curve25519|")),
+         FLAT, NONE, NONE, 1},
+        {"sui-2022-aes-off", "SUI-2022-AES",
+         OPS(INC(os_2022), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots), INC(dpm),
+             D(SYS, SCHK "\\Ciphers\\AES 128/128", "Enabled", 0),
+             D(SYS, SCHK "\\Ciphers\\AES 256/256", "Enabled", 0)),
+         FLAT, NONE, NONE, 1},
+        {"sui-2016-fips", "SUI-2016-FIPS",
+         OPS(INC(os_2016), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots), INC(mars),
+             D(SYS, "CCS\\Control\\Lsa\\FipsAlgorithmPolicy", "Enabled", 1)),
+         FLAT, NONE, NONE, 1},
+        {"sui-2016-policy-dword", "SUI-2016-DWORD",
+         OPS(INC(os_2016), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots),
+             D(SW, SSLPOL, "Functions", 1)),
+         FLAT, NONE, NONE, 1},
 
-	/* Layouts. */
-	{"diskhost", "DISKHOST",
-	 OPS(INC(os_2012r2), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots)), DISK, NONE,
-	 NONE, 2},
-	{"renamed", "RENAMED-WEB01",
-	 OPS(INC(os_2016), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots)), RENAMED,
-	 NONE, NONE, 1},
+        /* Layouts. */
+        {"diskhost", "DISKHOST",
+         OPS(INC(os_2012r2), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots)), DISK,
+         NONE, NONE, 2},
+        {"renamed", "RENAMED-WEB01",
+         OPS(INC(os_2016), INC(netfx_native), INC(netfx_wow), INC(netfx48), INC(roots)), RENAMED,
+         NONE, NONE, 1},
 };
 
 /* ------------------------------------------------------------ generation */
@@ -383,7 +425,8 @@ static int add_cert(struct hb_tree *t, const char *store, const char *name, int 
 		unsigned int hi, lo;
 
 		hi = (unsigned)(thumb[2 * i] <= '9' ? thumb[2 * i] - '0' : thumb[2 * i] - 'A' + 10);
-		lo = (unsigned)(thumb[2 * i + 1] <= '9' ? thumb[2 * i + 1] - '0' : thumb[2 * i + 1] - 'A' + 10);
+		lo = (unsigned)(thumb[2 * i + 1] <= '9' ? thumb[2 * i + 1] - '0'
+		                                        : thumb[2 * i + 1] - 'A' + 10);
 		md[i] = (unsigned char)(hi << 4 | lo);
 	}
 	put32(blob, 3);
@@ -410,7 +453,8 @@ static int add_pkg(struct hb_tree *t, const char *kb, uint64_t state)
 	snprintf(key, sizeof key, "%s\\Package_for_%s~31bf3856ad364e35~amd64~~6.1.1.0", CBS, kb);
 	if (hb_set_dword(t, key, "CurrentState", (uint32_t)state) ||
 	    hb_set_dword(t, key, "InstallClient", 1) ||
-	    hb_set_sz(t, key, "InstallLocation", "\\\\?\\C:\\Windows\\SoftwareDistribution\\Download"))
+	    hb_set_sz(t, key, "InstallLocation",
+	              "\\\\?\\C:\\Windows\\SoftwareDistribution\\Download"))
 		return -1;
 	return 0;
 }
@@ -523,7 +567,10 @@ static int write_text(const char *path, const char *text)
 /* Marvin32 with the seed Windows uses for log entries (msuhanov/regf,
  * "Log entries").  The generator keeps its own copy rather than the
  * reader's, so that the fleet does not merely agree with the code it tests. */
-static uint32_t rotl(uint32_t x, unsigned n) { return (x << n) | (x >> (32 - n)); }
+static uint32_t rotl(uint32_t x, unsigned n)
+{
+	return (x << n) | (x >> (32 - n));
+}
 
 static void marvin_mix(uint32_t *lo, uint32_t *hi, uint32_t w)
 {
@@ -543,8 +590,8 @@ static uint64_t marvin32(const unsigned char *p, size_t n)
 
 	for (; n >= 4; p += 4, n -= 4)
 		marvin_mix(&lo, &hi,
-			   (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-				   (uint32_t)p[3] << 24);
+		           (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+		                   (uint32_t)p[3] << 24);
 	marvin_mix(&lo, &hi, 0x80);
 	marvin_mix(&lo, &hi, 0);
 	return (uint64_t)hi << 32 | lo;
@@ -592,9 +639,10 @@ static int write_logged(struct hb_tree *t, const char *dir, const char *sys, con
 		return -1;
 	if (hb_write(t, state, emb, FIXED_TIME, err, sizeof err) || !(cur = read_all(state, &ncur)))
 		goto out;
-	if (hb_set_dword(t, "ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\"
-			    "TLS 1.2\\Client",
-			 "Enabled", 0) ||
+	if (hb_set_dword(t,
+	                 "ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\"
+	                 "TLS 1.2\\Client",
+	                 "Enabled", 0) ||
 	    hb_write(t, sys, emb, FIXED_TIME, err, sizeof err) || hb_make_dirty(sys) ||
 	    !(prim = read_all(sys, &nprim)) || nprim < 4096 || ncur < 4096)
 		goto out;
@@ -654,8 +702,9 @@ static int damage(const char *file, enum damage d)
 	case DIRTY: return hb_make_dirty(file);
 	case TRUNCATED: return hb_truncate(file, 2048); /* mid-hbin */
 	case TEXT:
-		return write_text(file, "This is not a registry hive.\nIt was saved by a collection "
-					"script that failed.\n");
+		return write_text(file,
+		                  "This is not a registry hive.\nIt was saved by a collection "
+		                  "script that failed.\n");
 	default: return 0;
 	}
 }
@@ -678,7 +727,8 @@ static int build_host(const char *out, const struct host *h)
 	for (cs = 1; cs <= hv.ncs; cs++) {
 		char key[128];
 
-		snprintf(key, sizeof key, "ControlSet%03d\\Control\\ComputerName\\ComputerName", cs);
+		snprintf(key, sizeof key, "ControlSet%03d\\Control\\ComputerName\\ComputerName",
+		         cs);
 		if (hb_set_sz(hv.t[SYS], key, "ComputerName", h->computer))
 			goto out;
 		snprintf(key, sizeof key, "ControlSet%03d\\Services\\Tcpip\\Parameters", cs);
@@ -697,8 +747,9 @@ static int build_host(const char *out, const struct host *h)
 		if (apply(&hv, o))
 			goto out;
 
-	if (h->layout == DISK ? pathf(dir, sizeof dir, "%s/%s/C/Windows/System32/config", out, h->folder)
-			      : pathf(dir, sizeof dir, "%s/%s", out, h->folder))
+	if (h->layout == DISK
+	            ? pathf(dir, sizeof dir, "%s/%s/C/Windows/System32/config", out, h->folder)
+	            : pathf(dir, sizeof dir, "%s/%s", out, h->folder))
 		goto out;
 	if (mkdirs(dir))
 		goto out;
@@ -716,12 +767,12 @@ static int build_host(const char *out, const struct host *h)
 		if (write_logged(hv.t[SYS], dir, sys, sysemb))
 			goto out;
 	} else if (hb_write(hv.t[SYS], sys, sysemb, FIXED_TIME, err, sizeof err) ||
-		   damage(sys, h->sys_damage)) {
+	           damage(sys, h->sys_damage)) {
 		fail(err);
 		goto out;
 	}
-	if (h->sw_damage != ABSENT &&
-	    (hb_write(hv.t[SW], sw, swemb, FIXED_TIME, err, sizeof err) || damage(sw, h->sw_damage))) {
+	if (h->sw_damage != ABSENT && (hb_write(hv.t[SW], sw, swemb, FIXED_TIME, err, sizeof err) ||
+	                               damage(sw, h->sw_damage))) {
 		fail(err);
 		goto out;
 	}
@@ -744,14 +795,16 @@ static int build_host(const char *out, const struct host *h)
 			goto out;
 		if (pathf(path, sizeof path, "%s/SAM", dir))
 			goto out;
-		rc = hb_write(sam, path, "emRoot\\System32\\Config\\SAM", FIXED_TIME, err, sizeof err);
+		rc = hb_write(sam, path, "emRoot\\System32\\Config\\SAM", FIXED_TIME, err,
+		              sizeof err);
 		hb_free(sam);
 		if (rc)
 			goto out;
 		rc = -1;
-		if (hb_set_dword(hv.t[SYS], "ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\"
-					    "Protocols\\TLS 1.2\\Client",
-				 "Enabled", 0))
+		if (hb_set_dword(hv.t[SYS],
+		                 "ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\"
+		                 "Protocols\\TLS 1.2\\Client",
+		                 "Enabled", 0))
 			goto out;
 		if (pathf(path, sizeof path, "%s/RegBack", dir))
 			goto out;

@@ -46,35 +46,35 @@ typedef void (*ha_scan_message_fn)(void *ctx, const char *text);
 /* Everything a scan needs.  All pointers are borrowed for the duration of
  * ha_scan_run(); zero fields take the defaults named. */
 struct ha_scan_opts {
-	const char *const *paths;    /* PATH arguments: fleet folders, host folders, hive files */
+	const char *const *paths; /* PATH arguments: fleet folders, host folders, hive files */
 	size_t npaths;
-	const char *out;             /* output folder (created with its parents) */
+	const char *out;                /* output folder (created with its parents) */
 	const struct ha_ruleset *rules; /* loaded rules (required) */
-	struct ha_waivers *waivers;  /* accepted exceptions (--waivers), checked against
-	                                the rules by the caller; the scan counts their matches
-	                                in it; NULL: none */
-	int64_t as_of;               /* audit date, Unix seconds */
-	unsigned jobs;               /* worker processes at once (0: 1) */
-	unsigned timeout_sec;        /* wall-clock and CPU limit per host (0: none) */
-	uint64_t worker_mem;         /* address-space limit per worker in bytes (0: none) */
-	const char *const *passwords; /* for encrypted containers, tried in order (may be NULL) */
+	struct ha_waivers *waivers;     /* accepted exceptions (--waivers), checked against
+	                                   the rules by the caller; the scan counts their matches
+	                                   in it; NULL: none */
+	int64_t as_of;                  /* audit date, Unix seconds */
+	unsigned jobs;                  /* worker processes at once (0: 1) */
+	unsigned timeout_sec;           /* wall-clock and CPU limit per host (0: none) */
+	uint64_t worker_mem;            /* address-space limit per worker in bytes (0: none) */
+	const char *const *passwords;   /* for encrypted containers, tried in order (may be NULL) */
 	size_t npasswords;
-	int rescan;                  /* read every host, even unchanged ones */
-	int no_replay;               /* read dirty hives without their logs */
-	int no_hash;                 /* --hash none: hive files are not hashed; their SHA-256
-	                                reads HA_HASH_NOT_COMPUTED everywhere */
-	int verify;                  /* read and hash every host, and report files whose bytes
-	                                changed under an unchanged identity (not with no_hash) */
-	unsigned shard_k, shard_n;   /* --shard K/N: only the hosts of shard K of N (ingest's
-	                                ha_fleet_shard); shard_n 0: every host */
-	unsigned formats;            /* HA_REPORT_* bits (0: no reports) */
-	const char *command;         /* the command line, recorded with the run (may be NULL) */
-	volatile sig_atomic_t *stop; /* non-zero: stop as soon as possible (may be NULL) */
+	int rescan;                   /* read every host, even unchanged ones */
+	int no_replay;                /* read dirty hives without their logs */
+	int no_hash;                  /* --hash none: hive files are not hashed; their SHA-256
+	                                 reads HA_HASH_NOT_COMPUTED everywhere */
+	int verify;                   /* read and hash every host, and report files whose bytes
+	                                 changed under an unchanged identity (not with no_hash) */
+	unsigned shard_k, shard_n;    /* --shard K/N: only the hosts of shard K of N (ingest's
+	                                 ha_fleet_shard); shard_n 0: every host */
+	unsigned formats;             /* HA_REPORT_* bits (0: no reports) */
+	const char *command;          /* the command line, recorded with the run (may be NULL) */
+	volatile sig_atomic_t *stop;  /* non-zero: stop as soon as possible (may be NULL) */
 	ha_scan_progress_fn progress; /* may be NULL */
 	void *progress_ctx;
-	ha_scan_message_fn message;  /* may be NULL */
+	ha_scan_message_fn message; /* may be NULL */
 	void *message_ctx;
-	const char *fault;           /* test-only worker faults (HIVEAUDIT_TEST_FAULT), or NULL */
+	const char *fault; /* test-only worker faults (HIVEAUDIT_TEST_FAULT), or NULL */
 };
 
 /* How far the run got, as the store records it. */
@@ -87,17 +87,17 @@ enum ha_scan_state {
 
 struct ha_scan_result {
 	enum ha_scan_state state;
-	int64_t run_id;          /* 0 when no run was recorded */
-	size_t hosts_found;      /* hosts discovered */
-	size_t dirs_unreadable;  /* folders discovery could not read */
-	size_t dirs_deep;        /* folders not entered: past the depth limit */
-	long hosts;              /* hosts stored in this run */
+	int64_t run_id;                 /* 0 when no run was recorded */
+	size_t hosts_found;             /* hosts discovered */
+	size_t dirs_unreadable;         /* folders discovery could not read */
+	size_t dirs_deep;               /* folders not entered: past the depth limit */
+	long hosts;                     /* hosts stored in this run */
 	long ready, not_ready, unknown; /* host verdicts */
-	long ready_with_waivers; /* not_ready but for FAILs that unexpired waivers cover */
-	long reused;             /* hosts re-evaluated from a saved snapshot */
-	long fails;              /* FAIL findings not covered by an unexpired waiver */
-	long verify_changed;     /* --verify: files changed under an unchanged identity */
-	int reports_written;     /* every requested report is in place */
+	long ready_with_waivers;        /* not_ready but for FAILs that unexpired waivers cover */
+	long reused;                    /* hosts re-evaluated from a saved snapshot */
+	long fails;                     /* FAIL findings not covered by an unexpired waiver */
+	long verify_changed;            /* --verify: files changed under an unchanged identity */
+	int reports_written;            /* every requested report is in place */
 };
 
 /* Runs one scan into opts->out.  HA_OK: the run is complete in the store
@@ -109,13 +109,13 @@ struct ha_scan_result {
  * written.  A damaged or hostile hive is never an error: it is a status in
  * the store.  `res` is filled in every case; it owns nothing. */
 HA_MUST_CHECK int ha_scan_run(const struct ha_scan_opts *opts, struct ha_scan_result *res,
-			      struct ha_err *err);
+                              struct ha_err *err);
 
 /* ------------------------------------------------------------- merging */
 
 /* One run from the stores of a sharded scan (docs/sharding.md). */
 struct ha_scan_merge_opts {
-	const char *const *stores;   /* the shards' audit.db files (only read) */
+	const char *const *stores; /* the shards' audit.db files (only read) */
 	size_t nstores;
 	const char *out;             /* output folder, taken as a scan takes it */
 	int allow_partial;           /* accept a split with shards missing */
@@ -132,7 +132,7 @@ struct ha_scan_merge_opts {
  * (the destination is left as it was); HA_ERR_BUSY: another scan or merge
  * holds the folder; HA_ERR_STORE / HA_ERR_IO / HA_ERR_NOTFOUND: a store or
  * the output cannot be used.  All pointers are borrowed for the call. */
-HA_MUST_CHECK int ha_scan_merge(const struct ha_scan_merge_opts *opts,
-				struct ha_scan_result *res, struct ha_err *err);
+HA_MUST_CHECK int ha_scan_merge(const struct ha_scan_merge_opts *opts, struct ha_scan_result *res,
+                                struct ha_err *err);
 
 #endif

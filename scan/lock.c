@@ -26,7 +26,7 @@ static int make_dirs(const char *path, struct ha_err *err)
 
 	if (!p)
 		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
-	for (q = p + 1; ; q++) {
+	for (q = p + 1;; q++) {
 		if (*q == '/' || *q == '\0') {
 			char c = *q;
 
@@ -35,7 +35,8 @@ static int make_dirs(const char *path, struct ha_err *err)
 				int e = errno;
 
 				free(p);
-				return ha_err_sys(err, HA_ERR_IO, e, "cannot create folder '%s'", path);
+				return ha_err_sys(err, HA_ERR_IO, e, "cannot create folder '%s'",
+				                  path);
 			}
 			*q = c;
 			if (!c)

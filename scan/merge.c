@@ -26,7 +26,7 @@ static int count_host(void *ctx, const struct ha_host_row *h)
 }
 
 int ha_scan_merge(const struct ha_scan_merge_opts *o, struct ha_scan_result *res,
-		  struct ha_err *err)
+                  struct ha_err *err)
 {
 	struct ha_merge_opts mo = {o->command, o->allow_partial};
 	struct ha_merge_result mr;

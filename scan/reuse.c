@@ -27,10 +27,10 @@
  * means the bytes changed behind the metadata's back (a tool that restores
  * times, a file system that does not keep them), and is said in the
  * hive's reason and in a note of the run. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -72,7 +72,7 @@ static int is_hash(const char *h)
  * job file) and returns 1 when the files are the same and none is a
  * dirty hive with logs. */
 static int match_files(const struct ha_host_job *h, const struct ha_snapshot *s,
-		       struct ha_scan_fingerprint *fp)
+                       struct ha_scan_fingerprint *fp)
 {
 	size_t j, k;
 
@@ -90,7 +90,8 @@ static int match_files(const struct ha_host_job *h, const struct ha_snapshot *s,
 			if (jf->skip_status) {
 				fp[j].skipped = 1;
 				found = 1;
-			} else if (f->sha256[0] && !(f->dirty && f->nlogs) && f->nlogs == jf->nlogs) {
+			} else if (f->sha256[0] && !(f->dirty && f->nlogs) &&
+			           f->nlogs == jf->nlogs) {
 				fp[j].size = f->size;
 				fp[j].mtime_ns = f->mtime_ns;
 				memcpy(fp[j].sha256, f->sha256, sizeof fp[j].sha256);
@@ -107,8 +108,8 @@ static int match_files(const struct ha_host_job *h, const struct ha_snapshot *s,
 /* Decides how host i may be reused, from its saved snapshot `s` (host
  * row `id`) and the fingerprints with their current identities. */
 static int plan_host(struct ha_store *st, const struct ha_host_job *h, int64_t id,
-		     const struct ha_snapshot *s, const struct scan_reuse_opts *o,
-		     struct ha_scan_fingerprint *fp, int *how, struct ha_err *err)
+                     const struct ha_snapshot *s, const struct scan_reuse_opts *o,
+                     struct ha_scan_fingerprint *fp, int *how, struct ha_err *err)
 {
 	int by_identity = 1, by_hash = !o->no_hash;
 	size_t j;
@@ -121,12 +122,13 @@ static int plan_host(struct ha_store *st, const struct ha_host_job *h, int64_t i
 
 		if (fp[j].skipped)
 			continue;
-		rc = ha_store_get_identity(st, id, h->files[j].path, &fp[j].saved, fp[j].saved_sha256,
-					   &fp[j].have_saved, err);
+		rc = ha_store_get_identity(st, id, h->files[j].path, &fp[j].saved,
+		                           fp[j].saved_sha256, &fp[j].have_saved, err);
 		if (rc)
 			return rc;
 		if (!fp[j].have_saved || !fp[j].have_now ||
-		    !same_identity(&fp[j].saved, &fp[j].now) || (!o->no_hash && !is_hash(fp[j].sha256)))
+		    !same_identity(&fp[j].saved, &fp[j].now) ||
+		    (!o->no_hash && !is_hash(fp[j].sha256)))
 			by_identity = 0;
 		if (!is_hash(fp[j].sha256))
 			by_hash = 0;
@@ -141,7 +143,7 @@ static int plan_host(struct ha_store *st, const struct ha_host_job *h, int64_t i
 }
 
 int scan_reuse_plan(struct ha_store *st, const struct ha_fleet *fleet, const char *requests_digest,
-		    const struct scan_reuse_opts *o, struct scan_reuse *r, struct ha_err *err)
+                    const struct scan_reuse_opts *o, struct scan_reuse *r, struct ha_err *err)
 {
 	size_t n = fleet->nhosts ? fleet->nhosts : 1, i, j;
 	int rc = HA_OK;
@@ -283,8 +285,8 @@ static long job_file(const struct ha_host_job *h, const char *path)
 }
 
 int scan_reuse_verify(const struct scan_reuse *r, size_t host, const struct ha_host_job *h,
-		      struct ha_snapshot *snap, struct ha_buf *notes, long *changed,
-		      struct ha_err *err)
+                      struct ha_snapshot *snap, struct ha_buf *notes, long *changed,
+                      struct ha_err *err)
 {
 	size_t k;
 
@@ -303,28 +305,30 @@ int scan_reuse_verify(const struct scan_reuse *r, size_t host, const struct ha_h
 		    !same_identity(&fp->saved, &fp->now) || !is_hash(fp->saved_sha256) ||
 		    !is_hash(f->sha256) || strcmp(fp->saved_sha256, f->sha256) == 0)
 			continue;
-		reason = ha_asprintf("%s%sthe bytes changed under an unchanged identity (device, inode, "
-		                     "size, times): SHA-256 was %s, now %s",
-		                     f->reason && *f->reason ? f->reason : "",
-		                     f->reason && *f->reason ? "; " : "", fp->saved_sha256, f->sha256);
+		reason = ha_asprintf(
+		        "%s%sthe bytes changed under an unchanged identity (device, inode, "
+		        "size, times): SHA-256 was %s, now %s",
+		        f->reason && *f->reason ? f->reason : "",
+		        f->reason && *f->reason ? "; " : "", fp->saved_sha256, f->sha256);
 		if (!reason)
 			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 		free(f->reason);
 		f->reason = reason;
 		if (notes->len)
 			ha_buf_putc(notes, '\n');
-		ha_buf_printf(notes,
-		              "--verify: '%s' changed under an unchanged identity (device, inode, size, "
-		              "times): SHA-256 was %s, now %s",
-		              f->path, fp->saved_sha256, f->sha256);
+		ha_buf_printf(
+		        notes,
+		        "--verify: '%s' changed under an unchanged identity (device, inode, size, "
+		        "times): SHA-256 was %s, now %s",
+		        f->path, fp->saved_sha256, f->sha256);
 		(*changed)++;
 	}
 	return ha_buf_status(notes) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory") : HA_OK;
 }
 
 int scan_reuse_record(struct ha_store *st, const struct scan_reuse *r, size_t host,
-		      const struct ha_host_job *h, const struct ha_snapshot *snap, int64_t host_id,
-		      struct ha_err *err)
+                      const struct ha_host_job *h, const struct ha_snapshot *snap, int64_t host_id,
+                      struct ha_err *err)
 {
 	size_t k;
 	int rc = HA_OK;

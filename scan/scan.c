@@ -27,7 +27,7 @@
 
 /* Whole hosts per transaction; commit often enough that an interruption
  * loses little. */
-#define COMMIT_HOSTS 200
+#define COMMIT_HOSTS   200
 #define COMMIT_SECONDS 1.0
 
 struct scan {
@@ -93,7 +93,7 @@ static int scan_discover(struct scan *s, struct ha_err *err)
 
 	if (!rc && s->o->shard_n)
 		rc = ha_fleet_shard(&s->fleet, s->o->paths, s->o->npaths, s->o->shard_k,
-				    s->o->shard_n, err);
+		                    s->o->shard_n, err);
 	s->res->dirs_unreadable = s->fleet.unreadable_dirs;
 	s->res->dirs_deep = s->fleet.deep_dirs;
 	if (!rc)
@@ -104,7 +104,7 @@ static int scan_discover(struct scan *s, struct ha_err *err)
 /* ---------------------------------------------------------------- start */
 
 static int store_rules(struct ha_store *st, int64_t run_id, const struct ha_ruleset *rs,
-		       struct ha_err *err)
+                       struct ha_err *err)
 {
 	size_t n = ha_rules_count(rs), i;
 	struct ha_store_rule *v = calloc(n ? n : 1, sizeof *v);
@@ -159,7 +159,7 @@ static int begin_run(struct scan *s, struct ha_err *err)
 	}
 	if (!rc && s->o->shard_n)
 		rc = ha_store_run_set_shard(s->folder.st, s->res->run_id, s->o->shard_k,
-					    s->o->shard_n, err);
+		                            s->o->shard_n, err);
 	ha_buf_free(&paths);
 	return rc;
 }
@@ -182,14 +182,15 @@ static int scan_start(struct scan *s, struct ha_err *err)
 	rc = store_rules(s->folder.st, s->res->run_id, s->o->rules, err);
 	if (!rc)
 		rc = scan_waivers_begin(&s->waivers, s->o->waivers, s->o->as_of, s->folder.st,
-					s->res->run_id, err);
+		                        s->res->run_id, err);
 	for (i = 0; !rc && i < s->fleet.nnotes; i++)
 		rc = ha_store_put_note(s->folder.st, s->res->run_id, s->fleet.notes[i], err);
 	if (!rc && s->o->no_hash)
-		rc = ha_store_put_note(s->folder.st, s->res->run_id,
-		                       "hive file hashes were not computed (--hash none): evidence names "
-		                       "the files by path, size and time only",
-		                       err);
+		rc = ha_store_put_note(
+		        s->folder.st, s->res->run_id,
+		        "hive file hashes were not computed (--hash none): evidence names "
+		        "the files by path, size and time only",
+		        err);
 	if (!rc) {
 		struct scan_reuse_opts ro = {s->o->rescan, s->o->verify, s->o->no_hash};
 
@@ -220,7 +221,7 @@ static int commit_pending(struct scan *s, struct ha_err *err)
 /* Evaluates host hi's snapshot and stores it with its findings and the
  * identities of its files. */
 static int evaluate_and_store(struct scan *s, size_t hi, const struct ha_snapshot *snap,
-			      int64_t reused_from, struct ha_err *err)
+                              int64_t reused_from, struct ha_err *err)
 {
 	struct ha_findings fs;
 	struct ha_facts facts;
@@ -238,13 +239,13 @@ static int evaluate_and_store(struct scan *s, size_t hi, const struct ha_snapsho
 	}
 	if (!rc)
 		rc = ha_store_put_host(s->folder.st, s->res->run_id, snap, &facts, &fs, reused_from,
-				       &host_id, err);
+		                       &host_id, err);
 	if (!rc)
-		rc = scan_reuse_record(s->folder.st, &s->reuse, hi, &s->fleet.hosts[hi], snap, host_id,
-		                       err);
+		rc = scan_reuse_record(s->folder.st, &s->reuse, hi, &s->fleet.hosts[hi], snap,
+		                       host_id, err);
 	if (!rc)
 		rc = scan_waivers_host(&s->waivers, s->folder.st, s->o->rules, host_id, snap->label,
-				       facts.computer_name, &fs, &fails, &waived_ready, err);
+		                       facts.computer_name, &fs, &fails, &waived_ready, err);
 	if (!rc) {
 		struct ha_scan_result *r = s->res;
 
@@ -293,7 +294,8 @@ static int on_host(void *ctx, size_t hi, struct ha_snapshot *snap, struct ha_err
 		rc = scan_reuse_verify(&s->reuse, hi, &s->fleet.hosts[hi], snap, &notes,
 		                       &s->res->verify_changed, err);
 		if (!rc && notes.len)
-			rc = ha_store_put_note(s->folder.st, s->res->run_id, ha_buf_cstr(&notes), err);
+			rc = ha_store_put_note(s->folder.st, s->res->run_id, ha_buf_cstr(&notes),
+			                       err);
 		if (!rc)
 			rc = evaluate_and_store(s, hi, snap, 0, err);
 		ha_buf_free(&notes);
@@ -338,8 +340,9 @@ static int scan_read(struct scan *s, struct ha_err *err)
 	po.unchanged = scan_reuse_unchanged;
 	po.reuse_ctx = &s->reuse;
 	if (!rc)
-		rc = stopped(s) ? ha_err_set(err, HA_ERR_INTERRUPTED, "interrupted")
-		                : ha_pool_run(&s->fleet, todo, ntodo, &s->req, &po, on_host, s, err);
+		rc = stopped(s)
+		             ? ha_err_set(err, HA_ERR_INTERRUPTED, "interrupted")
+		             : ha_pool_run(&s->fleet, todo, ntodo, &s->req, &po, on_host, s, err);
 	progress(s, HA_SCAN_EV_READ_END);
 	free(todo);
 	return rc;
@@ -369,7 +372,7 @@ static int scan_finish(struct scan *s, int rc, struct ha_err *err)
 		rc = commit_pending(s, err);
 	if (!rc)
 		rc = scan_waivers_end(&s->waivers, s->folder.st, s->res->run_id, s->o->message,
-				      s->o->message_ctx, err);
+		                      s->o->message_ctx, err);
 	if (!rc)
 		rc = ha_store_run_end(s->folder.st, s->res->run_id, "complete", err);
 	if (!rc) {
@@ -418,9 +421,9 @@ int ha_scan_run(const struct ha_scan_opts *o, struct ha_scan_result *res, struct
 	s.res = res;
 	s.folder.lockfd = -1;
 	ha_reqset_init(&s.req);
-	rc = o->verify && o->no_hash
-	             ? ha_err_set(err, HA_ERR_USAGE, "--verify needs the hashes: not with --hash none")
-	             : ha_rules_requests(o->rules, &s.req, err);
+	rc = o->verify && o->no_hash ? ha_err_set(err, HA_ERR_USAGE,
+	                                          "--verify needs the hashes: not with --hash none")
+	                             : ha_rules_requests(o->rules, &s.req, err);
 	if (!rc)
 		rc = ha_reqset_digest(&s.req, s.digest, err);
 	if (!rc && stopped(&s))
@@ -442,7 +445,8 @@ int ha_scan_run(const struct ha_scan_opts *o, struct ha_scan_result *res, struct
 		 * from it and can be written again at any time. */
 		progress(&s, HA_SCAN_EV_REPORTS);
 		drop_reading(&s);
-		rc = ha_report_write_all(s.folder.st, res->run_id, o->out, o->formats, o->stop, err);
+		rc = ha_report_write_all(s.folder.st, res->run_id, o->out, o->formats, o->stop,
+		                         err);
 		res->reports_written = rc == HA_OK;
 	}
 	if (s.in_txn)

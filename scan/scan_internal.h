@@ -28,14 +28,14 @@ void scan_folder_close(struct scan_folder *f);
 
 /* What an earlier run saw of one file of a host, and what it is now. */
 struct ha_scan_fingerprint {
-	int skipped;         /* recorded without reading (a backup): matches by path */
-	uint64_t size;       /* from the saved snapshot */
+	int skipped;   /* recorded without reading (a backup): matches by path */
+	uint64_t size; /* from the saved snapshot */
 	int64_t mtime_ns;
-	char sha256[65];     /* as stored: a hash, or HA_HASH_NOT_COMPUTED */
-	int have_saved;      /* `saved` was recorded with the saved snapshot */
+	char sha256[65]; /* as stored: a hash, or HA_HASH_NOT_COMPUTED */
+	int have_saved;  /* `saved` was recorded with the saved snapshot */
 	struct ha_file_identity saved;
 	char saved_sha256[65]; /* the hive row's SHA-256 beside `saved` */
-	int have_now;        /* `now` was taken when the plan was made */
+	int have_now;          /* `now` was taken when the plan was made */
 	struct ha_file_identity now;
 };
 
@@ -66,8 +66,8 @@ struct scan_reuse {
 /* Builds the plan from the store and the files' metadata (no file is
  * read). */
 HA_MUST_CHECK int scan_reuse_plan(struct ha_store *st, const struct ha_fleet *fleet,
-				  const char *requests_digest, const struct scan_reuse_opts *o,
-				  struct scan_reuse *r, struct ha_err *err);
+                                  const char *requests_digest, const struct scan_reuse_opts *o,
+                                  struct scan_reuse *r, struct ha_err *err);
 void scan_reuse_free(struct scan_reuse *r);
 /* The host is unchanged by identity: it is re-evaluated from its saved
  * snapshot and never given to a worker. */
@@ -83,39 +83,38 @@ int scan_reuse_unchanged(void *ctx, size_t host, const struct ha_host_job *job);
  * whose SHA-256 differs from the stored one gets it said in its reason,
  * and a line in `notes`; *changed counts them. */
 HA_MUST_CHECK int scan_reuse_verify(const struct scan_reuse *r, size_t host,
-				    const struct ha_host_job *h, struct ha_snapshot *snap,
-				    struct ha_buf *notes, long *changed, struct ha_err *err);
+                                    const struct ha_host_job *h, struct ha_snapshot *snap,
+                                    struct ha_buf *notes, long *changed, struct ha_err *err);
 /* After host `host` was stored as `host_id` (from snapshot `snap`):
  * records the identities of its files that did not change while it was
  * read. */
 HA_MUST_CHECK int scan_reuse_record(struct ha_store *st, const struct scan_reuse *r, size_t host,
-				    const struct ha_host_job *h, const struct ha_snapshot *snap,
-				    int64_t host_id, struct ha_err *err);
+                                    const struct ha_host_job *h, const struct ha_snapshot *snap,
+                                    int64_t host_id, struct ha_err *err);
 
 /* -------------------------------------------------------------- waivers.c */
 
 /* The waivers of a run (--waivers): NULL ws when there are none. */
 struct scan_waivers {
 	struct ha_waivers *ws; /* borrowed from the caller's options (matches counted) */
-	int64_t *ids;                /* waiver_id of each waiver in the store */
+	int64_t *ids;          /* waiver_id of each waiver in the store */
 	int64_t as_of;
 };
 
 /* Records the waivers with the run. */
-HA_MUST_CHECK int scan_waivers_begin(struct scan_waivers *w, struct ha_waivers *ws,
-				     int64_t as_of, struct ha_store *st, int64_t run_id,
-				     struct ha_err *err);
+HA_MUST_CHECK int scan_waivers_begin(struct scan_waivers *w, struct ha_waivers *ws, int64_t as_of,
+                                     struct ha_store *st, int64_t run_id, struct ha_err *err);
 /* After ha_store_put_host, in the host's transaction: applies the waivers
  * and records them.  *fails receives the FAIL findings that count (all of
  * them without waivers); *waived_ready says the host is ready with waivers. */
 HA_MUST_CHECK int scan_waivers_host(struct scan_waivers *w, struct ha_store *st,
-				    const struct ha_ruleset *rs, int64_t host_id, const char *label,
-				    const char *computer_name, const struct ha_findings *fs,
-				    long *fails, int *waived_ready, struct ha_err *err);
+                                    const struct ha_ruleset *rs, int64_t host_id, const char *label,
+                                    const char *computer_name, const struct ha_findings *fs,
+                                    long *fails, int *waived_ready, struct ha_err *err);
 /* Run notes, also given to `say`, for waivers that expired while still
  * matching and for stale ones (matching nothing). */
 HA_MUST_CHECK int scan_waivers_end(struct scan_waivers *w, struct ha_store *st, int64_t run_id,
-				   ha_scan_message_fn say, void *ctx, struct ha_err *err);
+                                   ha_scan_message_fn say, void *ctx, struct ha_err *err);
 void scan_waivers_free(struct scan_waivers *w);
 
 #endif

@@ -26,7 +26,7 @@ static char *lines(char *const *v, size_t n)
 }
 
 int scan_waivers_begin(struct scan_waivers *w, struct ha_waivers *ws, int64_t as_of,
-		       struct ha_store *st, int64_t run_id, struct ha_err *err)
+                       struct ha_store *st, int64_t run_id, struct ha_err *err)
 {
 	size_t i;
 	int rc = HA_OK;
@@ -42,12 +42,12 @@ int scan_waivers_begin(struct scan_waivers *w, struct ha_waivers *ws, int64_t as
 	for (i = 0; w->ws && !rc && i < w->ws->n; i++) {
 		const struct ha_waiver *x = &w->ws->v[i];
 		char *hosts = lines(x->hosts, x->nhosts), *rules = lines(x->rules, x->nrules);
-		struct ha_store_waiver sw = {w->ws->name, x->line,	      hosts,
-					     rules,	      x->reason,      x->approver,
-					     x->expires,      x->ticket,      w->as_of >= x->expires_end};
+		struct ha_store_waiver sw = {w->ws->name, x->line,   hosts,
+		                             rules,       x->reason, x->approver,
+		                             x->expires,  x->ticket, w->as_of >= x->expires_end};
 
 		rc = hosts && rules ? ha_store_put_waiver(st, run_id, &sw, &w->ids[i], err)
-				    : ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		                    : ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 		free(hosts);
 		free(rules);
 	}
@@ -55,8 +55,9 @@ int scan_waivers_begin(struct scan_waivers *w, struct ha_waivers *ws, int64_t as
 }
 
 int scan_waivers_host(struct scan_waivers *w, struct ha_store *st, const struct ha_ruleset *rs,
-		     int64_t host_id, const char *label, const char *computer_name,
-		     const struct ha_findings *fs, long *fails, int *waived_ready, struct ha_err *err)
+                      int64_t host_id, const char *label, const char *computer_name,
+                      const struct ha_findings *fs, long *fails, int *waived_ready,
+                      struct ha_err *err)
 {
 	struct ha_waived_host wh;
 	struct ha_waived *v;
@@ -76,7 +77,7 @@ int scan_waivers_host(struct scan_waivers *w, struct ha_store *st, const struct 
 	for (i = 0; !rc && i < fs->n; i++)
 		if (v[i].waiver >= 0)
 			rc = ha_store_put_waived(st, host_id, fs->v[i].rule_id, w->ids[v[i].waiver],
-						 v[i].expired, err);
+			                         v[i].expired, err);
 	if (!rc && wh.verdict)
 		rc = ha_store_put_waived_verdict(st, host_id, wh.verdict, wh.reason, err);
 	if (!rc) {
@@ -89,7 +90,7 @@ int scan_waivers_host(struct scan_waivers *w, struct ha_store *st, const struct 
 }
 
 int scan_waivers_end(struct scan_waivers *w, struct ha_store *st, int64_t run_id,
-		     ha_scan_message_fn say, void *ctx, struct ha_err *err)
+                     ha_scan_message_fn say, void *ctx, struct ha_err *err)
 {
 	size_t i;
 	int rc = HA_OK;
@@ -100,13 +101,13 @@ int scan_waivers_end(struct scan_waivers *w, struct ha_store *st, int64_t run_id
 
 		if (!x->matched)
 			note = ha_asprintf("waiver %s:%d (%s) is stale: it matches no failing "
-					   "finding of this run",
-					   w->ws->name, x->line, x->reason);
+			                   "finding of this run",
+			                   w->ws->name, x->line, x->reason);
 		else if (w->as_of >= x->expires_end)
 			note = ha_asprintf("waiver %s:%d (%s) expired on %s: the %ld failing "
-					   "finding%s it names count again",
-					   w->ws->name, x->line, x->reason, x->expires, x->matched,
-					   x->matched == 1 ? "" : "s");
+			                   "finding%s it names count again",
+			                   w->ws->name, x->line, x->reason, x->expires, x->matched,
+			                   x->matched == 1 ? "" : "s");
 		else
 			continue;
 		if (!note)

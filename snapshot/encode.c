@@ -26,8 +26,8 @@
 
 #include "ha_snapshot.h"
 
-#define MAGIC "HASN"
-#define VERSION 1u
+#define MAGIC    "HASN"
+#define VERSION  1u
 #define NULL_LEN 0xFFFFFFFFu
 
 static void put_str(struct ha_buf *b, const char *s)
@@ -132,8 +132,8 @@ struct dec {
 
 static int fail(struct dec *d)
 {
-	return ha_err_set(d->err, HA_ERR_FORMAT, "snapshot encoding: bad or truncated %s at byte %zu",
-			  d->what, d->c.pos);
+	return ha_err_set(d->err, HA_ERR_FORMAT,
+	                  "snapshot encoding: bad or truncated %s at byte %zu", d->what, d->c.pos);
 }
 
 static int get_u32(struct dec *d, const char *what, uint32_t *v)
@@ -349,8 +349,8 @@ int ha_snapshot_decode(const uint8_t *p, size_t n, struct ha_snapshot *s, struct
 		return fail(&d);
 	TRY(get_u32(&d, "version", &version));
 	if (version != VERSION)
-		return ha_err_set(err, HA_ERR_FORMAT, "snapshot encoding version %u, expected %u", version,
-				  VERSION);
+		return ha_err_set(err, HA_ERR_FORMAT, "snapshot encoding version %u, expected %u",
+		                  version, VERSION);
 	TRY(get_str(&d, "label", &s->label));
 	TRY(get_str(&d, "dir", &s->dir));
 	TRY(get_str(&d, "note", &s->note));

@@ -17,18 +17,25 @@
 
 #include "ha_snapshot.h"
 
-#define CV "Microsoft\\Windows NT\\CurrentVersion"
-#define CN "CurrentControlSet\\Control\\ComputerName\\ComputerName"
+#define CV    "Microsoft\\Windows NT\\CurrentVersion"
+#define CN    "CurrentControlSet\\Control\\ComputerName\\ComputerName"
 #define TCPIP "CurrentControlSet\\Services\\Tcpip\\Parameters"
-#define PO "CurrentControlSet\\Control\\ProductOptions"
-#define ENV "CurrentControlSet\\Control\\Session Manager\\Environment"
+#define PO    "CurrentControlSet\\Control\\ProductOptions"
+#define ENV   "CurrentControlSet\\Control\\Session Manager\\Environment"
 
 int ha_facts_requests(struct ha_reqset *rs, struct ha_err *err)
 {
 	static const char *const cv_names[] = {
-		"ProductName", "CurrentVersion", "CurrentMajorVersionNumber",
-		"CurrentMinorVersionNumber", "CurrentBuildNumber", "CurrentBuild", "UBR",
-		"CSDVersion", "InstallationType", "EditionID",
+	        "ProductName",
+	        "CurrentVersion",
+	        "CurrentMajorVersionNumber",
+	        "CurrentMinorVersionNumber",
+	        "CurrentBuildNumber",
+	        "CurrentBuild",
+	        "UBR",
+	        "CSDVersion",
+	        "InstallationType",
+	        "EditionID",
 	};
 	static const char *const sel_names[] = {"Current", "Default", "LastKnownGood", "Failed"};
 	size_t i;
@@ -111,7 +118,7 @@ static char *get_str(const struct ha_snapshot *s, int hive, const char *path, co
 }
 
 static int get_dword(const struct ha_snapshot *s, int hive, const char *path, const char *name,
-		     uint32_t *out)
+                     uint32_t *out)
 {
 	const struct ha_key *k = ha_snapshot_key(s, hive, path);
 	const struct ha_value *v;
@@ -197,10 +204,11 @@ static char *os_label(const struct ha_facts *f)
 		 * it only the family is known. */
 		if (f->build < 0)
 			base = f->product == HA_PRODUCT_UNKNOWN ? "Windows 10/11 or Server 2016+"
-			       : server                        ? "Windows Server 2016 or later"
-							       : "Windows 10 or 11";
+			       : server                         ? "Windows Server 2016 or later"
+			                                        : "Windows 10 or 11";
 		else if (f->product == HA_PRODUCT_UNKNOWN)
-			base = f->build >= 22000 ? "Windows 11 or Server 2025" : "Windows 10 or Server 2016+";
+			base = f->build >= 22000 ? "Windows 11 or Server 2025"
+			                         : "Windows 10 or Server 2016+";
 		else if (!server)
 			base = f->build >= 22000 ? "Windows 11" : "Windows 10";
 		else if (f->build == 14393)
@@ -217,33 +225,36 @@ static char *os_label(const struct ha_facts *f)
 		}
 	} else if (maj == 6) {
 		static const char *const srv[] = {"Windows Server 2008", "Windows Server 2008 R2",
-						  "Windows Server 2012", "Windows Server 2012 R2"};
+		                                  "Windows Server 2012", "Windows Server 2012 R2"};
 		static const char *const cli[] = {"Windows Vista", "Windows 7", "Windows 8",
-						  "Windows 8.1"};
-		static const char *const any[] = {"Windows Vista / Server 2008", "Windows 7 / Server 2008 R2",
-						  "Windows 8 / Server 2012", "Windows 8.1 / Server 2012 R2"};
+		                                  "Windows 8.1"};
+		static const char *const any[] = {
+		        "Windows Vista / Server 2008", "Windows 7 / Server 2008 R2",
+		        "Windows 8 / Server 2012", "Windows 8.1 / Server 2012 R2"};
 
 		if (min >= 0 && min <= 3)
-			base = f->product == HA_PRODUCT_UNKNOWN ? any[min] : server ? srv[min] : cli[min];
+			base = f->product == HA_PRODUCT_UNKNOWN ? any[min]
+			       : server                         ? srv[min]
+			                                        : cli[min];
 	} else if (maj == 5 && min == 2) {
 		/* NT 5.2 is Server 2003 and XP Professional x64 alike. */
 		if (f->product == HA_PRODUCT_UNKNOWN)
 			base = "Windows XP x64 / Server 2003";
 		else if (server)
 			base = contains_ci(f->product_name, "R2") ? "Windows Server 2003 R2"
-								  : "Windows Server 2003";
+			                                          : "Windows Server 2003";
 		else
 			base = "Windows XP Professional x64";
 	} else if (maj == 5 && min == 1) {
 		base = "Windows XP";
 	} else if (maj == 5 && min == 0) {
 		base = f->product == HA_PRODUCT_UNKNOWN ? "Windows 2000"
-		       : server                        ? "Windows 2000 Server"
-						       : "Windows 2000 Professional";
+		       : server                         ? "Windows 2000 Server"
+		                                        : "Windows 2000 Professional";
 	} else if (maj == 4) {
 		base = f->product == HA_PRODUCT_UNKNOWN ? "Windows NT 4.0"
-		       : server                        ? "Windows NT 4.0 Server"
-						       : "Windows NT 4.0 Workstation";
+		       : server                         ? "Windows NT 4.0 Server"
+		                                        : "Windows NT 4.0 Workstation";
 	}
 	if (!base) {
 		snprintf(tmp, sizeof tmp, "Windows NT %d.%d", maj, min);
@@ -292,12 +303,12 @@ int ha_facts_derive(const struct ha_snapshot *s, struct ha_facts *f, struct ha_e
 		f->nt_minor = (int)d2;
 		f->nt_source = ha_strdup("CurrentMajorVersionNumber/CurrentMinorVersionNumber");
 	} else if ((cur = get_str(s, HA_SOFTWARE, CV, "CurrentVersion")) &&
-		   parse_version(cur, &f->nt_major, &f->nt_minor) == 0) {
+	           parse_version(cur, &f->nt_major, &f->nt_minor) == 0) {
 		if (f->nt_major == 6 && f->nt_minor == 3 && f->build >= 10240) {
 			f->nt_major = 10;
 			f->nt_minor = 0;
-			f->nt_source = ha_asprintf("CurrentVersion \"%s\" with build %ld (NT 10)", cur,
-						   f->build);
+			f->nt_source = ha_asprintf("CurrentVersion \"%s\" with build %ld (NT 10)",
+			                           cur, f->build);
 		} else {
 			f->nt_source = ha_asprintf("CurrentVersion \"%s\"", cur);
 		}
@@ -338,9 +349,11 @@ int ha_facts_derive(const struct ha_snapshot *s, struct ha_facts *f, struct ha_e
 		else if (contains_ci(f->installation_type, "Server"))
 			f->product = HA_PRODUCT_SERVER;
 		if (f->product)
-			f->product_source = ha_asprintf("InstallationType \"%s\"", f->installation_type);
+			f->product_source =
+			        ha_asprintf("InstallationType \"%s\"", f->installation_type);
 	}
-	if (!f->product && (contains_ci(f->edition, "Server") || contains_ci(f->product_name, "Server"))) {
+	if (!f->product &&
+	    (contains_ci(f->edition, "Server") || contains_ci(f->product_name, "Server"))) {
 		f->product = HA_PRODUCT_SERVER;
 		f->product_source = ha_strdup("EditionID/ProductName mention Server");
 	}
@@ -351,8 +364,8 @@ int ha_facts_derive(const struct ha_snapshot *s, struct ha_facts *f, struct ha_e
 	if (!f->product && f->os_known && ha_nt_cmp(f->nt_major, f->nt_minor, 5, 1) >= 0 &&
 	    contains_ci(f->product_name, "Windows")) {
 		f->product = HA_PRODUCT_CLIENT;
-		f->product_source = ha_asprintf("ProductName \"%s\" names no server edition",
-						f->product_name);
+		f->product_source =
+		        ha_asprintf("ProductName \"%s\" names no server edition", f->product_name);
 	}
 
 	/* Architecture. */

@@ -39,25 +39,25 @@ enum ha_file_kind {
 	HA_FK_DEFAULT,
 	HA_FK_BCD,
 	HA_FK_DRIVERS,
-	HA_FK_OTHER,      /* another hive (ELAM, BBI, Amcache, ...) */
-	HA_FK_NOT_HIVE,   /* named like a hive but not a regf file */
-	HA_FK_LOG,        /* a transaction log */
+	HA_FK_OTHER,    /* another hive (ELAM, BBI, Amcache, ...) */
+	HA_FK_NOT_HIVE, /* named like a hive but not a regf file */
+	HA_FK_LOG,      /* a transaction log */
 	HA_FK_COUNT
 };
 const char *ha_file_kind_name(int kind);
 
 /* Per-hive status vocabulary, stored and reported. */
 enum ha_hive_status {
-	HA_HS_OK = 0,      /* clean and fully readable */
-	HA_HS_DEGRADED,    /* readable only in hivex's recovery mode: parts may be lost */
-	HA_HS_DIRTY,       /* sequence numbers differ and the logs were not replayed */
-	HA_HS_REPLAYED,    /* dirty, transaction logs replayed into a private copy */
-	HA_HS_UNREADABLE,  /* could not be opened or read (reason says why) */
-	HA_HS_NOT_HIVE,    /* not a registry hive at all */
-	HA_HS_WRONG_KIND,  /* a hive, but not the kind its name claims */
-	HA_HS_MISSING,     /* the host has no such hive */
-	HA_HS_CONFLICT,    /* two hives of the same kind in one host folder */
-	HA_HS_SKIPPED,     /* recognised and deliberately not audited */
+	HA_HS_OK = 0,     /* clean and fully readable */
+	HA_HS_DEGRADED,   /* readable only in hivex's recovery mode: parts may be lost */
+	HA_HS_DIRTY,      /* sequence numbers differ and the logs were not replayed */
+	HA_HS_REPLAYED,   /* dirty, transaction logs replayed into a private copy */
+	HA_HS_UNREADABLE, /* could not be opened or read (reason says why) */
+	HA_HS_NOT_HIVE,   /* not a registry hive at all */
+	HA_HS_WRONG_KIND, /* a hive, but not the kind its name claims */
+	HA_HS_MISSING,    /* the host has no such hive */
+	HA_HS_CONFLICT,   /* two hives of the same kind in one host folder */
+	HA_HS_SKIPPED,    /* recognised and deliberately not audited */
 	HA_HS_COUNT
 };
 const char *ha_hive_status_name(int status);
@@ -78,30 +78,30 @@ struct ha_baseblock {
 };
 
 struct ha_hivefile {
-	char *path;       /* as discovered (absolute or as given) */
-	int kind;         /* enum ha_file_kind */
-	char *kind_why;   /* how the kind was decided */
-	int role;         /* HA_SYSTEM, HA_SOFTWARE or -1 */
-	int claim;        /* the role its file name claims (SYSTEM, SOFTWARE), or -1 */
-	int status;       /* enum ha_hive_status */
-	char *reason;     /* one line; never NULL after reading */
+	char *path;     /* as discovered (absolute or as given) */
+	int kind;       /* enum ha_file_kind */
+	char *kind_why; /* how the kind was decided */
+	int role;       /* HA_SYSTEM, HA_SOFTWARE or -1 */
+	int claim;      /* the role its file name claims (SYSTEM, SOFTWARE), or -1 */
+	int status;     /* enum ha_hive_status */
+	char *reason;   /* one line; never NULL after reading */
 	uint64_t size;
 	int64_t mtime_ns;
-	char sha256[65];  /* "" when the file could not be read */
-	int bb_valid;     /* base block parsed (magic regf, 4096 bytes) */
+	char sha256[65]; /* "" when the file could not be read */
+	int bb_valid;    /* base block parsed (magic regf, 4096 bytes) */
 	struct ha_baseblock bb;
-	int dirty;        /* sequence numbers differ or checksum wrong */
-	int degraded;     /* opened with HIVEX_OPEN_UNSAFE */
+	int dirty;    /* sequence numbers differ or checksum wrong */
+	int degraded; /* opened with HIVEX_OPEN_UNSAFE */
 	size_t nlogs;
-	char **logs;      /* transaction log paths beside it */
-	char *replay;     /* what log replay did, or NULL */
+	char **logs;  /* transaction log paths beside it */
+	char *replay; /* what log replay did, or NULL */
 };
 
 /* The status of a role (SYSTEM or SOFTWARE) for this host. */
 struct ha_roleinfo {
-	int file;     /* index into files, or -1 */
-	int cand;     /* the file that explains the status (used, or the bad one), or -1 */
-	int status;   /* enum ha_hive_status (MISSING / CONFLICT when file is -1) */
+	int file;   /* index into files, or -1 */
+	int cand;   /* the file that explains the status (used, or the bad one), or -1 */
+	int status; /* enum ha_hive_status (MISSING / CONFLICT when file is -1) */
 	char *reason;
 };
 
@@ -131,39 +131,39 @@ const char *ha_reg_type_name(uint32_t type, char buf[24]);
 #define HA_FT_NOT_RECORDED ((int64_t)-1)
 
 struct ha_value {
-	char *name;       /* real case as stored; "" is the default value */
+	char *name; /* real case as stored; "" is the default value */
 	uint32_t type;
-	uint32_t len;     /* bytes in data */
-	uint8_t *data;    /* raw bytes (may be NULL when len is 0) */
-	char *error;      /* the data could not be read: why (data then empty) */
+	uint32_t len;  /* bytes in data */
+	uint8_t *data; /* raw bytes (may be NULL when len is 0) */
+	char *error;   /* the data could not be read: why (data then empty) */
 };
 
 struct ha_key {
-	int hive;          /* HA_SYSTEM or HA_SOFTWARE */
-	char *lpath;       /* logical path as requested, e.g. CurrentControlSet\Control\X */
-	char *ppath;       /* physical path as found, real case, e.g. ControlSet001\Control\X */
-	char *match;       /* subkey pattern for enumeration requests, else NULL */
-	int state;         /* enum ha_key_state */
+	int hive;    /* HA_SYSTEM or HA_SOFTWARE */
+	char *lpath; /* logical path as requested, e.g. CurrentControlSet\Control\X */
+	char *ppath; /* physical path as found, real case, e.g. ControlSet001\Control\X */
+	char *match; /* subkey pattern for enumeration requests, else NULL */
+	int state;   /* enum ha_key_state */
 	char *error;
-	int64_t last_write;/* FILETIME of the key; HA_FT_NOT_RECORDED from a .reg export */
+	int64_t last_write; /* FILETIME of the key; HA_FT_NOT_RECORDED from a .reg export */
 	size_t nvalues;
 	struct ha_value *values;
-	size_t nsub;       /* enumeration: matching subkey names (real case) */
+	size_t nsub; /* enumeration: matching subkey names (real case) */
 	char **sub;
 	int sub_truncated; /* more subkeys matched than were kept */
 };
 
 struct ha_snapshot {
-	char *label;        /* host label (CONTRACT.md "Hosts") */
-	char *dir;          /* host folder */
+	char *label; /* host label (CONTRACT.md "Hosts") */
+	char *dir;   /* host folder */
 	size_t nfiles;
 	struct ha_hivefile *files;
 	struct ha_roleinfo role[HA_NROLES];
-	int ccs;            /* control set number used, 0 when none */
-	char *ccs_source;   /* how it was chosen ("Select\\Current = 1", ...) */
+	int ccs;          /* control set number used, 0 when none */
+	char *ccs_source; /* how it was chosen ("Select\\Current = 1", ...) */
 	size_t nkeys;
 	struct ha_key *keys;
-	char *note;         /* host-level problem (worker crash, ...), or NULL */
+	char *note; /* host-level problem (worker crash, ...), or NULL */
 };
 
 void ha_snapshot_init(struct ha_snapshot *s);
@@ -180,7 +180,7 @@ HA_MUST_CHECK int ha_key_add_sub(struct ha_key *k, const char *name);
 const struct ha_key *ha_snapshot_key(const struct ha_snapshot *s, int hive, const char *lpath);
 /* The enumeration record for (hive, path, match); NULL if not requested. */
 const struct ha_key *ha_snapshot_enum(const struct ha_snapshot *s, int hive, const char *lpath,
-				      const char *match);
+                                      const char *match);
 const struct ha_value *ha_key_value(const struct ha_key *k, const char *name);
 
 /* Value decoding helpers.  Each returns HA_OK or HA_ERR_FORMAT (wrong type
@@ -206,10 +206,10 @@ int ha_subkey_matches(const char *match, const char *name);
  * subkeys of a key that match a pattern (and some of their values). */
 struct ha_request {
 	int hive;
-	char *path;     /* logical, hive-relative; "CurrentControlSet\..." allowed */
-	char *match;    /* NULL, or a subkey pattern (see ha_subkey_matches) */
+	char *path;  /* logical, hive-relative; "CurrentControlSet\..." allowed */
+	char *match; /* NULL, or a subkey pattern (see ha_subkey_matches) */
 	size_t nnames;
-	char **names;   /* value names wanted ("" = default value) */
+	char **names; /* value names wanted ("" = default value) */
 };
 
 struct ha_reqset {
@@ -222,7 +222,7 @@ void ha_reqset_free(struct ha_reqset *rs);
 /* Adds (hive, path, match) wanting value `name` (NULL: the key only).
  * Requests are merged, so asking twice costs nothing. */
 HA_MUST_CHECK int ha_reqset_add(struct ha_reqset *rs, int hive, const char *path, const char *match,
-				const char *name, struct ha_err *err);
+                                const char *name, struct ha_err *err);
 /* Splits "HKLM\SYSTEM\..." / "HKEY_LOCAL_MACHINE\SOFTWARE\..." into a role
  * and a hive-relative path (malloc'd; "" for the hive itself).  HA_ERR_FORMAT
  * for other roots and for empty components ("HKLM\SYSTEM\\X", "...\X\"). */
@@ -244,9 +244,9 @@ enum ha_product { HA_PRODUCT_UNKNOWN = 0, HA_PRODUCT_CLIENT, HA_PRODUCT_SERVER, 
 const char *ha_product_name(int product);
 
 struct ha_facts {
-	char *computer_name;    /* SYSTEM ComputerName, or NULL */
-	char *hostname, *domain;/* Tcpip\Parameters */
-	char *product_name;     /* as stored (Windows 11 still says "Windows 10") */
+	char *computer_name;     /* SYSTEM ComputerName, or NULL */
+	char *hostname, *domain; /* Tcpip\Parameters */
+	char *product_name;      /* as stored (Windows 11 still says "Windows 10") */
 	char *edition, *installation_type, *csd_version, *product_type_raw;
 	int nt_major, nt_minor; /* -1 unknown */
 	char *nt_source;        /* which values gave the version */
@@ -255,14 +255,15 @@ struct ha_facts {
 	int sp;                 /* service pack number, 0 none, -1 unknown */
 	int product;            /* enum ha_product */
 	char *product_source;
-	int arch;               /* enum ha_arch */
+	int arch; /* enum ha_arch */
 	char *arch_source;
-	char *os_family;        /* "Windows Server 2008 R2 SP1", "Unknown" */
-	int os_known;           /* NT version known */
+	char *os_family; /* "Windows Server 2008 R2 SP1", "Unknown" */
+	int os_known;    /* NT version known */
 };
 
 /* Derives facts from a snapshot; pure, never fails except on allocation. */
-HA_MUST_CHECK int ha_facts_derive(const struct ha_snapshot *s, struct ha_facts *f, struct ha_err *err);
+HA_MUST_CHECK int ha_facts_derive(const struct ha_snapshot *s, struct ha_facts *f,
+                                  struct ha_err *err);
 void ha_facts_free(struct ha_facts *f);
 /* Compares NT versions: <0, 0, >0 like strcmp. */
 int ha_nt_cmp(int amaj, int amin, int bmaj, int bmin);
@@ -270,22 +271,15 @@ int ha_nt_cmp(int amaj, int amin, int bmaj, int bmin);
 /* --------------------------------------------------------------- findings */
 
 /* Finding statuses (CONTRACT.md "Statuses"). */
-enum ha_status {
-	HA_PASS = 0,
-	HA_FAIL,
-	HA_WARN,
-	HA_NOT_APPLICABLE,
-	HA_UNKNOWN,
-	HA_NSTATUS
-};
+enum ha_status { HA_PASS = 0, HA_FAIL, HA_WARN, HA_NOT_APPLICABLE, HA_UNKNOWN, HA_NSTATUS };
 const char *ha_status_name(int status); /* "PASS", ... */
 /* HA_PASS.. from a name (case-insensitive); -1 when unknown. */
 int ha_status_from_name(const char *name);
 
 /* One piece of evidence behind a finding: what was read, where. */
 struct ha_evidence {
-	int role;          /* HA_SYSTEM, HA_SOFTWARE, or -1 (host facts) */
-	char *hive_path;   /* file the value came from, or NULL */
+	int role;        /* HA_SYSTEM, HA_SOFTWARE, or -1 (host facts) */
+	char *hive_path; /* file the value came from, or NULL */
 	char *hive_sha256;
 	char *control_set; /* "ControlSet001 (Select\Current = 1)" for SYSTEM paths */
 	char *key_path;    /* physical path as found (or where the chain broke) */
@@ -299,13 +293,13 @@ struct ha_evidence {
 /* The verdict of one rule on one host. */
 struct ha_finding {
 	char *rule_id;
-	int status;        /* enum ha_status */
+	int status; /* enum ha_status */
 	char *severity;
 	char *title;
 	char *category;
 	char *observed;
 	char *expected;
-	char *reason;      /* one sentence a person understands */
+	char *reason; /* one sentence a person understands */
 	size_t nev;
 	struct ha_evidence *ev;
 };
@@ -316,7 +310,7 @@ const char *ha_verdict_name(int verdict); /* "ready", "not_ready", "unknown" */
 struct ha_findings {
 	size_t n;
 	struct ha_finding *v;
-	int verdict;       /* enum ha_verdict */
+	int verdict; /* enum ha_verdict */
 	char *verdict_reason;
 };
 
@@ -331,6 +325,6 @@ HA_MUST_CHECK int ha_snapshot_encode(const struct ha_snapshot *s, struct ha_buf 
 /* Decodes into an initialised, empty snapshot.  On error the snapshot holds
  * whatever was decoded so far and must still be freed. */
 HA_MUST_CHECK int ha_snapshot_decode(const uint8_t *p, size_t n, struct ha_snapshot *s,
-				     struct ha_err *err);
+                                     struct ha_err *err);
 
 #endif

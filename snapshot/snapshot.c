@@ -14,8 +14,9 @@ const char *ha_role_name(int role)
 }
 
 static const char *const kind_names[HA_FK_COUNT] = {
-	"unknown hive", "SYSTEM", "SOFTWARE", "SAM", "SECURITY", "NTUSER.DAT", "UsrClass.dat",
-	"COMPONENTS", "DEFAULT", "BCD", "DRIVERS", "other hive", "not a hive", "transaction log",
+        "unknown hive", "SYSTEM",          "SOFTWARE", "SAM", "SECURITY", "NTUSER.DAT",
+        "UsrClass.dat", "COMPONENTS",      "DEFAULT",  "BCD", "DRIVERS",  "other hive",
+        "not a hive",   "transaction log",
 };
 
 const char *ha_file_kind_name(int kind)
@@ -24,8 +25,8 @@ const char *ha_file_kind_name(int kind)
 }
 
 static const char *const status_names[HA_HS_COUNT] = {
-	"ok", "degraded", "dirty", "replayed", "unreadable",
-	"not_a_hive", "wrong_kind", "missing", "conflict", "skipped",
+        "ok",         "degraded",   "dirty",   "replayed", "unreadable",
+        "not_a_hive", "wrong_kind", "missing", "conflict", "skipped",
 };
 
 const char *ha_hive_status_name(int status)
@@ -39,7 +40,10 @@ int ha_hive_status_readable(int status)
 	       status == HA_HS_REPLAYED;
 }
 
-int ha_hive_status_trusted(int status) { return status == HA_HS_OK || status == HA_HS_REPLAYED; }
+int ha_hive_status_trusted(int status)
+{
+	return status == HA_HS_OK || status == HA_HS_REPLAYED;
+}
 
 const char *ha_reg_type_name(uint32_t type, char buf[24])
 {
@@ -197,14 +201,15 @@ const struct ha_key *ha_snapshot_key(const struct ha_snapshot *s, int hive, cons
 }
 
 const struct ha_key *ha_snapshot_enum(const struct ha_snapshot *s, int hive, const char *lpath,
-				      const char *match)
+                                      const char *match)
 {
 	size_t i;
 
 	for (i = 0; i < s->nkeys; i++) {
 		const struct ha_key *k = &s->keys[i];
 
-		if (k->hive == hive && ha_ascii_caseeq(k->lpath, lpath) && same_opt(k->match, match))
+		if (k->hive == hive && ha_ascii_caseeq(k->lpath, lpath) &&
+		    same_opt(k->match, match))
 			return k;
 	}
 	return NULL;
@@ -235,7 +240,8 @@ int ha_value_dword(const struct ha_value *v, uint32_t *out)
 	if (v->type == HA_REG_DWORD_BE) {
 		const uint8_t *p = v->data;
 
-		*out = ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+		*out = ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) |
+		       p[3];
 		return HA_OK;
 	}
 	return HA_ERR_FORMAT;
@@ -253,8 +259,8 @@ int ha_value_string(const struct ha_value *v, char **out)
 {
 	struct ha_buf b;
 
-	if (v->error || (v->type != HA_REG_SZ && v->type != HA_REG_EXPAND_SZ &&
-			 v->type != HA_REG_LINK))
+	if (v->error ||
+	    (v->type != HA_REG_SZ && v->type != HA_REG_EXPAND_SZ && v->type != HA_REG_LINK))
 		return HA_ERR_FORMAT;
 	ha_buf_init(&b, 0);
 	ha_utf16le_to_utf8(&b, v->data, v->len, HA_U16_STOP_AT_NUL);
@@ -371,7 +377,7 @@ void ha_reqset_free(struct ha_reqset *rs)
 }
 
 int ha_reqset_add(struct ha_reqset *rs, int hive, const char *path, const char *match,
-		  const char *name, struct ha_err *err)
+                  const char *name, struct ha_err *err)
 {
 	struct ha_request *r = NULL;
 	size_t i;
@@ -435,7 +441,8 @@ int ha_parse_hklm_path(const char *full, int *hive, char **rel, struct ha_err *e
 	}
 	if (!p)
 		return ha_err_set(err, HA_ERR_FORMAT,
-				  "path '%s' does not start with HKLM\\SYSTEM or HKLM\\SOFTWARE", full);
+		                  "path '%s' does not start with HKLM\\SYSTEM or HKLM\\SOFTWARE",
+		                  full);
 	if (ha_ascii_ncasecmp(p, "SYSTEM", 6) == 0 && (p[6] == '\\' || p[6] == '\0')) {
 		*hive = HA_SYSTEM;
 		p += 6;
@@ -444,7 +451,7 @@ int ha_parse_hklm_path(const char *full, int *hive, char **rel, struct ha_err *e
 		p += 8;
 	} else {
 		return ha_err_set(err, HA_ERR_FORMAT,
-				  "path '%s': only HKLM\\SYSTEM and HKLM\\SOFTWARE are read", full);
+		                  "path '%s': only HKLM\\SYSTEM and HKLM\\SOFTWARE are read", full);
 	}
 	/* "HKLM\SYSTEM" names the hive itself; after a separator every
 	 * component must be non-empty ("HKLM\SYSTEM\\X", "...\X\" are typos
@@ -490,7 +497,7 @@ int ha_reqset_digest(const struct ha_reqset *rs, char hex[65], struct ha_err *er
 /* -------------------------------------------------------------- findings */
 
 static const char *const st_names[HA_NSTATUS] = {"PASS", "FAIL", "WARN", "NOT_APPLICABLE",
-						 "UNKNOWN"};
+                                                 "UNKNOWN"};
 
 const char *ha_status_name(int status)
 {
@@ -516,7 +523,10 @@ const char *ha_verdict_name(int verdict)
 	}
 }
 
-void ha_findings_init(struct ha_findings *f) { memset(f, 0, sizeof *f); }
+void ha_findings_init(struct ha_findings *f)
+{
+	memset(f, 0, sizeof *f);
+}
 
 void ha_findings_free(struct ha_findings *f)
 {

@@ -34,7 +34,7 @@ enum { HA_STORE_CREATE = 1, HA_STORE_READONLY = 2 };
  * write-ahead log holds transactions not yet in the file.  *out is the
  * caller's, freed with ha_store_close; NULL on error. */
 HA_MUST_CHECK int ha_store_open(const char *path, int flags, struct ha_store **out,
-				struct ha_err *err);
+                                struct ha_err *err);
 /* Closes the store.  A store opened for writing is left in rollback
  * journal mode when no other connection holds it, so that it can be read
  * anywhere (docs/store.md).  NULL is a no-op. */
@@ -44,11 +44,11 @@ void ha_store_close(struct ha_store *st);
 
 struct ha_run_meta {
 	const char *tool_version;
-	const char *as_of;          /* audit date, ISO 8601 */
+	const char *as_of; /* audit date, ISO 8601 */
 	const char *rules_digest;
 	const char *requests_digest;
-	const char *paths;          /* the PATH arguments, newline-separated */
-	const char *command;        /* the command line, for the record */
+	const char *paths;   /* the PATH arguments, newline-separated */
+	const char *command; /* the command line, for the record */
 	long hosts_total;
 };
 
@@ -58,18 +58,19 @@ struct ha_store_rule {
 };
 
 HA_MUST_CHECK int ha_store_run_begin(struct ha_store *st, const struct ha_run_meta *m,
-				     int64_t *run_id, struct ha_err *err);
+                                     int64_t *run_id, struct ha_err *err);
 HA_MUST_CHECK int ha_store_put_rules(struct ha_store *st, int64_t run_id,
-				     const struct ha_store_rule *rules, size_t n, struct ha_err *err);
+                                     const struct ha_store_rule *rules, size_t n,
+                                     struct ha_err *err);
 HA_MUST_CHECK int ha_store_put_note(struct ha_store *st, int64_t run_id, const char *text,
-				    struct ha_err *err);
+                                    struct ha_err *err);
 /* Records that the run holds shard "K/N" of a split collection (scan
  * --shard); merge checks the shards of a split against it. */
 HA_MUST_CHECK int ha_store_run_set_shard(struct ha_store *st, int64_t run_id, unsigned k,
-					 unsigned n, struct ha_err *err);
+                                         unsigned n, struct ha_err *err);
 /* Marks the run complete, interrupted or failed, with the finish time. */
 HA_MUST_CHECK int ha_store_run_end(struct ha_store *st, int64_t run_id, const char *status,
-				   struct ha_err *err);
+                                   struct ha_err *err);
 
 HA_MUST_CHECK int ha_store_begin(struct ha_store *st, struct ha_err *err);
 HA_MUST_CHECK int ha_store_commit(struct ha_store *st, struct ha_err *err);
@@ -79,9 +80,9 @@ void ha_store_rollback(struct ha_store *st);
  * caller's transaction).  reused_from is the host_id whose saved snapshot
  * was re-evaluated, or 0. */
 HA_MUST_CHECK int ha_store_put_host(struct ha_store *st, int64_t run_id,
-				    const struct ha_snapshot *s, const struct ha_facts *f,
-				    const struct ha_findings *fs, int64_t reused_from,
-				    int64_t *host_id, struct ha_err *err);
+                                    const struct ha_snapshot *s, const struct ha_facts *f,
+                                    const struct ha_findings *fs, int64_t reused_from,
+                                    int64_t *host_id, struct ha_err *err);
 
 /* A waiver file's entry as this run applied it (docs/store.md, "waivers"):
  * hosts and rules one per line; expired at the run's audit date. */
@@ -92,23 +93,23 @@ struct ha_store_waiver {
 	int expired;
 };
 HA_MUST_CHECK int ha_store_put_waiver(struct ha_store *st, int64_t run_id,
-				      const struct ha_store_waiver *w, int64_t *waiver_id,
-				      struct ha_err *err);
+                                      const struct ha_store_waiver *w, int64_t *waiver_id,
+                                      struct ha_err *err);
 /* Inside the host's transaction, after ha_store_put_host: the waiver that
  * covered the host's finding of rule_id, and the verdict after waivers
  * when they changed it ("ready_with_waivers" or "unknown"). */
 HA_MUST_CHECK int ha_store_put_waived(struct ha_store *st, int64_t host_id, const char *rule_id,
-				      int64_t waiver_id, int expired, struct ha_err *err);
+                                      int64_t waiver_id, int expired, struct ha_err *err);
 HA_MUST_CHECK int ha_store_put_waived_verdict(struct ha_store *st, int64_t host_id,
-					      const char *verdict, const char *reason,
-					      struct ha_err *err);
+                                              const char *verdict, const char *reason,
+                                              struct ha_err *err);
 
 /* The most recent stored snapshot of the host folder `dir` taken with the
  * same requests: *host_id is 0 when there is none.  The snapshot is decoded
  * into `out` (initialised by the caller). */
 HA_MUST_CHECK int ha_store_previous(struct ha_store *st, const char *dir,
-				    const char *requests_digest, int64_t *host_id,
-				    struct ha_snapshot *out, struct ha_err *err);
+                                    const char *requests_digest, int64_t *host_id,
+                                    struct ha_snapshot *out, struct ha_err *err);
 
 /* What identifies a file's content without reading it, as git's index
  * does: a write changes the change time, and a replaced file has another
@@ -123,17 +124,17 @@ struct ha_file_identity {
  * equal the identity's is updated, so an identity never vouches for bytes
  * other than those read. */
 HA_MUST_CHECK int ha_store_set_identity(struct ha_store *st, int64_t host_id, const char *path,
-					const struct ha_file_identity *id, struct ha_err *err);
+                                        const struct ha_file_identity *id, struct ha_err *err);
 /* The identity and SHA-256 text recorded for `path` of host `host_id`:
  * *found is 0 when none was recorded (older stores, files not read).
  * `sha256` receives the stored text, "" when none. */
 HA_MUST_CHECK int ha_store_get_identity(struct ha_store *st, int64_t host_id, const char *path,
-					struct ha_file_identity *id, char sha256[65], int *found,
-					struct ha_err *err);
+                                        struct ha_file_identity *id, char sha256[65], int *found,
+                                        struct ha_err *err);
 
 /* Decodes the snapshot saved with host `host_id` into `out`. */
 HA_MUST_CHECK int ha_store_load_snapshot(struct ha_store *st, int64_t host_id,
-					 struct ha_snapshot *out, struct ha_err *err);
+                                         struct ha_snapshot *out, struct ha_err *err);
 
 /* --------------------------------------------------------------- reading */
 
@@ -194,35 +195,35 @@ HA_MUST_CHECK int ha_store_latest_run(struct ha_store *st, int64_t *run_id, stru
 /* Most recent run whose status is 'complete' (0 when there is none): the
  * run read-only verbs show by default (cli_pick_run in cli/). */
 HA_MUST_CHECK int ha_store_latest_complete_run(struct ha_store *st, int64_t *run_id,
-					       struct ha_err *err);
+                                               struct ha_err *err);
 typedef int (*ha_run_cb)(void *ctx, const struct ha_run_row *r);
 HA_MUST_CHECK int ha_store_get_run(struct ha_store *st, int64_t run_id, ha_run_cb cb, void *ctx,
-				   struct ha_err *err);
+                                   struct ha_err *err);
 typedef int (*ha_host_cb)(void *ctx, const struct ha_host_row *h);
 /* Hosts of a run ordered by label then folder; `label` (may be NULL)
  * restricts to hosts with that label or computer name. */
 HA_MUST_CHECK int ha_store_each_host(struct ha_store *st, int64_t run_id, const char *label,
-				     ha_host_cb cb, void *ctx, struct ha_err *err);
+                                     ha_host_cb cb, void *ctx, struct ha_err *err);
 /* The host row `host_id` (any run); cb is not called when there is none. */
 HA_MUST_CHECK int ha_store_get_host(struct ha_store *st, int64_t host_id, ha_host_cb cb, void *ctx,
-				    struct ha_err *err);
+                                    struct ha_err *err);
 typedef int (*ha_hive_cb)(void *ctx, const struct ha_hive_row *h);
 HA_MUST_CHECK int ha_store_each_hive(struct ha_store *st, int64_t host_id, ha_hive_cb cb, void *ctx,
-				     struct ha_err *err);
+                                     struct ha_err *err);
 typedef int (*ha_finding_cb)(void *ctx, const struct ha_finding_row *f);
 /* Findings of a run (host_id 0) or of one host, in host then rule order. */
 HA_MUST_CHECK int ha_store_each_finding(struct ha_store *st, int64_t run_id, int64_t host_id,
-					ha_finding_cb cb, void *ctx, struct ha_err *err);
+                                        ha_finding_cb cb, void *ctx, struct ha_err *err);
 typedef int (*ha_evidence_cb)(void *ctx, const struct ha_evidence_row *e);
 HA_MUST_CHECK int ha_store_each_evidence(struct ha_store *st, int64_t finding_id, ha_evidence_cb cb,
-					 void *ctx, struct ha_err *err);
+                                         void *ctx, struct ha_err *err);
 typedef int (*ha_rule_cb)(void *ctx, const struct ha_rule_row *r);
 /* Rules of a run in load order, with finding counts per status. */
 HA_MUST_CHECK int ha_store_each_rule(struct ha_store *st, int64_t run_id, ha_rule_cb cb, void *ctx,
-				     struct ha_err *err);
+                                     struct ha_err *err);
 typedef int (*ha_note_cb)(void *ctx, const char *text);
 HA_MUST_CHECK int ha_store_each_note(struct ha_store *st, int64_t run_id, ha_note_cb cb, void *ctx,
-				     struct ha_err *err);
+                                     struct ha_err *err);
 
 /* --------------------------------------------------------------- merging */
 
@@ -232,8 +233,8 @@ struct ha_merge_opts {
 };
 
 struct ha_merge_result {
-	int64_t run_id;  /* the merged run in the destination */
-	long hosts;      /* hosts the sources' runs hold */
+	int64_t run_id; /* the merged run in the destination */
+	long hosts;     /* hosts the sources' runs hold */
 	size_t nsources;
 };
 
@@ -247,8 +248,8 @@ struct ha_merge_result {
  * without a complete run; HA_ERR_STORE: another schema version or not a
  * store.  On failure nothing of the merge remains in st.  o may be NULL. */
 HA_MUST_CHECK int ha_store_merge(struct ha_store *st, const char *const *srcs, size_t n,
-				 const struct ha_merge_opts *o, struct ha_merge_result *res,
-				 struct ha_err *err);
+                                 const struct ha_merge_opts *o, struct ha_merge_result *res,
+                                 struct ha_err *err);
 
 /* One line of `hiveaudit runs`: a run with its host counts per verdict
  * (hosts.verdict after waivers, see docs/store.md). */
@@ -262,18 +263,18 @@ struct ha_run_summary {
 typedef int (*ha_run_summary_cb)(void *ctx, const struct ha_run_summary *r);
 /* Every run, oldest first. */
 HA_MUST_CHECK int ha_store_each_run(struct ha_store *st, ha_run_summary_cb cb, void *ctx,
-				    struct ha_err *err);
+                                    struct ha_err *err);
 
 /* (rule_id, status) of each finding of one host, in rule order: the cheap
  * read for comparing two runs (the strings live during the callback). */
 typedef int (*ha_status_cb)(void *ctx, const char *rule_id, const char *status);
 HA_MUST_CHECK int ha_store_each_status(struct ha_store *st, int64_t host_id, ha_status_cb cb,
-				       void *ctx, struct ha_err *err);
+                                       void *ctx, struct ha_err *err);
 
 /* FAIL findings of a run that no unexpired waiver covers (what makes the
  * exit status 1). */
 HA_MUST_CHECK int ha_store_unwaived_fails(struct ha_store *st, int64_t run_id, long *n,
-					  struct ha_err *err);
+                                          struct ha_err *err);
 
 /* PRAGMA integrity_check and foreign_key_check: HA_OK when both are clean. */
 HA_MUST_CHECK int ha_store_check(struct ha_store *st, struct ha_err *err);

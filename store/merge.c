@@ -41,7 +41,7 @@
 #include "store_internal.h"
 
 #define MAX_TABLES 64
-#define MAX_COLS 128
+#define MAX_COLS   128
 
 struct src_run {
 	char *path;
@@ -54,8 +54,8 @@ struct src_run {
 
 struct col {
 	char *name;
-	int is_pk;     /* the table's rowid key */
-	int fk_table;  /* index into the plan's tables, -2 for runs, -1 none */
+	int is_pk;    /* the table's rowid key */
+	int fk_table; /* index into the plan's tables, -2 for runs, -1 none */
 };
 
 struct table {
@@ -66,7 +66,7 @@ struct table {
 	char *parent_col; /* the column holding the parent's key */
 	size_t ncols;
 	struct col cols[MAX_COLS];
-	int64_t offset;   /* for this source */
+	int64_t offset; /* for this source */
 	int done;
 };
 
@@ -91,7 +91,7 @@ static int fail(struct ha_store *st, int rc, struct ha_err *err, const char *wha
 /* Runs one statement with no result rows; the SQL is built here from our
  * own numbers and %w-quoted identifiers, never from values. */
 static int run_sql(struct ha_store *st, const char *sql, int64_t a, int64_t b, struct ha_err *err,
-		   const char *what)
+                   const char *what)
 {
 	sqlite3 *db = ha_store_sqlite(st);
 	sqlite3_stmt *s = NULL;
@@ -186,22 +186,24 @@ static int read_source(struct ha_store *st, const char *path, struct src_run *r,
 	if (v == 0)
 		return ha_err_set(err, HA_ERR_STORE, "not a hiveaudit store");
 	if (v != ha_store_schema_latest())
-		return ha_err_set(err, HA_ERR_STORE,
-				  "schema version %d, this hiveaudit writes %d: make the shards with "
-				  "the same hiveaudit version",
-				  v, ha_store_schema_latest());
-	rc = sqlite3_prepare_v2(db,
-				"SELECT run_id, tool_version, as_of, rules_digest, requests_digest, paths,"
-				" shard, started_at, coalesce(finished_at, ''), coalesce(hosts_total, 0)"
-				" FROM src.runs WHERE status = 'complete' ORDER BY run_id DESC LIMIT 1",
-				-1, &s, NULL);
+		return ha_err_set(
+		        err, HA_ERR_STORE,
+		        "schema version %d, this hiveaudit writes %d: make the shards with "
+		        "the same hiveaudit version",
+		        v, ha_store_schema_latest());
+	rc = sqlite3_prepare_v2(
+	        db,
+	        "SELECT run_id, tool_version, as_of, rules_digest, requests_digest, paths,"
+	        " shard, started_at, coalesce(finished_at, ''), coalesce(hosts_total, 0)"
+	        " FROM src.runs WHERE status = 'complete' ORDER BY run_id DESC LIMIT 1",
+	        -1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return fail(st, rc, err, "reading its runs");
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE) {
 		sqlite3_finalize(s);
 		return ha_err_set(err, HA_ERR_NOTFOUND,
-				  "holds no complete run (finish the shard's scan first)");
+		                  "holds no complete run (finish the shard's scan first)");
 	}
 	if (rc != SQLITE_ROW) {
 		sqlite3_finalize(s);
@@ -224,7 +226,7 @@ static int read_source(struct ha_store *st, const char *path, struct src_run *r,
 		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 	if (r->shard && parse_shard(r->shard, &r->shard_k, &r->shard_n))
 		return ha_err_set(err, HA_ERR_FORMAT, "run %lld records shard '%s', not K/N",
-				  (long long)r->run_id, r->shard);
+		                  (long long)r->run_id, r->shard);
 	return HA_OK;
 }
 
@@ -237,24 +239,27 @@ static int check_sources(struct src_run *r, size_t n, int allow_partial, struct 
 
 	for (i = 1; i < n; i++) {
 		if (strcmp(r[i].rules_digest, r[0].rules_digest))
-			return ha_err_set(err, HA_ERR_USAGE,
-					  "'%s' and '%s' were made with different rules (digest %.12s... "
-					  "and %.12s...): scan every shard with the same rule files",
-					  r[0].path, r[i].path, r[0].rules_digest, r[i].rules_digest);
+			return ha_err_set(
+			        err, HA_ERR_USAGE,
+			        "'%s' and '%s' were made with different rules (digest %.12s... "
+			        "and %.12s...): scan every shard with the same rule files",
+			        r[0].path, r[i].path, r[0].rules_digest, r[i].rules_digest);
 		if (strcmp(r[i].requests_digest, r[0].requests_digest))
-			return ha_err_set(err, HA_ERR_USAGE,
-					  "'%s' and '%s' read different registry values (requests digest): "
-					  "scan every shard with the same rule files",
-					  r[0].path, r[i].path);
+			return ha_err_set(
+			        err, HA_ERR_USAGE,
+			        "'%s' and '%s' read different registry values (requests digest): "
+			        "scan every shard with the same rule files",
+			        r[0].path, r[i].path);
 		if (strcmp(r[i].as_of, r[0].as_of))
-			return ha_err_set(err, HA_ERR_USAGE,
-					  "'%s' audits as of %s but '%s' as of %s: give every shard the same "
-					  "--as-of",
-					  r[0].path, r[0].as_of, r[i].path, r[i].as_of);
+			return ha_err_set(
+			        err, HA_ERR_USAGE,
+			        "'%s' audits as of %s but '%s' as of %s: give every shard the same "
+			        "--as-of",
+			        r[0].path, r[0].as_of, r[i].path, r[i].as_of);
 		if (strcmp(r[i].tool_version, r[0].tool_version))
 			return ha_err_set(err, HA_ERR_USAGE,
-					  "'%s' was made by hiveaudit %s but '%s' by %s", r[0].path,
-					  r[0].tool_version, r[i].path, r[i].tool_version);
+			                  "'%s' was made by hiveaudit %s but '%s' by %s", r[0].path,
+			                  r[0].tool_version, r[i].path, r[i].tool_version);
 	}
 	for (i = 0; i < n; i++) {
 		if (!r[i].shard)
@@ -263,13 +268,13 @@ static int check_sources(struct src_run *r, size_t n, int allow_partial, struct 
 			sn = r[i].shard_n;
 		else if (r[i].shard_n != sn)
 			return ha_err_set(err, HA_ERR_USAGE,
-					  "'%s' is shard %s but '%s' belongs to a split into %u",
-					  r[i].path, r[i].shard, r[0].path, sn);
+			                  "'%s' is shard %s but '%s' belongs to a split into %u",
+			                  r[i].path, r[i].shard, r[0].path, sn);
 		for (j = 0; j < i; j++)
 			if (r[j].shard && r[j].shard_k == r[i].shard_k)
 				return ha_err_set(err, HA_ERR_USAGE,
-						  "'%s' and '%s' are both shard %s", r[j].path,
-						  r[i].path, r[i].shard);
+				                  "'%s' and '%s' are both shard %s", r[j].path,
+				                  r[i].path, r[i].shard);
 	}
 	if (nshards && nshards < sn && !allow_partial) {
 		unsigned k;
@@ -279,10 +284,11 @@ static int check_sources(struct src_run *r, size_t n, int allow_partial, struct 
 				if (r[j].shard && r[j].shard_k == k)
 					break;
 			if (j == n)
-				return ha_err_set(err, HA_ERR_USAGE,
-						  "shard %u/%u is missing (%zu of %u given); add its store "
-						  "or pass --partial",
-						  k, sn, nshards, sn);
+				return ha_err_set(
+				        err, HA_ERR_USAGE,
+				        "shard %u/%u is missing (%zu of %u given); add its store "
+				        "or pass --partial",
+				        k, sn, nshards, sn);
 		}
 	}
 	return HA_OK;
@@ -322,10 +328,11 @@ static int read_tables(struct ha_store *st, struct plan *p, struct ha_err *err)
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(db,
-				"SELECT name FROM src.sqlite_master WHERE type = 'table'"
-				" AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> 'runs' ORDER BY name",
-				-1, &s, NULL);
+	rc = sqlite3_prepare_v2(
+	        db,
+	        "SELECT name FROM src.sqlite_master WHERE type = 'table'"
+	        " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> 'runs' ORDER BY name",
+	        -1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return fail(st, rc, err, "reading its schema");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -353,8 +360,8 @@ static int read_columns(struct ha_store *st, struct plan *p, struct table *t, st
 	int rc, npk = 0;
 	size_t i;
 
-	rc = sqlite3_prepare_v2(db, "SELECT name, upper(type), pk FROM pragma_table_info(?1, 'src')",
-				-1, &s, NULL);
+	rc = sqlite3_prepare_v2(
+	        db, "SELECT name, upper(type), pk FROM pragma_table_info(?1, 'src')", -1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return fail(st, rc, err, "reading its schema");
 	sqlite3_bind_text(s, 1, t->name, -1, SQLITE_TRANSIENT);
@@ -364,8 +371,8 @@ static int read_columns(struct ha_store *st, struct plan *p, struct table *t, st
 
 		if (t->ncols == MAX_COLS) {
 			sqlite3_finalize(s);
-			return ha_err_set(err, HA_ERR_LIMIT, "table %s: more than %d columns", t->name,
-					  MAX_COLS);
+			return ha_err_set(err, HA_ERR_LIMIT, "table %s: more than %d columns",
+			                  t->name, MAX_COLS);
 		}
 		c = &t->cols[t->ncols++];
 		c->name = dup_col(s, 0);
@@ -392,8 +399,9 @@ static int read_columns(struct ha_store *st, struct plan *p, struct table *t, st
 				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 		}
 
-	rc = sqlite3_prepare_v2(db, "SELECT \"from\", \"table\" FROM pragma_foreign_key_list(?1, 'src')",
-				-1, &s, NULL);
+	rc = sqlite3_prepare_v2(
+	        db, "SELECT \"from\", \"table\" FROM pragma_foreign_key_list(?1, 'src')", -1, &s,
+	        NULL);
 	if (rc != SQLITE_OK)
 		return fail(st, rc, err, "reading its schema");
 	sqlite3_bind_text(s, 1, t->name, -1, SQLITE_TRANSIENT);
@@ -443,10 +451,11 @@ static int order_tables(struct plan *p, struct ha_err *err)
 	}
 	for (i = 0; i < p->n; i++)
 		if (!p->t[i].done)
-			return ha_err_set(err, HA_ERR_STORE,
-					  "table '%s' does not belong to a run through its foreign keys; "
-					  "this hiveaudit cannot merge it",
-					  p->t[i].name);
+			return ha_err_set(
+			        err, HA_ERR_STORE,
+			        "table '%s' does not belong to a run through its foreign keys; "
+			        "this hiveaudit cannot merge it",
+			        p->t[i].name);
 	return HA_OK;
 }
 
@@ -477,7 +486,8 @@ static void belongs(struct ha_buf *b, const struct plan *p, int ti)
 		return;
 	}
 	q = sqlite3_mprintf("\"%w\" IN (SELECT \"%w\" FROM src.\"%w\" WHERE ", t->parent_col,
-			    p->t[t->parent].pk ? p->t[t->parent].pk : "rowid", p->t[t->parent].name);
+	                    p->t[t->parent].pk ? p->t[t->parent].pk : "rowid",
+	                    p->t[t->parent].name);
 	ha_buf_puts(b, q ? q : "");
 	sqlite3_free(q);
 	if (!q)
@@ -515,8 +525,8 @@ static int compute_offsets(struct ha_store *st, struct plan *p, struct ha_err *e
 		if (!t->rowid)
 			continue;
 		sql = sqlite3_mprintf("SELECT coalesce((SELECT max(\"%w\") FROM main.\"%w\"), 0)"
-				      " - coalesce((SELECT min(\"%w\") FROM src.\"%w\"), 1) + 1",
-				      t->pk, t->name, t->pk, t->name);
+		                      " - coalesce((SELECT min(\"%w\") FROM src.\"%w\"), 1) + 1",
+		                      t->pk, t->name, t->pk, t->name);
 		if (!sql)
 			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 		rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
@@ -536,7 +546,7 @@ static int compute_offsets(struct ha_store *st, struct plan *p, struct ha_err *e
 
 /* INSERT INTO main.T (cols) SELECT <remapped cols> FROM src.T WHERE <belongs>. */
 static int copy_table(struct ha_store *st, const struct plan *p, int ti, int64_t src_run,
-		      int64_t new_run, struct ha_err *err)
+                      int64_t new_run, struct ha_err *err)
 {
 	const struct table *t = &p->t[ti];
 	struct ha_buf b;
@@ -558,9 +568,10 @@ static int copy_table(struct ha_store *st, const struct plan *p, int ti, int64_t
 			ha_buf_puts(&b, "?2");
 		else if (c->fk_table >= 0 && p->t[c->fk_table].rowid)
 			ident(&b, "\"%w\"", c->name),
-				ha_buf_printf(&b, " + %lld", (long long)p->t[c->fk_table].offset);
+			        ha_buf_printf(&b, " + %lld", (long long)p->t[c->fk_table].offset);
 		else if (c->is_pk)
-			ident(&b, "\"%w\"", c->name), ha_buf_printf(&b, " + %lld", (long long)t->offset);
+			ident(&b, "\"%w\"", c->name),
+			        ha_buf_printf(&b, " + %lld", (long long)t->offset);
 		else if (!strcmp(t->name, "hosts") && !strcmp(c->name, "reused_from"))
 			ha_buf_puts(&b, "NULL");
 		else
@@ -581,9 +592,10 @@ static int copy_table(struct ha_store *st, const struct plan *p, int ti, int64_t
 		snprintf(what, sizeof what, "copying %s", t->name);
 		rc = run_sql(st, ha_buf_cstr(&b), src_run, new_run, err, what);
 		if (rc && err->msg[0] && strstr(err->msg, "UNIQUE") && !strcmp(t->name, "hosts"))
-			rc = ha_err_set(err, HA_ERR_USAGE,
-					"a host folder it holds is already in another of the stores "
-					"(the stores overlap: give each shard once)");
+			rc = ha_err_set(
+			        err, HA_ERR_USAGE,
+			        "a host folder it holds is already in another of the stores "
+			        "(the stores overlap: give each shard once)");
 	}
 	ha_buf_free(&b);
 	return rc;
@@ -592,7 +604,7 @@ static int copy_table(struct ha_store *st, const struct plan *p, int ti, int64_t
 /* The merged run: the first source's run row, then its times, command,
  * host count and status made the merge's. */
 static int create_run(struct ha_store *st, const struct src_run *r, size_t n,
-		      const struct ha_merge_opts *o, int64_t *new_run, struct ha_err *err)
+                      const struct ha_merge_opts *o, int64_t *new_run, struct ha_err *err)
 {
 	sqlite3 *db = ha_store_sqlite(st);
 	sqlite3_stmt *s = NULL;
@@ -611,12 +623,13 @@ static int create_run(struct ha_store *st, const struct src_run *r, size_t n,
 	rc = attach(st, r[0].path, err);
 	if (rc)
 		return ha_err_prefix(err, "'%s'", r[0].path);
-	rc = sqlite3_prepare_v2(db,
-				"INSERT INTO main.runs (started_at, finished_at, status, tool_version, as_of,"
-				" rules_digest, requests_digest, paths, command, hosts_total, shard)"
-				" SELECT ?2, ?3, 'running', tool_version, as_of, rules_digest,"
-				" requests_digest, paths, ?4, ?5, NULL FROM src.runs WHERE run_id = ?1",
-				-1, &s, NULL);
+	rc = sqlite3_prepare_v2(
+	        db,
+	        "INSERT INTO main.runs (started_at, finished_at, status, tool_version, as_of,"
+	        " rules_digest, requests_digest, paths, command, hosts_total, shard)"
+	        " SELECT ?2, ?3, 'running', tool_version, as_of, rules_digest,"
+	        " requests_digest, paths, ?4, ?5, NULL FROM src.runs WHERE run_id = ?1",
+	        -1, &s, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(s, 1, r[0].run_id);
 		sqlite3_bind_text(s, 2, first, -1, SQLITE_TRANSIENT);
@@ -635,7 +648,7 @@ static int create_run(struct ha_store *st, const struct src_run *r, size_t n,
 }
 
 static int merge_one(struct ha_store *st, const struct src_run *r, int64_t new_run,
-		     struct ha_err *err)
+                     struct ha_err *err)
 {
 	struct plan p;
 	size_t i;
@@ -663,7 +676,7 @@ static int merge_one(struct ha_store *st, const struct src_run *r, int64_t new_r
 }
 
 int ha_store_merge(struct ha_store *st, const char *const *srcs, size_t n,
-		   const struct ha_merge_opts *o, struct ha_merge_result *res, struct ha_err *err)
+                   const struct ha_merge_opts *o, struct ha_merge_result *res, struct ha_err *err)
 {
 	struct src_run *r;
 	struct stat *ids;
@@ -692,8 +705,9 @@ int ha_store_merge(struct ha_store *st, const char *const *srcs, size_t n,
 		}
 		for (j = 0; j < i; j++)
 			if (ids[j].st_dev == ids[i].st_dev && ids[j].st_ino == ids[i].st_ino)
-				rc = ha_err_set(err, HA_ERR_USAGE, "'%s' and '%s' are the same store",
-						srcs[j], srcs[i]);
+				rc = ha_err_set(err, HA_ERR_USAGE,
+				                "'%s' and '%s' are the same store", srcs[j],
+				                srcs[i]);
 		if (rc)
 			break;
 		if (!(r[i].path = ha_strdup(srcs[i]))) {
@@ -718,17 +732,17 @@ int ha_store_merge(struct ha_store *st, const char *const *srcs, size_t n,
 			ha_err_prefix(err, "'%s'", r[i].path);
 	}
 	if (!rc)
-		rc = run_sql(st, "UPDATE runs SET status = 'complete' WHERE run_id = ?1", new_run, 0, err,
-			     "finishing the merged run");
+		rc = run_sql(st, "UPDATE runs SET status = 'complete' WHERE run_id = ?1", new_run,
+		             0, err, "finishing the merged run");
 	if (rc && new_run) {
 		/* Whatever was copied goes with the run (ON DELETE CASCADE); the
 		 * first error is the one reported. */
 		struct ha_err ignored;
 
 		if (run_sql(st, "DELETE FROM runs WHERE run_id = ?1", new_run, 0, &ignored,
-			    "removing the failed merge"))
+		            "removing the failed merge"))
 			ha_err_prefix(err, "(the partial merged run %lld could not be removed)",
-				      (long long)new_run);
+			              (long long)new_run);
 	}
 	if (!rc) {
 		res->run_id = new_run;
@@ -744,7 +758,7 @@ int ha_store_merge(struct ha_store *st, const char *const *srcs, size_t n,
 }
 
 int ha_store_run_set_shard(struct ha_store *st, int64_t run_id, unsigned k, unsigned n,
-			   struct ha_err *err)
+                           struct ha_err *err)
 {
 	sqlite3_stmt *s = NULL;
 	char text[32];
@@ -754,7 +768,7 @@ int ha_store_run_set_shard(struct ha_store *st, int64_t run_id, unsigned k, unsi
 		return ha_err_set(err, HA_ERR_USAGE, "shard %u/%u does not exist", k, n);
 	snprintf(text, sizeof text, "%u/%u", k, n);
 	rc = sqlite3_prepare_v2(ha_store_sqlite(st), "UPDATE runs SET shard = ?2 WHERE run_id = ?1",
-				-1, &s, NULL);
+	                        -1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return fail(st, rc, err, "recording the shard");
 	sqlite3_bind_int64(s, 1, run_id);
@@ -767,12 +781,13 @@ int ha_store_run_set_shard(struct ha_store *st, int64_t run_id, unsigned k, unsi
 int ha_store_unwaived_fails(struct ha_store *st, int64_t run_id, long *n, struct ha_err *err)
 {
 	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(ha_store_sqlite(st),
-				    "SELECT count(*) FROM findings f JOIN hosts h USING (host_id)"
-				    " WHERE h.run_id = ?1 AND f.status = 'FAIL' AND NOT EXISTS"
-				    " (SELECT 1 FROM waived_findings x WHERE x.finding_id = f.finding_id"
-				    "  AND x.expired = 0)",
-				    -1, &s, NULL);
+	int rc = sqlite3_prepare_v2(
+	        ha_store_sqlite(st),
+	        "SELECT count(*) FROM findings f JOIN hosts h USING (host_id)"
+	        " WHERE h.run_id = ?1 AND f.status = 'FAIL' AND NOT EXISTS"
+	        " (SELECT 1 FROM waived_findings x WHERE x.finding_id = f.finding_id"
+	        "  AND x.expired = 0)",
+	        -1, &s, NULL);
 
 	*n = 0;
 	if (rc != SQLITE_OK)

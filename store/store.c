@@ -26,142 +26,145 @@ struct ha_store {
 	sqlite3_stmt *st[S_COUNT];
 	sqlite3_stmt *rd[R_COUNT];
 	int rd_busy[R_COUNT]; /* in use by an outer call: nested calls prepare their own */
-	int writable;         /* opened for writing and migrated: closing leaves it in rollback mode */
+	int writable; /* opened for writing and migrated: closing leaves it in rollback mode */
 };
 
 /* ------------------------------------------------------------ the schema */
 
 static const char *const migrations[] = {
-	/* 1: the first schema. */
-	"CREATE TABLE runs ("
-	"  run_id INTEGER PRIMARY KEY,"
-	"  started_at TEXT NOT NULL,"
-	"  finished_at TEXT,"
-	"  status TEXT NOT NULL CHECK (status IN ('running','complete','interrupted','failed')),"
-	"  tool_version TEXT NOT NULL,"
-	"  as_of TEXT NOT NULL,"
-	"  rules_digest TEXT NOT NULL,"
-	"  requests_digest TEXT NOT NULL,"
-	"  paths TEXT NOT NULL,"
-	"  command TEXT,"
-	"  hosts_total INTEGER);"
-	"CREATE TABLE rules ("
-	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
-	"  ord INTEGER NOT NULL,"
-	"  rule_id TEXT NOT NULL,"
-	"  title TEXT NOT NULL, severity TEXT NOT NULL, category TEXT NOT NULL,"
-	"  source TEXT, applies TEXT, remedy TEXT, reg TEXT, origin TEXT,"
-	"  counts INTEGER NOT NULL,"
-	"  PRIMARY KEY (run_id, rule_id));"
-	"CREATE TABLE notes ("
-	"  note_id INTEGER PRIMARY KEY,"
-	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
-	"  text TEXT NOT NULL);"
-	"CREATE TABLE hosts ("
-	"  host_id INTEGER PRIMARY KEY,"
-	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
-	"  label TEXT NOT NULL, dir TEXT NOT NULL,"
-	"  computer_name TEXT, hostname TEXT, domain TEXT,"
-	"  os_family TEXT, product_name TEXT, nt_version TEXT, build INTEGER, ubr INTEGER,"
-	"  service_pack INTEGER, installation_type TEXT, edition TEXT, product_type TEXT,"
-	"  product TEXT, architecture TEXT,"
-	"  control_set INTEGER, control_set_source TEXT,"
-	"  system_status TEXT NOT NULL, system_reason TEXT,"
-	"  software_status TEXT NOT NULL, software_reason TEXT,"
-	"  verdict TEXT NOT NULL CHECK (verdict IN ('ready','not_ready','unknown')),"
-	"  verdict_reason TEXT, note TEXT,"
-	"  reused_from INTEGER,"
-	"  snapshot BLOB NOT NULL,"
-	"  UNIQUE (run_id, dir));"
-	"CREATE TABLE hives ("
-	"  hive_id INTEGER PRIMARY KEY,"
-	"  host_id INTEGER NOT NULL REFERENCES hosts(host_id) ON DELETE CASCADE,"
-	"  role TEXT, kind TEXT NOT NULL, kind_why TEXT,"
-	"  path TEXT NOT NULL, status TEXT NOT NULL, reason TEXT,"
-	"  size INTEGER, mtime_ns INTEGER, sha256 TEXT,"
-	"  seq_primary INTEGER, seq_secondary INTEGER, checksum_ok INTEGER,"
-	"  checksum_stored INTEGER, checksum_computed INTEGER,"
-	"  version_major INTEGER, version_minor INTEGER, file_type INTEGER,"
-	"  root_offset INTEGER, hbins_size INTEGER, embedded_name TEXT, last_written TEXT,"
-	"  dirty INTEGER, degraded INTEGER, logs TEXT, replay TEXT);"
-	"CREATE TABLE findings ("
-	"  finding_id INTEGER PRIMARY KEY,"
-	"  host_id INTEGER NOT NULL REFERENCES hosts(host_id) ON DELETE CASCADE,"
-	"  rule_id TEXT NOT NULL,"
-	"  status TEXT NOT NULL CHECK (status IN ('PASS','FAIL','WARN','NOT_APPLICABLE','UNKNOWN')),"
-	"  severity TEXT NOT NULL, title TEXT, category TEXT,"
-	"  observed TEXT, expected TEXT, reason TEXT,"
-	"  UNIQUE (host_id, rule_id));"
-	"CREATE TABLE evidence ("
-	"  evidence_id INTEGER PRIMARY KEY,"
-	"  finding_id INTEGER NOT NULL REFERENCES findings(finding_id) ON DELETE CASCADE,"
-	"  role TEXT, hive_path TEXT, hive_sha256 TEXT, control_set TEXT,"
-	"  key_path TEXT, value_name TEXT, value_type TEXT, data TEXT, last_write TEXT, note TEXT);"
-	"CREATE INDEX hosts_by_dir ON hosts(dir);"
-	"CREATE INDEX hives_by_host ON hives(host_id);"
-	"CREATE INDEX findings_by_rule ON findings(rule_id, status);"
-	"CREATE INDEX evidence_by_finding ON evidence(finding_id);"
-	/* Views for people querying with the sqlite3 shell. */
-	"CREATE VIEW v_findings AS"
-	"  SELECT h.run_id, h.label AS host, h.computer_name, f.rule_id, f.status, f.severity,"
-	"         f.title, f.observed, f.expected, f.reason, h.os_family, h.verdict, h.dir,"
-	"         f.finding_id, h.host_id"
-	"  FROM findings f JOIN hosts h USING (host_id);"
-	"CREATE VIEW v_latest_findings AS"
-	"  SELECT * FROM v_findings WHERE run_id = (SELECT max(run_id) FROM runs);"
-	"CREATE VIEW v_hosts AS"
-	"  SELECT h.run_id, h.host_id, h.label AS host, h.computer_name, h.os_family, h.verdict,"
-	"         h.verdict_reason, h.system_status, h.software_status,"
-	"         sum(f.status = 'PASS') AS pass, sum(f.status = 'FAIL') AS fail,"
-	"         sum(f.status = 'WARN') AS warn, sum(f.status = 'NOT_APPLICABLE') AS not_applicable,"
-	"         sum(f.status = 'UNKNOWN') AS unknown"
-	"  FROM hosts h LEFT JOIN findings f USING (host_id) GROUP BY h.host_id;"
-	"CREATE VIEW v_evidence AS"
-	"  SELECT h.run_id, h.label AS host, f.rule_id, f.status, e.*"
-	"  FROM evidence e JOIN findings f USING (finding_id) JOIN hosts h USING (host_id);",
-	/* 2: v_latest_findings is the newest complete run, the run the
-	 * read-only verbs show: a failed or interrupted scan after a good one
-	 * must not replace the good one in people's queries either. */
-	"DROP VIEW v_latest_findings;"
-	"CREATE VIEW v_latest_findings AS"
-	"  SELECT * FROM v_findings"
-	"  WHERE run_id = (SELECT max(run_id) FROM runs WHERE status = 'complete');",
-	/* 3: a hive file's identity as the scan saw it (device, inode, change
-	 * time; size and mtime_ns are there already), so that an unchanged
-	 * file is known without reading it, as git's index does. */
-	"ALTER TABLE hives ADD COLUMN dev INTEGER;"
-	"ALTER TABLE hives ADD COLUMN ino INTEGER;"
-	"ALTER TABLE hives ADD COLUMN ctime_ns INTEGER;",
-	/* 4: runs made with scan --shard K/N say which part of the fleet they hold. */
-	"ALTER TABLE runs ADD COLUMN shard TEXT;",
-	/* 5: waivers (accepted exceptions) and the findings they covered. */
-	"ALTER TABLE hosts ADD COLUMN waived_verdict TEXT"
-	"  CHECK (waived_verdict IN ('ready_with_waivers','unknown'));"
-	"ALTER TABLE hosts ADD COLUMN waived_reason TEXT;"
-	"CREATE TABLE waivers ("
-	"  waiver_id INTEGER PRIMARY KEY,"
-	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
-	"  file TEXT NOT NULL, line INTEGER NOT NULL,"
-	"  hosts TEXT NOT NULL, rules TEXT NOT NULL,"
-	"  reason TEXT NOT NULL, approver TEXT NOT NULL, expires TEXT NOT NULL, ticket TEXT,"
-	"  expired INTEGER NOT NULL);"
-	"CREATE TABLE waived_findings ("
-	"  finding_id INTEGER PRIMARY KEY REFERENCES findings(finding_id) ON DELETE CASCADE,"
-	"  waiver_id INTEGER NOT NULL REFERENCES waivers(waiver_id) ON DELETE CASCADE,"
-	"  expired INTEGER NOT NULL);"
-	"CREATE INDEX waived_by_waiver ON waived_findings(waiver_id);"
-	"CREATE INDEX waivers_by_run ON waivers(run_id);"
-	"CREATE VIEW v_waivers AS"
-	"  SELECT w.run_id, w.waiver_id, w.file, w.line, w.hosts, w.rules, w.reason, w.approver,"
-	"         w.expires, w.ticket, w.expired,"
-	"         (SELECT count(*) FROM waived_findings x WHERE x.waiver_id = w.waiver_id) AS findings"
-	"  FROM waivers w;"
-	"CREATE VIEW v_waived_findings AS"
-	"  SELECT h.run_id, h.label AS host, h.computer_name, f.rule_id, f.status, w.reason,"
-	"         w.approver, w.expires, w.ticket, x.expired, w.file, w.line, f.finding_id,"
-	"         w.waiver_id"
-	"  FROM waived_findings x JOIN findings f USING (finding_id) JOIN hosts h USING (host_id)"
-	"  JOIN waivers w ON w.waiver_id = x.waiver_id;",
+        /* 1: the first schema. */
+        "CREATE TABLE runs ("
+        "  run_id INTEGER PRIMARY KEY,"
+        "  started_at TEXT NOT NULL,"
+        "  finished_at TEXT,"
+        "  status TEXT NOT NULL CHECK (status IN ('running','complete','interrupted','failed')),"
+        "  tool_version TEXT NOT NULL,"
+        "  as_of TEXT NOT NULL,"
+        "  rules_digest TEXT NOT NULL,"
+        "  requests_digest TEXT NOT NULL,"
+        "  paths TEXT NOT NULL,"
+        "  command TEXT,"
+        "  hosts_total INTEGER);"
+        "CREATE TABLE rules ("
+        "  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+        "  ord INTEGER NOT NULL,"
+        "  rule_id TEXT NOT NULL,"
+        "  title TEXT NOT NULL, severity TEXT NOT NULL, category TEXT NOT NULL,"
+        "  source TEXT, applies TEXT, remedy TEXT, reg TEXT, origin TEXT,"
+        "  counts INTEGER NOT NULL,"
+        "  PRIMARY KEY (run_id, rule_id));"
+        "CREATE TABLE notes ("
+        "  note_id INTEGER PRIMARY KEY,"
+        "  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+        "  text TEXT NOT NULL);"
+        "CREATE TABLE hosts ("
+        "  host_id INTEGER PRIMARY KEY,"
+        "  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+        "  label TEXT NOT NULL, dir TEXT NOT NULL,"
+        "  computer_name TEXT, hostname TEXT, domain TEXT,"
+        "  os_family TEXT, product_name TEXT, nt_version TEXT, build INTEGER, ubr INTEGER,"
+        "  service_pack INTEGER, installation_type TEXT, edition TEXT, product_type TEXT,"
+        "  product TEXT, architecture TEXT,"
+        "  control_set INTEGER, control_set_source TEXT,"
+        "  system_status TEXT NOT NULL, system_reason TEXT,"
+        "  software_status TEXT NOT NULL, software_reason TEXT,"
+        "  verdict TEXT NOT NULL CHECK (verdict IN ('ready','not_ready','unknown')),"
+        "  verdict_reason TEXT, note TEXT,"
+        "  reused_from INTEGER,"
+        "  snapshot BLOB NOT NULL,"
+        "  UNIQUE (run_id, dir));"
+        "CREATE TABLE hives ("
+        "  hive_id INTEGER PRIMARY KEY,"
+        "  host_id INTEGER NOT NULL REFERENCES hosts(host_id) ON DELETE CASCADE,"
+        "  role TEXT, kind TEXT NOT NULL, kind_why TEXT,"
+        "  path TEXT NOT NULL, status TEXT NOT NULL, reason TEXT,"
+        "  size INTEGER, mtime_ns INTEGER, sha256 TEXT,"
+        "  seq_primary INTEGER, seq_secondary INTEGER, checksum_ok INTEGER,"
+        "  checksum_stored INTEGER, checksum_computed INTEGER,"
+        "  version_major INTEGER, version_minor INTEGER, file_type INTEGER,"
+        "  root_offset INTEGER, hbins_size INTEGER, embedded_name TEXT, last_written TEXT,"
+        "  dirty INTEGER, degraded INTEGER, logs TEXT, replay TEXT);"
+        "CREATE TABLE findings ("
+        "  finding_id INTEGER PRIMARY KEY,"
+        "  host_id INTEGER NOT NULL REFERENCES hosts(host_id) ON DELETE CASCADE,"
+        "  rule_id TEXT NOT NULL,"
+        "  status TEXT NOT NULL CHECK (status IN "
+        "('PASS','FAIL','WARN','NOT_APPLICABLE','UNKNOWN')),"
+        "  severity TEXT NOT NULL, title TEXT, category TEXT,"
+        "  observed TEXT, expected TEXT, reason TEXT,"
+        "  UNIQUE (host_id, rule_id));"
+        "CREATE TABLE evidence ("
+        "  evidence_id INTEGER PRIMARY KEY,"
+        "  finding_id INTEGER NOT NULL REFERENCES findings(finding_id) ON DELETE CASCADE,"
+        "  role TEXT, hive_path TEXT, hive_sha256 TEXT, control_set TEXT,"
+        "  key_path TEXT, value_name TEXT, value_type TEXT, data TEXT, last_write TEXT, note TEXT);"
+        "CREATE INDEX hosts_by_dir ON hosts(dir);"
+        "CREATE INDEX hives_by_host ON hives(host_id);"
+        "CREATE INDEX findings_by_rule ON findings(rule_id, status);"
+        "CREATE INDEX evidence_by_finding ON evidence(finding_id);"
+        /* Views for people querying with the sqlite3 shell. */
+        "CREATE VIEW v_findings AS"
+        "  SELECT h.run_id, h.label AS host, h.computer_name, f.rule_id, f.status, f.severity,"
+        "         f.title, f.observed, f.expected, f.reason, h.os_family, h.verdict, h.dir,"
+        "         f.finding_id, h.host_id"
+        "  FROM findings f JOIN hosts h USING (host_id);"
+        "CREATE VIEW v_latest_findings AS"
+        "  SELECT * FROM v_findings WHERE run_id = (SELECT max(run_id) FROM runs);"
+        "CREATE VIEW v_hosts AS"
+        "  SELECT h.run_id, h.host_id, h.label AS host, h.computer_name, h.os_family, h.verdict,"
+        "         h.verdict_reason, h.system_status, h.software_status,"
+        "         sum(f.status = 'PASS') AS pass, sum(f.status = 'FAIL') AS fail,"
+        "         sum(f.status = 'WARN') AS warn, sum(f.status = 'NOT_APPLICABLE') AS "
+        "not_applicable,"
+        "         sum(f.status = 'UNKNOWN') AS unknown"
+        "  FROM hosts h LEFT JOIN findings f USING (host_id) GROUP BY h.host_id;"
+        "CREATE VIEW v_evidence AS"
+        "  SELECT h.run_id, h.label AS host, f.rule_id, f.status, e.*"
+        "  FROM evidence e JOIN findings f USING (finding_id) JOIN hosts h USING (host_id);",
+        /* 2: v_latest_findings is the newest complete run, the run the
+         * read-only verbs show: a failed or interrupted scan after a good one
+         * must not replace the good one in people's queries either. */
+        "DROP VIEW v_latest_findings;"
+        "CREATE VIEW v_latest_findings AS"
+        "  SELECT * FROM v_findings"
+        "  WHERE run_id = (SELECT max(run_id) FROM runs WHERE status = 'complete');",
+        /* 3: a hive file's identity as the scan saw it (device, inode, change
+         * time; size and mtime_ns are there already), so that an unchanged
+         * file is known without reading it, as git's index does. */
+        "ALTER TABLE hives ADD COLUMN dev INTEGER;"
+        "ALTER TABLE hives ADD COLUMN ino INTEGER;"
+        "ALTER TABLE hives ADD COLUMN ctime_ns INTEGER;",
+        /* 4: runs made with scan --shard K/N say which part of the fleet they hold. */
+        "ALTER TABLE runs ADD COLUMN shard TEXT;",
+        /* 5: waivers (accepted exceptions) and the findings they covered. */
+        "ALTER TABLE hosts ADD COLUMN waived_verdict TEXT"
+        "  CHECK (waived_verdict IN ('ready_with_waivers','unknown'));"
+        "ALTER TABLE hosts ADD COLUMN waived_reason TEXT;"
+        "CREATE TABLE waivers ("
+        "  waiver_id INTEGER PRIMARY KEY,"
+        "  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+        "  file TEXT NOT NULL, line INTEGER NOT NULL,"
+        "  hosts TEXT NOT NULL, rules TEXT NOT NULL,"
+        "  reason TEXT NOT NULL, approver TEXT NOT NULL, expires TEXT NOT NULL, ticket TEXT,"
+        "  expired INTEGER NOT NULL);"
+        "CREATE TABLE waived_findings ("
+        "  finding_id INTEGER PRIMARY KEY REFERENCES findings(finding_id) ON DELETE CASCADE,"
+        "  waiver_id INTEGER NOT NULL REFERENCES waivers(waiver_id) ON DELETE CASCADE,"
+        "  expired INTEGER NOT NULL);"
+        "CREATE INDEX waived_by_waiver ON waived_findings(waiver_id);"
+        "CREATE INDEX waivers_by_run ON waivers(run_id);"
+        "CREATE VIEW v_waivers AS"
+        "  SELECT w.run_id, w.waiver_id, w.file, w.line, w.hosts, w.rules, w.reason, w.approver,"
+        "         w.expires, w.ticket, w.expired,"
+        "         (SELECT count(*) FROM waived_findings x WHERE x.waiver_id = w.waiver_id) AS "
+        "findings"
+        "  FROM waivers w;"
+        "CREATE VIEW v_waived_findings AS"
+        "  SELECT h.run_id, h.label AS host, h.computer_name, f.rule_id, f.status, w.reason,"
+        "         w.approver, w.expires, w.ticket, x.expired, w.file, w.line, f.finding_id,"
+        "         w.waiver_id"
+        "  FROM waived_findings x JOIN findings f USING (finding_id) JOIN hosts h USING (host_id)"
+        "  JOIN waivers w ON w.waiver_id = x.waiver_id;",
 };
 
 static int sqlfail(struct ha_store *st, int rc, struct ha_err *err, const char *what)
@@ -170,12 +173,13 @@ static int sqlfail(struct ha_store *st, int rc, struct ha_err *err, const char *
 	const char *msg = st && st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
 
 	if ((rc & 0xFF) == SQLITE_BUSY || (rc & 0xFF) == SQLITE_LOCKED)
-		return ha_err_set(err, HA_ERR_BUSY, "%s: the store is locked by another process", what);
+		return ha_err_set(err, HA_ERR_BUSY, "%s: the store is locked by another process",
+		                  what);
 	if ((rc & 0xFF) == SQLITE_FULL)
 		return ha_err_set(err, HA_ERR_IO, "%s: the disk is full", what);
 	if ((rc & 0xFF) == SQLITE_NOTADB)
-		return ha_err_set(err, HA_ERR_STORE, "%s: the file is not a hiveaudit store (%s)", what,
-				  msg);
+		return ha_err_set(err, HA_ERR_STORE, "%s: the file is not a hiveaudit store (%s)",
+		                  what, msg);
 	return ha_err_set(err, HA_ERR_STORE, "%s: %s (sqlite %d)", what, msg, ext);
 }
 
@@ -205,13 +209,13 @@ static int user_version(struct ha_store *st, int *v, struct ha_err *err)
 
 #define LATEST_SCHEMA ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(LATEST_SCHEMA == HA_STORE_SCHEMA_VERSION,
-	       "HA_STORE_SCHEMA_VERSION must name the last migration");
+               "HA_STORE_SCHEMA_VERSION must name the last migration");
 
 static int too_new(int v, struct ha_err *err)
 {
 	return ha_err_set(err, HA_ERR_STORE,
-			  "the store has schema version %d; this hiveaudit knows up to %d", v,
-			  LATEST_SCHEMA);
+	                  "the store has schema version %d; this hiveaudit knows up to %d", v,
+	                  LATEST_SCHEMA);
 }
 
 /* Looks before touching: a file that is not SQLite, another program's
@@ -242,8 +246,8 @@ static int check_version(struct ha_store *st, const char *path, int writable, st
 		return sqlfail(st, rc, err, "reading the schema");
 	if (objects)
 		return ha_err_set(err, HA_ERR_STORE,
-				  "'%s' is another program's database, not a hiveaudit store",
-				  path);
+		                  "'%s' is another program's database, not a hiveaudit store",
+		                  path);
 	return HA_OK;
 }
 
@@ -353,22 +357,23 @@ static int readonly_fallback(struct ha_store *st, const char *path, struct ha_er
 	has_log = lstat(wal, &sb) == 0 && (!S_ISREG(sb.st_mode) || sb.st_size > 0);
 	free(wal);
 	if (has_log)
-		return ha_err_set(err, HA_ERR_STORE,
-				  "its write-ahead log (%s-wal) holds transactions that are not in the "
-				  "store file yet, and its folder cannot be written: copy the folder "
-				  "to writable storage to read them",
-				  path);
+		return ha_err_set(
+		        err, HA_ERR_STORE,
+		        "its write-ahead log (%s-wal) holds transactions that are not in the "
+		        "store file yet, and its folder cannot be written: copy the folder "
+		        "to writable storage to read them",
+		        path);
 	uri = immutable_uri(path);
 	if (!uri)
 		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 	sqlite3_close(st->db);
 	st->db = NULL;
-	rc = sqlite3_open_v2(uri, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW,
-			     NULL);
+	rc = sqlite3_open_v2(uri, &st->db,
+	                     SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW, NULL);
 	free(uri);
 	if (rc != SQLITE_OK)
 		return st->db ? sqlfail(st, rc, err, "opening the store read-only")
-			      : ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		              : ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 	sqlite3_extended_result_codes(st->db, 1);
 	return HA_OK;
 }
@@ -376,9 +381,10 @@ static int readonly_fallback(struct ha_store *st, const char *path, struct ha_er
 int ha_store_open(const char *path, int flags, struct ha_store **out, struct ha_err *err)
 {
 	struct ha_store *st;
-	int oflags = (flags & HA_STORE_READONLY) ? SQLITE_OPEN_READONLY
-						 : SQLITE_OPEN_READWRITE |
-							   ((flags & HA_STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
+	int oflags = (flags & HA_STORE_READONLY)
+	                     ? SQLITE_OPEN_READONLY
+	                     : SQLITE_OPEN_READWRITE |
+	                               ((flags & HA_STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
 	int rc;
 
 	*out = NULL;
@@ -399,7 +405,7 @@ int ha_store_open(const char *path, int flags, struct ha_store **out, struct ha_
 			rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 		else if ((rc & 0xFF) == SQLITE_CANTOPEN)
 			rc = ha_err_set(err, HA_ERR_IO, "cannot open store '%s': %s", path,
-					sqlite3_errmsg(st->db));
+			                sqlite3_errmsg(st->db));
 		else
 			rc = sqlfail(st, rc, err, "opening the store");
 		ha_store_close(st);
@@ -459,7 +465,10 @@ static int bind_text(sqlite3_stmt *s, int i, const char *v)
 	return v ? sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, i);
 }
 
-static int bind_int(sqlite3_stmt *s, int i, int64_t v) { return sqlite3_bind_int64(s, i, v); }
+static int bind_int(sqlite3_stmt *s, int i, int64_t v)
+{
+	return sqlite3_bind_int64(s, i, v);
+}
 
 static int bind_opt_int(sqlite3_stmt *s, int i, long v)
 {
@@ -467,12 +476,13 @@ static int bind_opt_int(sqlite3_stmt *s, int i, long v)
 }
 
 static int prepared(struct ha_store *st, enum stmt_id id, const char *sql, sqlite3_stmt **out,
-		    struct ha_err *err)
+                    struct ha_err *err)
 {
 	int rc;
 
 	if (!st->st[id]) {
-		rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->st[id], NULL);
+		rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->st[id],
+		                        NULL);
 		if (rc != SQLITE_OK)
 			return sqlfail(st, rc, err, "preparing a statement");
 	}
@@ -498,18 +508,19 @@ static void now_iso(char out[32])
 /* --------------------------------------------------------------- writing */
 
 int ha_store_run_begin(struct ha_store *st, const struct ha_run_meta *m, int64_t *run_id,
-		       struct ha_err *err)
+                       struct ha_err *err)
 {
 	sqlite3_stmt *s = NULL;
 	char now[32];
 	int rc;
 
 	now_iso(now);
-	rc = sqlite3_prepare_v2(st->db,
-				"INSERT INTO runs (started_at, status, tool_version, as_of, rules_digest,"
-				" requests_digest, paths, command, hosts_total)"
-				" VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?)",
-				-1, &s, NULL);
+	rc = sqlite3_prepare_v2(
+	        st->db,
+	        "INSERT INTO runs (started_at, status, tool_version, as_of, rules_digest,"
+	        " requests_digest, paths, command, hosts_total)"
+	        " VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?)",
+	        -1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return sqlfail(st, rc, err, "recording the run");
 	bind_text(s, 1, now);
@@ -529,16 +540,17 @@ int ha_store_run_begin(struct ha_store *st, const struct ha_run_meta *m, int64_t
 }
 
 int ha_store_put_rules(struct ha_store *st, int64_t run_id, const struct ha_store_rule *rules,
-		       size_t n, struct ha_err *err)
+                       size_t n, struct ha_err *err)
 {
 	sqlite3_stmt *s = NULL;
 	size_t i;
 	int rc;
 
-	rc = sqlite3_prepare_v2(st->db,
-				"INSERT INTO rules (run_id, ord, rule_id, title, severity, category, source,"
-				" applies, remedy, reg, origin, counts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-				-1, &s, NULL);
+	rc = sqlite3_prepare_v2(
+	        st->db,
+	        "INSERT INTO rules (run_id, ord, rule_id, title, severity, category, source,"
+	        " applies, remedy, reg, origin, counts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+	        -1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return sqlfail(st, rc, err, "recording the rules");
 	for (i = 0; i < n; i++) {
@@ -571,8 +583,8 @@ int ha_store_put_rules(struct ha_store *st, int64_t run_id, const struct ha_stor
 int ha_store_put_note(struct ha_store *st, int64_t run_id, const char *text, struct ha_err *err)
 {
 	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(st->db, "INSERT INTO notes (run_id, text) VALUES (?, ?)", -1, &s,
-				    NULL);
+	int rc = sqlite3_prepare_v2(st->db, "INSERT INTO notes (run_id, text) VALUES (?, ?)", -1,
+	                            &s, NULL);
 
 	if (rc != SQLITE_OK)
 		return sqlfail(st, rc, err, "recording a note");
@@ -588,8 +600,8 @@ int ha_store_run_end(struct ha_store *st, int64_t run_id, const char *status, st
 	sqlite3_stmt *s = NULL;
 	char now[32];
 	int rc = sqlite3_prepare_v2(st->db,
-				    "UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?", -1,
-				    &s, NULL);
+	                            "UPDATE runs SET status = ?, finished_at = ? WHERE run_id = ?",
+	                            -1, &s, NULL);
 
 	if (rc != SQLITE_OK)
 		return sqlfail(st, rc, err, "closing the run");
@@ -619,7 +631,7 @@ void ha_store_rollback(struct ha_store *st)
 }
 
 static int put_hive(struct ha_store *st, int64_t host_id, const struct ha_hivefile *f,
-		    struct ha_err *err)
+                    struct ha_err *err)
 {
 	sqlite3_stmt *s = NULL;
 	struct ha_buf logs;
@@ -627,13 +639,14 @@ static int put_hive(struct ha_store *st, int64_t host_id, const struct ha_hivefi
 	size_t i;
 	int rc;
 
-	rc = prepared(st, S_HIVE,
-		      "INSERT INTO hives (host_id, role, kind, kind_why, path, status, reason, size,"
-		      " mtime_ns, sha256, seq_primary, seq_secondary, checksum_ok, checksum_stored,"
-		      " checksum_computed, version_major, version_minor, file_type, root_offset,"
-		      " hbins_size, embedded_name, last_written, dirty, degraded, logs, replay)"
-		      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-		      &s, err);
+	rc = prepared(
+	        st, S_HIVE,
+	        "INSERT INTO hives (host_id, role, kind, kind_why, path, status, reason, size,"
+	        " mtime_ns, sha256, seq_primary, seq_secondary, checksum_ok, checksum_stored,"
+	        " checksum_computed, version_major, version_minor, file_type, root_offset,"
+	        " hbins_size, embedded_name, last_written, dirty, degraded, logs, replay)"
+	        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	        &s, err);
 	if (rc)
 		return rc;
 	ha_buf_init(&logs, 1 << 20);
@@ -676,13 +689,13 @@ static int put_hive(struct ha_store *st, int64_t host_id, const struct ha_hivefi
 	bind_text(s, 25, f->nlogs ? ha_buf_cstr(&logs) : NULL);
 	bind_text(s, 26, f->replay);
 	rc = ha_buf_status(&logs) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-				  : step_done(st, s, err, "recording a hive");
+	                          : step_done(st, s, err, "recording a hive");
 	ha_buf_free(&logs);
 	return rc;
 }
 
 static int put_finding(struct ha_store *st, int64_t host_id, const struct ha_finding *f,
-		       struct ha_err *err)
+                       struct ha_err *err)
 {
 	sqlite3_stmt *s = NULL;
 	int64_t fid;
@@ -690,9 +703,9 @@ static int put_finding(struct ha_store *st, int64_t host_id, const struct ha_fin
 	int rc;
 
 	rc = prepared(st, S_FINDING,
-		      "INSERT INTO findings (host_id, rule_id, status, severity, title, category,"
-		      " observed, expected, reason) VALUES (?,?,?,?,?,?,?,?,?)",
-		      &s, err);
+	              "INSERT INTO findings (host_id, rule_id, status, severity, title, category,"
+	              " observed, expected, reason) VALUES (?,?,?,?,?,?,?,?,?)",
+	              &s, err);
 	if (rc)
 		return rc;
 	bind_int(s, 1, host_id);
@@ -711,11 +724,12 @@ static int put_finding(struct ha_store *st, int64_t host_id, const struct ha_fin
 	for (i = 0; i < f->nev; i++) {
 		const struct ha_evidence *e = &f->ev[i];
 
-		rc = prepared(st, S_EVIDENCE,
-			      "INSERT INTO evidence (finding_id, role, hive_path, hive_sha256,"
-			      " control_set, key_path, value_name, value_type, data, last_write, note)"
-			      " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-			      &s, err);
+		rc = prepared(
+		        st, S_EVIDENCE,
+		        "INSERT INTO evidence (finding_id, role, hive_path, hive_sha256,"
+		        " control_set, key_path, value_name, value_type, data, last_write, note)"
+		        " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+		        &s, err);
 		if (rc)
 			return rc;
 		bind_int(s, 1, fid);
@@ -737,8 +751,8 @@ static int put_finding(struct ha_store *st, int64_t host_id, const struct ha_fin
 }
 
 int ha_store_put_host(struct ha_store *st, int64_t run_id, const struct ha_snapshot *snap,
-		      const struct ha_facts *f, const struct ha_findings *fs, int64_t reused_from,
-		      int64_t *host_id, struct ha_err *err)
+                      const struct ha_facts *f, const struct ha_findings *fs, int64_t reused_from,
+                      int64_t *host_id, struct ha_err *err)
 {
 	sqlite3_stmt *s = NULL;
 	struct ha_buf blob;
@@ -750,16 +764,17 @@ int ha_store_put_host(struct ha_store *st, int64_t run_id, const struct ha_snaps
 	if (ha_snapshot_encode(snap, &blob) != HA_OK) {
 		ha_buf_free(&blob);
 		return ha_err_set(err, HA_ERR_NOMEM, "host '%s': snapshot too large to store",
-				  snap->label);
+		                  snap->label);
 	}
-	rc = prepared(st, S_HOST,
-		      "INSERT INTO hosts (run_id, label, dir, computer_name, hostname, domain,"
-		      " os_family, product_name, nt_version, build, ubr, service_pack,"
-		      " installation_type, edition, product_type, product, architecture, control_set,"
-		      " control_set_source, system_status, system_reason, software_status,"
-		      " software_reason, verdict, verdict_reason, note, reused_from, snapshot)"
-		      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-		      &s, err);
+	rc = prepared(
+	        st, S_HOST,
+	        "INSERT INTO hosts (run_id, label, dir, computer_name, hostname, domain,"
+	        " os_family, product_name, nt_version, build, ubr, service_pack,"
+	        " installation_type, edition, product_type, product, architecture, control_set,"
+	        " control_set_source, system_status, system_reason, software_status,"
+	        " software_reason, verdict, verdict_reason, note, reused_from, snapshot)"
+	        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	        &s, err);
 	if (rc) {
 		ha_buf_free(&blob);
 		return rc;
@@ -811,13 +826,14 @@ int ha_store_put_host(struct ha_store *st, int64_t run_id, const struct ha_snaps
 }
 
 int ha_store_put_waiver(struct ha_store *st, int64_t run_id, const struct ha_store_waiver *w,
-			int64_t *waiver_id, struct ha_err *err)
+                        int64_t *waiver_id, struct ha_err *err)
 {
 	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(st->db,
-				    "INSERT INTO waivers (run_id, file, line, hosts, rules, reason,"
-				    " approver, expires, ticket, expired) VALUES (?,?,?,?,?,?,?,?,?,?)",
-				    -1, &s, NULL);
+	int rc = sqlite3_prepare_v2(
+	        st->db,
+	        "INSERT INTO waivers (run_id, file, line, hosts, rules, reason,"
+	        " approver, expires, ticket, expired) VALUES (?,?,?,?,?,?,?,?,?,?)",
+	        -1, &s, NULL);
 
 	if (rc != SQLITE_OK)
 		return sqlfail(st, rc, err, "recording a waiver");
@@ -840,13 +856,14 @@ int ha_store_put_waiver(struct ha_store *st, int64_t run_id, const struct ha_sto
 }
 
 int ha_store_put_waived(struct ha_store *st, int64_t host_id, const char *rule_id,
-			int64_t waiver_id, int expired, struct ha_err *err)
+                        int64_t waiver_id, int expired, struct ha_err *err)
 {
 	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v3(st->db,
-				    "INSERT INTO waived_findings (finding_id, waiver_id, expired)"
-				    " SELECT finding_id, ?, ? FROM findings WHERE host_id = ? AND rule_id = ?",
-				    -1, 0, &s, NULL);
+	int rc = sqlite3_prepare_v3(
+	        st->db,
+	        "INSERT INTO waived_findings (finding_id, waiver_id, expired)"
+	        " SELECT finding_id, ?, ? FROM findings WHERE host_id = ? AND rule_id = ?",
+	        -1, 0, &s, NULL);
 
 	if (rc != SQLITE_OK)
 		return sqlfail(st, rc, err, "recording a waived finding");
@@ -860,13 +877,13 @@ int ha_store_put_waived(struct ha_store *st, int64_t host_id, const char *rule_i
 }
 
 int ha_store_put_waived_verdict(struct ha_store *st, int64_t host_id, const char *verdict,
-				const char *reason, struct ha_err *err)
+                                const char *reason, struct ha_err *err)
 {
 	sqlite3_stmt *s = NULL;
 	int rc = sqlite3_prepare_v2(st->db,
-				    "UPDATE hosts SET waived_verdict = ?, waived_reason = ?"
-				    " WHERE host_id = ?",
-				    -1, &s, NULL);
+	                            "UPDATE hosts SET waived_verdict = ?, waived_reason = ?"
+	                            " WHERE host_id = ?",
+	                            -1, &s, NULL);
 
 	if (rc != SQLITE_OK)
 		return sqlfail(st, rc, err, "recording a verdict");
@@ -879,17 +896,18 @@ int ha_store_put_waived_verdict(struct ha_store *st, int64_t host_id, const char
 }
 
 int ha_store_previous(struct ha_store *st, const char *dir, const char *requests_digest,
-		      int64_t *host_id, struct ha_snapshot *out, struct ha_err *err)
+                      int64_t *host_id, struct ha_snapshot *out, struct ha_err *err)
 {
 	sqlite3_stmt *s = NULL;
 	int rc;
 
 	*host_id = 0;
-	rc = sqlite3_prepare_v2(st->db,
-				"SELECT h.host_id, h.snapshot FROM hosts h JOIN runs r USING (run_id)"
-				" WHERE h.dir = ? AND r.requests_digest = ?"
-				" ORDER BY h.host_id DESC LIMIT 1",
-				-1, &s, NULL);
+	rc = sqlite3_prepare_v2(
+	        st->db,
+	        "SELECT h.host_id, h.snapshot FROM hosts h JOIN runs r USING (run_id)"
+	        " WHERE h.dir = ? AND r.requests_digest = ?"
+	        " ORDER BY h.host_id DESC LIMIT 1",
+	        -1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return sqlfail(st, rc, err, "looking up an earlier run");
 	bind_text(s, 1, dir);
@@ -913,11 +931,11 @@ int ha_store_previous(struct ha_store *st, const char *dir, const char *requests
 }
 
 int ha_store_load_snapshot(struct ha_store *st, int64_t host_id, struct ha_snapshot *out,
-			   struct ha_err *err)
+                           struct ha_err *err)
 {
 	sqlite3_stmt *s = NULL;
 	int rc = sqlite3_prepare_v2(st->db, "SELECT snapshot FROM hosts WHERE host_id = ?", -1, &s,
-				    NULL);
+	                            NULL);
 
 	if (rc != SQLITE_OK)
 		return sqlfail(st, rc, err, "loading a saved snapshot");
@@ -928,25 +946,26 @@ int ha_store_load_snapshot(struct ha_store *st, int64_t host_id, struct ha_snaps
 		int n = sqlite3_column_bytes(s, 0);
 
 		rc = p && n > 0 ? ha_snapshot_decode(p, (size_t)n, out, err)
-				: ha_err_set(err, HA_ERR_STORE, "saved snapshot %lld is empty",
-					     (long long)host_id);
+		                : ha_err_set(err, HA_ERR_STORE, "saved snapshot %lld is empty",
+		                             (long long)host_id);
 		sqlite3_finalize(s);
 		return rc;
 	}
 	sqlite3_finalize(s);
 	if (rc == SQLITE_DONE)
-		return ha_err_set(err, HA_ERR_NOTFOUND, "no saved snapshot %lld", (long long)host_id);
+		return ha_err_set(err, HA_ERR_NOTFOUND, "no saved snapshot %lld",
+		                  (long long)host_id);
 	return sqlfail(st, rc, err, "loading a saved snapshot");
 }
 
 int ha_store_set_identity(struct ha_store *st, int64_t host_id, const char *path,
-			  const struct ha_file_identity *id, struct ha_err *err)
+                          const struct ha_file_identity *id, struct ha_err *err)
 {
 	sqlite3_stmt *s = NULL;
 	int rc = prepared(st, S_IDENTITY,
-			  "UPDATE hives SET dev = ?, ino = ?, ctime_ns = ?"
-			  " WHERE host_id = ? AND path = ? AND size = ? AND mtime_ns = ?",
-			  &s, err);
+	                  "UPDATE hives SET dev = ?, ino = ?, ctime_ns = ?"
+	                  " WHERE host_id = ? AND path = ? AND size = ? AND mtime_ns = ?",
+	                  &s, err);
 
 	if (rc)
 		return rc;
@@ -963,15 +982,15 @@ int ha_store_set_identity(struct ha_store *st, int64_t host_id, const char *path
 }
 
 int ha_store_get_identity(struct ha_store *st, int64_t host_id, const char *path,
-			  struct ha_file_identity *id, char sha256[65], int *found,
-			  struct ha_err *err)
+                          struct ha_file_identity *id, char sha256[65], int *found,
+                          struct ha_err *err)
 {
 	sqlite3_stmt *s = NULL;
 	int rc = prepared(st, S_GET_IDENTITY,
-			  "SELECT dev, ino, size, mtime_ns, ctime_ns, sha256 FROM hives"
-			  " WHERE host_id = ? AND path = ? AND dev IS NOT NULL AND ino IS NOT NULL"
-			  " AND size IS NOT NULL AND mtime_ns IS NOT NULL AND ctime_ns IS NOT NULL",
-			  &s, err);
+	                  "SELECT dev, ino, size, mtime_ns, ctime_ns, sha256 FROM hives"
+	                  " WHERE host_id = ? AND path = ? AND dev IS NOT NULL AND ino IS NOT NULL"
+	                  " AND size IS NOT NULL AND mtime_ns IS NOT NULL AND ctime_ns IS NOT NULL",
+	                  &s, err);
 
 	*found = 0;
 	sha256[0] = '\0';
@@ -1017,8 +1036,8 @@ static long col_long(sqlite3_stmt *s, int i)
 /* Runs `sql` with up to two integer parameters (and an optional text one),
  * calling `row` for each result row. */
 static int each_cached(struct ha_store *st, enum read_id slot, const char *sql, int64_t a,
-		       int64_t b, const char *t, int (*row)(sqlite3_stmt *, void *), void *ctx,
-		       struct ha_err *err, const char *what)
+                       int64_t b, const char *t, int (*row)(sqlite3_stmt *, void *), void *ctx,
+                       struct ha_err *err, const char *what)
 {
 	sqlite3_stmt *s = NULL;
 	int rc, np, cbrc = HA_OK, cached = slot != R_NONE && !st->rd_busy[slot];
@@ -1029,7 +1048,7 @@ static int each_cached(struct ha_store *st, enum read_id slot, const char *sql, 
 		sqlite3_clear_bindings(s);
 	} else {
 		rc = sqlite3_prepare_v3(st->db, sql, -1, cached ? SQLITE_PREPARE_PERSISTENT : 0, &s,
-					NULL);
+		                        NULL);
 		if (rc != SQLITE_OK)
 			return sqlfail(st, rc, err, what);
 		if (cached)
@@ -1061,7 +1080,7 @@ static int each_cached(struct ha_store *st, enum read_id slot, const char *sql, 
 }
 
 static int each(struct ha_store *st, const char *sql, int64_t a, int64_t b, const char *t,
-		int (*row)(sqlite3_stmt *, void *), void *ctx, struct ha_err *err, const char *what)
+                int (*row)(sqlite3_stmt *, void *), void *ctx, struct ha_err *err, const char *what)
 {
 	return each_cached(st, R_NONE, sql, a, b, t, row, ctx, err, what);
 }
@@ -1076,16 +1095,16 @@ int ha_store_latest_run(struct ha_store *st, int64_t *run_id, struct ha_err *err
 	rc = sqlite3_step(s);
 	*run_id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_finalize(s);
-	return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? HA_OK
-						       : sqlfail(st, rc, err, "finding the latest run");
+	return (rc == SQLITE_ROW || rc == SQLITE_DONE)
+	               ? HA_OK
+	               : sqlfail(st, rc, err, "finding the latest run");
 }
 
 int ha_store_latest_complete_run(struct ha_store *st, int64_t *run_id, struct ha_err *err)
 {
 	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(st->db,
-				    "SELECT max(run_id) FROM runs WHERE status = 'complete'", -1, &s,
-				    NULL);
+	int rc = sqlite3_prepare_v2(
+	        st->db, "SELECT max(run_id) FROM runs WHERE status = 'complete'", -1, &s, NULL);
 
 	if (rc != SQLITE_OK)
 		return sqlfail(st, rc, err, "finding the latest complete run");
@@ -1093,8 +1112,8 @@ int ha_store_latest_complete_run(struct ha_store *st, int64_t *run_id, struct ha
 	*run_id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_finalize(s);
 	return (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		       ? HA_OK
-		       : sqlfail(st, rc, err, "finding the latest complete run");
+	               ? HA_OK
+	               : sqlfail(st, rc, err, "finding the latest complete run");
 }
 
 struct cbpair {
@@ -1129,7 +1148,8 @@ static int run_row(sqlite3_stmt *s, void *p)
 	return cp->u.run(cp->ctx, &r);
 }
 
-int ha_store_get_run(struct ha_store *st, int64_t run_id, ha_run_cb cb, void *ctx, struct ha_err *err)
+int ha_store_get_run(struct ha_store *st, int64_t run_id, ha_run_cb cb, void *ctx,
+                     struct ha_err *err)
 {
 	struct cbpair cp;
 
@@ -1137,10 +1157,10 @@ int ha_store_get_run(struct ha_store *st, int64_t run_id, ha_run_cb cb, void *ct
 	cp.ctx = ctx;
 
 	return each(st,
-		    "SELECT run_id, started_at, finished_at, status, tool_version, as_of, paths,"
-		    " hosts_total, (SELECT count(*) FROM hosts h WHERE h.run_id = runs.run_id)"
-		    " FROM runs WHERE run_id = ?",
-		    run_id, 0, NULL, run_row, &cp, err, "reading the run");
+	            "SELECT run_id, started_at, finished_at, status, tool_version, as_of, paths,"
+	            " hosts_total, (SELECT count(*) FROM hosts h WHERE h.run_id = runs.run_id)"
+	            " FROM runs WHERE run_id = ?",
+	            run_id, 0, NULL, run_row, &cp, err, "reading the run");
 }
 
 static int host_row(sqlite3_stmt *s, void *p)
@@ -1184,30 +1204,30 @@ static int host_row(sqlite3_stmt *s, void *p)
 	"SELECT h.host_id, h.label, h.dir, h.computer_name, h.hostname, h.domain,"                 \
 	" h.os_family, h.product_name, h.nt_version, h.build, h.ubr, h.service_pack,"              \
 	" h.installation_type, h.edition, h.product_type, h.product, h.architecture,"              \
-	" h.control_set, h.control_set_source, " HOST_VERDICT ","                                   \
+	" h.control_set, h.control_set_source, " HOST_VERDICT ","                                  \
 	" coalesce(h.waived_reason, h.verdict_reason), h.note,"                                    \
 	" h.system_status, h.software_status,"                                                     \
 	" (SELECT count(*) FROM findings f WHERE f.host_id = h.host_id AND f.status = 'PASS'),"    \
 	" (SELECT count(*) FROM findings f WHERE f.host_id = h.host_id AND f.status = 'FAIL'),"    \
 	" (SELECT count(*) FROM findings f WHERE f.host_id = h.host_id AND f.status = 'WARN'),"    \
 	" (SELECT count(*) FROM findings f WHERE f.host_id = h.host_id"                            \
-	"   AND f.status = 'NOT_APPLICABLE'),"                                                      \
-	" (SELECT count(*) FROM findings f WHERE f.host_id = h.host_id AND f.status = 'UNKNOWN'),"  \
+	"   AND f.status = 'NOT_APPLICABLE'),"                                                     \
+	" (SELECT count(*) FROM findings f WHERE f.host_id = h.host_id AND f.status = 'UNKNOWN')," \
 	" coalesce(h.reused_from, 0)"
 
 int ha_store_get_host(struct ha_store *st, int64_t host_id, ha_host_cb cb, void *ctx,
-		      struct ha_err *err)
+                      struct ha_err *err)
 {
 	struct cbpair cp;
 
 	cp.u.host = cb;
 	cp.ctx = ctx;
-	return each(st, HOST_COLUMNS " FROM hosts h WHERE h.host_id = ?1", host_id, 0, NULL, host_row,
-		    &cp, err, "reading a host");
+	return each(st, HOST_COLUMNS " FROM hosts h WHERE h.host_id = ?1", host_id, 0, NULL,
+	            host_row, &cp, err, "reading a host");
 }
 
 int ha_store_each_host(struct ha_store *st, int64_t run_id, const char *label, ha_host_cb cb,
-		       void *ctx, struct ha_err *err)
+                       void *ctx, struct ha_err *err)
 {
 	struct cbpair cp;
 
@@ -1215,13 +1235,13 @@ int ha_store_each_host(struct ha_store *st, int64_t run_id, const char *label, h
 	cp.ctx = ctx;
 
 	return each(st,
-		    HOST_COLUMNS
-		    " FROM hosts h WHERE h.run_id = ?1"
-		    "  AND (?3 IS NULL OR h.label = ?3 COLLATE NOCASE OR h.computer_name = ?3 COLLATE NOCASE"
-		    "       OR h.dir = ?3)"
-		    "  AND ?2 = ?2"
-		    " ORDER BY h.label, h.dir",
-		    run_id, 0, label, host_row, &cp, err, "reading hosts");
+	            HOST_COLUMNS " FROM hosts h WHERE h.run_id = ?1"
+	                         "  AND (?3 IS NULL OR h.label = ?3 COLLATE NOCASE OR "
+	                         "h.computer_name = ?3 COLLATE NOCASE"
+	                         "       OR h.dir = ?3)"
+	                         "  AND ?2 = ?2"
+	                         " ORDER BY h.label, h.dir",
+	            run_id, 0, label, host_row, &cp, err, "reading hosts");
 }
 
 static int hive_row(sqlite3_stmt *s, void *p)
@@ -1251,18 +1271,19 @@ static int hive_row(sqlite3_stmt *s, void *p)
 }
 
 int ha_store_each_hive(struct ha_store *st, int64_t host_id, ha_hive_cb cb, void *ctx,
-		       struct ha_err *err)
+                       struct ha_err *err)
 {
 	struct cbpair cp;
 
 	cp.u.hive = cb;
 	cp.ctx = ctx;
 
-	return each(st,
-		    "SELECT hive_id, role, kind, kind_why, path, status, reason, sha256, embedded_name,"
-		    " last_written, logs, replay, size, seq_primary, seq_secondary, checksum_ok, dirty,"
-		    " degraded FROM hives WHERE host_id = ? ORDER BY hive_id",
-		    host_id, 0, NULL, hive_row, &cp, err, "reading hives");
+	return each(
+	        st,
+	        "SELECT hive_id, role, kind, kind_why, path, status, reason, sha256, embedded_name,"
+	        " last_written, logs, replay, size, seq_primary, seq_secondary, checksum_ok, dirty,"
+	        " degraded FROM hives WHERE host_id = ? ORDER BY hive_id",
+	        host_id, 0, NULL, hive_row, &cp, err, "reading hives");
 }
 
 static int finding_row(sqlite3_stmt *s, void *p)
@@ -1299,7 +1320,7 @@ static int finding_row(sqlite3_stmt *s, void *p)
 }
 
 int ha_store_each_finding(struct ha_store *st, int64_t run_id, int64_t host_id, ha_finding_cb cb,
-			  void *ctx, struct ha_err *err)
+                          void *ctx, struct ha_err *err)
 {
 	struct cbpair cp;
 
@@ -1307,29 +1328,29 @@ int ha_store_each_finding(struct ha_store *st, int64_t run_id, int64_t host_id, 
 	cp.ctx = ctx;
 
 #define FINDING_SELECT                                                                             \
-	"SELECT f.finding_id, f.host_id, h.label, h.computer_name, h.dir, f.rule_id,"            \
-	" f.status, f.severity, f.title, f.category, f.observed, f.expected, f.reason,"          \
-	" r.remedy, r.reg,"                                                                      \
-	" (SELECT group_concat(line, ' | ') FROM (SELECT"                                        \
-	"    coalesce(e.role || ' ', '') || coalesce(e.key_path, '')"                            \
-	"    || CASE WHEN e.value_name IS NULL THEN ''"                                          \
-	"            WHEN e.value_name = '' THEN '\\(Default)'"                                 \
-	"            ELSE '\\' || e.value_name END"                                             \
-	"    || ': ' || coalesce(e.value_type, '')"                                              \
-	"    || CASE WHEN coalesce(e.data, '') <> '' THEN ' ' || e.data ELSE '' END"             \
-	"    AS line FROM evidence e WHERE e.finding_id = f.finding_id"                          \
-	"    ORDER BY e.evidence_id)),"                                                          \
-	" (SELECT group_concat(p, ' | ') FROM (SELECT DISTINCT e.hive_path AS p"                 \
-	"    FROM evidence e WHERE e.finding_id = f.finding_id AND e.hive_path IS NOT NULL"      \
-	"    ORDER BY e.hive_path)),"                                                            \
-	" (SELECT group_concat(p, ' | ') FROM (SELECT DISTINCT e.hive_sha256 AS p"               \
-	"    FROM evidence e WHERE e.finding_id = f.finding_id"                                  \
-	"    AND coalesce(e.hive_sha256, '') <> '' ORDER BY e.hive_path)),"                      \
-	" CASE WHEN x.finding_id IS NULL THEN '' WHEN x.expired THEN 'expired' ELSE 'yes' END,"  \
-	" w.reason, w.expires, w.approver, w.ticket, w.file, w.line"                             \
-	" FROM findings f JOIN hosts h USING (host_id)"                                          \
-	" LEFT JOIN rules r ON r.run_id = h.run_id AND r.rule_id = f.rule_id"                    \
-	" LEFT JOIN waived_findings x ON x.finding_id = f.finding_id"                            \
+	"SELECT f.finding_id, f.host_id, h.label, h.computer_name, h.dir, f.rule_id,"              \
+	" f.status, f.severity, f.title, f.category, f.observed, f.expected, f.reason,"            \
+	" r.remedy, r.reg,"                                                                        \
+	" (SELECT group_concat(line, ' | ') FROM (SELECT"                                          \
+	"    coalesce(e.role || ' ', '') || coalesce(e.key_path, '')"                              \
+	"    || CASE WHEN e.value_name IS NULL THEN ''"                                            \
+	"            WHEN e.value_name = '' THEN '\\(Default)'"                                    \
+	"            ELSE '\\' || e.value_name END"                                                \
+	"    || ': ' || coalesce(e.value_type, '')"                                                \
+	"    || CASE WHEN coalesce(e.data, '') <> '' THEN ' ' || e.data ELSE '' END"               \
+	"    AS line FROM evidence e WHERE e.finding_id = f.finding_id"                            \
+	"    ORDER BY e.evidence_id)),"                                                            \
+	" (SELECT group_concat(p, ' | ') FROM (SELECT DISTINCT e.hive_path AS p"                   \
+	"    FROM evidence e WHERE e.finding_id = f.finding_id AND e.hive_path IS NOT NULL"        \
+	"    ORDER BY e.hive_path)),"                                                              \
+	" (SELECT group_concat(p, ' | ') FROM (SELECT DISTINCT e.hive_sha256 AS p"                 \
+	"    FROM evidence e WHERE e.finding_id = f.finding_id"                                    \
+	"    AND coalesce(e.hive_sha256, '') <> '' ORDER BY e.hive_path)),"                        \
+	" CASE WHEN x.finding_id IS NULL THEN '' WHEN x.expired THEN 'expired' ELSE 'yes' END,"    \
+	" w.reason, w.expires, w.approver, w.ticket, w.file, w.line"                               \
+	" FROM findings f JOIN hosts h USING (host_id)"                                            \
+	" LEFT JOIN rules r ON r.run_id = h.run_id AND r.rule_id = f.rule_id"                      \
+	" LEFT JOIN waived_findings x ON x.finding_id = f.finding_id"                              \
 	" LEFT JOIN waivers w ON w.waiver_id = x.waiver_id"
 
 	/* Two statements, not one with "(?2 = 0 OR host_id = ?2)": that form
@@ -1337,13 +1358,14 @@ int ha_store_each_finding(struct ha_store *st, int64_t run_id, int64_t host_id, 
 	 * reads the whole run. */
 	if (host_id)
 		return each_cached(st, R_HOST_FINDINGS,
-				   FINDING_SELECT " WHERE h.run_id = ?1 AND f.host_id = ?2"
-						  " ORDER BY r.ord, f.rule_id",
-				   run_id, host_id, NULL, finding_row, &cp, err, "reading findings");
+		                   FINDING_SELECT " WHERE h.run_id = ?1 AND f.host_id = ?2"
+		                                  " ORDER BY r.ord, f.rule_id",
+		                   run_id, host_id, NULL, finding_row, &cp, err,
+		                   "reading findings");
 	return each(st,
-		    FINDING_SELECT " WHERE h.run_id = ?1 AND ?2 = 0"
-				   " ORDER BY h.label, h.dir, r.ord, f.rule_id",
-		    run_id, 0, NULL, finding_row, &cp, err, "reading findings");
+	            FINDING_SELECT " WHERE h.run_id = ?1 AND ?2 = 0"
+	                           " ORDER BY h.label, h.dir, r.ord, f.rule_id",
+	            run_id, 0, NULL, finding_row, &cp, err, "reading findings");
 #undef FINDING_SELECT
 }
 
@@ -1366,7 +1388,7 @@ static int evidence_row(sqlite3_stmt *s, void *p)
 }
 
 int ha_store_each_evidence(struct ha_store *st, int64_t finding_id, ha_evidence_cb cb, void *ctx,
-			   struct ha_err *err)
+                           struct ha_err *err)
 {
 	struct cbpair cp;
 
@@ -1374,10 +1396,10 @@ int ha_store_each_evidence(struct ha_store *st, int64_t finding_id, ha_evidence_
 	cp.ctx = ctx;
 
 	return each_cached(st, R_EVIDENCE,
-			   "SELECT role, hive_path, hive_sha256, control_set, key_path, value_name,"
-			   " value_type, data, last_write, note FROM evidence WHERE finding_id = ?"
-			   " ORDER BY evidence_id",
-			   finding_id, 0, NULL, evidence_row, &cp, err, "reading evidence");
+	                   "SELECT role, hive_path, hive_sha256, control_set, key_path, value_name,"
+	                   " value_type, data, last_write, note FROM evidence WHERE finding_id = ?"
+	                   " ORDER BY evidence_id",
+	                   finding_id, 0, NULL, evidence_row, &cp, err, "reading evidence");
 }
 
 static int rule_row(sqlite3_stmt *s, void *p)
@@ -1402,23 +1424,25 @@ static int rule_row(sqlite3_stmt *s, void *p)
 }
 
 int ha_store_each_rule(struct ha_store *st, int64_t run_id, ha_rule_cb cb, void *ctx,
-		       struct ha_err *err)
+                       struct ha_err *err)
 {
 	struct cbpair cp;
 
 	cp.u.rule = cb;
 	cp.ctx = ctx;
 
-	return each(st,
-		    "SELECT r.rule_id, r.title, r.severity, r.category, r.source, r.applies, r.remedy,"
-		    " r.reg, r.origin, r.counts,"
-		    " coalesce(sum(f.status = 'PASS'), 0), coalesce(sum(f.status = 'FAIL'), 0),"
-		    " coalesce(sum(f.status = 'WARN'), 0), coalesce(sum(f.status = 'NOT_APPLICABLE'), 0),"
-		    " coalesce(sum(f.status = 'UNKNOWN'), 0)"
-		    " FROM rules r LEFT JOIN hosts h ON h.run_id = r.run_id"
-		    " LEFT JOIN findings f ON f.host_id = h.host_id AND f.rule_id = r.rule_id"
-		    " WHERE r.run_id = ? GROUP BY r.rule_id ORDER BY r.ord",
-		    run_id, 0, NULL, rule_row, &cp, err, "reading rules");
+	return each(
+	        st,
+	        "SELECT r.rule_id, r.title, r.severity, r.category, r.source, r.applies, r.remedy,"
+	        " r.reg, r.origin, r.counts,"
+	        " coalesce(sum(f.status = 'PASS'), 0), coalesce(sum(f.status = 'FAIL'), 0),"
+	        " coalesce(sum(f.status = 'WARN'), 0), coalesce(sum(f.status = 'NOT_APPLICABLE'), "
+	        "0),"
+	        " coalesce(sum(f.status = 'UNKNOWN'), 0)"
+	        " FROM rules r LEFT JOIN hosts h ON h.run_id = r.run_id"
+	        " LEFT JOIN findings f ON f.host_id = h.host_id AND f.rule_id = r.rule_id"
+	        " WHERE r.run_id = ? GROUP BY r.rule_id ORDER BY r.ord",
+	        run_id, 0, NULL, rule_row, &cp, err, "reading rules");
 }
 
 static int note_row(sqlite3_stmt *s, void *p)
@@ -1429,7 +1453,7 @@ static int note_row(sqlite3_stmt *s, void *p)
 }
 
 int ha_store_each_note(struct ha_store *st, int64_t run_id, ha_note_cb cb, void *ctx,
-		       struct ha_err *err)
+                       struct ha_err *err)
 {
 	struct cbpair cp;
 
@@ -1437,7 +1461,7 @@ int ha_store_each_note(struct ha_store *st, int64_t run_id, ha_note_cb cb, void 
 	cp.ctx = ctx;
 
 	return each(st, "SELECT text FROM notes WHERE run_id = ? ORDER BY note_id", run_id, 0, NULL,
-		    note_row, &cp, err, "reading notes");
+	            note_row, &cp, err, "reading notes");
 }
 
 static int run_summary_row(sqlite3_stmt *s, void *p)
@@ -1467,15 +1491,15 @@ int ha_store_each_run(struct ha_store *st, ha_run_summary_cb cb, void *ctx, stru
 	cp.u.runs = cb;
 	cp.ctx = ctx;
 	return each(st,
-		    "SELECT r.run_id, r.started_at, r.finished_at, r.status, r.as_of, r.paths,"
-		    " r.requests_digest, r.hosts_total, count(h.host_id),"
-		    " coalesce(sum(" HOST_VERDICT " = 'ready'), 0),"
-		    " coalesce(sum(" HOST_VERDICT " = 'not_ready'), 0),"
-		    " coalesce(sum(" HOST_VERDICT " = 'unknown'), 0),"
-		    " coalesce(sum(" HOST_VERDICT " = 'ready_with_waivers'), 0)"
-		    " FROM runs r LEFT JOIN hosts h USING (run_id)"
-		    " WHERE ?1 = ?1 GROUP BY r.run_id ORDER BY r.run_id",
-		    0, 0, NULL, run_summary_row, &cp, err, "listing runs");
+	            "SELECT r.run_id, r.started_at, r.finished_at, r.status, r.as_of, r.paths,"
+	            " r.requests_digest, r.hosts_total, count(h.host_id),"
+	            " coalesce(sum(" HOST_VERDICT " = 'ready'), 0),"
+	            " coalesce(sum(" HOST_VERDICT " = 'not_ready'), 0),"
+	            " coalesce(sum(" HOST_VERDICT " = 'unknown'), 0),"
+	            " coalesce(sum(" HOST_VERDICT " = 'ready_with_waivers'), 0)"
+	            " FROM runs r LEFT JOIN hosts h USING (run_id)"
+	            " WHERE ?1 = ?1 GROUP BY r.run_id ORDER BY r.run_id",
+	            0, 0, NULL, run_summary_row, &cp, err, "listing runs");
 }
 
 static int status_row(sqlite3_stmt *s, void *p)
@@ -1486,15 +1510,16 @@ static int status_row(sqlite3_stmt *s, void *p)
 }
 
 int ha_store_each_status(struct ha_store *st, int64_t host_id, ha_status_cb cb, void *ctx,
-			 struct ha_err *err)
+                         struct ha_err *err)
 {
 	struct cbpair cp;
 
 	cp.u.status = cb;
 	cp.ctx = ctx;
-	return each_cached(st, R_STATUS,
-			   "SELECT rule_id, status FROM findings WHERE host_id = ? ORDER BY rule_id",
-			   host_id, 0, NULL, status_row, &cp, err, "reading findings");
+	return each_cached(
+	        st, R_STATUS,
+	        "SELECT rule_id, status FROM findings WHERE host_id = ? ORDER BY rule_id", host_id,
+	        0, NULL, status_row, &cp, err, "reading findings");
 }
 
 static int check_row(sqlite3_stmt *s, void *p)
@@ -1513,16 +1538,17 @@ int ha_store_check(struct ha_store *st, struct ha_err *err)
 	int rc;
 
 	ha_buf_init(&b, 1 << 16);
-	rc = each(st, "PRAGMA integrity_check", 0, 0, NULL, check_row, &b, err, "checking the store");
+	rc = each(st, "PRAGMA integrity_check", 0, 0, NULL, check_row, &b, err,
+	          "checking the store");
 	if (!rc && strcmp(ha_buf_cstr(&b), "ok") != 0)
 		rc = ha_err_set(err, HA_ERR_STORE, "integrity check: %s", ha_buf_cstr(&b));
 	if (!rc) {
 		ha_buf_truncate(&b, 0);
 		rc = each(st, "PRAGMA foreign_key_check", 0, 0, NULL, check_row, &b, err,
-			  "checking the store");
+		          "checking the store");
 		if (!rc && b.len)
 			rc = ha_err_set(err, HA_ERR_STORE, "foreign key check failed: %s",
-					ha_buf_cstr(&b));
+			                ha_buf_cstr(&b));
 	}
 	ha_buf_free(&b);
 	return rc;
@@ -1530,11 +1556,17 @@ int ha_store_check(struct ha_store *st, struct ha_err *err)
 
 /* --------------------------------------------- for the store's own files */
 
-sqlite3 *ha_store_sqlite(struct ha_store *st) { return st->db; }
+sqlite3 *ha_store_sqlite(struct ha_store *st)
+{
+	return st->db;
+}
 
 int ha_store_sqlfail(struct ha_store *st, int rc, struct ha_err *err, const char *what)
 {
 	return sqlfail(st, rc, err, what);
 }
 
-int ha_store_schema_latest(void) { return LATEST_SCHEMA; }
+int ha_store_schema_latest(void)
+{
+	return LATEST_SCHEMA;
+}

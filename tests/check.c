@@ -45,7 +45,8 @@ int check_run(const struct check_case *cases, size_t n, int argc, char **argv)
 			int before = check_failures;
 
 			cases[i].fn();
-			fprintf(stderr, "%s %s\n", check_failures == before ? "ok  " : "FAIL", current);
+			fprintf(stderr, "%s %s\n", check_failures == before ? "ok  " : "FAIL",
+			        current);
 		}
 		ran++;
 	}

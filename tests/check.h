@@ -11,7 +11,7 @@
 extern int check_failures;
 
 void check_fail(const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 #define CHECK(c)                                                                                   \
 	do {                                                                                       \
@@ -31,7 +31,7 @@ void check_fail(const char *file, int line, const char *fmt, ...)
 		const char *a_ = (a), *b_ = (b);                                                   \
 		if (!a_ || !b_ || strcmp(a_, b_) != 0)                                             \
 			check_fail(__FILE__, __LINE__, "%s == %s: \"%s\" != \"%s\"", #a, #b,       \
-				   a_ ? a_ : "(null)", b_ ? b_ : "(null)");                        \
+			           a_ ? a_ : "(null)", b_ ? b_ : "(null)");                        \
 	} while (0)
 
 /* The substring must occur in the text. */
@@ -39,8 +39,8 @@ void check_fail(const char *file, int line, const char *fmt, ...)
 	do {                                                                                       \
 		const char *t_ = (text), *s_ = (sub);                                              \
 		if (!t_ || !s_ || !strstr(t_, s_))                                                 \
-			check_fail(__FILE__, __LINE__, "%s contains \"%s\": got \"%.600s\"", #text, \
-				   s_ ? s_ : "(null)", t_ ? t_ : "(null)");                        \
+			check_fail(__FILE__, __LINE__, "%s contains \"%s\": got \"%.600s\"",       \
+			           #text, s_ ? s_ : "(null)", t_ ? t_ : "(null)");                 \
 	} while (0)
 
 #define CHECK_LACKS(text, sub)                                                                     \
@@ -55,7 +55,10 @@ struct check_case {
 	void (*fn)(void);
 };
 
-#define CHECK_CASE(fn) {#fn, fn}
+#define CHECK_CASE(fn)                                                                             \
+	{                                                                                          \
+#fn, fn                                                                            \
+	}
 
 int check_run(const struct check_case *cases, size_t n, int argc, char **argv);
 

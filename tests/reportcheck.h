@@ -102,20 +102,20 @@ static inline json_t *rc_island_json(const char *html)
 static inline const char *rc_str(json_t *island, json_t *index)
 {
 	return json_string_value(
-		json_array_get(json_object_get(island, "s"), (size_t)json_integer_value(index)));
+	        json_array_get(json_object_get(island, "s"), (size_t)json_integer_value(index)));
 }
 
 static inline int rc_tag_allowed(const char *name)
 {
 	static const char *const ok[] = {
-		"html",   "head",    "meta",    "title",  "style",   "body",       "header",
-		"div",    "p",       "h1",      "h2",     "h3",      "h4",         "ol",
-		"dl",     "dt",      "dd",      "main",   "section", "a",          "span",
-		"svg",    "rect",    "g",       "text",   "table",   "thead",      "tbody",
-		"tr",     "th",      "td",      "code",   "figure",  "figcaption", "ul",
-		"li",     "details", "summary", "pre",    "b",       "i",          "noscript",
-		"form",   "label",   "input",   "select", "option",  "button",     "script",
-		"footer", NULL,
+	        "html",   "head",    "meta",    "title",  "style",   "body",       "header",
+	        "div",    "p",       "h1",      "h2",     "h3",      "h4",         "ol",
+	        "dl",     "dt",      "dd",      "main",   "section", "a",          "span",
+	        "svg",    "rect",    "g",       "text",   "table",   "thead",      "tbody",
+	        "tr",     "th",      "td",      "code",   "figure",  "figcaption", "ul",
+	        "li",     "details", "summary", "pre",    "b",       "i",          "noscript",
+	        "form",   "label",   "input",   "select", "option",  "button",     "script",
+	        "footer", NULL,
 	};
 	size_t i;
 
@@ -148,7 +148,7 @@ static inline void rc_check_attrs(const char *tag, size_t len, const char *name)
 		attr[k] = '\0';
 		if (!strncmp(attr, "on", 2))
 			check_fail(__FILE__, __LINE__, "<%s> has an event handler attribute '%s'",
-				   name, attr);
+			           name, attr);
 		if (!strcmp(attr, "src") || !strcmp(attr, "style") || !strcmp(attr, "srcdoc") ||
 		    !strcmp(attr, "action") || !strcmp(attr, "formaction"))
 			check_fail(__FILE__, __LINE__, "<%s> has a '%s' attribute", name, attr);
@@ -156,19 +156,19 @@ static inline void rc_check_attrs(const char *tag, size_t len, const char *name)
 			i++;
 			if (tag[i] != '"') {
 				check_fail(__FILE__, __LINE__, "<%s %s=...> is not quoted", name,
-					   attr);
+				           attr);
 				return;
 			}
 			i++;
 			if (!strcmp(attr, "href") && tag[i] != '#')
 				check_fail(__FILE__, __LINE__, "<%s> links out of the page: %.60s",
-					   name, tag + i);
+				           name, tag + i);
 			while (i < len && tag[i] != '"') {
 				/* the policy is ours and quotes its sources */
 				if (tag[i] == '<' || (tag[i] == '\'' && strcmp(name, "meta")))
 					check_fail(__FILE__, __LINE__,
-						   "<%s %s> has a raw '%c' in its value", name,
-						   attr, tag[i]);
+					           "<%s %s> has a raw '%c' in its value", name,
+					           attr, tag[i]);
 				i++;
 			}
 			i++;
@@ -244,7 +244,7 @@ static inline void rc_check_page(const char *html, size_t len)
 		name[k] = '\0';
 		if (!k || !rc_tag_allowed(name)) {
 			check_fail(__FILE__, __LINE__, "unexpected markup at offset %zu: %.60s",
-				   (size_t)(p - html), p);
+			           (size_t)(p - html), p);
 			p++;
 			continue;
 		}
@@ -275,13 +275,13 @@ static inline void rc_check_page(const char *html, size_t len)
 
 				if (memchr(p, '<', n) || memchr(p, '>', n) || memchr(p, '&', n))
 					check_fail(__FILE__, __LINE__,
-						   "the data island holds < > or &");
+					           "the data island holds < > or &");
 				if (rc_memstr(p, n, "\xe2\x80\xa8") ||
 				    rc_memstr(p, n, "\xe2\x80\xa9"))
 					check_fail(__FILE__, __LINE__,
-						   "the data island holds U+2028/9");
+					           "the data island holds U+2028/9");
 			} else if ((size_t)(close - p) != ha_report_js_len ||
-				   memcmp(p, ha_report_js, ha_report_js_len)) {
+			           memcmp(p, ha_report_js, ha_report_js_len)) {
 				check_fail(__FILE__, __LINE__, "a script other than the program's");
 			}
 			p = close;
@@ -302,14 +302,14 @@ static inline void rc_check_page(const char *html, size_t len)
 			for (t = p; next && t < next; t++) {
 				if (*t == '>') {
 					check_fail(__FILE__, __LINE__,
-						   "raw '>' in text at offset %zu: %.40s",
-						   (size_t)(t - html), t);
+					           "raw '>' in text at offset %zu: %.40s",
+					           (size_t)(t - html), t);
 					break;
 				}
 				if (*t == '&' && !(t[1] == '#' || (t[1] >= 'a' && t[1] <= 'z'))) {
 					check_fail(__FILE__, __LINE__,
-						   "raw '&' in text at offset %zu",
-						   (size_t)(t - html));
+					           "raw '&' in text at offset %zu",
+					           (size_t)(t - html));
 					break;
 				}
 			}
@@ -355,7 +355,7 @@ static inline void rc_check_dom(const char *dom)
 				continue;
 			/* an attribute name starts here */
 			for (k = 0; end[k] && end[k] != '=' && end[k] != ' ' && end[k] != '>' &&
-				    k + 1 < sizeof attr;
+			            k + 1 < sizeof attr;
 			     k++)
 				attr[k] = (char)rc_lower((unsigned char)end[k]);
 			attr[k] = '\0';
@@ -363,7 +363,7 @@ static inline void rc_check_dom(const char *dom)
 			    !strcmp(attr, "srcdoc") || !strcmp(attr, "style") ||
 			    !strcmp(attr, "formaction"))
 				check_fail(__FILE__, __LINE__, "<%s> in the DOM has attribute '%s'",
-					   name, attr);
+				           name, attr);
 		}
 		if (!strcmp(name, "script")) {
 			const char *close = rc_findi(end, "</script");
@@ -382,9 +382,9 @@ static inline void rc_check_dom(const char *dom)
 static inline const char *rc_chromium(void)
 {
 	static const char *const names[] = {
-		"/usr/bin/chromium",      "/usr/bin/chromium-browser",
-		"/usr/bin/google-chrome", "/usr/bin/google-chrome-stable",
-		"/snap/bin/chromium",     NULL,
+	        "/usr/bin/chromium",      "/usr/bin/chromium-browser",
+	        "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable",
+	        "/snap/bin/chromium",     NULL,
 	};
 	const char *env = getenv("HA_CHROMIUM");
 	size_t i;
@@ -401,7 +401,7 @@ static inline const char *rc_chromium(void)
  * --screenshot=FILE, ...) and a fresh profile, bounded in time; returns
  * its exit status and its output in *out (malloc'd). */
 static inline int rc_browse(const char *chromium, const char *url, const char *action,
-			    const char *window, char **out)
+                            const char *window, char **out)
 {
 	char *profile = tu_tempdir("chromium"), *udd, *argv[24];
 	int n = 0, rc;
@@ -445,11 +445,11 @@ static inline char *rc_file_url(const char *path, const char *fragment)
 
 	if (path[0] == '/')
 		return ha_asprintf("file://%s%s%s", path, fragment ? "#" : "",
-				   fragment ? fragment : "");
+		                   fragment ? fragment : "");
 	if (!getcwd(cwd, sizeof cwd))
 		return NULL;
 	return ha_asprintf("file://%s/%s%s%s", cwd, path, fragment ? "#" : "",
-			   fragment ? fragment : "");
+	                   fragment ? fragment : "");
 }
 
 #endif

@@ -139,9 +139,9 @@ static void atomic_failures_leave_destination(void)
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
-		CHECK_CASE(atomic_writes_whole_file),
-		CHECK_CASE(atomic_replaces_links),
-		CHECK_CASE(atomic_failures_leave_destination),
+	        CHECK_CASE(atomic_writes_whole_file),
+	        CHECK_CASE(atomic_replaces_links),
+	        CHECK_CASE(atomic_failures_leave_destination),
 	};
 	int rc;
 

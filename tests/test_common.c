@@ -154,20 +154,20 @@ static void test_code_names(void)
 		int code;
 		const char *name;
 	} names[] = {
-		{HA_OK, "ok"},
-		{HA_ERR_NOMEM, "out of memory"},
-		{HA_ERR_IO, "io"},
-		{HA_ERR_FORMAT, "format"},
-		{HA_ERR_USAGE, "usage"},
-		{HA_ERR_LIMIT, "limit"},
-		{HA_ERR_NOTFOUND, "not found"},
-		{HA_ERR_STORE, "store"},
-		{HA_ERR_CRYPTO, "crypto"},
-		{HA_ERR_INTERNAL, "internal"},
-		{HA_ERR_INTERRUPTED, "interrupted"},
-		{HA_ERR_RULES, "rules"},
-		{HA_ERR_HIVE, "hive"},
-		{HA_ERR_BUSY, "busy"},
+	        {HA_OK, "ok"},
+	        {HA_ERR_NOMEM, "out of memory"},
+	        {HA_ERR_IO, "io"},
+	        {HA_ERR_FORMAT, "format"},
+	        {HA_ERR_USAGE, "usage"},
+	        {HA_ERR_LIMIT, "limit"},
+	        {HA_ERR_NOTFOUND, "not found"},
+	        {HA_ERR_STORE, "store"},
+	        {HA_ERR_CRYPTO, "crypto"},
+	        {HA_ERR_INTERNAL, "internal"},
+	        {HA_ERR_INTERRUPTED, "interrupted"},
+	        {HA_ERR_RULES, "rules"},
+	        {HA_ERR_HIVE, "hive"},
+	        {HA_ERR_BUSY, "busy"},
 	};
 	size_t i;
 
@@ -326,10 +326,10 @@ static void test_buf_printf_growth(void)
 static void test_buf_integers_and_lstr(void)
 {
 	static const uint8_t want[] = {
-		0x78, 0x56, 0x34, 0x12,                         /* u32 */
-		0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, /* u64 */
-		0x03, 0x00, 0x00, 0x00, 'a', 0,   'c',          /* lstr with a NUL */
-		0x00, 0x00, 0x00, 0x00,                         /* empty lstr */
+	        0x78, 0x56, 0x34, 0x12,                         /* u32 */
+	        0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, /* u64 */
+	        0x03, 0x00, 0x00, 0x00, 'a',  0,    'c',        /* lstr with a NUL */
+	        0x00, 0x00, 0x00, 0x00,                         /* empty lstr */
 	};
 	struct ha_buf b;
 	struct ha_cur c;
@@ -545,14 +545,22 @@ static void test_utf16_decoding(void)
 	/* A lone high surrogate at the end, and before a normal character. */
 	u16(&b, (const uint8_t *)"A\0\x3D\xD8", 4, 0);
 	BUF_IS(&b, "A\xEF\xBF\xBD");
-	u16(&b, (const uint8_t *)"\x3D\xD8" "B\0", 4, 0);
-	BUF_IS(&b, "\xEF\xBF\xBD" "B");
+	u16(&b,
+	    (const uint8_t *)"\x3D\xD8"
+	                     "B\0",
+	    4, 0);
+	BUF_IS(&b, "\xEF\xBF\xBD"
+	           "B");
 	/* Two high surrogates, then a low one: the second pair is whole. */
 	u16(&b, (const uint8_t *)"\x3D\xD8\x3D\xD8\x00\xDE", 6, 0);
 	BUF_IS(&b, "\xEF\xBF\xBD\xF0\x9F\x98\x80");
 	/* A lone low surrogate. */
-	u16(&b, (const uint8_t *)"\x00\xDE" "C\0", 4, 0);
-	BUF_IS(&b, "\xEF\xBF\xBD" "C");
+	u16(&b,
+	    (const uint8_t *)"\x00\xDE"
+	                     "C\0",
+	    4, 0);
+	BUF_IS(&b, "\xEF\xBF\xBD"
+	           "C");
 	/* A high surrogate followed by an odd trailing byte. */
 	u16(&b, (const uint8_t *)"\x3D\xD8\x00", 3, 0);
 	BUF_IS(&b, "\xEF\xBF\xBD\xEF\xBF\xBD");
@@ -569,7 +577,8 @@ static void test_utf16_decoding(void)
 	BUF_IS(&b, "");
 	/* ...names show it as U+2400 so that "A\0B" and "AB" differ... */
 	u16(&b, (const uint8_t *)"A\0\0\0B\0", 6, HA_U16_NUL_VISIBLE);
-	BUF_IS(&b, "A\xE2\x90\x80" "B");
+	BUF_IS(&b, "A\xE2\x90\x80"
+	           "B");
 	/* ...and stopping wins over showing. */
 	u16(&b, (const uint8_t *)"A\0\0\0B\0", 6, HA_U16_STOP_AT_NUL | HA_U16_NUL_VISIBLE);
 	BUF_IS(&b, "A");
@@ -590,7 +599,8 @@ static void test_latin1_decoding(void)
 	BUF_IS(&b, "Caf\xC3\xA9 \xC3\xBF\xC2\x80");
 	ha_buf_truncate(&b, 0);
 	ha_latin1_to_utf8(&b, (const uint8_t *)"a\0b", 3, HA_U16_NUL_VISIBLE);
-	BUF_IS(&b, "a\xE2\x90\x80" "b");
+	BUF_IS(&b, "a\xE2\x90\x80"
+	           "b");
 	ha_buf_truncate(&b, 0);
 	ha_latin1_to_utf8(&b, (const uint8_t *)"a\0b", 3, HA_U16_STOP_AT_NUL);
 	BUF_IS(&b, "a");
@@ -608,38 +618,43 @@ static void test_utf8_validation(void)
 		int valid;
 		const char *sanitized;
 	} cases[] = {
-		{"", 0, 1, ""},
-		{"plain", 5, 1, "plain"},
-		{"\xC3\xA9", 2, 1, "\xC3\xA9"},
-		{"\xE2\x82\xAC", 3, 1, "\xE2\x82\xAC"},
-		{"\xF0\x9F\x98\x80", 4, 1, "\xF0\x9F\x98\x80"},
-		{"\xF4\x8F\xBF\xBF", 4, 1, "\xF4\x8F\xBF\xBF"},       /* U+10FFFF */
-		{"\xEF\xBF\xBF", 3, 1, "\xEF\xBF\xBF"},               /* U+FFFF */
-		/* Overlong forms. */
-		{"\xC0\x80", 2, 0, "\xEF\xBF\xBD\xEF\xBF\xBD"},
-		{"\xC1\xBF", 2, 0, "\xEF\xBF\xBD\xEF\xBF\xBD"},
-		{"\xE0\x80\xAF", 3, 0, "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
-		{"\xE0\x9F\xBF", 3, 0, "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
-		{"\xF0\x8F\xBF\xBF", 4, 0,
-		 "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
-		/* UTF-16 surrogates encoded in UTF-8 (CESU). */
-		{"\xED\xA0\x80", 3, 0, "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
-		{"\xED\xBF\xBF", 3, 0, "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
-		{"\xED\x9F\xBF", 3, 1, "\xED\x9F\xBF"}, /* U+D7FF, just below */
-		/* Above U+10FFFF, and bytes that never start a sequence. */
-		{"\xF4\x90\x80\x80", 4, 0,
-		 "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
-		{"\xF5\x80\x80\x80", 4, 0,
-		 "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
-		{"\xFF", 1, 0, "\xEF\xBF\xBD"},
-		{"\xFE", 1, 0, "\xEF\xBF\xBD"},
-		/* A continuation byte alone. */
-		{"a\x80" "b", 3, 0, "a\xEF\xBF\xBD" "b"},
-		/* Truncated sequences, at the end and before ASCII. */
-		{"\xE2\x82", 2, 0, "\xEF\xBF\xBD\xEF\xBF\xBD"},
-		{"\xF0\x9F\x98", 3, 0, "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
-		{"\xC3", 1, 0, "\xEF\xBF\xBD"},
-		{"\xE2\x82" "A", 3, 0, "\xEF\xBF\xBD\xEF\xBF\xBD" "A"},
+	        {"", 0, 1, ""},
+	        {"plain", 5, 1, "plain"},
+	        {"\xC3\xA9", 2, 1, "\xC3\xA9"},
+	        {"\xE2\x82\xAC", 3, 1, "\xE2\x82\xAC"},
+	        {"\xF0\x9F\x98\x80", 4, 1, "\xF0\x9F\x98\x80"},
+	        {"\xF4\x8F\xBF\xBF", 4, 1, "\xF4\x8F\xBF\xBF"}, /* U+10FFFF */
+	        {"\xEF\xBF\xBF", 3, 1, "\xEF\xBF\xBF"},         /* U+FFFF */
+	        /* Overlong forms. */
+	        {"\xC0\x80", 2, 0, "\xEF\xBF\xBD\xEF\xBF\xBD"},
+	        {"\xC1\xBF", 2, 0, "\xEF\xBF\xBD\xEF\xBF\xBD"},
+	        {"\xE0\x80\xAF", 3, 0, "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
+	        {"\xE0\x9F\xBF", 3, 0, "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
+	        {"\xF0\x8F\xBF\xBF", 4, 0, "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
+	        /* UTF-16 surrogates encoded in UTF-8 (CESU). */
+	        {"\xED\xA0\x80", 3, 0, "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
+	        {"\xED\xBF\xBF", 3, 0, "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
+	        {"\xED\x9F\xBF", 3, 1, "\xED\x9F\xBF"}, /* U+D7FF, just below */
+	        /* Above U+10FFFF, and bytes that never start a sequence. */
+	        {"\xF4\x90\x80\x80", 4, 0, "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
+	        {"\xF5\x80\x80\x80", 4, 0, "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
+	        {"\xFF", 1, 0, "\xEF\xBF\xBD"},
+	        {"\xFE", 1, 0, "\xEF\xBF\xBD"},
+	        /* A continuation byte alone. */
+	        {"a\x80"
+	         "b",
+	         3, 0,
+	         "a\xEF\xBF\xBD"
+	         "b"},
+	        /* Truncated sequences, at the end and before ASCII. */
+	        {"\xE2\x82", 2, 0, "\xEF\xBF\xBD\xEF\xBF\xBD"},
+	        {"\xF0\x9F\x98", 3, 0, "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
+	        {"\xC3", 1, 0, "\xEF\xBF\xBD"},
+	        {"\xE2\x82"
+	         "A",
+	         3, 0,
+	         "\xEF\xBF\xBD\xEF\xBF\xBD"
+	         "A"},
 	};
 	size_t i;
 
@@ -650,11 +665,11 @@ static void test_utf8_validation(void)
 		ha_utf8_sanitize(&b, cases[i].s, cases[i].n);
 		if (ha_utf8_valid(cases[i].s, cases[i].n) != cases[i].valid)
 			check_fail(__FILE__, __LINE__, "case %zu: valid should be %d", i,
-				   cases[i].valid);
+			           cases[i].valid);
 		if (b.len != strlen(cases[i].sanitized) ||
 		    memcmp(ha_buf_cstr(&b), cases[i].sanitized, b.len) != 0)
 			check_fail(__FILE__, __LINE__, "case %zu: sanitized to %zu bytes", i,
-				   b.len);
+			           b.len);
 		/* Sanitized text is always valid. */
 		CHECK(ha_utf8_valid(ha_buf_cstr(&b), b.len));
 		ha_buf_free(&b);
@@ -683,8 +698,10 @@ static void test_utf8_to_utf16(void)
 	BUF_IS(&b, "\0\0");
 	/* Invalid bytes become U+FFFD, one per byte. */
 	ha_buf_truncate(&b, 0);
-	ha_utf8_to_utf16le(&b, "\xFF" "a\xC3");
-	BUF_IS(&b, "\xFD\xFF" "a\0\xFD\xFF\0\0");
+	ha_utf8_to_utf16le(&b, "\xFF"
+	                       "a\xC3");
+	BUF_IS(&b, "\xFD\xFF"
+	           "a\0\xFD\xFF\0\0");
 	/* Round trip through the decoder. */
 	{
 		struct ha_buf back;
@@ -752,39 +769,39 @@ static void test_glob(void)
 		const char *pat, *s;
 		int match;
 	} cases[] = {
-		{"", "", 1},
-		{"", "a", 0},
-		{"*", "", 1},
-		{"*", "anything", 1},
-		{"**", "", 1},
-		{"?", "", 0},
-		{"?", "a", 1},
-		{"?", "ab", 0},
-		{"a*", "a", 1},
-		{"a*", "ba", 0},
-		{"*a", "ba", 1},
-		{"*a", "ab", 0},
-		{"Package_*_for_KB*", "Package_1_for_KB3140245~31bf3856ad364e35~amd64~~6.1.1.1", 1},
-		{"package_*", "PACKAGE_FOR_KB1", 1},
-		{"*for_KB3140245*", "Package_for_KB3140245~x", 1},
-		{"*for_KB3140245*", "Package_for_KB3140246~x", 0},
-		{"a*b*c", "aXbYc", 1},
-		{"a*b*c", "aXbYcZ", 0},
-		{"a*b*c", "abcbc", 1},
-		{"a?c", "abc", 1},
-		{"a?c", "ac", 0},
-		{"*?", "", 0},
-		{"*?", "x", 1},
-		{"*.*", "v4.0.30319", 1},
-		{"v4*", "v2.0.50727", 0},
-		{"a*", "", 0},
+	        {"", "", 1},
+	        {"", "a", 0},
+	        {"*", "", 1},
+	        {"*", "anything", 1},
+	        {"**", "", 1},
+	        {"?", "", 0},
+	        {"?", "a", 1},
+	        {"?", "ab", 0},
+	        {"a*", "a", 1},
+	        {"a*", "ba", 0},
+	        {"*a", "ba", 1},
+	        {"*a", "ab", 0},
+	        {"Package_*_for_KB*", "Package_1_for_KB3140245~31bf3856ad364e35~amd64~~6.1.1.1", 1},
+	        {"package_*", "PACKAGE_FOR_KB1", 1},
+	        {"*for_KB3140245*", "Package_for_KB3140245~x", 1},
+	        {"*for_KB3140245*", "Package_for_KB3140246~x", 0},
+	        {"a*b*c", "aXbYc", 1},
+	        {"a*b*c", "aXbYcZ", 0},
+	        {"a*b*c", "abcbc", 1},
+	        {"a?c", "abc", 1},
+	        {"a?c", "ac", 0},
+	        {"*?", "", 0},
+	        {"*?", "x", 1},
+	        {"*.*", "v4.0.30319", 1},
+	        {"v4*", "v2.0.50727", 0},
+	        {"a*", "", 0},
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		if (ha_glob_match(cases[i].pat, cases[i].s) != cases[i].match)
 			check_fail(__FILE__, __LINE__, "glob '%s' on '%s' should be %d",
-				   cases[i].pat, cases[i].s, cases[i].match);
+			           cases[i].pat, cases[i].s, cases[i].match);
 }
 
 static void test_glob_pathological(void)
@@ -825,7 +842,7 @@ static void esc(void (*fn)(struct ha_buf *, const char *), const char *in, const
 	fn(&b, in);
 	if (strcmp(ha_buf_cstr(&b), want) != 0)
 		check_fail(__FILE__, __LINE__, "escaping \"%s\": got \"%s\", want \"%s\"",
-			   in ? in : "", ha_buf_cstr(&b), want);
+		           in ? in : "", ha_buf_cstr(&b), want);
 	CHECK_INT(ha_buf_status(&b), HA_OK);
 	ha_buf_free(&b);
 }
@@ -854,13 +871,20 @@ static void test_escape_terminal(void)
 	esc(ha_escape_terminal, "a\nb\tc\r", "a\\x0Ab\\x09c\\x0D");
 	esc(ha_escape_terminal, "\x7F", "\\x7F");
 	/* C1 controls written as UTF-8: CSI (U+009B) and U+0080, U+009F. */
-	esc(ha_escape_terminal, "x\xC2\x9B" "31m", "x\\u009B31m");
+	esc(ha_escape_terminal,
+	    "x\xC2\x9B"
+	    "31m",
+	    "x\\u009B31m");
 	esc(ha_escape_terminal, "\xC2\x80\xC2\x9F", "\\u0080\\u009F");
 	/* Just outside the C1 range: printable. */
 	esc(ha_escape_terminal, "\xC2\xA0\xC2\xA9", "\xC2\xA0\xC2\xA9");
 	/* A raw C1 byte is not UTF-8: it is shown as \xNN, never reaching the
 	 * terminal as an 8-bit control. */
-	esc(ha_escape_terminal, "\x9B" "2J", "\\x9B" "2J");
+	esc(ha_escape_terminal,
+	    "\x9B"
+	    "2J",
+	    "\\x9B"
+	    "2J");
 	esc(ha_escape_terminal, "\xC2", "\\xC2");
 	esc(ha_escape_terminal, "", "");
 	esc(ha_escape_terminal, NULL, "");
@@ -874,7 +898,7 @@ static void csv(const char *in, const char *want)
 	ha_csv_field(&b, in);
 	if (strcmp(ha_buf_cstr(&b), want) != 0)
 		check_fail(__FILE__, __LINE__, "csv \"%s\": got %s, want %s", in ? in : "(null)",
-			   ha_buf_cstr(&b), want);
+		           ha_buf_cstr(&b), want);
 	ha_buf_free(&b);
 }
 
@@ -900,7 +924,10 @@ static void test_csv_field(void)
 	csv("\nx", "\"\nx\"");
 	csv("'quoted", "\"'quoted\"");
 	/* Invalid UTF-8 is shown as \xNN, so the file stays valid UTF-8. */
-	csv("a\xFF" "b", "\"a\\xFF" "b\"");
+	csv("a\xFF"
+	    "b",
+	    "\"a\\xFF"
+	    "b\"");
 	csv("=\xFF", "\"'=\\xFF\"");
 	csv("\xFF=", "\"\\xFF=\"");
 	/* Control characters that would drive a terminal are shown. */
@@ -918,10 +945,12 @@ static void test_i12_11_bidi_controls_escaped(void)
 	static const struct {
 		const char *in, *shown;
 	} bidi[] = {
-		{"\xD8\x9C", "\\u061C"}, {"\xE2\x80\x8E", "\\u200E"}, {"\xE2\x80\x8F", "\\u200F"},
-		{"\xE2\x80\xAA", "\\u202A"}, {"\xE2\x80\xAB", "\\u202B"}, {"\xE2\x80\xAC", "\\u202C"},
-		{"\xE2\x80\xAD", "\\u202D"}, {"\xE2\x80\xAE", "\\u202E"}, {"\xE2\x81\xA6", "\\u2066"},
-		{"\xE2\x81\xA7", "\\u2067"}, {"\xE2\x81\xA8", "\\u2068"}, {"\xE2\x81\xA9", "\\u2069"},
+	        {"\xD8\x9C", "\\u061C"},     {"\xE2\x80\x8E", "\\u200E"},
+	        {"\xE2\x80\x8F", "\\u200F"}, {"\xE2\x80\xAA", "\\u202A"},
+	        {"\xE2\x80\xAB", "\\u202B"}, {"\xE2\x80\xAC", "\\u202C"},
+	        {"\xE2\x80\xAD", "\\u202D"}, {"\xE2\x80\xAE", "\\u202E"},
+	        {"\xE2\x81\xA6", "\\u2066"}, {"\xE2\x81\xA7", "\\u2067"},
+	        {"\xE2\x81\xA8", "\\u2068"}, {"\xE2\x81\xA9", "\\u2069"},
 	};
 	char in[32], want[64];
 	size_t i;
@@ -935,7 +964,10 @@ static void test_i12_11_bidi_controls_escaped(void)
 		csv(in, want);
 	}
 	/* "invoice<RLO>fdp.exe" reads as "invoiceexe.pdf" when shown raw. */
-	esc(ha_escape_html, "invoice\xE2\x80\xAE" "fdp.exe", "invoice\\u202Efdp.exe");
+	esc(ha_escape_html,
+	    "invoice\xE2\x80\xAE"
+	    "fdp.exe",
+	    "invoice\\u202Efdp.exe");
 	/* Just outside the ranges: U+200D (ZWJ), U+202F, U+2065, U+206A pass. */
 	esc(ha_escape_html, "\xE2\x80\x8D\xE2\x80\xAF\xE2\x81\xA5\xE2\x81\xAA",
 	    "\xE2\x80\x8D\xE2\x80\xAF\xE2\x81\xA5\xE2\x81\xAA");
@@ -953,7 +985,10 @@ static void test_i12_11_invalid_utf8_bytes_escaped(void)
 	esc(ha_escape_terminal, "host\xE9\x80", "host\\xE9\\x80");
 	csv("host\xE9", "\"host\\xE9\"");
 	/* a truncated sequence, then a valid one */
-	esc(ha_escape_terminal, "\xE2\x82" "\xE2\x82\xAC", "\\xE2\\x82\xE2\x82\xAC");
+	esc(ha_escape_terminal,
+	    "\xE2\x82"
+	    "\xE2\x82\xAC",
+	    "\\xE2\\x82\xE2\x82\xAC");
 	/* for JSON: valid UTF-8 that keeps the distinction */
 	ha_buf_init(&a, 0);
 	ha_buf_init(&b, 0);
@@ -993,8 +1028,7 @@ static void test_i12_10_csv_cell_capped(void)
 	celllen = b.len - 2;
 	snprintf(want_tail, sizeof want_tail, "\xE2\x80\xA6 (%zu bytes)\"", n);
 	CHECK(b.len > 2 && b.data[0] == '"');
-	CHECK(b.len >= strlen(want_tail) &&
-	      !strcmp(b.data + b.len - strlen(want_tail), want_tail));
+	CHECK(b.len >= strlen(want_tail) && !strcmp(b.data + b.len - strlen(want_tail), want_tail));
 	/* UTF-16 units of the cell: every byte but the two continuation
 	 * bytes of U+2026 */
 	units = celllen - 2;
@@ -1063,11 +1097,15 @@ static void test_i12_9_nul_in_text(void)
 	ha_buf_init(&b, 0);
 	ha_utf16le_to_utf8(&b, (const uint8_t *)"A\0\0\0B\0", 6, HA_U16_NUL_MODIFIED);
 	CHECK_INT(b.len, 4);
-	CHECK(memcmp(b.data, "A\xC0\x80" "B", 4) == 0);
+	CHECK(memcmp(b.data,
+	             "A\xC0\x80"
+	             "B",
+	             4) == 0);
 	ha_buf_free(&b);
 	ha_buf_init(&b, 0);
 	ha_latin1_to_utf8(&b, (const uint8_t *)"a\0b", 3, HA_U16_NUL_MODIFIED);
-	CHECK_STR(ha_buf_cstr(&b), "a\xC0\x80" "b");
+	CHECK_STR(ha_buf_cstr(&b), "a\xC0\x80"
+	                           "b");
 	ha_buf_free(&b);
 	esc(ha_escape_html, "\"abc\xC0\x80hidden\"", "&quot;abc\\x00hidden&quot;");
 	esc(ha_escape_terminal, "abc\xC0\x80hidden", "abc\\x00hidden");
@@ -1078,7 +1116,10 @@ static void test_i12_9_nul_in_text(void)
 	CHECK(memcmp(b.data, "abc\0hidden", 10) == 0);
 	ha_buf_free(&b);
 	/* C0 alone, or before something else, is just an invalid byte */
-	esc(ha_escape_terminal, "\xC0" "A\xC0", "\\xC0A\\xC0");
+	esc(ha_escape_terminal,
+	    "\xC0"
+	    "A\xC0",
+	    "\\xC0A\\xC0");
 }
 
 /* ------------------------------------------------------------ numbers, dates */
@@ -1090,30 +1131,30 @@ static void test_parse_u64(void)
 		int rc;
 		uint64_t v;
 	} cases[] = {
-		{"0", HA_OK, 0},
-		{"42", HA_OK, 42},
-		{"007", HA_OK, 7},
-		{"0x0", HA_OK, 0},
-		{"0x800", HA_OK, 0x800},
-		{"0XaBc", HA_OK, 0xabc},
-		{"18446744073709551615", HA_OK, UINT64_MAX},
-		{"0xFFFFFFFFFFFFFFFF", HA_OK, UINT64_MAX},
-		{"18446744073709551616", HA_ERR_LIMIT, 0},
-		{"99999999999999999999999", HA_ERR_LIMIT, 0},
-		{"0x10000000000000000", HA_ERR_LIMIT, 0},
-		{"", HA_ERR_FORMAT, 0},
-		{"0x", HA_ERR_FORMAT, 0},
-		{"x1", HA_ERR_FORMAT, 0},
-		{"-1", HA_ERR_FORMAT, 0},
-		{"+1", HA_ERR_FORMAT, 0},
-		{" 1", HA_ERR_FORMAT, 0},
-		{"1 ", HA_ERR_FORMAT, 0},
-		{"12abc", HA_ERR_FORMAT, 0},
-		{"abc", HA_ERR_FORMAT, 0},
-		{"0x12g", HA_ERR_FORMAT, 0},
-		{"0x0x1", HA_ERR_FORMAT, 0},
-		{"1.5", HA_ERR_FORMAT, 0},
-		{"1e3", HA_ERR_FORMAT, 0},
+	        {"0", HA_OK, 0},
+	        {"42", HA_OK, 42},
+	        {"007", HA_OK, 7},
+	        {"0x0", HA_OK, 0},
+	        {"0x800", HA_OK, 0x800},
+	        {"0XaBc", HA_OK, 0xabc},
+	        {"18446744073709551615", HA_OK, UINT64_MAX},
+	        {"0xFFFFFFFFFFFFFFFF", HA_OK, UINT64_MAX},
+	        {"18446744073709551616", HA_ERR_LIMIT, 0},
+	        {"99999999999999999999999", HA_ERR_LIMIT, 0},
+	        {"0x10000000000000000", HA_ERR_LIMIT, 0},
+	        {"", HA_ERR_FORMAT, 0},
+	        {"0x", HA_ERR_FORMAT, 0},
+	        {"x1", HA_ERR_FORMAT, 0},
+	        {"-1", HA_ERR_FORMAT, 0},
+	        {"+1", HA_ERR_FORMAT, 0},
+	        {" 1", HA_ERR_FORMAT, 0},
+	        {"1 ", HA_ERR_FORMAT, 0},
+	        {"12abc", HA_ERR_FORMAT, 0},
+	        {"abc", HA_ERR_FORMAT, 0},
+	        {"0x12g", HA_ERR_FORMAT, 0},
+	        {"0x0x1", HA_ERR_FORMAT, 0},
+	        {"1.5", HA_ERR_FORMAT, 0},
+	        {"1e3", HA_ERR_FORMAT, 0},
 	};
 	size_t i;
 
@@ -1124,7 +1165,7 @@ static void test_parse_u64(void)
 		if (rc != cases[i].rc || (rc == HA_OK && v != cases[i].v) ||
 		    (rc != HA_OK && v != 12345))
 			check_fail(__FILE__, __LINE__, "ha_parse_u64(\"%s\") = %d, %llu",
-				   cases[i].s, rc, (unsigned long long)v);
+			           cases[i].s, rc, (unsigned long long)v);
 	}
 	{
 		uint64_t v;
@@ -1140,36 +1181,36 @@ static void test_parse_date(void)
 		int ok;
 		int64_t t;
 	} cases[] = {
-		{"2026-01-01", 1, 1767225600},
-		{"1970-01-01", 1, 0},
-		{"2024-02-29", 1, 1709164800},
-		{"2025-05-12T23:59:59Z", 1, 1747094399},
-		{"2038-01-19T03:14:08Z", 1, 2147483648LL},
-		{"9999-12-31T23:59:59Z", 1, 253402300799LL},
-		{"2026-02-31", 0, 0},
-		{"2023-02-29", 0, 0},
-		{"2021-04-31", 0, 0},
-		{"2026-00-10", 0, 0},
-		{"2026-13-01", 0, 0},
-		{"2026-01-00", 0, 0},
-		{"2026-01-32", 0, 0},
-		{"1969-12-31", 0, 0},
-		{"2026-1-01", 0, 0},
-		{"2026/01/01", 0, 0},
-		{"20260101", 0, 0},
-		{"2026-01-01 ", 0, 0},
-		{" 2026-01-01", 0, 0},
-		{"2026-01-01T12:00:00", 0, 0},
-		{"2026-01-01 12:00:00Z", 0, 0},
-		{"2026-01-01T12:00:00+01", 0, 0},
-		{"2026-01-01T24:00:00Z", 0, 0},
-		{"2026-01-01T12:60:00Z", 0, 0},
-		{"2026-01-01T10:59:60Z", 0, 0},
-		{"2026-01-01T23:59:60Z", 0, 0},
-		{"2026-0a-01", 0, 0},
-		{"+026-01-01", 0, 0},
-		{"", 0, 0},
-		{"yesterday", 0, 0},
+	        {"2026-01-01", 1, 1767225600},
+	        {"1970-01-01", 1, 0},
+	        {"2024-02-29", 1, 1709164800},
+	        {"2025-05-12T23:59:59Z", 1, 1747094399},
+	        {"2038-01-19T03:14:08Z", 1, 2147483648LL},
+	        {"9999-12-31T23:59:59Z", 1, 253402300799LL},
+	        {"2026-02-31", 0, 0},
+	        {"2023-02-29", 0, 0},
+	        {"2021-04-31", 0, 0},
+	        {"2026-00-10", 0, 0},
+	        {"2026-13-01", 0, 0},
+	        {"2026-01-00", 0, 0},
+	        {"2026-01-32", 0, 0},
+	        {"1969-12-31", 0, 0},
+	        {"2026-1-01", 0, 0},
+	        {"2026/01/01", 0, 0},
+	        {"20260101", 0, 0},
+	        {"2026-01-01 ", 0, 0},
+	        {" 2026-01-01", 0, 0},
+	        {"2026-01-01T12:00:00", 0, 0},
+	        {"2026-01-01 12:00:00Z", 0, 0},
+	        {"2026-01-01T12:00:00+01", 0, 0},
+	        {"2026-01-01T24:00:00Z", 0, 0},
+	        {"2026-01-01T12:60:00Z", 0, 0},
+	        {"2026-01-01T10:59:60Z", 0, 0},
+	        {"2026-01-01T23:59:60Z", 0, 0},
+	        {"2026-0a-01", 0, 0},
+	        {"+026-01-01", 0, 0},
+	        {"", 0, 0},
+	        {"yesterday", 0, 0},
 	};
 	size_t i;
 
@@ -1180,7 +1221,7 @@ static void test_parse_date(void)
 		if ((rc == HA_OK) != cases[i].ok || (cases[i].ok && t != cases[i].t) ||
 		    (!cases[i].ok && (rc != HA_ERR_FORMAT || t != -7)))
 			check_fail(__FILE__, __LINE__, "ha_parse_date(\"%s\") = %d, %lld",
-				   cases[i].s, rc, (long long)t);
+			           cases[i].s, rc, (long long)t);
 	}
 	{
 		int64_t t;
@@ -1312,7 +1353,7 @@ static uint8_t *load_der(const char *name, size_t *len)
 }
 
 static void put_record(struct ha_buf *b, uint32_t id, uint32_t reserved, const void *data,
-		       uint32_t size)
+                       uint32_t size)
 {
 	ha_buf_u32(b, id);
 	ha_buf_u32(b, reserved);
@@ -1320,10 +1361,10 @@ static void put_record(struct ha_buf *b, uint32_t id, uint32_t reserved, const v
 	ha_buf_add(b, data, size);
 }
 
-#define G2_THUMB "DF3C24F9BFD666761B268073FE06D1CC8D4F82A4"
-#define G2_SUBJECT "CN=DigiCert Global Root G2,OU=www.digicert.com,O=DigiCert Inc,C=US"
-#define G2_NOT_AFTER 2147169600   /* 2038-01-15T12:00:00Z */
-#define G2_NOT_BEFORE 1375358400  /* 2013-08-01T12:00:00Z */
+#define G2_THUMB      "DF3C24F9BFD666761B268073FE06D1CC8D4F82A4"
+#define G2_SUBJECT    "CN=DigiCert Global Root G2,OU=www.digicert.com,O=DigiCert Inc,C=US"
+#define G2_NOT_AFTER  2147169600 /* 2038-01-15T12:00:00Z */
+#define G2_NOT_BEFORE 1375358400 /* 2013-08-01T12:00:00Z */
 
 static void test_certblob_valid(void)
 {
@@ -1531,36 +1572,38 @@ static void test_strdup(void)
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
-		CHECK_CASE(test_err_set_and_sys),
-		CHECK_CASE(test_err_prefix),
-		CHECK_CASE(test_err_truncation_keeps_utf8),
-		CHECK_CASE(test_code_names),
-		CHECK_CASE(test_buf_basics),
-		CHECK_CASE(test_buf_limit_and_sticky_failure),
-		CHECK_CASE(test_buf_printf_growth),
-		CHECK_CASE(test_buf_integers_and_lstr),
-		CHECK_CASE(test_cur_every_boundary),
-		CHECK_CASE(test_cur_lstr_hostile),
-		CHECK_CASE(test_size_overflow),
-		CHECK_CASE(test_utf16_decoding),
-		CHECK_CASE(test_latin1_decoding),
-		CHECK_CASE(test_utf8_validation),
-		CHECK_CASE(test_utf8_to_utf16),
-		CHECK_CASE(test_ascii_case_compare),
-		CHECK_CASE(test_glob),
-		CHECK_CASE(test_glob_pathological),
-		CHECK_CASE(test_escape_html),
-		CHECK_CASE(test_escape_terminal),
-		CHECK_CASE(test_csv_field), CHECK_CASE(test_i12_11_bidi_controls_escaped),
-		CHECK_CASE(test_i12_11_invalid_utf8_bytes_escaped), CHECK_CASE(test_i12_10_csv_cell_capped),
-		CHECK_CASE(test_i12_9_nul_in_text),
-		CHECK_CASE(test_parse_u64),
-		CHECK_CASE(test_parse_date),
-		CHECK_CASE(test_filetime),
-		CHECK_CASE(test_hashes),
-		CHECK_CASE(test_certblob_valid),
-		CHECK_CASE(test_certblob_hostile),
-		CHECK_CASE(test_strdup),
+	        CHECK_CASE(test_err_set_and_sys),
+	        CHECK_CASE(test_err_prefix),
+	        CHECK_CASE(test_err_truncation_keeps_utf8),
+	        CHECK_CASE(test_code_names),
+	        CHECK_CASE(test_buf_basics),
+	        CHECK_CASE(test_buf_limit_and_sticky_failure),
+	        CHECK_CASE(test_buf_printf_growth),
+	        CHECK_CASE(test_buf_integers_and_lstr),
+	        CHECK_CASE(test_cur_every_boundary),
+	        CHECK_CASE(test_cur_lstr_hostile),
+	        CHECK_CASE(test_size_overflow),
+	        CHECK_CASE(test_utf16_decoding),
+	        CHECK_CASE(test_latin1_decoding),
+	        CHECK_CASE(test_utf8_validation),
+	        CHECK_CASE(test_utf8_to_utf16),
+	        CHECK_CASE(test_ascii_case_compare),
+	        CHECK_CASE(test_glob),
+	        CHECK_CASE(test_glob_pathological),
+	        CHECK_CASE(test_escape_html),
+	        CHECK_CASE(test_escape_terminal),
+	        CHECK_CASE(test_csv_field),
+	        CHECK_CASE(test_i12_11_bidi_controls_escaped),
+	        CHECK_CASE(test_i12_11_invalid_utf8_bytes_escaped),
+	        CHECK_CASE(test_i12_10_csv_cell_capped),
+	        CHECK_CASE(test_i12_9_nul_in_text),
+	        CHECK_CASE(test_parse_u64),
+	        CHECK_CASE(test_parse_date),
+	        CHECK_CASE(test_filetime),
+	        CHECK_CASE(test_hashes),
+	        CHECK_CASE(test_certblob_valid),
+	        CHECK_CASE(test_certblob_hostile),
+	        CHECK_CASE(test_strdup),
 	};
 
 	return check_run(cases, sizeof cases / sizeof cases[0], argc, argv);

@@ -85,15 +85,17 @@ static void test_win7_sp1_x86(void)
 	CHECK_INT(place("real/win7-sp1-x86/SYSTEM", "win7", "SYSTEM"), 0);
 	ha_reqset_init(&req);
 	CHECK_INT(ha_facts_requests(&req, &err), 0);
-	CHECK_INT(ha_reqset_add(&req, HA_SYSTEM,
-				"CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols", "*",
-				"DisabledByDefault", &err),
-		  0);
-	CHECK_INT(ha_reqset_add(&req, HA_SYSTEM,
-				"CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\"
-				"TLS 1.2\\Client",
-				NULL, "Enabled", &err),
-		  0);
+	CHECK_INT(
+	        ha_reqset_add(&req, HA_SYSTEM,
+	                      "CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols",
+	                      "*", "DisabledByDefault", &err),
+	        0);
+	CHECK_INT(
+	        ha_reqset_add(&req, HA_SYSTEM,
+	                      "CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\"
+	                      "TLS 1.2\\Client",
+	                      NULL, "Enabled", &err),
+	        0);
 	if (read_host_dir("win7", &req, &s) == 0) {
 		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_OK);
 		CHECK_INT(s.ccs, 1);
@@ -104,15 +106,16 @@ static void test_win7_sp1_x86(void)
 		CHECK_STR(f.computer_name, "WKS-WIN732BITA");
 		CHECK_INT(f.arch, HA_ARCH_X86);
 		ha_facts_free(&f);
-		k = ha_snapshot_enum(&s, HA_SYSTEM,
-				     "CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols",
-				     "*");
+		k = ha_snapshot_enum(
+		        &s, HA_SYSTEM,
+		        "CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols", "*");
 		CHECK(k && k->nsub == 1);
 		if (k && k->nsub == 1)
 			CHECK_STR(k->sub[0], "SSL 2.0");
-		k = ha_snapshot_key(&s, HA_SYSTEM,
-				    "CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\"
-				    "TLS 1.2\\Client");
+		k = ha_snapshot_key(
+		        &s, HA_SYSTEM,
+		        "CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\"
+		        "TLS 1.2\\Client");
 		CHECK(k && k->state == HA_KEY_ABSENT);
 		CHECK_HAS(k ? k->error : NULL, "no subkey 'TLS 1.2'");
 		ha_snapshot_free(&s);
@@ -136,10 +139,11 @@ static void test_win10_dirty_with_logs(void)
 	CHECK_INT(place("real/win10-dirty-with-logs/SYSTEM.LOG2", "win10", "SYSTEM.LOG2"), 0);
 	ha_reqset_init(&req);
 	CHECK_INT(ha_facts_requests(&req, &err), 0);
-	CHECK_INT(ha_reqset_add(&req, HA_SYSTEM,
-				"CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols", "*",
-				NULL, &err),
-		  0);
+	CHECK_INT(
+	        ha_reqset_add(&req, HA_SYSTEM,
+	                      "CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols",
+	                      "*", NULL, &err),
+	        0);
 	/* Read as stored (no replay): dirty, with its logs beside it. */
 	if (read_host_dir("win10", &req, &s) == 0) {
 		const struct ha_key *k;
@@ -152,9 +156,9 @@ static void test_win10_dirty_with_logs(void)
 		CHECK_STR(f.computer_name, "DESKTOP-PM6C56D");
 		CHECK_INT(f.arch, HA_ARCH_X64);
 		ha_facts_free(&f);
-		k = ha_snapshot_enum(&s, HA_SYSTEM,
-				     "CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols",
-				     "*");
+		k = ha_snapshot_enum(
+		        &s, HA_SYSTEM,
+		        "CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols", "*");
 		CHECK(k && k->state == HA_KEY_PRESENT && k->nsub == 0);
 		ha_snapshot_free(&s);
 	} else {
@@ -175,10 +179,11 @@ static void test_xp_corrupt_degraded(void)
 	CHECK_INT(place("real/xp-sp3-corrupt/SYSTEM", "xp", "SYSTEM"), 0);
 	ha_reqset_init(&req);
 	CHECK_INT(ha_facts_requests(&req, &err), 0);
-	CHECK_INT(ha_reqset_add(&req, HA_SYSTEM,
-				"CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols", "*",
-				NULL, &err),
-		  0);
+	CHECK_INT(
+	        ha_reqset_add(&req, HA_SYSTEM,
+	                      "CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols",
+	                      "*", NULL, &err),
+	        0);
 	if (read_host_dir("xp", &req, &s) == 0) {
 		const struct ha_key *k;
 
@@ -188,9 +193,9 @@ static void test_xp_corrupt_degraded(void)
 		CHECK_INT(ha_facts_derive(&s, &f, &err), 0);
 		CHECK_STR(f.computer_name, "GINEVRA");
 		ha_facts_free(&f);
-		k = ha_snapshot_enum(&s, HA_SYSTEM,
-				     "CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols",
-				     "*");
+		k = ha_snapshot_enum(
+		        &s, HA_SYSTEM,
+		        "CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols", "*");
 		CHECK(k && k->nsub == 5);
 		if (k && k->nsub == 5) {
 			CHECK_STR(k->sub[0], "Multi-Protocol Unified Hello");
@@ -232,7 +237,8 @@ static void test_nt4_server(void)
 		CHECK_INT(f.sp, 3);
 		CHECK_STR(f.os_family, "Windows NT 4.0 Server SP3");
 		CHECK(f.product_name == NULL);
-		v = str_value(&s, HA_SOFTWARE, "Microsoft\\Windows NT\\CurrentVersion", "CSDVersion");
+		v = str_value(&s, HA_SOFTWARE, "Microsoft\\Windows NT\\CurrentVersion",
+		              "CSDVersion");
 		CHECK_STR(v, "Service Pack 3");
 		free(v);
 		CHECK_INT(s.ccs, 1);
@@ -307,12 +313,13 @@ static void test_damaged_hives(void)
 	ha_reqset_init(&req);
 	CHECK_INT(ha_reqset_add(&req, HA_SYSTEM, "key_with_many_subkeys", "*", NULL, &err), 0);
 	if (read_host_dir("truncated", &req, &s) == 0) {
-		const struct ha_key *k = ha_snapshot_enum(&s, HA_SYSTEM, "key_with_many_subkeys", "*");
+		const struct ha_key *k =
+		        ha_snapshot_enum(&s, HA_SYSTEM, "key_with_many_subkeys", "*");
 
 		/* The header declares 476 KiB of hive bins; 8 KiB remain. */
 		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_DEGRADED);
-		CHECK_HAS(s.role[HA_SYSTEM].reason,
-			  "truncated: the header declares 487424 bytes of hive bins, the file holds 8192");
+		CHECK_HAS(s.role[HA_SYSTEM].reason, "truncated: the header declares 487424 bytes "
+		                                    "of hive bins, the file holds 8192");
 		CHECK(k && k->state == HA_KEY_ERROR);
 		CHECK_HAS(k ? k->error : NULL, "subkey list unreadable");
 		ha_snapshot_free(&s);
@@ -394,12 +401,9 @@ static void test_big_data_and_names(void)
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
-		CHECK_CASE(test_win7_sp1_x86),
-		CHECK_CASE(test_win10_dirty_with_logs),
-		CHECK_CASE(test_xp_corrupt_degraded),
-		CHECK_CASE(test_nt4_server),
-		CHECK_CASE(test_damaged_hives),
-		CHECK_CASE(test_big_data_and_names),
+	        CHECK_CASE(test_win7_sp1_x86),        CHECK_CASE(test_win10_dirty_with_logs),
+	        CHECK_CASE(test_xp_corrupt_degraded), CHECK_CASE(test_nt4_server),
+	        CHECK_CASE(test_damaged_hives),       CHECK_CASE(test_big_data_and_names),
 	};
 	int rc;
 

@@ -38,7 +38,7 @@
 #define PACKAGES         "Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\Packages"
 #define MAX_SCAN_SECONDS 120.0
 
-static char *tmp;  /* the test's temporary folder */
+static char *tmp; /* the test's temporary folder */
 
 /* ------------------------------------------------------- a regf editor */
 
@@ -1175,9 +1175,8 @@ static char *check_hive(sqlite3 *db, const struct variant *v, int verbose)
 			fprintf(stderr, "  %-24s %-10s %.160s\n", v->name, st ? st : "?",
 			        re ? re : "");
 		if (!st || !in_set(v->statuses, st)) {
-			check_fail(__FILE__, __LINE__,
-				           "%s: status '%s' is not one of '%s' (%s)", v->name,
-				           st ? st : "(null)", v->statuses, re ? re : "");
+			check_fail(__FILE__, __LINE__, "%s: status '%s' is not one of '%s' (%s)",
+			           v->name, st ? st : "(null)", v->statuses, re ? re : "");
 		}
 		if (!re || !*re)
 			check_fail(__FILE__, __LINE__, "%s: status without a reason", v->name);
@@ -1193,8 +1192,8 @@ static char *check_hive(sqlite3 *db, const struct variant *v, int verbose)
 	}
 	sqlite3_finalize(s);
 	if (rows != 1) {
-		check_fail(__FILE__, __LINE__,
-			           "%s: %d rows for the damaged hive, expected 1", v->name, rows);
+		check_fail(__FILE__, __LINE__, "%s: %d rows for the damaged hive, expected 1",
+		           v->name, rows);
 	}
 	free(like);
 	return reason;
@@ -1310,7 +1309,7 @@ static void test_all_variants_together(void)
 				free(r);
 		}
 		check_sanitizers("all variants", res.san, reasons);
-			free(reasons);
+		free(reasons);
 	}
 	sqlite3_close(db);
 	free(res.err);

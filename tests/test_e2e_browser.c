@@ -127,7 +127,7 @@ static char *dom(const char *fragment)
 
 	if (rc != 0)
 		check_fail(__FILE__, __LINE__, "chromium --dump-dom %s exited %d", url ? url : "",
-			   rc);
+		           rc);
 	free(url);
 	if (o) {
 		/* The script marks the root element when it is done, or failed. */
@@ -136,10 +136,10 @@ static char *dom(const char *fragment)
 
 		if (!tag || !strstr(tag, "data-ha-ready=\"1\""))
 			check_fail(__FILE__, __LINE__, "#%s: the script did not finish: %s",
-				   fragment ? fragment : "", tag ? tag : "(no root)");
+			           fragment ? fragment : "", tag ? tag : "(no root)");
 		if (tag && strstr(tag, "data-ha-error"))
 			check_fail(__FILE__, __LINE__, "#%s: script error: %s",
-				   fragment ? fragment : "", tag);
+			           fragment ? fragment : "", tag);
 		free(tag);
 	}
 	return o;
@@ -175,7 +175,7 @@ static void check_count(const char *d, const char *attr, long long want)
 	snprintf(w, sizeof w, "%lld", want);
 	if (!v || strcmp(v, w))
 		check_fail(__FILE__, __LINE__, "#ha-count %s=\"%s\", want %s", attr,
-			   v ? v : "(none)", w);
+		           v ? v : "(none)", w);
 	free(v);
 }
 
@@ -196,13 +196,13 @@ static void test_summary_and_table(void)
 	snprintf(want, sizeof want, "id=\"n-hosts\">%lld<", hosts);
 	CHECK_HAS(d, want);
 	snprintf(want, sizeof want, "id=\"n-ready\">%lld<",
-		 scalar("SELECT count(*) FROM hosts WHERE verdict = 'ready'"));
+	         scalar("SELECT count(*) FROM hosts WHERE verdict = 'ready'"));
 	CHECK_HAS(d, want);
 	snprintf(want, sizeof want, "id=\"n-not-ready\">%lld<",
-		 scalar("SELECT count(*) FROM hosts WHERE verdict = 'not_ready'"));
+	         scalar("SELECT count(*) FROM hosts WHERE verdict = 'not_ready'"));
 	CHECK_HAS(d, want);
 	snprintf(want, sizeof want, "id=\"n-unknown\">%lld<",
-		 scalar("SELECT count(*) FROM hosts WHERE verdict = 'unknown'"));
+	         scalar("SELECT count(*) FROM hosts WHERE verdict = 'unknown'"));
 	CHECK_HAS(d, want);
 	/* The script showed the table (so the policy let it run) with every host. */
 	CHECK_HAS(d, "<div id=\"ha-app\">");
@@ -225,28 +225,28 @@ static const struct filter_case {
 	const char *fragment;
 	const char *sql;
 } filters[] = {
-	{"verdict=not_ready&rule=SCHANNEL-TLS12-CLIENT",
-	 "SELECT label FROM hosts h JOIN findings f USING (host_id) WHERE h.verdict = 'not_ready'"
-	 " AND f.rule_id = 'SCHANNEL-TLS12-CLIENT' AND f.status IN ('FAIL', 'WARN', 'UNKNOWN')"},
-	{"verdict=not_ready&rule=SCHANNEL-TLS12-CLIENT&q=ZERO",
-	 "SELECT label FROM hosts h JOIN findings f USING (host_id) WHERE h.verdict = 'not_ready'"
-	 " AND f.rule_id = 'SCHANNEL-TLS12-CLIENT' AND f.status IN ('FAIL', 'WARN', 'UNKNOWN')"
-	 " AND instr(lower(label || ' ' || computer_name || ' ' || dir), 'zero') > 0"},
-	{"rule=KB-TLS12-PREREQ&status=NOT_APPLICABLE",
-	 "SELECT label FROM hosts h JOIN findings f USING (host_id) WHERE"
-	 " f.rule_id = 'KB-TLS12-PREREQ' AND f.status = 'NOT_APPLICABLE'"},
-	{"status=UNKNOWN",
-	 "SELECT DISTINCT label FROM hosts h JOIN findings f USING (host_id) WHERE"
-	 " f.status = 'UNKNOWN'"},
-	{"os=Windows+Server+2008+R2+SP1&verdict=ready",
-	 "SELECT label FROM hosts WHERE os_family = 'Windows Server 2008 R2 SP1' AND"
-	 " verdict = 'ready'"},
-	{"hive=SOFTWARE%3Adirty", "SELECT label FROM hosts WHERE software_status = 'dirty'"},
-	{"hive=problem", "SELECT label FROM hosts WHERE system_status NOT IN ('ok', 'replayed') OR"
-			 " software_status NOT IN ('ok', 'replayed')"},
-	{"q=mis-sch", "SELECT label FROM hosts WHERE instr(lower(label || ' ' || computer_name"
-		      " || ' ' || dir), 'mis-sch') > 0"},
-	{"q=no-such-host-anywhere", "SELECT label FROM hosts WHERE 0"},
+        {"verdict=not_ready&rule=SCHANNEL-TLS12-CLIENT",
+         "SELECT label FROM hosts h JOIN findings f USING (host_id) WHERE h.verdict = 'not_ready'"
+         " AND f.rule_id = 'SCHANNEL-TLS12-CLIENT' AND f.status IN ('FAIL', 'WARN', 'UNKNOWN')"},
+        {"verdict=not_ready&rule=SCHANNEL-TLS12-CLIENT&q=ZERO",
+         "SELECT label FROM hosts h JOIN findings f USING (host_id) WHERE h.verdict = 'not_ready'"
+         " AND f.rule_id = 'SCHANNEL-TLS12-CLIENT' AND f.status IN ('FAIL', 'WARN', 'UNKNOWN')"
+         " AND instr(lower(label || ' ' || computer_name || ' ' || dir), 'zero') > 0"},
+        {"rule=KB-TLS12-PREREQ&status=NOT_APPLICABLE",
+         "SELECT label FROM hosts h JOIN findings f USING (host_id) WHERE"
+         " f.rule_id = 'KB-TLS12-PREREQ' AND f.status = 'NOT_APPLICABLE'"},
+        {"status=UNKNOWN",
+         "SELECT DISTINCT label FROM hosts h JOIN findings f USING (host_id) WHERE"
+         " f.status = 'UNKNOWN'"},
+        {"os=Windows+Server+2008+R2+SP1&verdict=ready",
+         "SELECT label FROM hosts WHERE os_family = 'Windows Server 2008 R2 SP1' AND"
+         " verdict = 'ready'"},
+        {"hive=SOFTWARE%3Adirty", "SELECT label FROM hosts WHERE software_status = 'dirty'"},
+        {"hive=problem", "SELECT label FROM hosts WHERE system_status NOT IN ('ok', 'replayed') OR"
+                         " software_status NOT IN ('ok', 'replayed')"},
+        {"q=mis-sch", "SELECT label FROM hosts WHERE instr(lower(label || ' ' || computer_name"
+                      " || ' ' || dir), 'mis-sch') > 0"},
+        {"q=no-such-host-anywhere", "SELECT label FROM hosts WHERE 0"},
 };
 
 static void test_fragment_filters(void)
@@ -266,8 +266,8 @@ static void test_fragment_filters(void)
 		want = sql_labels(sql);
 		if (!got || !want || strcmp(got, want))
 			check_fail(__FILE__, __LINE__, "#%s shows\n%s\nthe store selects\n%s",
-				   filters[i].fragment, got ? got : "(nothing)",
-				   want ? want : "(error)");
+			           filters[i].fragment, got ? got : "(nothing)",
+			           want ? want : "(error)");
 		check_count(d, "data-matched", (long long)rows);
 		if (!rows)
 			CHECK_HAS(d, "No host matches these filters.");
@@ -303,8 +303,8 @@ static void test_sort_and_pages(void)
 	if (d) {
 		const char *row = strstr(d, "<tr class=\"row");
 		char *top = sql_labels("SELECT label FROM hosts h JOIN findings f USING (host_id)"
-				       " WHERE f.status = 'FAIL' GROUP BY host_id"
-				       " ORDER BY count(*) DESC, label LIMIT 1");
+		                       " WHERE f.status = 'FAIL' GROUP BY host_id"
+		                       " ORDER BY count(*) DESC, label LIMIT 1");
 		char want[256];
 
 		if (top && *top) {
@@ -346,15 +346,15 @@ static void test_host_details(void)
 	/* Every finding, observed against expected, with evidence. */
 	CHECK_INT(rc_count(det, "<details class=\"finding"), 22);
 	CHECK_HAS(det, "<details class=\"finding st-FAIL\" data-rule=\"SCHANNEL-TLS12-CLIENT\" "
-		       "open=\"\">");
+	               "open=\"\">");
 	CHECK_HAS(det, "<span class=\"k\">Observed</span>");
 	CHECK_HAS(det, "<span class=\"k\">Expected</span>");
 	CHECK_HAS(
-		det,
-		"ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client");
+	        det,
+	        "ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client");
 	CHECK_HAS(det, "fleet/mis-schannel-absent/SYSTEM");
 	sha = sql_labels("SELECT sha256 FROM hives h JOIN hosts USING (host_id) WHERE"
-			 " label = 'mis-schannel-absent' AND role = 'SYSTEM'");
+	                 " label = 'mis-schannel-absent' AND role = 'SYSTEM'");
 	if (sha && strlen(sha) > 1) {
 		sha[strlen(sha) - 1] = '\0';
 		snprintf(want, sizeof want, "SHA-256 %s", sha);
@@ -365,8 +365,8 @@ static void test_host_details(void)
 	CHECK_HAS(det, "<b>SYSTEM</b>");
 	CHECK_HAS(det, "Remediation (.reg fragment)");
 	CHECK_HAS(det,
-		  "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\"
-		  "SCHANNEL\\Protocols\\TLS 1.2\\Client]\n\"Enabled\"=dword:00000001");
+	          "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\"
+	          "SCHANNEL\\Protocols\\TLS 1.2\\Client]\n\"Enabled\"=dword:00000001");
 	free(d);
 
 	/* The suites a host offers, in order, with what Azure accepts marked. */
@@ -374,9 +374,10 @@ static void test_host_details(void)
 	if (d) {
 		det = strstr(d, "<div class=\"detail\" data-label=\"sui-2016-ecdh-off\">");
 		CHECK(det != NULL);
-		CHECK_HAS(det, "TLS 1.2 cipher suites in effect, in order:</p><ol class=\"suitelist\">"
-			       "<li>TLS_DHE_RSA_WITH_AES_256_GCM_SHA384 <span class=\"pill st-WARN\">"
-			       "Azure: compatibility policy only</span></li>");
+		CHECK_HAS(det,
+		          "TLS 1.2 cipher suites in effect, in order:</p><ol class=\"suitelist\">"
+		          "<li>TLS_DHE_RSA_WITH_AES_256_GCM_SHA384 <span class=\"pill st-WARN\">"
+		          "Azure: compatibility policy only</span></li>");
 		CHECK_HAS(det, "<li>TLS_DHE_RSA_WITH_AES_256_CBC_SHA </li>");
 		free(d);
 	}
@@ -384,8 +385,9 @@ static void test_host_details(void)
 	if (d) {
 		det = strstr(d, "<div class=\"detail\" data-label=\"srv2019\">");
 		CHECK(det != NULL);
-		CHECK_HAS(det, "<li>TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 <span class=\"pill st-PASS\">"
-			       "Azure accepts</span></li>");
+		CHECK_HAS(det,
+		          "<li>TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 <span class=\"pill st-PASS\">"
+		          "Azure accepts</span></li>");
 		free(d);
 	}
 
@@ -439,8 +441,8 @@ static void test_print(void)
 		CHECK(!memcmp(a, "%PDF", 4));
 		if (pdf_pages(b, pb) <= pdf_pages(a, pa))
 			check_fail(__FILE__, __LINE__,
-				   "printing one host gives %zu pages, none %zu", pdf_pages(b, pb),
-				   pdf_pages(a, pa));
+			           "printing one host gives %zu pages, none %zu", pdf_pages(b, pb),
+			           pdf_pages(a, pa));
 	}
 	free(a);
 	free(b);
@@ -456,7 +458,7 @@ static void test_screenshots(void)
 	char *dir = ha_asprintf("%s/test-artifacts", tu_binary_dir());
 	char *shot1 = ha_asprintf("--screenshot=%s/test-artifacts/report.png", tu_binary_dir());
 	char *shot2 =
-		ha_asprintf("--screenshot=%s/test-artifacts/report-host.png", tu_binary_dir());
+	        ha_asprintf("--screenshot=%s/test-artifacts/report-host.png", tu_binary_dir());
 	char *url1 = NULL, *url2 = NULL, *png;
 	size_t n = 0;
 
@@ -493,8 +495,8 @@ static void test_since_last_audit(void)
 	if (!have_browser())
 		return;
 	CHECK_INT(tu_run_in_samples(&o, &e, "scan", "--out", out, "--as-of", "2026-02-01", "-q",
-				    "fleet", NULL),
-		  1);
+	                            "fleet", NULL),
+	          1);
 	free(o);
 	free(e);
 	d = dom("verdict=not_ready");
@@ -502,7 +504,7 @@ static void test_since_last_audit(void)
 		return;
 	CHECK_HAS(d, "<h2>Since the last audit</h2>");
 	CHECK_HAS(d, "Compared with run 1 (as of 2026-01-01): 52 hosts then, 52 hosts now; "
-		     "0 findings regressed, 0 findings fixed.");
+	             "0 findings regressed, 0 findings fixed.");
 	CHECK_INT(rc_count(d, "<p class=\"muted\">None.</p>"), 4);
 	CHECK_INT(rc_count(d, "<g class=\"run\" data-run="), 2);
 	CHECK_HAS(d, "<title>Run 2 (as of 2026-02-01): 24 ready</title>");
@@ -514,13 +516,13 @@ static void test_since_last_audit(void)
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
-		CHECK_CASE(test_summary_and_table),
-		CHECK_CASE(test_fragment_filters),
-		CHECK_CASE(test_sort_and_pages),
-		CHECK_CASE(test_host_details),
-		CHECK_CASE(test_print),
-		CHECK_CASE(test_screenshots),
-		CHECK_CASE(test_since_last_audit),
+	        CHECK_CASE(test_summary_and_table),
+	        CHECK_CASE(test_fragment_filters),
+	        CHECK_CASE(test_sort_and_pages),
+	        CHECK_CASE(test_host_details),
+	        CHECK_CASE(test_print),
+	        CHECK_CASE(test_screenshots),
+	        CHECK_CASE(test_since_last_audit),
 	};
 	int rc;
 

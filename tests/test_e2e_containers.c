@@ -34,7 +34,7 @@ static int sh(const char *script)
 
 	if (rc != 0)
 		fprintf(stderr, "script failed (%d): %s\n%s%s", rc, script, out ? out : "",
-			err ? err : "");
+		        err ? err : "");
 	free(out);
 	free(err);
 	return rc;
@@ -46,12 +46,12 @@ static int need(const char *tools)
 	char script[1024];
 
 	snprintf(script, sizeof script, "for t in %s; do command -v $t >/dev/null || exit 1; done",
-		 tools);
+	         tools);
 	if (sh(script) == 0)
 		return 1;
 	if (getenv("CI") && !strcmp(getenv("CI"), "true")) {
-		check_fail(__FILE__, __LINE__, "CI: a tool is missing (one of: %s; bootstrap.sh --ci)",
-			   tools);
+		check_fail(__FILE__, __LINE__,
+		           "CI: a tool is missing (one of: %s; bootstrap.sh --ci)", tools);
 		return 0;
 	}
 	snprintf(script, sizeof script, "needs %s (bootstrap.sh --ci installs them)", tools);
@@ -69,7 +69,7 @@ static void scan_folder_once(void)
 	folder_done = 1;
 	snprintf(folder_out, sizeof folder_out, "%s/folder", tmp);
 	rc = tu_run_in_samples(&out, &err, "scan", "--out", folder_out, "--as-of", "2026-01-01",
-			       "fleet", NULL);
+	                       "fleet", NULL);
 	CHECK_INT(rc, 1);
 	free(out);
 	free(err);
@@ -86,7 +86,8 @@ static void strip_paths(char *s)
 	char *p, *r, *w;
 
 	/* "partition 2 (NTFS) › " and "volume (NTFS) › " first: they hold spaces. */
-	while ((p = strstr(s, "(NTFS)" " \xE2\x80\xBA ")) != NULL) {
+	while ((p = strstr(s, "(NTFS)"
+	                      " \xE2\x80\xBA ")) != NULL) {
 		char *t = p;
 
 		while (t > s && strncmp(t, "partition ", 10) && strncmp(t, "volume ", 7))
@@ -184,8 +185,9 @@ static size_t compare_findings(const char *out_dir, int all_hosts)
 			if (!strcmp(hr, fhr)) {
 				found = 1;
 				if (strcmp(gk, fk))
-					check_fail(__FILE__, __LINE__, "%s differs:\n  container %s\n  folder    %s",
-						   hr, gk, fk);
+					check_fail(__FILE__, __LINE__,
+					           "%s differs:\n  container %s\n  folder    %s",
+					           hr, gk, fk);
 				else
 					matched++;
 			}
@@ -225,7 +227,7 @@ static void test_zipped_fleet_equals_folder(void)
 		return;
 	scan_folder_once();
 	snprintf(script, sizeof script, "cd '%s/samples' && zip -qr '%s/fleet.zip' fleet",
-		 tu_source_dir(), tmp);
+	         tu_source_dir(), tmp);
 	CHECK_INT(sh(script), 0);
 	snprintf(o, sizeof o, "%s/fleet.zip", tmp);
 	rc = scan("zip", o, &out, &err);
@@ -237,8 +239,9 @@ static void test_zipped_fleet_equals_folder(void)
 	free(err);
 	/* zip64 records (zip -fz), as zips over 4 GiB have. */
 	snprintf(script, sizeof script,
-		 "cd '%s/samples' && zip -q -fz -r '%s/fleet64.zip' fleet/srv2019 fleet/dirty-replayed",
-		 tu_source_dir(), tmp);
+	         "cd '%s/samples' && zip -q -fz -r '%s/fleet64.zip' fleet/srv2019 "
+	         "fleet/dirty-replayed",
+	         tu_source_dir(), tmp);
 	CHECK_INT(sh(script), 0);
 	snprintf(o, sizeof o, "%s/fleet64.zip", tmp);
 	out = err = NULL;
@@ -260,8 +263,9 @@ static void test_tarred_fleet_equals_folder(void)
 		return;
 	scan_folder_once();
 	for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
-		snprintf(script, sizeof script, "cd '%s/samples' && bsdtar -c %s -f '%s/fleet.%s' fleet",
-			 tu_source_dir(), kinds[k][1], tmp, kinds[k][0]);
+		snprintf(script, sizeof script,
+		         "cd '%s/samples' && bsdtar -c %s -f '%s/fleet.%s' fleet", tu_source_dir(),
+		         kinds[k][1], tmp, kinds[k][0]);
 		CHECK_INT(sh(script), 0);
 		snprintf(o, sizeof o, "%s/fleet.%s", tmp, kinds[k][0]);
 		CHECK_INT(scan(kinds[k][0], o, &out, &err), 1);
@@ -284,16 +288,18 @@ static void test_velociraptor_and_cylr_zips(void)
 		return;
 	scan_folder_once();
 	snprintf(script, sizeof script,
-		 "set -e; cd '%s/samples/fleet'; mkdir -p '%s/velo' '%s/cylr';"
-		 "for h in *; do [ -f \"$h/SYSTEM\" ] || [ -f \"$h/SOFTWARE\" ] || continue;"
-		 " w='%s/w'/$h; rm -rf \"$w\"; d=\"$w/v/uploads/auto/C%%3A/Windows/System32/config\";"
-		 " mkdir -p \"$d\" \"$w/c/C/Windows/System32/config\";"
-		 " cp \"$h\"/* \"$d/\"; cp \"$h\"/* \"$w/c/C/Windows/System32/config/\";"
-		 " printf '{\"Name\":\"x\",\"Hostname\":\"%%s\",\"OS\":\"windows\"}' \"$h\" > \"$w/v/client_info.json\";"
-		 " echo '{}' > \"$w/v/uploads.json\";"
-		 " (cd \"$w/v\" && zip -qr \"%s/velo/Collection-x$h-2024-11-05T17_45_36Z.zip\" .);"
-		 " (cd \"$w/c\" && zip -qr \"%s/cylr/$h.zip\" C); done",
-		 tu_source_dir(), tmp, tmp, tmp, tmp, tmp);
+	         "set -e; cd '%s/samples/fleet'; mkdir -p '%s/velo' '%s/cylr';"
+	         "for h in *; do [ -f \"$h/SYSTEM\" ] || [ -f \"$h/SOFTWARE\" ] || continue;"
+	         " w='%s/w'/$h; rm -rf \"$w\"; "
+	         "d=\"$w/v/uploads/auto/C%%3A/Windows/System32/config\";"
+	         " mkdir -p \"$d\" \"$w/c/C/Windows/System32/config\";"
+	         " cp \"$h\"/* \"$d/\"; cp \"$h\"/* \"$w/c/C/Windows/System32/config/\";"
+	         " printf '{\"Name\":\"x\",\"Hostname\":\"%%s\",\"OS\":\"windows\"}' \"$h\" > "
+	         "\"$w/v/client_info.json\";"
+	         " echo '{}' > \"$w/v/uploads.json\";"
+	         " (cd \"$w/v\" && zip -qr \"%s/velo/Collection-x$h-2024-11-05T17_45_36Z.zip\" .);"
+	         " (cd \"$w/c\" && zip -qr \"%s/cylr/$h.zip\" C); done",
+	         tu_source_dir(), tmp, tmp, tmp, tmp, tmp);
 	CHECK_INT(sh(script), 0);
 	snprintf(o, sizeof o, "%s/velo", tmp);
 	rc = scan("velo-out", o, &out, &err);
@@ -313,7 +319,7 @@ static void test_velociraptor_and_cylr_zips(void)
 	snprintf(o, sizeof o, "%s/velo-out/findings.csv", tmp);
 	text = tu_read(o, NULL);
 	CHECK_HAS(text, "Collection-xclone-a-2024-11-05T17_45_36Z.zip \xE2\x80\xBA "
-			"uploads/auto/C%3A/Windows/System32/config/SYSTEM");
+	                "uploads/auto/C%3A/Windows/System32/config/SYSTEM");
 	free(text);
 
 	snprintf(o, sizeof o, "%s/cylr", tmp);
@@ -334,9 +340,10 @@ static void test_container_note_and_hash(void)
 	if (!need("zip sqlite3 sha256sum"))
 		return;
 	snprintf(script, sizeof script,
-		 "set -e; cd '%s/samples/fleet'; zip -qr '%s/WEB01.zip' clone-a/SYSTEM clone-a/SOFTWARE;"
-		 "sha256sum '%s/WEB01.zip' | cut -c1-64 > '%s/WEB01.sum'",
-		 tu_source_dir(), tmp, tmp, tmp);
+	         "set -e; cd '%s/samples/fleet'; zip -qr '%s/WEB01.zip' clone-a/SYSTEM "
+	         "clone-a/SOFTWARE;"
+	         "sha256sum '%s/WEB01.zip' | cut -c1-64 > '%s/WEB01.sum'",
+	         tu_source_dir(), tmp, tmp, tmp);
 	CHECK_INT(sh(script), 0);
 	snprintf(o, sizeof o, "%s/WEB01.zip", tmp);
 	CHECK_INT(scan("note-out", o, &out, &err), 0);
@@ -375,8 +382,8 @@ static void test_real_collection_without_hives(void)
 		check_skip("no corpus");
 		return;
 	}
-	snprintf(src, sizeof src, "%s/containers/Collection-WIN-E5K9RC5GU23-2021-11-21T18_05_56-08_00.zip",
-		 corpus);
+	snprintf(src, sizeof src,
+	         "%s/containers/Collection-WIN-E5K9RC5GU23-2021-11-21T18_05_56-08_00.zip", corpus);
 	if (access(src, R_OK) != 0) {
 		check_skip("corpus without containers/");
 		return;
@@ -392,7 +399,7 @@ static void test_real_collection_without_hives(void)
 	snprintf(db, sizeof db, "%s/realvr/audit.db", tmp);
 	CHECK_INT(tu_run(argv, NULL, &out, &err), 0);
 	CHECK_HAS(out, "Collection-WIN-E5K9RC5GU23-2021-11-21T18_05_56-08_00.zip: no SYSTEM or "
-		       "SOFTWARE hive inside");
+	               "SOFTWARE hive inside");
 	CHECK_HAS(out, "archive container, sha256 ");
 	free(out);
 	free(err);
@@ -452,7 +459,7 @@ static void test_encrypted_collection_corpus(void)
 	free(err);
 	n = notes_of("enc-none");
 	CHECK_HAS(n, "velociraptor-encrypted-password.zip \xE2\x80\xBA data.zip: encrypted, and no "
-		     "password was given (--password, --password-file or HIVEAUDIT_PASSWORD)");
+	             "password was given (--password, --password-file or HIVEAUDIT_PASSWORD)");
 	CHECK_LACKS(n, "archive inside");
 	free(n);
 
@@ -470,7 +477,7 @@ static void test_encrypted_collection_corpus(void)
 	free(err);
 	n = notes_of("enc-ok");
 	CHECK_HAS(n, "data.zip: archive inside, sha256 "
-		     "a94f0b781e3f3c123ebb18ec1a0ad8ecb44785f0de8fe520c36e3a713b581237");
+	             "a94f0b781e3f3c123ebb18ec1a0ad8ecb44785f0de8fe520c36e3a713b581237");
 	CHECK_HAS(n, "data.zip: no SYSTEM or SOFTWARE hive inside (3 entries)");
 	/* The password is not kept in the store's command line. */
 	free(n);
@@ -499,28 +506,37 @@ static void test_aes_nested_collection(void)
 		return;
 	scan_folder_once();
 	snprintf(script, sizeof script,
-		 "set -e; cd '%s/samples/fleet'; w='%s/aes'; rm -rf \"$w\";"
-		 " d=\"$w/v/uploads/auto/C%%3A/Windows/System32/config\"; mkdir -p \"$d\";"
-		 " cp dirty-replayed/* \"$d/\";"
-		 " printf '{\"Hostname\":\"dirty-replayed\"}' > \"$w/v/client_info.json\";"
-		 " (cd \"$w/v\" && zip -qr ../data.zip .);"
-		 " (cd \"$w\" && 7z a -tzip -mem=AES256 -phello -mx=0 "
-		 "Collection-dirty-replayed-2025-01-02T03_04_05Z.zip data.zip >/dev/null);"
-		 " printf 'first\\r\\nhello\\n' > \"$w/pw\"",
-		 tu_source_dir(), tmp);
+	         "set -e; cd '%s/samples/fleet'; w='%s/aes'; rm -rf \"$w\";"
+	         " d=\"$w/v/uploads/auto/C%%3A/Windows/System32/config\"; mkdir -p \"$d\";"
+	         " cp dirty-replayed/* \"$d/\";"
+	         " printf '{\"Hostname\":\"dirty-replayed\"}' > \"$w/v/client_info.json\";"
+	         " (cd \"$w/v\" && zip -qr ../data.zip .);"
+	         " (cd \"$w\" && 7z a -tzip -mem=AES256 -phello -mx=0 "
+	         "Collection-dirty-replayed-2025-01-02T03_04_05Z.zip data.zip >/dev/null);"
+	         " printf 'first\\r\\nhello\\n' > \"$w/pw\"",
+	         tu_source_dir(), tmp);
 	CHECK_INT(sh(script), 0);
 	snprintf(z, sizeof z, "%s/aes/Collection-dirty-replayed-2025-01-02T03_04_05Z.zip", tmp);
 	snprintf(pwf, sizeof pwf, "%s/aes/pw", tmp);
 	/* --password-file, the right password on its second line. */
 	snprintf(o, sizeof o, "%s/aes-file", tmp);
 	rc = run_env(NULL, &out, &err, "-q", "--out", o, "--password-file", pwf, "--as-of",
-		     "2026-01-01", NULL);
+	             "2026-01-01", NULL);
 	CHECK_INT(rc, 2); /* no PATH: a usage error, before anything is read */
 	free(out);
 	free(err);
 	{
-		char *argv[] = {(char *)tu_hiveaudit(), "scan", "-q", "--out", o, "--password-file", pwf,
-				"--as-of", "2026-01-01", z, NULL};
+		char *argv[] = {(char *)tu_hiveaudit(),
+		                "scan",
+		                "-q",
+		                "--out",
+		                o,
+		                "--password-file",
+		                pwf,
+		                "--as-of",
+		                "2026-01-01",
+		                z,
+		                NULL};
 
 		out = err = NULL;
 		rc = tu_run(argv, NULL, &out, &err);
@@ -536,7 +552,7 @@ static void test_aes_nested_collection(void)
 	snprintf(o, sizeof o, "%s/aes-file/findings.csv", tmp);
 	text = tu_read(o, NULL);
 	CHECK_HAS(text, "Collection-dirty-replayed-2025-01-02T03_04_05Z.zip \xE2\x80\xBA data.zip "
-			"\xE2\x80\xBA uploads/auto/C%3A/Windows/System32/config/SYSTEM");
+	                "\xE2\x80\xBA uploads/auto/C%3A/Windows/System32/config/SYSTEM");
 	free(text);
 	/* The environment variable. */
 	snprintf(o, sizeof o, "%s/aes-env", tmp);
@@ -563,15 +579,17 @@ static void test_zipcrypto_cylr(void)
 		return;
 	scan_folder_once();
 	snprintf(script, sizeof script,
-		 "set -e; cd '%s/samples/fleet'; w='%s/zc'; rm -rf \"$w\";"
-		 " mkdir -p \"$w/C/Windows/System32/config\"; cp mis-kb-absent/* \"$w/C/Windows/System32/config/\";"
-		 " (cd \"$w\" && zip -qr -P hello mis-kb-absent.zip C)",
-		 tu_source_dir(), tmp);
+	         "set -e; cd '%s/samples/fleet'; w='%s/zc'; rm -rf \"$w\";"
+	         " mkdir -p \"$w/C/Windows/System32/config\"; cp mis-kb-absent/* "
+	         "\"$w/C/Windows/System32/config/\";"
+	         " (cd \"$w\" && zip -qr -P hello mis-kb-absent.zip C)",
+	         tu_source_dir(), tmp);
 	CHECK_INT(sh(script), 0);
 	snprintf(z, sizeof z, "%s/zc/mis-kb-absent.zip", tmp);
 	snprintf(o, sizeof o, "%s/zc-ok", tmp);
 	CHECK_INT(run_env(NULL, &out, &err, "-q", "--out", o, "--password=hello", "--as-of",
-			  "2026-01-01", z, NULL), 1);
+	                  "2026-01-01", z, NULL),
+	          1);
 	free(out);
 	free(err);
 	CHECK_INT(compare_findings(o, 0), RULES);
@@ -599,25 +617,29 @@ static void test_hostile_archives(void)
 	if (!need("zip bsdtar 7z sqlite3"))
 		return;
 	snprintf(script, sizeof script,
-		 "set -e; S='%s/samples/fleet/clone-a'; h='%s/hostile'; rm -rf \"$h\"; mkdir -p \"$h/in\";"
-		 " cd \"$h/in\"; mkdir -p x a b l cy/C/Windows/System32/config d1;"
-		 " cp $S/SYSTEM $S/SOFTWARE x/; cp $S/SYSTEM a/; cp $S/SYSTEM b/;"
-		 " cp $S/* cy/C/Windows/System32/config/;"
-		 " bsdtar -c --format zip -P -f ../trav.zip -s ',^x/SYSTEM,../evil/SYSTEM,'"
-		 "  -s ',^x/SOFTWARE,/abs/SOFTWARE,' x/SYSTEM x/SOFTWARE;"
-		 " bsdtar -c --format zip -f ../dup.zip -s ',^[ab]/,W/,' a/SYSTEM b/SYSTEM;"
-		 " ln -s /etc/passwd l/SYSTEM; cp $S/SOFTWARE l/; ln l/SOFTWARE l/SOFTWARE.LOG1;"
-		 " zip -qry ../sym.zip l/SYSTEM; bsdtar -cf ../hard.tar l/SOFTWARE l/SOFTWARE.LOG1;"
-		 " 7z a -tzip -mm=Deflate64 ../d64.zip x >/dev/null;"
-		 " (cd cy && 7z a -phello ../../enc.7z C >/dev/null);"
-		 " (cd cy && 7z a ../../plain.7z C >/dev/null);"
-		 " head -c 100000000 /dev/zero > SYSTEM; zip -q ../bomb.zip SYSTEM; rm SYSTEM;"
-		 " (cd x && zip -q ../d1/l3.zip SYSTEM SOFTWARE); (cd d1 && zip -q ../l2.zip l3.zip);"
-		 " zip -q l1.zip l2.zip; zip -q ../deep.zip l1.zip;"
-		 " (cd '%s/samples' && zip -qr \"$h/full.zip\" fleet/clone-a fleet/srv2019 fleet/srv2022);"
-		 " head -c $(( $(stat -c %%s \"$h/full.zip\") * 2 / 3 )) \"$h/full.zip\" > ../trunc.zip;"
-		 " rm \"$h/full.zip\"; cd ..; rm -rf in",
-		 tu_source_dir(), tmp, tu_source_dir());
+	         "set -e; S='%s/samples/fleet/clone-a'; h='%s/hostile'; rm -rf \"$h\"; mkdir -p "
+	         "\"$h/in\";"
+	         " cd \"$h/in\"; mkdir -p x a b l cy/C/Windows/System32/config d1;"
+	         " cp $S/SYSTEM $S/SOFTWARE x/; cp $S/SYSTEM a/; cp $S/SYSTEM b/;"
+	         " cp $S/* cy/C/Windows/System32/config/;"
+	         " bsdtar -c --format zip -P -f ../trav.zip -s ',^x/SYSTEM,../evil/SYSTEM,'"
+	         "  -s ',^x/SOFTWARE,/abs/SOFTWARE,' x/SYSTEM x/SOFTWARE;"
+	         " bsdtar -c --format zip -f ../dup.zip -s ',^[ab]/,W/,' a/SYSTEM b/SYSTEM;"
+	         " ln -s /etc/passwd l/SYSTEM; cp $S/SOFTWARE l/; ln l/SOFTWARE l/SOFTWARE.LOG1;"
+	         " zip -qry ../sym.zip l/SYSTEM; bsdtar -cf ../hard.tar l/SOFTWARE l/SOFTWARE.LOG1;"
+	         " 7z a -tzip -mm=Deflate64 ../d64.zip x >/dev/null;"
+	         " (cd cy && 7z a -phello ../../enc.7z C >/dev/null);"
+	         " (cd cy && 7z a ../../plain.7z C >/dev/null);"
+	         " head -c 100000000 /dev/zero > SYSTEM; zip -q ../bomb.zip SYSTEM; rm SYSTEM;"
+	         " (cd x && zip -q ../d1/l3.zip SYSTEM SOFTWARE); (cd d1 && zip -q ../l2.zip "
+	         "l3.zip);"
+	         " zip -q l1.zip l2.zip; zip -q ../deep.zip l1.zip;"
+	         " (cd '%s/samples' && zip -qr \"$h/full.zip\" fleet/clone-a fleet/srv2019 "
+	         "fleet/srv2022);"
+	         " head -c $(( $(stat -c %%s \"$h/full.zip\") * 2 / 3 )) \"$h/full.zip\" > "
+	         "../trunc.zip;"
+	         " rm \"$h/full.zip\"; cd ..; rm -rf in",
+	         tu_source_dir(), tmp, tu_source_dir());
 	CHECK_INT(sh(script), 0);
 	snprintf(h, sizeof h, "%s/hostile", tmp);
 	snprintf(o, sizeof o, "%s/hostile-out", tmp);
@@ -626,25 +648,30 @@ static void test_hostile_archives(void)
 	free(out);
 	free(err);
 	n = notes_of("hostile-out");
-	CHECK_HAS(n, "trav.zip \xE2\x80\xBA ../evil/SYSTEM: entry name with a \"..\" component, skipped");
+	CHECK_HAS(n, "trav.zip \xE2\x80\xBA ../evil/SYSTEM: entry name with a \"..\" component, "
+	             "skipped");
 	CHECK_HAS(n, "trav.zip \xE2\x80\xBA /abs/SOFTWARE: absolute entry name, skipped");
 	CHECK_HAS(n, "sym.zip \xE2\x80\xBA l/SYSTEM: a symbolic link entry, not followed");
 	CHECK_HAS(n, "hard.tar \xE2\x80\xBA l/SOFTWARE.LOG1: a hard link entry, not followed");
-	CHECK_HAS(n, "deep.zip \xE2\x80\xBA l1.zip \xE2\x80\xBA l2.zip \xE2\x80\xBA l3.zip: a container "
-		     "nested deeper than 3 levels, not opened");
+	CHECK_HAS(
+	        n,
+	        "deep.zip \xE2\x80\xBA l1.zip \xE2\x80\xBA l2.zip \xE2\x80\xBA l3.zip: a container "
+	        "nested deeper than 3 levels, not opened");
 	CHECK_HAS(n, "trunc.zip: listing stopped after ");
 	CHECK_HAS(n, "plain.7z: archive container, sha256 ");
 	free(n);
 	snprintf(o, sizeof o, "%s/hostile-out/findings.csv", tmp);
 	f = tu_read(o, NULL);
 	CHECK_HAS(f, "dup.zip \xE2\x80\xBA W/SYSTEM: the container holds 2 entries named "
-		     "\"\"W/SYSTEM\"\"; which one is the hive is unknown");
-	CHECK_HAS(f, "d64.zip \xE2\x80\xBA x/SYSTEM: compressed with Deflate64 (zip method 9), which "
-		     "cannot be read here; re-pack it with Deflate");
+	             "\"\"W/SYSTEM\"\"; which one is the hive is unknown");
+	CHECK_HAS(f,
+	          "d64.zip \xE2\x80\xBA x/SYSTEM: compressed with Deflate64 (zip method 9), which "
+	          "cannot be read here; re-pack it with Deflate");
 	CHECK_HAS(f, "enc.7z \xE2\x80\xBA C/Windows/System32/config/SYSTEM: an encrypted 7z entry, "
-		     "which cannot be read here");
-	CHECK_HAS(f, "bomb.zip \xE2\x80\xBA SYSTEM: compression ratio above 100:1 after 64 MiB (a zip "
-		     "bomb?); not extracted");
+	             "which cannot be read here");
+	CHECK_HAS(f,
+	          "bomb.zip \xE2\x80\xBA SYSTEM: compression ratio above 100:1 after 64 MiB (a zip "
+	          "bomb?); not extracted");
 	/* The 7z archive's host reads as the folder does. */
 	CHECK_HAS(f, "\"plain\",\"CLONE01\",\"HIVE-INTEGRITY\",\"PASS\"");
 	/* The hard-linked log was not attached: the hive has none. */
@@ -652,9 +679,9 @@ static void test_hostile_archives(void)
 	free(f);
 	/* Nothing was written beside the containers or above them. */
 	snprintf(script, sizeof script,
-		 "cd '%s' && test ! -e evil && test ! -e ../evil && test ! -e /abs && "
-		 "test \"$(ls | wc -l)\" = 10",
-		 h);
+	         "cd '%s' && test ! -e evil && test ! -e ../evil && test ! -e /abs && "
+	         "test \"$(ls | wc -l)\" = 10",
+	         h);
 	CHECK_INT(sh(script), 0);
 }
 
@@ -665,14 +692,17 @@ static void test_hostile_archives(void)
  * NTFS volume with those three folders, tests/data/README.md) and ntfscp,
  * no mounting.  Then disk images of every kind from it. */
 static const char mkvol[] =
-	"mkvol() { xz -dc '%s/tests/data/ntfs-skeleton.img.xz' > \"$2\";"
-	" for f in '%s/samples/fleet'/$1/*; do ntfscp -q \"$2\" \"$f\" \"/Windows/System32/config/$(basename \"$f\")\"; done; };"
-	"mkdisk() { truncate -s 80M \"$3\";"
-	" if [ $2 = gpt ]; then t=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7; else t=7; fi;"
-	" printf 'label: %%s\\nstart=2048, size=131072, type=%%s\\n' $2 $t | sfdisk -q \"$3\";"
-	" mkvol $1 vol.tmp; dd if=vol.tmp of=\"$3\" bs=512 seek=2048 conv=notrunc status=none; rm vol.tmp; };";
+        "mkvol() { xz -dc '%s/tests/data/ntfs-skeleton.img.xz' > \"$2\";"
+        " for f in '%s/samples/fleet'/$1/*; do ntfscp -q \"$2\" \"$f\" "
+        "\"/Windows/System32/config/$(basename \"$f\")\"; done; };"
+        "mkdisk() { truncate -s 80M \"$3\";"
+        " if [ $2 = gpt ]; then t=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7; else t=7; fi;"
+        " printf 'label: %%s\\nstart=2048, size=131072, type=%%s\\n' $2 $t | sfdisk -q \"$3\";"
+        " mkvol $1 vol.tmp; dd if=vol.tmp of=\"$3\" bs=512 seek=2048 conv=notrunc status=none; rm "
+        "vol.tmp; };";
 
-static const char *const image_tools = "xz mkntfs ntfscp sfdisk qemu-img ewfacquirestream split zip";
+static const char *const image_tools =
+        "xz mkntfs ntfscp sfdisk qemu-img ewfacquirestream split zip";
 
 static void test_images_equal_folder(void)
 {
@@ -684,21 +714,28 @@ static void test_images_equal_folder(void)
 	scan_folder_once();
 	snprintf(head, sizeof head, mkvol, tu_source_dir(), tu_source_dir());
 	snprintf(script, sizeof script,
-		 "set -e; %s d='%s/images'; rm -rf \"$d\"; mkdir -p \"$d/k\"; cd \"$d\";"
-		 " mkvol srv2019 srv2019.img;"
-		 " mkdisk srv2022 gpt srv2022.raw;"
-		 " mkdisk srv2016 dos t.raw; qemu-img convert -f raw -O vmdk t.raw srv2016.vmdk; rm t.raw;"
-		 " mkdisk srv2012 gpt t.raw; qemu-img convert -f raw -O vpc t.raw srv2012.vhd; rm t.raw;"
-		 " mkdisk win7-sp1-x86 gpt t.raw;"
-		 "  qemu-img convert -f raw -O vhdx t.raw 2025-01-02T030405_win7-sp1-x86.vhdx; rm t.raw;"
-		 " mkdisk dirty-replayed gpt t.raw;"
-		 "  ewfacquirestream -q -t dirty-replayed -S 16MiB -c none < t.raw >/dev/null; rm t.raw;"
-		 " mkdisk mis-kb-absent dos t.raw; split -b 16M -d -a 3 --numeric-suffixes=1 t.raw mis-kb-absent.;"
-		 "  rm t.raw;"
-		 " mkdisk mis-schannel-zero gpt t.raw; qemu-img convert -f raw -O vhdx t.raw k/mis-schannel-zero.vhdx;"
-		 "  rm t.raw; (cd k && zip -q0 ../mis-schannel-zero.zip mis-schannel-zero.vhdx); rm -r k;"
-		 " test -f dirty-replayed.E03",
-		 head, tmp);
+	         "set -e; %s d='%s/images'; rm -rf \"$d\"; mkdir -p \"$d/k\"; cd \"$d\";"
+	         " mkvol srv2019 srv2019.img;"
+	         " mkdisk srv2022 gpt srv2022.raw;"
+	         " mkdisk srv2016 dos t.raw; qemu-img convert -f raw -O vmdk t.raw srv2016.vmdk; "
+	         "rm t.raw;"
+	         " mkdisk srv2012 gpt t.raw; qemu-img convert -f raw -O vpc t.raw srv2012.vhd; rm "
+	         "t.raw;"
+	         " mkdisk win7-sp1-x86 gpt t.raw;"
+	         "  qemu-img convert -f raw -O vhdx t.raw 2025-01-02T030405_win7-sp1-x86.vhdx; rm "
+	         "t.raw;"
+	         " mkdisk dirty-replayed gpt t.raw;"
+	         "  ewfacquirestream -q -t dirty-replayed -S 16MiB -c none < t.raw >/dev/null; rm "
+	         "t.raw;"
+	         " mkdisk mis-kb-absent dos t.raw; split -b 16M -d -a 3 --numeric-suffixes=1 t.raw "
+	         "mis-kb-absent.;"
+	         "  rm t.raw;"
+	         " mkdisk mis-schannel-zero gpt t.raw; qemu-img convert -f raw -O vhdx t.raw "
+	         "k/mis-schannel-zero.vhdx;"
+	         "  rm t.raw; (cd k && zip -q0 ../mis-schannel-zero.zip mis-schannel-zero.vhdx); "
+	         "rm -r k;"
+	         " test -f dirty-replayed.E03",
+	         head, tmp);
 	CHECK_INT(sh(script), 0);
 	snprintf(d, sizeof d, "%s/images", tmp);
 	snprintf(o, sizeof o, "%s/images-out", tmp);
@@ -716,11 +753,12 @@ static void test_images_equal_folder(void)
 	snprintf(o, sizeof o, "%s/images-out/findings.csv", tmp);
 	text = tu_read(o, NULL);
 	CHECK_HAS(text, "images/dirty-replayed.E01 \xE2\x80\xBA partition 1 (NTFS) \xE2\x80\xBA "
-			"/Windows/System32/config/SYSTEM");
+	                "/Windows/System32/config/SYSTEM");
 	CHECK_HAS(text, "images/srv2019.img \xE2\x80\xBA volume (NTFS) \xE2\x80\xBA "
-			"/Windows/System32/config/SOFTWARE");
-	CHECK_HAS(text, "images/mis-schannel-zero.zip \xE2\x80\xBA mis-schannel-zero.vhdx \xE2\x80\xBA "
-			"partition 1 (NTFS) \xE2\x80\xBA /Windows/System32/config/SYSTEM");
+	                "/Windows/System32/config/SOFTWARE");
+	CHECK_HAS(text,
+	          "images/mis-schannel-zero.zip \xE2\x80\xBA mis-schannel-zero.vhdx \xE2\x80\xBA "
+	          "partition 1 (NTFS) \xE2\x80\xBA /Windows/System32/config/SYSTEM");
 	/* The E01's log replay read SYSTEM.LOG1 from the image. */
 	CHECK_HAS(text, "new-format logs replayed: 1 entry (sequence 2) from SYSTEM.LOG1");
 	free(text);
@@ -736,16 +774,19 @@ static void test_image_failures(void)
 		return;
 	snprintf(head, sizeof head, mkvol, tu_source_dir(), tu_source_dir());
 	snprintf(script, sizeof script,
-		 "set -e; %s d='%s/badimg'; rm -rf \"$d\"; mkdir -p \"$d/gap\" \"$d/cut\"; cd \"$d\";"
-		 " mkdisk srv2019 gpt t.raw;"
-		 " ewfacquirestream -q -t gap/CASE -S 16MiB -c none < t.raw >/dev/null; rm gap/CASE.E02;"
-		 " ewfacquirestream -q -t cut/CASE -S 16MiB -c none < t.raw >/dev/null;"
-		 " rm cut/CASE.E0[2-9];"
-		 " head -c 20M t.raw > short.raw;"
-		 " (printf '\\353\\130\\220-FVE-FS-'; head -c 1048000 /dev/urandom) |"
-		 "  dd of=t.raw bs=512 seek=2048 conv=notrunc status=none; mv t.raw bitlocker.raw;"
-		 " head -c 8M /dev/urandom > g.raw; qemu-img convert -f raw -O vhdx g.raw garbage.vhdx; rm g.raw",
-		 head, tmp);
+	         "set -e; %s d='%s/badimg'; rm -rf \"$d\"; mkdir -p \"$d/gap\" \"$d/cut\"; cd "
+	         "\"$d\";"
+	         " mkdisk srv2019 gpt t.raw;"
+	         " ewfacquirestream -q -t gap/CASE -S 16MiB -c none < t.raw >/dev/null; rm "
+	         "gap/CASE.E02;"
+	         " ewfacquirestream -q -t cut/CASE -S 16MiB -c none < t.raw >/dev/null;"
+	         " rm cut/CASE.E0[2-9];"
+	         " head -c 20M t.raw > short.raw;"
+	         " (printf '\\353\\130\\220-FVE-FS-'; head -c 1048000 /dev/urandom) |"
+	         "  dd of=t.raw bs=512 seek=2048 conv=notrunc status=none; mv t.raw bitlocker.raw;"
+	         " head -c 8M /dev/urandom > g.raw; qemu-img convert -f raw -O vhdx g.raw "
+	         "garbage.vhdx; rm g.raw",
+	         head, tmp);
 	CHECK_INT(sh(script), 0);
 	snprintf(d, sizeof d, "%s/badimg", tmp);
 	snprintf(o, sizeof o, "%s/badimg-out", tmp);
@@ -753,8 +794,8 @@ static void test_image_failures(void)
 		char vz[4096];
 
 		snprintf(vz, sizeof vz, "%s/containers/velociraptor-test.vhdx.zip", corpus);
-		rc = run_env(NULL, &out, &err, "-q", "--out", o, d,
-			     access(vz, R_OK) == 0 ? vz : d, NULL);
+		rc = run_env(NULL, &out, &err, "-q", "--out", o, d, access(vz, R_OK) == 0 ? vz : d,
+		             NULL);
 	} else {
 		rc = run_env(NULL, &out, &err, "-q", "--out", o, d, NULL);
 	}
@@ -764,18 +805,23 @@ static void test_image_failures(void)
 	n = notes_of("badimg-out");
 	CHECK_HAS(n, "gap/CASE.E01: segment .E02 is missing (.E03 exists); not read");
 	CHECK_HAS(n, "cut/CASE.E01: the image continues in segment 2, which is missing; not read");
-	CHECK_HAS(n, "bitlocker.raw \xE2\x80\xBA partition 1: a BitLocker volume, which cannot be read "
-		     "here (no BitLocker support); its hives are not audited");
+	CHECK_HAS(
+	        n,
+	        "bitlocker.raw \xE2\x80\xBA partition 1: a BitLocker volume, which cannot be read "
+	        "here (no BitLocker support); its hives are not audited");
 	CHECK_HAS(n, "garbage.vhdx: neither a GPT or MBR partition table nor an NTFS volume "
-		     "recognised");
+	             "recognised");
 	if (corpus && strstr(n, "velociraptor-test.vhdx.zip"))
-		CHECK_HAS(n, "velociraptor-test.vhdx.zip \xE2\x80\xBA test.vhdx \xE2\x80\xBA partition 1 "
-			     "(NTFS): no Windows/System32/config/SYSTEM or SOFTWARE on this volume");
+		CHECK_HAS(n,
+		          "velociraptor-test.vhdx.zip \xE2\x80\xBA test.vhdx \xE2\x80\xBA "
+		          "partition 1 "
+		          "(NTFS): no Windows/System32/config/SYSTEM or SOFTWARE on this volume");
 	free(n);
 	snprintf(o, sizeof o, "%s/badimg-out/findings.csv", tmp);
 	text = tu_read(o, NULL);
 	CHECK_HAS(text, "short.raw \xE2\x80\xBA partition 1 (NTFS) \xE2\x80\xBA "
-			"/Windows/System32/config/SYSTEM: the file's clusters cannot be read (truncated image?)");
+	                "/Windows/System32/config/SYSTEM: the file's clusters cannot be read "
+	                "(truncated image?)");
 	free(text);
 }
 
@@ -789,24 +835,37 @@ static void test_recorded_hashes(void)
 	if (!need("zip sha256sum sha1sum"))
 		return;
 	snprintf(script, sizeof script,
-		 "set -e; S='%s/samples/fleet/srv2019'; w='%s/rec'; rm -rf \"$w\"; mkdir -p \"$w/out\";"
-		 " d=\"$w/v/uploads/auto/C%%3A/Windows/System32/config\"; mkdir -p \"$d\" \"$w/v/results\";"
-		 " cp $S/SYSTEM $S/SOFTWARE \"$d/\"; printf '{\"Hostname\":\"velo1\"}' > \"$w/v/client_info.json\";"
-		 " sy=$(sha256sum $S/SYSTEM | cut -c1-64);"
-		 " printf '{\"SourceFile\":\"C:\\\\\\\\Windows\\\\\\\\System32\\\\\\\\config\\\\\\\\SYSTEM\",\"SourceFileSha256\":\"%%s\"}\\n"
-		 "{\"SourceFile\":\"C:\\\\\\\\Windows\\\\\\\\System32\\\\\\\\config\\\\\\\\SOFTWARE\",\"SourceFileSha256\":\"%%s\"}\\n'"
-		 "  $sy 0000000000000000000000000000000000000000000000000000000000000000"
-		 "  > \"$w/v/results/Windows.KapeFiles.Targets%%2FUploads.json\";"
-		 " (cd \"$w/v\" && zip -qr \"$w/out/velo1.zip\" .);"
-		 " k=\"$w/k/C/Windows/System32/config\"; mkdir -p \"$k\"; cp $S/SYSTEM $S/SOFTWARE \"$k/\";"
-		 " s1=$(sha1sum $S/SOFTWARE | cut -c1-40);"
-		 " printf 'CopiedTimestamp,SourceFile,DestinationFile,FileSize,SourceFileSha1,DeferredCopy\\r\\n"
-		 "2024-01-01,C:\\\\Windows\\\\System32\\\\config\\\\SOFTWARE,D:\\\\out\\\\C\\\\Windows\\\\System32\\\\config\\\\SOFTWARE,1,%%s,False\\r\\n"
-		 "2024-01-01,C:\\\\Windows\\\\System32\\\\config\\\\SYSTEM,\"D:\\\\out\\\\C\\\\Windows\\\\System32\\\\config\\\\SYSTEM\",1,"
-		 "1111111111111111111111111111111111111111,False\\r\\n' $s1"
-		 "  > \"$w/k/2024-01-01T10_00_00_1234567_CopyLog.csv\";"
-		 " (cd \"$w/k\" && zip -qr \"$w/out/kape1.zip\" .)",
-		 tu_source_dir(), tmp);
+	         "set -e; S='%s/samples/fleet/srv2019'; w='%s/rec'; rm -rf \"$w\"; mkdir -p "
+	         "\"$w/out\";"
+	         " d=\"$w/v/uploads/auto/C%%3A/Windows/System32/config\"; mkdir -p \"$d\" "
+	         "\"$w/v/results\";"
+	         " cp $S/SYSTEM $S/SOFTWARE \"$d/\"; printf '{\"Hostname\":\"velo1\"}' > "
+	         "\"$w/v/client_info.json\";"
+	         " sy=$(sha256sum $S/SYSTEM | cut -c1-64);"
+	         " printf "
+	         "'{\"SourceFile\":\"C:"
+	         "\\\\\\\\Windows\\\\\\\\System32\\\\\\\\config\\\\\\\\SYSTEM\","
+	         "\"SourceFileSha256\":\"%%s\"}\\n"
+	         "{\"SourceFile\":\"C:"
+	         "\\\\\\\\Windows\\\\\\\\System32\\\\\\\\config\\\\\\\\SOFTWARE\","
+	         "\"SourceFileSha256\":\"%%s\"}\\n'"
+	         "  $sy 0000000000000000000000000000000000000000000000000000000000000000"
+	         "  > \"$w/v/results/Windows.KapeFiles.Targets%%2FUploads.json\";"
+	         " (cd \"$w/v\" && zip -qr \"$w/out/velo1.zip\" .);"
+	         " k=\"$w/k/C/Windows/System32/config\"; mkdir -p \"$k\"; cp $S/SYSTEM $S/SOFTWARE "
+	         "\"$k/\";"
+	         " s1=$(sha1sum $S/SOFTWARE | cut -c1-40);"
+	         " printf "
+	         "'CopiedTimestamp,SourceFile,DestinationFile,FileSize,SourceFileSha1,"
+	         "DeferredCopy\\r\\n"
+	         "2024-01-01,C:\\\\Windows\\\\System32\\\\config\\\\SOFTWARE,D:"
+	         "\\\\out\\\\C\\\\Windows\\\\System32\\\\config\\\\SOFTWARE,1,%%s,False\\r\\n"
+	         "2024-01-01,C:\\\\Windows\\\\System32\\\\config\\\\SYSTEM,\"D:"
+	         "\\\\out\\\\C\\\\Windows\\\\System32\\\\config\\\\SYSTEM\",1,"
+	         "1111111111111111111111111111111111111111,False\\r\\n' $s1"
+	         "  > \"$w/k/2024-01-01T10_00_00_1234567_CopyLog.csv\";"
+	         " (cd \"$w/k\" && zip -qr \"$w/out/kape1.zip\" .)",
+	         tu_source_dir(), tmp);
 	CHECK_INT(sh(script), 0);
 	snprintf(d, sizeof d, "%s/rec/out", tmp);
 	snprintf(o, sizeof o, "%s/rec-out", tmp);
@@ -817,14 +876,16 @@ static void test_recorded_hashes(void)
 	text = tu_read(o, NULL);
 	CHECK_HAS(text, "\"velo1\",\"SRV2019\",\"HIVE-INTEGRITY\",\"FAIL\"");
 	CHECK_HAS(text, "SYSTEM: ok; SOFTWARE: unreadable");
-	CHECK_HAS(text, "velo1.zip \xE2\x80\xBA uploads/auto/C%3A/Windows/System32/config/SOFTWARE: the "
-			"collector recorded SHA-256 "
-			"0000000000000000000000000000000000000000000000000000000000000000 for this "
-			"file, its bytes hash to ");
+	CHECK_HAS(text,
+	          "velo1.zip \xE2\x80\xBA uploads/auto/C%3A/Windows/System32/config/SOFTWARE: the "
+	          "collector recorded SHA-256 "
+	          "0000000000000000000000000000000000000000000000000000000000000000 for this "
+	          "file, its bytes hash to ");
 	CHECK_HAS(text, "\"kape1\",\"\",\"HIVE-INTEGRITY\",\"FAIL\"");
 	CHECK_HAS(text, "SYSTEM: unreadable; SOFTWARE: ok");
-	CHECK_HAS(text, "kape1.zip \xE2\x80\xBA C/Windows/System32/config/SYSTEM: the collector recorded "
-			"SHA-1 1111111111111111111111111111111111111111 for this file");
+	CHECK_HAS(text,
+	          "kape1.zip \xE2\x80\xBA C/Windows/System32/config/SYSTEM: the collector recorded "
+	          "SHA-1 1111111111111111111111111111111111111111 for this file");
 	free(text);
 }
 
@@ -839,9 +900,9 @@ static void test_listing_is_contained(void)
 	if (!need("zip sqlite3"))
 		return;
 	snprintf(script, sizeof script,
-		 "set -e; cd '%s/samples/fleet'; w='%s/lc'; rm -rf \"$w\"; mkdir -p \"$w\";"
-		 " zip -qr \"$w/bad.zip\" srv2019; zip -qr \"$w/good.zip\" srv2022",
-		 tu_source_dir(), tmp);
+	         "set -e; cd '%s/samples/fleet'; w='%s/lc'; rm -rf \"$w\"; mkdir -p \"$w\";"
+	         " zip -qr \"$w/bad.zip\" srv2019; zip -qr \"$w/good.zip\" srv2022",
+	         tu_source_dir(), tmp);
 	CHECK_INT(sh(script), 0);
 	snprintf(d, sizeof d, "%s/lc", tmp);
 	snprintf(o, sizeof o, "%s/lc-crash", tmp);
@@ -852,15 +913,18 @@ static void test_listing_is_contained(void)
 	n = notes_of("lc-crash");
 	/* A sanitizer build reports the fault itself and exits instead. */
 	if (!strstr(n, "lc/bad.zip: listing the container failed: the listing process failed "
-		       "(status 1); not read"))
-		CHECK_HAS(n, "lc/bad.zip: listing the container failed: the listing process was killed "
-			     "by signal 11 (Segmentation fault); not read");
+	               "(status 1); not read"))
+		CHECK_HAS(
+		        n,
+		        "lc/bad.zip: listing the container failed: the listing process was killed "
+		        "by signal 11 (Segmentation fault); not read");
 	CHECK_HAS(n, "lc/good.zip: archive container, sha256 ");
 	free(n);
 	snprintf(o, sizeof o, "%s/lc-hang", tmp);
 	out = err = NULL;
-	CHECK_INT(run_env(hang, &out, &err, "--out", o, "--timeout", "2", "--as-of", "2026-01-01", d,
-			  NULL), 0);
+	CHECK_INT(run_env(hang, &out, &err, "--out", o, "--timeout", "2", "--as-of", "2026-01-01",
+	                  d, NULL),
+	          0);
 	free(out);
 	free(err);
 	n = notes_of("lc-hang");
@@ -871,19 +935,19 @@ static void test_listing_is_contained(void)
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
-		CHECK_CASE(test_zipped_fleet_equals_folder),
-		CHECK_CASE(test_tarred_fleet_equals_folder),
-		CHECK_CASE(test_velociraptor_and_cylr_zips),
-		CHECK_CASE(test_container_note_and_hash),
-		CHECK_CASE(test_real_collection_without_hives),
-		CHECK_CASE(test_encrypted_collection_corpus),
-		CHECK_CASE(test_aes_nested_collection),
-		CHECK_CASE(test_zipcrypto_cylr),
-		CHECK_CASE(test_hostile_archives),
-		CHECK_CASE(test_images_equal_folder),
-		CHECK_CASE(test_image_failures),
-		CHECK_CASE(test_recorded_hashes),
-		CHECK_CASE(test_listing_is_contained),
+	        CHECK_CASE(test_zipped_fleet_equals_folder),
+	        CHECK_CASE(test_tarred_fleet_equals_folder),
+	        CHECK_CASE(test_velociraptor_and_cylr_zips),
+	        CHECK_CASE(test_container_note_and_hash),
+	        CHECK_CASE(test_real_collection_without_hives),
+	        CHECK_CASE(test_encrypted_collection_corpus),
+	        CHECK_CASE(test_aes_nested_collection),
+	        CHECK_CASE(test_zipcrypto_cylr),
+	        CHECK_CASE(test_hostile_archives),
+	        CHECK_CASE(test_images_equal_folder),
+	        CHECK_CASE(test_image_failures),
+	        CHECK_CASE(test_recorded_hashes),
+	        CHECK_CASE(test_listing_is_contained),
 	};
 	int rc;
 

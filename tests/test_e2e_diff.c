@@ -39,7 +39,7 @@ static int host_copy(const char *from, const char *to)
 
 	for (i = 0; i < 2; i++) {
 		if ((size_t)snprintf(a, sizeof a, "%s/samples/fleet/%s/%s", tu_source_dir(), from,
-				     files[i]) >= sizeof a ||
+		                     files[i]) >= sizeof a ||
 		    (size_t)snprintf(b, sizeof b, "%s/fleet/%s/%s", work, to, files[i]) >= sizeof b)
 			return -1;
 		if (tu_copy(a, b) != 0)
@@ -155,63 +155,69 @@ static int diff(char **out, const char *format, const char *from, const char *to
 }
 
 static const char expect_text[] =
-	"From run 1 (as of 2026-01-01) to run 2 (as of 2026-02-01), over fleet\n"
-	"Hosts: 5 then 5; 1 new, 1 gone, 1 renamed\n"
-	"Verdicts: 1 regressed, 1 fixed, 0 changed\n"
-	"Findings: 1 regressed, 1 fixed, 0 changed\n"
-	"\n"
-	"renamed: db01-renamed (was db01, matched by computer name and hive) (SRV2019), ready\n"
-	"\n"
-	"new: new01 (SRV2022), ready\n"
-	"\n"
-	"gone: old01 (SRV2003), was not_ready\n"
-	"\n"
-	"fixed: web01 (SRV2008R2SP1, was MIS-SCH-ZERO), not_ready -> ready\n"
-	"  SCHANNEL-TLS12-CLIENT: FAIL -> PASS (fixed)\n"
-	"    observed: TLS 1.2\\Client\\Enabled: 0x00000000 (0); TLS 1.2\\Client\\DisabledByDefault: "
-	"0x00000000 (0) -> TLS 1.2\\Client\\Enabled: 0x00000001 (1); "
-	"TLS 1.2\\Client\\DisabledByDefault: 0x00000000 (0)\n"
-	"    evidence was: SYSTEM ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\"
-	"TLS 1.2\\Client\\Enabled: REG_DWORD 0x00000000 (0)\n"
-	"    evidence now: SYSTEM ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\"
-	"TLS 1.2\\Client\\Enabled: REG_DWORD 0x00000001 (1)\n"
-	"\n"
-	"regressed: web02 (MIS-WINHTTP-NO800, was SRV2008R2SP1), ready -> not_ready\n"
-	"  WINHTTP-TLS12: PASS -> FAIL (regressed)\n"
-	"    observed: WinHttp\\DefaultSecureProtocols: 0x00000a00 (2560) -> "
-	"WinHttp\\DefaultSecureProtocols: 0x000000a0 (160)\n"
-	"    evidence was: SOFTWARE Microsoft\\Windows\\CurrentVersion\\Internet Settings\\WinHttp\\"
-	"DefaultSecureProtocols: REG_DWORD 0x00000a00 (2560)\n"
-	"    evidence now: SOFTWARE Microsoft\\Windows\\CurrentVersion\\Internet Settings\\WinHttp\\"
-	"DefaultSecureProtocols: REG_DWORD 0x000000a0 (160)\n";
+        "From run 1 (as of 2026-01-01) to run 2 (as of 2026-02-01), over fleet\n"
+        "Hosts: 5 then 5; 1 new, 1 gone, 1 renamed\n"
+        "Verdicts: 1 regressed, 1 fixed, 0 changed\n"
+        "Findings: 1 regressed, 1 fixed, 0 changed\n"
+        "\n"
+        "renamed: db01-renamed (was db01, matched by computer name and hive) (SRV2019), ready\n"
+        "\n"
+        "new: new01 (SRV2022), ready\n"
+        "\n"
+        "gone: old01 (SRV2003), was not_ready\n"
+        "\n"
+        "fixed: web01 (SRV2008R2SP1, was MIS-SCH-ZERO), not_ready -> ready\n"
+        "  SCHANNEL-TLS12-CLIENT: FAIL -> PASS (fixed)\n"
+        "    observed: TLS 1.2\\Client\\Enabled: 0x00000000 (0); TLS "
+        "1.2\\Client\\DisabledByDefault: "
+        "0x00000000 (0) -> TLS 1.2\\Client\\Enabled: 0x00000001 (1); "
+        "TLS 1.2\\Client\\DisabledByDefault: 0x00000000 (0)\n"
+        "    evidence was: SYSTEM ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\"
+        "TLS 1.2\\Client\\Enabled: REG_DWORD 0x00000000 (0)\n"
+        "    evidence now: SYSTEM ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\"
+        "TLS 1.2\\Client\\Enabled: REG_DWORD 0x00000001 (1)\n"
+        "\n"
+        "regressed: web02 (MIS-WINHTTP-NO800, was SRV2008R2SP1), ready -> not_ready\n"
+        "  WINHTTP-TLS12: PASS -> FAIL (regressed)\n"
+        "    observed: WinHttp\\DefaultSecureProtocols: 0x00000a00 (2560) -> "
+        "WinHttp\\DefaultSecureProtocols: 0x000000a0 (160)\n"
+        "    evidence was: SOFTWARE Microsoft\\Windows\\CurrentVersion\\Internet "
+        "Settings\\WinHttp\\"
+        "DefaultSecureProtocols: REG_DWORD 0x00000a00 (2560)\n"
+        "    evidence now: SOFTWARE Microsoft\\Windows\\CurrentVersion\\Internet "
+        "Settings\\WinHttp\\"
+        "DefaultSecureProtocols: REG_DWORD 0x000000a0 (160)\n";
 
 static const char expect_csv[] =
-	"\"change\",\"host\",\"previous_host\",\"computer_name\",\"rule_id\",\"from\",\"to\","
-	"\"old_observed\",\"new_observed\",\"evidence_before\",\"evidence_now\",\"matched_by\","
-	"\"host_dir\"\r\n"
-	"\"renamed\",\"db01-renamed\",\"db01\",\"SRV2019\",\"\",\"\",\"\",\"\",\"\",\"\",\"\","
-	"\"computer name and hive\",\"fleet/db01-renamed\"\r\n"
-	"\"new\",\"new01\",\"\",\"SRV2022\",\"\",\"\",\"ready\",\"\",\"\",\"\",\"\",\"\","
-	"\"fleet/new01\"\r\n"
-	"\"gone\",\"old01\",\"old01\",\"SRV2003\",\"\",\"not_ready\",\"\",\"\",\"\",\"\",\"\",\"\","
-	"\"fleet/old01\"\r\n"
-	"\"fixed\",\"web01\",\"web01\",\"SRV2008R2SP1\",\"\",\"not_ready\",\"ready\",\"\",\"\",\"\","
-	"\"\",\"label\",\"fleet/web01\"\r\n"
-	"\"fixed\",\"web01\",\"web01\",\"SRV2008R2SP1\",\"SCHANNEL-TLS12-CLIENT\",\"FAIL\",\"PASS\","
-	"\"TLS 1.2\\Client\\Enabled: 0x00000000 (0); TLS 1.2\\Client\\DisabledByDefault: 0x00000000 "
-	"(0)\",\"TLS 1.2\\Client\\Enabled: 0x00000001 (1); TLS 1.2\\Client\\DisabledByDefault: "
-	"0x00000000 (0)\",\"SYSTEM ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\"
-	"TLS 1.2\\Client\\Enabled: REG_DWORD 0x00000000 (0)\",\"SYSTEM ControlSet001\\Control\\"
-	"SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client\\Enabled: REG_DWORD 0x00000001 "
-	"(1)\",\"label\",\"fleet/web01\"\r\n"
-	"\"regressed\",\"web02\",\"web02\",\"MIS-WINHTTP-NO800\",\"\",\"ready\",\"not_ready\",\"\","
-	"\"\",\"\",\"\",\"label\",\"fleet/web02\"\r\n"
-	"\"regressed\",\"web02\",\"web02\",\"MIS-WINHTTP-NO800\",\"WINHTTP-TLS12\",\"PASS\","
-	"\"FAIL\",\"WinHttp\\DefaultSecureProtocols: 0x00000a00 (2560)\",\"WinHttp\\"
-	"DefaultSecureProtocols: 0x000000a0 (160)\",\"SOFTWARE Microsoft\\Windows\\CurrentVersion\\"
-	"Internet Settings\\WinHttp\\DefaultSecureProtocols: REG_DWORD 0x00000a00 (2560)\","
-	"\"SOFTWARE Microsoft\\Windows\\CurrentVersion\\Internet Settings\\WinHttp\\"
-	"DefaultSecureProtocols: REG_DWORD 0x000000a0 (160)\",\"label\",\"fleet/web02\"\r\n";
+        "\"change\",\"host\",\"previous_host\",\"computer_name\",\"rule_id\",\"from\",\"to\","
+        "\"old_observed\",\"new_observed\",\"evidence_before\",\"evidence_now\",\"matched_by\","
+        "\"host_dir\"\r\n"
+        "\"renamed\",\"db01-renamed\",\"db01\",\"SRV2019\",\"\",\"\",\"\",\"\",\"\",\"\",\"\","
+        "\"computer name and hive\",\"fleet/db01-renamed\"\r\n"
+        "\"new\",\"new01\",\"\",\"SRV2022\",\"\",\"\",\"ready\",\"\",\"\",\"\",\"\",\"\","
+        "\"fleet/new01\"\r\n"
+        "\"gone\",\"old01\",\"old01\",\"SRV2003\",\"\",\"not_ready\",\"\",\"\",\"\",\"\",\"\",\"\","
+        "\"fleet/old01\"\r\n"
+        "\"fixed\",\"web01\",\"web01\",\"SRV2008R2SP1\",\"\",\"not_ready\",\"ready\",\"\",\"\","
+        "\"\","
+        "\"\",\"label\",\"fleet/web01\"\r\n"
+        "\"fixed\",\"web01\",\"web01\",\"SRV2008R2SP1\",\"SCHANNEL-TLS12-CLIENT\",\"FAIL\","
+        "\"PASS\","
+        "\"TLS 1.2\\Client\\Enabled: 0x00000000 (0); TLS 1.2\\Client\\DisabledByDefault: "
+        "0x00000000 "
+        "(0)\",\"TLS 1.2\\Client\\Enabled: 0x00000001 (1); TLS 1.2\\Client\\DisabledByDefault: "
+        "0x00000000 (0)\",\"SYSTEM ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\"
+        "TLS 1.2\\Client\\Enabled: REG_DWORD 0x00000000 (0)\",\"SYSTEM ControlSet001\\Control\\"
+        "SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client\\Enabled: REG_DWORD 0x00000001 "
+        "(1)\",\"label\",\"fleet/web01\"\r\n"
+        "\"regressed\",\"web02\",\"web02\",\"MIS-WINHTTP-NO800\",\"\",\"ready\",\"not_ready\",\"\","
+        "\"\",\"\",\"\",\"label\",\"fleet/web02\"\r\n"
+        "\"regressed\",\"web02\",\"web02\",\"MIS-WINHTTP-NO800\",\"WINHTTP-TLS12\",\"PASS\","
+        "\"FAIL\",\"WinHttp\\DefaultSecureProtocols: 0x00000a00 (2560)\",\"WinHttp\\"
+        "DefaultSecureProtocols: 0x000000a0 (160)\",\"SOFTWARE Microsoft\\Windows\\CurrentVersion\\"
+        "Internet Settings\\WinHttp\\DefaultSecureProtocols: REG_DWORD 0x00000a00 (2560)\","
+        "\"SOFTWARE Microsoft\\Windows\\CurrentVersion\\Internet Settings\\WinHttp\\"
+        "DefaultSecureProtocols: REG_DWORD 0x000000a0 (160)\",\"label\",\"fleet/web02\"\r\n";
 
 static void test_diff_text(void)
 {
@@ -260,72 +266,81 @@ static void test_diff_csv(void)
 static void test_diff_json(void)
 {
 	static const char expect[] =
-		"{\n"
-		"  \"from\": {\n    \"run\": 1,\n    \"as_of\": \"2026-01-01\",\n"
-		"    \"status\": \"complete\"\n  },\n"
-		"  \"to\": {\n    \"run\": 2,\n    \"as_of\": \"2026-02-01\",\n"
-		"    \"status\": \"complete\"\n  },\n"
-		"  \"paths\": [\n    \"fleet\"\n  ],\n"
-		"  \"regressed\": true,\n"
-		"  \"counts\": {\n    \"hosts_before\": 5,\n    \"hosts_now\": 5,\n    \"new\": 1,\n"
-		"    \"gone\": 1,\n    \"renamed\": 1,\n    \"verdicts_regressed\": 1,\n"
-		"    \"verdicts_fixed\": 1,\n    \"verdicts_changed\": 0,\n"
-		"    \"findings_regressed\": 1,\n    \"findings_fixed\": 1,\n"
-		"    \"findings_changed\": 0\n  },\n"
-		"  \"hosts\": [\n"
-		"    {\n      \"host\": \"db01-renamed\",\n      \"previous_host\": \"db01\",\n"
-		"      \"computer_name\": \"SRV2019\",\n      \"previous_computer_name\": \"SRV2019\",\n"
-		"      \"matched_by\": \"computer name and hive\",\n      \"renamed\": true,\n"
-		"      \"change\": null,\n      \"verdict_before\": \"ready\",\n"
-		"      \"verdict_now\": \"ready\",\n      \"host_dir\": \"fleet/db01-renamed\",\n"
-		"      \"findings\": []\n    },\n"
-		"    {\n      \"host\": \"new01\",\n      \"previous_host\": null,\n"
-		"      \"computer_name\": \"SRV2022\",\n      \"previous_computer_name\": null,\n"
-		"      \"matched_by\": null,\n      \"renamed\": false,\n      \"change\": \"new\",\n"
-		"      \"verdict_before\": null,\n      \"verdict_now\": \"ready\",\n"
-		"      \"host_dir\": \"fleet/new01\",\n      \"findings\": []\n    },\n"
-		"    {\n      \"host\": null,\n      \"previous_host\": \"old01\",\n"
-		"      \"computer_name\": null,\n      \"previous_computer_name\": \"SRV2003\",\n"
-		"      \"matched_by\": null,\n      \"renamed\": false,\n      \"change\": \"gone\",\n"
-		"      \"verdict_before\": \"not_ready\",\n      \"verdict_now\": null,\n"
-		"      \"host_dir\": \"fleet/old01\",\n      \"findings\": []\n    },\n"
-		"    {\n      \"host\": \"web01\",\n      \"previous_host\": \"web01\",\n"
-		"      \"computer_name\": \"SRV2008R2SP1\",\n"
-		"      \"previous_computer_name\": \"MIS-SCH-ZERO\",\n"
-		"      \"matched_by\": \"label\",\n      \"renamed\": false,\n"
-		"      \"change\": \"fixed\",\n      \"verdict_before\": \"not_ready\",\n"
-		"      \"verdict_now\": \"ready\",\n      \"host_dir\": \"fleet/web01\",\n"
-		"      \"findings\": [\n        {\n"
-		"          \"rule_id\": \"SCHANNEL-TLS12-CLIENT\",\n          \"change\": \"fixed\",\n"
-		"          \"status_before\": \"FAIL\",\n          \"status_now\": \"PASS\",\n"
-		"          \"observed_before\": \"TLS 1.2\\\\Client\\\\Enabled: 0x00000000 (0); "
-		"TLS 1.2\\\\Client\\\\DisabledByDefault: 0x00000000 (0)\",\n"
-		"          \"observed_now\": \"TLS 1.2\\\\Client\\\\Enabled: 0x00000001 (1); "
-		"TLS 1.2\\\\Client\\\\DisabledByDefault: 0x00000000 (0)\",\n"
-		"          \"evidence_before\": [\n            \"SYSTEM ControlSet001\\\\Control\\\\"
-		"SecurityProviders\\\\SCHANNEL\\\\Protocols\\\\TLS 1.2\\\\Client\\\\Enabled: "
-		"REG_DWORD 0x00000000 (0)\"\n          ],\n"
-		"          \"evidence_now\": [\n            \"SYSTEM ControlSet001\\\\Control\\\\"
-		"SecurityProviders\\\\SCHANNEL\\\\Protocols\\\\TLS 1.2\\\\Client\\\\Enabled: "
-		"REG_DWORD 0x00000001 (1)\"\n          ]\n        }\n      ]\n    },\n"
-		"    {\n      \"host\": \"web02\",\n      \"previous_host\": \"web02\",\n"
-		"      \"computer_name\": \"MIS-WINHTTP-NO800\",\n"
-		"      \"previous_computer_name\": \"SRV2008R2SP1\",\n"
-		"      \"matched_by\": \"label\",\n      \"renamed\": false,\n"
-		"      \"change\": \"regressed\",\n      \"verdict_before\": \"ready\",\n"
-		"      \"verdict_now\": \"not_ready\",\n      \"host_dir\": \"fleet/web02\",\n"
-		"      \"findings\": [\n        {\n"
-		"          \"rule_id\": \"WINHTTP-TLS12\",\n          \"change\": \"regressed\",\n"
-		"          \"status_before\": \"PASS\",\n          \"status_now\": \"FAIL\",\n"
-		"          \"observed_before\": \"WinHttp\\\\DefaultSecureProtocols: 0x00000a00 "
-		"(2560)\",\n"
-		"          \"observed_now\": \"WinHttp\\\\DefaultSecureProtocols: 0x000000a0 (160)\",\n"
-		"          \"evidence_before\": [\n            \"SOFTWARE Microsoft\\\\Windows\\\\"
-		"CurrentVersion\\\\Internet Settings\\\\WinHttp\\\\DefaultSecureProtocols: REG_DWORD "
-		"0x00000a00 (2560)\"\n          ],\n"
-		"          \"evidence_now\": [\n            \"SOFTWARE Microsoft\\\\Windows\\\\"
-		"CurrentVersion\\\\Internet Settings\\\\WinHttp\\\\DefaultSecureProtocols: REG_DWORD "
-		"0x000000a0 (160)\"\n          ]\n        }\n      ]\n    }\n  ]\n}\n";
+	        "{\n"
+	        "  \"from\": {\n    \"run\": 1,\n    \"as_of\": \"2026-01-01\",\n"
+	        "    \"status\": \"complete\"\n  },\n"
+	        "  \"to\": {\n    \"run\": 2,\n    \"as_of\": \"2026-02-01\",\n"
+	        "    \"status\": \"complete\"\n  },\n"
+	        "  \"paths\": [\n    \"fleet\"\n  ],\n"
+	        "  \"regressed\": true,\n"
+	        "  \"counts\": {\n    \"hosts_before\": 5,\n    \"hosts_now\": 5,\n    \"new\": "
+	        "1,\n"
+	        "    \"gone\": 1,\n    \"renamed\": 1,\n    \"verdicts_regressed\": 1,\n"
+	        "    \"verdicts_fixed\": 1,\n    \"verdicts_changed\": 0,\n"
+	        "    \"findings_regressed\": 1,\n    \"findings_fixed\": 1,\n"
+	        "    \"findings_changed\": 0\n  },\n"
+	        "  \"hosts\": [\n"
+	        "    {\n      \"host\": \"db01-renamed\",\n      \"previous_host\": \"db01\",\n"
+	        "      \"computer_name\": \"SRV2019\",\n      \"previous_computer_name\": "
+	        "\"SRV2019\",\n"
+	        "      \"matched_by\": \"computer name and hive\",\n      \"renamed\": true,\n"
+	        "      \"change\": null,\n      \"verdict_before\": \"ready\",\n"
+	        "      \"verdict_now\": \"ready\",\n      \"host_dir\": \"fleet/db01-renamed\",\n"
+	        "      \"findings\": []\n    },\n"
+	        "    {\n      \"host\": \"new01\",\n      \"previous_host\": null,\n"
+	        "      \"computer_name\": \"SRV2022\",\n      \"previous_computer_name\": null,\n"
+	        "      \"matched_by\": null,\n      \"renamed\": false,\n      \"change\": "
+	        "\"new\",\n"
+	        "      \"verdict_before\": null,\n      \"verdict_now\": \"ready\",\n"
+	        "      \"host_dir\": \"fleet/new01\",\n      \"findings\": []\n    },\n"
+	        "    {\n      \"host\": null,\n      \"previous_host\": \"old01\",\n"
+	        "      \"computer_name\": null,\n      \"previous_computer_name\": \"SRV2003\",\n"
+	        "      \"matched_by\": null,\n      \"renamed\": false,\n      \"change\": "
+	        "\"gone\",\n"
+	        "      \"verdict_before\": \"not_ready\",\n      \"verdict_now\": null,\n"
+	        "      \"host_dir\": \"fleet/old01\",\n      \"findings\": []\n    },\n"
+	        "    {\n      \"host\": \"web01\",\n      \"previous_host\": \"web01\",\n"
+	        "      \"computer_name\": \"SRV2008R2SP1\",\n"
+	        "      \"previous_computer_name\": \"MIS-SCH-ZERO\",\n"
+	        "      \"matched_by\": \"label\",\n      \"renamed\": false,\n"
+	        "      \"change\": \"fixed\",\n      \"verdict_before\": \"not_ready\",\n"
+	        "      \"verdict_now\": \"ready\",\n      \"host_dir\": \"fleet/web01\",\n"
+	        "      \"findings\": [\n        {\n"
+	        "          \"rule_id\": \"SCHANNEL-TLS12-CLIENT\",\n          \"change\": "
+	        "\"fixed\",\n"
+	        "          \"status_before\": \"FAIL\",\n          \"status_now\": \"PASS\",\n"
+	        "          \"observed_before\": \"TLS 1.2\\\\Client\\\\Enabled: 0x00000000 (0); "
+	        "TLS 1.2\\\\Client\\\\DisabledByDefault: 0x00000000 (0)\",\n"
+	        "          \"observed_now\": \"TLS 1.2\\\\Client\\\\Enabled: 0x00000001 (1); "
+	        "TLS 1.2\\\\Client\\\\DisabledByDefault: 0x00000000 (0)\",\n"
+	        "          \"evidence_before\": [\n            \"SYSTEM "
+	        "ControlSet001\\\\Control\\\\"
+	        "SecurityProviders\\\\SCHANNEL\\\\Protocols\\\\TLS 1.2\\\\Client\\\\Enabled: "
+	        "REG_DWORD 0x00000000 (0)\"\n          ],\n"
+	        "          \"evidence_now\": [\n            \"SYSTEM ControlSet001\\\\Control\\\\"
+	        "SecurityProviders\\\\SCHANNEL\\\\Protocols\\\\TLS 1.2\\\\Client\\\\Enabled: "
+	        "REG_DWORD 0x00000001 (1)\"\n          ]\n        }\n      ]\n    },\n"
+	        "    {\n      \"host\": \"web02\",\n      \"previous_host\": \"web02\",\n"
+	        "      \"computer_name\": \"MIS-WINHTTP-NO800\",\n"
+	        "      \"previous_computer_name\": \"SRV2008R2SP1\",\n"
+	        "      \"matched_by\": \"label\",\n      \"renamed\": false,\n"
+	        "      \"change\": \"regressed\",\n      \"verdict_before\": \"ready\",\n"
+	        "      \"verdict_now\": \"not_ready\",\n      \"host_dir\": \"fleet/web02\",\n"
+	        "      \"findings\": [\n        {\n"
+	        "          \"rule_id\": \"WINHTTP-TLS12\",\n          \"change\": \"regressed\",\n"
+	        "          \"status_before\": \"PASS\",\n          \"status_now\": \"FAIL\",\n"
+	        "          \"observed_before\": \"WinHttp\\\\DefaultSecureProtocols: 0x00000a00 "
+	        "(2560)\",\n"
+	        "          \"observed_now\": \"WinHttp\\\\DefaultSecureProtocols: 0x000000a0 "
+	        "(160)\",\n"
+	        "          \"evidence_before\": [\n            \"SOFTWARE Microsoft\\\\Windows\\\\"
+	        "CurrentVersion\\\\Internet Settings\\\\WinHttp\\\\DefaultSecureProtocols: "
+	        "REG_DWORD "
+	        "0x00000a00 (2560)\"\n          ],\n"
+	        "          \"evidence_now\": [\n            \"SOFTWARE Microsoft\\\\Windows\\\\"
+	        "CurrentVersion\\\\Internet Settings\\\\WinHttp\\\\DefaultSecureProtocols: "
+	        "REG_DWORD "
+	        "0x000000a0 (160)\"\n          ]\n        }\n      ]\n    }\n  ]\n}\n";
 	char *out = NULL;
 
 	CHECK(ready);
@@ -342,8 +357,9 @@ static void test_diff_backwards(void)
 	CHECK(ready);
 	CHECK_INT(diff(&out, NULL, "2", "1"), 1);
 	CHECK_HAS(out, "\nregressed: web01 (MIS-SCH-ZERO, was SRV2008R2SP1), ready -> not_ready\n"
-		       "  SCHANNEL-TLS12-CLIENT: PASS -> FAIL (regressed)\n");
-	CHECK_HAS(out, "\nfixed: web02 (SRV2008R2SP1, was MIS-WINHTTP-NO800), not_ready -> ready\n");
+	               "  SCHANNEL-TLS12-CLIENT: PASS -> FAIL (regressed)\n");
+	CHECK_HAS(out,
+	          "\nfixed: web02 (SRV2008R2SP1, was MIS-WINHTTP-NO800), not_ready -> ready\n");
 	CHECK_HAS(out, "\nnew: old01 (SRV2003), not_ready\n");
 	CHECK_HAS(out, "\ngone: new01 (SRV2022), was ready\n");
 	free(out);
@@ -371,26 +387,27 @@ static void test_html_section(void)
 	}
 	*strstr(sec, "</section>") = '\0';
 	CHECK_HAS(sec, "<h2>Since the last audit</h2><p class=\"muted\" id=\"changes-from\">"
-		       "Compared with run 1 (as of 2026-01-01): 5 hosts then, 5 hosts now; "
-		       "1 finding regressed, 1 finding fixed.");
+	               "Compared with run 1 (as of 2026-01-01): 5 hosts then, 5 hosts now; "
+	               "1 finding regressed, 1 finding fixed.");
 	CHECK_HAS(sec, "<div class=\"panel changes\" id=\"changes-regressed\"><h3>Regressed "
-		       "<span class=\"muted\">1</span></h3><ul class=\"changes\"><li><a "
-		       "class=\"host\" href=\"#host=web02\">web02</a> <span class=\"muted\">ready "
-		       "&rarr; not_ready</span><span class=\"chg\"><code>WINHTTP-TLS12</code> PASS "
-		       "&rarr; FAIL</span></li></ul></div>");
-	CHECK_HAS(sec, "<div class=\"panel changes\" id=\"changes-fixed\"><h3>Fixed "
-		       "<span class=\"muted\">1</span></h3><ul class=\"changes\"><li><a "
-		       "class=\"host\" href=\"#host=web01\">web01</a> <span class=\"muted\">"
-		       "not_ready &rarr; ready</span><span class=\"chg\"><code>SCHANNEL-TLS12-CLIENT"
-		       "</code> FAIL &rarr; PASS</span></li></ul></div>");
+	               "<span class=\"muted\">1</span></h3><ul class=\"changes\"><li><a "
+	               "class=\"host\" href=\"#host=web02\">web02</a> <span class=\"muted\">ready "
+	               "&rarr; not_ready</span><span class=\"chg\"><code>WINHTTP-TLS12</code> PASS "
+	               "&rarr; FAIL</span></li></ul></div>");
+	CHECK_HAS(sec,
+	          "<div class=\"panel changes\" id=\"changes-fixed\"><h3>Fixed "
+	          "<span class=\"muted\">1</span></h3><ul class=\"changes\"><li><a "
+	          "class=\"host\" href=\"#host=web01\">web01</a> <span class=\"muted\">"
+	          "not_ready &rarr; ready</span><span class=\"chg\"><code>SCHANNEL-TLS12-CLIENT"
+	          "</code> FAIL &rarr; PASS</span></li></ul></div>");
 	CHECK_HAS(sec, "<div class=\"panel changes\" id=\"changes-new\"><h3>New <span "
-		       "class=\"muted\">1</span></h3><ul class=\"changes\"><li><a class=\"host\" "
-		       "href=\"#host=new01\">new01</a> <span class=\"muted\">ready</span></li></ul>"
-		       "</div>");
+	               "class=\"muted\">1</span></h3><ul class=\"changes\"><li><a class=\"host\" "
+	               "href=\"#host=new01\">new01</a> <span class=\"muted\">ready</span></li></ul>"
+	               "</div>");
 	CHECK_HAS(sec, "<div class=\"panel changes\" id=\"changes-gone\"><h3>Gone <span "
-		       "class=\"muted\">1</span></h3><ul class=\"changes\"><li><span "
-		       "class=\"host\">old01</span> <span class=\"muted\">was not_ready</span>"
-		       "</li></ul></div>");
+	               "class=\"muted\">1</span></h3><ul class=\"changes\"><li><span "
+	               "class=\"host\">old01</span> <span class=\"muted\">was not_ready</span>"
+	               "</li></ul></div>");
 	/* The renamed host kept its verdict and findings: in no list. */
 	CHECK_LACKS(sec, "db01");
 	CHECK_HAS(sec, "<title>Run 1 (as of 2026-01-01): 3 ready</title>");
@@ -433,10 +450,12 @@ static void test_runs(void)
 	CHECK(ready);
 	CHECK_INT(run_here(&out, &err, args), 0);
 	CHECK_HAS(out, "run  started               status       as of       hosts  ready  waived  "
-		       "not_ready  unknown  paths\n1    20");
-	CHECK_HAS(out, "Z  complete     2026-01-01      5      3       0          2        0  fleet\n"
-		       "2    20");
-	CHECK_HAS(out, "Z  complete     2026-02-01      5      4       0          1        0  fleet\n");
+	               "not_ready  unknown  paths\n1    20");
+	CHECK_HAS(out,
+	          "Z  complete     2026-01-01      5      3       0          2        0  fleet\n"
+	          "2    20");
+	CHECK_HAS(out,
+	          "Z  complete     2026-02-01      5      4       0          1        0  fleet\n");
 	free(out);
 	free(err);
 	out = err = NULL;
@@ -453,8 +472,9 @@ static void test_runs(void)
 /* Paths that are not ASCII, and more than one: one line, intact. */
 static void test_runs_paths(void)
 {
-	char *scan_args[] = {"scan", "-q", "--out", "out-u", "--as-of", "2026-01-01",
-			     "Z\xc3\xbcrich", "fleet/app01", NULL};
+	char *scan_args[] = {"scan",          "-q",          "--out",
+	                     "out-u",         "--as-of",     "2026-01-01",
+	                     "Z\xc3\xbcrich", "fleet/app01", NULL};
 	char *runs_args[] = {"runs", "--db", "out-u/audit.db", NULL};
 	char *out = NULL, *err = NULL;
 
@@ -466,7 +486,7 @@ static void test_runs_paths(void)
 	out = err = NULL;
 	CHECK_INT(run_here(&out, &err, runs_args), 0);
 	CHECK_HAS(out, "Z  complete     2026-01-01      2      2       0          0        0  "
-		       "Z\xc3\xbcrich, fleet/app01\n");
+	               "Z\xc3\xbcrich, fleet/app01\n");
 	free(out);
 	free(err);
 }
@@ -481,9 +501,9 @@ static void test_nothing_changed(void)
 	CHECK_INT(scan("2026-02-01"), 1);
 	CHECK_INT(diff(&out, NULL, NULL, NULL), 0);
 	CHECK_STR(out, "From run 2 (as of 2026-02-01) to run 3 (as of 2026-02-01), over fleet\n"
-		       "Hosts: 5 then 5; 0 new, 0 gone, 0 renamed\n"
-		       "Verdicts: 0 regressed, 0 fixed, 0 changed\n"
-		       "Findings: 0 regressed, 0 fixed, 0 changed\n\nNothing changed.\n");
+	               "Hosts: 5 then 5; 0 new, 0 gone, 0 renamed\n"
+	               "Verdicts: 0 regressed, 0 fixed, 0 changed\n"
+	               "Findings: 0 regressed, 0 fixed, 0 changed\n\nNothing changed.\n");
 	free(out);
 	at(p, sizeof p, "out/changes.csv");
 	file = tu_read(p, NULL);
@@ -521,9 +541,10 @@ static void test_hostile_label(void)
 		return;
 	rc_check_page(page, n);
 	sec = strstr(page, "<section id=\"changes\"");
-	CHECK_HAS(sec, "<li><a class=\"host\" href=\"#host=evil%3Cb%3E%22%27%26%1B%5B31m\">"
-		       "evil&lt;b&gt;&quot;&#39;&amp;\\x1B[31m</a> <span class=\"muted\">ready</span>"
-		       "</li>");
+	CHECK_HAS(sec,
+	          "<li><a class=\"host\" href=\"#host=evil%3Cb%3E%22%27%26%1B%5B31m\">"
+	          "evil&lt;b&gt;&quot;&#39;&amp;\\x1B[31m</a> <span class=\"muted\">ready</span>"
+	          "</li>");
 	free(page);
 }
 
@@ -598,7 +619,7 @@ static void test_diff_errors(void)
 
 		CHECK_INT(run_here(&out, &err, args), 2);
 		CHECK_STR(err, "hiveaudit diff: the store holds no complete run before run 1 over "
-			       "the same paths\n");
+		               "the same paths\n");
 		free(out);
 		free(err);
 	}
@@ -611,8 +632,9 @@ static void test_diff_errors(void)
 		free(err);
 	}
 	at(p, sizeof p, "not-a-store.db");
-	CHECK_INT(tu_write(p, "this is not SQLite at all, just text long enough to be a file\n", 63),
-		  0);
+	CHECK_INT(
+	        tu_write(p, "this is not SQLite at all, just text long enough to be a file\n", 63),
+	        0);
 	{
 		char *args[] = {"diff", "--db", p, NULL};
 
@@ -642,12 +664,18 @@ static void test_diff_errors(void)
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
-		CHECK_CASE(test_diff_text),	  CHECK_CASE(test_diff_csv),
-		CHECK_CASE(test_diff_json),	  CHECK_CASE(test_diff_backwards),
-		CHECK_CASE(test_html_section),	  CHECK_CASE(test_html_in_browser),
-		CHECK_CASE(test_runs),		  CHECK_CASE(test_diff_errors),
-		CHECK_CASE(test_nothing_changed), CHECK_CASE(test_hostile_label),
-		CHECK_CASE(test_other_paths),	  CHECK_CASE(test_runs_paths),
+	        CHECK_CASE(test_diff_text),
+	        CHECK_CASE(test_diff_csv),
+	        CHECK_CASE(test_diff_json),
+	        CHECK_CASE(test_diff_backwards),
+	        CHECK_CASE(test_html_section),
+	        CHECK_CASE(test_html_in_browser),
+	        CHECK_CASE(test_runs),
+	        CHECK_CASE(test_diff_errors),
+	        CHECK_CASE(test_nothing_changed),
+	        CHECK_CASE(test_hostile_label),
+	        CHECK_CASE(test_other_paths),
+	        CHECK_CASE(test_runs_paths),
 	};
 	int rc;
 

@@ -58,52 +58,52 @@ struct hostile {
 #define PLACEHOLDER "Package_for_KB3140245~ZZZZZZZZZZZZZZZZZZZZZZZZZZ"
 
 static const struct hostile hosts[] = {
-	{"<img src=x onerror=alert(1)>", "<script>alert(1)</script>",
-	 "</style><script>alert(2)</script><!-- \xe2\x80\xa8 \xe2\x80\xa9 -->", "ha<b>st", "corp",
-	 "SYSTEM", "soft\"'<svg onload=alert(5)>.hiv", "<script>alert(6)</script>",
-	 "</script><script>alert(3)</script>", 1, NULL,
-	 "Package_for_KB3140245~<script>alert(4)</script>~amd64~~6.1.1.0", 0, "Service Pack 1"},
-	{"\"'><svg onload=alert(1)>", "\"'><img src=x onerror=alert(1)>", "javascript:alert(1)",
-	 "javascript:alert(7)", "\" onmouseover=\"alert(1)", "SYSTEM", "SOFTWARE",
-	 "emRoot\\System32\\Config\\SYSTEM", "1", 0, NULL, PLACEHOLDER, 1, "Service Pack 1"},
-	{"=HYPERLINK(\"x\",\"y\")", "+cmd|'/c calc'!A0",
-	 "=HYPERLINK(\"http://evil.example\",\"click\")", "-2+3", "@SUM(1+1)", "SYSTEM", "SOFTWARE",
-	 "=cmd|' /C calc'!A0", NULL, 0, "=1+2",
-	 "Package_for_KB3140245~31bf3856ad364e35~amd64~~6.1.1.0", 0, "\t=1+1"},
-	{"esc\x1b[31m\rcr\x07", "\x1b]0;owned\x07\x1b[2J", "\x1b[31mRED\x1b[0m\r\n=line2",
-	 "\x1b[1mbold", "dom\x7f\x01", "SYSTEM\x1b[0m", "SOFTWARE", "emRoot\x1b[5m", NULL, 1,
-	 "\r=1+1", NULL, 0, "Service Pack 1\x1b[8m"},
-	{"@cmd", NULL, "Windows Server 2008 R2 Enterprise", "WEB", "corp", "SYSTEM", "SOFTWARE",
-	 "emRoot\\System32\\Config\\SYSTEM", NULL, 0, NULL, NULL, 0, "Service Pack 1"},
-	/* names that mean something to a script's objects */
-	{"__proto__", "constructor", "toString", "hasOwnProperty", "__proto__", "SYSTEM", "SOFTWARE",
-	 "emRoot\\System32\\Config\\SYSTEM", NULL, 0, NULL, NULL, 0, "Service Pack 1"},
+        {"<img src=x onerror=alert(1)>", "<script>alert(1)</script>",
+         "</style><script>alert(2)</script><!-- \xe2\x80\xa8 \xe2\x80\xa9 -->", "ha<b>st", "corp",
+         "SYSTEM", "soft\"'<svg onload=alert(5)>.hiv", "<script>alert(6)</script>",
+         "</script><script>alert(3)</script>", 1, NULL,
+         "Package_for_KB3140245~<script>alert(4)</script>~amd64~~6.1.1.0", 0, "Service Pack 1"},
+        {"\"'><svg onload=alert(1)>", "\"'><img src=x onerror=alert(1)>", "javascript:alert(1)",
+         "javascript:alert(7)", "\" onmouseover=\"alert(1)", "SYSTEM", "SOFTWARE",
+         "emRoot\\System32\\Config\\SYSTEM", "1", 0, NULL, PLACEHOLDER, 1, "Service Pack 1"},
+        {"=HYPERLINK(\"x\",\"y\")", "+cmd|'/c calc'!A0",
+         "=HYPERLINK(\"http://evil.example\",\"click\")", "-2+3", "@SUM(1+1)", "SYSTEM", "SOFTWARE",
+         "=cmd|' /C calc'!A0", NULL, 0, "=1+2",
+         "Package_for_KB3140245~31bf3856ad364e35~amd64~~6.1.1.0", 0, "\t=1+1"},
+        {"esc\x1b[31m\rcr\x07", "\x1b]0;owned\x07\x1b[2J", "\x1b[31mRED\x1b[0m\r\n=line2",
+         "\x1b[1mbold", "dom\x7f\x01", "SYSTEM\x1b[0m", "SOFTWARE", "emRoot\x1b[5m", NULL, 1,
+         "\r=1+1", NULL, 0, "Service Pack 1\x1b[8m"},
+        {"@cmd", NULL, "Windows Server 2008 R2 Enterprise", "WEB", "corp", "SYSTEM", "SOFTWARE",
+         "emRoot\\System32\\Config\\SYSTEM", NULL, 0, NULL, NULL, 0, "Service Pack 1"},
+        /* names that mean something to a script's objects */
+        {"__proto__", "constructor", "toString", "hasOwnProperty", "__proto__", "SYSTEM",
+         "SOFTWARE", "emRoot\\System32\\Config\\SYSTEM", NULL, 0, NULL, NULL, 0, "Service Pack 1"},
 };
 
 static const char rule_file[] =
-	"hiveaudit-rules: 1\n"
-	"pack: hostile\n"
-	"rules:\n"
-	"  - id: HOSTILE-MARKER\n"
-	"    title: \"<script>alert(8)</script> title\"\n"
-	"    severity: high\n"
-	"    category: schannel\n"
-	"    source: \"javascript:alert(9)\"\n"
-	"    applies: {nt_min: \"6.0\", describe: \"<img src=x onerror=alert(10)>\"}\n"
-	"    check:\n"
-	"      value:\n"
-	"        label: \"Marker <svg onload=alert(11)>\"\n"
-	"        path: 'HKLM\\SOFTWARE\\Hostile'\n"
-	"        name: Marker\n"
-	"        type: dword\n"
-	"        test: {equals: 1}\n"
-	"        absent: {status: FAIL, why: \"absent </script><script>alert(12)</script>\"}\n"
-	"        wrong_type: {status: UNKNOWN, why: wrong}\n"
-	"    remediation:\n"
-	"      summary: \"=cmd|' /C calc'!A0\"\n"
-	"      reg: |\n"
-	"        [HKEY_LOCAL_MACHINE\\SOFTWARE\\Hostile]\n"
-	"        \"Marker\"=dword:00000001 ; </script><script>alert(13)</script>\n";
+        "hiveaudit-rules: 1\n"
+        "pack: hostile\n"
+        "rules:\n"
+        "  - id: HOSTILE-MARKER\n"
+        "    title: \"<script>alert(8)</script> title\"\n"
+        "    severity: high\n"
+        "    category: schannel\n"
+        "    source: \"javascript:alert(9)\"\n"
+        "    applies: {nt_min: \"6.0\", describe: \"<img src=x onerror=alert(10)>\"}\n"
+        "    check:\n"
+        "      value:\n"
+        "        label: \"Marker <svg onload=alert(11)>\"\n"
+        "        path: 'HKLM\\SOFTWARE\\Hostile'\n"
+        "        name: Marker\n"
+        "        type: dword\n"
+        "        test: {equals: 1}\n"
+        "        absent: {status: FAIL, why: \"absent </script><script>alert(12)</script>\"}\n"
+        "        wrong_type: {status: UNKNOWN, why: wrong}\n"
+        "    remediation:\n"
+        "      summary: \"=cmd|' /C calc'!A0\"\n"
+        "      reg: |\n"
+        "        [HKEY_LOCAL_MACHINE\\SOFTWARE\\Hostile]\n"
+        "        \"Marker\"=dword:00000001 ; </script><script>alert(13)</script>\n";
 
 /* Rewrites the name of the key called PLACEHOLDER as UTF-16 with an
  * unpaired surrogate: hivex only writes names it can encode, so the bytes
@@ -151,42 +151,42 @@ static int build_host(const char *fleet, const struct hostile *h)
 	const char *cv = "Microsoft\\Windows NT\\CurrentVersion";
 	const char *cbs = "Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\Packages";
 	const char *t12 =
-		"ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client";
+	        "ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client";
 	int rc = -1;
 
 	if (!sys || !sw || !sysf || !swf || tu_write(sysf, "", 0))
 		goto out;
 	if (h->cn ? hb_set_sz(sys, "ControlSet001\\Control\\ComputerName\\ComputerName",
-			      "ComputerName", h->cn)
-		  : hb_set(sys, "ControlSet001\\Control\\ComputerName\\ComputerName",
-			   "ComputerName", REG_SZ, bad_cn, sizeof bad_cn))
+	                      "ComputerName", h->cn)
+	          : hb_set(sys, "ControlSet001\\Control\\ComputerName\\ComputerName",
+	                   "ComputerName", REG_SZ, bad_cn, sizeof bad_cn))
 		goto out;
 	if (hb_set_dword(sys, "Select", "Current", 1) ||
 	    hb_set_dword(sys, "Select", "Default", 1) ||
 	    hb_set_sz(sys, "ControlSet001\\Control\\ProductOptions", "ProductType", "ServerNT") ||
 	    hb_set_sz(sys, "ControlSet001\\Control\\Session Manager\\Environment",
-		      "PROCESSOR_ARCHITECTURE", "AMD64") ||
+	              "PROCESSOR_ARCHITECTURE", "AMD64") ||
 	    hb_set_sz(sys, "ControlSet001\\Services\\Tcpip\\Parameters", "Hostname", h->hostname) ||
 	    hb_set_sz(sys, "ControlSet001\\Services\\Tcpip\\Parameters", "Domain", h->domain))
 		goto out;
 	if (h->schannel_enabled ? hb_set_sz(sys, t12, "Enabled", h->schannel_enabled)
-				: hb_set_dword(sys, t12, "Enabled", 1))
+	                        : hb_set_dword(sys, t12, "Enabled", 1))
 		goto out;
 	if (h->schannel_bad_utf16
-		    ? hb_set(sys, t12, "DisabledByDefault", REG_SZ, bad_utf16, sizeof bad_utf16)
-		    : hb_set_dword(sys, t12, "DisabledByDefault", 0))
+	            ? hb_set(sys, t12, "DisabledByDefault", REG_SZ, bad_utf16, sizeof bad_utf16)
+	            : hb_set_dword(sys, t12, "DisabledByDefault", 0))
 		goto out;
 	if (hb_set_sz(sw, cv, "ProductName", h->product) ||
 	    hb_set_sz(sw, cv, "CurrentVersion", "6.1") ||
 	    hb_set_sz(sw, cv, "CurrentBuildNumber", "7601") ||
 	    hb_set_sz(sw, cv, "CSDVersion", h->csd) ||
 	    hb_set_sz(sw, "Microsoft\\Windows\\CurrentVersion", "ProgramFilesDir",
-		      "C:\\Program Files"))
+	              "C:\\Program Files"))
 		goto out;
 	if (h->netfx_strong ? hb_set_sz(sw, "Microsoft\\.NETFramework\\v4.0.30319",
-					"SchUseStrongCrypto", h->netfx_strong)
-			    : hb_set_dword(sw, "Microsoft\\.NETFramework\\v4.0.30319",
-					   "SchUseStrongCrypto", 1))
+	                                "SchUseStrongCrypto", h->netfx_strong)
+	                    : hb_set_dword(sw, "Microsoft\\.NETFramework\\v4.0.30319",
+	                                   "SchUseStrongCrypto", 1))
 		goto out;
 	if (hb_set_dword(sw, "Microsoft\\.NETFramework\\v4.0.30319", "SystemDefaultTlsVersions", 1))
 		goto out;
@@ -223,17 +223,17 @@ static int scan(void)
 {
 	char cwd[4096], *fleet, *rules;
 	char *argv[] = {(char *)tu_hiveaudit(),
-			"scan",
-			"--out",
-			"out",
-			"--as-of",
-			"2026-01-01",
-			"--json",
-			"--rules",
-			"hostile.yaml",
-			"-q",
-			"fleet",
-			NULL};
+	                "scan",
+	                "--out",
+	                "out",
+	                "--as-of",
+	                "2026-01-01",
+	                "--json",
+	                "--rules",
+	                "hostile.yaml",
+	                "-q",
+	                "fleet",
+	                NULL};
 	size_t i;
 
 	if (scanned)
@@ -277,7 +277,7 @@ static void check_terminal_safe(const char *what, const char *text)
 		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7F ||
 		    (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)) {
 			check_fail(__FILE__, __LINE__, "%s: control byte 0x%02X at offset %zu",
-				   what, *p, (size_t)(p - (const unsigned char *)text));
+			           what, *p, (size_t)(p - (const unsigned char *)text));
 			return;
 		}
 	}
@@ -344,14 +344,14 @@ static void test_html(void)
 		for (i = 0; i < sizeof hosts / sizeof hosts[0]; i++)
 			if (!island_has(isl, hosts[i].folder, 1))
 				check_fail(__FILE__, __LINE__, "island lacks the label of host %zu",
-					   i);
+				           i);
 		CHECK(island_has(isl, "<script>alert(1)</script>", 1));
 		CHECK(island_has(isl, "\"'><img src=x onerror=alert(1)>", 1));
 		CHECK(island_has(isl, "+cmd|'/c calc'!A0", 1));
 		CHECK(island_has(isl, "\x1b]0;owned\x07\x1b[2J", 1));
 		CHECK(island_has(
-			isl, "</style><script>alert(2)</script><!-- \xe2\x80\xa8 \xe2\x80\xa9 -->",
-			1));
+		        isl, "</style><script>alert(2)</script><!-- \xe2\x80\xa8 \xe2\x80\xa9 -->",
+		        1));
 		CHECK(island_has(isl, "</script><script>alert(3)</script>", 0));
 		CHECK(island_has(isl, "<script>alert(4)</script>", 0));
 		CHECK(island_has(isl, "<svg onload=alert(5)>", 0));
@@ -360,13 +360,13 @@ static void test_html(void)
 		CHECK(island_has(isl, "</script><script>alert(13)</script>", 0));
 		/* Invalid UTF-16 arrives as U+FFFD, never as broken UTF-8. */
 		CHECK(island_has(isl,
-				 "\xef\xbf\xbd"
-				 "WEB",
-				 0));
+		                 "\xef\xbf\xbd"
+		                 "WEB",
+		                 0));
 		CHECK(island_has(isl,
-				 "Package_for_KB3140245~\xef\xbf\xbd"
-				 "A",
-				 0));
+		                 "Package_for_KB3140245~\xef\xbf\xbd"
+		                 "A",
+		                 0));
 		json_decref(isl);
 	}
 	free(html);
@@ -382,7 +382,7 @@ static void check_all_quoted(const char *what, const char *t)
 		if (at_start && !inq) {
 			if (*p != '"') {
 				check_fail(__FILE__, __LINE__, "%s: unquoted field at offset %zu",
-					   what, (size_t)(p - t));
+				           what, (size_t)(p - t));
 				return;
 			}
 			at_start = 0;
@@ -403,7 +403,7 @@ static void check_all_quoted(const char *what, const char *t)
 			at_start = 1;
 		} else {
 			check_fail(__FILE__, __LINE__, "%s: stray byte after a field at offset %zu",
-				   what, (size_t)(p - t));
+			           what, (size_t)(p - t));
 			return;
 		}
 	}
@@ -429,15 +429,15 @@ static void check_csv(const char *name, const char *label_col, const char *cn_co
 	for (r = 1; r < c.nrows && il >= 0 && ic >= 0; r++) {
 		if (c.nfields[r] != c.nfields[0])
 			check_fail(__FILE__, __LINE__, "%s row %zu has %zu fields, not %zu", name,
-				   r, c.nfields[r], c.nfields[0]);
+			           r, c.nfields[r], c.nfields[0]);
 		for (f = 0; f < c.nfields[r]; f++) {
 			const char *v = c.rows[r][f];
 
 			if (strchr("=+-@\t\r", v[0]) && v[0])
 				check_fail(__FILE__, __LINE__,
-					   "%s row %zu field %zu starts with a formula "
-					   "character: %.40s",
-					   name, r, f, v);
+				           "%s row %zu field %zu starts with a formula "
+				           "character: %.40s",
+				           name, r, f, v);
 		}
 		if (!strcmp(c.rows[r][il], "'=HYPERLINK(\"x\",\"y\")"))
 			defused_label++;
@@ -502,7 +502,7 @@ static void test_explain(void)
 	}
 	for (i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
 		char *argv[] = {(char *)tu_hiveaudit(),  "explain", "--all-findings", "--db", db,
-				(char *)hosts[i].folder, NULL};
+		                (char *)hosts[i].folder, NULL};
 		char *o = NULL, *e = NULL, what[64];
 		int rc = tu_run(argv, NULL, &o, &e);
 
@@ -557,7 +557,7 @@ static void test_browser(void)
 			body = strstr(d, "<main");
 			CHECK(body != NULL);
 			CHECK_INT(rc_count(d, "<div class=\"detail\""),
-				  sizeof hosts / sizeof hosts[0]);
+			          sizeof hosts / sizeof hosts[0]);
 			/* no element came from the data */
 			rc_check_dom(d);
 			CHECK_LACKS(body, "<img");
@@ -640,7 +640,7 @@ static int scan_case(const char *dir, const char *const *extra, char **out, char
  * COL2 is not NULL, whose COL2 is VAL2) of DIR/out/FILE; malloc'd, or
  * NULL when there is no such row. */
 static char *cell(const char *dir, const char *file, const char *keycol, const char *key,
-		  const char *col2, const char *val2, const char *col)
+                  const char *col2, const char *val2, const char *col)
 {
 	char *p = ha_asprintf("%s/out/%s", dir, file), *t = p ? tu_read(p, NULL) : NULL, *v = NULL;
 	struct tu_csv c;
@@ -656,7 +656,8 @@ static char *cell(const char *dir, const char *file, const char *keycol, const c
 	ic = tu_csv_col(&c, col);
 	i2 = col2 ? tu_csv_col(&c, col2) : -1;
 	for (r = 1; r < c.nrows && ik >= 0 && ic >= 0 && !v; r++)
-		if (!strcmp(c.rows[r][ik], key) && (!col2 || (i2 >= 0 && !strcmp(c.rows[r][i2], val2))))
+		if (!strcmp(c.rows[r][ik], key) &&
+		    (!col2 || (i2 >= 0 && !strcmp(c.rows[r][i2], val2))))
 			v = ha_strdup(c.rows[r][ic]);
 	tu_csv_free(&c);
 	free(t);
@@ -713,29 +714,30 @@ out:
  * SChannel TLS 1.2 client's Enabled as REG_SZ data (ENABLED, ENLEN bytes),
  * SOFTWARE with ProductName PRODUCT. */
 static int build_small_host(const char *dir, const char *folder, const char *cn,
-			    const void *enabled, size_t enlen, const char *product)
+                            const void *enabled, size_t enlen, const char *product)
 {
 	struct hb_tree *sys = hb_new(), *sw = hb_new();
 	char *sysf = ha_asprintf("%s/fleet/%s/SYSTEM", dir, folder);
 	char *swf = ha_asprintf("%s/fleet/%s/SOFTWARE", dir, folder);
 	const char *cv = "Microsoft\\Windows NT\\CurrentVersion";
 	const char *t12 =
-		"ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client";
+	        "ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client";
 	char err[512];
 	int rc = -1;
 
 	if (!sys || !sw || !sysf || !swf || tu_write(sysf, "", 0))
 		goto out;
 	if (hb_set_sz(sys, "ControlSet001\\Control\\ComputerName\\ComputerName", "ComputerName",
-		      cn) ||
+	              cn) ||
 	    hb_set_dword(sys, "Select", "Current", 1) ||
 	    hb_set_sz(sys, "ControlSet001\\Control\\ProductOptions", "ProductType", "ServerNT") ||
 	    hb_set_sz(sys, "ControlSet001\\Control\\Session Manager\\Environment",
-		      "PROCESSOR_ARCHITECTURE", "AMD64") ||
+	              "PROCESSOR_ARCHITECTURE", "AMD64") ||
 	    hb_set(sys, t12, "Enabled", REG_SZ, enabled, enlen) ||
 	    hb_set_dword(sys, t12, "DisabledByDefault", 0))
 		goto out;
-	if (hb_set_sz(sw, cv, "ProductName", product) || hb_set_sz(sw, cv, "CurrentVersion", "6.1") ||
+	if (hb_set_sz(sw, cv, "ProductName", product) ||
+	    hb_set_sz(sw, cv, "CurrentVersion", "6.1") ||
 	    hb_set_sz(sw, cv, "CurrentBuildNumber", "7601") ||
 	    hb_set_sz(sw, cv, "CSDVersion", "Service Pack 1"))
 		goto out;
@@ -763,8 +765,8 @@ static char *read_case(const char *dir, const char *name)
 
 /* "1", U+0000, "hidden": REG_SZ data past its first NUL, then the
  * terminator. */
-static const unsigned char nul_data[] = {'1', 0, 0, 0, 'h', 0, 'i', 0, 'd', 0,
-					 'd', 0, 'e', 0, 'n', 0, 0, 0};
+static const unsigned char nul_data[] = {'1', 0,   0, 0,   'h', 0,   'i', 0, 'd',
+                                         0,   'd', 0, 'e', 0,   'n', 0,   0, 0};
 
 #define BIG_CN_LEN 400000 /* 800,000 bytes of UTF-16: under the 1 MiB value limit */
 
@@ -789,11 +791,13 @@ static void test_i12_9_10_11_outputs(void)
 	big[BIG_CN_LEN] = '\0';
 	CHECK_INT(build_small_host(dir, "BIGNAME", big, "1\0\0", 4, "Windows Server 2008 R2"), 0);
 	CHECK_INT(build_small_host(dir, "NULDATA", "NUL01", nul_data, sizeof nul_data,
-				   "Windows Server 2008 R2"),
-		  0);
-	CHECK_INT(build_small_host(dir, "BIDI", "BIDI\xE2\x80\xAE" "10", "1\0\0", 4,
-				   "Windows \xE2\x81\xA6Server\xE2\x81\xA9 2008 R2"),
-		  0);
+	                           "Windows Server 2008 R2"),
+	          0);
+	CHECK_INT(build_small_host(dir, "BIDI",
+	                           "BIDI\xE2\x80\xAE"
+	                           "10",
+	                           "1\0\0", 4, "Windows \xE2\x81\xA6Server\xE2\x81\xA9 2008 R2"),
+	          0);
 	/* two folders that differ only in a Latin-1 byte */
 	CHECK_INT(build_small_host(dir, "host\xE9", "L1", "1\0\0", 4, "Windows Server 2008 R2"), 0);
 	CHECK_INT(build_small_host(dir, "host\xE8", "L2", "1\0\0", 4, "Windows Server 2008 R2"), 0);
@@ -802,7 +806,7 @@ static void test_i12_9_10_11_outputs(void)
 
 	/* 10: the CSV cell is cut to Excel's limit with the marker */
 	v = cell(dir, "findings.csv", "host", "BIGNAME", "rule_id", "HIVE-INTEGRITY",
-		 "computer_name");
+	         "computer_name");
 	CHECK(v != NULL);
 	if (v) {
 		CHECK_INT(strlen(v), 32767 + 2); /* U+2026 is 3 bytes, 1 character */
@@ -815,7 +819,7 @@ static void test_i12_9_10_11_outputs(void)
 	free(v);
 	/* 9: the evidence shows the data past the NUL */
 	v = cell(dir, "findings.csv", "host", "NULDATA", "rule_id", "SCHANNEL-TLS12-CLIENT",
-		 "evidence");
+	         "evidence");
 	CHECK_HAS(v, "\"1\\x00hidden\"");
 	free(v);
 	/* 11: bidi controls and stray bytes shown escaped, folders kept apart */
@@ -884,8 +888,13 @@ static void test_i12_9_10_11_outputs(void)
 	/* the terminal: explain shows them escaped */
 	db = ha_asprintf("%s/out/audit.db", dir);
 	{
-		char *argv[] = {(char *)tu_hiveaudit(), "explain", "--all-findings", "--db", db,
-				"BIDI", NULL};
+		char *argv[] = {(char *)tu_hiveaudit(),
+		                "explain",
+		                "--all-findings",
+		                "--db",
+		                db,
+		                "BIDI",
+		                NULL};
 		char *o = NULL, *e = NULL;
 
 		CHECK_INT(tu_run(argv, NULL, &o, &e), 0);
@@ -939,8 +948,14 @@ static void test_i12_4_rules_dev_zero(void)
 static void test_i12_5_links_and_deep_trees(void)
 {
 	char *dir = case_dir("i12-5"), *p = NULL, *o = NULL, *e = NULL, *v, cwd[4096];
-	char *argv[] = {(char *)tu_hiveaudit(), "scan", "--as-of", "2026-01-01", "--out", "out",
-			"fleet", NULL};
+	char *argv[] = {(char *)tu_hiveaudit(),
+	                "scan",
+	                "--as-of",
+	                "2026-01-01",
+	                "--out",
+	                "out",
+	                "fleet",
+	                NULL};
 	int i, rc = -1;
 
 	CHECK(dir != NULL);
@@ -980,7 +995,7 @@ static void test_i12_5_links_and_deep_trees(void)
 	free(v);
 	v = cell(dir, "findings.csv", "host", "B", "rule_id", "HIVE-INTEGRITY", "reason");
 	CHECK_HAS(v, "no SYSTEM hive in the host folder (fleet/B/SYSTEM skipped: same file as "
-		     "fleet/A/SYSTEM (a symbolic link to it))");
+	             "fleet/A/SYSTEM (a symbolic link to it))");
 	CHECK_HAS(v, "(fleet/B/SOFTWARE skipped: same file as fleet/A/SOFTWARE");
 	free(v);
 	v = cell(dir, "hosts.csv", "host", "E", NULL, NULL, "note");
@@ -994,10 +1009,16 @@ static void test_i12_5_links_and_deep_trees(void)
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
-		CHECK_CASE(test_scan_completes), CHECK_CASE(test_html),    CHECK_CASE(test_csv),
-		CHECK_CASE(test_jsonl),          CHECK_CASE(test_explain), CHECK_CASE(test_browser),
-		CHECK_CASE(test_i12_7_big_zero_file_is_not_a_hive), CHECK_CASE(test_i12_9_10_11_outputs),
-		CHECK_CASE(test_i12_4_rules_dev_zero), CHECK_CASE(test_i12_5_links_and_deep_trees),
+	        CHECK_CASE(test_scan_completes),
+	        CHECK_CASE(test_html),
+	        CHECK_CASE(test_csv),
+	        CHECK_CASE(test_jsonl),
+	        CHECK_CASE(test_explain),
+	        CHECK_CASE(test_browser),
+	        CHECK_CASE(test_i12_7_big_zero_file_is_not_a_hive),
+	        CHECK_CASE(test_i12_9_10_11_outputs),
+	        CHECK_CASE(test_i12_4_rules_dev_zero),
+	        CHECK_CASE(test_i12_5_links_and_deep_trees),
 	};
 	int rc;
 

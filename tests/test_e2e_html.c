@@ -56,7 +56,8 @@ static int scan(void)
 	page = ha_asprintf("%s/report.html", out);
 	if (!out || !db || !page)
 		return 0;
-	rc = tu_run_in_samples(&o, &e, "scan", "--out", out, "--as-of", "2026-01-01", "-q", "fleet", NULL);
+	rc = tu_run_in_samples(&o, &e, "scan", "--out", out, "--as-of", "2026-01-01", "-q", "fleet",
+	                       NULL);
 	CHECK_INT(rc, 1);
 	if (rc != 1)
 		fprintf(stderr, "scan: %s\n", e ? e : "");
@@ -90,7 +91,7 @@ static void check_number(const char *id, long long want)
 	snprintf(w, sizeof w, "%lld", want);
 	if (!t || strcmp(t, w))
 		check_fail(__FILE__, __LINE__, "#%s: \"%s\", the store says %s", id,
-			   t ? t : "(none)", w);
+		           t ? t : "(none)", w);
 	free(t);
 }
 
@@ -130,30 +131,30 @@ static void test_summary_matches_store(void)
 	check_number("n-hosts", scalar("SELECT count(*) FROM hosts"));
 	check_number("n-ready", scalar("SELECT count(*) FROM hosts WHERE verdict = 'ready'"));
 	check_number("n-not-ready",
-		     scalar("SELECT count(*) FROM hosts WHERE verdict = 'not_ready'"));
+	             scalar("SELECT count(*) FROM hosts WHERE verdict = 'not_ready'"));
 	check_number("n-unknown", scalar("SELECT count(*) FROM hosts WHERE verdict = 'unknown'"));
 	CHECK_HAS(html, "<dd id=\"as-of\">2026-01-01");
 
 	/* Why not ready: hosts failing SCHANNEL-TLS12-CLIENT, linked to the filter. */
 	snprintf(want, sizeof want,
-		 "<a "
-		 "href=\"#verdict=not_ready&amp;rule=SCHANNEL-TLS12-CLIENT&amp;status=FAIL\"><code>"
-		 "SCHANNEL-TLS12-CLIENT</code></a><span class=\"cause-title\">SChannel&#39;s TLS "
-		 "1.2 "
-		 "client is enabled and on by default</span></td><td class=\"num\">%lld</td>",
-		 scalar("SELECT count(*) FROM hosts h JOIN findings f USING (host_id) WHERE"
-			" h.verdict = 'not_ready' AND f.rule_id = 'SCHANNEL-TLS12-CLIENT' AND"
-			" f.status = 'FAIL'"));
+	         "<a "
+	         "href=\"#verdict=not_ready&amp;rule=SCHANNEL-TLS12-CLIENT&amp;status=FAIL\"><code>"
+	         "SCHANNEL-TLS12-CLIENT</code></a><span class=\"cause-title\">SChannel&#39;s TLS "
+	         "1.2 "
+	         "client is enabled and on by default</span></td><td class=\"num\">%lld</td>",
+	         scalar("SELECT count(*) FROM hosts h JOIN findings f USING (host_id) WHERE"
+	                " h.verdict = 'not_ready' AND f.rule_id = 'SCHANNEL-TLS12-CLIENT' AND"
+	                " f.status = 'FAIL'"));
 	CHECK_HAS(html, want);
 
 	/* Why unknown: by hive problem, among unknown hosts and among all. */
 	snprintf(want, sizeof want,
-		 "<a href=\"#hive=SOFTWARE:dirty\">SOFTWARE hive dirty</a></td><td "
-		 "class=\"num\">%lld"
-		 "</td><td class=\"num\">%lld</td>",
-		 scalar("SELECT count(*) FROM hosts WHERE software_status = 'dirty' AND"
-			" verdict = 'unknown'"),
-		 scalar("SELECT count(*) FROM hosts WHERE software_status = 'dirty'"));
+	         "<a href=\"#hive=SOFTWARE:dirty\">SOFTWARE hive dirty</a></td><td "
+	         "class=\"num\">%lld"
+	         "</td><td class=\"num\">%lld</td>",
+	         scalar("SELECT count(*) FROM hosts WHERE software_status = 'dirty' AND"
+	                " verdict = 'unknown'"),
+	         scalar("SELECT count(*) FROM hosts WHERE software_status = 'dirty'"));
 	CHECK_HAS(html, want);
 	CHECK_HAS(html, "<a href=\"#hive=SYSTEM:not_a_hive\">SYSTEM hive not a hive</a>");
 	CHECK_HAS(html, "<a href=\"#hive=SOFTWARE:missing\">SOFTWARE hive missing</a>");
@@ -161,8 +162,8 @@ static void test_summary_matches_store(void)
 
 	/* The rules table counts, per status. */
 	snprintf(want, sizeof want, "<a href=\"#rule=KB-TLS12-PREREQ&amp;status=FAIL\">%lld</a>",
-		 scalar("SELECT count(*) FROM findings WHERE rule_id = 'KB-TLS12-PREREQ' AND"
-			" status = 'FAIL'"));
+	         scalar("SELECT count(*) FROM findings WHERE rule_id = 'KB-TLS12-PREREQ' AND"
+	                " status = 'FAIL'"));
 	CHECK_HAS(html, want);
 }
 
@@ -185,26 +186,26 @@ static void test_charts(void)
 	/* One bar per rule, every non-empty segment linked to its hosts. */
 	CHECK_INT(sqlite3_open_v2(db, &d, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	CHECK_INT(sqlite3_prepare_v2(d,
-				     "SELECT rule_id, status, count(*) FROM findings"
-				     " GROUP BY rule_id, status",
-				     -1, &s, NULL),
-		  SQLITE_OK);
+	                             "SELECT rule_id, status, count(*) FROM findings"
+	                             " GROUP BY rule_id, status",
+	                             -1, &s, NULL),
+	          SQLITE_OK);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		const char *p;
 
 		snprintf(want, sizeof want,
-			 "<a href=\"#rule=%s&amp;status=%s\"><rect class=\"s-%s\"",
-			 (const char *)sqlite3_column_text(s, 0),
-			 (const char *)sqlite3_column_text(s, 1),
-			 (const char *)sqlite3_column_text(s, 1));
+		         "<a href=\"#rule=%s&amp;status=%s\"><rect class=\"s-%s\"",
+		         (const char *)sqlite3_column_text(s, 0),
+		         (const char *)sqlite3_column_text(s, 1),
+		         (const char *)sqlite3_column_text(s, 1));
 		p = strstr(rules, want);
 		if (!p || p > end)
 			check_fail(__FILE__, __LINE__, "chart-rules lacks %s", want);
 		snprintf(want, sizeof want, ": %lld %s</title>",
-			 (long long)sqlite3_column_int64(s, 2),
-			 strcmp((const char *)sqlite3_column_text(s, 1), "NOT_APPLICABLE")
-				 ? (const char *)sqlite3_column_text(s, 1)
-				 : "N/A (not applicable)");
+		         (long long)sqlite3_column_int64(s, 2),
+		         strcmp((const char *)sqlite3_column_text(s, 1), "NOT_APPLICABLE")
+		                 ? (const char *)sqlite3_column_text(s, 1)
+		                 : "N/A (not applicable)");
 		CHECK_HAS(p ? p : "", want);
 		n++;
 	}
@@ -213,8 +214,8 @@ static void test_charts(void)
 	CHECK(n > 18);
 	/* OS families coloured by verdict. */
 	snprintf(want, sizeof want, "Windows Server 2008 R2 SP1: %lld ready</title>",
-		 scalar("SELECT count(*) FROM hosts WHERE os_family = 'Windows Server 2008 R2 SP1'"
-			" AND verdict = 'ready'"));
+	         scalar("SELECT count(*) FROM hosts WHERE os_family = 'Windows Server 2008 R2 SP1'"
+	                " AND verdict = 'ready'"));
 	CHECK_HAS(os, want);
 	CHECK_HAS(os, "<a href=\"#os=Windows%20Server%202008%20R2%20SP1&amp;verdict=not_ready\">");
 }
@@ -256,7 +257,7 @@ static void test_island(void)
 	for (i = 0; i < json_array_size(s) && i < 4000; i++)
 		for (j = i + 1; j < json_array_size(s) && j < 4000; j++)
 			if (!strcmp(json_string_value(json_array_get(s, i)),
-				    json_string_value(json_array_get(s, j))))
+			            json_string_value(json_array_get(s, j))))
 				check_fail(__FILE__, __LINE__, "string %zu repeated at %zu", i, j);
 	h = json_object_get(isl, "h");
 	CHECK_INT(json_array_size(h), scalar("SELECT count(*) FROM hosts"));
@@ -290,7 +291,7 @@ static void test_island(void)
 	json_array_foreach(fs, i, f)
 	{
 		json_t *fr =
-			json_array_get(json_object_get(isl, "f"), (size_t)json_integer_value(f));
+		        json_array_get(json_object_get(isl, "f"), (size_t)json_integer_value(f));
 		json_t *rule;
 		const char *rid = rc_str(isl, json_array_get(fr, 0));
 
@@ -300,21 +301,21 @@ static void test_island(void)
 		CHECK_HAS(rc_str(isl, json_array_get(fr, 5)), "absent");
 		for (k = 8; k < json_array_size(fr); k++) {
 			ev = json_array_get(json_object_get(isl, "e"),
-					    (size_t)json_integer_value(json_array_get(fr, k)));
+			                    (size_t)json_integer_value(json_array_get(fr, k)));
 			CHECK_STR(rc_str(isl, json_array_get(ev, 0)), "SYSTEM");
 			CHECK_HAS(rc_str(isl, json_array_get(ev, 3)),
-				  "SCHANNEL\\Protocols\\TLS 1.2\\Client");
+			          "SCHANNEL\\Protocols\\TLS 1.2\\Client");
 			j = (size_t)json_integer_value(json_array_get(ev, 1));
 			CHECK_STR(rc_str(isl, json_array_get(files, 2 * j)),
-				  "fleet/mis-schannel-absent/SYSTEM");
+			          "fleet/mis-schannel-absent/SYSTEM");
 			CHECK_INT(strlen(rc_str(isl, json_array_get(files, 2 * j + 1))), 64);
 			seen_ev++;
 		}
 		json_array_foreach(json_object_get(isl, "r"), k,
-				   rule) if (!strcmp(rc_str(isl, json_array_get(rule, 0)), rid))
+		                   rule) if (!strcmp(rc_str(isl, json_array_get(rule, 0)), rid))
 		{
 			CHECK_HAS(rc_str(isl, json_array_get(rule, 7)),
-				  "\"Enabled\"=dword:00000001");
+			          "\"Enabled\"=dword:00000001");
 			seen_reg = 1;
 		}
 	}
@@ -345,7 +346,8 @@ static void test_report_again_is_identical(void)
 		return;
 	again = ha_asprintf("%s/again", tmp);
 	file = ha_asprintf("%s/again/report.html", tmp);
-	rc = tu_run_in_samples(&o, &e, "report", "--db", db, "--out", again, "--format", "html", NULL);
+	rc = tu_run_in_samples(&o, &e, "report", "--db", db, "--out", again, "--format", "html",
+	                       NULL);
 	CHECK_INT(rc, 0);
 	free(o);
 	free(e);
@@ -378,7 +380,8 @@ static void host_text(json_t *isl, json_t *h, struct ha_buf *b)
 				ha_buf_printf(b, "|%s", STR(json_array_get(v, k)));
 		} else if (i == 24) { /* findings, then their evidence */
 			for (k = 0; k < json_array_size(v); k++) {
-				json_t *fr = json_array_get(f, (size_t)json_integer_value(json_array_get(v, k)));
+				json_t *fr = json_array_get(
+				        f, (size_t)json_integer_value(json_array_get(v, k)));
 
 				ha_buf_printf(b, "|F:%s,%lld", STR(json_array_get(fr, 0)),
 				              (long long)json_integer_value(json_array_get(fr, 1)));
@@ -386,14 +389,17 @@ static void host_text(json_t *isl, json_t *h, struct ha_buf *b)
 					ha_buf_printf(b, ",%s", STR(json_array_get(fr, j)));
 				for (j = 8; j < json_array_size(fr); j++) {
 					json_t *er = json_array_get(
-					        e, (size_t)json_integer_value(json_array_get(fr, j)));
+					        e,
+					        (size_t)json_integer_value(json_array_get(fr, j)));
 					size_t m;
 
 					for (m = 0; m < json_array_size(er); m++) {
 						json_t *x = json_array_get(er, m);
 
 						if (m == 1 || json_integer_value(x) < 0)
-							ha_buf_printf(b, ",E%lld", (long long)json_integer_value(x));
+							ha_buf_printf(
+							        b, ",E%lld",
+							        (long long)json_integer_value(x));
 						else
 							ha_buf_printf(b, ",E:%s", STR(x));
 					}
@@ -411,9 +417,17 @@ static void host_text(json_t *isl, json_t *h, struct ha_buf *b)
 static void test_spilled_island_same(void)
 {
 	static const char *const env[] = {"HIVEAUDIT_TEST_HTML_CAP=2048", NULL};
-	char *dir = ha_asprintf("%s/spilled", tmp), *file = ha_asprintf("%s/spilled/report.html", tmp);
-	char *argv[] = {(char *)tu_hiveaudit(), (char *)"report", (char *)"--db", db, (char *)"--out",
-	                dir, (char *)"--format", (char *)"html", NULL};
+	char *dir = ha_asprintf("%s/spilled", tmp),
+	     *file = ha_asprintf("%s/spilled/report.html", tmp);
+	char *argv[] = {(char *)tu_hiveaudit(),
+	                (char *)"report",
+	                (char *)"--db",
+	                db,
+	                (char *)"--out",
+	                dir,
+	                (char *)"--format",
+	                (char *)"html",
+	                NULL};
 	char *text = NULL;
 	json_t *a = NULL, *b = NULL;
 	struct ha_buf ta, tb;
@@ -434,7 +448,8 @@ static void test_spilled_island_same(void)
 	CHECK(a && b);
 	if (!a || !b)
 		goto done;
-	CHECK_INT(json_array_size(json_object_get(b, "h")), json_array_size(json_object_get(a, "h")));
+	CHECK_INT(json_array_size(json_object_get(b, "h")),
+	          json_array_size(json_object_get(a, "h")));
 	CHECK(json_array_size(json_object_get(a, "h")) > 40);
 	for (i = 0; i < json_array_size(json_object_get(a, "h")); i++) {
 		ha_buf_truncate(&ta, 0);
@@ -447,9 +462,11 @@ static void test_spilled_island_same(void)
 	}
 	/* the page around the island is the same */
 	{
-		const char *ia = strstr(html, "id=\"ha-data\""), *ib = strstr(text, "id=\"ha-data\"");
+		const char *ia = strstr(html, "id=\"ha-data\""),
+		           *ib = strstr(text, "id=\"ha-data\"");
 
-		CHECK(ia && ib && ia - html == ib - text && !strncmp(html, text, (size_t)(ia - html)));
+		CHECK(ia && ib && ia - html == ib - text &&
+		      !strncmp(html, text, (size_t)(ia - html)));
 	}
 done:
 	json_decref(a);
@@ -497,13 +514,13 @@ done:
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
-		CHECK_CASE(test_page_is_locked_down),
-		CHECK_CASE(test_summary_matches_store),
-		CHECK_CASE(test_charts),
-		CHECK_CASE(test_island),
-		CHECK_CASE(test_report_again_is_identical),
-		CHECK_CASE(test_spilled_island_same),
-		CHECK_CASE(test_empty_run),
+	        CHECK_CASE(test_page_is_locked_down),
+	        CHECK_CASE(test_summary_matches_store),
+	        CHECK_CASE(test_charts),
+	        CHECK_CASE(test_island),
+	        CHECK_CASE(test_report_again_is_identical),
+	        CHECK_CASE(test_spilled_island_same),
+	        CHECK_CASE(test_empty_run),
 	};
 	int rc;
 

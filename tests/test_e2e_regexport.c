@@ -11,12 +11,12 @@
  * Each scan must give, host by host, the same findings as the folder scan
  * of the same hives, except the evidence columns (paths, hashes, times),
  * and the evidence must say where the values came from. */
+#include <dirent.h>
 #include <hivex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/stat.h>
 
 #include "check.h"
@@ -62,7 +62,7 @@ static void put_quoted(struct ha_buf *b, const char *s)
 /* The hex form, wrapped as regedit wraps it (a '\' and two spaces once a
  * line reaches 77 characters). */
 static void put_hex(struct ha_buf *b, size_t linestart, const char *head, const uint8_t *p,
-		    size_t n)
+                    size_t n)
 {
 	size_t i, col;
 
@@ -314,9 +314,9 @@ struct rows {
 
 static int load(const char *outdir, struct rows *r)
 {
-	static const char *const names[] = {"host",     "computer_name", "rule_id", "status",
-					    "severity", "title",         "observed", "expected",
-					    "reason"};
+	static const char *const names[] = {"host",     "computer_name", "rule_id",
+	                                    "status",   "severity",      "title",
+	                                    "observed", "expected",      "reason"};
 	char path[4096];
 	char *text;
 	size_t i;
@@ -348,7 +348,7 @@ static const char *cell(const struct rows *r, size_t row, int col)
  * `got` under host label map(host), equal in the compared columns; and
  * `got` has no other rows.  Returns the number of rows compared. */
 static size_t compare(const struct rows *want, const struct rows *got, const char *const *only,
-		      size_t nonly, const char *suffix, int line)
+                      size_t nonly, const char *suffix, int line)
 {
 	size_t i, j, k, n = 0, gotn = 0;
 
@@ -374,22 +374,27 @@ static size_t compare(const struct rows *want, const struct rows *got, const cha
 				/* Its reason quotes the hive statuses, which say where
 				 * the values came from: the one column that differs. */
 				if (!strstr(cell(got, j, got->cols[got->ncols - 1]),
-					    "hive ok: read from a .reg text export ("))
-					check_fail(__FILE__, line, "%s HIVE-INTEGRITY reason \"%s\"", label,
-						   cell(got, j, got->cols[got->ncols - 1]));
+				            "hive ok: read from a .reg text export ("))
+					check_fail(__FILE__, line,
+					           "%s HIVE-INTEGRITY reason \"%s\"", label,
+					           cell(got, j, got->cols[got->ncols - 1]));
 			}
 			for (c = 1; c < want->ncols; c++) {
 				if (c == want->ncols - 1 &&
 				    !strcmp(cell(want, i, want->rule), "HIVE-INTEGRITY"))
 					continue;
-				if (strcmp(cell(want, i, want->cols[c]), cell(got, j, got->cols[c])) != 0)
-					check_fail(__FILE__, line, "%s %s column %zu: \"%s\" != \"%s\"",
-						   label, cell(want, i, want->rule), c,
-						   cell(want, i, want->cols[c]), cell(got, j, got->cols[c]));
+				if (strcmp(cell(want, i, want->cols[c]),
+				           cell(got, j, got->cols[c])) != 0)
+					check_fail(__FILE__, line,
+					           "%s %s column %zu: \"%s\" != \"%s\"", label,
+					           cell(want, i, want->rule), c,
+					           cell(want, i, want->cols[c]),
+					           cell(got, j, got->cols[c]));
 			}
 		}
 		if (!found)
-			check_fail(__FILE__, line, "%s %s: no finding", label, cell(want, i, want->rule));
+			check_fail(__FILE__, line, "%s %s: no finding", label,
+			           cell(want, i, want->rule));
 		n++;
 	}
 	for (j = 1; j < got->csv.nrows; j++)
@@ -504,8 +509,8 @@ static void test_layout_a_one_export_per_folder(void)
 	setf(path, sizeof path, "%s/findings.csv", out);
 	jsonl = tu_read(path, NULL);
 	CHECK_HAS(jsonl, "read from a .reg text export (Windows Registry Editor Version 5.00, "
-			 "UTF-16LE), not a hive file: key times are not recorded in an export, and "
-			 "the SHA-256 is the export file's; exported: the whole of HKLM\\SYSTEM");
+	                 "UTF-16LE), not a hive file: key times are not recorded in an export, and "
+	                 "the SHA-256 is the export file's; exported: the whole of HKLM\\SYSTEM");
 	free(jsonl);
 	free(err);
 }
@@ -574,7 +579,7 @@ static void test_layout_b_file_given_directly(void)
 static void test_layout_c_current_control_set(void)
 {
 	static const char *const pick[] = {"cs-select-2", "srv2016", "mis-netfx-sz",
-					   "mis-roots-tampered"};
+	                                   "mis-roots-tampered"};
 	char out[4096], dir[4096], path[4096], *paths[1], *err = NULL, *text;
 	struct rows got;
 	size_t i;
@@ -610,18 +615,20 @@ static void test_layout_c_current_control_set(void)
 	/* The control set evidence says how CurrentControlSet was read. */
 	setf(path, sizeof path, "%s/hosts.csv", out);
 	text = tu_read(path, NULL);
-	CHECK_HAS(text, "\"no Select key; the only control set, ControlSet001, was used; the export's "
-			"CurrentControlSet keys were read as ControlSet001 (Select\\Current is not in "
-			"the export)\"");
+	CHECK_HAS(text,
+	          "\"no Select key; the only control set, ControlSet001, was used; the export's "
+	          "CurrentControlSet keys were read as ControlSet001 (Select\\Current is not in "
+	          "the export)\"");
 	free(text);
 	setf(path, sizeof path, "%s/findings.csv", out);
 	text = tu_read(path, NULL);
-	CHECK_HAS(text, "SYSTEM hive ok: read from a .reg text export (REGEDIT4, ASCII), not a hive "
-			"file: key times are not recorded in an export, and the SHA-256 is the export "
-			"file's; exported sub-tree: HKLM\\SYSTEM\\ControlSet001 (keys elsewhere are "
-			"unknown); the export's CurrentControlSet keys were read as ControlSet001 "
-			"(Select\\Current is not in the export). SOFTWARE hive ok: read from a .reg text "
-			"export (Windows Registry Editor Version 5.00, UTF-16LE)");
+	CHECK_HAS(text,
+	          "SYSTEM hive ok: read from a .reg text export (REGEDIT4, ASCII), not a hive "
+	          "file: key times are not recorded in an export, and the SHA-256 is the export "
+	          "file's; exported sub-tree: HKLM\\SYSTEM\\ControlSet001 (keys elsewhere are "
+	          "unknown); the export's CurrentControlSet keys were read as ControlSet001 "
+	          "(Select\\Current is not in the export). SOFTWARE hive ok: read from a .reg text "
+	          "export (Windows Registry Editor Version 5.00, UTF-16LE)");
 	free(text);
 	free(err);
 }
@@ -664,7 +671,7 @@ static void test_export_over_worker_memory(void)
 	csv = tu_read(path, NULL);
 	CHECK_HAS(csv, "exp-big/BIG.reg: a .reg text export of ");
 	CHECK_HAS(csv, " bytes that does not fit in memory (out of memory decoding the export). "
-		       "SOFTWARE hive unreadable: ");
+	               "SOFTWARE hive unreadable: ");
 	free(csv);
 	free(err);
 }
@@ -712,11 +719,12 @@ static void test_remediation_file_reads_back(void)
 	CHECK_INT(rc, 1); /* HIVE-INTEGRITY: no SOFTWARE */
 	setf(path, sizeof path, "%s/findings.csv", out);
 	csv = tu_read(path, NULL);
-	CHECK_HAS(csv, "SYSTEM hive ok: read from a .reg text export (Windows Registry Editor "
-		       "Version 5.00, ASCII), not a hive file: key times are not recorded in an "
-		       "export, and the SHA-256 is the export file's; exported sub-tree: "
-		       "HKLM\\SYSTEM\\ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\"
-		       "TLS 1.2\\Client (keys elsewhere are unknown)");
+	CHECK_HAS(csv,
+	          "SYSTEM hive ok: read from a .reg text export (Windows Registry Editor "
+	          "Version 5.00, ASCII), not a hive file: key times are not recorded in an "
+	          "export, and the SHA-256 is the export file's; exported sub-tree: "
+	          "HKLM\\SYSTEM\\ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\"
+	          "TLS 1.2\\Client (keys elsewhere are unknown)");
 	CHECK_HAS(csv, "SOFTWARE hive missing: ");
 	CHECK_HAS(csv, "the export holds no HKEY_LOCAL_MACHINE\\SOFTWARE keys");
 	free(csv);
@@ -729,8 +737,8 @@ static void test_remediation_file_reads_back(void)
 static void test_broken_export_among_good_ones(void)
 {
 	static const char bad[] = "Windows Registry Editor Version 5.00\r\n\r\n"
-				  "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft]\r\n"
-				  "\"x\"=dword:1234567890\r\n";
+	                          "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft]\r\n"
+	                          "\"x\"=dword:1234567890\r\n";
 	char out[4096], dir[4096], path[4096], *paths[1], *err = NULL, *csv;
 	struct ha_buf b;
 	struct rows got;
@@ -759,7 +767,8 @@ static void test_broken_export_among_good_ones(void)
 	CHECK_INT(load(out, &got), 0);
 	st = tu_csv_col(&got.csv, "status");
 	for (i = 1; i < got.csv.nrows; i++)
-		if (!strcmp(cell(&got, i, got.host), "BAD") && !strcmp(cell(&got, i, st), "UNKNOWN"))
+		if (!strcmp(cell(&got, i, got.host), "BAD") &&
+		    !strcmp(cell(&got, i, st), "UNKNOWN"))
 			unknown++;
 	CHECK_INT(unknown, 21); /* every rule but HIVE-INTEGRITY, which fails */
 	tu_csv_free(&got.csv);
@@ -767,7 +776,7 @@ static void test_broken_export_among_good_ones(void)
 	csv = tu_read(path, NULL);
 	CHECK_HAS(csv, "\"BAD\",\"\",\"HIVE-INTEGRITY\",\"FAIL\"");
 	CHECK_HAS(csv, "export.reg: a .reg text export that cannot be read: line 4: dword: needs 1 "
-		       "to 8 hex digits");
+	               "to 8 hex digits");
 	CHECK_HAS(csv, "\"srv2019\",\"SRV2019\",\"HIVE-INTEGRITY\",\"PASS\"");
 	free(csv);
 	free(err);
@@ -776,13 +785,13 @@ static void test_broken_export_among_good_ones(void)
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
-		CHECK_CASE(test_folder_scan),
-		CHECK_CASE(test_layout_a_one_export_per_folder),
-		CHECK_CASE(test_layout_b_file_given_directly),
-		CHECK_CASE(test_layout_c_current_control_set),
-		CHECK_CASE(test_export_over_worker_memory),
-		CHECK_CASE(test_remediation_file_reads_back),
-		CHECK_CASE(test_broken_export_among_good_ones),
+	        CHECK_CASE(test_folder_scan),
+	        CHECK_CASE(test_layout_a_one_export_per_folder),
+	        CHECK_CASE(test_layout_b_file_given_directly),
+	        CHECK_CASE(test_layout_c_current_control_set),
+	        CHECK_CASE(test_export_over_worker_memory),
+	        CHECK_CASE(test_remediation_file_reads_back),
+	        CHECK_CASE(test_broken_export_among_good_ones),
 	};
 	int rc;
 	size_t i;

@@ -6,8 +6,8 @@
  * tests/golden/, reuse unchanged hosts on a second run, and the
  * other verbs must agree with the store. */
 #include <jansson.h>
-#include <stdarg.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +17,7 @@
 #include "check.h"
 #include "testutil.h"
 
-static char *tmp;   /* the test's temporary folder */
+static char *tmp; /* the test's temporary folder */
 static char out1[4096];
 
 /* Runs hiveaudit with the sample folder as working directory, so that the
@@ -51,7 +51,8 @@ static void test_scan_matches_expected(void)
 	size_t i, j, matched = 0;
 
 	snprintf(out1, sizeof out1, "%s/out1", tmp);
-	rc = tu_run_in_samples(&out, &err, "scan", "--out", out1, "--as-of", "2026-01-01", "fleet", NULL);
+	rc = tu_run_in_samples(&out, &err, "scan", "--out", out1, "--as-of", "2026-01-01", "fleet",
+	                       NULL);
 	CHECK_INT(rc, 1);
 	CHECK_HAS(out, "52 hosts audited");
 	if (rc != 1)
@@ -68,7 +69,8 @@ static void test_scan_matches_expected(void)
 		return;
 	/* The first five columns are fixed by the contract. */
 	{
-		static const char head[] = "\"host\",\"computer_name\",\"rule_id\",\"status\",\"severity\",";
+		static const char head[] =
+		        "\"host\",\"computer_name\",\"rule_id\",\"status\",\"severity\",";
 
 		CHECK(strncmp(text, head, sizeof head - 1) == 0);
 	}
@@ -103,15 +105,15 @@ static void test_scan_matches_expected(void)
 			if (strcmp(got.rows[j][i_st], exp.rows[i][st]) ||
 			    strcmp(got.rows[j][i_cn], exp.rows[i][cn]))
 				check_fail(__FILE__, __LINE__, "%s %s: expected %s/%s, got %s/%s",
-					   exp.rows[i][h], exp.rows[i][rule], exp.rows[i][cn],
-					   exp.rows[i][st], got.rows[j][i_cn], got.rows[j][i_st]);
+				           exp.rows[i][h], exp.rows[i][rule], exp.rows[i][cn],
+				           exp.rows[i][st], got.rows[j][i_cn], got.rows[j][i_st]);
 			else
 				matched++;
 			break;
 		}
 		if (!found)
 			check_fail(__FILE__, __LINE__, "no finding for %s %s", exp.rows[i][h],
-				   exp.rows[i][rule]);
+			           exp.rows[i][rule]);
 	}
 	CHECK_INT(matched, exp.nrows - 1);
 	tu_csv_free(&exp);
@@ -150,10 +152,11 @@ static void check_golden(const char *name)
 			while (ws > 0 && want[ws - 1] != '\n')
 				ws--;
 			gs = ws;
-			check_fail(__FILE__, __LINE__,
-			           "%s differs from tests/golden/%s at line %zu, column %zu "
-			           "(%zu bytes, expected %zu)\n  expected: %.200s\n  got:      %.200s",
-			           name, name, line, col, gl, wl, want + ws, got + gs);
+			check_fail(
+			        __FILE__, __LINE__,
+			        "%s differs from tests/golden/%s at line %zu, column %zu "
+			        "(%zu bytes, expected %zu)\n  expected: %.200s\n  got:      %.200s",
+			        name, name, line, col, gl, wl, want + ws, got + gs);
 		}
 	}
 	free(want);
@@ -202,7 +205,8 @@ static void test_store_contents(void)
 	sqlite3 *db;
 	char *v;
 
-	CHECK_INT(sqlite3_open_v2(path_in(out1, "audit.db"), &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_open_v2(path_in(out1, "audit.db"), &db, SQLITE_OPEN_READONLY, NULL),
+	          SQLITE_OK);
 	v = text_of(db, "PRAGMA integrity_check");
 	CHECK_STR(v, "ok");
 	free(v);
@@ -212,32 +216,36 @@ static void test_store_contents(void)
 	CHECK_INT(scalar(db, "SELECT count(*) FROM rules"), 22);
 	/* Evidence on every finding. */
 	CHECK_INT(scalar(db, "SELECT count(*) FROM findings f WHERE NOT EXISTS"
-			     " (SELECT 1 FROM evidence e WHERE e.finding_id = f.finding_id)"),
-		  0);
+	                     " (SELECT 1 FROM evidence e WHERE e.finding_id = f.finding_id)"),
+	          0);
 	/* Two folders, one ComputerName: two hosts. */
 	CHECK_INT(scalar(db, "SELECT count(*) FROM hosts WHERE computer_name = 'CLONE01'"), 2);
 	/* Hive facts are stored. */
-	CHECK_INT(scalar(db, "SELECT count(*) FROM hives WHERE sha256 IS NULL AND status <> 'skipped'"),
-		  0);
+	CHECK_INT(scalar(db,
+	                 "SELECT count(*) FROM hives WHERE sha256 IS NULL AND status <> 'skipped'"),
+	          0);
 	CHECK_INT(scalar(db, "SELECT count(*) FROM hives h JOIN hosts USING (host_id)"
-			     " WHERE label = 'dmg-dirty' AND role = 'SOFTWARE' AND status = 'dirty'"
-			     " AND seq_primary = seq_secondary + 1"),
-		  1);
+	                     " WHERE label = 'dmg-dirty' AND role = 'SOFTWARE' AND status = 'dirty'"
+	                     " AND seq_primary = seq_secondary + 1"),
+	          1);
 	CHECK_INT(scalar(db, "SELECT count(*) FROM hives h JOIN hosts USING (host_id)"
-			     " WHERE label = 'diskhost' AND kind = 'SAM' AND status = 'skipped'"),
-		  1);
+	                     " WHERE label = 'diskhost' AND kind = 'SAM' AND status = 'skipped'"),
+	          1);
 	CHECK_INT(scalar(db, "SELECT count(*) FROM hives h JOIN hosts USING (host_id)"
-			     " WHERE label = 'diskhost' AND path LIKE '%RegBack%' AND status = 'skipped'"),
-		  1);
+	                     " WHERE label = 'diskhost' AND path LIKE '%RegBack%' AND status = "
+	                     "'skipped'"),
+	          1);
 	CHECK_INT(scalar(db, "SELECT count(*) FROM hives h JOIN hosts USING (host_id)"
-			     " WHERE label = 'diskhost' AND role = 'SYSTEM' AND logs LIKE '%SYSTEM.LOG1%'"),
-		  1);
+	                     " WHERE label = 'diskhost' AND role = 'SYSTEM' AND logs LIKE "
+	                     "'%SYSTEM.LOG1%'"),
+	          1);
 	CHECK_INT(scalar(db, "SELECT count(*) FROM hives h JOIN hosts USING (host_id)"
-			     " WHERE label = 'dmg-text' AND path LIKE '%SYSTEM' AND status = 'not_a_hive'"),
-		  1);
+	                     " WHERE label = 'dmg-text' AND path LIKE '%SYSTEM' AND status = "
+	                     "'not_a_hive'"),
+	          1);
 	CHECK_INT(scalar(db, "SELECT count(*) FROM hosts WHERE label = 'only-system'"
-			     " AND software_status = 'missing'"),
-		  1);
+	                     " AND software_status = 'missing'"),
+	          1);
 	/* Facts and labels. */
 	v = text_of(db, "SELECT os_family FROM hosts WHERE label = 'srv2008r2-sp1'");
 	CHECK_STR(v, "Windows Server 2008 R2 SP1");
@@ -251,7 +259,8 @@ static void test_store_contents(void)
 	v = text_of(db, "SELECT control_set_source FROM hosts WHERE label = 'cs-no-select'");
 	CHECK_HAS(v, "no Select key");
 	free(v);
-	v = text_of(db, "SELECT label || '/' || computer_name FROM hosts WHERE dir = 'fleet/diskhost'");
+	v = text_of(db,
+	            "SELECT label || '/' || computer_name FROM hosts WHERE dir = 'fleet/diskhost'");
 	CHECK_STR(v, "diskhost/DISKHOST");
 	free(v);
 	sqlite3_close(db);
@@ -265,22 +274,25 @@ static void test_rescan_reuses_and_reports_match(void)
 	sqlite3 *db;
 	int rc;
 
-	rc = tu_run_in_samples(&out, &err, "scan", "--out", out1, "--as-of", "2026-01-01", "-q", "fleet", NULL);
+	rc = tu_run_in_samples(&out, &err, "scan", "--out", out1, "--as-of", "2026-01-01", "-q",
+	                       "fleet", NULL);
 	CHECK_INT(rc, 1);
 	free(out);
 	free(err);
-	CHECK_INT(sqlite3_open_v2(path_in(out1, "audit.db"), &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_open_v2(path_in(out1, "audit.db"), &db, SQLITE_OPEN_READONLY, NULL),
+	          SQLITE_OK);
 	CHECK_INT(scalar(db, "SELECT count(*) FROM runs"), 2);
 	/* Every host whose files could be hashed is re-evaluated from the store,
 	 * except dirty-replayed: a dirty hive's answer depends on its logs. */
-	CHECK_INT(scalar(db, "SELECT count(*) FROM hosts WHERE run_id = 2 AND reused_from IS NOT NULL"),
-		  51);
+	CHECK_INT(scalar(db,
+	                 "SELECT count(*) FROM hosts WHERE run_id = 2 AND reused_from IS NOT NULL"),
+	          51);
 	sqlite3_close(db);
 
 	/* `report` regenerates the same CSV from the store alone. */
 	a = tu_read(path_in(out1, "findings.csv"), NULL);
-	rc = tu_run_in_samples(&out, &err, "report", "--db", path_in(out1, "audit.db"), "--out", path_in(tmp, "rep"),
-		 "--run", "1", NULL);
+	rc = tu_run_in_samples(&out, &err, "report", "--db", path_in(out1, "audit.db"), "--out",
+	                       path_in(tmp, "rep"), "--run", "1", NULL);
 	CHECK_INT(rc, 0);
 	free(out);
 	free(err);
@@ -290,19 +302,22 @@ static void test_rescan_reuses_and_reports_match(void)
 	free(b);
 
 	/* --rescan reads every host again, with the same result. */
-	rc = tu_run_in_samples(&out, &err, "scan", "--out", out1, "--as-of", "2026-01-01", "-q", "--rescan", "fleet",
-		 NULL);
+	rc = tu_run_in_samples(&out, &err, "scan", "--out", out1, "--as-of", "2026-01-01", "-q",
+	                       "--rescan", "fleet", NULL);
 	CHECK_INT(rc, 1);
 	free(out);
 	free(err);
-	CHECK_INT(sqlite3_open_v2(path_in(out1, "audit.db"), &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	CHECK_INT(scalar(db, "SELECT count(*) FROM hosts WHERE run_id = 3 AND reused_from IS NOT NULL"),
-		  0);
+	CHECK_INT(sqlite3_open_v2(path_in(out1, "audit.db"), &db, SQLITE_OPEN_READONLY, NULL),
+	          SQLITE_OK);
+	CHECK_INT(scalar(db,
+	                 "SELECT count(*) FROM hosts WHERE run_id = 3 AND reused_from IS NOT NULL"),
+	          0);
 	CHECK_INT(scalar(db, "SELECT count(*) FROM findings f JOIN hosts h USING (host_id)"
-			     " JOIN findings f1 ON f1.rule_id = f.rule_id"
-			     " JOIN hosts h1 ON h1.host_id = f1.host_id AND h1.run_id = 1 AND h1.dir = h.dir"
-			     " WHERE h.run_id = 3 AND f1.status <> f.status"),
-		  0);
+	                     " JOIN findings f1 ON f1.rule_id = f.rule_id"
+	                     " JOIN hosts h1 ON h1.host_id = f1.host_id AND h1.run_id = 1 AND "
+	                     "h1.dir = h.dir"
+	                     " WHERE h.run_id = 3 AND f1.status <> f.status"),
+	          0);
 	sqlite3_close(db);
 }
 
@@ -311,8 +326,8 @@ static void test_rescan_reuses_and_reports_match(void)
 static void test_explain(void)
 {
 	char *out = NULL, *err = NULL;
-	int rc = tu_run_in_samples(&out, &err, "explain", "--db", path_in(out1, "audit.db"), "mis-schannel-absent",
-		     NULL);
+	int rc = tu_run_in_samples(&out, &err, "explain", "--db", path_in(out1, "audit.db"),
+	                           "mis-schannel-absent", NULL);
 
 	CHECK_INT(rc, 0);
 	CHECK_HAS(out, "Host mis-schannel-absent (computer name MIS-SCH-ABSENT)");
@@ -324,26 +339,29 @@ static void test_explain(void)
 	free(err);
 
 	/* By computer name, too; and an unknown host is a usage error. */
-	rc = tu_run_in_samples(&out, &err, "explain", "--db", path_in(out1, "audit.db"), "SRV2003", NULL);
+	rc = tu_run_in_samples(&out, &err, "explain", "--db", path_in(out1, "audit.db"), "SRV2003",
+	                       NULL);
 	CHECK_INT(rc, 0);
 	CHECK_HAS(out, "The operating system (OS-TLS12-CAPABLE, FAIL)");
 	free(out);
 	free(err);
 	/* A host failing on suites: the one sentence and the list in effect. */
 	rc = tu_run_in_samples(&out, &err, "explain", "--db", path_in(out1, "audit.db"),
-			       "sui-2019-sha1-policy", NULL);
+	                       "sui-2019-sha1-policy", NULL);
 	CHECK_INT(rc, 0);
-	CHECK_HAS(out, "TLS 1.2 cipher suites (SCHANNEL-CIPHER-SUITES, FAIL):\n  The Group Policy "
-		       "list leaves only TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, "
-		       "TLS_RSA_WITH_AES_128_CBC_SHA, which Azure's current policy (azure-2023) does "
-		       "not accept, nor its compatibility policy (azure-2022).");
+	CHECK_HAS(out,
+	          "TLS 1.2 cipher suites (SCHANNEL-CIPHER-SUITES, FAIL):\n  The Group Policy "
+	          "list leaves only TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, "
+	          "TLS_RSA_WITH_AES_128_CBC_SHA, which Azure's current policy (azure-2023) does "
+	          "not accept, nor its compatibility policy (azure-2022).");
 	CHECK_HAS(out, "In effect, from the Group Policy list, in order (2; ");
 	CHECK_HAS(out, "     1.   TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA\n     2.   "
-		       "TLS_RSA_WITH_AES_128_CBC_SHA\n");
+	               "TLS_RSA_WITH_AES_128_CBC_SHA\n");
 	CHECK_LACKS(out, "reg fragment");
 	free(out);
 	free(err);
-	rc = tu_run_in_samples(&out, &err, "explain", "--db", path_in(out1, "audit.db"), "no-such-host", NULL);
+	rc = tu_run_in_samples(&out, &err, "explain", "--db", path_in(out1, "audit.db"),
+	                       "no-such-host", NULL);
 	CHECK_INT(rc, 2);
 	CHECK_HAS(err, "no host 'no-such-host'");
 	free(out);
@@ -359,23 +377,24 @@ static void test_remediate(void)
 	/* A copy: path_in() reuses a few buffers. */
 	snprintf(dir, sizeof dir, "%s", path_in(tmp, "reg"));
 
-	rc = tu_run_in_samples(&out, &err, "remediate", "--db", path_in(out1, "audit.db"), "--out", dir,
-		 "mis-schannel-absent", NULL);
+	rc = tu_run_in_samples(&out, &err, "remediate", "--db", path_in(out1, "audit.db"), "--out",
+	                       dir, "mis-schannel-absent", NULL);
 	CHECK_INT(rc, 0);
 	free(out);
 	free(err);
 	reg = tu_read(path_in(dir, "mis-schannel-absent.reg"), NULL);
 	CHECK_HAS(reg, "Windows Registry Editor Version 5.00\r\n");
-	CHECK_HAS(reg, "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\"
-		       "SCHANNEL\\Protocols\\TLS 1.2\\Client]\r\n\"Enabled\"=dword:00000001");
+	CHECK_HAS(reg,
+	          "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\"
+	          "SCHANNEL\\Protocols\\TLS 1.2\\Client]\r\n\"Enabled\"=dword:00000001");
 	/* Only what fails: nothing about .NET or WinHTTP here. */
 	CHECK_LACKS(reg, ".NETFramework");
 	CHECK_LACKS(reg, "WinHttp");
 	free(reg);
 
 	/* UNKNOWN findings never produce changes. */
-	rc = tu_run_in_samples(&out, &err, "remediate", "--db", path_in(out1, "audit.db"), "--out", dir,
-		 "mis-schannel-wrongtype", NULL);
+	rc = tu_run_in_samples(&out, &err, "remediate", "--db", path_in(out1, "audit.db"), "--out",
+	                       dir, "mis-schannel-wrongtype", NULL);
 	CHECK_INT(rc, 0);
 	free(out);
 	free(err);
@@ -384,26 +403,27 @@ static void test_remediate(void)
 	free(reg);
 
 	/* Suites: the fix goes where the damage is. */
-	rc = tu_run_in_samples(&out, &err, "remediate", "--db", path_in(out1, "audit.db"), "--out", dir,
-			       "sui-2012r2-gcm-policy", NULL);
+	rc = tu_run_in_samples(&out, &err, "remediate", "--db", path_in(out1, "audit.db"), "--out",
+	                       dir, "sui-2012r2-gcm-policy", NULL);
 	CHECK_INT(rc, 0);
 	free(out);
 	free(err);
-	rc = tu_run_in_samples(&out, &err, "remediate", "--db", path_in(out1, "audit.db"), "--out", dir,
-			       "sui-2022-aes-off", NULL);
+	rc = tu_run_in_samples(&out, &err, "remediate", "--db", path_in(out1, "audit.db"), "--out",
+	                       dir, "sui-2022-aes-off", NULL);
 	CHECK_INT(rc, 0);
 	free(out);
 	free(err);
 	reg = tu_read(path_in(dir, "sui-2012r2-gcm-policy.reg"), NULL);
 	CHECK_HAS(reg, "; A policy change takes effect after a reboot;");
-	CHECK_HAS(reg, "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Cryptography\\"
-		       "Configuration\\SSL\\00010002]\r\n\"Functions\"=\"TLS_ECDHE_RSA_WITH_AES_256_CBC_"
-		       "SHA384_P256,");
+	CHECK_HAS(reg,
+	          "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Cryptography\\"
+	          "Configuration\\SSL\\00010002]\r\n\"Functions\"=\"TLS_ECDHE_RSA_WITH_AES_256_CBC_"
+	          "SHA384_P256,");
 	CHECK_LACKS(reg, "SecurityProviders");
 	free(reg);
 	/* A WARN from damage (ECDH off: Azure's older policy only) is fixed too. */
-	rc = tu_run_in_samples(&out, &err, "remediate", "--db", path_in(out1, "audit.db"), "--out", dir,
-			       "sui-2016-ecdh-off", NULL);
+	rc = tu_run_in_samples(&out, &err, "remediate", "--db", path_in(out1, "audit.db"), "--out",
+	                       dir, "sui-2016-ecdh-off", NULL);
 	CHECK_INT(rc, 0);
 	free(out);
 	free(err);
@@ -411,18 +431,21 @@ static void test_remediate(void)
 	CHECK_HAS(reg, "SCHANNEL\\KeyExchangeAlgorithms\\ECDH]\r\n\"Enabled\"=dword:ffffffff\r\n");
 	free(reg);
 	reg = tu_read(path_in(dir, "sui-2022-aes-off.reg"), NULL);
-	CHECK_HAS(reg, "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\"
-		       "SCHANNEL\\Ciphers\\AES 256/256]\r\n\"Enabled\"=dword:ffffffff\r\n");
+	CHECK_HAS(reg,
+	          "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\"
+	          "SCHANNEL\\Ciphers\\AES 256/256]\r\n\"Enabled\"=dword:ffffffff\r\n");
 	CHECK_LACKS(reg, "00010002");
 	free(reg);
 
-	rc = tu_run_in_samples(&out, &err, "remediate", "--db", path_in(out1, "audit.db"), "--out", dir, "--all", NULL);
+	rc = tu_run_in_samples(&out, &err, "remediate", "--db", path_in(out1, "audit.db"), "--out",
+	                       dir, "--all", NULL);
 	CHECK_INT(rc, 0);
 	CHECK_HAS(out, "mis-netfx-wow-missing.reg");
 	free(out);
 	free(err);
 	reg = tu_read(path_in(dir, "mis-netfx-wow-missing.reg"), NULL);
-	CHECK_HAS(reg, "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Wow6432Node\\Microsoft\\.NETFramework\\v4.0.30319]");
+	CHECK_HAS(reg, "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Wow6432Node\\Microsoft\\.NETFramework\\v4.0."
+	               "30319]");
 	CHECK_LACKS(reg, "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\.NETFramework");
 	free(reg);
 }
@@ -432,8 +455,8 @@ static void test_json(void)
 	char *out = NULL, *err = NULL, *text, *line, *save = NULL;
 	int rc, lines = 0, bad = 0;
 
-	rc = tu_run_in_samples(&out, &err, "report", "--db", path_in(out1, "audit.db"), "--run", "1", "--out",
-		 path_in(tmp, "json"), "--format", "json", NULL);
+	rc = tu_run_in_samples(&out, &err, "report", "--db", path_in(out1, "audit.db"), "--run",
+	                       "1", "--out", path_in(tmp, "json"), "--format", "json", NULL);
 	CHECK_INT(rc, 0);
 	free(out);
 	free(err);
@@ -493,7 +516,8 @@ static void test_usage_errors(void)
 	CHECK_INT(rc, 2);
 	free(out);
 	free(err);
-	rc = tu_run_in_samples(&out, &err, "scan", "--out", path_in(tmp, "x"), "no/such/folder", NULL);
+	rc = tu_run_in_samples(&out, &err, "scan", "--out", path_in(tmp, "x"), "no/such/folder",
+	                       NULL);
 	CHECK_INT(rc, 2);
 	CHECK_HAS(err, "no/such/folder");
 	free(out);
@@ -518,15 +542,15 @@ static void test_usage_errors(void)
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
-		CHECK_CASE(test_scan_matches_expected),
-		CHECK_CASE(test_csv_golden),
-		CHECK_CASE(test_store_contents),
-		CHECK_CASE(test_rescan_reuses_and_reports_match),
-		CHECK_CASE(test_explain),
-		CHECK_CASE(test_remediate),
-		CHECK_CASE(test_json),
-		CHECK_CASE(test_rules_verb),
-		CHECK_CASE(test_usage_errors),
+	        CHECK_CASE(test_scan_matches_expected),
+	        CHECK_CASE(test_csv_golden),
+	        CHECK_CASE(test_store_contents),
+	        CHECK_CASE(test_rescan_reuses_and_reports_match),
+	        CHECK_CASE(test_explain),
+	        CHECK_CASE(test_remediate),
+	        CHECK_CASE(test_json),
+	        CHECK_CASE(test_rules_verb),
+	        CHECK_CASE(test_usage_errors),
 	};
 	int rc;
 

@@ -82,24 +82,26 @@ static long one(const char *db, const char *sql)
 
 /* Host content with every generated id replaced by what it stands for. */
 static const char *const content_queries[] = {
-	"SELECT label, dir, computer_name, os_family, build, ubr, service_pack, architecture,"
-	" control_set, system_status, software_status, verdict, verdict_reason, note,"
-	" hex(snapshot) FROM hosts WHERE run_id = (SELECT max(run_id) FROM runs) ORDER BY dir",
-	"SELECT h.dir, v.role, v.kind, v.path, v.status, v.reason, v.size, v.sha256, v.logs, v.replay"
-	" FROM hives v JOIN hosts h USING (host_id) WHERE h.run_id = (SELECT max(run_id) FROM runs)"
-	" ORDER BY h.dir, v.path",
-	"SELECT h.dir, f.rule_id, f.status, f.severity, f.observed, f.expected, f.reason"
-	" FROM findings f JOIN hosts h USING (host_id)"
-	" WHERE h.run_id = (SELECT max(run_id) FROM runs) ORDER BY h.dir, f.rule_id",
-	"SELECT h.dir, f.rule_id, e.role, e.hive_path, e.hive_sha256, e.key_path, e.value_name,"
-	" e.value_type, e.data, e.last_write, e.note FROM evidence e JOIN findings f USING (finding_id)"
-	" JOIN hosts h USING (host_id) WHERE h.run_id = (SELECT max(run_id) FROM runs)"
-	" ORDER BY h.dir, f.rule_id, e.evidence_id",
-	"SELECT ord, rule_id, title, severity, category, counts FROM rules"
-	" WHERE run_id = (SELECT max(run_id) FROM runs) ORDER BY ord",
-	"SELECT text FROM notes WHERE run_id = (SELECT max(run_id) FROM runs) ORDER BY text",
-	"SELECT as_of, rules_digest, requests_digest, paths, hosts_total, status FROM runs"
-	" WHERE run_id = (SELECT max(run_id) FROM runs)",
+        "SELECT label, dir, computer_name, os_family, build, ubr, service_pack, architecture,"
+        " control_set, system_status, software_status, verdict, verdict_reason, note,"
+        " hex(snapshot) FROM hosts WHERE run_id = (SELECT max(run_id) FROM runs) ORDER BY dir",
+        "SELECT h.dir, v.role, v.kind, v.path, v.status, v.reason, v.size, v.sha256, v.logs, "
+        "v.replay"
+        " FROM hives v JOIN hosts h USING (host_id) WHERE h.run_id = (SELECT max(run_id) FROM runs)"
+        " ORDER BY h.dir, v.path",
+        "SELECT h.dir, f.rule_id, f.status, f.severity, f.observed, f.expected, f.reason"
+        " FROM findings f JOIN hosts h USING (host_id)"
+        " WHERE h.run_id = (SELECT max(run_id) FROM runs) ORDER BY h.dir, f.rule_id",
+        "SELECT h.dir, f.rule_id, e.role, e.hive_path, e.hive_sha256, e.key_path, e.value_name,"
+        " e.value_type, e.data, e.last_write, e.note FROM evidence e JOIN findings f USING "
+        "(finding_id)"
+        " JOIN hosts h USING (host_id) WHERE h.run_id = (SELECT max(run_id) FROM runs)"
+        " ORDER BY h.dir, f.rule_id, e.evidence_id",
+        "SELECT ord, rule_id, title, severity, category, counts FROM rules"
+        " WHERE run_id = (SELECT max(run_id) FROM runs) ORDER BY ord",
+        "SELECT text FROM notes WHERE run_id = (SELECT max(run_id) FROM runs) ORDER BY text",
+        "SELECT as_of, rules_digest, requests_digest, paths, hosts_total, status FROM runs"
+        " WHERE run_id = (SELECT max(run_id) FROM runs)",
 };
 
 static void same_store(const char *a, const char *b)
@@ -110,7 +112,8 @@ static void same_store(const char *a, const char *b)
 		char *x = dump(a, content_queries[i]), *y = dump(b, content_queries[i]);
 
 		if (strcmp(x, y) != 0)
-			check_fail(__FILE__, __LINE__, "query %zu differs between %s and %s", i, a, b);
+			check_fail(__FILE__, __LINE__, "query %zu differs between %s and %s", i, a,
+			           b);
 		if (!strstr(content_queries[i], "FROM notes"))
 			CHECK(strlen(x) > 0); /* the sample fleet has no notes */
 		free(x);
@@ -134,7 +137,7 @@ static int scan_shard(const char *out, const char *shard)
 {
 	char *o = NULL, *e = NULL;
 	int rc = tu_run_in_samples(&o, &e, "scan", "--quiet", "--as-of", "2026-01-01", "--shard",
-				   shard, "--out", out, "fleet", NULL);
+	                           shard, "--out", out, "fleet", NULL);
 
 	if (rc != 1)
 		fprintf(stderr, "scan --shard %s: %d: %s\n", shard, rc, e ? e : "");
@@ -148,9 +151,9 @@ static void test_full_scan(void)
 	char *o = NULL, *e = NULL;
 
 	snprintf(full, sizeof full, "%s/full", tmp);
-	CHECK_INT(tu_run_in_samples(&o, &e, "scan", "--quiet", "--as-of", "2026-01-01", "--out", full,
-				    "fleet", NULL),
-		  1);
+	CHECK_INT(tu_run_in_samples(&o, &e, "scan", "--quiet", "--as-of", "2026-01-01", "--out",
+	                            full, "fleet", NULL),
+	          1);
 	free(o);
 	free(e);
 	CHECK_INT(one(at(full, "audit.db"), "SELECT count(*) FROM hosts"), 52);
@@ -183,8 +186,8 @@ static void test_shards_partition_the_fleet(void)
 		CHECK_INT(scan_shard(at(tmp, dir), shard), 1);
 		total += one(at(at(tmp, dir), "audit.db"), "SELECT count(*) FROM hosts");
 		CHECK_INT(one(at(at(tmp, dir), "audit.db"),
-			      "SELECT count(*) FROM runs WHERE shard IS NOT NULL"),
-			  1);
+		              "SELECT count(*) FROM runs WHERE shard IS NOT NULL"),
+		          1);
 		dirs[k] = dump(at(at(tmp, dir), "audit.db"), "SELECT dir FROM hosts ORDER BY dir");
 	}
 	CHECK_INT(total, 52);
@@ -210,14 +213,17 @@ static void test_shards_partition_the_fleet(void)
 		CHECK(s >= 1 && s <= 3);
 		snprintf(dir, sizeof dir, "s%u", s);
 		CHECK_INT(one(at(at(tmp, dir), "audit.db"),
-			      "SELECT count(*) FROM hosts WHERE label = 'srv2019'"),
-			  1);
-		CHECK_STR(ha_shard_key("fleet/srv2019", (const char *const[]){"fleet/"}, 1), "srv2019");
-		CHECK_STR(ha_shard_key("/mnt/b/fleet/srv2019", (const char *const[]){"/mnt/b/fleet"}, 1),
-			  "srv2019");
+		              "SELECT count(*) FROM hosts WHERE label = 'srv2019'"),
+		          1);
+		CHECK_STR(ha_shard_key("fleet/srv2019", (const char *const[]){"fleet/"}, 1),
+		          "srv2019");
+		CHECK_STR(ha_shard_key("/mnt/b/fleet/srv2019",
+		                       (const char *const[]){"/mnt/b/fleet"}, 1),
+		          "srv2019");
 		CHECK_STR(ha_shard_key("fleet/srv2019", (const char *const[]){"fleet/srv2019"}, 1),
-			  "srv2019");
-		CHECK_STR(ha_shard_key("fleet/a/b", (const char *const[]){"fleet", "fleet/a"}, 2), "b");
+		          "srv2019");
+		CHECK_STR(ha_shard_key("fleet/a/b", (const char *const[]){"fleet", "fleet/a"}, 2),
+		          "b");
 		CHECK_INT(ha_shard_of("x", 0, &s, &err), HA_ERR_USAGE);
 	}
 }
@@ -230,21 +236,24 @@ static void test_merge_equals_one_scan(void)
 	snprintf(m, sizeof m, "%s", at(tmp, "merged"));
 
 	rc = tu_run_in_samples(&o, &e, "merge", "--out", m, at(at(tmp, "s1"), "audit.db"),
-			       at(at(tmp, "s2"), "audit.db"), at(at(tmp, "s3"), "audit.db"), NULL);
+	                       at(at(tmp, "s2"), "audit.db"), at(at(tmp, "s3"), "audit.db"), NULL);
 	CHECK_INT(rc, 1);
-	CHECK_HAS(o, "merged 3 stores into run 1: 52 hosts (24 ready, 21 not ready, 7 unknown); 36 failing findings");
+	CHECK_HAS(o, "merged 3 stores into run 1: 52 hosts (24 ready, 21 not ready, 7 unknown); 36 "
+	             "failing findings");
 	free(o);
 	free(e);
 	same_store(at(full, "audit.db"), at(m, "audit.db"));
 	same_file(at(full, "findings.csv"), at(m, "findings.csv"));
 	same_file(at(full, "hosts.csv"), at(m, "hosts.csv"));
 	CHECK(access(at(m, "report.html"), R_OK) == 0);
-	CHECK_INT(one(at(m, "audit.db"), "SELECT count(*) FROM runs WHERE status = 'complete' AND shard IS NULL"), 1);
+	CHECK_INT(one(at(m, "audit.db"),
+	              "SELECT count(*) FROM runs WHERE status = 'complete' AND shard IS NULL"),
+	          1);
 	CHECK_INT(one(at(m, "audit.db"), "PRAGMA foreign_key_check"), 0);
 	/* Merging again into the same folder adds a run and keeps the first. */
 	o = e = NULL;
 	rc = tu_run_in_samples(&o, &e, "merge", "-q", "--out", m, at(at(tmp, "s3"), "audit.db"),
-			       at(at(tmp, "s1"), "audit.db"), at(at(tmp, "s2"), "audit.db"), NULL);
+	                       at(at(tmp, "s1"), "audit.db"), at(at(tmp, "s2"), "audit.db"), NULL);
 	CHECK_INT(rc, 1);
 	free(o);
 	free(e);
@@ -297,8 +306,8 @@ static void test_merge_refusals(void)
 	free(o);
 	free(e);
 
-	refused(2, "shard 3/3 is missing (2 of 3 given); add its store or pass --partial", d, s1, s2,
-		NULL);
+	refused(2, "shard 3/3 is missing (2 of 3 given); add its store or pass --partial", d, s1,
+	        s2, NULL);
 	{
 		char copy[4096];
 
@@ -318,8 +327,8 @@ static void test_merge_refusals(void)
 	snprintf(other, sizeof other, "%s/asof", tmp);
 	o = e = NULL;
 	CHECK_INT(tu_run_in_samples(&o, &e, "scan", "-q", "--as-of", "2026-02-01", "--shard", "3/3",
-				    "--out", other, "fleet", NULL),
-		  1);
+	                            "--out", other, "fleet", NULL),
+	          1);
 	free(o);
 	free(e);
 	refused(2, "as of 2026-02-01", d, s1, s2, at(other, "audit.db"), NULL);
@@ -327,8 +336,8 @@ static void test_merge_refusals(void)
 	snprintf(other, sizeof other, "%s/split4", tmp);
 	o = e = NULL;
 	CHECK_INT(tu_run_in_samples(&o, &e, "scan", "-q", "--as-of", "2026-01-01", "--shard", "3/4",
-				    "--out", other, "fleet", NULL),
-		  1);
+	                            "--out", other, "fleet", NULL),
+	          1);
 	free(o);
 	free(e);
 	refused(2, "belongs to a split into 3", d, s1, s2, at(other, "audit.db"), NULL);
@@ -352,18 +361,18 @@ static void test_merge_refusals(void)
 		refused(3, "schema version 1, this hiveaudit writes", d, s1, s2, old, NULL);
 		h = NULL;
 		CHECK(sqlite3_open(odd, &h) == SQLITE_OK);
-		CHECK(sqlite3_exec(h, "ALTER TABLE hosts ADD COLUMN planted TEXT", NULL, NULL, NULL) ==
-		      SQLITE_OK);
+		CHECK(sqlite3_exec(h, "ALTER TABLE hosts ADD COLUMN planted TEXT", NULL, NULL,
+		                   NULL) == SQLITE_OK);
 		sqlite3_close(h);
 		refused(3, "planted", d, s1, s2, odd, NULL);
 	}
 	/* --partial accepts the two shards, and says nothing is wrong. */
 	o = e = NULL;
-	CHECK_INT(tu_run_in_samples(&o, &e, "merge", "--partial", "--out", at(tmp, "partial"), s1, s2,
-				    NULL),
-		  1);
+	CHECK_INT(tu_run_in_samples(&o, &e, "merge", "--partial", "--out", at(tmp, "partial"), s1,
+	                            s2, NULL),
+	          1);
 	CHECK_INT(one(at(at(tmp, "partial"), "audit.db"), "SELECT count(*) FROM hosts"),
-		  one(s1, "SELECT count(*) FROM hosts") + one(s2, "SELECT count(*) FROM hosts"));
+	          one(s1, "SELECT count(*) FROM hosts") + one(s2, "SELECT count(*) FROM hosts"));
 	free(o);
 	free(e);
 	/* Usage. */
@@ -386,8 +395,8 @@ static void test_merge_refusals(void)
 		free(e);
 	}
 	{
-		char *argv[] = {(char *)tu_hiveaudit(), (char *)"scan", (char *)"--shard",
-				(char *)"4/3", (char *)"fleet", NULL};
+		char *argv[] = {(char *)tu_hiveaudit(), (char *)"scan",  (char *)"--shard",
+		                (char *)"4/3",          (char *)"fleet", NULL};
 
 		o = e = NULL;
 		CHECK_INT(tu_run(argv, NULL, &o, &e), 2);
@@ -431,14 +440,16 @@ static void test_recipe_gnu_parallel(void)
 
 	if (!have("parallel")) {
 		if (getenv("CI"))
-			check_fail(__FILE__, __LINE__, "GNU parallel is missing (bootstrap.sh --ci installs it)");
+			check_fail(__FILE__, __LINE__,
+			           "GNU parallel is missing (bootstrap.sh --ci installs it)");
 		else
 			check_skip("GNU parallel is not installed");
 		return;
 	}
 	snprintf(script, sizeof script,
-		 "cd '%s/samples' && HIVEAUDIT='%s' AS_OF=2026-01-01 '%s/examples/sharding/parallel.sh' 3 fleet '%s'",
-		 tu_source_dir(), tu_hiveaudit(), tu_source_dir(), out);
+	         "cd '%s/samples' && HIVEAUDIT='%s' AS_OF=2026-01-01 "
+	         "'%s/examples/sharding/parallel.sh' 3 fleet '%s'",
+	         tu_source_dir(), tu_hiveaudit(), tu_source_dir(), out);
 	run_recipe(script, out);
 }
 
@@ -448,10 +459,12 @@ static void test_recipe_slurm_array(void)
 
 	/* What sbatch --array=1-3 runs: the script once per task, then the merge. */
 	snprintf(script, sizeof script,
-		 "cd '%s/samples' && export HIVEAUDIT='%s' AS_OF=2026-01-01 SLURM_ARRAY_TASK_COUNT=3 && "
-		 "for k in 1 2 3; do SLURM_ARRAY_TASK_ID=$k sh '%s/examples/sharding/slurm.sbatch' fleet '%s' || exit 9; done && "
-		 "sh '%s/examples/sharding/slurm-merge.sbatch' '%s' 3",
-		 tu_source_dir(), tu_hiveaudit(), tu_source_dir(), out, tu_source_dir(), out);
+	         "cd '%s/samples' && export HIVEAUDIT='%s' AS_OF=2026-01-01 "
+	         "SLURM_ARRAY_TASK_COUNT=3 && "
+	         "for k in 1 2 3; do SLURM_ARRAY_TASK_ID=$k sh '%s/examples/sharding/slurm.sbatch' "
+	         "fleet '%s' || exit 9; done && "
+	         "sh '%s/examples/sharding/slurm-merge.sbatch' '%s' 3",
+	         tu_source_dir(), tu_hiveaudit(), tu_source_dir(), out, tu_source_dir(), out);
 	run_recipe(script, out);
 }
 
@@ -461,23 +474,24 @@ static void test_recipe_k8s_indexed_job(void)
 
 	/* What an Indexed Job with completions: 3 runs: indexes 0, 1, 2. */
 	snprintf(script, sizeof script,
-		 "cd '%s/samples' && export HIVEAUDIT='%s' AS_OF=2026-01-01 && "
-		 "for i in 0 1 2; do JOB_COMPLETION_INDEX=$i sh '%s/examples/sharding/k8s-shard.sh' 3 fleet '%s' || exit 9; done && "
-		 "'%s' merge -q --out '%s/merged' '%s'/shard-*/audit.db",
-		 tu_source_dir(), tu_hiveaudit(), tu_source_dir(), out, tu_hiveaudit(), out, out);
+	         "cd '%s/samples' && export HIVEAUDIT='%s' AS_OF=2026-01-01 && "
+	         "for i in 0 1 2; do JOB_COMPLETION_INDEX=$i sh "
+	         "'%s/examples/sharding/k8s-shard.sh' 3 fleet '%s' || exit 9; done && "
+	         "'%s' merge -q --out '%s/merged' '%s'/shard-*/audit.db",
+	         tu_source_dir(), tu_hiveaudit(), tu_source_dir(), out, tu_hiveaudit(), out, out);
 	run_recipe(script, out);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
-		CHECK_CASE(test_full_scan),
-		CHECK_CASE(test_shards_partition_the_fleet),
-		CHECK_CASE(test_merge_equals_one_scan),
-		CHECK_CASE(test_merge_refusals),
-		CHECK_CASE(test_recipe_gnu_parallel),
-		CHECK_CASE(test_recipe_slurm_array),
-		CHECK_CASE(test_recipe_k8s_indexed_job),
+	        CHECK_CASE(test_full_scan),
+	        CHECK_CASE(test_shards_partition_the_fleet),
+	        CHECK_CASE(test_merge_equals_one_scan),
+	        CHECK_CASE(test_merge_refusals),
+	        CHECK_CASE(test_recipe_gnu_parallel),
+	        CHECK_CASE(test_recipe_slurm_array),
+	        CHECK_CASE(test_recipe_k8s_indexed_job),
 	};
 	int rc;
 

@@ -10,8 +10,8 @@
  * record of what they were made from, and the usage errors that must be
  * exit 2 like any other (issue 12 items 3, 6, 8, 13 and 14). */
 #include <signal.h>
-#include <stdarg.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,8 +105,9 @@ static int same_file(const char *a, const char *b)
  * hanging in its worker, stopped with SIGINT: 'interrupted', fewer hosts. */
 static int make_runs(void)
 {
-	const char *argv[] = {tu_hiveaudit(), "scan", "-q", "--out", out, "--as-of", "2026-01-01",
-			      "--rescan", "-j", "1", "--timeout", "600", fleet, NULL};
+	const char *argv[] = {tu_hiveaudit(), "scan",       "-q",       "--out", out,
+	                      "--as-of",      "2026-01-01", "--rescan", "-j",    "1",
+	                      "--timeout",    "600",        fleet,      NULL};
 	const char *env[] = {"HIVEAUDIT_TEST_FAULT=hang:srv2012", NULL};
 	char *o = NULL, *e = NULL;
 	double end;
@@ -158,7 +159,7 @@ static void test_default_is_newest_complete_run(void)
 	CHECK_HAS(e, "(complete, started ");
 	CHECK_HAS(e, ", 52 hosts)");
 	CHECK_HAS(e, "hiveaudit report: note: the newer run 2 is interrupted and not shown "
-		     "(--run 2 shows it)");
+	             "(--run 2 shows it)");
 	free(o);
 	free(e);
 	CHECK_INT(csv_rows(path_in(rep, "findings.csv")), FLEET_HOSTS * RULES_PER_HOST + 1);
@@ -175,18 +176,18 @@ static void test_default_is_newest_complete_run(void)
 
 	/* --run 2 shows the interrupted run, and says what it is, even quiet. */
 	rc = run(&o, &e, "report", "--db", db, "--out", path_in(tmp, "rep2"), "--run", "2", "-q",
-		 NULL);
+	         NULL);
 	CHECK_INT(rc, 0);
 	snprintf(want, sizeof want,
-		 "hiveaudit report: note: run 2 is interrupted, not complete: what it shows covers "
-		 "%lld of the 52 hosts its scan found",
-		 run2_hosts);
+	         "hiveaudit report: note: run 2 is interrupted, not complete: what it shows covers "
+	         "%lld of the 52 hosts its scan found",
+	         run2_hosts);
 	CHECK_HAS(e, want);
 	CHECK_HAS(e, "hiveaudit report: run 2 of ");
 	free(o);
 	free(e);
 	CHECK_INT(csv_rows(path_in(path_in(tmp, "rep2"), "findings.csv")),
-		  run2_hosts * RULES_PER_HOST + 1);
+	          run2_hosts * RULES_PER_HOST + 1);
 
 	/* A run that does not exist is a usage error. */
 	rc = run(&o, &e, "report", "--db", db, "--out", rep, "--run", "9", NULL);
@@ -230,11 +231,13 @@ static void test_no_complete_run(void)
 	copy = ha_strdup(path_in(dir, "audit.db"));
 	CHECK_INT(tu_copy(db, copy), 0);
 	CHECK_INT(sqlite3_open(copy, &h), SQLITE_OK);
-	CHECK_INT(sqlite3_exec(h, "UPDATE runs SET status = 'failed'", NULL, NULL, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(h, "UPDATE runs SET status = 'failed'", NULL, NULL, NULL),
+	          SQLITE_OK);
 	sqlite3_close(h);
 	rc = run(&o, &e, "report", "--db", copy, "--out", path_in(tmp, "rep-failed"), NULL);
 	CHECK_INT(rc, 2);
-	CHECK_HAS(e, "holds no complete run (the newest, run 2, is failed); --run 2 shows it anyway");
+	CHECK_HAS(e,
+	          "holds no complete run (the newest, run 2, is failed); --run 2 shows it anyway");
 	CHECK(access(path_in(path_in(tmp, "rep-failed"), "findings.csv"), F_OK) != 0);
 	free(o);
 	free(e);
@@ -265,7 +268,8 @@ static int as_nobody_prefix(const char **argv, int *n)
 		if (access(where[i], X_OK) == 0)
 			break;
 	if (!where[i]) {
-		check_skip("running as root and setpriv is not installed: cannot test as a non-root user");
+		check_skip("running as root and setpriv is not installed: cannot test as a "
+		           "non-root user");
 		return 0;
 	}
 	snprintf(setpriv, sizeof setpriv, "%s", where[i]);
@@ -354,8 +358,9 @@ static void test_readonly_media(void)
 
 	/* A scan leaves its store in rollback mode: the plain copy is read
 	 * without anything written beside it, by hiveaudit and by sqlite3. */
-	CHECK_INT(query(db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'delete'"),
-		  1);
+	CHECK_INT(
+	        query(db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'delete'"),
+	        1);
 	file = ro_copy("ro", NULL);
 	seal(file);
 	rc = run_nobody(&o, &e, NULL, "report", "--db", file, "--out", rep, NULL);
@@ -369,8 +374,8 @@ static void test_readonly_media(void)
 	CHECK_HAS(o, "Host srv2012 (computer name SRV2012)");
 	free(o);
 	free(e);
-	rc = run_nobody(&o, &e, NULL, "remediate", "--db", file, "--out", rep, "mis-schannel-absent",
-			NULL);
+	rc = run_nobody(&o, &e, NULL, "remediate", "--db", file, "--out", rep,
+	                "mis-schannel-absent", NULL);
 	CHECK_INT(rc, 0);
 	free(o);
 	free(e);
@@ -378,7 +383,7 @@ static void test_readonly_media(void)
 	/* docs/store.md's example. */
 	if (access("/usr/bin/sqlite3", X_OK) == 0) {
 		rc = run_nobody(&o, &e, "/usr/bin/sqlite3", "-readonly", file,
-				"SELECT count(*) FROM runs", NULL);
+		                "SELECT count(*) FROM runs", NULL);
 		CHECK_INT(rc, 0);
 		CHECK_STR(o, "2\n");
 		free(o);
@@ -397,7 +402,7 @@ static void test_readonly_media(void)
 	file = ro_copy("ro-wal", "PRAGMA journal_mode = WAL");
 	seal(file);
 	rc = run_nobody(&o, &e, NULL, "report", "--db", file, "--out", path_in(tmp, "ro-out"),
-			"--format", "csv", NULL);
+	                "--format", "csv", NULL);
 	CHECK_INT(rc, 0);
 	CHECK_LACKS(e, "readonly database");
 	free(o);
@@ -417,11 +422,13 @@ static void test_readonly_media(void)
 		sqlite3 *h = NULL;
 
 		CHECK_INT(sqlite3_open(file, &h), SQLITE_OK);
-		CHECK_INT(sqlite3_exec(h, "PRAGMA journal_mode = WAL", NULL, NULL, NULL), SQLITE_OK);
-		CHECK_INT(sqlite3_db_config(h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL), SQLITE_OK);
-		CHECK_INT(sqlite3_exec(h, "INSERT INTO notes (run_id, text) VALUES (1, 'late')", NULL,
-				       NULL, NULL),
-			  SQLITE_OK);
+		CHECK_INT(sqlite3_exec(h, "PRAGMA journal_mode = WAL", NULL, NULL, NULL),
+		          SQLITE_OK);
+		CHECK_INT(sqlite3_db_config(h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL),
+		          SQLITE_OK);
+		CHECK_INT(sqlite3_exec(h, "INSERT INTO notes (run_id, text) VALUES (1, 'late')",
+		                       NULL, NULL, NULL),
+		          SQLITE_OK);
 		sqlite3_close(h);
 	}
 	wal = ha_asprintf("%s-wal", file);
@@ -502,14 +509,16 @@ static void test_remediate_names_its_evidence(void)
 	for (i = 0; i < 2; i++) {
 		char sql[512], *hash;
 
-		snprintf(sql, sizeof sql,
-			 "SELECT v.sha256 FROM hives v JOIN hosts h USING (host_id)"
-			 " WHERE h.run_id = 1 AND h.label = 'mis-schannel-absent' AND v.role = '%s'",
-			 roles[i]);
+		snprintf(
+		        sql, sizeof sql,
+		        "SELECT v.sha256 FROM hives v JOIN hosts h USING (host_id)"
+		        " WHERE h.run_id = 1 AND h.label = 'mis-schannel-absent' AND v.role = '%s'",
+		        roles[i]);
 		hash = tp_text(h, sql);
 		CHECK(hash && strlen(hash) == 64);
-		snprintf(want, sizeof want, "; %s hive:%s %s/mis-schannel-absent/%s [ok] sha256 %s\r\n",
-			 roles[i], i ? "" : "  ", fleet, roles[i], hash ? hash : "?");
+		snprintf(want, sizeof want,
+		         "; %s hive:%s %s/mis-schannel-absent/%s [ok] sha256 %s\r\n", roles[i],
+		         i ? "" : "  ", fleet, roles[i], hash ? hash : "?");
 		CHECK_HAS(reg, want);
 		free(hash);
 	}
@@ -523,8 +532,9 @@ static void test_cli_consistency(void)
 {
 	char *o = NULL, *e = NULL, loop[4096], la[4096], lb[4096], x[4096];
 	static const char *const bad_formats[] = {"", ",", "csv,", ",csv", "csv,,html", "CSV"};
-	static const char *const bad_dates[] = {"2026-01-01T00:00:00Z", "2026-02-30", "2026-01-01 ",
-						"2026-1-01", "20260101", "2026-01-01x"};
+	static const char *const bad_dates[] = {
+	        "2026-01-01T00:00:00Z", "2026-02-30", "2026-01-01 ", "2026-1-01", "20260101",
+	        "2026-01-01x"};
 	static const char *const bad_mem[] = {"0", "63", "1048577", "99999999999"};
 	size_t i;
 	int rc;
@@ -552,11 +562,11 @@ static void test_cli_consistency(void)
 	/* --format: an empty list or item is a usage error, not "write nothing". */
 	if (make_runs()) {
 		for (i = 0; i < sizeof bad_formats / sizeof bad_formats[0]; i++) {
-			rc = run(&o, &e, "report", "--db", db, "--out", x, "--format", bad_formats[i],
-				 NULL);
+			rc = run(&o, &e, "report", "--db", db, "--out", x, "--format",
+			         bad_formats[i], NULL);
 			if (rc != 2)
-				check_fail(__FILE__, __LINE__, "--format '%s': exit %d", bad_formats[i],
-					   rc);
+				check_fail(__FILE__, __LINE__, "--format '%s': exit %d",
+				           bad_formats[i], rc);
 			CHECK_HAS(e, "hiveaudit report: ");
 			CHECK_HAS(e, "format");
 			free(o);
@@ -609,12 +619,12 @@ static void test_cli_consistency(void)
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
-		CHECK_CASE(test_default_is_newest_complete_run),
-		CHECK_CASE(test_no_complete_run),
-		CHECK_CASE(test_readonly_media),
-		CHECK_CASE(test_explain_build_without_ubr),
-		CHECK_CASE(test_remediate_names_its_evidence),
-		CHECK_CASE(test_cli_consistency),
+	        CHECK_CASE(test_default_is_newest_complete_run),
+	        CHECK_CASE(test_no_complete_run),
+	        CHECK_CASE(test_readonly_media),
+	        CHECK_CASE(test_explain_build_without_ubr),
+	        CHECK_CASE(test_remediate_names_its_evidence),
+	        CHECK_CASE(test_cli_consistency),
 	};
 	int rc;
 

@@ -20,7 +20,7 @@
 #if defined(__SANITIZE_ADDRESS__)
 #define HA_TEST_UNDER_ASAN 1
 #endif
-#define CCS1 "ControlSet001"
+#define CCS1   "ControlSet001"
 #define CN_KEY "\\Control\\ComputerName\\ComputerName"
 
 static char *tmp;
@@ -63,7 +63,8 @@ static struct hb_tree *system_tree(const char *computer)
 	hb_set_dword(t, "Select", "LastKnownGood", 1);
 	hb_set_sz(t, CCS1 CN_KEY, "ComputerName", computer);
 	hb_set_sz(t, CCS1 "\\Control\\ProductOptions", "ProductType", "ServerNT");
-	hb_set_sz(t, CCS1 "\\Control\\Session Manager\\Environment", "PROCESSOR_ARCHITECTURE", "AMD64");
+	hb_set_sz(t, CCS1 "\\Control\\Session Manager\\Environment", "PROCESSOR_ARCHITECTURE",
+	          "AMD64");
 	return t;
 }
 
@@ -73,7 +74,8 @@ static struct hb_tree *software_tree(void)
 
 	hb_set_sz(t, "Microsoft\\Windows NT\\CurrentVersion", "CurrentVersion", "6.3");
 	hb_set_sz(t, "Microsoft\\Windows NT\\CurrentVersion", "CurrentBuildNumber", "9600");
-	hb_set_sz(t, "Microsoft\\Windows NT\\CurrentVersion", "ProductName", "Windows Server 2012 R2");
+	hb_set_sz(t, "Microsoft\\Windows NT\\CurrentVersion", "ProductName",
+	          "Windows Server 2012 R2");
 	hb_key(t, "Classes\\.txt");
 	return t;
 }
@@ -243,16 +245,17 @@ static void test_layout_disk(void)
 	write_host(pjoin(root, "SRV3/d_/Windows/System32/Config"), "SRV3");
 	/* RegBack and .sav copies: recorded, never read as live hives. */
 	write_tree(system_tree("OLD"), pjoin(root, "SRV1/C/Windows/System32/config/RegBack/SYSTEM"),
-		   "SYSTEM");
+	           "SYSTEM");
 	write_tree(system_tree("OLD"), pjoin(root, "SRV1/C/Windows/System32/config/SYSTEM.SAV"),
-		   "SYSTEM");
+	           "SYSTEM");
 	/* A user profile: a hive of another kind, not a host. */
 	{
 		struct hb_tree *u = hb_new();
 
 		hb_key(u, "Control Panel\\Desktop");
 		hb_key(u, "Software\\Microsoft");
-		write_tree(u, pjoin(root, "SRV1/C/Users/bob/NTUSER.DAT"), "\\??\\C:\\Users\\bob\\ntuser.dat");
+		write_tree(u, pjoin(root, "SRV1/C/Users/bob/NTUSER.DAT"),
+		           "\\??\\C:\\Users\\bob\\ntuser.dat");
 	}
 	CHECK_INT(discover1(root, &f), 0);
 	CHECK_INT(f.nhosts, 3);
@@ -280,7 +283,8 @@ static void test_layout_renamed_by_content(void)
 	struct ha_err err;
 	const struct ha_host_job *h;
 
-	write_tree(system_tree("WEB09"), pjoin(root, "WEB09/web09-system.hiv"), "\\??\\C:\\Temp\\a.tmp");
+	write_tree(system_tree("WEB09"), pjoin(root, "WEB09/web09-system.hiv"),
+	           "\\??\\C:\\Temp\\a.tmp");
 	write_tree(software_tree(), pjoin(root, "WEB09/blob.dat"), "");
 	CHECK_INT(discover1(root, &f), 0);
 	h = find_host(&f, "WEB09");
@@ -331,7 +335,8 @@ static void test_layout_hard_links(void)
 	write_host(pjoin(root, "A"), "A");
 	tu_write(pjoin(pjoin(root, "B"), ".keep"), "", 0);
 	CHECK_INT(link(pjoin(pjoin(root, "A"), "SYSTEM"), pjoin(pjoin(root, "B"), "SYSTEM")), 0);
-	CHECK_INT(link(pjoin(pjoin(root, "A"), "SOFTWARE"), pjoin(pjoin(root, "B"), "SOFTWARE")), 0);
+	CHECK_INT(link(pjoin(pjoin(root, "A"), "SOFTWARE"), pjoin(pjoin(root, "B"), "SOFTWARE")),
+	          0);
 	/* A link to a file of the same folder is that file, read once; the
 	 * link is recorded as skipped, saying so. */
 	CHECK_INT(symlink("SOFTWARE", pjoin(pjoin(root, "B"), "software-link")), 0);
@@ -343,7 +348,7 @@ static void test_layout_hard_links(void)
 		char want[4096];
 
 		snprintf(want, sizeof want, "same file as %s/B/SOFTWARE (a symbolic link to it)",
-			 root);
+		         root);
 		CHECK_STR(b->files[2].path, pjoin(pjoin(root, "B"), "software-link"));
 		CHECK_INT(b->files[2].skip_status, HA_HS_SKIPPED);
 		CHECK_STR(b->files[2].skip_reason, want);
@@ -379,18 +384,20 @@ static void test_i12_5_links_and_deep_trees(void)
 	h = find_host(&f, "B");
 	CHECK(h && h->nfiles == 1);
 	if (h && h->nfiles == 1) {
-		snprintf(want, sizeof want, "same file as %s/A/SYSTEM (a symbolic link to it)", root);
+		snprintf(want, sizeof want, "same file as %s/A/SYSTEM (a symbolic link to it)",
+		         root);
 		CHECK_INT(h->files[0].skip_status, HA_HS_SKIPPED);
 		CHECK_STR(h->files[0].skip_reason, want);
 		CHECK_INT(h->files[0].hint, HA_FK_SYSTEM);
 	}
-	snprintf(want, sizeof want, "%s/C: symbolic link to the folder %s/A, walked once under that name",
-		 root, root);
+	snprintf(want, sizeof want,
+	         "%s/C: symbolic link to the folder %s/A, walked once under that name", root, root);
 	CHECK_HAS(notes_text(&f), want);
 	h = find_host(&f, "E");
 	CHECK(h != NULL);
 	if (h) {
-		snprintf(want, sizeof want, "1 folder deeper than 40 levels not entered (%s/E", root);
+		snprintf(want, sizeof want, "1 folder deeper than 40 levels not entered (%s/E",
+		         root);
 		CHECK(h->note && !strncmp(h->note, want, strlen(want)));
 	}
 	CHECK(find_host(&f, "A") && !find_host(&f, "A")->note);
@@ -427,12 +434,13 @@ static void test_i12_5_unreadable_folders(void)
 		CHECK_INT(f.unreadable_dirs, 2);
 		h = find_host(&f, "D");
 		CHECK(h && h->nfiles == 0);
-		snprintf(want, sizeof want, "1 folder could not be read (%s/D: Permission denied)", root);
+		snprintf(want, sizeof want, "1 folder could not be read (%s/D: Permission denied)",
+		         root);
 		CHECK(h && h->note && !strcmp(h->note, want));
 		h = find_host(&f, "F");
 		CHECK(h && h->nfiles == 2);
-		snprintf(want, sizeof want, "1 folder could not be read (%s/F/sub: Permission denied)",
-			 root);
+		snprintf(want, sizeof want,
+		         "1 folder could not be read (%s/F/sub: Permission denied)", root);
 		CHECK(h && h->note && !strcmp(h->note, want));
 		CHECK(f.nhosts == 2 && strcmp(f.hosts[0].dir, f.hosts[1].dir) < 0);
 		ha_fleet_free(&f);
@@ -666,8 +674,9 @@ static void test_hive_statuses(void)
 		CHECK_INT(s.role[HA_SOFTWARE].status, HA_HS_OK);
 		CHECK(s.role[HA_SYSTEM].file >= 0 &&
 		      strstr(s.files[s.role[HA_SYSTEM].file].path, "/SOFTWARE") != NULL);
-		CHECK_HAS(s.role[HA_SYSTEM].file >= 0 ? s.files[s.role[HA_SYSTEM].file].kind_why : NULL,
-			  "file name \"SOFTWARE\" is wrong");
+		CHECK_HAS(s.role[HA_SYSTEM].file >= 0 ? s.files[s.role[HA_SYSTEM].file].kind_why
+		                                      : NULL,
+		          "file name \"SOFTWARE\" is wrong");
 		ha_snapshot_free(&s);
 	} else
 		CHECK(0);
@@ -875,7 +884,10 @@ static void test_name_traps(void)
 	hb_set_dword(t, "Trap\\zeroXkey", "v", 7);
 	/* A sibling whose UTF-16 name holds a lone surrogate, listed before
 	 * the key we want: it must not poison the lookup. */
-	hb_set_dword(t, "Trap\\A\xe2\x82\xac" "bad", "v", 8);
+	hb_set_dword(t,
+	             "Trap\\A\xe2\x82\xac"
+	             "bad",
+	             "v", 8);
 	hb_set_dword(t, "Trap\\Good", "v", 9);
 	write_tree(t, pjoin(dir, "SYSTEM"), "SYSTEM");
 	write_tree(software_tree(), pjoin(dir, "SOFTWARE"), "SOFTWARE");
@@ -901,7 +913,8 @@ static void test_name_traps(void)
 		k = ha_snapshot_enum(&s, HA_SYSTEM, "Trap", "*bad");
 		CHECK(k && k->nsub == 1);
 		if (k && k->nsub)
-			CHECK_STR(k->sub[0], "A\xef\xbf\xbd" "bad");
+			CHECK_STR(k->sub[0], "A\xef\xbf\xbd"
+			                     "bad");
 		ha_snapshot_free(&s);
 	} else {
 		CHECK(0);
@@ -1033,21 +1046,21 @@ static void test_pool_crash_and_hang(void)
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
-		CHECK_CASE(test_baseblock),
-		CHECK_CASE(test_layout_flat_and_logs),
-		CHECK_CASE(test_layout_disk),
-		CHECK_CASE(test_layout_renamed_by_content),
-		CHECK_CASE(test_layout_symlinks_and_specials),
-		CHECK_CASE(test_layout_hard_links),
-		CHECK_CASE(test_layout_errors),
-		CHECK_CASE(test_i12_4_discovery_stops),
-		CHECK_CASE(test_i12_5_links_and_deep_trees),
-		CHECK_CASE(test_i12_5_unreadable_folders),
-		CHECK_CASE(test_hive_statuses),
-		CHECK_CASE(test_hive_reasons_from_workers),
-		CHECK_CASE(test_control_set_fallbacks),
-		CHECK_CASE(test_name_traps),
-		CHECK_CASE(test_pool_crash_and_hang),
+	        CHECK_CASE(test_baseblock),
+	        CHECK_CASE(test_layout_flat_and_logs),
+	        CHECK_CASE(test_layout_disk),
+	        CHECK_CASE(test_layout_renamed_by_content),
+	        CHECK_CASE(test_layout_symlinks_and_specials),
+	        CHECK_CASE(test_layout_hard_links),
+	        CHECK_CASE(test_layout_errors),
+	        CHECK_CASE(test_i12_4_discovery_stops),
+	        CHECK_CASE(test_i12_5_links_and_deep_trees),
+	        CHECK_CASE(test_i12_5_unreadable_folders),
+	        CHECK_CASE(test_hive_statuses),
+	        CHECK_CASE(test_hive_reasons_from_workers),
+	        CHECK_CASE(test_control_set_fallbacks),
+	        CHECK_CASE(test_name_traps),
+	        CHECK_CASE(test_pool_crash_and_hang),
 	};
 	int rc;
 

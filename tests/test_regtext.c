@@ -45,7 +45,7 @@ static struct ha_regtext *parse16(const char *s, struct ha_err *err)
 }
 
 static struct ha_regtext *parse8(const char *s, const struct ha_regtext_limits *lim,
-				 struct ha_err *err)
+                                 struct ha_err *err)
 {
 	struct ha_regtext *rt = NULL;
 
@@ -57,7 +57,7 @@ static struct ha_regtext *parse8(const char *s, const struct ha_regtext_limits *
 
 /* The value's bytes, type and length must be exactly these. */
 static void check_value(const struct ha_regtext *rt, int role, const char *path, const char *name,
-			uint32_t type, const void *bytes, uint32_t len, int line)
+                        uint32_t type, const void *bytes, uint32_t len, int line)
 {
 	uint32_t t = 0, l = 0;
 	const uint8_t *d = NULL;
@@ -67,8 +67,8 @@ static void check_value(const struct ha_regtext *rt, int role, const char *path,
 		return;
 	}
 	if (t != type || l != len || (len && memcmp(d, bytes, len) != 0))
-		check_fail(__FILE__, line, "value %s\\%s: type %u len %u, expected type %u len %u", path,
-			   name, t, l, type, len);
+		check_fail(__FILE__, line, "value %s\\%s: type %u len %u, expected type %u len %u",
+		           path, name, t, l, type, len);
 }
 #define VALUE(rt, role, path, name, type, bytes, len)                                              \
 	check_value(rt, role, path, name, type, bytes, len, __LINE__)
@@ -98,22 +98,22 @@ static void test_every_type_utf16(void)
 	static const uint8_t uni[] = {0xe9, 0, 0x3a, 0x26, 0, 0}; /* é U+263A */
 
 	text = ha_asprintf("%s"
-			   "; a comment\r\n"
-			   "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Test]\r\n"
-			   "@=\"default\"\r\n"
-			   "\"Str\"=\"a\\\\b\\\"c\"\r\n"
-			   "\"Na\\\"me\\\\x\"=dword:12345678\r\n"
-			   "\"Bin\"=hex:00,01,fe,FF,0a\r\n"
-			   "\"None\"=hex(0):\r\n"
-			   "\"Exp\"=hex(2):25,00,58,00,25,00,00,00\r\n"
-			   "\"Multi\"=hex(7):61,00,00,00,62,00,\\\r\n"
-			   "  00,00,00,00\r\n"
-			   "\"Q\"=hex(b):01,02,03,04,05,06,07,08\r\n"
-			   "\"Odd\"=hex(4):01,02\r\n"
-			   "\"Short\"=dword:1\r\n"
-			   "\"Uni\"=\"\xc3\xa9\xe2\x98\xba\"\r\n"
-			   "\"Big\"=hex(ffffffff):\r\n",
-			   V5);
+	                   "; a comment\r\n"
+	                   "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Test]\r\n"
+	                   "@=\"default\"\r\n"
+	                   "\"Str\"=\"a\\\\b\\\"c\"\r\n"
+	                   "\"Na\\\"me\\\\x\"=dword:12345678\r\n"
+	                   "\"Bin\"=hex:00,01,fe,FF,0a\r\n"
+	                   "\"None\"=hex(0):\r\n"
+	                   "\"Exp\"=hex(2):25,00,58,00,25,00,00,00\r\n"
+	                   "\"Multi\"=hex(7):61,00,00,00,62,00,\\\r\n"
+	                   "  00,00,00,00\r\n"
+	                   "\"Q\"=hex(b):01,02,03,04,05,06,07,08\r\n"
+	                   "\"Odd\"=hex(4):01,02\r\n"
+	                   "\"Short\"=dword:1\r\n"
+	                   "\"Uni\"=\"\xc3\xa9\xe2\x98\xba\"\r\n"
+	                   "\"Big\"=hex(ffffffff):\r\n",
+	                   V5);
 	rt = parse16(text, &err);
 	CHECK(rt != NULL);
 	if (!rt) {
@@ -156,26 +156,26 @@ static void test_merge_delete_and_ignore(void)
 	char why[512];
 
 	rt = parse8("Windows Registry Editor Version 5.00\n"
-		    "\n"
-		    "[HKEY_LOCAL_MACHINE\\SOFTWARE\\A]\n"
-		    "\"x\"=dword:00000001\n"
-		    "\"y\"=dword:00000002\n"
-		    "[HKEY_CURRENT_USER\\Software\\Ignored]\n"
-		    "\"z\"=\"not kept\"\n"
-		    "[HKEY_LOCAL_MACHINE\\SAM\\SAM]\n"
-		    "\"s\"=dword:00000001\n"
-		    "[hkey_local_machine\\software\\a]\n"
-		    "\"x\"=dword:00000003\n"
-		    "\"y\"=-\n"
-		    "[HKEY_LOCAL_MACHINE\\SOFTWARE\\A\\Gone\\Deep]\n"
-		    "\"v\"=\"1\"\n"
-		    "[-HKEY_LOCAL_MACHINE\\SOFTWARE\\A\\Gone]\n"
-		    "\"after\"=\"ignored too\"\n"
-		    "[-HKEY_LOCAL_MACHINE\\SOFTWARE\\NeverThere\\X]\n"
-		    "[HKEY_LOCAL_MACHINE\\SOFTWARE\\A\\Back]\n"
-		    "[-HKEY_LOCAL_MACHINE\\SOFTWARE\\A\\Back]\n"
-		    "[HKEY_LOCAL_MACHINE\\SOFTWARE\\A\\Back\\Again]\n",
-		    NULL, &err);
+	            "\n"
+	            "[HKEY_LOCAL_MACHINE\\SOFTWARE\\A]\n"
+	            "\"x\"=dword:00000001\n"
+	            "\"y\"=dword:00000002\n"
+	            "[HKEY_CURRENT_USER\\Software\\Ignored]\n"
+	            "\"z\"=\"not kept\"\n"
+	            "[HKEY_LOCAL_MACHINE\\SAM\\SAM]\n"
+	            "\"s\"=dword:00000001\n"
+	            "[hkey_local_machine\\software\\a]\n"
+	            "\"x\"=dword:00000003\n"
+	            "\"y\"=-\n"
+	            "[HKEY_LOCAL_MACHINE\\SOFTWARE\\A\\Gone\\Deep]\n"
+	            "\"v\"=\"1\"\n"
+	            "[-HKEY_LOCAL_MACHINE\\SOFTWARE\\A\\Gone]\n"
+	            "\"after\"=\"ignored too\"\n"
+	            "[-HKEY_LOCAL_MACHINE\\SOFTWARE\\NeverThere\\X]\n"
+	            "[HKEY_LOCAL_MACHINE\\SOFTWARE\\A\\Back]\n"
+	            "[-HKEY_LOCAL_MACHINE\\SOFTWARE\\A\\Back]\n"
+	            "[HKEY_LOCAL_MACHINE\\SOFTWARE\\A\\Back\\Again]\n",
+	            NULL, &err);
 	CHECK(rt != NULL);
 	if (!rt) {
 		fprintf(stderr, "%s\n", err.msg);
@@ -197,7 +197,7 @@ static void test_merge_delete_and_ignore(void)
 	/* A delete of a key never seen says nothing about its siblings. */
 	CHECK_INT(ha_rt_path_covered(rt, HA_SOFTWARE, "NeverThere\\X", why, sizeof why), 0);
 	CHECK_STR(why, "HKLM\\SOFTWARE\\NeverThere\\X is outside the sub-trees of HKLM\\SOFTWARE "
-		       "that the .reg export holds, so the export cannot tell what is there");
+	               "that the .reg export holds, so the export cannot tell what is there");
 	ha_regtext_free(rt);
 }
 
@@ -205,17 +205,17 @@ static void test_regedit4_ansi(void)
 {
 	struct ha_err err;
 	struct ha_regtext *rt;
-	static const uint8_t s[] = {'C', 0, 0xe9, 0, 0xac, 0x20, 0, 0};  /* "Cé€" */
-	static const uint8_t ex[] = {'%', 0, 0xe9, 0, 0, 0};             /* hex(2) widened */
-	static const uint8_t ms[] = {'a', 0, 0, 0, 'b', 0, 0, 0, 0, 0};  /* hex(7) widened */
+	static const uint8_t s[] = {'C', 0, 0xe9, 0, 0xac, 0x20, 0, 0}; /* "Cé€" */
+	static const uint8_t ex[] = {'%', 0, 0xe9, 0, 0, 0};            /* hex(2) widened */
+	static const uint8_t ms[] = {'a', 0, 0, 0, 'b', 0, 0, 0, 0, 0}; /* hex(7) widened */
 
 	rt = parse8("REGEDIT4\r\n\r\n"
-		    "[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Control]\r\n"
-		    "\"S\"=\"C\xe9\x80\"\r\n"
-		    "\"E\"=hex(2):25,e9,00\r\n"
-		    "\"M\"=hex(7):61,00,62,00,00\r\n"
-		    "\"B\"=hex:e9\r\n",
-		    NULL, &err);
+	            "[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Control]\r\n"
+	            "\"S\"=\"C\xe9\x80\"\r\n"
+	            "\"E\"=hex(2):25,e9,00\r\n"
+	            "\"M\"=hex(7):61,00,62,00,00\r\n"
+	            "\"B\"=hex:e9\r\n",
+	            NULL, &err);
 	CHECK(rt != NULL);
 	if (!rt) {
 		fprintf(stderr, "%s\n", err.msg);
@@ -236,13 +236,13 @@ static void test_utf8_bom_and_concatenation(void)
 	struct ha_regtext *rt;
 
 	rt = parse8("\xEF\xBB\xBFWindows Registry Editor Version 5.00  \n"
-		    "[HKLM\\SYSTEM\\Select]\n"
-		    "\"Current\"=dword:00000001\n"
-		    "\n"
-		    "Windows Registry Editor Version 5.00\n"
-		    "[HKLM\\SOFTWARE\\Caf\xc3\xa9]\n"
-		    "\"v\" = \"x\"   ; trailing comment\n",
-		    NULL, &err);
+	            "[HKLM\\SYSTEM\\Select]\n"
+	            "\"Current\"=dword:00000001\n"
+	            "\n"
+	            "Windows Registry Editor Version 5.00\n"
+	            "[HKLM\\SOFTWARE\\Caf\xc3\xa9]\n"
+	            "\"v\" = \"x\"   ; trailing comment\n",
+	            NULL, &err);
 	CHECK(rt != NULL);
 	if (!rt) {
 		fprintf(stderr, "%s\n", err.msg);
@@ -283,31 +283,35 @@ static void test_current_control_set(void)
 
 	/* Select\Current = 2: CurrentControlSet is ControlSet002. */
 	rt = parse8("REGEDIT4\n"
-		    "[HKEY_LOCAL_MACHINE\\SYSTEM\\Select]\n"
-		    "\"Current\"=dword:00000002\n"
-		    "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\ComputerName\\ComputerName]\n"
-		    "\"ComputerName\"=\"WEB01\"\n",
-		    NULL, &err);
+	            "[HKEY_LOCAL_MACHINE\\SYSTEM\\Select]\n"
+	            "\"Current\"=dword:00000002\n"
+	            "[HKEY_LOCAL_"
+	            "MACHINE\\SYSTEM\\CurrentControlSet\\Control\\ComputerName\\ComputerName]\n"
+	            "\"ComputerName\"=\"WEB01\"\n",
+	            NULL, &err);
 	CHECK(rt != NULL);
 	if (!rt)
 		return;
 	CHECK_INT(ha_regtext_info(rt)->ccs_mapped, 2);
 	CHECK_STR(ha_regtext_info(rt)->ccs_note,
-		  "the export's CurrentControlSet keys were read as ControlSet002 "
-		  "(Select\\Current = 2 in the export)");
+	          "the export's CurrentControlSet keys were read as ControlSet002 "
+	          "(Select\\Current = 2 in the export)");
 	VALUE(rt, HA_SYSTEM, "ControlSet002\\Control\\ComputerName\\ComputerName", "ComputerName",
 	      HA_REG_SZ, "W\0E\0B\0000\0001\0\0", 12);
 	CHECK(absent(rt, HA_SYSTEM, "CurrentControlSet", NULL));
-	CHECK_INT(ha_rt_path_covered(rt, HA_SYSTEM, "ControlSet002\\Control\\ComputerName\\ComputerName",
-				     why, sizeof why), 1);
-	CHECK_INT(ha_rt_path_covered(rt, HA_SYSTEM, "ControlSet002\\Control\\Lsa", why, sizeof why), 0);
+	CHECK_INT(ha_rt_path_covered(rt, HA_SYSTEM,
+	                             "ControlSet002\\Control\\ComputerName\\ComputerName", why,
+	                             sizeof why),
+	          1);
+	CHECK_INT(ha_rt_path_covered(rt, HA_SYSTEM, "ControlSet002\\Control\\Lsa", why, sizeof why),
+	          0);
 	ha_regtext_free(rt);
 
 	/* No Select: ControlSet001, and the note says why. */
 	rt = parse8("REGEDIT4\n"
-		    "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control]\n"
-		    "\"A\"=dword:00000001\n",
-		    NULL, &err);
+	            "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control]\n"
+	            "\"A\"=dword:00000001\n",
+	            NULL, &err);
 	CHECK(rt != NULL);
 	if (!rt)
 		return;
@@ -318,16 +322,16 @@ static void test_current_control_set(void)
 
 	/* A Select\Current that is no control set number: ControlSet001. */
 	rt = parse8("REGEDIT4\n"
-		    "[HKEY_LOCAL_MACHINE\\SYSTEM\\Select]\n"
-		    "\"Current\"=\"2\"\n"
-		    "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control]\n",
-		    NULL, &err);
+	            "[HKEY_LOCAL_MACHINE\\SYSTEM\\Select]\n"
+	            "\"Current\"=\"2\"\n"
+	            "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control]\n",
+	            NULL, &err);
 	CHECK(rt != NULL);
 	if (!rt)
 		return;
 	CHECK_INT(ha_regtext_info(rt)->ccs_mapped, 1);
 	CHECK_HAS(ha_regtext_info(rt)->ccs_note,
-		  "(Select\\Current in the export is not a DWORD from 1 to 999)");
+	          "(Select\\Current in the export is not a DWORD from 1 to 999)");
 	CHECK(ha_regtext_get(rt, HA_SYSTEM, "ControlSet001\\Control", NULL, NULL, NULL, NULL) ==
 	      HA_OK);
 	ha_regtext_free(rt);
@@ -335,15 +339,15 @@ static void test_current_control_set(void)
 	/* Both forms, as a whole-hive export may hold: merged, the physical
 	 * control set's own values win. */
 	rt = parse8("REGEDIT4\n"
-		    "[HKEY_LOCAL_MACHINE\\SYSTEM]\n"
-		    "[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Control]\n"
-		    "\"A\"=dword:00000001\n"
-		    "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control]\n"
-		    "\"A\"=dword:00000009\n"
-		    "\"B\"=dword:00000002\n"
-		    "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\X]\n"
-		    "\"C\"=dword:00000003\n",
-		    NULL, &err);
+	            "[HKEY_LOCAL_MACHINE\\SYSTEM]\n"
+	            "[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Control]\n"
+	            "\"A\"=dword:00000001\n"
+	            "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control]\n"
+	            "\"A\"=dword:00000009\n"
+	            "\"B\"=dword:00000002\n"
+	            "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\X]\n"
+	            "\"C\"=dword:00000003\n",
+	            NULL, &err);
 	CHECK(rt != NULL);
 	if (!rt)
 		return;
@@ -362,27 +366,29 @@ static void test_describe(void)
 	char *d;
 
 	rt = parse8("REGEDIT4\n"
-		    "[HKEY_LOCAL_MACHINE\\SOFTWARE]\n"
-		    "[HKEY_LOCAL_MACHINE\\SOFTWARE\\X]\n"
-		    "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\A]\n"
-		    "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\B]\n"
-		    "[HKEY_CURRENT_USER\\X]\n",
-		    NULL, &err);
+	            "[HKEY_LOCAL_MACHINE\\SOFTWARE]\n"
+	            "[HKEY_LOCAL_MACHINE\\SOFTWARE\\X]\n"
+	            "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\A]\n"
+	            "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\B]\n"
+	            "[HKEY_CURRENT_USER\\X]\n",
+	            NULL, &err);
 	CHECK(rt != NULL);
 	if (!rt)
 		return;
 	d = ha_regtext_describe(rt, HA_SOFTWARE);
-	CHECK_STR(d, "read from a .reg text export (REGEDIT4, ASCII), not a hive file: key times are "
-		     "not recorded in an export, and the SHA-256 is the export file's; exported: the "
-		     "whole of HKLM\\SOFTWARE; 1 key outside HKLM\\SYSTEM and HKLM\\SOFTWARE ignored");
+	CHECK_STR(d,
+	          "read from a .reg text export (REGEDIT4, ASCII), not a hive file: key times are "
+	          "not recorded in an export, and the SHA-256 is the export file's; exported: the "
+	          "whole of HKLM\\SOFTWARE; 1 key outside HKLM\\SYSTEM and HKLM\\SOFTWARE ignored");
 	free(d);
 	d = ha_regtext_describe(rt, HA_SYSTEM);
-	CHECK_STR(d, "read from a .reg text export (REGEDIT4, ASCII), not a hive file: key times are "
-		     "not recorded in an export, and the SHA-256 is the export file's; exported "
-		     "sub-trees: HKLM\\SYSTEM\\ControlSet001\\Control\\A, "
-		     "HKLM\\SYSTEM\\ControlSet001\\Control\\B (keys elsewhere are unknown); the "
-		     "export's CurrentControlSet keys were read as ControlSet001 (Select\\Current is "
-		     "not in the export); 1 key outside HKLM\\SYSTEM and HKLM\\SOFTWARE ignored");
+	CHECK_STR(d,
+	          "read from a .reg text export (REGEDIT4, ASCII), not a hive file: key times are "
+	          "not recorded in an export, and the SHA-256 is the export file's; exported "
+	          "sub-trees: HKLM\\SYSTEM\\ControlSet001\\Control\\A, "
+	          "HKLM\\SYSTEM\\ControlSet001\\Control\\B (keys elsewhere are unknown); the "
+	          "export's CurrentControlSet keys were read as ControlSet001 (Select\\Current is "
+	          "not in the export); 1 key outside HKLM\\SYSTEM and HKLM\\SOFTWARE ignored");
 	free(d);
 	ha_regtext_free(rt);
 }
@@ -468,25 +474,25 @@ static void expect_error(const char *text, int code, const char *msg, int line)
 	}
 	if (err.code != code || strcmp(err.msg, msg) != 0)
 		check_fail(__FILE__, line, "error %d \"%s\", expected %d \"%s\"", err.code, err.msg,
-			   code, msg);
+		           code, msg);
 }
 #define ERR(text, msg) expect_error(text, HA_ERR_FORMAT, msg, __LINE__)
 
 static void test_errors_with_line_numbers(void)
 {
 	ERR("", "line 1: not a .reg export: the first line is not \"Windows Registry Editor "
-		"Version 5.00\" or \"REGEDIT4\"");
+	        "Version 5.00\" or \"REGEDIT4\"");
 	ERR("REGEDIT5\n", "line 1: not a .reg export: the first line is not \"Windows Registry "
-			  "Editor Version 5.00\" or \"REGEDIT4\"");
+	                  "Editor Version 5.00\" or \"REGEDIT4\"");
 	ERR("\xFE\xFF\0W", "line 1: UTF-16BE text; regedit writes UTF-16LE");
 	ERR("REGEDIT4\n\"v\"=\"x\"\n", "line 2: a value before any key");
 	ERR("REGEDIT4\n[HKLM\\SOFTWARE\\A]\n\"v\"=dword:123456789\n",
 	    "line 3: dword: needs 1 to 8 hex digits");
-	ERR("REGEDIT4\n[HKLM\\SOFTWARE\\A]\n\"v\"=dword:\n", "line 3: dword: needs 1 to 8 hex digits");
+	ERR("REGEDIT4\n[HKLM\\SOFTWARE\\A]\n\"v\"=dword:\n",
+	    "line 3: dword: needs 1 to 8 hex digits");
 	ERR("REGEDIT4\n[HKLM\\SOFTWARE\\A]\n\"v\"=dword:1x\n",
 	    "line 3: unexpected text after the value's data: 'x'");
-	ERR("REGEDIT4\n\n[HKLM\\SOFTWARE\\A]\n\"v\"=\"open\n",
-	    "line 4: string: no closing quote");
+	ERR("REGEDIT4\n\n[HKLM\\SOFTWARE\\A]\n\"v\"=\"open\n", "line 4: string: no closing quote");
 	ERR("REGEDIT4\n[HKLM\\SOFTWARE\\A]\n\"v=\"x\"\n",
 	    "line 3: expected '=' after the value name");
 	ERR("REGEDIT4\n[HKLM\\SOFTWARE\\A]\n\"v\"=hex:0g\n",
@@ -527,7 +533,7 @@ static void test_errors_with_line_numbers(void)
 
 		ha_err_clear(&err);
 		CHECK_INT(ha_regtext_parse((const uint8_t *)nul, sizeof nul - 1, NULL, &rt, &err),
-			  HA_ERR_FORMAT);
+		          HA_ERR_FORMAT);
 		CHECK_STR(err.msg, "a NUL byte at offset 33 in 8-bit text");
 		ha_regtext_free(rt);
 	}
@@ -553,8 +559,8 @@ static void test_limits(void)
 	memset(&lim, 0, sizeof lim);
 	lim.max_key_values = 2;
 	rt = parse8("REGEDIT4\n[HKLM\\SOFTWARE\\A]\n\"a\"=\"1\"\n\"b\"=\"2\"\n\"a\"=\"3\"\n"
-		    "\"c\"=\"4\"\n",
-		    &lim, &err);
+	            "\"c\"=\"4\"\n",
+	            &lim, &err);
 	CHECK(rt == NULL);
 	CHECK_STR(err.msg, "line 6: more than 2 values in one key");
 
@@ -597,11 +603,13 @@ static void test_host_from_export(void)
 	struct ha_snapshot s;
 	const struct ha_key *k;
 	size_t n;
-	uint8_t *p = utf16("Windows Registry Editor Version 5.00\r\n\r\n"
-			   "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\ComputerName\\ComputerName]\r\n"
-			   "\"ComputerName\"=\"WEB01\"\r\n\r\n"
-			   "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders]\r\n",
-			   &n);
+	uint8_t *p = utf16(
+	        "Windows Registry Editor Version 5.00\r\n\r\n"
+	        "[HKEY_LOCAL_"
+	        "MACHINE\\SYSTEM\\CurrentControlSet\\Control\\ComputerName\\ComputerName]\r\n"
+	        "\"ComputerName\"=\"WEB01\"\r\n\r\n"
+	        "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders]\r\n",
+	        &n);
 
 	snprintf(path, sizeof path, "%s/WEB01.reg", dir);
 	CHECK_INT(tu_write(path, p, n), 0);
@@ -626,18 +634,18 @@ static void test_host_from_export(void)
 	ha_reqset_init(&rs);
 	CHECK_INT(ha_facts_requests(&rs, &err), HA_OK);
 	CHECK_INT(ha_reqset_add(&rs, HA_SYSTEM,
-				"CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL", NULL,
-				"x", &err),
-		  HA_OK);
+	                        "CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL", NULL,
+	                        "x", &err),
+	          HA_OK);
 	CHECK_INT(ha_reqset_add(&rs, HA_SYSTEM, "CurrentControlSet\\Control\\Lsa", NULL, "x", &err),
-		  HA_OK);
+	          HA_OK);
 	ha_snapshot_init(&s);
 	CHECK_INT(ha_read_host(&fl.hosts[0], &rs, NULL, NULL, NULL, &s, &err), HA_OK);
 	CHECK_INT(s.nfiles, 2);
 	CHECK_INT(s.files[0].status, HA_HS_OK);
 	CHECK_INT(s.files[0].kind, HA_FK_SYSTEM);
 	CHECK_STR(s.files[0].kind_why, "a .reg text export (Windows Registry Editor Version 5.00, "
-				       "UTF-16LE) holding HKEY_LOCAL_MACHINE\\SYSTEM keys");
+	                               "UTF-16LE) holding HKEY_LOCAL_MACHINE\\SYSTEM keys");
 	CHECK_HAS(s.files[0].reason, "read from a .reg text export");
 	CHECK_INT(strlen(s.files[0].sha256), 64);
 	CHECK_STR(s.files[1].sha256, s.files[0].sha256);
@@ -648,9 +656,10 @@ static void test_host_from_export(void)
 	CHECK_INT(s.role[HA_SOFTWARE].status, HA_HS_MISSING);
 	CHECK_INT(s.ccs, 1);
 	CHECK_STR(s.ccs_source, "no Select key; the only control set, ControlSet001, was used; the "
-				"export's CurrentControlSet keys were read as ControlSet001 "
-				"(Select\\Current is not in the export)");
-	k = ha_snapshot_key(&s, HA_SYSTEM, "CurrentControlSet\\Control\\ComputerName\\ComputerName");
+	                        "export's CurrentControlSet keys were read as ControlSet001 "
+	                        "(Select\\Current is not in the export)");
+	k = ha_snapshot_key(&s, HA_SYSTEM,
+	                    "CurrentControlSet\\Control\\ComputerName\\ComputerName");
 	CHECK(k != NULL);
 	if (k) {
 		CHECK_INT(k->state, HA_KEY_PRESENT);
@@ -659,7 +668,8 @@ static void test_host_from_export(void)
 		CHECK_STR(k->ppath, "ControlSet001\\Control\\ComputerName\\ComputerName");
 	}
 	/* Inside an exported sub-tree, absent is absent. */
-	k = ha_snapshot_key(&s, HA_SYSTEM, "CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL");
+	k = ha_snapshot_key(&s, HA_SYSTEM,
+	                    "CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL");
 	CHECK(k != NULL);
 	if (k)
 		CHECK_INT(k->state, HA_KEY_ABSENT);
@@ -668,9 +678,10 @@ static void test_host_from_export(void)
 	CHECK(k != NULL);
 	if (k) {
 		CHECK_INT(k->state, HA_KEY_UNAVAILABLE);
-		CHECK_STR(k->error, "HKLM\\SYSTEM\\ControlSet001\\Control\\Lsa is outside the sub-trees "
-				    "of HKLM\\SYSTEM that the .reg export holds, so the export cannot "
-				    "tell what is there");
+		CHECK_STR(k->error,
+		          "HKLM\\SYSTEM\\ControlSet001\\Control\\Lsa is outside the sub-trees "
+		          "of HKLM\\SYSTEM that the .reg export holds, so the export cannot "
+		          "tell what is there");
 	}
 	k = ha_snapshot_key(&s, HA_SOFTWARE, "Microsoft\\Windows NT\\CurrentVersion");
 	CHECK(k != NULL);
@@ -692,8 +703,9 @@ static void test_host_from_export(void)
 	CHECK_INT(s.nfiles, 2);
 	if (s.nfiles == 2) {
 		CHECK_INT(s.files[0].status, HA_HS_UNREADABLE);
-		CHECK_STR(s.files[0].reason, "a .reg text export that cannot be read: line 3: dword: "
-					     "needs 1 to 8 hex digits");
+		CHECK_STR(s.files[0].reason,
+		          "a .reg text export that cannot be read: line 3: dword: "
+		          "needs 1 to 8 hex digits");
 		CHECK_STR(s.files[1].reason, s.files[0].reason);
 		CHECK_INT(s.role[HA_SOFTWARE].status, HA_HS_UNREADABLE);
 	}
@@ -725,7 +737,8 @@ static void test_host_from_export(void)
 		CHECK_INT(tu_copy(src, path), 0);
 		snprintf(path, sizeof path, "%s/HOSTY/both.reg", dir);
 		{
-			static const char both[] = "REGEDIT4\n[HKLM\\SYSTEM\\Select]\n[HKLM\\SOFTWARE\\X]\n";
+			static const char both[] =
+			        "REGEDIT4\n[HKLM\\SYSTEM\\Select]\n[HKLM\\SOFTWARE\\X]\n";
 
 			CHECK_INT(tu_write(path, both, sizeof both - 1), 0);
 		}
@@ -741,12 +754,14 @@ static void test_host_from_export(void)
 		ha_snapshot_init(&s);
 		if (fl.nhosts == 1) {
 			CHECK_INT(fl.hosts[0].nfiles, 3);
-			CHECK_INT(ha_read_host(&fl.hosts[0], &rs, NULL, NULL, NULL, &s, &err), HA_OK);
+			CHECK_INT(ha_read_host(&fl.hosts[0], &rs, NULL, NULL, NULL, &s, &err),
+			          HA_OK);
 		}
 		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_CONFLICT);
 		CHECK_HAS(s.role[HA_SYSTEM].reason, "2 SYSTEM hives in one host folder");
 		CHECK_INT(s.role[HA_SOFTWARE].status, HA_HS_OK);
-		CHECK_INT(s.role[HA_SOFTWARE].file, 2); /* SYSTEM, both.reg SYSTEM part, its SOFTWARE part */
+		CHECK_INT(s.role[HA_SOFTWARE].file,
+		          2); /* SYSTEM, both.reg SYSTEM part, its SOFTWARE part */
 		ha_snapshot_free(&s);
 		ha_reqset_free(&rs);
 		ha_fleet_free(&fl);
@@ -758,17 +773,17 @@ static void test_host_from_export(void)
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
-		CHECK_CASE(test_every_type_utf16),
-		CHECK_CASE(test_merge_delete_and_ignore),
-		CHECK_CASE(test_regedit4_ansi),
-		CHECK_CASE(test_utf8_bom_and_concatenation),
-		CHECK_CASE(test_sniff),
-		CHECK_CASE(test_current_control_set),
-		CHECK_CASE(test_describe),
-		CHECK_CASE(test_delete_order_and_cost),
-		CHECK_CASE(test_errors_with_line_numbers),
-		CHECK_CASE(test_limits),
-		CHECK_CASE(test_host_from_export),
+	        CHECK_CASE(test_every_type_utf16),
+	        CHECK_CASE(test_merge_delete_and_ignore),
+	        CHECK_CASE(test_regedit4_ansi),
+	        CHECK_CASE(test_utf8_bom_and_concatenation),
+	        CHECK_CASE(test_sniff),
+	        CHECK_CASE(test_current_control_set),
+	        CHECK_CASE(test_describe),
+	        CHECK_CASE(test_delete_order_and_cost),
+	        CHECK_CASE(test_errors_with_line_numbers),
+	        CHECK_CASE(test_limits),
+	        CHECK_CASE(test_host_from_export),
 	};
 
 	return check_run(cases, sizeof cases / sizeof cases[0], argc, argv);

@@ -18,7 +18,7 @@
 #include "hivebuild.h"
 #include "testutil.h"
 
-#define T0 133536528000000000LL
+#define T0     133536528000000000LL
 #define TLS12C "ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client"
 #define TLS12C_L                                                                                   \
 	"CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client"
@@ -29,7 +29,7 @@ static char *tmp;
 
 static const char *finding(const struct tu_csv *c, const char *rule, const char *col);
 static int run_hiveaudit(char **out, char **err, const char *a1, const char *a2, const char *a3,
-			 const char *a4, const char *a5, const char *a6);
+                         const char *a4, const char *a5, const char *a6);
 
 struct bytes {
 	uint8_t *p;
@@ -93,8 +93,8 @@ static struct bytes load(const char *path)
 }
 
 static int replay(const struct bytes *hive, const struct bytes *logs, const char *const *names,
-		  size_t n, const struct ha_replay_limits *lim, struct ha_replay_result *res,
-		  struct ha_err *err)
+                  size_t n, const struct ha_replay_limits *lim, struct ha_replay_result *res,
+                  struct ha_err *err)
 {
 	struct ha_replay_log v[16];
 	size_t i;
@@ -134,7 +134,7 @@ static int has_key(const char *file, const char *path)
 
 /* The raw data of a value, malloc'd, or NULL. */
 static char *value_raw(const char *file, const char *path, const char *name, size_t *len,
-		       hive_type *type)
+                       hive_type *type)
 {
 	hive_h *h = hivex_open(file, 0);
 	hive_node_h n;
@@ -171,10 +171,10 @@ static struct hb_tree *system_tree(uint32_t enabled, uint32_t step)
 	hb_set_dword(t, "Select", "Default", 1);
 	hb_set_dword(t, "Select", "LastKnownGood", 1);
 	hb_set_sz(t, "ControlSet001\\Control\\ComputerName\\ComputerName", "ComputerName",
-		  "REPLAYHOST");
+	          "REPLAYHOST");
 	hb_set_sz(t, "ControlSet001\\Control\\ProductOptions", "ProductType", "ServerNT");
 	hb_set_sz(t, "ControlSet001\\Control\\Session Manager\\Environment",
-		  "PROCESSOR_ARCHITECTURE", "AMD64");
+	          "PROCESSOR_ARCHITECTURE", "AMD64");
 	hb_set_dword(t, TLS12C, "Enabled", enabled);
 	hb_set_dword(t, TLS12C, "DisabledByDefault", 0);
 	if (step)
@@ -189,7 +189,7 @@ static struct hb_tree *software_tree(void)
 	hb_set_sz(t, "Microsoft\\Windows NT\\CurrentVersion", "CurrentVersion", "6.3");
 	hb_set_sz(t, "Microsoft\\Windows NT\\CurrentVersion", "CurrentBuildNumber", "9600");
 	hb_set_sz(t, "Microsoft\\Windows NT\\CurrentVersion", "ProductName",
-		  "Windows Server 2012 R2");
+	          "Windows Server 2012 R2");
 	hb_set_sz(t, "Microsoft\\Windows NT\\CurrentVersion", "InstallationType", "Server");
 	hb_key(t, "Classes\\.txt");
 	return t;
@@ -222,7 +222,7 @@ enum dmg {
 
 /* A log's first 512 bytes: the primary's base block, as a log copy. */
 static void log_header(struct ha_buf *log, const struct bytes *primary, uint32_t seq, uint32_t type,
-		       uint32_t hbins)
+                       uint32_t hbins)
 {
 	uint8_t bb[512];
 
@@ -275,7 +275,7 @@ static void log_entry(struct ha_buf *log, const struct bytes *state, uint32_t se
 /* A new-format log holding states[0..n) as entries first_seq, first_seq+1,
  * ..., with `d` applied to entry `bad` (or none when bad is -1). */
 static struct bytes new_log(const struct bytes *primary, const struct bytes *states, size_t n,
-			    uint32_t first_seq, int bad, enum dmg d)
+                            uint32_t first_seq, int bad, enum dmg d)
 {
 	struct ha_buf log;
 	struct bytes b;
@@ -294,7 +294,7 @@ static struct bytes new_log(const struct bytes *primary, const struct bytes *sta
 /* An old-format log turning `primary` into `state`: the 4096-byte pages
  * that differ, as whole runs of eight dirty sectors (Windows' granularity). */
 static struct bytes old_log(const struct bytes *primary, const struct bytes *state, uint32_t seq,
-			    uint64_t lw)
+                            uint64_t lw)
 {
 	uint32_t hbins = get32(state->p + 0x28);
 	size_t npages = hbins / 4096, i;
@@ -339,11 +339,11 @@ static uint32_t make_states(const char *dir, struct bytes *primary, struct bytes
 	size_t i;
 
 	*primary = write_tree(system_tree(0, 0), path_in(dir, "SYSTEM"),
-			      "emRoot\\System32\\Config\\SYSTEM");
+	                      "emRoot\\System32\\Config\\SYSTEM");
 	for (i = 0; i < n; i++) {
 		snprintf(name, sizeof name, "state%zu.hiv", i + 1);
 		states[i] = write_tree(system_tree(1, (uint32_t)i + 1), path_in(dir, name),
-				       "emRoot\\System32\\Config\\SYSTEM");
+		                       "emRoot\\System32\\Config\\SYSTEM");
 	}
 	free(primary->p);
 	primary->p = NULL;
@@ -390,9 +390,9 @@ static void check_fresh_bb(const struct ha_replay_result *r, uint32_t seq)
 
 static unsigned nibble(char c)
 {
-	return c >= '0' && c <= '9' ? (unsigned)(c - '0')
+	return c >= '0' && c <= '9'   ? (unsigned)(c - '0')
 	       : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
-				      : (unsigned)(c - 'A' + 10);
+	                              : (unsigned)(c - 'A' + 10);
 }
 
 static void test_marvin32(void)
@@ -403,18 +403,18 @@ static void test_marvin32(void)
 		const char *hex;
 		uint64_t want;
 	} v[] = {
-		{0x004FB61A001BDBCCull, "", 0x30ED35C100CD3C7Dull},
-		{0x004FB61A001BDBCCull, "af", 0x48E73FC77D75DDC1ull},
-		{0x004FB61A001BDBCCull, "e70f", 0xB5F6E1FC485DBFF8ull},
-		{0x004FB61A001BDBCCull, "37f495", 0xF0B07C789B8CF7E8ull},
-		{0x004FB61A001BDBCCull, "8642dc59", 0x7008F2E87E9CF556ull},
-		{0x004FB61A001BDBCCull, "153fb79826", 0xE6C08C6DA2AFA997ull},
-		{0x004FB61A001BDBCCull, "0932e6246c47", 0x6F04BF1A5EA24060ull},
-		{0x004FB61A001BDBCCull, "ab427ea8d10fc7", 0xE11847E4F0678C41ull},
-		{0x804FB61A001BDBCCull, "", 0x10A9D5D3996FD65Dull},
-		{0x804FB61A001BDBCCull, "ab427ea8d10fc7", 0xE203987DBA252FB3ull},
-		{0x804FB61A801BDBCCull, "00FF00FF", 0x24EAA279D9A529CAull},
-		{0x804FB61A801BDBCCull, "FF00FF00FF00FF", 0xFDFD187B1D3CE784ull},
+	        {0x004FB61A001BDBCCull, "", 0x30ED35C100CD3C7Dull},
+	        {0x004FB61A001BDBCCull, "af", 0x48E73FC77D75DDC1ull},
+	        {0x004FB61A001BDBCCull, "e70f", 0xB5F6E1FC485DBFF8ull},
+	        {0x004FB61A001BDBCCull, "37f495", 0xF0B07C789B8CF7E8ull},
+	        {0x004FB61A001BDBCCull, "8642dc59", 0x7008F2E87E9CF556ull},
+	        {0x004FB61A001BDBCCull, "153fb79826", 0xE6C08C6DA2AFA997ull},
+	        {0x004FB61A001BDBCCull, "0932e6246c47", 0x6F04BF1A5EA24060ull},
+	        {0x004FB61A001BDBCCull, "ab427ea8d10fc7", 0xE11847E4F0678C41ull},
+	        {0x804FB61A001BDBCCull, "", 0x10A9D5D3996FD65Dull},
+	        {0x804FB61A001BDBCCull, "ab427ea8d10fc7", 0xE203987DBA252FB3ull},
+	        {0x804FB61A801BDBCCull, "00FF00FF", 0x24EAA279D9A529CAull},
+	        {0x804FB61A801BDBCCull, "FF00FF00FF00FF", 0xFDFD187B1D3CE784ull},
 	};
 	size_t i, j;
 
@@ -424,11 +424,11 @@ static void test_marvin32(void)
 
 		for (j = 0; j < n; j++)
 			buf[j] = (uint8_t)(nibble(v[i].hex[2 * j]) << 4 |
-					   nibble(v[i].hex[2 * j + 1]));
+			                   nibble(v[i].hex[2 * j + 1]));
 		if (ha_marvin32(buf, n, v[i].seed) != v[i].want)
 			check_fail(__FILE__, __LINE__, "vector %zu: 0x%016llx != 0x%016llx", i,
-				   (unsigned long long)ha_marvin32(buf, n, v[i].seed),
-				   (unsigned long long)v[i].want);
+			           (unsigned long long)ha_marvin32(buf, n, v[i].seed),
+			           (unsigned long long)v[i].want);
 	}
 	/* The log seed, as the specification lists its bytes. */
 	CHECK(HA_MARVIN32_LOG_SEED == 0x82EF4D887A4E55C5ull);
@@ -439,10 +439,10 @@ static void test_marvin32(void)
 static void test_marvin32_corpus_hashes(void)
 {
 	static const char *const rel[] = {
-		"real/win10-dirty-with-logs/SYSTEM.LOG1",
-		"real/win10-dirty-with-logs/SYSTEM.LOG2",
-		"logs-and-damage/NewDirtyHive1/NewDirtyHive.LOG1",
-		"logs-and-damage/NewDirtyHive1/NewDirtyHive.LOG2",
+	        "real/win10-dirty-with-logs/SYSTEM.LOG1",
+	        "real/win10-dirty-with-logs/SYSTEM.LOG2",
+	        "logs-and-damage/NewDirtyHive1/NewDirtyHive.LOG1",
+	        "logs-and-damage/NewDirtyHive1/NewDirtyHive.LOG2",
 	};
 	size_t i, entries = 0, swapped = 0;
 
@@ -459,9 +459,9 @@ static void test_marvin32_corpus_hashes(void)
 		while (b.p && off + 40 <= b.n && memcmp(b.p + off, "HvLE", 4) == 0) {
 			uint32_t size = get32(b.p + off + 4);
 			uint64_t h1 = (uint64_t)get32(b.p + off + 24) |
-				      (uint64_t)get32(b.p + off + 28) << 32;
+			              (uint64_t)get32(b.p + off + 28) << 32;
 			uint64_t h2 = (uint64_t)get32(b.p + off + 32) |
-				      (uint64_t)get32(b.p + off + 36) << 32;
+			              (uint64_t)get32(b.p + off + 36) << 32;
 
 			if (size < 40 || size > b.n - off)
 				break;
@@ -520,7 +520,7 @@ static void test_corpus_new_dirty_hive(void)
 	CHECK_INT(r.logs_used, 3);
 	CHECK(!r.bb_recovered && !r.stopped_early);
 	CHECK_STR(r.summary, "new-format logs replayed: 4 entries (sequence 2-5) from "
-			     "NewDirtyHive.LOG1, NewDirtyHive.LOG2, 4 pages");
+	                     "NewDirtyHive.LOG1, NewDirtyHive.LOG2, 4 pages");
 	check_fresh_bb(&r, 5);
 	/* Byte for byte what Windows 10 recovered, after the base block. */
 	CHECK(r.size == want.n && memcmp(r.image + 4096, want.p + 4096, want.n - 4096) == 0);
@@ -564,7 +564,7 @@ static void test_corpus_new_dirty_hive(void)
 	CHECK_INT(r.seq_last, 3);
 	CHECK(r.stopped_early);
 	CHECK_HAS(r.summary, "stopped after sequence 3 (NewDirtyHive.LOG2: entry 4 fails its hash "
-			     "check (a torn write))");
+	                     "check (a torn write))");
 	ha_replay_result_free(&r);
 	free(hive.p);
 	free(logs[0].p);
@@ -613,7 +613,7 @@ static void test_corpus_old_dirty_hive(void)
 	CHECK_INT(r.pages, 64);
 	CHECK_INT(r.logs_used, 1);
 	CHECK_STR(r.summary, "old-format log replayed: 64 dirty sectors from OldDirtyHive.LOG1 "
-			     "(sequence 5)");
+	                     "(sequence 5)");
 	check_fresh_bb(&r, 5);
 	/* Windows 7 wrote two things of its own when it flushed the recovered
 	 * hive: the first hive bin's timestamp (the time of that write) and one
@@ -626,7 +626,7 @@ static void test_corpus_old_dirty_hive(void)
 		ndiff++;
 		if (!(i >= 4096 + 20 && i < 4096 + 28) && i != 4096 + 0x6ad88 + 4 + 60)
 			check_fail(__FILE__, __LINE__, "byte 0x%zx differs from Windows' result",
-				   i);
+			           i);
 	}
 	CHECK_INT(ndiff, 6);
 	CHECK_INT(ha_replay_validate(r.image, r.size, out, sizeof out), HA_OK);
@@ -676,7 +676,7 @@ static void test_corpus_bad_log_refused(void)
 	CHECK_INT(replay(&hive, logs, names, 2, NULL, &r, &err), HA_ERR_FORMAT);
 	CHECK(r.image == NULL);
 	CHECK_STR(err.msg, "no usable transaction log (BadLogHive.LOG1: its base block checksum is "
-			   "wrong; BadLogHive.LOG2: empty)");
+	                   "wrong; BadLogHive.LOG2: empty)");
 	free(hive.p);
 	free(logs[0].p);
 	free(logs[1].p);
@@ -765,7 +765,7 @@ static void test_corpus_win10_system(void)
 	CHECK_INT(r.pages, 315);
 	CHECK_INT(r.logs_used, 3);
 	CHECK_STR(r.summary, "new-format logs replayed: 24 entries (sequence 2107-2130) from "
-			     "SYSTEM.LOG1, SYSTEM.LOG2, 315 pages");
+	                     "SYSTEM.LOG1, SYSTEM.LOG2, 315 pages");
 	check_fresh_bb(&r, 2130);
 	CHECK_INT(get32(r.image + 0x28), 0xC02000); /* grown by the later entries */
 	CHECK_INT(ha_replay_validate(r.image, r.size, cmdout, sizeof cmdout), HA_OK);
@@ -785,9 +785,9 @@ static void test_corpus_win10_system(void)
 
 		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_REPLAYED);
 		CHECK_HAS(s.role[HA_SYSTEM].reason,
-			  "dirty (sequence numbers differ: primary 1622, secondary 1621); "
-			  "new-format logs replayed: 24 entries (sequence 2107-2130) from "
-			  "SYSTEM.LOG1, SYSTEM.LOG2, 315 pages");
+		          "dirty (sequence numbers differ: primary 1622, secondary 1621); "
+		          "new-format logs replayed: 24 entries (sequence 2107-2130) from "
+		          "SYSTEM.LOG1, SYSTEM.LOG2, 315 pages");
 		CHECK(f && f->replay && strstr(f->replay, "24 entries"));
 		CHECK_INT(ha_sha256_hex(hive.p, hive.n, sha, &err), HA_OK);
 		CHECK(f && !strcmp(f->sha256, sha));
@@ -839,24 +839,24 @@ static void test_corpus_read_and_verb(void)
 
 		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_DIRTY);
 		CHECK_HAS(s.role[HA_SYSTEM].reason,
-			  "dirty: sequence numbers differ; logs present (SYSTEM.LOG1, "
-			  "SYSTEM.LOG2); logs refused: no usable transaction log (SYSTEM.LOG1: "
-			  "its base block checksum is wrong; SYSTEM.LOG2: empty) (primary 5, "
-			  "secondary 4)");
+		          "dirty: sequence numbers differ; logs present (SYSTEM.LOG1, "
+		          "SYSTEM.LOG2); logs refused: no usable transaction log (SYSTEM.LOG1: "
+		          "its base block checksum is wrong; SYSTEM.LOG2: empty) (primary 5, "
+		          "secondary 4)");
 		CHECK(f && f->replay == NULL);
 		ha_snapshot_free(&s);
 	} else {
 		CHECK(0);
 	}
 	{
-		char *argv[] = {(char *)tu_hiveaudit(), (char *)"replay", p[0], (char *)"-o", out,
-				NULL};
+		char *argv[] = {
+		        (char *)tu_hiveaudit(), (char *)"replay", p[0], (char *)"-o", out, NULL};
 
 		snprintf(out, sizeof out, "%s/bad-out.hiv", tmp);
 		rc = tu_run(argv, NULL, &so, &se);
 		CHECK_INT(rc, 3);
 		CHECK_HAS(se, "cannot replay: no usable transaction log (BadLogHive.LOG1: its base "
-			      "block checksum is wrong; BadLogHive.LOG2: empty)");
+		              "block checksum is wrong; BadLogHive.LOG2: empty)");
 		CHECK(access(out, F_OK) != 0);
 		free(so);
 		free(se);
@@ -870,8 +870,8 @@ static void test_corpus_read_and_verb(void)
 	p[2] = tu_corpus_file("logs-and-damage/NewDirtyHive1/NewDirtyHive.LOG2", tmp);
 	CHECK(p[0] && p[1] && p[2]);
 	if (p[0]) {
-		char *argv[] = {(char *)tu_hiveaudit(), (char *)"replay", p[0], (char *)"-o", out,
-				NULL};
+		char *argv[] = {
+		        (char *)tu_hiveaudit(), (char *)"replay", p[0], (char *)"-o", out, NULL};
 		const char *rel = "logs-and-damage/NewDirtyHive1/RecoveredHive_Windows10";
 		char *rp = tu_corpus_file(rel, tmp);
 		size_t n1 = 0, n2 = 0;
@@ -1246,8 +1246,8 @@ static void make_host(const char *dir, enum dmg d, int logs, int bad_checksum)
 	unlink(path_in(dir, "state1.hiv"));
 	unlink(path_in(dir, ".keep"));
 	free(write_tree(software_tree(), path_in(dir, "SOFTWARE"),
-			"emRoot\\System32\\Config\\SOFTWARE")
-		     .p);
+	                "emRoot\\System32\\Config\\SOFTWARE")
+	             .p);
 	if (logs) {
 		log = new_log(&primary, st, 1, s2, 0, d);
 		CHECK_INT(tu_write(path_in(dir, "SYSTEM.LOG1"), log.p, log.n), 0);
@@ -1287,8 +1287,7 @@ static void test_reader_statuses(void)
 
 		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_REPLAYED);
 		CHECK_HAS(s.role[HA_SYSTEM].reason, "dirty (sequence numbers differ: primary ");
-		CHECK_HAS(s.role[HA_SYSTEM].reason,
-			  "new-format logs replayed: 1 entry (sequence ");
+		CHECK_HAS(s.role[HA_SYSTEM].reason, "new-format logs replayed: 1 entry (sequence ");
 		CHECK_HAS(s.role[HA_SYSTEM].reason, "from SYSTEM.LOG1, ");
 		CHECK(f && f->replay && !strncmp(f->replay, "new-format logs replayed", 24));
 		CHECK_INT(tls_enabled(&s), 1);
@@ -1310,7 +1309,7 @@ static void test_reader_statuses(void)
 	if (read_dir(dir, 1, &s) == 0) {
 		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_DIRTY);
 		CHECK_HAS(s.role[HA_SYSTEM].reason,
-			  "logs present (SYSTEM.LOG1, SYSTEM.LOG2); not replayed");
+		          "logs present (SYSTEM.LOG1, SYSTEM.LOG2); not replayed");
 		CHECK_INT(tls_enabled(&s), 0);
 		ha_snapshot_free(&s);
 	}
@@ -1324,8 +1323,8 @@ static void test_reader_statuses(void)
 
 		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_DIRTY);
 		CHECK_HAS(s.role[HA_SYSTEM].reason, "dirty: sequence numbers differ; logs present "
-						    "(SYSTEM.LOG1, SYSTEM.LOG2); logs refused: "
-						    "SYSTEM.LOG1: entry ");
+		                                    "(SYSTEM.LOG1, SYSTEM.LOG2); logs refused: "
+		                                    "SYSTEM.LOG1: entry ");
 		CHECK(f && f->replay == NULL);
 		CHECK_INT(tls_enabled(&s), 0);
 		ha_snapshot_free(&s);
@@ -1402,7 +1401,7 @@ static void log_match_decides_belonging(void)
 	CHECK_INT(tu_write(path_in(dir, ".keep"), "", 0), 0);
 	s2 = make_states(dir, &primary, st, 1);
 	soft = write_tree(software_tree(), path_in(dir, "SOFTWARE"),
-			  "emRoot\\System32\\Config\\SOFTWARE");
+	                  "emRoot\\System32\\Config\\SOFTWARE");
 	log = new_log(&primary, st, 1, s2, -1, DMG_NONE);
 
 	ha_err_clear(&err);
@@ -1410,7 +1409,7 @@ static void log_match_decides_belonging(void)
 	/* SYSTEM's log is not SOFTWARE's. */
 	CHECK_INT(ha_log_match(soft.p, soft.n, log.p, log.n, &err), HA_ERR_FORMAT);
 	CHECK_STR(err.msg, "it belongs to another hive: its embedded file name is \"SYSTEM\", the "
-			   "hive's \"SOFTWARE\"");
+	                   "hive's \"SOFTWARE\"");
 	/* The folder part of the name may differ; the letter case too. */
 	{
 		struct ha_buf u;
@@ -1428,7 +1427,8 @@ static void log_match_decides_belonging(void)
 
 		put32(v, get32(primary.p + 0x24) + 8);
 		other = relabel(&log, 0x24, v, 4);
-		CHECK_INT(ha_log_match(primary.p, primary.n, other.p, other.n, &err), HA_ERR_FORMAT);
+		CHECK_INT(ha_log_match(primary.p, primary.n, other.p, other.n, &err),
+		          HA_ERR_FORMAT);
 		CHECK_HAS(err.msg, "its root cell offset is 0x");
 		free(other.p);
 	}
@@ -1444,8 +1444,8 @@ static void log_match_decides_belonging(void)
 		l2 = relabel(&log, 0x70, guid, 16);
 		CHECK_INT(ha_log_match(p2.p, p2.n, l2.p, l2.n, &err), HA_ERR_FORMAT);
 		CHECK_STR(err.msg, "it belongs to another hive: its RmId is "
-				   "11111111-1111-1111-1111-111111111112, the hive's "
-				   "11111111-1111-1111-1111-111111111111");
+		                   "11111111-1111-1111-1111-111111111112, the hive's "
+		                   "11111111-1111-1111-1111-111111111111");
 		free(l2.p);
 		l2 = relabel(&log, 0x80, guid, 16);
 		free(p2.p);
@@ -1469,12 +1469,14 @@ static void log_match_decides_belonging(void)
 		other = relabel(&log, 4, v, 4);
 		memcpy(other.p + 8, v, 4);
 		put32(other.p + 0x1FC, xsum(other.p));
-		CHECK_INT(ha_log_match(primary.p, primary.n, other.p, other.n, &err), HA_ERR_FORMAT);
+		CHECK_INT(ha_log_match(primary.p, primary.n, other.p, other.n, &err),
+		          HA_ERR_FORMAT);
 		CHECK_HAS(err.msg, "it belongs to another write: its sequence number is ");
 		free(other.p);
 		put32(v, get32(primary.p + 0x28) + 4096);
 		other = relabel(&log, 0x28, v, 4);
-		CHECK_INT(ha_log_match(primary.p, primary.n, other.p, other.n, &err), HA_ERR_FORMAT);
+		CHECK_INT(ha_log_match(primary.p, primary.n, other.p, other.n, &err),
+		          HA_ERR_FORMAT);
 		CHECK_HAS(err.msg, "its hive bins data size is 0x");
 		free(other.p);
 	}
@@ -1506,8 +1508,8 @@ static void log_match_decides_belonging(void)
 		CHECK_INT(replay(&primary, two, names, 2, NULL, &r, &err), HA_OK);
 		CHECK_INT(r.logs_used, 1);
 		CHECK_HAS(r.summary, "from SYSTEM.LOG1, 1 page; SYSTEM.LOG2 refused: it belongs to "
-				     "another hive: its embedded file name is \"SOFTWARE\", the "
-				     "hive's \"SYSTEM\"");
+		                     "another hive: its embedded file name is \"SOFTWARE\", the "
+		                     "hive's \"SYSTEM\"");
 		ha_replay_result_free(&r);
 		free_bytes(two, 2);
 	}
@@ -1570,8 +1572,8 @@ static void make_foreign_host(const char *dir, const char *name)
 	CHECK_INT(rename(path_in(dir, "state1.hiv"), path_in(dir, "SYSTEM")), 0);
 	unlink(path_in(dir, ".keep"));
 	free(write_tree(software_tree(), path_in(dir, "SOFTWARE"),
-			"emRoot\\System32\\Config\\SOFTWARE")
-		     .p);
+	                "emRoot\\System32\\Config\\SOFTWARE")
+	             .p);
 	CHECK_INT(hb_make_dirty(path_in(dir, "SOFTWARE")), 0);
 	free(log.p);
 	free_bytes(st, 1);
@@ -1594,7 +1596,7 @@ static void replay_refuses_foreign_log(void)
 	make_foreign_host(dir, "SYSTEM.LOG1");
 	snprintf(outp, sizeof outp, "%s/foreign-out.hiv", tmp);
 	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SOFTWARE"), path_in(dir, "SYSTEM.LOG1"),
-			   "-o", outp, NULL);
+	                   "-o", outp, NULL);
 	CHECK_INT(rc, 3);
 	CHECK_HAS(e, "cannot replay: no usable transaction log (SYSTEM.LOG1: " FOREIGN_WHY ")");
 	CHECK(access(outp, F_OK) != 0);
@@ -1626,8 +1628,8 @@ static void scan_refuses_foreign_log(void)
 		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_OK);
 		CHECK_INT(s.role[HA_SOFTWARE].status, HA_HS_DIRTY);
 		CHECK_HAS(s.role[HA_SOFTWARE].reason,
-			  "dirty: sequence numbers differ; logs present (SOFTWARE.LOG1); logs "
-			  "refused: no usable transaction log (SOFTWARE.LOG1: " FOREIGN_WHY ")");
+		          "dirty: sequence numbers differ; logs present (SOFTWARE.LOG1); logs "
+		          "refused: no usable transaction log (SOFTWARE.LOG1: " FOREIGN_WHY ")");
 		CHECK(f && f->replay == NULL && f->kind == HA_FK_SOFTWARE);
 		ha_snapshot_free(&s);
 	} else {
@@ -1681,12 +1683,12 @@ static void make_damaged_old_host(const char *dir, char how, int with_log)
 	unlink(path_in(dir, "state1.hiv"));
 	unlink(path_in(dir, ".keep"));
 	free(write_tree(software_tree(), path_in(dir, "SOFTWARE"),
-			"emRoot\\System32\\Config\\SOFTWARE")
-		     .p);
+	                "emRoot\\System32\\Config\\SOFTWARE")
+	             .p);
 	lw = (uint64_t)get32(primary.p + 0x0C) | (uint64_t)get32(primary.p + 0x10) << 32;
 	/* The first hive bin keeps the base block's time (its backup copy). */
-	CHECK(lw == ((uint64_t)get32(primary.p + 4096 + 20) |
-		     (uint64_t)get32(primary.p + 4096 + 24) << 32));
+	CHECK(lw == ((uint64_t)get32(primary.p + 4096 + 20) | (uint64_t)get32(primary.p + 4096 + 24)
+	                                                              << 32));
 	if (with_log) {
 		log = old_log(&primary, &st[0], s2 + 1, lw);
 		if (with_log == 2) {
@@ -1729,7 +1731,7 @@ static void base_block_restored_from_log(void)
 		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_REPLAYED);
 		CHECK_HAS(s.role[HA_SYSTEM].reason, "header checksum wrong: stored 0x");
 		CHECK_HAS(s.role[HA_SYSTEM].reason,
-			  "old-format log replayed: 16 dirty sectors from SYSTEM.LOG1 (sequence ");
+		          "old-format log replayed: 16 dirty sectors from SYSTEM.LOG1 (sequence ");
 		CHECK_HAS(s.role[HA_SYSTEM].reason, "; base block restored from SYSTEM.LOG1");
 		CHECK_INT(tls_enabled(&s), 1);
 		ha_snapshot_free(&s);
@@ -1746,8 +1748,8 @@ static void base_block_restored_from_log(void)
 
 		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_REPLAYED);
 		CHECK_HAS(s.role[HA_SYSTEM].reason,
-			  "base block damaged (no regf signature; a hive bin follows it); "
-			  "old-format log replayed: 16 dirty sectors from SYSTEM.LOG1 (sequence ");
+		          "base block damaged (no regf signature; a hive bin follows it); "
+		          "old-format log replayed: 16 dirty sectors from SYSTEM.LOG1 (sequence ");
 		CHECK_HAS(s.role[HA_SYSTEM].reason, "; base block restored from SYSTEM.LOG1");
 		CHECK(f && f->kind == HA_FK_SYSTEM && !f->bb_valid && f->dirty);
 		CHECK_INT(tls_enabled(&s), 1);
@@ -1758,7 +1760,8 @@ static void base_block_restored_from_log(void)
 	/* ... not without being asked to replay. */
 	if (read_dir(dir, 1, &s) == 0) {
 		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_NOT_HIVE);
-		CHECK_HAS(s.role[HA_SYSTEM].reason, "/SYSTEM: no regf signature: not a registry hive");
+		CHECK_HAS(s.role[HA_SYSTEM].reason,
+		          "/SYSTEM: no regf signature: not a registry hive");
 		ha_snapshot_free(&s);
 	}
 	/* The evidence of a scan says so. */
@@ -1772,7 +1775,7 @@ static void base_block_restored_from_log(void)
 		CHECK_STR(finding(&c, "SCHANNEL-TLS12-CLIENT", "status"), "PASS");
 		CHECK_STR(finding(&c, "HIVE-INTEGRITY", "status"), "PASS");
 		CHECK_HAS(finding(&c, "HIVE-INTEGRITY", "reason"),
-			  "base block restored from SYSTEM.LOG1");
+		          "base block restored from SYSTEM.LOG1");
 		tu_csv_free(&c);
 	} else {
 		CHECK(0);
@@ -1797,7 +1800,8 @@ static void base_block_restored_from_log(void)
 	make_damaged_old_host(dir, 'm', 0);
 	if (read_dir(dir, 0, &s) == 0) {
 		CHECK_INT(s.role[HA_SYSTEM].status, HA_HS_NOT_HIVE);
-		CHECK_HAS(s.role[HA_SYSTEM].reason, "/SYSTEM: no regf signature: not a registry hive");
+		CHECK_HAS(s.role[HA_SYSTEM].reason,
+		          "/SYSTEM: no regf signature: not a registry hive");
 		ha_snapshot_free(&s);
 	}
 	/* With another hive's log: refused, and it says why. */
@@ -1808,10 +1812,10 @@ static void base_block_restored_from_log(void)
 
 		CHECK(f && f->status == HA_HS_NOT_HIVE);
 		CHECK_STR(f ? f->reason : NULL,
-			  "no regf signature: not a registry hive, or one whose base block is "
-			  "damaged (a hive bin follows it); logs present (SYSTEM.LOG1); logs "
-			  "refused: no usable transaction log (SYSTEM.LOG1: it belongs to another "
-			  "hive: its embedded file name is \"SOFTWARE\", the hive's \"SYSTEM\")");
+		          "no regf signature: not a registry hive, or one whose base block is "
+		          "damaged (a hive bin follows it); logs present (SYSTEM.LOG1); logs "
+		          "refused: no usable transaction log (SYSTEM.LOG1: it belongs to another "
+		          "hive: its embedded file name is \"SOFTWARE\", the hive's \"SYSTEM\")");
 		ha_snapshot_free(&s);
 	}
 }
@@ -1819,10 +1823,16 @@ static void base_block_restored_from_log(void)
 /* ---------------------------------------------------- the command line */
 
 static int run_hiveaudit(char **out, char **err, const char *a1, const char *a2, const char *a3,
-			 const char *a4, const char *a5, const char *a6)
+                         const char *a4, const char *a5, const char *a6)
 {
-	char *argv[8] = {(char *)tu_hiveaudit(), (char *)a1, (char *)a2, (char *)a3,
-			 (char *)a4,		 (char *)a5, (char *)a6, NULL};
+	char *argv[8] = {(char *)tu_hiveaudit(),
+	                 (char *)a1,
+	                 (char *)a2,
+	                 (char *)a3,
+	                 (char *)a4,
+	                 (char *)a5,
+	                 (char *)a6,
+	                 NULL};
 
 	return tu_run(argv, NULL, out, err);
 }
@@ -1856,7 +1866,7 @@ static void test_verb(void)
 	}
 	/* Named logs, -o first. */
 	rc = run_hiveaudit(&o, &e, "replay", "-o", outp, path_in(dir, "SYSTEM"),
-			   path_in(dir, "system.log1"), NULL);
+	                   path_in(dir, "system.log1"), NULL);
 	CHECK_INT(rc, 0);
 	free(o);
 	free(e);
@@ -1878,7 +1888,7 @@ static void test_verb(void)
 	free(o);
 	free(e);
 	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o", path_in(dir, "SYSTEM"),
-			   NULL, NULL);
+	                   NULL, NULL);
 	CHECK_INT(rc, 2);
 	CHECK_HAS(e, "never written");
 	free(o);
@@ -1907,7 +1917,7 @@ static void test_verb(void)
 	free(e);
 	snprintf(dir, sizeof dir, "%s/verb", tmp);
 	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o",
-			   path_in(dir, "no/such/folder/out.hiv"), NULL, NULL);
+	                   path_in(dir, "no/such/folder/out.hiv"), NULL, NULL);
 	CHECK_INT(rc, 3);
 	CHECK_HAS(e, "cannot write");
 	free(o);
@@ -1944,7 +1954,7 @@ static void replay_refuses_log_as_output(void)
 
 	/* The log found beside the hive. */
 	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o",
-			   path_in(dir, "SYSTEM.LOG1"), NULL, NULL);
+	                   path_in(dir, "SYSTEM.LOG1"), NULL, NULL);
 	CHECK_INT(rc, 2);
 	CHECK_HAS(e, "is a log found beside the hive; the evidence files are never written");
 	CHECK(file_is(path_in(dir, "SYSTEM.LOG1"), &log1));
@@ -1952,15 +1962,15 @@ static void replay_refuses_log_as_output(void)
 	free(e);
 	/* In another letter case, and through "./". */
 	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o",
-			   path_in(dir, "./system.log1"), NULL, NULL);
+	                   path_in(dir, "./system.log1"), NULL, NULL);
 	CHECK_INT(rc, 2);
 	CHECK(file_is(path_in(dir, "SYSTEM.LOG1"), &log1));
 	free(o);
 	free(e);
 	/* A symlink to it. */
 	CHECK_INT(symlink("SYSTEM.LOG1", path_in(dir, "link.hiv")), 0);
-	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o",
-			   path_in(dir, "link.hiv"), NULL, NULL);
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o", path_in(dir, "link.hiv"),
+	                   NULL, NULL);
 	CHECK_INT(rc, 2);
 	CHECK_HAS(e, "is a log found beside the hive");
 	CHECK(lstat(path_in(dir, "link.hiv"), &st) == 0 && S_ISLNK(st.st_mode));
@@ -1969,8 +1979,8 @@ static void replay_refuses_log_as_output(void)
 	free(e);
 	/* A hard link to it. */
 	CHECK_INT(link(path_in(dir, "SYSTEM.LOG1"), path_in(dir, "hard.hiv")), 0);
-	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o",
-			   path_in(dir, "hard.hiv"), NULL, NULL);
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o", path_in(dir, "hard.hiv"),
+	                   NULL, NULL);
 	CHECK_INT(rc, 2);
 	CHECK_HAS(e, "is a log found beside the hive");
 	CHECK(file_is(path_in(dir, "SYSTEM.LOG1"), &log1));
@@ -1978,7 +1988,7 @@ static void replay_refuses_log_as_output(void)
 	free(e);
 	/* Logs named: the one beside that was not named is still evidence. */
 	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), path_in(dir, "SYSTEM.LOG2"),
-			   "-o", path_in(dir, "hard.hiv"), NULL);
+	                   "-o", path_in(dir, "hard.hiv"), NULL);
 	CHECK_INT(rc, 2);
 	CHECK(file_is(path_in(dir, "SYSTEM.LOG1"), &log1));
 	free(o);
@@ -1986,7 +1996,7 @@ static void replay_refuses_log_as_output(void)
 	/* A log name of the hive that does not exist yet: writing it would
 	 * plant a log that the next scan reads. */
 	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o",
-			   path_in(dir, "SYSTEM.LOG"), NULL, NULL);
+	                   path_in(dir, "SYSTEM.LOG"), NULL, NULL);
 	CHECK_INT(rc, 2);
 	CHECK_HAS(e, "is a log name of the hive, in its folder");
 	CHECK(access(path_in(dir, "SYSTEM.LOG"), F_OK) != 0);
@@ -1998,12 +2008,12 @@ static void replay_refuses_log_as_output(void)
 	CHECK_INT(tu_write(path_in(other, ".keep"), "", 0), 0);
 	CHECK_INT(symlink(path_in(dir, "SYSTEM"), path_in(other, "SYS")), 0);
 	rc = run_hiveaudit(&o, &e, "replay", path_in(other, "SYS"), "-o",
-			   path_in(dir, "SYSTEM.LOG2"), NULL, NULL);
+	                   path_in(dir, "SYSTEM.LOG2"), NULL, NULL);
 	CHECK_INT(rc, 2);
 	free(o);
 	free(e);
 	rc = run_hiveaudit(&o, &e, "replay", path_in(other, "SYS"), "-o", path_in(other, "SYS"),
-			   NULL, NULL);
+	                   NULL, NULL);
 	CHECK_INT(rc, 2);
 	CHECK_HAS(e, "is the hive");
 	CHECK(file_is(path_in(dir, "SYSTEM"), &hive));
@@ -2014,7 +2024,7 @@ static void replay_refuses_log_as_output(void)
 	CHECK_INT(symlink("target.txt", path_in(other, "out.hiv")), 0);
 	CHECK_INT(tu_write(path_in(other, "target.txt"), "keep", 4), 0);
 	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o",
-			   path_in(other, "out.hiv"), NULL, NULL);
+	                   path_in(other, "out.hiv"), NULL, NULL);
 	CHECK_INT(rc, 0);
 	CHECK(lstat(path_in(other, "out.hiv"), &st) == 0 && S_ISREG(st.st_mode));
 	CHECK_INT(has_key(path_in(other, "out.hiv"), TLS12C), 1);
@@ -2070,21 +2080,21 @@ static void test_rule_verdict_from_log(void)
 		CHECK_STR(finding(&c, "HIVE-INTEGRITY", "status"), "PASS");
 		CHECK_HAS(finding(&c, "HIVE-INTEGRITY", "reason"), "SYSTEM hive replayed: dirty");
 		CHECK_HAS(finding(&c, "HIVE-INTEGRITY", "reason"),
-			  "new-format logs replayed: 1 entry");
+		          "new-format logs replayed: 1 entry");
 		tu_csv_free(&c);
 	}
 	free(text);
 
 	{
 		char *argv[] = {(char *)tu_hiveaudit(),
-				(char *)"scan",
-				(char *)"--no-replay",
-				(char *)"--as-of",
-				(char *)"2026-01-01",
-				(char *)"-o",
-				out2,
-				fleet,
-				NULL};
+		                (char *)"scan",
+		                (char *)"--no-replay",
+		                (char *)"--as-of",
+		                (char *)"2026-01-01",
+		                (char *)"-o",
+		                out2,
+		                fleet,
+		                NULL};
 
 		rc = tu_run(argv, NULL, &o, &e);
 		CHECK(rc == 0 || rc == 1);
@@ -2096,7 +2106,7 @@ static void test_rule_verdict_from_log(void)
 	if (text && tu_csv_parse(text, &c) == 0) {
 		CHECK_STR(finding(&c, "SCHANNEL-TLS12-CLIENT", "status"), "UNKNOWN");
 		CHECK_HAS(finding(&c, "SCHANNEL-TLS12-CLIENT", "reason"),
-			  "as stored this gives FAIL");
+		          "as stored this gives FAIL");
 		CHECK_STR(finding(&c, "HIVE-INTEGRITY", "status"), "WARN");
 		tu_csv_free(&c);
 	}
@@ -2106,26 +2116,26 @@ static void test_rule_verdict_from_log(void)
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
-		CHECK_CASE(test_marvin32),
-		CHECK_CASE(test_marvin32_corpus_hashes),
-		CHECK_CASE(test_corpus_new_dirty_hive),
-		CHECK_CASE(test_corpus_old_dirty_hive),
-		CHECK_CASE(test_corpus_bad_log_refused),
-		CHECK_CASE(test_corpus_win10_system),
-		CHECK_CASE(test_corpus_read_and_verb),
-		CHECK_CASE(test_new_format_generated),
-		CHECK_CASE(test_bounds_and_refusals),
-		CHECK_CASE(test_old_format_generated),
-		CHECK_CASE(test_damaged_base_block),
-		CHECK_CASE(test_reader_statuses),
-		CHECK_CASE(test_verb),
-		CHECK_CASE(replay_refuses_log_as_output),
-		CHECK_CASE(log_match_decides_belonging),
-		CHECK_CASE(logs_beside_found_by_name),
-		CHECK_CASE(replay_refuses_foreign_log),
-		CHECK_CASE(scan_refuses_foreign_log),
-		CHECK_CASE(base_block_restored_from_log),
-		CHECK_CASE(test_rule_verdict_from_log),
+	        CHECK_CASE(test_marvin32),
+	        CHECK_CASE(test_marvin32_corpus_hashes),
+	        CHECK_CASE(test_corpus_new_dirty_hive),
+	        CHECK_CASE(test_corpus_old_dirty_hive),
+	        CHECK_CASE(test_corpus_bad_log_refused),
+	        CHECK_CASE(test_corpus_win10_system),
+	        CHECK_CASE(test_corpus_read_and_verb),
+	        CHECK_CASE(test_new_format_generated),
+	        CHECK_CASE(test_bounds_and_refusals),
+	        CHECK_CASE(test_old_format_generated),
+	        CHECK_CASE(test_damaged_base_block),
+	        CHECK_CASE(test_reader_statuses),
+	        CHECK_CASE(test_verb),
+	        CHECK_CASE(replay_refuses_log_as_output),
+	        CHECK_CASE(log_match_decides_belonging),
+	        CHECK_CASE(logs_beside_found_by_name),
+	        CHECK_CASE(replay_refuses_foreign_log),
+	        CHECK_CASE(scan_refuses_foreign_log),
+	        CHECK_CASE(base_block_restored_from_log),
+	        CHECK_CASE(test_rule_verdict_from_log),
 	};
 	int rc;
 

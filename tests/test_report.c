@@ -104,11 +104,11 @@ static void put_host(struct ha_store *st, int64_t run, const struct host_def *d,
 }
 
 static struct ha_store *open_store(const char *name, const struct ha_store_rule *rules, size_t n,
-				   int64_t *run)
+                                   int64_t *run)
 {
 	struct ha_store *st = NULL;
-	struct ha_run_meta m = {"0.1.0", "2026-01-01T00:00:00Z", "r", "q", "fleet",
-				"hiveaudit scan", 1};
+	struct ha_run_meta m = {"0.1.0", "2026-01-01T00:00:00Z", "r", "q",
+	                        "fleet", "hiveaudit scan",       1};
 	struct ha_err err;
 
 	CHECK_INT(ha_store_open(path_in(name), HA_STORE_CREATE, &st, &err), HA_OK);
@@ -122,45 +122,45 @@ static struct ha_store *open_store(const char *name, const struct ha_store_rule 
 /* ------------------------------------------------------------------ CSV */
 
 static struct ha_evidence csv_ev[] = {
-	{HA_SYSTEM, "fleet/WEB01/SYSTEM", "aaaa", "ControlSet001 (Select\\Current = 1)", "Select",
-	 "Current", "REG_DWORD", "0x00000001 (1)", "", NULL},
+        {HA_SYSTEM, "fleet/WEB01/SYSTEM", "aaaa", "ControlSet001 (Select\\Current = 1)", "Select",
+         "Current", "REG_DWORD", "0x00000001 (1)", "", NULL},
 };
 
 static struct ha_finding csv_findings[] = {
-	{"R1", HA_FAIL, "critical", "Title \"q\"", "os", "=1+1", "+2", "-3", 1, csv_ev},
-	{"R2", HA_WARN, "low", "Second", "info", "@x", "\tx", "\ry\r\nz", 0, NULL},
+        {"R1", HA_FAIL, "critical", "Title \"q\"", "os", "=1+1", "+2", "-3", 1, csv_ev},
+        {"R2", HA_WARN, "low", "Second", "info", "@x", "\tx", "\ry\r\nz", 0, NULL},
 };
 
 static const struct ha_store_rule csv_rules[] = {
-	{"R1", "Title \"q\"", "critical", "os", NULL, NULL, NULL, NULL, NULL, 1},
-	{"R2", "Second", "low", "info", NULL, NULL, NULL, NULL, NULL, 0},
+        {"R1", "Title \"q\"", "critical", "os", NULL, NULL, NULL, NULL, NULL, 1},
+        {"R2", "Second", "low", "info", NULL, NULL, NULL, NULL, NULL, 0},
 };
 
 static void test_csv_exact_bytes(void)
 {
 	static const char want_findings[] =
-		"\"host\",\"computer_name\",\"rule_id\",\"status\",\"severity\",\"title\","
-		"\"observed\",\"expected\",\"reason\",\"evidence\",\"hive_files\",\"hive_sha256\","
-		"\"host_dir\",\"waived\",\"waiver_reason\",\"waiver_expires\"\r\n"
-		"\"WEB01\",\"'+WEB01\",\"R1\",\"FAIL\",\"critical\",\"Title \"\"q\"\"\",\"'=1+1\","
-		"\"'+2\",\"'-3\",\"SYSTEM Select\\Current: REG_DWORD 0x00000001 (1)\","
-		"\"fleet/WEB01/SYSTEM\",\"aaaa\",\"fleet/WEB01\",\"\",\"\",\"\"\r\n"
-		"\"WEB01\",\"'+WEB01\",\"R2\",\"WARN\",\"low\",\"Second\",\"'@x\",\"'\tx\","
-		"\"'\ry\r\nz\",\"\",\"\",\"\",\"fleet/WEB01\",\"\",\"\",\"\"\r\n";
+	        "\"host\",\"computer_name\",\"rule_id\",\"status\",\"severity\",\"title\","
+	        "\"observed\",\"expected\",\"reason\",\"evidence\",\"hive_files\",\"hive_sha256\","
+	        "\"host_dir\",\"waived\",\"waiver_reason\",\"waiver_expires\"\r\n"
+	        "\"WEB01\",\"'+WEB01\",\"R1\",\"FAIL\",\"critical\",\"Title \"\"q\"\"\",\"'=1+1\","
+	        "\"'+2\",\"'-3\",\"SYSTEM Select\\Current: REG_DWORD 0x00000001 (1)\","
+	        "\"fleet/WEB01/SYSTEM\",\"aaaa\",\"fleet/WEB01\",\"\",\"\",\"\"\r\n"
+	        "\"WEB01\",\"'+WEB01\",\"R2\",\"WARN\",\"low\",\"Second\",\"'@x\",\"'\tx\","
+	        "\"'\ry\r\nz\",\"\",\"\",\"\",\"fleet/WEB01\",\"\",\"\",\"\"\r\n";
 	static const char want_hosts[] =
-		"\"host\",\"computer_name\",\"verdict\",\"verdict_reason\",\"os_family\","
-		"\"product_name\",\"nt_version\",\"build\",\"ubr\",\"service_pack\",\"product\","
-		"\"product_type\",\"architecture\",\"edition\",\"installation_type\",\"hostname\","
-		"\"domain\",\"control_set\",\"control_set_source\",\"system_hive\","
-		"\"software_hive\",\"pass\",\"fail\",\"warn\",\"not_applicable\",\"unknown\","
-		"\"host_dir\",\"note\",\"tls12_suites_offered\",\"tls12_suites_azure\"\r\n"
-		"\"WEB01\",\"'+WEB01\",\"not_ready\",\"R1 fails\",\"Windows Server 2008 R2 SP1\","
-		"\"Windows Server 2008 R2 Enterprise\",\"6.1\",\"7601\",\"\",\"1\",\"server\","
-		"\"ServerNT\",\"x64\",\"ServerEnterprise\",\"Server\",\"web01\",\"\",\"1\","
-		"\"Select\\Current = 1\",\"ok\",\"ok\",\"0\",\"1\",\"1\",\"0\",\"0\","
-		"\"fleet/WEB01\",\"\",\"\",\"\"\r\n";
-	struct host_def h = {"WEB01", "fleet/WEB01", "+WEB01", HA_NOT_READY, "R1 fails", 2,
-			     csv_findings};
+	        "\"host\",\"computer_name\",\"verdict\",\"verdict_reason\",\"os_family\","
+	        "\"product_name\",\"nt_version\",\"build\",\"ubr\",\"service_pack\",\"product\","
+	        "\"product_type\",\"architecture\",\"edition\",\"installation_type\",\"hostname\","
+	        "\"domain\",\"control_set\",\"control_set_source\",\"system_hive\","
+	        "\"software_hive\",\"pass\",\"fail\",\"warn\",\"not_applicable\",\"unknown\","
+	        "\"host_dir\",\"note\",\"tls12_suites_offered\",\"tls12_suites_azure\"\r\n"
+	        "\"WEB01\",\"'+WEB01\",\"not_ready\",\"R1 fails\",\"Windows Server 2008 R2 SP1\","
+	        "\"Windows Server 2008 R2 Enterprise\",\"6.1\",\"7601\",\"\",\"1\",\"server\","
+	        "\"ServerNT\",\"x64\",\"ServerEnterprise\",\"Server\",\"web01\",\"\",\"1\","
+	        "\"Select\\Current = 1\",\"ok\",\"ok\",\"0\",\"1\",\"1\",\"0\",\"0\","
+	        "\"fleet/WEB01\",\"\",\"\",\"\"\r\n";
+	struct host_def h = {"WEB01", "fleet/WEB01", "+WEB01", HA_NOT_READY, "R1 fails",
+	                     2,       csv_findings};
 	struct ha_store *st;
 	struct ha_err err;
 	int64_t run = 0, host = 0;
@@ -198,8 +198,22 @@ static void test_csv_exact_bytes(void)
 static void test_csv_parses_back(void)
 {
 	static const char *const cells[] = {
-		"=cmd|' /C calc'!A0", "+1", "-1", "@x", "\tx", "\rx", "\"", "\"\"", ",", "\r\n",
-		"a\nb", "'", "plain", "", "caf\xC3\xA9", "=\xFF",
+	        "=cmd|' /C calc'!A0",
+	        "+1",
+	        "-1",
+	        "@x",
+	        "\tx",
+	        "\rx",
+	        "\"",
+	        "\"\"",
+	        ",",
+	        "\r\n",
+	        "a\nb",
+	        "'",
+	        "plain",
+	        "",
+	        "caf\xC3\xA9",
+	        "=\xFF",
 	};
 	enum { N = sizeof cells / sizeof cells[0] };
 	struct ha_finding fv[N];
@@ -252,7 +266,7 @@ static void test_csv_parses_back(void)
 		snprintf(want, sizeof want, "%s%s", strchr("=+-@\t\r", c[0]) && c[0] ? "'" : "", c);
 		if (strcmp(got, want) != 0)
 			check_fail(__FILE__, __LINE__, "cell %zu: got \"%s\", want \"%s\"", i, got,
-				   want);
+			           want);
 		CHECK_STR(csv.rows[i + 1][1], "'=H");
 	}
 	tu_csv_free(&csv);
@@ -261,20 +275,30 @@ static void test_csv_parses_back(void)
 /* ---------------------------------------------------------------- JSONL */
 
 static struct ha_evidence json_ev[] = {
-	{HA_SOFTWARE, "fleet/WEB\xFF" "01/SOFTWARE", "bbbb", NULL, "Microsoft\\\x01\x1B[2J",
-	 "", "REG_SZ", "\"caf\xC3\xA9\" \xC3\x28", "2024-01-01T00:00:00Z", "n\"o\\te"},
-	{-1, NULL, NULL, NULL, "(host facts)", NULL, "absent", NULL, NULL, NULL},
+        {HA_SOFTWARE,
+         "fleet/WEB\xFF"
+         "01/SOFTWARE",
+         "bbbb", NULL, "Microsoft\\\x01\x1B[2J", "", "REG_SZ", "\"caf\xC3\xA9\" \xC3\x28",
+         "2024-01-01T00:00:00Z", "n\"o\\te"},
+        {-1, NULL, NULL, NULL, "(host facts)", NULL, "absent", NULL, NULL, NULL},
 };
 
 static struct ha_finding json_findings[] = {
-	{"R1", HA_FAIL, "critical", "T\xFF", "os", "o", "e", "r\n\"x\"", 2, json_ev},
-	{"R2", HA_PASS, "low", "T2", "info", NULL, NULL, NULL, 0, NULL},
+        {"R1", HA_FAIL, "critical", "T\xFF", "os", "o", "e", "r\n\"x\"", 2, json_ev},
+        {"R2", HA_PASS, "low", "T2", "info", NULL, NULL, NULL, 0, NULL},
 };
 
 static void test_jsonl(void)
 {
-	struct host_def h = {"WEB\xFF" "01", "fleet/WEB\xFF" "01", "WEB01", HA_NOT_READY, "x", 2,
-			     json_findings};
+	struct host_def h = {"WEB\xFF"
+	                     "01",
+	                     "fleet/WEB\xFF"
+	                     "01",
+	                     "WEB01",
+	                     HA_NOT_READY,
+	                     "x",
+	                     2,
+	                     json_findings};
 	struct ha_store *st;
 	struct ha_err err;
 	int64_t run = 0, host = 0;
@@ -314,8 +338,7 @@ static void test_jsonl(void)
 		CHECK_INT(json_integer_value(json_object_get(o, "run_id")), run);
 		CHECK_STR(json_string_value(json_object_get(o, "as_of")), "2026-01-01T00:00:00Z");
 		CHECK_STR(json_string_value(json_object_get(o, "host")), "WEB\\xFF01");
-		CHECK_STR(json_string_value(json_object_get(o, "host_dir")),
-			  "fleet/WEB\\xFF01");
+		CHECK_STR(json_string_value(json_object_get(o, "host_dir")), "fleet/WEB\\xFF01");
 		CHECK_STR(json_string_value(json_object_get(o, "computer_name")), "WEB01");
 		ev = json_object_get(o, "evidence");
 		CHECK(json_is_array(ev));
@@ -328,15 +351,15 @@ static void test_jsonl(void)
 			e0 = json_array_get(ev, 0);
 			CHECK_STR(json_string_value(json_object_get(e0, "hive")), "SOFTWARE");
 			CHECK_STR(json_string_value(json_object_get(e0, "hive_file")),
-				  "fleet/WEB\\xFF01/SOFTWARE");
+			          "fleet/WEB\\xFF01/SOFTWARE");
 			CHECK_STR(json_string_value(json_object_get(e0, "key")),
-				  "Microsoft\\\x01\x1B[2J");
+			          "Microsoft\\\x01\x1B[2J");
 			CHECK_STR(json_string_value(json_object_get(e0, "value")), "");
 			CHECK_STR(json_string_value(json_object_get(e0, "data")),
-				  "\"caf\xC3\xA9\" \\xC3(");
+			          "\"caf\xC3\xA9\" \\xC3(");
 			CHECK_STR(json_string_value(json_object_get(e0, "note")), "n\"o\\te");
 			CHECK_STR(json_string_value(json_object_get(e0, "key_last_write")),
-				  "2024-01-01T00:00:00Z");
+			          "2024-01-01T00:00:00Z");
 			/* Key-level evidence has no "value" member. */
 			CHECK(json_object_get(json_array_get(ev, 1), "value") == NULL);
 			e0 = json_array_get(ev, 1);
@@ -354,50 +377,52 @@ static void test_jsonl(void)
 
 /* ---------------------------------------------------------- remediation */
 
-#define REG_SCH "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SCHANNEL\\TLS 1.2]\n" \
-		"\"Enabled\"=dword:00000001\n"
-#define REG_NET "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\.NETFramework\\v4.0.30319]\r\n" \
-		"\"SchUseStrongCrypto\"=dword:00000001"
+#define REG_SCH                                                                                    \
+	"[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SCHANNEL\\TLS 1.2]\n"            \
+	"\"Enabled\"=dword:00000001\n"
+#define REG_NET                                                                                    \
+	"[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\.NETFramework\\v4.0.30319]\r\n"                 \
+	"\"SchUseStrongCrypto\"=dword:00000001"
 
 static const struct ha_store_rule rem_rules[] = {
-	{"OS", "OS can run TLS 1.2", "critical", "os", NULL, NULL,
-	 "Upgrade the operating system.", "", NULL, 1},
-	{"SCH", "SChannel", "critical", "schannel", NULL, NULL, "Enable TLS 1.2.", REG_SCH, NULL,
-	 1},
-	{"NET", ".NET", "high", "netfx", NULL, NULL, "Set strong crypto.", REG_NET, NULL, 1},
-	{"LEGACY", "Legacy protocols", "info", "info", NULL, NULL, "Disable TLS 1.0.",
-	 "[HKEY_LOCAL_MACHINE\\LEGACY]\n", NULL, 0},
-	{"NA", "Not here", "high", "update", NULL, NULL, "n/a",
-	 "[HKEY_LOCAL_MACHINE\\NOT_APPLICABLE]\n", NULL, 1},
-	{"UNK", "Unknown", "high", "update", NULL, NULL, "u",
-	 "[HKEY_LOCAL_MACHINE\\UNKNOWN]\n", NULL, 1},
-	{"PASSING", "Passing", "high", "update", NULL, NULL, "p",
-	 "[HKEY_LOCAL_MACHINE\\PASSING]\n", NULL, 1},
-	{"MULTI", "Title\r\n[HKEY_LOCAL_MACHINE\\INJECTED]", "high", "roots", NULL, NULL,
-	 "Line one.\n[HKEY_LOCAL_MACHINE\\ALSO_INJECTED]\r\n\"x\"=dword:1", "", NULL, 1},
-	{"TITLED", "Line\n[HKEY_LOCAL_MACHINE\\INJECTED]", "high", "roots", NULL, NULL, "t",
-	 "[HKEY_LOCAL_MACHINE\\TITLED]\n", NULL, 1},
+        {"OS", "OS can run TLS 1.2", "critical", "os", NULL, NULL, "Upgrade the operating system.",
+         "", NULL, 1},
+        {"SCH", "SChannel", "critical", "schannel", NULL, NULL, "Enable TLS 1.2.", REG_SCH, NULL,
+         1},
+        {"NET", ".NET", "high", "netfx", NULL, NULL, "Set strong crypto.", REG_NET, NULL, 1},
+        {"LEGACY", "Legacy protocols", "info", "info", NULL, NULL, "Disable TLS 1.0.",
+         "[HKEY_LOCAL_MACHINE\\LEGACY]\n", NULL, 0},
+        {"NA", "Not here", "high", "update", NULL, NULL, "n/a",
+         "[HKEY_LOCAL_MACHINE\\NOT_APPLICABLE]\n", NULL, 1},
+        {"UNK", "Unknown", "high", "update", NULL, NULL, "u", "[HKEY_LOCAL_MACHINE\\UNKNOWN]\n",
+         NULL, 1},
+        {"PASSING", "Passing", "high", "update", NULL, NULL, "p", "[HKEY_LOCAL_MACHINE\\PASSING]\n",
+         NULL, 1},
+        {"MULTI", "Title\r\n[HKEY_LOCAL_MACHINE\\INJECTED]", "high", "roots", NULL, NULL,
+         "Line one.\n[HKEY_LOCAL_MACHINE\\ALSO_INJECTED]\r\n\"x\"=dword:1", "", NULL, 1},
+        {"TITLED", "Line\n[HKEY_LOCAL_MACHINE\\INJECTED]", "high", "roots", NULL, NULL, "t",
+         "[HKEY_LOCAL_MACHINE\\TITLED]\n", NULL, 1},
 };
 
 static struct ha_finding rem_all[] = {
-	{"OS", HA_FAIL, "critical", "OS can run TLS 1.2", "os", NULL, NULL, NULL, 0, NULL},
-	{"SCH", HA_FAIL, "critical", "SChannel", "schannel", NULL, NULL, NULL, 0, NULL},
-	{"NET", HA_FAIL, "high", ".NET", "netfx", NULL, NULL, NULL, 0, NULL},
-	{"LEGACY", HA_WARN, "info", "Legacy protocols", "info", NULL, NULL, NULL, 0, NULL},
-	{"NA", HA_NOT_APPLICABLE, "high", "Not here", "update", NULL, NULL, NULL, 0, NULL},
-	{"UNK", HA_UNKNOWN, "high", "Unknown", "update", NULL, NULL, NULL, 0, NULL},
-	{"PASSING", HA_PASS, "high", "Passing", "update", NULL, NULL, NULL, 0, NULL},
-	{"MULTI", HA_FAIL, "high", "Title\r\n[HKEY_LOCAL_MACHINE\\INJECTED]", "roots", NULL, NULL,
-	 NULL, 0, NULL},
-	{"TITLED", HA_FAIL, "high", "Line\n[HKEY_LOCAL_MACHINE\\INJECTED]", "roots", NULL, NULL,
-	 NULL, 0, NULL},
+        {"OS", HA_FAIL, "critical", "OS can run TLS 1.2", "os", NULL, NULL, NULL, 0, NULL},
+        {"SCH", HA_FAIL, "critical", "SChannel", "schannel", NULL, NULL, NULL, 0, NULL},
+        {"NET", HA_FAIL, "high", ".NET", "netfx", NULL, NULL, NULL, 0, NULL},
+        {"LEGACY", HA_WARN, "info", "Legacy protocols", "info", NULL, NULL, NULL, 0, NULL},
+        {"NA", HA_NOT_APPLICABLE, "high", "Not here", "update", NULL, NULL, NULL, 0, NULL},
+        {"UNK", HA_UNKNOWN, "high", "Unknown", "update", NULL, NULL, NULL, 0, NULL},
+        {"PASSING", HA_PASS, "high", "Passing", "update", NULL, NULL, NULL, 0, NULL},
+        {"MULTI", HA_FAIL, "high", "Title\r\n[HKEY_LOCAL_MACHINE\\INJECTED]", "roots", NULL, NULL,
+         NULL, 0, NULL},
+        {"TITLED", HA_FAIL, "high", "Line\n[HKEY_LOCAL_MACHINE\\INJECTED]", "roots", NULL, NULL,
+         NULL, 0, NULL},
 };
 
 static struct ha_finding rem_nothing[] = {
-	{"LEGACY", HA_WARN, "info", "Legacy protocols", "info", NULL, NULL, NULL, 0, NULL},
-	{"NA", HA_NOT_APPLICABLE, "high", "Not here", "update", NULL, NULL, NULL, 0, NULL},
-	{"UNK", HA_UNKNOWN, "high", "Unknown", "update", NULL, NULL, NULL, 0, NULL},
-	{"PASSING", HA_PASS, "high", "Passing", "update", NULL, NULL, NULL, 0, NULL},
+        {"LEGACY", HA_WARN, "info", "Legacy protocols", "info", NULL, NULL, NULL, 0, NULL},
+        {"NA", HA_NOT_APPLICABLE, "high", "Not here", "update", NULL, NULL, NULL, 0, NULL},
+        {"UNK", HA_UNKNOWN, "high", "Unknown", "update", NULL, NULL, NULL, 0, NULL},
+        {"PASSING", HA_PASS, "high", "Passing", "update", NULL, NULL, NULL, 0, NULL},
 };
 
 /* Every line of a .reg file ends with CRLF. */
@@ -440,9 +465,9 @@ static void test_remediation(void)
 	CHECK(strncmp(reg, "Windows Registry Editor Version 5.00\r\n\r\n", 40) == 0);
 	/* FAIL with a fragment: applied, in CRLF, in rule order. */
 	CHECK_HAS(reg, "\r\n; SCH: SChannel\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet"
-		       "\\Control\\SCHANNEL\\TLS 1.2]\r\n\"Enabled\"=dword:00000001\r\n");
+	               "\\Control\\SCHANNEL\\TLS 1.2]\r\n\"Enabled\"=dword:00000001\r\n");
 	CHECK_HAS(reg, "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\.NETFramework\\v4.0.30319]\r\n"
-		       "\"SchUseStrongCrypto\"=dword:00000001\r\n");
+	               "\"SchUseStrongCrypto\"=dword:00000001\r\n");
 	CHECK(strstr(reg, "; SCH:") < strstr(reg, "; NET:"));
 	/* FAIL without a fragment: a manual step, as a comment. */
 	CHECK_HAS(reg, "; OS (FAIL): Upgrade the operating system.\r\n");
@@ -482,8 +507,13 @@ static void test_remediation(void)
  * end that comment line and be imported as registry data. */
 static void test_remediation_provenance(void)
 {
-	struct host_def evil = {"WEB\r\n[HKEY_LOCAL_MACHINE\\EVIL]", "fleet/a\nb\x1b[2J",
-				"CN\r\"v\"=dword:00000001", HA_NOT_READY, "x", 9, rem_all};
+	struct host_def evil = {"WEB\r\n[HKEY_LOCAL_MACHINE\\EVIL]",
+	                        "fleet/a\nb\x1b[2J",
+	                        "CN\r\"v\"=dword:00000001",
+	                        HA_NOT_READY,
+	                        "x",
+	                        9,
+	                        rem_all};
 	struct ha_store *st;
 	struct ha_err err;
 	struct ha_buf b;
@@ -522,36 +552,36 @@ static void test_remediation_provenance(void)
 /* ------------------------------------------------------------ narrative */
 
 static const struct ha_store_rule nar_rules[] = {
-	{"ROOT", "Root", "high", "roots", NULL, NULL, NULL, NULL, NULL, 1},
-	{"NET", "Net", "high", "netfx", NULL, NULL, NULL, NULL, NULL, 1},
-	{"INTEG", "Integrity", "high", "integrity", NULL, NULL, NULL, NULL, NULL, 0},
-	{"SCH", "SChannel", "high", "schannel", NULL, NULL, NULL, NULL, NULL, 1},
-	{"UPD", "Update", "high", "update", NULL, NULL, NULL, NULL, NULL, 1},
-	{"SCH-U", "SChannel 2", "high", "schannel", NULL, NULL, NULL, NULL, NULL, 1},
-	{"INFO", "Info", "info", "info", NULL, NULL, NULL, NULL, NULL, 0},
-	{"OS", "OS", "critical", "os", NULL, NULL, NULL, NULL, NULL, 1},
-	{"WARNED", "Warned", "low", "roots", NULL, NULL, NULL, NULL, NULL, 1},
-	{"OS2\x1B]0;x\x07", "Crafted", "low", "os", NULL, NULL, NULL, NULL, NULL, 1},
+        {"ROOT", "Root", "high", "roots", NULL, NULL, NULL, NULL, NULL, 1},
+        {"NET", "Net", "high", "netfx", NULL, NULL, NULL, NULL, NULL, 1},
+        {"INTEG", "Integrity", "high", "integrity", NULL, NULL, NULL, NULL, NULL, 0},
+        {"SCH", "SChannel", "high", "schannel", NULL, NULL, NULL, NULL, NULL, 1},
+        {"UPD", "Update", "high", "update", NULL, NULL, NULL, NULL, NULL, 1},
+        {"SCH-U", "SChannel 2", "high", "schannel", NULL, NULL, NULL, NULL, NULL, 1},
+        {"INFO", "Info", "info", "info", NULL, NULL, NULL, NULL, NULL, 0},
+        {"OS", "OS", "critical", "os", NULL, NULL, NULL, NULL, NULL, 1},
+        {"WARNED", "Warned", "low", "roots", NULL, NULL, NULL, NULL, NULL, 1},
+        {"OS2\x1B]0;x\x07", "Crafted", "low", "os", NULL, NULL, NULL, NULL, NULL, 1},
 };
 
 static struct ha_finding nar_findings[] = {
-	{"ROOT", HA_FAIL, "high", "Root", "roots", NULL, NULL, "root <missing>", 0, NULL},
-	{"NET", HA_FAIL, "high", "Net", "netfx", NULL, NULL, "net & \"old\"", 0, NULL},
-	{"INTEG", HA_FAIL, "high", "Integrity", "integrity", NULL, NULL, "dirty hive", 0, NULL},
-	{"SCH", HA_FAIL, "high", "SChannel", "schannel", NULL, NULL, "sch \x1B[31mred", 0, NULL},
-	{"UPD", HA_FAIL, "high", "Update", "update", NULL, NULL, "kb missing", 0, NULL},
-	{"SCH-U", HA_UNKNOWN, "high", "SChannel 2", "schannel", NULL, NULL, "wrong type", 0, NULL},
-	{"INFO", HA_UNKNOWN, "info", "Info", "info", NULL, NULL, "info unknown", 0, NULL},
-	{"OS", HA_FAIL, "critical", "OS", "os", NULL, NULL, "os <b>old</b>", 0, NULL},
-	{"WARNED", HA_WARN, "low", "Warned", "roots", NULL, NULL, "only a warning", 0, NULL},
-	/* A store is a file: a crafted one may hold any rule id. */
-	{"OS2\x1B]0;x\x07", HA_FAIL, "low", "Crafted", "os", NULL, NULL, "crafted", 0, NULL},
+        {"ROOT", HA_FAIL, "high", "Root", "roots", NULL, NULL, "root <missing>", 0, NULL},
+        {"NET", HA_FAIL, "high", "Net", "netfx", NULL, NULL, "net & \"old\"", 0, NULL},
+        {"INTEG", HA_FAIL, "high", "Integrity", "integrity", NULL, NULL, "dirty hive", 0, NULL},
+        {"SCH", HA_FAIL, "high", "SChannel", "schannel", NULL, NULL, "sch \x1B[31mred", 0, NULL},
+        {"UPD", HA_FAIL, "high", "Update", "update", NULL, NULL, "kb missing", 0, NULL},
+        {"SCH-U", HA_UNKNOWN, "high", "SChannel 2", "schannel", NULL, NULL, "wrong type", 0, NULL},
+        {"INFO", HA_UNKNOWN, "info", "Info", "info", NULL, NULL, "info unknown", 0, NULL},
+        {"OS", HA_FAIL, "critical", "OS", "os", NULL, NULL, "os <b>old</b>", 0, NULL},
+        {"WARNED", HA_WARN, "low", "Warned", "roots", NULL, NULL, "only a warning", 0, NULL},
+        /* A store is a file: a crafted one may hold any rule id. */
+        {"OS2\x1B]0;x\x07", HA_FAIL, "low", "Crafted", "os", NULL, NULL, "crafted", 0, NULL},
 };
 
 static struct ha_finding nar_clean[] = {
-	{"OS", HA_PASS, "critical", "OS", "os", NULL, NULL, "fine", 0, NULL},
-	{"INFO", HA_UNKNOWN, "info", "Info", "info", NULL, NULL, "info unknown", 0, NULL},
-	{"WARNED", HA_WARN, "low", "Warned", "roots", NULL, NULL, "only a warning", 0, NULL},
+        {"OS", HA_PASS, "critical", "OS", "os", NULL, NULL, "fine", 0, NULL},
+        {"INFO", HA_UNKNOWN, "info", "Info", "info", NULL, NULL, "info unknown", 0, NULL},
+        {"WARNED", HA_WARN, "low", "Warned", "roots", NULL, NULL, "only a warning", 0, NULL},
 };
 
 /* The needles appear in this order in the text. */
@@ -565,7 +595,7 @@ static void in_order(const char *text, const char *const *needles, size_t n)
 
 		if (!p) {
 			check_fail(__FILE__, __LINE__, "\"%s\" missing or out of order in:\n%s",
-				   needles[i], text);
+			           needles[i], text);
 			return;
 		}
 		at = p + strlen(needles[i]);
@@ -575,22 +605,22 @@ static void in_order(const char *text, const char *const *needles, size_t n)
 static void test_narrative(void)
 {
 	static const char *const text_order[] = {
-		"The operating system (OS, FAIL): os <b>old</b>",
-		"A required update (UPD, FAIL): kb missing",
-		"SChannel (SCH, FAIL): sch \\x1B[31mred",
-		".NET Framework (NET, FAIL): net & \"old\"",
-		"Certificate trust (ROOT, FAIL): root <missing>",
-		"Stale or missing evidence (INTEG, FAIL): dirty hive",
-		"Undetermined (SCH-U, UNKNOWN): wrong type",
+	        "The operating system (OS, FAIL): os <b>old</b>",
+	        "A required update (UPD, FAIL): kb missing",
+	        "SChannel (SCH, FAIL): sch \\x1B[31mred",
+	        ".NET Framework (NET, FAIL): net & \"old\"",
+	        "Certificate trust (ROOT, FAIL): root <missing>",
+	        "Stale or missing evidence (INTEG, FAIL): dirty hive",
+	        "Undetermined (SCH-U, UNKNOWN): wrong type",
 	};
 	static const char *const html_order[] = {
-		"<li><b>The operating system</b> (OS, FAIL): os &lt;b&gt;old&lt;/b&gt;",
-		"<li><b>A required update</b> (UPD, FAIL): kb missing",
-		"<li><b>SChannel</b> (SCH, FAIL): sch \\x1B[31mred",
-		"<li><b>.NET Framework</b> (NET, FAIL): net &amp; &quot;old&quot;",
-		"<li><b>Certificate trust</b> (ROOT, FAIL): root &lt;missing&gt;",
-		"<li><b>Stale or missing evidence</b> (INTEG, FAIL): dirty hive",
-		"<li><b>Undetermined</b> (SCH-U, UNKNOWN): wrong type</li>",
+	        "<li><b>The operating system</b> (OS, FAIL): os &lt;b&gt;old&lt;/b&gt;",
+	        "<li><b>A required update</b> (UPD, FAIL): kb missing",
+	        "<li><b>SChannel</b> (SCH, FAIL): sch \\x1B[31mred",
+	        "<li><b>.NET Framework</b> (NET, FAIL): net &amp; &quot;old&quot;",
+	        "<li><b>Certificate trust</b> (ROOT, FAIL): root &lt;missing&gt;",
+	        "<li><b>Stale or missing evidence</b> (INTEG, FAIL): dirty hive",
+	        "<li><b>Undetermined</b> (SCH-U, UNKNOWN): wrong type</li>",
 	};
 	struct host_def h = {"N", "fleet/N", "N", HA_NOT_READY, "x", 10, nar_findings};
 	struct host_def c = {"C", "fleet/C", "C", HA_READY, "x", 3, nar_clean};
@@ -630,7 +660,7 @@ static void test_narrative(void)
 	ha_buf_truncate(&b, 0);
 	CHECK_INT(ha_report_narrative(st, run, h2, 0, &b, &err), HA_OK);
 	CHECK_STR(ha_buf_cstr(&b), "  Every prerequisite is met: TLS 1.2 to Azure Backup should "
-				   "work on this host.\n");
+	                           "work on this host.\n");
 	ha_buf_truncate(&b, 0);
 	CHECK_INT(ha_report_narrative(st, run, h2, 1, &b, &err), HA_OK);
 	CHECK_HAS(ha_buf_cstr(&b), "<li>Every prerequisite is met");
@@ -798,15 +828,15 @@ static void test_report_write_failure(void)
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
-		CHECK_CASE(test_csv_exact_bytes),
-		CHECK_CASE(test_csv_parses_back),
-		CHECK_CASE(test_jsonl),
-		CHECK_CASE(test_remediation),
-		CHECK_CASE(test_remediation_provenance),
-		CHECK_CASE(test_narrative),
-		CHECK_CASE(test_out_missing_folder),
-		CHECK_CASE(test_out_write_failure),
-		CHECK_CASE(test_report_write_failure),
+	        CHECK_CASE(test_csv_exact_bytes),
+	        CHECK_CASE(test_csv_parses_back),
+	        CHECK_CASE(test_jsonl),
+	        CHECK_CASE(test_remediation),
+	        CHECK_CASE(test_remediation_provenance),
+	        CHECK_CASE(test_narrative),
+	        CHECK_CASE(test_out_missing_folder),
+	        CHECK_CASE(test_out_write_failure),
+	        CHECK_CASE(test_report_write_failure),
 	};
 	int rc;
 

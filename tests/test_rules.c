@@ -215,7 +215,7 @@ static void set_key(struct host *h, int hive, const char *path)
 }
 
 static void set_raw(struct host *h, int hive, const char *path, const char *name, uint32_t type,
-		    const void *data, size_t len)
+                    const void *data, size_t len)
 {
 	struct vkey *k = vkey(h, hive, path);
 	struct vval *v = NULL;
@@ -448,8 +448,8 @@ static void read_request(struct host *h, const struct ha_request *rq)
 	if (!ha_hive_status_readable(h->status[rq->hive])) {
 		k->state = HA_KEY_UNAVAILABLE;
 		k->error = ha_asprintf("%s hive %s: %s", ha_role_name(rq->hive),
-				       ha_hive_status_name(h->status[rq->hive]),
-				       h->reason[rq->hive] ? h->reason[rq->hive] : "");
+		                       ha_hive_status_name(h->status[rq->hive]),
+		                       h->reason[rq->hive] ? h->reason[rq->hive] : "");
 		return;
 	}
 	p = physical(rq->path);
@@ -517,7 +517,7 @@ static void read_request(struct host *h, const struct ha_request *rq)
 static void read_host(struct host *h)
 {
 	static const char *const files[HA_NROLES] = {"fleet/TESTHOST/SYSTEM",
-						     "fleet/TESTHOST/SOFTWARE"};
+	                                             "fleet/TESTHOST/SOFTWARE"};
 	struct ha_reqset req;
 	struct ha_err err;
 	size_t i;
@@ -533,9 +533,9 @@ static void read_host(struct host *h)
 		h->s.role[r].status = h->status[r];
 		if (h->status[r] == HA_HS_MISSING) {
 			h->s.role[r].reason = h->reason[r]
-						      ? xstrdup(h->reason[r])
-						      : ha_asprintf("no %s hive in the host folder",
-								    ha_role_name(r));
+			                              ? xstrdup(h->reason[r])
+			                              : ha_asprintf("no %s hive in the host folder",
+			                                            ha_role_name(r));
 			continue;
 		}
 		f = ha_snapshot_add_file(&h->s);
@@ -580,7 +580,7 @@ static void check_findings(const char *file, int line, const struct host *h)
 
 	if (h->fs.n != ha_rules_count(h->rs))
 		check_fail(file, line, "%zu findings for %zu rules", h->fs.n,
-			   ha_rules_count(h->rs));
+		           ha_rules_count(h->rs));
 	if (!h->fs.verdict_reason || !*h->fs.verdict_reason)
 		check_fail(file, line, "no verdict reason");
 	for (i = 0; i < h->fs.n; i++) {
@@ -590,29 +590,29 @@ static void check_findings(const char *file, int line, const struct host *h)
 
 		if (!f->rule_id || strcmp(f->rule_id, ha_rules_info(h->rs, i)->id) != 0)
 			check_fail(file, line, "finding %zu is not rule %s", i,
-				   ha_rules_info(h->rs, i)->id);
+			           ha_rules_info(h->rs, i)->id);
 		if (f->status < 0 || f->status >= HA_NSTATUS)
 			check_fail(file, line, "%s: status %d", f->rule_id, f->status);
 		if (!f->nev)
 			check_fail(file, line, "%s (%s): no evidence", f->rule_id,
-				   ha_status_name(f->status));
+			           ha_status_name(f->status));
 		if (!f->observed || !*f->observed)
 			check_fail(file, line, "%s: nothing observed", f->rule_id);
 		if (!n || r[0] == ' ' || r[n - 1] != '.' || (n > 1 && r[n - 2] == ' ') ||
 		    strstr(r, "  ") || strstr(r, "..") || strstr(r, " . ") || strstr(r, "(null)") ||
 		    strstr(r, "()") || strstr(r, "not requested"))
 			check_fail(file, line, "%s: reason is not a sentence: \"%s\"", f->rule_id,
-				   r ? r : "(null)");
+			           r ? r : "(null)");
 		for (j = 0; j < f->nev; j++) {
 			const struct ha_evidence *e = &f->ev[j];
 
 			if (!e->key_path || !e->value_type)
 				check_fail(file, line, "%s: evidence %zu lacks a key or a type",
-					   f->rule_id, j);
+				           f->rule_id, j);
 			if (e->role >= 0 && (!e->hive_path || !*e->hive_path) &&
 			    h->status[e->role] != HA_HS_MISSING)
 				check_fail(file, line, "%s: evidence %zu names no hive file",
-					   f->rule_id, j);
+				           f->rule_id, j);
 		}
 	}
 }
@@ -637,9 +637,11 @@ static void same_with_memo(const char *file, int line, struct host *h)
 	else if (fs.n != h->fs.n)
 		check_fail(file, line, "the memo changed the number of findings");
 	for (i = 0; i < fs.n && i < h->fs.n; i++)
-		if (fs.v[i].status != h->fs.v[i].status || strcmp(fs.v[i].reason, h->fs.v[i].reason) ||
+		if (fs.v[i].status != h->fs.v[i].status ||
+		    strcmp(fs.v[i].reason, h->fs.v[i].reason) ||
 		    strcmp(fs.v[i].observed, h->fs.v[i].observed) || fs.v[i].nev != h->fs.v[i].nev)
-			check_fail(file, line, "%s differs with the certificate memo", fs.v[i].rule_id);
+			check_fail(file, line, "%s differs with the certificate memo",
+			           fs.v[i].rule_id);
 	ha_findings_free(&fs);
 }
 
@@ -663,7 +665,7 @@ static void evaluate(const char *file, int line, struct host *h)
 }
 
 static const struct ha_finding *finding_at(const char *file, int line, struct host *h,
-					   const char *id)
+                                           const char *id)
 {
 	size_t i;
 
@@ -682,13 +684,13 @@ static void expect_status(const char *file, int line, struct host *h, const char
 
 	if (f && f->status != want)
 		check_fail(file, line, "%s on %s: %s, expected %s; observed \"%s\"; reason \"%s\"",
-			   id, h->f.os_family, ha_status_name(f->status), ha_status_name(want),
-			   f->observed, f->reason);
+		           id, h->f.os_family, ha_status_name(f->status), ha_status_name(want),
+		           f->observed, f->reason);
 }
 #define EXPECT(h, id, st) expect_status(__FILE__, __LINE__, h, id, st)
 
 static void expect_text(const char *file, int line, struct host *h, const char *id, int which,
-			const char *sub, int want)
+                        const char *sub, int want)
 {
 	const struct ha_finding *f = finding_at(file, line, h, id);
 	const char *t;
@@ -698,7 +700,7 @@ static void expect_text(const char *file, int line, struct host *h, const char *
 	t = which == 0 ? f->reason : f->observed;
 	if ((strstr(t, sub) != NULL) != want)
 		check_fail(file, line, "%s %s %s \"%s\": \"%s\"", id, which ? "observed" : "reason",
-			   want ? "lacks" : "has", sub, t);
+		           want ? "lacks" : "has", sub, t);
 }
 #define REASON_HAS(h, id, s)   expect_text(__FILE__, __LINE__, h, id, 0, s, 1)
 #define REASON_LACKS(h, id, s) expect_text(__FILE__, __LINE__, h, id, 0, s, 0)
@@ -747,13 +749,13 @@ struct certfile {
 };
 
 static struct certfile certfiles[] = {
-	{"digicert-global-root-g2", NULL, 0, ""},
-	{"digicert-global-root-ca", NULL, 0, ""},
-	{"baltimore-cybertrust-root", NULL, 0, ""},
-	{"d-trust-root-class-3-ca-2-2009", NULL, 0, ""},
-	{"microsoft-rsa-root-2017", NULL, 0, ""},
-	{"microsoft-ecc-root-2017", NULL, 0, ""},
-	{"isrg-root-x1", NULL, 0, ""},
+        {"digicert-global-root-g2", NULL, 0, ""},
+        {"digicert-global-root-ca", NULL, 0, ""},
+        {"baltimore-cybertrust-root", NULL, 0, ""},
+        {"d-trust-root-class-3-ca-2-2009", NULL, 0, ""},
+        {"microsoft-rsa-root-2017", NULL, 0, ""},
+        {"microsoft-ecc-root-2017", NULL, 0, ""},
+        {"isrg-root-x1", NULL, 0, ""},
 };
 
 static const struct certfile *certfile(const char *name)
@@ -884,7 +886,7 @@ static int64_t date(const char *s)
 static void expect_ready(const char *file, int line, struct host *h)
 {
 	static const char *const ids[] = {OS, KB,  WH,     WH32,  SCH,   NET,  NET32, NETV,
-					  G2, GCA, DTRUST, MSRSA, MSECC, AUTO, INTEG};
+	                                  G2, GCA, DTRUST, MSRSA, MSECC, AUTO, INTEG};
 	size_t i;
 
 	for (i = 0; i < sizeof ids / sizeof ids[0]; i++) {
@@ -892,11 +894,11 @@ static void expect_ready(const char *file, int line, struct host *h)
 
 		if (f && f->status != HA_PASS && f->status != HA_NOT_APPLICABLE)
 			check_fail(file, line, "%s on %s: %s: %s", ids[i], h->f.os_family,
-				   ha_status_name(f->status), f->reason);
+			           ha_status_name(f->status), f->reason);
 	}
 	if (h->fs.verdict != HA_READY)
 		check_fail(file, line, "verdict on %s: %s (%s)", h->f.os_family,
-			   ha_verdict_name(h->fs.verdict), h->fs.verdict_reason);
+		           ha_verdict_name(h->fs.verdict), h->fs.verdict_reason);
 }
 #define EXPECT_READY(h) expect_ready(__FILE__, __LINE__, h)
 
@@ -911,26 +913,26 @@ static void test_os_families(void)
 		const char *family;
 		int status;
 	} t[] = {
-		{&NT4, "Windows NT 4.0 Server SP6", HA_FAIL},
-		{&W2000, "Windows 2000 Server SP4", HA_FAIL},
-		{&XP, "Windows XP SP3", HA_FAIL},
-		{&W2003, "Windows Server 2003 SP2", HA_FAIL},
-		{&VISTA, "Windows Vista SP2", HA_FAIL},
-		{&W2008_SP1, "Windows Server 2008 SP1", HA_FAIL},
-		{&W2008_SP2, "Windows Server 2008 SP2", HA_PASS},
-		{&W2008_SP2_6003, "Windows Server 2008 SP2", HA_PASS},
-		{&WIN7_RTM, "Windows 7", HA_FAIL},
-		{&WIN7_SP1, "Windows 7 SP1", HA_PASS},
-		{&W2008R2_RTM, "Windows Server 2008 R2", HA_FAIL},
-		{&W2008R2_SP1, "Windows Server 2008 R2 SP1", HA_PASS},
-		{&W2012, "Windows Server 2012", HA_PASS},
-		{&W2012R2, "Windows Server 2012 R2", HA_PASS},
-		{&WIN10_1507, "Windows 10", HA_PASS},
-		{&W2016, "Windows Server 2016", HA_PASS},
-		{&W2019, "Windows Server 2019", HA_PASS},
-		{&W2022, "Windows Server 2022", HA_PASS},
-		{&WIN11, "Windows 11", HA_PASS},
-		{&W2025, "Windows Server 2025", HA_PASS},
+	        {&NT4, "Windows NT 4.0 Server SP6", HA_FAIL},
+	        {&W2000, "Windows 2000 Server SP4", HA_FAIL},
+	        {&XP, "Windows XP SP3", HA_FAIL},
+	        {&W2003, "Windows Server 2003 SP2", HA_FAIL},
+	        {&VISTA, "Windows Vista SP2", HA_FAIL},
+	        {&W2008_SP1, "Windows Server 2008 SP1", HA_FAIL},
+	        {&W2008_SP2, "Windows Server 2008 SP2", HA_PASS},
+	        {&W2008_SP2_6003, "Windows Server 2008 SP2", HA_PASS},
+	        {&WIN7_RTM, "Windows 7", HA_FAIL},
+	        {&WIN7_SP1, "Windows 7 SP1", HA_PASS},
+	        {&W2008R2_RTM, "Windows Server 2008 R2", HA_FAIL},
+	        {&W2008R2_SP1, "Windows Server 2008 R2 SP1", HA_PASS},
+	        {&W2012, "Windows Server 2012", HA_PASS},
+	        {&W2012R2, "Windows Server 2012 R2", HA_PASS},
+	        {&WIN10_1507, "Windows 10", HA_PASS},
+	        {&W2016, "Windows Server 2016", HA_PASS},
+	        {&W2019, "Windows Server 2019", HA_PASS},
+	        {&W2022, "Windows Server 2022", HA_PASS},
+	        {&WIN11, "Windows 11", HA_PASS},
+	        {&W2025, "Windows Server 2025", HA_PASS},
 	};
 	size_t i;
 
@@ -998,7 +1000,7 @@ static void test_pre_vista_not_applicable(void)
 				continue;
 			if (f->status != HA_NOT_APPLICABLE)
 				check_fail(__FILE__, __LINE__, "%s on %s: %s", f->rule_id,
-					   h->f.os_family, ha_status_name(f->status));
+				           h->f.os_family, ha_status_name(f->status));
 			CHECK_HAS(f->reason, "Applies to Windows ");
 			CHECK_HAS(f->reason, h->f.os_family);
 		}
@@ -1012,8 +1014,8 @@ static void test_pre_vista_not_applicable(void)
 static void test_ready_hosts(void)
 {
 	const struct osdef *const oses[] = {&W2008_SP2,   &W2008_SP2_6003, &WIN7_SP1, &WIN7_SP1_X86,
-					    &W2008R2_SP1, &W2012,          &W2012R2,  &WIN10_1507,
-					    &W2016,       &W2019,          &W2022,    &WIN11};
+	                                    &W2008R2_SP1, &W2012,          &W2012R2,  &WIN10_1507,
+	                                    &W2016,       &W2019,          &W2022,    &WIN11};
 	size_t i;
 
 	for (i = 0; i < sizeof oses / sizeof oses[0]; i++) {
@@ -1033,12 +1035,12 @@ static void test_kb_applicability(void)
 		const struct osdef *os;
 		int status;
 	} t[] = {
-		{&W2003, HA_NOT_APPLICABLE},   {&VISTA, HA_NOT_APPLICABLE},
-		{&W2008_SP1, HA_FAIL},         {&W2008_SP2, HA_FAIL},
-		{&WIN7_RTM, HA_FAIL},          {&WIN7_SP1, HA_FAIL},
-		{&W2008R2_SP1, HA_FAIL},       {&W2012, HA_FAIL},
-		{&W2012R2, HA_NOT_APPLICABLE}, {&W2016, HA_NOT_APPLICABLE},
-		{&W2022, HA_NOT_APPLICABLE},   {&WIN11, HA_NOT_APPLICABLE},
+	        {&W2003, HA_NOT_APPLICABLE},   {&VISTA, HA_NOT_APPLICABLE},
+	        {&W2008_SP1, HA_FAIL},         {&W2008_SP2, HA_FAIL},
+	        {&WIN7_RTM, HA_FAIL},          {&WIN7_SP1, HA_FAIL},
+	        {&W2008R2_SP1, HA_FAIL},       {&W2012, HA_FAIL},
+	        {&W2012R2, HA_NOT_APPLICABLE}, {&W2016, HA_NOT_APPLICABLE},
+	        {&W2022, HA_NOT_APPLICABLE},   {&WIN11, HA_NOT_APPLICABLE},
 	};
 	size_t i;
 
@@ -1076,11 +1078,11 @@ static void test_kb_states(void)
 		int status;
 		const char *label;
 	} t[] = {
-		{0x70, HA_PASS, "Installed"},         {0x80, HA_PASS, "Permanent"},
-		{0x50, HA_PASS, "Superseded"},        {0x40, HA_FAIL, "Staged"},
-		{0x60, HA_FAIL, "Install Pending"},   {0x65, HA_FAIL, "Partially Installed"},
-		{0x05, HA_FAIL, "Uninstall Pending"}, {0x00, HA_FAIL, "Not installed"},
-		{0x20, HA_FAIL, "Not installed"},     {0x99, HA_FAIL, "Unknown state"},
+	        {0x70, HA_PASS, "Installed"},         {0x80, HA_PASS, "Permanent"},
+	        {0x50, HA_PASS, "Superseded"},        {0x40, HA_FAIL, "Staged"},
+	        {0x60, HA_FAIL, "Install Pending"},   {0x65, HA_FAIL, "Partially Installed"},
+	        {0x05, HA_FAIL, "Uninstall Pending"}, {0x00, HA_FAIL, "Not installed"},
+	        {0x20, HA_FAIL, "Not installed"},     {0x99, HA_FAIL, "Unknown state"},
 	};
 	size_t i;
 
@@ -1092,8 +1094,8 @@ static void test_kb_states(void)
 		EXPECT(h, KB, t[i].status);
 		OBSERVED_HAS(h, KB, t[i].label);
 		REASON_HAS(h, KB,
-			   "KB3140245: Package_for_KB3140245~31bf3856ad364e35~amd64~~6.1.1.0 has "
-			   "CurrentState 0x");
+		           "KB3140245: Package_for_KB3140245~31bf3856ad364e35~amd64~~6.1.1.0 has "
+		           "CurrentState 0x");
 		REASON_HAS(h, KB, t[i].label);
 		f = FINDING(h, KB);
 		CHECK(evidence_for(f, "CurrentState") != NULL);
@@ -1122,8 +1124,8 @@ static void test_kb_matching(void)
 	       0x70);
 	EXPECT(h, KB, HA_PASS);
 	REASON_HAS(h, KB,
-		   "~x86~~6.1.1.0 has CurrentState 0x00000070 (112), Installed (the best of 2 "
-		   "matching subkeys).");
+	           "~x86~~6.1.1.0 has CurrentState 0x00000070 (112), Installed (the best of 2 "
+	           "matching subkeys).");
 	/* Variants of the package name and of its case. */
 	del_key(h, SW, CBS);
 	set_dw(h, SW, CBS "\\package_for_kb3140245_SP1~31bf3856ad364e35~amd64~~6.1.1.1",
@@ -1144,8 +1146,8 @@ static void test_kb_matching(void)
 	       "112");
 	EXPECT(h, KB, HA_UNKNOWN);
 	REASON_HAS(h, KB,
-		   "KB3140245: Package_for_KB3140245~31bf3856ad364e35~amd64~~6.1.1.0 has a "
-		   "CurrentState that is REG_SZ \"112\", not REG_DWORD.");
+	           "KB3140245: Package_for_KB3140245~31bf3856ad364e35~amd64~~6.1.1.0 has a "
+	           "CurrentState that is REG_SZ \"112\", not REG_DWORD.");
 	host_free(h);
 }
 
@@ -1172,8 +1174,8 @@ static void test_winhttp(void)
 	EXPECT(h, WH, HA_FAIL);
 	EXPECT(h, WH32, HA_FAIL);
 	REASON_HAS(h, WH,
-		   "WinHttp\\DefaultSecureProtocols is absent (its key does not exist); on "
-		   "Windows Server 2012 the default is 0xA0 (160)");
+	           "WinHttp\\DefaultSecureProtocols is absent (its key does not exist); on "
+	           "Windows Server 2012 the default is 0xA0 (160)");
 	REASON_HAS(h, WH32, "default is 0xA0");
 	set_key(h, SW, WINHTTP);
 	REASON_HAS(h, WH, "WinHttp\\DefaultSecureProtocols is absent; on");
@@ -1185,7 +1187,7 @@ static void test_winhttp(void)
 	EXPECT(h, WH32, HA_PASS);
 	{
 		const struct ha_evidence *e =
-			evidence_for(FINDING(h, WH32), "DefaultSecureProtocols");
+		        evidence_for(FINDING(h, WH32), "DefaultSecureProtocols");
 
 		CHECK(e != NULL);
 		if (e)
@@ -1218,10 +1220,10 @@ static void test_schannel_defaults(void)
 		const struct osdef *os;
 		int status;
 	} t[] = {
-		{&W2003, HA_NOT_APPLICABLE}, {&VISTA, HA_FAIL},    {&W2008_SP2, HA_FAIL},
-		{&W2008R2_SP1, HA_FAIL},     {&WIN7_SP1, HA_FAIL}, {&W2012, HA_PASS},
-		{&W2012R2, HA_PASS},         {&W2016, HA_PASS},    {&W2019, HA_PASS},
-		{&W2022, HA_PASS},           {&WIN11, HA_PASS},    {&W2025, HA_PASS},
+	        {&W2003, HA_NOT_APPLICABLE}, {&VISTA, HA_FAIL},    {&W2008_SP2, HA_FAIL},
+	        {&W2008R2_SP1, HA_FAIL},     {&WIN7_SP1, HA_FAIL}, {&W2012, HA_PASS},
+	        {&W2012R2, HA_PASS},         {&W2016, HA_PASS},    {&W2019, HA_PASS},
+	        {&W2022, HA_PASS},           {&WIN11, HA_PASS},    {&W2025, HA_PASS},
 	};
 	size_t i;
 
@@ -1232,12 +1234,12 @@ static void test_schannel_defaults(void)
 		EXPECT(h, SCH, t[i].status);
 		if (t[i].status == HA_PASS)
 			REASON_HAS(h, SCH,
-				   "the default is 1 (TLS 1.2 is on by default from Windows 8 "
-				   "and Server 2012), which meets the requirement");
+			           "the default is 1 (TLS 1.2 is on by default from Windows 8 "
+			           "and Server 2012), which meets the requirement");
 		if (t[i].status == HA_FAIL)
 			REASON_HAS(h, SCH,
-				   "the default is 0 (TLS 1.2 is off by default before Windows 8 "
-				   "and Server 2012), which does not meet the requirement");
+			           "the default is 0 (TLS 1.2 is off by default before Windows 8 "
+			           "and Server 2012), which does not meet the requirement");
 		host_free(h);
 	}
 }
@@ -1251,29 +1253,29 @@ static void test_schannel_values(void)
 	set_key(h, SYS, T12C);
 	EXPECT(h, SCH, HA_FAIL);
 	REASON_HAS(h, SCH,
-		   "TLS 1.2\\Client\\Enabled is absent; on Windows Server 2008 R2 SP1 the "
-		   "default is 0 (TLS 1.2 is off by default before Windows 8 and Server 2012), "
-		   "which does not meet the requirement. TLS 1.2\\Client\\DisabledByDefault is "
-		   "absent;");
+	           "TLS 1.2\\Client\\Enabled is absent; on Windows Server 2008 R2 SP1 the "
+	           "default is 0 (TLS 1.2 is off by default before Windows 8 and Server 2012), "
+	           "which does not meet the requirement. TLS 1.2\\Client\\DisabledByDefault is "
+	           "absent;");
 	OBSERVED_HAS(h, SCH, "TLS 1.2\\Client\\Enabled: absent, OS default 0");
 	/* 2008 R2 SP1 x64, SChannel Enabled=1, DisabledByDefault absent -> FAIL */
 	schannel(h, "Enabled", 1);
 	EXPECT(h, SCH, HA_FAIL);
 	REASON_HAS(h, SCH,
-		   "TLS 1.2\\Client\\DisabledByDefault is absent; on Windows Server 2008 R2 "
-		   "SP1 the default is 1 (TLS 1.2 is not in the default protocol set before "
-		   "Windows 8 and Server 2012), which does not meet the requirement.");
+	           "TLS 1.2\\Client\\DisabledByDefault is absent; on Windows Server 2008 R2 "
+	           "SP1 the default is 1 (TLS 1.2 is not in the default protocol set before "
+	           "Windows 8 and Server 2012), which does not meet the requirement.");
 	REASON_LACKS(h, SCH, "Enabled is");
 	/* ... DisabledByDefault=0 -> PASS, with the values as evidence. */
 	schannel(h, "DisabledByDefault", 0);
 	EXPECT(h, SCH, HA_PASS);
 	REASON_HAS(h, SCH,
-		   "TLS 1.2\\Client\\Enabled is 0x00000001 (1); meets the requirement (non-zero).");
+	           "TLS 1.2\\Client\\Enabled is 0x00000001 (1); meets the requirement (non-zero).");
 	e = evidence_for(FINDING(h, SCH), "Enabled");
 	CHECK(e != NULL);
 	if (e) {
 		CHECK_STR(e->key_path, "ControlSet001\\Control\\SecurityProviders\\SCHANNEL\\Protoc"
-				       "ols\\TLS 1.2\\Client");
+		                       "ols\\TLS 1.2\\Client");
 		CHECK_STR(e->control_set, "ControlSet001 (Select\\Current = 1)");
 		CHECK_STR(e->value_type, "REG_DWORD");
 		CHECK_STR(e->data, "0x00000001 (1)");
@@ -1378,8 +1380,8 @@ static void test_netfx(void)
 	EXPECT(h, NET, HA_FAIL);
 	EXPECT(h, NET32, HA_FAIL);
 	REASON_HAS(h, NET,
-		   "v4.0.30319\\SystemDefaultTlsVersions is absent (its key does not exist): "
-		   "apps targeting .NET 4.6.2 or earlier then pick their own, older protocols.");
+	           "v4.0.30319\\SystemDefaultTlsVersions is absent (its key does not exist): "
+	           "apps targeting .NET 4.6.2 or earlier then pick their own, older protocols.");
 	netfx(h, NETFX);
 	EXPECT(h, NET, HA_PASS);
 	EXPECT(h, NET32, HA_FAIL);
@@ -1396,9 +1398,9 @@ static void test_netfx(void)
 	set_sz(h, SW, NETFX, "SchUseStrongCrypto", "1");
 	EXPECT(h, NET, HA_FAIL);
 	REASON_HAS(h, NET,
-		   "v4.0.30319\\SchUseStrongCrypto is REG_SZ \"1\", not REG_DWORD, which counts "
-		   "as absent: apps targeting .NET 4.5.2 or earlier then offer only SSL 3.0 and "
-		   "TLS 1.0.");
+	           "v4.0.30319\\SchUseStrongCrypto is REG_SZ \"1\", not REG_DWORD, which counts "
+	           "as absent: apps targeting .NET 4.5.2 or earlier then offer only SSL 3.0 and "
+	           "TLS 1.0.");
 	set_raw(h, SW, NETFX, "SchUseStrongCrypto", HA_REG_DWORD_BE, be1, 4);
 	EXPECT(h, NET, HA_FAIL);
 	REASON_HAS(h, NET, "REG_DWORD_BIG_ENDIAN");
@@ -1500,11 +1502,11 @@ static void test_roots_each_rule(void)
 	static const struct {
 		const char *id, *file;
 	} t[] = {
-		{G2, "digicert-global-root-g2"},
-		{GCA, "digicert-global-root-ca"},
-		{DTRUST, "d-trust-root-class-3-ca-2-2009"},
-		{MSRSA, "microsoft-rsa-root-2017"},
-		{MSECC, "microsoft-ecc-root-2017"},
+	        {G2, "digicert-global-root-g2"},
+	        {GCA, "digicert-global-root-ca"},
+	        {DTRUST, "d-trust-root-class-3-ca-2-2009"},
+	        {MSRSA, "microsoft-rsa-root-2017"},
+	        {MSECC, "microsoft-ecc-root-2017"},
 	};
 	size_t i;
 
@@ -1514,7 +1516,7 @@ static void test_roots_each_rule(void)
 		/* Missing, auto-update allowed -> WARN; disabled -> FAIL. */
 		EXPECT(h, t[i].id, HA_WARN);
 		REASON_HAS(h, t[i].id,
-			   "is not in any machine root store; automatic root update is allowed");
+		           "is not in any machine root store; automatic root update is allowed");
 		set_dw(h, SW, AUPOL, "DisableRootAutoUpdate", 1);
 		EXPECT(h, t[i].id, HA_FAIL);
 		REASON_HAS(h, t[i].id, "automatic root update is disabled by policy");
@@ -1626,8 +1628,8 @@ static void test_roots_autoupdate(void)
 	EXPECT(h, AUTO, HA_UNKNOWN);
 	EXPECT(h, G2, HA_UNKNOWN);
 	REASON_HAS(h, G2,
-		   "whether automatic root update is allowed is unknown (the policy value is "
-		   "not a REG_DWORD).");
+	           "whether automatic root update is allowed is unknown (the policy value is "
+	           "not a REG_DWORD).");
 	host_free(h);
 }
 
@@ -1639,9 +1641,9 @@ static void test_integrity(void)
 		int status;
 		int want;
 	} t[] = {
-		{HA_HS_OK, HA_PASS},       {HA_HS_REPLAYED, HA_PASS},   {HA_HS_DIRTY, HA_WARN},
-		{HA_HS_DEGRADED, HA_WARN}, {HA_HS_UNREADABLE, HA_FAIL}, {HA_HS_MISSING, HA_FAIL},
-		{HA_HS_CONFLICT, HA_FAIL}, {HA_HS_NOT_HIVE, HA_FAIL},
+	        {HA_HS_OK, HA_PASS},       {HA_HS_REPLAYED, HA_PASS},   {HA_HS_DIRTY, HA_WARN},
+	        {HA_HS_DEGRADED, HA_WARN}, {HA_HS_UNREADABLE, HA_FAIL}, {HA_HS_MISSING, HA_FAIL},
+	        {HA_HS_CONFLICT, HA_FAIL}, {HA_HS_NOT_HIVE, HA_FAIL},
 	};
 	size_t i;
 	int role;
@@ -1656,14 +1658,14 @@ static void test_integrity(void)
 			h->reason[role] = "as the reader found it";
 			EXPECT(h, INTEG, t[i].want);
 			snprintf(want, sizeof want, "%s: %s", ha_role_name(role),
-				 ha_hive_status_name(t[i].status));
+			         ha_hive_status_name(t[i].status));
 			OBSERVED_HAS(h, INTEG, want);
 			REASON_HAS(h, INTEG, "as the reader found it");
 			f = FINDING(h, INTEG);
 			CHECK_INT(f ? f->nev : 0, 2);
 			/* The verdict: ready only on trusted hives. */
 			CHECK_INT(h->fs.verdict,
-				  t[i].want == HA_PASS ? HA_READY : HA_VERDICT_UNKNOWN);
+			          t[i].want == HA_PASS ? HA_READY : HA_VERDICT_UNKNOWN);
 			host_free(h);
 		}
 	}
@@ -1684,9 +1686,9 @@ static void test_untrusted_hives(void)
 		schannel(h, "DisabledByDefault", 1);
 		EXPECT(h, SCH, HA_UNKNOWN);
 		snprintf(want, sizeof want,
-			 "Not conclusive: the SYSTEM hive is %s (sequence numbers 7/6, "
-			 "no logs); as stored this gives FAIL.",
-			 ha_hive_status_name(statuses[i]));
+		         "Not conclusive: the SYSTEM hive is %s (sequence numbers 7/6, "
+		         "no logs); as stored this gives FAIL.",
+		         ha_hive_status_name(statuses[i]));
 		REASON_HAS(h, SCH, want);
 		EXPECT(h, NET, HA_PASS); /* SOFTWARE is clean */
 		EXPECT(h, INTEG, HA_WARN);
@@ -1720,7 +1722,7 @@ static void test_missing_hives(void)
 	h->reason[SYS] = "not a registry hive: bad magic";
 	EXPECT(h, SCH, HA_UNKNOWN);
 	REASON_HAS(h, SCH,
-		   "could not be read: SYSTEM hive unreadable: not a registry hive: bad magic.");
+	           "could not be read: SYSTEM hive unreadable: not a registry hive: bad magic.");
 	EXPECT(h, INTEG, HA_FAIL);
 	EXPECT(h, OS, HA_PASS); /* ProductName tells a server without ProductType */
 	CHECK_STR(h->f.product_source, "EditionID/ProductName mention Server");
@@ -1787,8 +1789,8 @@ static void test_roots_unreadable_store(void)
 	check_findings(__FILE__, __LINE__, h);
 	EXPECT(h, G2, HA_UNKNOWN);
 	REASON_HAS(h, G2,
-		   "DigiCert Global Root G2 was not found, and a certificate store could not "
-		   "be read (subkey list cell out of range).");
+	           "DigiCert Global Root G2 was not found, and a certificate store could not "
+	           "be read (subkey list cell out of range).");
 	EXPECT(h, AUTO, HA_UNKNOWN);
 	host_free(h);
 
@@ -1819,18 +1821,18 @@ static void test_legacy_defaults(void)
 		int status;
 		const char *offered;
 	} t[] = {
-		{&W2003, HA_NOT_APPLICABLE, ""},
-		{&W2008_SP2, HA_WARN, "offered by the client: SSL 3.0, TLS 1.0"},
-		{&W2008R2_SP1, HA_WARN, "offered by the client: SSL 3.0, TLS 1.0"},
-		{&W2012, HA_WARN, "offered by the client: SSL 3.0, TLS 1.0, TLS 1.1"},
-		{&W2012R2, HA_WARN, "offered by the client: SSL 3.0, TLS 1.0, TLS 1.1"},
-		{&WIN10_1507, HA_WARN, "offered by the client: SSL 3.0, TLS 1.0, TLS 1.1"},
-		{&W2016, HA_WARN, "offered by the client: TLS 1.0, TLS 1.1"},
-		{&W2022, HA_WARN, "offered by the client: TLS 1.0, TLS 1.1"},
-		{&WIN11, HA_WARN, "offered by the client: TLS 1.0, TLS 1.1"},
-		{&W2025, HA_UNKNOWN,
-		 "TLS 1.0\\Client\\DisabledByDefault: absent (its key does not exist), OS default "
-		 "unknown"},
+	        {&W2003, HA_NOT_APPLICABLE, ""},
+	        {&W2008_SP2, HA_WARN, "offered by the client: SSL 3.0, TLS 1.0"},
+	        {&W2008R2_SP1, HA_WARN, "offered by the client: SSL 3.0, TLS 1.0"},
+	        {&W2012, HA_WARN, "offered by the client: SSL 3.0, TLS 1.0, TLS 1.1"},
+	        {&W2012R2, HA_WARN, "offered by the client: SSL 3.0, TLS 1.0, TLS 1.1"},
+	        {&WIN10_1507, HA_WARN, "offered by the client: SSL 3.0, TLS 1.0, TLS 1.1"},
+	        {&W2016, HA_WARN, "offered by the client: TLS 1.0, TLS 1.1"},
+	        {&W2022, HA_WARN, "offered by the client: TLS 1.0, TLS 1.1"},
+	        {&WIN11, HA_WARN, "offered by the client: TLS 1.0, TLS 1.1"},
+	        {&W2025, HA_UNKNOWN,
+	         "TLS 1.0\\Client\\DisabledByDefault: absent (its key does not exist), OS default "
+	         "unknown"},
 	};
 	size_t i;
 
@@ -1911,7 +1913,7 @@ static void test_backup_agent(void)
 	       "C:\\Program Files\\Microsoft Azure Recovery Services Agent\\");
 	EXPECT(h, AGENT, HA_PASS);
 	OBSERVED_HAS(h, AGENT,
-		     "InstallPath = \"C:\\Program Files\\Microsoft Azure Recovery Services");
+	             "InstallPath = \"C:\\Program Files\\Microsoft Azure Recovery Services");
 	CHECK(evidence_for(FINDING(h, AGENT), "InstallPath") != NULL);
 	del_key(h, SW, "Microsoft\\Windows Azure Backup");
 	set_key(h, SW, "Microsoft\\Microsoft Data Protection Manager\\Setup");
@@ -1938,8 +1940,8 @@ static void test_verdict(void)
 	/* A warning (a root fetched on demand) does not stop readiness. */
 	schannel(h, "DisabledByDefault", 0);
 	del_key(h, SW,
-		AUTHROOT "\\"
-			 "DF3C24F9BFD666761B268073FE06D1CC8D4F82A4");
+	        AUTHROOT "\\"
+	                 "DF3C24F9BFD666761B268073FE06D1CC8D4F82A4");
 	EXPECT(h, G2, HA_WARN);
 	CHECK_INT(h->fs.verdict, HA_READY);
 	/* UNKNOWN without failures: unknown. */
@@ -1965,64 +1967,64 @@ static void test_verdict(void)
 
 /* Rules exercising what the built-in pack does not use. */
 static const char engine_rules[] =
-	"hiveaudit-rules: 1\n"
-	"pack: engine\n"
-	"rules:\n"
-	"  - id: E-KEY\n    title: Agent installed\n    severity: low\n    category: info\n"
-	"    source: test\n    remediation: {summary: Install it.}\n"
-	"    check:\n      key:\n        path: 'HKLM\\SOFTWARE\\Contoso\\Agent'\n"
-	"        present: {status: PASS, why: the agent is installed}\n"
-	"        absent: {status: WARN, why: the agent is not installed}\n"
-	"        show: [Version]\n"
-	"  - id: E-TEXT\n    title: Agent mode\n    severity: low\n    category: info\n"
-	"    source: test\n    remediation: {summary: Set it.}\n"
-	"    check:\n      value: {path: 'HKLM\\SOFTWARE\\Contoso\\Agent', name: Mode, type: sz, "
-	"test: {one_of: [Strict, Audit]}, absent: {status: UNKNOWN, why: no mode is set}}\n"
-	"  - id: E-QWORD\n    title: Small limit\n    severity: low\n    category: info\n"
-	"    source: test\n    remediation: {summary: Lower it.}\n"
-	"    check:\n      value: {path: 'HKLM\\SOFTWARE\\Contoso\\Agent', name: Limit, "
-	"type: [dword, qword], test: {at_most: 10}}\n"
-	"  - id: E-ANY\n    title: One of two switches\n    severity: low\n    category: info\n"
-	"    source: test\n    remediation: {summary: Switch one on.}\n"
-	"    check:\n      any:\n"
-	"        - value: {path: 'HKLM\\SOFTWARE\\Contoso\\Agent', name: A, type: dword, test: "
-	"{equals: 1}}\n"
-	"        - value: {path: 'HKLM\\SOFTWARE\\Contoso\\Agent', name: B, type: dword, test: "
-	"{equals: 1}}\n"
-	"  - id: E-NONE\n    title: No legacy switch\n    severity: low\n    category: info\n"
-	"    source: test\n    fail_status: WARN\n    remediation: {summary: Switch them off.}\n"
-	"    check:\n      none:\n"
-	"        - label: Legacy A\n          meaning: switched on\n"
-	"          value: {path: 'HKLM\\SOFTWARE\\Contoso\\Agent', name: LegacyA, type: dword, "
-	"test: "
-	"nonzero, absent: FAIL}\n"
-	"        - label: Legacy B\n          meaning: switched on\n"
-	"          value: {path: 'HKLM\\SOFTWARE\\Contoso\\Agent', name: LegacyB, type: dword, "
-	"test: "
-	"nonzero, absent: FAIL}\n"
-	"  - id: E-CASES\n    title: Only on NT 6.1\n    severity: low\n    category: info\n"
-	"    source: test\n    remediation: {summary: s}\n"
-	"    check:\n      cases:\n        - when: {nt: \"6.1\", product: server}\n"
-	"          check: {hives: [SYSTEM]}\n"
-	"  - id: E-OS\n    title: New enough\n    severity: low\n    category: os\n"
-	"    source: test\n    remediation: {summary: s}\n"
-	"    check:\n      os:\n        - {when: {nt_min: \"10.0\"}, status: PASS, why: \"{os} is "
-	"new\"}\n"
-	"        - {when: {nt: \"6.3\"}, status: WARN, why: \"{os} is old\"}\n"
-	"  - id: E-DC\n    title: Domain controllers\n    severity: low\n    category: info\n"
-	"    source: test\n    applies: {product: dc, arch: 64bit}\n    remediation: {summary: s}\n"
-	"    check: {hives: [SYSTEM]}\n"
-	"  - id: E-PLUGINS\n    title: Plugins are current\n    severity: low\n    category: info\n"
-	"    source: test\n    remediation: {summary: s}\n"
-	"    check:\n      subkeys:\n        path: 'HKLM\\SOFTWARE\\Contoso\\Plugins'\n"
-	"        match: 'Tls*'\n        value: Version\n        type: dword\n"
-	"        states: [{at_least: 2, status: PASS, label: current}]\n"
-	"        other: {status: FAIL, label: old}\n"
-	"  - id: E-WOW\n    title: Bits\n    severity: low\n    category: info\n"
-	"    source: test\n    views: [native, wow64]\n    remediation: {summary: s}\n"
-	"    check:\n      value: {path: 'HKLM\\SOFTWARE\\Contoso\\Agent', name: Bits, type: "
-	"dword, "
-	"test: {bits_set: 3}}\n";
+        "hiveaudit-rules: 1\n"
+        "pack: engine\n"
+        "rules:\n"
+        "  - id: E-KEY\n    title: Agent installed\n    severity: low\n    category: info\n"
+        "    source: test\n    remediation: {summary: Install it.}\n"
+        "    check:\n      key:\n        path: 'HKLM\\SOFTWARE\\Contoso\\Agent'\n"
+        "        present: {status: PASS, why: the agent is installed}\n"
+        "        absent: {status: WARN, why: the agent is not installed}\n"
+        "        show: [Version]\n"
+        "  - id: E-TEXT\n    title: Agent mode\n    severity: low\n    category: info\n"
+        "    source: test\n    remediation: {summary: Set it.}\n"
+        "    check:\n      value: {path: 'HKLM\\SOFTWARE\\Contoso\\Agent', name: Mode, type: sz, "
+        "test: {one_of: [Strict, Audit]}, absent: {status: UNKNOWN, why: no mode is set}}\n"
+        "  - id: E-QWORD\n    title: Small limit\n    severity: low\n    category: info\n"
+        "    source: test\n    remediation: {summary: Lower it.}\n"
+        "    check:\n      value: {path: 'HKLM\\SOFTWARE\\Contoso\\Agent', name: Limit, "
+        "type: [dword, qword], test: {at_most: 10}}\n"
+        "  - id: E-ANY\n    title: One of two switches\n    severity: low\n    category: info\n"
+        "    source: test\n    remediation: {summary: Switch one on.}\n"
+        "    check:\n      any:\n"
+        "        - value: {path: 'HKLM\\SOFTWARE\\Contoso\\Agent', name: A, type: dword, test: "
+        "{equals: 1}}\n"
+        "        - value: {path: 'HKLM\\SOFTWARE\\Contoso\\Agent', name: B, type: dword, test: "
+        "{equals: 1}}\n"
+        "  - id: E-NONE\n    title: No legacy switch\n    severity: low\n    category: info\n"
+        "    source: test\n    fail_status: WARN\n    remediation: {summary: Switch them off.}\n"
+        "    check:\n      none:\n"
+        "        - label: Legacy A\n          meaning: switched on\n"
+        "          value: {path: 'HKLM\\SOFTWARE\\Contoso\\Agent', name: LegacyA, type: dword, "
+        "test: "
+        "nonzero, absent: FAIL}\n"
+        "        - label: Legacy B\n          meaning: switched on\n"
+        "          value: {path: 'HKLM\\SOFTWARE\\Contoso\\Agent', name: LegacyB, type: dword, "
+        "test: "
+        "nonzero, absent: FAIL}\n"
+        "  - id: E-CASES\n    title: Only on NT 6.1\n    severity: low\n    category: info\n"
+        "    source: test\n    remediation: {summary: s}\n"
+        "    check:\n      cases:\n        - when: {nt: \"6.1\", product: server}\n"
+        "          check: {hives: [SYSTEM]}\n"
+        "  - id: E-OS\n    title: New enough\n    severity: low\n    category: os\n"
+        "    source: test\n    remediation: {summary: s}\n"
+        "    check:\n      os:\n        - {when: {nt_min: \"10.0\"}, status: PASS, why: \"{os} is "
+        "new\"}\n"
+        "        - {when: {nt: \"6.3\"}, status: WARN, why: \"{os} is old\"}\n"
+        "  - id: E-DC\n    title: Domain controllers\n    severity: low\n    category: info\n"
+        "    source: test\n    applies: {product: dc, arch: 64bit}\n    remediation: {summary: s}\n"
+        "    check: {hives: [SYSTEM]}\n"
+        "  - id: E-PLUGINS\n    title: Plugins are current\n    severity: low\n    category: info\n"
+        "    source: test\n    remediation: {summary: s}\n"
+        "    check:\n      subkeys:\n        path: 'HKLM\\SOFTWARE\\Contoso\\Plugins'\n"
+        "        match: 'Tls*'\n        value: Version\n        type: dword\n"
+        "        states: [{at_least: 2, status: PASS, label: current}]\n"
+        "        other: {status: FAIL, label: old}\n"
+        "  - id: E-WOW\n    title: Bits\n    severity: low\n    category: info\n"
+        "    source: test\n    views: [native, wow64]\n    remediation: {summary: s}\n"
+        "    check:\n      value: {path: 'HKLM\\SOFTWARE\\Contoso\\Agent', name: Bits, type: "
+        "dword, "
+        "test: {bits_set: 3}}\n";
 
 static struct ha_ruleset *engine(void)
 {
@@ -2031,7 +2033,7 @@ static struct ha_ruleset *engine(void)
 
 	if (ha_rules_new(&rs, &err) ||
 	    ha_rules_load_buffer(rs, "engine.yaml", engine_rules, sizeof engine_rules - 1,
-				 HA_RULES_ADD, &err)) {
+	                         HA_RULES_ADD, &err)) {
 		fprintf(stderr, "engine.yaml: %s\n", err.msg);
 		abort();
 	}
@@ -2111,8 +2113,8 @@ static void test_engine_conditions(void)
 	REASON_HAS(h, "E-OS", "No row of the OS table covers Windows Server 2008 R2 SP1.");
 	EXPECT(h, "E-DC", HA_NOT_APPLICABLE);
 	REASON_HAS(
-		h, "E-DC",
-		"Applies to domain controllers, 64-bit; this host is Windows Server 2008 R2 SP1.");
+	        h, "E-DC",
+	        "Applies to domain controllers, 64-bit; this host is Windows Server 2008 R2 SP1.");
 	host_free(h);
 
 	h = host(&W2019); /* a domain controller */
@@ -2132,8 +2134,8 @@ static void test_engine_conditions(void)
 	del_val(h, SW, CV, "ProductName");
 	EXPECT(h, "E-DC", HA_UNKNOWN);
 	REASON_HAS(h, "E-DC",
-		   "Cannot tell whether the rule applies: the product type or "
-		   "architecture is not recorded.");
+	           "Cannot tell whether the rule applies: the product type or "
+	           "architecture is not recorded.");
 	host_free(h);
 
 	h = host(&WIN7_SP1);
@@ -2150,8 +2152,8 @@ static void test_engine_conditions(void)
 	del_key(h, SW, CV);
 	EXPECT(h, "E-OS", HA_UNKNOWN);
 	REASON_HAS(h, "E-OS",
-		   "Cannot tell the operating system: the OS version is not recorded in "
-		   "the SOFTWARE hive.");
+	           "Cannot tell the operating system: the OS version is not recorded in "
+	           "the SOFTWARE hive.");
 	EXPECT(h, "E-KEY", HA_WARN); /* no condition: evaluated anyway */
 	host_free(h);
 	ha_rules_free(rs);
@@ -2174,8 +2176,8 @@ static void test_engine_subkeys(void)
 	set_dw(h, SW, "Contoso\\Plugins\\tlsCore", "Version", 3);
 	EXPECT(h, "E-PLUGINS", HA_PASS);
 	REASON_HAS(h, "E-PLUGINS",
-		   "tlsCore has Version 0x00000003 (3), current (the best of 2 "
-		   "matching subkeys).");
+	           "tlsCore has Version 0x00000003 (3), current (the best of 2 "
+	           "matching subkeys).");
 	host_free(h);
 	ha_rules_free(rs);
 }
@@ -2184,19 +2186,19 @@ static void test_engine_subkeys(void)
 static void test_engine_cert_stores(void)
 {
 	static const char text[] =
-		"hiveaudit-rules: 1\n"
-		"cert_stores:\n  trusted: ['HKLM\\SOFTWARE\\Contoso\\Roots']\n"
-		"rules:\n"
-		"  - id: E-CERT\n    title: Root\n    severity: low\n    category: roots\n"
-		"    source: test\n    remediation: {summary: s}\n"
-		"    check:\n      cert: {thumbprint: 73a5e64a3bff8316ff0edccc618a906e4eae4d74, "
-		"name: MS "
-		"RSA 2017}\n"
-		"  - id: E-CERT-STRICT\n    title: Root\n    severity: low\n    category: roots\n"
-		"    source: test\n    remediation: {summary: s}\n"
-		"    check:\n      cert: {thumbprint: 999A64C37FF47D9FAB95F14769891460EEC4C3C5, "
-		"name: MS "
-		"ECC 2017, missing: FAIL}\n";
+	        "hiveaudit-rules: 1\n"
+	        "cert_stores:\n  trusted: ['HKLM\\SOFTWARE\\Contoso\\Roots']\n"
+	        "rules:\n"
+	        "  - id: E-CERT\n    title: Root\n    severity: low\n    category: roots\n"
+	        "    source: test\n    remediation: {summary: s}\n"
+	        "    check:\n      cert: {thumbprint: 73a5e64a3bff8316ff0edccc618a906e4eae4d74, "
+	        "name: MS "
+	        "RSA 2017}\n"
+	        "  - id: E-CERT-STRICT\n    title: Root\n    severity: low\n    category: roots\n"
+	        "    source: test\n    remediation: {summary: s}\n"
+	        "    check:\n      cert: {thumbprint: 999A64C37FF47D9FAB95F14769891460EEC4C3C5, "
+	        "name: MS "
+	        "ECC 2017, missing: FAIL}\n";
 	struct ha_ruleset *rs;
 	struct ha_err err;
 	struct host *h;
@@ -2290,7 +2292,7 @@ static const struct osdef
 
 /* A REG_MULTI_SZ from a NULL-terminated list of strings. */
 static void set_multi(struct host *h, int hive, const char *path, const char *name,
-		      const char *const *strs)
+                      const char *const *strs)
 {
 	struct ha_buf b;
 
@@ -2330,18 +2332,18 @@ static void test_suites_defaults(void)
 		int status;
 		const char *obs;
 	} t[] = {
-		{&W2008R2_SP1, HA_WARN, "default list: 36 TLS 1.2 suites offered"},
-		{&WIN7_SP1, HA_WARN, "default list: 36 TLS 1.2 suites offered"},
-		{&W2012, HA_WARN, "default list: 34 TLS 1.2 suites offered"},
-		{&W2012R2, HA_WARN, "default list: 36 TLS 1.2 suites offered"},
-		{&WIN10_1507, HA_PASS, "default list: 30 TLS 1.2 suites offered"},
-		{&W2016, HA_PASS, "default list: 30 TLS 1.2 suites offered"},
-		{&W2019, HA_PASS, "default list: 21 TLS 1.2 suites offered"},
-		{&WIN10_22H2, HA_PASS, "default list: 18 TLS 1.2 suites offered"},
-		{&W2022, HA_PASS, "default list: 21 TLS 1.2 suites offered"},
-		{&WIN11, HA_PASS, "default list: 18 TLS 1.2 suites offered"},
-		{&W2025, HA_PASS, "default list: 18 TLS 1.2 suites offered"},
-		{&W2008_SP2, HA_NOT_APPLICABLE, "Windows Server 2008 SP2"},
+	        {&W2008R2_SP1, HA_WARN, "default list: 36 TLS 1.2 suites offered"},
+	        {&WIN7_SP1, HA_WARN, "default list: 36 TLS 1.2 suites offered"},
+	        {&W2012, HA_WARN, "default list: 34 TLS 1.2 suites offered"},
+	        {&W2012R2, HA_WARN, "default list: 36 TLS 1.2 suites offered"},
+	        {&WIN10_1507, HA_PASS, "default list: 30 TLS 1.2 suites offered"},
+	        {&W2016, HA_PASS, "default list: 30 TLS 1.2 suites offered"},
+	        {&W2019, HA_PASS, "default list: 21 TLS 1.2 suites offered"},
+	        {&WIN10_22H2, HA_PASS, "default list: 18 TLS 1.2 suites offered"},
+	        {&W2022, HA_PASS, "default list: 21 TLS 1.2 suites offered"},
+	        {&WIN11, HA_PASS, "default list: 18 TLS 1.2 suites offered"},
+	        {&W2025, HA_PASS, "default list: 18 TLS 1.2 suites offered"},
+	        {&W2008_SP2, HA_NOT_APPLICABLE, "Windows Server 2008 SP2"},
 	};
 	size_t i;
 
@@ -2352,18 +2354,20 @@ static void test_suites_defaults(void)
 		OBSERVED_HAS(h, SUITES, t[i].obs);
 		if (t[i].status == HA_WARN) {
 			/* Windows 7 to 8.1 reach Azure only through the 2022 policy. */
-			REASON_HAS(h, SUITES, "which Azure accepts only under its older compatibility "
-					      "policy (azure-2022), not its current default (azure-2023).");
+			REASON_HAS(h, SUITES,
+			           "which Azure accepts only under its older compatibility "
+			           "policy (azure-2022), not its current default (azure-2023).");
 			REASON_HAS(h, SUITES, "the documented list assumes KB");
 			OBSERVED_HAS(h, SUITES, "current policy 0)");
 			CHECK_INT(h->fs.verdict, HA_READY);
 		}
 		if (t[i].status == HA_PASS) {
-			REASON_HAS(h, SUITES, "of which Azure's current policy (azure-2023) accepts, "
-					      "first TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384.");
+			REASON_HAS(h, SUITES,
+			           "of which Azure's current policy (azure-2023) accepts, "
+			           "first TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384.");
 			CHECK_HAS(suite_row(h, "accepted by Azure"),
-				  "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "
-				  "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+			          "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "
+			          "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
 			/* TLS 1.3 suites are not counted as TLS 1.2 ones. */
 			CHECK(strstr(suite_row(h, "offered"), "TLS_AES_") == NULL);
 			EXPECT_READY(h);
@@ -2385,13 +2389,15 @@ static void test_suites_policy(void)
 	       "TLS_RSA_WITH_AES_256_GCM_SHA384");
 	EXPECT(h, SUITES, HA_WARN);
 	OBSERVED_HAS(h, SUITES, "policy list: 2 TLS 1.2 suites offered");
-	REASON_HAS(h, SUITES, "Not supported on Windows Server 2012 R2, so not offered: "
-			      "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384.");
+	REASON_HAS(h, SUITES,
+	           "Not supported on Windows Server 2012 R2, so not offered: "
+	           "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384.");
 	sch_off(h, "KeyExchangeAlgorithms\\Diffie-Hellman");
 	EXPECT(h, SUITES, HA_WARN);
-	REASON_HAS(h, SUITES, "The Group Policy list leaves only TLS_RSA_WITH_AES_256_GCM_SHA384 "
-			      "(SCHANNEL\\KeyExchangeAlgorithms\\Diffie-Hellman is disabled (1 "
-			      "suite)), which Azure accepts only under its older compatibility policy");
+	REASON_HAS(h, SUITES,
+	           "The Group Policy list leaves only TLS_RSA_WITH_AES_256_GCM_SHA384 "
+	           "(SCHANNEL\\KeyExchangeAlgorithms\\Diffie-Hellman is disabled (1 "
+	           "suite)), which Azure accepts only under its older compatibility policy");
 	sch_off(h, "KeyExchangeAlgorithms\\PKCS");
 	EXPECT(h, SUITES, HA_FAIL);
 	REASON_HAS(h, SUITES, "The Group Policy list leaves no TLS 1.2 cipher suite once");
@@ -2405,9 +2411,10 @@ static void test_suites_policy(void)
 	set_sz(h, SW, SSLPOL, "Functions",
 	       "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA");
 	EXPECT(h, SUITES, HA_FAIL);
-	REASON_HAS(h, SUITES, "The Group Policy list leaves only TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, "
-			      "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, which Azure's current policy "
-			      "(azure-2023) does not accept, nor its compatibility policy (azure-2022).");
+	REASON_HAS(h, SUITES,
+	           "The Group Policy list leaves only TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, "
+	           "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, which Azure's current policy "
+	           "(azure-2023) does not accept, nor its compatibility policy (azure-2022).");
 	OBSERVED_HAS(h, SUITES, "Azure accepts 0 (current policy 0)");
 	host_free(h);
 
@@ -2417,16 +2424,17 @@ static void test_suites_policy(void)
 	       "TLS_RSA_WITH_AES_256_GCM_SHA384,TLS_RSA_WITH_AES_128_CBC_SHA256");
 	EXPECT(h, SUITES, HA_WARN);
 	CHECK_STR(suite_row(h, "accepted by Azure"),
-		  "TLS_RSA_WITH_AES_256_GCM_SHA384 (compatibility), "
-		  "TLS_RSA_WITH_AES_128_CBC_SHA256 (compatibility)");
+	          "TLS_RSA_WITH_AES_256_GCM_SHA384 (compatibility), "
+	          "TLS_RSA_WITH_AES_128_CBC_SHA256 (compatibility)");
 	host_free(h);
 
 	/* An empty policy value: what Windows does is not documented: WARN. */
 	h = ready(&W2019);
 	set_sz(h, SW, SSLPOL, "Functions", " , ");
 	EXPECT(h, SUITES, HA_WARN);
-	REASON_HAS(h, SUITES, "The policy value is empty; whether Windows then uses no suite or "
-			      "falls back to the local list is unconfirmed");
+	REASON_HAS(h, SUITES,
+	           "The policy value is empty; whether Windows then uses no suite or "
+	           "falls back to the local list is unconfirmed");
 	host_free(h);
 
 	/* A hostile list of 40,000 distinct unknown names: a few are named, the
@@ -2444,8 +2452,9 @@ static void test_suites_policy(void)
 		ha_buf_free(&b);
 	}
 	EXPECT(h, SUITES, HA_PASS);
-	REASON_HAS(h, SUITES, "ignored (unconfirmed): TLS_X0, TLS_X1, TLS_X2, TLS_X3, TLS_X4 and "
-			      "39995 more.");
+	REASON_HAS(h, SUITES,
+	           "ignored (unconfirmed): TLS_X0, TLS_X1, TLS_X2, TLS_X3, TLS_X4 and "
+	           "39995 more.");
 	host_free(h);
 
 	/* Past the documented 1,023 characters: reported, not cut. */
@@ -2462,8 +2471,9 @@ static void test_suites_policy(void)
 		ha_buf_free(&b);
 	}
 	EXPECT(h, SUITES, HA_PASS);
-	REASON_HAS(h, SUITES, "The policy string is longer than 1,023 characters; how Windows "
-			      "treats the rest is unconfirmed.");
+	REASON_HAS(h, SUITES,
+	           "The policy string is longer than 1,023 characters; how Windows "
+	           "treats the rest is unconfirmed.");
 	host_free(h);
 
 	/* The comma form with spaces, an unknown name and a duplicate. */
@@ -2473,8 +2483,9 @@ static void test_suites_policy(void)
 	       "tls_ecdhe_rsa_with_aes_128_gcm_sha256,\tTLS_RSA_WITH_AES_128_CBC_SHA ");
 	EXPECT(h, SUITES, HA_PASS);
 	CHECK_STR(suite_row(h, "offered"),
-		  "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_RSA_WITH_AES_128_CBC_SHA");
-	REASON_HAS(h, SUITES, "Names Windows does not know, ignored (unconfirmed): TLS_FOO_WITH_BAR.");
+	          "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_RSA_WITH_AES_128_CBC_SHA");
+	REASON_HAS(h, SUITES,
+	           "Names Windows does not know, ignored (unconfirmed): TLS_FOO_WITH_BAR.");
 	/* The policy replaces the local list. */
 	{
 		static const char *const local[] = {"TLS_RSA_WITH_AES_256_CBC_SHA", NULL};
@@ -2489,8 +2500,8 @@ static void test_suites_policy(void)
 static void test_suites_local_and_keys(void)
 {
 	static const char *const cbc_only[] = {"TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
-					       "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
-					       "TLS_RSA_WITH_AES_256_CBC_SHA", NULL};
+	                                       "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+	                                       "TLS_RSA_WITH_AES_256_CBC_SHA", NULL};
 	static const char *const no_nist[] = {"curve25519", NULL};
 	struct host *h;
 
@@ -2499,19 +2510,21 @@ static void test_suites_local_and_keys(void)
 	set_multi(h, SYS, SSLLOCAL, "Functions", cbc_only);
 	EXPECT(h, SUITES, HA_WARN);
 	OBSERVED_HAS(h, SUITES, "local list: 3 TLS 1.2 suites offered");
-	REASON_HAS(h, SUITES, "The local list leaves only TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384, "
-			      "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, TLS_RSA_WITH_AES_256_CBC_SHA,");
+	REASON_HAS(h, SUITES,
+	           "The local list leaves only TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384, "
+	           "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, TLS_RSA_WITH_AES_256_CBC_SHA,");
 	/* Hashes\SHA removes the CBC-SHA1 suite. */
 	sch_off(h, "Hashes\\SHA");
 	EXPECT(h, SUITES, HA_WARN);
 	CHECK_STR(suite_row(h, "offered"),
-		  "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384, TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256");
+	          "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384, TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256");
 	OBSERVED_HAS(h, SUITES, "SCHANNEL\\Hashes\\SHA is disabled (1 suite)");
 	/* A curve list without NIST curves removes every ECDHE suite. */
 	set_multi(h, SYS, SSLLOCAL, "EccCurves", no_nist);
 	EXPECT(h, SUITES, HA_WARN);
-	REASON_HAS(h, SUITES, "the local curve list (curve25519) has no curve Azure accepts, so no "
-			      "ECDHE suite can be used (2 suites)");
+	REASON_HAS(h, SUITES,
+	           "the local curve list (curve25519) has no curve Azure accepts, so no "
+	           "ECDHE suite can be used (2 suites)");
 	/* ... which rests on an inference: WARN, not FAIL, and it says so. */
 	REASON_HAS(h, SUITES, "WARN, not FAIL: the removal that decides it is not confirmed");
 	REASON_HAS(h, SUITES, "Unconfirmed: that ECDHE in TLS 1.2 needs one of the curves");
@@ -2535,7 +2548,7 @@ static void test_suites_local_and_keys(void)
 	EXPECT(h, SUITES, HA_WARN);
 	CHECK(strstr(suite_row(h, "offered"), "ECDHE") == NULL);
 	CHECK_HAS(suite_row(h, "accepted by Azure"), "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384 "
-						      "(compatibility)");
+	                                             "(compatibility)");
 	host_free(h);
 
 	/* DH off on 2012 R2: the ECDHE CBC suites still reach the 2022 policy. */
@@ -2547,7 +2560,7 @@ static void test_suites_local_and_keys(void)
 	sch_off(h, "KeyExchangeAlgorithms\\ECDH");
 	EXPECT(h, SUITES, HA_WARN);
 	CHECK_HAS(suite_row(h, "accepted by Azure"), "TLS_RSA_WITH_AES_256_GCM_SHA384 "
-						      "(compatibility)");
+	                                             "(compatibility)");
 	host_free(h);
 
 	/* A suite removed by an unconfirmed key and by a confirmed one counts
@@ -2556,7 +2569,7 @@ static void test_suites_local_and_keys(void)
 	h = ready(&W2016);
 	{
 		static const char *const cbc2[] = {"TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
-						   "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", NULL};
+		                                   "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", NULL};
 
 		set_multi(h, SYS, SSLLOCAL, "Functions", cbc2);
 	}
@@ -2586,8 +2599,9 @@ static void test_suites_wrong_types(void)
 	h = ready(&W2019);
 	set_multi(h, SW, SSLPOL, "Functions", one);
 	EXPECT(h, SUITES, HA_UNKNOWN);
-	REASON_HAS(h, SUITES, "The Group Policy cipher suite list (Functions) is a REG_MULTI_SZ, "
-			      "not REG_SZ; how Windows reads it then is not documented.");
+	REASON_HAS(h, SUITES,
+	           "The Group Policy cipher suite list (Functions) is a REG_MULTI_SZ, "
+	           "not REG_SZ; how Windows reads it then is not documented.");
 	CHECK_INT(h->fs.verdict, HA_VERDICT_UNKNOWN);
 	host_free(h);
 
@@ -2602,8 +2616,9 @@ static void test_suites_wrong_types(void)
 	h = ready(&W2016);
 	set_sz(h, SYS, SCHK "\\KeyExchangeAlgorithms\\ECDH", "Enabled", "0");
 	EXPECT(h, SUITES, HA_UNKNOWN);
-	REASON_HAS(h, SUITES, "SCHANNEL\\KeyExchangeAlgorithms\\ECDH\\Enabled is a REG_SZ, not "
-			      "REG_DWORD");
+	REASON_HAS(h, SUITES,
+	           "SCHANNEL\\KeyExchangeAlgorithms\\ECDH\\Enabled is a REG_SZ, not "
+	           "REG_DWORD");
 	host_free(h);
 
 	/* EccCurves as REG_SZ. */
@@ -2678,7 +2693,7 @@ static void test_fips_tls13_netfx35(void)
 static void test_suites_trust_and_fix(void)
 {
 	static const char *const gcm[] = {"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-					  "TLS_RSA_WITH_AES_256_GCM_SHA384", NULL};
+	                                  "TLS_RSA_WITH_AES_256_GCM_SHA384", NULL};
 	static const char *const no_nist[] = {"curve25519", NULL};
 	struct host *h;
 
@@ -2689,8 +2704,9 @@ static void test_suites_trust_and_fix(void)
 	h->status[SYS] = HA_HS_DIRTY;
 	h->reason[SYS] = "sequence numbers differ";
 	EXPECT(h, SUITES, HA_UNKNOWN);
-	REASON_HAS(h, SUITES, "Not conclusive: the SYSTEM hive is dirty (sequence numbers differ); "
-			      "as stored this gives FAIL.");
+	REASON_HAS(h, SUITES,
+	           "Not conclusive: the SYSTEM hive is dirty (sequence numbers differ); "
+	           "as stored this gives FAIL.");
 	host_free(h);
 
 	/* What remediate writes goes where the damage is: a local list and a
@@ -2701,8 +2717,9 @@ static void test_suites_trust_and_fix(void)
 	set_multi(h, SYS, SSLLOCAL, "EccCurves", no_nist);
 	EXPECT(h, SUITES, HA_WARN);
 	CHECK_HAS(suite_row(h, "remediation"),
-		  "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Cryptography\\"
-		  "Configuration\\Local\\SSL\\00010002]\n\"Functions\"=hex(7):54,00,4c,00,53,00,5f,00,");
+	          "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Cryptography\\"
+	          "Configuration\\Local\\SSL\\00010002]\n\"Functions\"=hex(7):54,00,4c,00,53,00,5f,"
+	          "00,");
 	/* curve25519, NistP256, NistP384, then the empty string that ends it */
 	CHECK_HAS(suite_row(h, "remediation"), "\"EccCurves\"=hex(7):63,00,75,00,72,00,76,00,");
 	CHECK_HAS(suite_row(h, "remediation"), "38,00,34,00,00,00,00,00\n");
@@ -2718,45 +2735,45 @@ static void test_suites_trust_and_fix(void)
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
-		CHECK_CASE(test_os_families),
-		CHECK_CASE(test_os_reasons),
-		CHECK_CASE(test_pre_vista_not_applicable),
-		CHECK_CASE(test_ready_hosts),
-		CHECK_CASE(test_kb_applicability),
-		CHECK_CASE(test_kb_states),
-		CHECK_CASE(test_kb_matching),
-		CHECK_CASE(test_winhttp),
-		CHECK_CASE(test_schannel_defaults),
-		CHECK_CASE(test_schannel_values),
-		CHECK_CASE(test_schannel_wrong_types),
-		CHECK_CASE(test_schannel_case_insensitive),
-		CHECK_CASE(test_netfx),
-		CHECK_CASE(test_wow64_unknown_arch),
-		CHECK_CASE(test_netfx_version),
-		CHECK_CASE(test_roots_stores),
-		CHECK_CASE(test_roots_each_rule),
-		CHECK_CASE(test_roots_damaged),
-		CHECK_CASE(test_roots_baltimore),
-		CHECK_CASE(test_roots_autoupdate),
-		CHECK_CASE(test_roots_unreadable_store),
-		CHECK_CASE(test_integrity),
-		CHECK_CASE(test_untrusted_hives),
-		CHECK_CASE(test_missing_hives),
-		CHECK_CASE(test_legacy_defaults),
-		CHECK_CASE(test_legacy_values),
-		CHECK_CASE(test_backup_agent),
-		CHECK_CASE(test_verdict),
-		CHECK_CASE(test_engine_values),
-		CHECK_CASE(test_engine_conditions),
-		CHECK_CASE(test_engine_subkeys),
-		CHECK_CASE(test_engine_cert_stores),
-		CHECK_CASE(test_docs_example),
-		CHECK_CASE(test_suites_defaults),
-		CHECK_CASE(test_suites_policy),
-		CHECK_CASE(test_suites_local_and_keys),
-		CHECK_CASE(test_suites_wrong_types),
-		CHECK_CASE(test_fips_tls13_netfx35),
-		CHECK_CASE(test_suites_trust_and_fix),
+	        CHECK_CASE(test_os_families),
+	        CHECK_CASE(test_os_reasons),
+	        CHECK_CASE(test_pre_vista_not_applicable),
+	        CHECK_CASE(test_ready_hosts),
+	        CHECK_CASE(test_kb_applicability),
+	        CHECK_CASE(test_kb_states),
+	        CHECK_CASE(test_kb_matching),
+	        CHECK_CASE(test_winhttp),
+	        CHECK_CASE(test_schannel_defaults),
+	        CHECK_CASE(test_schannel_values),
+	        CHECK_CASE(test_schannel_wrong_types),
+	        CHECK_CASE(test_schannel_case_insensitive),
+	        CHECK_CASE(test_netfx),
+	        CHECK_CASE(test_wow64_unknown_arch),
+	        CHECK_CASE(test_netfx_version),
+	        CHECK_CASE(test_roots_stores),
+	        CHECK_CASE(test_roots_each_rule),
+	        CHECK_CASE(test_roots_damaged),
+	        CHECK_CASE(test_roots_baltimore),
+	        CHECK_CASE(test_roots_autoupdate),
+	        CHECK_CASE(test_roots_unreadable_store),
+	        CHECK_CASE(test_integrity),
+	        CHECK_CASE(test_untrusted_hives),
+	        CHECK_CASE(test_missing_hives),
+	        CHECK_CASE(test_legacy_defaults),
+	        CHECK_CASE(test_legacy_values),
+	        CHECK_CASE(test_backup_agent),
+	        CHECK_CASE(test_verdict),
+	        CHECK_CASE(test_engine_values),
+	        CHECK_CASE(test_engine_conditions),
+	        CHECK_CASE(test_engine_subkeys),
+	        CHECK_CASE(test_engine_cert_stores),
+	        CHECK_CASE(test_docs_example),
+	        CHECK_CASE(test_suites_defaults),
+	        CHECK_CASE(test_suites_policy),
+	        CHECK_CASE(test_suites_local_and_keys),
+	        CHECK_CASE(test_suites_wrong_types),
+	        CHECK_CASE(test_fips_tls13_netfx35),
+	        CHECK_CASE(test_suites_trust_and_fix),
 	};
 	struct ha_err err;
 	size_t i;

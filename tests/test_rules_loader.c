@@ -56,7 +56,7 @@ static char *load_into(struct ha_ruleset *rs, const char *text)
 }
 
 static void expect_error_at(const char *file, int line, const char *text, const char *want,
-			    int builtin)
+                            int builtin)
 {
 	struct ha_ruleset *rs;
 	size_t before;
@@ -112,17 +112,17 @@ static void test_valid_file(void)
 	/* What a listing shows of a rule: its fields, and where it applies in
 	 * words when the rule does not describe it. */
 	msg = load_into(
-		rs,
-		HEAD RULE("CUSTOM-1") "    applies: {nt_min: \"6.1\", product: server, "
-				      "any: [{build_max: 7600}, {sp_min: 1}]}\n" VALUE_CHECK RULE(
-					      "CUSTOM-2") VALUE_CHECK);
+	        rs,
+	        HEAD RULE("CUSTOM-1") "    applies: {nt_min: \"6.1\", product: server, "
+	                              "any: [{build_max: 7600}, {sp_min: 1}]}\n" VALUE_CHECK RULE(
+	                                      "CUSTOM-2") VALUE_CHECK);
 	CHECK(msg == NULL);
 	free(msg);
 	r = ha_rules_info(rs, ha_rules_count(rs) - 2);
 	CHECK_STR(r ? r->id : NULL, "CUSTOM-1");
 	CHECK_STR(r ? r->applies : NULL,
-		  "NT 6.1 and later, servers, one of: build 7600 and earlier; "
-		  "service pack 1 or later");
+	          "NT 6.1 and later, servers, one of: build 7600 and earlier; "
+	          "service pack 1 or later");
 	CHECK_STR(r ? r->title : NULL, "A custom rule");
 	CHECK_STR(r ? r->severity : NULL, "low");
 	CHECK_STR(r ? r->category : NULL, "info");
@@ -138,22 +138,22 @@ static void test_valid_file(void)
 static void test_yaml_syntax(void)
 {
 	EXPECT_ERROR(
-		HEAD RULE("CUSTOM-1") "    check: {value: {path: 'x'\n",
-		"t.yaml:10:1: YAML syntax error: did not find expected ',' or '}' (while parsing a "
-		"flow mapping that starts at line 9, column 20)");
+	        HEAD RULE("CUSTOM-1") "    check: {value: {path: 'x'\n",
+	        "t.yaml:10:1: YAML syntax error: did not find expected ',' or '}' (while parsing a "
+	        "flow mapping that starts at line 9, column 20)");
 	EXPECT_ERROR(
-		HEAD "  - id: X\n   title: t\n",
-		"t.yaml:4:4: YAML syntax error: did not find expected '-' indicator (while parsing "
-		"a block collection that starts at line 3, column 3)");
+	        HEAD "  - id: X\n   title: t\n",
+	        "t.yaml:4:4: YAML syntax error: did not find expected '-' indicator (while parsing "
+	        "a block collection that starts at line 3, column 3)");
 	EXPECT_ERROR(HEAD "  - id: 'X\n",
-		     "t.yaml:4:1: YAML syntax error: found unexpected end of "
-		     "stream (while scanning a quoted scalar that starts at line "
-		     "3, column 9)");
+	             "t.yaml:4:1: YAML syntax error: found unexpected end of "
+	             "stream (while scanning a quoted scalar that starts at line "
+	             "3, column 9)");
 	EXPECT_ERROR(
-		"hiveaudit-rules: 1\nrules: []\ntitle: \xff\n",
-		"t.yaml:3:8: invalid leading UTF-8 octet (byte 0xFF); a rule file is UTF-8 text");
+	        "hiveaudit-rules: 1\nrules: []\ntitle: \xff\n",
+	        "t.yaml:3:8: invalid leading UTF-8 octet (byte 0xFF); a rule file is UTF-8 text");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") VALUE_CHECK "---\n" HEAD,
-		     "t.yaml:11:1: a second YAML document starts here; a rule file holds one");
+	             "t.yaml:11:1: a second YAML document starts here; a rule file holds one");
 }
 
 static void test_header(void)
@@ -161,66 +161,66 @@ static void test_header(void)
 	EXPECT_ERROR("rules: []\n", "t.yaml:1:1: the file must start with 'hiveaudit-rules: 1'");
 	EXPECT_ERROR("- a\n- b\n", "t.yaml:1:1: the file must start with 'hiveaudit-rules: 1'");
 	EXPECT_ERROR("just some text\n",
-		     "t.yaml:1:1: the file must start with 'hiveaudit-rules: 1'");
+	             "t.yaml:1:1: the file must start with 'hiveaudit-rules: 1'");
 	EXPECT_ERROR("hiveaudit-rules: yes\nrules: []\n",
-		     "t.yaml:1:18: the file must start with 'hiveaudit-rules: 1'");
+	             "t.yaml:1:18: the file must start with 'hiveaudit-rules: 1'");
 	EXPECT_ERROR("hiveaudit-rules: 2\nrules: []\n",
-		     "t.yaml:1:18: rule file version '2' is not supported");
+	             "t.yaml:1:18: rule file version '2' is not supported");
 	EXPECT_ERROR("", "t.yaml:1:1: the file is empty");
 	EXPECT_ERROR("# only a comment\n", "t.yaml:1:1: the file is empty");
 	EXPECT_ERROR("hiveaudit-rules: 1\n", "t.yaml:1:1: 'rules' must be a list");
 	EXPECT_ERROR("hiveaudit-rules: 1\nrules: {a: b}\n", "t.yaml:2:8: 'rules' must be a list");
 	EXPECT_ERROR("hiveaudit-rules: 1\nrules: []\nrulez: []\n",
-		     "t.yaml:3:1: unknown field 'rulez'");
+	             "t.yaml:3:1: unknown field 'rulez'");
 	EXPECT_ERROR("hiveaudit-rules: 1\npack: [a]\nrules: []\n",
-		     "t.yaml:2:7: 'pack' must be text");
+	             "t.yaml:2:7: 'pack' must be text");
 }
 
 static void test_fields(void)
 {
 	/* Unknown field, and a field given twice. */
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    titel: typo\n" VALUE_CHECK,
-		     "t.yaml:9:5: unknown field 'titel'");
+	             "t.yaml:9:5: unknown field 'titel'");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    title: again\n" VALUE_CHECK,
-		     "t.yaml:9:5: field 'title' given twice");
+	             "t.yaml:9:5: field 'title' given twice");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      value: {path: 'HKLM\\SOFTWARE\\X', "
-					   "name: a, name: b}\n",
-		     "t.yaml:10:49: field 'name' given twice");
+	                                   "name: a, name: b}\n",
+	             "t.yaml:10:49: field 'name' given twice");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      value: {path: 'HKLM\\SOFTWARE\\X', "
-					   "nam: a}\n",
-		     "t.yaml:10:40: unknown field 'nam'");
+	                                   "nam: a}\n",
+	             "t.yaml:10:40: unknown field 'nam'");
 	/* Missing required fields: the rule's position. */
 	EXPECT_ERROR(HEAD "  - title: t\n    severity: low\n    category: info\n    source: s\n"
-			  "    remediation: {summary: s}\n" VALUE_CHECK,
-		     "t.yaml:3:5: missing field 'id'");
+	                  "    remediation: {summary: s}\n" VALUE_CHECK,
+	             "t.yaml:3:5: missing field 'id'");
 	EXPECT_ERROR(HEAD "  - id: X\n    severity: low\n    category: info\n    source: s\n"
-			  "    remediation: {summary: s}\n" VALUE_CHECK,
-		     "t.yaml:3:5: missing field 'title'");
+	                  "    remediation: {summary: s}\n" VALUE_CHECK,
+	             "t.yaml:3:5: missing field 'title'");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1"), "t.yaml:3:5: missing field 'check'");
 	EXPECT_ERROR(HEAD "  - id: X\n    title: t\n    severity: low\n    category: info\n"
-			  "    source: s\n" VALUE_CHECK,
-		     "t.yaml:3:5: missing field 'remediation'");
+	                  "    source: s\n" VALUE_CHECK,
+	             "t.yaml:3:5: missing field 'remediation'");
 	EXPECT_ERROR(HEAD "  - id: X\n    title: t\n    severity: low\n    category: info\n"
-			  "    source: s\n    remediation: {reg: ''}\n" VALUE_CHECK,
-		     "t.yaml:8:18: missing field 'summary'");
+	                  "    source: s\n    remediation: {reg: ''}\n" VALUE_CHECK,
+	             "t.yaml:8:18: missing field 'summary'");
 	EXPECT_ERROR(HEAD "  - id: X\n    title: t\n    category: info\n    source: s\n"
-			  "    remediation: {summary: s}\n" VALUE_CHECK,
-		     "t.yaml:3:5: missing field 'severity'");
+	                  "    remediation: {summary: s}\n" VALUE_CHECK,
+	             "t.yaml:3:5: missing field 'severity'");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      value: {name: a}\n",
-		     "t.yaml:10:14: missing field 'path'");
+	             "t.yaml:10:14: missing field 'path'");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      value: {path: 'HKLM\\SOFTWARE\\X'}\n",
-		     "t.yaml:10:14: missing field 'name'");
+	             "t.yaml:10:14: missing field 'name'");
 	/* A NUL inside text (YAML's "\0" escape) is refused, not cut short. */
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      value: {path: "
-					   "\"HKLM\\\\SOFTWARE\\\\X\\0Y\", name: a}\n",
-		     "t.yaml:10:21: 'path' must be text");
+	                                   "\"HKLM\\\\SOFTWARE\\\\X\\0Y\", name: a}\n",
+	             "t.yaml:10:21: 'path' must be text");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      value: {path: 'HKLM\\SOFTWARE\\X', "
-					   "name: \"a\\0b\"}\n",
-		     "t.yaml:10:46: 'name' holds a NUL character");
+	                                   "name: \"a\\0b\"}\n",
+	             "t.yaml:10:46: 'name' holds a NUL character");
 	/* Text where text is expected. */
 	EXPECT_ERROR(HEAD "  - id: [X]\n    title: t\n    severity: low\n    category: info\n"
-			  "    source: s\n    remediation: {summary: s}\n" VALUE_CHECK,
-		     "t.yaml:3:9: 'id' must be text");
+	                  "    source: s\n    remediation: {summary: s}\n" VALUE_CHECK,
+	             "t.yaml:3:9: 'id' must be text");
 }
 
 /* Issue 12 item 12: control characters written as YAML escapes ("\e",
@@ -238,34 +238,36 @@ static void test_fields(void)
 static void test_control_characters(void)
 {
 	char path[4096], *out = NULL, *err = NULL;
-	char *argv[] = {(char *)tu_hiveaudit(), (char *)"rules", (char *)"--rules", path,
-			(char *)"--long", NULL};
+	char *argv[] = {(char *)tu_hiveaudit(), (char *)"rules",
+	                (char *)"--rules",      path,
+	                (char *)"--long",       NULL};
 	static const char esc_title[] = HEAD TITLED("\"\\e[31mRED\\e[0m\"") VALUE_CHECK;
 	int rc;
 
 	EXPECT_ERROR(esc_title, "t.yaml:4:12: 'title' holds the control character U+001B");
 	EXPECT_ERROR(HEAD TITLED("\"a\\x07b\"") VALUE_CHECK,
-		     "t.yaml:4:12: 'title' holds the control character U+0007");
+	             "t.yaml:4:12: 'title' holds the control character U+0007");
 	EXPECT_ERROR(HEAD TITLED("\"a\\rb\"") VALUE_CHECK,
-		     "t.yaml:4:12: 'title' holds the control character U+000D");
+	             "t.yaml:4:12: 'title' holds the control character U+000D");
 	EXPECT_ERROR(HEAD TITLED("\"a\\x7fb\"") VALUE_CHECK,
-		     "t.yaml:4:12: 'title' holds the control character U+007F");
+	             "t.yaml:4:12: 'title' holds the control character U+007F");
 	/* C1 CSI (U+009B) starts an escape sequence on many terminals too. */
 	EXPECT_ERROR(HEAD TITLED("\"a\\u009b31mb\"") VALUE_CHECK,
-		     "t.yaml:4:12: 'title' holds the control character U+009B");
+	             "t.yaml:4:12: 'title' holds the control character U+009B");
 	/* A title is one line: no line break and no tab either. */
 	EXPECT_ERROR(HEAD TITLED("\"two\\nlines\"") VALUE_CHECK,
-		     "t.yaml:4:12: 'title' holds the control character U+000A");
+	             "t.yaml:4:12: 'title' holds the control character U+000A");
 	EXPECT_ERROR(HEAD TITLED("\"a\\tb\"") VALUE_CHECK,
-		     "t.yaml:4:12: 'title' holds the control character U+0009");
+	             "t.yaml:4:12: 'title' holds the control character U+0009");
 	/* Other text fields may span lines, but not carry an escape. */
-	EXPECT_ERROR(HEAD "  - id: CUSTOM-1\n    title: t\n    severity: low\n    category: info\n"
-			  "    source: \"guide \\e]0;owned\\a\"\n    remediation: {summary: s}\n"
-			  VALUE_CHECK,
-		     "t.yaml:7:13: 'source' holds the control character U+001B");
+	EXPECT_ERROR(
+	        HEAD
+	        "  - id: CUSTOM-1\n    title: t\n    severity: low\n    category: info\n"
+	        "    source: \"guide \\e]0;owned\\a\"\n    remediation: {summary: s}\n" VALUE_CHECK,
+	        "t.yaml:7:13: 'source' holds the control character U+001B");
 	EXPECT_LOADS(HEAD "  - id: CUSTOM-1\n    title: t\n    severity: low\n    category: info\n"
-			  "    source: s\n    remediation:\n      summary: \"first line\\nsecond\\tline\"\n"
-			  VALUE_CHECK);
+	                  "    source: s\n    remediation:\n      summary: \"first "
+	                  "line\\nsecond\\tline\"\n" VALUE_CHECK);
 	/* Ordinary text beyond ASCII is fine. */
 	EXPECT_LOADS(HEAD TITLED("\"Caf\\u00e9 \\u2014 TLS 1.2\"") VALUE_CHECK);
 
@@ -284,146 +286,146 @@ static void test_control_characters(void)
 static void test_words(void)
 {
 	EXPECT_ERROR(HEAD RULE("custom-1") VALUE_CHECK,
-		     "t.yaml:3:9: a rule id uses A-Z, 0-9, '-' and '_' only");
+	             "t.yaml:3:9: a rule id uses A-Z, 0-9, '-' and '_' only");
 	EXPECT_ERROR(HEAD RULE("CUSTOM 1") VALUE_CHECK,
-		     "t.yaml:3:9: a rule id uses A-Z, 0-9, '-' and '_' only");
+	             "t.yaml:3:9: a rule id uses A-Z, 0-9, '-' and '_' only");
 	EXPECT_ERROR(HEAD "  - id: X\n    title: t\n    severity: urgent\n    category: info\n"
-			  "    source: s\n    remediation: {summary: s}\n" VALUE_CHECK,
-		     "t.yaml:5:15: severity is one of critical, high, medium, low, info");
+	                  "    source: s\n    remediation: {summary: s}\n" VALUE_CHECK,
+	             "t.yaml:5:15: severity is one of critical, high, medium, low, info");
 	EXPECT_ERROR(
-		HEAD "  - id: X\n    title: t\n    severity: low\n    category: misc\n"
-		     "    source: s\n    remediation: {summary: s}\n" VALUE_CHECK,
-		"t.yaml:6:15: category is one of os, update, schannel, netfx, roots, integrity, "
-		"info");
+	        HEAD "  - id: X\n    title: t\n    severity: low\n    category: misc\n"
+	             "    source: s\n    remediation: {summary: s}\n" VALUE_CHECK,
+	        "t.yaml:6:15: category is one of os, update, schannel, netfx, roots, integrity, "
+	        "info");
 	EXPECT_ERROR(
-		HEAD RULE("CUSTOM-1") "    fail_status: MAYBE\n" VALUE_CHECK,
-		"t.yaml:9:18: status must be one of PASS, FAIL, WARN, NOT_APPLICABLE, UNKNOWN");
+	        HEAD RULE("CUSTOM-1") "    fail_status: MAYBE\n" VALUE_CHECK,
+	        "t.yaml:9:18: status must be one of PASS, FAIL, WARN, NOT_APPLICABLE, UNKNOWN");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      value: {path: 'HKLM\\SOFTWARE\\X', "
-					   "name: a, absent: {status: "
-					   "OK}}\n",
-		     "t.yaml:10:66: status must be one of PASS");
+	                                   "name: a, absent: {status: "
+	                                   "OK}}\n",
+	             "t.yaml:10:66: status must be one of PASS");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      value: {path: 'HKLM\\SOFTWARE\\X', "
-					   "name: a, type: dword32}\n",
-		     "t.yaml:10:55: unknown value type 'dword32'");
+	                                   "name: a, type: dword32}\n",
+	             "t.yaml:10:55: unknown value type 'dword32'");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    applies: {product: workstation}\n" VALUE_CHECK,
-		     "t.yaml:9:24: unknown product 'workstation'");
+	             "t.yaml:9:24: unknown product 'workstation'");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    applies: {arch: amd64}\n" VALUE_CHECK,
-		     "t.yaml:9:21: unknown architecture 'amd64'");
+	             "t.yaml:9:21: unknown architecture 'amd64'");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    views: [native, wow32]\n" VALUE_CHECK,
-		     "t.yaml:9:21: unknown view 'wow32'");
+	             "t.yaml:9:21: unknown view 'wow32'");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      hives: [SYSTEM, SAM]\n",
-		     "t.yaml:10:23: unknown hive 'SAM'");
+	             "t.yaml:10:23: unknown hive 'SAM'");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      value: {path: 'HKCU\\Software\\X', "
-					   "name: a}\n",
-		     "t.yaml:10:21: path 'HKCU\\Software\\X' does not start with HKLM\\SYSTEM or "
-		     "HKLM\\SOFTWARE");
+	                                   "name: a}\n",
+	             "t.yaml:10:21: path 'HKCU\\Software\\X' does not start with HKLM\\SYSTEM or "
+	             "HKLM\\SOFTWARE");
 	EXPECT_ERROR(
-		HEAD RULE("CUSTOM-1") "    check:\n      value: {path: 'HKLM\\SAM\\X', name: a}\n",
-		"t.yaml:10:21: path 'HKLM\\SAM\\X': only HKLM\\SYSTEM and HKLM\\SOFTWARE are read");
+	        HEAD RULE("CUSTOM-1") "    check:\n      value: {path: 'HKLM\\SAM\\X', name: a}\n",
+	        "t.yaml:10:21: path 'HKLM\\SAM\\X': only HKLM\\SYSTEM and HKLM\\SOFTWARE are read");
 }
 
 static void test_nt_versions(void)
 {
 	static const char *const bad[] = {"\"6\"",  "six",    "\"6.1.2\"",
-					  "\"6.\"", "\".1\"", "\"100.0\""};
+	                                  "\"6.\"", "\".1\"", "\"100.0\""};
 	size_t i;
 
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char text[2048];
 
 		snprintf(text, sizeof text,
-			 HEAD RULE("CUSTOM-1") "    applies: {nt_min: %s}\n" VALUE_CHECK, bad[i]);
+		         HEAD RULE("CUSTOM-1") "    applies: {nt_min: %s}\n" VALUE_CHECK, bad[i]);
 		EXPECT_ERROR(text, "t.yaml:9:23: an NT version must be written like \"6.1\"");
 	}
 	EXPECT_ERROR(
-		HEAD RULE("CUSTOM-1") "    applies: {nt: \"6.1\", nt_max: \"6.3\"}\n" VALUE_CHECK,
-		"t.yaml:9:19: give either 'nt' or 'nt_min'/'nt_max', not both");
+	        HEAD RULE("CUSTOM-1") "    applies: {nt: \"6.1\", nt_max: \"6.3\"}\n" VALUE_CHECK,
+	        "t.yaml:9:19: give either 'nt' or 'nt_min'/'nt_max', not both");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    applies: {build_min: -1}\n" VALUE_CHECK,
-		     "t.yaml:9:26: build_min must be a non-negative integer");
+	             "t.yaml:9:26: build_min must be a non-negative integer");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    applies: {any: []}\n" VALUE_CHECK,
-		     "t.yaml:9:20: 'any' must be a non-empty list of conditions");
+	             "t.yaml:9:20: 'any' must be a non-empty list of conditions");
 	EXPECT_LOADS(HEAD RULE(
-		"CUSTOM-1") "    applies: {nt_min: \"10.0\", build_min: 0x4E20}\n" VALUE_CHECK);
+	        "CUSTOM-1") "    applies: {nt_min: \"10.0\", build_min: 0x4E20}\n" VALUE_CHECK);
 }
 
 static void test_tables(void)
 {
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      value: {path: 'HKLM\\SOFTWARE\\X', "
-					   "name: a, type: dword, test: "
-					   "nonzero, absent: {default: no-such-table}}\n",
-		     "t.yaml:10:95: no table named 'no-such-table'");
+	                                   "name: a, type: dword, test: "
+	                                   "nonzero, absent: {default: no-such-table}}\n",
+	             "t.yaml:10:95: no table named 'no-such-table'");
 	EXPECT_ERROR(
-		"hiveaudit-rules: 1\ntables:\n  t1: [{value: 1, why: w}]\n  t1: [{value: 2, why: "
-		"w}]\nrules: []\n",
-		"t.yaml:4:3: table 't1' is defined twice");
+	        "hiveaudit-rules: 1\ntables:\n  t1: [{value: 1, why: w}]\n  t1: [{value: 2, why: "
+	        "w}]\nrules: []\n",
+	        "t.yaml:4:3: table 't1' is defined twice");
 	EXPECT_ERROR(
-		"hiveaudit-rules: 1\ntables:\n  legacy-enabled: [{value: 1, why: w}]\nrules: []\n",
-		"t.yaml:3:3: table 'legacy-enabled' is already defined by a rule file loaded "
-		"earlier");
+	        "hiveaudit-rules: 1\ntables:\n  legacy-enabled: [{value: 1, why: w}]\nrules: []\n",
+	        "t.yaml:3:3: table 'legacy-enabled' is already defined by a rule file loaded "
+	        "earlier");
 	EXPECT_ERROR("hiveaudit-rules: 1\ntables:\n  t1: []\nrules: []\n",
-		     "t.yaml:3:7: table 't1' must be a non-empty list of rows");
+	             "t.yaml:3:7: table 't1' must be a non-empty list of rows");
 	EXPECT_ERROR("hiveaudit-rules: 1\ntables:\n  t1: [{why: w}]\nrules: []\n",
-		     "t.yaml:3:8: missing field 'value'");
+	             "t.yaml:3:8: missing field 'value'");
 	EXPECT_ERROR("hiveaudit-rules: 1\ntables:\n  t1: [{value: 1, unknown: true, why: "
-		     "w}]\nrules: []\n",
-		     "t.yaml:3:8: a row gives either 'value' or 'unknown: true'");
+	             "w}]\nrules: []\n",
+	             "t.yaml:3:8: a row gives either 'value' or 'unknown: true'");
 	EXPECT_ERROR("hiveaudit-rules: 1\ntables:\n  t1: [{value: 1}]\nrules: []\n",
-		     "t.yaml:3:8: missing field 'why'");
+	             "t.yaml:3:8: missing field 'why'");
 	/* A table of the file and one of the built-in pack, used by a rule. */
 	EXPECT_LOADS(
-		"hiveaudit-rules: 1\ntables:\n  mine: [{when: {nt_max: \"6.1\"}, value: 0, why: "
-		"old}, {value: 1, why: new}]\n"
-		"rules:\n" RULE("CUSTOM-1") "    check:\n      all:\n"
-					    "        - value: {path: 'HKLM\\SOFTWARE\\X', name: a, "
-					    "type: dword, test: nonzero, "
-					    "absent: {default: mine}}\n"
-					    "        - value: {path: 'HKLM\\SOFTWARE\\X', name: b, "
-					    "type: dword, test: nonzero, "
-					    "absent: {default: legacy-enabled}}\n");
+	        "hiveaudit-rules: 1\ntables:\n  mine: [{when: {nt_max: \"6.1\"}, value: 0, why: "
+	        "old}, {value: 1, why: new}]\n"
+	        "rules:\n" RULE("CUSTOM-1") "    check:\n      all:\n"
+	                                    "        - value: {path: 'HKLM\\SOFTWARE\\X', name: a, "
+	                                    "type: dword, test: nonzero, "
+	                                    "absent: {default: mine}}\n"
+	                                    "        - value: {path: 'HKLM\\SOFTWARE\\X', name: b, "
+	                                    "type: dword, test: nonzero, "
+	                                    "absent: {default: legacy-enabled}}\n");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      key: {path: 'HKLM\\SOFTWARE\\X', "
-					   "absent: {default: legacy-enabled}}\n",
-		     "t.yaml:10:56: an OS default is not allowed here");
+	                                   "absent: {default: legacy-enabled}}\n",
+	             "t.yaml:10:56: an OS default is not allowed here");
 	EXPECT_ERROR(
-		HEAD RULE("CUSTOM-1") "    check:\n      value: {path: 'HKLM\\SOFTWARE\\X', name: "
-				      "a, type: dword, test: "
-				      "nonzero, absent: {default: legacy-enabled, status: FAIL}}\n",
-		"t.yaml:10:85: give either 'default' or 'status', not both");
+	        HEAD RULE("CUSTOM-1") "    check:\n      value: {path: 'HKLM\\SOFTWARE\\X', name: "
+	                              "a, type: dword, test: "
+	                              "nonzero, absent: {default: legacy-enabled, status: FAIL}}\n",
+	        "t.yaml:10:85: give either 'default' or 'status', not both");
 }
 
 static void test_duplicate_ids(void)
 {
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") VALUE_CHECK RULE("CUSTOM-1") VALUE_CHECK,
-		     "t.yaml:11:5: rule id 'CUSTOM-1' is defined twice");
+	             "t.yaml:11:5: rule id 'CUSTOM-1' is defined twice");
 	/* The 32-bit variant's id counts too. */
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    views: [native, wow64]\n" VALUE_CHECK RULE(
-			     "CUSTOM-1-WOW64") VALUE_CHECK,
-		     "t.yaml:12:5: rule id 'CUSTOM-1-WOW64' is defined twice");
+	                     "CUSTOM-1-WOW64") VALUE_CHECK,
+	             "t.yaml:12:5: rule id 'CUSTOM-1-WOW64' is defined twice");
 }
 
 static void test_certs(void)
 {
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      cert: {thumbprint: "
-					   "DF3C24F9BFD666761B268073FE06D1CC8D4F82A, "
-					   "name: G2}\n",
-		     "t.yaml:10:26: 'thumbprint' must be 40 hex digits (SHA-1)");
+	                                   "DF3C24F9BFD666761B268073FE06D1CC8D4F82A, "
+	                                   "name: G2}\n",
+	             "t.yaml:10:26: 'thumbprint' must be 40 hex digits (SHA-1)");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      cert: {thumbprint: "
-					   "DF3C24F9BFD666761B268073FE06D1CC8D4F82AZ, "
-					   "name: G2}\n",
-		     "t.yaml:10:26: 'thumbprint' must be 40 hex digits (SHA-1)");
+	                                   "DF3C24F9BFD666761B268073FE06D1CC8D4F82AZ, "
+	                                   "name: G2}\n",
+	             "t.yaml:10:26: 'thumbprint' must be 40 hex digits (SHA-1)");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      cert: {thumbprint: "
-					   "DF3C24F9BFD666761B268073FE06D1CC8D4F82A4, "
-					   "name: G2, expires: soon}\n",
-		     "t.yaml:10:87: 'expires' must be a date YYYY-MM-DD");
+	                                   "DF3C24F9BFD666761B268073FE06D1CC8D4F82A4, "
+	                                   "name: G2, expires: soon}\n",
+	             "t.yaml:10:87: 'expires' must be a date YYYY-MM-DD");
 	/* A lower-case thumbprint is accepted. */
 	EXPECT_LOADS(HEAD RULE("CUSTOM-1") "    check:\n      cert: {thumbprint: "
-					   "df3c24f9bfd666761b268073fe06d1cc8d4f82a4, "
-					   "name: G2}\n");
+	                                   "df3c24f9bfd666761b268073fe06d1cc8d4f82a4, "
+	                                   "name: G2}\n");
 	/* Without the built-in pack, a cert check needs stores. */
 	EXPECT_ERROR_ALONE(HEAD RULE("CUSTOM-1") "    check:\n      cert: {thumbprint: "
-						 "DF3C24F9BFD666761B268073FE06D1CC8D4F82A4, "
-						 "name: G2}\n",
-			   "t.yaml:10:13: a cert check needs 'cert_stores' (in this file or the "
-			   "built-in pack)");
+	                                         "DF3C24F9BFD666761B268073FE06D1CC8D4F82A4, "
+	                                         "name: G2}\n",
+	                   "t.yaml:10:13: a cert check needs 'cert_stores' (in this file or the "
+	                   "built-in pack)");
 	{
 		struct ha_ruleset *rs;
 		struct ha_err err;
@@ -432,21 +434,21 @@ static void test_certs(void)
 		if (ha_rules_new(&rs, &err))
 			abort();
 		msg = load_into(rs,
-				"hiveaudit-rules: 1\ncert_stores:\n  trusted: ['HKLM\\SOFTWARE\\"
-				"Contoso\\Roots']\nrules:\n" RULE(
-					"CUSTOM-1") "    check:\n      cert: {thumbprint: "
-						    "DF3C24F9BFD666761B268073FE06D1CC8D4F8"
-						    "2A4, name: G2}\n");
+		                "hiveaudit-rules: 1\ncert_stores:\n  trusted: ['HKLM\\SOFTWARE\\"
+		                "Contoso\\Roots']\nrules:\n" RULE(
+		                        "CUSTOM-1") "    check:\n      cert: {thumbprint: "
+		                                    "DF3C24F9BFD666761B268073FE06D1CC8D4F8"
+		                                    "2A4, name: G2}\n");
 		CHECK(msg == NULL);
 		free(msg);
 		ha_rules_free(rs);
 	}
 	EXPECT_ERROR(
-		"hiveaudit-rules: 1\ncert_stores:\n  trusted: ['HKLM\\SYSTEM\\Roots']\nrules: []\n",
-		"t.yaml:3:13: certificate stores live in HKLM\\SOFTWARE");
+	        "hiveaudit-rules: 1\ncert_stores:\n  trusted: ['HKLM\\SYSTEM\\Roots']\nrules: []\n",
+	        "t.yaml:3:13: certificate stores live in HKLM\\SOFTWARE");
 	EXPECT_ERROR("hiveaudit-rules: 1\ncert_stores:\n  disallowed: "
-		     "['HKLM\\SOFTWARE\\X']\nrules: []\n",
-		     "t.yaml:3:3: missing field 'trusted'");
+	             "['HKLM\\SOFTWARE\\X']\nrules: []\n",
+	             "t.yaml:3:3: missing field 'trusted'");
 }
 
 static void test_subkeys(void)
@@ -458,95 +460,95 @@ static void test_subkeys(void)
 		char text[2048];
 
 		snprintf(text, sizeof text,
-			 HEAD RULE("CUSTOM-1") "    check:\n      subkeys:\n        path: "
-					       "'HKLM\\SOFTWARE\\X'\n"
-					       "        match: '%s'\n        value: CurrentState\n "
-					       "       type: dword\n"
-					       "        states: [{equals: 0x70, status: PASS}]\n",
-			 bad[i]);
+		         HEAD RULE("CUSTOM-1") "    check:\n      subkeys:\n        path: "
+		                               "'HKLM\\SOFTWARE\\X'\n"
+		                               "        match: '%s'\n        value: CurrentState\n "
+		                               "       type: dword\n"
+		                               "        states: [{equals: 0x70, status: PASS}]\n",
+		         bad[i]);
 		EXPECT_ERROR(text, "t.yaml:12:16: a kb: match is written kb:KB1234567");
 	}
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      subkeys:\n        path: "
-					   "'HKLM\\SOFTWARE\\X'\n"
-					   "        match: 'Package_*'\n        value: "
-					   "CurrentState\n        type: dword\n"
-					   "        states: []\n",
-		     "t.yaml:15:17: 'states' must be a non-empty list");
+	                                   "'HKLM\\SOFTWARE\\X'\n"
+	                                   "        match: 'Package_*'\n        value: "
+	                                   "CurrentState\n        type: dword\n"
+	                                   "        states: []\n",
+	             "t.yaml:15:17: 'states' must be a non-empty list");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      subkeys:\n        path: "
-					   "'HKLM\\SOFTWARE\\X'\n"
-					   "        match: 'Package_*'\n        value: "
-					   "CurrentState\n        type: dword\n"
-					   "        states: [{status: PASS}]\n",
-		     "t.yaml:15:18: a state needs equals, one_of, at_least or at_most");
+	                                   "'HKLM\\SOFTWARE\\X'\n"
+	                                   "        match: 'Package_*'\n        value: "
+	                                   "CurrentState\n        type: dword\n"
+	                                   "        states: [{status: PASS}]\n",
+	             "t.yaml:15:18: a state needs equals, one_of, at_least or at_most");
 	EXPECT_ERROR(
-		HEAD RULE("CUSTOM-1") "    check:\n      subkeys:\n        path: "
-				      "'HKLM\\SOFTWARE\\X'\n"
-				      "        match: 'Package_*'\n        value: CurrentState\n   "
-				      "     type: dword\n"
-				      "        states: [{equals: 1, at_least: 2, status: PASS}]\n",
-		"t.yaml:15:18: a state has one comparison");
+	        HEAD RULE("CUSTOM-1") "    check:\n      subkeys:\n        path: "
+	                              "'HKLM\\SOFTWARE\\X'\n"
+	                              "        match: 'Package_*'\n        value: CurrentState\n   "
+	                              "     type: dword\n"
+	                              "        states: [{equals: 1, at_least: 2, status: PASS}]\n",
+	        "t.yaml:15:18: a state has one comparison");
 	EXPECT_LOADS(HEAD RULE(
-		"CUSTOM-1") "    check:\n      subkeys:\n        path: 'HKLM\\SOFTWARE\\X'\n"
-			    "        match: 'kb:kb5000802'\n        value: CurrentState\n        "
-			    "type: dword\n"
-			    "        states: [{one_of: [0x70, 0x80], status: PASS}]\n");
+	        "CUSTOM-1") "    check:\n      subkeys:\n        path: 'HKLM\\SOFTWARE\\X'\n"
+	                    "        match: 'kb:kb5000802'\n        value: CurrentState\n        "
+	                    "type: dword\n"
+	                    "        states: [{one_of: [0x70, 0x80], status: PASS}]\n");
 }
 
 static void test_checks(void)
 {
 	/* A test that the value type cannot take. */
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      value: {path: 'HKLM\\SOFTWARE\\X', "
-					   "name: a, type: sz, test: "
-					   "nonzero}\n",
-		     "t.yaml:10:65: 'nonzero' needs type dword or qword");
+	                                   "name: a, type: sz, test: "
+	                                   "nonzero}\n",
+	             "t.yaml:10:65: 'nonzero' needs type dword or qword");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      value: {path: 'HKLM\\SOFTWARE\\X', "
-					   "name: a, type: sz, test: "
-					   "{bits_set: 0x800}}\n",
-		     "t.yaml:10:65: numeric tests need type dword or qword");
+	                                   "name: a, type: sz, test: "
+	                                   "{bits_set: 0x800}}\n",
+	             "t.yaml:10:65: numeric tests need type dword or qword");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      value: {path: 'HKLM\\SOFTWARE\\X', "
-					   "name: a, test: {equals: 1}}\n",
-		     "t.yaml:10:55: numeric tests need type dword or qword");
+	                                   "name: a, test: {equals: 1}}\n",
+	             "t.yaml:10:55: numeric tests need type dword or qword");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      value: {path: 'HKLM\\SOFTWARE\\X', "
-					   "name: a, type: dword, test: "
-					   "{equals: one}}\n",
-		     "t.yaml:10:77: the operand must be a non-negative integer");
+	                                   "name: a, type: dword, test: "
+	                                   "{equals: one}}\n",
+	             "t.yaml:10:77: the operand must be a non-negative integer");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      value: {path: 'HKLM\\SOFTWARE\\X', "
-					   "name: a, type: dword, test: "
-					   "{greater: 1}}\n",
-		     "t.yaml:10:69: unknown test operator 'greater'");
+	                                   "name: a, type: dword, test: "
+	                                   "{greater: 1}}\n",
+	             "t.yaml:10:69: unknown test operator 'greater'");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      value: {path: 'HKLM\\SOFTWARE\\X', "
-					   "name: a, type: dword, test: "
-					   "positive}\n",
-		     "t.yaml:10:68: unknown test 'positive'");
+	                                   "name: a, type: dword, test: "
+	                                   "positive}\n",
+	             "t.yaml:10:68: unknown test 'positive'");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      value: {path: 'HKLM\\SOFTWARE\\X', "
-					   "name: a, type: dword, test: "
-					   "{one_of: []}}\n",
-		     "t.yaml:10:77: one_of needs a non-empty list");
+	                                   "name: a, type: dword, test: "
+	                                   "{one_of: []}}\n",
+	             "t.yaml:10:77: one_of needs a non-empty list");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      value: {path: 'HKLM\\SOFTWARE\\X', "
-					   "name: a, wrong_type: maybe}\n",
-		     "t.yaml:10:61: status must be one of");
+	                                   "name: a, wrong_type: maybe}\n",
+	             "t.yaml:10:61: status must be one of");
 	/* Text tests on text values load. */
 	EXPECT_LOADS(HEAD RULE("CUSTOM-1") "    check:\n      value: {path: 'HKLM\\SOFTWARE\\X', "
-					   "name: a, type: sz, test: "
-					   "{one_of: [Server, 'Server Core']}}\n");
+	                                   "name: a, type: sz, test: "
+	                                   "{one_of: [Server, 'Server Core']}}\n");
 	/* Kinds of check. */
 	EXPECT_ERROR(
-		HEAD RULE("CUSTOM-1") "    check: {}\n",
-		"t.yaml:9:12: a check needs one of all, any, none, value, key, subkeys, cert, os, "
-		"hives, cases, suites");
+	        HEAD RULE("CUSTOM-1") "    check: {}\n",
+	        "t.yaml:9:12: a check needs one of all, any, none, value, key, subkeys, cert, os, "
+	        "hives, cases, suites");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      hives: [SYSTEM]\n      os: [{status: "
-					   "PASS, why: w}]\n",
-		     "t.yaml:10:7: a check has exactly one kind; found 'hives' and 'os'");
+	                                   "PASS, why: w}]\n",
+	             "t.yaml:10:7: a check has exactly one kind; found 'hives' and 'os'");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      all: []\n",
-		     "t.yaml:10:12: a combination needs a non-empty list of checks");
+	             "t.yaml:10:12: a combination needs a non-empty list of checks");
 	EXPECT_ERROR(
-		HEAD RULE("CUSTOM-1") "    check:\n      cases: [{check: {hives: [SYSTEM]}}]\n",
-		"t.yaml:10:15: missing field 'when'");
+	        HEAD RULE("CUSTOM-1") "    check:\n      cases: [{check: {hives: [SYSTEM]}}]\n",
+	        "t.yaml:10:15: missing field 'when'");
 	EXPECT_ERROR(
-		HEAD RULE("CUSTOM-1") "    check:\n      os: [{when: {nt: \"6.1\"}, why: w}]\n",
-		"t.yaml:10:12: missing field 'status'");
+	        HEAD RULE("CUSTOM-1") "    check:\n      os: [{when: {nt: \"6.1\"}, why: w}]\n",
+	        "t.yaml:10:12: missing field 'status'");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check: [hives]\n",
-		     "t.yaml:9:12: a check must be a mapping");
+	             "t.yaml:9:12: a check must be a mapping");
 }
 
 /* An alias bomb and deep nesting fail fast, with a message. */
@@ -559,9 +561,9 @@ static void test_hostile_files(void)
 	/* "Billion laughs": ten levels of ten aliases, 10^9 leaves. */
 	ha_buf_init(&b, 0);
 	ha_buf_puts(
-		&b,
-		HEAD RULE("BOMB") "    check:\n      all:\n"
-				  "        - &c0 {value: {path: 'HKLM\\SOFTWARE\\X', name: v}}\n");
+	        &b,
+	        HEAD RULE("BOMB") "    check:\n      all:\n"
+	                          "        - &c0 {value: {path: 'HKLM\\SOFTWARE\\X', name: v}}\n");
 	for (i = 1; i < 10; i++) {
 		ha_buf_printf(&b, "        - &c%d {all: [", i);
 		for (j = 0; j < 10; j++)
@@ -576,9 +578,9 @@ static void test_hostile_files(void)
 
 	/* An alias to itself. */
 	EXPECT_ERROR(HEAD RULE("LOOP") "    check: &c {all: [*c]}\n",
-		     "t.yaml:9:12: nested more than 24 levels deep");
+	             "t.yaml:9:12: nested more than 24 levels deep");
 	EXPECT_ERROR(HEAD RULE("LOOP") "    applies: &a {any: [*a]}\n" VALUE_CHECK,
-		     "t.yaml:9:14: nested more than 24 levels deep");
+	             "t.yaml:9:14: nested more than 24 levels deep");
 
 	/* Checks nested deeper than the engine allows. */
 	ha_buf_init(&b, 0);
@@ -613,8 +615,8 @@ static void test_hostile_files(void)
 		struct ha_err err;
 
 		CHECK_INT(ha_rules_load_buffer(rs, "t.yaml", text, sizeof text - 1, HA_RULES_ADD,
-					       &err),
-			  HA_ERR_RULES);
+		                               &err),
+		          HA_ERR_RULES);
 		CHECK_HAS(err.msg, "t.yaml:3:1: control characters are not allowed (byte 0x00)");
 		ha_rules_free(rs);
 	}
@@ -695,9 +697,9 @@ static void test_add_replace(void)
 	snprintf(digest, sizeof digest, "%s", ha_rules_digest(rs));
 	/* ADD: a rule with a loaded id replaces it, in place; a new id is added. */
 	msg = load_into(rs, HEAD
-			"  - id: SCHANNEL-TLS12-CLIENT\n    title: Our own SChannel rule\n"
-			"    severity: high\n    category: schannel\n    source: our guide\n"
-			"    remediation: {summary: s}\n" VALUE_CHECK RULE("CUSTOM-1") VALUE_CHECK);
+	                "  - id: SCHANNEL-TLS12-CLIENT\n    title: Our own SChannel rule\n"
+	                "    severity: high\n    category: schannel\n    source: our guide\n"
+	                "    remediation: {summary: s}\n" VALUE_CHECK RULE("CUSTOM-1") VALUE_CHECK);
 	CHECK(msg == NULL);
 	free(msg);
 	CHECK_INT(ha_rules_count(rs), n + 1);
@@ -718,19 +720,19 @@ static void test_add_replace(void)
 	CHECK_STR(ha_rules_digest(rs), digest);
 	/* REPLACE: everything loaded before is dropped. */
 	CHECK_INT(ha_rules_load_buffer(rs, "mine.yaml", HEAD RULE("CUSTOM-9") VALUE_CHECK,
-				       strlen(HEAD RULE("CUSTOM-9") VALUE_CHECK), HA_RULES_REPLACE,
-				       &err),
-		  HA_OK);
+	                               strlen(HEAD RULE("CUSTOM-9") VALUE_CHECK), HA_RULES_REPLACE,
+	                               &err),
+	          HA_OK);
 	CHECK_INT(ha_rules_count(rs), 1);
 	CHECK_STR(ha_rules_info(rs, 0)->id, "CUSTOM-9");
 	CHECK(ha_rules_info(rs, 1) == NULL);
 	/* Tables of the built-in pack stay usable after a REPLACE. */
 	CHECK(load_into(
-		      rs,
-		      HEAD RULE(
-			      "CUSTOM-10") "    check:\n      value: {path: 'HKLM\\SOFTWARE\\X', "
-					   "name: a, type: dword, "
-					   "test: nonzero, absent: {default: legacy-enabled}}\n") ==
+	              rs,
+	              HEAD RULE(
+	                      "CUSTOM-10") "    check:\n      value: {path: 'HKLM\\SOFTWARE\\X', "
+	                                   "name: a, type: dword, "
+	                                   "test: nonzero, absent: {default: legacy-enabled}}\n") ==
 	      NULL);
 	ha_rules_free(rs);
 
@@ -747,7 +749,7 @@ static void test_add_replace(void)
 /* ------------------------------------------------------------- views */
 
 static int requested(const struct ha_reqset *req, int hive, const char *path, const char *match,
-		     const char *name)
+                     const char *name)
 {
 	size_t i, j;
 
@@ -776,24 +778,24 @@ static void test_views(void)
 	const struct ha_rule_info *r;
 
 	CHECK(load_into(
-		      rs,
-		      HEAD RULE(
-			      "CUSTOM-1") "    views: [native, wow64]\n"
-					  "    check:\n      all:\n"
-					  "        - value: {path: "
-					  "'HKLM\\SOFTWARE\\Contoso\\Agent', name: Tls, type: "
-					  "dword, test: {equals: 1}}\n"
-					  "        - value: {path: "
-					  "'HKLM\\SYSTEM\\CurrentControlSet\\Services\\Agent', "
-					  "name: Start, type: dword, test: {at_most: 2}}\n"
-					  "        - value: {path: "
-					  "'HKLM\\SOFTWARE\\Wow6432Node\\Contoso', name: X}\n"
-					  "  - id: CUSTOM-2\n    title: Only the 32-bit view\n    "
-					  "severity: low\n"
-					  "    category: netfx\n    source: s\n    views: [wow64]\n"
-					  "    remediation:\n      summary: s\n      reg: |\n"
-					  "        [HKEY_LOCAL_MACHINE\\SOFTWARE\\{wow}Contoso]\n"
-					  "        \"Tls\"=dword:00000001\n" VALUE_CHECK) == NULL);
+	              rs,
+	              HEAD RULE(
+	                      "CUSTOM-1") "    views: [native, wow64]\n"
+	                                  "    check:\n      all:\n"
+	                                  "        - value: {path: "
+	                                  "'HKLM\\SOFTWARE\\Contoso\\Agent', name: Tls, type: "
+	                                  "dword, test: {equals: 1}}\n"
+	                                  "        - value: {path: "
+	                                  "'HKLM\\SYSTEM\\CurrentControlSet\\Services\\Agent', "
+	                                  "name: Start, type: dword, test: {at_most: 2}}\n"
+	                                  "        - value: {path: "
+	                                  "'HKLM\\SOFTWARE\\Wow6432Node\\Contoso', name: X}\n"
+	                                  "  - id: CUSTOM-2\n    title: Only the 32-bit view\n    "
+	                                  "severity: low\n"
+	                                  "    category: netfx\n    source: s\n    views: [wow64]\n"
+	                                  "    remediation:\n      summary: s\n      reg: |\n"
+	                                  "        [HKEY_LOCAL_MACHINE\\SOFTWARE\\{wow}Contoso]\n"
+	                                  "        \"Tls\"=dword:00000001\n" VALUE_CHECK) == NULL);
 	i = index_of(rs, "CUSTOM-1");
 	r = ha_rules_info(rs, i);
 	CHECK_STR(r ? r->title : NULL, "A custom rule");
@@ -818,15 +820,15 @@ static void test_views(void)
 	/* The built-in pack: titles and .reg of both variants. */
 	r = ha_rules_info(rs, index_of(rs, "NETFX-TLS12"));
 	CHECK_HAS(r ? r->reg : NULL,
-		  "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\.NETFramework\\v4.0.30319]");
+	          "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\.NETFramework\\v4.0.30319]");
 	CHECK_LACKS(r ? r->reg : NULL, "{wow}");
 	r = ha_rules_info(rs, index_of(rs, "NETFX-TLS12-WOW64"));
 	CHECK_HAS(r ? r->reg : NULL, "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Wow6432Node\\Microsoft\\."
-				     "NETFramework\\v4.0.30319]");
+	                             "NETFramework\\v4.0.30319]");
 	CHECK_HAS(r ? r->title : NULL, "(32-bit view)");
 	r = ha_rules_info(rs, index_of(rs, "WINHTTP-TLS12-WOW64"));
 	CHECK_HAS(r ? r->reg : NULL, "SOFTWARE\\Wow6432Node\\Microsoft\\Windows\\CurrentVersion\\"
-				     "Internet Settings\\WinHttp]");
+	                             "Internet Settings\\WinHttp]");
 	ha_rules_free(rs);
 }
 
@@ -835,22 +837,22 @@ static void test_views(void)
 static void test_builtin_requests(void)
 {
 	static const char *const thumbs[] = {
-		"DF3C24F9BFD666761B268073FE06D1CC8D4F82A4",
-		"A8985D3A65E5E5C4B2D7D66D40C6DD2FB19C5436",
-		"D4DE20D05E66FC53FE1A50882C78DB2852CAE474",
-		"58E8ABB0361533FB80F79B1B6D29D3FF8D5F00F0",
-		"73A5E64A3BFF8316FF0EDCCC618A906E4EAE4D74",
-		"999A64C37FF47D9FAB95F14769891460EEC4C3C5",
+	        "DF3C24F9BFD666761B268073FE06D1CC8D4F82A4",
+	        "A8985D3A65E5E5C4B2D7D66D40C6DD2FB19C5436",
+	        "D4DE20D05E66FC53FE1A50882C78DB2852CAE474",
+	        "58E8ABB0361533FB80F79B1B6D29D3FF8D5F00F0",
+	        "73A5E64A3BFF8316FF0EDCCC618A906E4EAE4D74",
+	        "999A64C37FF47D9FAB95F14769891460EEC4C3C5",
 	};
 	static const char *const trusted[] = {
-		"Microsoft\\SystemCertificates\\ROOT\\Certificates",
-		"Microsoft\\SystemCertificates\\AuthRoot\\Certificates",
-		"Policies\\Microsoft\\SystemCertificates\\Root\\Certificates",
-		"Microsoft\\EnterpriseCertificates\\Root\\Certificates",
+	        "Microsoft\\SystemCertificates\\ROOT\\Certificates",
+	        "Microsoft\\SystemCertificates\\AuthRoot\\Certificates",
+	        "Policies\\Microsoft\\SystemCertificates\\Root\\Certificates",
+	        "Microsoft\\EnterpriseCertificates\\Root\\Certificates",
 	};
 	static const char *const disallowed[] = {
-		"Microsoft\\SystemCertificates\\Disallowed\\Certificates",
-		"Policies\\Microsoft\\SystemCertificates\\Disallowed\\Certificates",
+	        "Microsoft\\SystemCertificates\\Disallowed\\Certificates",
+	        "Policies\\Microsoft\\SystemCertificates\\Disallowed\\Certificates",
 	};
 	static const char *const protos[] = {"SSL 2.0", "SSL 3.0", "TLS 1.0", "TLS 1.1", "TLS 1.2"};
 	struct ha_ruleset *rs = with_builtin();
@@ -865,26 +867,26 @@ static void test_builtin_requests(void)
 	CHECK(requested(&req, HA_SOFTWARE, CBS, "kb:KB4019276", "CurrentState"));
 	CHECK(requested(&req, HA_SOFTWARE, CBS, "kb:KB3140245", "CurrentState"));
 	CHECK(requested(&req, HA_SOFTWARE,
-			"Microsoft\\Windows\\CurrentVersion\\Internet Settings\\WinHttp", NULL,
-			"DefaultSecureProtocols"));
+	                "Microsoft\\Windows\\CurrentVersion\\Internet Settings\\WinHttp", NULL,
+	                "DefaultSecureProtocols"));
 	CHECK(requested(
-		&req, HA_SOFTWARE,
-		"Wow6432Node\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\WinHttp", NULL,
-		"DefaultSecureProtocols"));
+	        &req, HA_SOFTWARE,
+	        "Wow6432Node\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\WinHttp", NULL,
+	        "DefaultSecureProtocols"));
 	for (i = 0; i < 2; i++) {
 		const char *p = i ? "Wow6432Node\\Microsoft\\.NETFramework\\v4.0.30319"
-				  : "Microsoft\\.NETFramework\\v4.0.30319";
+		                  : "Microsoft\\.NETFramework\\v4.0.30319";
 
 		CHECK(requested(&req, HA_SOFTWARE, p, NULL, "SystemDefaultTlsVersions"));
 		CHECK(requested(&req, HA_SOFTWARE, p, NULL, "SchUseStrongCrypto"));
 	}
 	CHECK(requested(&req, HA_SOFTWARE, "Microsoft\\NET Framework Setup\\NDP\\v4\\Full", NULL,
-			"Release"));
+	                "Release"));
 	for (i = 0; i < sizeof protos / sizeof protos[0]; i++) {
 		snprintf(path, sizeof path,
-			 "CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\%"
-			 "s\\Client",
-			 protos[i]);
+		         "CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\%"
+		         "s\\Client",
+		         protos[i]);
 		CHECK(requested(&req, HA_SYSTEM, path, NULL, "Enabled"));
 		CHECK(requested(&req, HA_SYSTEM, path, NULL, "DisabledByDefault"));
 	}
@@ -899,16 +901,16 @@ static void test_builtin_requests(void)
 		}
 	}
 	CHECK(requested(&req, HA_SOFTWARE, "Policies\\Microsoft\\SystemCertificates\\AuthRoot",
-			NULL, "DisableRootAutoUpdate"));
+	                NULL, "DisableRootAutoUpdate"));
 	CHECK(requested(&req, HA_SOFTWARE, "Microsoft\\Windows Azure Backup\\Setup", NULL,
-			"InstallPath"));
+	                "InstallPath"));
 	CHECK(requested(&req, HA_SOFTWARE, "Microsoft\\Microsoft Data Protection Manager\\Setup",
-			NULL, "InstallPath"));
+	                NULL, "InstallPath"));
 	/* The facts' keys come with them. */
 	CHECK(requested(&req, HA_SOFTWARE, "Microsoft\\Windows NT\\CurrentVersion", NULL,
-			"CurrentBuildNumber"));
+	                "CurrentBuildNumber"));
 	CHECK(requested(&req, HA_SYSTEM, "CurrentControlSet\\Control\\ProductOptions", NULL,
-			"ProductType"));
+	                "ProductType"));
 	CHECK(requested(&req, HA_SOFTWARE, "Wow6432Node", NULL, NULL));
 	/* Requests are merged: asking again adds nothing. */
 	{
@@ -966,11 +968,11 @@ static void test_rules_verb(void)
 	snprintf(good, sizeof good, "%s/good.yaml", tmp);
 	snprintf(bad, sizeof bad, "%s/bad.yaml", tmp);
 	CHECK_INT(tu_write(good, HEAD RULE("CUSTOM-1") VALUE_CHECK,
-			   strlen(HEAD RULE("CUSTOM-1") VALUE_CHECK)),
-		  0);
+	                   strlen(HEAD RULE("CUSTOM-1") VALUE_CHECK)),
+	          0);
 	CHECK_INT(tu_write(bad, HEAD RULE("CUSTOM-1") "    check: {value: {path: x}}\n",
-			   strlen(HEAD RULE("CUSTOM-1") "    check: {value: {path: x}}\n")),
-		  0);
+	                   strlen(HEAD RULE("CUSTOM-1") "    check: {value: {path: x}}\n")),
+	          0);
 	rc = run(&out, &err, "rules", "--check", good, NULL);
 	CHECK_INT(rc, 0);
 	CHECK_HAS(out, "good.yaml: valid, 1 rule");
@@ -979,7 +981,7 @@ static void test_rules_verb(void)
 	rc = run(&out, &err, "rules", "--check", bad, NULL);
 	CHECK_INT(rc, 2);
 	CHECK_HAS(err,
-		  "bad.yaml:9:27: path 'x' does not start with HKLM\\SYSTEM or HKLM\\SOFTWARE");
+	          "bad.yaml:9:27: path 'x' does not start with HKLM\\SYSTEM or HKLM\\SOFTWARE");
 	free(out);
 	free(err);
 	/* --rules adds to the listing; the listing says where each rule comes from. */
@@ -1017,28 +1019,28 @@ static void test_scan_with_rules(void)
 	snprintf(outdir, sizeof outdir, "%s/scan", tmp);
 	{
 		static const char text[] = HEAD
-			"  - id: TEAM-TLS10-OFF\n    title: The TLS 1.0 client is switched off\n"
-			"    severity: medium\n    category: schannel\n    source: team guide\n"
-			"    applies: {nt_min: \"6.0\"}\n"
-			"    check:\n      value:\n"
-			"        path: "
-			"'HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\"
-			"SCHANNEL\\Protocols\\TLS 1.0\\Client'\n"
-			"        name: Enabled\n        type: dword\n        test: {equals: 0}\n"
-			"        absent: FAIL\n"
-			"    remediation: {summary: Switch TLS 1.0 off.}\n"
-			"  - id: TEAM-NO-DPM\n    title: No DPM on this tier\n    severity: low\n"
-			"    category: info\n    source: team guide\n"
-			"    check:\n      key:\n"
-			"        path: 'HKLM\\SOFTWARE\\Microsoft\\Microsoft Data Protection "
-			"Manager'\n"
-			"        present: FAIL\n        absent: PASS\n"
-			"    remediation: {summary: Remove DPM.}\n";
+		        "  - id: TEAM-TLS10-OFF\n    title: The TLS 1.0 client is switched off\n"
+		        "    severity: medium\n    category: schannel\n    source: team guide\n"
+		        "    applies: {nt_min: \"6.0\"}\n"
+		        "    check:\n      value:\n"
+		        "        path: "
+		        "'HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\"
+		        "SCHANNEL\\Protocols\\TLS 1.0\\Client'\n"
+		        "        name: Enabled\n        type: dword\n        test: {equals: 0}\n"
+		        "        absent: FAIL\n"
+		        "    remediation: {summary: Switch TLS 1.0 off.}\n"
+		        "  - id: TEAM-NO-DPM\n    title: No DPM on this tier\n    severity: low\n"
+		        "    category: info\n    source: team guide\n"
+		        "    check:\n      key:\n"
+		        "        path: 'HKLM\\SOFTWARE\\Microsoft\\Microsoft Data Protection "
+		        "Manager'\n"
+		        "        present: FAIL\n        absent: PASS\n"
+		        "    remediation: {summary: Remove DPM.}\n";
 
 		CHECK_INT(tu_write(rules, text, sizeof text - 1), 0);
 	}
 	rc = run(&out, &err, "scan", "--quiet", "--out", outdir, "--rules", rules, "--no-builtin",
-		 host, NULL);
+	         host, NULL);
 	CHECK_INT(rc, 0);
 	if (rc != 0)
 		fprintf(stderr, "stderr: %s\n", err ? err : "");
@@ -1062,7 +1064,7 @@ static void test_scan_with_rules(void)
 	/* A rule file that is not valid: usage error, nothing scanned. */
 	CHECK_INT(tu_write(rules, "hiveaudit-rules: 1\nrules: [\n", 28), 0);
 	rc = run(&out, &err, "scan", "--quiet", "--out", outdir, "--rules", rules, "--no-builtin",
-		 host, NULL);
+	         host, NULL);
 	CHECK_INT(rc, 2);
 	CHECK_HAS(err, "team.yaml:3:1: YAML syntax error");
 	free(out);
@@ -1121,7 +1123,7 @@ static void test_docs_example(void)
 	CHECK_INT(index_of(rs, "CONTOSO-HELPER-TLS-WOW64"), n + 2);
 	r = ha_rules_info(rs, n + 2);
 	CHECK_HAS(r ? r->reg : NULL,
-		  "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Wow6432Node\\Contoso\\BackupHelper]");
+	          "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Wow6432Node\\Contoso\\BackupHelper]");
 	ha_rules_free(rs);
 
 	/* What the page shows of the program. */
@@ -1136,14 +1138,14 @@ static void test_docs_example(void)
 	CHECK_INT(rc, 0);
 	{
 		static const char *const lines[] = {
-			"BACKUP-AGENT                 high     update    The Azure Backup (MARS) "
-			"agent is installed\n",
-			"CONTOSO-TLS10-CLIENT-OFF     medium   schannel  The SChannel TLS 1.0 "
-			"client is switched off\n",
-			"CONTOSO-HELPER-TLS           medium   netfx     The backup helper uses "
-			"TLS 1.2\n",
-			"CONTOSO-HELPER-TLS-WOW64     medium   netfx     The backup helper uses "
-			"TLS 1.2 (32-bit view)\n",
+		        "BACKUP-AGENT                 high     update    The Azure Backup (MARS) "
+		        "agent is installed\n",
+		        "CONTOSO-TLS10-CLIENT-OFF     medium   schannel  The SChannel TLS 1.0 "
+		        "client is switched off\n",
+		        "CONTOSO-HELPER-TLS           medium   netfx     The backup helper uses "
+		        "TLS 1.2\n",
+		        "CONTOSO-HELPER-TLS-WOW64     medium   netfx     The backup helper uses "
+		        "TLS 1.2 (32-bit view)\n",
 		};
 		size_t i;
 
@@ -1190,27 +1192,29 @@ static void test_docs_example(void)
 	"          all: [" list "]\n"                                                              \
 	"        defaults:\n"                                                                      \
 	"          - {suites: all, why: the default}\n"                                            \
-	"        azure: {current: [TLS_ECDHE_A], compatibility: [TLS_RSA_B], curves: [NistP256]}\n" \
+	"        azure: {current: [TLS_ECDHE_A], compatibility: [TLS_RSA_B], curves: "             \
+	"[NistP256]}\n"                                                                            \
 	"        removes:\n"                                                                       \
 	"          - {key: 'Ciphers\\AES 128/128', match: [" extra "]}\n"
 
 static void test_suites_kind(void)
 {
-	EXPECT_LOADS(HEAD RULE("CUSTOM-1")
-		     SUITES_CHECK("TLS_ECDHE_A, TLS_RSA_B", "TLS_ECDHE_A, TLS_RSA_B", "'*_A'"));
+	EXPECT_LOADS(HEAD RULE("CUSTOM-1") SUITES_CHECK("TLS_ECDHE_A, TLS_RSA_B",
+	                                                "TLS_ECDHE_A, TLS_RSA_B", "'*_A'"));
+	EXPECT_ERROR(HEAD RULE("CUSTOM-1") SUITES_CHECK("TLS_ECDHE_A, TLS_RSA_B",
+	                                                "TLS_ECDHE_A, TLS_RSA_C", "'*_A'"),
+	             "t.yaml:17:30: unknown cipher suite 'TLS_RSA_C' (not in 'known')");
+	EXPECT_ERROR(HEAD RULE("CUSTOM-1") SUITES_CHECK("TLS_ECDHE_A, TLS_RSA_B",
+	                                                "TLS_ECDHE_A, TLS_RSA_B", "'*_Z'"),
+	             "t.yaml:22:50: pattern '*_Z' matches no known cipher suite");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1")
-		     SUITES_CHECK("TLS_ECDHE_A, TLS_RSA_B", "TLS_ECDHE_A, TLS_RSA_C", "'*_A'"),
-		     "t.yaml:17:30: unknown cipher suite 'TLS_RSA_C' (not in 'known')");
-	EXPECT_ERROR(HEAD RULE("CUSTOM-1")
-		     SUITES_CHECK("TLS_ECDHE_A, TLS_RSA_B", "TLS_ECDHE_A, TLS_RSA_B", "'*_Z'"),
-		     "t.yaml:22:50: pattern '*_Z' matches no known cipher suite");
-	EXPECT_ERROR(HEAD RULE("CUSTOM-1")
-		     SUITES_CHECK("TLS_ECDHE_A, TLS_ECDHE_A", "TLS_ECDHE_A", "'*_A'"),
-		     "t.yaml:14:30: cipher suite 'TLS_ECDHE_A' is listed twice");
+	                     SUITES_CHECK("TLS_ECDHE_A, TLS_ECDHE_A", "TLS_ECDHE_A", "'*_A'"),
+	             "t.yaml:14:30: cipher suite 'TLS_ECDHE_A' is listed twice");
 	/* A default row must name a list of `lists`; `absent` is a word. */
 	{
-		char *t = ha_asprintf("%s", HEAD RULE("CUSTOM-1") SUITES_CHECK("TLS_ECDHE_A, TLS_RSA_B",
-							 "TLS_ECDHE_A", "'*_A'"));
+		char *t = ha_asprintf("%s",
+		                      HEAD RULE("CUSTOM-1") SUITES_CHECK("TLS_ECDHE_A, TLS_RSA_B",
+		                                                         "TLS_ECDHE_A", "'*_A'"));
 		char *p = t ? strstr(t, "suites: all,") : NULL;
 
 		if (!p)
@@ -1219,11 +1223,11 @@ static void test_suites_kind(void)
 		EXPECT_ERROR(t, "t.yaml:19:22: no suite list named 'alL' in 'lists'");
 		free(t);
 	}
-	EXPECT_ERROR(HEAD RULE("CUSTOM-1")
-		     SUITES_CHECK("TLS_ECDHE_A, TLS_RSA_B", "TLS_ECDHE_A", "'*_A'], absent: [x"),
-		     "t.yaml:22:66: 'absent' is enabled or disabled");
+	EXPECT_ERROR(HEAD RULE("CUSTOM-1") SUITES_CHECK("TLS_ECDHE_A, TLS_RSA_B", "TLS_ECDHE_A",
+	                                                "'*_A'], absent: [x"),
+	             "t.yaml:22:66: 'absent' is enabled or disabled");
 	EXPECT_ERROR(HEAD RULE("CUSTOM-1") "    check:\n      suites: {policyx: x}\n",
-		     "t.yaml:10:16: unknown field 'policyx'");
+	             "t.yaml:10:16: unknown field 'policyx'");
 }
 
 /* The fuzzer's seed copy of the pack (fuzz/corpus/rules/tls12.yaml) holds
@@ -1253,19 +1257,29 @@ static void test_fuzz_seed_mirrors_pack(void)
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
-		CHECK_CASE(test_valid_file),   CHECK_CASE(test_yaml_syntax),
-		CHECK_CASE(test_header),       CHECK_CASE(test_fields),
-		CHECK_CASE(test_words),        CHECK_CASE(test_nt_versions),
-		CHECK_CASE(test_tables),       CHECK_CASE(test_duplicate_ids),
-		CHECK_CASE(test_certs),        CHECK_CASE(test_subkeys),
-		CHECK_CASE(test_checks),       CHECK_CASE(test_hostile_files),
-		CHECK_CASE(test_oversize),     CHECK_CASE(test_add_replace),
-		CHECK_CASE(test_views),        CHECK_CASE(test_builtin_requests),
-		CHECK_CASE(test_rules_verb),   CHECK_CASE(test_scan_with_rules),
-		CHECK_CASE(test_docs_example), CHECK_CASE(test_control_characters),
-		CHECK_CASE(test_i12_4_rule_file_not_regular),
-		CHECK_CASE(test_suites_kind),
-		CHECK_CASE(test_fuzz_seed_mirrors_pack),
+	        CHECK_CASE(test_valid_file),
+	        CHECK_CASE(test_yaml_syntax),
+	        CHECK_CASE(test_header),
+	        CHECK_CASE(test_fields),
+	        CHECK_CASE(test_words),
+	        CHECK_CASE(test_nt_versions),
+	        CHECK_CASE(test_tables),
+	        CHECK_CASE(test_duplicate_ids),
+	        CHECK_CASE(test_certs),
+	        CHECK_CASE(test_subkeys),
+	        CHECK_CASE(test_checks),
+	        CHECK_CASE(test_hostile_files),
+	        CHECK_CASE(test_oversize),
+	        CHECK_CASE(test_add_replace),
+	        CHECK_CASE(test_views),
+	        CHECK_CASE(test_builtin_requests),
+	        CHECK_CASE(test_rules_verb),
+	        CHECK_CASE(test_scan_with_rules),
+	        CHECK_CASE(test_docs_example),
+	        CHECK_CASE(test_control_characters),
+	        CHECK_CASE(test_i12_4_rule_file_not_regular),
+	        CHECK_CASE(test_suites_kind),
+	        CHECK_CASE(test_fuzz_seed_mirrors_pack),
 	};
 	int rc;
 

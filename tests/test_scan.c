@@ -22,11 +22,11 @@
 #include "ha_scan.h"
 #include "testutil.h"
 
-#define FLEET_HOSTS 52
-#define FLEET_READY 24
+#define FLEET_HOSTS     52
+#define FLEET_READY     24
 #define FLEET_NOT_READY 21
-#define FLEET_UNKNOWN 7
-#define FLEET_FAILS 36
+#define FLEET_UNKNOWN   7
+#define FLEET_FAILS     36
 /* dirty-replayed: a dirty hive with logs is always read again. */
 #define FLEET_REUSABLE 51
 
@@ -83,7 +83,7 @@ static void opts_for(struct ha_scan_opts *o, const char *const *paths, size_t n,
 /* Scans with samples/ as the working directory, so that the recorded
  * paths are "fleet/...", as in tests/golden/. */
 static int scan_in_samples(const struct ha_scan_opts *o, struct ha_scan_result *r,
-			   struct ha_err *err)
+                           struct ha_err *err)
 {
 	char cwd[4096], samples[4096];
 	int rc;
@@ -106,9 +106,10 @@ static char *store_text(const char *out, const char *sql)
 	sqlite3_stmt *s = NULL;
 
 	v[0] = '\0';
-	if (sqlite3_open_v2(path_in(out, "audit.db"), &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW &&
-	    sqlite3_column_text(s, 0))
+	if (sqlite3_open_v2(path_in(out, "audit.db"), &db, SQLITE_OPEN_READONLY, NULL) ==
+	            SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
 		snprintf(v, sizeof v, "%s", (const char *)sqlite3_column_text(s, 0));
 	else
 		snprintf(v, sizeof v, "(no value)");
@@ -173,9 +174,11 @@ static void test_fleet_then_reuse(void)
 	CHECK_INT(r.run_id, 2);
 	check_fleet_counts(&r);
 	CHECK_INT(r.reused, FLEET_REUSABLE);
-	CHECK_STR(store_text(o.out, "SELECT count(*) FROM hosts WHERE run_id = 2 AND reused_from > 0"),
+	CHECK_STR(store_text(o.out,
+	                     "SELECT count(*) FROM hosts WHERE run_id = 2 AND reused_from > 0"),
 	          "51");
-	CHECK_STR(store_text(o.out, "SELECT label FROM hosts WHERE run_id = 2 AND reused_from IS NULL"),
+	CHECK_STR(store_text(o.out,
+	                     "SELECT label FROM hosts WHERE run_id = 2 AND reused_from IS NULL"),
 	          "dirty-replayed");
 	CHECK(exists(path_in(o.out, "findings.jsonl")));
 
@@ -425,8 +428,9 @@ static void test_identity_reuse_reads_nothing(void)
 	                            " WHERE run_id = 2 AND ctime_ns IS NOT NULL"),
 	          "2");
 	/* The stored hash is kept, not recomputed nor lost. */
-	CHECK_STR(store_text(o.out, "SELECT count(DISTINCT sha256) FROM hives h JOIN hosts USING (host_id)"
-	                            " WHERE path LIKE '%/SOFTWARE'"),
+	CHECK_STR(store_text(o.out,
+	                     "SELECT count(DISTINCT sha256) FROM hives h JOIN hosts USING (host_id)"
+	                     " WHERE path LIKE '%/SOFTWARE'"),
 	          "1");
 
 	/* A store made before identities were recorded: the worker compares
@@ -435,8 +439,10 @@ static void test_identity_reuse_reads_nothing(void)
 		sqlite3 *db = NULL;
 
 		CHECK_INT(sqlite3_open(path_in(o.out, "audit.db"), &db), SQLITE_OK);
-		CHECK_INT(sqlite3_exec(db, "UPDATE hives SET dev = NULL, ino = NULL, ctime_ns = NULL",
-		                       NULL, NULL, NULL), SQLITE_OK);
+		CHECK_INT(sqlite3_exec(db,
+		                       "UPDATE hives SET dev = NULL, ino = NULL, ctime_ns = NULL",
+		                       NULL, NULL, NULL),
+		          SQLITE_OK);
 		sqlite3_close(db);
 	}
 	rerun = opens_during(host, call_scan, &c);
@@ -455,7 +461,8 @@ static void test_identity_reuse_reads_nothing(void)
  * would make it look.) */
 static void test_verify(void)
 {
-	static const char zero[] = "0000000000000000000000000000000000000000000000000000000000000000";
+	static const char zero[] =
+	        "0000000000000000000000000000000000000000000000000000000000000000";
 	const char *paths[1];
 	struct ha_scan_opts o;
 	struct ha_scan_result r;
@@ -476,7 +483,8 @@ static void test_verify(void)
 	CHECK_INT(r.verify_changed, 0);
 
 	CHECK_INT(sqlite3_open(path_in(o.out, "audit.db"), &db), SQLITE_OK);
-	snprintf(sql, sizeof sql, "UPDATE hives SET sha256 = '%s' WHERE path LIKE '%%/SOFTWARE'", zero);
+	snprintf(sql, sizeof sql, "UPDATE hives SET sha256 = '%s' WHERE path LIKE '%%/SOFTWARE'",
+	         zero);
 	CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	CHECK_INT(ha_scan_run(&o, &r, &err), HA_OK);
@@ -485,7 +493,8 @@ static void test_verify(void)
 	CHECK_INT(r.verify_changed, 1);
 	snprintf(want, sizeof want,
 	         "the bytes changed under an unchanged identity (device, inode, size, times): "
-	         "SHA-256 was %s, now %s", zero, real);
+	         "SHA-256 was %s, now %s",
+	         zero, real);
 	CHECK_HAS(store_text(o.out, "SELECT reason FROM hives h JOIN hosts USING (host_id)"
 	                            " WHERE run_id = 3 AND path LIKE '%/SOFTWARE'"),
 	          want);
@@ -509,7 +518,7 @@ static void test_verify(void)
 /* ----------------------------------------------------------- stopping */
 
 struct stopper {
-	size_t after;   /* set the stop flag once this many hosts are stored */
+	size_t after; /* set the stop flag once this many hosts are stored */
 	size_t reading, hosts, read_end, reports;
 };
 
@@ -586,7 +595,7 @@ static void test_stop_before_start(void)
 	CHECK_INT(r.state, HA_SCAN_NOT_STARTED);
 	CHECK_INT(r.run_id, 0);
 	CHECK_INT(r.hosts_found, 0); /* a stop is honoured before discovery, too */
-	CHECK(!exists(o.out)); /* stopped before the output folder was made */
+	CHECK(!exists(o.out));       /* stopped before the output folder was made */
 }
 
 /* ------------------------------------------------- the folder and errors */
@@ -684,7 +693,8 @@ static void test_write_all(void)
 	CHECK_INT(ha_report_write_all(st, 1, dir, HA_REPORT_CSV, &halt, &err), HA_ERR_INTERRUPTED);
 	CHECK(!exists(path_in(dir, "findings.csv")));
 	halt = 0;
-	CHECK_INT(ha_report_write_all(st, 1, dir, HA_REPORT_CSV | HA_REPORT_JSON, &halt, &err), HA_OK);
+	CHECK_INT(ha_report_write_all(st, 1, dir, HA_REPORT_CSV | HA_REPORT_JSON, &halt, &err),
+	          HA_OK);
 	CHECK(exists(path_in(dir, "findings.csv")));
 	CHECK(exists(path_in(dir, "hosts.csv")));
 	CHECK(exists(path_in(dir, "findings.jsonl")));
@@ -696,18 +706,18 @@ static void test_write_all(void)
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
-		CHECK_CASE(test_fleet_then_reuse),
-		CHECK_CASE(test_reuse_sees_changed_bytes),
-		CHECK_CASE(test_unasked_unchanged),
-		CHECK_CASE(test_hash_none),
-		CHECK_CASE(test_identity_reuse_reads_nothing),
-		CHECK_CASE(test_verify),
-		CHECK_CASE(test_stop_from_progress),
-		CHECK_CASE(test_stop_before_start),
-		CHECK_CASE(test_missing_path),
-		CHECK_CASE(test_lock_held),
-		CHECK_CASE(test_repairs_killed_run),
-		CHECK_CASE(test_write_all),
+	        CHECK_CASE(test_fleet_then_reuse),
+	        CHECK_CASE(test_reuse_sees_changed_bytes),
+	        CHECK_CASE(test_unasked_unchanged),
+	        CHECK_CASE(test_hash_none),
+	        CHECK_CASE(test_identity_reuse_reads_nothing),
+	        CHECK_CASE(test_verify),
+	        CHECK_CASE(test_stop_from_progress),
+	        CHECK_CASE(test_stop_before_start),
+	        CHECK_CASE(test_missing_path),
+	        CHECK_CASE(test_lock_held),
+	        CHECK_CASE(test_repairs_killed_run),
+	        CHECK_CASE(test_write_all),
 	};
 	struct ha_err err;
 	int rc;

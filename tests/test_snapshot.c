@@ -14,7 +14,10 @@
 
 #define CBS "Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\Packages"
 
-static char *dup(const char *s) { return s ? ha_strdup(s) : NULL; }
+static char *dup(const char *s)
+{
+	return s ? ha_strdup(s) : NULL;
+}
 
 static struct ha_key *add_key(struct ha_snapshot *s, int hive, const char *lpath, int state)
 {
@@ -30,7 +33,7 @@ static struct ha_key *add_key(struct ha_snapshot *s, int hive, const char *lpath
 }
 
 static struct ha_value *add_raw(struct ha_key *k, const char *name, uint32_t type, const void *data,
-				size_t len)
+                                size_t len)
 {
 	struct ha_value *v = ha_key_add_value(k);
 
@@ -192,13 +195,13 @@ static int streq_opt(const char *a, const char *b)
 	do {                                                                                       \
 		if (!streq_opt((a), (b)))                                                          \
 			check_fail(__FILE__, __LINE__, "%s differs: \"%s\" / \"%s\"", what,        \
-				   (a) ? (a) : "(null)", (b) ? (b) : "(null)");                    \
+			           (a) ? (a) : "(null)", (b) ? (b) : "(null)");                    \
 	} while (0)
 #define SAME_INT(a, b, what)                                                                       \
 	do {                                                                                       \
 		if ((long long)(a) != (long long)(b))                                              \
 			check_fail(__FILE__, __LINE__, "%s differs: %lld / %lld", what,            \
-				   (long long)(a), (long long)(b));                                \
+			           (long long)(a), (long long)(b));                                \
 	} while (0)
 
 static void same_snapshot(const struct ha_snapshot *a, const struct ha_snapshot *b)
@@ -402,8 +405,8 @@ static void test_decode_random_damage(void)
 			encode(&d, &again);
 			ha_snapshot_init(&d2);
 			CHECK_INT(ha_snapshot_decode((const uint8_t *)again.data, again.len, &d2,
-						     &err),
-				  HA_OK);
+			                             &err),
+			          HA_OK);
 			same_snapshot(&d, &d2);
 			ha_snapshot_free(&d2);
 			ha_buf_free(&again);
@@ -534,22 +537,58 @@ static size_t field_offset(struct ha_snapshot *s, void (*mutate)(struct ha_snaps
 	return off;
 }
 
-static void m_kind(struct ha_snapshot *s, int on) { s->files[0].kind = on ? 2 : 1; }
-static void m_role(struct ha_snapshot *s, int on) { s->files[0].role = on ? 1 : 0; }
-static void m_status(struct ha_snapshot *s, int on) { s->files[0].status = on ? 3 : 2; }
-static void m_bbvalid(struct ha_snapshot *s, int on) { s->files[0].bb_valid = on ? 0 : 1; }
-static void m_dirty(struct ha_snapshot *s, int on) { s->files[0].dirty = on ? 0 : 1; }
-static void m_degraded(struct ha_snapshot *s, int on) { s->files[1].degraded = on ? 0 : 1; }
-static void m_rolefile(struct ha_snapshot *s, int on) { s->role[HA_SOFTWARE].file = on ? 2 : 1; }
-static void m_rolecand(struct ha_snapshot *s, int on) { s->role[HA_SOFTWARE].cand = on ? 2 : 1; }
+static void m_kind(struct ha_snapshot *s, int on)
+{
+	s->files[0].kind = on ? 2 : 1;
+}
+static void m_role(struct ha_snapshot *s, int on)
+{
+	s->files[0].role = on ? 1 : 0;
+}
+static void m_status(struct ha_snapshot *s, int on)
+{
+	s->files[0].status = on ? 3 : 2;
+}
+static void m_bbvalid(struct ha_snapshot *s, int on)
+{
+	s->files[0].bb_valid = on ? 0 : 1;
+}
+static void m_dirty(struct ha_snapshot *s, int on)
+{
+	s->files[0].dirty = on ? 0 : 1;
+}
+static void m_degraded(struct ha_snapshot *s, int on)
+{
+	s->files[1].degraded = on ? 0 : 1;
+}
+static void m_rolefile(struct ha_snapshot *s, int on)
+{
+	s->role[HA_SOFTWARE].file = on ? 2 : 1;
+}
+static void m_rolecand(struct ha_snapshot *s, int on)
+{
+	s->role[HA_SOFTWARE].cand = on ? 2 : 1;
+}
 static void m_rolestatus(struct ha_snapshot *s, int on)
 {
 	s->role[HA_SOFTWARE].status = on ? 1 : 0;
 }
-static void m_ccs(struct ha_snapshot *s, int on) { s->ccs = on ? 2 : 1; }
-static void m_hive(struct ha_snapshot *s, int on) { s->keys[2].hive = on ? 0 : 1; }
-static void m_state(struct ha_snapshot *s, int on) { s->keys[2].state = on ? 2 : 1; }
-static void m_trunc(struct ha_snapshot *s, int on) { s->keys[1].sub_truncated = on ? 0 : 1; }
+static void m_ccs(struct ha_snapshot *s, int on)
+{
+	s->ccs = on ? 2 : 1;
+}
+static void m_hive(struct ha_snapshot *s, int on)
+{
+	s->keys[2].hive = on ? 0 : 1;
+}
+static void m_state(struct ha_snapshot *s, int on)
+{
+	s->keys[2].state = on ? 2 : 1;
+}
+static void m_trunc(struct ha_snapshot *s, int on)
+{
+	s->keys[1].sub_truncated = on ? 0 : 1;
+}
 
 static void test_decode_out_of_range(void)
 {
@@ -558,19 +597,19 @@ static void test_decode_out_of_range(void)
 		void (*mutate)(struct ha_snapshot *, int);
 		uint32_t bad[3];
 	} cases[] = {
-		{"file kind", m_kind, {HA_FK_COUNT, 0xFFFFFFFFu, 0x80000000u}},
-		{"file role", m_role, {2, 0xFFFFFFFEu, 0x7FFFFFFFu}},
-		{"file status", m_status, {HA_HS_COUNT, 0xFFFFFFFFu, 1000}},
-		{"base block flag", m_bbvalid, {2, 0xFFFFFFFFu, 0x100}},
-		{"dirty flag", m_dirty, {2, 0xFFFFFFFFu, 0x100}},
-		{"degraded flag", m_degraded, {2, 0xFFFFFFFFu, 0x100}},
-		{"role file", m_rolefile, {3, 0xFFFFFFFEu, 1000}},
-		{"role candidate", m_rolecand, {3, 0xFFFFFFFEu, 0x7FFFFFFFu}},
-		{"role status", m_rolestatus, {HA_HS_COUNT, 0xFFFFFFFFu, 1000}},
-		{"control set", m_ccs, {1000, 0xFFFFFFFFu, 0x80000000u}},
-		{"key hive", m_hive, {2, 0xFFFFFFFFu, 0x100}},
-		{"key state", m_state, {4, 0xFFFFFFFFu, 0x100}},
-		{"subkey truncation flag", m_trunc, {2, 0xFFFFFFFFu, 0x100}},
+	        {"file kind", m_kind, {HA_FK_COUNT, 0xFFFFFFFFu, 0x80000000u}},
+	        {"file role", m_role, {2, 0xFFFFFFFEu, 0x7FFFFFFFu}},
+	        {"file status", m_status, {HA_HS_COUNT, 0xFFFFFFFFu, 1000}},
+	        {"base block flag", m_bbvalid, {2, 0xFFFFFFFFu, 0x100}},
+	        {"dirty flag", m_dirty, {2, 0xFFFFFFFFu, 0x100}},
+	        {"degraded flag", m_degraded, {2, 0xFFFFFFFFu, 0x100}},
+	        {"role file", m_rolefile, {3, 0xFFFFFFFEu, 1000}},
+	        {"role candidate", m_rolecand, {3, 0xFFFFFFFEu, 0x7FFFFFFFu}},
+	        {"role status", m_rolestatus, {HA_HS_COUNT, 0xFFFFFFFFu, 1000}},
+	        {"control set", m_ccs, {1000, 0xFFFFFFFFu, 0x80000000u}},
+	        {"key hive", m_hive, {2, 0xFFFFFFFFu, 0x100}},
+	        {"key state", m_state, {4, 0xFFFFFFFFu, 0x100}},
+	        {"subkey truncation flag", m_trunc, {2, 0xFFFFFFFFu, 0x100}},
 	};
 	struct ha_snapshot s;
 	struct ha_buf b;
@@ -588,13 +627,13 @@ static void test_decode_out_of_range(void)
 		}
 		/* The offset is right: the encoded value itself decodes. */
 		CHECK_INT(decode_patched(&b, off, ha_le32((const uint8_t *)b.data + off), &err),
-			  HA_OK);
+		          HA_OK);
 		for (j = 0; j < 3; j++) {
 			int rc = decode_patched(&b, off, cases[i].bad[j], &err);
 
 			if (rc != HA_ERR_FORMAT || !strstr(err.msg, cases[i].what))
 				check_fail(__FILE__, __LINE__, "%s = 0x%x: rc %d, \"%s\"",
-					   cases[i].what, cases[i].bad[j], rc, err.msg);
+				           cases[i].what, cases[i].bad[j], rc, err.msg);
 		}
 	}
 	ha_buf_free(&b);
@@ -617,7 +656,7 @@ static void test_decode_bad_strings_and_framing(void)
 		at[2] = '\0';
 		ha_snapshot_init(&d);
 		CHECK_INT(ha_snapshot_decode((const uint8_t *)b.data, b.len, &d, &err),
-			  HA_ERR_FORMAT);
+		          HA_ERR_FORMAT);
 		CHECK_HAS(err.msg, "label");
 		ha_snapshot_free(&d);
 		at[2] = 'B';
@@ -628,7 +667,7 @@ static void test_decode_bad_strings_and_framing(void)
 		at[7] = '\0';
 		ha_snapshot_init(&d);
 		CHECK_INT(ha_snapshot_decode((const uint8_t *)b.data, b.len, &d, &err),
-			  HA_ERR_FORMAT);
+		          HA_ERR_FORMAT);
 		CHECK_HAS(err.msg, "subkey name");
 		ha_snapshot_free(&d);
 		at[7] = '_';
@@ -728,38 +767,38 @@ static void test_subkey_matches(void)
 		const char *match, *name;
 		int want;
 	} cases[] = {
-		{"kb:KB3140245", "Package_for_KB3140245~31bf3856ad364e35~amd64~~6.1.1.1", 1},
-		{"kb:KB3140245", "Package_1_for_KB3140245~31bf3856ad364e35~amd64~~6.1.1.1", 1},
-		{"kb:KB3140245", "Package_for_KB3140245", 1},
-		{"kb:KB3140245", "Package_1_for_KB3140245_SP1~31bf3856ad364e35~x86~~6.1.1.1", 1},
-		{"kb:KB3140245", "package_for_kb3140245~31bf3856ad364e35~amd64~~6.1.1.1", 1},
-		{"KB:kb3140245", "PACKAGE_FOR_KB3140245~X", 1},
-		{"kb:KB3140245", "Package_for_KB31402450~31bf3856ad364e35~amd64~~6.1.1.1", 0},
-		{"kb:KB3140245", "Package_for_KB314024~31bf3856ad364e35~amd64~~6.1.1.1", 0},
-		{"kb:KB3140245", "Package_for_KB314024", 0},
-		{"kb:KB3140245", "Package_for_KB3140245x", 0},
-		{"kb:KB3140245", "Package_for_KB3140245.1", 0},
-		{"kb:KB3140245", "KB3140245", 0},
-		{"kb:KB3140245", "Package_KB3140245~x", 0},
-		{"kb:KB3140245", "Package_forKB3140245~x", 0},
-		{"kb:KB3140245", "Package_for_RollupFix~31bf3856ad364e35~amd64~~7601.24214.1.5", 0},
-		{"kb:KB3140245", "Package_for_KB1_for_KB3140245~x", 1},
-		{"kb:KB3140245", "", 0},
-		{"kb:", "Package_for_KB3140245~x", 0},
-		{"kb:", "", 0},
-		/* Without "kb:" the match is a glob. */
-		{"Package_*_for_KB3140245*", "Package_1_for_KB3140245~x", 1},
-		{"Package_*_for_KB3140245*", "Package_for_KB3140245~x", 0},
-		{"*KB3140245*", "Package_for_KB31402450~x", 1},
-		{"*", "", 1},
-		{"kb", "kb", 1},
+	        {"kb:KB3140245", "Package_for_KB3140245~31bf3856ad364e35~amd64~~6.1.1.1", 1},
+	        {"kb:KB3140245", "Package_1_for_KB3140245~31bf3856ad364e35~amd64~~6.1.1.1", 1},
+	        {"kb:KB3140245", "Package_for_KB3140245", 1},
+	        {"kb:KB3140245", "Package_1_for_KB3140245_SP1~31bf3856ad364e35~x86~~6.1.1.1", 1},
+	        {"kb:KB3140245", "package_for_kb3140245~31bf3856ad364e35~amd64~~6.1.1.1", 1},
+	        {"KB:kb3140245", "PACKAGE_FOR_KB3140245~X", 1},
+	        {"kb:KB3140245", "Package_for_KB31402450~31bf3856ad364e35~amd64~~6.1.1.1", 0},
+	        {"kb:KB3140245", "Package_for_KB314024~31bf3856ad364e35~amd64~~6.1.1.1", 0},
+	        {"kb:KB3140245", "Package_for_KB314024", 0},
+	        {"kb:KB3140245", "Package_for_KB3140245x", 0},
+	        {"kb:KB3140245", "Package_for_KB3140245.1", 0},
+	        {"kb:KB3140245", "KB3140245", 0},
+	        {"kb:KB3140245", "Package_KB3140245~x", 0},
+	        {"kb:KB3140245", "Package_forKB3140245~x", 0},
+	        {"kb:KB3140245", "Package_for_RollupFix~31bf3856ad364e35~amd64~~7601.24214.1.5", 0},
+	        {"kb:KB3140245", "Package_for_KB1_for_KB3140245~x", 1},
+	        {"kb:KB3140245", "", 0},
+	        {"kb:", "Package_for_KB3140245~x", 0},
+	        {"kb:", "", 0},
+	        /* Without "kb:" the match is a glob. */
+	        {"Package_*_for_KB3140245*", "Package_1_for_KB3140245~x", 1},
+	        {"Package_*_for_KB3140245*", "Package_for_KB3140245~x", 0},
+	        {"*KB3140245*", "Package_for_KB31402450~x", 1},
+	        {"*", "", 1},
+	        {"kb", "kb", 1},
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		if (ha_subkey_matches(cases[i].match, cases[i].name) != cases[i].want)
 			check_fail(__FILE__, __LINE__, "'%s' on '%s' should be %d", cases[i].match,
-				   cases[i].name, cases[i].want);
+			           cases[i].name, cases[i].want);
 }
 
 /* ------------------------------------------------------- value decoding */
@@ -1063,38 +1102,38 @@ static void test_parse_hklm_path(void)
 		int hive;
 		const char *rel; /* NULL: refused */
 	} cases[] = {
-		{"HKLM\\SYSTEM\\CurrentControlSet\\Control", HA_SYSTEM,
-		 "CurrentControlSet\\Control"},
-		{"HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\.NETFramework", HA_SOFTWARE,
-		 "Microsoft\\.NETFramework"},
-		{"hklm\\software\\x", HA_SOFTWARE, "x"},
-		{"hkey_local_machine\\System\\Select", HA_SYSTEM, "Select"},
-		{"HKLM\\SYSTEM", HA_SYSTEM, ""},
-		{"HKLM\\SOFTWARE", HA_SOFTWARE, ""},
-		{"HKLM\\SOFTWARE\\Key With Spaces\\TLS 1.2", HA_SOFTWARE,
-		 "Key With Spaces\\TLS 1.2"},
-		/* Other roots and hives. */
-		{"HKCU\\Software\\x", 0, NULL},
-		{"HKEY_CURRENT_USER\\Software\\x", 0, NULL},
-		{"HKEY_USERS\\.DEFAULT\\x", 0, NULL},
-		{"HKCR\\x", 0, NULL},
-		{"HKLM\\SAM\\x", 0, NULL},
-		{"HKLM\\SECURITY", 0, NULL},
-		{"HKLM\\SYSTEMX\\y", 0, NULL},
-		{"HKLM\\SOFTWARE2", 0, NULL},
-		{"SYSTEM\\x", 0, NULL},
-		{"HKLM", 0, NULL},
-		{"HKLM\\", 0, NULL},
-		{"HKLMSYSTEM\\x", 0, NULL},
-		{"HKLM/SYSTEM/x", 0, NULL},
-		{"", 0, NULL},
-		/* Empty components. */
-		{"HKLM\\\\SYSTEM\\x", 0, NULL},
-		{"HKLM\\SYSTEM\\\\x", 0, NULL},
-		{"HKLM\\SYSTEM\\a\\\\b", 0, NULL},
-		{"HKLM\\SYSTEM\\a\\", 0, NULL},
-		{"HKLM\\SYSTEM\\", 0, NULL},
-		{"HKLM\\SOFTWARE\\\\", 0, NULL},
+	        {"HKLM\\SYSTEM\\CurrentControlSet\\Control", HA_SYSTEM,
+	         "CurrentControlSet\\Control"},
+	        {"HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\.NETFramework", HA_SOFTWARE,
+	         "Microsoft\\.NETFramework"},
+	        {"hklm\\software\\x", HA_SOFTWARE, "x"},
+	        {"hkey_local_machine\\System\\Select", HA_SYSTEM, "Select"},
+	        {"HKLM\\SYSTEM", HA_SYSTEM, ""},
+	        {"HKLM\\SOFTWARE", HA_SOFTWARE, ""},
+	        {"HKLM\\SOFTWARE\\Key With Spaces\\TLS 1.2", HA_SOFTWARE,
+	         "Key With Spaces\\TLS 1.2"},
+	        /* Other roots and hives. */
+	        {"HKCU\\Software\\x", 0, NULL},
+	        {"HKEY_CURRENT_USER\\Software\\x", 0, NULL},
+	        {"HKEY_USERS\\.DEFAULT\\x", 0, NULL},
+	        {"HKCR\\x", 0, NULL},
+	        {"HKLM\\SAM\\x", 0, NULL},
+	        {"HKLM\\SECURITY", 0, NULL},
+	        {"HKLM\\SYSTEMX\\y", 0, NULL},
+	        {"HKLM\\SOFTWARE2", 0, NULL},
+	        {"SYSTEM\\x", 0, NULL},
+	        {"HKLM", 0, NULL},
+	        {"HKLM\\", 0, NULL},
+	        {"HKLMSYSTEM\\x", 0, NULL},
+	        {"HKLM/SYSTEM/x", 0, NULL},
+	        {"", 0, NULL},
+	        /* Empty components. */
+	        {"HKLM\\\\SYSTEM\\x", 0, NULL},
+	        {"HKLM\\SYSTEM\\\\x", 0, NULL},
+	        {"HKLM\\SYSTEM\\a\\\\b", 0, NULL},
+	        {"HKLM\\SYSTEM\\a\\", 0, NULL},
+	        {"HKLM\\SYSTEM\\", 0, NULL},
+	        {"HKLM\\SOFTWARE\\\\", 0, NULL},
 	};
 	size_t i;
 
@@ -1107,13 +1146,13 @@ static void test_parse_hklm_path(void)
 		if (cases[i].rel) {
 			if (rc != HA_OK || hive != cases[i].hive || strcmp(rel, cases[i].rel) != 0)
 				check_fail(__FILE__, __LINE__, "'%s': rc %d hive %d rel '%s'",
-					   cases[i].in, rc, hive, rc ? "" : rel);
+				           cases[i].in, rc, hive, rc ? "" : rel);
 			if (rc == HA_OK)
 				free(rel);
 		} else {
 			if (rc != HA_ERR_FORMAT || !strstr(err.msg, cases[i].in))
 				check_fail(__FILE__, __LINE__, "'%s' accepted (rc %d)", cases[i].in,
-					   rc);
+				           rc);
 			if (rc == HA_OK)
 				free(rel);
 		}
@@ -1122,25 +1161,25 @@ static void test_parse_hklm_path(void)
 
 /* ------------------------------------------------------------------ facts */
 
-#define CV "Microsoft\\Windows NT\\CurrentVersion"
-#define PO "CurrentControlSet\\Control\\ProductOptions"
-#define ENV "CurrentControlSet\\Control\\Session Manager\\Environment"
-#define CN "CurrentControlSet\\Control\\ComputerName\\ComputerName"
+#define CV    "Microsoft\\Windows NT\\CurrentVersion"
+#define PO    "CurrentControlSet\\Control\\ProductOptions"
+#define ENV   "CurrentControlSet\\Control\\Session Manager\\Environment"
+#define CN    "CurrentControlSet\\Control\\ComputerName\\ComputerName"
 #define TCPIP "CurrentControlSet\\Services\\Tcpip\\Parameters"
 
 struct os_case {
-	const char *product_type;   /* ProductType, or NULL */
-	const char *version;        /* CurrentVersion, or NULL */
-	const char *build;          /* CurrentBuildNumber, or NULL */
-	const char *csd;            /* CSDVersion, or NULL */
-	int major, minor;           /* CurrentMajor/MinorVersionNumber, -1: absent */
-	const char *product_name;   /* ProductName, or NULL */
-	const char *install_type;   /* InstallationType, or NULL */
-	const char *edition;        /* EditionID, or NULL */
-	const char *family;         /* expected os_family */
-	const char *nt;             /* expected "major.minor" */
-	int sp;                     /* expected service pack */
-	int product;                /* expected enum ha_product */
+	const char *product_type; /* ProductType, or NULL */
+	const char *version;      /* CurrentVersion, or NULL */
+	const char *build;        /* CurrentBuildNumber, or NULL */
+	const char *csd;          /* CSDVersion, or NULL */
+	int major, minor;         /* CurrentMajor/MinorVersionNumber, -1: absent */
+	const char *product_name; /* ProductName, or NULL */
+	const char *install_type; /* InstallationType, or NULL */
+	const char *edition;      /* EditionID, or NULL */
+	const char *family;       /* expected os_family */
+	const char *nt;           /* expected "major.minor" */
+	int sp;                   /* expected service pack */
+	int product;              /* expected enum ha_product */
 };
 
 static void build_os(struct ha_snapshot *s, const struct os_case *c)
@@ -1173,191 +1212,139 @@ static void build_os(struct ha_snapshot *s, const struct os_case *c)
 static void test_os_family_table(void)
 {
 	static const struct os_case cases[] = {
-		/* NT 4.0 */
-		{"WinNT", "4.0", "1381", "Service Pack 6", -1, -1,
-		 NULL, NULL, NULL,
-		 "Windows NT 4.0 Workstation SP6", "4.0", 6, HA_PRODUCT_CLIENT},
-		{"ServerNT", "4.0", "1381", "Service Pack 6a", -1, -1,
-		 NULL, NULL, NULL,
-		 "Windows NT 4.0 Server SP6", "4.0", 6, HA_PRODUCT_SERVER},
-		{"LanmanNT", "4.0", "1381", NULL, -1, -1,
-		 NULL, NULL, NULL,
-		 "Windows NT 4.0 Server", "4.0", 0, HA_PRODUCT_DC},
-		/* 2000 */
-		{"WinNT", "5.0", "2195", "Service Pack 4", -1, -1,
-		 "Microsoft Windows 2000", NULL, NULL,
-		 "Windows 2000 Professional SP4", "5.0", 4, HA_PRODUCT_CLIENT},
-		{"LanmanNT", "5.0", "2195", "Service Pack 4", -1, -1,
-		 "Microsoft Windows 2000", NULL, NULL,
-		 "Windows 2000 Server SP4", "5.0", 4, HA_PRODUCT_DC},
-		/* XP, XP x64, 2003, 2003 R2 */
-		{"WinNT", "5.1", "2600", "Service Pack 3", -1, -1,
-		 "Microsoft Windows XP", NULL, NULL,
-		 "Windows XP SP3", "5.1", 3, HA_PRODUCT_CLIENT},
-		{"WinNT", "5.2", "3790", "Service Pack 2", -1, -1,
-		 "Microsoft Windows XP", NULL, NULL,
-		 "Windows XP Professional x64 SP2", "5.2", 2, HA_PRODUCT_CLIENT},
-		{"ServerNT", "5.2", "3790", "Service Pack 2", -1, -1,
-		 "Microsoft Windows Server 2003", NULL, NULL,
-		 "Windows Server 2003 SP2", "5.2", 2, HA_PRODUCT_SERVER},
-		{"ServerNT", "5.2", "3790", "Service Pack 2", -1, -1,
-		 "Microsoft Windows Server 2003 R2", NULL, NULL,
-		 "Windows Server 2003 R2 SP2", "5.2", 2, HA_PRODUCT_SERVER},
-		/* Vista and 2008: SP from the build when CSDVersion is absent. */
-		{"WinNT", "6.0", "6002", "Service Pack 2", -1, -1,
-		 "Windows Vista (TM) Business", NULL, "Business",
-		 "Windows Vista SP2", "6.0", 2, HA_PRODUCT_CLIENT},
-		{"ServerNT", "6.0", "6001", "Service Pack 1", -1, -1,
-		 "Windows Server (R) 2008 Standard", NULL, "ServerStandard",
-		 "Windows Server 2008 SP1", "6.0", 1, HA_PRODUCT_SERVER},
-		{"ServerNT", "6.0", "6001", NULL, -1, -1,
-		 NULL, NULL, NULL,
-		 "Windows Server 2008 SP1", "6.0", 1, HA_PRODUCT_SERVER},
-		{"ServerNT", "6.0", "6002", NULL, -1, -1,
-		 NULL, NULL, NULL,
-		 "Windows Server 2008 SP2", "6.0", 2, HA_PRODUCT_SERVER},
-		{"ServerNT", "6.0", "6003", NULL, -1, -1,
-		 NULL, NULL, NULL,
-		 "Windows Server 2008 SP2", "6.0", 2, HA_PRODUCT_SERVER},
-		{"WinNT", "6.0", "6000", NULL, -1, -1,
-		 NULL, NULL, NULL,
-		 "Windows Vista", "6.0", 0, HA_PRODUCT_CLIENT},
-		/* 7 and 2008 R2: build 7601 is SP1. */
-		{"WinNT", "6.1", "7601", "Service Pack 1", -1, -1,
-		 "Windows 7 Professional", "Client", "Professional",
-		 "Windows 7 SP1", "6.1", 1, HA_PRODUCT_CLIENT},
-		{"ServerNT", "6.1", "7601", NULL, -1, -1,
-		 "Windows Server 2008 R2 Enterprise", "Server", "ServerEnterprise",
-		 "Windows Server 2008 R2 SP1", "6.1", 1, HA_PRODUCT_SERVER},
-		{"ServerNT", "6.1", "7600", NULL, -1, -1,
-		 NULL, NULL, NULL,
-		 "Windows Server 2008 R2", "6.1", 0, HA_PRODUCT_SERVER},
-		/* 8 / 2012, 8.1 / 2012 R2 */
-		{"WinNT", "6.2", "9200", NULL, -1, -1,
-		 "Windows 8 Pro", NULL, NULL,
-		 "Windows 8", "6.2", 0, HA_PRODUCT_CLIENT},
-		{"ServerNT", "6.2", "9200", NULL, -1, -1,
-		 NULL, NULL, NULL,
-		 "Windows Server 2012", "6.2", 0, HA_PRODUCT_SERVER},
-		{"WinNT", "6.3", "9600", NULL, -1, -1,
-		 NULL, NULL, NULL,
-		 "Windows 8.1", "6.3", 0, HA_PRODUCT_CLIENT},
-		{"LanmanNT", "6.3", "9600", NULL, -1, -1,
-		 NULL, NULL, NULL,
-		 "Windows Server 2012 R2", "6.3", 0, HA_PRODUCT_DC},
-		/* NT 10: the major/minor DWORDs; CurrentVersion stays "6.3". */
-		{"WinNT", "6.3", "19045", NULL, 10, 0,
-		 "Windows 10 Pro", "Client", "Professional",
-		 "Windows 10", "10.0", 0, HA_PRODUCT_CLIENT},
-		{"ServerNT", "6.3", "14393", NULL, 10, 0,
-		 NULL, NULL, NULL,
-		 "Windows Server 2016", "10.0", 0, HA_PRODUCT_SERVER},
-		{"ServerNT", "6.3", "17763", NULL, 10, 0,
-		 NULL, NULL, NULL,
-		 "Windows Server 2019", "10.0", 0, HA_PRODUCT_SERVER},
-		{"LanmanNT", "6.3", "20348", NULL, 10, 0,
-		 NULL, NULL, NULL,
-		 "Windows Server 2022", "10.0", 0, HA_PRODUCT_DC},
-		{"ServerNT", "6.3", "26100", NULL, 10, 0,
-		 NULL, NULL, NULL,
-		 "Windows Server 2025", "10.0", 0, HA_PRODUCT_SERVER},
-		{"ServerNT", "6.3", "18363", NULL, 10, 0,
-		 NULL, NULL, NULL,
-		 "Windows Server (build 18363)", "10.0", 0, HA_PRODUCT_SERVER},
-		/* Windows 11 still calls itself "Windows 10" in ProductName. */
-		{"WinNT", "6.3", "22631", NULL, 10, 0,
-		 "Windows 10 Pro", "Client", "Professional",
-		 "Windows 11", "10.0", 0, HA_PRODUCT_CLIENT},
-		{"WinNT", "6.3", "22000", NULL, 10, 0,
-		 "Windows 10 Enterprise", NULL, NULL,
-		 "Windows 11", "10.0", 0, HA_PRODUCT_CLIENT},
-		/* CurrentVersion "6.3" with an NT 10 build and no DWORDs. */
-		{"WinNT", "6.3", "10240", NULL, -1, -1,
-		 NULL, NULL, NULL,
-		 "Windows 10", "10.0", 0, HA_PRODUCT_CLIENT},
-		{"ServerNT", "6.3", "14393", NULL, -1, -1,
-		 NULL, NULL, NULL,
-		 "Windows Server 2016", "10.0", 0, HA_PRODUCT_SERVER},
-		/* Only one of the DWORDs: CurrentVersion decides. */
-		{"WinNT", "6.3", "9600", NULL, 10, -1,
-		 NULL, NULL, NULL,
-		 "Windows 8.1", "6.3", 0, HA_PRODUCT_CLIENT},
-		/* Unknown product type: InstallationType, then EditionID, then * ProductName. */
-		{NULL, "6.1", "7601", NULL, -1, -1,
-		 NULL, "Client", NULL,
-		 "Windows 7 SP1", "6.1", 1, HA_PRODUCT_CLIENT},
-		{NULL, "6.3", "14393", NULL, 10, 0,
-		 NULL, "Server Core", NULL,
-		 "Windows Server 2016", "10.0", 0, HA_PRODUCT_SERVER},
-		{NULL, "6.0", "6002", NULL, -1, -1,
-		 NULL, NULL, "ServerStandard",
-		 "Windows Server 2008 SP2", "6.0", 2, HA_PRODUCT_SERVER},
-		{NULL, "6.1", "7601", NULL, -1, -1,
-		 "Windows Server 2008 R2 Standard", NULL, NULL,
-		 "Windows Server 2008 R2 SP1", "6.1", 1, HA_PRODUCT_SERVER},
-		{NULL, "6.0", "6002", NULL, -1, -1,
-		 "Windows Vista (TM) Business", NULL, "Business",
-		 "Windows Vista SP2", "6.0", 2, HA_PRODUCT_CLIENT},
-		{NULL, "5.2", "3790", "Service Pack 2", -1, -1,
-		 "Microsoft Windows XP", NULL, NULL,
-		 "Windows XP Professional x64 SP2", "5.2", 2, HA_PRODUCT_CLIENT},
-		{NULL, "5.2", "3790", NULL, -1, -1,
-		 "Microsoft Windows Server 2003 R2", NULL, NULL,
-		 "Windows Server 2003 R2", "5.2", 0, HA_PRODUCT_SERVER},
-		{NULL, "6.3", "22631", NULL, 10, 0,
-		 "Windows 10 Pro", NULL, NULL,
-		 "Windows 11", "10.0", 0, HA_PRODUCT_CLIENT},
-		/* Nothing tells client from server. */
-		{NULL, "6.1", "7601", NULL, -1, -1,
-		 NULL, NULL, NULL,
-		 "Windows 7 / Server 2008 R2 SP1", "6.1", 1, HA_PRODUCT_UNKNOWN},
-		{NULL, "6.3", "19045", NULL, 10, 0,
-		 NULL, NULL, NULL,
-		 "Windows 10 or Server 2016+", "10.0", 0, HA_PRODUCT_UNKNOWN},
-		{NULL, "6.3", "26100", NULL, 10, 0,
-		 NULL, NULL, NULL,
-		 "Windows 11 or Server 2025", "10.0", 0, HA_PRODUCT_UNKNOWN},
-		{NULL, "5.2", "3790", NULL, -1, -1,
-		 NULL, NULL, NULL,
-		 "Windows XP x64 / Server 2003", "5.2", 0, HA_PRODUCT_UNKNOWN},
-		{NULL, "5.0", "2195", NULL, -1, -1,
-		 "Microsoft Windows 2000", NULL, NULL,
-		 "Windows 2000", "5.0", 0, HA_PRODUCT_UNKNOWN},
-		{NULL, "4.0", "1381", NULL, -1, -1,
-		 NULL, NULL, NULL,
-		 "Windows NT 4.0", "4.0", 0, HA_PRODUCT_UNKNOWN},
-		/* A product type with odd case still counts; junk does not. */
-		{"winnt", "6.1", "7601", NULL, -1, -1,
-		 NULL, NULL, NULL,
-		 "Windows 7 SP1", "6.1", 1, HA_PRODUCT_CLIENT},
-		{"Terminal", "6.1", "7601", NULL, -1, -1,
-		 NULL, NULL, NULL,
-		 "Windows 7 / Server 2008 R2 SP1", "6.1", 1, HA_PRODUCT_UNKNOWN},
-		/* A version no table row knows. */
-		{"WinNT", "6.4", "9841", NULL, -1, -1,
-		 NULL, NULL, NULL,
-		 "Windows NT 6.4", "6.4", 0, HA_PRODUCT_CLIENT},
-		/* Server NT 10 without a build number. */
-		{"ServerNT", "6.3", NULL, NULL, 10, 0,
-		 NULL, NULL, NULL,
-		 "Windows Server 2016 or later", "10.0", 0, HA_PRODUCT_SERVER},
-		{"WinNT", "6.3", NULL, NULL, 10, 0,
-		 NULL, NULL, NULL,
-		 "Windows 10 or 11", "10.0", 0, HA_PRODUCT_CLIENT},
-		/* A CSDVersion that says nothing we understand: no SP. */
-		{"WinNT", "5.1", "2600", "Beta 2", -1, -1,
-		 NULL, NULL, NULL,
-		 "Windows XP", "5.1", 0, HA_PRODUCT_CLIENT},
-		/* The version cannot be read: unknown. */
-		{"WinNT", NULL, "7601", NULL, -1, -1,
-		 NULL, NULL, NULL,
-		 "Unknown", NULL, -1, HA_PRODUCT_CLIENT},
-		{"WinNT", "six.one", "7601", NULL, -1, -1,
-		 NULL, NULL, NULL,
-		 "Unknown", NULL, -1, HA_PRODUCT_CLIENT},
-		{"WinNT", "6.1.2", "7601", NULL, -1, -1,
-		 NULL, NULL, NULL,
-		 "Unknown", NULL, -1, HA_PRODUCT_CLIENT},
+	        /* NT 4.0 */
+	        {"WinNT", "4.0", "1381", "Service Pack 6", -1, -1, NULL, NULL, NULL,
+	         "Windows NT 4.0 Workstation SP6", "4.0", 6, HA_PRODUCT_CLIENT},
+	        {"ServerNT", "4.0", "1381", "Service Pack 6a", -1, -1, NULL, NULL, NULL,
+	         "Windows NT 4.0 Server SP6", "4.0", 6, HA_PRODUCT_SERVER},
+	        {"LanmanNT", "4.0", "1381", NULL, -1, -1, NULL, NULL, NULL, "Windows NT 4.0 Server",
+	         "4.0", 0, HA_PRODUCT_DC},
+	        /* 2000 */
+	        {"WinNT", "5.0", "2195", "Service Pack 4", -1, -1, "Microsoft Windows 2000", NULL,
+	         NULL, "Windows 2000 Professional SP4", "5.0", 4, HA_PRODUCT_CLIENT},
+	        {"LanmanNT", "5.0", "2195", "Service Pack 4", -1, -1, "Microsoft Windows 2000",
+	         NULL, NULL, "Windows 2000 Server SP4", "5.0", 4, HA_PRODUCT_DC},
+	        /* XP, XP x64, 2003, 2003 R2 */
+	        {"WinNT", "5.1", "2600", "Service Pack 3", -1, -1, "Microsoft Windows XP", NULL,
+	         NULL, "Windows XP SP3", "5.1", 3, HA_PRODUCT_CLIENT},
+	        {"WinNT", "5.2", "3790", "Service Pack 2", -1, -1, "Microsoft Windows XP", NULL,
+	         NULL, "Windows XP Professional x64 SP2", "5.2", 2, HA_PRODUCT_CLIENT},
+	        {"ServerNT", "5.2", "3790", "Service Pack 2", -1, -1,
+	         "Microsoft Windows Server 2003", NULL, NULL, "Windows Server 2003 SP2", "5.2", 2,
+	         HA_PRODUCT_SERVER},
+	        {"ServerNT", "5.2", "3790", "Service Pack 2", -1, -1,
+	         "Microsoft Windows Server 2003 R2", NULL, NULL, "Windows Server 2003 R2 SP2",
+	         "5.2", 2, HA_PRODUCT_SERVER},
+	        /* Vista and 2008: SP from the build when CSDVersion is absent. */
+	        {"WinNT", "6.0", "6002", "Service Pack 2", -1, -1, "Windows Vista (TM) Business",
+	         NULL, "Business", "Windows Vista SP2", "6.0", 2, HA_PRODUCT_CLIENT},
+	        {"ServerNT", "6.0", "6001", "Service Pack 1", -1, -1,
+	         "Windows Server (R) 2008 Standard", NULL, "ServerStandard",
+	         "Windows Server 2008 SP1", "6.0", 1, HA_PRODUCT_SERVER},
+	        {"ServerNT", "6.0", "6001", NULL, -1, -1, NULL, NULL, NULL,
+	         "Windows Server 2008 SP1", "6.0", 1, HA_PRODUCT_SERVER},
+	        {"ServerNT", "6.0", "6002", NULL, -1, -1, NULL, NULL, NULL,
+	         "Windows Server 2008 SP2", "6.0", 2, HA_PRODUCT_SERVER},
+	        {"ServerNT", "6.0", "6003", NULL, -1, -1, NULL, NULL, NULL,
+	         "Windows Server 2008 SP2", "6.0", 2, HA_PRODUCT_SERVER},
+	        {"WinNT", "6.0", "6000", NULL, -1, -1, NULL, NULL, NULL, "Windows Vista", "6.0", 0,
+	         HA_PRODUCT_CLIENT},
+	        /* 7 and 2008 R2: build 7601 is SP1. */
+	        {"WinNT", "6.1", "7601", "Service Pack 1", -1, -1, "Windows 7 Professional",
+	         "Client", "Professional", "Windows 7 SP1", "6.1", 1, HA_PRODUCT_CLIENT},
+	        {"ServerNT", "6.1", "7601", NULL, -1, -1, "Windows Server 2008 R2 Enterprise",
+	         "Server", "ServerEnterprise", "Windows Server 2008 R2 SP1", "6.1", 1,
+	         HA_PRODUCT_SERVER},
+	        {"ServerNT", "6.1", "7600", NULL, -1, -1, NULL, NULL, NULL,
+	         "Windows Server 2008 R2", "6.1", 0, HA_PRODUCT_SERVER},
+	        /* 8 / 2012, 8.1 / 2012 R2 */
+	        {"WinNT", "6.2", "9200", NULL, -1, -1, "Windows 8 Pro", NULL, NULL, "Windows 8",
+	         "6.2", 0, HA_PRODUCT_CLIENT},
+	        {"ServerNT", "6.2", "9200", NULL, -1, -1, NULL, NULL, NULL, "Windows Server 2012",
+	         "6.2", 0, HA_PRODUCT_SERVER},
+	        {"WinNT", "6.3", "9600", NULL, -1, -1, NULL, NULL, NULL, "Windows 8.1", "6.3", 0,
+	         HA_PRODUCT_CLIENT},
+	        {"LanmanNT", "6.3", "9600", NULL, -1, -1, NULL, NULL, NULL,
+	         "Windows Server 2012 R2", "6.3", 0, HA_PRODUCT_DC},
+	        /* NT 10: the major/minor DWORDs; CurrentVersion stays "6.3". */
+	        {"WinNT", "6.3", "19045", NULL, 10, 0, "Windows 10 Pro", "Client", "Professional",
+	         "Windows 10", "10.0", 0, HA_PRODUCT_CLIENT},
+	        {"ServerNT", "6.3", "14393", NULL, 10, 0, NULL, NULL, NULL, "Windows Server 2016",
+	         "10.0", 0, HA_PRODUCT_SERVER},
+	        {"ServerNT", "6.3", "17763", NULL, 10, 0, NULL, NULL, NULL, "Windows Server 2019",
+	         "10.0", 0, HA_PRODUCT_SERVER},
+	        {"LanmanNT", "6.3", "20348", NULL, 10, 0, NULL, NULL, NULL, "Windows Server 2022",
+	         "10.0", 0, HA_PRODUCT_DC},
+	        {"ServerNT", "6.3", "26100", NULL, 10, 0, NULL, NULL, NULL, "Windows Server 2025",
+	         "10.0", 0, HA_PRODUCT_SERVER},
+	        {"ServerNT", "6.3", "18363", NULL, 10, 0, NULL, NULL, NULL,
+	         "Windows Server (build 18363)", "10.0", 0, HA_PRODUCT_SERVER},
+	        /* Windows 11 still calls itself "Windows 10" in ProductName. */
+	        {"WinNT", "6.3", "22631", NULL, 10, 0, "Windows 10 Pro", "Client", "Professional",
+	         "Windows 11", "10.0", 0, HA_PRODUCT_CLIENT},
+	        {"WinNT", "6.3", "22000", NULL, 10, 0, "Windows 10 Enterprise", NULL, NULL,
+	         "Windows 11", "10.0", 0, HA_PRODUCT_CLIENT},
+	        /* CurrentVersion "6.3" with an NT 10 build and no DWORDs. */
+	        {"WinNT", "6.3", "10240", NULL, -1, -1, NULL, NULL, NULL, "Windows 10", "10.0", 0,
+	         HA_PRODUCT_CLIENT},
+	        {"ServerNT", "6.3", "14393", NULL, -1, -1, NULL, NULL, NULL, "Windows Server 2016",
+	         "10.0", 0, HA_PRODUCT_SERVER},
+	        /* Only one of the DWORDs: CurrentVersion decides. */
+	        {"WinNT", "6.3", "9600", NULL, 10, -1, NULL, NULL, NULL, "Windows 8.1", "6.3", 0,
+	         HA_PRODUCT_CLIENT},
+	        /* Unknown product type: InstallationType, then EditionID, then * ProductName. */
+	        {NULL, "6.1", "7601", NULL, -1, -1, NULL, "Client", NULL, "Windows 7 SP1", "6.1", 1,
+	         HA_PRODUCT_CLIENT},
+	        {NULL, "6.3", "14393", NULL, 10, 0, NULL, "Server Core", NULL,
+	         "Windows Server 2016", "10.0", 0, HA_PRODUCT_SERVER},
+	        {NULL, "6.0", "6002", NULL, -1, -1, NULL, NULL, "ServerStandard",
+	         "Windows Server 2008 SP2", "6.0", 2, HA_PRODUCT_SERVER},
+	        {NULL, "6.1", "7601", NULL, -1, -1, "Windows Server 2008 R2 Standard", NULL, NULL,
+	         "Windows Server 2008 R2 SP1", "6.1", 1, HA_PRODUCT_SERVER},
+	        {NULL, "6.0", "6002", NULL, -1, -1, "Windows Vista (TM) Business", NULL, "Business",
+	         "Windows Vista SP2", "6.0", 2, HA_PRODUCT_CLIENT},
+	        {NULL, "5.2", "3790", "Service Pack 2", -1, -1, "Microsoft Windows XP", NULL, NULL,
+	         "Windows XP Professional x64 SP2", "5.2", 2, HA_PRODUCT_CLIENT},
+	        {NULL, "5.2", "3790", NULL, -1, -1, "Microsoft Windows Server 2003 R2", NULL, NULL,
+	         "Windows Server 2003 R2", "5.2", 0, HA_PRODUCT_SERVER},
+	        {NULL, "6.3", "22631", NULL, 10, 0, "Windows 10 Pro", NULL, NULL, "Windows 11",
+	         "10.0", 0, HA_PRODUCT_CLIENT},
+	        /* Nothing tells client from server. */
+	        {NULL, "6.1", "7601", NULL, -1, -1, NULL, NULL, NULL,
+	         "Windows 7 / Server 2008 R2 SP1", "6.1", 1, HA_PRODUCT_UNKNOWN},
+	        {NULL, "6.3", "19045", NULL, 10, 0, NULL, NULL, NULL, "Windows 10 or Server 2016+",
+	         "10.0", 0, HA_PRODUCT_UNKNOWN},
+	        {NULL, "6.3", "26100", NULL, 10, 0, NULL, NULL, NULL, "Windows 11 or Server 2025",
+	         "10.0", 0, HA_PRODUCT_UNKNOWN},
+	        {NULL, "5.2", "3790", NULL, -1, -1, NULL, NULL, NULL,
+	         "Windows XP x64 / Server 2003", "5.2", 0, HA_PRODUCT_UNKNOWN},
+	        {NULL, "5.0", "2195", NULL, -1, -1, "Microsoft Windows 2000", NULL, NULL,
+	         "Windows 2000", "5.0", 0, HA_PRODUCT_UNKNOWN},
+	        {NULL, "4.0", "1381", NULL, -1, -1, NULL, NULL, NULL, "Windows NT 4.0", "4.0", 0,
+	         HA_PRODUCT_UNKNOWN},
+	        /* A product type with odd case still counts; junk does not. */
+	        {"winnt", "6.1", "7601", NULL, -1, -1, NULL, NULL, NULL, "Windows 7 SP1", "6.1", 1,
+	         HA_PRODUCT_CLIENT},
+	        {"Terminal", "6.1", "7601", NULL, -1, -1, NULL, NULL, NULL,
+	         "Windows 7 / Server 2008 R2 SP1", "6.1", 1, HA_PRODUCT_UNKNOWN},
+	        /* A version no table row knows. */
+	        {"WinNT", "6.4", "9841", NULL, -1, -1, NULL, NULL, NULL, "Windows NT 6.4", "6.4", 0,
+	         HA_PRODUCT_CLIENT},
+	        /* Server NT 10 without a build number. */
+	        {"ServerNT", "6.3", NULL, NULL, 10, 0, NULL, NULL, NULL,
+	         "Windows Server 2016 or later", "10.0", 0, HA_PRODUCT_SERVER},
+	        {"WinNT", "6.3", NULL, NULL, 10, 0, NULL, NULL, NULL, "Windows 10 or 11", "10.0", 0,
+	         HA_PRODUCT_CLIENT},
+	        /* A CSDVersion that says nothing we understand: no SP. */
+	        {"WinNT", "5.1", "2600", "Beta 2", -1, -1, NULL, NULL, NULL, "Windows XP", "5.1", 0,
+	         HA_PRODUCT_CLIENT},
+	        /* The version cannot be read: unknown. */
+	        {"WinNT", NULL, "7601", NULL, -1, -1, NULL, NULL, NULL, "Unknown", NULL, -1,
+	         HA_PRODUCT_CLIENT},
+	        {"WinNT", "six.one", "7601", NULL, -1, -1, NULL, NULL, NULL, "Unknown", NULL, -1,
+	         HA_PRODUCT_CLIENT},
+	        {"WinNT", "6.1.2", "7601", NULL, -1, -1, NULL, NULL, NULL, "Unknown", NULL, -1,
+	         HA_PRODUCT_CLIENT},
 	};
 	size_t i;
 
@@ -1376,10 +1363,10 @@ static void test_os_family_table(void)
 		    strcmp(nt, c->nt ? c->nt : "") != 0 || f.sp != c->sp ||
 		    f.product != c->product || f.os_known != (c->nt != NULL))
 			check_fail(__FILE__, __LINE__,
-				   "case %zu: got \"%s\" nt %s sp %d product %d, "
-				   "want \"%s\" nt %s sp %d product %d",
-				   i, f.os_family ? f.os_family : "(null)", nt, f.sp, f.product,
-				   c->family, c->nt ? c->nt : "", c->sp, c->product);
+			           "case %zu: got \"%s\" nt %s sp %d product %d, "
+			           "want \"%s\" nt %s sp %d product %d",
+			           i, f.os_family ? f.os_family : "(null)", nt, f.sp, f.product,
+			           c->family, c->nt ? c->nt : "", c->sp, c->product);
 		if (c->nt && !f.nt_source)
 			check_fail(__FILE__, __LINE__, "case %zu: no nt_source", i);
 		if (c->product != HA_PRODUCT_UNKNOWN && !f.product_source)
@@ -1458,23 +1445,23 @@ static void test_facts_details(void)
 static void test_facts_architecture(void)
 {
 	static const struct {
-		const char *env;  /* PROCESSOR_ARCHITECTURE, or NULL */
-		int wow;          /* Wow6432Node key state, or -1: not requested */
+		const char *env; /* PROCESSOR_ARCHITECTURE, or NULL */
+		int wow;         /* Wow6432Node key state, or -1: not requested */
 		int arch;
 		const char *source;
 	} cases[] = {
-		{"AMD64", -1, HA_ARCH_X64, "PROCESSOR_ARCHITECTURE \"AMD64\""},
-		{"amd64", HA_KEY_ABSENT, HA_ARCH_X64, "PROCESSOR_ARCHITECTURE"},
-		{"x86", HA_KEY_PRESENT, HA_ARCH_X86, "PROCESSOR_ARCHITECTURE \"x86\""},
-		{"IA64", -1, HA_ARCH_IA64, "IA64"},
-		{"ARM64", -1, HA_ARCH_ARM64, "ARM64"},
-		{"MIPS", HA_KEY_PRESENT, HA_ARCH_X64, "inferred: SOFTWARE has Wow6432Node"},
-		{NULL, HA_KEY_PRESENT, HA_ARCH_X64, "inferred: SOFTWARE has Wow6432Node"},
-		{NULL, HA_KEY_ABSENT, HA_ARCH_X86, "inferred: SOFTWARE has no Wow6432Node"},
-		{NULL, HA_KEY_UNAVAILABLE, HA_ARCH_UNKNOWN, NULL},
-		{NULL, HA_KEY_ERROR, HA_ARCH_UNKNOWN, NULL},
-		{NULL, -1, HA_ARCH_UNKNOWN, NULL},
-		{"", -1, HA_ARCH_UNKNOWN, NULL},
+	        {"AMD64", -1, HA_ARCH_X64, "PROCESSOR_ARCHITECTURE \"AMD64\""},
+	        {"amd64", HA_KEY_ABSENT, HA_ARCH_X64, "PROCESSOR_ARCHITECTURE"},
+	        {"x86", HA_KEY_PRESENT, HA_ARCH_X86, "PROCESSOR_ARCHITECTURE \"x86\""},
+	        {"IA64", -1, HA_ARCH_IA64, "IA64"},
+	        {"ARM64", -1, HA_ARCH_ARM64, "ARM64"},
+	        {"MIPS", HA_KEY_PRESENT, HA_ARCH_X64, "inferred: SOFTWARE has Wow6432Node"},
+	        {NULL, HA_KEY_PRESENT, HA_ARCH_X64, "inferred: SOFTWARE has Wow6432Node"},
+	        {NULL, HA_KEY_ABSENT, HA_ARCH_X86, "inferred: SOFTWARE has no Wow6432Node"},
+	        {NULL, HA_KEY_UNAVAILABLE, HA_ARCH_UNKNOWN, NULL},
+	        {NULL, HA_KEY_ERROR, HA_ARCH_UNKNOWN, NULL},
+	        {NULL, -1, HA_ARCH_UNKNOWN, NULL},
+	        {"", -1, HA_ARCH_UNKNOWN, NULL},
 	};
 	size_t i;
 
@@ -1492,7 +1479,7 @@ static void test_facts_architecture(void)
 		CHECK_INT(ha_facts_derive(&s, &f, &err), HA_OK);
 		if (f.arch != cases[i].arch)
 			check_fail(__FILE__, __LINE__, "case %zu: arch %d, want %d", i, f.arch,
-				   cases[i].arch);
+			           cases[i].arch);
 		if (cases[i].source)
 			CHECK_HAS(f.arch_source, cases[i].source);
 		else
@@ -1518,7 +1505,8 @@ static void test_fuzz_seeds_decode(void)
 		struct ha_err err;
 		char *data;
 
-		snprintf(path, sizeof path, "%s/fuzz/corpus/snapshot/%s", tu_source_dir(), seeds[i]);
+		snprintf(path, sizeof path, "%s/fuzz/corpus/snapshot/%s", tu_source_dir(),
+		         seeds[i]);
 		data = tu_read(path, &n);
 		CHECK(data != NULL);
 		if (!data)
@@ -1536,25 +1524,25 @@ static void test_fuzz_seeds_decode(void)
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
-		CHECK_CASE(test_round_trip),
-		CHECK_CASE(test_decode_every_truncation),
-		CHECK_CASE(test_decode_random_damage),
-		CHECK_CASE(test_decode_hostile_counts),
-		CHECK_CASE(test_decode_out_of_range),
-		CHECK_CASE(test_decode_bad_strings_and_framing),
-		CHECK_CASE(test_decode_required_fields),
-		CHECK_CASE(test_encode_failure),
-		CHECK_CASE(test_subkey_matches),
-		CHECK_CASE(test_value_numbers),
-		CHECK_CASE(test_value_strings),
-		CHECK_CASE(test_value_multi_sz_and_binary),
-		CHECK_CASE(test_names),
-		CHECK_CASE(test_reqset),
-		CHECK_CASE(test_parse_hklm_path),
-		CHECK_CASE(test_os_family_table),
-		CHECK_CASE(test_facts_details),
-		CHECK_CASE(test_facts_architecture),
-		CHECK_CASE(test_fuzz_seeds_decode),
+	        CHECK_CASE(test_round_trip),
+	        CHECK_CASE(test_decode_every_truncation),
+	        CHECK_CASE(test_decode_random_damage),
+	        CHECK_CASE(test_decode_hostile_counts),
+	        CHECK_CASE(test_decode_out_of_range),
+	        CHECK_CASE(test_decode_bad_strings_and_framing),
+	        CHECK_CASE(test_decode_required_fields),
+	        CHECK_CASE(test_encode_failure),
+	        CHECK_CASE(test_subkey_matches),
+	        CHECK_CASE(test_value_numbers),
+	        CHECK_CASE(test_value_strings),
+	        CHECK_CASE(test_value_multi_sz_and_binary),
+	        CHECK_CASE(test_names),
+	        CHECK_CASE(test_reqset),
+	        CHECK_CASE(test_parse_hklm_path),
+	        CHECK_CASE(test_os_family_table),
+	        CHECK_CASE(test_facts_details),
+	        CHECK_CASE(test_facts_architecture),
+	        CHECK_CASE(test_fuzz_seeds_decode),
 	};
 
 	return check_run(cases, sizeof cases / sizeof cases[0], argc, argv);

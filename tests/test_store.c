@@ -73,41 +73,41 @@ static int exec(sqlite3 *db, const char *sql)
 /* Strings a hive or a rule file can hold: quotes, SQL, format directives,
  * control bytes and invalid UTF-8 (but no NUL: C strings end there). */
 #define H_QUOTE "O'Brien said \"hi\" `x` \\ back\\slash"
-#define H_SQL "'; DROP TABLE hosts; --"
-#define H_SQL2 "Robert'); DROP TABLE runs;--"
-#define H_BIN "\x01\x02\x1B[31m\x7F\xC3\x28 binary-ish \xFF\xFE\t\r\n end"
-#define H_FMT "%s%n%x%%%1$s"
-#define H_UTF8 "caf\xC3\xA9 \xF0\x9F\x98\x80 \xE2\x80\xAE"
+#define H_SQL   "'; DROP TABLE hosts; --"
+#define H_SQL2  "Robert'); DROP TABLE runs;--"
+#define H_BIN   "\x01\x02\x1B[31m\x7F\xC3\x28 binary-ish \xFF\xFE\t\r\n end"
+#define H_FMT   "%s%n%x%%%1$s"
+#define H_UTF8  "caf\xC3\xA9 \xF0\x9F\x98\x80 \xE2\x80\xAE"
 
 static char *long_text;
 
 static struct ha_evidence ev1[] = {
-	{HA_SYSTEM, "fleet/" H_SQL "/SYSTEM", "aaaa", "ControlSet001 (Select\\Current = 1)",
-	 "ControlSet001\\Control\\" H_QUOTE, "Enabled", "REG_DWORD", "0x00000001 (1)",
-	 "2024-01-01T00:00:00Z", "note " H_FMT},
-	{HA_SOFTWARE, "fleet/" H_SQL "/SOFTWARE", "bbbb", NULL, "Microsoft\\" H_BIN, "", "REG_SZ",
-	 "\"" H_UTF8 "\"", "", ""},
-	{-1, NULL, NULL, NULL, "(host facts)", NULL, "absent", NULL, NULL, H_SQL2},
+        {HA_SYSTEM, "fleet/" H_SQL "/SYSTEM", "aaaa", "ControlSet001 (Select\\Current = 1)",
+         "ControlSet001\\Control\\" H_QUOTE, "Enabled", "REG_DWORD", "0x00000001 (1)",
+         "2024-01-01T00:00:00Z", "note " H_FMT},
+        {HA_SOFTWARE, "fleet/" H_SQL "/SOFTWARE", "bbbb", NULL, "Microsoft\\" H_BIN, "", "REG_SZ",
+         "\"" H_UTF8 "\"", "", ""},
+        {-1, NULL, NULL, NULL, "(host facts)", NULL, "absent", NULL, NULL, H_SQL2},
 };
 
 static struct ha_evidence ev2[] = {
-	{HA_SYSTEM, "fleet/" H_SQL "/SYSTEM", "aaaa", NULL, "Select", "Current", "REG_DWORD",
-	 "0x00000001 (1)", NULL, NULL},
+        {HA_SYSTEM, "fleet/" H_SQL "/SYSTEM", "aaaa", NULL, "Select", "Current", "REG_DWORD",
+         "0x00000001 (1)", NULL, NULL},
 };
 
 static struct ha_finding findings_v[] = {
-	{"RULE-ONE", HA_FAIL, "critical", "Title " H_QUOTE, "schannel", "observed " H_BIN,
-	 "expected " H_FMT, "reason " H_UTF8, 3, ev1},
-	{"RULE-TWO", HA_PASS, "high", "Second", "os", "", "", "fine", 1, ev2},
-	{"RULE-THREE", HA_UNKNOWN, "low", "Third", "roots", NULL, NULL, NULL, 0, NULL},
+        {"RULE-ONE", HA_FAIL, "critical", "Title " H_QUOTE, "schannel", "observed " H_BIN,
+         "expected " H_FMT, "reason " H_UTF8, 3, ev1},
+        {"RULE-TWO", HA_PASS, "high", "Second", "os", "", "", "fine", 1, ev2},
+        {"RULE-THREE", HA_UNKNOWN, "low", "Third", "roots", NULL, NULL, NULL, 0, NULL},
 };
 
 static struct ha_store_rule rules_v[] = {
-	{"RULE-ONE", "Title " H_QUOTE, "critical", "schannel", "source " H_SQL, "NT 6.0 on",
-	 "remedy " H_SQL2, "[HKEY_LOCAL_MACHINE\\SYSTEM\\X]\r\n\"Enabled\"=dword:00000001",
-	 "built-in", 1},
-	{"RULE-TWO", "Second", "high", "os", NULL, NULL, NULL, NULL, NULL, 1},
-	{"RULE-THREE", "Third", "low", "roots", "", "", "", "", "user.yaml", 0},
+        {"RULE-ONE", "Title " H_QUOTE, "critical", "schannel", "source " H_SQL, "NT 6.0 on",
+         "remedy " H_SQL2, "[HKEY_LOCAL_MACHINE\\SYSTEM\\X]\r\n\"Enabled\"=dword:00000001",
+         "built-in", 1},
+        {"RULE-TWO", "Second", "high", "os", NULL, NULL, NULL, NULL, NULL, 1},
+        {"RULE-THREE", "Third", "low", "roots", "", "", "", "", "user.yaml", 0},
 };
 
 /* A snapshot with two hives, one of them dirty with logs. */
@@ -206,8 +206,9 @@ static struct ha_findings findings_of(int verdict, const char *why)
 
 static struct ha_run_meta meta(const char *digest)
 {
-	struct ha_run_meta m = {"0.1.0", "2026-01-01T00:00:00Z", "rules-digest", digest,
-				"fleet\n" H_SQL, "hiveaudit scan '" H_SQL2 "'", 2};
+	struct ha_run_meta m = {"0.1.0", "2026-01-01T00:00:00Z", "rules-digest",
+	                        digest,  "fleet\n" H_SQL,        "hiveaudit scan '" H_SQL2 "'",
+	                        2};
 
 	return m;
 }
@@ -260,11 +261,11 @@ static void test_create_and_reopen(void)
 	db = raw(p);
 	CHECK_INT(scalar(db, "PRAGMA user_version"), HA_STORE_SCHEMA_VERSION);
 	CHECK_INT(scalar(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
-			     " ('runs','rules','notes','hosts','hives','findings','evidence')"),
-		  7);
+	                     " ('runs','rules','notes','hosts','hives','findings','evidence')"),
+	          7);
 	CHECK_INT(scalar(db, "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name IN"
-			     " ('v_findings','v_latest_findings','v_hosts','v_evidence')"),
-		  4);
+	                     " ('v_findings','v_latest_findings','v_hosts','v_evidence')"),
+	          4);
 	/* The views compile against the tables. */
 	CHECK_INT(scalar(db, "SELECT count(*) FROM v_findings"), 0);
 	CHECK_INT(scalar(db, "SELECT count(*) FROM v_latest_findings"), 0);
@@ -400,7 +401,7 @@ static void test_not_a_store_refused(void)
 	/* Another program's SQLite database: refused and left untouched. */
 	CHECK_INT(sqlite3_open(q, &db), SQLITE_OK);
 	CHECK_INT(exec(db, "CREATE TABLE contacts (name TEXT); INSERT INTO contacts VALUES ('x')"),
-		  SQLITE_OK);
+	          SQLITE_OK);
 	sqlite3_close(db);
 	for (i = 0; i < sizeof flags / sizeof flags[0]; i++) {
 		CHECK_INT(ha_store_open(q, flags[i], &st, &err), HA_ERR_STORE);
@@ -436,7 +437,7 @@ static void test_open_missing(void)
 	CHECK_INT(ha_store_open(p, HA_STORE_READONLY, &st, NULL), HA_ERR_IO);
 	/* A folder that does not exist. */
 	CHECK_INT(ha_store_open(path_in("no/such/dir/audit.db"), HA_STORE_CREATE, &st, &err),
-		  HA_ERR_IO);
+	          HA_ERR_IO);
 	CHECK_HAS(err.msg, "cannot open store");
 	/* A symbolic link is not followed. */
 	{
@@ -569,10 +570,10 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	CHECK_STR(f->reg, rules_v[i].reg ? rules_v[i].reg : "");
 	if (i == 0) {
 		CHECK_STR(f->evidence,
-			  "SYSTEM ControlSet001\\Control\\" H_QUOTE
-			  "\\Enabled: REG_DWORD 0x00000001 (1)"
-			  " | SOFTWARE Microsoft\\" H_BIN "\\(Default): REG_SZ \"" H_UTF8 "\""
-			  " | (host facts): absent");
+		          "SYSTEM ControlSet001\\Control\\" H_QUOTE
+		          "\\Enabled: REG_DWORD 0x00000001 (1)"
+		          " | SOFTWARE Microsoft\\" H_BIN "\\(Default): REG_SZ \"" H_UTF8 "\""
+		          " | (host facts): absent");
 		CHECK_STR(f->hive_files, "fleet/" H_SQL "/SOFTWARE | fleet/" H_SQL "/SYSTEM");
 		CHECK_STR(f->hive_sha256, "bbbb | aaaa");
 	} else if (i == 2) {
@@ -681,7 +682,7 @@ static void test_write_and_read_back(void)
 	s.hosts = 0;
 	CHECK_INT(ha_store_each_host(st, run, H_SQL, host_cb, &s, &err), HA_OK);
 	CHECK_INT(ha_store_each_host(st, run, "cn-'; drop table hosts; --", host_cb, &s, &err),
-		  HA_OK);
+	          HA_OK);
 	CHECK_INT(ha_store_each_host(st, run, "fleet/" H_SQL, host_cb, &s, &err), HA_OK);
 	CHECK_INT(ha_store_each_host(st, run, "nobody", host_cb, &s, &err), HA_OK);
 	CHECK_INT(ha_store_each_host(st, run + 1, NULL, host_cb, &s, &err), HA_OK);
@@ -998,8 +999,8 @@ static void test_previous_and_load_snapshot(void)
 	 * loading it is a format error; an empty one is refused. */
 	db = raw(path_in("prev.db"));
 	CHECK_INT(exec(db, "UPDATE hosts SET snapshot = x'4841534E01000000FFFF'"
-			   " WHERE label = 'later'"),
-		  SQLITE_OK);
+	                   " WHERE label = 'later'"),
+	          SQLITE_OK);
 	CHECK_INT(exec(db, "UPDATE hosts SET snapshot = x'' WHERE run_id = 1"), SQLITE_OK);
 	sqlite3_close(db);
 	CHECK_INT(ha_store_open(path_in("prev.db"), 0, &st, &err), HA_OK);
@@ -1041,8 +1042,8 @@ static void test_check_finds_damage(void)
 	 * written by a connection without foreign keys. */
 	db = raw(path_in("damaged.db"));
 	CHECK_INT(exec(db, "INSERT INTO findings (host_id, rule_id, status, severity)"
-			   " VALUES (999, 'X', 'PASS', 'low')"),
-		  SQLITE_OK);
+	                   " VALUES (999, 'X', 'PASS', 'low')"),
+	          SQLITE_OK);
 	sqlite3_close(db);
 	CHECK_INT(ha_store_open(path_in("damaged.db"), 0, &st, &err), HA_OK);
 	CHECK_INT(ha_store_check(st, &err), HA_ERR_STORE);
@@ -1123,18 +1124,18 @@ static void test_busy(void)
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
-		CHECK_CASE(test_create_and_reopen),
-		CHECK_CASE(test_newer_schema_refused),
-		CHECK_CASE(test_migrate_from_1),
-		CHECK_CASE(test_not_a_store_refused),
-		CHECK_CASE(test_open_missing),
-		CHECK_CASE(test_write_and_read_back),
-		CHECK_CASE(test_run_selection_and_rest_mode),
-		CHECK_CASE(test_write_errors),
-		CHECK_CASE(test_delete_run_cascades),
-		CHECK_CASE(test_previous_and_load_snapshot),
-		CHECK_CASE(test_check_finds_damage),
-		CHECK_CASE(test_busy),
+	        CHECK_CASE(test_create_and_reopen),
+	        CHECK_CASE(test_newer_schema_refused),
+	        CHECK_CASE(test_migrate_from_1),
+	        CHECK_CASE(test_not_a_store_refused),
+	        CHECK_CASE(test_open_missing),
+	        CHECK_CASE(test_write_and_read_back),
+	        CHECK_CASE(test_run_selection_and_rest_mode),
+	        CHECK_CASE(test_write_errors),
+	        CHECK_CASE(test_delete_run_cascades),
+	        CHECK_CASE(test_previous_and_load_snapshot),
+	        CHECK_CASE(test_check_finds_damage),
+	        CHECK_CASE(test_busy),
 	};
 	size_t i;
 	int rc;

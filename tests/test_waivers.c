@@ -21,24 +21,23 @@
 #include "reportcheck.h"
 #include "testutil.h"
 
-static const char good[] =
-	"waivers:\n"
-	"  - hosts: web02\n"
-	"    rules: [WINHTTP-TLS12]\n"
-	"    reason: Legacy agent on an isolated VLAN\n"
-	"    approver: J. Smith (CISO)\n"
-	"    expires: 2026-06-30\n"
-	"    ticket: CHG-1234\n"
-	"  - hosts: [\"old*\", SRV2003]\n"
-	"    rules: OS-TLS12-CAPABLE\n"
-	"    reason: Decommissioned in January\n"
-	"    approver: A. Jones\n"
-	"    expires: 2026-01-15\n"
-	"  - hosts: no-such-host\n"
-	"    rules: ROOTCA-*\n"
-	"    reason: Left over\n"
-	"    approver: A. Jones\n"
-	"    expires: 2027-01-01\n";
+static const char good[] = "waivers:\n"
+                           "  - hosts: web02\n"
+                           "    rules: [WINHTTP-TLS12]\n"
+                           "    reason: Legacy agent on an isolated VLAN\n"
+                           "    approver: J. Smith (CISO)\n"
+                           "    expires: 2026-06-30\n"
+                           "    ticket: CHG-1234\n"
+                           "  - hosts: [\"old*\", SRV2003]\n"
+                           "    rules: OS-TLS12-CAPABLE\n"
+                           "    reason: Decommissioned in January\n"
+                           "    approver: A. Jones\n"
+                           "    expires: 2026-01-15\n"
+                           "  - hosts: no-such-host\n"
+                           "    rules: ROOTCA-*\n"
+                           "    reason: Left over\n"
+                           "    approver: A. Jones\n"
+                           "    expires: 2027-01-01\n";
 
 /* ------------------------------------------------------------ loading */
 
@@ -108,8 +107,7 @@ static void test_load_malformed(void)
 	    "w.yaml:2:5: a waiver is a mapping (hosts, rules, reason, approver, expires)");
 	bad("waivers: none\n", "w.yaml:1:10: 'waivers' must be a list of waivers");
 	bad("- hosts: a\n", "w.yaml:1:1: a waiver file is a mapping with one field, 'waivers'");
-	bad("waiver:\n  - hosts: a\n",
-	    "w.yaml:1:1: unknown field (a waiver file has 'waivers')");
+	bad("waiver:\n  - hosts: a\n", "w.yaml:1:1: unknown field (a waiver file has 'waivers')");
 	bad("waivers: [\n", "w.yaml:2:1: YAML syntax error: did not find expected node content");
 	bad("waivers: []\n---\nwaivers: []\n",
 	    "w.yaml:2:1: a second YAML document starts here; a waiver file holds one");
@@ -147,7 +145,7 @@ static void test_unknown_rule(void)
 /* Findings in the built-in pack's order, all PASS but `fail` (FAIL) and
  * `unknown` (UNKNOWN, may be NULL). */
 static void findings(const struct ha_ruleset *rs, struct ha_findings *fs, const char *fail,
-		     const char *unknown)
+                     const char *unknown)
 {
 	size_t i;
 
@@ -158,9 +156,9 @@ static void findings(const struct ha_ruleset *rs, struct ha_findings *fs, const 
 
 		f->rule_id = ha_strdup(ri->id);
 		f->category = ha_strdup(ri->category);
-		f->status = !strcmp(ri->id, fail)		  ? HA_FAIL
-			    : unknown && !strcmp(ri->id, unknown) ? HA_UNKNOWN
-								  : HA_PASS;
+		f->status = !strcmp(ri->id, fail)                 ? HA_FAIL
+		            : unknown && !strcmp(ri->id, unknown) ? HA_UNKNOWN
+		                                                  : HA_PASS;
 	}
 	fs->verdict = HA_NOT_READY;
 }
@@ -201,7 +199,7 @@ static void test_apply(void)
 	/* Waived: the FAIL stays, the host is ready with waivers. */
 	findings(rs, &fs, "WINHTTP-TLS12", NULL);
 	CHECK_INT(ha_waivers_apply(ws, rs, "web02", "MIS-WINHTTP-NO800", &fs, feb, v, &wh, &err),
-		  HA_OK);
+	          HA_OK);
 	CHECK_INT(fs.v[w].status, HA_FAIL);
 	CHECK_INT(v[w].waiver, 0);
 	CHECK_INT(v[w].expired, 0);
@@ -262,14 +260,16 @@ static void test_apply(void)
 	/* Two waivers name the same finding: the first that holds covers it,
 	 * and neither is stale. */
 	{
-		static const char two[] = "waivers:\n"
-					  "  - {hosts: web02, rules: WINHTTP-TLS12, reason: a, approver: p,"
-					  " expires: 2026-12-31}\n"
-					  "  - {hosts: 'web*', rules: '*', reason: b, approver: p,"
-					  " expires: 2026-12-31}\n";
+		static const char two[] =
+		        "waivers:\n"
+		        "  - {hosts: web02, rules: WINHTTP-TLS12, reason: a, approver: p,"
+		        " expires: 2026-12-31}\n"
+		        "  - {hosts: 'web*', rules: '*', reason: b, approver: p,"
+		        " expires: 2026-12-31}\n";
 
 		ws = NULL;
-		CHECK_INT(ha_waivers_load_buffer("two.yaml", two, sizeof two - 1, &ws, &err), HA_OK);
+		CHECK_INT(ha_waivers_load_buffer("two.yaml", two, sizeof two - 1, &ws, &err),
+		          HA_OK);
 		if (!ws)
 			goto done;
 		findings(rs, &fs, "WINHTTP-TLS12", NULL);
@@ -298,8 +298,9 @@ static int host_copy(const char *from, const char *to)
 
 	for (i = 0; i < 2; i++) {
 		if ((size_t)snprintf(a, sizeof a, "%s/samples/fleet/%s/%s", tu_source_dir(), from,
-				     files[i]) >= sizeof a ||
-		    (size_t)snprintf(b, sizeof b, "%s/fleet/%s/%s", work, to, files[i]) >= sizeof b ||
+		                     files[i]) >= sizeof a ||
+		    (size_t)snprintf(b, sizeof b, "%s/fleet/%s/%s", work, to, files[i]) >=
+		            sizeof b ||
 		    tu_copy(a, b) != 0)
 			return -1;
 	}
@@ -318,7 +319,7 @@ static void make_fleet(void)
 		return;
 	snprintf(p, sizeof p, "%s/w.yaml", work);
 	fleet_ok = !host_copy("mis-winhttp-no800", "web02") && !host_copy("srv2003", "old01") &&
-		   !host_copy("srv2012", "app01") && !tu_write(p, good, sizeof good - 1);
+	           !host_copy("srv2012", "app01") && !tu_write(p, good, sizeof good - 1);
 	CHECK(fleet_ok);
 }
 
@@ -349,7 +350,7 @@ static char *file_in(const char *rel)
 
 /* The (host, rule_id) row of a findings.csv: its last three columns. */
 static void check_waived_cols(const char *csv_text, const char *host, const char *rule,
-			      const char *waived, const char *reason, const char *expires)
+                              const char *waived, const char *reason, const char *expires)
 {
 	struct tu_csv c;
 	int h, r, w, wr, we;
@@ -410,8 +411,8 @@ static long long count(const char *dbpath, const char *sql)
 /* As of 2026-02-01: web02 waived, old01's waiver expired, one stale. */
 static void test_scan_expired(void)
 {
-	char *args[] = {"scan",	     "--out",  "out1",	"--as-of", "2026-02-01",
-			"--waivers", "w.yaml", "--json", "fleet",   NULL};
+	char *args[] = {"scan",      "--out",  "out1",   "--as-of", "2026-02-01",
+	                "--waivers", "w.yaml", "--json", "fleet",   NULL};
 	char *out = NULL, *err = NULL, *text, db[8192];
 
 	make_fleet();
@@ -421,21 +422,21 @@ static void test_scan_expired(void)
 	CHECK_HAS(out, "3 hosts audited (1 ready, 1 ready with waivers, 1 not ready, 0 unknown)");
 	CHECK_HAS(out, "; 1 failing finding;");
 	CHECK_STR(err, "hiveaudit scan: waiver w.yaml:8 (Decommissioned in January) expired on "
-		       "2026-01-15: the 1 failing finding it names count again\n"
-		       "hiveaudit scan: waiver w.yaml:13 (Left over) is stale: it matches no "
-		       "failing finding of this run\n");
+	               "2026-01-15: the 1 failing finding it names count again\n"
+	               "hiveaudit scan: waiver w.yaml:13 (Left over) is stale: it matches no "
+	               "failing finding of this run\n");
 	free(out);
 	free(err);
 	text = file_in("out1/findings.csv");
 	check_waived_cols(text, "web02", "WINHTTP-TLS12", "yes", "Legacy agent on an isolated VLAN",
-			  "2026-06-30");
+	                  "2026-06-30");
 	check_waived_cols(text, "old01", "OS-TLS12-CAPABLE", "expired", "Decommissioned in January",
-			  "2026-01-15");
+	                  "2026-01-15");
 	check_waived_cols(text, "app01", "WINHTTP-TLS12", "", "", "");
 	free(text);
 	text = file_in("out1/hosts.csv");
 	CHECK_HAS(text, "\r\n\"web02\",\"MIS-WINHTTP-NO800\",\"ready_with_waivers\",\"every "
-			"prerequisite is met or waived; waived: WINHTTP-TLS12\",");
+	                "prerequisite is met or waived; waived: WINHTTP-TLS12\",");
 	CHECK_HAS(text, "\r\n\"old01\",\"SRV2003\",\"not_ready\",\"failing: OS-TLS12-CAPABLE\",");
 	free(text);
 	/* The store: the waivers of the run and the findings they covered. */
@@ -443,23 +444,25 @@ static void test_scan_expired(void)
 	CHECK_INT(count(db, "SELECT count(*) FROM waivers WHERE run_id = 1"), 3);
 	CHECK_INT(count(db, "SELECT count(*) FROM v_waivers WHERE findings = 0"), 1);
 	CHECK_INT(count(db, "SELECT count(*) FROM v_waived_findings WHERE host = 'web02' AND "
-			    "rule_id = 'WINHTTP-TLS12' AND expired = 0 AND ticket = 'CHG-1234'"),
-		  1);
+	                    "rule_id = 'WINHTTP-TLS12' AND expired = 0 AND ticket = 'CHG-1234'"),
+	          1);
 	CHECK_INT(count(db, "SELECT count(*) FROM v_waived_findings WHERE host = 'old01' AND "
-			    "expired = 1"),
-		  1);
+	                    "expired = 1"),
+	          1);
 	CHECK_INT(count(db, "SELECT count(*) FROM hosts WHERE verdict = 'not_ready' AND "
-			    "waived_verdict = 'ready_with_waivers'"),
-		  1);
+	                    "waived_verdict = 'ready_with_waivers'"),
+	          1);
 	CHECK_INT(count(db, "SELECT count(*) FROM notes WHERE text LIKE '%is stale%'"), 1);
 	/* The page: the card, and the run notes say what expired and what is stale. */
 	text = file_in("out1/report.html");
-	CHECK_HAS(text, "<a class=\"card v-ready_with_waivers\" href=\"#verdict=ready_with_waivers\">");
+	CHECK_HAS(text,
+	          "<a class=\"card v-ready_with_waivers\" href=\"#verdict=ready_with_waivers\">");
 	CHECK_HAS(text, "expired on 2026-01-15: the 1 failing finding it names count again");
 	CHECK_HAS(text, "waiver w.yaml:13 (Left over) is stale");
 	/* Each waived finding says so where the host's details show it. */
-	CHECK_HAS(text, " Waived until 2026-06-30 by J. Smith (CISO), ticket CHG-1234: Legacy agent "
-			"on an isolated VLAN\"");
+	CHECK_HAS(text,
+	          " Waived until 2026-06-30 by J. Smith (CISO), ticket CHG-1234: Legacy agent "
+	          "on an isolated VLAN\"");
 	CHECK_HAS(text, " Waiver EXPIRED on 2026-01-15 by A. Jones: Decommissioned in January\"");
 	free(text);
 	{
@@ -475,7 +478,7 @@ static void test_scan_expired(void)
 			CHECK_HAS(d, "data-ha-ready=\"1\"");
 			CHECK_HAS(d, "<div class=\"detail\" data-label=\"web02\">");
 			CHECK_HAS(d, "Waived until 2026-06-30 by J. Smith (CISO), ticket CHG-1234: "
-				     "Legacy agent on an isolated VLAN</p>");
+			             "Legacy agent on an isolated VLAN</p>");
 			CHECK_HAS(d, "Ready with waivers");
 		}
 		free(d);
@@ -484,11 +487,12 @@ static void test_scan_expired(void)
 	/* findings.jsonl: a waiver object on the waived findings only. */
 	text = file_in("out1/findings.jsonl");
 	CHECK_HAS(text, "\"rule_id\":\"WINHTTP-TLS12\"");
-	CHECK_HAS(text, "\"waiver\":{\"state\":\"waived\",\"reason\":\"Legacy agent on an "
-			"isolated VLAN\",\"approver\":\"J. Smith (CISO)\",\"expires\":\"2026-06-30\","
-			"\"ticket\":\"CHG-1234\",\"file\":\"w.yaml\",\"line\":2}}\n");
+	CHECK_HAS(text,
+	          "\"waiver\":{\"state\":\"waived\",\"reason\":\"Legacy agent on an "
+	          "isolated VLAN\",\"approver\":\"J. Smith (CISO)\",\"expires\":\"2026-06-30\","
+	          "\"ticket\":\"CHG-1234\",\"file\":\"w.yaml\",\"line\":2}}\n");
 	CHECK_HAS(text, "\"waiver\":{\"state\":\"expired\",\"reason\":\"Decommissioned in "
-			"January\",");
+	                "January\",");
 	CHECK_INT(lines_with(text, "\"waiver\":"), 2);
 	free(text);
 	/* explain shows the waiver with the finding. */
@@ -497,10 +501,12 @@ static void test_scan_expired(void)
 
 		out = err = NULL;
 		run_here(&out, &err, ex);
-		CHECK_HAS(out, "  verdict: ready_with_waivers (every prerequisite is met or waived; "
-			       "waived: WINHTTP-TLS12)\n");
-		CHECK_HAS(out, "      waived:   Legacy agent on an isolated VLAN (approved by J. Smith "
-			       "(CISO), until 2026-06-30, ticket CHG-1234; w.yaml:2)\n");
+		CHECK_HAS(out,
+		          "  verdict: ready_with_waivers (every prerequisite is met or waived; "
+		          "waived: WINHTTP-TLS12)\n");
+		CHECK_HAS(out,
+		          "      waived:   Legacy agent on an isolated VLAN (approved by J. Smith "
+		          "(CISO), until 2026-06-30, ticket CHG-1234; w.yaml:2)\n");
 		free(out);
 		free(err);
 	}
@@ -509,8 +515,9 @@ static void test_scan_expired(void)
 
 		out = err = NULL;
 		run_here(&out, &err, ex);
-		CHECK_HAS(out, "      waiver EXPIRED: Decommissioned in January (approved by A. Jones, "
-			       "expired after 2026-01-15; w.yaml:8)\n");
+		CHECK_HAS(out,
+		          "      waiver EXPIRED: Decommissioned in January (approved by A. Jones, "
+		          "expired after 2026-01-15; w.yaml:8)\n");
 		free(out);
 		free(err);
 	}
@@ -519,8 +526,8 @@ static void test_scan_expired(void)
 /* As of 2026-01-10 both waivers hold: every FAIL is waived, exit 0. */
 static void test_scan_all_waived(void)
 {
-	char *args[] = {"scan",	 "--out",      "out2",	  "--as-of", "2026-01-10",
-			"--waivers", "w.yaml", "fleet", NULL};
+	char *args[] = {"scan",      "--out",  "out2",  "--as-of", "2026-01-10",
+	                "--waivers", "w.yaml", "fleet", NULL};
 	char *out = NULL, *err = NULL, *text;
 
 	make_fleet();
@@ -530,18 +537,19 @@ static void test_scan_all_waived(void)
 	CHECK_HAS(out, "3 hosts audited (1 ready, 2 ready with waivers, 0 not ready, 0 unknown)");
 	CHECK_HAS(out, "; 0 failing findings;");
 	CHECK_STR(err, "hiveaudit scan: waiver w.yaml:13 (Left over) is stale: it matches no "
-		       "failing finding of this run\n");
+	               "failing finding of this run\n");
 	free(out);
 	free(err);
 	text = file_in("out2/findings.csv");
 	/* The fact does not change: the finding is still FAIL. */
 	CHECK_HAS(text, "\r\n\"old01\",\"SRV2003\",\"OS-TLS12-CAPABLE\",\"FAIL\",");
 	check_waived_cols(text, "old01", "OS-TLS12-CAPABLE", "yes", "Decommissioned in January",
-			  "2026-01-15");
+	                  "2026-01-15");
 	free(text);
 	/* Without the waivers the same fleet fails. */
 	{
-		char *plain[] = {"scan", "-q", "--out", "out3", "--as-of", "2026-01-10", "fleet", NULL};
+		char *plain[] = {"scan",    "-q",         "--out", "out3",
+		                 "--as-of", "2026-01-10", "fleet", NULL};
 
 		out = err = NULL;
 		CHECK_INT(run_here(&out, &err, plain), 1);
@@ -555,13 +563,13 @@ static void test_scan_all_waived(void)
 static void test_scan_malformed(void)
 {
 	static const char *const cases[][2] = {
-		{"waivers:\n  - hosts: a\n    rules: WINHTTP-TLS12\n",
-		 "hiveaudit scan: bad.yaml:2:5: the waiver has no 'reason'\n"},
-		{"waivers:\n" ENTRY "    expires: 2026-01-01\n",
-		 "hiveaudit scan: bad.yaml:2: the waiver names rule 'R', which is not loaded\n"},
-		{"waivers: [\n",
-		 "hiveaudit scan: bad.yaml:2:1: YAML syntax error: did not find expected node "
-		 "content\n"},
+	        {"waivers:\n  - hosts: a\n    rules: WINHTTP-TLS12\n",
+	         "hiveaudit scan: bad.yaml:2:5: the waiver has no 'reason'\n"},
+	        {"waivers:\n" ENTRY "    expires: 2026-01-01\n",
+	         "hiveaudit scan: bad.yaml:2: the waiver names rule 'R', which is not loaded\n"},
+	        {"waivers: [\n",
+	         "hiveaudit scan: bad.yaml:2:1: YAML syntax error: did not find expected node "
+	         "content\n"},
 	};
 	char p[8192], outdir[8192];
 	size_t i;
@@ -583,12 +591,14 @@ static void test_scan_malformed(void)
 		free(err);
 	}
 	{
-		char *args[] = {"scan", "--out", "out-bad", "--waivers", "missing.yaml", "fleet", NULL};
+		char *args[] = {"scan",         "--out", "out-bad", "--waivers",
+		                "missing.yaml", "fleet", NULL};
 		char *out = NULL, *err = NULL;
 
 		CHECK_INT(run_here(&out, &err, args), 2);
-		CHECK_STR(err, "hiveaudit scan: cannot read waiver file 'missing.yaml': No such file or "
-			       "directory\n");
+		CHECK_STR(err,
+		          "hiveaudit scan: cannot read waiver file 'missing.yaml': No such file or "
+		          "directory\n");
 		free(out);
 		free(err);
 	}
@@ -600,8 +610,8 @@ static void test_scan_malformed(void)
 static void test_schema1_store(void)
 {
 	char *plain[] = {"scan", "-q", "--out", "out-v1", "--as-of", "2026-01-10", "fleet", NULL};
-	char *waived[] = {"scan",    "-q",	   "--out",  "out-v1", "--as-of",
-			  "2026-01-10", "--waivers", "w.yaml", "fleet",	 NULL};
+	char *waived[] = {"scan",       "-q",        "--out",  "out-v1", "--as-of",
+	                  "2026-01-10", "--waivers", "w.yaml", "fleet",  NULL};
 	char *out = NULL, *err = NULL, db[8192];
 	sqlite3 *d;
 
@@ -622,22 +632,23 @@ static void test_schema1_store(void)
 	free(err);
 	CHECK_INT(count(db, "PRAGMA user_version"), HA_STORE_SCHEMA_VERSION);
 	CHECK_INT(count(db, "SELECT count(*) FROM hosts WHERE run_id = 1"), 3);
-	CHECK_INT(count(db, "SELECT count(*) FROM hosts WHERE run_id = 1 AND waived_verdict IS NULL"),
-		  3);
+	CHECK_INT(
+	        count(db, "SELECT count(*) FROM hosts WHERE run_id = 1 AND waived_verdict IS NULL"),
+	        3);
 	CHECK_INT(count(db, "SELECT count(*) FROM waivers WHERE run_id = 2"), 3);
 	CHECK_INT(count(db, "SELECT count(*) FROM hosts WHERE run_id = 2 AND "
-			    "waived_verdict = 'ready_with_waivers'"),
-		  2);
+	                    "waived_verdict = 'ready_with_waivers'"),
+	          2);
 	CHECK_INT(count(db, "PRAGMA foreign_key_check"), -1); /* no row: clean */
 }
 
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
-		CHECK_CASE(test_load_good),	  CHECK_CASE(test_load_malformed),
-		CHECK_CASE(test_unknown_rule),	  CHECK_CASE(test_apply),
-		CHECK_CASE(test_scan_expired),	  CHECK_CASE(test_scan_all_waived),
-		CHECK_CASE(test_scan_malformed),  CHECK_CASE(test_schema1_store),
+	        CHECK_CASE(test_load_good),      CHECK_CASE(test_load_malformed),
+	        CHECK_CASE(test_unknown_rule),   CHECK_CASE(test_apply),
+	        CHECK_CASE(test_scan_expired),   CHECK_CASE(test_scan_all_waived),
+	        CHECK_CASE(test_scan_malformed), CHECK_CASE(test_schema1_store),
 	};
 	int rc = check_run(cases, sizeof cases / sizeof cases[0], argc, argv);
 

@@ -1,8 +1,8 @@
 /* testutil.c: see testutil.h. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <ftw.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,13 +192,15 @@ int tu_csv_parse(const char *s, struct tu_csv *c)
 						break;
 					}
 					if (flen + 2 > fcap)
-						field = realloc(field, fcap = fcap ? fcap * 2 : 256);
+						field = realloc(field,
+						                fcap = fcap ? fcap * 2 : 256);
 					field[flen++] = *s++;
 				}
 			} else {
 				while (*s && *s != ',' && *s != '\r' && *s != '\n') {
 					if (flen + 2 > fcap)
-						field = realloc(field, fcap = fcap ? fcap * 2 : 256);
+						field = realloc(field,
+						                fcap = fcap ? fcap * 2 : 256);
 					field[flen++] = *s++;
 				}
 			}
@@ -255,9 +257,18 @@ int tu_csv_col(const struct tu_csv *c, const char *name)
 	return -1;
 }
 
-const char *tu_source_dir(void) { return HA_TEST_SOURCE_DIR; }
-const char *tu_binary_dir(void) { return HA_TEST_BINARY_DIR; }
-const char *tu_hiveaudit(void) { return HA_TEST_BINARY_DIR "/hiveaudit"; }
+const char *tu_source_dir(void)
+{
+	return HA_TEST_SOURCE_DIR;
+}
+const char *tu_binary_dir(void)
+{
+	return HA_TEST_BINARY_DIR;
+}
+const char *tu_hiveaudit(void)
+{
+	return HA_TEST_BINARY_DIR "/hiveaudit";
+}
 
 const char *tu_corpus_dir(void)
 {
@@ -319,19 +330,19 @@ int tu_run_in_samples(char **out, char **err, ...)
 }
 
 const char tu_store_undo_to_v1[] =
-	/* 5: waivers */
-	"DROP VIEW v_waived_findings; DROP VIEW v_waivers;"
-	"DROP TABLE waived_findings; DROP TABLE waivers;"
-	"ALTER TABLE hosts DROP COLUMN waived_reason;"
-	"ALTER TABLE hosts DROP COLUMN waived_verdict;"
-	/* 4: the shard of a run */
-	"ALTER TABLE runs DROP COLUMN shard;"
-	/* 3: hive file identity */
-	"ALTER TABLE hives DROP COLUMN dev;"
-	"ALTER TABLE hives DROP COLUMN ino;"
-	"ALTER TABLE hives DROP COLUMN ctime_ns;"
-	/* 2: the view of the newest run, whatever its status */
-	"DROP VIEW v_latest_findings;"
-	"CREATE VIEW v_latest_findings AS"
-	"  SELECT * FROM v_findings WHERE run_id = (SELECT max(run_id) FROM runs);"
-	"PRAGMA user_version = 1;";
+        /* 5: waivers */
+        "DROP VIEW v_waived_findings; DROP VIEW v_waivers;"
+        "DROP TABLE waived_findings; DROP TABLE waivers;"
+        "ALTER TABLE hosts DROP COLUMN waived_reason;"
+        "ALTER TABLE hosts DROP COLUMN waived_verdict;"
+        /* 4: the shard of a run */
+        "ALTER TABLE runs DROP COLUMN shard;"
+        /* 3: hive file identity */
+        "ALTER TABLE hives DROP COLUMN dev;"
+        "ALTER TABLE hives DROP COLUMN ino;"
+        "ALTER TABLE hives DROP COLUMN ctime_ns;"
+        /* 2: the view of the newest run, whatever its status */
+        "DROP VIEW v_latest_findings;"
+        "CREATE VIEW v_latest_findings AS"
+        "  SELECT * FROM v_findings WHERE run_id = (SELECT max(run_id) FROM runs);"
+        "PRAGMA user_version = 1;";
