@@ -169,6 +169,47 @@ static int walk(hive_h *h, struct count *c)
 	return 0;
 }
 
+/* One tab-separated word into out (at most len - 1 bytes); the rest of the
+ * line after the tab in *rest.  -1 when the word is empty or too long. */
+static int tsv_word(char **rest, char *out, size_t len)
+{
+	char *p = *rest, *e = p;
+
+	while (*e && *e != '\t' && *e != '\n')
+		e++;
+	if (e == p || (size_t)(e - p) >= len)
+		return -1;
+	memcpy(out, p, (size_t)(e - p));
+	out[e - p] = '\0';
+	*rest = *e == '\t' ? e + 1 : e;
+	return 0;
+}
+
+static int tsv_number(char **rest, unsigned long long *v)
+{
+	char word[32], *end;
+
+	if (tsv_word(rest, word, sizeof word))
+		return -1;
+	errno = 0;
+	*v = strtoull(word, &end, 10);
+	return errno || *end || word[0] == '-' ? -1 : 0;
+}
+
+/* A fleet.tsv row: host, profile, hive, bytes, keys, values. */
+static int tsv_row(const char *line, char *host, size_t hl, char *profile, size_t pl, char *hive,
+                   size_t hvl, unsigned long long *bytes, unsigned long long *keys,
+                   unsigned long long *values)
+{
+	char *rest = (char *)line;
+
+	return tsv_word(&rest, host, hl) || tsv_word(&rest, profile, pl) ||
+	                       tsv_word(&rest, hive, hvl) || tsv_number(&rest, bytes) ||
+	                       tsv_number(&rest, keys) || tsv_number(&rest, values)
+	               ? -1
+	               : 0;
+}
+
 static void check_hives(const char *fleet)
 {
 	char path[4096], *tsv, *line, *save = NULL;
@@ -190,8 +231,8 @@ static void check_hives(const char *fleet)
 
 		if (!strncmp(line, "host\t", 5))
 			continue;
-		if (sscanf(line, "%63s %63s %15s %llu %llu %llu", host, profile, hive, &bytes,
-		           &keys, &values) != 6) {
+		if (tsv_row(line, host, sizeof host, profile, sizeof profile, hive, sizeof hive,
+		            &bytes, &keys, &values) != 0) {
 			bad("unreadable fleet.tsv line '%s'", line);
 			continue;
 		}

@@ -122,7 +122,7 @@ static void strip_paths(char *s)
 /* One row as compared: every column but the path columns, joined. */
 static char *row_key(const struct tu_csv *c, size_t r, char **host_rule)
 {
-	size_t f, k, len = 0;
+	size_t f, k, len = 0, used;
 	char *s;
 
 	for (f = 0; f < c->nfields[r]; f++)
@@ -131,6 +131,7 @@ static char *row_key(const struct tu_csv *c, size_t r, char **host_rule)
 	if (!s)
 		abort();
 	s[0] = '\0';
+	used = 0;
 	for (f = 0; f < c->nfields[r]; f++) {
 		int skip = 0;
 
@@ -139,9 +140,15 @@ static char *row_key(const struct tu_csv *c, size_t r, char **host_rule)
 				skip = 1;
 		if (skip)
 			continue;
-		strcat(s, c->rows[r][f]);
-		strip_paths(s + strlen(s) - strlen(c->rows[r][f]));
-		strcat(s, "\x1f");
+		{
+			size_t fl = strlen(c->rows[r][f]);
+
+			memcpy(s + used, c->rows[r][f], fl + 1);
+			strip_paths(s + used);
+			used += strlen(s + used);
+			memcpy(s + used, "\x1f", 2);
+			used++;
+		}
 	}
 	if (host_rule) {
 		size_t n = strlen(c->rows[r][0]) + strlen(c->rows[r][2]) + 2;

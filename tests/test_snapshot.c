@@ -115,7 +115,7 @@ static void build_rich(struct ha_snapshot *s)
 	f->bb.clustering = 1;
 	f->bb.flags = 0x80000000u;
 	f->bb.last_written = 133485408000000000LL;
-	strcpy(f->bb.name, "\\SystemRoot\\System32\\Config\\SYSTEM");
+	snprintf(f->bb.name, sizeof f->bb.name, "%s", "\\SystemRoot\\System32\\Config\\SYSTEM");
 	f->dirty = 1;
 	f->degraded = 0;
 	f->nlogs = 2;
@@ -492,7 +492,7 @@ static void test_decode_hostile_counts(void)
 		const char *at;
 
 		fill_file(f, "p", HA_FK_SYSTEM, HA_SYSTEM, HA_HS_OK);
-		strcpy(f->bb.name, "MARKER");
+		snprintf(f->bb.name, sizeof f->bb.name, "%s", "MARKER");
 		encode(&s, &b);
 		at = memmem(b.data, b.len, "MARKER", 6);
 		CHECK(at != NULL);

@@ -138,7 +138,7 @@ static void build_snapshot(struct ha_snapshot *s, const char *label, const char 
 	f->bb.major = 1;
 	f->bb.minor = 5;
 	f->bb.last_written = 133485408000000000LL;
-	strcpy(f->bb.name, H_UTF8);
+	snprintf(f->bb.name, sizeof f->bb.name, "%s", H_UTF8);
 	f->dirty = 1;
 	f->nlogs = 2;
 	f->logs = calloc(2, sizeof *f->logs);
