@@ -3,7 +3,8 @@
 # test.  A no-op when they are all present.
 #
 #   ./bootstrap.sh          build and test dependencies
-#   ./bootstrap.sh --ci     also what CI uses: clang (fuzz targets),
+#   ./bootstrap.sh --ci     also what CI uses: clang (fuzz targets, clang-format,
+#                           clang-tidy),
 #                           chromium (the headless browser test of the report),
 #                           GNU parallel (the sharding recipe's test), and the
 #                           tools the container tests build their archives and
@@ -15,7 +16,7 @@ set -eu
 packages="build-essential cmake pkg-config libhivex-dev libsqlite3-dev libyaml-dev libssl-dev
 libjansson-dev libarchive-dev libtsk-dev xz-utils ca-certificates"
 if [ "${1:-}" = "--ci" ]; then
-	packages="$packages clang libclang-rt-dev chromium sqlite3 parallel zip libarchive-tools ntfs-3g
+	packages="$packages clang libclang-rt-dev clang-format clang-tidy chromium sqlite3 parallel zip libarchive-tools ntfs-3g
 qemu-utils ewf-tools fdisk p7zip-full"
 fi
 if [ "${1:-}" = "--bench" ]; then
