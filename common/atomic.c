@@ -157,3 +157,33 @@ int ha_atomic_write_file(const char *path, const void *p, size_t n, unsigned mod
 	}
 	return ha_atomic_commit(&a, err);
 }
+
+int ha_mkdirs(const char *path, struct ha_err *err)
+{
+	char *p = ha_strdup(path), *q;
+	struct stat st;
+
+	if (!p)
+		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	for (q = p + 1;; q++) {
+		if (*q == '/' || *q == '\0') {
+			char c = *q;
+
+			*q = '\0';
+			if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+				int e = errno;
+
+				free(p);
+				return ha_err_sys(err, HA_ERR_IO, e, "cannot create folder '%s'",
+				                  path);
+			}
+			*q = c;
+			if (!c)
+				break;
+		}
+	}
+	free(p);
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+		return ha_err_set(err, HA_ERR_IO, "'%s' is not a folder", path);
+	return HA_OK;
+}

@@ -290,6 +290,10 @@ struct ha_cert_info {
 HA_MUST_CHECK int ha_certblob_parse(const uint8_t *blob, size_t n, struct ha_cert_info *out,
                                     struct ha_err *err);
 
+/* Creates a folder and its parents (mode 0755); HA_ERR_IO when a part
+ * cannot be made or the path is not a folder at the end, HA_ERR_NOMEM. */
+HA_MUST_CHECK int ha_mkdirs(const char *path, struct ha_err *err);
+
 /* ------------------------------------------------------- process limits */
 
 /* Limits the calling process's address space (RLIMIT_AS) to what it maps

@@ -469,32 +469,6 @@ static int is_accessor(const char *c, size_t n)
 	return 0;
 }
 
-static size_t lowner(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n > 5 && ha_ascii_caseeq(name + n - 4, ".LOG"))
-		return n - 4;
-	if (n > 6 &&
-	    (ha_ascii_caseeq(name + n - 5, ".LOG1") || ha_ascii_caseeq(name + n - 5, ".LOG2")))
-		return n - 5;
-	return 0;
-}
-
-static int backup_name(const char *name)
-{
-	static const char *const suffixes[] = {".sav", ".bak", ".old", ".orig"};
-	size_t n = strlen(name), i;
-
-	for (i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-		size_t k = strlen(suffixes[i]);
-
-		if (n > k && ha_ascii_caseeq(name + n - k, suffixes[i]))
-			return 1;
-	}
-	return 0;
-}
-
 /* Components of a path, as (start, length) pairs into a decoded copy. */
 struct comps {
 	size_t n;
@@ -654,17 +628,17 @@ static int classify(const struct ha_centry *e, struct item *it, int regback, int
 {
 	int hint_name = ha_kind_from_name(it->name), hint_bb = e->bb_kind;
 
-	if (e->is_regf && e->bb_log && !lowner(it->name) &&
+	if (e->is_regf && e->bb_log && !ha_log_owner_len(it->name) &&
 	    (hint_name == HA_FK_SYSTEM || hint_name == HA_FK_SOFTWARE)) {
 		it->cls = C_CANDIDATE;
 		it->hint = hint_name;
 		it->hint_why = ha_asprintf("file name \"%s\"", it->name);
 		return it->hint_why ? HA_OK : HA_ERR_NOMEM;
 	}
-	if ((e->is_regf && e->bb_log) || lowner(it->name)) {
+	if ((e->is_regf && e->bb_log) || ha_log_owner_len(it->name)) {
 		/* A text file called *.log (a collector's own log) is not a
 		 * transaction log; "SYSTEM.LOG1" is, whatever it holds. */
-		size_t ol = lowner(it->name);
+		size_t ol = ha_log_owner_len(it->name);
 		char *owner = ol ? ha_strndup(it->name, ol) : NULL;
 
 		if (ol && !owner)
@@ -675,7 +649,7 @@ static int classify(const struct ha_centry *e, struct item *it, int regback, int
 		free(owner);
 		return HA_OK;
 	}
-	if (regback || vss || backup_name(it->name)) {
+	if (regback || vss || ha_backup_name(it->name)) {
 		it->cls = C_BACKUP;
 		it->hint = hint_bb != HA_FK_UNKNOWN ? hint_bb : hint_name;
 		it->skip_status = HA_HS_SKIPPED;
@@ -799,7 +773,7 @@ static int make_item(const struct ha_clist *l, size_t i, struct item *it, struct
 		 * unsupported method) still name the hive they would hold. */
 		int k = ha_kind_from_name(it->name);
 
-		if (lowner(it->name) || (k != HA_FK_SYSTEM && k != HA_FK_SOFTWARE)) {
+		if (ha_log_owner_len(it->name) || (k != HA_FK_SYSTEM && k != HA_FK_SOFTWARE)) {
 			it->cls = C_IGNORE;
 			return HA_OK;
 		}
@@ -890,7 +864,7 @@ static int add_host(struct ha_clayout *lay, struct item *v, size_t n)
 
 		if (v[i].cls != C_LOG)
 			continue;
-		ol = lowner(v[i].name);
+		ol = ha_log_owner_len(v[i].name);
 		for (j = 0; ol && j < n && !done; j++) {
 			size_t k;
 

@@ -170,33 +170,6 @@ int ha_kind_from_name(const char *name)
 	return HA_FK_UNKNOWN;
 }
 
-/* "X.LOG", "X.LOG1", "X.LOG2" -> length of "X", else 0. */
-static size_t log_owner_len(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n > 5 && ha_ascii_caseeq(name + n - 4, ".LOG"))
-		return n - 4;
-	if (n > 6 &&
-	    (ha_ascii_caseeq(name + n - 5, ".LOG1") || ha_ascii_caseeq(name + n - 5, ".LOG2")))
-		return n - 5;
-	return 0;
-}
-
-static int is_backup_name(const char *name)
-{
-	static const char *const suffixes[] = {".sav", ".bak", ".old", ".orig"};
-	size_t n = strlen(name), i;
-
-	for (i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-		size_t k = strlen(suffixes[i]);
-
-		if (n > k && ha_ascii_caseeq(name + n - k, suffixes[i]))
-			return 1;
-	}
-	return 0;
-}
-
 /* ------------------------------------------------------ host folders */
 
 static const char *last_comp(const char *path, size_t len, size_t *clen)
@@ -447,7 +420,7 @@ static int add_file(struct walk *w, const char *path, const char *from)
 
 	if (regf && (size_t)got >= sizeof head &&
 	    ha_baseblock_parse(head, sizeof head, &bb) == HA_OK) {
-		if (ha_bb_is_log(&bb) && !log_owner_len(name) &&
+		if (ha_bb_is_log(&bb) && !ha_log_owner_len(name) &&
 		    (hint_name == HA_FK_SYSTEM || hint_name == HA_FK_SOFTWARE)) {
 			/* Named like a hive, headed like a log (a log copied under
 			 * the hive's name): the host's hive is there and unusable,
@@ -466,11 +439,11 @@ static int add_file(struct walk *w, const char *path, const char *from)
 		if (hint_bb != HA_FK_UNKNOWN)
 			e->hint_why = ha_asprintf("embedded name \"%s\"", bb.name);
 	}
-	if (log_owner_len(name)) {
+	if (ha_log_owner_len(name)) {
 		e->cls = CLS_LOG;
 		return HA_OK;
 	}
-	if (regback || is_backup_name(name)) {
+	if (regback || ha_backup_name(name)) {
 		e->cls = CLS_BACKUP;
 		e->hint = hint_bb != HA_FK_UNKNOWN ? hint_bb : hint_name;
 		e->skip_reason =
@@ -814,7 +787,7 @@ static int build_host(struct walk *w, struct entry *v, size_t n)
 
 		if (v[i].cls != CLS_LOG)
 			continue;
-		olen = log_owner_len(v[i].name);
+		olen = ha_log_owner_len(v[i].name);
 		for (j = 0; olen && j < nf && !done; j++) {
 			struct ha_job_file *jf = &h->files[j];
 			const char *jn = strrchr(jf->path, '/');

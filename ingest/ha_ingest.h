@@ -272,6 +272,9 @@ int ha_baseblock_dirty(const struct ha_baseblock *bb);
 
 /* "X.LOG", "X.LOG1", "X.LOG2" (any case) -> the length of "X", else 0. */
 size_t ha_log_owner_len(const char *name);
+/* A backup copy's name (".sav", ".bak", ".old", ".orig", any case): such a
+ * file is recorded and skipped, never audited. */
+int ha_backup_name(const char *name);
 /* 1 when `name` is a log name of the hive file called `hive` (base names,
  * ASCII case-insensitive): "system.log1" of "SYSTEM". */
 int ha_log_name_of(const char *name, const char *hive);

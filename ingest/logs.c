@@ -259,3 +259,17 @@ int ha_log_match(const uint8_t *primary, size_t psize, const uint8_t *log, size_
 		                  lseq, pseq1, pseq2);
 	return HA_OK;
 }
+
+int ha_backup_name(const char *name)
+{
+	static const char *const suffixes[] = {".sav", ".bak", ".old", ".orig"};
+	size_t n = strlen(name), i;
+
+	for (i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+		size_t k = strlen(suffixes[i]);
+
+		if (n > k && ha_ascii_caseeq(name + n - k, suffixes[i]))
+			return 1;
+	}
+	return 0;
+}

@@ -18,37 +18,6 @@
 
 #include "scan_internal.h"
 
-/* Creates a folder and its parents (mode 0755). */
-static int make_dirs(const char *path, struct ha_err *err)
-{
-	char *p = ha_strdup(path), *q;
-	struct stat st;
-
-	if (!p)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
-	for (q = p + 1;; q++) {
-		if (*q == '/' || *q == '\0') {
-			char c = *q;
-
-			*q = '\0';
-			if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-				int e = errno;
-
-				free(p);
-				return ha_err_sys(err, HA_ERR_IO, e, "cannot create folder '%s'",
-				                  path);
-			}
-			*q = c;
-			if (!c)
-				break;
-		}
-	}
-	free(p);
-	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-		return ha_err_set(err, HA_ERR_IO, "'%s' is not a folder", path);
-	return HA_OK;
-}
-
 struct run_status {
 	int found;
 	char status[32];
@@ -89,7 +58,7 @@ int scan_folder_open(const char *out, struct scan_folder *f, struct ha_err *err)
 
 	memset(f, 0, sizeof *f);
 	f->lockfd = -1;
-	rc = make_dirs(out, err);
+	rc = ha_mkdirs(out, err);
 	if (rc)
 		return rc;
 	lockpath = ha_asprintf("%s/%s", out, HA_SCAN_LOCK_NAME);
