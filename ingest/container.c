@@ -1,5 +1,9 @@
 /* container.c: collection containers, the parts that need no library.
  *
+ * (Over 1,000 lines: every collector's layout, name decoding, the host-name
+ * rule and the protocol between a listing process and the parent; the
+ * libarchive and libtsk parts are container_archive.c and container_image.c.)
+ *
  * A container (an archive or a disk image) is listed in discovery, level
  * by level (a zip inside a zip is a level), into entries with what their
  * first bytes say; the layout code below turns one level's entries into

@@ -1,5 +1,8 @@
 /* discover.c: from the paths a user gives to hosts and their hive files.
  *
+ * (Over 1,000 lines: the walk, recognition by content, links and loops,
+ * exports and containers each need their notes and statuses.)
+ *
  * Hive files are recognised by content (the "regf" signature, the base
  * block's file type and embedded name); file names are only hints, because
  * collections rename files ("web01-system.hiv").  Each file belongs to the

@@ -1,5 +1,9 @@
 /* read.c: reading one host's hives into a snapshot.
  *
+ * (Over 1,000 lines: opening one hive safely is many steps, each with its
+ * status and reason: signature before mapping, base block, log replay,
+ * degraded hives, exports, control sets.)
+ *
  * For every file of the host folder: open it without following links,
  * map it read-only, hash it (SHA-256 over exactly the bytes we parse),
  * parse the base block ourselves, open it with hivex, and tell its kind from

@@ -1,6 +1,9 @@
 /* diff.c: drift between two stored runs (`hiveaudit diff`, changes.csv and
  * the "Since the last audit" section of report.html).
  *
+ * (Over 1,000 lines: matching hosts across runs, ranking changes and writing
+ * three formats and changes.csv share one data model.)
+ *
  * It reads only the store.  Hosts of the two runs are matched, in order:
  *   1. by folder: the same host folder in both runs;
  *   2. by label: the same collection-folder name (the folder moved);

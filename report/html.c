@@ -1,6 +1,10 @@
 /* html.c: report.html, one self-contained page for auditors, compliance
  * owners and forensic reviewers.
  *
+ * (Over 2,000 lines: the page's concerns, intern tables, the page model and its
+ * spilling, store reading, markup and SVG, and assembly, still share this
+ * file; splitting it by concern, one context struct each, is the next step.)
+ *
  * What the page is made of, in order:
  *   - the fleet summary, rendered here: hosts audited, ready, not ready,
  *     unknown and why, the causes of "not ready", the rules table, and two

@@ -1,6 +1,9 @@
 /* eval.c: rules applied to one host's snapshot.  A pure function: it reads
  * the snapshot, the derived facts and the audit date, and writes findings.
  *
+ * (Over 1,000 lines: the evaluation of each check primitive together with
+ * the evidence every finding carries; the kinds table is in kinds.c.)
+ *
  * Three-valued logic runs through everything: a condition on an unknown fact
  * is UNKNOWN, not false, and a value read from a hive that cannot be trusted
  * (dirty and not replayed, or readable only in recovery mode) yields UNKNOWN

@@ -1,5 +1,9 @@
 /* load.c: rule files (YAML, parsed by libyaml) into the compiled form.
  *
+ * (Over 1,000 lines: every field of the rule language is validated here with
+ * its line and column; the check kinds' own parsers are in kinds.c and
+ * suites.c.)
+ *
  * The loader is strict: an unknown field, a wrong type, a missing required
  * field, a duplicate id or a reference to an unknown table is an error that
  * names the file, line and column.  A rule file is attacker-reachable input

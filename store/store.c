@@ -1,5 +1,8 @@
 /* store.c: schema, migrations, writes and reads of the SQLite store.
  *
+ * (Over 1,000 lines: the schema with all its migrations and every write and
+ * read of the store; merging shard stores is merge.c.)
+ *
  * Every statement uses bound parameters; no text from a hive or a rule file
  * is ever pasted into SQL.  The schema is versioned with PRAGMA
  * user_version and migrated forward by the list in `migrations`. */
