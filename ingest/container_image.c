@@ -61,14 +61,14 @@ static TSK_IMG_TYPE_ENUM image_type(const char *path)
 	n = pread(fd, h, sizeof h, 0);
 	if (n >= 8 && !memcmp(h, "EVF\x09\x0D\x0A\xFF\x00", 8))
 		t = TSK_IMG_TYPE_EWF_EWF;
-	else if (n >= 8 && (!memcmp(h, "vhdxfile", 8) || !memcmp(h, "conectix", 8)))
-		t = TSK_IMG_TYPE_VHD_VHD;
 	else if (n >= 21 && (!memcmp(h, "KDMV", 4) || !memcmp(h, "# Disk DescriptorFile", 21)))
 		t = TSK_IMG_TYPE_VMDK_VMDK;
-	else if ((end = lseek(fd, 0, SEEK_END)) >= 512 &&
-	         pread(fd, h, sizeof h, end - 512) == (ssize_t)sizeof h &&
-	         !memcmp(h, "conectix", 8))
-		t = TSK_IMG_TYPE_VHD_VHD; /* a fixed VHD: the footer only */
+	else if ((n >= 8 && (!memcmp(h, "vhdxfile", 8) || !memcmp(h, "conectix", 8))) ||
+	         /* a fixed VHD: the footer only */
+	         ((end = lseek(fd, 0, SEEK_END)) >= 512 &&
+	          pread(fd, h, sizeof h, end - 512) == (ssize_t)sizeof h &&
+	          !memcmp(h, "conectix", 8)))
+		t = TSK_IMG_TYPE_VHD_VHD;
 	close(fd);
 	return t;
 }

@@ -2033,16 +2033,14 @@ static void write_change_list(struct hctx *c, const char *id, const char *title,
 			ha_buf_puts(&c->b, ")</span>");
 		}
 		ha_buf_puts(&c->b, " <span class=\"muted\">");
-		if (h->change == HA_CHG_NEW) {
-			esc(c, h->verdict);
-		} else if (h->change == HA_CHG_GONE) {
+		if (h->change == HA_CHG_GONE) {
 			ha_buf_puts(&c->b, "was ");
 			esc(c, h->old_verdict);
-		} else if (h->change >= 0) {
+		} else if (h->change >= 0 && h->change != HA_CHG_NEW) {
 			esc(c, h->old_verdict);
 			ha_buf_puts(&c->b, " &rarr; ");
 			esc(c, h->verdict);
-		} else {
+		} else { /* new, or the verdict did not change */
 			esc(c, h->verdict);
 		}
 		ha_buf_puts(&c->b, "</span>");
