@@ -430,6 +430,7 @@ static void run_recipe(const char *script, const char *outp)
 	CHECK(rc == 0 || rc == 1);
 	free(o);
 	free(e);
+	same_store(at(full, "audit.db"), at(at(out, "merged"), "audit.db"));
 	same_file(at(full, "findings.csv"), at(at(out, "merged"), "findings.csv"));
 	same_file(at(full, "hosts.csv"), at(at(out, "merged"), "hosts.csv"));
 }
