@@ -939,6 +939,75 @@ static void test_listing_is_contained(void)
 	free(n);
 }
 
+/* Every kind of input in one run, as an examiner gives them: a disk image,
+ * a Velociraptor collection, a CyLR zip, a folder of .reg exports and a
+ * plain host folder.  Uses what the cases above built. */
+static void test_every_kind_in_one_run(void)
+{
+	char script[16384], o[4096], img[4096], velo[4096], cylr[4096], exp[4096], dir[4096];
+	char *out = NULL, *err = NULL, *text;
+	int rc;
+
+	if (!need(image_tools))
+		return;
+	snprintf(img, sizeof img, "%s/images/dirty-replayed.E01", tmp);
+	snprintf(velo, sizeof velo, "%s/velo/Collection-xsrv2019-2024-11-05T17_45_36Z.zip", tmp);
+	snprintf(cylr, sizeof cylr, "%s/cylr/srv2012.zip", tmp);
+	snprintf(exp, sizeof exp, "%s/exports", tmp);
+	snprintf(dir, sizeof dir, "%s/samples/fleet/srv2016", tu_source_dir());
+	if (access(img, R_OK) || access(velo, R_OK) || access(cylr, R_OK)) {
+		check_fail(__FILE__, __LINE__, "the image and zips of the cases above are missing");
+		return;
+	}
+	/* A small export of one host's SOFTWARE: its OS facts, nothing else. */
+	snprintf(script, sizeof script,
+	         "set -e; mkdir -p '%s/WEB9'; printf 'Windows Registry Editor Version 5.00\r\n\r\n"
+	         "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion]\r\n"
+	         "\"ProductName\"=\"Windows Server 2019 Standard\"\r\n"
+	         "\"CurrentBuildNumber\"=\"17763\"\r\n' > '%s/WEB9/web9.reg'",
+	         exp, exp);
+	CHECK_INT(sh(script), 0);
+	snprintf(o, sizeof o, "%s/every-out", tmp);
+	rc = run_env(NULL, &out, &err, "--out", o, "--as-of", "2026-01-01", img, velo, cylr, exp,
+	             dir, NULL);
+	CHECK_INT(rc, 1);
+	CHECK_HAS(out, "5 hosts audited");
+	free(out);
+	free(err);
+	snprintf(o, sizeof o, "%s/every-out/hosts.csv", tmp);
+	text = tu_read(o, NULL);
+	CHECK_HAS(text, "\"dirty-replayed\",\"");
+	CHECK_HAS(text, "\"srv2019\",\"");
+	CHECK_HAS(text, "\"srv2012\",\"");
+	CHECK_HAS(text, "\"srv2016\",\"");
+	CHECK_HAS(text, "\"WEB9\",\"");
+	free(text);
+	snprintf(o, sizeof o, "%s/every-out/findings.csv", tmp);
+	text = tu_read(o, NULL);
+	CHECK_HAS(text, "dirty-replayed.E01 \xE2\x80\xBA partition 1 (NTFS) \xE2\x80\xBA "
+	                "/Windows/System32/config/SYSTEM");
+	CHECK_HAS(text, "srv2012.zip \xE2\x80\xBA C/Windows/System32/config/SOFTWARE");
+	CHECK_HAS(text, "exports/WEB9/web9.reg");
+	free(text);
+	/* The hosts that are also in the sample fleet give its findings. */
+	snprintf(o, sizeof o, "%s/every-out", tmp);
+	{
+		char p[4200], *csv;
+		struct tu_csv c;
+		size_t i, n = 0;
+
+		snprintf(p, sizeof p, "%s/findings.csv", o);
+		csv = tu_read(p, NULL);
+		CHECK(csv && tu_csv_parse(csv, &c) == 0);
+		for (i = 1; csv && i < c.nrows; i++)
+			n += strcmp(c.rows[i][0], "WEB9") == 0;
+		CHECK_INT(n, RULES);
+		CHECK_INT(c.nrows, 1 + 5 * RULES);
+		tu_csv_free(&c);
+		free(csv);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
@@ -955,6 +1024,7 @@ int main(int argc, char **argv)
 	        CHECK_CASE(test_image_failures),
 	        CHECK_CASE(test_recorded_hashes),
 	        CHECK_CASE(test_listing_is_contained),
+	        CHECK_CASE(test_every_kind_in_one_run),
 	};
 	int rc;
 
