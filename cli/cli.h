@@ -35,8 +35,6 @@ int cli_exit_for(int code);
 int cli_fail(const char *verb, const struct ha_err *err);
 /* Parses a positive integer option value; -1 when invalid. */
 long cli_number(const char *s, long min, long max);
-/* Parses "K/N" (1 <= K <= N <= 1,000,000): 0, or -1 when invalid. */
-int cli_shard(const char *s, unsigned *k, unsigned *n);
 /* Creates a folder and its parents (mode 0755). */
 int cli_mkdirs(const char *path, struct ha_err *err);
 

@@ -287,7 +287,7 @@ int cmd_scan(int argc, char **argv)
 			}
 			break;
 		case 'S':
-			if (cli_shard(optarg, &shard_k, &shard_n)) {
+			if (ha_parse_shard(optarg, &shard_k, &shard_n)) {
 				cli_error("scan", "--shard takes K/N with 1 <= K <= N, not '%s'",
 				          optarg);
 				code = HA_EXIT_USAGE;

@@ -263,22 +263,3 @@ void progress_end(struct progress *p)
 		fflush(stderr);
 	}
 }
-
-int cli_shard(const char *s, unsigned *k, unsigned *n)
-{
-	const char *slash = strchr(s, '/');
-	char left[16];
-	long a, b;
-
-	if (!slash || (size_t)(slash - s) >= sizeof left)
-		return -1;
-	memcpy(left, s, (size_t)(slash - s));
-	left[slash - s] = '\0';
-	a = cli_number(left, 1, 1000000);
-	b = cli_number(slash + 1, 1, 1000000);
-	if (a < 0 || b < 0 || a > b)
-		return -1;
-	*k = (unsigned)a;
-	*n = (unsigned)b;
-	return 0;
-}

@@ -214,6 +214,9 @@ char *ha_asprintf(const char *fmt, ...) HA_PRINTF(1, 2);
 
 /* Parses an unsigned decimal or 0x-hex integer, whole string, no sign. */
 HA_MUST_CHECK int ha_parse_u64(const char *s, uint64_t *out);
+/* Parses a shard "K/N" (decimal, 1 <= K <= N <= 1,000,000, nothing else):
+ * HA_OK, or HA_ERR_FORMAT.  What scan --shard takes and runs.shard holds. */
+HA_MUST_CHECK int ha_parse_shard(const char *s, unsigned *k, unsigned *n);
 
 /* ----------------------------------------------------------------- hashing */
 

@@ -553,3 +553,25 @@ int ha_parse_u64(const char *s, uint64_t *out)
 	*out = v;
 	return HA_OK;
 }
+
+int ha_parse_shard(const char *s, unsigned *k, unsigned *n)
+{
+	unsigned long a = 0, b = 0;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return HA_ERR_FORMAT;
+	for (; *p >= '0' && *p <= '9'; p++)
+		if ((a = a * 10 + (unsigned long)(*p - '0')) > 1000000)
+			return HA_ERR_FORMAT;
+	if (*p++ != '/' || *p < '0' || *p > '9')
+		return HA_ERR_FORMAT;
+	for (; *p >= '0' && *p <= '9'; p++)
+		if ((b = b * 10 + (unsigned long)(*p - '0')) > 1000000)
+			return HA_ERR_FORMAT;
+	if (*p || a < 1 || a > b)
+		return HA_ERR_FORMAT;
+	*k = (unsigned)a;
+	*n = (unsigned)b;
+	return HA_OK;
+}

@@ -145,29 +145,6 @@ static void src_run_free(struct src_run *r)
 	memset(r, 0, sizeof *r);
 }
 
-/* "K/N" with 1 <= K <= N <= 1,000,000. */
-static int parse_shard(const char *s, unsigned *k, unsigned *n)
-{
-	unsigned long a = 0, b = 0;
-	const char *p = s;
-
-	if (*p < '0' || *p > '9')
-		return -1;
-	for (; *p >= '0' && *p <= '9'; p++)
-		if ((a = a * 10 + (unsigned long)(*p - '0')) > 1000000)
-			return -1;
-	if (*p++ != '/' || *p < '0' || *p > '9')
-		return -1;
-	for (; *p >= '0' && *p <= '9'; p++)
-		if ((b = b * 10 + (unsigned long)(*p - '0')) > 1000000)
-			return -1;
-	if (*p || a < 1 || a > b)
-		return -1;
-	*k = (unsigned)a;
-	*n = (unsigned)b;
-	return 0;
-}
-
 /* Reads the source's schema version and its newest complete run. */
 static int read_source(struct ha_store *st, const char *path, struct src_run *r, struct ha_err *err)
 {
@@ -224,7 +201,7 @@ static int read_source(struct ha_store *st, const char *path, struct src_run *r,
 	if (!r->tool_version || !r->as_of || !r->rules_digest || !r->requests_digest || !r->paths ||
 	    !r->started_at || !r->finished_at || (has_shard && !r->shard))
 		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
-	if (r->shard && parse_shard(r->shard, &r->shard_k, &r->shard_n))
+	if (r->shard && ha_parse_shard(r->shard, &r->shard_k, &r->shard_n))
 		return ha_err_set(err, HA_ERR_FORMAT, "run %lld records shard '%s', not K/N",
 		                  (long long)r->run_id, r->shard);
 	return HA_OK;

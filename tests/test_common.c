@@ -1568,6 +1568,25 @@ static void test_strdup(void)
 	free(p);
 }
 
+static void test_parse_shard(void)
+{
+	static const char *const bad[] = {
+	        "",     "1",    "/3",   "1/",        "0/3",           "4/3",
+	        "1/3x", " 1/3", "-1/3", "1/1000001", "99999999999/1", "1//3",
+	        "0x1/3"};
+	unsigned k = 9, n = 9;
+	size_t i;
+
+	CHECK_INT(ha_parse_shard("1/3", &k, &n), HA_OK);
+	CHECK_INT(k, 1);
+	CHECK_INT(n, 3);
+	CHECK_INT(ha_parse_shard("1000000/1000000", &k, &n), HA_OK);
+	CHECK_INT(k, 1000000);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (ha_parse_shard(bad[i], &k, &n) != HA_ERR_FORMAT)
+			check_fail(__FILE__, __LINE__, "'%s' accepted as a shard", bad[i]);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
@@ -1596,6 +1615,7 @@ int main(int argc, char **argv)
 	        CHECK_CASE(test_i12_11_invalid_utf8_bytes_escaped),
 	        CHECK_CASE(test_i12_10_csv_cell_capped),
 	        CHECK_CASE(test_i12_9_nul_in_text),
+	        CHECK_CASE(test_parse_shard),
 	        CHECK_CASE(test_parse_u64),
 	        CHECK_CASE(test_parse_date),
 	        CHECK_CASE(test_filetime),
