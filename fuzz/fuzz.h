@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "ha_rules.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static inline void fz_fail(const char *what)
@@ -57,5 +59,33 @@ static inline const struct ha_snapshot *fz_sample_snapshot(void)
 	return &s;
 }
 #endif
+
+/* What the parent does with a worker's snapshot: encode it for the pipe,
+ * decode it, derive the facts and evaluate `rs` on it.  For the targets
+ * whose input reaches a snapshot (readhost, regtext). */
+static inline void fz_parent_side(const struct ha_ruleset *rs, const struct ha_snapshot *s)
+{
+	struct ha_eval_opts eo = {.as_of = 1767225600}; /* 2026-01-01 */
+	struct ha_snapshot back;
+	struct ha_findings fs;
+	struct ha_facts facts;
+	struct ha_buf enc;
+	struct ha_err err;
+
+	ha_buf_init(&enc, 0);
+	FZ_CHECK(ha_snapshot_encode(s, &enc) == HA_OK);
+	ha_snapshot_init(&back);
+	if (ha_snapshot_decode((const uint8_t *)enc.data, enc.len, &back, &err) != HA_OK)
+		fz_fail(err.msg);
+	if (ha_facts_derive(&back, &facts, &err) != HA_OK)
+		fz_fail(err.msg);
+	ha_findings_init(&fs);
+	if (ha_rules_evaluate(rs, &back, &facts, &eo, &fs, &err) != HA_OK)
+		fz_fail(err.msg);
+	ha_findings_free(&fs);
+	ha_facts_free(&facts);
+	ha_snapshot_free(&back);
+	ha_buf_free(&enc);
+}
 
 #endif

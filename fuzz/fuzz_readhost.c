@@ -71,32 +71,6 @@ static void write_input(const uint8_t *data, size_t size)
 	close(fd);
 }
 
-/* What the parent does with a worker's result. */
-static void parent_side(const struct ha_snapshot *s)
-{
-	struct ha_eval_opts eo = {.as_of = 1767225600}; /* 2026-01-01 */
-	struct ha_snapshot back;
-	struct ha_findings fs;
-	struct ha_facts facts;
-	struct ha_buf enc;
-	struct ha_err err;
-
-	ha_buf_init(&enc, 0);
-	FZ_CHECK(ha_snapshot_encode(s, &enc) == HA_OK);
-	ha_snapshot_init(&back);
-	if (ha_snapshot_decode((const uint8_t *)enc.data, enc.len, &back, &err) != HA_OK)
-		fz_fail(err.msg);
-	if (ha_facts_derive(&back, &facts, &err) != HA_OK)
-		fz_fail(err.msg);
-	ha_findings_init(&fs);
-	if (ha_rules_evaluate(rules, &back, &facts, &eo, &fs, &err) != HA_OK)
-		fz_fail(err.msg);
-	ha_findings_free(&fs);
-	ha_facts_free(&facts);
-	ha_snapshot_free(&back);
-	ha_buf_free(&enc);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ha_job_file jf;
@@ -130,7 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_CHECK(s.files[0].reason && s.files[0].reason[0]);
 	for (i = 0; i < s.nkeys; i++)
 		FZ_CHECK(s.keys[i].state != HA_KEY_PRESENT || s.keys[i].ppath);
-	parent_side(&s);
+	fz_parent_side(rules, &s);
 	ha_snapshot_free(&s);
 	return 0;
 }
