@@ -360,16 +360,23 @@ static int read_signature(int fd, uint8_t sig[4], size_t *n)
 
 /* A file without the regf signature: hashed by reading it in chunks (its
  * evidence is the same as any other file's, whatever its size), never
- * mapped. */
-static int not_a_hive(const struct ha_job_file *jf, struct ha_hivefile *f, struct open_file *of,
-                      struct ha_err *err)
+ * mapped; with --hash none not read past its signature at all. */
+static int not_a_hive(const struct ha_job_file *jf, const struct ha_read_opts *opts,
+                      struct ha_hivefile *f, struct open_file *of, struct ha_err *err)
 {
 	const size_t csize = (size_t)1 << 20;
-	uint8_t *chunk = malloc(csize);
+	uint8_t *chunk;
 	struct ha_sha256 sh;
 	uint64_t done = 0;
 	int rc, cut = 0;
 
+	if (opts->no_hash) {
+		snprintf(f->sha256, sizeof f->sha256, "%s", HA_HASH_NOT_COMPUTED);
+		chunk = NULL;
+		rc = HA_OK;
+		goto out;
+	}
+	chunk = malloc(csize);
 	if (!chunk)
 		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 	rc = ha_sha256_init(&sh, err);
@@ -454,7 +461,7 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 		                     pread(of->fd, bin, 4, HA_BASEBLOCK_SIZE) == 4 &&
 		                     memcmp(bin, "hbin", 4) == 0;
 		if (!unsigned_candidate)
-			return not_a_hive(jf, f, of, err);
+			return not_a_hive(jf, opts, f, of, err);
 	}
 	if ((uint64_t)of->st.st_size > (uint64_t)SIZE_MAX / 2) {
 		f->status = HA_HS_UNREADABLE;

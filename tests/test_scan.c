@@ -290,6 +290,35 @@ static int is_hex64(const char *h)
 /* --hash none: nothing is hashed, and every place a hash would be says
  * so; a rerun reuses by identity; --hash sha256 afterwards reads and
  * hashes, since "not computed" is no hash to keep. */
+/* With --hash none a file that is not a hive is not read past its
+ * signature either (a large file of zeros named SOFTWARE). */
+static void test_hash_none_reads_no_non_hive(void)
+{
+	const char *paths[1];
+	struct ha_scan_opts o;
+	struct ha_scan_result r;
+	struct ha_err err;
+	char host[4096], src[4096];
+	FILE *f;
+
+	snprintf(host, sizeof host, "%s", path_in(tmp, "nohash-zero/h"));
+	snprintf(src, sizeof src, "%s/samples/fleet/clone-a/SYSTEM", tu_source_dir());
+	CHECK_INT(tu_copy(src, path_in(host, "SYSTEM")), 0);
+	f = fopen(path_in(host, "SOFTWARE"), "w");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	CHECK_INT(ftruncate(fileno(f), (off_t)1 << 30), 0); /* sparse: 1 GiB of zeros */
+	fclose(f);
+	paths[0] = path_in(tmp, "nohash-zero");
+	opts_for(&o, paths, 1, "nohash-zero-out");
+	o.no_hash = 1;
+	CHECK_INT(ha_scan_run(&o, &r, &err), HA_OK);
+	CHECK_STR(store_text(o.out, "SELECT status || ' ' || sha256 FROM hives WHERE path LIKE "
+	                            "'%/SOFTWARE'"),
+	          "not_a_hive " HA_HASH_NOT_COMPUTED);
+}
+
 static void test_hash_none(void)
 {
 	const char *paths[1];
@@ -710,6 +739,7 @@ int main(int argc, char **argv)
 	        CHECK_CASE(test_reuse_sees_changed_bytes),
 	        CHECK_CASE(test_unasked_unchanged),
 	        CHECK_CASE(test_hash_none),
+	        CHECK_CASE(test_hash_none_reads_no_non_hive),
 	        CHECK_CASE(test_identity_reuse_reads_nothing),
 	        CHECK_CASE(test_verify),
 	        CHECK_CASE(test_stop_from_progress),
