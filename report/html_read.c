@@ -1,0 +1,627 @@
+/* html_read.c: reading one run from the store for report.html.
+ *
+ * Owns struct html_reader: the host being read (its hives, file list and
+ * findings, and the pattern of findings that selects its narrative), with
+ * the narratives already asked for.  It puts strings and records into the
+ * model (html_model.c) and counts what the summary says into the fleet
+ * (struct html_fleet), host by host, in one pass over the store. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "html_internal.h"
+
+struct html_reader {
+	struct ha_store *st;
+	struct ha_err *err;
+	struct html_model *m;
+	struct html_fleet *fl;
+
+	struct intern sig;   /* patterns of findings, for sharing narratives */
+	struct vec sig_narr; /* per pattern: the narrative's string id */
+	struct vec pool;     /* host hives, files and findings */
+	struct vec rec;      /* scratch: the record being built */
+
+	/* the host being read */
+	struct hrec cur;
+	struct vec files;    /* its (path, sha256) string id pairs */
+	struct ha_buf fkeys; /* the same pairs as text, each NUL-terminated */
+	struct ha_buf pat;   /* its findings' (rule, status, category), as text */
+};
+
+HA_MUST_CHECK static int push(struct html_reader *c, struct vec *a, int64_t x)
+{
+	int rc = vec_push(a, x);
+
+	return rc ? html_fail(c->err, rc) : HA_OK;
+}
+
+HA_MUST_CHECK static int str_id(struct html_reader *c, const char *s, uint32_t *id)
+{
+	return html_model_str(c->m, s, id);
+}
+
+static int verdict_code(const char *v)
+{
+	int i;
+
+	for (i = 0; i < V_N; i++)
+		if (!strcmp(v, html_verdict_names[i]))
+			return i;
+	return -1;
+}
+
+static int hive_ok(const char *status)
+{
+	return !strcmp(status, "ok") || !strcmp(status, "replayed");
+}
+
+/* ------------------------------------------------------------- reading */
+
+static int run_cb(void *ctx, const struct ha_run_row *r)
+{
+	struct html_reader *c = ctx;
+
+	c->fl->started = ha_strdup(r->started_at);
+	c->fl->finished = ha_strdup(r->finished_at);
+	c->fl->status = ha_strdup(r->status);
+	c->fl->tool_version = ha_strdup(r->tool_version);
+	c->fl->as_of = ha_strdup(r->as_of);
+	c->fl->paths = ha_strdup(r->paths);
+	c->fl->hosts_total = r->hosts_total;
+	if (!c->fl->started || !c->fl->finished || !c->fl->status || !c->fl->tool_version ||
+	    !c->fl->as_of || !c->fl->paths)
+		return html_nomem(c->err);
+	return HA_OK;
+}
+
+static int rule_cb(void *ctx, const struct ha_rule_row *r)
+{
+	struct html_reader *c = ctx;
+	const char *s[R_NSTR];
+	struct rrec *v, *x;
+	int i, rc;
+
+	v = realloc(c->fl->rules, (c->fl->nrules + 1) * sizeof *v);
+	if (!v)
+		return html_nomem(c->err);
+	c->fl->rules = v;
+	x = &v[c->fl->nrules];
+	memset(x, 0, sizeof *x);
+	s[R_ID] = r->id;
+	s[R_TITLE] = r->title;
+	s[R_SEV] = r->severity;
+	s[R_CAT] = r->category;
+	s[R_SOURCE] = r->source;
+	s[R_APPLIES] = r->applies;
+	s[R_REMEDY] = r->remedy;
+	s[R_REG] = r->reg;
+	s[R_ORIGIN] = r->origin;
+	c->fl->nrules++; /* freed with the others from here on */
+	for (i = 0; i < R_NSTR; i++) {
+		if ((rc = str_id(c, s[i], &x->s[i])) != HA_OK)
+			return rc;
+		if (!(x->text[i] = ha_strdup(s[i] ? s[i] : "")))
+			return html_nomem(c->err);
+	}
+	x->counts = r->counts;
+	for (i = 0; i < HA_NSTATUS; i++)
+		x->by_status[i] = r->counts_by_status[i] > 0 ? r->counts_by_status[i] : 0;
+	return HA_OK;
+}
+
+static int note_cb(void *ctx, const char *text)
+{
+	struct html_reader *c = ctx;
+	char **v = realloc(c->fl->notes, (c->fl->nnotes + 1) * sizeof *v);
+
+	if (!v)
+		return html_nomem(c->err);
+	c->fl->notes = v;
+	if (!(v[c->fl->nnotes] = ha_strdup(text ? text : "")))
+		return html_nomem(c->err);
+	c->fl->nnotes++;
+	return HA_OK;
+}
+
+static int hive_cb(void *ctx, const struct ha_hive_row *h)
+{
+	struct html_reader *c = ctx;
+	const char *s[] = {h->role,         h->kind,   h->kind_why, h->path,
+	                   h->status,       h->reason, h->sha256,   h->embedded_name,
+	                   h->last_written, h->logs,   h->replay};
+	int64_t n[] = {h->size, h->seq1, h->seq2, h->checksum_ok, h->dirty, h->degraded};
+	size_t i;
+	uint32_t id = 0;
+	int rc = HA_OK;
+
+	_Static_assert(sizeof s / sizeof s[0] + sizeof n / sizeof n[0] == HIVE_FIELDS,
+	               "a hive record has HIVE_FIELDS fields (report.js HV.N)");
+
+	for (i = 0; !rc && i < sizeof s / sizeof s[0]; i++)
+		if (!(rc = str_id(c, s[i], &id)))
+			rc = push(c, &c->pool, id);
+	for (i = 0; !rc && i < sizeof n / sizeof n[0]; i++)
+		rc = push(c, &c->pool, n[i]);
+	return rc;
+}
+
+/* One problem hive (role, status) seen on a host: counted for the "why
+ * unknown" box. */
+static int count_hive_problem(struct html_reader *c, int role, const char *status, int unknown)
+{
+	char key[80];
+	uint32_t id, before = c->fl->hp.n;
+	int rc;
+
+	/* role, then the status's text (statuses are short names) */
+	snprintf(key, sizeof key, "%c%.70s", '0' + role, status ? status : "");
+	rc = intern_add(&c->fl->hp, key, strlen(key), &id);
+
+	if (rc)
+		return html_fail(c->err, rc);
+	if (c->fl->hp.n != before) {
+		long *a = realloc(c->fl->hp_all, c->fl->hp.n * sizeof *a);
+		long *u;
+
+		if (!a)
+			return html_nomem(c->err);
+		c->fl->hp_all = a;
+		u = realloc(c->fl->hp_unknown, c->fl->hp.n * sizeof *u);
+		if (!u)
+			return html_nomem(c->err);
+		c->fl->hp_unknown = u;
+		a[id] = u[id] = 0;
+	}
+	c->fl->hp_all[id]++;
+	if (unknown)
+		c->fl->hp_unknown[id]++;
+	return HA_OK;
+}
+
+static int count_os(struct html_reader *c, const char *os, int verdict)
+{
+	uint32_t id, before = c->fl->os.n;
+	int rc = intern_add(&c->fl->os, os, strlen(os), &id);
+
+	if (rc)
+		return html_fail(c->err, rc);
+	if (c->fl->os.n != before) {
+		long(*a)[V_N] = realloc(c->fl->os_count, c->fl->os.n * sizeof *a);
+
+		if (!a)
+			return html_nomem(c->err);
+		c->fl->os_count = a;
+		memset(a[id], 0, sizeof a[id]);
+	}
+	c->fl->os_count[id][verdict]++;
+	return HA_OK;
+}
+
+static int finding_cb(void *ctx, const struct ha_finding_row *f);
+static int close_host(struct html_reader *c);
+static int narrative(struct html_reader *c);
+
+static int host_cb(void *ctx, const struct ha_host_row *h)
+{
+	struct html_reader *c = ctx;
+	const char *s[H_NSTR];
+	struct hrec *x = &c->cur;
+	int i, rc;
+
+	memset(x, 0, sizeof *x);
+	c->pool.n = 0;
+	c->files.n = 0;
+	ha_buf_truncate(&c->pat, 0);
+	ha_buf_truncate(&c->fkeys, 0);
+	x->host_id = h->host_id;
+	s[H_LABEL] = h->label;
+	s[H_DIR] = h->dir;
+	s[H_CN] = h->computer_name;
+	s[H_HOSTNAME] = h->hostname;
+	s[H_DOMAIN] = h->domain;
+	s[H_OS] = *h->os_family ? h->os_family : "Unknown";
+	s[H_PRODUCT_NAME] = h->product_name;
+	s[H_NT] = h->nt_version;
+	s[H_INSTALL] = h->installation_type;
+	s[H_EDITION] = h->edition;
+	s[H_PTYPE] = h->product_type;
+	s[H_PRODUCT] = h->product;
+	s[H_ARCH] = h->arch;
+	s[H_CS_SOURCE] = h->control_set_source;
+	s[H_VREASON] = h->verdict_reason;
+	s[H_NOTE] = h->note;
+	for (i = 0; i < H_NSTR; i++)
+		if ((rc = str_id(c, s[i], &x->s[i])) != HA_OK)
+			return rc;
+	x->build = h->build;
+	x->ubr = h->ubr;
+	x->sp = h->sp;
+	x->cs = h->control_set;
+	x->reused = h->reused_from != 0;
+	x->verdict = verdict_code(h->verdict);
+	if (x->verdict < 0)
+		return ha_err_set(c->err, HA_ERR_FORMAT, "host '%s': unknown verdict in the store",
+		                  h->label);
+	for (i = 0; i < HA_NROLES; i++) {
+		if ((rc = str_id(c, h->hive_status[i], &x->hstat[i])) != HA_OK)
+			return rc;
+		if (!hive_ok(h->hive_status[i]))
+			x->hive_problem = 1;
+	}
+	for (i = 0; i < HA_NROLES; i++)
+		if (!hive_ok(h->hive_status[i]) &&
+		    (rc = count_hive_problem(c, i, h->hive_status[i], x->verdict == V_UNKNOWN)) !=
+		            HA_OK)
+			return rc;
+	if (x->verdict == V_UNKNOWN && x->hive_problem)
+		c->fl->unknown_hive++;
+	else if (x->verdict == V_UNKNOWN)
+		c->fl->unknown_rule++;
+	c->fl->verdicts[x->verdict]++;
+	if ((rc = count_os(c, s[H_OS], x->verdict)) != HA_OK)
+		return rc;
+	x->hv_off = c->pool.n;
+	rc = ha_store_each_hive(c->st, h->host_id, hive_cb, c, c->err);
+	if (rc)
+		return rc;
+	x->hv_n = c->pool.n - x->hv_off;
+	x->f_off = c->pool.n;
+	rc = ha_store_each_finding(c->st, c->fl->run_id, h->host_id, finding_cb, c, c->err);
+	if (!rc)
+		rc = close_host(c);
+	if (!rc)
+		rc = narrative(c);
+	if (!rc)
+		rc = html_model_host(c->m, &c->cur, c->pool.v);
+	if (!rc)
+		c->fl->nhosts++;
+	return rc;
+}
+
+/* The current host's findings are complete: keep its file list. */
+static int close_host(struct html_reader *c)
+{
+	struct hrec *x = &c->cur;
+	size_t i;
+	int rc;
+
+	x->f_n = c->pool.n - x->f_off;
+	x->fl_off = c->pool.n;
+	for (i = 0; i < c->files.n; i++)
+		if ((rc = push(c, &c->pool, c->files.v[i])) != HA_OK)
+			return rc;
+	x->fl_n = c->files.n;
+	c->files.n = 0;
+	return HA_OK;
+}
+
+/* The index of (path, sha256) in the current host's file list. */
+static int file_slot(struct html_reader *c, const char *path, const char *sha, int64_t *slot)
+{
+	uint32_t p, s;
+	const char *k;
+	size_t i;
+	int rc;
+
+	if (!*path) {
+		*slot = -1;
+		return HA_OK;
+	}
+	/* Compared by text: a string's id changes when its table spills. */
+	sha = sha ? sha : "";
+	for (i = 0, k = c->fkeys.data; i < c->files.n / 2; i++) {
+		size_t pl = strlen(k), sl = strlen(k + pl + 1);
+
+		if (!strcmp(k, path) && !strcmp(k + pl + 1, sha)) {
+			*slot = (int64_t)i;
+			return HA_OK;
+		}
+		k += pl + sl + 2;
+	}
+	if ((rc = str_id(c, path, &p)) != HA_OK || (rc = str_id(c, sha, &s)) != HA_OK)
+		return rc;
+	ha_buf_add(&c->fkeys, path, strlen(path) + 1);
+	ha_buf_add(&c->fkeys, sha, strlen(sha) + 1);
+	if (ha_buf_status(&c->fkeys))
+		return html_fail(c->err, ha_buf_status(&c->fkeys));
+	*slot = (int64_t)(c->files.n / 2);
+	if ((rc = push(c, &c->files, p)) != HA_OK)
+		return rc;
+	return push(c, &c->files, s);
+}
+
+struct evctx {
+	struct html_reader *c;
+	struct vec ids; /* evidence record ids of the finding */
+};
+
+static int ev_cb(void *ctx, const struct ha_evidence_row *e)
+{
+	struct evctx *x = ctx;
+	struct html_reader *c = x->c;
+	const char *s[] = {e->role,       e->control_set, e->key_path,   e->value_name,
+	                   e->value_type, e->data,        e->last_write, e->note};
+	int64_t slot = -1;
+	uint32_t id;
+	size_t i;
+	int rc;
+
+	c->rec.n = 0;
+	if ((rc = file_slot(c, e->hive_path, e->hive_sha256, &slot)) != HA_OK)
+		return rc;
+	for (i = 0; i < sizeof s / sizeof s[0]; i++) {
+		int64_t v = -1;
+
+		if (s[i]) { /* value_name is NULL when the evidence is a key */
+			if ((rc = str_id(c, s[i], &id)) != HA_OK)
+				return rc;
+			v = id;
+		}
+		if ((rc = push(c, &c->rec, v)) != HA_OK)
+			return rc;
+		if (i == 0 && (rc = push(c, &c->rec, slot)) != HA_OK)
+			return rc;
+	}
+	if ((rc = html_model_evidence(c->m, &c->rec, &id)) != HA_OK)
+		return rc;
+	return id > INT32_MAX ? html_fail(c->err, HA_ERR_LIMIT) : push(c, &x->ids, id);
+}
+
+static int rule_index(const struct html_reader *c, const char *rule_id)
+{
+	size_t i;
+
+	for (i = 0; i < c->fl->nrules; i++)
+		if (!strcmp(c->fl->rules[i].text[R_ID], rule_id))
+			return (int)i;
+	return -1;
+}
+
+static int finding_cb(void *ctx, const struct ha_finding_row *f)
+{
+	struct html_reader *c = ctx;
+	struct evctx ex = {c, {NULL, 0, 0}};
+	const char *s[] = {f->severity, f->title, f->category, f->observed, f->expected, f->reason};
+	struct hrec *h = &c->cur;
+	uint32_t rid, id;
+	size_t i;
+	int status = ha_status_from_name(f->status), r, rc;
+	char *waived = NULL;
+
+	/* A waived finding says so in its reason, where the host's details
+	 * show it (the record's layout stays as documented above). */
+	if (f->waived[0]) {
+		waived = ha_asprintf(
+		        "%s %s %s by %s%s%s: %s", f->reason,
+		        !strcmp(f->waived, "yes") ? "Waived until" : "Waiver EXPIRED on",
+		        f->waiver_expires, f->waiver_approver,
+		        f->waiver_ticket[0] ? ", ticket " : "", f->waiver_ticket, f->waiver_reason);
+		if (!waived)
+			return html_nomem(c->err);
+		s[5] = waived;
+	}
+
+	if (status < 0)
+		return ha_err_set(c->err, HA_ERR_FORMAT,
+		                  "host '%s', rule '%s': unknown status '%s'", f->label, f->rule_id,
+		                  f->status);
+	rc = ha_store_each_evidence(c->st, f->finding_id, ev_cb, &ex, c->err);
+	if (rc) {
+		free(ex.ids.v);
+		free(waived);
+		return rc;
+	}
+	c->rec.n = 0;
+	rc = str_id(c, f->rule_id, &rid);
+	if (!rc && !(rc = push(c, &c->rec, rid)))
+		rc = push(c, &c->rec, status);
+	for (i = 0; !rc && i < sizeof s / sizeof s[0]; i++) {
+		if (!(rc = str_id(c, s[i], &id)))
+			rc = push(c, &c->rec, id);
+	}
+	free(waived);
+	/* the pattern of findings that selects the host's narrative, as text
+	 * (ids change when the string table spills) */
+	if (!rc) {
+		ha_buf_printf(&c->pat, "%s%c%d%s%c", f->rule_id, 0, status,
+		              f->category ? f->category : "", 0);
+		if (ha_buf_status(&c->pat))
+			rc = html_fail(c->err, ha_buf_status(&c->pat));
+	}
+	for (i = 0; !rc && i < ex.ids.n; i++)
+		rc = push(c, &c->rec, ex.ids.v[i]);
+	free(ex.ids.v);
+	if (rc)
+		return rc;
+	if ((rc = html_model_finding(c->m, &c->rec, &id)) != HA_OK)
+		return rc;
+	if ((rc = push(c, &c->pool, id)) != HA_OK)
+		return rc;
+	r = rule_index(c, f->rule_id);
+	if (r >= 0 && c->fl->rules[r].counts) {
+		if (h->verdict == V_NOT_READY && status == HA_FAIL)
+			c->fl->rules[r].not_ready_hosts++;
+		if (h->verdict == V_UNKNOWN && !h->hive_problem && status == HA_UNKNOWN)
+			c->fl->rules[r].undetermined++;
+	}
+	return HA_OK;
+}
+
+/* The narrative of every host that is not ready, from narrative.c itself,
+ * so the page and `hiveaudit explain` tell the same story.
+ *
+ * Which causes a narrative lists, in which order, with which heading and
+ * symptom, depends only on the (rule, status, category) of the host's
+ * findings: only the reason sentences are the host's own.  So it is asked
+ * for once per distinct pattern (a fleet has few), and report.js shows
+ * each item with the reason of the host's own finding for that rule.
+ * One narrative query per host would not scale: it reads the run's
+ * findings each time. */
+static int narrative(struct html_reader *c)
+{
+	struct hrec *h = &c->cur;
+	struct ha_buf nb;
+	uint32_t sid, nid;
+	int rc;
+
+	if (h->verdict == V_READY || !h->f_n)
+		return HA_OK;
+	if (c->sig.n >= SIG_CAP) { /* a fleet has few patterns; a hostile one, bounded */
+		intern_free(&c->sig);
+		intern_init(&c->sig);
+		c->sig_narr.n = 0;
+	}
+	rc = intern_add(&c->sig, c->pat.data, c->pat.len, &sid);
+	if (rc)
+		return html_fail(c->err, rc);
+	if (sid < c->sig_narr.n) {
+		h->narrative = (uint32_t)c->sig_narr.v[sid];
+		return HA_OK;
+	}
+	ha_buf_init(&nb, (size_t)16 << 20);
+	rc = ha_report_narrative(c->st, c->fl->run_id, h->host_id, 0, &nb, c->err);
+	if (!rc && !(rc = str_id(c, ha_buf_cstr(&nb), &nid))) {
+		h->narrative = nid;
+		rc = push(c, &c->sig_narr, nid);
+	}
+	ha_buf_free(&nb);
+	return rc;
+}
+
+struct trendctx {
+	struct html_reader *c;
+	struct trend *v;
+	size_t n;
+	int nomem;
+};
+
+static int trend_cb(void *ctx, const struct ha_run_summary *r)
+{
+	struct trendctx *t = ctx;
+	struct trend *e;
+
+	if (r->run_id > t->c->fl->run_id || strcmp(r->paths, t->c->fl->paths) != 0 ||
+	    (r->run_id != t->c->fl->run_id && strcmp(r->status, "complete") != 0))
+		return 0;
+	if (t->n == MAX_TREND) { /* keep the newest */
+		memmove(t->v, t->v + 1, (MAX_TREND - 1) * sizeof *t->v);
+		t->n--;
+	}
+	e = &t->v[t->n++];
+	e->run = r->run_id;
+	snprintf(e->as_of, sizeof e->as_of, "%.10s", r->as_of);
+	memcpy(e->v, r->verdicts, sizeof e->v);
+	return 0;
+}
+
+/* The comparison with the previous run over the same paths, and the
+ * trend: both from the store, like everything else on the page. */
+static int load_changes(struct html_reader *c)
+{
+	struct trendctx t;
+	int64_t from = 0, to = c->fl->run_id;
+	int rc;
+
+	rc = ha_diff_pick_runs(c->st, &from, &to, c->err);
+	if (rc == HA_ERR_NOTFOUND) {
+		ha_err_clear(c->err);
+		return HA_OK; /* the first audit of these paths */
+	}
+	if (!rc)
+		rc = ha_diff_runs(c->st, from, to, &c->fl->diff, c->err);
+	if (rc)
+		return rc;
+	memset(&t, 0, sizeof t);
+	t.c = c;
+	t.v = calloc(MAX_TREND, sizeof *t.v);
+	if (!t.v)
+		return html_nomem(c->err);
+	rc = ha_store_each_run(c->st, trend_cb, &t, c->err);
+	c->fl->trend = t.v;
+	c->fl->ntrend = t.n;
+	return rc;
+}
+
+static int run_cb_check(struct html_reader *c)
+{
+	if (!c->fl->status)
+		return ha_err_set(c->err, HA_ERR_NOTFOUND, "no run %" PRId64 " in the store",
+		                  c->fl->run_id);
+	return HA_OK;
+}
+
+int html_read(struct ha_store *st, struct html_model *m, struct html_fleet *fl, struct ha_err *err)
+{
+	struct html_reader c;
+	int64_t run_id = fl->run_id;
+	uint32_t empty;
+	int rc;
+
+	memset(&c, 0, sizeof c);
+	c.st = st;
+	c.err = err;
+	c.m = m;
+	c.fl = fl;
+	intern_init(&c.sig);
+	ha_buf_init(&c.fkeys, (size_t)16 << 20);
+	ha_buf_init(&c.pat, (size_t)16 << 20);
+
+	rc = str_id(&c, "", &empty); /* string 0 is "" */
+	if (!rc)
+		rc = ha_store_get_run(st, run_id, run_cb, &c, err);
+	if (!rc)
+		rc = run_cb_check(&c);
+	if (!rc)
+		rc = ha_store_each_rule(st, run_id, rule_cb, &c, err);
+	if (!rc)
+		rc = ha_store_each_note(st, run_id, note_cb, &c, err);
+	if (!rc)
+		rc = ha_store_each_host(st, run_id, NULL, host_cb, &c, err);
+	if (!rc)
+		rc = load_changes(&c);
+
+	intern_free(&c.sig);
+	free(c.sig_narr.v);
+	free(c.pool.v);
+	free(c.rec.v);
+	free(c.files.v);
+	ha_buf_free(&c.pat);
+	ha_buf_free(&c.fkeys);
+	return rc;
+}
+
+void html_fleet_init(struct html_fleet *f, int64_t run_id)
+{
+	memset(f, 0, sizeof *f);
+	f->run_id = run_id;
+	intern_init(&f->os);
+	intern_init(&f->hp);
+}
+
+void html_fleet_free(struct html_fleet *f)
+{
+	size_t i;
+	int j;
+
+	ha_diff_free(f->diff);
+	free(f->trend);
+	intern_free(&f->os);
+	intern_free(&f->hp);
+	for (i = 0; i < f->nnotes; i++)
+		free(f->notes[i]);
+	free(f->notes);
+	for (i = 0; i < f->nrules; i++)
+		for (j = 0; j < R_NSTR; j++)
+			free(f->rules[i].text[j]);
+	free(f->rules);
+	free(f->os_count);
+	free(f->hp_all);
+	free(f->hp_unknown);
+	free(f->started);
+	free(f->finished);
+	free(f->status);
+	free(f->tool_version);
+	free(f->as_of);
+	free(f->paths);
+}
