@@ -52,7 +52,7 @@
  *      verdict_reason, note] as strings, then build, ubr, service_pack,
  *      control_set (-1 when unknown), verdict (0 ready, 1 not ready,
  *      2 unknown, 3 ready with waivers), reused (1 when re-evaluated from a saved snapshot),
- *      hives (a flat list of HIVE_FIELDS-tuples: role, kind, kind_why, path,
+ *      hives (a flat list of HV_N-tuples: role, kind, kind_why, path,
  *      status, reason, sha256, embedded_name, last_written, logs, replay as
  *      strings, then size, seq_primary, seq_secondary, checksum_ok, dirty,
  *      degraded), files (flat [path, sha256] pairs that evidence refers to),
@@ -61,8 +61,9 @@
  *      (see narrative() in html_read.c) as a string index, 0 for ready hosts, and
  *      [SYSTEM status, SOFTWARE status] as strings.
  *
- * report.js reads these positions by name from one table of constants; a
- * change here changes it there.
+ * These positions are defined once, in html_layout.h, which the writer
+ * uses; report.js declares the same positions in one marked block, and
+ * tests/test_html_layout.c fails when the two differ.
  *
  * MEMORY.  The page is written in one pass over the store, host by host,
  * and its memory does not depend on the number of hosts: each host's record
@@ -128,14 +129,15 @@ static int write_island(struct html_writer *w, const struct html_model *m,
 		const struct rrec *r = &fl->rules[k];
 
 		ha_buf_puts(&w->b, k ? ",\n[" : "[");
-		for (j = 0; j < R_NSTR; j++) {
-			html_put_int(&w->b, r->s[j]);
-			ha_buf_putc(&w->b, ',');
-		}
-		html_put_int(&w->b, r->counts);
-		for (j = 0; j < HA_NSTATUS; j++) {
-			ha_buf_putc(&w->b, ',');
-			html_put_int(&w->b, r->by_status[j]);
+		for (j = 0; j < R_N; j++) {
+			if (j)
+				ha_buf_putc(&w->b, ',');
+			if (j < R_NSTR)
+				html_put_int(&w->b, r->s[j]);
+			else if (j == R_COUNTS)
+				html_put_int(&w->b, r->counts);
+			else
+				html_put_int(&w->b, r->by_status[j - R_N_PASS]);
 		}
 		ha_buf_putc(&w->b, ']');
 	}

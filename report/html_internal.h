@@ -23,14 +23,14 @@
 #include <stdio.h>
 
 #include "ha_report.h"
+#include "html_layout.h"
 
 #define FLUSH_AT (1u << 16)
 /* Bytes of keys a string or record table holds before it is written to
  * its temporary file and emptied, which bounds the memory of the report
  * whatever the fleet's size (see "MEMORY" in html.c). */
-#define TABLE_CAP   ((size_t)4 << 20)
-#define SIG_CAP     4096
-#define HIVE_FIELDS 17
+#define TABLE_CAP ((size_t)4 << 20)
+#define SIG_CAP   4096
 /* Chart bounds: a custom rule pack or an odd fleet must not make a chart
  * that nobody can read; the rest is summed up in one line. */
 #define MAX_CHART_RULES 60
@@ -81,26 +81,8 @@ int html_nomem(struct ha_err *err);
 
 /* ------------------------------------------------------- html_model.c */
 
-/* The string fields of a host, in the order of the island's host record. */
-enum hstr {
-	H_LABEL,
-	H_DIR,
-	H_CN,
-	H_HOSTNAME,
-	H_DOMAIN,
-	H_OS,
-	H_PRODUCT_NAME,
-	H_NT,
-	H_INSTALL,
-	H_EDITION,
-	H_PTYPE,
-	H_PRODUCT,
-	H_ARCH,
-	H_CS_SOURCE,
-	H_VREASON,
-	H_NOTE,
-	H_NSTR
-};
+/* A host record's string fields are H_LABEL..H_NOTE (html_layout.h). */
+#define H_NSTR H_BUILD
 
 /* One host's record, as the island writes it. */
 struct hrec {
@@ -169,7 +151,12 @@ void html_put_ints(struct ha_buf *b, const int64_t *v, size_t n);
 
 /* -------------------------------------------------------- html_read.c */
 
-enum rstr { R_ID, R_TITLE, R_SEV, R_CAT, R_SOURCE, R_APPLIES, R_REMEDY, R_REG, R_ORIGIN, R_NSTR };
+/* A rule record's string fields are R_ID..R_ORIGIN (html_layout.h). */
+#define R_NSTR R_COUNTS
+_Static_assert(R_N_FAIL == R_N_PASS + HA_FAIL && R_N_WARN == R_N_PASS + HA_WARN &&
+                       R_N_NOT_APPLICABLE == R_N_PASS + HA_NOT_APPLICABLE &&
+                       R_N_UNKNOWN == R_N_PASS + HA_UNKNOWN && R_N == R_N_PASS + HA_NSTATUS,
+               "a rule record's counts follow the statuses' order");
 
 struct rrec {
 	uint32_t s[R_NSTR];

@@ -206,6 +206,13 @@ int html_model_finding(struct html_model *m, const struct vec *rec, uint32_t *id
 	return add_record(m, &m->fnd, &m->sp_fnd, rec, id);
 }
 
+static void put_list(struct ha_buf *b, const int64_t *v, size_t n)
+{
+	ha_buf_putc(b, '[');
+	html_put_ints(b, v, n);
+	ha_buf_putc(b, ']');
+}
+
 int html_model_host(struct html_model *m, const struct hrec *h, const int64_t *pool)
 {
 	struct html_sink s = {&m->b, NULL, NULL, m->err};
@@ -216,19 +223,31 @@ int html_model_host(struct html_model *m, const struct hrec *h, const int64_t *p
 		                  "report.html: cannot create a temporary file");
 	s.f = m->hosts_f;
 	ha_buf_puts(&m->b, m->nhosts ? ",\n[" : "[");
-	for (j = 0; j < H_NSTR; j++) {
-		html_put_int(&m->b, h->s[j]);
-		ha_buf_putc(&m->b, ',');
+	for (j = 0; j < H_N; j++) {
+		if (j)
+			ha_buf_putc(&m->b, ',');
+		if (j < H_NSTR) {
+			html_put_int(&m->b, h->s[j]);
+			continue;
+		}
+		switch (j) {
+		case H_BUILD: html_put_int(&m->b, h->build); break;
+		case H_UBR: html_put_int(&m->b, h->ubr); break;
+		case H_SP: html_put_int(&m->b, h->sp); break;
+		case H_CS: html_put_int(&m->b, h->cs); break;
+		case H_VERDICT: html_put_int(&m->b, h->verdict); break;
+		case H_REUSED: html_put_int(&m->b, h->reused); break;
+		case H_HIVES: put_list(&m->b, pool + h->hv_off, h->hv_n); break;
+		case H_FILES: put_list(&m->b, pool + h->fl_off, h->fl_n); break;
+		case H_FINDINGS: put_list(&m->b, pool + h->f_off, h->f_n); break;
+		case H_NARRATIVE: html_put_int(&m->b, h->narrative); break;
+		case H_HSTAT:
+			ha_buf_printf(&m->b, "[%u,%u]", h->hstat[HA_SYSTEM], h->hstat[HA_SOFTWARE]);
+			break;
+		default: return ha_err_set(m->err, HA_ERR_INTERNAL, "island: host field %d", j);
+		}
 	}
-	ha_buf_printf(&m->b, "%ld,%ld,%ld,%ld,%d,%d,[", h->build, h->ubr, h->sp, h->cs, h->verdict,
-	              h->reused);
-	html_put_ints(&m->b, pool + h->hv_off, h->hv_n);
-	ha_buf_puts(&m->b, "],[");
-	html_put_ints(&m->b, pool + h->fl_off, h->fl_n);
-	ha_buf_puts(&m->b, "],[");
-	html_put_ints(&m->b, pool + h->f_off, h->f_n);
-	ha_buf_printf(&m->b, "],%u,[%u,%u]]", h->narrative, h->hstat[HA_SYSTEM],
-	              h->hstat[HA_SOFTWARE]);
+	ha_buf_putc(&m->b, ']');
 	m->nhosts++;
 	/* m->b must be empty again: the tables spill through it too (stdio
 	 * buffers the file). */

@@ -124,26 +124,51 @@ static int note_cb(void *ctx, const char *text)
 	return HA_OK;
 }
 
+/* Appends a record laid out as html_layout.h says: position i holds the
+ * string table's id of s[i] when s[i] is set, else the number v[i]. */
+static int push_record(struct html_reader *c, struct vec *out, const char *const *s,
+                       const int64_t *v, size_t n)
+{
+	uint32_t id;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		if (!s[i]) {
+			rc = push(c, out, v[i]);
+		} else if (!(rc = str_id(c, s[i], &id))) {
+			rc = push(c, out, id);
+		}
+		if (rc)
+			return rc;
+	}
+	return HA_OK;
+}
+
 static int hive_cb(void *ctx, const struct ha_hive_row *h)
 {
 	struct html_reader *c = ctx;
-	const char *s[] = {h->role,         h->kind,   h->kind_why, h->path,
-	                   h->status,       h->reason, h->sha256,   h->embedded_name,
-	                   h->last_written, h->logs,   h->replay};
-	int64_t n[] = {h->size, h->seq1, h->seq2, h->checksum_ok, h->dirty, h->degraded};
-	size_t i;
-	uint32_t id = 0;
-	int rc = HA_OK;
+	const char *s[HV_N] = {NULL};
+	int64_t v[HV_N] = {0}; /* 0: a missing string is "" */
 
-	_Static_assert(sizeof s / sizeof s[0] + sizeof n / sizeof n[0] == HIVE_FIELDS,
-	               "a hive record has HIVE_FIELDS fields (report.js HV.N)");
-
-	for (i = 0; !rc && i < sizeof s / sizeof s[0]; i++)
-		if (!(rc = str_id(c, s[i], &id)))
-			rc = push(c, &c->pool, id);
-	for (i = 0; !rc && i < sizeof n / sizeof n[0]; i++)
-		rc = push(c, &c->pool, n[i]);
-	return rc;
+	s[HV_ROLE] = h->role;
+	s[HV_KIND] = h->kind;
+	s[HV_KIND_WHY] = h->kind_why;
+	s[HV_PATH] = h->path;
+	s[HV_STATUS] = h->status;
+	s[HV_REASON] = h->reason;
+	s[HV_SHA] = h->sha256;
+	s[HV_EMBEDDED] = h->embedded_name;
+	s[HV_LAST_WRITTEN] = h->last_written;
+	s[HV_LOGS] = h->logs;
+	s[HV_REPLAY] = h->replay;
+	v[HV_SIZE] = h->size;
+	v[HV_SEQ1] = h->seq1;
+	v[HV_SEQ2] = h->seq2;
+	v[HV_CHECKSUM_OK] = h->checksum_ok;
+	v[HV_DIRTY] = h->dirty;
+	v[HV_DEGRADED] = h->degraded;
+	return push_record(c, &c->pool, s, v, HV_N);
 }
 
 /* One problem hive (role, status) seen on a host: counted for the "why
@@ -340,29 +365,26 @@ static int ev_cb(void *ctx, const struct ha_evidence_row *e)
 {
 	struct evctx *x = ctx;
 	struct html_reader *c = x->c;
-	const char *s[] = {e->role,       e->control_set, e->key_path,   e->value_name,
-	                   e->value_type, e->data,        e->last_write, e->note};
-	int64_t slot = -1;
+	const char *s[E_N] = {NULL};
+	int64_t v[E_N];
 	uint32_t id;
-	size_t i;
-	int rc;
+	int i, rc;
 
+	for (i = 0; i < E_N; i++)
+		v[i] = -1; /* a missing string, as value_name of a key */
 	c->rec.n = 0;
-	if ((rc = file_slot(c, e->hive_path, e->hive_sha256, &slot)) != HA_OK)
+	if ((rc = file_slot(c, e->hive_path, e->hive_sha256, &v[E_FILE])) != HA_OK)
 		return rc;
-	for (i = 0; i < sizeof s / sizeof s[0]; i++) {
-		int64_t v = -1;
-
-		if (s[i]) { /* value_name is NULL when the evidence is a key */
-			if ((rc = str_id(c, s[i], &id)) != HA_OK)
-				return rc;
-			v = id;
-		}
-		if ((rc = push(c, &c->rec, v)) != HA_OK)
-			return rc;
-		if (i == 0 && (rc = push(c, &c->rec, slot)) != HA_OK)
-			return rc;
-	}
+	s[E_ROLE] = e->role;
+	s[E_CS] = e->control_set;
+	s[E_KEY] = e->key_path;
+	s[E_NAME] = e->value_name; /* NULL when the evidence is a key */
+	s[E_TYPE] = e->value_type;
+	s[E_DATA] = e->data;
+	s[E_LW] = e->last_write;
+	s[E_NOTE] = e->note;
+	if ((rc = push_record(c, &c->rec, s, v, E_N)) != HA_OK)
+		return rc;
 	if ((rc = html_model_evidence(c->m, &c->rec, &id)) != HA_OK)
 		return rc;
 	return id > INT32_MAX ? html_fail(c->err, HA_ERR_LIMIT) : push(c, &x->ids, id);
@@ -382,9 +404,10 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 {
 	struct html_reader *c = ctx;
 	struct evctx ex = {c, {NULL, 0, 0}};
-	const char *s[] = {f->severity, f->title, f->category, f->observed, f->expected, f->reason};
+	const char *s[F_EV] = {NULL};
+	int64_t v[F_EV] = {0}; /* 0: a missing string is "" */
 	struct hrec *h = &c->cur;
-	uint32_t rid, id;
+	uint32_t id;
 	size_t i;
 	int status = ha_status_from_name(f->status), r, rc;
 	char *waived = NULL;
@@ -399,7 +422,6 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 		        f->waiver_ticket[0] ? ", ticket " : "", f->waiver_ticket, f->waiver_reason);
 		if (!waived)
 			return html_nomem(c->err);
-		s[5] = waived;
 	}
 
 	if (status < 0)
@@ -413,13 +435,15 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 		return rc;
 	}
 	c->rec.n = 0;
-	rc = str_id(c, f->rule_id, &rid);
-	if (!rc && !(rc = push(c, &c->rec, rid)))
-		rc = push(c, &c->rec, status);
-	for (i = 0; !rc && i < sizeof s / sizeof s[0]; i++) {
-		if (!(rc = str_id(c, s[i], &id)))
-			rc = push(c, &c->rec, id);
-	}
+	s[F_RULE] = f->rule_id;
+	v[F_STATUS] = status;
+	s[F_SEV] = f->severity;
+	s[F_TITLE] = f->title;
+	s[F_CAT] = f->category;
+	s[F_OBS] = f->observed;
+	s[F_EXP] = f->expected;
+	s[F_REASON] = waived ? waived : f->reason;
+	rc = push_record(c, &c->rec, s, v, F_EV);
 	free(waived);
 	/* the pattern of findings that selects the host's narrative, as text
 	 * (ids change when the string table spills) */

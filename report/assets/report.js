@@ -1,8 +1,9 @@
 /* report.js: the host table and per-host details of report.html.
  *
  * Reads the JSON data island written by report/html.c (its format is
- * described there) and renders with createElement and textContent only:
- * no string from the data is ever parsed as markup.  The filter state
+ * described there, the positions in its records in html_layout.h) and
+ * renders with createElement and textContent only: no string from the
+ * data is ever parsed as markup.  The filter state
  * lives in the URL fragment (#verdict=not_ready&rule=...&q=...), so a
  * view can be linked, bookmarked and checked by a headless browser.
  * Only one page of rows is in the document at a time, which keeps a
@@ -10,7 +11,16 @@
 (function () {
 	'use strict';
 
-	/* Positions in the island's records (report/html.c). */
+	/* BEGIN ISLAND LAYOUT: the positions in the island's records, as
+	 * report/html_layout.h defines them (every field, in order; N is a
+	 * hive tuple's size).  tests/test_html_layout.c compares this block
+	 * with that header, so change both together. */
+	var R = {
+		ID: 0, TITLE: 1, SEV: 2, CAT: 3, SOURCE: 4, APPLIES: 5, REMEDY: 6, REG: 7, ORIGIN: 8,
+		COUNTS: 9, N_PASS: 10, N_FAIL: 11, N_WARN: 12, N_NOT_APPLICABLE: 13, N_UNKNOWN: 14
+	};
+	var E = { ROLE: 0, FILE: 1, CS: 2, KEY: 3, NAME: 4, TYPE: 5, DATA: 6, LW: 7, NOTE: 8 };
+	var F = { RULE: 0, STATUS: 1, SEV: 2, TITLE: 3, CAT: 4, OBS: 5, EXP: 6, REASON: 7, EV: 8 };
 	var H = {
 		LABEL: 0, DIR: 1, CN: 2, HOSTNAME: 3, DOMAIN: 4, OS: 5, PRODUCT_NAME: 6, NT: 7,
 		INSTALL: 8, EDITION: 9, PTYPE: 10, PRODUCT: 11, ARCH: 12, CS_SOURCE: 13, VREASON: 14,
@@ -22,9 +32,7 @@
 		LAST_WRITTEN: 8, LOGS: 9, REPLAY: 10, SIZE: 11, SEQ1: 12, SEQ2: 13, CHECKSUM_OK: 14,
 		DIRTY: 15, DEGRADED: 16, N: 17
 	};
-	var R = { ID: 0, TITLE: 1, SEV: 2, CAT: 3, SOURCE: 4, APPLIES: 5, REMEDY: 6, REG: 7, COUNTS: 9 };
-	var E = { ROLE: 0, FILE: 1, CS: 2, KEY: 3, NAME: 4, TYPE: 5, DATA: 6, LW: 7, NOTE: 8 };
-	var F = { RULE: 0, STATUS: 1, SEV: 2, TITLE: 3, CAT: 4, OBS: 5, EXP: 6, REASON: 7, EV: 8 };
+	/* END ISLAND LAYOUT */
 	var STATUS = ['PASS', 'FAIL', 'WARN', 'NOT_APPLICABLE', 'UNKNOWN'];
 	var PASS = 0, FAIL = 1, WARN = 2, NA = 3, UNKNOWN = 4;
 	var VERDICT = ['ready', 'not_ready', 'unknown', 'ready_with_waivers'];
