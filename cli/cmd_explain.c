@@ -41,55 +41,10 @@ static void term(struct ha_buf *b, const char *s)
 	ha_escape_terminal(b, s ? s : "");
 }
 
-static int ev_cb(void *ctx, const struct ha_evidence_row *e)
-{
-	struct ectx *c = ctx;
-
-	/* What remediate writes is not evidence to read here. */
-	if (!strcmp(e->value_type, "reg fragment"))
-		return 0;
-	ha_buf_puts(&c->b, "      evidence: ");
-	if (*e->role) {
-		term(&c->b, e->role);
-		ha_buf_putc(&c->b, ' ');
-	}
-	term(&c->b, e->key_path);
-	if (e->value_name) {
-		ha_buf_puts(&c->b, "\\");
-		term(&c->b, *e->value_name ? e->value_name : "(Default)");
-	}
-	ha_buf_puts(&c->b, " = ");
-	term(&c->b, e->value_type);
-	if (*e->data) {
-		ha_buf_putc(&c->b, ' ');
-		term(&c->b, e->data);
-	}
-	if (*e->last_write) {
-		ha_buf_puts(&c->b, "  (key written ");
-		term(&c->b, e->last_write);
-		ha_buf_putc(&c->b, ')');
-	}
-	if (*e->note) {
-		ha_buf_puts(&c->b, "\n                ");
-		term(&c->b, e->note);
-	}
-	if (*e->control_set) {
-		ha_buf_puts(&c->b, "\n                control set: ");
-		term(&c->b, e->control_set);
-	}
-	if (*e->hive_path) {
-		ha_buf_puts(&c->b, "\n                hive: ");
-		term(&c->b, e->hive_path);
-		ha_buf_puts(&c->b, " sha256 ");
-		term(&c->b, e->hive_sha256);
-	}
-	ha_buf_putc(&c->b, '\n');
-	return 0;
-}
-
 static int finding_cb(void *ctx, const struct ha_finding_row *f)
 {
 	struct ectx *c = ctx;
+	size_t i;
 
 	if (!c->all && (!strcmp(f->status, "PASS") || !strcmp(f->status, "NOT_APPLICABLE")))
 		return 0;
@@ -118,7 +73,12 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 		term(&c->b, f->waiver_file);
 		ha_buf_printf(&c->b, ":%ld)\n", f->waiver_line);
 	}
-	return ha_store_each_evidence(c->st, f->finding_id, ev_cb, c, c->err);
+	for (i = 0; i < f->nevidence; i++) {
+		/* What remediate writes is not evidence to read here. */
+		if (strcmp(f->evidence[i].value_type, "reg fragment") != 0)
+			ha_evidence_render(&c->b, &f->evidence[i], HA_EVIDENCE_TERMINAL);
+	}
+	return 0;
 }
 
 static int hive_cb(void *ctx, const struct ha_hive_row *h)

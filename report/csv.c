@@ -14,6 +14,7 @@ struct csvctx {
 	int64_t run_id;
 	struct ha_out out;
 	struct ha_buf b;
+	struct ha_buf ev; /* findings.csv: the evidence column's text */
 	struct ha_err *err;
 	int rc;
 };
@@ -90,7 +91,11 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	field(c, f->observed, 0);
 	field(c, f->expected, 0);
 	field(c, f->reason, 0);
-	field(c, f->evidence, 0);
+	ha_buf_truncate(&c->ev, 0);
+	ha_evidence_render_list(&c->ev, f->evidence, f->nevidence);
+	if (ha_buf_status(&c->ev))
+		return c->rc = ha_err_set(c->err, ha_buf_status(&c->ev), "findings.csv: evidence");
+	field(c, ha_buf_cstr(&c->ev), 0);
 	field(c, f->hive_files, 0);
 	field(c, f->hive_sha256, 0);
 	field(c, f->dir, 0);
@@ -114,8 +119,10 @@ int ha_report_findings_csv(struct ha_store *st, int64_t run_id, const char *path
 		ha_buf_free(&c.b);
 		return rc;
 	}
+	ha_buf_init(&c.ev, 64u << 20);
 	header(&c, finding_cols);
 	rc = c.rc ? c.rc : ha_store_each_finding(st, run_id, 0, finding_cb, &c, err);
+	ha_buf_free(&c.ev);
 	return finish(&c, rc);
 }
 

@@ -416,7 +416,13 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	r->rule_id = ha_strdup(f->rule_id);
 	r->status = ha_strdup(f->status);
 	r->observed = ha_strdup(f->observed);
-	r->evidence = ha_strdup(f->evidence);
+	{ /* the evidence as findings.csv's column says it */
+		struct ha_buf ev;
+
+		ha_buf_init(&ev, 0);
+		ha_evidence_render_list(&ev, f->evidence, f->nevidence);
+		r->evidence = ha_buf_detach(&ev, NULL);
+	}
 	return r->rule_id && r->status && r->observed && r->evidence ? 0 : HA_ERR_NOMEM;
 }
 

@@ -48,6 +48,28 @@ HA_MUST_CHECK int ha_report_write_all(struct ha_store *st, int64_t run_id, const
  * exists; best effort (an unreadable folder is left alone). */
 void ha_report_remove_stale(const char *dir);
 
+/* ------------------------------------------------------ evidence text */
+
+/* The forms of an evidence row's text (evidence.c renders all of them). */
+enum ha_evidence_style {
+	/* One line, unescaped (the caller's format escapes it):
+	 * "ROLE KEY\VALUE: TYPE DATA", "(Default)" for the unnamed value, no
+	 * "\VALUE" for a key.  findings.csv's evidence column, the diff,
+	 * report.html. */
+	HA_EVIDENCE_LINE,
+	/* `hiveaudit explain`'s block: "      evidence: ROLE KEY\VALUE = TYPE
+	 * DATA  (key written T)" and the note, control set and hive file on
+	 * lines of their own, escaped for a terminal, ending in a newline. */
+	HA_EVIDENCE_TERMINAL,
+};
+
+/* Appends the text of evidence row e in `style` to b. */
+void ha_evidence_render(struct ha_buf *b, const struct ha_evidence_row *e,
+                        enum ha_evidence_style style);
+/* Appends rows e[0..n) in the one-line form, joined by " | ": findings.csv's
+ * evidence column. */
+void ha_evidence_render_list(struct ha_buf *b, const struct ha_evidence_row *e, size_t n);
+
 /* findings.csv: one row per (host, rule); columns in README.md. */
 HA_MUST_CHECK int ha_report_findings_csv(struct ha_store *st, int64_t run_id, const char *path,
                                          struct ha_err *err);

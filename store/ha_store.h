@@ -169,7 +169,10 @@ struct ha_finding_row {
 	const char *label, *computer_name, *dir;
 	const char *rule_id, *status, *severity, *title, *category, *observed, *expected, *reason;
 	const char *remedy, *reg;
-	const char *evidence;   /* evidence rows summarised on one line */
+	/* its evidence rows in the order they were stored, as
+	 * ha_store_each_evidence gives them (report/evidence.c renders them) */
+	const struct ha_evidence_row *evidence;
+	size_t nevidence;
 	const char *hive_files; /* the hive files the evidence came from */
 	const char *hive_sha256;
 	/* The waiver that covered it: waived is "yes", "expired" (it no longer

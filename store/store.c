@@ -7,6 +7,7 @@
  * is ever pasted into SQL.  The schema is versioned with PRAGMA
  * user_version and migrated forward by the list in `migrations`. */
 #include <errno.h>
+#include <inttypes.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,14 @@ enum stmt_id { S_HOST, S_HIVE, S_FINDING, S_EVIDENCE, S_IDENTITY, S_GET_IDENTITY
 
 /* Read statements run once per finding or per host: prepared once and
  * kept (preparing them 180,000 times dominated report generation). */
-enum read_id { R_NONE = -1, R_EVIDENCE = 0, R_HOST_FINDINGS, R_STATUS, R_COUNT };
+enum read_id {
+	R_NONE = -1,
+	R_EVIDENCE = 0,
+	R_HOST_FINDINGS,
+	R_STATUS,
+	R_HOST_FINDING_EVIDENCE,
+	R_COUNT
+};
 
 struct ha_store {
 	sqlite3 *db;
@@ -1289,10 +1297,89 @@ int ha_store_each_hive(struct ha_store *st, int64_t host_id, ha_hive_cb cb, void
 	        host_id, 0, NULL, hive_row, &cp, err, "reading hives");
 }
 
+/* The evidence of the findings being read comes from a second statement
+ * ordered as the findings are (by the same unique key, then evidence id):
+ * finding_row takes each finding's rows as it comes.  So a run's findings
+ * with their evidence are two statements, not one query per finding. */
+#define EV_COLS 10
+
+struct finding_read {
+	struct cbpair cp;
+	struct ha_store *st;
+	struct ha_err *err;
+	sqlite3_stmt *ev; /* on the next evidence row while ev_rc is SQLITE_ROW */
+	int ev_rc;
+	struct ha_buf text;     /* the current finding's rows' strings */
+	size_t (*off)[EV_COLS]; /* each row's strings in text; SIZE_MAX for NULL */
+	struct ha_evidence_row *rows;
+	size_t cap;
+};
+
+/* Copies the evidence rows of finding fid (those the statement is on). */
+static int take_evidence(struct finding_read *fr, int64_t fid, size_t *n)
+{
+	size_t i;
+	int k;
+
+	*n = 0;
+	ha_buf_truncate(&fr->text, 0);
+	while (fr->ev_rc == SQLITE_ROW && sqlite3_column_int64(fr->ev, 0) == fid) {
+		if (*n == fr->cap) {
+			size_t cap = fr->cap ? fr->cap * 2 : 16;
+			size_t(*off)[EV_COLS] = realloc(fr->off, cap * sizeof *off);
+			struct ha_evidence_row *rows;
+
+			if (!off)
+				return ha_err_set(fr->err, HA_ERR_NOMEM, "out of memory");
+			fr->off = off;
+			rows = realloc(fr->rows, cap * sizeof *rows);
+			if (!rows)
+				return ha_err_set(fr->err, HA_ERR_NOMEM, "out of memory");
+			fr->rows = rows;
+			fr->cap = cap;
+		}
+		for (k = 0; k < EV_COLS; k++) {
+			const char *t = (const char *)sqlite3_column_text(fr->ev, k + 1);
+
+			fr->off[*n][k] = t ? fr->text.len : SIZE_MAX;
+			if (t)
+				ha_buf_add(&fr->text, t, strlen(t) + 1);
+		}
+		++*n;
+		fr->ev_rc = sqlite3_step(fr->ev);
+	}
+	if (fr->ev_rc != SQLITE_ROW && fr->ev_rc != SQLITE_DONE)
+		return sqlfail(fr->st, fr->ev_rc, fr->err, "reading evidence");
+	if (ha_buf_status(&fr->text))
+		return ha_err_set(fr->err, HA_ERR_NOMEM, "out of memory");
+	for (i = 0; i < *n; i++) {
+		const char *v[EV_COLS];
+		struct ha_evidence_row *e = &fr->rows[i];
+
+		for (k = 0; k < EV_COLS; k++)
+			v[k] = fr->off[i][k] == SIZE_MAX ? NULL : fr->text.data + fr->off[i][k];
+		/* as ha_store_each_evidence gives them: "" for NULL, except
+		 * value_name, NULL when the evidence is a key */
+		e->role = v[0] ? v[0] : "";
+		e->hive_path = v[1] ? v[1] : "";
+		e->hive_sha256 = v[2] ? v[2] : "";
+		e->control_set = v[3] ? v[3] : "";
+		e->key_path = v[4] ? v[4] : "";
+		e->value_name = v[5];
+		e->value_type = v[6] ? v[6] : "";
+		e->data = v[7] ? v[7] : "";
+		e->last_write = v[8] ? v[8] : "";
+		e->note = v[9] ? v[9] : "";
+	}
+	return HA_OK;
+}
+
 static int finding_row(sqlite3_stmt *s, void *p)
 {
-	struct cbpair *cp = p;
+	struct finding_read *fr = p;
 	struct ha_finding_row f;
+	size_t n;
+	int rc;
 
 	f.finding_id = sqlite3_column_int64(s, 0);
 	f.host_id = sqlite3_column_int64(s, 1);
@@ -1309,40 +1396,34 @@ static int finding_row(sqlite3_stmt *s, void *p)
 	f.reason = col(s, 12);
 	f.remedy = col(s, 13);
 	f.reg = col(s, 14);
-	f.evidence = col(s, 15);
-	f.hive_files = col(s, 16);
-	f.hive_sha256 = col(s, 17);
-	f.waived = col(s, 18);
-	f.waiver_reason = col(s, 19);
-	f.waiver_expires = col(s, 20);
-	f.waiver_approver = col(s, 21);
-	f.waiver_ticket = col(s, 22);
-	f.waiver_file = col(s, 23);
-	f.waiver_line = col_long(s, 24);
-	return cp->u.finding(cp->ctx, &f);
+	f.hive_files = col(s, 15);
+	f.hive_sha256 = col(s, 16);
+	f.waived = col(s, 17);
+	f.waiver_reason = col(s, 18);
+	f.waiver_expires = col(s, 19);
+	f.waiver_approver = col(s, 20);
+	f.waiver_ticket = col(s, 21);
+	f.waiver_file = col(s, 22);
+	f.waiver_line = col_long(s, 23);
+	if ((rc = take_evidence(fr, f.finding_id, &n)) != HA_OK)
+		return rc;
+	f.evidence = fr->rows;
+	f.nevidence = n;
+	return fr->cp.u.finding(fr->cp.ctx, &f);
 }
 
 int ha_store_each_finding(struct ha_store *st, int64_t run_id, int64_t host_id, ha_finding_cb cb,
                           void *ctx, struct ha_err *err)
 {
-	struct cbpair cp;
-
-	cp.u.finding = cb;
-	cp.ctx = ctx;
+	struct finding_read fr;
+	enum read_id slot =
+	        host_id && !st->rd_busy[R_HOST_FINDING_EVIDENCE] ? R_HOST_FINDING_EVIDENCE : R_NONE;
+	int rc;
 
 #define FINDING_SELECT                                                                             \
 	"SELECT f.finding_id, f.host_id, h.label, h.computer_name, h.dir, f.rule_id,"              \
 	" f.status, f.severity, f.title, f.category, f.observed, f.expected, f.reason,"            \
 	" r.remedy, r.reg,"                                                                        \
-	" (SELECT group_concat(line, ' | ') FROM (SELECT"                                          \
-	"    coalesce(e.role || ' ', '') || coalesce(e.key_path, '')"                              \
-	"    || CASE WHEN e.value_name IS NULL THEN ''"                                            \
-	"            WHEN e.value_name = '' THEN '\\(Default)'"                                    \
-	"            ELSE '\\' || e.value_name END"                                                \
-	"    || ': ' || coalesce(e.value_type, '')"                                                \
-	"    || CASE WHEN coalesce(e.data, '') <> '' THEN ' ' || e.data ELSE '' END"               \
-	"    AS line FROM evidence e WHERE e.finding_id = f.finding_id"                            \
-	"    ORDER BY e.evidence_id)),"                                                            \
 	" (SELECT group_concat(p, ' | ') FROM (SELECT DISTINCT e.hive_path AS p"                   \
 	"    FROM evidence e WHERE e.finding_id = f.finding_id AND e.hive_path IS NOT NULL"        \
 	"    ORDER BY e.hive_path)),"                                                              \
@@ -1355,21 +1436,83 @@ int ha_store_each_finding(struct ha_store *st, int64_t run_id, int64_t host_id, 
 	" LEFT JOIN rules r ON r.run_id = h.run_id AND r.rule_id = f.rule_id"                      \
 	" LEFT JOIN waived_findings x ON x.finding_id = f.finding_id"                              \
 	" LEFT JOIN waivers w ON w.waiver_id = x.waiver_id"
+	/* The evidence of the same findings, in the same order (the findings'
+	 * order is unique: a run's hosts differ by dir, a host's findings by
+	 * rule). */
+#define EVIDENCE_SELECT                                                                            \
+	"SELECT e.finding_id, e.role, e.hive_path, e.hive_sha256, e.control_set, e.key_path,"      \
+	" e.value_name, e.value_type, e.data, e.last_write, e.note"                                \
+	" FROM findings f JOIN hosts h ON h.host_id = f.host_id"                                   \
+	" JOIN evidence e ON e.finding_id = f.finding_id"                                          \
+	" LEFT JOIN rules r ON r.run_id = h.run_id AND r.rule_id = f.rule_id"
+
+	memset(&fr, 0, sizeof fr);
+	fr.cp.u.finding = cb;
+	fr.cp.ctx = ctx;
+	fr.st = st;
+	fr.err = err;
+	ha_buf_init(&fr.text, 0);
+	if (slot != R_NONE && st->rd[slot]) {
+		fr.ev = st->rd[slot];
+		sqlite3_reset(fr.ev);
+		sqlite3_clear_bindings(fr.ev);
+		rc = SQLITE_OK;
+	} else {
+		rc = sqlite3_prepare_v3(
+		        st->db,
+		        host_id ? EVIDENCE_SELECT " WHERE h.run_id = ?1 AND f.host_id = ?2"
+		                                  " ORDER BY r.ord, f.rule_id, e.evidence_id"
+		                : EVIDENCE_SELECT " WHERE h.run_id = ?1"
+		                                  " ORDER BY h.label, h.dir, r.ord, f.rule_id,"
+		                                  " e.evidence_id",
+		        -1, slot != R_NONE ? SQLITE_PREPARE_PERSISTENT : 0, &fr.ev, NULL);
+		if (rc == SQLITE_OK && slot != R_NONE)
+			st->rd[slot] = fr.ev;
+	}
+	if (rc != SQLITE_OK) {
+		ha_buf_free(&fr.text);
+		return sqlfail(st, rc, err, "reading evidence");
+	}
+	if (slot != R_NONE)
+		st->rd_busy[slot] = 1;
+	bind_int(fr.ev, 1, run_id);
+	if (host_id)
+		bind_int(fr.ev, 2, host_id);
+	fr.ev_rc = sqlite3_step(fr.ev);
 
 	/* Two statements, not one with "(?2 = 0 OR host_id = ?2)": that form
 	 * keeps SQLite from using the host index, and reading one host then
 	 * reads the whole run. */
 	if (host_id)
-		return each_cached(st, R_HOST_FINDINGS,
-		                   FINDING_SELECT " WHERE h.run_id = ?1 AND f.host_id = ?2"
-		                                  " ORDER BY r.ord, f.rule_id",
-		                   run_id, host_id, NULL, finding_row, &cp, err,
-		                   "reading findings");
-	return each(st,
-	            FINDING_SELECT " WHERE h.run_id = ?1 AND ?2 = 0"
-	                           " ORDER BY h.label, h.dir, r.ord, f.rule_id",
-	            run_id, 0, NULL, finding_row, &cp, err, "reading findings");
+		rc = each_cached(st, R_HOST_FINDINGS,
+		                 FINDING_SELECT " WHERE h.run_id = ?1 AND f.host_id = ?2"
+		                                " ORDER BY r.ord, f.rule_id",
+		                 run_id, host_id, NULL, finding_row, &fr, err, "reading findings");
+	else
+		rc = each(st,
+		          FINDING_SELECT " WHERE h.run_id = ?1 AND ?2 = 0"
+		                         " ORDER BY h.label, h.dir, r.ord, f.rule_id",
+		          run_id, 0, NULL, finding_row, &fr, err, "reading findings");
+	/* Every evidence row belongs to a finding read: one left over means
+	 * the two orders differed, which must not pass unseen. */
+	if (!rc && fr.ev_rc != SQLITE_ROW && fr.ev_rc != SQLITE_DONE)
+		rc = sqlfail(st, fr.ev_rc, err, "reading evidence");
+	else if (!rc && fr.ev_rc == SQLITE_ROW)
+		rc = ha_err_set(err, HA_ERR_INTERNAL,
+		                "reading findings: evidence of finding %" PRId64 " out of order",
+		                (int64_t)sqlite3_column_int64(fr.ev, 0));
+	if (slot != R_NONE) {
+		sqlite3_reset(fr.ev);
+		st->rd_busy[slot] = 0;
+	} else {
+		sqlite3_finalize(fr.ev);
+	}
+	free(fr.off);
+	free(fr.rows);
+	ha_buf_free(&fr.text);
+	return rc;
 #undef FINDING_SELECT
+#undef EVIDENCE_SELECT
 }
 
 static int evidence_row(sqlite3_stmt *s, void *p)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "ha_report.h"
 #include "ha_store.h"
 #include "testutil.h"
 
@@ -569,15 +570,28 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	CHECK_STR(f->remedy, rules_v[i].remedy ? rules_v[i].remedy : "");
 	CHECK_STR(f->reg, rules_v[i].reg ? rules_v[i].reg : "");
 	if (i == 0) {
-		CHECK_STR(f->evidence,
+		struct ha_buf line;
+
+		/* the rows, as ha_store_each_evidence gives them ... */
+		CHECK_INT(f->nevidence, 3);
+		CHECK_STR(f->evidence[0].role, "SYSTEM");
+		CHECK_STR(f->evidence[0].hive_sha256, "aaaa");
+		CHECK_STR(f->evidence[1].value_name, "");
+		CHECK(f->evidence[2].value_name == NULL);
+		CHECK_STR(f->evidence[2].role, "");
+		/* ... and findings.csv's text of them */
+		ha_buf_init(&line, 0);
+		ha_evidence_render_list(&line, f->evidence, f->nevidence);
+		CHECK_STR(ha_buf_cstr(&line),
 		          "SYSTEM ControlSet001\\Control\\" H_QUOTE
 		          "\\Enabled: REG_DWORD 0x00000001 (1)"
 		          " | SOFTWARE Microsoft\\" H_BIN "\\(Default): REG_SZ \"" H_UTF8 "\""
 		          " | (host facts): absent");
+		ha_buf_free(&line);
 		CHECK_STR(f->hive_files, "fleet/" H_SQL "/SOFTWARE | fleet/" H_SQL "/SYSTEM");
 		CHECK_STR(f->hive_sha256, "bbbb | aaaa");
 	} else if (i == 2) {
-		CHECK_STR(f->evidence, "");
+		CHECK_INT(f->nevidence, 0);
 		CHECK_STR(f->hive_files, "");
 	}
 	if (s->stop_after && s->findings == s->stop_after)
