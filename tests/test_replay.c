@@ -1864,7 +1864,9 @@ static void test_verb(void)
 
 		CHECK(stat(outp, &st) == 0 && (st.st_mode & 0777) != 0600);
 	}
-	/* Named logs, -o first. */
+	/* Named logs, -o first (the earlier output is a hive now, which
+	 * replay does not write over). */
+	unlink(outp);
 	rc = run_hiveaudit(&o, &e, "replay", "-o", outp, path_in(dir, "SYSTEM"),
 	                   path_in(dir, "system.log1"), NULL);
 	CHECK_INT(rc, 0);
@@ -2042,6 +2044,77 @@ static void replay_refuses_log_as_output(void)
 	free(hive.p);
 }
 
+/* issue 17: OUT may not replace another hive of the collection or its log
+ * either: replaying SYSTEM with -o A/SOFTWARE.LOG1 would hand A's SOFTWARE a
+ * foreign log.  Recognised by content (a hive's or a log's signature) and,
+ * for a log that does not exist yet, by a log name beside a hive. */
+static void replay_refuses_other_hive_as_output(void)
+{
+	char dir[4096], a[4096], *o = NULL, *e = NULL;
+	struct bytes log1, soft, text = {(uint8_t *)"notes", 5};
+	int rc;
+
+	snprintf(dir, sizeof dir, "%s/other-out/B", tmp);
+	snprintf(a, sizeof a, "%s/other-out/A", tmp);
+	make_host(dir, DMG_NONE, 1, 0);
+	log1 = load(path_in(dir, "SYSTEM.LOG1"));
+	soft = load(path_in(dir, "SOFTWARE"));
+	CHECK_INT(tu_write(path_in(a, "SOFTWARE"), soft.p, soft.n), 0);
+	CHECK_INT(tu_write(path_in(a, "SOFTWARE.LOG1"), log1.p, log1.n), 0);
+	CHECK_INT(tu_write(path_in(a, "saved.bin"), log1.p, log1.n), 0);
+	CHECK_INT(tu_write(path_in(a, "notes.txt"), text.p, text.n), 0);
+
+	/* Another hive's existing log. */
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o",
+	                   path_in(a, "SOFTWARE.LOG1"), NULL, NULL);
+	CHECK_INT(rc, 2);
+	CHECK_HAS(e, "SOFTWARE.LOG1' is an existing hive or transaction log (by its signature); "
+	             "replay never writes over a hive or a log\n");
+	CHECK(file_is(path_in(a, "SOFTWARE.LOG1"), &log1));
+	free(o);
+	free(e);
+	/* Another hive. */
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o", path_in(a, "SOFTWARE"),
+	                   NULL, NULL);
+	CHECK_INT(rc, 2);
+	CHECK_HAS(e, "is an existing hive or transaction log");
+	CHECK(file_is(path_in(a, "SOFTWARE"), &soft));
+	free(o);
+	free(e);
+	/* A log under another name: its content says what it is. */
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o", path_in(a, "saved.bin"),
+	                   NULL, NULL);
+	CHECK_INT(rc, 2);
+	CHECK(file_is(path_in(a, "saved.bin"), &log1));
+	free(o);
+	free(e);
+	/* A log of another hive that does not exist yet, in another case. */
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o",
+	                   path_in(a, "software.log2"), NULL, NULL);
+	CHECK_INT(rc, 2);
+	CHECK_HAS(e, "software.log2' is a log name of the hive 'SOFTWARE' beside it; replay "
+	             "never writes over a hive or a log\n");
+	CHECK(access(path_in(a, "software.log2"), F_OK) != 0);
+	free(o);
+	free(e);
+	/* Files that are neither are still replaced, and a log name with no
+	 * hive beside it is an ordinary name. */
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o", path_in(a, "notes.txt"),
+	                   NULL, NULL);
+	CHECK_INT(rc, 0);
+	CHECK_INT(has_key(path_in(a, "notes.txt"), TLS12C), 1);
+	free(o);
+	free(e);
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o",
+	                   path_in(a, "recovered.LOG1"), NULL, NULL);
+	CHECK_INT(rc, 0);
+	free(o);
+	free(e);
+	CHECK(file_is(path_in(dir, "SYSTEM.LOG1"), &log1));
+	free(log1.p);
+	free(soft.p);
+}
+
 /* ------------------------------------------------------------ the rules */
 
 static const char *finding(const struct tu_csv *c, const char *rule, const char *col)
@@ -2130,6 +2203,7 @@ int main(int argc, char **argv)
 	        CHECK_CASE(test_reader_statuses),
 	        CHECK_CASE(test_verb),
 	        CHECK_CASE(replay_refuses_log_as_output),
+	        CHECK_CASE(replay_refuses_other_hive_as_output),
 	        CHECK_CASE(log_match_decides_belonging),
 	        CHECK_CASE(logs_beside_found_by_name),
 	        CHECK_CASE(replay_refuses_foreign_log),
