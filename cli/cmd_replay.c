@@ -236,7 +236,7 @@ int cmd_replay(int argc, char **argv)
 	size_t hsize = 0, nlogs = 0, nfound = 0, nfound_given = 0, nin = 0, i;
 	struct input *in = NULL;
 	struct ha_err err;
-	char why[512];
+	char taken[200]; /* what an OUT that is another hive's file is */
 	int opt, rc, code = REPLAY_REFUSED, named;
 
 	ha_err_clear(&err);
@@ -298,9 +298,9 @@ int cmd_replay(int argc, char **argv)
 		code = REPLAY_USAGE;
 		goto done;
 	}
-	if (out_is_hive_file(out, why, sizeof why)) {
+	if (out_is_hive_file(out, taken, sizeof taken)) {
 		cli_error("replay", "'%s' is %s; replay never writes over a hive or a log", out,
-		          why);
+		          taken);
 		code = REPLAY_USAGE;
 		goto done;
 	}
@@ -357,9 +357,9 @@ int cmd_replay(int argc, char **argv)
 		cli_error("replay", "'%s': cannot replay: %s", hive, err.msg);
 		goto done;
 	}
-	rc = ha_replay_validate(res.image, res.size, why, sizeof why);
+	rc = ha_replay_validate(res.image, res.size, &err);
 	if (rc) {
-		cli_error("replay", "'%s': the replayed hive does not open: %s", hive, why);
+		cli_error("replay", "'%s': the replayed hive does not open: %s", hive, err.msg);
 		goto done;
 	}
 	rc = ha_atomic_write_file(out, res.image, res.size, 0644, &err);
