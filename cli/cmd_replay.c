@@ -1,9 +1,12 @@
 /* cmd_replay.c: `hiveaudit replay`, a dirty hive and its transaction logs
  * in, the recovered hive out as a file, for tools that cannot replay logs
  * themselves.  The evidence files are only read: an OUT that is, or links
- * to, the hive or any of its logs is refused.  The output is written with
+ * to, the hive or any of its logs is refused, and so is an OUT that would
+ * replace another hive or log of the collection.  The output is written with
  * ha_atomic_write_file(), so it is either whole or absent. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -37,7 +40,9 @@ static void replay_usage(FILE *f)
 	        "Options:\n"
 	        "  -o, --out OUT   the file to write (replaced atomically); refused when it is,\n"
 	        "                  or links to, HIVE, a named log or a log beside HIVE, or is\n"
-	        "                  named as one of HIVE's logs in its folder\n"
+	        "                  named as one of HIVE's logs in its folder; refused too when\n"
+	        "                  it already holds a hive or a log (by its signature), or is\n"
+	        "                  named as a log of another hive beside it\n"
 	        "  -h, --help      this help\n\n"
 	        "Exit codes: 0 written; 1 the hive is clean, nothing to replay (nothing written);\n"
 	        "2 usage error; 3 the logs were refused (the reason is printed) or OUT could not\n"
@@ -124,6 +129,80 @@ static int out_is_input(const char *out, const char *const *hives, size_t nhives
 	return 0;
 }
 
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s && s[1] ? s + 1 : p;
+}
+
+/* Whether the file at `path` starts as a hive or a transaction log does:
+ * "regf" at 0 (a hive, a log's base block), "HvLE" (a new-format log entry)
+ * or "DIRT" (an old-format log's dirty vector) at 0 or 512.  Only regular
+ * files are opened, so a FIFO at OUT cannot block the check. */
+static int looks_like_hive_file(const char *path)
+{
+	unsigned char b[516];
+	struct stat st;
+	ssize_t n;
+	int fd, hit;
+
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return 0;
+	n = pread(fd, b, sizeof b, 0);
+	close(fd);
+	if (n < 4)
+		return 0;
+	hit = memcmp(b, "regf", 4) == 0 || memcmp(b, "HvLE", 4) == 0 || memcmp(b, "DIRT", 4) == 0;
+	if (n >= 516)
+		hit = hit || memcmp(b + 512, "HvLE", 4) == 0 || memcmp(b + 512, "DIRT", 4) == 0;
+	return hit;
+}
+
+/* Whether writing OUT could replace a hive or a log that is not this
+ * replay's (another hive of the collection, its logs): OUT holds a hive's
+ * or a log's signature, or OUT is named as a log ("X.LOG", ".LOG1",
+ * ".LOG2") of a hive file X beside it (a later scan would read it as X's
+ * log).  On a match `what` (len bytes) says which. */
+static int out_is_hive_file(const char *out, char *what, size_t len)
+{
+	const char *obase = base_name(out);
+	size_t olen = ha_log_owner_len(obase);
+	struct dirent *de;
+	char *odir;
+	DIR *d;
+	int hit = 0;
+
+	if (looks_like_hive_file(out)) {
+		snprintf(what, len, "an existing hive or transaction log (by its signature)");
+		return 1;
+	}
+	if (!olen)
+		return 0;
+	odir = dir_of(out);
+	d = odir ? opendir(odir) : NULL;
+	while (d && !hit && (de = readdir(d)) != NULL) {
+		struct ha_buf p;
+
+		if (strlen(de->d_name) != olen || ha_ascii_ncasecmp(de->d_name, obase, olen) != 0)
+			continue;
+		ha_buf_init(&p, PATH_MAX);
+		ha_buf_printf(&p, "%s/%s", odir, de->d_name);
+		if (ha_buf_status(&p) == HA_OK && looks_like_hive_file(ha_buf_cstr(&p))) {
+			snprintf(what, len, "a log name of the hive '%s' beside it", de->d_name);
+			hit = 1;
+		}
+		ha_buf_free(&p);
+	}
+	if (d)
+		closedir(d);
+	free(odir);
+	return hit;
+}
+
 /* A line on stdout; names come from the collection and are escaped. */
 static void say(const char *fmt, ...) HA_PRINTF(1, 2);
 static void say(const char *fmt, ...)
@@ -142,13 +221,6 @@ static void say(const char *fmt, ...)
 	ha_buf_free(&clean);
 }
 
-static const char *base_name(const char *p)
-{
-	const char *s = strrchr(p, '/');
-
-	return s && s[1] ? s + 1 : p;
-}
-
 int cmd_replay(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -164,7 +236,7 @@ int cmd_replay(int argc, char **argv)
 	size_t hsize = 0, nlogs = 0, nfound = 0, nfound_given = 0, nin = 0, i;
 	struct input *in = NULL;
 	struct ha_err err;
-	char why[512];
+	char taken[200]; /* what an OUT that is another hive's file is */
 	int opt, rc, code = REPLAY_REFUSED, named;
 
 	ha_err_clear(&err);
@@ -226,6 +298,12 @@ int cmd_replay(int argc, char **argv)
 		code = REPLAY_USAGE;
 		goto done;
 	}
+	if (out_is_hive_file(out, taken, sizeof taken)) {
+		cli_error("replay", "'%s' is %s; replay never writes over a hive or a log", out,
+		          taken);
+		code = REPLAY_USAGE;
+		goto done;
+	}
 
 	rc = ha_replay_read_log(hive_real, HA_REPLAY_MAX_HIVE, &hdata, &hsize, &err);
 	if (rc) {
@@ -279,9 +357,9 @@ int cmd_replay(int argc, char **argv)
 		cli_error("replay", "'%s': cannot replay: %s", hive, err.msg);
 		goto done;
 	}
-	rc = ha_replay_validate(res.image, res.size, why, sizeof why);
+	rc = ha_replay_validate(res.image, res.size, &err);
 	if (rc) {
-		cli_error("replay", "'%s': the replayed hive does not open: %s", hive, why);
+		cli_error("replay", "'%s': the replayed hive does not open: %s", hive, err.msg);
 		goto done;
 	}
 	rc = ha_atomic_write_file(out, res.image, res.size, 0644, &err);

@@ -13,6 +13,7 @@
  * it (scan/lock.c). */
 #include <getopt.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,158 +174,211 @@ static const char *waived_words(const struct ha_scan_result *r)
 	return words;
 }
 
+/* What the command line asked for; the defaults are the help's. */
+struct scan_args {
+	const char *out, *waivers;
+	struct cli_rules_opts ro;
+	struct cli_passwords pw;
+	long jobs, timeout, mem;
+	int json, rescan, no_replay, quiet, no_hash, verify;
+	int64_t as_of;
+	unsigned shard_k, shard_n;
+};
+
+static const struct option scan_opts[] = {
+        {"out", required_argument, NULL, 'o'},
+        {"rules", required_argument, NULL, 'r'},
+        {"no-builtin", no_argument, NULL, 'B'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"timeout", required_argument, NULL, 't'},
+        {"worker-mem", required_argument, NULL, 'm'},
+        {"as-of", required_argument, NULL, 'a'},
+        {"json", no_argument, NULL, 'J'},
+        {"rescan", no_argument, NULL, 'R'},
+        {"no-replay", no_argument, NULL, 'N'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"hash", required_argument, NULL, 'H'},
+        {"verify", no_argument, NULL, 'V'},
+        {"shard", required_argument, NULL, 'S'},
+        {"waivers", required_argument, NULL, 'W'},
+        {"password", required_argument, NULL, 'P'},
+        {"password-file", required_argument, NULL, 'F'},
+        {NULL, 0, NULL, 0},
+};
+
+/* The options that take a number in a range. */
+static const struct {
+	int opt;
+	const char *name, *unit;
+	long min, max;
+	size_t field;
+} scan_numbers[] = {
+        {'j', "jobs", "a number", 1, 256, offsetof(struct scan_args, jobs)},
+        {'t', "timeout", "seconds", 1, 86400, offsetof(struct scan_args, timeout)},
+        {'m', "worker-mem", "megabytes", 64, 1 << 20, offsetof(struct scan_args, mem)},
+};
+
+/* One option into `a`: -1 to go on, else the exit status (after saying why). */
+static int scan_option(struct scan_args *a, int opt, const char *arg, struct ha_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof scan_numbers / sizeof scan_numbers[0]; i++) {
+		long *num = (long *)((char *)a + scan_numbers[i].field);
+
+		if (scan_numbers[i].opt != opt)
+			continue;
+		if ((*num = cli_number(arg, scan_numbers[i].min, scan_numbers[i].max)) >= 0)
+			return -1;
+		cli_error("scan", "--%s takes %s from %ld to %ld, not '%s'", scan_numbers[i].name,
+		          scan_numbers[i].unit, scan_numbers[i].min, scan_numbers[i].max, arg);
+		return HA_EXIT_USAGE;
+	}
+	switch (opt) {
+	case 'o': a->out = arg; return -1;
+	case 'r':
+		if (!cli_rules_add_file(&a->ro, arg))
+			return -1;
+		cli_error("scan", "out of memory");
+		return HA_EXIT_ERROR;
+	case 'B': a->ro.no_builtin = 1; return -1;
+	case 'a':
+		/* Only what the help says: a date, not ha_parse_date's time too. */
+		if (strlen(arg) == 10 && ha_parse_date(arg, &a->as_of) == HA_OK)
+			return -1;
+		cli_error("scan", "--as-of takes a date YYYY-MM-DD, not '%s'", arg);
+		return HA_EXIT_USAGE;
+	case 'J': a->json = 1; return -1;
+	case 'R': a->rescan = 1; return -1;
+	case 'N': a->no_replay = 1; return -1;
+	case 'q': a->quiet = 1; return -1;
+	case 'H':
+		if (strcmp(arg, "sha256") != 0 && strcmp(arg, "none") != 0) {
+			cli_error("scan", "--hash takes sha256 or none, not '%s'", arg);
+			return HA_EXIT_USAGE;
+		}
+		a->no_hash = !strcmp(arg, "none");
+		return -1;
+	case 'V': a->verify = 1; return -1;
+	case 'W': a->waivers = arg; return -1;
+	case 'P':
+	case 'F':
+		if (!(opt == 'P' ? cli_passwords_add(&a->pw, arg, err)
+		                 : cli_passwords_file(&a->pw, arg, err)))
+			return -1;
+		return cli_fail("scan", err);
+	case 'S':
+		if (!ha_parse_shard(arg, &a->shard_k, &a->shard_n))
+			return -1;
+		cli_error("scan", "--shard takes K/N with 1 <= K <= N, not '%s'", arg);
+		return HA_EXIT_USAGE;
+	case 'h': scan_usage(stdout); return HA_EXIT_OK;
+	default: scan_usage(stderr); return HA_EXIT_USAGE;
+	}
+}
+
+/* The whole command line: -1 to go on, else the exit status. */
+static int scan_parse(int argc, char **argv, struct scan_args *a, struct ha_err *err)
+{
+	int opt, code;
+
+	a->out = HA_DEFAULT_OUT;
+	a->jobs = sysconf(_SC_NPROCESSORS_ONLN);
+	a->timeout = 300;
+	a->mem = 4096;
+	a->as_of = (int64_t)time(NULL);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "o:j:qh", scan_opts, NULL)) != -1) {
+		if ((code = scan_option(a, opt, optarg, err)) >= 0)
+			return code;
+	}
+	if (optind >= argc) {
+		cli_error("scan", "no PATH given (try 'hiveaudit scan --help')");
+		return HA_EXIT_USAGE;
+	}
+	if (a->jobs < 1)
+		a->jobs = 1;
+	if (a->verify && a->no_hash) {
+		cli_error("scan", "--verify needs the hashes: not with --hash none");
+		return HA_EXIT_USAGE;
+	}
+	return -1;
+}
+
+/* The library's options from the command line's; `so` borrows from `a`. */
+static void scan_fill(struct ha_scan_opts *so, const struct scan_args *a, int argc, char **argv)
+{
+	so->paths = (const char *const *)argv + optind;
+	so->npaths = (size_t)(argc - optind);
+	so->out = a->out;
+	so->passwords = (const char *const *)a->pw.v;
+	so->npasswords = a->pw.n;
+	so->message = say;
+	so->as_of = a->as_of;
+	so->jobs = (unsigned)a->jobs;
+	so->timeout_sec = (unsigned)a->timeout;
+	so->worker_mem = (uint64_t)a->mem << 20;
+	so->rescan = a->rescan;
+	so->no_replay = a->no_replay;
+	so->no_hash = a->no_hash;
+	so->verify = a->verify;
+	so->shard_k = a->shard_k;
+	so->shard_n = a->shard_n;
+	so->formats = HA_REPORT_CSV | HA_REPORT_HTML | (a->json ? HA_REPORT_JSON : 0);
+	so->stop = &stop_flag;
+	so->progress = on_progress;
+	so->fault = getenv("HIVEAUDIT_TEST_FAULT");
+}
+
+/* The summary of a finished run, on stdout and stderr. */
+static void scan_summary(const struct ha_scan_result *res, const struct scan_args *a, double t0)
+{
+	if (!a->quiet)
+		printf("hiveaudit: %ld host%s audited (%ld ready, %s%ld not ready, %ld unknown%s) "
+		       "in %.1f s; "
+		       "%ld failing finding%s; %zu folder%s could not be read, %zu cut at the "
+		       "depth limit; reports in %s/\n",
+		       res->hosts, res->hosts == 1 ? "" : "s", res->ready, waived_words(res),
+		       res->not_ready, res->unknown,
+		       res->reused ? ", some unchanged and re-evaluated from the store" : "",
+		       cli_now() - t0, res->fails, res->fails == 1 ? "" : "s", res->dirs_unreadable,
+		       res->dirs_unreadable == 1 ? "" : "s", res->dirs_deep, a->out);
+	if (res->verify_changed)
+		cli_error("scan",
+		          "--verify: %ld file%s changed under an unchanged identity (see the "
+		          "hives' reasons and the run's notes)",
+		          res->verify_changed, res->verify_changed == 1 ? "" : "s");
+}
+
 int cmd_scan(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	        {"out", required_argument, NULL, 'o'},
-	        {"rules", required_argument, NULL, 'r'},
-	        {"no-builtin", no_argument, NULL, 'B'},
-	        {"jobs", required_argument, NULL, 'j'},
-	        {"timeout", required_argument, NULL, 't'},
-	        {"worker-mem", required_argument, NULL, 'm'},
-	        {"as-of", required_argument, NULL, 'a'},
-	        {"json", no_argument, NULL, 'J'},
-	        {"rescan", no_argument, NULL, 'R'},
-	        {"no-replay", no_argument, NULL, 'N'},
-	        {"quiet", no_argument, NULL, 'q'},
-	        {"help", no_argument, NULL, 'h'},
-	        {"hash", required_argument, NULL, 'H'},
-	        {"verify", no_argument, NULL, 'V'},
-	        {"shard", required_argument, NULL, 'S'},
-	        {"waivers", required_argument, NULL, 'W'},
-	        {"password", required_argument, NULL, 'P'},
-	        {"password-file", required_argument, NULL, 'F'},
-	        {NULL, 0, NULL, 0},
-	};
-	const char *out = HA_DEFAULT_OUT, *waivers = NULL;
+	struct scan_args a = {0};
 	struct ha_waivers *ws = NULL;
-	struct cli_passwords pw = {0};
-	struct cli_rules_opts ro = {0};
-	long jobs = sysconf(_SC_NPROCESSORS_ONLN), timeout = 300, mem = 4096;
-	int json = 0, rescan = 0, no_replay = 0, quiet = 0, no_hash = 0, verify = 0, opt;
-	int code = HA_EXIT_ERROR;
-	int64_t as_of = (int64_t)time(NULL);
-	unsigned shard_k = 0, shard_n = 0;
 	struct ha_ruleset *rs = NULL;
 	struct ha_scan_opts so = {0};
 	struct ha_scan_result res;
 	struct display disp = {0};
 	struct ha_err err;
 	struct ha_buf cmdline;
-	int i;
+	int code;
 	double t0 = cli_now();
 
 	ha_err_clear(&err);
 	stop_flag = 0;
 	catch_stop_signals();
 	ha_buf_init(&cmdline, 1 << 20);
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "o:j:qh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'o': out = optarg; break;
-		case 'r':
-			if (cli_rules_add_file(&ro, optarg)) {
-				cli_error("scan", "out of memory");
-				goto done;
-			}
-			break;
-		case 'B': ro.no_builtin = 1; break;
-		case 'j':
-			if ((jobs = cli_number(optarg, 1, 256)) < 0) {
-				cli_error("scan", "--jobs takes a number from 1 to 256, not '%s'",
-				          optarg);
-				code = HA_EXIT_USAGE;
-				goto done;
-			}
-			break;
-		case 't':
-			if ((timeout = cli_number(optarg, 1, 86400)) < 0) {
-				cli_error("scan",
-				          "--timeout takes seconds from 1 to 86400, not '%s'",
-				          optarg);
-				code = HA_EXIT_USAGE;
-				goto done;
-			}
-			break;
-		case 'm':
-			if ((mem = cli_number(optarg, 64, 1 << 20)) < 0) {
-				cli_error("scan",
-				          "--worker-mem takes megabytes from 64 to %d, not '%s'",
-				          1 << 20, optarg);
-				code = HA_EXIT_USAGE;
-				goto done;
-			}
-			break;
-		case 'a':
-			/* Only what the help says: a date, not ha_parse_date's time too. */
-			if (strlen(optarg) != 10 || ha_parse_date(optarg, &as_of) != HA_OK) {
-				cli_error("scan", "--as-of takes a date YYYY-MM-DD, not '%s'",
-				          optarg);
-				code = HA_EXIT_USAGE;
-				goto done;
-			}
-			break;
-		case 'J': json = 1; break;
-		case 'R': rescan = 1; break;
-		case 'N': no_replay = 1; break;
-		case 'q': quiet = 1; break;
-		case 'H':
-			if (strcmp(optarg, "sha256") != 0 && strcmp(optarg, "none") != 0) {
-				cli_error("scan", "--hash takes sha256 or none, not '%s'", optarg);
-				code = HA_EXIT_USAGE;
-				goto done;
-			}
-			no_hash = !strcmp(optarg, "none");
-			break;
-		case 'V': verify = 1; break;
-		case 'W': waivers = optarg; break;
-		case 'P':
-		case 'F':
-			if (opt == 'P' ? cli_passwords_add(&pw, optarg, &err)
-			               : cli_passwords_file(&pw, optarg, &err)) {
-				code = cli_fail("scan", &err);
-				goto done;
-			}
-			break;
-		case 'S':
-			if (ha_parse_shard(optarg, &shard_k, &shard_n)) {
-				cli_error("scan", "--shard takes K/N with 1 <= K <= N, not '%s'",
-				          optarg);
-				code = HA_EXIT_USAGE;
-				goto done;
-			}
-			break;
-		case 'h':
-			scan_usage(stdout);
-			code = HA_EXIT_OK;
-			goto done;
-		default:
-			scan_usage(stderr);
-			code = HA_EXIT_USAGE;
-			goto done;
-		}
-	}
-	if (optind >= argc) {
-		cli_error("scan", "no PATH given (try 'hiveaudit scan --help')");
-		code = HA_EXIT_USAGE;
+	if ((code = scan_parse(argc, argv, &a, &err)) >= 0)
 		goto done;
-	}
-	if (jobs < 1)
-		jobs = 1;
-	if (verify && no_hash) {
-		cli_error("scan", "--verify needs the hashes: not with --hash none");
-		code = HA_EXIT_USAGE;
-		goto done;
-	}
-
+	code = HA_EXIT_ERROR;
 	/* Rules first: a bad rule file is a usage error, found before any work. */
-	if (cli_rules_load(&ro, &rs, &err)) {
+	if (cli_rules_load(&a.ro, &rs, &err)) {
 		code = cli_fail("scan", &err);
 		goto done;
 	}
 	/* A bad waiver file too (HA_ERR_RULES: exit 2), checked against the rules. */
-	if (waivers &&
-	    (ha_waivers_load_file(waivers, &ws, &err) || ha_waivers_check(ws, rs, &err))) {
+	if (a.waivers &&
+	    (ha_waivers_load_file(a.waivers, &ws, &err) || ha_waivers_check(ws, rs, &err))) {
 		code = cli_fail("scan", &err);
 		goto done;
 	}
@@ -334,66 +388,28 @@ int cmd_scan(int argc, char **argv)
 		          (int)stop_flag);
 		goto done;
 	}
-	ha_buf_puts(&cmdline, "hiveaudit");
-	for (i = 0; i < argc; i++) /* the store never keeps a password */
-		ha_buf_printf(&cmdline, " %s",
-		              i && !strcmp(argv[i - 1], "--password") ? "(password)"
-		              : !strncmp(argv[i], "--password=", 11)  ? "--password=(password)"
-		                                                      : argv[i]);
-	if (cli_passwords_env(&pw, &err)) {
+	ha_scan_command_line(&cmdline, argc, argv);
+	if (cli_passwords_env(&a.pw, &err)) {
 		code = cli_fail("scan", &err);
 		goto done;
 	}
-	so.paths = (const char *const *)argv + optind;
-	so.npaths = (size_t)(argc - optind);
-	so.out = out;
+	scan_fill(&so, &a, argc, argv);
 	so.rules = rs;
 	so.waivers = ws;
-	so.passwords = (const char *const *)pw.v;
-	so.npasswords = pw.n;
-	so.message = say;
-	so.as_of = as_of;
-	so.jobs = (unsigned)jobs;
-	so.timeout_sec = (unsigned)timeout;
-	so.worker_mem = (uint64_t)mem << 20;
-	so.rescan = rescan;
-	so.no_replay = no_replay;
-	so.no_hash = no_hash;
-	so.verify = verify;
-	so.shard_k = shard_k;
-	so.shard_n = shard_n;
-	so.formats = HA_REPORT_CSV | HA_REPORT_HTML | (json ? HA_REPORT_JSON : 0);
 	so.command = ha_buf_cstr(&cmdline);
-	so.stop = &stop_flag;
-	so.progress = on_progress;
 	so.progress_ctx = &disp;
-	so.fault = getenv("HIVEAUDIT_TEST_FAULT");
-	disp.quiet = quiet;
+	disp.quiet = a.quiet;
 	if (ha_scan_run(&so, &res, &err) != HA_OK) {
-		code = scan_failed(&res, &err, out);
+		code = scan_failed(&res, &err, a.out);
 		goto done;
 	}
-	if (!quiet)
-		printf("hiveaudit: %ld host%s audited (%ld ready, %s%ld not ready, %ld unknown%s) "
-		       "in %.1f s; "
-		       "%ld failing finding%s; %zu folder%s could not be read, %zu cut at the "
-		       "depth limit; reports in %s/\n",
-		       res.hosts, res.hosts == 1 ? "" : "s", res.ready, waived_words(&res),
-		       res.not_ready, res.unknown,
-		       res.reused ? ", some unchanged and re-evaluated from the store" : "",
-		       cli_now() - t0, res.fails, res.fails == 1 ? "" : "s", res.dirs_unreadable,
-		       res.dirs_unreadable == 1 ? "" : "s", res.dirs_deep, out);
-	if (res.verify_changed)
-		cli_error("scan",
-		          "--verify: %ld file%s changed under an unchanged identity (see the "
-		          "hives' reasons and the run's notes)",
-		          res.verify_changed, res.verify_changed == 1 ? "" : "s");
+	scan_summary(&res, &a, t0);
 	code = res.fails ? HA_EXIT_FAIL : HA_EXIT_OK;
 done:
-	cli_passwords_free(&pw);
+	cli_passwords_free(&a.pw);
 	ha_waivers_free(ws);
 	ha_rules_free(rs);
-	cli_rules_free(&ro);
+	cli_rules_free(&a.ro);
 	ha_buf_free(&cmdline);
 	return code;
 }

@@ -10,6 +10,10 @@
  * file it pointed to keeps its bytes.  On any failure before the rename the
  * temporary file is removed and the destination is left as it was.
  *
+ * The temporary file's name is random by default; HA_ATOMIC_PID_TEMP makes
+ * it carry the writer's pid instead, for folders swept of the temporaries
+ * that a killed writer left (the reports, report/out.c).
+ *
  * What this does not do: decide whether a destination may be replaced at
  * all (evidence files, say); callers check that first. */
 #include <errno.h>
@@ -32,20 +36,41 @@ static char *parent_of(const char *path)
 	return ha_strndup(path, slash == path ? 1 : (size_t)(slash - path));
 }
 
-int ha_atomic_open(struct ha_atomic *a, const char *path, unsigned mode, struct ha_err *err)
+/* Creates "<path>.tmp-<pid>" afresh: O_EXCL and O_NOFOLLOW, so neither a
+ * file nor a link put there is written through; a leftover of an earlier
+ * process that had our pid is removed once.  The descriptor, or -1 with
+ * errno set. */
+static int open_pid_temp(const char *tmp)
+{
+	int fd = -1, attempt, e = 0;
+
+	for (attempt = 0; attempt < 2 && fd < 0; attempt++) {
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		e = errno;
+		if (fd < 0 && (e != EEXIST || unlink(tmp) != 0))
+			break;
+	}
+	errno = e;
+	return fd;
+}
+
+int ha_atomic_open_flags(struct ha_atomic *a, const char *path, unsigned mode, unsigned flags,
+                         struct ha_err *err)
 {
 	int e;
 
 	memset(a, 0, sizeof *a);
 	a->fd = -1;
 	a->mode = mode & 07777u;
+	a->flags = flags;
 	a->path = ha_strdup(path);
-	a->tmp = ha_asprintf("%s.tmp.XXXXXX", path);
+	a->tmp = flags & HA_ATOMIC_PID_TEMP ? ha_asprintf("%s.tmp-%ld", path, (long)getpid())
+	                                    : ha_asprintf("%s.tmp.XXXXXX", path);
 	if (!a->path || !a->tmp) {
 		ha_atomic_abort(a);
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	}
-	a->fd = mkostemp(a->tmp, O_CLOEXEC);
+	a->fd = flags & HA_ATOMIC_PID_TEMP ? open_pid_temp(a->tmp) : mkostemp(a->tmp, O_CLOEXEC);
 	if (a->fd < 0) {
 		e = errno;
 		free(a->tmp);
@@ -54,6 +79,11 @@ int ha_atomic_open(struct ha_atomic *a, const char *path, unsigned mode, struct 
 		return ha_err_sys(err, HA_ERR_IO, e, "cannot write '%s'", path);
 	}
 	return HA_OK;
+}
+
+int ha_atomic_open(struct ha_atomic *a, const char *path, unsigned mode, struct ha_err *err)
+{
+	return ha_atomic_open_flags(a, path, mode, 0, err);
 }
 
 int ha_atomic_write(struct ha_atomic *a, const void *p, size_t n, struct ha_err *err)
@@ -108,9 +138,13 @@ int ha_atomic_commit(struct ha_atomic *a, struct ha_err *err)
 	/* Without this the rename may be lost in a crash although the data
 	 * was synced.  File systems that cannot sync a folder say EINVAL. */
 	dir = parent_of(a->path);
+	if (!dir && (a->flags & HA_ATOMIC_DIR_SYNC_BEST_EFFORT)) {
+		ha_atomic_abort(a);
+		return HA_OK;
+	}
 	if (!dir) {
 		ha_atomic_abort(a);
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	}
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || (fsync(dfd) != 0 && errno != EINVAL))
@@ -118,7 +152,7 @@ int ha_atomic_commit(struct ha_atomic *a, struct ha_err *err)
 	if (dfd >= 0)
 		close(dfd);
 	free(dir);
-	if (e) {
+	if (e && !(a->flags & HA_ATOMIC_DIR_SYNC_BEST_EFFORT)) {
 		int rc = ha_err_sys(err, HA_ERR_IO, e, "wrote '%s' but cannot sync its folder",
 		                    a->path);
 
@@ -164,7 +198,7 @@ int ha_mkdirs(const char *path, struct ha_err *err)
 	struct stat st;
 
 	if (!p)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	for (q = p + 1;; q++) {
 		if (*q == '/' || *q == '\0') {
 			char c = *q;

@@ -96,6 +96,18 @@ int ha_err_prefix(struct ha_err *err, const char *fmt, ...)
 	return err->code;
 }
 
+int ha_err_nomem(struct ha_err *err)
+{
+	static const char msg[] = "out of memory";
+
+	if (!err)
+		return HA_ERR_NOMEM;
+	err->code = HA_ERR_NOMEM;
+	err->sys_errno = ENOMEM;
+	memcpy(err->msg, msg, sizeof msg);
+	return HA_ERR_NOMEM;
+}
+
 void ha_err_clear(struct ha_err *err)
 {
 	if (!err)

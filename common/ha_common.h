@@ -52,6 +52,10 @@ int ha_err_set(struct ha_err *err, int code, const char *fmt, ...) HA_PRINTF(3, 
 int ha_err_sys(struct ha_err *err, int code, int errnum, const char *fmt, ...) HA_PRINTF(4, 5);
 /* Prepends "<context>: " to the message; returns the existing code. */
 int ha_err_prefix(struct ha_err *err, const char *fmt, ...) HA_PRINTF(2, 3);
+/* The one way an allocation failure is reported: HA_ERR_NOMEM with the
+ * message "out of memory" (sys_errno ENOMEM); returns HA_ERR_NOMEM.  Callers
+ * that know what they were building add it with ha_err_prefix. */
+int ha_err_nomem(struct ha_err *err);
 void ha_err_clear(struct ha_err *err);
 /* A stable lower-case name for a code ("format", "io", ...). */
 const char *ha_code_name(int code);
@@ -260,12 +264,28 @@ HA_MUST_CHECK int ha_parse_date(const char *s, int64_t *unix_out);
 struct ha_atomic {
 	int fd;
 	unsigned mode;
-	int err_no; /* a write failed: commit refuses */
+	unsigned flags; /* HA_ATOMIC_* */
+	int err_no;     /* a write failed: commit refuses */
 	char *path;
 	char *tmp; /* our temporary file, until it is renamed */
 };
+/* Flags of ha_atomic_open_flags(). */
+enum {
+	/* The temporary file is "<path>.tmp-<pid>" instead of a random
+	 * "<path>.tmp.XXXXXX", so that a sweep of stale temporaries can tell
+	 * whether its writer is still alive (report/out.c).  A leftover of an
+	 * earlier process with our pid is removed once; a link there is never
+	 * written through. */
+	HA_ATOMIC_PID_TEMP = 1u << 0,
+	/* A folder that cannot be synced after the rename is not an error
+	 * (the file is whole under its name already). */
+	HA_ATOMIC_DIR_SYNC_BEST_EFFORT = 1u << 1,
+};
 HA_MUST_CHECK int ha_atomic_open(struct ha_atomic *a, const char *path, unsigned mode,
                                  struct ha_err *err);
+/* As ha_atomic_open, with HA_ATOMIC_* flags (0 is ha_atomic_open). */
+HA_MUST_CHECK int ha_atomic_open_flags(struct ha_atomic *a, const char *path, unsigned mode,
+                                       unsigned flags, struct ha_err *err);
 HA_MUST_CHECK int ha_atomic_write(struct ha_atomic *a, const void *p, size_t n, struct ha_err *err);
 HA_MUST_CHECK int ha_atomic_commit(struct ha_atomic *a, struct ha_err *err);
 void ha_atomic_abort(struct ha_atomic *a);

@@ -89,7 +89,7 @@ static void parse_alone(const uint8_t *data, size_t size)
 	FZ_CHECK(ha_regtext_info(rt)->encoding[0]);
 	for (r = 0; r < HA_NROLES; r++) {
 		char *d = ha_regtext_describe(rt, r);
-		char why[512];
+		struct ha_err cerr;
 
 		FZ_CHECK(d && ha_utf8_valid(d, strlen(d)));
 		free(d);
@@ -100,7 +100,7 @@ static void parse_alone(const uint8_t *data, size_t size)
 
 			FZ_CHECK(got == HA_OK || got == HA_ERR_NOTFOUND);
 			FZ_CHECK(got != HA_OK || !l || v);
-			(void)ha_rt_path_covered(rt, r, paths[i], why, sizeof why);
+			(void)ha_rt_path_covered(rt, r, paths[i], &cerr);
 		}
 	}
 	ha_regtext_free(rt);

@@ -99,7 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *p = data, *prim;
 	size_t n = size, plen, l1;
 	struct ha_err err;
-	char why[512];
+	struct ha_err verr;
 	uint8_t *copy = NULL;
 	int rc, fix, match[2];
 	size_t i;
@@ -164,9 +164,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_CHECK((uint64_t)4096 + bb.hbins_size <= res.size);
 	FZ_CHECK(bb.hbins_size % 4096 == 0);
 
-	rc = ha_replay_validate(res.image, res.size, why, sizeof why);
+	ha_err_clear(&verr);
+	rc = ha_replay_validate(res.image, res.size, &verr);
 	FZ_CHECK(rc == HA_OK || rc == HA_ERR_HIVE || rc == HA_ERR_NOMEM || rc == HA_ERR_IO);
-	FZ_CHECK(rc == HA_OK || why[0] != '\0');
+	FZ_CHECK(rc == HA_OK || verr.msg[0] != '\0');
 	ha_replay_result_free(&res);
 	FZ_CHECK(res.image == NULL);
 	free(copy);

@@ -251,9 +251,8 @@ HA_MUST_CHECK int ha_regtext_get(const struct ha_regtext *rt, int role, const ch
                                  const char *value, uint32_t *type, const uint8_t **data,
                                  uint32_t *len);
 /* 1 when the export tells what is at `path` (present or absent), 0 when the
- * path lies outside every exported sub-tree (why says so). */
-int ha_rt_path_covered(const struct ha_regtext *rt, int role, const char *path, char *why,
-                       size_t whylen);
+ * path lies outside every exported sub-tree (err says so, HA_ERR_NOTFOUND). */
+int ha_rt_path_covered(const struct ha_regtext *rt, int role, const char *path, struct ha_err *err);
 /* One line for the hive's status reason: that it is an export, what it
  * covers, the CurrentControlSet mapping.  malloc'd; NULL on no memory. */
 char *ha_regtext_describe(const struct ha_regtext *rt, int role);
@@ -372,8 +371,8 @@ uint64_t ha_marvin32(const uint8_t *p, size_t n, uint64_t seed);
 /* Opens an image (borrowed for the call) with the registry reader in
  * strict mode, never recovery mode, through an anonymous memory file, and
  * closes it again: HA_OK, or HA_ERR_HIVE, HA_ERR_NOMEM or HA_ERR_IO with
- * the reason in why. */
-HA_MUST_CHECK int ha_replay_validate(const uint8_t *img, size_t n, char *why, size_t whylen);
+ * the reason in err. */
+HA_MUST_CHECK int ha_replay_validate(const uint8_t *img, size_t n, struct ha_err *err);
 
 /* Reads a transaction log into memory, refusing files larger than max (0:
  * HA_REPLAY_MAX_LOG), FIFOs, devices and symbolic links.  *data is

@@ -32,9 +32,12 @@ typedef size_t ha_vnode;
 
 /* Opens the bytes of `fd` (which must stay open) whose content is also
  * mapped at map/size.  On a structural refusal retries in hivex's recovery
- * mode and sets *degraded.  On failure `why` holds a one-line reason. */
+ * mode and sets *degraded.  On failure err holds a one-line reason
+ * (HA_ERR_HIVE, or HA_ERR_NOMEM).  On HA_OK err->msg is "" for a clean open,
+ * and says what hivex refused first when *degraded is set (err->code is
+ * HA_OK then). */
 HA_MUST_CHECK int ha_hive_open(int fd, const uint8_t *map, size_t size, int capture,
-                               struct ha_hive **out, int *degraded, char *why, size_t whylen);
+                               struct ha_hive **out, int *degraded, struct ha_err *err);
 void ha_hive_close(struct ha_hive *hv);
 ha_node ha_hive_root(const struct ha_hive *hv);
 
@@ -43,28 +46,28 @@ HA_MUST_CHECK int ha_hive_node_name(const struct ha_hive *hv, ha_node n, struct 
 HA_MUST_CHECK int ha_hive_node_time(const struct ha_hive *hv, ha_node n, int64_t *ft);
 /* The subkeys of n: malloc'd array (free it) and count. */
 HA_MUST_CHECK int ha_hive_children(struct ha_hive *hv, ha_node n, ha_node **kids, size_t *count,
-                                   char *why, size_t whylen);
+                                   struct ha_err *err);
 /* Finds the child called `name` (ASCII case-insensitive, exact length).
  * *child is 0 when absent.  Siblings whose names cannot be read are skipped,
  * not fatal. */
 HA_MUST_CHECK int ha_hive_child(struct ha_hive *hv, ha_node n, const char *name, ha_node *child,
-                                char *why, size_t whylen);
+                                struct ha_err *err);
 HA_MUST_CHECK int ha_hive_values(struct ha_hive *hv, ha_node n, ha_vnode **vals, size_t *count,
-                                 char *why, size_t whylen);
+                                 struct ha_err *err);
 HA_MUST_CHECK int ha_hive_value_name(const struct ha_hive *hv, ha_vnode v, struct ha_buf *out);
 /* Reads a value's type and data (malloc'd; NULL when empty).  Data larger
  * than max is refused with HA_ERR_LIMIT. */
 HA_MUST_CHECK int ha_hive_value_data(struct ha_hive *hv, ha_vnode v, size_t max, uint32_t *type,
-                                     uint8_t **data, uint32_t *len, char *why, size_t whylen);
+                                     uint8_t **data, uint32_t *len, struct ha_err *err);
 
 /* The second backend: a parsed .reg export (regtext.c).  The hive takes a
  * reference on rt and serves the tree of `role`; names, lists and data come
  * from memory, key times are HA_FT_NOT_RECORDED. */
 HA_MUST_CHECK int ha_hive_open_export(struct ha_regtext *rt, int role, struct ha_hive **out);
 /* 1 when the hive can tell what is at the hive-relative path `ppath`; 0
- * (with why) when it cannot: a path outside the sub-trees an export holds.
+ * (with err) when it cannot: a path outside the sub-trees an export holds.
  * Always 1 for hive files. */
-int ha_hive_path_covered(const struct ha_hive *hv, const char *ppath, char *why, size_t whylen);
+int ha_hive_path_covered(const struct ha_hive *hv, const char *ppath, struct ha_err *err);
 /* The export behind hv, or NULL for a hive file (borrowed). */
 const struct ha_regtext *ha_hive_export(const struct ha_hive *hv);
 
@@ -76,7 +79,7 @@ ha_node ha_rt_child(const struct ha_regtext *rt, ha_node n, const char *name);
 int ha_rt_values(const struct ha_regtext *rt, ha_node n, ha_vnode **vals, size_t *count);
 int ha_rt_value_name(const struct ha_regtext *rt, ha_vnode v, struct ha_buf *out);
 int ha_rt_value_data(const struct ha_regtext *rt, ha_vnode v, size_t max, uint32_t *type,
-                     uint8_t **data, uint32_t *len, char *why, size_t whylen);
+                     uint8_t **data, uint32_t *len, struct ha_err *err);
 
 /* ------------------------------------------------------------ log replay */
 
@@ -84,9 +87,9 @@ int ha_rt_value_data(const struct ha_regtext *rt, ha_vnode v, size_t max, uint32
  * against writes and resizing, and maps it read-only, so the reader opens
  * it through /proc/self/fd/N like any hive and the evidence file is never
  * touched.  On HA_OK the caller owns *fd (close) and *map (munmap, n bytes);
- * on failure `why` says what failed. */
+ * on failure err says what failed. */
 HA_MUST_CHECK int ha_image_memfd(const uint8_t *img, size_t n, int *fd, const uint8_t **map,
-                                 char *why, size_t whylen);
+                                 struct ha_err *err);
 
 /* --------------------------------------------------------- containers */
 

@@ -82,9 +82,9 @@ static int is_controlset_name(const char *s)
 	       s[11] >= '0' && s[11] <= '9' && s[12] >= '0' && s[12] <= '9' && s[13] == '\0';
 }
 
-/* Notes which marker keys the root holds.  -1 (with `why`) when the root's
+/* Notes which marker keys the root holds.  -1 (with herr) when the root's
  * own subkey list cannot be read: then nothing in the hive can. */
-static int scan_root(struct ha_hive *hv, struct rootkeys *rk, char *why, size_t whylen)
+static int scan_root(struct ha_hive *hv, struct rootkeys *rk, struct ha_err *herr)
 {
 	static const struct {
 		const char *name;
@@ -117,7 +117,7 @@ static int scan_root(struct ha_hive *hv, struct rootkeys *rk, char *why, size_t 
 	struct ha_buf nb;
 
 	memset(rk, 0, sizeof *rk);
-	if (ha_hive_children(hv, ha_hive_root(hv), &kids, &n, why, whylen) != HA_OK)
+	if (ha_hive_children(hv, ha_hive_root(hv), &kids, &n, herr) != HA_OK)
 		return -1;
 	rk->count = n;
 	ha_buf_init(&nb, 4096);
@@ -239,7 +239,6 @@ static int try_replay(const struct ha_job_file *jf, const struct ha_read_opts *o
 	const uint8_t *map = NULL;
 	size_t i, n = 0;
 	struct ha_err e;
-	char why[512];
 	int rc = HA_OK, degraded = 0, fd = -1;
 
 	refused[0] = '\0';
@@ -268,14 +267,14 @@ static int try_replay(const struct ha_job_file *jf, const struct ha_read_opts *o
 		snprintf(refused, rlen, "%s", e.msg);
 		goto out;
 	}
-	rc = ha_image_memfd(res.image, res.size, &fd, &map, why, sizeof why);
+	ha_err_clear(&e);
+	rc = ha_image_memfd(res.image, res.size, &fd, &map, &e);
 	if (!rc)
-		rc = ha_hive_open(fd, map, res.size, opts->capture_messages, &hv, &degraded, why,
-		                  sizeof why);
+		rc = ha_hive_open(fd, map, res.size, opts->capture_messages, &hv, &degraded, &e);
 	if (!rc && degraded)
 		rc = HA_ERR_HIVE; /* Windows would not have loaded it either */
 	if (rc) {
-		snprintf(refused, rlen, "the replayed hive does not open: %s", why);
+		snprintf(refused, rlen, "the replayed hive does not open: %s", e.msg);
 		ha_hive_close(hv);
 		if (map)
 			munmap((void *)map, res.size);
@@ -421,7 +420,8 @@ out:
 static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *opts,
                      struct ha_hivefile *f, struct open_file *of, struct ha_err *err)
 {
-	char why[512], logs[300], refused[1024] = "", truncated[160] = "";
+	char logs[300], refused[1024] = "", truncated[160] = "";
+	struct ha_err herr; /* what the registry reader said of this hive */
 	struct ha_sha256 sh;
 	const char *kwhy = NULL;
 	struct rootkeys rk;
@@ -429,6 +429,7 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 	uint8_t sig[4], bin[4];
 	size_t nsig = 0;
 
+	ha_err_clear(&herr);
 	of->fd = ha_input_open(jf->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (of->fd < 0) {
 		f->status = HA_HS_UNREADABLE;
@@ -544,38 +545,39 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 	}
 	rc = of->hive ? HA_OK
 	              : ha_hive_open(of->fd, of->map, of->size, opts->capture_messages, &of->hive,
-	                             &degraded, why, sizeof why);
+	                             &degraded, &herr);
 	if (rc == HA_ERR_NOMEM)
-		return ha_err_set(err, rc, "out of memory");
+		return ha_err_nomem(err);
 	if (rc) {
 		f->status = HA_HS_UNREADABLE;
 		if (!f->bb.checksum_ok)
 			return set_fmt(&f->reason,
 			               "header checksum wrong (stored 0x%08x, computed 0x%08x); "
 			               "%s; %s%s%s",
-			               f->bb.checksum_stored, f->bb.checksum_computed, why,
+			               f->bb.checksum_stored, f->bb.checksum_computed, herr.msg,
 			               log_summary(f, logs, sizeof logs),
 			               refused[0] ? "; logs refused: " : "", refused);
 		if (truncated[0])
-			return set_fmt(&f->reason, "%s; %s", truncated, why)
-			               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+			return set_fmt(&f->reason, "%s; %s", truncated, herr.msg)
+			               ? ha_err_nomem(err)
 			               : HA_OK;
-		return set_str(&f->reason, why);
+		return set_str(&f->reason, herr.msg);
 	}
 	if (truncated[0] && !f->replay) {
 		/* Readable, but not whole: what was in the lost part is unknown. */
-		char both[512];
+		char both[sizeof herr.msg];
 
-		snprintf(both, sizeof both, "%.200s%s%.300s", truncated, why[0] ? "; " : "", why);
-		memcpy(why, both, sizeof both);
+		snprintf(both, sizeof both, "%.200s%s%.300s", truncated, herr.msg[0] ? "; " : "",
+		         herr.msg);
+		memcpy(herr.msg, both, sizeof both);
 		degraded = 1;
 	}
 	f->degraded = degraded;
 
-	if (scan_root(of->hive, &rk, why, sizeof why) != 0) {
+	if (scan_root(of->hive, &rk, &herr) != 0) {
 		f->status = HA_HS_UNREADABLE;
-		return set_fmt(&f->reason, "the root key's subkeys cannot be read (%s)%s%s", why,
-		               truncated[0] ? "; " : "", truncated)
+		return set_fmt(&f->reason, "the root key's subkeys cannot be read (%s)%s%s",
+		               herr.msg, truncated[0] ? "; " : "", truncated)
 		               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
 		               : HA_OK;
 	}
@@ -661,13 +663,13 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 			             f->bb.seq1 != f->bb.seq2 ? "sequence numbers differ"
 			                                      : "checksum wrong",
 			             log_summary(f, logs, sizeof logs), refused,
-			             degraded ? "; " : "", degraded ? why : "");
+			             degraded ? "; " : "", degraded ? herr.msg : "");
 		else
 			rc = set_fmt(&f->reason, "dirty: %s; %s; not replayed%s%s",
 			             f->bb.seq1 != f->bb.seq2 ? "sequence numbers differ"
 			                                      : "checksum wrong",
 			             log_summary(f, logs, sizeof logs), degraded ? "; " : "",
-			             degraded ? why : "");
+			             degraded ? herr.msg : "");
 		if (f->bb.seq1 != f->bb.seq2 && !rc) {
 			char *r = f->reason;
 
@@ -680,8 +682,7 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 	}
 	if (degraded) {
 		f->status = HA_HS_DEGRADED;
-		return set_str(&f->reason, why) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-		                                : HA_OK;
+		return set_str(&f->reason, herr.msg) ? ha_err_nomem(err) : HA_OK;
 	}
 	f->status = HA_HS_OK;
 	return set_str(&f->reason, "clean") ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
@@ -930,10 +931,10 @@ static int select_value(struct ha_hive *hv, ha_node sel, const char *name, uint3
 	ha_vnode *vals = NULL;
 	size_t n = 0, i;
 	struct ha_buf nb;
-	char why[256];
+	struct ha_err e; /* a Select value that cannot be read is only unusable */
 	int found = -1;
 
-	if (ha_hive_values(hv, sel, &vals, &n, why, sizeof why) != HA_OK)
+	if (ha_hive_values(hv, sel, &vals, &n, &e) != HA_OK)
 		return -1;
 	ha_buf_init(&nb, 4096);
 	for (i = 0; i < n && found < 0; i++) {
@@ -947,8 +948,7 @@ static int select_value(struct ha_hive *hv, ha_node sel, const char *name, uint3
 		}
 		if (!ha_ascii_caseeq(ha_buf_cstr(&nb), name))
 			continue;
-		if (ha_hive_value_data(hv, vals[i], 64, &type, &data, &len, why, sizeof why) ==
-		    HA_OK) {
+		if (ha_hive_value_data(hv, vals[i], 64, &type, &data, &len, &e) == HA_OK) {
 			/* Only integers count, as in mature parsers. */
 			if (type == HA_REG_DWORD && len >= 4) {
 				*out = ha_le32(data);
@@ -966,14 +966,15 @@ static int select_value(struct ha_hive *hv, ha_node sel, const char *name, uint3
 static int choose_control_set(struct ha_hive *hv, struct ha_snapshot *s, struct ha_err *err)
 {
 	static const char *const order[] = {"Current", "Default", "LastKnownGood"};
-	char why[256], name[32], tried[300] = "";
+	char name[32], tried[300] = "";
+	struct ha_err e; /* a key that cannot be read counts as absent here */
 	ha_node root = ha_hive_root(hv), sel = 0, cs;
 	ha_node *kids = NULL;
 	size_t n = 0, i, used = 0;
 	unsigned lowest = 0, count = 0;
 	struct ha_buf nb;
 
-	if (ha_hive_child(hv, root, "Select", &sel, why, sizeof why) == HA_OK && sel) {
+	if (ha_hive_child(hv, root, "Select", &sel, &e) == HA_OK && sel) {
 		for (i = 0; i < 3; i++) {
 			uint32_t v;
 
@@ -990,7 +991,7 @@ static int choose_control_set(struct ha_hive *hv, struct ha_snapshot *s, struct 
 				continue;
 			}
 			snprintf(name, sizeof name, "ControlSet%03u", v);
-			if (ha_hive_child(hv, root, name, &cs, why, sizeof why) == HA_OK && cs) {
+			if (ha_hive_child(hv, root, name, &cs, &e) == HA_OK && cs) {
 				s->ccs = (int)v;
 				if (i == 0)
 					return set_fmt(&s->ccs_source, "Select\\Current = %u", v)
@@ -1012,7 +1013,7 @@ static int choose_control_set(struct ha_hive *hv, struct ha_snapshot *s, struct 
 		snprintf(tried, sizeof tried, "no Select key");
 	}
 	/* Fallback: the ControlSetNNN keys that exist. */
-	if (ha_hive_children(hv, root, &kids, &n, why, sizeof why) == HA_OK) {
+	if (ha_hive_children(hv, root, &kids, &n, &e) == HA_OK) {
 		ha_buf_init(&nb, 4096);
 		for (i = 0; i < n; i++) {
 			ha_buf_truncate(&nb, 0);
@@ -1072,10 +1073,12 @@ static void damage_note(struct damage *d, const char *lpath, const char *why)
 		snprintf(d->first, sizeof d->first, "the first under '%.150s': %.230s", lpath, why);
 }
 
-/* Walks `ppath` from the root. *node is 0 when a component is missing;
- * `found` receives the path with real case for the part that exists. */
+/* Walks `ppath` from the root. *node is 0 when a component is missing
+ * (herr says which, HA_ERR_NOTFOUND, and HA_OK is returned); `found`
+ * receives the path with real case for the part that exists.  Other
+ * errors are the registry reader's, in herr. */
 static int walk(struct ha_hive *hv, const char *ppath, ha_node *node, struct ha_buf *found,
-                char *why, size_t whylen)
+                struct ha_err *herr)
 {
 	ha_node cur = ha_hive_root(hv), next;
 	const char *p = ppath;
@@ -1090,12 +1093,12 @@ static int walk(struct ha_hive *hv, const char *ppath, ha_node *node, struct ha_
 
 		ha_buf_truncate(&comp, 0);
 		ha_buf_add(&comp, p, len);
-		rc = ha_hive_child(hv, cur, ha_buf_cstr(&comp), &next, why, whylen);
+		rc = ha_hive_child(hv, cur, ha_buf_cstr(&comp), &next, herr);
 		if (rc)
 			break;
 		if (!next) {
-			snprintf(why, whylen, "no subkey '%s' under '%s'", ha_buf_cstr(&comp),
-			         found->len ? ha_buf_cstr(found) : "(root)");
+			ha_err_set(herr, HA_ERR_NOTFOUND, "no subkey '%s' under '%s'",
+			           ha_buf_cstr(&comp), found->len ? ha_buf_cstr(found) : "(root)");
 			cur = 0;
 			break;
 		}
@@ -1123,15 +1126,14 @@ static int read_values(struct ha_hive *hv, ha_node node, const struct ha_request
 	ha_vnode *vals = NULL;
 	size_t n = 0, i, j;
 	struct ha_buf nb;
-	char why[512];
+	struct ha_err herr; /* a list or value that cannot be read is the key's error */
 
 	if (!rq->nnames)
 		return HA_OK;
-	if (ha_hive_values(hv, node, &vals, &n, why, sizeof why) != HA_OK) {
-		damage_note(d, k->lpath, why);
+	if (ha_hive_values(hv, node, &vals, &n, &herr) != HA_OK) {
+		damage_note(d, k->lpath, herr.msg);
 		k->state = HA_KEY_ERROR;
-		return set_str(&k->error, why) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-		                               : HA_OK;
+		return set_str(&k->error, herr.msg) ? ha_err_nomem(err) : HA_OK;
 	}
 	ha_buf_init(&nb, 65536);
 	for (i = 0; i < n; i++) {
@@ -1159,10 +1161,10 @@ static int read_values(struct ha_hive *hv, ha_node node, const struct ha_request
 		}
 		rc = ha_hive_value_data(hv, vals[i],
 		                        opts->max_value ? opts->max_value : DEFAULT_MAX_VALUE,
-		                        &v->type, &v->data, &v->len, why, sizeof why);
+		                        &v->type, &v->data, &v->len, &herr);
 		if (rc && rc != HA_ERR_LIMIT)
-			damage_note(d, k->lpath, why);
-		if (rc && set_str(&v->error, why)) {
+			damage_note(d, k->lpath, herr.msg);
+		if (rc && set_str(&v->error, herr.msg)) {
 			ha_buf_free(&nb);
 			free(vals);
 			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
@@ -1193,10 +1195,11 @@ static int read_request(struct ha_hive *hv, struct ha_snapshot *s, const struct 
 	struct ha_key *k = ha_snapshot_add_key(s);
 	struct ha_buf found;
 	ha_node node = 0;
-	char why[512] = "";
+	struct ha_err herr; /* why the key is unavailable, absent or unreadable */
 	char *ppath;
 	int needs, rc;
 
+	ha_err_clear(&herr);
 	if (!k)
 		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 	k->hive = rq->hive;
@@ -1214,29 +1217,26 @@ static int read_request(struct ha_hive *hv, struct ha_snapshot *s, const struct 
 		               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
 		               : HA_OK;
 	}
-	if (!ha_hive_path_covered(hv, ppath, why, sizeof why)) {
+	if (!ha_hive_path_covered(hv, ppath, &herr)) {
 		/* A .reg export of a sub-tree: what lies outside it is unknown. */
 		k->state = HA_KEY_UNAVAILABLE;
 		k->ppath = ppath;
-		return set_str(&k->error, why) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-		                               : HA_OK;
+		return set_str(&k->error, herr.msg) ? ha_err_nomem(err) : HA_OK;
 	}
 	ha_buf_init(&found, 65536);
-	rc = walk(hv, ppath, &node, &found, why, sizeof why);
+	rc = walk(hv, ppath, &node, &found, &herr);
 	if (rc) {
-		damage_note(d, rq->path, why);
+		damage_note(d, rq->path, herr.msg);
 		k->state = HA_KEY_ERROR;
 		k->ppath = ppath;
 		ha_buf_free(&found);
-		return set_str(&k->error, why) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-		                               : HA_OK;
+		return set_str(&k->error, herr.msg) ? ha_err_nomem(err) : HA_OK;
 	}
 	if (!node) {
 		k->state = HA_KEY_ABSENT;
 		k->ppath = ppath;
 		ha_buf_free(&found);
-		return set_str(&k->error, why) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-		                               : HA_OK;
+		return set_str(&k->error, herr.msg) ? ha_err_nomem(err) : HA_OK;
 	}
 	free(ppath);
 	k->ppath = ha_buf_detach(&found, NULL);
@@ -1257,10 +1257,10 @@ static int read_request(struct ha_hive *hv, struct ha_snapshot *s, const struct 
 		struct ha_buf nb;
 		size_t kidx = (size_t)(k - s->keys);
 
-		if (ha_hive_children(hv, node, &kids, &n, why, sizeof why) != HA_OK) {
-			damage_note(d, rq->path, why);
+		if (ha_hive_children(hv, node, &kids, &n, &herr) != HA_OK) {
+			damage_note(d, rq->path, herr.msg);
 			k->state = HA_KEY_ERROR;
-			return set_str(&k->error, why)
+			return set_str(&k->error, herr.msg)
 			               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
 			               : HA_OK;
 		}

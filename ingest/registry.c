@@ -83,28 +83,32 @@ static void last_diag(char *out, size_t outlen)
 		line = p + 10;
 	if (strncmp(line, "/proc/self/fd/", 14) == 0 && (p = strstr(line, ": ")) != NULL)
 		line = p + 2;
-	snprintf(out, outlen, "%s", line);
+	/* Cut to fit, as snprintf would (a long message is kept in part). */
+	n = (ssize_t)strlen(line);
+	if ((size_t)n >= outlen)
+		n = (ssize_t)outlen - 1;
+	memcpy(out, line, (size_t)n);
+	out[n] = '\0';
 }
 
-static void explain(const struct ha_hive *hv, int errnum, const char *what, char *why,
-                    size_t whylen)
+/* "what: hivex's message" (or strerror when there is none) as HA_ERR_HIVE. */
+static int explain(const struct ha_hive *hv, int errnum, const char *what, struct ha_err *err)
 {
 	char diag[300] = "";
 
 	if (!hv || hv->capture)
 		last_diag(diag, sizeof diag);
 	if (diag[0])
-		snprintf(why, whylen, "%s: %s", what, diag);
-	else
-		snprintf(why, whylen, "%s: %s", what, errnum ? strerror(errnum) : "failed");
+		return ha_err_set(err, HA_ERR_HIVE, "%s: %s", what, diag);
+	return ha_err_set(err, HA_ERR_HIVE, "%s: %s", what, errnum ? strerror(errnum) : "failed");
 }
 
 /* ------------------------------------------------------------- open/close */
 
 int ha_hive_open(int fd, const uint8_t *map, size_t size, int capture, struct ha_hive **out,
-                 int *degraded, char *why, size_t whylen)
+                 int *degraded, struct ha_err *err)
 {
-	char path[64];
+	char path[64], older[300];
 	struct ha_hive *hv;
 	int flags = capture ? HIVEX_OPEN_VERBOSE : 0;
 	int e;
@@ -112,10 +116,8 @@ int ha_hive_open(int fd, const uint8_t *map, size_t size, int capture, struct ha
 	*out = NULL;
 	*degraded = 0;
 	hv = calloc(1, sizeof *hv);
-	if (!hv) {
-		snprintf(why, whylen, "out of memory");
-		return HA_ERR_NOMEM;
-	}
+	if (!hv)
+		return ha_err_nomem(err);
 	hv->map = map;
 	hv->size = size;
 	hv->capture = capture;
@@ -123,14 +125,14 @@ int ha_hive_open(int fd, const uint8_t *map, size_t size, int capture, struct ha
 	 * since we hashed it, the descriptor cannot. */
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 	if (capture)
-		last_diag(why, whylen); /* skip older messages */
+		last_diag(older, sizeof older); /* skip older messages */
 	errno = 0;
 	hv->h = hivex_open(path, flags);
 	if (!hv->h) {
-		char first[400];
+		struct ha_err first;
 
 		e = errno;
-		explain(hv, e, "hivex refused the hive", first, sizeof first);
+		explain(hv, e, "hivex refused the hive", &first);
 		if (e == ENOTSUP) {
 			/* Structural damage: hivex's recovery mode skips bad hbins
 			 * and list entries; what it returns is flagged degraded. */
@@ -138,18 +140,17 @@ int ha_hive_open(int fd, const uint8_t *map, size_t size, int capture, struct ha
 			hv->h = hivex_open(path, flags | HIVEX_OPEN_UNSAFE);
 			if (hv->h) {
 				*degraded = 1;
-				snprintf(why, whylen, "%s; opened in recovery mode", first);
+				ha_err_set(err, HA_OK, "%s; opened in recovery mode", first.msg);
 			} else {
-				last_diag(why, whylen);
+				last_diag(older, sizeof older);
 			}
 		}
 		if (!hv->h) {
-			snprintf(why, whylen, "%s", first);
 			free(hv);
-			return HA_ERR_HIVE;
+			return ha_err_set(err, first.code, "%s", first.msg);
 		}
 	} else {
-		why[0] = '\0';
+		ha_err_clear(err);
 	}
 	*out = hv;
 	return HA_OK;
@@ -173,9 +174,9 @@ const struct ha_regtext *ha_hive_export(const struct ha_hive *hv)
 	return hv->rt;
 }
 
-int ha_hive_path_covered(const struct ha_hive *hv, const char *ppath, char *why, size_t whylen)
+int ha_hive_path_covered(const struct ha_hive *hv, const char *ppath, struct ha_err *err)
 {
-	return hv->rt ? ha_rt_path_covered(hv->rt, hv->role, ppath, why, whylen) : 1;
+	return hv->rt ? ha_rt_path_covered(hv->rt, hv->role, ppath, err) : 1;
 }
 
 void ha_hive_close(struct ha_hive *hv)
@@ -275,25 +276,22 @@ int ha_hive_value_name(const struct ha_hive *hv, ha_vnode v, struct ha_buf *out)
 
 /* ------------------------------------------------------------- structure */
 
-int ha_hive_children(struct ha_hive *hv, ha_node n, ha_node **kids, size_t *count, char *why,
-                     size_t whylen)
+int ha_hive_children(struct ha_hive *hv, ha_node n, ha_node **kids, size_t *count,
+                     struct ha_err *err)
 {
 	hive_node_h *list;
 	size_t i;
 
 	if (hv->rt) {
-		if (ha_rt_children(hv->rt, n, kids, count) != HA_OK) {
-			snprintf(why, whylen, "subkey list unreadable: out of memory");
-			return HA_ERR_HIVE;
-		}
+		if (ha_rt_children(hv->rt, n, kids, count) != HA_OK)
+			return ha_err_set(err, HA_ERR_HIVE,
+			                  "subkey list unreadable: out of memory");
 		return HA_OK;
 	}
 	errno = 0;
 	list = hivex_node_children(hv->h, n);
-	if (!list) {
-		explain(hv, errno, "subkey list unreadable", why, whylen);
-		return HA_ERR_HIVE;
-	}
+	if (!list)
+		return explain(hv, errno, "subkey list unreadable", err);
 	for (i = 0; list[i]; i++)
 		;
 	*kids = list;
@@ -301,8 +299,8 @@ int ha_hive_children(struct ha_hive *hv, ha_node n, ha_node **kids, size_t *coun
 	return HA_OK;
 }
 
-int ha_hive_child(struct ha_hive *hv, ha_node n, const char *name, ha_node *child, char *why,
-                  size_t whylen)
+int ha_hive_child(struct ha_hive *hv, ha_node n, const char *name, ha_node *child,
+                  struct ha_err *err)
 {
 	ha_node *kids;
 	size_t count, i, want = strlen(name);
@@ -314,7 +312,7 @@ int ha_hive_child(struct ha_hive *hv, ha_node n, const char *name, ha_node *chil
 		*child = ha_rt_child(hv->rt, n, name);
 		return HA_OK;
 	}
-	rc = ha_hive_children(hv, n, &kids, &count, why, whylen);
+	rc = ha_hive_children(hv, n, &kids, &count, err);
 	if (rc)
 		return rc;
 	ha_buf_init(&nb, 4096);
@@ -334,25 +332,21 @@ int ha_hive_child(struct ha_hive *hv, ha_node n, const char *name, ha_node *chil
 	return HA_OK;
 }
 
-int ha_hive_values(struct ha_hive *hv, ha_node n, ha_vnode **vals, size_t *count, char *why,
-                   size_t whylen)
+int ha_hive_values(struct ha_hive *hv, ha_node n, ha_vnode **vals, size_t *count,
+                   struct ha_err *err)
 {
 	hive_value_h *list;
 	size_t i;
 
 	if (hv->rt) {
-		if (ha_rt_values(hv->rt, n, vals, count) != HA_OK) {
-			snprintf(why, whylen, "value list unreadable: out of memory");
-			return HA_ERR_HIVE;
-		}
+		if (ha_rt_values(hv->rt, n, vals, count) != HA_OK)
+			return ha_err_set(err, HA_ERR_HIVE, "value list unreadable: out of memory");
 		return HA_OK;
 	}
 	errno = 0;
 	list = hivex_node_values(hv->h, n);
-	if (!list) {
-		explain(hv, errno, "value list unreadable", why, whylen);
-		return HA_ERR_HIVE;
-	}
+	if (!list)
+		return explain(hv, errno, "value list unreadable", err);
 	for (i = 0; list[i]; i++)
 		;
 	*vals = list;
@@ -361,7 +355,7 @@ int ha_hive_values(struct ha_hive *hv, ha_node n, ha_vnode **vals, size_t *count
 }
 
 int ha_hive_value_data(struct ha_hive *hv, ha_vnode v, size_t max, uint32_t *type, uint8_t **data,
-                       uint32_t *len, char *why, size_t whylen)
+                       uint32_t *len, struct ha_err *err)
 {
 	hive_type t = 0, t2 = 0;
 	size_t l = 0, l2 = 0;
@@ -370,38 +364,32 @@ int ha_hive_value_data(struct ha_hive *hv, ha_vnode v, size_t max, uint32_t *typ
 	*data = NULL;
 	*len = 0;
 	if (hv->rt)
-		return ha_rt_value_data(hv->rt, v, max, type, data, len, why, whylen);
+		return ha_rt_value_data(hv->rt, v, max, type, data, len, err);
 	errno = 0;
-	if (hivex_value_type(hv->h, v, &t, &l) != 0) {
-		explain(hv, errno, "value header unreadable", why, whylen);
-		return HA_ERR_HIVE;
-	}
+	if (hivex_value_type(hv->h, v, &t, &l) != 0)
+		return explain(hv, errno, "value header unreadable", err);
 	*type = (uint32_t)t;
 	/* hivex answers EFAULT for empty data stored out of line; empty is
 	 * empty however it is stored. */
 	if (l == 0)
 		return HA_OK;
-	if (l > hv->size) {
-		snprintf(why, whylen, "value data length %zu is larger than the hive (%zu bytes)",
-		         l, hv->size);
-		return HA_ERR_HIVE;
-	}
-	if (l > max) {
-		snprintf(why, whylen, "value data is %zu bytes, more than the %zu kept", l, max);
-		return HA_ERR_LIMIT;
-	}
+	if (l > hv->size)
+		return ha_err_set(err, HA_ERR_HIVE,
+		                  "value data length %zu is larger than the hive (%zu bytes)", l,
+		                  hv->size);
+	if (l > max)
+		return ha_err_set(err, HA_ERR_LIMIT,
+		                  "value data is %zu bytes, more than the %zu kept", l, max);
 	errno = 0;
 	/* Always pass both out-parameters: hivex dereferences len for big-data
 	 * values even when the caller passes NULL. */
 	p = hivex_value_value(hv->h, v, &t2, &l2);
-	if (!p) {
-		explain(hv, errno, "value data unreadable", why, whylen);
-		return HA_ERR_HIVE;
-	}
+	if (!p)
+		return explain(hv, errno, "value data unreadable", err);
 	if (l2 != l || l2 > UINT32_MAX) {
 		free(p);
-		snprintf(why, whylen, "value data length changed between reads (%zu, %zu)", l, l2);
-		return HA_ERR_HIVE;
+		return ha_err_set(err, HA_ERR_HIVE,
+		                  "value data length changed between reads (%zu, %zu)", l, l2);
 	}
 	*data = (uint8_t *)p;
 	*len = (uint32_t)l2;

@@ -1588,45 +1588,40 @@ int ha_rt_value_name(const struct ha_regtext *rt, ha_vnode v, struct ha_buf *out
 }
 
 int ha_rt_value_data(const struct ha_regtext *rt, ha_vnode v, size_t max, uint32_t *type,
-                     uint8_t **data, uint32_t *len, char *why, size_t whylen)
+                     uint8_t **data, uint32_t *len, struct ha_err *err)
 {
 	const struct rt_value *x;
 
 	*data = NULL;
 	*len = 0;
 	if (v < 1 || v > rt->nvals) {
-		snprintf(why, whylen, "no such value");
-		return HA_ERR_HIVE;
+		return ha_err_set(err, HA_ERR_HIVE, "no such value");
 	}
 	x = &rt->vals[v - 1];
 	*type = x->type;
 	if (!x->len)
 		return HA_OK;
 	if (x->len > max) {
-		snprintf(why, whylen, "value data is %u bytes, more than the %zu kept", x->len,
-		         max);
-		return HA_ERR_LIMIT;
+		return ha_err_set(err, HA_ERR_LIMIT,
+		                  "value data is %u bytes, more than the %zu kept", x->len, max);
 	}
 	*data = malloc(x->len);
-	if (!*data) {
-		snprintf(why, whylen, "out of memory");
-		return HA_ERR_NOMEM;
-	}
+	if (!*data)
+		return ha_err_nomem(err);
 	memcpy(*data, x->data, x->len);
 	*len = x->len;
 	return HA_OK;
 }
 
-int ha_rt_path_covered(const struct ha_regtext *rt, int role, const char *path, char *why,
-                       size_t whylen)
+int ha_rt_path_covered(const struct ha_regtext *rt, int role, const char *path, struct ha_err *err)
 {
 	long deepest;
 
 	(void)find_path(rt, role, path, &deepest);
 	if (deepest >= 0 && covered_node(rt, deepest))
 		return 1;
-	snprintf(
-	        why, whylen,
+	ha_err_set(
+	        err, HA_ERR_NOTFOUND,
 	        "HKLM\\%s\\%.300s is outside the sub-trees of HKLM\\%s that the .reg export holds, "
 	        "so the export cannot tell what is there",
 	        ha_role_name(role), path, ha_role_name(role));

@@ -314,39 +314,32 @@ static void fresh_baseblock(uint8_t *img, const struct primary *pr, const struct
 
 /* The hive bins must tile [0, hbins) exactly, as every reader expects; the
  * specification's recovery checks the same of each dirty bin. */
-static int check_bins(const uint8_t *img, size_t size, uint32_t hbins, uint32_t root, char *why,
-                      size_t whylen)
+static int check_bins(const uint8_t *img, size_t size, uint32_t hbins, uint32_t root,
+                      struct ha_err *err)
 {
 	uint64_t pos = 0;
 
-	if ((uint64_t)HA_BASEBLOCK_SIZE + hbins > size) {
-		snprintf(why, whylen, "the image is shorter than its hive bins data");
-		return HA_ERR_FORMAT;
-	}
-	if (root >= hbins) {
-		snprintf(why, whylen,
-		         "root cell offset 0x%x lies outside the hive bins (0x%x bytes)", root,
-		         hbins);
-		return HA_ERR_FORMAT;
-	}
+	if ((uint64_t)HA_BASEBLOCK_SIZE + hbins > size)
+		return ha_err_set(err, HA_ERR_FORMAT,
+		                  "the image is shorter than its hive bins data");
+	if (root >= hbins)
+		return ha_err_set(err, HA_ERR_FORMAT,
+		                  "root cell offset 0x%x lies outside the hive bins (0x%x bytes)",
+		                  root, hbins);
 	while (pos < hbins) {
 		const uint8_t *h = img + HA_BASEBLOCK_SIZE + pos;
 		uint32_t sz;
 
-		if (hbins - pos < 32 || memcmp(h, "hbin", 4) != 0) {
-			snprintf(why, whylen, "no hive bin at offset 0x%llx after replay",
-			         (unsigned long long)pos);
-			return HA_ERR_FORMAT;
-		}
+		if (hbins - pos < 32 || memcmp(h, "hbin", 4) != 0)
+			return ha_err_set(err, HA_ERR_FORMAT,
+			                  "no hive bin at offset 0x%llx after replay",
+			                  (unsigned long long)pos);
 		sz = ha_le32(h + 8);
-		if (ha_le32(h + 4) != pos || sz < HBIN_ALIGN || sz % HBIN_ALIGN ||
-		    sz > hbins - pos) {
-			snprintf(why, whylen,
-			         "hive bin at offset 0x%llx is inconsistent after replay "
-			         "(offset field 0x%x, size 0x%x)",
-			         (unsigned long long)pos, ha_le32(h + 4), sz);
-			return HA_ERR_FORMAT;
-		}
+		if (ha_le32(h + 4) != pos || sz < HBIN_ALIGN || sz % HBIN_ALIGN || sz > hbins - pos)
+			return ha_err_set(err, HA_ERR_FORMAT,
+			                  "hive bin at offset 0x%llx is inconsistent after replay "
+			                  "(offset field 0x%x, size 0x%x)",
+			                  (unsigned long long)pos, ha_le32(h + 4), sz);
 		pos += sz;
 	}
 	return HA_OK;
@@ -387,8 +380,10 @@ static int check_growth(const struct primary *pr, uint64_t need, const struct li
 
 /* ------------------------------------------------------------ old format */
 
+/* HA_ERR_FORMAT: this log does not apply (err says why; the caller tries
+ * the next); HA_ERR_NOMEM and HA_ERR_LIMIT end the replay. */
 static int apply_old(const struct primary *pr, const struct logv *lv, const struct limits *lim,
-                     struct ha_replay_result *out, char *why, size_t whylen, struct ha_err *err)
+                     struct ha_replay_result *out, struct ha_err *err)
 {
 	const uint8_t *p = lv->in->data, *bitmap;
 	size_t nbytes = lv->hbins / HBIN_ALIGN; /* hbins / 512 bits */
@@ -397,31 +392,28 @@ static int apply_old(const struct primary *pr, const struct logv *lv, const stru
 	uint8_t *img;
 	int rc, b;
 
-	if (lv->in->size - LOG_BB - 4 < nbytes) {
-		snprintf(why, whylen, "its dirty vector is cut off (%zu bytes of bitmap needed)",
-		         nbytes);
-		return HA_ERR_FORMAT;
-	}
+	if (lv->in->size - LOG_BB - 4 < nbytes)
+		return ha_err_set(err, HA_ERR_FORMAT,
+		                  "its dirty vector is cut off (%zu bytes of bitmap needed)",
+		                  nbytes);
 	bitmap = p + LOG_BB + 4;
 	for (i = 0; i < nbytes; i++)
 		for (b = 0; b < 8; b++)
 			nset += (bitmap[i] >> b) & 1u;
 	pstart = ((uint64_t)LOG_BB + 4 + nbytes + SECTOR - 1) / SECTOR * SECTOR;
-	if (pstart + nset * SECTOR > lv->in->size) {
-		snprintf(why, whylen,
-		         "truncated: %llu dirty sectors need %llu bytes, the log has %zu",
-		         (unsigned long long)nset,
-		         (unsigned long long)pstart + (unsigned long long)nset * SECTOR,
-		         lv->in->size);
-		return HA_ERR_FORMAT;
-	}
+	if (pstart + nset * SECTOR > lv->in->size)
+		return ha_err_set(err, HA_ERR_FORMAT,
+		                  "truncated: %llu dirty sectors need %llu bytes, the log has %zu",
+		                  (unsigned long long)nset,
+		                  (unsigned long long)pstart + (unsigned long long)nset * SECTOR,
+		                  lv->in->size);
 	need = (uint64_t)HA_BASEBLOCK_SIZE + lv->hbins;
 	rc = check_growth(pr, need, lim, lv->in->size, err);
 	if (rc)
 		return rc;
 	img = copy_primary(pr, need, &size);
 	if (!img)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	for (i = 0; i < nbytes * 8; i++) {
 		if (!((bitmap[i / 8] >> (i % 8)) & 1u))
 			continue;
@@ -432,7 +424,7 @@ static int apply_old(const struct primary *pr, const struct logv *lv, const stru
 	 * primary; the primary's own number is the one its write announced. */
 	fresh_baseblock(img, pr, lv, pr->bb_ok ? pr->seq1 : lv->seq, lv->hbins,
 	                pr->bb_ok ? pr->flags : lv->flags);
-	rc = check_bins(img, size, lv->hbins, pr->bb_ok ? pr->root : lv->root, why, whylen);
+	rc = check_bins(img, size, lv->hbins, pr->bb_ok ? pr->root : lv->root, err);
 	if (rc) {
 		free(img);
 		return rc;
@@ -492,12 +484,15 @@ static int replay_old(const struct primary *pr, struct logv *lv, size_t n, const
 			order[j - 1] = t;
 		}
 	for (i = 0; i < nc; i++) {
-		char why[200] = "";
+		struct ha_err e;
 
-		rc = apply_old(pr, &lv[order[i]], lim, out, why, sizeof why, err);
-		if (rc == HA_OK || rc == HA_ERR_NOMEM || rc == HA_ERR_LIMIT)
+		ha_err_clear(&e);
+		rc = apply_old(pr, &lv[order[i]], lim, out, &e);
+		if (rc == HA_OK)
 			return rc;
-		setf(lv[order[i]].why, sizeof lv[order[i]].why, "%s", why);
+		if (rc == HA_ERR_NOMEM || rc == HA_ERR_LIMIT)
+			return ha_err_set(err, rc, "%s", e.msg);
+		setf(lv[order[i]].why, sizeof lv[order[i]].why, "%s", e.msg);
 	}
 	for (i = 0; i < n; i++)
 		addf(notes, sizeof notes, "%s%s: %s", notes[0] ? "; " : "", lv[i].name, lv[i].why);
@@ -517,9 +512,10 @@ struct entry {
 /* Checks the entry at `off` of lv, which should carry sequence `want`.
  * ENTRY_END: no such entry (zeros, a remnant of an older write, another
  * sequence number).  ENTRY_TORN: it starts like one but does not verify.
- * ENTRY_HOSTILE: it verifies but asks for impossible writes. */
+ * ENTRY_HOSTILE: it verifies but asks for impossible writes.  Every
+ * answer but ENTRY_OK comes with err (HA_ERR_FORMAT) saying what was found. */
 static int check_entry(const struct logv *lv, size_t off, uint32_t want, const struct limits *lim,
-                       struct entry *e, char *why, size_t whylen)
+                       struct entry *e, struct ha_err *err)
 {
 	const uint8_t *base = lv->in->data + off;
 	size_t left = lv->in->size - off;
@@ -529,44 +525,48 @@ static int check_entry(const struct logv *lv, size_t off, uint32_t want, const s
 
 	ha_cur_init(&c, base, left);
 	if (left < 4 || memcmp(base, "HvLE", 4) != 0) {
-		snprintf(why, whylen, "no entry at offset %zu", off);
+		ha_err_set(err, HA_ERR_FORMAT, "no entry at offset %zu", off);
 		return ENTRY_END;
 	}
 	if (ha_cur_u32(&c, &sig) || ha_cur_u32(&c, &sz) || ha_cur_u32(&c, &e->flags) ||
 	    ha_cur_u32(&c, &seq) || ha_cur_u32(&c, &e->hbins) || ha_cur_u32(&c, &cnt) ||
 	    ha_cur_u64(&c, &h1) || ha_cur_u64(&c, &h2)) {
-		snprintf(why, whylen, "entry at offset %zu is cut off (truncated log)", off);
+		ha_err_set(err, HA_ERR_FORMAT, "entry at offset %zu is cut off (truncated log)",
+		           off);
 		return ENTRY_TORN;
 	}
 	if (seq != want) {
-		snprintf(why, whylen, "entry at offset %zu has sequence %u, %u expected", off, seq,
-		         want);
+		ha_err_set(err, HA_ERR_FORMAT, "entry at offset %zu has sequence %u, %u expected",
+		           off, seq, want);
 		return ENTRY_END;
 	}
 	if (sz < ENTRY_HEAD || sz % SECTOR) {
-		snprintf(why, whylen, "entry %u has size %u, not a multiple of 512", seq, sz);
+		ha_err_set(err, HA_ERR_FORMAT, "entry %u has size %u, not a multiple of 512", seq,
+		           sz);
 		return ENTRY_TORN;
 	}
 	if (sz > left) {
-		snprintf(why, whylen, "entry %u runs past the end of the log (truncated)", seq);
+		ha_err_set(err, HA_ERR_FORMAT, "entry %u runs past the end of the log (truncated)",
+		           seq);
 		return ENTRY_TORN;
 	}
 	/* Hash 2 covers the header up to itself, hash 1 included. */
 	if (ha_marvin32(base, 32, HA_MARVIN32_LOG_SEED) != h2 ||
 	    ha_marvin32(base + ENTRY_HEAD, sz - ENTRY_HEAD, HA_MARVIN32_LOG_SEED) != h1) {
-		snprintf(why, whylen, "entry %u fails its hash check (a torn write)", seq);
+		ha_err_set(err, HA_ERR_FORMAT, "entry %u fails its hash check (a torn write)", seq);
 		return ENTRY_TORN;
 	}
 
 	/* From here the entry is authentic; anything wrong is refused. */
 	if (e->hbins < HBIN_ALIGN || e->hbins % HBIN_ALIGN || e->hbins > lim->max_hbins) {
-		snprintf(why, whylen, "entry %u gives hive bins data size 0x%x", seq, e->hbins);
+		ha_err_set(err, HA_ERR_FORMAT, "entry %u gives hive bins data size 0x%x", seq,
+		           e->hbins);
 		return ENTRY_HOSTILE;
 	}
 	refbytes = (uint64_t)cnt * 8;
 	if (refbytes > sz - ENTRY_HEAD) {
-		snprintf(why, whylen, "entry %u lists %u pages, more than its %u bytes hold", seq,
-		         cnt, sz);
+		ha_err_set(err, HA_ERR_FORMAT,
+		           "entry %u lists %u pages, more than its %u bytes hold", seq, cnt, sz);
 		return ENTRY_HOSTILE;
 	}
 	ha_cur_init(&c, base + ENTRY_HEAD, (size_t)refbytes);
@@ -574,21 +574,22 @@ static int check_entry(const struct logv *lv, size_t off, uint32_t want, const s
 		uint32_t poff, psz;
 
 		if (ha_cur_u32(&c, &poff) || ha_cur_u32(&c, &psz)) {
-			snprintf(why, whylen, "entry %u: page reference %u is cut off", seq, i);
+			ha_err_set(err, HA_ERR_FORMAT, "entry %u: page reference %u is cut off",
+			           seq, i);
 			return ENTRY_HOSTILE;
 		}
 		if ((uint64_t)poff + psz > e->hbins) {
-			snprintf(why, whylen,
-			         "entry %u writes 0x%x bytes at 0x%x, outside its 0x%x bytes of "
-			         "hive bins",
-			         seq, psz, poff, e->hbins);
+			ha_err_set(err, HA_ERR_FORMAT,
+			           "entry %u writes 0x%x bytes at 0x%x, outside its 0x%x bytes of "
+			           "hive bins",
+			           seq, psz, poff, e->hbins);
 			return ENTRY_HOSTILE;
 		}
 		pagebytes += psz;
 	}
 	if (pagebytes > sz - ENTRY_HEAD - refbytes) {
-		snprintf(why, whylen, "entry %u: its pages (%llu bytes) run past its end", seq,
-		         (unsigned long long)pagebytes);
+		ha_err_set(err, HA_ERR_FORMAT, "entry %u: its pages (%llu bytes) run past its end",
+		           seq, (unsigned long long)pagebytes);
 		return ENTRY_HOSTILE;
 	}
 	e->size = sz;
@@ -686,25 +687,25 @@ static int replay_new(const struct primary *pr, struct logv *lv, size_t n, const
 		}
 		for (;;) {
 			struct entry e;
-			char why[200];
+			struct ha_err ee;
 			int r;
 
 			memset(&e, 0, sizeof e);
-			r = off < l->in->size ? check_entry(l, off, want, lim, &e, why, sizeof why)
-			                      : ENTRY_END;
+			ha_err_clear(&ee);
+			r = off < l->in->size ? check_entry(l, off, want, lim, &e, &ee) : ENTRY_END;
 			if (r == ENTRY_HOSTILE) {
 				free(pl.v);
-				return ha_err_set(err, HA_ERR_FORMAT, "%s: %s", l->name, why);
+				return ha_err_set(err, HA_ERR_FORMAT, "%s: %s", l->name, ee.msg);
 			}
 			if (r == ENTRY_END) {
 				if (!got)
 					setf(l->why, sizeof l->why, "no entry applies (%s)",
-					     off < l->in->size ? why : "no entries");
+					     off < l->in->size ? ee.msg : "no entries");
 				break;
 			}
 			if (r == ENTRY_TORN) {
-				setf(l->why, sizeof l->why, "%s", why);
-				setf(stop, sizeof stop, "%s: %s", l->name, why);
+				setf(l->why, sizeof l->why, "%s", ee.msg);
+				setf(stop, sizeof stop, "%s: %s", l->name, ee.msg);
 				break;
 			}
 			e.log = order[i];
@@ -776,16 +777,11 @@ static int replay_new(const struct primary *pr, struct logv *lv, size_t n, const
 	}
 	out->seq_last = pl.v[pl.n - 1].seq;
 	fresh_baseblock(img, pr, bbsrc, out->seq_last, pl.v[pl.n - 1].hbins, flags);
-	{
-		char why[240];
-
-		rc = check_bins(img, size, pl.v[pl.n - 1].hbins, pr->bb_ok ? pr->root : bbsrc->root,
-		                why, sizeof why);
-		if (rc) {
-			free(img);
-			free(pl.v);
-			return ha_err_set(err, rc, "%s", why);
-		}
+	rc = check_bins(img, size, pl.v[pl.n - 1].hbins, pr->bb_ok ? pr->root : bbsrc->root, err);
+	if (rc) {
+		free(img);
+		free(pl.v);
+		return rc;
 	}
 	out->format = HA_REPLAY_NEW;
 	out->entries = (uint32_t)pl.n;
@@ -967,8 +963,7 @@ int ha_replay_read_log(const char *path, size_t max, uint8_t **data, size_t *siz
 	return HA_OK;
 }
 
-int ha_image_memfd(const uint8_t *img, size_t n, int *fdp, const uint8_t **mapp, char *why,
-                   size_t whylen)
+int ha_image_memfd(const uint8_t *img, size_t n, int *fdp, const uint8_t **mapp, struct ha_err *err)
 {
 	size_t done = 0;
 	void *map;
@@ -977,10 +972,8 @@ int ha_image_memfd(const uint8_t *img, size_t n, int *fdp, const uint8_t **mapp,
 	*fdp = -1;
 	*mapp = NULL;
 	fd = memfd_create("hiveaudit-replayed", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (fd < 0) {
-		snprintf(why, whylen, "cannot create a memory file: %s", strerror(errno));
-		return HA_ERR_IO;
-	}
+	if (fd < 0)
+		return ha_err_sys(err, HA_ERR_IO, errno, "cannot create a memory file");
 	while (done < n) {
 		ssize_t w = write(fd, img + done, n - done);
 
@@ -989,8 +982,8 @@ int ha_image_memfd(const uint8_t *img, size_t n, int *fdp, const uint8_t **mapp,
 		if (w <= 0) {
 			e = w < 0 ? errno : ENOSPC;
 			close(fd);
-			snprintf(why, whylen, "cannot fill a memory file: %s", strerror(e));
-			return e == ENOMEM ? HA_ERR_NOMEM : HA_ERR_IO;
+			return ha_err_sys(err, e == ENOMEM ? HA_ERR_NOMEM : HA_ERR_IO, e,
+			                  "cannot fill a memory file");
 		}
 		done += (size_t)w;
 	}
@@ -999,36 +992,37 @@ int ha_image_memfd(const uint8_t *img, size_t n, int *fdp, const uint8_t **mapp,
 	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
 		e = errno;
 		close(fd);
-		snprintf(why, whylen, "cannot seal a memory file: %s", strerror(e));
-		return HA_ERR_IO;
+		return ha_err_sys(err, HA_ERR_IO, e, "cannot seal a memory file");
 	}
 	map = mmap(NULL, n, PROT_READ, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED) {
 		e = errno;
 		close(fd);
-		snprintf(why, whylen, "cannot map a memory file: %s", strerror(e));
-		return e == ENOMEM ? HA_ERR_NOMEM : HA_ERR_IO;
+		return ha_err_sys(err, e == ENOMEM ? HA_ERR_NOMEM : HA_ERR_IO, e,
+		                  "cannot map a memory file");
 	}
 	*fdp = fd;
 	*mapp = map;
 	return HA_OK;
 }
 
-int ha_replay_validate(const uint8_t *img, size_t n, char *why, size_t whylen)
+int ha_replay_validate(const uint8_t *img, size_t n, struct ha_err *err)
 {
 	const uint8_t *map;
 	struct ha_hive *hv = NULL;
 	int fd, degraded = 0, rc;
 
-	rc = ha_image_memfd(img, n, &fd, &map, why, whylen);
+	rc = ha_image_memfd(img, n, &fd, &map, err);
 	if (rc)
 		return rc;
-	rc = ha_hive_open(fd, map, n, 0, &hv, &degraded, why, whylen);
-	if (!rc && degraded) {
+	rc = ha_hive_open(fd, map, n, 0, &hv, &degraded, err);
+	if (!rc && degraded && err) {
 		/* A replayed hive that opens only in recovery mode is not what
-		 * Windows would have loaded. */
-		rc = HA_ERR_HIVE;
+		 * Windows would have loaded; err says what hivex refused. */
+		err->code = HA_ERR_HIVE;
 	}
+	if (!rc && degraded)
+		rc = HA_ERR_HIVE;
 	ha_hive_close(hv);
 	munmap((void *)map, n);
 	close(fd);

@@ -187,12 +187,13 @@ int ha_suites_accepted(const struct ha_suites_view *v, const char *name);
 
 /* ---------------------------------------------------- atomic output files */
 
+/* A report file on top of common/atomic.c (struct ha_atomic) with the
+ * temporary name "<path>.tmp-<pid>" that ha_report_remove_stale judges,
+ * written from a struct ha_buf.  After open, exactly one of commit or
+ * abort must follow; both release everything. */
 struct ha_out {
-	int fd;
-	char *tmp;
-	char *path;
-	int failed;
-	int err_no;
+	struct ha_atomic a;
+	int failed; /* a write failed or its buffer had: commit refuses */
 };
 
 HA_MUST_CHECK int ha_out_open(struct ha_out *o, const char *path, struct ha_err *err);

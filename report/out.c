@@ -1,12 +1,13 @@
-/* out.c: atomic output files (see ha_report.h).
+/* out.c: the report files, each written atomically (see ha_report.h).
  *
- * A report is written to "<path>.tmp-<pid>" beside its destination, synced,
- * renamed over the destination, and the folder is synced, so that a reader,
- * a crash or a full disk never leaves a half-written report under the real
- * name.  On any failure the temporary file is removed and the destination
- * is left as it was.  A temporary file left by a process that was killed
- * outright is removed by the next scan of the folder or the next report
- * written into it (ha_report_remove_stale).
+ * A report goes through common/atomic.c with a temporary name carrying the
+ * pid ("<path>.tmp-<pid>" beside its destination): it is synced, renamed
+ * over the destination and the folder is synced, so that a reader, a crash
+ * or a full disk never leaves a half-written report under the real name.
+ * On any failure the temporary file is removed and the destination is left
+ * as it was.  A temporary file left by a process that was killed outright
+ * is removed by the next scan of the folder or the next report written
+ * into it (ha_report_remove_stale), which the pid lets it judge.
  *
  * The report set (ha_report_write_all) is written here too, in one order,
  * with the file names in ha_report.h, for `scan` and `report` alike.
@@ -18,7 +19,6 @@
  * file system can be mounted.  Nothing else reads it here. */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,126 +42,60 @@ static int fault_enospc(const char *path)
 	return strcmp(f + 7, base ? base + 1 : path) == 0;
 }
 
-/* Makes a rename in the folder holding `path` durable; best effort. */
-static void sync_parent(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir = slash ? ha_strndup(path, slash == path ? 1 : (size_t)(slash - path))
-	                  : ha_strdup(".");
-	int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-	free(dir);
-}
-
 int ha_out_open(struct ha_out *o, const char *path, struct ha_err *err)
 {
-	int e = 0, attempt;
-
-	memset(o, 0, sizeof *o);
-	o->fd = -1;
-	o->path = ha_strdup(path);
-	o->tmp = ha_asprintf("%s.tmp-%ld", path, (long)getpid());
-	if (!o->path || !o->tmp) {
-		ha_out_abort(o);
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
-	}
-	/* Created afresh: a leftover of an earlier process with our pid is
-	 * removed once, and never written through (nor a link put there). */
-	for (attempt = 0; attempt < 2 && o->fd < 0; attempt++) {
-		o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-		e = errno;
-		if (o->fd < 0 && (e != EEXIST || unlink(o->tmp) != 0))
-			break;
-	}
-	if (o->fd < 0) {
-		free(o->tmp);
-		o->tmp = NULL; /* not ours: never unlinked */
-		ha_out_abort(o);
-		return ha_err_sys(err, HA_ERR_IO, e, "cannot write '%s'", path);
-	}
-	return HA_OK;
+	o->failed = 0;
+	/* The pid in the temporary name lets the stale sweep below judge it;
+	 * a report whose folder cannot be synced is still whole. */
+	return ha_atomic_open_flags(&o->a, path, 0644,
+	                            HA_ATOMIC_PID_TEMP | HA_ATOMIC_DIR_SYNC_BEST_EFFORT, err);
 }
 
 int ha_out_write(struct ha_out *o, struct ha_buf *b, struct ha_err *err)
 {
-	const char *p = b->data;
 	size_t left = b->len;
+	int rc;
 
 	if (ha_buf_status(b)) {
 		o->failed = 1;
 		return ha_err_set(err, ha_buf_status(b), "'%s': output too large or out of memory",
-		                  o->path);
+		                  o->a.path);
 	}
 	if (o->failed) { /* an earlier write failed: the file is lost already */
 		ha_buf_truncate(b, 0);
-		return ha_err_sys(err, HA_ERR_IO, o->err_no, "cannot write '%s'", o->path);
+		return ha_err_sys(err, HA_ERR_IO, o->a.err_no, "cannot write '%s'", o->a.path);
 	}
-	if (fault_enospc(o->path)) {
+	if (fault_enospc(o->a.path))
 		left /= 2; /* a partial write, then the disk is full */
+	rc = ha_atomic_write(&o->a, b->data, left, err);
+	if (!rc && left < b->len) {
+		o->a.err_no = ENOSPC;
+		rc = ha_err_sys(err, HA_ERR_IO, ENOSPC, "cannot write '%s'", o->a.path);
+	}
+	if (rc)
 		o->failed = 1;
-		o->err_no = ENOSPC;
-	}
-	while (left) {
-		ssize_t n = write(o->fd, p, left);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			o->failed = 1;
-			o->err_no = n < 0 ? errno : EIO;
-			break;
-		}
-		p += n;
-		left -= (size_t)n;
-	}
 	ha_buf_truncate(b, 0);
-	if (o->failed)
-		return ha_err_sys(err, HA_ERR_IO, o->err_no, "cannot write '%s'", o->path);
-	return HA_OK;
+	return rc;
 }
 
 int ha_out_commit(struct ha_out *o, struct ha_err *err)
 {
-	int rc = HA_OK;
+	int rc;
 
-	if (o->failed)
-		rc = ha_err_sys(err, HA_ERR_IO, o->err_no, "cannot write '%s'", o->path);
-	else if (fsync(o->fd) != 0)
-		rc = ha_err_sys(err, HA_ERR_IO, errno, "cannot write '%s'", o->path);
-	else if (close(o->fd) != 0) {
-		o->fd = -1;
-		rc = ha_err_sys(err, HA_ERR_IO, errno, "cannot write '%s'", o->path);
-	} else {
-		o->fd = -1;
-		if (rename(o->tmp, o->path) != 0)
-			rc = ha_err_sys(err, HA_ERR_IO, errno, "cannot write '%s'", o->path);
-	}
-	if (rc) {
+	if (o->failed) {
+		rc = ha_err_sys(err, HA_ERR_IO, o->a.err_no, "cannot write '%s'", o->a.path);
 		ha_out_abort(o);
 		return rc;
 	}
-	sync_parent(o->path);
-	free(o->tmp);
-	free(o->path);
-	memset(o, 0, sizeof *o);
-	o->fd = -1;
-	return HA_OK;
+	rc = ha_atomic_commit(&o->a, err);
+	o->failed = 0;
+	return rc;
 }
 
 void ha_out_abort(struct ha_out *o)
 {
-	if (o->fd >= 0)
-		close(o->fd);
-	if (o->tmp)
-		unlink(o->tmp);
-	free(o->tmp);
-	free(o->path);
-	memset(o, 0, sizeof *o);
-	o->fd = -1;
+	ha_atomic_abort(&o->a);
+	o->failed = 0;
 }
 
 /* ---------------------------------------------------------- the report set */

@@ -29,6 +29,7 @@
 #include <yaml.h>
 
 #include "rules_internal.h"
+#include "yamlerr.h"
 
 #define MAX_FILE       ((size_t)4 << 20)
 #define MAX_DEPTH      24 /* checks and conditions inside one another */
@@ -50,17 +51,13 @@ struct ld {
 static int fail(struct ld *l, const yaml_node_t *n, const char *fmt, ...) HA_PRINTF(3, 4);
 static int fail(struct ld *l, const yaml_node_t *n, const char *fmt, ...)
 {
-	char msg[400];
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	rc = ha_yaml_vfail_at(l->err, l->name, n ? &n->start_mark : NULL, fmt, ap);
 	va_end(ap);
-	if (n)
-		return ha_err_set(l->err, HA_ERR_RULES, "%s:%lu:%lu: %s", l->name,
-		                  (unsigned long)n->start_mark.line + 1,
-		                  (unsigned long)n->start_mark.column + 1, msg);
-	return ha_err_set(l->err, HA_ERR_RULES, "%s: %s", l->name, msg);
+	return rc;
 }
 
 static int nomem(struct ld *l)
@@ -1343,40 +1340,35 @@ static int parse_cert_stores(struct ld *l, const yaml_node_t *n, struct ha_rules
 static int yaml_fail(const char *name, const char *text, size_t len, const yaml_parser_t *p,
                      struct ha_err *err)
 {
-	unsigned long line = (unsigned long)p->problem_mark.line + 1;
-	unsigned long col = (unsigned long)p->problem_mark.column + 1;
 	const char *problem = p->problem ? p->problem : "YAML error";
 
 	if (p->error == YAML_MEMORY_ERROR)
 		return ha_err_set(err, HA_ERR_NOMEM, "%s: out of memory while parsing", name);
 	if (p->error == YAML_READER_ERROR) {
 		size_t i, off = p->problem_offset < len ? p->problem_offset : len;
+		yaml_mark_t at = {off, 0, 0};
 
-		line = col = 1;
 		for (i = 0; i < off; i++) {
 			if (text[i] == '\n') {
-				line++;
-				col = 1;
+				at.line++;
+				at.column = 0;
 			} else {
-				col++;
+				at.column++;
 			}
 		}
 		if (p->problem_value >= 0)
-			return ha_err_set(err, HA_ERR_RULES,
-			                  "%s:%lu:%lu: %s (byte 0x%02X); a rule file "
-			                  "is UTF-8 text",
-			                  name, line, col, problem, (unsigned)p->problem_value);
-		return ha_err_set(err, HA_ERR_RULES, "%s:%lu:%lu: %s", name, line, col, problem);
+			return ha_yaml_fail_at(err, name, &at,
+			                       "%s (byte 0x%02X); a rule file is UTF-8 text",
+			                       problem, (unsigned)p->problem_value);
+		return ha_yaml_fail_at(err, name, &at, "%s", problem);
 	}
 	if (p->context)
-		return ha_err_set(err, HA_ERR_RULES,
-		                  "%s:%lu:%lu: YAML syntax error: %s (%s that starts "
-		                  "at line %lu, column %lu)",
-		                  name, line, col, problem, p->context,
-		                  (unsigned long)p->context_mark.line + 1,
-		                  (unsigned long)p->context_mark.column + 1);
-	return ha_err_set(err, HA_ERR_RULES, "%s:%lu:%lu: YAML syntax error: %s", name, line, col,
-	                  problem);
+		return ha_yaml_fail_at(err, name, &p->problem_mark,
+		                       "YAML syntax error: %s (%s that starts at line %lu, "
+		                       "column %lu)",
+		                       problem, p->context, (unsigned long)p->context_mark.line + 1,
+		                       (unsigned long)p->context_mark.column + 1);
+	return ha_yaml_fail_at(err, name, &p->problem_mark, "YAML syntax error: %s", problem);
 }
 
 /* The first pass over the events: syntax, nesting depth and the number of
@@ -1398,21 +1390,16 @@ static int prescan(const char *name, const char *text, size_t len, struct ha_err
 		switch (ev.type) {
 		case YAML_DOCUMENT_START_EVENT:
 			if (++docs > 1)
-				rc = ha_err_set(err, HA_ERR_RULES,
-				                "%s:%lu:%lu: a second YAML document "
-				                "starts here; a rule file holds one",
-				                name, (unsigned long)ev.start_mark.line + 1,
-				                (unsigned long)ev.start_mark.column + 1);
+				rc = ha_yaml_fail_at(err, name, &ev.start_mark,
+				                     "a second YAML document starts here; a "
+				                     "rule file holds one");
 			break;
 		case YAML_SEQUENCE_START_EVENT:
 		case YAML_MAPPING_START_EVENT:
 			if (++depth > MAX_YAML_DEPTH)
-				rc = ha_err_set(err, HA_ERR_RULES,
-				                "%s:%lu:%lu: nested more than %d "
-				                "levels deep",
-				                name, (unsigned long)ev.start_mark.line + 1,
-				                (unsigned long)ev.start_mark.column + 1,
-				                MAX_YAML_DEPTH);
+				rc = ha_yaml_fail_at(err, name, &ev.start_mark,
+				                     "nested more than %d levels deep",
+				                     MAX_YAML_DEPTH);
 			break;
 		case YAML_SEQUENCE_END_EVENT:
 		case YAML_MAPPING_END_EVENT: depth--; break;

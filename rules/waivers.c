@@ -32,6 +32,7 @@
 #include <yaml.h>
 
 #include "ha_rules.h"
+#include "yamlerr.h"
 
 #define MAX_FILE       ((size_t)4 << 20)
 #define MAX_YAML_DEPTH 16
@@ -49,17 +50,13 @@ struct wl {
 static int fail(struct wl *l, const yaml_node_t *n, const char *fmt, ...) HA_PRINTF(3, 4);
 static int fail(struct wl *l, const yaml_node_t *n, const char *fmt, ...)
 {
-	char msg[400];
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	rc = ha_yaml_vfail_at(l->err, l->name, n ? &n->start_mark : NULL, fmt, ap);
 	va_end(ap);
-	if (n)
-		return ha_err_set(l->err, HA_ERR_RULES, "%s:%lu:%lu: %s", l->name,
-		                  (unsigned long)n->start_mark.line + 1,
-		                  (unsigned long)n->start_mark.column + 1, msg);
-	return ha_err_set(l->err, HA_ERR_RULES, "%s: %s", l->name, msg);
+	return rc;
 }
 
 /* A libyaml failure as "file:line:column: what". */
@@ -71,10 +68,8 @@ static int yaml_fail(const char *name, const yaml_parser_t *p, struct ha_err *er
 		return ha_err_set(err, HA_ERR_RULES,
 		                  "%s: byte %zu: %s; a waiver file is UTF-8 text", name,
 		                  p->problem_offset, p->problem ? p->problem : "unreadable");
-	return ha_err_set(err, HA_ERR_RULES, "%s:%lu:%lu: YAML syntax error: %s", name,
-	                  (unsigned long)p->problem_mark.line + 1,
-	                  (unsigned long)p->problem_mark.column + 1,
-	                  p->problem ? p->problem : "unknown");
+	return ha_yaml_fail_at(err, name, &p->problem_mark, "YAML syntax error: %s",
+	                       p->problem ? p->problem : "unknown");
 }
 
 /* Depth and document count on the events, before a document is built. */
@@ -93,18 +88,14 @@ static int prescan(const char *name, const char *text, size_t len, struct ha_err
 			break;
 		}
 		if (ev.type == YAML_DOCUMENT_START_EVENT && ++docs > 1)
-			rc = ha_err_set(err, HA_ERR_RULES,
-			                "%s:%lu:%lu: a second YAML document starts here; a waiver "
-			                "file holds one",
-			                name, (unsigned long)ev.start_mark.line + 1,
-			                (unsigned long)ev.start_mark.column + 1);
+			rc = ha_yaml_fail_at(err, name, &ev.start_mark,
+			                     "a second YAML document starts here; a waiver "
+			                     "file holds one");
 		else if ((ev.type == YAML_SEQUENCE_START_EVENT ||
 		          ev.type == YAML_MAPPING_START_EVENT) &&
 		         ++depth > MAX_YAML_DEPTH)
-			rc = ha_err_set(err, HA_ERR_RULES,
-			                "%s:%lu:%lu: nested more than %d levels deep", name,
-			                (unsigned long)ev.start_mark.line + 1,
-			                (unsigned long)ev.start_mark.column + 1, MAX_YAML_DEPTH);
+			rc = ha_yaml_fail_at(err, name, &ev.start_mark,
+			                     "nested more than %d levels deep", MAX_YAML_DEPTH);
 		else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT)
 			depth--;
 		else if (ev.type == YAML_STREAM_END_EVENT)

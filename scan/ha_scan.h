@@ -111,6 +111,11 @@ struct ha_scan_result {
 HA_MUST_CHECK int ha_scan_run(const struct ha_scan_opts *opts, struct ha_scan_result *res,
                               struct ha_err *err);
 
+/* Appends the command line a run records ("hiveaudit scan ..." from the
+ * verb's argv) to b: the value of --password and of --password=... is
+ * written "(password)", so the store never keeps a password. */
+void ha_scan_command_line(struct ha_buf *b, int argc, char *const *argv);
+
 /* ------------------------------------------------------------- merging */
 
 /* One run from the stores of a sharded scan (docs/sharding.md). */

@@ -457,3 +457,15 @@ int ha_scan_run(const struct ha_scan_opts *o, struct ha_scan_result *res, struct
 	ha_reqset_free(&s.req);
 	return rc;
 }
+
+void ha_scan_command_line(struct ha_buf *b, int argc, char *const *argv)
+{
+	int i;
+
+	ha_buf_puts(b, "hiveaudit");
+	for (i = 0; i < argc; i++)
+		ha_buf_printf(b, " %s",
+		              i && !strcmp(argv[i - 1], "--password") ? "(password)"
+		              : !strncmp(argv[i], "--password=", 11)  ? "--password=(password)"
+		                                                      : argv[i]);
+}

@@ -136,12 +136,47 @@ static void atomic_failures_leave_destination(void)
 	ha_atomic_abort(&a); /* twice is harmless */
 }
 
+/* HA_ATOMIC_PID_TEMP (the reports' temporaries): the name carries our pid
+ * while the file is written; a leftover of ours is removed once and a link
+ * there is never written through. */
+static void atomic_pid_temp(void)
+{
+	struct ha_atomic a;
+	struct ha_err err;
+	char name[64], *got;
+
+	ha_err_clear(&err);
+	snprintf(name, sizeof name, "p.out.tmp-%ld", (long)getpid());
+	CHECK_INT(tu_write(in_tmp(name), "stale", 5), 0);
+	CHECK_INT(ha_atomic_open_flags(&a, in_tmp("p.out"), 0644,
+	                               HA_ATOMIC_PID_TEMP | HA_ATOMIC_DIR_SYNC_BEST_EFFORT, &err),
+	          HA_OK);
+	CHECK_STR(a.tmp, in_tmp(name));
+	CHECK_INT(count_prefix("p.out.tmp-"), 1);
+	CHECK_INT(ha_atomic_write(&a, "new", 3, &err), HA_OK);
+	CHECK_INT(ha_atomic_commit(&a, &err), HA_OK);
+	CHECK_INT(count_prefix("p.out.tmp-"), 0);
+	got = tu_read(in_tmp("p.out"), NULL);
+	CHECK_STR(got, "new");
+	free(got);
+	/* A symbolic link where the temporary goes is replaced, not followed. */
+	CHECK_INT(tu_write(in_tmp("p.target"), "keep", 4), 0);
+	CHECK_INT(symlink("p.target", in_tmp(name)), 0);
+	CHECK_INT(ha_atomic_open_flags(&a, in_tmp("p.out"), 0644, HA_ATOMIC_PID_TEMP, &err), HA_OK);
+	ha_atomic_abort(&a);
+	CHECK_INT(count_prefix("p.out.tmp-"), 0);
+	got = tu_read(in_tmp("p.target"), NULL);
+	CHECK_STR(got, "keep");
+	free(got);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
 	        CHECK_CASE(atomic_writes_whole_file),
 	        CHECK_CASE(atomic_replaces_links),
 	        CHECK_CASE(atomic_failures_leave_destination),
+	        CHECK_CASE(atomic_pid_temp),
 	};
 	int rc;
 

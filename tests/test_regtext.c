@@ -153,7 +153,7 @@ static void test_merge_delete_and_ignore(void)
 	struct ha_err err;
 	struct ha_regtext *rt;
 	const struct ha_regtext_info *in;
-	char why[512];
+	struct ha_err why;
 
 	rt = parse8("Windows Registry Editor Version 5.00\n"
 	            "\n"
@@ -193,11 +193,12 @@ static void test_merge_delete_and_ignore(void)
 	CHECK(absent(rt, HA_SOFTWARE, "A\\Gone\\Deep", "v"));
 	CHECK(ha_regtext_get(rt, HA_SOFTWARE, "A\\Back\\Again", NULL, NULL, NULL, NULL) == HA_OK);
 	/* Deleted and below a given key: known to be absent. */
-	CHECK_INT(ha_rt_path_covered(rt, HA_SOFTWARE, "A\\Gone\\Deep", why, sizeof why), 1);
+	CHECK_INT(ha_rt_path_covered(rt, HA_SOFTWARE, "A\\Gone\\Deep", &why), 1);
 	/* A delete of a key never seen says nothing about its siblings. */
-	CHECK_INT(ha_rt_path_covered(rt, HA_SOFTWARE, "NeverThere\\X", why, sizeof why), 0);
-	CHECK_STR(why, "HKLM\\SOFTWARE\\NeverThere\\X is outside the sub-trees of HKLM\\SOFTWARE "
-	               "that the .reg export holds, so the export cannot tell what is there");
+	CHECK_INT(ha_rt_path_covered(rt, HA_SOFTWARE, "NeverThere\\X", &why), 0);
+	CHECK_STR(why.msg,
+	          "HKLM\\SOFTWARE\\NeverThere\\X is outside the sub-trees of HKLM\\SOFTWARE "
+	          "that the .reg export holds, so the export cannot tell what is there");
 	ha_regtext_free(rt);
 }
 
@@ -279,7 +280,7 @@ static void test_current_control_set(void)
 {
 	struct ha_err err;
 	struct ha_regtext *rt;
-	char why[512];
+	struct ha_err why;
 
 	/* Select\Current = 2: CurrentControlSet is ControlSet002. */
 	rt = parse8("REGEDIT4\n"
@@ -300,11 +301,9 @@ static void test_current_control_set(void)
 	      HA_REG_SZ, "W\0E\0B\0000\0001\0\0", 12);
 	CHECK(absent(rt, HA_SYSTEM, "CurrentControlSet", NULL));
 	CHECK_INT(ha_rt_path_covered(rt, HA_SYSTEM,
-	                             "ControlSet002\\Control\\ComputerName\\ComputerName", why,
-	                             sizeof why),
+	                             "ControlSet002\\Control\\ComputerName\\ComputerName", &why),
 	          1);
-	CHECK_INT(ha_rt_path_covered(rt, HA_SYSTEM, "ControlSet002\\Control\\Lsa", why, sizeof why),
-	          0);
+	CHECK_INT(ha_rt_path_covered(rt, HA_SYSTEM, "ControlSet002\\Control\\Lsa", &why), 0);
 	ha_regtext_free(rt);
 
 	/* No Select: ControlSet001, and the note says why. */
@@ -355,7 +354,7 @@ static void test_current_control_set(void)
 	VALUE(rt, HA_SYSTEM, "ControlSet001\\Control", "B", HA_REG_DWORD, "\x02\0\0\0", 4);
 	VALUE(rt, HA_SYSTEM, "ControlSet001\\Services\\X", "C", HA_REG_DWORD, "\x03\0\0\0", 4);
 	CHECK(absent(rt, HA_SYSTEM, "CurrentControlSet", NULL));
-	CHECK_INT(ha_rt_path_covered(rt, HA_SYSTEM, "Anything\\At\\All", why, sizeof why), 1);
+	CHECK_INT(ha_rt_path_covered(rt, HA_SYSTEM, "Anything\\At\\All", &why), 1);
 	ha_regtext_free(rt);
 }
 

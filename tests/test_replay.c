@@ -92,6 +92,15 @@ static struct bytes load(const char *path)
 	return b;
 }
 
+/* The replayed image opens with the registry reader in strict mode. */
+static int validate(const struct ha_replay_result *r)
+{
+	struct ha_err e;
+
+	ha_err_clear(&e);
+	return ha_replay_validate(r->image, r->size, &e);
+}
+
 static int replay(const struct bytes *hive, const struct bytes *logs, const char *const *names,
                   size_t n, const struct ha_replay_limits *lim, struct ha_replay_result *res,
                   struct ha_err *err)
@@ -525,7 +534,7 @@ static void test_corpus_new_dirty_hive(void)
 	/* Byte for byte what Windows 10 recovered, after the base block. */
 	CHECK(r.size == want.n && memcmp(r.image + 4096, want.p + 4096, want.n - 4096) == 0);
 	CHECK_INT(get32(r.image + 0x28), get32(want.p + 0x28));
-	CHECK_INT(ha_replay_validate(r.image, r.size, out, sizeof out), HA_OK);
+	CHECK_INT(validate(&r), HA_OK);
 	snprintf(out, sizeof out, "%s/new-recovered.hiv", tmp);
 	CHECK_INT(tu_write(out, r.image, r.size), 0);
 	CHECK_INT(has_key(out, "Key3\\Key3_1"), 1);
@@ -629,7 +638,7 @@ static void test_corpus_old_dirty_hive(void)
 			           i);
 	}
 	CHECK_INT(ndiff, 6);
-	CHECK_INT(ha_replay_validate(r.image, r.size, out, sizeof out), HA_OK);
+	CHECK_INT(validate(&r), HA_OK);
 	snprintf(out, sizeof out, "%s/old-recovered.hiv", tmp);
 	CHECK_INT(tu_write(out, r.image, r.size), 0);
 	CHECK_INT(has_key(out, "key_with_many_subkeys\\1"), 0);
@@ -737,7 +746,7 @@ static const struct ha_hivefile *file_named(const struct ha_snapshot *s, const c
 static void test_corpus_win10_system(void)
 {
 	const char *names[2] = {"SYSTEM.LOG1", "SYSTEM.LOG2"};
-	char *hp, *l1, *l2, dir[4096], cmdout[4096];
+	char *hp, *l1, *l2, dir[4096];
 	struct bytes hive, logs[2];
 	struct ha_replay_result r;
 	struct ha_snapshot s;
@@ -768,7 +777,7 @@ static void test_corpus_win10_system(void)
 	                     "SYSTEM.LOG1, SYSTEM.LOG2, 315 pages");
 	check_fresh_bb(&r, 2130);
 	CHECK_INT(get32(r.image + 0x28), 0xC02000); /* grown by the later entries */
-	CHECK_INT(ha_replay_validate(r.image, r.size, cmdout, sizeof cmdout), HA_OK);
+	CHECK_INT(validate(&r), HA_OK);
 	ha_replay_result_free(&r);
 	/* Without LOG1, LOG2 is applied from its own number (2111 is not below
 	 * 1621): the same rule; a reader of the files cannot tell this gap from
@@ -899,7 +908,7 @@ static void test_corpus_read_and_verb(void)
 
 static void test_new_format_generated(void)
 {
-	char dir[4096], why[512];
+	char dir[4096];
 	struct bytes primary, st[3], logs[2];
 	const char *names[2] = {"SYSTEM.LOG1", "SYSTEM.LOG2"};
 	struct ha_replay_result r;
@@ -917,7 +926,7 @@ static void test_new_format_generated(void)
 	CHECK_INT(r.entries, 1);
 	CHECK(same_bins(&r, &st[0]));
 	check_fresh_bb(&r, s2);
-	CHECK_INT(ha_replay_validate(r.image, r.size, why, sizeof why), HA_OK);
+	CHECK_INT(validate(&r), HA_OK);
 	ha_replay_result_free(&r);
 	free_bytes(logs, 1);
 
@@ -1129,7 +1138,7 @@ static void test_bounds_and_refusals(void)
 
 static void test_old_format_generated(void)
 {
-	char dir[4096], why[512];
+	char dir[4096];
 	struct bytes primary, st[1], logs[2];
 	const char *names[2] = {"SYSTEM.LOG1", "SYSTEM.LOG"};
 	struct ha_replay_result r;
@@ -1147,7 +1156,7 @@ static void test_old_format_generated(void)
 	CHECK_INT(r.format, HA_REPLAY_OLD);
 	CHECK(same_bins(&r, &st[0]));
 	check_fresh_bb(&r, s2 + 1);
-	CHECK_INT(ha_replay_validate(r.image, r.size, why, sizeof why), HA_OK);
+	CHECK_INT(validate(&r), HA_OK);
 	ha_replay_result_free(&r);
 
 	/* A log from another write (its timestamp differs) does not apply. */
@@ -1188,7 +1197,7 @@ static void test_old_format_generated(void)
 /* A primary whose header checksum is wrong gets the base block of a log. */
 static void test_damaged_base_block(void)
 {
-	char dir[4096], why[512];
+	char dir[4096];
 	struct bytes primary, st[2], logs[2];
 	const char *names[2] = {"SYSTEM.LOG1", "SYSTEM.LOG2"};
 	struct ha_replay_result r;
@@ -1211,7 +1220,7 @@ static void test_damaged_base_block(void)
 	CHECK(same_bins(&r, &st[1]));
 	check_fresh_bb(&r, s2 + 1);
 	CHECK_HAS(r.summary, "base block restored from SYSTEM.LOG2");
-	CHECK_INT(ha_replay_validate(r.image, r.size, why, sizeof why), HA_OK);
+	CHECK_INT(validate(&r), HA_OK);
 	ha_replay_result_free(&r);
 	free_bytes(logs, 2);
 
@@ -1864,7 +1873,9 @@ static void test_verb(void)
 
 		CHECK(stat(outp, &st) == 0 && (st.st_mode & 0777) != 0600);
 	}
-	/* Named logs, -o first. */
+	/* Named logs, -o first (the earlier output is a hive now, which
+	 * replay does not write over). */
+	unlink(outp);
 	rc = run_hiveaudit(&o, &e, "replay", "-o", outp, path_in(dir, "SYSTEM"),
 	                   path_in(dir, "system.log1"), NULL);
 	CHECK_INT(rc, 0);
@@ -2042,6 +2053,77 @@ static void replay_refuses_log_as_output(void)
 	free(hive.p);
 }
 
+/* issue 17: OUT may not replace another hive of the collection or its log
+ * either: replaying SYSTEM with -o A/SOFTWARE.LOG1 would hand A's SOFTWARE a
+ * foreign log.  Recognised by content (a hive's or a log's signature) and,
+ * for a log that does not exist yet, by a log name beside a hive. */
+static void replay_refuses_other_hive_as_output(void)
+{
+	char dir[4096], a[4096], *o = NULL, *e = NULL;
+	struct bytes log1, soft, text = {(uint8_t *)"notes", 5};
+	int rc;
+
+	snprintf(dir, sizeof dir, "%s/other-out/B", tmp);
+	snprintf(a, sizeof a, "%s/other-out/A", tmp);
+	make_host(dir, DMG_NONE, 1, 0);
+	log1 = load(path_in(dir, "SYSTEM.LOG1"));
+	soft = load(path_in(dir, "SOFTWARE"));
+	CHECK_INT(tu_write(path_in(a, "SOFTWARE"), soft.p, soft.n), 0);
+	CHECK_INT(tu_write(path_in(a, "SOFTWARE.LOG1"), log1.p, log1.n), 0);
+	CHECK_INT(tu_write(path_in(a, "saved.bin"), log1.p, log1.n), 0);
+	CHECK_INT(tu_write(path_in(a, "notes.txt"), text.p, text.n), 0);
+
+	/* Another hive's existing log. */
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o",
+	                   path_in(a, "SOFTWARE.LOG1"), NULL, NULL);
+	CHECK_INT(rc, 2);
+	CHECK_HAS(e, "SOFTWARE.LOG1' is an existing hive or transaction log (by its signature); "
+	             "replay never writes over a hive or a log\n");
+	CHECK(file_is(path_in(a, "SOFTWARE.LOG1"), &log1));
+	free(o);
+	free(e);
+	/* Another hive. */
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o", path_in(a, "SOFTWARE"),
+	                   NULL, NULL);
+	CHECK_INT(rc, 2);
+	CHECK_HAS(e, "is an existing hive or transaction log");
+	CHECK(file_is(path_in(a, "SOFTWARE"), &soft));
+	free(o);
+	free(e);
+	/* A log under another name: its content says what it is. */
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o", path_in(a, "saved.bin"),
+	                   NULL, NULL);
+	CHECK_INT(rc, 2);
+	CHECK(file_is(path_in(a, "saved.bin"), &log1));
+	free(o);
+	free(e);
+	/* A log of another hive that does not exist yet, in another case. */
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o",
+	                   path_in(a, "software.log2"), NULL, NULL);
+	CHECK_INT(rc, 2);
+	CHECK_HAS(e, "software.log2' is a log name of the hive 'SOFTWARE' beside it; replay "
+	             "never writes over a hive or a log\n");
+	CHECK(access(path_in(a, "software.log2"), F_OK) != 0);
+	free(o);
+	free(e);
+	/* Files that are neither are still replaced, and a log name with no
+	 * hive beside it is an ordinary name. */
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o", path_in(a, "notes.txt"),
+	                   NULL, NULL);
+	CHECK_INT(rc, 0);
+	CHECK_INT(has_key(path_in(a, "notes.txt"), TLS12C), 1);
+	free(o);
+	free(e);
+	rc = run_hiveaudit(&o, &e, "replay", path_in(dir, "SYSTEM"), "-o",
+	                   path_in(a, "recovered.LOG1"), NULL, NULL);
+	CHECK_INT(rc, 0);
+	free(o);
+	free(e);
+	CHECK(file_is(path_in(dir, "SYSTEM.LOG1"), &log1));
+	free(log1.p);
+	free(soft.p);
+}
+
 /* ------------------------------------------------------------ the rules */
 
 static const char *finding(const struct tu_csv *c, const char *rule, const char *col)
@@ -2130,6 +2212,7 @@ int main(int argc, char **argv)
 	        CHECK_CASE(test_reader_statuses),
 	        CHECK_CASE(test_verb),
 	        CHECK_CASE(replay_refuses_log_as_output),
+	        CHECK_CASE(replay_refuses_other_hive_as_output),
 	        CHECK_CASE(log_match_decides_belonging),
 	        CHECK_CASE(logs_beside_found_by_name),
 	        CHECK_CASE(replay_refuses_foreign_log),

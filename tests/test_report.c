@@ -681,8 +681,8 @@ static void test_out_missing_folder(void)
 	CHECK_HAS(err.msg, "no/such/dir/report.csv");
 	CHECK_HAS(err.msg, "No such file or directory");
 	CHECK(strchr(err.msg, '\n') == NULL);
-	CHECK_INT(o.fd, -1);
-	CHECK(o.tmp == NULL && o.path == NULL);
+	CHECK_INT(o.a.fd, -1);
+	CHECK(o.a.tmp == NULL && o.a.path == NULL);
 	ha_out_abort(&o); /* harmless after a failed open */
 
 	/* The same through the report writers. */
@@ -714,7 +714,7 @@ static void test_out_write_failure(void)
 	CHECK_INT(ha_out_open(&o, path_in("keep.csv"), &err), HA_OK);
 	CHECK_INT(count_named(tmp, "keep.csv.tmp"), 1);
 	/* Every write now goes to a full disk. */
-	CHECK(dup2(full, o.fd) == o.fd);
+	CHECK(dup2(full, o.a.fd) == o.a.fd);
 	ha_buf_init(&b, 0);
 	ha_buf_puts(&b, "new contents\r\n");
 	CHECK_INT(ha_out_write(&o, &b, &err), HA_ERR_IO);
@@ -725,7 +725,7 @@ static void test_out_write_failure(void)
 	ha_buf_puts(&b, "more");
 	CHECK_INT(ha_out_write(&o, &b, &err), HA_ERR_IO);
 	CHECK_INT(ha_out_commit(&o, &err), HA_ERR_IO);
-	CHECK_INT(o.fd, -1);
+	CHECK_INT(o.a.fd, -1);
 	old = tu_read(path_in("keep.csv"), NULL);
 	CHECK_STR(old, "previous\r\n");
 	free(old);

@@ -732,10 +732,26 @@ static void test_write_all(void)
 	ha_store_close(st);
 }
 
+/* The command line a run records never holds a password, given either way. */
+static void test_command_line_hides_passwords(void)
+{
+	char *argv[] = {(char *)"scan", (char *)"--password", (char *)"s3cret",
+	                (char *)"-o",   (char *)"out",        (char *)"--password=hunter2",
+	                (char *)"fleet"};
+	struct ha_buf b;
+
+	ha_buf_init(&b, 1 << 16);
+	ha_scan_command_line(&b, 7, argv);
+	CHECK_STR(ha_buf_cstr(&b), "hiveaudit scan --password (password) -o out "
+	                           "--password=(password) fleet");
+	ha_buf_free(&b);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
 	        CHECK_CASE(test_fleet_then_reuse),
+	        CHECK_CASE(test_command_line_hides_passwords),
 	        CHECK_CASE(test_reuse_sees_changed_bytes),
 	        CHECK_CASE(test_unasked_unchanged),
 	        CHECK_CASE(test_hash_none),
