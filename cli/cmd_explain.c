@@ -27,7 +27,7 @@ static void explain_usage(FILE *f)
 	        "3 the store could not be read.\n");
 }
 
-struct ectx {
+struct explain_ctx {
 	struct ha_store *st;
 	int64_t run_id;
 	int all;
@@ -43,7 +43,7 @@ static void term(struct ha_buf *b, const char *s)
 
 static int ev_cb(void *ctx, const struct ha_evidence_row *e)
 {
-	struct ectx *c = ctx;
+	struct explain_ctx *c = ctx;
 
 	/* What remediate writes is not evidence to read here. */
 	if (!strcmp(e->value_type, "reg fragment"))
@@ -89,7 +89,7 @@ static int ev_cb(void *ctx, const struct ha_evidence_row *e)
 
 static int finding_cb(void *ctx, const struct ha_finding_row *f)
 {
-	struct ectx *c = ctx;
+	struct explain_ctx *c = ctx;
 
 	if (!c->all && (!strcmp(f->status, "PASS") || !strcmp(f->status, "NOT_APPLICABLE")))
 		return 0;
@@ -123,7 +123,7 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 
 static int hive_cb(void *ctx, const struct ha_hive_row *h)
 {
-	struct ectx *c = ctx;
+	struct explain_ctx *c = ctx;
 
 	ha_buf_puts(&c->b, "  ");
 	term(&c->b, *h->role ? h->role : h->kind);
@@ -139,7 +139,7 @@ static int hive_cb(void *ctx, const struct ha_hive_row *h)
 
 /* The effective TLS 1.2 cipher suites, one a line, the ones Azure accepts
  * marked, after the rule's one sentence on why they fail (or pass). */
-static int suites_section(struct ectx *c, int64_t host_id)
+static int suites_section(struct explain_ctx *c, int64_t host_id)
 {
 	struct ha_suites_view v;
 	char one[256];
@@ -175,7 +175,7 @@ static int suites_section(struct ectx *c, int64_t host_id)
 
 static int host_cb(void *ctx, const struct ha_host_row *h)
 {
-	struct ectx *c = ctx;
+	struct explain_ctx *c = ctx;
 	int rc;
 
 	if (c->hosts++)
@@ -231,7 +231,7 @@ int cmd_explain(int argc, char **argv)
 	};
 	struct cli_source src;
 	struct ha_err err;
-	struct ectx c;
+	struct explain_ctx c;
 	int opt, rc, code;
 
 	ha_err_clear(&err);

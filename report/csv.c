@@ -180,7 +180,7 @@ static int host_cb(void *ctx, const struct ha_host_row *h)
 	field(c, h->hive_status[HA_SYSTEM], 0);
 	field(c, h->hive_status[HA_SOFTWARE], 0);
 	for (i = 0; i < HA_NSTATUS; i++)
-		field_long(c, h->counts[i]);
+		field_long(c, h->findings_by_status[i]);
 	field(c, h->dir, 0);
 	field(c, h->note, 0);
 	{

@@ -301,7 +301,7 @@ enum rstr { R_ID, R_TITLE, R_SEV, R_CAT, R_SOURCE, R_APPLIES, R_REMEDY, R_REG, R
 struct rrec {
 	uint32_t s[R_NSTR];
 	char *text[R_NSTR]; /* the same strings, for the summary */
-	int counts;
+	int decides;
 	long by_status[HA_NSTATUS];
 	long not_ready_hosts; /* not-ready hosts on which it fails */
 	long undetermined;    /* unknown hosts, hives readable, on which it is UNKNOWN */
@@ -586,9 +586,9 @@ static int rule_cb(void *ctx, const struct ha_rule_row *r)
 		if (!(x->text[i] = ha_strdup(s[i] ? s[i] : "")))
 			return nomem(c);
 	}
-	x->counts = r->counts;
+	x->decides = r->decides;
 	for (i = 0; i < HA_NSTATUS; i++)
-		x->by_status[i] = r->counts_by_status[i] > 0 ? r->counts_by_status[i] : 0;
+		x->by_status[i] = r->findings_by_status[i] > 0 ? r->findings_by_status[i] : 0;
 	return HA_OK;
 }
 
@@ -942,7 +942,7 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	if ((rc = push(c, &c->pool, id)) != HA_OK)
 		return rc;
 	r = rule_index(c, f->rule_id);
-	if (r >= 0 && c->rules[r].counts) {
+	if (r >= 0 && c->rules[r].decides) {
 		if (h->verdict == V_NOT_READY && status == HA_FAIL)
 			c->rules[r].not_ready_hosts++;
 		if (h->verdict == V_UNKNOWN && !h->hive_problem && status == HA_UNKNOWN)
@@ -1594,7 +1594,7 @@ static void write_rules_table(struct hctx *c)
 		ha_buf_puts(&c->b, "<tr><td><code>");
 		esc(c, r->text[R_ID]);
 		ha_buf_puts(&c->b, "</code>");
-		if (!r->counts)
+		if (!r->decides)
 			ha_buf_puts(&c->b, "<span class=\"tag\">does not decide readiness</span>");
 		ha_buf_puts(&c->b, "</td><td>");
 		esc(c, r->text[R_TITLE]);
@@ -1832,7 +1832,7 @@ static int write_island(struct hctx *c)
 			put_int(&c->b, r->s[j]);
 			ha_buf_putc(&c->b, ',');
 		}
-		put_int(&c->b, r->counts);
+		put_int(&c->b, r->decides);
 		for (j = 0; j < HA_NSTATUS; j++) {
 			ha_buf_putc(&c->b, ',');
 			put_int(&c->b, r->by_status[j]);

@@ -32,7 +32,7 @@ struct ha_rule_info {
 	const char *remedy;   /* one sentence */
 	const char *reg;      /* .reg fragment, may be "" */
 	const char *origin;   /* rule file it came from ("built-in" for the pack) */
-	int counts;           /* 1 if it decides readiness (not info/integrity) */
+	int decides;          /* 1 if its FAIL or UNKNOWN decides the host verdict */
 };
 
 /* An empty ruleset. */

@@ -444,7 +444,7 @@ int ha_waivers_apply(struct ha_waivers *ws, const struct ha_ruleset *rs, const c
 	for (i = 0; i < fs->n; i++) {
 		const struct ha_finding *f = &fs->v[i];
 		const struct ha_rule_info *ri = ha_rules_info(rs, i);
-		int counts = ri && !strcmp(ri->id, f->rule_id) ? ri->counts : 0;
+		int decides = ri && !strcmp(ri->id, f->rule_id) ? ri->decides : 0;
 
 		out[i].waiver = -1;
 		out[i].expired = 0;
@@ -478,18 +478,18 @@ int ha_waivers_apply(struct ha_waivers *ws, const struct ha_ruleset *rs, const c
 			else
 				host->fails++;
 		}
-		if (counts && f->status == HA_FAIL) {
+		if (decides && f->status == HA_FAIL) {
 			struct ha_buf *b =
 			        out[i].waiver >= 0 && !out[i].expired ? &waived : &failing;
 
 			if (b->len)
 				ha_buf_puts(b, ", ");
 			ha_buf_puts(b, f->rule_id);
-		} else if (counts && f->status == HA_UNKNOWN) {
+		} else if (decides && f->status == HA_UNKNOWN) {
 			if (unknown.len)
 				ha_buf_puts(&unknown, ", ");
 			ha_buf_puts(&unknown, f->rule_id);
-		} else if (!counts && f->category && !strcmp(f->category, "integrity") &&
+		} else if (!decides && f->category && !strcmp(f->category, "integrity") &&
 		           f->status == HA_FAIL) {
 			integrity_bad = 1;
 		}

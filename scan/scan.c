@@ -124,7 +124,7 @@ static int store_rules(struct ha_store *st, int64_t run_id, const struct ha_rule
 		v[i].remedy = r->remedy;
 		v[i].reg = r->reg;
 		v[i].origin = r->origin;
-		v[i].counts = r->counts;
+		v[i].decides = r->decides;
 	}
 	rc = ha_store_put_rules(st, run_id, v, n, err);
 	free(v);

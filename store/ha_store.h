@@ -54,7 +54,7 @@ struct ha_run_meta {
 
 struct ha_store_rule {
 	const char *id, *title, *severity, *category, *source, *applies, *remedy, *reg, *origin;
-	int counts;
+	int decides; /* ha_rule_info.decides (stored as rules.counts) */
 };
 
 HA_MUST_CHECK int ha_store_run_begin(struct ha_store *st, const struct ha_run_meta *m,
@@ -151,8 +151,8 @@ struct ha_host_row {
 	long build, ubr, sp;
 	long control_set;
 	const char *control_set_source, *verdict, *verdict_reason, *note;
-	const char *hive_status[HA_NROLES]; /* SYSTEM, SOFTWARE */
-	long counts[HA_NSTATUS];            /* findings per status */
+	const char *hive_status[HA_NROLES];  /* SYSTEM, SOFTWARE */
+	long findings_by_status[HA_NSTATUS]; /* the host's findings per status */
 	int64_t reused_from;
 };
 
@@ -186,8 +186,8 @@ struct ha_evidence_row {
 
 struct ha_rule_row {
 	const char *id, *title, *severity, *category, *source, *applies, *remedy, *reg, *origin;
-	int counts;
-	long counts_by_status[HA_NSTATUS];
+	int decides;                         /* ha_rule_info.decides */
+	long findings_by_status[HA_NSTATUS]; /* the run's findings of this rule per status */
 };
 
 /* Most recent run (0 when the store has none). */

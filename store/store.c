@@ -571,7 +571,7 @@ int ha_store_put_rules(struct ha_store *st, int64_t run_id, const struct ha_stor
 		bind_text(s, 9, r->remedy);
 		bind_text(s, 10, r->reg);
 		bind_text(s, 11, r->origin);
-		bind_int(s, 12, r->counts);
+		bind_int(s, 12, r->decides);
 		rc = sqlite3_step(s);
 		if (rc != SQLITE_DONE) {
 			rc = sqlfail(st, rc, err, "recording the rules");
@@ -1197,7 +1197,7 @@ static int host_row(sqlite3_stmt *s, void *p)
 	h.hive_status[HA_SYSTEM] = col(s, 22);
 	h.hive_status[HA_SOFTWARE] = col(s, 23);
 	for (i = 0; i < HA_NSTATUS; i++)
-		h.counts[i] = col_long(s, 24 + i);
+		h.findings_by_status[i] = col_long(s, 24 + i);
 	h.reused_from = sqlite3_column_int64(s, 29);
 	return cp->u.host(cp->ctx, &h);
 }
@@ -1420,9 +1420,9 @@ static int rule_row(sqlite3_stmt *s, void *p)
 	r.remedy = col(s, 6);
 	r.reg = col(s, 7);
 	r.origin = col(s, 8);
-	r.counts = sqlite3_column_int(s, 9);
+	r.decides = sqlite3_column_int(s, 9);
 	for (i = 0; i < HA_NSTATUS; i++)
-		r.counts_by_status[i] = col_long(s, 10 + i);
+		r.findings_by_status[i] = col_long(s, 10 + i);
 	return cp->u.rule(cp->ctx, &r);
 }
 

@@ -505,11 +505,11 @@ static int host_cb(void *ctx, const struct ha_host_row *h)
 	CHECK_STR(h->note, H_BIN);
 	CHECK_STR(h->hive_status[HA_SYSTEM], "dirty");
 	CHECK_STR(h->hive_status[HA_SOFTWARE], "ok");
-	CHECK_INT(h->counts[HA_PASS], 1);
-	CHECK_INT(h->counts[HA_FAIL], 1);
-	CHECK_INT(h->counts[HA_WARN], 0);
-	CHECK_INT(h->counts[HA_NOT_APPLICABLE], 0);
-	CHECK_INT(h->counts[HA_UNKNOWN], 1);
+	CHECK_INT(h->findings_by_status[HA_PASS], 1);
+	CHECK_INT(h->findings_by_status[HA_FAIL], 1);
+	CHECK_INT(h->findings_by_status[HA_WARN], 0);
+	CHECK_INT(h->findings_by_status[HA_NOT_APPLICABLE], 0);
+	CHECK_INT(h->findings_by_status[HA_UNKNOWN], 1);
 	CHECK_INT(h->reused_from, 0);
 	return 0;
 }
@@ -622,9 +622,9 @@ static int rule_cb(void *ctx, const struct ha_rule_row *r)
 	CHECK_STR(r->remedy, w->remedy ? w->remedy : "");
 	CHECK_STR(r->reg, w->reg ? w->reg : "");
 	CHECK_STR(r->origin, w->origin ? w->origin : "");
-	CHECK_INT(r->counts, w->counts);
+	CHECK_INT(r->decides, w->decides);
 	for (i = 0; i < HA_NSTATUS; i++)
-		CHECK_INT(r->counts_by_status[i], i == findings_v[s->rules - 1].status ? 1 : 0);
+		CHECK_INT(r->findings_by_status[i], i == findings_v[s->rules - 1].status ? 1 : 0);
 	return 0;
 }
 
