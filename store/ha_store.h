@@ -11,7 +11,16 @@
  *
  * Reading is done with callbacks over rows: the strings in a row struct
  * are valid only during the callback (they point into SQLite's buffers),
- * which keeps memory flat however large the fleet is. */
+ * which keeps memory flat however large the fleet is.
+ *
+ * Every ha_*_cb below is called once per row and returns 0 to be given the
+ * next row.  A non-zero return stops the walk at once (no further row is
+ * read and the callback is not called again) and the walk function returns
+ * that value unchanged, without touching `err`: a callback that fails fills
+ * `err` itself, and one that has found what it wanted may return any
+ * non-zero value its caller recognises (tests/test_store.c,
+ * test_callback_stops_walk).  A walk that reads every row returns HA_OK, or
+ * the store's own error with `err` filled. */
 #ifndef HA_STORE_H
 #define HA_STORE_H
 
@@ -196,9 +205,11 @@ HA_MUST_CHECK int ha_store_latest_run(struct ha_store *st, int64_t *run_id, stru
  * run read-only verbs show by default (cli_pick_run in cli/). */
 HA_MUST_CHECK int ha_store_latest_complete_run(struct ha_store *st, int64_t *run_id,
                                                struct ha_err *err);
+/* 0: the next row; non-zero: stop, and the walk returns it (see the top). */
 typedef int (*ha_run_cb)(void *ctx, const struct ha_run_row *r);
 HA_MUST_CHECK int ha_store_get_run(struct ha_store *st, int64_t run_id, ha_run_cb cb, void *ctx,
                                    struct ha_err *err);
+/* 0: the next row; non-zero: stop, and the walk returns it (see the top). */
 typedef int (*ha_host_cb)(void *ctx, const struct ha_host_row *h);
 /* Hosts of a run ordered by label then folder; `label` (may be NULL)
  * restricts to hosts with that label or computer name. */
@@ -207,20 +218,25 @@ HA_MUST_CHECK int ha_store_each_host(struct ha_store *st, int64_t run_id, const 
 /* The host row `host_id` (any run); cb is not called when there is none. */
 HA_MUST_CHECK int ha_store_get_host(struct ha_store *st, int64_t host_id, ha_host_cb cb, void *ctx,
                                     struct ha_err *err);
+/* 0: the next row; non-zero: stop, and the walk returns it (see the top). */
 typedef int (*ha_hive_cb)(void *ctx, const struct ha_hive_row *h);
 HA_MUST_CHECK int ha_store_each_hive(struct ha_store *st, int64_t host_id, ha_hive_cb cb, void *ctx,
                                      struct ha_err *err);
+/* 0: the next row; non-zero: stop, and the walk returns it (see the top). */
 typedef int (*ha_finding_cb)(void *ctx, const struct ha_finding_row *f);
 /* Findings of a run (host_id 0) or of one host, in host then rule order. */
 HA_MUST_CHECK int ha_store_each_finding(struct ha_store *st, int64_t run_id, int64_t host_id,
                                         ha_finding_cb cb, void *ctx, struct ha_err *err);
+/* 0: the next row; non-zero: stop, and the walk returns it (see the top). */
 typedef int (*ha_evidence_cb)(void *ctx, const struct ha_evidence_row *e);
 HA_MUST_CHECK int ha_store_each_evidence(struct ha_store *st, int64_t finding_id, ha_evidence_cb cb,
                                          void *ctx, struct ha_err *err);
+/* 0: the next row; non-zero: stop, and the walk returns it (see the top). */
 typedef int (*ha_rule_cb)(void *ctx, const struct ha_rule_row *r);
 /* Rules of a run in load order, with finding counts per status. */
 HA_MUST_CHECK int ha_store_each_rule(struct ha_store *st, int64_t run_id, ha_rule_cb cb, void *ctx,
                                      struct ha_err *err);
+/* 0: the next row; non-zero: stop, and the walk returns it (see the top). */
 typedef int (*ha_note_cb)(void *ctx, const char *text);
 HA_MUST_CHECK int ha_store_each_note(struct ha_store *st, int64_t run_id, ha_note_cb cb, void *ctx,
                                      struct ha_err *err);
@@ -260,13 +276,16 @@ struct ha_run_summary {
 	long hosts_total, hosts_stored;
 	long verdicts[HA_RUNV_N]; /* ready, not_ready, unknown, ready_with_waivers */
 };
+/* 0: the next row; non-zero: stop, and the walk returns it (see the top). */
 typedef int (*ha_run_summary_cb)(void *ctx, const struct ha_run_summary *r);
 /* Every run, oldest first. */
 HA_MUST_CHECK int ha_store_each_run(struct ha_store *st, ha_run_summary_cb cb, void *ctx,
                                     struct ha_err *err);
 
 /* (rule_id, status) of each finding of one host, in rule order: the cheap
- * read for comparing two runs (the strings live during the callback). */
+ * read for comparing two runs (the strings live during the callback).  The
+ * callback returns 0 for the next row; non-zero stops the walk, which
+ * returns it (see the top). */
 typedef int (*ha_status_cb)(void *ctx, const char *rule_id, const char *status);
 HA_MUST_CHECK int ha_store_each_status(struct ha_store *st, int64_t host_id, ha_status_cb cb,
                                        void *ctx, struct ha_err *err);

@@ -714,6 +714,138 @@ static void test_write_and_read_back(void)
 	sqlite3_close(db);
 }
 
+/* What a callback's non-zero return does (ha_store.h): every walk stops at
+ * the row where it came, the callback is not called again, and the walk
+ * returns that value as it is, positive or an error code, leaving err as it
+ * was. */
+struct stopper {
+	int calls, ret;
+};
+
+static int stop_now(struct stopper *sp)
+{
+	sp->calls++;
+	return sp->ret;
+}
+
+static int stop_run(void *ctx, const struct ha_run_row *r)
+{
+	(void)r;
+	return stop_now(ctx);
+}
+
+static int stop_summary(void *ctx, const struct ha_run_summary *r)
+{
+	(void)r;
+	return stop_now(ctx);
+}
+
+static int stop_host(void *ctx, const struct ha_host_row *h)
+{
+	(void)h;
+	return stop_now(ctx);
+}
+
+static int stop_hive(void *ctx, const struct ha_hive_row *h)
+{
+	(void)h;
+	return stop_now(ctx);
+}
+
+static int stop_finding(void *ctx, const struct ha_finding_row *f)
+{
+	(void)f;
+	return stop_now(ctx);
+}
+
+static int stop_evidence(void *ctx, const struct ha_evidence_row *e)
+{
+	(void)e;
+	return stop_now(ctx);
+}
+
+static int stop_rule(void *ctx, const struct ha_rule_row *r)
+{
+	(void)r;
+	return stop_now(ctx);
+}
+
+static int stop_note(void *ctx, const char *text)
+{
+	(void)text;
+	return stop_now(ctx);
+}
+
+static int stop_status(void *ctx, const char *rule_id, const char *status)
+{
+	(void)rule_id;
+	(void)status;
+	return stop_now(ctx);
+}
+
+static int first_finding(void *ctx, const struct ha_finding_row *f)
+{
+	*(int64_t *)ctx = f->finding_id;
+	return 1;
+}
+
+/* The walk's return, with the callback's calls and err's code checked. */
+#define STOPS(call, want)                                                                          \
+	do {                                                                                       \
+		sp.calls = 0;                                                                      \
+		err.code = 12345;                                                                  \
+		CHECK_INT((call), (want));                                                         \
+		CHECK_INT(sp.calls, 1);                                                            \
+		CHECK_INT(err.code, 12345);                                                        \
+	} while (0)
+
+static void test_callback_stops_walk(void)
+{
+	struct ha_store *st;
+	struct ha_run_meta m = meta("req-2");
+	struct ha_err err;
+	struct stopper sp = {0, 7};
+	int64_t run = 0, host = 0, run2 = 0, fid = 0;
+
+	st = new_store(path_in("stop.db"), &run, &host);
+	if (!st)
+		return;
+	CHECK_INT(ha_store_run_begin(st, &m, &run2, &err), HA_OK);
+	CHECK_INT(ha_store_run_end(st, run2, "complete", &err), HA_OK);
+	CHECK_INT(ha_store_each_finding(st, run, 0, first_finding, &fid, &err), 1);
+	CHECK(fid > 0);
+
+	/* Walks of two rows or more stop at the first: 2 runs, 2 hives, 3
+	 * findings, 3 evidence rows, 3 rules, 2 notes. */
+	STOPS(ha_store_each_run(st, stop_summary, &sp, &err), 7);
+	STOPS(ha_store_each_hive(st, host, stop_hive, &sp, &err), 7);
+	STOPS(ha_store_each_finding(st, run, 0, stop_finding, &sp, &err), 7);
+	STOPS(ha_store_each_finding(st, run, host, stop_finding, &sp, &err), 7);
+	STOPS(ha_store_each_evidence(st, fid, stop_evidence, &sp, &err), 7);
+	STOPS(ha_store_each_rule(st, run, stop_rule, &sp, &err), 7);
+	STOPS(ha_store_each_note(st, run, stop_note, &sp, &err), 7);
+	STOPS(ha_store_each_status(st, host, stop_status, &sp, &err), 7);
+	STOPS(ha_store_each_host(st, run, NULL, stop_host, &sp, &err), 7);
+	STOPS(ha_store_get_host(st, host, stop_host, &sp, &err), 7);
+	STOPS(ha_store_get_run(st, run, stop_run, &sp, &err), 7);
+
+	/* An error code comes back as it is, err untouched. */
+	sp.ret = HA_ERR_NOTFOUND;
+	STOPS(ha_store_each_finding(st, run, 0, stop_finding, &sp, &err), HA_ERR_NOTFOUND);
+	sp.ret = -1;
+	STOPS(ha_store_each_rule(st, run, stop_rule, &sp, &err), -1);
+
+	/* A zero return reads every row and the walk returns HA_OK. */
+	sp.ret = 0;
+	sp.calls = 0;
+	CHECK_INT(ha_store_each_finding(st, run, 0, stop_finding, &sp, &err), HA_OK);
+	CHECK_INT(sp.calls, 3);
+	sp.calls = 0;
+	CHECK_INT(ha_store_each_run(st, stop_summary, &sp, &err), HA_OK);
+	CHECK_INT(sp.calls, 2);
+	ha_store_close(st);
+}
+
 /* Which run read-only verbs show: the newest complete one, whatever came
  * after it; one host by id; and the journal mode a store is left in. */
 struct host_seen {
@@ -1130,6 +1262,7 @@ int main(int argc, char **argv)
 	        CHECK_CASE(test_not_a_store_refused),
 	        CHECK_CASE(test_open_missing),
 	        CHECK_CASE(test_write_and_read_back),
+	        CHECK_CASE(test_callback_stops_walk),
 	        CHECK_CASE(test_run_selection_and_rest_mode),
 	        CHECK_CASE(test_write_errors),
 	        CHECK_CASE(test_delete_run_cascades),
