@@ -91,9 +91,9 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 {
 	struct explain_ctx *c = ctx;
 
-	if (!c->all && (!strcmp(f->status, "PASS") || !strcmp(f->status, "NOT_APPLICABLE")))
+	if (!c->all && (f->status == HA_PASS || f->status == HA_NOT_APPLICABLE))
 		return 0;
-	ha_buf_printf(&c->b, "  %-14s %s  ", f->status, f->rule_id);
+	ha_buf_printf(&c->b, "  %-14s %s  ", ha_status_name(f->status), f->rule_id);
 	term(&c->b, f->title);
 	ha_buf_puts(&c->b, "\n      observed: ");
 	term(&c->b, f->observed);
@@ -130,7 +130,7 @@ static int hive_cb(void *ctx, const struct ha_hive_row *h)
 	ha_buf_puts(&c->b, ": ");
 	term(&c->b, h->path);
 	ha_buf_puts(&c->b, " [");
-	term(&c->b, h->status);
+	term(&c->b, ha_hive_status_name(h->status));
 	ha_buf_puts(&c->b, "] ");
 	term(&c->b, h->reason);
 	ha_buf_putc(&c->b, '\n');
@@ -201,7 +201,7 @@ static int host_cb(void *ctx, const struct ha_host_row *h)
 	ha_buf_puts(&c->b, "\n  control set: ");
 	term(&c->b, h->control_set_source);
 	ha_buf_puts(&c->b, "\n  verdict: ");
-	term(&c->b, h->verdict);
+	term(&c->b, ha_verdict_name(h->verdict));
 	ha_buf_puts(&c->b, " (");
 	term(&c->b, h->verdict_reason);
 	ha_buf_puts(&c->b, ")\n\nHives:\n");

@@ -344,6 +344,7 @@ struct hctx {
 
 	/* the run */
 	char *started, *finished, *status, *tool_version, *as_of, *paths;
+	int run_state; /* enum ha_run_state; status is its name */
 	long hosts_total;
 
 	/* the summary */
@@ -371,7 +372,7 @@ struct hctx {
 struct trend {
 	int64_t run;
 	char as_of[11];
-	long v[HA_RUNV_N];
+	long v[HA_NVERDICTS];
 };
 
 static int nomem(struct hctx *c)
@@ -524,20 +525,10 @@ HA_MUST_CHECK static int str_id(struct hctx *c, const char *s, uint32_t *id)
 	return spill_add(c, &c->str, &c->sp_str, 1, s ? s : "", s ? strlen(s) : 0, id);
 }
 
-static int verdict_code(const char *v)
-{
-	int i;
-
-	for (i = 0; i < V_N; i++)
-		if (!strcmp(v, verdict_names[i]))
-			return i;
-	return -1;
-}
-
-static int hive_ok(const char *status)
-{
-	return !strcmp(status, "ok") || !strcmp(status, "replayed");
-}
+_Static_assert(V_READY == (int)HA_READY && V_NOT_READY == (int)HA_NOT_READY &&
+                       V_UNKNOWN == (int)HA_VERDICT_UNKNOWN &&
+                       V_WAIVED == (int)HA_READY_WITH_WAIVERS && V_N == (int)HA_NVERDICTS,
+               "V_ follows enum ha_verdict");
 
 /* ------------------------------------------------------------- reading */
 
@@ -547,7 +538,8 @@ static int run_cb(void *ctx, const struct ha_run_row *r)
 
 	c->started = ha_strdup(r->started_at);
 	c->finished = ha_strdup(r->finished_at);
-	c->status = ha_strdup(r->status);
+	c->status = ha_strdup(ha_run_state_name(r->status));
+	c->run_state = r->status;
 	c->tool_version = ha_strdup(r->tool_version);
 	c->as_of = ha_strdup(r->as_of);
 	c->paths = ha_strdup(r->paths);
@@ -609,8 +601,9 @@ static int note_cb(void *ctx, const char *text)
 static int hive_cb(void *ctx, const struct ha_hive_row *h)
 {
 	struct hctx *c = ctx;
+	const char *status = ha_hive_status_name(h->status);
 	const char *s[] = {h->role,         h->kind,   h->kind_why, h->path,
-	                   h->status,       h->reason, h->sha256,   h->embedded_name,
+	                   status,          h->reason, h->sha256,   h->embedded_name,
 	                   h->last_written, h->logs,   h->replay};
 	int64_t n[] = {h->size, h->seq1, h->seq2, h->checksum_ok, h->dirty, h->degraded};
 	size_t i;
@@ -722,20 +715,20 @@ static int host_cb(void *ctx, const struct ha_host_row *h)
 	x->sp = h->sp;
 	x->cs = h->control_set;
 	x->reused = h->reused_from != 0;
-	x->verdict = verdict_code(h->verdict);
-	if (x->verdict < 0)
+	x->verdict = (int)h->verdict; /* enum ha_verdict: the order of V_ */
+	if (x->verdict < 0 || x->verdict >= V_N)
 		return ha_err_set(c->err, HA_ERR_FORMAT, "host '%s': unknown verdict in the store",
 		                  h->label);
 	for (i = 0; i < HA_NROLES; i++) {
-		if ((rc = str_id(c, h->hive_status[i], &x->hstat[i])) != HA_OK)
+		if ((rc = str_id(c, ha_hive_status_name(h->hive_status[i]), &x->hstat[i])) != HA_OK)
 			return rc;
-		if (!hive_ok(h->hive_status[i]))
+		if (!ha_hive_status_trusted(h->hive_status[i]))
 			x->hive_problem = 1;
 	}
 	for (i = 0; i < HA_NROLES; i++)
-		if (!hive_ok(h->hive_status[i]) &&
-		    (rc = count_hive_problem(c, i, h->hive_status[i], x->verdict == V_UNKNOWN)) !=
-		            HA_OK)
+		if (!ha_hive_status_trusted(h->hive_status[i]) &&
+		    (rc = count_hive_problem(c, i, ha_hive_status_name(h->hive_status[i]),
+		                             x->verdict == V_UNKNOWN)) != HA_OK)
 			return rc;
 	if (x->verdict == V_UNKNOWN && x->hive_problem)
 		c->unknown_hive++;
@@ -889,7 +882,7 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	struct hrec *h = &c->cur;
 	uint32_t rid, id;
 	size_t i;
-	int status = ha_status_from_name(f->status), r, rc;
+	int status = (int)f->status, r, rc;
 	char *waived = NULL;
 
 	/* A waived finding says so in its reason, where the host's details
@@ -908,7 +901,7 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	if (status < 0)
 		return ha_err_set(c->err, HA_ERR_FORMAT,
 		                  "host '%s', rule '%s': unknown status '%s'", f->label, f->rule_id,
-		                  f->status);
+		                  ha_status_name(f->status));
 	rc = ha_store_each_evidence(c->st, f->finding_id, ev_cb, &ex, c->err);
 	if (rc) {
 		free(ex.ids.v);
@@ -1167,7 +1160,7 @@ static void write_masthead(struct hctx *c)
 	ha_buf_puts(&c->b, "</dd></div><div><dt>Program</dt><dd>hiveaudit ");
 	esc(c, c->tool_version);
 	ha_buf_puts(&c->b, "</dd></div></dl></div></header>\n<main class=\"wrap\">\n");
-	if (strcmp(c->status, "complete")) {
+	if (c->run_state != HA_RUN_COMPLETE) {
 		ha_buf_puts(&c->b, "<p class=\"banner\" id=\"run-incomplete\">This run is <b>");
 		esc(c, c->status);
 		ha_buf_puts(&c->b, "</b>: the report covers ");
@@ -1929,7 +1922,7 @@ static int trend_cb(void *ctx, const struct ha_run_summary *r)
 	struct trend *e;
 
 	if (r->run_id > t->c->run_id || strcmp(r->paths, t->c->paths) != 0 ||
-	    (r->run_id != t->c->run_id && strcmp(r->status, "complete") != 0))
+	    (r->run_id != t->c->run_id && r->status != HA_RUN_COMPLETE))
 		return 0;
 	if (t->n == MAX_TREND) { /* keep the newest */
 		memmove(t->v, t->v + 1, (MAX_TREND - 1) * sizeof *t->v);
@@ -2069,12 +2062,12 @@ static void write_change_list(struct hctx *c, const char *id, const char *title,
 /* Stacked columns, one per run: ready, with waivers, unknown, not ready. */
 static void write_trend(struct hctx *c)
 {
-	static const char *const cls[HA_RUNV_N] = {"v-ready", "v-not_ready", "v-unknown",
-	                                           "v-ready_with_waivers"};
-	static const char *const names[HA_RUNV_N] = {"ready", "not ready", "unknown",
-	                                             "ready with waivers"};
-	static const int order[HA_RUNV_N] = {HA_RUNV_READY, HA_RUNV_WAIVED, HA_RUNV_UNKNOWN,
-	                                     HA_RUNV_NOT_READY};
+	static const char *const cls[HA_NVERDICTS] = {"v-ready", "v-not_ready", "v-unknown",
+	                                              "v-ready_with_waivers"};
+	static const char *const names[HA_NVERDICTS] = {"ready", "not ready", "unknown",
+	                                                "ready with waivers"};
+	static const int order[HA_NVERDICTS] = {HA_READY, HA_READY_WITH_WAIVERS, HA_VERDICT_UNKNOWN,
+	                                        HA_NOT_READY};
 	const double W = 640, H = 180, top = 10, base = 150, left = 40;
 	double colw, bw;
 	long maxv = 1;
@@ -2084,7 +2077,7 @@ static void write_trend(struct hctx *c)
 	for (i = 0; i < c->ntrend; i++) {
 		long t = 0;
 
-		for (k = 0; k < HA_RUNV_N; k++)
+		for (k = 0; k < HA_NVERDICTS; k++)
 			t += c->trend[i].v[k];
 		if (t > maxv)
 			maxv = t;
@@ -2097,7 +2090,7 @@ static void write_trend(struct hctx *c)
 	            "in the store (up to the last ");
 	put_count(&c->b, MAX_TREND);
 	ha_buf_puts(&c->b, ").</p></figcaption><ul class=\"legend\">");
-	for (k = 0; k < HA_RUNV_N; k++)
+	for (k = 0; k < HA_NVERDICTS; k++)
 		ha_buf_printf(&c->b, "<li><span class=\"sw %s\"></span>%s</li>", cls[order[k]],
 		              names[order[k]]);
 	ha_buf_puts(&c->b, "</ul>");
@@ -2113,7 +2106,7 @@ static void write_trend(struct hctx *c)
 		double x = left + colw * (double)i + (colw - bw) / 2, y = base;
 
 		ha_buf_printf(&c->b, "<g class=\"run\" data-run=\"%lld\">", (long long)t->run);
-		for (k = 0; k < HA_RUNV_N; k++) {
+		for (k = 0; k < HA_NVERDICTS; k++) {
 			long v = t->v[order[k]];
 			double h = (base - top) * (double)v / (double)maxv;
 

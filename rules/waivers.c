@@ -437,7 +437,8 @@ int ha_waivers_apply(struct ha_waivers *ws, const struct ha_ruleset *rs, const c
 	int integrity_bad = 0, rc = HA_OK;
 
 	memset(host, 0, sizeof *host);
-	host->verdict = NULL;
+	host->changed = 0;
+	host->verdict = HA_VERDICT_UNKNOWN;
 	ha_buf_init(&waived, 1 << 16);
 	ha_buf_init(&failing, 1 << 16);
 	ha_buf_init(&unknown, 1 << 16);
@@ -500,14 +501,16 @@ int ha_waivers_apply(struct ha_waivers *ws, const struct ha_ruleset *rs, const c
 		/* Every deciding FAIL is waived: the verdict the host would
 		 * have without them. */
 		if (unknown.len || integrity_bad) {
-			host->verdict = "unknown";
+			host->changed = 1;
+			host->verdict = HA_VERDICT_UNKNOWN;
 			host->reason =
 			        ha_asprintf("undetermined: %s; waived: %s",
 			                    unknown.len ? ha_buf_cstr(&unknown)
 			                                : "the hives are missing or unreadable",
 			                    ha_buf_cstr(&waived));
 		} else {
-			host->verdict = "ready_with_waivers";
+			host->changed = 1;
+			host->verdict = HA_READY_WITH_WAIVERS;
 			host->reason =
 			        ha_asprintf("every prerequisite is met or waived; waived: %s",
 			                    ha_buf_cstr(&waived));
