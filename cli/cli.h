@@ -54,13 +54,13 @@ struct ha_store;
  * after the store is closed. */
 struct cli_run {
 	int64_t id;
-	char status[16]; /* complete, running, interrupted or failed */
+	int status; /* enum ha_run_state */
 	char started_at[32];
-	long hosts_total;  /* hosts the scan found (-1: not recorded) */
-	long hosts_stored; /* hosts stored in this run */
-	int64_t skipped;   /* default choice only: the newest run, when it is
-	                    * not complete and so was passed over (else 0) */
-	char skipped_status[16];
+	long hosts_total;   /* hosts the scan found (-1: not recorded) */
+	long hosts_stored;  /* hosts stored in this run */
+	int64_t skipped;    /* default choice only: the newest run, when it is
+	                     * not complete and so was passed over (else 0) */
+	int skipped_status; /* enum ha_run_state of the skipped run */
 };
 
 /* Opens `db` with HA_STORE_READONLY: nothing is written to the file or its

@@ -27,7 +27,7 @@ static void explain_usage(FILE *f)
 	        "3 the store could not be read.\n");
 }
 
-struct ectx {
+struct explain_ctx {
 	struct ha_store *st;
 	int64_t run_id;
 	int all;
@@ -43,12 +43,12 @@ static void term(struct ha_buf *b, const char *s)
 
 static int finding_cb(void *ctx, const struct ha_finding_row *f)
 {
-	struct ectx *c = ctx;
+	struct explain_ctx *c = ctx;
 	size_t i;
 
-	if (!c->all && (!strcmp(f->status, "PASS") || !strcmp(f->status, "NOT_APPLICABLE")))
+	if (!c->all && (f->status == HA_PASS || f->status == HA_NOT_APPLICABLE))
 		return 0;
-	ha_buf_printf(&c->b, "  %-14s %s  ", f->status, f->rule_id);
+	ha_buf_printf(&c->b, "  %-14s %s  ", ha_status_name(f->status), f->rule_id);
 	term(&c->b, f->title);
 	ha_buf_puts(&c->b, "\n      observed: ");
 	term(&c->b, f->observed);
@@ -83,14 +83,14 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 
 static int hive_cb(void *ctx, const struct ha_hive_row *h)
 {
-	struct ectx *c = ctx;
+	struct explain_ctx *c = ctx;
 
 	ha_buf_puts(&c->b, "  ");
 	term(&c->b, *h->role ? h->role : h->kind);
 	ha_buf_puts(&c->b, ": ");
 	term(&c->b, h->path);
 	ha_buf_puts(&c->b, " [");
-	term(&c->b, h->status);
+	term(&c->b, ha_hive_status_name(h->status));
 	ha_buf_puts(&c->b, "] ");
 	term(&c->b, h->reason);
 	ha_buf_putc(&c->b, '\n');
@@ -99,7 +99,7 @@ static int hive_cb(void *ctx, const struct ha_hive_row *h)
 
 /* The effective TLS 1.2 cipher suites, one a line, the ones Azure accepts
  * marked, after the rule's one sentence on why they fail (or pass). */
-static int suites_section(struct ectx *c, int64_t host_id)
+static int suites_section(struct explain_ctx *c, int64_t host_id)
 {
 	struct ha_suites_view v;
 	char one[256];
@@ -135,7 +135,7 @@ static int suites_section(struct ectx *c, int64_t host_id)
 
 static int host_cb(void *ctx, const struct ha_host_row *h)
 {
-	struct ectx *c = ctx;
+	struct explain_ctx *c = ctx;
 	int rc;
 
 	if (c->hosts++)
@@ -161,7 +161,7 @@ static int host_cb(void *ctx, const struct ha_host_row *h)
 	ha_buf_puts(&c->b, "\n  control set: ");
 	term(&c->b, h->control_set_source);
 	ha_buf_puts(&c->b, "\n  verdict: ");
-	term(&c->b, h->verdict);
+	term(&c->b, ha_verdict_name(h->verdict));
 	ha_buf_puts(&c->b, " (");
 	term(&c->b, h->verdict_reason);
 	ha_buf_puts(&c->b, ")\n\nHives:\n");
@@ -191,7 +191,7 @@ int cmd_explain(int argc, char **argv)
 	};
 	struct cli_source src;
 	struct ha_err err;
-	struct ectx c;
+	struct explain_ctx c;
 	int opt, rc, code;
 
 	ha_err_clear(&err);

@@ -36,10 +36,10 @@ static int run_cb(void *ctx, const struct ha_run_summary *r)
 		            "waived  not_ready  unknown  paths\n");
 	ha_buf_printf(&c->b, "%-4lld ", (long long)r->run_id);
 	ha_escape_terminal(&c->b, r->started_at);
-	ha_buf_printf(&c->b, "  %-11s  %-10.10s  %5ld  %5ld  %6ld  %9ld  %7ld  ", r->status,
-	              r->as_of, r->hosts_stored, r->verdicts[HA_RUNV_READY],
-	              r->verdicts[HA_RUNV_WAIVED], r->verdicts[HA_RUNV_NOT_READY],
-	              r->verdicts[HA_RUNV_UNKNOWN]);
+	ha_buf_printf(&c->b, "  %-11s  %-10.10s  %5ld  %5ld  %6ld  %9ld  %7ld  ",
+	              ha_run_state_name(r->status), r->as_of, r->hosts_stored,
+	              r->verdicts[HA_READY], r->verdicts[HA_READY_WITH_WAIVERS],
+	              r->verdicts[HA_NOT_READY], r->verdicts[HA_VERDICT_UNKNOWN]);
 	/* Paths are stored one per line: one line here, each escaped whole
 	 * (a byte at a time would break multi-byte characters). */
 	for (p = r->paths; *p;) {

@@ -77,7 +77,7 @@ static int run_cb(void *ctx, const struct ha_run_row *r)
 
 	f->found = 1;
 	f->run->id = r->run_id;
-	snprintf(f->run->status, sizeof f->run->status, "%s", r->status);
+	f->run->status = r->status;
 	snprintf(f->run->started_at, sizeof f->run->started_at, "%s", r->started_at);
 	f->run->hosts_total = r->hosts_total;
 	f->run->hosts_stored = r->hosts_stored;
@@ -126,7 +126,8 @@ int cli_pick_run(struct ha_store *st, const char *db, int64_t requested, struct 
 		return ha_err_set(err, HA_ERR_USAGE,
 		                  "%s holds no complete run (the newest, run %lld, is %s); "
 		                  "--run %lld shows it anyway",
-		                  db, (long long)latest, found ? newest.status : "unknown",
+		                  db, (long long)latest,
+		                  found ? ha_run_state_name(newest.status) : "unknown",
 		                  (long long)latest);
 	rc = load_run(st, id, run, &found, err);
 	if (!rc && !found) /* deleted between the two queries */
@@ -134,29 +135,30 @@ int cli_pick_run(struct ha_store *st, const char *db, int64_t requested, struct 
 		                (long long)id);
 	if (!rc && latest != id) {
 		run->skipped = latest;
-		snprintf(run->skipped_status, sizeof run->skipped_status, "%s", newest.status);
+		run->skipped_status = newest.status;
 	}
 	return rc;
 }
 
 void cli_say_run(const char *verb, const char *db, const struct cli_run *run, int quiet)
 {
-	int complete = strcmp(run->status, "complete") == 0;
+	int complete = run->status == HA_RUN_COMPLETE;
 
 	if (!quiet || !complete)
 		cli_error(verb, "run %lld of %s (%s, started %s, %ld host%s)", (long long)run->id,
-		          db, run->status, run->started_at, run->hosts_stored,
+		          db, ha_run_state_name(run->status), run->started_at, run->hosts_stored,
 		          run->hosts_stored == 1 ? "" : "s");
 	if (!complete)
 		cli_error(verb,
 		          "note: run %lld is %s, not complete: what it shows covers %ld of the %ld "
 		          "hosts its scan found",
-		          (long long)run->id, run->status, run->hosts_stored,
+		          (long long)run->id, ha_run_state_name(run->status), run->hosts_stored,
 		          run->hosts_total < 0 ? run->hosts_stored : run->hosts_total);
 	else if (run->skipped && !quiet)
 		cli_error(verb,
 		          "note: the newer run %lld is %s and not shown (--run %lld shows it)",
-		          (long long)run->skipped, run->skipped_status, (long long)run->skipped);
+		          (long long)run->skipped, ha_run_state_name(run->skipped_status),
+		          (long long)run->skipped);
 }
 
 void cli_source_init(struct cli_source *s)

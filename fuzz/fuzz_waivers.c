@@ -57,9 +57,9 @@ static void apply(struct ha_waivers *ws, const struct ha_ruleset *rs, const char
 		FZ_CHECK(v[i].waiver >= 0 || !v[i].expired);
 		FZ_CHECK(fs.v[i].status == HA_FAIL || v[i].waiver == -1);
 	}
-	FZ_CHECK(!wh.verdict || !strcmp(wh.verdict, "ready_with_waivers") ||
-	         !strcmp(wh.verdict, "unknown"));
-	FZ_CHECK(!wh.verdict == !wh.reason);
+	FZ_CHECK(!wh.changed || wh.verdict == HA_READY_WITH_WAIVERS ||
+	         wh.verdict == HA_VERDICT_UNKNOWN);
+	FZ_CHECK(!wh.changed == !wh.reason);
 	free(wh.reason);
 	free(v);
 	ha_findings_free(&fs);

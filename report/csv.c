@@ -85,7 +85,7 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	field(c, f->label, 1);
 	field(c, f->computer_name, 0);
 	field(c, f->rule_id, 0);
-	field(c, f->status, 0);
+	field(c, ha_status_name(f->status), 0);
 	field(c, f->severity, 0);
 	field(c, f->title, 0);
 	field(c, f->observed, 0);
@@ -167,7 +167,7 @@ static int host_cb(void *ctx, const struct ha_host_row *h)
 
 	field(c, h->label, 1);
 	field(c, h->computer_name, 0);
-	field(c, h->verdict, 0);
+	field(c, ha_verdict_name(h->verdict), 0);
 	field(c, h->verdict_reason, 0);
 	field(c, h->os_family, 0);
 	field(c, h->product_name, 0);
@@ -184,10 +184,10 @@ static int host_cb(void *ctx, const struct ha_host_row *h)
 	field(c, h->domain, 0);
 	field_long(c, h->control_set);
 	field(c, h->control_set_source, 0);
-	field(c, h->hive_status[HA_SYSTEM], 0);
-	field(c, h->hive_status[HA_SOFTWARE], 0);
+	field(c, ha_hive_status_name(h->hive_status[HA_SYSTEM]), 0);
+	field(c, ha_hive_status_name(h->hive_status[HA_SOFTWARE]), 0);
 	for (i = 0; i < HA_NSTATUS; i++)
-		field_long(c, h->counts[i]);
+		field_long(c, h->findings_by_status[i]);
 	field(c, h->dir, 0);
 	field(c, h->note, 0);
 	{

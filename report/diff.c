@@ -37,26 +37,24 @@
 
 /* ------------------------------------------------------------- helpers */
 
-static int status_rank(const char *s)
+static int status_rank(enum ha_status s)
 {
-	if (!strcmp(s, "FAIL"))
-		return 3;
-	if (!strcmp(s, "UNKNOWN"))
-		return 2;
-	if (!strcmp(s, "WARN"))
-		return 1;
-	return 0; /* PASS, NOT_APPLICABLE */
+	switch (s) {
+	case HA_FAIL: return 3;
+	case HA_UNKNOWN: return 2;
+	case HA_WARN: return 1;
+	default: return 0; /* PASS, NOT_APPLICABLE */
+	}
 }
 
-static int verdict_rank(const char *v)
+static int verdict_rank(enum ha_verdict v)
 {
-	if (!strcmp(v, "not_ready"))
-		return 3;
-	if (!strcmp(v, "unknown"))
-		return 2;
-	if (!strcmp(v, "ready_with_waivers"))
-		return 1;
-	return 0;
+	switch (v) {
+	case HA_NOT_READY: return 3;
+	case HA_VERDICT_UNKNOWN: return 2;
+	case HA_READY_WITH_WAIVERS: return 1;
+	default: return 0; /* ready */
+	}
 }
 
 static int change_of(int old_rank, int new_rank)
@@ -95,7 +93,7 @@ static int newest_cb(void *ctx, const struct ha_run_summary *r)
 {
 	struct pickctx *p = ctx;
 
-	if (!strcmp(r->status, "complete"))
+	if (r->status == HA_RUN_COMPLETE)
 		p->newest = r->run_id;
 	return 0;
 }
@@ -116,7 +114,7 @@ static int from_cb(void *ctx, const struct ha_run_summary *r)
 {
 	struct pickctx *p = ctx;
 
-	if (r->run_id < p->to && !strcmp(r->status, "complete") && p->to_paths &&
+	if (r->run_id < p->to && r->status == HA_RUN_COMPLETE && p->to_paths &&
 	    !strcmp(r->paths, p->to_paths))
 		p->from = r->run_id;
 	return 0;
@@ -161,7 +159,8 @@ int ha_diff_pick_runs(struct ha_store *st, int64_t *from, int64_t *to, struct ha
 /* ------------------------------------------------------------ the hosts */
 
 struct hrec {
-	char *label, *dir, *cn, *verdict;
+	char *label, *dir, *cn;
+	enum ha_verdict verdict;
 	int64_t id;
 	long other; /* index of the matched host in the other run, or -1 */
 	int match;
@@ -196,12 +195,12 @@ static int host_cb(void *ctx, const struct ha_host_row *h)
 	r->label = ha_strdup(h->label);
 	r->dir = ha_strdup(h->dir);
 	r->cn = ha_strdup(h->computer_name);
-	r->verdict = ha_strdup(h->verdict);
+	r->verdict = h->verdict;
 	r->id = h->host_id;
 	r->other = -1;
 	r->match = -1;
 	l->n++;
-	if (!r->label || !r->dir || !r->cn || !r->verdict) {
+	if (!r->label || !r->dir || !r->cn) {
 		l->nomem = 1;
 		return HA_ERR_NOMEM;
 	}
@@ -216,7 +215,6 @@ static void hlist_free(struct hlist *l)
 		free(l->v[i].label);
 		free(l->v[i].dir);
 		free(l->v[i].cn);
-		free(l->v[i].verdict);
 		free(l->v[i].sha[0]);
 		free(l->v[i].sha[1]);
 	}
@@ -377,7 +375,8 @@ static int match_hosts(struct ha_store *st, struct hlist *a, struct hlist *b, st
 /* ---------------------------------------------------------- the findings */
 
 struct frec {
-	char *rule_id, *status, *observed, *evidence;
+	char *rule_id, *observed, *evidence;
+	enum ha_status status;
 };
 
 struct flist {
@@ -391,7 +390,6 @@ static void flist_clear(struct flist *l)
 
 	for (i = 0; i < l->n; i++) {
 		free(l->v[i].rule_id);
-		free(l->v[i].status);
 		free(l->v[i].observed);
 		free(l->v[i].evidence);
 	}
@@ -414,7 +412,7 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	}
 	r = &l->v[l->n++];
 	r->rule_id = ha_strdup(f->rule_id);
-	r->status = ha_strdup(f->status);
+	r->status = f->status;
 	r->observed = ha_strdup(f->observed);
 	{ /* the evidence as findings.csv's column says it */
 		struct ha_buf ev;
@@ -423,7 +421,7 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 		ha_evidence_render_list(&ev, f->evidence, f->nevidence);
 		r->evidence = ha_buf_detach(&ev, NULL);
 	}
-	return r->rule_id && r->status && r->observed && r->evidence ? 0 : HA_ERR_NOMEM;
+	return r->rule_id && r->observed && r->evidence ? 0 : HA_ERR_NOMEM;
 }
 
 /* The " | "-separated items of `a` that are not items of `b`, joined the
@@ -488,8 +486,8 @@ static int add_host(struct ha_diff *d, const struct hrec *x, const struct hrec *
 	h->label = y ? ha_strdup(y->label) : NULL;
 	h->old_computer_name = x ? ha_strdup(x->cn) : NULL;
 	h->computer_name = y ? ha_strdup(y->cn) : NULL;
-	h->old_verdict = x ? ha_strdup(x->verdict) : NULL;
-	h->verdict = y ? ha_strdup(y->verdict) : NULL;
+	h->old_verdict = x ? ha_strdup(ha_verdict_name(x->verdict)) : NULL;
+	h->verdict = y ? ha_strdup(ha_verdict_name(y->verdict)) : NULL;
 	h->old_dir = x ? ha_strdup(x->dir) : NULL;
 	h->dir = y ? ha_strdup(y->dir) : NULL;
 	h->old_id = x ? x->id : 0;
@@ -518,8 +516,8 @@ static int add_finding(struct ha_diff *d, const struct frec *o, const struct fre
 	f->host = d->nhosts - 1;
 	f->change = change_of(status_rank(o->status), status_rank(n->status));
 	f->rule_id = ha_strdup(n->rule_id);
-	f->old_status = ha_strdup(o->status);
-	f->status = ha_strdup(n->status);
+	f->old_status = ha_strdup(ha_status_name(o->status));
+	f->status = ha_strdup(ha_status_name(n->status));
 	f->old_observed = ha_strdup(o->observed);
 	f->observed = ha_strdup(n->observed);
 	f->old_evidence = only_in(o->evidence, n->evidence);
@@ -536,13 +534,13 @@ static int add_finding(struct ha_diff *d, const struct frec *o, const struct fre
 	return HA_OK;
 }
 
-static int status_cb(void *ctx, const char *rule_id, const char *status)
+static int status_cb(void *ctx, const char *rule_id, enum ha_status status)
 {
 	struct ha_buf *b = ctx;
 
 	ha_buf_puts(b, rule_id);
 	ha_buf_putc(b, '\t');
-	ha_buf_puts(b, status);
+	ha_buf_putc(b, (char)('0' + (int)status));
 	ha_buf_putc(b, '\n');
 	return 0;
 }
@@ -584,7 +582,7 @@ static int compare_pair(struct ha_store *st, struct ha_diff *d, const struct hre
 		rc = ha_store_each_finding(st, d->to, y->id, finding_cb, fn, err);
 	if (rc)
 		return rc == HA_ERR_NOMEM ? ha_err_set(err, rc, "out of memory") : rc;
-	if (strcmp(x->verdict, y->verdict) != 0) {
+	if (x->verdict != y->verdict) {
 		vchange = change_of(verdict_rank(x->verdict), verdict_rank(y->verdict));
 		if (vchange == HA_CHG_REGRESSED)
 			d->n_regressed++;
@@ -606,7 +604,7 @@ static int compare_pair(struct ha_store *st, struct ha_diff *d, const struct hre
 		for (j = 0; j < fo->n; j++)
 			if (!strcmp(fo->v[j].rule_id, fn->v[i].rule_id))
 				break;
-		if (j == fo->n || !strcmp(fo->v[j].status, fn->v[i].status))
+		if (j == fo->n || fo->v[j].status == fn->v[i].status)
 			continue;
 		if (first) {
 			if (add_host(d, x, y, y->match, -1))
@@ -631,7 +629,7 @@ static int runinfo_cb(void *ctx, const struct ha_run_row *r)
 	i->found = 1;
 	i->as_of = ha_strndup(r->as_of, 10); /* the date; the time is always midnight or now */
 	i->paths = ha_strdup(r->paths);
-	i->status = ha_strdup(r->status);
+	i->status = ha_strdup(ha_run_state_name(r->status));
 	return i->as_of && i->paths && i->status ? 0 : HA_ERR_NOMEM;
 }
 

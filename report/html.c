@@ -135,7 +135,7 @@ static int write_island(struct html_writer *w, const struct html_model *m,
 			if (j < R_NSTR)
 				html_put_int(&w->b, r->s[j]);
 			else if (j == R_COUNTS)
-				html_put_int(&w->b, r->counts);
+				html_put_int(&w->b, r->decides);
 			else
 				html_put_int(&w->b, r->by_status[j - R_N_PASS]);
 		}

@@ -161,7 +161,7 @@ _Static_assert(R_N_FAIL == R_N_PASS + HA_FAIL && R_N_WARN == R_N_PASS + HA_WARN 
 struct rrec {
 	uint32_t s[R_NSTR];
 	char *text[R_NSTR]; /* the same strings, for the summary */
-	int counts;
+	int decides;
 	long by_status[HA_NSTATUS];
 	long not_ready_hosts; /* not-ready hosts on which it fails */
 	long undetermined;    /* unknown hosts, hives readable, on which it is UNKNOWN */
@@ -170,7 +170,7 @@ struct rrec {
 struct trend {
 	int64_t run;
 	char as_of[11];
-	long v[HA_RUNV_N];
+	long v[HA_NVERDICTS];
 };
 
 /* What the server-rendered part of the page says: the run, its rules and
@@ -178,6 +178,7 @@ struct trend {
 struct html_fleet {
 	int64_t run_id;
 	char *started, *finished, *status, *tool_version, *as_of, *paths;
+	int run_state; /* enum ha_run_state; status is its name */
 	long hosts_total;
 	size_t nhosts;
 	struct rrec *rules;

@@ -140,7 +140,7 @@ void html_write_masthead(struct html_writer *w, const struct html_fleet *f)
 	ha_buf_puts(&w->b, "</dd></div><div><dt>Program</dt><dd>hiveaudit ");
 	html_esc(w, f->tool_version);
 	ha_buf_puts(&w->b, "</dd></div></dl></div></header>\n<main class=\"wrap\">\n");
-	if (strcmp(f->status, "complete")) {
+	if (f->run_state != HA_RUN_COMPLETE) {
 		ha_buf_puts(&w->b, "<p class=\"banner\" id=\"run-incomplete\">This run is <b>");
 		html_esc(w, f->status);
 		ha_buf_puts(&w->b, "</b>: the report covers ");
@@ -342,7 +342,7 @@ void html_write_rules_table(struct html_writer *w, const struct html_fleet *f)
 		ha_buf_puts(&w->b, "<tr><td><code>");
 		html_esc(w, r->text[R_ID]);
 		ha_buf_puts(&w->b, "</code>");
-		if (!r->counts)
+		if (!r->decides)
 			ha_buf_puts(&w->b, "<span class=\"tag\">does not decide readiness</span>");
 		ha_buf_puts(&w->b, "</td><td>");
 		html_esc(w, r->text[R_TITLE]);

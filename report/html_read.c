@@ -41,20 +41,10 @@ HA_MUST_CHECK static int str_id(struct html_reader *c, const char *s, uint32_t *
 	return html_model_str(c->m, s, id);
 }
 
-static int verdict_code(const char *v)
-{
-	int i;
-
-	for (i = 0; i < V_N; i++)
-		if (!strcmp(v, html_verdict_names[i]))
-			return i;
-	return -1;
-}
-
-static int hive_ok(const char *status)
-{
-	return !strcmp(status, "ok") || !strcmp(status, "replayed");
-}
+_Static_assert(V_READY == (int)HA_READY && V_NOT_READY == (int)HA_NOT_READY &&
+                       V_UNKNOWN == (int)HA_VERDICT_UNKNOWN &&
+                       V_WAIVED == (int)HA_READY_WITH_WAIVERS && V_N == (int)HA_NVERDICTS,
+               "V_ follows enum ha_verdict");
 
 /* ------------------------------------------------------------- reading */
 
@@ -64,7 +54,8 @@ static int run_cb(void *ctx, const struct ha_run_row *r)
 
 	c->fl->started = ha_strdup(r->started_at);
 	c->fl->finished = ha_strdup(r->finished_at);
-	c->fl->status = ha_strdup(r->status);
+	c->fl->status = ha_strdup(ha_run_state_name(r->status));
+	c->fl->run_state = r->status;
 	c->fl->tool_version = ha_strdup(r->tool_version);
 	c->fl->as_of = ha_strdup(r->as_of);
 	c->fl->paths = ha_strdup(r->paths);
@@ -104,9 +95,9 @@ static int rule_cb(void *ctx, const struct ha_rule_row *r)
 		if (!(x->text[i] = ha_strdup(s[i] ? s[i] : "")))
 			return html_nomem(c->err);
 	}
-	x->counts = r->counts;
+	x->decides = r->decides;
 	for (i = 0; i < HA_NSTATUS; i++)
-		x->by_status[i] = r->counts_by_status[i] > 0 ? r->counts_by_status[i] : 0;
+		x->by_status[i] = r->findings_by_status[i] > 0 ? r->findings_by_status[i] : 0;
 	return HA_OK;
 }
 
@@ -155,7 +146,7 @@ static int hive_cb(void *ctx, const struct ha_hive_row *h)
 	s[HV_KIND] = h->kind;
 	s[HV_KIND_WHY] = h->kind_why;
 	s[HV_PATH] = h->path;
-	s[HV_STATUS] = h->status;
+	s[HV_STATUS] = ha_hive_status_name(h->status);
 	s[HV_REASON] = h->reason;
 	s[HV_SHA] = h->sha256;
 	s[HV_EMBEDDED] = h->embedded_name;
@@ -264,20 +255,20 @@ static int host_cb(void *ctx, const struct ha_host_row *h)
 	x->sp = h->sp;
 	x->cs = h->control_set;
 	x->reused = h->reused_from != 0;
-	x->verdict = verdict_code(h->verdict);
-	if (x->verdict < 0)
+	x->verdict = (int)h->verdict; /* enum ha_verdict: the order of V_ */
+	if (x->verdict < 0 || x->verdict >= V_N)
 		return ha_err_set(c->err, HA_ERR_FORMAT, "host '%s': unknown verdict in the store",
 		                  h->label);
 	for (i = 0; i < HA_NROLES; i++) {
-		if ((rc = str_id(c, h->hive_status[i], &x->hstat[i])) != HA_OK)
+		if ((rc = str_id(c, ha_hive_status_name(h->hive_status[i]), &x->hstat[i])) != HA_OK)
 			return rc;
-		if (!hive_ok(h->hive_status[i]))
+		if (!ha_hive_status_trusted(h->hive_status[i]))
 			x->hive_problem = 1;
 	}
 	for (i = 0; i < HA_NROLES; i++)
-		if (!hive_ok(h->hive_status[i]) &&
-		    (rc = count_hive_problem(c, i, h->hive_status[i], x->verdict == V_UNKNOWN)) !=
-		            HA_OK)
+		if (!ha_hive_status_trusted(h->hive_status[i]) &&
+		    (rc = count_hive_problem(c, i, ha_hive_status_name(h->hive_status[i]),
+		                             x->verdict == V_UNKNOWN)) != HA_OK)
 			return rc;
 	if (x->verdict == V_UNKNOWN && x->hive_problem)
 		c->fl->unknown_hive++;
@@ -409,7 +400,7 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	struct hrec *h = &c->cur;
 	uint32_t id;
 	size_t i;
-	int status = ha_status_from_name(f->status), r, rc;
+	int status = (int)f->status, r, rc;
 	char *waived = NULL;
 
 	/* A waived finding says so in its reason, where the host's details
@@ -427,7 +418,7 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	if (status < 0)
 		return ha_err_set(c->err, HA_ERR_FORMAT,
 		                  "host '%s', rule '%s': unknown status '%s'", f->label, f->rule_id,
-		                  f->status);
+		                  ha_status_name(f->status));
 	rc = ha_store_each_evidence(c->st, f->finding_id, ev_cb, &ex, c->err);
 	if (rc) {
 		free(ex.ids.v);
@@ -463,7 +454,7 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	if ((rc = push(c, &c->pool, id)) != HA_OK)
 		return rc;
 	r = rule_index(c, f->rule_id);
-	if (r >= 0 && c->fl->rules[r].counts) {
+	if (r >= 0 && c->fl->rules[r].decides) {
 		if (h->verdict == V_NOT_READY && status == HA_FAIL)
 			c->fl->rules[r].not_ready_hosts++;
 		if (h->verdict == V_UNKNOWN && !h->hive_problem && status == HA_UNKNOWN)
@@ -526,7 +517,7 @@ static int trend_cb(void *ctx, const struct ha_run_summary *r)
 	struct trend *e;
 
 	if (r->run_id > t->c->fl->run_id || strcmp(r->paths, t->c->fl->paths) != 0 ||
-	    (r->run_id != t->c->fl->run_id && strcmp(r->status, "complete") != 0))
+	    (r->run_id != t->c->fl->run_id && r->status != HA_RUN_COMPLETE))
 		return 0;
 	if (t->n == MAX_TREND) { /* keep the newest */
 		memmove(t->v, t->v + 1, (MAX_TREND - 1) * sizeof *t->v);

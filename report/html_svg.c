@@ -243,12 +243,12 @@ void html_write_os_chart(struct html_writer *w, const struct html_fleet *f)
 /* Stacked columns, one per run: ready, with waivers, unknown, not ready. */
 void html_write_trend(struct html_writer *w, const struct html_fleet *f)
 {
-	static const char *const cls[HA_RUNV_N] = {"v-ready", "v-not_ready", "v-unknown",
-	                                           "v-ready_with_waivers"};
-	static const char *const names[HA_RUNV_N] = {"ready", "not ready", "unknown",
-	                                             "ready with waivers"};
-	static const int order[HA_RUNV_N] = {HA_RUNV_READY, HA_RUNV_WAIVED, HA_RUNV_UNKNOWN,
-	                                     HA_RUNV_NOT_READY};
+	static const char *const cls[HA_NVERDICTS] = {"v-ready", "v-not_ready", "v-unknown",
+	                                              "v-ready_with_waivers"};
+	static const char *const names[HA_NVERDICTS] = {"ready", "not ready", "unknown",
+	                                                "ready with waivers"};
+	static const int order[HA_NVERDICTS] = {HA_READY, HA_READY_WITH_WAIVERS, HA_VERDICT_UNKNOWN,
+	                                        HA_NOT_READY};
 	const double W = 640, H = 180, top = 10, base = 150, left = 40;
 	double colw, bw;
 	long maxv = 1;
@@ -258,7 +258,7 @@ void html_write_trend(struct html_writer *w, const struct html_fleet *f)
 	for (i = 0; i < f->ntrend; i++) {
 		long t = 0;
 
-		for (k = 0; k < HA_RUNV_N; k++)
+		for (k = 0; k < HA_NVERDICTS; k++)
 			t += f->trend[i].v[k];
 		if (t > maxv)
 			maxv = t;
@@ -271,7 +271,7 @@ void html_write_trend(struct html_writer *w, const struct html_fleet *f)
 	            "in the store (up to the last ");
 	html_put_count(&w->b, MAX_TREND);
 	ha_buf_puts(&w->b, ").</p></figcaption><ul class=\"legend\">");
-	for (k = 0; k < HA_RUNV_N; k++)
+	for (k = 0; k < HA_NVERDICTS; k++)
 		ha_buf_printf(&w->b, "<li><span class=\"sw %s\"></span>%s</li>", cls[order[k]],
 		              names[order[k]]);
 	ha_buf_puts(&w->b, "</ul>");
@@ -287,7 +287,7 @@ void html_write_trend(struct html_writer *w, const struct html_fleet *f)
 		double x = left + colw * (double)i + (colw - bw) / 2, y = base;
 
 		ha_buf_printf(&w->b, "<g class=\"run\" data-run=\"%lld\">", (long long)t->run);
-		for (k = 0; k < HA_RUNV_N; k++) {
+		for (k = 0; k < HA_NVERDICTS; k++) {
 			long v = t->v[order[k]];
 			double h = (base - top) * (double)v / (double)maxv;
 

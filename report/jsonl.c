@@ -89,7 +89,7 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	bad |= set(o, "computer_name", f->computer_name);
 	bad |= set(o, "host_dir", f->dir);
 	bad |= set(o, "rule_id", f->rule_id);
-	bad |= set(o, "status", f->status);
+	bad |= set(o, "status", ha_status_name(f->status));
 	bad |= set(o, "severity", f->severity);
 	bad |= set(o, "category", f->category);
 	bad |= set(o, "title", f->title);

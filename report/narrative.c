@@ -11,7 +11,8 @@
 #include "ha_report.h"
 
 struct item {
-	char *rule_id, *status, *category, *reason, *title;
+	char *rule_id, *category, *reason, *title;
+	enum ha_status status;
 };
 
 struct nctx {
@@ -31,13 +32,13 @@ static int collect(void *ctx, const struct ha_finding_row *f)
 	}
 	c->v = v;
 	v[c->n].rule_id = ha_strdup(f->rule_id);
-	v[c->n].status = ha_strdup(f->status);
+	v[c->n].status = f->status;
 	v[c->n].category = ha_strdup(f->category);
 	v[c->n].reason = ha_strdup(f->reason);
 	v[c->n].title = ha_strdup(f->title);
 	c->n++;
-	if (!v[c->n - 1].rule_id || !v[c->n - 1].status || !v[c->n - 1].category ||
-	    !v[c->n - 1].reason || !v[c->n - 1].title) {
+	if (!v[c->n - 1].rule_id || !v[c->n - 1].category || !v[c->n - 1].reason ||
+	    !v[c->n - 1].title) {
 		c->nomem = 1;
 		return HA_ERR_NOMEM;
 	}
@@ -76,7 +77,7 @@ static void line(struct ha_buf *out, int html, const char *head, const struct it
 		ha_buf_puts(out, "</b> (");
 		ha_escape_html(out, it->rule_id);
 		ha_buf_puts(out, ", ");
-		ha_escape_html(out, it->status);
+		ha_escape_html(out, ha_status_name(it->status));
 		ha_buf_puts(out, "): ");
 		ha_escape_html(out, it->reason);
 		if (symptom) {
@@ -91,7 +92,7 @@ static void line(struct ha_buf *out, int html, const char *head, const struct it
 		ha_buf_printf(out, "  - %s (", head);
 		ha_escape_terminal(out, it->rule_id);
 		ha_buf_puts(out, ", ");
-		ha_escape_terminal(out, it->status);
+		ha_escape_terminal(out, ha_status_name(it->status));
 		ha_buf_puts(out, "): ");
 		ha_escape_terminal(out, it->reason);
 		if (symptom)
@@ -111,8 +112,7 @@ int ha_report_narrative(struct ha_store *st, int64_t run_id, int64_t host_id, in
 		rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 	for (k = 0; !rc && k < sizeof causes / sizeof causes[0]; k++) {
 		for (i = 0; i < c.n; i++) {
-			if (strcmp(c.v[i].category, causes[k].category) ||
-			    strcmp(c.v[i].status, "FAIL"))
+			if (strcmp(c.v[i].category, causes[k].category) || c.v[i].status != HA_FAIL)
 				continue;
 			line(out, html, causes[k].head, &c.v[i], causes[k].symptom);
 			shown++;
@@ -120,10 +120,8 @@ int ha_report_narrative(struct ha_store *st, int64_t run_id, int64_t host_id, in
 	}
 	/* Evidence that cannot be trusted comes last: it qualifies the rest. */
 	for (i = 0; !rc && i < c.n; i++) {
-		int integrity =
-		        !strcmp(c.v[i].category, "integrity") && strcmp(c.v[i].status, "PASS");
-		int unknown = !strcmp(c.v[i].status, "UNKNOWN") &&
-		              strcmp(c.v[i].category, "integrity") &&
+		int integrity = !strcmp(c.v[i].category, "integrity") && c.v[i].status != HA_PASS;
+		int unknown = c.v[i].status == HA_UNKNOWN && strcmp(c.v[i].category, "integrity") &&
 		              strcmp(c.v[i].category, "info");
 
 		if (integrity)
@@ -149,7 +147,6 @@ int ha_report_narrative(struct ha_store *st, int64_t run_id, int64_t host_id, in
 	}
 	for (i = 0; i < c.n; i++) {
 		free(c.v[i].rule_id);
-		free(c.v[i].status);
 		free(c.v[i].category);
 		free(c.v[i].reason);
 		free(c.v[i].title);

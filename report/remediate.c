@@ -53,19 +53,19 @@ static int cb(void *ctx, const struct ha_finding_row *f)
 static int cb_reg(struct rctx *r, const struct ha_finding_row *f, const char *reg, int apply_warn)
 {
 
-	if (strcmp(f->status, "FAIL") != 0 && strcmp(f->status, "WARN") != 0)
+	if (f->status != HA_FAIL && f->status != HA_WARN)
 		return 0;
 	if (!*reg) {
 		ha_buf_puts(&r->notes, "; ");
 		put_comment(&r->notes, f->rule_id);
-		ha_buf_printf(&r->notes, " (%s): ", f->status);
+		ha_buf_printf(&r->notes, " (%s): ", ha_status_name(f->status));
 		put_comment(&r->notes, *f->remedy ? f->remedy : "see the rule's documentation");
 		ha_buf_puts(&r->notes, "\r\n");
 		r->manual++;
 		return 0;
 	}
 	/* WARN findings of informational rules are not changed automatically. */
-	if (!strcmp(f->status, "WARN") && !apply_warn) {
+	if (f->status == HA_WARN && !apply_warn) {
 		ha_buf_puts(&r->notes, "; ");
 		put_comment(&r->notes, f->rule_id);
 		ha_buf_puts(&r->notes, " (WARN, not applied): ");
@@ -136,7 +136,7 @@ static int prov_run(void *ctx, const struct ha_run_row *r)
 	struct prov *p = ctx;
 
 	ha_buf_printf(p->b, "; Run:           %lld (", (long long)r->run_id);
-	put_field(p->b, r->status);
+	put_field(p->b, ha_run_state_name(r->status));
 	ha_buf_puts(p->b, ", started ");
 	put_field(p->b, r->started_at);
 	ha_buf_puts(p->b, ", as of ");
@@ -156,7 +156,7 @@ static int prov_hive(void *ctx, const struct ha_hive_row *h)
 	ha_buf_puts(p->b, !strcmp(h->role, "SYSTEM") ? " hive:   " : " hive: ");
 	put_field(p->b, *h->path ? h->path : "(none)");
 	ha_buf_puts(p->b, " [");
-	put_field(p->b, h->status);
+	put_field(p->b, ha_hive_status_name(h->status));
 	ha_buf_puts(p->b, "] sha256 ");
 	put_field(p->b, *h->sha256 ? h->sha256 : "unknown");
 	ha_buf_puts(p->b, "\r\n");

@@ -51,7 +51,7 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	if (strcmp(f->rule_id, HA_SUITES_RULE) != 0)
 		return 0;
 	c->v->found = 1;
-	set(c, &c->v->status, f->status);
+	set(c, &c->v->status, ha_status_name(f->status));
 	set(c, &c->v->reason, f->reason);
 	set(c, &c->v->observed, f->observed);
 	if (c->nomem)

@@ -27,7 +27,7 @@
 
 #include "rules_internal.h"
 
-struct ectx {
+struct eval_ctx {
 	struct ha_cert_cache *certs;
 	const struct ha_ruleset *rs;
 	const struct ha_snapshot *s;
@@ -126,7 +126,7 @@ int ha_cond_eval(const struct cond *c, const struct ha_facts *f)
 }
 
 /* Why a fact needed by a condition is unknown, for UNKNOWN findings. */
-static const char *facts_gap(const struct ectx *x)
+static const char *facts_gap(const struct eval_ctx *x)
 {
 	const struct ha_roleinfo *sw = &x->s->role[HA_SOFTWARE];
 	const struct ha_roleinfo *sy = &x->s->role[HA_SYSTEM];
@@ -277,7 +277,7 @@ static void sep_from(struct ha_buf *b, size_t start, const char *s)
 
 /* --------------------------------------------------------------- evidence */
 
-static char *dup_or_empty(struct ectx *x, const char *s)
+static char *dup_or_empty(struct eval_ctx *x, const char *s)
 {
 	char *p = ha_strdup(s ? s : "");
 
@@ -286,7 +286,7 @@ static char *dup_or_empty(struct ectx *x, const char *s)
 	return p;
 }
 
-static struct ha_evidence *evidence(struct ectx *x, int role, const struct ha_key *k)
+static struct ha_evidence *evidence(struct eval_ctx *x, int role, const struct ha_key *k)
 {
 	struct ha_evidence *e = ha_finding_add_evidence(x->fd);
 	const struct ha_roleinfo *ri;
@@ -330,7 +330,7 @@ static struct ha_evidence *evidence(struct ectx *x, int role, const struct ha_ke
 	return e;
 }
 
-static void evidence_value(struct ectx *x, int role, const struct ha_key *k, const char *name,
+static void evidence_value(struct eval_ctx *x, int role, const struct ha_key *k, const char *name,
                            const struct ha_value *v, const char *note)
 {
 	struct ha_evidence *e = evidence(x, role, k);
@@ -366,7 +366,7 @@ static void evidence_value(struct ectx *x, int role, const struct ha_key *k, con
 
 /* A readable but untrusted hive turns a verdict into UNKNOWN, keeping what
  * the stored data would have said (the rule explains it, see trust_note). */
-static void apply_trust(struct ectx *x, int role, struct res *r)
+static void apply_trust(struct eval_ctx *x, int role, struct res *r)
 {
 	const struct ha_roleinfo *ri = &x->s->role[role];
 
@@ -387,7 +387,7 @@ static int stored_of(const struct res *r)
 
 /* " Not conclusive: the SOFTWARE hive is dirty (why); as stored this gives
  * PASS." */
-static void trust_note(struct ectx *x, struct res *r, int stored)
+static void trust_note(struct eval_ctx *x, struct res *r, int stored)
 {
 	int role, n = 0;
 
@@ -412,7 +412,7 @@ static void trust_note(struct ectx *x, struct res *r, int stored)
 /* ------------------------------------------------------------- tables */
 
 /* The OS default from a table: 0 found, 1 unknown (why in *why). */
-static int table_lookup(const struct ectx *x, const struct table *t, uint64_t *value,
+static int table_lookup(const struct eval_ctx *x, const struct table *t, uint64_t *value,
                         const char **why)
 {
 	size_t i;
@@ -515,7 +515,7 @@ static int test_value(const struct check *c, const struct ha_value *v, const str
 	return 0;
 }
 
-static void eval_absent(struct ectx *x, const struct check *c, const struct outcome *o,
+static void eval_absent(struct eval_ctx *x, const struct check *c, const struct outcome *o,
                         const char *label, const char *what, struct res *r)
 {
 	if (o->kind == O_DEFAULT) {
@@ -548,7 +548,7 @@ static void eval_absent(struct ectx *x, const struct check *c, const struct outc
 		ha_buf_printf(&r->why, "%s is %s.", label, what);
 }
 
-void ha_ck_value_eval(struct ectx *x, const struct check *c, struct res *r)
+void ha_ck_value_eval(struct eval_ctx *x, const struct check *c, struct res *r)
 {
 	const struct ha_key *k = ha_snapshot_key(x->s, c->hive, c->path);
 	const struct ha_value *v;
@@ -649,7 +649,7 @@ void ha_ck_value_eval(struct ectx *x, const struct check *c, struct res *r)
 
 /* -------------------------------------------------------------- keys */
 
-void ha_ck_key_eval(struct ectx *x, const struct check *c, struct res *r)
+void ha_ck_key_eval(struct eval_ctx *x, const struct check *c, struct res *r)
 {
 	const struct ha_key *k = ha_snapshot_key(x->s, c->hive, c->path);
 	const struct outcome *o;
@@ -716,7 +716,7 @@ static int rank(int status)
 	}
 }
 
-void ha_ck_subkeys_eval(struct ectx *x, const struct check *c, struct res *r)
+void ha_ck_subkeys_eval(struct eval_ctx *x, const struct check *c, struct res *r)
 {
 	const struct ha_key *k = ha_snapshot_enum(x->s, c->hive, c->path, c->match);
 	const char *what = ha_ascii_ncasecmp(c->match, "kb:", 3) == 0 ? c->match + 3 : c->match;
@@ -890,7 +890,7 @@ static uint64_t fnv1a(const uint8_t *p, size_t n)
 
 /* ha_certblob_parse through the memo (the whole blob is compared, so a
  * hash collision cannot return another blob's answer). */
-static int parse_blob(struct ectx *x, const uint8_t *p, size_t n, struct ha_cert_info *ci,
+static int parse_blob(struct eval_ctx *x, const uint8_t *p, size_t n, struct ha_cert_info *ci,
                       struct ha_err *e)
 {
 	struct ha_cert_cache *c = x->certs;
@@ -942,7 +942,7 @@ static int key_unreadable(const struct ha_key *k)
  * the trusted stores and the thumbprint is in no Disallowed store
  * (CONTRACT.md).  Order of verdicts: distrusted, found, cannot tell, expired,
  * missing (WARN or FAIL by the auto-update policy). */
-void ha_ck_cert_eval(struct ectx *x, const struct check *c, struct res *r)
+void ha_ck_cert_eval(struct eval_ctx *x, const struct check *c, struct res *r)
 {
 	const struct ha_ruleset *rs = x->rs;
 	struct ha_buf kp, notes;
@@ -1158,7 +1158,7 @@ void ha_ck_cert_eval(struct ectx *x, const struct check *c, struct res *r)
 
 /* ------------------------------------------------------------ OS rows */
 
-static void os_evidence(struct ectx *x)
+static void os_evidence(struct eval_ctx *x)
 {
 	static const char *const names[] = {"ProductName",
 	                                    "CurrentVersion",
@@ -1185,7 +1185,7 @@ static void os_evidence(struct ectx *x)
 		               NULL);
 }
 
-static void arch_evidence(struct ectx *x)
+static void arch_evidence(struct eval_ctx *x)
 {
 	const struct ha_key *k = ha_snapshot_key(
 	        x->s, HA_SYSTEM, "CurrentControlSet\\Control\\Session Manager\\Environment");
@@ -1210,7 +1210,7 @@ static void subst_why(struct ha_buf *b, const char *why, const struct ha_facts *
 	ha_buf_puts(b, why);
 }
 
-void ha_ck_os_eval(struct ectx *x, const struct check *c, struct res *r)
+void ha_ck_os_eval(struct eval_ctx *x, const struct check *c, struct res *r)
 {
 	size_t i;
 
@@ -1248,7 +1248,7 @@ void ha_ck_os_eval(struct ectx *x, const struct check *c, struct res *r)
 
 /* --------------------------------------------------------------- hives */
 
-void ha_ck_hives_eval(struct ectx *x, const struct check *c, struct res *r)
+void ha_ck_hives_eval(struct eval_ctx *x, const struct check *c, struct res *r)
 {
 	int role, worst = HA_PASS;
 
@@ -1302,7 +1302,7 @@ void ha_ck_hives_eval(struct ectx *x, const struct check *c, struct res *r)
 
 /* -------------------------------------------------------- combinations */
 
-static void eval_check(struct ectx *x, const struct check *c, struct res *r);
+static void eval_check(struct eval_ctx *x, const struct check *c, struct res *r);
 
 static void join_child(struct res *r, const struct res *k, int kind)
 {
@@ -1333,7 +1333,7 @@ static int combine(int kind, const int have[HA_NSTATUS])
 	return (have[HA_PASS] || have[HA_WARN]) ? HA_FAIL : have[HA_UNKNOWN] ? HA_UNKNOWN : HA_PASS;
 }
 
-void ha_ck_combo_eval(struct ectx *x, const struct check *c, struct res *r)
+void ha_ck_combo_eval(struct eval_ctx *x, const struct check *c, struct res *r)
 {
 	struct res *kids;
 	size_t i, napplicable = 0;
@@ -1432,7 +1432,7 @@ void ha_ck_combo_eval(struct ectx *x, const struct check *c, struct res *r)
 	free(kids);
 }
 
-void ha_ck_cases_eval(struct ectx *x, const struct check *c, struct res *r)
+void ha_ck_cases_eval(struct eval_ctx *x, const struct check *c, struct res *r)
 {
 	size_t i;
 
@@ -1458,7 +1458,7 @@ void ha_ck_cases_eval(struct ectx *x, const struct check *c, struct res *r)
 	os_evidence(x);
 }
 
-static void eval_check(struct ectx *x, const struct check *c, struct res *r)
+static void eval_check(struct eval_ctx *x, const struct check *c, struct res *r)
 {
 	c->ops->eval(x, c, r);
 }
@@ -1538,7 +1538,7 @@ void ha_cond_describe(struct ha_buf *b, const struct cond *c)
 		ha_buf_puts(b, "all hosts");
 }
 
-static int eval_rule(struct ectx *x, const struct rule *rl, struct ha_finding *fd)
+static int eval_rule(struct eval_ctx *x, const struct rule *rl, struct ha_finding *fd)
 {
 	struct res r;
 	int app = ha_cond_eval(&rl->applies, x->f);
@@ -1631,7 +1631,7 @@ static void set_verdict(const struct ha_ruleset *rs, struct ha_findings *out)
 	for (i = 0; i < out->n; i++) {
 		const struct ha_finding *f = &out->v[i];
 
-		if (rs->rules[i]->info.counts) {
+		if (rs->rules[i]->info.decides) {
 			if (f->status == HA_FAIL) {
 				sep(&failing, ", ");
 				ha_buf_puts(&failing, f->rule_id);
@@ -1663,7 +1663,7 @@ int ha_rules_evaluate(const struct ha_ruleset *rs, const struct ha_snapshot *s,
                       const struct ha_facts *facts, const struct ha_eval_opts *opts,
                       struct ha_findings *out, struct ha_err *err)
 {
-	struct ectx x;
+	struct eval_ctx x;
 	size_t i;
 
 	memset(&x, 0, sizeof x);
@@ -1768,34 +1768,34 @@ int ha_rules_requests(const struct ha_ruleset *rs, struct ha_reqset *req, struct
 
 /* -------------------------------- shared with kinds in their own files */
 
-const struct ha_snapshot *ha_ev_snapshot(const struct ectx *x)
+const struct ha_snapshot *ha_ev_snapshot(const struct eval_ctx *x)
 {
 	return x->s;
 }
-const struct ha_facts *ha_ev_facts(const struct ectx *x)
+const struct ha_facts *ha_ev_facts(const struct eval_ctx *x)
 {
 	return x->f;
 }
-const char *ha_ev_facts_gap(const struct ectx *x)
+const char *ha_ev_facts_gap(const struct eval_ctx *x)
 {
 	return facts_gap(x);
 }
-void ha_ev_nomem(struct ectx *x)
+void ha_ev_nomem(struct eval_ctx *x)
 {
 	x->nomem = 1;
 }
-void ha_ev_os_evidence(struct ectx *x)
+void ha_ev_os_evidence(struct eval_ctx *x)
 {
 	os_evidence(x);
 }
 
-void ha_ev_evidence_value(struct ectx *x, int role, const struct ha_key *k, const char *name,
+void ha_ev_evidence_value(struct eval_ctx *x, int role, const struct ha_key *k, const char *name,
                           const struct ha_value *v, const char *note)
 {
 	evidence_value(x, role, k, name, v, note);
 }
 
-void ha_ev_evidence_note(struct ectx *x, const char *what, const char *name, const char *type,
+void ha_ev_evidence_note(struct eval_ctx *x, const char *what, const char *name, const char *type,
                          const char *data, const char *note)
 {
 	struct ha_evidence *e = evidence(x, -1, NULL);
@@ -1810,7 +1810,7 @@ void ha_ev_evidence_note(struct ectx *x, const char *what, const char *name, con
 	e->note = dup_or_empty(x, note);
 }
 
-void ha_ev_apply_trust(struct ectx *x, int role, struct res *r)
+void ha_ev_apply_trust(struct eval_ctx *x, int role, struct res *r)
 {
 	apply_trust(x, role, r);
 }

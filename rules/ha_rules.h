@@ -32,7 +32,7 @@ struct ha_rule_info {
 	const char *remedy;   /* one sentence */
 	const char *reg;      /* .reg fragment, may be "" */
 	const char *origin;   /* rule file it came from ("built-in" for the pack) */
-	int counts;           /* 1 if it decides readiness (not info/integrity) */
+	int decides;          /* 1 if its FAIL or UNKNOWN decides the host verdict */
 };
 
 /* An empty ruleset. */
@@ -117,11 +117,11 @@ struct ha_waived {
 };
 /* A host after waivers. */
 struct ha_waived_host {
-	const char *verdict; /* "ready_with_waivers" or "unknown" when waivers change the
-	                      * verdict (every deciding FAIL waived), else NULL; static */
-	char *reason;        /* the verdict's sentence then (malloc'd), else NULL */
-	long fails;          /* FAIL findings that count (not waived, or expired) */
-	long waived_fails;   /* FAIL findings an unexpired waiver covers */
+	int changed;             /* waivers change the verdict (every deciding FAIL waived) */
+	enum ha_verdict verdict; /* then HA_READY_WITH_WAIVERS or HA_VERDICT_UNKNOWN */
+	char *reason;            /* the verdict's sentence then (malloc'd), else NULL */
+	long fails;              /* FAIL findings that count (not waived, or expired) */
+	long waived_fails;       /* FAIL findings an unexpired waiver covers */
 };
 /* Applies the waivers to one host's findings (fs from ha_rules_evaluate
  * with rs): out[i] for every finding; counts each waiver's matches. */

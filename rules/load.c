@@ -1241,7 +1241,7 @@ static int parse_rule(struct ld *l, const yaml_node_t *n, int view, struct rule 
 	r->info.remedy = r->remedy;
 	r->info.reg = r->reg;
 	r->info.origin = r->origin;
-	r->info.counts = strcmp(r->category, "info") != 0 && strcmp(r->category, "integrity") != 0;
+	r->info.decides = strcmp(r->category, "info") != 0 && strcmp(r->category, "integrity") != 0;
 	*out = r;
 	return HA_OK;
 }
@@ -1259,7 +1259,7 @@ static int parse_views(struct ld *l, const yaml_node_t *rule, unsigned *views)
 	return word_mask(l, v, "view", names, bits, views);
 }
 
-static int parse_store_list(struct ld *l, const yaml_node_t *n, struct store_path **out,
+static int parse_store_list(struct ld *l, const yaml_node_t *n, struct hklm_key **out,
                             size_t *count)
 {
 	yaml_node_item_t *it;
@@ -1274,7 +1274,7 @@ static int parse_store_list(struct ld *l, const yaml_node_t *n, struct store_pat
 		return nomem(l);
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
 		const yaml_node_t *p = node_at(l, *it);
-		struct store_path *sp = &(*out)[*count];
+		struct hklm_key *sp = &(*out)[*count];
 
 		if (!is_scalar(p) || has_nul(p))
 			return fail(l, p, "a store is a registry path");
@@ -1287,7 +1287,7 @@ static int parse_store_list(struct ld *l, const yaml_node_t *n, struct store_pat
 	return HA_OK;
 }
 
-static void free_stores(struct store_path *v, size_t n)
+static void free_stores(struct hklm_key *v, size_t n)
 {
 	size_t i;
 

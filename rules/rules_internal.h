@@ -137,7 +137,10 @@ struct check {
 	unsigned roles;
 };
 
-struct store_path {
+/* A registry key under HKLM named by its hive and its path inside it: a
+ * certificate store (trusted, disallowed) or the root auto-update policy
+ * key. */
+struct hklm_key {
 	int hive;
 	char *path;
 };
@@ -156,11 +159,11 @@ struct ha_ruleset {
 	size_t nrules;
 	struct table **tables;
 	size_t ntables;
-	/* certificate stores */
-	struct store_path *trusted, *disallowed;
+	/* certificate stores: the keys whose subkeys are certificates */
+	struct hklm_key *trusted, *disallowed;
 	size_t ntrusted, ndisallowed;
 	int has_autoupdate;
-	struct store_path autoupdate;
+	struct hklm_key autoupdate;
 	char *autoupdate_name;
 	uint64_t autoupdate_disabled;
 	struct ha_buf sources; /* concatenated rule file texts, for the digest */
@@ -176,7 +179,7 @@ struct ha_ruleset {
  * loader's and the evaluator's common pieces. */
 struct ld;          /* load.c: one rule file being compiled */
 struct yaml_node_s; /* libyaml's node */
-struct ectx;        /* eval.c: one host being evaluated */
+struct eval_ctx;    /* eval.c: one host being evaluated */
 
 /* The result of one check on one host: status, observed and expected text
  * and the reason, with the trust bookkeeping of eval.c's header comment. */
@@ -193,7 +196,7 @@ struct check_kind_ops {
 	/* Compiles the kind's node `n` into `c` (c->kind and c->ops are set). */
 	int (*parse)(struct ld *l, const struct yaml_node_s *n, struct check *c, int depth);
 	/* Evaluates `c` on the host; fills `r` (initialised, status PASS). */
-	void (*eval)(struct ectx *x, const struct check *c, struct res *r);
+	void (*eval)(struct eval_ctx *x, const struct check *c, struct res *r);
 	/* Adds to `req` what `c` reads; NULL when it reads only host facts. */
 	int (*requests)(const struct ha_ruleset *rs, const struct check *c, struct ha_reqset *req,
 	                struct ha_err *err);
@@ -215,14 +218,14 @@ int ha_ck_cert_parse(struct ld *l, const struct yaml_node_s *n, struct check *c,
 int ha_ck_os_parse(struct ld *l, const struct yaml_node_s *n, struct check *c, int depth);
 int ha_ck_hives_parse(struct ld *l, const struct yaml_node_s *n, struct check *c, int depth);
 int ha_ck_cases_parse(struct ld *l, const struct yaml_node_s *n, struct check *c, int depth);
-void ha_ck_combo_eval(struct ectx *x, const struct check *c, struct res *r);
-void ha_ck_value_eval(struct ectx *x, const struct check *c, struct res *r);
-void ha_ck_key_eval(struct ectx *x, const struct check *c, struct res *r);
-void ha_ck_subkeys_eval(struct ectx *x, const struct check *c, struct res *r);
-void ha_ck_cert_eval(struct ectx *x, const struct check *c, struct res *r);
-void ha_ck_os_eval(struct ectx *x, const struct check *c, struct res *r);
-void ha_ck_hives_eval(struct ectx *x, const struct check *c, struct res *r);
-void ha_ck_cases_eval(struct ectx *x, const struct check *c, struct res *r);
+void ha_ck_combo_eval(struct eval_ctx *x, const struct check *c, struct res *r);
+void ha_ck_value_eval(struct eval_ctx *x, const struct check *c, struct res *r);
+void ha_ck_key_eval(struct eval_ctx *x, const struct check *c, struct res *r);
+void ha_ck_subkeys_eval(struct eval_ctx *x, const struct check *c, struct res *r);
+void ha_ck_cert_eval(struct eval_ctx *x, const struct check *c, struct res *r);
+void ha_ck_os_eval(struct eval_ctx *x, const struct check *c, struct res *r);
+void ha_ck_hives_eval(struct eval_ctx *x, const struct check *c, struct res *r);
+void ha_ck_cases_eval(struct eval_ctx *x, const struct check *c, struct res *r);
 int ha_ck_kids_requests(const struct ha_ruleset *rs, const struct check *c, struct ha_reqset *req,
                         struct ha_err *err);
 int ha_ck_value_requests(const struct ha_ruleset *rs, const struct check *c, struct ha_reqset *req,
@@ -267,21 +270,21 @@ const struct yaml_node_s *ha_ld_map_key(struct ld *l, const struct yaml_node_s *
 const struct yaml_node_s *ha_ld_map_value(struct ld *l, const struct yaml_node_s *n, size_t i);
 
 /* The evaluator's pieces for a kind's eval (eval.c). */
-const struct ha_snapshot *ha_ev_snapshot(const struct ectx *x);
-const struct ha_facts *ha_ev_facts(const struct ectx *x);
+const struct ha_snapshot *ha_ev_snapshot(const struct eval_ctx *x);
+const struct ha_facts *ha_ev_facts(const struct eval_ctx *x);
 /* Why a fact a condition needs is unknown. */
-const char *ha_ev_facts_gap(const struct ectx *x);
-void ha_ev_nomem(struct ectx *x);
+const char *ha_ev_facts_gap(const struct eval_ctx *x);
+void ha_ev_nomem(struct eval_ctx *x);
 /* Evidence for a value (`name` NULL: the key itself); `v` NULL: absent. */
-void ha_ev_evidence_value(struct ectx *x, int role, const struct ha_key *k, const char *name,
+void ha_ev_evidence_value(struct eval_ctx *x, int role, const struct ha_key *k, const char *name,
                           const struct ha_value *v, const char *note);
 /* A derived evidence row (role -1): what, a name, a type word, the data. */
-void ha_ev_evidence_note(struct ectx *x, const char *what, const char *name, const char *type,
+void ha_ev_evidence_note(struct eval_ctx *x, const char *what, const char *name, const char *type,
                          const char *data, const char *note);
 /* Records the OS facts that decided something as evidence. */
-void ha_ev_os_evidence(struct ectx *x);
+void ha_ev_os_evidence(struct eval_ctx *x);
 /* Makes `r` UNKNOWN when the hive of `role` was read but is not trusted. */
-void ha_ev_apply_trust(struct ectx *x, int role, struct res *r);
+void ha_ev_apply_trust(struct eval_ctx *x, int role, struct res *r);
 
 void ha_rule_free(struct rule *r);
 void ha_table_free(struct table *t);

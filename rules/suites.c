@@ -456,7 +456,7 @@ static int suites_requests(const struct ha_ruleset *rs, const struct check *c,
 
 /* One host's reading, and what became of each name. */
 struct hostrun {
-	struct ectx *x;
+	struct eval_ctx *x;
 	const struct suites *su;
 	struct res *r;
 	const struct sdefault *def;
@@ -1241,7 +1241,7 @@ static void apply_hive_trust(struct hostrun *h)
 	}
 }
 
-static void suites_eval(struct ectx *x, const struct check *c, struct res *r)
+static void suites_eval(struct eval_ctx *x, const struct check *c, struct res *r)
 {
 	const struct suites *su = c->priv;
 	struct hostrun h;

@@ -428,14 +428,15 @@ int ha_waivers_apply(struct ha_waivers *ws, const struct ha_ruleset *rs, const c
 	int integrity_bad = 0, rc = HA_OK;
 
 	memset(host, 0, sizeof *host);
-	host->verdict = NULL;
+	host->changed = 0;
+	host->verdict = HA_VERDICT_UNKNOWN;
 	ha_buf_init(&waived, 1 << 16);
 	ha_buf_init(&failing, 1 << 16);
 	ha_buf_init(&unknown, 1 << 16);
 	for (i = 0; i < fs->n; i++) {
 		const struct ha_finding *f = &fs->v[i];
 		const struct ha_rule_info *ri = ha_rules_info(rs, i);
-		int counts = ri && !strcmp(ri->id, f->rule_id) ? ri->counts : 0;
+		int decides = ri && !strcmp(ri->id, f->rule_id) ? ri->decides : 0;
 
 		out[i].waiver = -1;
 		out[i].expired = 0;
@@ -469,18 +470,18 @@ int ha_waivers_apply(struct ha_waivers *ws, const struct ha_ruleset *rs, const c
 			else
 				host->fails++;
 		}
-		if (counts && f->status == HA_FAIL) {
+		if (decides && f->status == HA_FAIL) {
 			struct ha_buf *b =
 			        out[i].waiver >= 0 && !out[i].expired ? &waived : &failing;
 
 			if (b->len)
 				ha_buf_puts(b, ", ");
 			ha_buf_puts(b, f->rule_id);
-		} else if (counts && f->status == HA_UNKNOWN) {
+		} else if (decides && f->status == HA_UNKNOWN) {
 			if (unknown.len)
 				ha_buf_puts(&unknown, ", ");
 			ha_buf_puts(&unknown, f->rule_id);
-		} else if (!counts && f->category && !strcmp(f->category, "integrity") &&
+		} else if (!decides && f->category && !strcmp(f->category, "integrity") &&
 		           f->status == HA_FAIL) {
 			integrity_bad = 1;
 		}
@@ -491,14 +492,16 @@ int ha_waivers_apply(struct ha_waivers *ws, const struct ha_ruleset *rs, const c
 		/* Every deciding FAIL is waived: the verdict the host would
 		 * have without them. */
 		if (unknown.len || integrity_bad) {
-			host->verdict = "unknown";
+			host->changed = 1;
+			host->verdict = HA_VERDICT_UNKNOWN;
 			host->reason =
 			        ha_asprintf("undetermined: %s; waived: %s",
 			                    unknown.len ? ha_buf_cstr(&unknown)
 			                                : "the hives are missing or unreadable",
 			                    ha_buf_cstr(&waived));
 		} else {
-			host->verdict = "ready_with_waivers";
+			host->changed = 1;
+			host->verdict = HA_READY_WITH_WAIVERS;
 			host->reason =
 			        ha_asprintf("every prerequisite is met or waived; waived: %s",
 			                    ha_buf_cstr(&waived));

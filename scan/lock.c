@@ -20,7 +20,7 @@
 
 struct run_status {
 	int found;
-	char status[32];
+	enum ha_run_state state;
 };
 
 static int run_status_cb(void *ctx, const struct ha_run_row *r)
@@ -28,7 +28,7 @@ static int run_status_cb(void *ctx, const struct ha_run_row *r)
 	struct run_status *rs = ctx;
 
 	rs->found = 1;
-	snprintf(rs->status, sizeof rs->status, "%s", r->status ? r->status : "");
+	rs->state = r->status;
 	return 0;
 }
 
@@ -41,12 +41,12 @@ static int close_stale_runs(struct ha_store *st, struct ha_err *err)
 	int rc = ha_store_latest_run(st, &id, err);
 
 	for (; !rc && id > 0; id--) {
-		struct run_status rs = {0, ""};
+		struct run_status rs = {0, HA_RUN_RUNNING};
 
 		rc = ha_store_get_run(st, id, run_status_cb, &rs, err);
-		if (rc || !rs.found || strcmp(rs.status, "running") != 0)
+		if (rc || !rs.found || rs.state != HA_RUN_RUNNING)
 			break;
-		rc = ha_store_run_end(st, id, "interrupted", err);
+		rc = ha_store_run_end(st, id, HA_RUN_INTERRUPTED, err);
 	}
 	return rc;
 }

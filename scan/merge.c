@@ -14,14 +14,12 @@ static int count_host(void *ctx, const struct ha_host_row *h)
 	struct ha_scan_result *r = ctx;
 
 	r->hosts++;
-	if (!strcmp(h->verdict, "ready"))
-		r->ready++;
-	else if (!strcmp(h->verdict, "not_ready"))
-		r->not_ready++;
-	else if (!strcmp(h->verdict, "ready_with_waivers"))
-		r->ready_with_waivers++;
-	else
-		r->unknown++;
+	switch (h->verdict) {
+	case HA_READY: r->ready++; break;
+	case HA_NOT_READY: r->not_ready++; break;
+	case HA_READY_WITH_WAIVERS: r->ready_with_waivers++; break;
+	default: r->unknown++; break;
+	}
 	return 0;
 }
 

@@ -124,7 +124,7 @@ static int store_rules(struct ha_store *st, int64_t run_id, const struct ha_rule
 		v[i].remedy = r->remedy;
 		v[i].reg = r->reg;
 		v[i].origin = r->origin;
-		v[i].counts = r->counts;
+		v[i].decides = r->decides;
 	}
 	rc = ha_store_put_rules(st, run_id, v, n, err);
 	free(v);
@@ -359,7 +359,8 @@ static int scan_finish(struct scan *s, int rc, struct ha_err *err)
 	if (rc == HA_ERR_INTERRUPTED) {
 		/* The hosts evaluated so far are kept. */
 		if (commit_pending(s, &e2) == HA_OK &&
-		    ha_store_run_end(s->folder.st, s->res->run_id, "interrupted", &e2) == HA_OK)
+		    ha_store_run_end(s->folder.st, s->res->run_id, HA_RUN_INTERRUPTED, &e2) ==
+		            HA_OK)
 			s->res->state = HA_SCAN_INTERRUPTED;
 		else {
 			*err = e2; /* the store refused: the next scan closes the run */
@@ -374,7 +375,7 @@ static int scan_finish(struct scan *s, int rc, struct ha_err *err)
 		rc = scan_waivers_end(&s->waivers, s->folder.st, s->res->run_id, s->o->message,
 		                      s->o->message_ctx, err);
 	if (!rc)
-		rc = ha_store_run_end(s->folder.st, s->res->run_id, "complete", err);
+		rc = ha_store_run_end(s->folder.st, s->res->run_id, HA_RUN_COMPLETE, err);
 	if (!rc) {
 		s->res->state = HA_SCAN_COMPLETE;
 		return HA_OK;
@@ -394,7 +395,7 @@ static void mark_failed(struct scan *s)
 		ha_store_rollback(s->folder.st);
 		s->in_txn = 0;
 	}
-	if (ha_store_run_end(s->folder.st, s->res->run_id, "failed", &e2) != HA_OK) {
+	if (ha_store_run_end(s->folder.st, s->res->run_id, HA_RUN_FAILED, &e2) != HA_OK) {
 		/* left 'running': the next scan marks it interrupted */
 	}
 }

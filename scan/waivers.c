@@ -78,11 +78,11 @@ int scan_waivers_host(struct scan_waivers *w, struct ha_store *st, const struct 
 		if (v[i].waiver >= 0)
 			rc = ha_store_put_waived(st, host_id, fs->v[i].rule_id, w->ids[v[i].waiver],
 			                         v[i].expired, err);
-	if (!rc && wh.verdict)
+	if (!rc && wh.changed)
 		rc = ha_store_put_waived_verdict(st, host_id, wh.verdict, wh.reason, err);
 	if (!rc) {
 		*fails = wh.fails;
-		*waived_ready = wh.verdict && !strcmp(wh.verdict, "ready_with_waivers");
+		*waived_ready = wh.changed && wh.verdict == HA_READY_WITH_WAIVERS;
 	}
 	free(wh.reason);
 	free(v);

@@ -60,7 +60,9 @@ enum ha_hive_status {
 	HA_HS_SKIPPED,    /* recognised and deliberately not audited */
 	HA_HS_COUNT
 };
-const char *ha_hive_status_name(int status);
+const char *ha_hive_status_name(int status); /* "ok", ...; "?" out of range */
+/* HA_HS_OK.. from its name (exact); -1 when unknown. */
+int ha_hive_status_from_name(const char *name);
 /* Evidence from a hive in this status is readable at all. */
 int ha_hive_status_readable(int status);
 /* Evidence from a hive in this status can be trusted (clean or replayed). */
@@ -304,8 +306,19 @@ struct ha_finding {
 	struct ha_evidence *ev;
 };
 
-enum ha_verdict { HA_READY = 0, HA_NOT_READY, HA_VERDICT_UNKNOWN };
-const char *ha_verdict_name(int verdict); /* "ready", "not_ready", "unknown" */
+/* Host verdicts (CONTRACT.md).  The evaluator gives the first three;
+ * HA_READY_WITH_WAIVERS is the verdict after waivers (rules/waivers.c). */
+enum ha_verdict {
+	HA_READY = 0,
+	HA_NOT_READY,
+	HA_VERDICT_UNKNOWN,
+	HA_READY_WITH_WAIVERS,
+	HA_NVERDICTS
+};
+/* "ready", "not_ready", "unknown", "ready_with_waivers"; "unknown" out of range. */
+const char *ha_verdict_name(int verdict);
+/* HA_READY.. from its name (exact); -1 when unknown. */
+int ha_verdict_from_name(const char *name);
 
 struct ha_findings {
 	size_t n;

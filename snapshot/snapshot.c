@@ -34,6 +34,16 @@ const char *ha_hive_status_name(int status)
 	return (status >= 0 && status < HA_HS_COUNT) ? status_names[status] : "?";
 }
 
+int ha_hive_status_from_name(const char *name)
+{
+	int i;
+
+	for (i = 0; name && i < HA_HS_COUNT; i++)
+		if (!strcmp(name, status_names[i]))
+			return i;
+	return -1;
+}
+
 int ha_hive_status_readable(int status)
 {
 	return status == HA_HS_OK || status == HA_HS_DEGRADED || status == HA_HS_DIRTY ||
@@ -514,13 +524,22 @@ int ha_status_from_name(const char *name)
 	return -1;
 }
 
+static const char *const verdict_names[HA_NVERDICTS] = {"ready", "not_ready", "unknown",
+                                                        "ready_with_waivers"};
+
 const char *ha_verdict_name(int verdict)
 {
-	switch (verdict) {
-	case HA_READY: return "ready";
-	case HA_NOT_READY: return "not_ready";
-	default: return "unknown";
-	}
+	return (verdict >= 0 && verdict < HA_NVERDICTS) ? verdict_names[verdict] : "unknown";
+}
+
+int ha_verdict_from_name(const char *name)
+{
+	int i;
+
+	for (i = 0; name && i < HA_NVERDICTS; i++)
+		if (!strcmp(name, verdict_names[i]))
+			return i;
+	return -1;
 }
 
 void ha_findings_init(struct ha_findings *f)

@@ -11,7 +11,16 @@
  *
  * Reading is done with callbacks over rows: the strings in a row struct
  * are valid only during the callback (they point into SQLite's buffers),
- * which keeps memory flat however large the fleet is. */
+ * which keeps memory flat however large the fleet is.
+ *
+ * Every ha_*_cb below is called once per row and returns 0 to be given the
+ * next row.  A non-zero return stops the walk at once (no further row is
+ * read and the callback is not called again) and the walk function returns
+ * that value unchanged, without touching `err`: a callback that fails fills
+ * `err` itself, and one that has found what it wanted may return any
+ * non-zero value its caller recognises (tests/test_store.c,
+ * test_callback_stops_walk).  A walk that reads every row returns HA_OK, or
+ * the store's own error with `err` filled. */
 #ifndef HA_STORE_H
 #define HA_STORE_H
 
@@ -26,6 +35,28 @@
 struct ha_store;
 
 enum { HA_STORE_CREATE = 1, HA_STORE_READONLY = 2 };
+
+/* The state of a run (runs.status, docs/store.md): running while a scan or
+ * merge writes it, then complete, interrupted (stopped by a signal, or
+ * found still running by the next scan of its folder) or failed. */
+enum ha_run_state {
+	HA_RUN_RUNNING = 0,
+	HA_RUN_COMPLETE,
+	HA_RUN_INTERRUPTED,
+	HA_RUN_FAILED,
+	HA_NRUN_STATES
+};
+/* "running", "complete", "interrupted", "failed"; "?" out of range. */
+const char *ha_run_state_name(int state);
+/* HA_RUN_RUNNING.. from its name (exact); -1 when unknown. */
+int ha_run_state_from_name(const char *name);
+
+/* Statuses, verdicts and run states are stored as their names (the text
+ * docs/store.md lists) and cross this API as enums: the writers take an
+ * enum, the readers give one.  A name that no enum knows (a store edited by
+ * hand, or written by another program) is read as the value that claims
+ * least: finding status HA_UNKNOWN, hive status HA_HS_UNREADABLE, verdict
+ * HA_VERDICT_UNKNOWN, run state HA_RUN_FAILED. */
 
 /* Opens (and with HA_STORE_CREATE creates and migrates) the store at path.
  * HA_STORE_READONLY never writes to the file or its folder: in a folder the
@@ -54,7 +85,7 @@ struct ha_run_meta {
 
 struct ha_store_rule {
 	const char *id, *title, *severity, *category, *source, *applies, *remedy, *reg, *origin;
-	int counts;
+	int decides; /* ha_rule_info.decides (stored as rules.counts) */
 };
 
 HA_MUST_CHECK int ha_store_run_begin(struct ha_store *st, const struct ha_run_meta *m,
@@ -69,7 +100,7 @@ HA_MUST_CHECK int ha_store_put_note(struct ha_store *st, int64_t run_id, const c
 HA_MUST_CHECK int ha_store_run_set_shard(struct ha_store *st, int64_t run_id, unsigned k,
                                          unsigned n, struct ha_err *err);
 /* Marks the run complete, interrupted or failed, with the finish time. */
-HA_MUST_CHECK int ha_store_run_end(struct ha_store *st, int64_t run_id, const char *status,
+HA_MUST_CHECK int ha_store_run_end(struct ha_store *st, int64_t run_id, enum ha_run_state state,
                                    struct ha_err *err);
 
 HA_MUST_CHECK int ha_store_begin(struct ha_store *st, struct ha_err *err);
@@ -97,11 +128,11 @@ HA_MUST_CHECK int ha_store_put_waiver(struct ha_store *st, int64_t run_id,
                                       struct ha_err *err);
 /* Inside the host's transaction, after ha_store_put_host: the waiver that
  * covered the host's finding of rule_id, and the verdict after waivers
- * when they changed it ("ready_with_waivers" or "unknown"). */
+ * when they changed it (HA_READY_WITH_WAIVERS or HA_VERDICT_UNKNOWN). */
 HA_MUST_CHECK int ha_store_put_waived(struct ha_store *st, int64_t host_id, const char *rule_id,
                                       int64_t waiver_id, int expired, struct ha_err *err);
 HA_MUST_CHECK int ha_store_put_waived_verdict(struct ha_store *st, int64_t host_id,
-                                              const char *verdict, const char *reason,
+                                              enum ha_verdict verdict, const char *reason,
                                               struct ha_err *err);
 
 /* The most recent stored snapshot of the host folder `dir` taken with the
@@ -140,7 +171,8 @@ HA_MUST_CHECK int ha_store_load_snapshot(struct ha_store *st, int64_t host_id,
 
 struct ha_run_row {
 	int64_t run_id;
-	const char *started_at, *finished_at, *status, *tool_version, *as_of, *paths;
+	const char *started_at, *finished_at, *tool_version, *as_of, *paths;
+	enum ha_run_state status;
 	long hosts_total, hosts_stored;
 };
 
@@ -150,15 +182,17 @@ struct ha_host_row {
 	const char *nt_version, *installation_type, *edition, *product_type, *product, *arch;
 	long build, ubr, sp;
 	long control_set;
-	const char *control_set_source, *verdict, *verdict_reason, *note;
-	const char *hive_status[HA_NROLES]; /* SYSTEM, SOFTWARE */
-	long counts[HA_NSTATUS];            /* findings per status */
+	const char *control_set_source, *verdict_reason, *note;
+	enum ha_verdict verdict;                    /* after waivers */
+	enum ha_hive_status hive_status[HA_NROLES]; /* SYSTEM, SOFTWARE */
+	long findings_by_status[HA_NSTATUS];        /* the host's findings per status */
 	int64_t reused_from;
 };
 
 struct ha_hive_row {
 	int64_t hive_id;
-	const char *role, *kind, *kind_why, *path, *status, *reason, *sha256, *embedded_name;
+	const char *role, *kind, *kind_why, *path, *reason, *sha256, *embedded_name;
+	enum ha_hive_status status;
 	const char *last_written, *logs, *replay;
 	int64_t size;
 	long seq1, seq2, checksum_ok, dirty, degraded;
@@ -167,7 +201,8 @@ struct ha_hive_row {
 struct ha_finding_row {
 	int64_t finding_id, host_id;
 	const char *label, *computer_name, *dir;
-	const char *rule_id, *status, *severity, *title, *category, *observed, *expected, *reason;
+	const char *rule_id, *severity, *title, *category, *observed, *expected, *reason;
+	enum ha_status status;
 	const char *remedy, *reg;
 	/* its evidence rows in the order they were stored, as
 	 * ha_store_each_evidence gives them (report/evidence.c renders them) */
@@ -189,8 +224,8 @@ struct ha_evidence_row {
 
 struct ha_rule_row {
 	const char *id, *title, *severity, *category, *source, *applies, *remedy, *reg, *origin;
-	int counts;
-	long counts_by_status[HA_NSTATUS];
+	int decides;                         /* ha_rule_info.decides */
+	long findings_by_status[HA_NSTATUS]; /* the run's findings of this rule per status */
 };
 
 /* Most recent run (0 when the store has none). */
@@ -199,9 +234,11 @@ HA_MUST_CHECK int ha_store_latest_run(struct ha_store *st, int64_t *run_id, stru
  * run read-only verbs show by default (cli_pick_run in cli/). */
 HA_MUST_CHECK int ha_store_latest_complete_run(struct ha_store *st, int64_t *run_id,
                                                struct ha_err *err);
+/* 0: the next row; non-zero: stop, and the walk returns it (see the top). */
 typedef int (*ha_run_cb)(void *ctx, const struct ha_run_row *r);
 HA_MUST_CHECK int ha_store_get_run(struct ha_store *st, int64_t run_id, ha_run_cb cb, void *ctx,
                                    struct ha_err *err);
+/* 0: the next row; non-zero: stop, and the walk returns it (see the top). */
 typedef int (*ha_host_cb)(void *ctx, const struct ha_host_row *h);
 /* Hosts of a run ordered by label then folder; `label` (may be NULL)
  * restricts to hosts with that label or computer name. */
@@ -210,20 +247,25 @@ HA_MUST_CHECK int ha_store_each_host(struct ha_store *st, int64_t run_id, const 
 /* The host row `host_id` (any run); cb is not called when there is none. */
 HA_MUST_CHECK int ha_store_get_host(struct ha_store *st, int64_t host_id, ha_host_cb cb, void *ctx,
                                     struct ha_err *err);
+/* 0: the next row; non-zero: stop, and the walk returns it (see the top). */
 typedef int (*ha_hive_cb)(void *ctx, const struct ha_hive_row *h);
 HA_MUST_CHECK int ha_store_each_hive(struct ha_store *st, int64_t host_id, ha_hive_cb cb, void *ctx,
                                      struct ha_err *err);
+/* 0: the next row; non-zero: stop, and the walk returns it (see the top). */
 typedef int (*ha_finding_cb)(void *ctx, const struct ha_finding_row *f);
 /* Findings of a run (host_id 0) or of one host, in host then rule order. */
 HA_MUST_CHECK int ha_store_each_finding(struct ha_store *st, int64_t run_id, int64_t host_id,
                                         ha_finding_cb cb, void *ctx, struct ha_err *err);
+/* 0: the next row; non-zero: stop, and the walk returns it (see the top). */
 typedef int (*ha_evidence_cb)(void *ctx, const struct ha_evidence_row *e);
 HA_MUST_CHECK int ha_store_each_evidence(struct ha_store *st, int64_t finding_id, ha_evidence_cb cb,
                                          void *ctx, struct ha_err *err);
+/* 0: the next row; non-zero: stop, and the walk returns it (see the top). */
 typedef int (*ha_rule_cb)(void *ctx, const struct ha_rule_row *r);
 /* Rules of a run in load order, with finding counts per status. */
 HA_MUST_CHECK int ha_store_each_rule(struct ha_store *st, int64_t run_id, ha_rule_cb cb, void *ctx,
                                      struct ha_err *err);
+/* 0: the next row; non-zero: stop, and the walk returns it (see the top). */
 typedef int (*ha_note_cb)(void *ctx, const char *text);
 HA_MUST_CHECK int ha_store_each_note(struct ha_store *st, int64_t run_id, ha_note_cb cb, void *ctx,
                                      struct ha_err *err);
@@ -256,21 +298,24 @@ HA_MUST_CHECK int ha_store_merge(struct ha_store *st, const char *const *srcs, s
 
 /* One line of `hiveaudit runs`: a run with its host counts per verdict
  * (hosts.verdict after waivers, see docs/store.md). */
-enum { HA_RUNV_READY, HA_RUNV_NOT_READY, HA_RUNV_UNKNOWN, HA_RUNV_WAIVED, HA_RUNV_N };
 struct ha_run_summary {
 	int64_t run_id;
-	const char *started_at, *finished_at, *status, *as_of, *paths, *requests_digest;
+	const char *started_at, *finished_at, *as_of, *paths, *requests_digest;
+	enum ha_run_state status;
 	long hosts_total, hosts_stored;
-	long verdicts[HA_RUNV_N]; /* ready, not_ready, unknown, ready_with_waivers */
+	long verdicts[HA_NVERDICTS]; /* hosts per enum ha_verdict */
 };
+/* 0: the next row; non-zero: stop, and the walk returns it (see the top). */
 typedef int (*ha_run_summary_cb)(void *ctx, const struct ha_run_summary *r);
 /* Every run, oldest first. */
 HA_MUST_CHECK int ha_store_each_run(struct ha_store *st, ha_run_summary_cb cb, void *ctx,
                                     struct ha_err *err);
 
 /* (rule_id, status) of each finding of one host, in rule order: the cheap
- * read for comparing two runs (the strings live during the callback). */
-typedef int (*ha_status_cb)(void *ctx, const char *rule_id, const char *status);
+ * read for comparing two runs (the strings live during the callback).  The
+ * callback returns 0 for the next row; non-zero stops the walk, which
+ * returns it (see the top). */
+typedef int (*ha_status_cb)(void *ctx, const char *rule_id, enum ha_status status);
 HA_MUST_CHECK int ha_store_each_status(struct ha_store *st, int64_t host_id, ha_status_cb cb,
                                        void *ctx, struct ha_err *err);
 

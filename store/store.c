@@ -579,7 +579,7 @@ int ha_store_put_rules(struct ha_store *st, int64_t run_id, const struct ha_stor
 		bind_text(s, 9, r->remedy);
 		bind_text(s, 10, r->reg);
 		bind_text(s, 11, r->origin);
-		bind_int(s, 12, r->counts);
+		bind_int(s, 12, r->decides);
 		rc = sqlite3_step(s);
 		if (rc != SQLITE_DONE) {
 			rc = sqlfail(st, rc, err, "recording the rules");
@@ -606,7 +606,26 @@ int ha_store_put_note(struct ha_store *st, int64_t run_id, const char *text, str
 	return rc == SQLITE_DONE ? HA_OK : sqlfail(st, rc, err, "recording a note");
 }
 
-int ha_store_run_end(struct ha_store *st, int64_t run_id, const char *status, struct ha_err *err)
+static const char *const run_state_names[HA_NRUN_STATES] = {"running", "complete", "interrupted",
+                                                            "failed"};
+
+const char *ha_run_state_name(int state)
+{
+	return (state >= 0 && state < HA_NRUN_STATES) ? run_state_names[state] : "?";
+}
+
+int ha_run_state_from_name(const char *name)
+{
+	int i;
+
+	for (i = 0; name && i < HA_NRUN_STATES; i++)
+		if (!strcmp(name, run_state_names[i]))
+			return i;
+	return -1;
+}
+
+int ha_store_run_end(struct ha_store *st, int64_t run_id, enum ha_run_state state,
+                     struct ha_err *err)
 {
 	sqlite3_stmt *s = NULL;
 	char now[32];
@@ -617,7 +636,7 @@ int ha_store_run_end(struct ha_store *st, int64_t run_id, const char *status, st
 	if (rc != SQLITE_OK)
 		return sqlfail(st, rc, err, "closing the run");
 	now_iso(now);
-	bind_text(s, 1, status);
+	bind_text(s, 1, ha_run_state_name(state));
 	bind_text(s, 2, now);
 	bind_int(s, 3, run_id);
 	rc = sqlite3_step(s);
@@ -887,7 +906,7 @@ int ha_store_put_waived(struct ha_store *st, int64_t host_id, const char *rule_i
 	return rc == SQLITE_DONE ? HA_OK : sqlfail(st, rc, err, "recording a waived finding");
 }
 
-int ha_store_put_waived_verdict(struct ha_store *st, int64_t host_id, const char *verdict,
+int ha_store_put_waived_verdict(struct ha_store *st, int64_t host_id, enum ha_verdict verdict,
                                 const char *reason, struct ha_err *err)
 {
 	sqlite3_stmt *s = NULL;
@@ -898,7 +917,7 @@ int ha_store_put_waived_verdict(struct ha_store *st, int64_t host_id, const char
 
 	if (rc != SQLITE_OK)
 		return sqlfail(st, rc, err, "recording a verdict");
-	bind_text(s, 1, verdict);
+	bind_text(s, 1, ha_verdict_name(verdict));
 	bind_text(s, 2, reason);
 	bind_int(s, 3, host_id);
 	rc = sqlite3_step(s);
@@ -1044,6 +1063,40 @@ static long col_long(sqlite3_stmt *s, int i)
 	return sqlite3_column_type(s, i) == SQLITE_NULL ? -1 : (long)sqlite3_column_int64(s, i);
 }
 
+/* Stored names to enums (ha_store.h): a name no enum knows is read as the
+ * value that claims least. */
+static enum ha_status status_of(const char *name)
+{
+	int i;
+
+	/* Exact, as the SQL that counts findings per status compares. */
+	for (i = 0; i < HA_NSTATUS; i++)
+		if (!strcmp(name, ha_status_name(i)))
+			return (enum ha_status)i;
+	return HA_UNKNOWN;
+}
+
+static enum ha_hive_status hive_status_of(const char *name)
+{
+	int v = ha_hive_status_from_name(name);
+
+	return v < 0 ? HA_HS_UNREADABLE : (enum ha_hive_status)v;
+}
+
+static enum ha_verdict verdict_of(const char *name)
+{
+	int v = ha_verdict_from_name(name);
+
+	return v < 0 ? HA_VERDICT_UNKNOWN : (enum ha_verdict)v;
+}
+
+static enum ha_run_state run_state_of(const char *name)
+{
+	int v = ha_run_state_from_name(name);
+
+	return v < 0 ? HA_RUN_FAILED : (enum ha_run_state)v;
+}
+
 /* Runs `sql` with up to two integer parameters (and an optional text one),
  * calling `row` for each result row. */
 static int each_cached(struct ha_store *st, enum read_id slot, const char *sql, int64_t a,
@@ -1150,7 +1203,7 @@ static int run_row(sqlite3_stmt *s, void *p)
 	r.run_id = sqlite3_column_int64(s, 0);
 	r.started_at = col(s, 1);
 	r.finished_at = col(s, 2);
-	r.status = col(s, 3);
+	r.status = run_state_of(col(s, 3));
 	r.tool_version = col(s, 4);
 	r.as_of = col(s, 5);
 	r.paths = col(s, 6);
@@ -1199,13 +1252,13 @@ static int host_row(sqlite3_stmt *s, void *p)
 	h.arch = col(s, 16);
 	h.control_set = col_long(s, 17);
 	h.control_set_source = col(s, 18);
-	h.verdict = col(s, 19);
+	h.verdict = verdict_of(col(s, 19));
 	h.verdict_reason = col(s, 20);
 	h.note = col(s, 21);
-	h.hive_status[HA_SYSTEM] = col(s, 22);
-	h.hive_status[HA_SOFTWARE] = col(s, 23);
+	h.hive_status[HA_SYSTEM] = hive_status_of(col(s, 22));
+	h.hive_status[HA_SOFTWARE] = hive_status_of(col(s, 23));
 	for (i = 0; i < HA_NSTATUS; i++)
-		h.counts[i] = col_long(s, 24 + i);
+		h.findings_by_status[i] = col_long(s, 24 + i);
 	h.reused_from = sqlite3_column_int64(s, 29);
 	return cp->u.host(cp->ctx, &h);
 }
@@ -1265,7 +1318,7 @@ static int hive_row(sqlite3_stmt *s, void *p)
 	h.kind = col(s, 2);
 	h.kind_why = col(s, 3);
 	h.path = col(s, 4);
-	h.status = col(s, 5);
+	h.status = hive_status_of(col(s, 5));
 	h.reason = col(s, 6);
 	h.sha256 = col(s, 7);
 	h.embedded_name = col(s, 8);
@@ -1387,7 +1440,7 @@ static int finding_row(sqlite3_stmt *s, void *p)
 	f.computer_name = col(s, 3);
 	f.dir = col(s, 4);
 	f.rule_id = col(s, 5);
-	f.status = col(s, 6);
+	f.status = status_of(col(s, 6));
 	f.severity = col(s, 7);
 	f.title = col(s, 8);
 	f.category = col(s, 9);
@@ -1563,9 +1616,9 @@ static int rule_row(sqlite3_stmt *s, void *p)
 	r.remedy = col(s, 6);
 	r.reg = col(s, 7);
 	r.origin = col(s, 8);
-	r.counts = sqlite3_column_int(s, 9);
+	r.decides = sqlite3_column_int(s, 9);
 	for (i = 0; i < HA_NSTATUS; i++)
-		r.counts_by_status[i] = col_long(s, 10 + i);
+		r.findings_by_status[i] = col_long(s, 10 + i);
 	return cp->u.rule(cp->ctx, &r);
 }
 
@@ -1619,13 +1672,13 @@ static int run_summary_row(sqlite3_stmt *s, void *p)
 	r.run_id = sqlite3_column_int64(s, 0);
 	r.started_at = col(s, 1);
 	r.finished_at = col(s, 2);
-	r.status = col(s, 3);
+	r.status = run_state_of(col(s, 3));
 	r.as_of = col(s, 4);
 	r.paths = col(s, 5);
 	r.requests_digest = col(s, 6);
 	r.hosts_total = col_long(s, 7);
 	r.hosts_stored = col_long(s, 8);
-	for (i = 0; i < HA_RUNV_N; i++)
+	for (i = 0; i < HA_NVERDICTS; i++)
 		r.verdicts[i] = col_long(s, 9 + i);
 	return cp->u.runs(cp->ctx, &r);
 }
@@ -1641,7 +1694,8 @@ int ha_store_each_run(struct ha_store *st, ha_run_summary_cb cb, void *ctx, stru
 	            " r.requests_digest, r.hosts_total, count(h.host_id),"
 	            " coalesce(sum(" HOST_VERDICT " = 'ready'), 0),"
 	            " coalesce(sum(" HOST_VERDICT " = 'not_ready'), 0),"
-	            " coalesce(sum(" HOST_VERDICT " = 'unknown'), 0),"
+	            " coalesce(sum(" HOST_VERDICT
+	            "   NOT IN ('ready', 'not_ready', 'ready_with_waivers')), 0),"
 	            " coalesce(sum(" HOST_VERDICT " = 'ready_with_waivers'), 0)"
 	            " FROM runs r LEFT JOIN hosts h USING (run_id)"
 	            " WHERE ?1 = ?1 GROUP BY r.run_id ORDER BY r.run_id",
@@ -1652,7 +1706,7 @@ static int status_row(sqlite3_stmt *s, void *p)
 {
 	const struct cbpair *cp = p;
 
-	return cp->u.status(cp->ctx, col(s, 0), col(s, 1));
+	return cp->u.status(cp->ctx, col(s, 0), status_of(col(s, 1)));
 }
 
 int ha_store_each_status(struct ha_store *st, int64_t host_id, ha_status_cb cb, void *ctx,

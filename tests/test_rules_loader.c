@@ -129,7 +129,7 @@ static void test_valid_file(void)
 	CHECK_STR(r ? r->source : NULL, "the team's hardening guide");
 	CHECK_STR(r ? r->remedy : NULL, "Fix it.");
 	CHECK_STR(r ? r->reg : NULL, "");
-	CHECK_INT(r ? r->counts : -1, 0);
+	CHECK_INT(r ? r->decides : -1, 0);
 	r = ha_rules_info(rs, ha_rules_count(rs) - 1);
 	CHECK_STR(r ? r->applies : NULL, "all hosts");
 	ha_rules_free(rs);
@@ -805,7 +805,7 @@ static void test_views(void)
 	CHECK_INT(index_of(rs, "CUSTOM-2"), (size_t)-1);
 	r = ha_rules_info(rs, index_of(rs, "CUSTOM-2-WOW64"));
 	CHECK_HAS(r ? r->reg : NULL, "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Wow6432Node\\Contoso]");
-	CHECK_INT(r ? r->counts : -1, 1);
+	CHECK_INT(r ? r->decides : -1, 1);
 
 	ha_reqset_init(&req);
 	CHECK_INT(ha_rules_requests(rs, &req, &err), HA_OK);
@@ -1118,7 +1118,7 @@ static void test_docs_example(void)
 	CHECK_INT(ha_rules_count(rs), n + 3);
 	CHECK_INT(index_of(rs, "BACKUP-AGENT"), at);
 	r = ha_rules_info(rs, at);
-	CHECK_INT(r ? r->counts : -1, 1);
+	CHECK_INT(r ? r->decides : -1, 1);
 	CHECK_INT(index_of(rs, "CONTOSO-TLS10-CLIENT-OFF"), n);
 	CHECK_INT(index_of(rs, "CONTOSO-HELPER-TLS-WOW64"), n + 2);
 	r = ha_rules_info(rs, n + 2);

@@ -1012,6 +1012,8 @@ static void test_value_multi_sz_and_binary(void)
 
 static void test_names(void)
 {
+	int i;
+
 	CHECK_STR(ha_role_name(HA_SYSTEM), "SYSTEM");
 	CHECK_STR(ha_role_name(HA_SOFTWARE), "SOFTWARE");
 	CHECK_STR(ha_role_name(-1), "?");
@@ -1032,7 +1034,22 @@ static void test_names(void)
 	CHECK_INT(ha_status_from_name("FAILED"), -1);
 	CHECK_INT(ha_status_from_name(""), -1);
 	CHECK_STR(ha_verdict_name(HA_NOT_READY), "not_ready");
+	CHECK_STR(ha_verdict_name(HA_READY_WITH_WAIVERS), "ready_with_waivers");
 	CHECK_STR(ha_verdict_name(99), "unknown");
+	/* One table per enum, both ways; names are exact. */
+	for (i = 0; i < HA_NVERDICTS; i++)
+		CHECK_INT(ha_verdict_from_name(ha_verdict_name(i)), i);
+	CHECK_INT(ha_verdict_from_name("Ready"), -1);
+	CHECK_INT(ha_verdict_from_name(""), -1);
+	CHECK_INT(ha_verdict_from_name(NULL), -1);
+	for (i = 0; i < HA_HS_COUNT; i++)
+		CHECK_INT(ha_hive_status_from_name(ha_hive_status_name(i)), i);
+	CHECK_INT(ha_hive_status_from_name("not_a_hive"), HA_HS_NOT_HIVE);
+	CHECK_INT(ha_hive_status_from_name("OK"), -1);
+	CHECK_INT(ha_hive_status_from_name("?"), -1);
+	CHECK_INT(ha_hive_status_from_name(NULL), -1);
+	for (i = 0; i < HA_NSTATUS; i++)
+		CHECK_INT(ha_status_from_name(ha_status_name(i)), i);
 	CHECK_STR(ha_arch_name(HA_ARCH_ARM64), "ARM64");
 	CHECK_STR(ha_arch_name(-1), "unknown");
 	CHECK_STR(ha_product_name(HA_PRODUCT_DC), "domain controller");

@@ -236,7 +236,7 @@ static struct ha_store *new_store(const char *path, int64_t *run_id, int64_t *ho
 	CHECK_INT(ha_store_begin(st, &err), HA_OK);
 	CHECK_INT(ha_store_put_host(st, *run_id, &s, &f, &fs, 0, host_id, &err), HA_OK);
 	CHECK_INT(ha_store_commit(st, &err), HA_OK);
-	CHECK_INT(ha_store_run_end(st, *run_id, "complete", &err), HA_OK);
+	CHECK_INT(ha_store_run_end(st, *run_id, HA_RUN_COMPLETE, &err), HA_OK);
 	ha_snapshot_free(&s);
 	return st;
 }
@@ -303,7 +303,7 @@ static void test_migrate_from_1(void)
 	if (!st)
 		return;
 	CHECK_INT(ha_store_run_begin(st, &m, &run2, &err), HA_OK);
-	CHECK_INT(ha_store_run_end(st, run2, "failed", &err), HA_OK);
+	CHECK_INT(ha_store_run_end(st, run2, HA_RUN_FAILED, &err), HA_OK);
 	ha_store_close(st);
 	db = raw(path_in("v1.db"));
 	CHECK_INT(exec(db, tu_store_undo_to_v1), SQLITE_OK);
@@ -466,7 +466,7 @@ static int run_cb(void *ctx, const struct ha_run_row *r)
 
 	s->runs++;
 	CHECK_INT(r->run_id, 1);
-	CHECK_STR(r->status, "complete");
+	CHECK_INT(r->status, HA_RUN_COMPLETE);
 	CHECK_STR(r->tool_version, "0.1.0");
 	CHECK_STR(r->as_of, "2026-01-01T00:00:00Z");
 	CHECK_STR(r->paths, "fleet\n" H_SQL);
@@ -501,16 +501,16 @@ static int host_cb(void *ctx, const struct ha_host_row *h)
 	CHECK_INT(h->sp, 1);
 	CHECK_INT(h->control_set, 1);
 	CHECK_STR(h->control_set_source, "Select\\Current = 1");
-	CHECK_STR(h->verdict, "not_ready");
+	CHECK_INT(h->verdict, HA_NOT_READY);
 	CHECK_STR(h->verdict_reason, "RULE-ONE fails: " H_SQL);
 	CHECK_STR(h->note, H_BIN);
-	CHECK_STR(h->hive_status[HA_SYSTEM], "dirty");
-	CHECK_STR(h->hive_status[HA_SOFTWARE], "ok");
-	CHECK_INT(h->counts[HA_PASS], 1);
-	CHECK_INT(h->counts[HA_FAIL], 1);
-	CHECK_INT(h->counts[HA_WARN], 0);
-	CHECK_INT(h->counts[HA_NOT_APPLICABLE], 0);
-	CHECK_INT(h->counts[HA_UNKNOWN], 1);
+	CHECK_INT(h->hive_status[HA_SYSTEM], HA_HS_DIRTY);
+	CHECK_INT(h->hive_status[HA_SOFTWARE], HA_HS_OK);
+	CHECK_INT(h->findings_by_status[HA_PASS], 1);
+	CHECK_INT(h->findings_by_status[HA_FAIL], 1);
+	CHECK_INT(h->findings_by_status[HA_WARN], 0);
+	CHECK_INT(h->findings_by_status[HA_NOT_APPLICABLE], 0);
+	CHECK_INT(h->findings_by_status[HA_UNKNOWN], 1);
 	CHECK_INT(h->reused_from, 0);
 	return 0;
 }
@@ -524,7 +524,7 @@ static int hive_cb(void *ctx, const struct ha_hive_row *h)
 		CHECK_STR(h->kind, "SYSTEM");
 		CHECK_STR(h->kind_why, "root keys");
 		CHECK_STR(h->path, "fleet/" H_SQL "/SYSTEM");
-		CHECK_STR(h->status, "dirty");
+		CHECK_INT(h->status, HA_HS_DIRTY);
 		CHECK_STR(h->reason, H_QUOTE);
 		CHECK_STR(h->embedded_name, H_UTF8);
 		CHECK_STR(h->last_written, "2024-01-01T00:00:00Z");
@@ -560,7 +560,7 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	CHECK_STR(f->dir, "fleet/" H_SQL);
 	/* Rule load order, not alphabetical. */
 	CHECK_STR(f->rule_id, rules_v[i].id);
-	CHECK_STR(f->status, ha_status_name(findings_v[i].status));
+	CHECK_INT(f->status, findings_v[i].status);
 	CHECK_STR(f->severity, findings_v[i].severity);
 	CHECK_STR(f->title, findings_v[i].title);
 	CHECK_STR(f->category, findings_v[i].category);
@@ -636,9 +636,9 @@ static int rule_cb(void *ctx, const struct ha_rule_row *r)
 	CHECK_STR(r->remedy, w->remedy ? w->remedy : "");
 	CHECK_STR(r->reg, w->reg ? w->reg : "");
 	CHECK_STR(r->origin, w->origin ? w->origin : "");
-	CHECK_INT(r->counts, w->counts);
+	CHECK_INT(r->decides, w->decides);
 	for (i = 0; i < HA_NSTATUS; i++)
-		CHECK_INT(r->counts_by_status[i], i == findings_v[s->rules - 1].status ? 1 : 0);
+		CHECK_INT(r->findings_by_status[i], i == findings_v[s->rules - 1].status ? 1 : 0);
 	return 0;
 }
 
@@ -728,6 +728,308 @@ static void test_write_and_read_back(void)
 	sqlite3_close(db);
 }
 
+/* What a callback's non-zero return does (ha_store.h): every walk stops at
+ * the row where it came, the callback is not called again, and the walk
+ * returns that value as it is, positive or an error code, leaving err as it
+ * was. */
+struct stopper {
+	int calls, ret;
+};
+
+static int stop_now(struct stopper *sp)
+{
+	sp->calls++;
+	return sp->ret;
+}
+
+static int stop_run(void *ctx, const struct ha_run_row *r)
+{
+	(void)r;
+	return stop_now(ctx);
+}
+
+static int stop_summary(void *ctx, const struct ha_run_summary *r)
+{
+	(void)r;
+	return stop_now(ctx);
+}
+
+static int stop_host(void *ctx, const struct ha_host_row *h)
+{
+	(void)h;
+	return stop_now(ctx);
+}
+
+static int stop_hive(void *ctx, const struct ha_hive_row *h)
+{
+	(void)h;
+	return stop_now(ctx);
+}
+
+static int stop_finding(void *ctx, const struct ha_finding_row *f)
+{
+	(void)f;
+	return stop_now(ctx);
+}
+
+static int stop_evidence(void *ctx, const struct ha_evidence_row *e)
+{
+	(void)e;
+	return stop_now(ctx);
+}
+
+static int stop_rule(void *ctx, const struct ha_rule_row *r)
+{
+	(void)r;
+	return stop_now(ctx);
+}
+
+static int stop_note(void *ctx, const char *text)
+{
+	(void)text;
+	return stop_now(ctx);
+}
+
+static int stop_status(void *ctx, const char *rule_id, enum ha_status status)
+{
+	(void)rule_id;
+	(void)status;
+	return stop_now(ctx);
+}
+
+static int first_finding(void *ctx, const struct ha_finding_row *f)
+{
+	*(int64_t *)ctx = f->finding_id;
+	return 1;
+}
+
+/* The walk's return, with the callback's calls and err's code checked. */
+#define STOPS(call, want)                                                                          \
+	do {                                                                                       \
+		sp.calls = 0;                                                                      \
+		err.code = 12345;                                                                  \
+		CHECK_INT((call), (want));                                                         \
+		CHECK_INT(sp.calls, 1);                                                            \
+		CHECK_INT(err.code, 12345);                                                        \
+	} while (0)
+
+static void test_callback_stops_walk(void)
+{
+	struct ha_store *st;
+	struct ha_run_meta m = meta("req-2");
+	struct ha_err err;
+	struct stopper sp = {0, 7};
+	int64_t run = 0, host = 0, run2 = 0, fid = 0;
+
+	st = new_store(path_in("stop.db"), &run, &host);
+	if (!st)
+		return;
+	CHECK_INT(ha_store_run_begin(st, &m, &run2, &err), HA_OK);
+	CHECK_INT(ha_store_run_end(st, run2, HA_RUN_COMPLETE, &err), HA_OK);
+	CHECK_INT(ha_store_each_finding(st, run, 0, first_finding, &fid, &err), 1);
+	CHECK(fid > 0);
+
+	/* Walks of two rows or more stop at the first: 2 runs, 2 hives, 3
+	 * findings, 3 evidence rows, 3 rules, 2 notes. */
+	STOPS(ha_store_each_run(st, stop_summary, &sp, &err), 7);
+	STOPS(ha_store_each_hive(st, host, stop_hive, &sp, &err), 7);
+	STOPS(ha_store_each_finding(st, run, 0, stop_finding, &sp, &err), 7);
+	STOPS(ha_store_each_finding(st, run, host, stop_finding, &sp, &err), 7);
+	STOPS(ha_store_each_evidence(st, fid, stop_evidence, &sp, &err), 7);
+	STOPS(ha_store_each_rule(st, run, stop_rule, &sp, &err), 7);
+	STOPS(ha_store_each_note(st, run, stop_note, &sp, &err), 7);
+	STOPS(ha_store_each_status(st, host, stop_status, &sp, &err), 7);
+	STOPS(ha_store_each_host(st, run, NULL, stop_host, &sp, &err), 7);
+	STOPS(ha_store_get_host(st, host, stop_host, &sp, &err), 7);
+	STOPS(ha_store_get_run(st, run, stop_run, &sp, &err), 7);
+
+	/* An error code comes back as it is, err untouched. */
+	sp.ret = HA_ERR_NOTFOUND;
+	STOPS(ha_store_each_finding(st, run, 0, stop_finding, &sp, &err), HA_ERR_NOTFOUND);
+	sp.ret = -1;
+	STOPS(ha_store_each_rule(st, run, stop_rule, &sp, &err), -1);
+
+	/* A zero return reads every row and the walk returns HA_OK. */
+	sp.ret = 0;
+	sp.calls = 0;
+	CHECK_INT(ha_store_each_finding(st, run, 0, stop_finding, &sp, &err), HA_OK);
+	CHECK_INT(sp.calls, 3);
+	sp.calls = 0;
+	CHECK_INT(ha_store_each_run(st, stop_summary, &sp, &err), HA_OK);
+	CHECK_INT(sp.calls, 2);
+	ha_store_close(st);
+}
+
+/* Statuses, verdicts and run states cross the API as enums: every name
+ * the store writes reads back as its enum, and a name no enum knows (a
+ * store edited by hand: the CHECK constraints are bypassed here) reads as
+ * the value that claims least (ha_store.h). */
+struct odd_seen {
+	int runs, hosts, hives, findings, statuses;
+	enum ha_run_state run;
+	enum ha_verdict verdict;
+	enum ha_hive_status host_hive[HA_NROLES], hive[2];
+	enum ha_status finding[3], status[3];
+	long summary[HA_NVERDICTS];
+};
+
+static int odd_run(void *ctx, const struct ha_run_row *r)
+{
+	struct odd_seen *o = ctx;
+
+	o->runs++;
+	o->run = r->status;
+	return 0;
+}
+
+static int odd_summary(void *ctx, const struct ha_run_summary *r)
+{
+	struct odd_seen *o = ctx;
+
+	memcpy(o->summary, r->verdicts, sizeof o->summary);
+	CHECK_INT(r->status, o->run);
+	return 0;
+}
+
+static int odd_host(void *ctx, const struct ha_host_row *h)
+{
+	struct odd_seen *o = ctx;
+
+	o->hosts++;
+	o->verdict = h->verdict;
+	o->host_hive[HA_SYSTEM] = h->hive_status[HA_SYSTEM];
+	o->host_hive[HA_SOFTWARE] = h->hive_status[HA_SOFTWARE];
+	return 0;
+}
+
+static int odd_hive(void *ctx, const struct ha_hive_row *h)
+{
+	struct odd_seen *o = ctx;
+
+	if (o->hives < 2)
+		o->hive[o->hives] = h->status;
+	o->hives++;
+	return 0;
+}
+
+static int odd_finding(void *ctx, const struct ha_finding_row *f)
+{
+	struct odd_seen *o = ctx;
+
+	if (o->findings < 3)
+		o->finding[o->findings] = f->status;
+	o->findings++;
+	return 0;
+}
+
+static int odd_status(void *ctx, const char *rule_id, enum ha_status status)
+{
+	struct odd_seen *o = ctx;
+
+	(void)rule_id;
+	if (o->statuses < 3)
+		o->status[o->statuses] = status;
+	o->statuses++;
+	return 0;
+}
+
+static struct odd_seen read_odd(const char *path, int64_t run, int64_t host)
+{
+	struct ha_store *st = NULL;
+	struct ha_err err;
+	struct odd_seen o;
+
+	memset(&o, 0, sizeof o);
+	CHECK_INT(ha_store_open(path, HA_STORE_READONLY, &st, &err), HA_OK);
+	if (!st)
+		return o;
+	CHECK_INT(ha_store_get_run(st, run, odd_run, &o, &err), HA_OK);
+	CHECK_INT(ha_store_each_run(st, odd_summary, &o, &err), HA_OK);
+	CHECK_INT(ha_store_each_host(st, run, NULL, odd_host, &o, &err), HA_OK);
+	CHECK_INT(ha_store_each_hive(st, host, odd_hive, &o, &err), HA_OK);
+	CHECK_INT(ha_store_each_finding(st, run, host, odd_finding, &o, &err), HA_OK);
+	CHECK_INT(ha_store_each_status(st, host, odd_status, &o, &err), HA_OK);
+	CHECK_INT(o.runs, 1);
+	CHECK_INT(o.hosts, 1);
+	CHECK_INT(o.hives, 2);
+	CHECK_INT(o.findings, 3);
+	CHECK_INT(o.statuses, 3);
+	ha_store_close(st);
+	return o;
+}
+
+static void test_names_cross_as_enums(void)
+{
+	struct ha_store *st;
+	struct odd_seen o;
+	int64_t run = 0, host = 0;
+	sqlite3 *db;
+	int i;
+
+	/* The run state table, both ways. */
+	for (i = 0; i < HA_NRUN_STATES; i++)
+		CHECK_INT(ha_run_state_from_name(ha_run_state_name(i)), i);
+	CHECK_STR(ha_run_state_name(HA_RUN_INTERRUPTED), "interrupted");
+	CHECK_STR(ha_run_state_name(HA_NRUN_STATES), "?");
+	CHECK_STR(ha_run_state_name(-1), "?");
+	CHECK_INT(ha_run_state_from_name("Complete"), -1);
+	CHECK_INT(ha_run_state_from_name(""), -1);
+	CHECK_INT(ha_run_state_from_name(NULL), -1);
+
+	st = new_store(path_in("odd.db"), &run, &host);
+	if (!st)
+		return;
+	ha_store_close(st);
+
+	/* As written: the names of docs/store.md, read back as enums. */
+	db = raw(path_in("odd.db"));
+	CHECK_INT(scalar(db, "SELECT count(*) FROM runs WHERE status = 'complete'"), 1);
+	CHECK_INT(scalar(db, "SELECT count(*) FROM hosts WHERE verdict = 'not_ready'"
+	                     " AND system_status = 'dirty' AND software_status = 'ok'"),
+	          1);
+	CHECK_INT(scalar(db, "SELECT count(*) FROM findings WHERE status IN ('PASS', 'FAIL',"
+	                     " 'UNKNOWN')"),
+	          3);
+	sqlite3_close(db);
+	o = read_odd(path_in("odd.db"), run, host);
+	CHECK_INT(o.run, HA_RUN_COMPLETE);
+	CHECK_INT(o.verdict, HA_NOT_READY);
+	CHECK_INT(o.host_hive[HA_SYSTEM], HA_HS_DIRTY);
+	CHECK_INT(o.host_hive[HA_SOFTWARE], HA_HS_OK);
+	CHECK_INT(o.hive[0], HA_HS_DIRTY);
+	for (i = 0; i < 3; i++) /* each_status is in rule_id order, not load order */
+		CHECK_INT(o.finding[i], findings_v[i].status);
+	CHECK_INT((1 << o.status[0]) | (1 << o.status[1]) | (1 << o.status[2]),
+	          (1 << HA_PASS) | (1 << HA_FAIL) | (1 << HA_UNKNOWN));
+	CHECK_INT(o.summary[HA_NOT_READY], 1);
+	CHECK_INT(o.summary[HA_VERDICT_UNKNOWN], 0);
+
+	/* Names no enum knows, and one in the wrong case. */
+	db = raw(path_in("odd.db"));
+	CHECK_INT(exec(db, "PRAGMA ignore_check_constraints = ON;"
+	                   "UPDATE runs SET status = 'paused';"
+	                   "UPDATE hosts SET verdict = 'maybe', system_status = 'frozen',"
+	                   " software_status = 'OK';"
+	                   "UPDATE hives SET status = 'frozen';"
+	                   "UPDATE findings SET status = 'pass';"),
+	          SQLITE_OK);
+	sqlite3_close(db);
+	o = read_odd(path_in("odd.db"), run, host);
+	CHECK_INT(o.run, HA_RUN_FAILED);
+	CHECK_INT(o.verdict, HA_VERDICT_UNKNOWN);
+	CHECK_INT(o.host_hive[HA_SYSTEM], HA_HS_UNREADABLE);
+	CHECK_INT(o.host_hive[HA_SOFTWARE], HA_HS_UNREADABLE);
+	CHECK_INT(o.hive[0], HA_HS_UNREADABLE);
+	CHECK_INT(o.hive[1], HA_HS_UNREADABLE);
+	for (i = 0; i < 3; i++) {
+		CHECK_INT(o.finding[i], HA_UNKNOWN);
+		CHECK_INT(o.status[i], HA_UNKNOWN);
+	}
+	/* `runs` counts such a host as unknown, as its row reads. */
+	CHECK_INT(o.summary[HA_NOT_READY], 0);
+	CHECK_INT(o.summary[HA_VERDICT_UNKNOWN], 1);
+}
+
 /* Which run read-only verbs show: the newest complete one, whatever came
  * after it; one host by id; and the journal mode a store is left in. */
 struct host_seen {
@@ -781,13 +1083,13 @@ static void test_run_selection_and_rest_mode(void)
 	CHECK_INT(ha_store_run_begin(st, &m, &run2, &err), HA_OK);
 	CHECK_INT(ha_store_latest_complete_run(st, &id, &err), HA_OK);
 	CHECK_INT(id, run);
-	CHECK_INT(ha_store_run_end(st, run2, "failed", &err), HA_OK);
+	CHECK_INT(ha_store_run_end(st, run2, HA_RUN_FAILED, &err), HA_OK);
 	CHECK_INT(ha_store_latest_complete_run(st, &id, &err), HA_OK);
 	CHECK_INT(id, run);
 	CHECK_INT(ha_store_latest_run(st, &id, &err), HA_OK);
 	CHECK_INT(id, run2);
 	CHECK_INT(ha_store_run_begin(st, &m, &run3, &err), HA_OK);
-	CHECK_INT(ha_store_run_end(st, run3, "interrupted", &err), HA_OK);
+	CHECK_INT(ha_store_run_end(st, run3, HA_RUN_INTERRUPTED, &err), HA_OK);
 	CHECK_INT(ha_store_latest_complete_run(st, &id, &err), HA_OK);
 	CHECK_INT(id, run);
 
@@ -882,7 +1184,7 @@ static void test_write_errors(void)
 	ha_snapshot_free(&s);
 
 	/* A run status outside the vocabulary; a rule list stored twice. */
-	CHECK_INT(ha_store_run_end(st, run, "bogus", &err), HA_ERR_STORE);
+	CHECK_INT(ha_store_run_end(st, run, (enum ha_run_state)99, &err), HA_ERR_STORE);
 	CHECK_HAS(err.msg, "closing the run");
 	CHECK_INT(ha_store_put_rules(st, run, rules_v, 1, &err), HA_ERR_STORE);
 	/* Missing NOT NULL values. */
@@ -927,7 +1229,7 @@ static void test_delete_run_cascades(void)
 	CHECK_INT(ha_store_begin(st, &err), HA_OK);
 	CHECK_INT(ha_store_put_host(st, run2, &s, &f, &fs, host, &host2, &err), HA_OK);
 	CHECK_INT(ha_store_commit(st, &err), HA_OK);
-	CHECK_INT(ha_store_run_end(st, run2, "complete", &err), HA_OK);
+	CHECK_INT(ha_store_run_end(st, run2, HA_RUN_COMPLETE, &err), HA_OK);
 	ha_snapshot_free(&s);
 	ha_store_close(st);
 
@@ -1144,6 +1446,8 @@ int main(int argc, char **argv)
 	        CHECK_CASE(test_not_a_store_refused),
 	        CHECK_CASE(test_open_missing),
 	        CHECK_CASE(test_write_and_read_back),
+	        CHECK_CASE(test_callback_stops_walk),
+	        CHECK_CASE(test_names_cross_as_enums),
 	        CHECK_CASE(test_run_selection_and_rest_mode),
 	        CHECK_CASE(test_write_errors),
 	        CHECK_CASE(test_delete_run_cascades),
