@@ -88,6 +88,9 @@ static void scan_usage(FILE *f)
 	        "                       the N stores with 'hiveaudit merge' (docs/sharding.md)\n"
 	        "      --waivers FILE   accepted exceptions (YAML): a waived FAIL stays FAIL but\n"
 	        "                       does not make the exit status 1 until the waiver expires\n"
+	        "      --container-hash-max MB  containers (all the segments of an E01 or\n"
+	        "                       split raw set together) larger than this are not hashed\n"
+	        "                       (default 4096; 0: no limit)\n"
 	        "      --password PW    password for encrypted containers; may be repeated\n"
 	        "      --password-file FILE  passwords, one a line (also: HIVEAUDIT_PASSWORD)\n"
 	        "  -q, --quiet          no progress display and no summary\n"
@@ -194,13 +197,14 @@ int cmd_scan(int argc, char **argv)
 	        {"waivers", required_argument, NULL, 'W'},
 	        {"password", required_argument, NULL, 'P'},
 	        {"password-file", required_argument, NULL, 'F'},
+	        {"container-hash-max", required_argument, NULL, 'C'},
 	        {NULL, 0, NULL, 0},
 	};
 	const char *out = HA_DEFAULT_OUT, *waivers = NULL;
 	struct ha_waivers *ws = NULL;
 	struct cli_passwords pw = {0};
 	struct cli_rules_opts ro = {0};
-	long jobs = sysconf(_SC_NPROCESSORS_ONLN), timeout = 300, mem = 4096;
+	long jobs = sysconf(_SC_NPROCESSORS_ONLN), timeout = 300, mem = 4096, hash_max = 4096;
 	int json = 0, rescan = 0, no_replay = 0, quiet = 0, no_hash = 0, verify = 0, opt;
 	int code = HA_EXIT_ERROR;
 	int64_t as_of = (int64_t)time(NULL);
@@ -277,6 +281,16 @@ int cmd_scan(int argc, char **argv)
 			no_hash = !strcmp(optarg, "none");
 			break;
 		case 'V': verify = 1; break;
+		case 'C':
+			if ((hash_max = cli_number(optarg, 0, 1L << 30)) < 0) {
+				cli_error("scan",
+				          "--container-hash-max takes megabytes from 0 to %ld, not "
+				          "'%s'",
+				          1L << 30, optarg);
+				code = HA_EXIT_USAGE;
+				goto done;
+			}
+			break;
 		case 'W': waivers = optarg; break;
 		case 'P':
 		case 'F':
@@ -359,6 +373,7 @@ int cmd_scan(int argc, char **argv)
 	so.rescan = rescan;
 	so.no_replay = no_replay;
 	so.no_hash = no_hash;
+	so.container_hash_max = hash_max ? (uint64_t)hash_max << 20 : UINT64_MAX;
 	so.verify = verify;
 	so.shard_k = shard_k;
 	so.shard_n = shard_n;

@@ -91,6 +91,7 @@ static int scan_discover(struct scan *s, struct ha_err *err)
 	 * hashes too. */
 	co.jobs = s->o->jobs;
 	co.no_hash = s->o->no_hash;
+	co.max_hashed = s->o->container_hash_max;
 	rc = ha_container_configure(&co, err);
 	if (!rc)
 		rc = ha_discover_until(s->o->paths, s->o->npaths, s->o->stop, &s->fleet, err);
