@@ -116,10 +116,11 @@ const struct ha_container_opts *ha_container_opts_get(void)
 static struct member {
 	char *display;
 	int fd;
+	char sha256[65]; /* "" when not computed */
 } * members;
 static size_t nmembers;
 
-int ha_member_register(const char *display, int fd)
+int ha_member_register(const char *display, int fd, const char *sha256)
 {
 	struct member *p = realloc(members, (nmembers + 1) * sizeof *p);
 
@@ -133,8 +134,22 @@ int ha_member_register(const char *display, int fd)
 		close(fd);
 		return HA_ERR_NOMEM;
 	}
+	snprintf(p[nmembers].sha256, sizeof p[nmembers].sha256, "%s",
+	         sha256 && strlen(sha256) == 64 ? sha256 : "");
 	p[nmembers++].fd = fd;
 	return HA_OK;
+}
+
+int ha_input_sha256(const char *path, char hex[65])
+{
+	size_t i;
+
+	for (i = 0; i < nmembers; i++)
+		if (!strcmp(members[i].display, path) && members[i].sha256[0]) {
+			memcpy(hex, members[i].sha256, 65);
+			return 1;
+		}
+	return 0;
 }
 
 void ha_member_clear(void)

@@ -150,9 +150,11 @@ void ha_container_job_free(struct ha_container_job *cj);
 /* The limits and passwords in force (ha_container_configure). */
 const struct ha_container_opts *ha_container_opts_get(void);
 
-/* Registers an extracted member: ha_input_open(display) then opens fd.
- * The table takes fd.  HA_ERR_NOMEM. */
-HA_MUST_CHECK int ha_member_register(const char *display, int fd);
+/* Registers an extracted member: ha_input_open(display) then opens fd,
+ * and ha_input_sha256(display) gives sha256 (the hex digest of its bytes,
+ * computed while extracting; NULL: not computed).  The table takes fd.
+ * HA_ERR_NOMEM. */
+HA_MUST_CHECK int ha_member_register(const char *display, int fd, const char *sha256);
 void ha_member_clear(void);
 
 /* Extracts the job's members into memory files and registers them;

@@ -568,6 +568,16 @@ int ha_image_stage(const struct ha_container_job *cj, int fd, char **why, struct
 			why[i] = ha_asprintf("cannot make a memory file: %s", strerror(errno));
 			tsk_fs_file_close(f);
 		} else {
+			/* Hashed as it is copied: the reader does not hash it
+			 * again (not with --hash none). */
+			struct ha_sha256 sh;
+			struct ha_err he;
+			char hex[65] = "";
+			int hashing;
+
+			ha_err_clear(&he);
+			hashing = !o->no_hash && ha_sha256_init(&sh, &he) == HA_OK;
+
 			while (off < size) {
 				size_t want = (size_t)(size - off) < sizeof buf
 				                      ? (size_t)(size - off)
@@ -577,15 +587,25 @@ int ha_image_stage(const struct ha_container_job *cj, int fd, char **why, struct
 
 				if (got <= 0 || write(mfd, buf, (size_t)got) != got)
 					break;
+				if (hashing &&
+				    ha_sha256_update(&sh, buf, (size_t)got, &he) != HA_OK) {
+					ha_sha256_abort(&sh);
+					hashing = 0; /* the reader hashes it then */
+				}
 				off += got;
 			}
 			tsk_fs_file_close(f);
+			if (hashing && (off < size || ha_sha256_final(&sh, hex, &he) != HA_OK)) {
+				if (off < size)
+					ha_sha256_abort(&sh);
+				hex[0] = '\0';
+			}
 			if (off < size) {
 				tsk_why(msg, sizeof msg,
 				        "its clusters cannot be read (truncated image?)");
 				why[i] = ha_strdup(msg);
 				close(mfd);
-			} else if ((rc = ha_member_register(cj->display[i], mfd)) == HA_OK) {
+			} else if ((rc = ha_member_register(cj->display[i], mfd, hex)) == HA_OK) {
 				why[i] = ha_strdup("");
 			}
 		}

@@ -1115,6 +1115,71 @@ static void test_segment_hashes(void)
 	free(n);
 }
 
+/* A member is hashed while it is extracted, and that hash is the hive's
+ * evidence: for a zip member and a file in a VHDX, the SHA-256 the store
+ * records is the one sha256sum gives for the sample hive; with --hash none
+ * neither is hashed. */
+static void test_member_hashes(void)
+{
+	char script[16384], head[4096], o[4096], d[4096], db[4200], want[4400];
+	char *argv[] = {"/usr/bin/sqlite3", db, "select path || '|' || sha256 from hives", NULL};
+	char *out = NULL, *err = NULL, *sums, *line, *save = NULL;
+	static const char *const roles[] = {"SYSTEM", "SOFTWARE"};
+	size_t r;
+	int rc, pass;
+
+	if (!need(image_tools) || !need("sqlite3 sha256sum"))
+		return;
+	snprintf(head, sizeof head, mkvol, tu_source_dir(), tu_source_dir());
+	snprintf(d, sizeof d, "%s/mh", tmp);
+	snprintf(script, sizeof script,
+	         "set -e; %s d='%s'; rm -rf \"$d\"; mkdir -p \"$d/in\"; cd \"$d\";"
+	         " (cd '%s/samples/fleet' && zip -qr \"$d/in/clone-a.zip\" clone-a);"
+	         " mkdisk srv2012 gpt t.raw; qemu-img convert -f raw -O vhdx t.raw in/srv2012.vhdx;"
+	         " rm t.raw; sha256sum '%s/samples/fleet/clone-a/'* '%s/samples/fleet/srv2012/'*"
+	         " | cut -c1-64 > sums",
+	         head, d, tu_source_dir(), tu_source_dir(), tu_source_dir());
+	CHECK_INT(sh(script), 0);
+	for (pass = 0; pass < 2; pass++) {
+		snprintf(o, sizeof o, "%s/mh/out%d", tmp, pass);
+		snprintf(d, sizeof d, "%s/mh/in", tmp);
+		rc = pass ? run_env(NULL, &out, &err, "-q", "--hash", "none", "--out", o, d, NULL)
+		          : run_env(NULL, &out, &err, "-q", "--out", o, d, NULL);
+		CHECK(rc == 0 || rc == 1);
+		free(out);
+		free(err);
+		out = err = NULL;
+		snprintf(db, sizeof db, "%s/audit.db", o);
+		CHECK_INT(tu_run(argv, NULL, &out, &err), 0);
+		snprintf(want, sizeof want, "%s/mh/sums", tmp);
+		sums = tu_read(want, NULL);
+		CHECK(sums != NULL);
+		save = NULL;
+		line = sums ? strtok_r(sums, "\n", &save) : NULL;
+		/* sha256sum's order: clone-a SOFTWARE, SYSTEM; srv2012 SOFTWARE, SYSTEM */
+		for (r = 0; line && r < 4; r++, line = strtok_r(NULL, "\n", &save)) {
+			const char *role = roles[(r + 1) % 2];
+
+			if (r < 2)
+				snprintf(want, sizeof want,
+				         "%s/clone-a.zip \xE2\x80\xBA clone-a/%s|%s", d, role,
+				         pass ? "not computed (--hash none)" : line);
+			else
+				snprintf(want, sizeof want,
+				         "%s/srv2012.vhdx \xE2\x80\xBA partition 1 (NTFS) "
+				         "\xE2\x80\xBA "
+				         "/Windows/System32/config/%s|%s",
+				         d, role, pass ? "not computed (--hash none)" : line);
+			CHECK_HAS(out, want);
+		}
+		CHECK_INT(r, 4);
+		free(sums);
+		free(out);
+		free(err);
+		out = err = NULL;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
@@ -1133,6 +1198,7 @@ int main(int argc, char **argv)
 	        CHECK_CASE(test_listing_is_contained),
 	        CHECK_CASE(test_every_kind_in_one_run),
 	        CHECK_CASE(test_segment_hashes),
+	        CHECK_CASE(test_member_hashes),
 	};
 	int rc;
 
