@@ -89,6 +89,9 @@ static void scan_usage(FILE *f)
 	        "                       the N stores with 'hiveaudit merge' (docs/sharding.md)\n"
 	        "      --waivers FILE   accepted exceptions (YAML): a waived FAIL stays FAIL but\n"
 	        "                       does not make the exit status 1 until the waiver expires\n"
+	        "      --container-hash-max MB  containers (all the segments of an E01 or\n"
+	        "                       split raw set together) larger than this are not hashed\n"
+	        "                       (default 4096; 0: no limit)\n"
 	        "      --password PW    password for encrypted containers; may be repeated\n"
 	        "      --password-file FILE  passwords, one a line (also: HIVEAUDIT_PASSWORD)\n"
 	        "  -q, --quiet          no progress display and no summary\n"
@@ -179,7 +182,7 @@ struct scan_args {
 	const char *out, *waivers;
 	struct cli_rules_opts ro;
 	struct cli_passwords pw;
-	long jobs, timeout, mem;
+	long jobs, timeout, mem, hash_max;
 	int json, rescan, no_replay, quiet, no_hash, verify;
 	int64_t as_of;
 	unsigned shard_k, shard_n;
@@ -204,6 +207,7 @@ static const struct option scan_opts[] = {
         {"waivers", required_argument, NULL, 'W'},
         {"password", required_argument, NULL, 'P'},
         {"password-file", required_argument, NULL, 'F'},
+        {"container-hash-max", required_argument, NULL, 'C'},
         {NULL, 0, NULL, 0},
 };
 
@@ -217,6 +221,7 @@ static const struct {
         {'j', "jobs", "a number", 1, 256, offsetof(struct scan_args, jobs)},
         {'t', "timeout", "seconds", 1, 86400, offsetof(struct scan_args, timeout)},
         {'m', "worker-mem", "megabytes", 64, 1 << 20, offsetof(struct scan_args, mem)},
+        {'C', "container-hash-max", "megabytes", 0, 1L << 30, offsetof(struct scan_args, hash_max)},
 };
 
 /* One option into `a`: -1 to go on, else the exit status (after saying why). */
@@ -287,6 +292,7 @@ static int scan_parse(int argc, char **argv, struct scan_args *a, struct ha_err 
 	a->jobs = sysconf(_SC_NPROCESSORS_ONLN);
 	a->timeout = 300;
 	a->mem = 4096;
+	a->hash_max = 4096;
 	a->as_of = (int64_t)time(NULL);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "o:j:qh", scan_opts, NULL)) != -1) {
@@ -322,6 +328,7 @@ static void scan_fill(struct ha_scan_opts *so, const struct scan_args *a, int ar
 	so->rescan = a->rescan;
 	so->no_replay = a->no_replay;
 	so->no_hash = a->no_hash;
+	so->container_hash_max = a->hash_max ? (uint64_t)a->hash_max << 20 : UINT64_MAX;
 	so->verify = a->verify;
 	so->shard_k = a->shard_k;
 	so->shard_n = a->shard_n;

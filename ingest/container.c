@@ -42,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -115,10 +116,11 @@ const struct ha_container_opts *ha_container_opts_get(void)
 static struct member {
 	char *display;
 	int fd;
+	char sha256[65]; /* "" when not computed */
 } * members;
 static size_t nmembers;
 
-int ha_member_register(const char *display, int fd)
+int ha_member_register(const char *display, int fd, const char *sha256)
 {
 	struct member *p = realloc(members, (nmembers + 1) * sizeof *p);
 
@@ -132,8 +134,22 @@ int ha_member_register(const char *display, int fd)
 		close(fd);
 		return HA_ERR_NOMEM;
 	}
+	snprintf(p[nmembers].sha256, sizeof p[nmembers].sha256, "%s",
+	         sha256 && strlen(sha256) == 64 ? sha256 : "");
 	p[nmembers++].fd = fd;
 	return HA_OK;
+}
+
+int ha_input_sha256(const char *path, char hex[65])
+{
+	size_t i;
+
+	for (i = 0; i < nmembers; i++)
+		if (!strcmp(members[i].display, path) && members[i].sha256[0]) {
+			memcpy(hex, members[i].sha256, 65);
+			return 1;
+		}
+	return 0;
 }
 
 void ha_member_clear(void)
@@ -1361,36 +1377,157 @@ nomem:
 
 /* ------------------------------------------------------- entry points */
 
-#define MAX_HASHED ((uint64_t)4 << 30)
+/* Hashes what fd holds from `off` for `len` bytes into one or two running
+ * hashes (b may be NULL), through a mapping of a window at a time (no copy
+ * through a buffer, and no more address space than the window).  -1 with
+ * errno when it cannot be read; HA_ERR_* from the hash. */
+static int hash_span(int fd, uint64_t len, struct ha_sha256 *a, struct ha_sha256 *b,
+                     struct ha_err *err)
+{
+	const uint64_t win = (uint64_t)64 << 20;
+	uint64_t off = 0;
+
+	while (off < len) {
+		size_t n = (size_t)(len - off < win ? len - off : win);
+		void *m = mmap(NULL, n, PROT_READ, MAP_SHARED, fd, (off_t)off);
+		int rc;
+
+		if (m == MAP_FAILED)
+			return -1;
+		madvise(m, n, MADV_SEQUENTIAL);
+		rc = ha_sha256_update(a, m, n, err);
+		if (!rc && b)
+			rc = ha_sha256_update(b, m, n, err);
+		munmap(m, n);
+		if (rc)
+			return rc;
+		off += n;
+	}
+	return 0;
+}
+
+/* The container's hash for the chain of evidence: its SHA-256, and for a
+ * set of segments (E01, E02, ...; .001, .002, ...) each segment's, with
+ * the set's hash over the segments' bytes one after the other (for a split
+ * raw image, the SHA-256 of the disk).  Adds the per-segment notes; says in
+ * `why` (and leaves hex empty) when it is not computed. */
+static int hash_container(struct ha_fleet *fleet, const char *path, int kind, char *hex, char *why,
+                          size_t wl, struct ha_err *err)
+{
+	const struct ha_container_opts *o = ha_container_opts_get();
+	char **seg = NULL, (*shex)[65] = NULL;
+	uint64_t total = 0, *size = NULL, cap = o->max_hashed ? o->max_hashed : (uint64_t)4 << 30;
+	size_t nseg = 1, i;
+	struct ha_sha256 set;
+	int rc = HA_OK, set_open = 0;
+
+	hex[0] = '\0';
+	if (o->no_hash) {
+		snprintf(why, wl, "sha256 not computed (--hash none)");
+		return HA_OK;
+	}
+	if (kind == HA_CONT_IMAGE) {
+		rc = ha_image_segments(path, &seg, &nseg);
+		if (rc)
+			return ha_err_set(err, rc, "out of memory");
+	}
+	size = calloc(nseg, sizeof *size);
+	shex = calloc(nseg, sizeof *shex);
+	if (!size || !shex) {
+		rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < nseg; i++) {
+		struct stat st;
+
+		if (stat(seg ? seg[i] : path, &st) != 0) {
+			snprintf(why, wl, "sha256 not computed (%s: %s)", seg ? seg[i] : path,
+			         strerror(errno));
+			goto out;
+		}
+		size[i] = (uint64_t)st.st_size;
+		total += size[i];
+	}
+	if (cap != UINT64_MAX && total > cap) {
+		snprintf(why, wl,
+		         "larger than the %llu MiB hashing limit (%llu MiB%s), sha256 not "
+		         "computed",
+		         (unsigned long long)(cap >> 20), (unsigned long long)(total >> 20),
+		         nseg > 1 ? " in all its segments" : "");
+		goto out;
+	}
+	rc = ha_sha256_init(&set, err);
+	if (rc)
+		goto out;
+	set_open = 1;
+	for (i = 0; i < nseg && !rc; i++) {
+		struct ha_sha256 one;
+		int fd = open(seg ? seg[i] : path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		int r;
+
+		if (fd < 0) {
+			snprintf(why, wl, "sha256 not computed (%s: %s)", seg ? seg[i] : path,
+			         strerror(errno));
+			goto out;
+		}
+		/* One segment: its hash is the set's. */
+		rc = nseg > 1 ? ha_sha256_init(&one, err) : HA_OK;
+		if (rc) {
+			close(fd);
+			break;
+		}
+		r = hash_span(fd, size[i], &set, nseg > 1 ? &one : NULL, err);
+		close(fd);
+		if (r) {
+			if (nseg > 1)
+				ha_sha256_abort(&one);
+			if (r > 0) {
+				rc = r;
+				break;
+			}
+			snprintf(why, wl, "sha256 not computed (%s: cannot be read: %s)",
+			         seg ? seg[i] : path, strerror(errno));
+			goto out;
+		}
+		if (nseg > 1)
+			rc = ha_sha256_final(&one, shex[i], err);
+	}
+	if (!rc) {
+		set_open = 0;
+		rc = ha_sha256_final(&set, hex, err);
+	}
+	for (i = 0; nseg > 1 && !rc && i < nseg; i++)
+		rc = ha_fleet_note(fleet, err, "%s: segment %zu of %zu, %s, %llu bytes, sha256 %s",
+		                   path, i + 1, nseg, seg[i], (unsigned long long)size[i], shex[i]);
+out:
+	if (set_open)
+		ha_sha256_abort(&set);
+	if (rc || why[0])
+		hex[0] = '\0';
+	for (i = 0; seg && i < nseg; i++)
+		free(seg[i]);
+	free(seg);
+	free(size);
+	free(shex);
+	return rc;
+}
 
 static int discover_here(struct ha_fleet *fleet, const char *path, int kind, struct ha_err *err)
 {
+	const struct ha_container_opts *o = ha_container_opts_get();
 	size_t before = fleet->nhosts, i;
 	struct ha_buf hl;
-	char hex[65] = "";
-	struct stat st;
+	char hex[65] = "", why[1200] = "";
 	int rc = HA_OK, fd;
 
-	/* The container's own hash, for the chain of evidence. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return ha_fleet_note(fleet, err, "%s: cannot open: %s", path, strerror(errno));
-	if (fstat(fd, &st) == 0 && (uint64_t)st.st_size <= MAX_HASHED) {
-		static uint8_t buf[1 << 16];
-		struct ha_sha256 sh;
-		ssize_t n;
-
-		rc = ha_sha256_init(&sh, err);
-		while (!rc && (n = read(fd, buf, sizeof buf)) > 0)
-			rc = ha_sha256_update(&sh, buf, (size_t)n, err);
-		if (!rc)
-			rc = ha_sha256_final(&sh, hex, err);
-		if (rc) {
-			close(fd);
-			return rc;
-		}
-	}
-	if (kind == HA_CONT_IMAGE) {
+	rc = hash_container(fleet, path, kind, hex, why, sizeof why, err);
+	if (!rc && kind == HA_CONT_IMAGE && !o->no_hash)
+		rc = ha_image_media_check(path, o->max_hashed ? o->max_hashed : (uint64_t)4 << 30,
+		                          fleet, err);
+	if (!rc && kind == HA_CONT_IMAGE) {
 		char *label = ha_container_label(path);
 
 		rc = label ? ha_image_discover(path, NULL, 0, fd, path, label, fleet, err)
@@ -1410,19 +1547,11 @@ static int discover_here(struct ha_fleet *fleet, const char *path, int kind, str
 		ha_buf_free(&hl);
 		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 	}
-	if (hex[0])
-		rc = ha_fleet_note(fleet, err, "%s: %s container, sha256 %s, %zu host%s%s%s%s",
-		                   path, kind == HA_CONT_IMAGE ? "disk image" : "archive", hex,
-		                   fleet->nhosts - before, fleet->nhosts - before == 1 ? "" : "s",
-		                   hl.len > 1 ? " (" : "", ha_buf_cstr(&hl), hl.len > 1 ? ")" : "");
-	else
-		rc = ha_fleet_note(fleet, err,
-		                   "%s: %s container larger than %llu GiB, sha256 not computed, "
-		                   "%zu host%s%s%s%s",
-		                   path, kind == HA_CONT_IMAGE ? "disk image" : "archive",
-		                   (unsigned long long)(MAX_HASHED >> 30), fleet->nhosts - before,
-		                   fleet->nhosts - before == 1 ? "" : "s", hl.len > 1 ? " (" : "",
-		                   ha_buf_cstr(&hl), hl.len > 1 ? ")" : "");
+	rc = ha_fleet_note(fleet, err, "%s: %s container, %s%s, %zu host%s%s%s%s", path,
+	                   kind == HA_CONT_IMAGE ? "disk image" : "archive",
+	                   hex[0] ? "sha256 " : why, hex, fleet->nhosts - before,
+	                   fleet->nhosts - before == 1 ? "" : "s", hl.len > 1 ? " (" : "",
+	                   ha_buf_cstr(&hl), hl.len > 1 ? ")" : "");
 	ha_buf_free(&hl);
 	return rc;
 }
@@ -1754,12 +1883,77 @@ static void list_fault(const char *path)
 			pause();
 }
 
-int ha_container_discover(struct ha_fleet *fleet, const char *path, int kind, struct ha_err *err)
+/* Containers being listed.  Discovery starts a listing process for each
+ * container as the walk meets it, up to `jobs` at once, and walks on;
+ * ha_container_flush() waits for the rest and adds their hosts and notes
+ * in the order the containers were met, each one's notes where the walk's
+ * notes then stood.  So the fleet is the same as if the containers had
+ * been listed one after the other, and listing (and hashing) a folder of
+ * containers uses every core. */
+struct listing {
+	char *path;
+	int kind;
+	size_t note_at; /* fleet->nnotes when the walk met it */
+	pid_t pid;      /* >0 running; -1 ended */
+	int fd;
+	double deadline;
+	int timed_out, status;
+	struct ha_buf in;
+};
+static struct listing *lists;
+static size_t nlists, nrunning;
+
+static void list_child(const char *path, int kind, int wfd, pid_t parent)
 {
 	const struct ha_container_opts *o = ha_container_opts_get();
-	struct ha_buf in;
-	int fds[2], status = 0, timed_out = 0, rc;
-	double deadline;
+	struct ha_fleet mine;
+	struct ha_buf b;
+	struct rlimit rl;
+	struct ha_err e;
+	const uint8_t *q;
+	size_t left, i;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(3);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	/* The other listings' pipes are not ours. */
+	for (i = 0; i < nlists; i++)
+		if (lists[i].pid > 0)
+			close(lists[i].fd);
+	rl.rlim_cur = rl.rlim_max = 0;
+	setrlimit(RLIMIT_CORE, &rl);
+#ifndef HA_CONT_ASAN
+	if (o->mem_bytes)
+		ha_limit_address_space(o->mem_bytes);
+#endif
+	memset(&mine, 0, sizeof mine);
+	ha_err_clear(&e);
+	list_fault(path);
+	if (discover_here(&mine, path, kind, &e) != HA_OK)
+		_exit(4);
+	ha_buf_init(&b, MAX_LISTING);
+	encode_fleet(&mine, &b);
+	if (ha_buf_status(&b))
+		_exit(5);
+	for (q = (const uint8_t *)b.data, left = b.len; left;) {
+		ssize_t w = write(wfd, q, left);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			_exit(3);
+		q += w;
+		left -= (size_t)w;
+	}
+	_exit(0);
+}
+
+static int list_start(struct listing *l, struct ha_err *err)
+{
+	const struct ha_container_opts *o = ha_container_opts_get();
+	int fds[2];
 	pid_t pid, parent = getpid();
 
 	if (pipe2(fds, O_CLOEXEC) != 0)
@@ -1769,85 +1963,147 @@ int ha_container_discover(struct ha_fleet *fleet, const char *path, int kind, st
 	if (pid < 0) {
 		close(fds[0]);
 		close(fds[1]);
-		return ha_err_sys(err, HA_ERR_IO, errno, "cannot start a process to list %s", path);
+		return ha_err_sys(err, HA_ERR_IO, errno, "cannot start a process to list %s",
+		                  l->path);
 	}
 	if (pid == 0) {
-		struct ha_fleet mine;
-		struct ha_buf b;
-		struct rlimit rl;
-		struct ha_err e;
-		const uint8_t *q;
-		size_t left;
-
 		close(fds[0]);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(3);
-		signal(SIGINT, SIG_IGN);
-		signal(SIGTERM, SIG_IGN);
-		rl.rlim_cur = rl.rlim_max = 0;
-		setrlimit(RLIMIT_CORE, &rl);
-#ifndef HA_CONT_ASAN
-		if (o->mem_bytes)
-			ha_limit_address_space(o->mem_bytes);
-#endif
-		memset(&mine, 0, sizeof mine);
-		ha_err_clear(&e);
-		list_fault(path);
-		if (discover_here(&mine, path, kind, &e) != HA_OK)
-			_exit(4);
-		ha_buf_init(&b, MAX_LISTING);
-		encode_fleet(&mine, &b);
-		if (ha_buf_status(&b))
-			_exit(5);
-		for (q = (const uint8_t *)b.data, left = b.len; left;) {
-			ssize_t w = write(fds[1], q, left);
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				_exit(3);
-			q += w;
-			left -= (size_t)w;
-		}
-		_exit(0);
+		list_child(l->path, l->kind, fds[1], parent);
 	}
 	close(fds[1]);
-	ha_buf_init(&in, MAX_LISTING);
-	deadline = o->timeout_sec ? mono() + o->timeout_sec : 0;
-	for (;;) {
-		struct pollfd pf = {fds[0], POLLIN, 0};
-		uint8_t buf[65536];
-		int ms = 250;
-		ssize_t n;
+	l->pid = pid;
+	l->fd = fds[0];
+	l->deadline = o->timeout_sec ? mono() + o->timeout_sec : 0;
+	ha_buf_init(&l->in, MAX_LISTING);
+	nrunning++;
+	return HA_OK;
+}
 
-		if (deadline && mono() > deadline) {
-			kill(pid, SIGKILL);
-			timed_out = 1;
-			break;
+static void list_end(struct listing *l)
+{
+	close(l->fd);
+	while (waitpid(l->pid, &l->status, 0) < 0 && errno == EINTR)
+		;
+	l->pid = -1;
+	nrunning--;
+}
+
+/* Reads what the running listings sent, ends those that are done or out
+ * of time; waits up to 250 ms for something to happen when `block`. */
+static void list_pump(int block)
+{
+	struct pollfd pf[256];
+	struct listing *who[256];
+	size_t i, n = 0;
+	double now = mono();
+
+	for (i = 0; i < nlists && n < 256; i++) {
+		struct listing *l = &lists[i];
+
+		if (l->pid <= 0)
+			continue;
+		if (l->deadline && now > l->deadline) {
+			kill(l->pid, SIGKILL);
+			l->timed_out = 1;
+			list_end(l);
+			continue;
 		}
-		if (poll(&pf, 1, ms) < 0 && errno != EINTR)
-			break;
-		if (!pf.revents)
+		pf[n].fd = l->fd;
+		pf[n].events = POLLIN;
+		pf[n].revents = 0;
+		who[n++] = l;
+	}
+	if (!n || poll(pf, (nfds_t)n, block ? 250 : 0) <= 0)
+		return;
+	for (i = 0; i < n; i++) {
+		uint8_t buf[65536];
+		ssize_t got;
+
+		if (!pf[i].revents)
 			continue;
-		n = read(fds[0], buf, sizeof buf);
-		if (n < 0 && errno == EINTR)
+		got = read(pf[i].fd, buf, sizeof buf);
+		if (got < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			break;
-		ha_buf_add(&in, buf, (size_t)n);
-		if (ha_buf_status(&in)) {
-			kill(pid, SIGKILL);
-			break;
+		if (got <= 0) {
+			list_end(who[i]);
+			continue;
+		}
+		ha_buf_add(&who[i]->in, buf, (size_t)got);
+		if (ha_buf_status(&who[i]->in)) {
+			kill(who[i]->pid, SIGKILL);
+			list_end(who[i]);
 		}
 	}
-	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (timed_out || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || ha_buf_status(&in)) {
+}
+
+void ha_container_discard(void)
+{
+	size_t i;
+
+	for (i = 0; i < nlists; i++) {
+		if (lists[i].pid > 0) {
+			kill(lists[i].pid, SIGKILL);
+			list_end(&lists[i]);
+		}
+		free(lists[i].path);
+		ha_buf_free(&lists[i].in);
+	}
+	free(lists);
+	lists = NULL;
+	nlists = nrunning = 0;
+}
+
+static int stop_now(struct ha_err *err)
+{
+	ha_container_discard();
+	return ha_err_set(err, HA_ERR_INTERRUPTED, "interrupted while looking for hives");
+}
+
+int ha_container_discover(struct ha_fleet *fleet, const char *path, int kind,
+                          volatile sig_atomic_t *stop, struct ha_err *err)
+{
+	const struct ha_container_opts *o = ha_container_opts_get();
+	unsigned jobs = o->jobs ? o->jobs : 1;
+	struct listing *l;
+	void *p;
+
+	while (nrunning >= jobs) {
+		if (stop && *stop)
+			return stop_now(err);
+		list_pump(1);
+	}
+	p = realloc(lists, (nlists + 1) * sizeof *lists);
+	if (!p)
+		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	lists = p;
+	l = &lists[nlists];
+	memset(l, 0, sizeof *l);
+	l->path = ha_strdup(path);
+	if (!l->path)
+		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	l->kind = kind;
+	l->note_at = fleet->nnotes;
+	l->pid = -1;
+	nlists++;
+	return list_start(l, err);
+}
+
+/* One ended listing into the fleet, its notes from index `at`; the number
+ * of notes it added goes to *added. */
+static int list_collect(struct listing *l, struct ha_fleet *fleet, size_t at, size_t *added,
+                        struct ha_err *err)
+{
+	const struct ha_container_opts *o = ha_container_opts_get();
+	const char *path = l->path;
+	size_t before = fleet->nnotes;
+	int status = l->status, rc;
+
+	*added = 0;
+	if (l->timed_out || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    ha_buf_status(&l->in)) {
 		char why[200];
 
-		if (timed_out)
+		if (l->timed_out)
 			snprintf(why, sizeof why, "timed out after %u s", o->timeout_sec);
 		else if (WIFSIGNALED(status))
 			snprintf(why, sizeof why,
@@ -1858,18 +2114,53 @@ int ha_container_discover(struct ha_fleet *fleet, const char *path, int kind, st
 		else
 			snprintf(why, sizeof why, "the listing process failed (status %d)",
 			         WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		ha_buf_free(&in);
-		return ha_fleet_note(fleet, err, "%s: listing the container failed: %s; not read",
-		                     path, why);
+		rc = ha_fleet_note(fleet, err, "%s: listing the container failed: %s; not read",
+		                   path, why);
+		goto placed;
 	}
-	rc = decode_into((const uint8_t *)in.data, in.len, fleet);
-	ha_buf_free(&in);
+	rc = decode_into((const uint8_t *)l->in.data, l->in.len, fleet);
 	if (rc == -2)
 		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	rc = rc ? ha_fleet_note(fleet, err,
+	                        "%s: the listing process sent a malformed result; "
+	                        "not read",
+	                        path)
+	        : HA_OK;
+placed:
 	if (rc)
-		return ha_fleet_note(fleet, err,
-		                     "%s: the listing process sent a malformed result; "
-		                     "not read",
-		                     path);
+		return rc;
+	/* decode_into and ha_fleet_note append: move those notes to `at`. */
+	*added = fleet->nnotes - before;
+	if (*added && at < before) {
+		char **tmp = malloc(*added * sizeof *tmp);
+
+		if (!tmp)
+			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		memcpy(tmp, fleet->notes + before, *added * sizeof *tmp);
+		memmove(fleet->notes + at + *added, fleet->notes + at,
+		        (before - at) * sizeof *fleet->notes);
+		memcpy(fleet->notes + at, tmp, *added * sizeof *tmp);
+		free(tmp);
+	}
 	return HA_OK;
+}
+
+int ha_container_flush(struct ha_fleet *fleet, volatile sig_atomic_t *stop, struct ha_err *err)
+{
+	size_t i, shift = 0;
+	int rc = HA_OK;
+
+	while (nrunning) {
+		if (stop && *stop)
+			return stop_now(err);
+		list_pump(1);
+	}
+	for (i = 0; i < nlists && !rc; i++) {
+		size_t added;
+
+		rc = list_collect(&lists[i], fleet, lists[i].note_at + shift, &added, err);
+		shift += added;
+	}
+	ha_container_discard();
+	return rc;
 }

@@ -8,6 +8,7 @@
 #ifndef HA_CONTAINER_H
 #define HA_CONTAINER_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -149,9 +150,11 @@ void ha_container_job_free(struct ha_container_job *cj);
 /* The limits and passwords in force (ha_container_configure). */
 const struct ha_container_opts *ha_container_opts_get(void);
 
-/* Registers an extracted member: ha_input_open(display) then opens fd.
- * The table takes fd.  HA_ERR_NOMEM. */
-HA_MUST_CHECK int ha_member_register(const char *display, int fd);
+/* Registers an extracted member: ha_input_open(display) then opens fd,
+ * and ha_input_sha256(display) gives sha256 (the hex digest of its bytes,
+ * computed while extracting; NULL: not computed).  The table takes fd.
+ * HA_ERR_NOMEM. */
+HA_MUST_CHECK int ha_member_register(const char *display, int fd, const char *sha256);
 void ha_member_clear(void);
 
 /* Extracts the job's members into memory files and registers them;
@@ -173,6 +176,18 @@ HA_MUST_CHECK int ha_image_discover(const char *file, const char *const *chain, 
                                     int fd, const char *shown, const char *label,
                                     struct ha_fleet *fleet, struct ha_err *err);
 
+/* The files an image is made of, as libtsk opens them (E01, E02, ...;
+ * .001, .002, ...), first `path`; one file (path) for any other image or
+ * one that cannot be opened.  *seg is malloc'd, each string too.
+ * HA_ERR_NOMEM. */
+HA_MUST_CHECK int ha_image_segments(const char *path, char ***seg, size_t *n);
+/* For an EWF image that records its media's MD5 (its hash section): reads
+ * the media through libewf (unless larger than `cap` bytes), compares, and
+ * adds a note saying they match or MISMATCH.  Nothing for other images.
+ * HA_ERR_NOMEM only. */
+HA_MUST_CHECK int ha_image_media_check(const char *path, uint64_t cap, struct ha_fleet *fleet,
+                                       struct ha_err *err);
+
 /* Adds a note to the fleet (formatted); HA_ERR_NOMEM. */
 HA_MUST_CHECK int ha_fleet_note(struct ha_fleet *fleet, struct ha_err *err, const char *fmt, ...)
         HA_PRINTF(3, 4);
@@ -186,11 +201,23 @@ HA_MUST_CHECK int ha_container_add_hosts(const char *file, const char *const *ch
                                          const struct ha_clist *l, struct ha_fleet *fleet,
                                          struct ha_err *err);
 
-/* Discovery's hook: the container at path (first bytes showed `kind`)
- * becomes hosts and notes in the fleet, with a note naming its SHA-256.
- * Only allocation failure is an error. */
+/* Discovery's hook: the container at path (first bytes showed `kind`) is
+ * listed in a process of its own, up to ha_container_opts.jobs at once,
+ * while the walk goes on; ha_container_flush() then adds its hosts and
+ * notes to the fleet, with a note naming its SHA-256.  HA_ERR_IO when no
+ * process can be started, HA_ERR_INTERRUPTED when *stop is set while
+ * waiting for a free slot (stop may be NULL), HA_ERR_NOMEM. */
 HA_MUST_CHECK int ha_container_discover(struct ha_fleet *fleet, const char *path, int kind,
-                                        struct ha_err *err);
+                                        volatile sig_atomic_t *stop, struct ha_err *err);
+/* Waits for every listing started since the last flush and adds its hosts
+ * and notes to the fleet, in the order the containers were met, each
+ * one's notes at the place the fleet's notes had reached then: the fleet
+ * is the same as with one listing at a time.  HA_ERR_INTERRUPTED (every
+ * listing stopped) when *stop is set; HA_ERR_NOMEM. */
+HA_MUST_CHECK int ha_container_flush(struct ha_fleet *fleet, volatile sig_atomic_t *stop,
+                                     struct ha_err *err);
+/* Stops every listing under way and forgets them (discovery failed). */
+void ha_container_discard(void);
 
 /* The worker's hook: extracts job's members and fills `staged`, a copy of
  * job whose files that could not be extracted are unreadable with the

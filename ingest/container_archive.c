@@ -88,19 +88,26 @@ static void data_problem(struct archive *a, struct archive_entry *e, char *why, 
 }
 
 /* Copies the rest of the current entry (after `head`, already read) into
- * fd, up to `limit` bytes and the configured ratio.  0, or -1 with why
+ * fd, up to `limit` bytes and the configured ratio, and feeds every byte
+ * (head included) to sh unless it is NULL: one pass.  0, or -1 with why
  * (HA_ERR_NOMEM is never the case here: the copy uses a fixed buffer). */
 static int copy_entry(struct archive *a, struct archive_entry *e, const uint8_t *head, size_t nhead,
-                      int fd, uint64_t limit, char *why, size_t wl)
+                      int fd, uint64_t limit, struct ha_sha256 *sh, char *why, size_t wl)
 {
+	struct ha_err he;
 	const struct ha_container_opts *o = ha_container_opts_get();
 	static uint8_t buf[1 << 16];
 	int64_t in0 = archive_filter_bytes(a, -1);
 	uint64_t total = nhead;
 	ssize_t n;
 
+	ha_err_clear(&he);
 	if (nhead && write(fd, head, nhead) != (ssize_t)nhead) {
 		snprintf(why, wl, "cannot write the memory file: %s", strerror(errno));
+		return -1;
+	}
+	if (nhead && sh && ha_sha256_update(sh, head, nhead, &he)) {
+		snprintf(why, wl, "cannot be hashed: %.300s", he.msg);
 		return -1;
 	}
 	for (;;) {
@@ -134,6 +141,10 @@ static int copy_entry(struct archive *a, struct archive_entry *e, const uint8_t 
 		}
 		if (write(fd, buf, (size_t)n) != n) {
 			snprintf(why, wl, "cannot write the memory file: %s", strerror(errno));
+			return -1;
+		}
+		if (sh && ha_sha256_update(sh, buf, (size_t)n, &he)) {
+			snprintf(why, wl, "cannot be hashed: %.300s", he.msg);
 			return -1;
 		}
 	}
@@ -180,29 +191,6 @@ static int entry_type(struct archive_entry *e)
 	}
 }
 
-static int sha256_fd(int fd, char *hex, struct ha_err *err)
-{
-	static uint8_t buf[1 << 16];
-	struct ha_sha256 sh;
-	ssize_t n;
-	off_t off = 0;
-	int rc = ha_sha256_init(&sh, err);
-
-	if (rc)
-		return rc;
-	while ((n = pread(fd, buf, sizeof buf, off)) > 0) {
-		off += n;
-		rc = ha_sha256_update(&sh, buf, (size_t)n, err);
-		if (rc)
-			return rc;
-	}
-	if (n < 0) {
-		ha_sha256_abort(&sh);
-		return ha_err_sys(err, HA_ERR_IO, errno, "read");
-	}
-	return ha_sha256_final(&sh, hex, err);
-}
-
 struct level {
 	const char *file;
 	const char **chain;
@@ -222,7 +210,8 @@ static int discover_nested(const struct level *lv, struct archive *a, struct arc
 	const struct ha_container_opts *o = ha_container_opts_get();
 	struct level sub = *lv;
 	const char **chain;
-	char why[512], hex[65], *inner_shown, *lab;
+	struct ha_sha256 sh;
+	char why[512], hex[65] = "", *inner_shown, *lab;
 	int fd, rc;
 
 	if (lv->depth + 1 >= o->max_depth)
@@ -234,9 +223,22 @@ static int discover_nested(const struct level *lv, struct archive *a, struct arc
 	if (fd < 0)
 		return ha_fleet_note(fleet, err, "%s%s%s: cannot make a memory file: %s", shown,
 		                     HA_CONT_SEP, name, strerror(errno));
-	if (copy_entry(a, e, head, nhead, fd, o->max_nested, why, sizeof why)) {
+	rc = o->no_hash ? HA_OK : ha_sha256_init(&sh, err);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	if (copy_entry(a, e, head, nhead, fd, o->max_nested, o->no_hash ? NULL : &sh, why,
+	               sizeof why)) {
+		if (!o->no_hash)
+			ha_sha256_abort(&sh);
 		close(fd);
 		return ha_fleet_note(fleet, err, "%s%s%s: %s", shown, HA_CONT_SEP, name, why);
+	}
+	rc = o->no_hash ? HA_OK : ha_sha256_final(&sh, hex, err);
+	if (rc) {
+		close(fd);
+		return rc;
 	}
 	inner_shown = ha_asprintf("%s%s%s", shown, HA_CONT_SEP, name);
 	chain = malloc((lv->nchain + 1) * sizeof *chain);
@@ -254,10 +256,9 @@ static int discover_nested(const struct level *lv, struct archive *a, struct arc
 	sub.chain = chain;
 	sub.nchain = lv->nchain + 1;
 	sub.depth = lv->depth + 1;
-	rc = sha256_fd(fd, hex, err);
-	if (!rc)
-		rc = ha_fleet_note(fleet, err, "%s: %s inside, sha256 %s", inner_shown,
-		                   kind == HA_CONT_IMAGE ? "disk image" : "archive", hex);
+	rc = ha_fleet_note(fleet, err, "%s: %s inside, sha256 %s", inner_shown,
+	                   kind == HA_CONT_IMAGE ? "disk image" : "archive",
+	                   o->no_hash ? "not computed (--hash none)" : hex);
 	/* "data.zip" (Velociraptor's encrypted payload) says nothing of the
 	 * host: the outer container's name does. */
 	if (!rc) {
@@ -489,7 +490,7 @@ static void all_why(const struct ha_container_job *cj, char **why, const char *s
 /* The member's bytes against the hash its collector recorded ("sha256:HEX"
  * or "sha1:HEX"; NULL: nothing recorded).  0 when they agree or nothing
  * was recorded; -1 with why when they differ. */
-static int check_recorded(int fd, const char *expect, char *why, size_t wl)
+static int check_recorded(int fd, const char *expect, const char *streamed, char *why, size_t wl)
 {
 	struct ha_err e;
 	char hex[65];
@@ -500,6 +501,11 @@ static int check_recorded(int fd, const char *expect, char *why, size_t wl)
 	if (!expect)
 		return 0;
 	sha1 = !strncmp(expect, "sha1:", 5);
+	if (!sha1 && streamed && streamed[0]) {
+		/* Hashed while extracted: no second pass. */
+		snprintf(hex, sizeof hex, "%s", streamed);
+		goto compare;
+	}
 	size = lseek(fd, 0, SEEK_END);
 	if (size <= 0)
 		m = NULL;
@@ -524,7 +530,10 @@ static int check_recorded(int fd, const char *expect, char *why, size_t wl)
 	}
 	if (m)
 		munmap(m, (size_t)size);
-	if (rc || !strcmp(hex, strchr(expect, ':') + 1))
+	if (rc)
+		return 0;
+compare:
+	if (!strcmp(hex, strchr(expect, ':') + 1))
 		return 0;
 	snprintf(why, wl,
 	         "the collector recorded %s %s for this file, its bytes hash to %s: changed or "
@@ -566,7 +575,7 @@ static int fetch_one(int fd, const char *name, uint64_t limit, int *out, char *w
 			archive_read_free(a);
 			return -1;
 		}
-		if (copy_entry(a, e, NULL, 0, mfd, limit, why, wl)) {
+		if (copy_entry(a, e, NULL, 0, mfd, limit, NULL, why, wl)) {
 			close(mfd);
 			archive_read_free(a);
 			return -1;
@@ -579,6 +588,51 @@ static int fetch_one(int fd, const char *name, uint64_t limit, int *out, char *w
 	         name);
 	archive_read_free(a);
 	return -1;
+}
+
+/* Extracts the current entry into a new memory file (*out), hashing it
+ * on the way (into hex) unless --hash none and nothing recorded needs its
+ * SHA-256, and checks what the collector recorded.  -1 with msg. */
+static int extract_member(struct archive *a, struct archive_entry *e, const char *expect, int *out,
+                          char *hex, char *msg, size_t ml)
+{
+	const struct ha_container_opts *o = ha_container_opts_get();
+	int hashing = !o->no_hash || (expect && !strncmp(expect, "sha256:", 7));
+	struct ha_sha256 sh;
+	struct ha_err he;
+	int mfd;
+
+	*out = -1;
+	hex[0] = '\0';
+	ha_err_clear(&he);
+	if (hashing && ha_sha256_init(&sh, &he)) {
+		snprintf(msg, ml, "cannot be hashed: %.300s", he.msg);
+		return -1;
+	}
+	mfd = memfd_create("hiveaudit-member", MFD_CLOEXEC);
+	if (mfd < 0) {
+		snprintf(msg, ml, "cannot make a memory file: %s", strerror(errno));
+		if (hashing)
+			ha_sha256_abort(&sh);
+		return -1;
+	}
+	if (copy_entry(a, e, NULL, 0, mfd, o->max_member, hashing ? &sh : NULL, msg, ml)) {
+		if (hashing)
+			ha_sha256_abort(&sh);
+		close(mfd);
+		return -1;
+	}
+	if (hashing && ha_sha256_final(&sh, hex, &he)) {
+		snprintf(msg, ml, "cannot be hashed: %.300s", he.msg);
+		close(mfd);
+		return -1;
+	}
+	if (check_recorded(mfd, expect, hex, msg, ml)) {
+		close(mfd);
+		return -1;
+	}
+	*out = mfd;
+	return 0;
 }
 
 int ha_archive_stage(const struct ha_container_job *cj, char **why, struct ha_err *err)
@@ -639,21 +693,17 @@ int ha_archive_stage(const struct ha_container_job *cj, char **why, struct ha_er
 		if (!n || archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e))
 			continue;
 		for (i = 0; i < cj->nmembers; i++) {
+			char hex[65] = "";
 			int mfd;
 
 			if (why[i] || strcmp(cj->inner[i], n))
 				continue;
-			mfd = memfd_create("hiveaudit-member", MFD_CLOEXEC);
-			if (mfd < 0) {
-				why[i] = ha_asprintf("cannot make a memory file: %s",
-				                     strerror(errno));
-			} else if (copy_entry(a, e, NULL, 0, mfd, o->max_member, msg, sizeof msg) ||
-			           check_recorded(mfd, cj->expect ? cj->expect[i] : NULL, msg,
-			                          sizeof msg)) {
-				close(mfd);
+			if (extract_member(a, e, cj->expect ? cj->expect[i] : NULL, &mfd, hex, msg,
+			                   sizeof msg)) {
 				why[i] = ha_strdup(msg);
 			} else {
-				rc = ha_member_register(cj->display[i], mfd);
+				rc = ha_member_register(cj->display[i], mfd,
+				                        o->no_hash ? NULL : hex);
 				if (rc) {
 					archive_read_free(a);
 					close(fd);

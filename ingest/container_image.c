@@ -406,6 +406,127 @@ int ha_image_discover(const char *file, const char *const *chain, size_t nchain,
 	return rc;
 }
 
+int ha_image_segments(const char *path, char ***seg, size_t *n)
+{
+	char why[512];
+	TSK_IMG_INFO *img = open_image(path, -1, why, sizeof why);
+	size_t k, m = img && img->num_img > 0 && img->images ? (size_t)img->num_img : 1;
+	char **v = calloc(m, sizeof *v);
+
+	*seg = NULL;
+	*n = 0;
+	for (k = 0; v && k < m; k++) {
+		v[k] = ha_strdup(img && m > 1 ? img->images[k] : path);
+		if (!v[k]) {
+			while (k)
+				free(v[--k]);
+			free(v);
+			v = NULL;
+		}
+	}
+	if (img)
+		tsk_img_close(img);
+	if (!v)
+		return HA_ERR_NOMEM;
+	*seg = v;
+	*n = m;
+	return HA_OK;
+}
+
+/* The media MD5 an EWF image records in its hash section, as libtsk's
+ * image description shows it ("MD5 hash of data:"); 0 when there is none. */
+static int ewf_recorded_md5(TSK_IMG_INFO *img, char md5[33])
+{
+	char *text = NULL, *p;
+	size_t len = 0, i;
+	FILE *f;
+
+	md5[0] = '\0';
+	if (img->itype != TSK_IMG_TYPE_EWF_EWF || !img->imgstat)
+		return 0;
+	f = open_memstream(&text, &len);
+	if (!f)
+		return 0;
+	img->imgstat(img, f);
+	fclose(f);
+	p = text ? strstr(text, "MD5 hash of data:") : NULL;
+	if (p) {
+		p += strlen("MD5 hash of data:");
+		while (*p == ' ' || *p == '\t')
+			p++;
+		for (i = 0;
+		     i < 32 && ((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f') ||
+		                (p[i] >= 'A' && p[i] <= 'F'));
+		     i++)
+			md5[i] = (char)(p[i] >= 'A' && p[i] <= 'F' ? p[i] - 'A' + 'a' : p[i]);
+		md5[i == 32 ? 32 : 0] = '\0';
+	}
+	free(text);
+	return md5[0] != '\0';
+}
+
+int ha_image_media_check(const char *path, uint64_t cap, struct ha_fleet *fleet, struct ha_err *err)
+{
+	static uint8_t buf[1 << 20];
+	char why[512], rec[33], got[33];
+	unsigned char d[16];
+	TSK_IMG_INFO *img = open_image(path, -1, why, sizeof why);
+	TSK_MD5_CTX md;
+	TSK_OFF_T off = 0;
+	size_t i;
+	int rc;
+
+	if (!img)
+		return HA_OK; /* the listing says why it cannot be read */
+	if (!ewf_recorded_md5(img, rec)) {
+		tsk_img_close(img);
+		return HA_OK;
+	}
+	if ((uint64_t)img->size > cap) {
+		rc = ha_fleet_note(fleet, err,
+		                   "%s: the image records the media's MD5 %s; not checked (the "
+		                   "media, %llu MiB, is over the %llu MiB hashing limit; "
+		                   "ewfverify checks it)",
+		                   path, rec, (unsigned long long)((uint64_t)img->size >> 20),
+		                   (unsigned long long)(cap >> 20));
+		tsk_img_close(img);
+		return rc;
+	}
+	TSK_MD5_Init(&md);
+	while (off < img->size) {
+		size_t want = (size_t)(img->size - off) < sizeof buf ? (size_t)(img->size - off)
+		                                                     : sizeof buf;
+		ssize_t r = tsk_img_read(img, off, (char *)buf, want);
+
+		if (r <= 0)
+			break;
+		TSK_MD5_Update(&md, buf, (unsigned int)r);
+		off += r;
+	}
+	if (off < img->size) {
+		tsk_why(why, sizeof why, "cannot be read");
+		rc = ha_fleet_note(fleet, err,
+		                   "%s: the image records the media's MD5 %s; not checked: the "
+		                   "media %s after %lld bytes",
+		                   path, rec, why, (long long)off);
+		tsk_img_close(img);
+		return rc;
+	}
+	tsk_img_close(img);
+	TSK_MD5_Final(d, &md);
+	for (i = 0; i < 16; i++)
+		snprintf(got + 2 * i, 3, "%02x", d[i]);
+	if (!strcmp(got, rec))
+		return ha_fleet_note(fleet, err,
+		                     "%s: the media's MD5 %s, read through the image, matches the "
+		                     "MD5 the image records",
+		                     path, got);
+	return ha_fleet_note(fleet, err,
+	                     "%s: MD5 MISMATCH: the image records the media's MD5 %s, the media "
+	                     "read through it hashes to %s: damaged or changed after acquisition",
+	                     path, rec, got);
+}
+
 int ha_image_stage(const struct ha_container_job *cj, int fd, char **why, struct ha_err *err)
 {
 	const struct ha_container_opts *o = ha_container_opts_get();
@@ -447,6 +568,16 @@ int ha_image_stage(const struct ha_container_job *cj, int fd, char **why, struct
 			why[i] = ha_asprintf("cannot make a memory file: %s", strerror(errno));
 			tsk_fs_file_close(f);
 		} else {
+			/* Hashed as it is copied: the reader does not hash it
+			 * again (not with --hash none). */
+			struct ha_sha256 sh;
+			struct ha_err he;
+			char hex[65] = "";
+			int hashing;
+
+			ha_err_clear(&he);
+			hashing = !o->no_hash && ha_sha256_init(&sh, &he) == HA_OK;
+
 			while (off < size) {
 				size_t want = (size_t)(size - off) < sizeof buf
 				                      ? (size_t)(size - off)
@@ -456,15 +587,25 @@ int ha_image_stage(const struct ha_container_job *cj, int fd, char **why, struct
 
 				if (got <= 0 || write(mfd, buf, (size_t)got) != got)
 					break;
+				if (hashing &&
+				    ha_sha256_update(&sh, buf, (size_t)got, &he) != HA_OK) {
+					ha_sha256_abort(&sh);
+					hashing = 0; /* the reader hashes it then */
+				}
 				off += got;
 			}
 			tsk_fs_file_close(f);
+			if (hashing && (off < size || ha_sha256_final(&sh, hex, &he) != HA_OK)) {
+				if (off < size)
+					ha_sha256_abort(&sh);
+				hex[0] = '\0';
+			}
 			if (off < size) {
 				tsk_why(msg, sizeof msg,
 				        "its clusters cannot be read (truncated image?)");
 				why[i] = ha_strdup(msg);
 				close(mfd);
-			} else if ((rc = ha_member_register(cj->display[i], mfd)) == HA_OK) {
+			} else if ((rc = ha_member_register(cj->display[i], mfd, hex)) == HA_OK) {
 				why[i] = ha_strdup("");
 			}
 		}

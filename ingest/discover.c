@@ -383,7 +383,7 @@ static int add_file(struct walk *w, const char *path, const char *from)
 	regf = got >= 4 && memcmp(head, "regf", 4) == 0;
 	hint_name = ha_kind_from_name(name);
 	if (!regf && (ck = ha_container_sniff(head, (size_t)got, name)) != HA_CONT_NONE)
-		return ha_container_discover(w->fleet, path, ck, w->err);
+		return ha_container_discover(w->fleet, path, ck, w->stop, w->err);
 
 	if (w->n == w->cap) {
 		size_t cap = w->cap ? w->cap * 2 : 256;
@@ -1035,6 +1035,8 @@ int ha_discover_until(const char *const *paths, size_t npaths, volatile sig_atom
 		if (!rc)
 			rc = walk_dir(&w, &stack);
 	}
+	if (!rc)
+		rc = ha_container_flush(fleet, stop, err);
 	if (rc)
 		goto out;
 	if (w.n) {
@@ -1065,6 +1067,7 @@ int ha_discover_until(const char *const *paths, size_t npaths, volatile sig_atom
 	if (!rc && w.nprobs)
 		rc = place_problems(&w);
 out:
+	ha_container_discard();
 	for (i = 0; i < w.nprobs; i++) {
 		free(w.probs[i].path);
 		free(w.probs[i].why);

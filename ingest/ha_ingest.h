@@ -105,6 +105,10 @@ struct ha_container_opts {
 	unsigned max_depth;   /* containers inside containers (0: 3) */
 	unsigned timeout_sec; /* wall clock for listing one container (0: 300) */
 	uint64_t mem_bytes;   /* RLIMIT_AS of the process listing it (0: 4 GiB) */
+	unsigned jobs;        /* containers listed (and hashed) at once (0: 1) */
+	int no_hash;          /* --hash none: containers are not hashed either */
+	uint64_t max_hashed;  /* containers (all segments together) larger than this are
+	                         not hashed (0: 4 GiB; UINT64_MAX: no cap) */
 };
 
 /* Sets the options every later discovery and worker of this process uses

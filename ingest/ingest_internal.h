@@ -98,5 +98,8 @@ HA_MUST_CHECK int ha_image_memfd(const uint8_t *img, size_t n, int *fd, const ui
  * file, anything else with open(path, flags).  Returns the descriptor or -1
  * with errno set. */
 int ha_input_open(const char *path, int flags);
+/* 1, with the SHA-256 in hex, when `path` is a member the worker hashed
+ * while extracting it (so the reader need not hash it again); 0 else. */
+int ha_input_sha256(const char *path, char hex[65]);
 
 #endif

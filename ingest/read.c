@@ -479,6 +479,8 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 	if (opts->no_hash) {
 		/* Said plainly wherever a hash would be shown, never "". */
 		snprintf(f->sha256, sizeof f->sha256, "%s", HA_HASH_NOT_COMPUTED);
+	} else if (ha_input_sha256(jf->path, f->sha256)) {
+		/* A container's member, hashed while it was extracted. */
 	} else {
 		rc = ha_sha256_init(&sh, err);
 		if (!rc)

@@ -63,6 +63,8 @@ struct ha_scan_opts {
 	int no_replay;                /* read dirty hives without their logs */
 	int no_hash;                  /* --hash none: hive files are not hashed; their SHA-256
 	                                 reads HA_HASH_NOT_COMPUTED everywhere */
+	uint64_t container_hash_max;  /* containers larger than this (bytes, all segments) are not
+	                                 hashed (0: 4 GiB; UINT64_MAX: no limit) */
 	int verify;                   /* read and hash every host, and report files whose bytes
 	                                 changed under an unchanged identity (not with no_hash) */
 	unsigned shard_k, shard_n;    /* --shard K/N: only the hosts of shard K of N (ingest's

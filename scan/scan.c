@@ -87,6 +87,11 @@ static int scan_discover(struct scan *s, struct ha_err *err)
 	co.npasswords = s->o->npasswords;
 	co.timeout_sec = s->o->timeout_sec;
 	co.mem_bytes = s->o->worker_mem;
+	/* As many at once as there are workers; --hash none skips their
+	 * hashes too. */
+	co.jobs = s->o->jobs;
+	co.no_hash = s->o->no_hash;
+	co.max_hashed = s->o->container_hash_max;
 	rc = ha_container_configure(&co, err);
 	if (!rc)
 		rc = ha_discover_until(s->o->paths, s->o->npaths, s->o->stop, &s->fleet, err);

@@ -1008,6 +1008,178 @@ static void test_every_kind_in_one_run(void)
 	}
 }
 
+/* Every segment of a set is hashed: an E01 set and a split raw set made
+ * here, whose notes list each segment's SHA-256 (as sha256sum gives it),
+ * the split set's hash as that of the disk (the segments one after the
+ * other), and the E01's recorded media MD5 checked against the media.
+ * Under --container-hash-max, and with --hash none, nothing is hashed and
+ * the note says why. */
+static void test_segment_hashes(void)
+{
+	char script[16384], head[4096], o[4096], d[4096], p[4600], *out = NULL, *err = NULL;
+	char *n, *sums, *line, *save = NULL;
+	size_t lines = 0;
+	int rc;
+
+	if (!need(image_tools) || !need("sqlite3 sha256sum md5sum"))
+		return;
+	snprintf(head, sizeof head, mkvol, tu_source_dir(), tu_source_dir());
+	snprintf(d, sizeof d, "%s/segs", tmp);
+	snprintf(script, sizeof script,
+	         "set -e; %s d='%s'; rm -rf \"$d\"; mkdir -p \"$d/set\"; cd \"$d/set\";"
+	         " mkdisk srv2019 gpt t.raw;"
+	         " ewfacquirestream -q -t CASE9 -S 16MiB -c none < t.raw >/dev/null;"
+	         " split -b 16M -d -a 3 --numeric-suffixes=1 t.raw disk.;"
+	         " md5sum t.raw | cut -c1-32 > ../media.md5;"
+	         " cat disk.0* | sha256sum | cut -c1-64 > ../disk.sum; rm t.raw;"
+	         " for s in CASE9 disk; do k=0; n=$(ls $s.* | wc -l); for f in $(ls $s.*); do"
+	         "  k=$((k+1)); printf '%%s: segment %%d of %%d, %%s, %%d bytes, sha256 %%s\\n'"
+	         "  \"$d/set/$(ls $s.* | head -1)\" $k $n \"$d/set/$f\" $(stat -c %%s $f)"
+	         "  $(sha256sum $f | cut -c1-64); done; done > ../sums;"
+	         " test -f CASE9.E05 && test -f disk.005",
+	         head, d);
+	CHECK_INT(sh(script), 0);
+	snprintf(d, sizeof d, "%s/segs/set", tmp);
+	snprintf(o, sizeof o, "%s/segs-out", tmp);
+	rc = run_env(NULL, &out, &err, "-q", "--out", o, "--as-of", "2026-01-01", d, NULL);
+	CHECK_INT(rc, 0); /* srv2019 has no FAIL */
+	free(out);
+	free(err);
+	n = notes_of("segs-out");
+	snprintf(p, sizeof p, "%s/segs/sums", tmp);
+	sums = tu_read(p, NULL);
+	CHECK(sums != NULL);
+	for (line = sums ? strtok_r(sums, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		CHECK_HAS(n, line);
+		lines++;
+	}
+	CHECK(lines >= 10); /* 80 MiB in 16 MiB segments: at least 5 of each */
+	free(sums);
+	snprintf(p, sizeof p, "%s/segs/disk.sum", tmp);
+	sums = tu_read(p, NULL);
+	if (sums) {
+		char want[4400];
+
+		sums[64] = '\0';
+		snprintf(want, sizeof want, "%s/disk.001: disk image container, sha256 %s, 1 host",
+		         d, sums);
+		CHECK_HAS(n, want);
+	}
+	free(sums);
+	snprintf(p, sizeof p, "%s/segs/media.md5", tmp);
+	sums = tu_read(p, NULL);
+	if (sums) {
+		char want[4400];
+
+		sums[32] = '\0';
+		snprintf(want, sizeof want,
+		         "%s/CASE9.E01: the media's MD5 %s, read through the image, matches the "
+		         "MD5 the image records",
+		         d, sums);
+		CHECK_HAS(n, want);
+	}
+	free(sums);
+	free(n);
+
+	/* A limit below the set's size: not hashed, and said. */
+	snprintf(o, sizeof o, "%s/segs-cap", tmp);
+	rc = run_env(NULL, &out, &err, "-q", "--out", o, "--as-of", "2026-01-01",
+	             "--container-hash-max", "40", d, NULL);
+	CHECK_INT(rc, 0);
+	free(out);
+	free(err);
+	n = notes_of("segs-cap");
+	snprintf(p, sizeof p,
+	         "%s/disk.001: disk image container, larger than the 40 MiB hashing limit (80 "
+	         "MiB in all its segments), sha256 not computed, 1 host",
+	         d);
+	CHECK_HAS(n, p);
+	CHECK_LACKS(n, ": segment 1 of");
+	free(n);
+
+	/* --hash none: no container hash either. */
+	snprintf(o, sizeof o, "%s/segs-none", tmp);
+	rc = run_env(NULL, &out, &err, "-q", "--out", o, "--as-of", "2026-01-01", "--hash", "none",
+	             d, NULL);
+	CHECK_INT(rc, 0);
+	free(out);
+	free(err);
+	n = notes_of("segs-none");
+	snprintf(p, sizeof p,
+	         "%s/CASE9.E01: disk image container, sha256 not computed (--hash none), 1 host",
+	         d);
+	CHECK_HAS(n, p);
+	CHECK_LACKS(n, ": segment 1 of");
+	CHECK_LACKS(n, "MD5");
+	free(n);
+}
+
+/* A member is hashed while it is extracted, and that hash is the hive's
+ * evidence: for a zip member and a file in a VHDX, the SHA-256 the store
+ * records is the one sha256sum gives for the sample hive; with --hash none
+ * neither is hashed. */
+static void test_member_hashes(void)
+{
+	char script[16384], head[4096], o[4096], d[4096], db[4200], want[4400];
+	char *argv[] = {"/usr/bin/sqlite3", db, "select path || '|' || sha256 from hives", NULL};
+	char *out = NULL, *err = NULL, *sums, *line, *save = NULL;
+	static const char *const roles[] = {"SYSTEM", "SOFTWARE"};
+	size_t r;
+	int rc, pass;
+
+	if (!need(image_tools) || !need("sqlite3 sha256sum"))
+		return;
+	snprintf(head, sizeof head, mkvol, tu_source_dir(), tu_source_dir());
+	snprintf(d, sizeof d, "%s/mh", tmp);
+	snprintf(script, sizeof script,
+	         "set -e; %s d='%s'; rm -rf \"$d\"; mkdir -p \"$d/in\"; cd \"$d\";"
+	         " (cd '%s/samples/fleet' && zip -qr \"$d/in/clone-a.zip\" clone-a);"
+	         " mkdisk srv2012 gpt t.raw; qemu-img convert -f raw -O vhdx t.raw in/srv2012.vhdx;"
+	         " rm t.raw; sha256sum '%s/samples/fleet/clone-a/'* '%s/samples/fleet/srv2012/'*"
+	         " | cut -c1-64 > sums",
+	         head, d, tu_source_dir(), tu_source_dir(), tu_source_dir());
+	CHECK_INT(sh(script), 0);
+	for (pass = 0; pass < 2; pass++) {
+		snprintf(o, sizeof o, "%s/mh/out%d", tmp, pass);
+		snprintf(d, sizeof d, "%s/mh/in", tmp);
+		rc = pass ? run_env(NULL, &out, &err, "-q", "--hash", "none", "--out", o, d, NULL)
+		          : run_env(NULL, &out, &err, "-q", "--out", o, d, NULL);
+		CHECK(rc == 0 || rc == 1);
+		free(out);
+		free(err);
+		out = err = NULL;
+		snprintf(db, sizeof db, "%s/audit.db", o);
+		CHECK_INT(tu_run(argv, NULL, &out, &err), 0);
+		snprintf(want, sizeof want, "%s/mh/sums", tmp);
+		sums = tu_read(want, NULL);
+		CHECK(sums != NULL);
+		save = NULL;
+		line = sums ? strtok_r(sums, "\n", &save) : NULL;
+		/* sha256sum's order: clone-a SOFTWARE, SYSTEM; srv2012 SOFTWARE, SYSTEM */
+		for (r = 0; line && r < 4; r++, line = strtok_r(NULL, "\n", &save)) {
+			const char *role = roles[(r + 1) % 2];
+
+			if (r < 2)
+				snprintf(want, sizeof want,
+				         "%s/clone-a.zip \xE2\x80\xBA clone-a/%s|%s", d, role,
+				         pass ? "not computed (--hash none)" : line);
+			else
+				snprintf(want, sizeof want,
+				         "%s/srv2012.vhdx \xE2\x80\xBA partition 1 (NTFS) "
+				         "\xE2\x80\xBA "
+				         "/Windows/System32/config/%s|%s",
+				         d, role, pass ? "not computed (--hash none)" : line);
+			CHECK_HAS(out, want);
+		}
+		CHECK_INT(r, 4);
+		free(sums);
+		free(out);
+		free(err);
+		out = err = NULL;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
@@ -1025,6 +1197,8 @@ int main(int argc, char **argv)
 	        CHECK_CASE(test_recorded_hashes),
 	        CHECK_CASE(test_listing_is_contained),
 	        CHECK_CASE(test_every_kind_in_one_run),
+	        CHECK_CASE(test_segment_hashes),
+	        CHECK_CASE(test_member_hashes),
 	};
 	int rc;
 
