@@ -55,7 +55,8 @@
  *      hives (a flat list of HIVE_FIELDS-tuples: role, kind, kind_why, path,
  *      status, reason, sha256, embedded_name, last_written, logs, replay as
  *      strings, then size, seq_primary, seq_secondary, checksum_ok, dirty,
- *      degraded), files (flat [path, sha256] pairs that evidence refers to),
+ *      degraded, then container, container_sha256, inner_path as strings),
+ *      files (flat [path, sha256] pairs that evidence refers to),
  *      findings (indexes into f), the narrative: the plain-text output of
  *      ha_report_narrative() for a host with the same pattern of findings
  *      (see narratives() below) as a string index, 0 for ready hosts, and
@@ -98,7 +99,7 @@ extern const size_t ha_report_js_len;
  * whatever the fleet's size (see "MEMORY" above). */
 #define TABLE_CAP   ((size_t)4 << 20)
 #define SIG_CAP     4096
-#define HIVE_FIELDS 17
+#define HIVE_FIELDS 20
 /* Chart bounds: a custom rule pack or an odd fleet must not make a chart
  * that nobody can read; the rest is summed up in one line. */
 #define MAX_CHART_RULES 60
@@ -613,11 +614,13 @@ static int hive_cb(void *ctx, const struct ha_hive_row *h)
 	                   h->status,       h->reason, h->sha256,   h->embedded_name,
 	                   h->last_written, h->logs,   h->replay};
 	int64_t n[] = {h->size, h->seq1, h->seq2, h->checksum_ok, h->dirty, h->degraded};
+	const char *cs[] = {h->container, h->container_sha256, h->inner_path};
 	size_t i;
 	uint32_t id = 0;
 	int rc = HA_OK;
 
-	_Static_assert(sizeof s / sizeof s[0] + sizeof n / sizeof n[0] == HIVE_FIELDS,
+	_Static_assert(sizeof s / sizeof s[0] + sizeof n / sizeof n[0] + sizeof cs / sizeof cs[0] ==
+	                       HIVE_FIELDS,
 	               "a hive record has HIVE_FIELDS fields (report.js HV.N)");
 
 	for (i = 0; !rc && i < sizeof s / sizeof s[0]; i++)
@@ -625,6 +628,9 @@ static int hive_cb(void *ctx, const struct ha_hive_row *h)
 			rc = push(c, &c->pool, id);
 	for (i = 0; !rc && i < sizeof n / sizeof n[0]; i++)
 		rc = push(c, &c->pool, n[i]);
+	for (i = 0; !rc && i < sizeof cs / sizeof cs[0]; i++)
+		if (!(rc = str_id(c, cs[i], &id)))
+			rc = push(c, &c->pool, id);
 	return rc;
 }
 

@@ -1008,6 +1008,150 @@ static void test_every_kind_in_one_run(void)
 	}
 }
 
+/* ------------------------------------------- per-hive container evidence */
+
+/* The output of one query of the store at tmp/OUT/audit.db (malloc'd). */
+static char *query(const char *out_dir, const char *sql)
+{
+	char db[4000], *out = NULL, *err = NULL;
+	char *argv[] = {"/usr/bin/sqlite3", "-separator", "|", db, (char *)sql, NULL};
+
+	snprintf(db, sizeof db, "%s/%s/audit.db", tmp, out_dir);
+	if (tu_run(argv, NULL, &out, &err) != 0)
+		check_fail(__FILE__, __LINE__, "sqlite3 %s: %s", db, err ? err : "");
+	free(err);
+	return out ? out : calloc(1, 1);
+}
+
+/* The first 64 characters of `sha256sum FILE` (malloc'd). */
+static char *sum_of(const char *file)
+{
+	char *argv[] = {"/usr/bin/sha256sum", (char *)file, NULL};
+	char *out = NULL, *err = NULL;
+
+	CHECK_INT(tu_run(argv, NULL, &out, &err), 0);
+	free(err);
+	if (!out || strlen(out) < 64) {
+		free(out);
+		return calloc(1, 1);
+	}
+	out[64] = '\0';
+	return out;
+}
+
+static char *explain(const char *out_dir, const char *host)
+{
+	char db[4000], *out = NULL, *err = NULL;
+	char *argv[] = {(char *)tu_hiveaudit(), "explain", "--quiet", "--db", db,
+	                (char *)host,           NULL};
+
+	snprintf(db, sizeof db, "%s/%s/audit.db", tmp, out_dir);
+	CHECK_INT(tu_run(argv, NULL, &out, &err), 0);
+	free(err);
+	return out ? out : calloc(1, 1);
+}
+
+/* A zip host's and a VHDX host's hives name the container as given, its
+ * SHA-256 (as sha256sum says) and the path inside, in the store and in
+ * explain; a folder's hives have none of it. */
+static void test_hive_container_evidence(void)
+{
+	char script[16384], head[4096], d[1024], zip[2048], vhdx[2048], o[4096], want[16384];
+	char *out = NULL, *err = NULL, *zsum, *vsum, *q, *x;
+
+	if (!need(image_tools) || !need("sqlite3 sha256sum"))
+		return;
+	snprintf(head, sizeof head, mkvol, tu_source_dir(), tu_source_dir());
+	snprintf(script, sizeof script,
+	         "set -e; %s d='%s/cev'; rm -rf \"$d\"; mkdir -p \"$d/in\"; cd \"$d\";"
+	         " (cd '%s/samples/fleet' && zip -qr \"$d/in/WEB01.zip\" clone-a/SYSTEM "
+	         "clone-a/SOFTWARE);"
+	         " mkdisk srv2019 gpt t.raw; qemu-img convert -f raw -O vhdx t.raw "
+	         "in/2025-01-02T030405_VHOST.vhdx; rm t.raw;"
+	         " mkdir in/plain; cp '%s/samples/fleet/srv2016/SYSTEM' in/plain/",
+	         head, tmp, tu_source_dir(), tu_source_dir());
+	CHECK_INT(sh(script), 0);
+	snprintf(d, sizeof d, "%s/cev/in", tmp);
+	snprintf(zip, sizeof zip, "%s/WEB01.zip", d);
+	snprintf(vhdx, sizeof vhdx, "%s/2025-01-02T030405_VHOST.vhdx", d);
+	snprintf(o, sizeof o, "%s/cev-out", tmp);
+	/* Found in a folder beside a plain host: given as FOLDER/NAME. */
+	CHECK_INT(run_env(NULL, &out, &err, "--out", o, "--as-of", "2026-01-01", d, NULL), 1);
+	CHECK_HAS(out, "3 hosts audited");
+	free(out);
+	free(err);
+	zsum = sum_of(zip);
+	vsum = sum_of(vhdx);
+	CHECK_INT((int)strlen(zsum), 64);
+	CHECK_INT((int)strlen(vsum), 64);
+	q = query("cev-out",
+	          "SELECT h.label, v.role, v.container, v.container_sha256, v.inner_path,"
+	          " length(v.sha256) FROM hives v JOIN hosts h USING (host_id)"
+	          " WHERE v.container IS NOT NULL ORDER BY h.label, v.role");
+	snprintf(want, sizeof want,
+	         "VHOST|SOFTWARE|%s|%s|partition 1 (NTFS) \xE2\x80\xBA "
+	         "/Windows/System32/config/SOFTWARE|64\n"
+	         "VHOST|SYSTEM|%s|%s|partition 1 (NTFS) \xE2\x80\xBA "
+	         "/Windows/System32/config/SYSTEM|64\n"
+	         "clone-a|SOFTWARE|%s|%s|clone-a/SOFTWARE|64\n"
+	         "clone-a|SYSTEM|%s|%s|clone-a/SYSTEM|64\n",
+	         vhdx, vsum, vhdx, vsum, zip, zsum, zip, zsum);
+	CHECK_STR(q, want);
+	free(q);
+	/* The plain folder's hive: no container, and the reports unchanged. */
+	q = query("cev-out", "SELECT count(*), count(container), count(container_sha256),"
+	                     " count(inner_path) FROM hives WHERE path LIKE '%/plain/SYSTEM'");
+	CHECK_STR(q, "1|0|0|0\n");
+	free(q);
+	/* The hive's own SHA-256 is that of its bytes: the same as the folder's. */
+	q = query("cev-out", "SELECT count(DISTINCT sha256) FROM hives v JOIN hosts h USING"
+	                     " (host_id) WHERE h.label = 'VHOST' AND v.role = 'SYSTEM'");
+	CHECK_STR(q, "1\n");
+	free(q);
+
+	x = explain("cev-out", "clone-a");
+	snprintf(want, sizeof want,
+	         "      container: %s, sha256 %s\n      inside: clone-a/SYSTEM, sha256 ", zip,
+	         zsum);
+	CHECK_HAS(x, want);
+	free(x);
+	x = explain("cev-out", "VHOST");
+	snprintf(want, sizeof want,
+	         "      container: %s, sha256 %s\n      inside: partition 1 (NTFS) \xE2\x80\xBA "
+	         "/Windows/System32/config/SOFTWARE, sha256 ",
+	         vhdx, vsum);
+	CHECK_HAS(x, want);
+	free(x);
+	x = explain("cev-out", "plain");
+	CHECK_LACKS(x, "container:");
+	free(x);
+
+	/* merge carries the columns over (it copies by the schema). */
+	{
+		char db[4096], mo[4096];
+		char *argv[] = {(char *)tu_hiveaudit(), "merge", "--quiet", "--out", mo, db, NULL};
+		char *m;
+
+		snprintf(db, sizeof db, "%s/cev-out/audit.db", tmp);
+		snprintf(mo, sizeof mo, "%s/cev-merged", tmp);
+		out = err = NULL;
+		CHECK_INT(tu_run(argv, NULL, &out, &err), 1);
+		free(out);
+		free(err);
+		q = query("cev-out", "SELECT v.path, v.container, v.container_sha256, v.inner_path"
+		                     " FROM hives v ORDER BY v.path");
+		m = query("cev-merged",
+		          "SELECT v.path, v.container, v.container_sha256, v.inner_path"
+		          " FROM hives v ORDER BY v.path");
+		CHECK(strlen(q) > 200);
+		CHECK_STR(m, q);
+		free(m);
+		free(q);
+	}
+	free(zsum);
+	free(vsum);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
@@ -1025,6 +1169,7 @@ int main(int argc, char **argv)
 	        CHECK_CASE(test_recorded_hashes),
 	        CHECK_CASE(test_listing_is_contained),
 	        CHECK_CASE(test_every_kind_in_one_run),
+	        CHECK_CASE(test_hive_container_evidence),
 	};
 	int rc;
 
