@@ -18,9 +18,15 @@
  * computed" hash is no reason to skip reading: the file is read and hashed.
  * Files recorded without reading (backups) match by path alone.
  *
- * Every host from a collection container gets the container, its
- * SHA-256 and each hive's path inside recorded with its hives
- * (scan_reuse_record).
+ * A host read from a collection container (archive, disk image) is
+ * reused in the same way, with the container file's identity standing for
+ * each of its files (their paths name the container and the path inside,
+ * so the same paths mean the same members): an unchanged container is not
+ * opened by a worker at all.  There is no hash comparison for them (that
+ * would mean extracting every member again): a container without a
+ * recorded identity is read.  Every host from a container also gets the
+ * container, its SHA-256 and each hive's path inside recorded with its
+ * hives (scan_reuse_record).
  *
  * A store written before identities were recorded has none: then, with
  * hashing on, the worker compares size, time and SHA-256 as before
@@ -188,10 +194,7 @@ int scan_reuse_plan(struct ha_store *st, const struct ha_fleet *fleet, const cha
 		for (j = 0; j < h->nfiles; j++)
 			fp[j].have_now =
 			        !h->files[j].skip_status && identity_now(file_of(h, j), &fp[j].now);
-		/* A host inside a container is always read again: its files have
-		 * no identity of their own to compare (their paths name a
-		 * container and a path inside it). */
-		if (o->rescan || h->container)
+		if (o->rescan)
 			continue;
 		ha_snapshot_init(&s);
 		rc = ha_store_previous(st, h->dir, requests_digest, &id, &s, err);

@@ -1152,6 +1152,100 @@ static void test_hive_container_evidence(void)
 	free(vsum);
 }
 
+/* ------------------------------------------------- reuse of containers */
+
+/* reused_from of each host of the newest run, by label: "label|0" read,
+ * "label|1" re-evaluated from a saved snapshot. */
+static char *reused(const char *out_dir)
+{
+	return query(out_dir, "SELECT label, reused_from IS NOT NULL FROM hosts WHERE run_id ="
+	                      " (SELECT max(run_id) FROM runs) ORDER BY label");
+}
+
+/* An unchanged container is not read again, as a folder is not; a touched
+ * one is, --rescan and --verify read it, and a reused host still names
+ * the container with its hives. */
+static void test_container_reuse(void)
+{
+	char script[8192], zip[2048], o[4096], d[1024], head[4096];
+	char *out = NULL, *err = NULL, *q;
+	int images;
+
+	if (!need("zip sqlite3"))
+		return;
+	images = need(image_tools);
+	snprintf(head, sizeof head, mkvol, tu_source_dir(), tu_source_dir());
+	snprintf(script, sizeof script,
+	         "set -e; %s d='%s/reuse'; rm -rf \"$d\"; mkdir -p \"$d/in\"; cd \"$d\";"
+	         " (cd '%s/samples/fleet' && zip -qr \"$d/in/WEB01.zip\" clone-a/SYSTEM "
+	         "clone-a/SOFTWARE);"
+	         " if [ %d = 1 ]; then mkdisk srv2019 gpt t.raw; qemu-img convert -f raw -O vhdx "
+	         "t.raw in/VHOST.vhdx; rm t.raw; fi",
+	         images ? head : "", tmp, tu_source_dir(), images);
+	CHECK_INT(sh(script), 0);
+	snprintf(d, sizeof d, "%s/reuse/in", tmp);
+	snprintf(zip, sizeof zip, "%s/WEB01.zip", d);
+	snprintf(o, sizeof o, "%s/reuse-out", tmp);
+#define SCAN_REUSE(...)                                                                            \
+	do {                                                                                       \
+		out = err = NULL;                                                                  \
+		CHECK_INT(run_env(NULL, &out, &err, "--out", o, "--as-of", "2026-01-01",           \
+		                  __VA_ARGS__, d, NULL),                                           \
+		          0);                                                                      \
+		free(out);                                                                         \
+		free(err);                                                                         \
+	} while (0)
+	SCAN_REUSE("--quiet");
+	q = reused("reuse-out");
+	CHECK_STR(q, images ? "VHOST|0\nclone-a|0\n" : "clone-a|0\n");
+	free(q);
+	/* Unchanged: both re-evaluated from run 1, and still named with their container. */
+	SCAN_REUSE("--quiet");
+	q = reused("reuse-out");
+	CHECK_STR(q, images ? "VHOST|1\nclone-a|1\n" : "clone-a|1\n");
+	free(q);
+	q = query("reuse-out", "SELECT count(*), count(v.container), count(v.container_sha256),"
+	                       " count(v.inner_path), count(v.container_ino) FROM hives v JOIN"
+	                       " hosts h USING (host_id) WHERE h.run_id = 2");
+	CHECK_STR(q, images ? "4|4|4|4|4\n" : "2|2|2|2|2\n");
+	free(q);
+	/* The reused host's hive hashes are the stored ones. */
+	q = query("reuse-out", "SELECT count(DISTINCT v.sha256) FROM hives v JOIN hosts h"
+	                       " USING (host_id) WHERE h.label = 'clone-a' AND v.role = 'SYSTEM'");
+	CHECK_STR(q, "1\n");
+	free(q);
+	/* A touched zip is read again; the untouched image is not. */
+	snprintf(script, sizeof script, "touch -d '2030-01-01 00:00:00' '%s'", zip);
+	CHECK_INT(sh(script), 0);
+	SCAN_REUSE("--quiet");
+	q = reused("reuse-out");
+	CHECK_STR(q, images ? "VHOST|1\nclone-a|0\n" : "clone-a|0\n");
+	free(q);
+	/* --rescan reads everything. */
+	SCAN_REUSE("--quiet", "--rescan");
+	q = reused("reuse-out");
+	CHECK_STR(q, images ? "VHOST|0\nclone-a|0\n" : "clone-a|0\n");
+	free(q);
+	/* --verify reads everything and finds the bytes unchanged. */
+	out = err = NULL;
+	CHECK_INT(
+	        run_env(NULL, &out, &err, "--out", o, "--as-of", "2026-01-01", "--verify", d, NULL),
+	        0);
+	CHECK_LACKS(out, "changed under an unchanged identity");
+	CHECK_LACKS(err, "changed under an unchanged identity");
+	free(out);
+	free(err);
+	q = reused("reuse-out");
+	CHECK_STR(q, images ? "VHOST|0\nclone-a|0\n" : "clone-a|0\n");
+	free(q);
+	/* After a read the identity is recorded again: the next scan reuses. */
+	SCAN_REUSE("--quiet");
+	q = reused("reuse-out");
+	CHECK_STR(q, images ? "VHOST|1\nclone-a|1\n" : "clone-a|1\n");
+	free(q);
+#undef SCAN_REUSE
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
@@ -1170,6 +1264,7 @@ int main(int argc, char **argv)
 	        CHECK_CASE(test_listing_is_contained),
 	        CHECK_CASE(test_every_kind_in_one_run),
 	        CHECK_CASE(test_hive_container_evidence),
+	        CHECK_CASE(test_container_reuse),
 	};
 	int rc;
 
