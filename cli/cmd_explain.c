@@ -94,6 +94,18 @@ static int hive_cb(void *ctx, const struct ha_hive_row *h)
 	ha_buf_puts(&c->b, "] ");
 	term(&c->b, h->reason);
 	ha_buf_putc(&c->b, '\n');
+	if (*h->container) {
+		/* The chain of evidence: which container, which bytes of it, where inside. */
+		ha_buf_puts(&c->b, "      container: ");
+		term(&c->b, h->container);
+		ha_buf_puts(&c->b, ", sha256 ");
+		term(&c->b, *h->container_sha256 ? h->container_sha256 : "not computed");
+		ha_buf_puts(&c->b, "\n      inside: ");
+		term(&c->b, h->inner_path);
+		ha_buf_puts(&c->b, ", sha256 ");
+		term(&c->b, *h->sha256 ? h->sha256 : "none (not read)");
+		ha_buf_putc(&c->b, '\n');
+	}
 	return 0;
 }
 

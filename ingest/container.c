@@ -252,7 +252,28 @@ void ha_container_job_free(struct ha_container_job *cj)
 	free(cj->display);
 	free(cj->inner);
 	free(cj->expect);
+	free(cj->sha256);
 	free(cj);
+}
+
+const char *ha_job_container_file(const struct ha_host_job *job)
+{
+	return job->container ? job->container->file : NULL;
+}
+
+const char *ha_job_container_sha256(const struct ha_host_job *job)
+{
+	return job->container ? job->container->sha256 : NULL;
+}
+
+const char *ha_job_inner_path(const struct ha_host_job *job, const char *path)
+{
+	const char *f = ha_job_container_file(job);
+	size_t n = f ? strlen(f) : 0;
+
+	if (!f || strncmp(path, f, n) || strncmp(path + n, HA_CONT_SEP, strlen(HA_CONT_SEP)))
+		return NULL;
+	return path + n + strlen(HA_CONT_SEP);
 }
 
 int ha_fleet_note(struct ha_fleet *fleet, struct ha_err *err, const char *fmt, ...)
@@ -1539,6 +1560,11 @@ static int discover_here(struct ha_fleet *fleet, const char *path, int kind, str
 		rc = ha_archive_discover(path, fleet, err);
 	if (rc)
 		return rc;
+	/* Each host's evidence names the container's hash too. */
+	for (i = before; hex[0] && i < fleet->nhosts; i++)
+		if (fleet->hosts[i].container &&
+		    !(fleet->hosts[i].container->sha256 = ha_strdup(hex)))
+			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
 	ha_buf_init(&hl, 1 << 20);
 	for (i = before; i < fleet->nhosts; i++)
 		ha_buf_printf(&hl, "%s%s", i > before ? ", " : "", fleet->hosts[i].label);
@@ -1610,7 +1636,8 @@ int ha_container_stage_job(const struct ha_host_job *job, struct ha_host_job *st
  *   label, dir (lstr); u32 nfiles, per file: path, hint_why?, skip_reason?
  *   (lstr, "?" = u8 present first), u32 hint, is_regf, skip_status, nlogs,
  *   logs (lstr); the container job: file, u32 nchain, chain, u32 final,
- *   u64 vol_offset, u32 nmembers, per member display, inner, expect?.
+ *   u64 vol_offset, u32 nmembers, per member display, inner, expect?;
+ *   then the container's sha256?.
  *
  * The parent decodes it with bounds checks like any worker result. */
 
@@ -1668,6 +1695,7 @@ static void encode_fleet(const struct ha_fleet *f, struct ha_buf *b)
 			put_s(b, cj->inner[k]);
 			put_opt(b, cj->expect ? cj->expect[k] : NULL);
 		}
+		put_opt(b, cj->sha256);
 	}
 }
 
@@ -1783,6 +1811,7 @@ static int decode_host(struct ha_cur *c, struct ha_host_job *h)
 		TRY(get_s(c, &cj->inner[k]));
 		TRY(get_opt(c, &cj->expect[k]));
 	}
+	TRY(get_opt(c, &cj->sha256));
 	return 0;
 }
 

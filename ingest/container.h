@@ -143,6 +143,7 @@ struct ha_container_job {
 	char **inner;   /* the same members inside the innermost level */
 	char **expect;  /* per member: "sha256:HEX" or "sha1:HEX" the collector
 	                   recorded, or NULL */
+	char *sha256;   /* the container file's SHA-256, or NULL (not computed) */
 };
 
 void ha_container_job_free(struct ha_container_job *cj);

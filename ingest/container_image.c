@@ -14,7 +14,9 @@
  * alternate data streams (never asked for: names come from us, and
  * tsk_fs_file_read reads the unnamed $DATA), a file larger than the member
  * limit.  Lookups are by path, never a recursive walk, so a directory index
- * with loops cannot make us loop. */
+ * with loops cannot make us loop; and the folders on the way to the hives
+ * must each be a new MFT record (path_loops), so an index entry that points
+ * back at an ancestor is said rather than read through. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -201,7 +203,43 @@ struct vol {
 	uint64_t offset; /* bytes */
 	char *shown;     /* "CASE7.E01 › partition 2 (NTFS)" */
 	struct ha_clist l;
+	char *problem; /* what is wrong with the volume's folders, or NULL */
 };
+
+/* 1 (with why) when a folder on the way from the root to
+ * /WIN/System32/config is the MFT record of the root or of a folder above
+ * it: an index entry pointing back at an ancestor, a loop in the
+ * directory index.  The path is three levels deep, so the records seen are
+ * at most four. */
+static int path_loops(TSK_FS_INFO *fs, const char *win, char *why, size_t wl)
+{
+	const char *const comp[] = {win, "System32", "config"};
+	TSK_INUM_T seen[4];
+	char path[4][64];
+	size_t i, j;
+
+	seen[0] = fs->root_inum;
+	snprintf(path[0], sizeof path[0], "/");
+	for (i = 0; i < 3; i++) {
+		TSK_INUM_T ino;
+
+		snprintf(path[i + 1], sizeof path[i + 1], "%s%s%s", i ? path[i] : "", "/", comp[i]);
+		if (tsk_fs_path2inum(fs, path[i + 1], &ino, NULL) != 0) {
+			tsk_error_reset();
+			return 0; /* not there: the lookups below find nothing either */
+		}
+		for (j = 0; j <= i; j++)
+			if (seen[j] == ino) {
+				snprintf(why, wl,
+				         "the directory index loops: %s is MFT record %llu, the "
+				         "same as %s; the hives below it are not read",
+				         path[i + 1], (unsigned long long)ino, path[j]);
+				return 1;
+			}
+		seen[i + 1] = ino;
+	}
+	return 0;
+}
 
 /* Lists the hive files of one NTFS volume into v->l. */
 static int list_volume(TSK_FS_INFO *fs, struct vol *v)
@@ -210,6 +248,13 @@ static int list_volume(TSK_FS_INFO *fs, struct vol *v)
 
 	for (w = 0; w < sizeof win_dirs / sizeof win_dirs[0]; w++) {
 		int found = 0;
+		char why[300];
+
+		if (path_loops(fs, win_dirs[w], why, sizeof why)) {
+			if (!v->problem && !(v->problem = ha_strdup(why)))
+				return HA_ERR_NOMEM;
+			continue;
+		}
 
 		for (h = 0; h < sizeof hive_names / sizeof hive_names[0]; h++) {
 			char path[128];
@@ -379,6 +424,11 @@ int ha_image_discover(const char *file, const char *const *chain, size_t nchain,
 		size_t before = fleet->nhosts, h;
 		char *lab;
 
+		if (vols[i].problem) {
+			rc = ha_fleet_note(fleet, err, "%s: %s", vols[i].shown, vols[i].problem);
+			if (rc || !vols[i].l.n)
+				continue;
+		}
 		if (!vols[i].l.n) {
 			rc = ha_fleet_note(fleet, err,
 			                   "%s: no Windows/System32/config/SYSTEM or "
@@ -401,6 +451,7 @@ int ha_image_discover(const char *file, const char *const *chain, size_t nchain,
 	}
 	for (i = 0; i < nv; i++) {
 		free(vols[i].shown);
+		free(vols[i].problem);
 		ha_clist_free(&vols[i].l);
 	}
 	return rc;

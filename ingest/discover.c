@@ -338,6 +338,70 @@ static int export_entry(struct walk *w, struct entry *e)
 	return HA_OK;
 }
 
+/* 1 when the .reg export at `path` names no HKEY_LOCAL_MACHINE\SYSTEM or
+ * \SOFTWARE key (nor HKLM\...) anywhere in its text: a header alone, or
+ * keys of other roots (HKCU, HKLM\SAM, ...) only.  Such a file is not a
+ * host's registry, and the parser could find nothing in it, since it keeps
+ * only keys under those two (regtext.c).  The test errs towards 0: the
+ * words anywhere (in a value too) are enough, and a file that cannot be
+ * read to the end is left to the worker, which says why.  One pass over
+ * the bytes, decoded as UTF-16LE (BOM FF FE, or a second byte 0) or as
+ * 8-bit text, ASCII lower-cased; non-ASCII becomes 0x01. */
+static int export_lacks_hklm(const char *path)
+{
+	enum { KEEP = 32, CHUNK = 1 << 16 };
+	static uint8_t raw[CHUNK];
+	static char text[KEEP + CHUNK];
+	size_t len = 0, i;
+	int fd, utf16 = -1, pending = -1, found = 0;
+	ssize_t n;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return 0;
+	while (!found && (n = read(fd, raw, sizeof raw)) > 0) {
+		const char *p, *q, *end;
+
+		if (utf16 < 0)
+			utf16 = (n >= 2 && raw[0] == 0xFF && raw[1] == 0xFE) ||
+			        (n >= 2 && raw[0] != 0 && raw[1] == 0);
+		for (i = 0; i < (size_t)n; i++) {
+			unsigned u = raw[i];
+
+			if (utf16) {
+				if (pending < 0) {
+					pending = (int)u;
+					continue;
+				}
+				u = (unsigned)pending | u << 8;
+				pending = -1;
+			}
+			text[len++] = u >= 'A' && u <= 'Z' ? (char)(u + 32)
+			              : u && u < 0x80      ? (char)u
+			                                   : 1;
+		}
+		end = text + len;
+		for (p = text; !found && (q = memchr(p, '\\', (size_t)(end - p))) != NULL;
+		     p = q + 1) {
+			size_t before = (size_t)(q - text), after = (size_t)(end - q - 1);
+
+			found = ((before >= 4 && !memcmp(q - 4, "hklm", 4)) ||
+			         (before >= 18 && !memcmp(q - 18, "hkey_local_machine", 18))) &&
+			        ((after >= 6 && !memcmp(q + 1, "system", 6)) ||
+			         (after >= 8 && !memcmp(q + 1, "software", 8)));
+		}
+		/* The last characters again next time: a name across two reads. */
+		if (len > KEEP) {
+			memmove(text, text + len - KEEP, KEEP);
+			len = KEEP;
+		}
+	}
+	if (!found && n < 0)
+		found = 1; /* not read to the end: the worker says why */
+	close(fd);
+	return !found;
+}
+
 /* The label of a host that is one export given directly: "WEB01" for
  * ".../WEB01.reg".  NULL when the host is a folder. */
 static char *export_label(const struct entry *v, size_t n)
@@ -455,6 +519,18 @@ static int add_file(struct walk *w, const char *path, const char *from)
 		return e->skip_reason ? HA_OK : ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
 	}
 	if (!regf) {
+		if (ha_regtext_sniff(head, (size_t)got) && export_lacks_hklm(from ? from : path)) {
+			w->n--; /* a .reg file, but no host's registry: said, not audited */
+			free(e->path);
+			free(e->dir);
+			free(e->hostdir);
+			return note(
+			        w,
+			        "%s: not a registry export of HKLM\\SYSTEM or HKLM\\SOFTWARE: "
+			        "no keys (a .reg header without a HKEY_LOCAL_MACHINE\\SYSTEM or "
+			        "\\SOFTWARE key); not a host",
+			        path);
+		}
 		if (ha_regtext_sniff(head, (size_t)got))
 			return export_entry(w, e);
 		if (hint_name == HA_FK_SYSTEM || hint_name == HA_FK_SOFTWARE) {

@@ -117,6 +117,16 @@ struct ha_container_opts {
  * and mem_bytes; workers extract under the pool's own limits. */
 HA_MUST_CHECK int ha_container_configure(const struct ha_container_opts *o, struct ha_err *err);
 
+/* The evidence of a host found in a container, from its job (NULL for a
+ * folder's host; borrowed from the job): the container file as given, its
+ * SHA-256 (NULL when it was not computed: larger than the hashing limit),
+ * and for one of the job's file paths the part after the container's name
+ * ("partition 2 (NTFS) › /Windows/System32/config/SYSTEM"; a pointer into
+ * path, NULL when path does not name a member of that container). */
+const char *ha_job_container_file(const struct ha_host_job *job);
+const char *ha_job_container_sha256(const struct ha_host_job *job);
+const char *ha_job_inner_path(const struct ha_host_job *job, const char *path);
+
 /* Velociraptor's %XX component decoding of one entry name component
  * (exposed for tests and fuzzing): malloc'd, NULL on allocation failure. */
 char *ha_velo_decode(const char *s, size_t n);

@@ -55,7 +55,8 @@
  *      hives (a flat list of HV_N-tuples: role, kind, kind_why, path,
  *      status, reason, sha256, embedded_name, last_written, logs, replay as
  *      strings, then size, seq_primary, seq_secondary, checksum_ok, dirty,
- *      degraded), files (flat [path, sha256] pairs that evidence refers to),
+ *      degraded, then container, container_sha256, inner_path as strings),
+ *      files (flat [path, sha256] pairs that evidence refers to),
  *      findings (indexes into f), the narrative: the plain-text output of
  *      ha_report_narrative() for a host with the same pattern of findings
  *      (see narrative() in html_read.c) as a string index, 0 for ready hosts, and

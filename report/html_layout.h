@@ -85,7 +85,8 @@
 	X(HSTAT)
 
 /* One hive in a host's HIVES list, which is a flat list of these tuples:
- * the strings (ROLE to REPLAY), then the numbers. */
+ * the strings (ROLE to REPLAY), then the numbers, then the container's
+ * strings (CONTAINER to INNER: empty for a hive read from a plain file). */
 #define HA_ISLAND_HIVE(X)                                                                          \
 	X(ROLE)                                                                                    \
 	X(KIND)                                                                                    \
@@ -103,7 +104,10 @@
 	X(SEQ2)                                                                                    \
 	X(CHECKSUM_OK)                                                                             \
 	X(DIRTY)                                                                                   \
-	X(DEGRADED)
+	X(DEGRADED)                                                                                \
+	X(CONTAINER)                                                                               \
+	X(CONTAINER_SHA)                                                                           \
+	X(INNER)
 
 /* The positions as C constants: R_ID, E_ROLE, F_RULE, H_LABEL, HV_ROLE ... and
  * the record sizes R_N, E_N, F_N (where the evidence ids start is F_EV), H_N

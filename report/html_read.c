@@ -159,6 +159,9 @@ static int hive_cb(void *ctx, const struct ha_hive_row *h)
 	v[HV_CHECKSUM_OK] = h->checksum_ok;
 	v[HV_DIRTY] = h->dirty;
 	v[HV_DEGRADED] = h->degraded;
+	s[HV_CONTAINER] = h->container ? h->container : "";
+	s[HV_CONTAINER_SHA] = h->container_sha256 ? h->container_sha256 : "";
+	s[HV_INNER] = h->inner_path ? h->inner_path : "";
 	return push_record(c, &c->pool, s, v, HV_N);
 }
 

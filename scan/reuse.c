@@ -18,6 +18,16 @@
  * computed" hash is no reason to skip reading: the file is read and hashed.
  * Files recorded without reading (backups) match by path alone.
  *
+ * A host read from a collection container (archive, disk image) is
+ * reused in the same way, with the container file's identity standing for
+ * each of its files (their paths name the container and the path inside,
+ * so the same paths mean the same members): an unchanged container is not
+ * opened by a worker at all.  There is no hash comparison for them (that
+ * would mean extracting every member again): a container without a
+ * recorded identity is read.  Every host from a container also gets the
+ * container, its SHA-256 and each hive's path inside recorded with its
+ * hives (scan_reuse_record).
+ *
  * A store written before identities were recorded has none: then, with
  * hashing on, the worker compares size, time and SHA-256 as before
  * (scan_reuse_unchanged) and the identities are recorded for next time.
@@ -49,6 +59,13 @@ static int identity_now(const char *path, struct ha_file_identity *id)
 	id->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
 	id->ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
 	return 1;
+}
+
+/* The file whose identity stands for job file j: the file itself, or for
+ * a host in a container the container file. */
+static const char *file_of(const struct ha_host_job *h, size_t j)
+{
+	return h->container ? ha_job_container_file(h) : h->files[j].path;
 }
 
 static int same_identity(const struct ha_file_identity *a, const struct ha_file_identity *b)
@@ -122,16 +139,20 @@ static int plan_host(struct ha_store *st, const struct ha_host_job *h, int64_t i
 
 		if (fp[j].skipped)
 			continue;
-		rc = ha_store_get_identity(st, id, h->files[j].path, &fp[j].saved,
-		                           fp[j].saved_sha256, &fp[j].have_saved, err);
+		rc = h->container
+		             ? ha_store_get_container_identity(
+		                       st, id, h->files[j].path, ha_job_container_file(h),
+		                       &fp[j].saved, fp[j].saved_sha256, &fp[j].have_saved, err)
+		             : ha_store_get_identity(st, id, h->files[j].path, &fp[j].saved,
+		                                     fp[j].saved_sha256, &fp[j].have_saved, err);
 		if (rc)
 			return rc;
 		if (!fp[j].have_saved || !fp[j].have_now ||
 		    !same_identity(&fp[j].saved, &fp[j].now) ||
 		    (!o->no_hash && !is_hash(fp[j].sha256)))
 			by_identity = 0;
-		if (!is_hash(fp[j].sha256))
-			by_hash = 0;
+		if (!is_hash(fp[j].sha256) || h->container)
+			by_hash = 0; /* members have no file of their own to hash */
 	}
 	if (o->verify)
 		*how = SCAN_REUSE_VERIFY;
@@ -171,12 +192,9 @@ int scan_reuse_plan(struct ha_store *st, const struct ha_fleet *fleet, const cha
 		/* Taken before anything is read: an identity is recorded only if
 		 * the file still has it after reading (scan_reuse_record). */
 		for (j = 0; j < h->nfiles; j++)
-			fp[j].have_now = !h->files[j].skip_status &&
-			                 identity_now(h->files[j].path, &fp[j].now);
-		/* A host inside a container is always read again: its files have
-		 * no identity of their own to compare (their paths name a
-		 * container and a path inside it). */
-		if (o->rescan || h->container)
+			fp[j].have_now =
+			        !h->files[j].skip_status && identity_now(file_of(h, j), &fp[j].now);
+		if (o->rescan)
 			continue;
 		ha_snapshot_init(&s);
 		rc = ha_store_previous(st, h->dir, requests_digest, &id, &s, err);
@@ -340,6 +358,7 @@ int scan_reuse_record(struct ha_store *st, const struct scan_reuse *r, size_t ho
 		const struct ha_scan_fingerprint *fp;
 		struct ha_file_identity after;
 		long j = job_file(h, f->path);
+		int kept;
 
 		if (j < 0)
 			continue;
@@ -347,10 +366,20 @@ int scan_reuse_record(struct ha_store *st, const struct scan_reuse *r, size_t ho
 		/* The identity from before reading, if the file still has it and
 		 * it describes the bytes that were read (ha_store_set_identity
 		 * checks size and time against the stored row). */
-		if (fp->skipped || !fp->have_now || !identity_now(f->path, &after) ||
-		    !same_identity(&after, &fp->now) || !f->sha256[0])
-			continue;
-		rc = ha_store_set_identity(st, host_id, f->path, &fp->now, err);
+		kept = !fp->skipped && fp->have_now &&
+		       identity_now(file_of(h, (size_t)j), &after) &&
+		       same_identity(&after, &fp->now) && f->sha256[0];
+		if (h->container) {
+			struct ha_hive_container c;
+
+			c.file = ha_job_container_file(h);
+			c.sha256 = ha_job_container_sha256(h);
+			c.inner = ha_job_inner_path(h, f->path);
+			c.id = kept ? &fp->now : NULL;
+			rc = ha_store_set_container(st, host_id, f->path, &c, err);
+		} else if (kept) {
+			rc = ha_store_set_identity(st, host_id, f->path, &fp->now, err);
+		}
 	}
 	return rc;
 }

@@ -87,7 +87,8 @@ HA_MUST_CHECK int scan_reuse_verify(const struct scan_reuse *r, size_t host,
                                     struct ha_buf *notes, long *changed, struct ha_err *err);
 /* After host `host` was stored as `host_id` (from snapshot `snap`):
  * records the identities of its files that did not change while it was
- * read. */
+ * read, and for a host in a container, the container, its SHA-256 and
+ * each hive's path inside (with the container's identity). */
 HA_MUST_CHECK int scan_reuse_record(struct ha_store *st, const struct scan_reuse *r, size_t host,
                                     const struct ha_host_job *h, const struct ha_snapshot *snap,
                                     int64_t host_id, struct ha_err *err);

@@ -30,7 +30,7 @@
 #include "ha_common.h"
 #include "ha_snapshot.h"
 
-#define HA_STORE_SCHEMA_VERSION 5
+#define HA_STORE_SCHEMA_VERSION 6
 
 struct ha_store;
 
@@ -163,6 +163,29 @@ HA_MUST_CHECK int ha_store_get_identity(struct ha_store *st, int64_t host_id, co
                                         struct ha_file_identity *id, char sha256[65], int *found,
                                         struct ha_err *err);
 
+/* Where a hive read from inside a collection container came from (all
+ * borrowed for the call): the container file as given, its SHA-256 (NULL
+ * or "" when it was not computed), the path inside ("partition 2 (NTFS) ›
+ * /Windows/System32/config/SYSTEM"), and the container file's identity
+ * before it was read (NULL when it could not be had or changed while it
+ * was read). */
+struct ha_hive_container {
+	const char *file, *sha256, *inner;
+	const struct ha_file_identity *id;
+};
+/* Records c on the hive row `path` of host `host_id` (inside the caller's
+ * transaction). */
+HA_MUST_CHECK int ha_store_set_container(struct ha_store *st, int64_t host_id, const char *path,
+                                         const struct ha_hive_container *c, struct ha_err *err);
+/* The container identity recorded for `path` of host `host_id` read from
+ * `container`, and the hive's own SHA-256 text beside it: *found is 0 when
+ * none was recorded (a plain file, older stores, a container that changed
+ * while it was read). */
+HA_MUST_CHECK int ha_store_get_container_identity(struct ha_store *st, int64_t host_id,
+                                                  const char *path, const char *container,
+                                                  struct ha_file_identity *id, char sha256[65],
+                                                  int *found, struct ha_err *err);
+
 /* Decodes the snapshot saved with host `host_id` into `out`. */
 HA_MUST_CHECK int ha_store_load_snapshot(struct ha_store *st, int64_t host_id,
                                          struct ha_snapshot *out, struct ha_err *err);
@@ -194,6 +217,9 @@ struct ha_hive_row {
 	const char *role, *kind, *kind_why, *path, *reason, *sha256, *embedded_name;
 	enum ha_hive_status status;
 	const char *last_written, *logs, *replay;
+	/* Read from inside a container: the container file as given, its
+	 * SHA-256 and the path inside; "" for a plain file. */
+	const char *container, *container_sha256, *inner_path;
 	int64_t size;
 	long seq1, seq2, checksum_ok, dirty, degraded;
 };

@@ -19,7 +19,17 @@
 #include "ha_store.h"
 #include "store_internal.h"
 
-enum stmt_id { S_HOST, S_HIVE, S_FINDING, S_EVIDENCE, S_IDENTITY, S_GET_IDENTITY, S_COUNT };
+enum stmt_id {
+	S_HOST,
+	S_HIVE,
+	S_FINDING,
+	S_EVIDENCE,
+	S_IDENTITY,
+	S_GET_IDENTITY,
+	S_CONTAINER,
+	S_GET_CONTAINER,
+	S_COUNT
+};
 
 /* Read statements run once per finding or per host: prepared once and
  * kept (preparing them 180,000 times dominated report generation). */
@@ -176,6 +186,18 @@ static const char *const migrations[] = {
         "         w.waiver_id"
         "  FROM waived_findings x JOIN findings f USING (finding_id) JOIN hosts h USING (host_id)"
         "  JOIN waivers w ON w.waiver_id = x.waiver_id;",
+        /* 6: a hive read from inside a collection container names the
+         * container file as given, its SHA-256 and the path inside (NULL
+         * for a plain file), and keeps the container file's identity when
+         * it was read, so that an unchanged container is not read again. */
+        "ALTER TABLE hives ADD COLUMN container TEXT;"
+        "ALTER TABLE hives ADD COLUMN container_sha256 TEXT;"
+        "ALTER TABLE hives ADD COLUMN inner_path TEXT;"
+        "ALTER TABLE hives ADD COLUMN container_dev INTEGER;"
+        "ALTER TABLE hives ADD COLUMN container_ino INTEGER;"
+        "ALTER TABLE hives ADD COLUMN container_size INTEGER;"
+        "ALTER TABLE hives ADD COLUMN container_mtime_ns INTEGER;"
+        "ALTER TABLE hives ADD COLUMN container_ctime_ns INTEGER;",
 };
 
 static int sqlfail(struct ha_store *st, int rc, struct ha_err *err, const char *what)
@@ -1045,6 +1067,78 @@ int ha_store_get_identity(struct ha_store *st, int64_t host_id, const char *path
 	return rc == SQLITE_DONE ? HA_OK : sqlfail(st, rc, err, "looking up a file identity");
 }
 
+int ha_store_set_container(struct ha_store *st, int64_t host_id, const char *path,
+                           const struct ha_hive_container *c, struct ha_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prepared(st, S_CONTAINER,
+	                  "UPDATE hives SET container = ?, container_sha256 = ?, inner_path = ?,"
+	                  " container_dev = ?, container_ino = ?, container_size = ?,"
+	                  " container_mtime_ns = ?, container_ctime_ns = ?"
+	                  " WHERE host_id = ? AND path = ?",
+	                  &s, err);
+
+	if (rc)
+		return rc;
+	bind_text(s, 1, c->file);
+	bind_text(s, 2, c->sha256 && *c->sha256 ? c->sha256 : NULL);
+	bind_text(s, 3, c->inner);
+	if (c->id) {
+		bind_int(s, 4, (int64_t)c->id->dev);
+		bind_int(s, 5, (int64_t)c->id->ino);
+		bind_int(s, 6, (int64_t)c->id->size);
+		bind_int(s, 7, c->id->mtime_ns);
+		bind_int(s, 8, c->id->ctime_ns);
+	} else {
+		int i;
+
+		for (i = 4; i <= 8; i++)
+			sqlite3_bind_null(s, i);
+	}
+	bind_int(s, 9, host_id);
+	bind_text(s, 10, path);
+	return step_done(st, s, err, "recording a hive's container");
+}
+
+int ha_store_get_container_identity(struct ha_store *st, int64_t host_id, const char *path,
+                                    const char *container, struct ha_file_identity *id,
+                                    char sha256[65], int *found, struct ha_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prepared(st, S_GET_CONTAINER,
+	                  "SELECT container_dev, container_ino, container_size, container_mtime_ns,"
+	                  " container_ctime_ns, sha256 FROM hives"
+	                  " WHERE host_id = ? AND path = ? AND container = ?"
+	                  " AND container_dev IS NOT NULL AND container_ino IS NOT NULL"
+	                  " AND container_size IS NOT NULL AND container_mtime_ns IS NOT NULL"
+	                  " AND container_ctime_ns IS NOT NULL",
+	                  &s, err);
+
+	*found = 0;
+	sha256[0] = '\0';
+	if (rc)
+		return rc;
+	bind_int(s, 1, host_id);
+	bind_text(s, 2, path);
+	bind_text(s, 3, container);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *h = sqlite3_column_text(s, 5);
+
+		id->dev = (uint64_t)sqlite3_column_int64(s, 0);
+		id->ino = (uint64_t)sqlite3_column_int64(s, 1);
+		id->size = (uint64_t)sqlite3_column_int64(s, 2);
+		id->mtime_ns = sqlite3_column_int64(s, 3);
+		id->ctime_ns = sqlite3_column_int64(s, 4);
+		snprintf(sha256, 65, "%s", h ? (const char *)h : "");
+		*found = 1;
+		rc = SQLITE_DONE;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? HA_OK
+	                         : sqlfail(st, rc, err, "looking up a container's identity");
+}
+
 /* --------------------------------------------------------------- reading */
 
 /* A host's verdict as the reports show it: after waivers, when they
@@ -1331,6 +1425,9 @@ static int hive_row(sqlite3_stmt *s, void *p)
 	h.checksum_ok = col_long(s, 15);
 	h.dirty = col_long(s, 16);
 	h.degraded = col_long(s, 17);
+	h.container = col(s, 18);
+	h.container_sha256 = col(s, 19);
+	h.inner_path = col(s, 20);
 	return cp->u.hive(cp->ctx, &h);
 }
 
@@ -1346,7 +1443,8 @@ int ha_store_each_hive(struct ha_store *st, int64_t host_id, ha_hive_cb cb, void
 	        st,
 	        "SELECT hive_id, role, kind, kind_why, path, status, reason, sha256, embedded_name,"
 	        " last_written, logs, replay, size, seq_primary, seq_secondary, checksum_ok, dirty,"
-	        " degraded FROM hives WHERE host_id = ? ORDER BY hive_id",
+	        " degraded, container, container_sha256, inner_path FROM hives WHERE host_id = ?"
+	        " ORDER BY hive_id",
 	        host_id, 0, NULL, hive_row, &cp, err, "reading hives");
 }
 

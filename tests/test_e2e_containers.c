@@ -10,6 +10,7 @@
  * follow the documented rule.  A missing tool skips a case, except in CI
  * (CI=true), where it fails. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1180,6 +1181,503 @@ static void test_member_hashes(void)
 	}
 }
 
+/* ------------------------------------------- per-hive container evidence */
+
+/* The output of one query of the store at tmp/OUT/audit.db (malloc'd). */
+static char *query(const char *out_dir, const char *sql)
+{
+	char db[4000], *out = NULL, *err = NULL;
+	char *argv[] = {"/usr/bin/sqlite3", "-separator", "|", db, (char *)sql, NULL};
+
+	snprintf(db, sizeof db, "%s/%s/audit.db", tmp, out_dir);
+	if (tu_run(argv, NULL, &out, &err) != 0)
+		check_fail(__FILE__, __LINE__, "sqlite3 %s: %s", db, err ? err : "");
+	free(err);
+	return out ? out : calloc(1, 1);
+}
+
+/* The first 64 characters of `sha256sum FILE` (malloc'd). */
+static char *sum_of(const char *file)
+{
+	char *argv[] = {"/usr/bin/sha256sum", (char *)file, NULL};
+	char *out = NULL, *err = NULL;
+
+	CHECK_INT(tu_run(argv, NULL, &out, &err), 0);
+	free(err);
+	if (!out || strlen(out) < 64) {
+		free(out);
+		return calloc(1, 1);
+	}
+	out[64] = '\0';
+	return out;
+}
+
+static char *explain(const char *out_dir, const char *host)
+{
+	char db[4000], *out = NULL, *err = NULL;
+	char *argv[] = {(char *)tu_hiveaudit(), "explain", "--quiet", "--db", db,
+	                (char *)host,           NULL};
+
+	snprintf(db, sizeof db, "%s/%s/audit.db", tmp, out_dir);
+	CHECK_INT(tu_run(argv, NULL, &out, &err), 0);
+	free(err);
+	return out ? out : calloc(1, 1);
+}
+
+/* A zip host's and a VHDX host's hives name the container as given, its
+ * SHA-256 (as sha256sum says) and the path inside, in the store and in
+ * explain; a folder's hives have none of it. */
+static void test_hive_container_evidence(void)
+{
+	char script[16384], head[4096], d[1024], zip[2048], vhdx[2048], o[4096], want[16384];
+	char *out = NULL, *err = NULL, *zsum, *vsum, *q, *x;
+
+	if (!need(image_tools) || !need("sqlite3 sha256sum"))
+		return;
+	snprintf(head, sizeof head, mkvol, tu_source_dir(), tu_source_dir());
+	snprintf(script, sizeof script,
+	         "set -e; %s d='%s/cev'; rm -rf \"$d\"; mkdir -p \"$d/in\"; cd \"$d\";"
+	         " (cd '%s/samples/fleet' && zip -qr \"$d/in/WEB01.zip\" clone-a/SYSTEM "
+	         "clone-a/SOFTWARE);"
+	         " mkdisk srv2019 gpt t.raw; qemu-img convert -f raw -O vhdx t.raw "
+	         "in/2025-01-02T030405_VHOST.vhdx; rm t.raw;"
+	         " mkdir in/plain; cp '%s/samples/fleet/srv2016/SYSTEM' in/plain/",
+	         head, tmp, tu_source_dir(), tu_source_dir());
+	CHECK_INT(sh(script), 0);
+	snprintf(d, sizeof d, "%s/cev/in", tmp);
+	snprintf(zip, sizeof zip, "%s/WEB01.zip", d);
+	snprintf(vhdx, sizeof vhdx, "%s/2025-01-02T030405_VHOST.vhdx", d);
+	snprintf(o, sizeof o, "%s/cev-out", tmp);
+	/* Found in a folder beside a plain host: given as FOLDER/NAME. */
+	CHECK_INT(run_env(NULL, &out, &err, "--out", o, "--as-of", "2026-01-01", d, NULL), 1);
+	CHECK_HAS(out, "3 hosts audited");
+	free(out);
+	free(err);
+	zsum = sum_of(zip);
+	vsum = sum_of(vhdx);
+	CHECK_INT((int)strlen(zsum), 64);
+	CHECK_INT((int)strlen(vsum), 64);
+	q = query("cev-out",
+	          "SELECT h.label, v.role, v.container, v.container_sha256, v.inner_path,"
+	          " length(v.sha256) FROM hives v JOIN hosts h USING (host_id)"
+	          " WHERE v.container IS NOT NULL ORDER BY h.label, v.role");
+	snprintf(want, sizeof want,
+	         "VHOST|SOFTWARE|%s|%s|partition 1 (NTFS) \xE2\x80\xBA "
+	         "/Windows/System32/config/SOFTWARE|64\n"
+	         "VHOST|SYSTEM|%s|%s|partition 1 (NTFS) \xE2\x80\xBA "
+	         "/Windows/System32/config/SYSTEM|64\n"
+	         "clone-a|SOFTWARE|%s|%s|clone-a/SOFTWARE|64\n"
+	         "clone-a|SYSTEM|%s|%s|clone-a/SYSTEM|64\n",
+	         vhdx, vsum, vhdx, vsum, zip, zsum, zip, zsum);
+	CHECK_STR(q, want);
+	free(q);
+	/* The plain folder's hive: no container, and the reports unchanged. */
+	q = query("cev-out", "SELECT count(*), count(container), count(container_sha256),"
+	                     " count(inner_path) FROM hives WHERE path LIKE '%/plain/SYSTEM'");
+	CHECK_STR(q, "1|0|0|0\n");
+	free(q);
+	/* The hive's own SHA-256 is that of its bytes: the same as the folder's. */
+	q = query("cev-out", "SELECT count(DISTINCT sha256) FROM hives v JOIN hosts h USING"
+	                     " (host_id) WHERE h.label = 'VHOST' AND v.role = 'SYSTEM'");
+	CHECK_STR(q, "1\n");
+	free(q);
+
+	x = explain("cev-out", "clone-a");
+	snprintf(want, sizeof want,
+	         "      container: %s, sha256 %s\n      inside: clone-a/SYSTEM, sha256 ", zip,
+	         zsum);
+	CHECK_HAS(x, want);
+	free(x);
+	x = explain("cev-out", "VHOST");
+	snprintf(want, sizeof want,
+	         "      container: %s, sha256 %s\n      inside: partition 1 (NTFS) \xE2\x80\xBA "
+	         "/Windows/System32/config/SOFTWARE, sha256 ",
+	         vhdx, vsum);
+	CHECK_HAS(x, want);
+	free(x);
+	x = explain("cev-out", "plain");
+	CHECK_LACKS(x, "container:");
+	free(x);
+
+	/* merge carries the columns over (it copies by the schema). */
+	{
+		char db[4096], mo[4096];
+		char *argv[] = {(char *)tu_hiveaudit(), "merge", "--quiet", "--out", mo, db, NULL};
+		char *m;
+
+		snprintf(db, sizeof db, "%s/cev-out/audit.db", tmp);
+		snprintf(mo, sizeof mo, "%s/cev-merged", tmp);
+		out = err = NULL;
+		CHECK_INT(tu_run(argv, NULL, &out, &err), 1);
+		free(out);
+		free(err);
+		q = query("cev-out", "SELECT v.path, v.container, v.container_sha256, v.inner_path"
+		                     " FROM hives v ORDER BY v.path");
+		m = query("cev-merged",
+		          "SELECT v.path, v.container, v.container_sha256, v.inner_path"
+		          " FROM hives v ORDER BY v.path");
+		CHECK(strlen(q) > 200);
+		CHECK_STR(m, q);
+		free(m);
+		free(q);
+	}
+	free(zsum);
+	free(vsum);
+}
+
+/* ------------------------------------------------- reuse of containers */
+
+/* reused_from of each host of the newest run, by label: "label|0" read,
+ * "label|1" re-evaluated from a saved snapshot. */
+static char *reused(const char *out_dir)
+{
+	return query(out_dir, "SELECT label, reused_from IS NOT NULL FROM hosts WHERE run_id ="
+	                      " (SELECT max(run_id) FROM runs) ORDER BY label");
+}
+
+/* An unchanged container is not read again, as a folder is not; a touched
+ * one is, --rescan and --verify read it, and a reused host still names
+ * the container with its hives. */
+static void test_container_reuse(void)
+{
+	char script[8192], zip[2048], o[4096], d[1024], head[4096];
+	char *out = NULL, *err = NULL, *q;
+	int images;
+
+	if (!need("zip sqlite3"))
+		return;
+	images = need(image_tools);
+	snprintf(head, sizeof head, mkvol, tu_source_dir(), tu_source_dir());
+	snprintf(script, sizeof script,
+	         "set -e; %s d='%s/reuse'; rm -rf \"$d\"; mkdir -p \"$d/in\"; cd \"$d\";"
+	         " (cd '%s/samples/fleet' && zip -qr \"$d/in/WEB01.zip\" clone-a/SYSTEM "
+	         "clone-a/SOFTWARE);"
+	         " if [ %d = 1 ]; then mkdisk srv2019 gpt t.raw; qemu-img convert -f raw -O vhdx "
+	         "t.raw in/VHOST.vhdx; rm t.raw; fi",
+	         images ? head : "", tmp, tu_source_dir(), images);
+	CHECK_INT(sh(script), 0);
+	snprintf(d, sizeof d, "%s/reuse/in", tmp);
+	snprintf(zip, sizeof zip, "%s/WEB01.zip", d);
+	snprintf(o, sizeof o, "%s/reuse-out", tmp);
+#define SCAN_REUSE(...)                                                                            \
+	do {                                                                                       \
+		out = err = NULL;                                                                  \
+		CHECK_INT(run_env(NULL, &out, &err, "--out", o, "--as-of", "2026-01-01",           \
+		                  __VA_ARGS__, d, NULL),                                           \
+		          0);                                                                      \
+		free(out);                                                                         \
+		free(err);                                                                         \
+	} while (0)
+	SCAN_REUSE("--quiet");
+	q = reused("reuse-out");
+	CHECK_STR(q, images ? "VHOST|0\nclone-a|0\n" : "clone-a|0\n");
+	free(q);
+	/* Unchanged: both re-evaluated from run 1, and still named with their container. */
+	SCAN_REUSE("--quiet");
+	q = reused("reuse-out");
+	CHECK_STR(q, images ? "VHOST|1\nclone-a|1\n" : "clone-a|1\n");
+	free(q);
+	q = query("reuse-out", "SELECT count(*), count(v.container), count(v.container_sha256),"
+	                       " count(v.inner_path), count(v.container_ino) FROM hives v JOIN"
+	                       " hosts h USING (host_id) WHERE h.run_id = 2");
+	CHECK_STR(q, images ? "4|4|4|4|4\n" : "2|2|2|2|2\n");
+	free(q);
+	/* The reused host's hive hashes are the stored ones. */
+	q = query("reuse-out", "SELECT count(DISTINCT v.sha256) FROM hives v JOIN hosts h"
+	                       " USING (host_id) WHERE h.label = 'clone-a' AND v.role = 'SYSTEM'");
+	CHECK_STR(q, "1\n");
+	free(q);
+	/* A touched zip is read again; the untouched image is not. */
+	snprintf(script, sizeof script, "touch -d '2030-01-01 00:00:00' '%s'", zip);
+	CHECK_INT(sh(script), 0);
+	SCAN_REUSE("--quiet");
+	q = reused("reuse-out");
+	CHECK_STR(q, images ? "VHOST|1\nclone-a|0\n" : "clone-a|0\n");
+	free(q);
+	/* --rescan reads everything. */
+	SCAN_REUSE("--quiet", "--rescan");
+	q = reused("reuse-out");
+	CHECK_STR(q, images ? "VHOST|0\nclone-a|0\n" : "clone-a|0\n");
+	free(q);
+	/* --verify reads everything and finds the bytes unchanged. */
+	out = err = NULL;
+	CHECK_INT(
+	        run_env(NULL, &out, &err, "--out", o, "--as-of", "2026-01-01", "--verify", d, NULL),
+	        0);
+	CHECK_LACKS(out, "changed under an unchanged identity");
+	CHECK_LACKS(err, "changed under an unchanged identity");
+	free(out);
+	free(err);
+	q = reused("reuse-out");
+	CHECK_STR(q, images ? "VHOST|0\nclone-a|0\n" : "clone-a|0\n");
+	free(q);
+	/* After a read the identity is recorded again: the next scan reuses. */
+	SCAN_REUSE("--quiet");
+	q = reused("reuse-out");
+	CHECK_STR(q, images ? "VHOST|1\nclone-a|1\n" : "clone-a|1\n");
+	free(q);
+#undef SCAN_REUSE
+}
+
+/* -------------------------------------------- an NTFS directory loop */
+
+/* Just enough NTFS to point a directory's index entry elsewhere, checked
+ * against the image's size at every step:
+ *
+ *   boot sector   u16 bytes per sector @0x0B, u8 sectors per cluster @0x0D,
+ *                 u64 MFT cluster @0x30, s8 clusters per record @0x40
+ *                 (negative: 2^-n bytes)
+ *   MFT record    "FILE", u16 update sequence offset @4 and count @6,
+ *                 u16 sequence number @0x10, u16 first attribute @0x14;
+ *                 the last two bytes of each sector are in the update
+ *                 sequence array (fixups)
+ *   attribute     u32 type, u32 length, u8 non-resident @8; resident:
+ *                 u32 value length @0x10, u16 value offset @0x14
+ *   $FILE_NAME    (0x30) u8 name length @0x40, UTF-16LE name @0x42
+ *   $INDEX_ROOT   (0x90) index header @16: u32 first entry (from the
+ *                 header); entry: u64 file reference (48-bit record,
+ *                 16-bit sequence), u16 length @8, u16 flags @12 (2: the
+ *                 last), $FILE_NAME key @16 */
+struct ntfs {
+	uint8_t *img;
+	size_t size, rec_size, mft, sector;
+};
+
+static uint16_t le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)le16(p) | (uint32_t)le16(p + 2) << 16;
+}
+
+static int ntfs_open(struct ntfs *v, uint8_t *img, size_t size)
+{
+	size_t cluster;
+	int8_t c;
+
+	memset(v, 0, sizeof v[0]);
+	if (size < 512 || memcmp(img + 3, "NTFS    ", 8))
+		return -1;
+	v->img = img;
+	v->size = size;
+	v->sector = le16(img + 0x0B);
+	cluster = v->sector * img[0x0D];
+	c = (int8_t)img[0x40];
+	v->rec_size = c < 0 ? (size_t)1 << -c : (size_t)c * cluster;
+	v->mft = (size_t)(le32(img + 0x30) | (uint64_t)le32(img + 0x34) << 32) * cluster;
+	if (v->sector < 512 || v->rec_size < 1024 || v->rec_size > 65536 ||
+	    v->rec_size % v->sector || v->mft >= size)
+		return -1;
+	return 0;
+}
+
+/* Record n with its fixups applied, into rec (rec_size bytes); -1 when it
+ * is not a record. */
+static int ntfs_read(const struct ntfs *v, size_t n, uint8_t *rec)
+{
+	size_t off = v->mft + n * v->rec_size, uo, uc, i;
+
+	if (off + v->rec_size > v->size)
+		return -1;
+	memcpy(rec, v->img + off, v->rec_size);
+	if (memcmp(rec, "FILE", 4))
+		return -1;
+	uo = le16(rec + 4);
+	uc = le16(rec + 6);
+	if (uc != v->rec_size / v->sector + 1 || uo + 2 * uc > v->rec_size)
+		return -1;
+	for (i = 1; i < uc; i++)
+		memcpy(rec + i * v->sector - 2, rec + uo + 2 * i, 2);
+	return 0;
+}
+
+/* Writes rec back as record n, moving the sectors' last bytes into the
+ * update sequence array again. */
+static void ntfs_write(struct ntfs *v, size_t n, uint8_t *rec)
+{
+	size_t uo = le16(rec + 4), uc = le16(rec + 6), i;
+
+	for (i = 1; i < uc; i++) {
+		memcpy(rec + uo + 2 * i, rec + i * v->sector - 2, 2);
+		memcpy(rec + i * v->sector - 2, rec + uo, 2);
+	}
+	memcpy(v->img + v->mft + n * v->rec_size, rec, v->rec_size);
+}
+
+/* The resident attribute `type` of rec: its value's offset and length. */
+static int ntfs_attr(const struct ntfs *v, const uint8_t *rec, uint32_t type, size_t *vo,
+                     size_t *vl)
+{
+	size_t a = le16(rec + 0x14);
+
+	while (a + 0x18 <= v->rec_size) {
+		uint32_t t = le32(rec + a), l = le32(rec + a + 4);
+
+		if (t == 0xFFFFFFFFu || l < 0x18 || a + l > v->rec_size)
+			return -1;
+		if (t == type && rec[a + 8] == 0) {
+			*vo = a + le16(rec + a + 0x14);
+			*vl = le32(rec + a + 0x10);
+			return *vo + *vl <= a + l ? 0 : -1;
+		}
+		a += l;
+	}
+	return -1;
+}
+
+/* A $FILE_NAME at p (len bytes) names `name` (ASCII). */
+static int fn_is(const uint8_t *p, size_t len, const char *name)
+{
+	size_t n = strlen(name), i;
+
+	if (len < 0x42 || p[0x40] != n || 0x42 + 2 * n > len)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (p[0x42 + 2 * i] != (uint8_t)name[i] || p[0x43 + 2 * i])
+			return 0;
+	return 1;
+}
+
+/* The first MFT record (from 16, the first ordinary one) named `name`. */
+static long ntfs_find(const struct ntfs *v, const char *name, uint8_t *rec)
+{
+	size_t n, vo, vl;
+
+	for (n = 16; n < 4096; n++)
+		if (!ntfs_read(v, n, rec) && !ntfs_attr(v, rec, 0x30, &vo, &vl) &&
+		    fn_is(rec + vo, vl, name))
+			return (long)n;
+	return -1;
+}
+
+/* Points the entry `entry` of directory `dir`'s index root at record
+ * `target` (with that record's sequence number).  0, or -1 when the image
+ * does not look as expected. */
+static int ntfs_repoint(uint8_t *img, size_t size, const char *dir, const char *entry, long target)
+{
+	struct ntfs v;
+	uint8_t rec[65536], trec[65536];
+	size_t vo, vl, e, end;
+	long d;
+	uint16_t tseq;
+
+	if (ntfs_open(&v, img, size) || (d = ntfs_find(&v, dir, rec)) < 0 ||
+	    ntfs_read(&v, (size_t)target, trec) || ntfs_attr(&v, rec, 0x90, &vo, &vl) || vl < 32)
+		return -1;
+	tseq = le16(trec + 0x10);
+	e = vo + 16 + le32(rec + vo + 16);
+	end = vo + vl;
+	while (e + 16 <= end) {
+		size_t el = le16(rec + e + 8);
+
+		if (el < 16 || e + el > end || le16(rec + e + 12) & 2)
+			return -1;
+		if (fn_is(rec + e + 16, el - 16, entry)) {
+			uint64_t ref = (uint64_t)target | (uint64_t)tseq << 48;
+			int i;
+
+			for (i = 0; i < 8; i++)
+				rec[e + i] = (uint8_t)(ref >> 8 * i);
+			ntfs_write(&v, (size_t)d, rec);
+			return 0;
+		}
+		e += el;
+	}
+	return -1;
+}
+
+/* An NTFS volume whose directory index points back at an ancestor
+ * (Windows/System32's entry "config" names the record of Windows, or of
+ * the root) gets a status that says so; the run ends (no hang: under a
+ * timeout) and the other inputs of the run are read. */
+static void test_ntfs_directory_loop(void)
+{
+	static const struct {
+		const char *file, *target, *shown;
+	} cases[] = {
+	        {"loop-windows.img", "Windows", "/Windows"},
+	        {"loop-root.img", NULL, "/"}, /* the root is record 5 */
+	};
+	long targets[2];
+	char script[16384], head[4096], d[1024], o[4096], img[2048], *out = NULL, *err = NULL;
+	char *argv[16], *n;
+	size_t k;
+
+	if (!need("xz ntfscp zip timeout sqlite3"))
+		return;
+	snprintf(head, sizeof head, mkvol, tu_source_dir(), tu_source_dir());
+	snprintf(script, sizeof script,
+	         "set -e; %s d='%s/ntfsloop'; rm -rf \"$d\"; mkdir -p \"$d/in\"; cd \"$d\";"
+	         " mkvol srv2019 base.img;"
+	         " (cd '%s/samples/fleet' && zip -qr \"$d/in/WEB01.zip\" clone-a/SYSTEM "
+	         "clone-a/SOFTWARE)",
+	         head, tmp, tu_source_dir());
+	CHECK_INT(sh(script), 0);
+	snprintf(d, sizeof d, "%s/ntfsloop", tmp);
+	for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		size_t size = 0;
+		uint8_t *b;
+		long target = 5;
+
+		snprintf(img, sizeof img, "%s/base.img", d);
+		b = (uint8_t *)tu_read(img, &size);
+		CHECK(b != NULL && size == 64u << 20);
+		if (!b)
+			return;
+		if (cases[k].target) {
+			struct ntfs v;
+			uint8_t rec[65536];
+
+			CHECK_INT(ntfs_open(&v, b, size), 0);
+			target = ntfs_find(&v, cases[k].target, rec);
+			CHECK(target >= 16);
+		}
+		targets[k] = target;
+		CHECK_INT(ntfs_repoint(b, size, "System32", "config", target), 0);
+		snprintf(img, sizeof img, "%s/in/%s", d, cases[k].file);
+		CHECK_INT(tu_write(img, b, size), 0);
+		free(b);
+	}
+	snprintf(o, sizeof o, "%s/ntfsloop-out", tmp);
+	snprintf(img, sizeof img, "%s/in", d);
+	argv[0] = "/usr/bin/timeout";
+	argv[1] = "300";
+	argv[2] = (char *)tu_hiveaudit();
+	argv[3] = "scan";
+	argv[4] = "--quiet";
+	argv[5] = "--out";
+	argv[6] = o;
+	argv[7] = "--as-of";
+	argv[8] = "2026-01-01";
+	argv[9] = img;
+	argv[10] = NULL;
+	CHECK_INT(tu_run(argv, NULL, &out, &err), 0); /* WEB01 is ready */
+	free(out);
+	free(err);
+	n = notes_of("ntfsloop-out");
+	for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		char want[4096];
+
+		snprintf(want, sizeof want,
+		         "%s/in/%s \xE2\x80\xBA volume (NTFS): the directory index loops: "
+		         "/Windows/System32/config is MFT record %ld, the same as %s; the hives "
+		         "below it are not read\n",
+		         d, cases[k].file, targets[k], cases[k].shown);
+		CHECK_HAS(n, want);
+		snprintf(want, sizeof want, "%s/in/%s: disk image container, sha256 ", d,
+		         cases[k].file);
+		CHECK_HAS(n, want);
+	}
+	CHECK_LACKS(n, "no Windows/System32/config/SYSTEM or SOFTWARE on this volume");
+	free(n);
+	n = query("ntfsloop-out", "SELECT label FROM hosts ORDER BY label");
+	CHECK_STR(n, "clone-a\n");
+	free(n);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
@@ -1199,6 +1697,9 @@ int main(int argc, char **argv)
 	        CHECK_CASE(test_every_kind_in_one_run),
 	        CHECK_CASE(test_segment_hashes),
 	        CHECK_CASE(test_member_hashes),
+	        CHECK_CASE(test_hive_container_evidence),
+	        CHECK_CASE(test_container_reuse),
+	        CHECK_CASE(test_ntfs_directory_loop),
 	};
 	int rc;
 

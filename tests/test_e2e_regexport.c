@@ -782,6 +782,117 @@ static void test_broken_export_among_good_ones(void)
 	free(err);
 }
 
+/* A .reg file with the header and no HKLM\SYSTEM or HKLM\SOFTWARE key (a
+ * header alone, or only HKCU and HKLM\SAM keys) is not a host: a note says
+ * what it is, and the hosts beside it are audited as before.  An export
+ * whose first HKLM key lies past 64 KiB of other keys, its name across
+ * the boundary of two reads, is still a host. */
+static void test_export_without_hklm_keys(void)
+{
+	static const char hkcu[] =
+	        "\r\n[HKEY_CURRENT_USER\\Software\\Vendor]\r\n\"x\"=dword:00000001\r\n"
+	        "\r\n[HKEY_LOCAL_MACHINE\\SAM\\SAM]\r\n\"y\"=\"HKLM\"\r\n";
+	char out[4096], dir[4096], path[4096], empty[4096], db[4200], *paths[2], *err = NULL;
+	char *csv, *note;
+	struct ha_buf b;
+	size_t k;
+	sqlite3 *h = NULL;
+	int rc;
+
+	setf(dir, sizeof dir, "%s/exp-nokeys", tmp);
+	setf(empty, sizeof empty, "%s/EMPTY.reg", tmp);
+	CHECK_INT(write_export(empty, "\r\n", F_UTF16), 0);
+	setf(path, sizeof path, "%s/HKCUONLY/user.reg", dir);
+	CHECK_INT(write_export(path, hkcu, F_UTF8), 0);
+	setf(path, sizeof path, "%s/WEB/user.reg", dir);
+	CHECK_INT(write_export(path, hkcu, F_ANSI), 0);
+	{
+		char *sy = hive_of("srv2019", "SYSTEM"), *sw = hive_of("srv2019", "SOFTWARE");
+		char to[4096];
+
+		setf(to, sizeof to, "%s/WEB/SYSTEM", dir);
+		CHECK_INT(tu_copy(sy, to), 0);
+		setf(to, sizeof to, "%s/WEB/SOFTWARE", dir);
+		CHECK_INT(tu_copy(sw, to), 0);
+		free(sy);
+		free(sw);
+	}
+	/* UTF-16LE with BOM: character c of the text is at byte 2 + 2 * (38 +
+	 * c) (the header line is 38 characters); the '\\' after
+	 * HKEY_LOCAL_MACHINE goes to byte 65536, the first of the second read. */
+	ha_buf_init(&b, 0);
+	ha_buf_puts(&b, "\r\n[HKEY_CURRENT_USER\\Software\\Filler]\r\n\"pad\"=\"");
+	for (k = b.len; k < 32710 - 5; k++)
+		ha_buf_putc(&b, 'a');
+	ha_buf_puts(&b, "\"\r\n\r\n");
+	CHECK_INT((int)b.len, 32710);
+	ha_buf_puts(&b, "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Straddle]\r\n\"v\"=dword:00000002\r\n");
+	setf(path, sizeof path, "%s/STRADDLE/straddle.reg", dir);
+	CHECK_INT(write_export(path, ha_buf_cstr(&b), F_UTF16), 0);
+	ha_buf_free(&b);
+	{
+		size_t len = 0;
+		char *t = tu_read(path, &len);
+
+		CHECK(len > 65600);
+		CHECK(t && t[65536] == '\\' && t[65537] == 0 && t[65534] == 'E');
+		free(t);
+	}
+
+	setf(out, sizeof out, "%s/out-nokeys", tmp);
+	paths[0] = empty;
+	paths[1] = dir;
+	rc = scan(out, paths, 2, &err);
+	CHECK_INT(rc, 1); /* STRADDLE has no SYSTEM: its HIVE-INTEGRITY fails */
+	setf(path, sizeof path, "%s/hosts.csv", out);
+	csv = tu_read(path, NULL);
+	CHECK_HAS(csv, "\n\"STRADDLE\",");
+	CHECK_HAS(csv, "\n\"WEB\",\"SRV2019\"");
+	CHECK_LACKS(csv, "HKCUONLY");
+	CHECK_LACKS(csv, "EMPTY");
+	CHECK_LACKS(csv, "user.reg");
+	free(csv);
+	setf(db, sizeof db, "%s/audit.db", out);
+	CHECK_INT(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	CHECK_INT(tp_scalar(h, "SELECT count(*) FROM hosts"), 2);
+	note = tp_text(h, "SELECT group_concat(text, '|') FROM (SELECT text FROM notes WHERE text"
+	                  " LIKE '%not a registry export%' ORDER BY text)");
+	{
+		char want[16384];
+
+		setf(want, sizeof want,
+		     "%s/EMPTY.reg: not a registry export of HKLM\\SYSTEM or HKLM\\SOFTWARE: no "
+		     "keys "
+		     "(a .reg header without a HKEY_LOCAL_MACHINE\\SYSTEM or \\SOFTWARE key); not "
+		     "a "
+		     "host|"
+		     "%s/HKCUONLY/user.reg: not a registry export of HKLM\\SYSTEM or "
+		     "HKLM\\SOFTWARE: no "
+		     "keys (a .reg header without a HKEY_LOCAL_MACHINE\\SYSTEM or \\SOFTWARE key); "
+		     "not "
+		     "a host|"
+		     "%s/WEB/user.reg: not a registry export of HKLM\\SYSTEM or HKLM\\SOFTWARE: no "
+		     "keys "
+		     "(a .reg header without a HKEY_LOCAL_MACHINE\\SYSTEM or \\SOFTWARE key); not "
+		     "a "
+		     "host",
+		     tmp, dir, dir);
+		CHECK_STR(note, want);
+	}
+	free(note);
+	/* The host beside an HKCU export reads its hives only. */
+	CHECK_INT(tp_scalar(h, "SELECT count(*) FROM hives v JOIN hosts USING (host_id)"
+	                       " WHERE label = 'WEB'"),
+	          2);
+	CHECK_INT(
+	        tp_scalar(h,
+	                  "SELECT count(*) FROM hives v JOIN hosts USING (host_id)"
+	                  " WHERE label = 'STRADDLE' AND v.role = 'SOFTWARE' AND v.status = 'ok'"),
+	        1);
+	sqlite3_close(h);
+	free(err);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct check_case cases[] = {
@@ -792,6 +903,7 @@ int main(int argc, char **argv)
 	        CHECK_CASE(test_export_over_worker_memory),
 	        CHECK_CASE(test_remediation_file_reads_back),
 	        CHECK_CASE(test_broken_export_among_good_ones),
+	        CHECK_CASE(test_export_without_hklm_keys),
 	};
 	int rc;
 	size_t i;

@@ -714,7 +714,7 @@ static void test_host_from_export(void)
 
 	/* In a host folder, the host is the folder. */
 	snprintf(path, sizeof path, "%s/HOSTX/export.reg", dir);
-	CHECK_INT(tu_write(path, "REGEDIT4\n", 9), 0);
+	CHECK_INT(tu_write(path, "REGEDIT4\n[HKLM\\SYSTEM\\A]\n", 25), 0);
 	snprintf(path, sizeof path, "%s/HOSTX", dir);
 	paths[0] = path;
 	CHECK_INT(ha_discover(paths, 1, &fl, &err), HA_OK);

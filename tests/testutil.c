@@ -330,6 +330,15 @@ int tu_run_in_samples(char **out, char **err, ...)
 }
 
 const char tu_store_undo_to_v1[] =
+        /* 6: the container a hive was read from */
+        "ALTER TABLE hives DROP COLUMN container;"
+        "ALTER TABLE hives DROP COLUMN container_sha256;"
+        "ALTER TABLE hives DROP COLUMN inner_path;"
+        "ALTER TABLE hives DROP COLUMN container_dev;"
+        "ALTER TABLE hives DROP COLUMN container_ino;"
+        "ALTER TABLE hives DROP COLUMN container_size;"
+        "ALTER TABLE hives DROP COLUMN container_mtime_ns;"
+        "ALTER TABLE hives DROP COLUMN container_ctime_ns;"
         /* 5: waivers */
         "DROP VIEW v_waived_findings; DROP VIEW v_waivers;"
         "DROP TABLE waived_findings; DROP TABLE waivers;"

@@ -30,7 +30,7 @@
 	var HV = {
 		ROLE: 0, KIND: 1, KIND_WHY: 2, PATH: 3, STATUS: 4, REASON: 5, SHA: 6, EMBEDDED: 7,
 		LAST_WRITTEN: 8, LOGS: 9, REPLAY: 10, SIZE: 11, SEQ1: 12, SEQ2: 13, CHECKSUM_OK: 14,
-		DIRTY: 15, DEGRADED: 16, N: 17
+		DIRTY: 15, DEGRADED: 16, CONTAINER: 17, CONTAINER_SHA: 18, INNER: 19, N: 20
 	};
 	/* END ISLAND LAYOUT */
 	var STATUS = ['PASS', 'FAIL', 'WARN', 'NOT_APPLICABLE', 'UNKNOWN'];
@@ -552,6 +552,12 @@
 			add(td, el('span', 'path', str(r[HV.PATH])));
 			if (str(r[HV.SHA]))
 				add(td, el('span', 'hash', 'SHA-256 ' + str(r[HV.SHA])));
+			if (str(r[HV.CONTAINER])) {
+				add(td, el('span', 'sub', 'in container ' + str(r[HV.CONTAINER])));
+				add(td, el('span', 'hash', 'container SHA-256 ' +
+					(str(r[HV.CONTAINER_SHA]) || 'not computed')));
+				add(td, el('span', 'sub', 'path inside ' + str(r[HV.INNER])));
+			}
 			td = add(tr, el('td'));
 			bits = [];
 			if (r[HV.SIZE] > 0)
