@@ -40,9 +40,11 @@
  *      decides readiness), then PASS, FAIL, WARN, NOT_APPLICABLE, UNKNOWN
  *      host counts
  *   e  evidence records: [role, file, control_set, key_path, value_name,
- *      value_type, data, last_write, note]: strings, except file, an index
- *      into the host's file list (-1 for none), and value_name, -1 when the
- *      evidence is a key rather than a value
+ *      value_type, data, last_write, note, line]: strings, except file, an
+ *      index into the host's file list (-1 for none), and value_name, -1
+ *      when the evidence is a key rather than a value; line is the row's
+ *      text from ha_evidence_render (report/evidence.c), the same as in
+ *      findings.csv, so the page renders no evidence text of its own
  *   f  findings: [rule_id, status, severity, title, category, observed,
  *      expected, reason, evidence...]: status is 0..4 (PASS, FAIL, WARN,
  *      NOT_APPLICABLE, UNKNOWN), evidence indexes into e follow

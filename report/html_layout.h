@@ -29,7 +29,8 @@
 	X(N_NOT_APPLICABLE)                                                                        \
 	X(N_UNKNOWN)
 
-/* e: an evidence record. */
+/* e: an evidence record; LINE is its text as findings.csv and explain say it
+ * (ha_evidence_render), which the page shows as the row's title. */
 #define HA_ISLAND_EVIDENCE(X)                                                                      \
 	X(ROLE)                                                                                    \
 	X(FILE)                                                                                    \
@@ -39,7 +40,8 @@
 	X(TYPE)                                                                                    \
 	X(DATA)                                                                                    \
 	X(LW)                                                                                      \
-	X(NOTE)
+	X(NOTE)                                                                                    \
+	X(LINE)
 
 /* f: a finding; its evidence ids start at EV and run to the end. */
 #define HA_ISLAND_FINDING(X)                                                                       \

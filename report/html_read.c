@@ -27,6 +27,7 @@ struct html_reader {
 	struct vec files;    /* its (path, sha256) string id pairs */
 	struct ha_buf fkeys; /* the same pairs as text, each NUL-terminated */
 	struct ha_buf pat;   /* its findings' (rule, status, category), as text */
+	struct ha_buf line;  /* scratch: an evidence row's text */
 };
 
 HA_MUST_CHECK static int push(struct html_reader *c, struct vec *a, int64_t x)
@@ -355,9 +356,8 @@ struct evctx {
 	struct vec ids; /* evidence record ids of the finding */
 };
 
-static int ev_cb(void *ctx, const struct ha_evidence_row *e)
+static int ev_cb(struct evctx *x, const struct ha_evidence_row *e)
 {
-	struct evctx *x = ctx;
 	struct html_reader *c = x->c;
 	const char *s[E_N] = {NULL};
 	int64_t v[E_N];
@@ -377,6 +377,12 @@ static int ev_cb(void *ctx, const struct ha_evidence_row *e)
 	s[E_DATA] = e->data;
 	s[E_LW] = e->last_write;
 	s[E_NOTE] = e->note;
+	/* the row's text, as findings.csv and explain say it */
+	ha_buf_truncate(&c->line, 0);
+	ha_evidence_render(&c->line, e, HA_EVIDENCE_LINE);
+	if (ha_buf_status(&c->line))
+		return html_fail(c->err, ha_buf_status(&c->line));
+	s[E_LINE] = ha_buf_cstr(&c->line);
 	if ((rc = push_record(c, &c->rec, s, v, E_N)) != HA_OK)
 		return rc;
 	if ((rc = html_model_evidence(c->m, &c->rec, &id)) != HA_OK)
@@ -422,7 +428,8 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 		return ha_err_set(c->err, HA_ERR_FORMAT,
 		                  "host '%s', rule '%s': unknown status '%s'", f->label, f->rule_id,
 		                  ha_status_name(f->status));
-	rc = ha_store_each_evidence(c->st, f->finding_id, ev_cb, &ex, c->err);
+	for (i = 0, rc = HA_OK; !rc && i < f->nevidence; i++)
+		rc = ev_cb(&ex, &f->evidence[i]);
 	if (rc) {
 		free(ex.ids.v);
 		free(waived);
@@ -584,6 +591,7 @@ int html_read(struct ha_store *st, struct html_model *m, struct html_fleet *fl, 
 	intern_init(&c.sig);
 	ha_buf_init(&c.fkeys, (size_t)16 << 20);
 	ha_buf_init(&c.pat, (size_t)16 << 20);
+	ha_buf_init(&c.line, (size_t)16 << 20);
 
 	rc = str_id(&c, "", &empty); /* string 0 is "" */
 	if (!rc)
@@ -606,6 +614,7 @@ int html_read(struct ha_store *st, struct html_model *m, struct html_fleet *fl, 
 	free(c.files.v);
 	ha_buf_free(&c.pat);
 	ha_buf_free(&c.fkeys);
+	ha_buf_free(&c.line);
 	return rc;
 }
 

@@ -237,6 +237,61 @@ static json_t *host_named(json_t *isl, const char *label)
 	return NULL;
 }
 
+/* The evidence text the page carries (e's LINE) is findings.csv's: the
+ * lines of a finding's evidence, joined by " | ", are its evidence cell. */
+static void check_evidence_lines(json_t *isl, json_t *host, const char *label, const char *rule_id)
+{
+	char path[4096], *csv;
+	struct tu_csv t;
+	struct ha_buf lines;
+	json_t *f, *fr = NULL;
+	size_t i, k;
+	int ch, cr, ce, found = 0;
+
+	CHECK(host != NULL);
+	if (!host)
+		return;
+	json_array_foreach(json_array_get(host, 24), i, f)
+	{
+		json_t *r =
+		        json_array_get(json_object_get(isl, "f"), (size_t)json_integer_value(f));
+
+		if (!strcmp(rc_str(isl, json_array_get(r, 0)), rule_id))
+			fr = r;
+	}
+	CHECK(fr != NULL);
+	if (!fr)
+		return;
+	ha_buf_init(&lines, 0);
+	for (k = 8; k < json_array_size(fr); k++) {
+		json_t *ev = json_array_get(json_object_get(isl, "e"),
+		                            (size_t)json_integer_value(json_array_get(fr, k)));
+
+		CHECK_INT(json_array_size(ev), 10);
+		if (k > 8)
+			ha_buf_puts(&lines, " | ");
+		ha_buf_puts(&lines, rc_str(isl, json_array_get(ev, 9)));
+	}
+	CHECK(lines.len > 0);
+	snprintf(path, sizeof path, "%s/findings.csv", out);
+	csv = tu_read(path, NULL);
+	CHECK(csv != NULL);
+	if (csv && tu_csv_parse(csv, &t) == 0) {
+		ch = tu_csv_col(&t, "host");
+		cr = tu_csv_col(&t, "rule_id");
+		ce = tu_csv_col(&t, "evidence");
+		for (i = 1; i < t.nrows; i++)
+			if (!strcmp(t.rows[i][ch], label) && !strcmp(t.rows[i][cr], rule_id)) {
+				CHECK_STR(ha_buf_cstr(&lines), t.rows[i][ce]);
+				found++;
+			}
+		tu_csv_free(&t);
+	}
+	CHECK_INT(found, 1);
+	free(csv);
+	ha_buf_free(&lines);
+}
+
 static void test_island(void)
 {
 	json_t *isl, *s, *h, *x, *fs, *f, *ev, *files;
@@ -321,6 +376,9 @@ static void test_island(void)
 	}
 	CHECK(seen_ev >= 2);
 	CHECK(seen_reg);
+	check_evidence_lines(isl, x, "mis-schannel-absent", "SCHANNEL-TLS12-CLIENT");
+	check_evidence_lines(isl, host_named(isl, "sui-2016-ecdh-off"), "sui-2016-ecdh-off",
+	                     "SCHANNEL-CIPHER-SUITES");
 
 	/* Ready hosts carry no narrative; unknown ones say what is undetermined. */
 	x = host_named(isl, "srv2019");
@@ -371,10 +429,13 @@ static void host_text(json_t *isl, json_t *h, struct ha_buf *b)
 		v = json_array_get(h, i);
 		if (i < 16 || i == 25) {
 			ha_buf_printf(b, "|%s", STR(v) ? STR(v) : "?");
-		} else if (i == 22) { /* hive tuples: 11 strings, 6 numbers */
-			for (k = 0; k < json_array_size(v); k++)
-				ha_buf_printf(b, k % 17 < 11 ? "|h:%s" : "|h#%s",
-				              k % 17 < 11 ? STR(json_array_get(v, k)) : "");
+		} else if (i == 22) { /* hive tuples: 11 strings, 6 numbers, 3 strings */
+			for (k = 0; k < json_array_size(v); k++) {
+				int str = k % 20 < 11 || k % 20 >= 17;
+
+				ha_buf_printf(b, str ? "|h:%s" : "|h#%s",
+				              str ? STR(json_array_get(v, k)) : "");
+			}
 		} else if (i == 23 || i == 26) {
 			for (k = 0; k < json_array_size(v); k++)
 				ha_buf_printf(b, "|%s", STR(json_array_get(v, k)));

@@ -188,7 +188,7 @@ static void test_drift_is_found(void)
 	static const char *const ev_plus[] = {HA_ISLAND_EVIDENCE(NAME_OF) "EXTRA"};
 	struct layout c_side[NLAYOUTS];
 	char *js = read_js(), *doctored, *at;
-	const char *key = "NOTE: 8 };";
+	const char *key = "LINE: 9 };";
 	size_t k;
 
 	CHECK(js != NULL);
@@ -198,7 +198,7 @@ static void test_drift_is_found(void)
 	at = strstr(js, key);
 	CHECK(at != NULL);
 	if (at) {
-		doctored = ha_asprintf("%.*sNOTE: 8, EXTRA: 9 };%s", (int)(at - js), js,
+		doctored = ha_asprintf("%.*sLINE: 9, EXTRA: 10 };%s", (int)(at - js), js,
 		                       at + strlen(key));
 		CHECK(doctored != NULL);
 		CHECK_INT(compare_block(doctored, layouts, NLAYOUTS), 1);

@@ -19,7 +19,7 @@
 		ID: 0, TITLE: 1, SEV: 2, CAT: 3, SOURCE: 4, APPLIES: 5, REMEDY: 6, REG: 7, ORIGIN: 8,
 		COUNTS: 9, N_PASS: 10, N_FAIL: 11, N_WARN: 12, N_NOT_APPLICABLE: 13, N_UNKNOWN: 14
 	};
-	var E = { ROLE: 0, FILE: 1, CS: 2, KEY: 3, NAME: 4, TYPE: 5, DATA: 6, LW: 7, NOTE: 8 };
+	var E = { ROLE: 0, FILE: 1, CS: 2, KEY: 3, NAME: 4, TYPE: 5, DATA: 6, LW: 7, NOTE: 8, LINE: 9 };
 	var F = { RULE: 0, STATUS: 1, SEV: 2, TITLE: 3, CAT: 4, OBS: 5, EXP: 6, REASON: 7, EV: 8 };
 	var H = {
 		LABEL: 0, DIR: 1, CN: 2, HOSTNAME: 3, DOMAIN: 4, OS: 5, PRODUCT_NAME: 6, NT: 7,
@@ -679,6 +679,8 @@
 		for (i = F.EV; i < f.length; i++) {
 			e = D.e[f[i]];
 			tr = add(t, el('tr'));
+			/* the row's text as findings.csv says it (rendered in C) */
+			tr.title = vis(str(e[E.LINE]));
 			td = add(tr, el('td'));
 			add(td, el('b', null, str(e[E.ROLE]) || '\u2014'));
 			if (str(e[E.CS]))
