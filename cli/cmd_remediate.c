@@ -134,7 +134,7 @@ int cmd_remediate(int argc, char **argv)
 	if (!rc)
 		rc = ha_store_each_host(st, run_id, host, collect, &c, &err);
 	if (!rc && c.nomem)
-		rc = ha_err_set(&err, HA_ERR_NOMEM, "out of memory");
+		rc = ha_err_nomem(&err);
 	if (!rc && host && !c.n) {
 		cli_error("remediate", "no host '%s' in run %lld of %s", host, (long long)run_id,
 		          src.db);
@@ -162,7 +162,7 @@ int cmd_remediate(int argc, char **argv)
 		name = safe_name(c.v[i].label, i, same > 1);
 		path = name ? ha_asprintf("%s/%s.reg", out, name) : NULL;
 		if (!rc && !path)
-			rc = ha_err_set(&err, HA_ERR_NOMEM, "out of memory");
+			rc = ha_err_nomem(&err);
 		if (!rc)
 			rc = ha_out_open(&o, path, &err);
 		if (!rc) {

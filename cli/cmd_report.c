@@ -106,7 +106,7 @@ int cmd_report(int argc, char **argv)
 		dir = slash ? ha_strndup(src.db, (size_t)(slash - src.db)) : ha_strdup(".");
 		out = dir;
 	}
-	rc = out ? cli_source_open(&src, &err) : ha_err_set(&err, HA_ERR_NOMEM, "out of memory");
+	rc = out ? cli_source_open(&src, &err) : ha_err_nomem(&err);
 	st = src.st;
 	run_id = src.run.id;
 	if (!rc)

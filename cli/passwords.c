@@ -32,7 +32,7 @@ static int add(struct cli_passwords *p, const char *s, size_t n)
 
 int cli_passwords_add(struct cli_passwords *p, const char *pw, struct ha_err *err)
 {
-	return add(p, pw, strlen(pw)) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory") : HA_OK;
+	return add(p, pw, strlen(pw)) ? ha_err_nomem(err) : HA_OK;
 }
 
 int cli_passwords_file(struct cli_passwords *p, const char *path, struct ha_err *err)
@@ -46,7 +46,7 @@ int cli_passwords_file(struct cli_passwords *p, const char *path, struct ha_err 
 	buf = malloc(MAX_FILE + 1);
 	if (!buf) {
 		fclose(f);
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	}
 	n = fread(buf, 1, MAX_FILE + 1, f);
 	if (ferror(f) || n > MAX_FILE) {
@@ -69,7 +69,7 @@ int cli_passwords_file(struct cli_passwords *p, const char *path, struct ha_err 
 				len--;
 			if (len && add(p, buf + start, len)) {
 				free(buf);
-				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				return ha_err_nomem(err);
 			}
 		}
 		start = i + 1;
@@ -84,7 +84,7 @@ int cli_passwords_env(struct cli_passwords *p, struct ha_err *err)
 	const char *env = getenv("HIVEAUDIT_PASSWORD");
 
 	if (env && *env && add(p, env, strlen(env)))
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	return HA_OK;
 }
 

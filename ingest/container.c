@@ -65,14 +65,14 @@ int ha_container_configure(const struct ha_container_opts *o, struct ha_err *err
 	if (o->npasswords) {
 		pw = calloc(o->npasswords + 1, sizeof *pw);
 		if (!pw)
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 		for (i = 0; i < o->npasswords; i++) {
 			pw[i] = ha_strdup(o->passwords[i]);
 			if (!pw[i]) {
 				while (i)
 					free(pw[--i]);
 				free(pw);
-				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				return ha_err_nomem(err);
 			}
 		}
 	}
@@ -291,7 +291,7 @@ int ha_fleet_note(struct ha_fleet *fleet, struct ha_err *err, const char *fmt, .
 		ha_buf_free(&b);
 		if (p)
 			fleet->notes = p;
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	}
 	fleet->notes = p;
 	p[fleet->nnotes++] = ha_buf_detach(&b, NULL);
@@ -943,7 +943,7 @@ int ha_clayout_build(const struct ha_clist *l, struct ha_clayout *out, struct ha
 	memset(out, 0, sizeof *out);
 	v = calloc(l->n ? l->n : 1, sizeof *v);
 	if (!v)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	for (i = 0; i < l->n && !rc; i++) {
 		rc = make_item(l, i, &v[n], out);
 		if (!rc && v[n].cls != C_IGNORE)
@@ -993,7 +993,7 @@ int ha_clayout_build(const struct ha_clist *l, struct ha_clayout *out, struct ha
 	free(v);
 	if (rc) {
 		ha_clayout_free(out);
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	}
 	return HA_OK;
 }
@@ -1393,7 +1393,7 @@ int ha_container_add_hosts(const char *file, const char *const *chain, size_t nc
 	return rc;
 nomem:
 	ha_clayout_free(&lay);
-	return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	return ha_err_nomem(err);
 }
 
 /* ------------------------------------------------------- entry points */
@@ -1455,7 +1455,7 @@ static int hash_container(struct ha_fleet *fleet, const char *path, int kind, ch
 	size = calloc(nseg, sizeof *size);
 	shex = calloc(nseg, sizeof *shex);
 	if (!size || !shex) {
-		rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		rc = ha_err_nomem(err);
 		goto out;
 	}
 	for (i = 0; i < nseg; i++) {
@@ -1552,7 +1552,7 @@ static int discover_here(struct ha_fleet *fleet, const char *path, int kind, str
 		char *label = ha_container_label(path);
 
 		rc = label ? ha_image_discover(path, NULL, 0, fd, path, label, fleet, err)
-		           : ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		           : ha_err_nomem(err);
 		free(label);
 	}
 	close(fd);
@@ -1564,14 +1564,14 @@ static int discover_here(struct ha_fleet *fleet, const char *path, int kind, str
 	for (i = before; hex[0] && i < fleet->nhosts; i++)
 		if (fleet->hosts[i].container &&
 		    !(fleet->hosts[i].container->sha256 = ha_strdup(hex)))
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 	ha_buf_init(&hl, 1 << 20);
 	for (i = before; i < fleet->nhosts; i++)
 		ha_buf_printf(&hl, "%s%s", i > before ? ", " : "", fleet->hosts[i].label);
 	ha_buf_putc(&hl, '\0');
 	if (ha_buf_status(&hl)) {
 		ha_buf_free(&hl);
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	}
 	rc = ha_fleet_note(fleet, err, "%s: %s container, %s%s, %zu host%s%s%s%s", path,
 	                   kind == HA_CONT_IMAGE ? "disk image" : "archive",
@@ -1597,7 +1597,7 @@ int ha_container_stage_job(const struct ha_host_job *job, struct ha_host_job *st
 		free(staged->files);
 		free(why);
 		staged->files = NULL;
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	}
 	memcpy(staged->files, job->files, job->nfiles * sizeof *staged->files);
 	rc = cj->final == HA_CJ_IMAGE && !cj->nchain ? ha_image_stage(cj, -1, why, err)
@@ -2103,13 +2103,13 @@ int ha_container_discover(struct ha_fleet *fleet, const char *path, int kind,
 	}
 	p = realloc(lists, (nlists + 1) * sizeof *lists);
 	if (!p)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	lists = p;
 	l = &lists[nlists];
 	memset(l, 0, sizeof *l);
 	l->path = ha_strdup(path);
 	if (!l->path)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	l->kind = kind;
 	l->note_at = fleet->nnotes;
 	l->pid = -1;
@@ -2149,7 +2149,7 @@ static int list_collect(struct listing *l, struct ha_fleet *fleet, size_t at, si
 	}
 	rc = decode_into((const uint8_t *)l->in.data, l->in.len, fleet);
 	if (rc == -2)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	rc = rc ? ha_fleet_note(fleet, err,
 	                        "%s: the listing process sent a malformed result; "
 	                        "not read",
@@ -2164,7 +2164,7 @@ placed:
 		char **tmp = malloc(*added * sizeof *tmp);
 
 		if (!tmp)
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 		memcpy(tmp, fleet->notes + before, *added * sizeof *tmp);
 		memmove(fleet->notes + at + *added, fleet->notes + at,
 		        (before - at) * sizeof *fleet->notes);

@@ -248,7 +248,7 @@ static int discover_nested(const struct level *lv, struct archive *a, struct arc
 		free(chain);
 		free(lab);
 		close(fd);
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	}
 	if (lv->nchain)
 		memcpy(chain, lv->chain, lv->nchain * sizeof *chain);
@@ -376,7 +376,7 @@ static int discover_level(const struct level *lv, int fd, const char *shown, con
 		}
 		ce = ha_clist_add(&l, name);
 		if (!ce) {
-			rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			rc = ha_err_nomem(err);
 			break;
 		}
 		type = entry_type(e);
@@ -390,7 +390,7 @@ static int discover_level(const struct level *lv, int fd, const char *shown, con
 
 			ce->problem = ha_strdup(why);
 			if (!ce->problem || !lab)
-				rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				rc = ha_err_nomem(err);
 			/* A hive gets the problem as its status (the layout);
 			 * a container inside (data.zip) gets a note. */
 			else if (strlen(lab) < strlen(strrchr(name, '/') ? strrchr(name, '/') + 1
@@ -419,7 +419,7 @@ static int discover_level(const struct level *lv, int fd, const char *shown, con
 				rc = ha_clist_read_hashes(&l, (const char *)b.data, b.len,
 				                          hash_record(name) == 2);
 				if (rc)
-					rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+					rc = ha_err_nomem(err);
 			} else if (!ha_buf_status(&b) && !l.hostname) {
 				l.hostname = sane_hostname(ha_json_top_string((const char *)b.data,
 				                                              b.len, "Hostname"));
@@ -468,7 +468,7 @@ int ha_archive_discover(const char *path, struct ha_fleet *fleet, struct ha_err 
 	label = ha_container_label(path);
 	if (!label) {
 		close(fd);
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	}
 	rc = discover_level(&lv, fd, path, label, fleet, err);
 	free(label);
@@ -714,7 +714,7 @@ int ha_archive_stage(const struct ha_container_job *cj, char **why, struct ha_er
 			if (!why[i]) {
 				archive_read_free(a);
 				close(fd);
-				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				return ha_err_nomem(err);
 			}
 			break;
 		}

@@ -440,7 +440,7 @@ int ha_image_discover(const char *file, const char *const *chain, size_t nchain,
 		lab = withhosts > 1 ? ha_asprintf("%s-%zu", label, i + 1) : ha_strdup(label);
 		rc = lab ? ha_container_add_hosts(file, chain, nchain, vols[i].shown, "/", lab,
 		                                  &vols[i].l, fleet, err)
-		         : ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		         : ha_err_nomem(err);
 		free(lab);
 		for (h = before; h < fleet->nhosts && !rc; h++) {
 			struct ha_container_job *cj = fleet->hosts[h].container;
@@ -592,7 +592,7 @@ int ha_image_stage(const struct ha_container_job *cj, int fd, char **why, struct
 	if (!img) {
 		for (i = 0; i < cj->nmembers; i++)
 			if (!why[i] && !(why[i] = ha_strdup(msg)))
-				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				return ha_err_nomem(err);
 		return HA_OK;
 	}
 	fs = tsk_fs_open_img(img, (TSK_OFF_T)cj->vol_offset, TSK_FS_TYPE_NTFS_DETECT);
@@ -666,5 +666,5 @@ int ha_image_stage(const struct ha_container_job *cj, int fd, char **why, struct
 	if (fs)
 		tsk_fs_close(fs);
 	tsk_img_close(img);
-	return rc ? ha_err_set(err, HA_ERR_NOMEM, "out of memory") : HA_OK;
+	return rc ? ha_err_nomem(err) : HA_OK;
 }

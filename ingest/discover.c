@@ -88,7 +88,7 @@ static int problem(struct walk *w, const char *path, const char *why, int deep)
 	struct problem *p = realloc(w->probs, (w->nprobs + 1) * sizeof *p);
 
 	if (!p)
-		return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(w->err);
 	w->probs = p;
 	p += w->nprobs;
 	p->path = ha_strdup(path);
@@ -97,7 +97,7 @@ static int problem(struct walk *w, const char *path, const char *why, int deep)
 	if (!p->path || !p->why) {
 		free(p->path);
 		free(p->why);
-		return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(w->err);
 	}
 	w->nprobs++;
 	if (deep)
@@ -133,7 +133,7 @@ static int note(struct walk *w, const char *fmt, ...)
 		ha_buf_free(&b);
 		if (p)
 			w->fleet->notes = p;
-		return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(w->err);
 	}
 	w->fleet->notes = p;
 	p[w->fleet->nnotes++] = ha_buf_detach(&b, NULL);
@@ -331,7 +331,7 @@ static int export_entry(struct walk *w, struct entry *e)
 			free(e->hostdir);
 			e->hostdir = ha_strdup(e->path);
 			if (!e->hostdir)
-				return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+				return ha_err_nomem(w->err);
 			break;
 		}
 	}
@@ -458,7 +458,7 @@ static int add_file(struct walk *w, const char *path, const char *from)
 			                  MAX_FILES);
 		p = realloc(w->v, cap * sizeof *w->v);
 		if (!p)
-			return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(w->err);
 		w->v = p;
 		w->cap = cap;
 	}
@@ -466,13 +466,13 @@ static int add_file(struct walk *w, const char *path, const char *from)
 	memset(e, 0, sizeof *e);
 	e->path = ha_strdup(path);
 	if (!e->path)
-		return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(w->err);
 	e->name = strrchr(e->path, '/') ? strrchr(e->path, '/') + 1 : e->path;
 	dir = ha_strndup(e->path,
 	                 (size_t)(e->name - e->path) > 1 ? (size_t)(e->name - e->path) - 1 : 1);
 	if (!dir) {
 		free(e->path);
-		return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(w->err);
 	}
 	e->dir = dir;
 	hlen = host_dir_len(dir, &regback);
@@ -480,7 +480,7 @@ static int add_file(struct walk *w, const char *path, const char *from)
 	if (!e->hostdir) {
 		free(e->path);
 		free(e->dir);
-		return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(w->err);
 	}
 	e->is_regf = regf;
 	w->n++;
@@ -495,8 +495,7 @@ static int add_file(struct walk *w, const char *path, const char *from)
 			e->cls = CLS_CANDIDATE;
 			e->hint = hint_name;
 			e->hint_why = ha_asprintf("file name \"%s\"", name);
-			return e->hint_why ? HA_OK
-			                   : ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+			return e->hint_why ? HA_OK : ha_err_nomem(w->err);
 		}
 		if (ha_bb_is_log(&bb)) {
 			e->cls = CLS_LOG;
@@ -516,7 +515,7 @@ static int add_file(struct walk *w, const char *path, const char *from)
 		e->skip_reason =
 		        ha_strdup(regback ? "a RegBack copy (a backup), not the live hive"
 		                          : "a backup copy (.sav/.bak/.old), not the live hive");
-		return e->skip_reason ? HA_OK : ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+		return e->skip_reason ? HA_OK : ha_err_nomem(w->err);
 	}
 	if (!regf) {
 		if (ha_regtext_sniff(head, (size_t)got) && export_lacks_hklm(from ? from : path)) {
@@ -621,19 +620,19 @@ static int visit(struct walk *w, struct dirstack *stack, const char *path, int d
 		shown = as_given(w, real);
 		free(real);
 		if (!shown)
-			return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(w->err);
 		if (S_ISDIR(st.st_mode)) {
 			int s = seen_before(w, &st);
 
 			/* Walked under its own name, once: the link says where
 			 * its hosts went. */
-			rc = s < 0 ? ha_err_set(w->err, HA_ERR_NOMEM, "out of memory")
+			rc = s < 0 ? ha_err_nomem(w->err)
 			           : note(w,
 			                  "%s: symbolic link to the folder %s, walked once under "
 			                  "that name",
 			                  path, shown);
 			if (!rc && s == 0 && push(stack, shown, depth))
-				rc = ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+				rc = ha_err_nomem(w->err);
 			free(shown);
 			return rc;
 		}
@@ -652,8 +651,7 @@ static int visit(struct walk *w, struct dirstack *stack, const char *path, int d
 					e->skip_reason = ha_asprintf(
 					        "same file as %s (a symbolic link to it)", shown);
 					if (!e->skip_reason)
-						rc = ha_err_set(w->err, HA_ERR_NOMEM,
-						                "out of memory");
+						rc = ha_err_nomem(w->err);
 				} else {
 					/* a log, a backup, another kind of hive */
 					w->n--;
@@ -676,14 +674,13 @@ static int visit(struct walk *w, struct dirstack *stack, const char *path, int d
 		int s = seen_before(w, &st);
 
 		if (s < 0)
-			return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(w->err);
 		if (s > 0)
 			return note(w,
 			            "%s: a folder already walked (through a link or another PATH), "
 			            "not walked again",
 			            path);
-		return push(stack, path, depth) ? ha_err_set(w->err, HA_ERR_NOMEM, "out of memory")
-		                                : HA_OK;
+		return push(stack, path, depth) ? ha_err_nomem(w->err) : HA_OK;
 	}
 	/* Files are not merged by inode: hard-linked copies in two host
 	 * folders are two collections. */
@@ -738,7 +735,7 @@ static int walk_dir(struct walk *w, struct dirstack *stack)
 			}
 			child = ha_asprintf("%s%s%s", dir, strcmp(dir, "/") ? "/" : "", de->d_name);
 			if (!child) {
-				rc = ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+				rc = ha_err_nomem(w->err);
 				break;
 			}
 			rc = visit(w, stack, child, depth + 1);
@@ -807,7 +804,7 @@ static int build_host(struct walk *w, struct entry *v, size_t n)
 	}
 	p = realloc(fl->hosts, (fl->nhosts + 1) * sizeof *fl->hosts);
 	if (!p)
-		return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(w->err);
 	fl->hosts = p;
 	h = &fl->hosts[fl->nhosts++];
 	memset(h, 0, sizeof *h);
@@ -827,7 +824,7 @@ static int build_host(struct walk *w, struct entry *v, size_t n)
 		j += v[i].is_export;
 	h->files = calloc(n + j, sizeof *h->files);
 	if (!h->dir || !h->label || !h->files)
-		return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(w->err);
 	for (i = 0; i < n; i++) {
 		struct ha_job_file *jf;
 
@@ -854,7 +851,7 @@ static int build_host(struct walk *w, struct entry *v, size_t n)
 			jf[1].hint = HA_FK_SOFTWARE;
 			jf[1].is_regf = 0;
 			if (!(jf[1].path = ha_strdup(jf->path)))
-				return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+				return ha_err_nomem(w->err);
 			nf++;
 		}
 	}
@@ -876,7 +873,7 @@ static int build_host(struct walk *w, struct entry *v, size_t n)
 			if (strlen(jn) == olen && ha_ascii_ncasecmp(jn, v[i].name, olen) == 0 &&
 			    dl == strlen(v[i].dir) && strncmp(jf->path, v[i].dir, dl) == 0) {
 				if (add_log(jf, v[i].path))
-					return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+					return ha_err_nomem(w->err);
 				done = 1;
 			}
 		}
@@ -950,7 +947,7 @@ static int place_problems(struct walk *w)
 			continue;
 		hd = ha_strndup(p->path, host_dir_len(p->path, &regback));
 		if (!hd)
-			return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(w->err);
 		if (host_of(fl, p->path, hd) >= 0) {
 			free(hd);
 			continue;
@@ -958,7 +955,7 @@ static int place_problems(struct walk *w)
 		q = realloc(fl->hosts, (fl->nhosts + 1) * sizeof *fl->hosts);
 		if (!q) {
 			free(hd);
-			return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(w->err);
 		}
 		fl->hosts = q;
 		nh = &fl->hosts[fl->nhosts++];
@@ -968,11 +965,11 @@ static int place_problems(struct walk *w)
 		nh->dir = hd;
 		nh->files = calloc(1, sizeof *nh->files);
 		if (!nh->label || !nh->files)
-			return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(w->err);
 	}
 	hp = calloc(fl->nhosts ? fl->nhosts : 1, sizeof *hp);
 	if (!hp)
-		return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(w->err);
 	for (i = 0; i < w->nprobs; i++) {
 		const struct problem *p = &w->probs[i];
 		int regback;
@@ -981,7 +978,7 @@ static int place_problems(struct walk *w)
 
 		if (!hd) {
 			free(hp);
-			return ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(w->err);
 		}
 		h = host_of(fl, p->path, hd);
 		free(hd);
@@ -1010,7 +1007,7 @@ static int place_problems(struct walk *w)
 			              hp[i].deep > 1 ? ", ..." : "");
 		fl->hosts[i].note = ha_buf_detach(&b, NULL);
 		if (!fl->hosts[i].note)
-			rc = ha_err_set(w->err, HA_ERR_NOMEM, "out of memory");
+			rc = ha_err_nomem(w->err);
 	}
 	free(hp);
 	if (!rc)
@@ -1055,7 +1052,7 @@ int ha_discover_until(const char *const *paths, size_t npaths, volatile sig_atom
 	if (!w.roots || !w.given) {
 		free(w.roots);
 		free(w.given);
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	}
 	for (i = 0; i < npaths; i++) {
 		struct stat st;
@@ -1079,7 +1076,7 @@ int ha_discover_until(const char *const *paths, size_t npaths, volatile sig_atom
 				n--;
 			w.given[i] = ha_strndup(paths[i], n);
 			if (!w.given[i]) {
-				rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				rc = ha_err_nomem(err);
 				goto out;
 			}
 		}
@@ -1103,11 +1100,9 @@ int ha_discover_until(const char *const *paths, size_t npaths, volatile sig_atom
 		else if (!S_ISDIR(st.st_mode))
 			rc = add_file(&w, w.given[i], NULL);
 		else if (seen_before(&w, &st) < 0)
-			rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			rc = ha_err_nomem(err);
 		else
-			rc = push(&stack, w.given[i], 0)
-			             ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-			             : HA_OK;
+			rc = push(&stack, w.given[i], 0) ? ha_err_nomem(err) : HA_OK;
 		if (!rc)
 			rc = walk_dir(&w, &stack);
 	}

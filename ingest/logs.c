@@ -87,7 +87,7 @@ int ha_logs_beside(const char *hive, char ***out, size_t *n, struct ha_err *err)
 	*out = NULL;
 	*n = 0;
 	if (!dir)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	d = opendir(dir);
 	if (!d) {
 		rc = ha_err_sys(err, HA_ERR_IO, errno, "cannot list the folder of '%s'", hive);
@@ -102,14 +102,14 @@ int ha_logs_beside(const char *hive, char ***out, size_t *n, struct ha_err *err)
 			continue;
 		nvv = realloc(v, (nv + 1) * sizeof *v);
 		if (!nvv) {
-			rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			rc = ha_err_nomem(err);
 			break;
 		}
 		v = nvv;
 		v[nv] = strcmp(dir, "/") ? ha_asprintf("%s/%s", dir, de->d_name)
 		                         : ha_asprintf("/%s", de->d_name);
 		if (!v[nv]) {
-			rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			rc = ha_err_nomem(err);
 			break;
 		}
 		nv++;

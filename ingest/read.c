@@ -302,7 +302,7 @@ out:
 	for (i = 0; i < n; i++)
 		free(data[i]);
 	if (rc == HA_ERR_NOMEM)
-		return ha_err_set(err, rc, "out of memory");
+		return ha_err_nomem(err);
 	return HA_OK;
 }
 
@@ -332,11 +332,10 @@ static int replay_unsigned(const struct ha_job_file *jf, const struct ha_read_op
 		               "no regf signature: not a registry hive, or one whose base block "
 		               "is damaged (a hive bin follows it); %s; logs refused: %s",
 		               log_summary(f, logs, sizeof logs), refused)
-		               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+		               ? ha_err_nomem(err)
 		               : HA_OK;
-	return set_str(&f->reason, "no regf signature: not a registry hive")
-	               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-	               : HA_OK;
+	return set_str(&f->reason, "no regf signature: not a registry hive") ? ha_err_nomem(err)
+	                                                                     : HA_OK;
 }
 
 /* Reads up to 4 bytes from the start of fd; 0 or an errno. */
@@ -377,7 +376,7 @@ static int not_a_hive(const struct ha_job_file *jf, const struct ha_read_opts *o
 	}
 	chunk = malloc(csize);
 	if (!chunk)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	rc = ha_sha256_init(&sh, err);
 	if (rc)
 		goto out;
@@ -580,19 +579,19 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 		f->status = HA_HS_UNREADABLE;
 		return set_fmt(&f->reason, "the root key's subkeys cannot be read (%s)%s%s",
 		               herr.msg, truncated[0] ? "; " : "", truncated)
-		               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+		               ? ha_err_nomem(err)
 		               : HA_OK;
 	}
 	kind = kind_from_root(&rk, jf->hint, &kwhy);
 	if (kind != HA_FK_UNKNOWN) {
 		f->kind = kind;
 		if (set_str(&f->kind_why, kwhy))
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 	} else if (jf->hint != HA_FK_UNKNOWN) {
 		f->kind = jf->hint;
 		if (set_fmt(&f->kind_why, "root keys inconclusive; %s",
 		            jf->hint_why ? jf->hint_why : "named so"))
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 	}
 
 	if (f->kind != HA_FK_SYSTEM && f->kind != HA_FK_SOFTWARE &&
@@ -605,11 +604,11 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 			return set_str(&f->reason,
 			               "a registry hive of unknown kind (its root keys are "
 			               "neither SYSTEM's nor SOFTWARE's); not audited")
-			               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+			               ? ha_err_nomem(err)
 			               : HA_OK;
 		return set_fmt(&f->reason, "a %s hive (%s); not used by this audit",
 		               ha_file_kind_name(f->kind), f->kind_why ? f->kind_why : "")
-		               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+		               ? ha_err_nomem(err)
 		               : HA_OK;
 	}
 	if ((jf->hint == HA_FK_SYSTEM || jf->hint == HA_FK_SOFTWARE) && kind != HA_FK_UNKNOWN &&
@@ -623,14 +622,14 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 			                          jf->hint_why ? jf->hint_why : "name");
 			free(w);
 			if (!f->kind_why)
-				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				return ha_err_nomem(err);
 		} else {
 			f->status = HA_HS_WRONG_KIND;
 			f->claim = jf->hint == HA_FK_SYSTEM ? HA_SYSTEM : HA_SOFTWARE;
 			return set_fmt(&f->reason, "%s, but its content is a %s hive (%s)",
 			               jf->hint_why ? jf->hint_why : "named as a hive",
 			               ha_file_kind_name(kind), kwhy)
-			               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+			               ? ha_err_nomem(err)
 			               : HA_OK;
 		}
 	}
@@ -644,7 +643,7 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 			             "base block damaged (no regf signature; a hive bin follows "
 			             "it); %s",
 			             f->replay);
-			return rc ? ha_err_set(err, HA_ERR_NOMEM, "out of memory") : HA_OK;
+			return rc ? ha_err_nomem(err) : HA_OK;
 		}
 		if (f->bb.seq1 != f->bb.seq2)
 			snprintf(seq, sizeof seq,
@@ -656,7 +655,7 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 			         f->bb.checksum_stored, f->bb.checksum_computed);
 		rc = set_fmt(&f->reason, "dirty (%s%s%s); %s", seq, seq[0] && sum[0] ? "; " : "",
 		             sum, f->replay);
-		return rc ? ha_err_set(err, HA_ERR_NOMEM, "out of memory") : HA_OK;
+		return rc ? ha_err_nomem(err) : HA_OK;
 	}
 	if (f->dirty) {
 		f->status = HA_HS_DIRTY;
@@ -680,15 +679,14 @@ static int read_file(const struct ha_job_file *jf, const struct ha_read_opts *op
 			             f->bb.seq2);
 			free(r);
 		}
-		return rc ? ha_err_set(err, HA_ERR_NOMEM, "out of memory") : HA_OK;
+		return rc ? ha_err_nomem(err) : HA_OK;
 	}
 	if (degraded) {
 		f->status = HA_HS_DEGRADED;
 		return set_str(&f->reason, herr.msg) ? ha_err_nomem(err) : HA_OK;
 	}
 	f->status = HA_HS_OK;
-	return set_str(&f->reason, "clean") ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-	                                    : HA_OK;
+	return set_str(&f->reason, "clean") ? ha_err_nomem(err) : HA_OK;
 }
 
 /* ------------------------------------------------------------ exports */
@@ -803,30 +801,29 @@ static int read_export(const struct ha_job_file *jf, struct ha_hivefile *f, stru
 	f->kind = role == HA_SYSTEM ? HA_FK_SYSTEM : HA_FK_SOFTWARE;
 	if (set_fmt(&f->kind_why, "%s holding HKEY_LOCAL_MACHINE\\%s keys", c->head,
 	            ha_role_name(role)))
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	if (!c->rt) {
 		f->status = c->status;
-		return set_str(&f->reason, c->reason ? c->reason : "unreadable")
-		               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-		               : HA_OK;
+		return set_str(&f->reason, c->reason ? c->reason : "unreadable") ? ha_err_nomem(err)
+		                                                                 : HA_OK;
 	}
 	if (!ha_regtext_has(c->rt, role)) {
 		f->status = HA_HS_MISSING;
 		return set_fmt(&f->reason, "the export holds no HKEY_LOCAL_MACHINE\\%s keys",
 		               ha_role_name(role))
-		               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+		               ? ha_err_nomem(err)
 		               : HA_OK;
 	}
 	if (of->fd < 0) {
 		f->status = HA_HS_UNREADABLE;
 		return set_fmt(&f->reason, "cannot duplicate the descriptor: %s", strerror(errno))
-		               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+		               ? ha_err_nomem(err)
 		               : HA_OK;
 	}
 	free(f->reason);
 	f->reason = ha_regtext_describe(c->rt, role);
 	if (!f->reason || ha_hive_open_export(c->rt, role, &of->hive))
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	f->status = HA_HS_OK;
 	return HA_OK;
 }
@@ -876,7 +873,7 @@ int ha_assign_roles(struct ha_snapshot *s, struct ha_err *err)
 			s->role[r].status = f->status;
 			f->role = r;
 			if (set_str(&s->role[r].reason, f->reason))
-				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				return ha_err_nomem(err);
 		} else if (nread > 1) {
 			size_t i2;
 
@@ -886,7 +883,7 @@ int ha_assign_roles(struct ha_snapshot *s, struct ha_err *err)
 			            "%zu %s hives in one host folder (%s, %s%s); none is used",
 			            nread, ha_role_name(r), s->files[first_read].path,
 			            s->files[second_read].path, nread > 2 ? ", ..." : ""))
-				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				return ha_err_nomem(err);
 			for (i2 = 0; i2 < s->nfiles; i2++) {
 				struct ha_hivefile *f = &s->files[i2];
 
@@ -896,8 +893,7 @@ int ha_assign_roles(struct ha_snapshot *s, struct ha_err *err)
 					if (set_fmt(&f->reason,
 					            "another %s hive is in the same folder",
 					            ha_role_name(r)))
-						return ha_err_set(err, HA_ERR_NOMEM,
-						                  "out of memory");
+						return ha_err_nomem(err);
 				}
 			}
 		} else if (nbad) {
@@ -907,7 +903,7 @@ int ha_assign_roles(struct ha_snapshot *s, struct ha_err *err)
 			s->role[r].status = f->status;
 			if (set_fmt(&s->role[r].reason, "%s: %s", f->path,
 			            f->reason ? f->reason : "?"))
-				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				return ha_err_nomem(err);
 		} else {
 			const struct ha_hivefile *k =
 			        first_skipped >= 0 ? &s->files[first_skipped] : NULL;
@@ -920,7 +916,7 @@ int ha_assign_roles(struct ha_snapshot *s, struct ha_err *err)
 			            k ? " skipped: " : "",
 			            k ? (k->reason ? k->reason : "skipped") : "") ||
 			    (k && set_fmt(&s->role[r].reason, "%s)", s->role[r].reason)))
-				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				return ha_err_nomem(err);
 		}
 	}
 	return HA_OK;
@@ -997,12 +993,11 @@ static int choose_control_set(struct ha_hive *hv, struct ha_snapshot *s, struct 
 				s->ccs = (int)v;
 				if (i == 0)
 					return set_fmt(&s->ccs_source, "Select\\Current = %u", v)
-					               ? ha_err_set(err, HA_ERR_NOMEM,
-					                            "out of memory")
+					               ? ha_err_nomem(err)
 					               : HA_OK;
 				return set_fmt(&s->ccs_source, "%s; fell back to Select\\%s = %u",
 				               tried, order[i], v)
-				               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+				               ? ha_err_nomem(err)
 				               : HA_OK;
 			}
 			used += (size_t)snprintf(tried + used, sizeof tried - used,
@@ -1041,7 +1036,7 @@ static int choose_control_set(struct ha_hive *hv, struct ha_snapshot *s, struct 
 		s->ccs = (int)lowest;
 		return set_fmt(&s->ccs_source, "%s; the only control set, ControlSet%03u, was used",
 		               tried, lowest)
-		               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+		               ? ha_err_nomem(err)
 		               : HA_OK;
 	}
 	if (count > 1) {
@@ -1050,13 +1045,12 @@ static int choose_control_set(struct ha_hive *hv, struct ha_snapshot *s, struct 
 		               "%s; %u control sets exist, the lowest, ControlSet%03u, was used "
 		               "(the one in use cannot be proven)",
 		               tried, count, lowest)
-		               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+		               ? ha_err_nomem(err)
 		               : HA_OK;
 	}
 	s->ccs = 0;
-	return set_fmt(&s->ccs_source, "%s; no ControlSetNNN key exists", tried)
-	               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-	               : HA_OK;
+	return set_fmt(&s->ccs_source, "%s; no ControlSetNNN key exists", tried) ? ha_err_nomem(err)
+	                                                                         : HA_OK;
 }
 
 /* ------------------------------------------------------------- requests */
@@ -1159,7 +1153,7 @@ static int read_values(struct ha_hive *hv, ha_node node, const struct ha_request
 		if (!v || !(v->name = ha_strdup(ha_buf_cstr(&nb)))) {
 			ha_buf_free(&nb);
 			free(vals);
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 		}
 		rc = ha_hive_value_data(hv, vals[i],
 		                        opts->max_value ? opts->max_value : DEFAULT_MAX_VALUE,
@@ -1169,7 +1163,7 @@ static int read_values(struct ha_hive *hv, ha_node node, const struct ha_request
 		if (rc && set_str(&v->error, herr.msg)) {
 			ha_buf_free(&nb);
 			free(vals);
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 		}
 	}
 	ha_buf_free(&nb);
@@ -1203,20 +1197,20 @@ static int read_request(struct ha_hive *hv, struct ha_snapshot *s, const struct 
 
 	ha_err_clear(&herr);
 	if (!k)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	k->hive = rq->hive;
 	k->lpath = ha_strdup(rq->path);
 	k->match = rq->match ? ha_strdup(rq->match) : NULL;
 	if (!k->lpath || (rq->match && !k->match))
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	ppath = physical_path(rq->path, s->ccs, &needs);
 	if (!ppath) {
 		if (!needs)
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 		k->state = HA_KEY_UNAVAILABLE;
 		return set_fmt(&k->error, "no control set could be chosen (%s)",
 		               s->ccs_source ? s->ccs_source : "?")
-		               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
+		               ? ha_err_nomem(err)
 		               : HA_OK;
 	}
 	if (!ha_hive_path_covered(hv, ppath, &herr)) {
@@ -1243,7 +1237,7 @@ static int read_request(struct ha_hive *hv, struct ha_snapshot *s, const struct 
 	free(ppath);
 	k->ppath = ha_buf_detach(&found, NULL);
 	if (!k->ppath)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	k->state = HA_KEY_PRESENT;
 	if (ha_hive_node_time(hv, node, &k->last_write) != HA_OK)
 		k->last_write = 0;
@@ -1262,9 +1256,7 @@ static int read_request(struct ha_hive *hv, struct ha_snapshot *s, const struct 
 		if (ha_hive_children(hv, node, &kids, &n, &herr) != HA_OK) {
 			damage_note(d, rq->path, herr.msg);
 			k->state = HA_KEY_ERROR;
-			return set_str(&k->error, herr.msg)
-			               ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-			               : HA_OK;
+			return set_str(&k->error, herr.msg) ? ha_err_nomem(err) : HA_OK;
 		}
 		ha_buf_init(&nb, 4096);
 		for (i = 0; i < n; i++) {
@@ -1313,7 +1305,7 @@ static int read_request(struct ha_hive *hv, struct ha_snapshot *s, const struct 
 	nomem:
 		ha_buf_free(&nb);
 		free(kids);
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	}
 }
 
@@ -1324,7 +1316,7 @@ static int unavailable(struct ha_snapshot *s, const struct ha_request *rq, struc
 	const struct ha_roleinfo *ri = &s->role[rq->hive];
 
 	if (!k)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	k->hive = rq->hive;
 	k->lpath = ha_strdup(rq->path);
 	k->match = rq->match ? ha_strdup(rq->match) : NULL;
@@ -1332,7 +1324,7 @@ static int unavailable(struct ha_snapshot *s, const struct ha_request *rq, struc
 	k->error = ha_asprintf("%s hive %s: %s", ha_role_name(rq->hive),
 	                       ha_hive_status_name(ri->status), ri->reason ? ri->reason : "");
 	if (!k->lpath || !k->error || (rq->match && !k->match))
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	return HA_OK;
 }
 
@@ -1382,32 +1374,32 @@ static int copy_job(const struct ha_host_job *job, struct ha_snapshot *out, stru
 	out->label = ha_strdup(job->label);
 	out->dir = ha_strdup(job->dir);
 	if (!out->label || !out->dir)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	if (job->note && !(out->note = ha_strdup(job->note)))
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	for (i = 0; i < job->nfiles; i++) {
 		const struct ha_job_file *jf = &job->files[i];
 		struct ha_hivefile *f = ha_snapshot_add_file(out);
 
 		if (!f || !(f->path = ha_strdup(jf->path)))
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 		f->kind = jf->hint;
 		if (jf->hint_why && !(f->kind_why = ha_strdup(jf->hint_why)))
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 		if (jf->nlogs) {
 			f->logs = calloc(jf->nlogs, sizeof *f->logs);
 			if (!f->logs)
-				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				return ha_err_nomem(err);
 			for (j = 0; j < jf->nlogs; j++) {
 				if (!(f->logs[j] = ha_strdup(jf->logs[j])))
-					return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+					return ha_err_nomem(err);
 				f->nlogs++;
 			}
 		}
 		if (jf->skip_status) {
 			f->status = jf->skip_status;
 			if (set_str(&f->reason, jf->skip_reason ? jf->skip_reason : "skipped"))
-				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				return ha_err_nomem(err);
 		}
 	}
 	return HA_OK;
@@ -1439,7 +1431,7 @@ int ha_read_host(const struct ha_host_job *job, const struct ha_reqset *req,
 		return rc;
 	of = calloc(job->nfiles ? job->nfiles : 1, sizeof *of);
 	if (!of)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	for (i = 0; i < job->nfiles; i++)
 		of[i].fd = -1;
 	memset(&xc, 0, sizeof xc);
@@ -1471,12 +1463,11 @@ int ha_read_host(const struct ha_host_job *job, const struct ha_reqset *req,
 			                    ha_regtext_info(ha_hive_export(sh))->ccs_note);
 			free(cs);
 			if (!out->ccs_source)
-				rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				rc = ha_err_nomem(err);
 		}
 	} else if (!rc) {
-		rc = set_str(&out->ccs_source, "no readable SYSTEM hive")
-		             ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-		             : HA_OK;
+		rc = set_str(&out->ccs_source, "no readable SYSTEM hive") ? ha_err_nomem(err)
+		                                                          : HA_OK;
 	}
 	for (i = 0; i < req->n && !rc; i++) {
 		const struct ha_request *rq = &req->v[i];
@@ -1522,5 +1513,5 @@ int ha_read_host(const struct ha_host_job *job, const struct ha_reqset *req,
 		close_file(&of[i]);
 	free(of);
 	export_cache_reset(&xc);
-	return rc == HA_ERR_NOMEM ? ha_err_set(err, rc, "out of memory") : rc;
+	return rc == HA_ERR_NOMEM ? ha_err_nomem(err) : rc;
 }

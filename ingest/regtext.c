@@ -294,7 +294,7 @@ static long child_get(struct ha_regtext *rt, uint32_t parent, const char *name, 
 
 	copy = ha_strndup(name, nlen);
 	if (!copy) {
-		ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		ha_err_nomem(err);
 		return -1;
 	}
 	e = hash_find(rt, 0, parent, copy);
@@ -303,7 +303,7 @@ static long child_get(struct ha_regtext *rt, uint32_t parent, const char *name, 
 		if (create && (rt->nodes[e].flags & RT_DELETED)) {
 			rt->nodes[e].flags &= ~RT_DELETED;
 			if (list_add(rt, 0, parent, (uint32_t)e)) {
-				ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				ha_err_nomem(err);
 				return -1;
 			}
 		}
@@ -324,7 +324,7 @@ static long child_get(struct ha_regtext *rt, uint32_t parent, const char *name, 
 
 		if (!p) {
 			free(copy);
-			ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			ha_err_nomem(err);
 			return -1;
 		}
 		rt->nodes = p;
@@ -336,7 +336,7 @@ static long child_get(struct ha_regtext *rt, uint32_t parent, const char *name, 
 	nd->parent = parent;
 	e = (long)rt->nnodes++;
 	if (hash_put(rt, 0, (uint32_t)e) || list_add(rt, 0, parent, (uint32_t)e)) {
-		ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		ha_err_nomem(err);
 		return -1;
 	}
 	return e;
@@ -400,7 +400,7 @@ static int value_set(struct ha_regtext *rt, uint32_t node, const char *name, uin
 				                  rt->lim.max_key_values);
 			v->dead = 0;
 			if (list_add(rt, 1, node, (uint32_t)e))
-				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				return ha_err_nomem(err);
 		}
 		return HA_OK;
 	}
@@ -418,7 +418,7 @@ static int value_set(struct ha_regtext *rt, uint32_t node, const char *name, uin
 
 		if (!p) {
 			free(data);
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 		}
 		rt->vals = p;
 		rt->capvals = c;
@@ -428,7 +428,7 @@ static int value_set(struct ha_regtext *rt, uint32_t node, const char *name, uin
 	v->name = ha_strdup(name);
 	if (!v->name) {
 		free(data);
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	}
 	v->node = node;
 	v->type = type;
@@ -436,7 +436,7 @@ static int value_set(struct ha_regtext *rt, uint32_t node, const char *name, uin
 	v->len = len;
 	e = (long)rt->nvals++;
 	if (hash_put(rt, 1, (uint32_t)e) || list_add(rt, 1, node, (uint32_t)e))
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	return HA_OK;
 }
 
@@ -847,7 +847,7 @@ static int key_line(struct parser *ps, const char *s, size_t n)
 				rt->info.keys_deleted++;
 			rt->nodes[node].flags |= RT_GIVEN;
 			if (delete_tree(rt, (uint32_t)node))
-				return ha_err_set(ps->err, HA_ERR_NOMEM, "out of memory");
+				return ha_err_nomem(ps->err);
 		}
 		ps->cur = -2;
 		return HA_OK;
@@ -1013,9 +1013,8 @@ static int value_line(struct parser *ps, const char *s, size_t n)
 		goto out;
 	}
 	if (ha_buf_status(&data) || data.len > UINT32_MAX) {
-		rc = ha_buf_status(&data) == HA_ERR_NOMEM
-		             ? ha_err_set(ps->err, HA_ERR_NOMEM, "out of memory")
-		             : FAIL(ps, "value data too long");
+		rc = ha_buf_status(&data) == HA_ERR_NOMEM ? ha_err_nomem(ps->err)
+		                                          : FAIL(ps, "value data too long");
 		goto out;
 	}
 	if (ps->cur < 0) {
@@ -1027,7 +1026,7 @@ static int value_line(struct parser *ps, const char *s, size_t n)
 		uint8_t *bytes = (uint8_t *)ha_buf_detach(&data, NULL);
 
 		if (!bytes) {
-			rc = ha_err_set(ps->err, HA_ERR_NOMEM, "out of memory");
+			rc = ha_err_nomem(ps->err);
 			goto out;
 		}
 		rc = value_set(rt, (uint32_t)ps->cur, ha_buf_cstr(&name), type, bytes,
@@ -1065,7 +1064,7 @@ static int merge_into(struct ha_regtext *rt, uint32_t from, uint32_t to, struct 
 			continue;
 		copy = v->len ? malloc(v->len) : NULL;
 		if (v->len && !copy)
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 		if (v->len)
 			memcpy(copy, v->data, v->len);
 		/* v may move when the values array grows: copy its fields first. */
@@ -1075,7 +1074,7 @@ static int merge_into(struct ha_regtext *rt, uint32_t from, uint32_t to, struct 
 
 			if (!nm) {
 				free(copy);
-				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				return ha_err_nomem(err);
 			}
 			rc = value_set(rt, to, nm, ty, copy, ln, err);
 			free(nm);
@@ -1093,7 +1092,7 @@ static int merge_into(struct ha_regtext *rt, uint32_t from, uint32_t to, struct 
 			continue;
 		nm = ha_strdup(rt->nodes[k].name);
 		if (!nm)
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 		c = child_get(rt, to, nm, strlen(nm), 1, err);
 		free(nm);
 		if (c < 0)
@@ -1147,7 +1146,7 @@ static int map_current_control_set(struct ha_regtext *rt, struct ha_err *err)
 		char *nn = ha_strdup(name);
 
 		if (!nn)
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 		if (tgt >= 0) {
 			/* A deleted ControlSetNNN tombstone: give it a name no
 			 * lookup can match, so that the renamed node is found. */
@@ -1155,7 +1154,7 @@ static int map_current_control_set(struct ha_regtext *rt, struct ha_err *err)
 			rt->nodes[tgt].name = ha_strdup("\\deleted");
 			if (!rt->nodes[tgt].name) {
 				free(nn);
-				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				return ha_err_nomem(err);
 			}
 		}
 		free(rt->nodes[ccs].name);
@@ -1165,7 +1164,7 @@ static int map_current_control_set(struct ha_regtext *rt, struct ha_err *err)
 		h->used = 0;
 		for (i = 1; i < rt->nnodes; i++)
 			if (hash_put(rt, 0, (uint32_t)i))
-				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				return ha_err_nomem(err);
 		return HA_OK;
 	}
 	{
@@ -1174,8 +1173,7 @@ static int map_current_control_set(struct ha_regtext *rt, struct ha_err *err)
 		if (rc)
 			return rc;
 	}
-	return delete_tree(rt, (uint32_t)ccs) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-	                                      : HA_OK;
+	return delete_tree(rt, (uint32_t)ccs) ? ha_err_nomem(err) : HA_OK;
 }
 
 /* ---------------------------------------------------------- public API */
@@ -1236,7 +1234,7 @@ int ha_regtext_parse(const uint8_t *p, size_t n, const struct ha_regtext_limits 
 	*out = NULL;
 	rt = calloc(1, sizeof *rt);
 	if (!rt)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	rt->refs = 1;
 	if (lim)
 		rt->lim = *lim;
@@ -1263,14 +1261,14 @@ int ha_regtext_parse(const uint8_t *p, size_t n, const struct ha_regtext_limits 
 	rt->nodes = calloc(256, sizeof *rt->nodes);
 	if (!rt->nodes) {
 		ha_regtext_free(rt);
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	}
 	rt->capnodes = 256;
 	rt->nnodes = 1;
 	rt->nodes[0].name = ha_strdup("HKEY_LOCAL_MACHINE");
 	if (!rt->nodes[0].name) {
 		ha_regtext_free(rt);
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	}
 
 	ha_buf_init(&text, n > SIZE_MAX / 2 - 16 ? SIZE_MAX / 2 : n * 2 + 16);

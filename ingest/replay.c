@@ -717,7 +717,7 @@ static int replay_new(const struct primary *pr, struct logv *lv, size_t n, const
 				stop[0] = '\0';
 			if (plan_push(&pl, &e)) {
 				free(pl.v);
-				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				return ha_err_nomem(err);
 			}
 			got = 1;
 			expected = e.seq + 1;
@@ -754,7 +754,7 @@ static int replay_new(const struct primary *pr, struct logv *lv, size_t n, const
 	img = copy_primary(pr, need, &size);
 	if (!img) {
 		free(pl.v);
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	}
 	flags = pr->bb_ok ? pr->flags : bbsrc->flags;
 	for (i = 0; i < pl.n; i++) {
@@ -933,7 +933,7 @@ int ha_replay_read_log(const char *path, size_t max, uint8_t **data, size_t *siz
 		buf = malloc((size_t)st.st_size);
 		if (!buf) {
 			close(fd);
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 		}
 	}
 	/* Read what the size promised, and no more: a file that grows or

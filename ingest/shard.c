@@ -84,7 +84,7 @@ int ha_fleet_shard(struct ha_fleet *fleet, const char *const *paths, size_t npat
 	if (!drop.hosts || !out) {
 		free(drop.hosts);
 		free(out);
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	}
 	for (i = 0; i < fleet->nhosts; i++) {
 		unsigned s = 0;

@@ -350,7 +350,7 @@ static int spawn(struct slot *s, struct slot *slots, size_t nslots, const struct
 
 	job = task_job(fleet, t, &tmp);
 	if (!job)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	if (pipe2(fds, O_CLOEXEC) != 0) {
 		if (job == &tmp)
 			free(tmp.files);
@@ -497,7 +497,7 @@ static int failed_snapshot(const struct ha_fleet *fleet, const struct task *t, c
 	int rc;
 
 	if (!s)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	ha_snapshot_init(s);
 	rc = ha_snapshot_from_job(h, s, err);
 	for (i = 0; !rc && i < s->nfiles; i++) {
@@ -509,13 +509,12 @@ static int failed_snapshot(const struct ha_fleet *fleet, const struct task *t, c
 		free(f->reason);
 		f->reason = ha_strdup(t->bad && t->bad[i] ? t->bad[i] : why);
 		if (!f->reason)
-			rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			rc = ha_err_nomem(err);
 	}
 	if (!rc) {
 		free(s->note); /* what discovery noted gives way to the failure */
 		s->note = ha_strdup(why);
-		rc = s->note ? ha_assign_roles(s, err)
-		             : ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		rc = s->note ? ha_assign_roles(s, err) : ha_err_nomem(err);
 	}
 	if (rc) {
 		ha_snapshot_free(s);
@@ -595,7 +594,7 @@ static int finish_result(struct slot *s, struct task *tasks, const struct ha_fle
 		snap = malloc(sizeof *snap);
 		if (!snap) {
 			ha_buf_free(&s->in);
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 		}
 		ha_snapshot_init(snap);
 		rc = ha_snapshot_decode(res, rlen, snap, err);
@@ -613,7 +612,7 @@ static int finish_result(struct slot *s, struct task *tasks, const struct ha_fle
 			if (rc == HA_ERR_NOMEM) {
 				ha_snapshot_free(snap);
 				free(snap);
-				return ha_err_set(err, rc, "out of memory");
+				return ha_err_nomem(err);
 			}
 			rc = rc == 1 ? HA_OK : HA_ERR_FORMAT;
 		}
@@ -641,13 +640,13 @@ static int finish_result(struct slot *s, struct task *tasks, const struct ha_fle
 		if (!t->bad) {
 			t->bad = calloc(h->nfiles, sizeof *t->bad);
 			if (!t->bad)
-				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				return ha_err_nomem(err);
 		}
 		t->bad[cur] =
 		        ha_asprintf("%s while reading %s%s%s%s", why, base_name(h->files[cur].path),
 		                    words[0] ? " (" : "", words, words[0] ? ")" : "");
 		if (!t->bad[cur])
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 		t->attempts++;
 		*retry = 1;
 		return HA_OK;
@@ -755,7 +754,7 @@ int ha_pool_run(const struct ha_fleet *fleet, const size_t *todo, size_t ntodo,
 	tasks = calloc(ntodo ? ntodo : 1, sizeof *tasks);
 	queue = calloc(ntodo ? ntodo : 1, sizeof *queue);
 	if (!slots || !pfd || !tasks || !queue) {
-		rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		rc = ha_err_nomem(err);
 		goto out;
 	}
 	for (i = 0; i < jobs; i++)

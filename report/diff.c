@@ -136,7 +136,7 @@ int ha_diff_pick_runs(struct ha_store *st, int64_t *from, int64_t *to, struct ha
 	if (!rc && !*from) {
 		rc = ha_store_each_run(st, paths_cb, &p, err);
 		if (!rc && p.nomem)
-			rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			rc = ha_err_nomem(err);
 		if (!rc && !p.to_paths)
 			rc = ha_err_set(err, HA_ERR_NOTFOUND, "the store holds no run %lld",
 			                (long long)p.to);
@@ -226,7 +226,7 @@ static int load_hosts(struct ha_store *st, int64_t run, struct hlist *l, struct 
 	int rc = ha_store_each_host(st, run, NULL, host_cb, l, err);
 
 	if (rc && l->nomem)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	return rc;
 }
 
@@ -322,7 +322,7 @@ static int match_hosts(struct ha_store *st, struct hlist *a, struct hlist *b, st
 	int rc = HA_OK, k;
 
 	if (!(idx = sorted(a, by_dir)))
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	for (i = 0; i < b->n; i++) {
 		p = lower(a->v, idx, a->n, off_dir, b->v[i].dir);
 		if (p < a->n && !strcmp(a->v[idx[p]].dir, b->v[i].dir) && a->v[idx[p]].other < 0)
@@ -330,7 +330,7 @@ static int match_hosts(struct ha_store *st, struct hlist *a, struct hlist *b, st
 	}
 	free(idx);
 	if (!(idx = sorted(a, by_label)))
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	for (i = 0; i < b->n; i++) {
 		if (b->v[i].other >= 0)
 			continue;
@@ -344,7 +344,7 @@ static int match_hosts(struct ha_store *st, struct hlist *a, struct hlist *b, st
 	}
 	free(idx);
 	if (!(idx = sorted(a, by_cn)))
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	for (i = 0; !rc && i < b->n; i++) {
 		struct hrec *y = &b->v[i];
 
@@ -558,7 +558,7 @@ static int same_statuses(struct ha_store *st, int64_t a, int64_t b, int *same, s
 	if (!rc)
 		rc = ha_store_each_status(st, b, status_cb, &y, err);
 	if (!rc && (ha_buf_status(&x) || ha_buf_status(&y)))
-		rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		rc = ha_err_nomem(err);
 	*same = !rc && x.len == y.len && (!x.len || !memcmp(x.data, y.data, x.len));
 	ha_buf_free(&x);
 	ha_buf_free(&y);
@@ -595,7 +595,7 @@ static int compare_pair(struct ha_store *st, struct ha_diff *d, const struct hre
 		d->n_renamed++;
 	if (vchange >= 0 || y->match == HA_MATCH_NAME_HIVE || strcmp(x->label, y->label) != 0) {
 		if (add_host(d, x, y, y->match, vchange))
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 		first = 0;
 	}
 	/* Both lists are in rule load order; rules present in only one run
@@ -608,11 +608,11 @@ static int compare_pair(struct ha_store *st, struct ha_diff *d, const struct hre
 			continue;
 		if (first) {
 			if (add_host(d, x, y, y->match, -1))
-				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				return ha_err_nomem(err);
 			first = 0;
 		}
 		if (add_finding(d, &fo->v[j], &fn->v[i]))
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 	}
 	return HA_OK;
 }
@@ -687,7 +687,7 @@ int ha_diff_runs(struct ha_store *st, int64_t from, int64_t to, struct ha_diff *
 	*out = NULL;
 	d = calloc(1, sizeof *d);
 	if (!d)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	d->from = from;
 	d->to = to;
 	rc = run_info(st, from, &d->from_as_of, &d->from_paths, &d->from_status, err);
@@ -704,7 +704,7 @@ int ha_diff_runs(struct ha_store *st, int64_t from, int64_t to, struct ha_diff *
 	for (i = 0; !rc && i < b.n; i++) {
 		if (b.v[i].other < 0) {
 			if (add_host(d, NULL, &b.v[i], -1, HA_CHG_NEW))
-				rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				rc = ha_err_nomem(err);
 			d->n_new++;
 		} else {
 			rc = compare_pair(st, d, &a.v[b.v[i].other], &b.v[i], &fo, &fn, err);
@@ -713,7 +713,7 @@ int ha_diff_runs(struct ha_store *st, int64_t from, int64_t to, struct ha_diff *
 	for (i = 0; !rc && i < a.n; i++) {
 		if (a.v[i].other < 0) {
 			if (add_host(d, &a.v[i], NULL, -1, HA_CHG_GONE))
-				rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				rc = ha_err_nomem(err);
 			d->n_gone++;
 		}
 	}
@@ -724,7 +724,7 @@ int ha_diff_runs(struct ha_store *st, int64_t from, int64_t to, struct ha_diff *
 		qsort(d->hosts, d->nhosts, sizeof *d->hosts, host_order);
 		hmap = malloc(d->nhosts * sizeof *hmap);
 		if (!hmap)
-			rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			rc = ha_err_nomem(err);
 		for (i = 0; !rc && i < d->nhosts; i++)
 			hmap[d->hosts[i].order] = i;
 		for (i = 0; !rc && i < d->nfindings; i++)
@@ -754,7 +754,7 @@ int ha_diff_runs(struct ha_store *st, int64_t from, int64_t to, struct ha_diff *
 			free(v);
 			free(start);
 			ha_diff_free(d);
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 		}
 		for (i = 0; i < d->nfindings; i++)
 			start[d->findings[i].host + 1]++;
@@ -1197,7 +1197,7 @@ int ha_diff_write(const struct ha_diff *d, int format, struct ha_buf *out, struc
 	default: return ha_err_set(err, HA_ERR_USAGE, "unknown diff format %d", format);
 	}
 	if (rc || ha_buf_status(out))
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	return HA_OK;
 }
 

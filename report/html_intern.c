@@ -133,7 +133,7 @@ int vec_push(struct vec *a, int64_t x)
 
 int html_nomem(struct ha_err *err)
 {
-	return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	return ha_err_nomem(err);
 }
 
 int html_fail(struct ha_err *err, int rc)

@@ -61,7 +61,7 @@ static int ev_cb(void *ctx, const struct ha_evidence_row *e)
 		bad |= set(o, "note", e->note);
 		bad |= json_array_append_new(c->ev, o);
 	}
-	return bad ? ha_err_set(c->err, HA_ERR_NOMEM, "out of memory") : 0;
+	return bad ? ha_err_nomem(c->err) : 0;
 }
 
 static int finding_cb(void *ctx, const struct ha_finding_row *f)
@@ -75,7 +75,7 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	if (!c->ev || bad) {
 		json_decref(o);
 		json_decref(c->ev);
-		return ha_err_set(c->err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(c->err);
 	}
 	rc = ha_store_each_evidence(c->st, f->finding_id, ev_cb, c, c->err);
 	if (rc) {
@@ -116,7 +116,7 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	line = bad ? NULL : json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (!line)
-		return ha_err_set(c->err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(c->err);
 	ha_buf_puts(&c->b, line);
 	ha_buf_putc(&c->b, '\n');
 	free(line);

@@ -109,7 +109,7 @@ int ha_report_narrative(struct ha_store *st, int64_t run_id, int64_t host_id, in
 	int rc = ha_store_each_finding(st, run_id, host_id, collect, &c, err);
 
 	if (c.nomem)
-		rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		rc = ha_err_nomem(err);
 	for (k = 0; !rc && k < sizeof causes / sizeof causes[0]; k++) {
 		for (i = 0; i < c.n; i++) {
 			if (strcmp(c.v[i].category, causes[k].category) || c.v[i].status != HA_FAIL)
@@ -153,6 +153,6 @@ int ha_report_narrative(struct ha_store *st, int64_t run_id, int64_t host_id, in
 	}
 	free(c.v);
 	if (!rc && ha_buf_status(out))
-		rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		rc = ha_err_nomem(err);
 	return rc;
 }

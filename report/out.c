@@ -177,6 +177,6 @@ int ha_report_write_all(struct ha_store *st, int64_t run_id, const char *dir, un
 		free(p);
 	}
 	if (rc == HA_ERR_NOMEM && !err->msg[0])
-		ha_err_set(err, rc, "out of memory");
+		ha_err_nomem(err);
 	return rc;
 }

@@ -215,7 +215,7 @@ int ha_report_remediation(struct ha_store *st, int64_t run_id, int64_t host_id, 
 		}
 		ha_buf_puts(out, ha_buf_cstr(&r.body));
 		if (ha_buf_status(out) || ha_buf_status(&r.body) || ha_buf_status(&r.notes))
-			rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			rc = ha_err_nomem(err);
 	}
 	ha_buf_free(&r.body);
 	ha_buf_free(&r.notes);

@@ -84,7 +84,7 @@ int ha_report_suites(struct ha_store *st, int64_t run_id, int64_t host_id, struc
 	c.err = err;
 	rc = ha_store_each_finding(st, run_id, host_id, finding_cb, &c, err);
 	if (c.nomem)
-		rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		rc = ha_err_nomem(err);
 	if (rc) {
 		ha_suites_view_free(v);
 		return rc;
@@ -169,7 +169,7 @@ int ha_report_suites_fragment(struct ha_store *st, int64_t finding_id, char **ou
 	int rc = ha_store_each_evidence(st, finding_id, frag_cb, &c, err);
 
 	if (c.nomem)
-		rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		rc = ha_err_nomem(err);
 	if (rc) {
 		free(c.text);
 		c.text = NULL;

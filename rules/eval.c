@@ -864,7 +864,7 @@ struct ha_cert_cache {
 int ha_cert_cache_new(struct ha_cert_cache **out, struct ha_err *err)
 {
 	*out = calloc(1, sizeof **out);
-	return *out ? HA_OK : ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+	return *out ? HA_OK : ha_err_nomem(err);
 }
 
 void ha_cert_cache_free(struct ha_cert_cache *c)
@@ -1677,11 +1677,11 @@ int ha_rules_evaluate(const struct ha_ruleset *rs, const struct ha_snapshot *s,
 		struct ha_finding *fd = ha_findings_add(out);
 
 		if (!fd || eval_rule(&x, rs->rules[i], fd) != HA_OK)
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 	}
 	set_verdict(rs, out);
 	if (!out->verdict_reason)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	return HA_OK;
 }
 

@@ -62,7 +62,7 @@ static int fail(struct ld *l, const yaml_node_t *n, const char *fmt, ...)
 
 static int nomem(struct ld *l)
 {
-	return ha_err_set(l->err, HA_ERR_NOMEM, "out of memory");
+	return ha_err_nomem(l->err);
 }
 
 static yaml_node_t *node_at(struct ld *l, int idx)
@@ -1380,7 +1380,7 @@ static int prescan(const char *name, const char *text, size_t len, struct ha_err
 	int depth = 0, docs = 0, rc = HA_OK, done = 0;
 
 	if (!yaml_parser_initialize(&p))
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
 	while (!done && rc == HA_OK) {
 		if (!yaml_parser_parse(&p, &ev)) {
@@ -1418,7 +1418,7 @@ int ha_rules_new(struct ha_ruleset **out, struct ha_err *err)
 
 	*out = NULL;
 	if (!rs)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	ha_buf_init(&rs->sources, 64u << 20);
 	if (ha_sha256_hex("", 0, rs->digest, err)) {
 		free(rs);
@@ -1683,7 +1683,7 @@ int ha_rules_load_buffer(struct ha_ruleset *rs, const char *name, const char *te
 	if ((rc = prescan(name, text, len, err)) != HA_OK)
 		return rc;
 	if (!yaml_parser_initialize(&parser))
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		rc = yaml_fail(name, text, len, &parser, err);

@@ -80,7 +80,7 @@ static int prescan(const char *name, const char *text, size_t len, struct ha_err
 	int depth = 0, docs = 0, rc = HA_OK, done = 0;
 
 	if (!yaml_parser_initialize(&p))
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
 	while (!done && !rc) {
 		if (!yaml_parser_parse(&p, &ev)) {
@@ -128,7 +128,7 @@ static int scalar(struct wl *l, yaml_node_t *n, const char *what, char **out)
 	if (memchr(n->data.scalar.value, '\0', len))
 		return fail(l, n, "%s holds a NUL character", what);
 	*out = ha_strndup((const char *)n->data.scalar.value, len);
-	return *out ? HA_OK : ha_err_set(l->err, HA_ERR_NOMEM, "out of memory");
+	return *out ? HA_OK : ha_err_nomem(l->err);
 }
 
 /* One string or a list of strings. */
@@ -141,7 +141,7 @@ static int names(struct wl *l, yaml_node_t *n, const char *what, char ***out, si
 	if (n->type == YAML_SCALAR_NODE) {
 		*out = calloc(1, sizeof **out);
 		if (!*out)
-			return ha_err_set(l->err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(l->err);
 		*nout = 1;
 		return scalar(l, n, what, &(*out)[0]);
 	}
@@ -152,7 +152,7 @@ static int names(struct wl *l, yaml_node_t *n, const char *what, char ***out, si
 		return fail(l, n, "%s must name at least one", what);
 	*out = calloc(cnt, sizeof **out);
 	if (!*out)
-		return ha_err_set(l->err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(l->err);
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
 		yaml_node_t *v = node(l, *it);
 
@@ -270,7 +270,7 @@ int ha_waivers_load_buffer(const char *name, const char *text, size_t len, struc
 	if ((rc = prescan(name, text, len, err)) != HA_OK)
 		return rc;
 	if (!yaml_parser_initialize(&parser))
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		rc = yaml_fail(name, &parser, err);
@@ -283,7 +283,7 @@ int ha_waivers_load_buffer(const char *name, const char *text, size_t len, struc
 	l.err = err;
 	ws = calloc(1, sizeof *ws);
 	if (!ws || !(ws->name = ha_strdup(name))) {
-		rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		rc = ha_err_nomem(err);
 		goto done;
 	}
 	root = yaml_document_get_root_node(&doc);
@@ -317,7 +317,7 @@ int ha_waivers_load_buffer(const char *name, const char *text, size_t len, struc
 	}
 	ws->v = calloc(cnt ? cnt : 1, sizeof *ws->v);
 	if (!ws->v) {
-		rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		rc = ha_err_nomem(err);
 		goto done;
 	}
 	for (it = list->data.sequence.items.start; !rc && it < list->data.sequence.items.top;
@@ -487,7 +487,7 @@ int ha_waivers_apply(struct ha_waivers *ws, const struct ha_ruleset *rs, const c
 		}
 	}
 	if (ha_buf_status(&waived) || ha_buf_status(&failing) || ha_buf_status(&unknown)) {
-		rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		rc = ha_err_nomem(err);
 	} else if (waived.len && !failing.len) {
 		/* Every deciding FAIL is waived: the verdict the host would
 		 * have without them. */
@@ -507,7 +507,7 @@ int ha_waivers_apply(struct ha_waivers *ws, const struct ha_ruleset *rs, const c
 			                    ha_buf_cstr(&waived));
 		}
 		if (!host->reason)
-			rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			rc = ha_err_nomem(err);
 	}
 	ha_buf_free(&waived);
 	ha_buf_free(&failing);

@@ -64,7 +64,7 @@ int scan_folder_open(const char *out, struct scan_folder *f, struct ha_err *err)
 	lockpath = ha_asprintf("%s/%s", out, HA_SCAN_LOCK_NAME);
 	f->dbpath = ha_asprintf("%s/%s", out, HA_SCAN_DB_NAME);
 	if (!lockpath || !f->dbpath) {
-		rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		rc = ha_err_nomem(err);
 		goto fail;
 	}
 	f->lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);

@@ -176,7 +176,7 @@ int scan_reuse_plan(struct ha_store *st, const struct ha_fleet *fleet, const cha
 	r->files = calloc(n, sizeof *r->files);
 	if (!r->prev || !r->how || !r->files) {
 		scan_reuse_free(r);
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	}
 	for (i = 0; !rc && i < fleet->nhosts; i++) {
 		const struct ha_host_job *h = &fleet->hosts[i];
@@ -185,7 +185,7 @@ int scan_reuse_plan(struct ha_store *st, const struct ha_fleet *fleet, const cha
 		int64_t id = 0;
 
 		if (!fp) {
-			rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			rc = ha_err_nomem(err);
 			break;
 		}
 		r->files[i] = fp;
@@ -329,7 +329,7 @@ int scan_reuse_verify(const struct scan_reuse *r, size_t host, const struct ha_h
 		        f->reason && *f->reason ? f->reason : "",
 		        f->reason && *f->reason ? "; " : "", fp->saved_sha256, f->sha256);
 		if (!reason)
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 		free(f->reason);
 		f->reason = reason;
 		if (notes->len)
@@ -341,7 +341,7 @@ int scan_reuse_verify(const struct scan_reuse *r, size_t host, const struct ha_h
 		        f->path, fp->saved_sha256, f->sha256);
 		(*changed)++;
 	}
-	return ha_buf_status(notes) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory") : HA_OK;
+	return ha_buf_status(notes) ? ha_err_nomem(err) : HA_OK;
 }
 
 int scan_reuse_record(struct ha_store *st, const struct scan_reuse *r, size_t host,

@@ -116,7 +116,7 @@ static int store_rules(struct ha_store *st, int64_t run_id, const struct ha_rule
 	int rc;
 
 	if (!v)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	for (i = 0; i < n; i++) {
 		const struct ha_rule_info *r = ha_rules_info(rs, i);
 
@@ -320,7 +320,7 @@ static int scan_read(struct scan *s, struct ha_err *err)
 
 	todo = calloc(s->fleet.nhosts ? s->fleet.nhosts : 1, sizeof *todo);
 	if (!todo)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	s->last_commit = now();
 	progress(s, HA_SCAN_EV_READING);
 	/* Hosts unchanged by identity first: no worker, no file read. */

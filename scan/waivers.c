@@ -37,7 +37,7 @@ int scan_waivers_begin(struct scan_waivers *w, struct ha_waivers *ws, int64_t as
 	if (ws) {
 		w->ids = calloc(ws->n ? ws->n : 1, sizeof *w->ids);
 		if (!w->ids)
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 	}
 	for (i = 0; w->ws && !rc && i < w->ws->n; i++) {
 		const struct ha_waiver *x = &w->ws->v[i];
@@ -47,7 +47,7 @@ int scan_waivers_begin(struct scan_waivers *w, struct ha_waivers *ws, int64_t as
 		                             x->expires,  x->ticket, w->as_of >= x->expires_end};
 
 		rc = hosts && rules ? ha_store_put_waiver(st, run_id, &sw, &w->ids[i], err)
-		                    : ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		                    : ha_err_nomem(err);
 		free(hosts);
 		free(rules);
 	}
@@ -72,7 +72,7 @@ int scan_waivers_host(struct scan_waivers *w, struct ha_store *st, const struct 
 	}
 	v = calloc(fs->n ? fs->n : 1, sizeof *v);
 	if (!v)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	rc = ha_waivers_apply(w->ws, rs, label, computer_name, fs, w->as_of, v, &wh, err);
 	for (i = 0; !rc && i < fs->n; i++)
 		if (v[i].waiver >= 0)
@@ -111,7 +111,7 @@ int scan_waivers_end(struct scan_waivers *w, struct ha_store *st, int64_t run_id
 		else
 			continue;
 		if (!note)
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 		if (say)
 			say(ctx, note);
 		rc = ha_store_put_note(st, run_id, note, err);

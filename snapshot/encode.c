@@ -177,7 +177,7 @@ static int get_str(struct dec *d, const char *what, char **out)
 		return fail(d);
 	*out = ha_strndup((const char *)p, n);
 	if (!*out)
-		return ha_err_set(d->err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(d->err);
 	return HA_OK;
 }
 
@@ -266,7 +266,7 @@ static int dec_file(struct dec *d, struct ha_hivefile *f)
 	if (n) {
 		f->logs = calloc(n, sizeof *f->logs);
 		if (!f->logs)
-			return ha_err_set(d->err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(d->err);
 		for (i = 0; i < n; i++) {
 			TRY(get_str(d, "log path", &f->logs[i]));
 			f->nlogs++;
@@ -301,7 +301,7 @@ static int dec_key(struct dec *d, struct ha_key *k)
 		const uint8_t *p;
 
 		if (!v)
-			return ha_err_set(d->err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(d->err);
 		TRY(get_str(d, "value name", &v->name));
 		if (!v->name)
 			return fail(d);
@@ -312,7 +312,7 @@ static int dec_key(struct dec *d, struct ha_key *k)
 		if (v->len) {
 			v->data = malloc(v->len);
 			if (!v->data)
-				return ha_err_set(d->err, HA_ERR_NOMEM, "out of memory");
+				return ha_err_nomem(d->err);
 			memcpy(v->data, p, v->len);
 		}
 		TRY(get_str(d, "value error", &v->error));
@@ -326,7 +326,7 @@ static int dec_key(struct dec *d, struct ha_key *k)
 			return fail(d);
 		if (ha_key_add_sub(k, s)) {
 			free(s);
-			return ha_err_set(d->err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(d->err);
 		}
 		free(s);
 	}
@@ -359,7 +359,7 @@ int ha_snapshot_decode(const uint8_t *p, size_t n, struct ha_snapshot *s, struct
 		struct ha_hivefile *f = ha_snapshot_add_file(s);
 
 		if (!f)
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 		TRY(dec_file(&d, f));
 	}
 	for (r = 0; r < HA_NROLES; r++) {
@@ -377,7 +377,7 @@ int ha_snapshot_decode(const uint8_t *p, size_t n, struct ha_snapshot *s, struct
 		struct ha_key *k = ha_snapshot_add_key(s);
 
 		if (!k)
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 		TRY(dec_key(&d, k));
 	}
 	if (ha_cur_left(&d.c) != 0) {

@@ -396,6 +396,6 @@ int ha_facts_derive(const struct ha_snapshot *s, struct ha_facts *f, struct ha_e
 	free(buildstr);
 	free(arch);
 	if (!f->os_family)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	return HA_OK;
 }

@@ -404,7 +404,7 @@ int ha_reqset_add(struct ha_reqset *rs, int hive, const char *path, const char *
 	if (!r) {
 		r = grow1((void **)&rs->v, &rs->n, sizeof *r);
 		if (!r)
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 		r->hive = hive;
 		r->path = ha_strdup(path);
 		r->match = match ? ha_strdup(match) : NULL;
@@ -414,7 +414,7 @@ int ha_reqset_add(struct ha_reqset *rs, int hive, const char *path, const char *
 			free(r->path);
 			free(r->match);
 			rs->n--;
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 		}
 	}
 	if (name) {
@@ -428,7 +428,7 @@ int ha_reqset_add(struct ha_reqset *rs, int hive, const char *path, const char *
 		slot = copy ? grow1((void **)&r->names, &r->nnames, sizeof(char *)) : NULL;
 		if (!slot) {
 			free(copy);
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 		}
 		*slot = copy;
 	}
@@ -474,7 +474,7 @@ int ha_parse_hklm_path(const char *full, int *hive, char **rel, struct ha_err *e
 		return ha_err_set(err, HA_ERR_FORMAT, "path '%s' has an empty component", full);
 	*rel = ha_strdup(p);
 	if (!*rel)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	return HA_OK;
 }
 
@@ -497,7 +497,7 @@ int ha_reqset_digest(const struct ha_reqset *rs, char hex[65], struct ha_err *er
 	}
 	if (ha_buf_status(&b)) {
 		ha_buf_free(&b);
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	}
 	rc = ha_sha256_hex(b.data ? b.data : "", b.len, hex, err);
 	ha_buf_free(&b);

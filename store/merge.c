@@ -200,7 +200,7 @@ static int read_source(struct ha_store *st, const char *path, struct src_run *r,
 	sqlite3_finalize(s);
 	if (!r->tool_version || !r->as_of || !r->rules_digest || !r->requests_digest || !r->paths ||
 	    !r->started_at || !r->finished_at || (has_shard && !r->shard))
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	if (r->shard && ha_parse_shard(r->shard, &r->shard_k, &r->shard_n))
 		return ha_err_set(err, HA_ERR_FORMAT, "run %lld records shard '%s', not K/N",
 		                  (long long)r->run_id, r->shard);
@@ -321,7 +321,7 @@ static int read_tables(struct ha_store *st, struct plan *p, struct ha_err *err)
 		p->t[p->n].parent = -1;
 		if (!p->t[p->n].name) {
 			sqlite3_finalize(s);
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 		}
 		p->n++;
 	}
@@ -356,7 +356,7 @@ static int read_columns(struct ha_store *st, struct plan *p, struct table *t, st
 		c->fk_table = -1;
 		if (!c->name) {
 			sqlite3_finalize(s);
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 		}
 		if (sqlite3_column_int(s, 2) > 0) {
 			npk++;
@@ -373,7 +373,7 @@ static int read_columns(struct ha_store *st, struct plan *p, struct table *t, st
 		if (t->cols[i].is_pk) {
 			t->rowid = 1;
 			if (!(t->pk = ha_strdup(t->cols[i].name)))
-				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				return ha_err_nomem(err);
 		}
 
 	rc = sqlite3_prepare_v2(
@@ -397,7 +397,7 @@ static int read_columns(struct ha_store *st, struct plan *p, struct table *t, st
 			t->parent = ti;
 			if (!(t->parent_col = ha_strdup(from))) {
 				sqlite3_finalize(s);
-				return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+				return ha_err_nomem(err);
 			}
 		}
 	}
@@ -505,7 +505,7 @@ static int compute_offsets(struct ha_store *st, struct plan *p, struct ha_err *e
 		                      " - coalesce((SELECT min(\"%w\") FROM src.\"%w\"), 1) + 1",
 		                      t->pk, t->name, t->pk, t->name);
 		if (!sql)
-			return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			return ha_err_nomem(err);
 		rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
 		sqlite3_free(sql);
 		if (rc != SQLITE_OK)
@@ -669,7 +669,7 @@ int ha_store_merge(struct ha_store *st, const char *const *srcs, size_t n,
 	if (!r || !ids) {
 		free(r);
 		free(ids);
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	}
 	for (i = 0; !rc && i < n; i++) {
 		if (stat(srcs[i], &ids[i]) != 0) {
@@ -688,7 +688,7 @@ int ha_store_merge(struct ha_store *st, const char *const *srcs, size_t n,
 		if (rc)
 			break;
 		if (!(r[i].path = ha_strdup(srcs[i]))) {
-			rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			rc = ha_err_nomem(err);
 			break;
 		}
 		rc = attach(st, srcs[i], err);

@@ -386,7 +386,7 @@ static int readonly_fallback(struct ha_store *st, const char *path, struct ha_er
 		return HA_OK; /* the usual checks report anything else */
 	wal = ha_asprintf("%s-wal", path);
 	if (!wal)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	has_log = lstat(wal, &sb) == 0 && (!S_ISREG(sb.st_mode) || sb.st_size > 0);
 	free(wal);
 	if (has_log)
@@ -398,7 +398,7 @@ static int readonly_fallback(struct ha_store *st, const char *path, struct ha_er
 		        path);
 	uri = immutable_uri(path);
 	if (!uri)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	sqlite3_close(st->db);
 	st->db = NULL;
 	rc = sqlite3_open_v2(uri, &st->db,
@@ -406,7 +406,7 @@ static int readonly_fallback(struct ha_store *st, const char *path, struct ha_er
 	free(uri);
 	if (rc != SQLITE_OK)
 		return st->db ? sqlfail(st, rc, err, "opening the store read-only")
-		              : ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		              : ha_err_nomem(err);
 	sqlite3_extended_result_codes(st->db, 1);
 	return HA_OK;
 }
@@ -423,7 +423,7 @@ int ha_store_open(const char *path, int flags, struct ha_store **out, struct ha_
 	*out = NULL;
 	st = calloc(1, sizeof *st);
 	if (!st)
-		return ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(err);
 	rc = sqlite3_open_v2(path, &st->db, oflags | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc == SQLITE_OK && (flags & HA_STORE_READONLY)) {
 		rc = readonly_fallback(st, path, err);
@@ -435,7 +435,7 @@ int ha_store_open(const char *path, int flags, struct ha_store **out, struct ha_
 	}
 	if (rc != SQLITE_OK) {
 		if (!st->db)
-			rc = ha_err_set(err, HA_ERR_NOMEM, "out of memory");
+			rc = ha_err_nomem(err);
 		else if ((rc & 0xFF) == SQLITE_CANTOPEN)
 			rc = ha_err_set(err, HA_ERR_IO, "cannot open store '%s': %s", path,
 			                sqlite3_errmsg(st->db));
@@ -740,8 +740,7 @@ static int put_hive(struct ha_store *st, int64_t host_id, const struct ha_hivefi
 	bind_int(s, 24, f->degraded);
 	bind_text(s, 25, f->nlogs ? ha_buf_cstr(&logs) : NULL);
 	bind_text(s, 26, f->replay);
-	rc = ha_buf_status(&logs) ? ha_err_set(err, HA_ERR_NOMEM, "out of memory")
-	                          : step_done(st, s, err, "recording a hive");
+	rc = ha_buf_status(&logs) ? ha_err_nomem(err) : step_done(st, s, err, "recording a hive");
 	ha_buf_free(&logs);
 	return rc;
 }
@@ -1481,11 +1480,11 @@ static int take_evidence(struct finding_read *fr, int64_t fid, size_t *n)
 			struct ha_evidence_row *rows;
 
 			if (!off)
-				return ha_err_set(fr->err, HA_ERR_NOMEM, "out of memory");
+				return ha_err_nomem(fr->err);
 			fr->off = off;
 			rows = realloc(fr->rows, cap * sizeof *rows);
 			if (!rows)
-				return ha_err_set(fr->err, HA_ERR_NOMEM, "out of memory");
+				return ha_err_nomem(fr->err);
 			fr->rows = rows;
 			fr->cap = cap;
 		}
@@ -1502,7 +1501,7 @@ static int take_evidence(struct finding_read *fr, int64_t fid, size_t *n)
 	if (fr->ev_rc != SQLITE_ROW && fr->ev_rc != SQLITE_DONE)
 		return sqlfail(fr->st, fr->ev_rc, fr->err, "reading evidence");
 	if (ha_buf_status(&fr->text))
-		return ha_err_set(fr->err, HA_ERR_NOMEM, "out of memory");
+		return ha_err_nomem(fr->err);
 	for (i = 0; i < *n; i++) {
 		const char *v[EV_COLS];
 		struct ha_evidence_row *e = &fr->rows[i];
