@@ -45,29 +45,6 @@ static int collect(void *ctx, const struct ha_finding_row *f)
 	return 0;
 }
 
-static const struct cause {
-	const char *category;
-	const char *head;
-	const char *symptom;
-} causes[] = {
-        {"os", "The operating system",
-         "TLS 1.2 cannot be negotiated at all, so Azure Backup resets the "
-         "connection: backups and restores fail with error 10054."},
-        {"update", "A required update",
-         "Without it the stack offers only SSL 3.0 / TLS 1.0 and Azure "
-         "Backup resets the connection (error 10054)."},
-        {"schannel", "SChannel",
-         "Applications that use the system defaults do not offer TLS 1.2; the "
-         "service resets them (error 10054, \"An existing connection was forcibly "
-         "closed by the remote host\")."},
-        {"netfx", ".NET Framework",
-         "The backup agent is a .NET application: without these settings it "
-         "offers old protocols and its connections are reset (error 10054)."},
-        {"roots", "Certificate trust",
-         "This shows up as \"The root of the certificate chain is not a "
-         "trusted root authority\", not as error 10054."},
-};
-
 static void line(struct ha_buf *out, int html, const char *head, const struct item *it,
                  const char *symptom)
 {
@@ -105,24 +82,28 @@ int ha_report_narrative(struct ha_store *st, int64_t run_id, int64_t host_id, in
                         struct ha_buf *out, struct ha_err *err)
 {
 	struct nctx c = {0};
-	size_t i, k, shown = 0;
+	const struct ha_category *cats;
+	size_t i, k, ncats, shown = 0;
 	int rc = ha_store_each_finding(st, run_id, host_id, collect, &c, err);
 
 	if (c.nomem)
 		rc = ha_err_nomem(err);
-	for (k = 0; !rc && k < sizeof causes / sizeof causes[0]; k++) {
+	cats = ha_categories(&ncats);
+	for (k = 0; !rc && k < ncats; k++) {
+		if (!cats[k].cause)
+			continue;
 		for (i = 0; i < c.n; i++) {
-			if (strcmp(c.v[i].category, causes[k].category) || c.v[i].status != HA_FAIL)
+			if (strcmp(c.v[i].category, cats[k].name) || c.v[i].status != HA_FAIL)
 				continue;
-			line(out, html, causes[k].head, &c.v[i], causes[k].symptom);
+			line(out, html, cats[k].cause, &c.v[i], cats[k].symptom);
 			shown++;
 		}
 	}
 	/* Evidence that cannot be trusted comes last: it qualifies the rest. */
 	for (i = 0; !rc && i < c.n; i++) {
-		int integrity = !strcmp(c.v[i].category, "integrity") && c.v[i].status != HA_PASS;
-		int unknown = c.v[i].status == HA_UNKNOWN && strcmp(c.v[i].category, "integrity") &&
-		              strcmp(c.v[i].category, "info");
+		const struct ha_category *cat = ha_category_find(c.v[i].category);
+		int integrity = cat && cat->integrity && c.v[i].status != HA_PASS;
+		int unknown = c.v[i].status == HA_UNKNOWN && (!cat || cat->decides);
 
 		if (integrity)
 			line(out, html, "Stale or missing evidence", &c.v[i],

@@ -1639,7 +1639,7 @@ static void set_verdict(const struct ha_ruleset *rs, struct ha_findings *out)
 				sep(&unknown, ", ");
 				ha_buf_puts(&unknown, f->rule_id);
 			}
-		} else if (!strcmp(f->category, "integrity") && f->status == HA_FAIL) {
+		} else if (rs->rules[i]->info.integrity && f->status == HA_FAIL) {
 			integrity_bad = 1;
 		}
 	}

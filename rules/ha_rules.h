@@ -33,6 +33,7 @@ struct ha_rule_info {
 	const char *reg;      /* .reg fragment, may be "" */
 	const char *origin;   /* rule file it came from ("built-in" for the pack) */
 	int decides;          /* 1 if its FAIL or UNKNOWN decides the host verdict */
+	int integrity;        /* 1 if it judges the evidence: its FAIL makes the verdict unknown */
 };
 
 /* An empty ruleset. */

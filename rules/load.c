@@ -1115,6 +1115,22 @@ static int one_of_words(const char *s, const char *const *words)
 	return 0;
 }
 
+/* "os, update, ..., info": the categories a rule may name. */
+static const char *category_names(void)
+{
+	static char names[256];
+	const struct ha_category *c;
+	size_t i, n, len = 0;
+
+	if (!*names) {
+		c = ha_categories(&n);
+		for (i = 0; i < n; i++)
+			len += (size_t)snprintf(names + len, sizeof names - len, "%s%s",
+			                        i ? ", " : "", c[i].name);
+	}
+	return names;
+}
+
 /* Replaces every "{wow}" with `with`. */
 static char *subst_wow(const char *s, const char *with)
 {
@@ -1137,9 +1153,8 @@ static int parse_rule(struct ld *l, const yaml_node_t *n, int view, struct rule 
 	                                   "source", "applies",     "views",    "fail_status",
 	                                   "check",  "remediation", NULL};
 	static const char *const sev[] = {"critical", "high", "medium", "low", "info", NULL};
-	static const char *const cats[] = {"os",    "update",    "schannel", "netfx",
-	                                   "roots", "integrity", "info",     NULL};
 	static const char *const rem_keys[] = {"summary", "reg", NULL};
+	const struct ha_category *cat = NULL;
 	struct rule *r;
 	yaml_node_t *v;
 	char *tmp;
@@ -1169,9 +1184,8 @@ static int parse_rule(struct ld *l, const yaml_node_t *n, int view, struct rule 
 		          "severity is one of critical, high, medium, low, info");
 	if (!rc)
 		rc = get_text(l, n, "category", 1, &r->category);
-	if (!rc && !one_of_words(r->category, cats))
-		rc = fail(l, get(l, n, "category"),
-		          "category is one of os, update, schannel, netfx, roots, integrity, info");
+	if (!rc && !(cat = ha_category_find(r->category)))
+		rc = fail(l, get(l, n, "category"), "category is one of %s", category_names());
 	if (!rc)
 		rc = get_text(l, n, "source", 1, &r->source);
 	if (!rc && (v = get(l, n, "applies")))
@@ -1241,7 +1255,8 @@ static int parse_rule(struct ld *l, const yaml_node_t *n, int view, struct rule 
 	r->info.remedy = r->remedy;
 	r->info.reg = r->reg;
 	r->info.origin = r->origin;
-	r->info.decides = strcmp(r->category, "info") != 0 && strcmp(r->category, "integrity") != 0;
+	r->info.decides = cat->decides;
+	r->info.integrity = cat->integrity;
 	*out = r;
 	return HA_OK;
 }

@@ -481,8 +481,8 @@ int ha_waivers_apply(struct ha_waivers *ws, const struct ha_ruleset *rs, const c
 			if (unknown.len)
 				ha_buf_puts(&unknown, ", ");
 			ha_buf_puts(&unknown, f->rule_id);
-		} else if (!decides && f->category && !strcmp(f->category, "integrity") &&
-		           f->status == HA_FAIL) {
+		} else if (!decides && f->status == HA_FAIL && ha_category_find(f->category) &&
+		           ha_category_find(f->category)->integrity) {
 			integrity_bad = 1;
 		}
 	}

@@ -278,6 +278,25 @@ const char *ha_status_name(int status); /* "PASS", ... */
 /* HA_PASS.. from a name (case-insensitive); -1 when unknown. */
 int ha_status_from_name(const char *name);
 
+/* Rule categories (a rule's `category` in a rule file) and what each means
+ * for the verdict and the narrative: the one place that gives a category
+ * its meaning (snapshot.c, table `categories`).  The loader accepts only
+ * these names. */
+struct ha_category {
+	const char *name;
+	int decides;   /* a FAIL or UNKNOWN of its rules decides the verdict */
+	int integrity; /* its rules judge the evidence itself: a FAIL makes the
+	                * verdict unknown, and the narrative puts it last */
+	/* The narrative's heading and symptom for a failing rule of it; NULL
+	 * for a category that is not a cause of a failed connection. */
+	const char *cause, *symptom;
+};
+/* The categories, causes first in the order in which they break a
+ * connection; `n` gets their number. */
+const struct ha_category *ha_categories(size_t *n);
+/* The category of that name, or NULL. */
+const struct ha_category *ha_category_find(const char *name);
+
 /* One piece of evidence behind a finding: what was read, where. */
 struct ha_evidence {
 	int role;        /* HA_SYSTEM, HA_SOFTWARE, or -1 (host facts) */

@@ -524,6 +524,43 @@ int ha_status_from_name(const char *name)
 	return -1;
 }
 
+static const struct ha_category categories[] = {
+        {"os", 1, 0, "The operating system",
+         "TLS 1.2 cannot be negotiated at all, so Azure Backup resets the "
+         "connection: backups and restores fail with error 10054."},
+        {"update", 1, 0, "A required update",
+         "Without it the stack offers only SSL 3.0 / TLS 1.0 and Azure "
+         "Backup resets the connection (error 10054)."},
+        {"schannel", 1, 0, "SChannel",
+         "Applications that use the system defaults do not offer TLS 1.2; the "
+         "service resets them (error 10054, \"An existing connection was forcibly "
+         "closed by the remote host\")."},
+        {"netfx", 1, 0, ".NET Framework",
+         "The backup agent is a .NET application: without these settings it "
+         "offers old protocols and its connections are reset (error 10054)."},
+        {"roots", 1, 0, "Certificate trust",
+         "This shows up as \"The root of the certificate chain is not a "
+         "trusted root authority\", not as error 10054."},
+        {"integrity", 0, 1, NULL, NULL},
+        {"info", 0, 0, NULL, NULL},
+};
+
+const struct ha_category *ha_categories(size_t *n)
+{
+	*n = sizeof categories / sizeof categories[0];
+	return categories;
+}
+
+const struct ha_category *ha_category_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < sizeof categories / sizeof categories[0]; i++)
+		if (!strcmp(name, categories[i].name))
+			return &categories[i];
+	return NULL;
+}
+
 static const char *const verdict_names[HA_NVERDICTS] = {"ready", "not_ready", "unknown",
                                                         "ready_with_waivers"};
 

@@ -1010,6 +1010,33 @@ static void test_value_multi_sz_and_binary(void)
 
 /* --------------------------------------------------------- names, enums */
 
+/* What a category means is data: the loader, the verdict, the waivers and
+ * the narrative all read this table. */
+static void test_categories(void)
+{
+	const struct ha_category *c, *x;
+	size_t i, n;
+
+	c = ha_categories(&n);
+	CHECK_INT(n, 7);
+	for (i = 0; i < n; i++) {
+		CHECK(ha_category_find(c[i].name) == &c[i]);
+		/* a category that decides readiness is a cause the narrative names */
+		CHECK_INT(c[i].decides, c[i].cause != NULL);
+		CHECK_INT(c[i].cause != NULL, c[i].symptom != NULL);
+		CHECK(!(c[i].decides && c[i].integrity));
+	}
+	CHECK_STR(c[0].name, "os"); /* causes in the order they break a connection */
+	CHECK_STR(c[4].name, "roots");
+	x = ha_category_find("integrity");
+	CHECK(x && x->integrity && !x->decides);
+	x = ha_category_find("info");
+	CHECK(x && !x->integrity && !x->decides);
+	CHECK(ha_category_find("Integrity") == NULL);
+	CHECK(ha_category_find("") == NULL);
+	CHECK(ha_category_find(NULL) == NULL);
+}
+
 static void test_names(void)
 {
 	int i;
@@ -1554,6 +1581,7 @@ int main(int argc, char **argv)
 	        CHECK_CASE(test_value_strings),
 	        CHECK_CASE(test_value_multi_sz_and_binary),
 	        CHECK_CASE(test_names),
+	        CHECK_CASE(test_categories),
 	        CHECK_CASE(test_reqset),
 	        CHECK_CASE(test_parse_hklm_path),
 	        CHECK_CASE(test_os_family_table),
