@@ -21,7 +21,10 @@
  * no process may be left behind (this test is a child subreaper, so
  * orphans would come to it), and each scan must finish in bounded time.
  *
- * `test_damaged --write DIR` only writes the corpus into DIR. */
+ * `test_damaged --write DIR` only writes the corpus into DIR.
+ *
+ * (Over 1,000 lines: the generator of each damaged variant sits beside the status it must get.)
+ */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,10 @@
  * wrong, each checking that the message names file:line:column and what is
  * wrong; how --rules files add to and replace loaded rules; the 32-bit view
  * expansion; the requests the built-in pack makes; and the `rules` verb and
- * `scan --rules` through the built program. */
+ * `scan --rules` through the built program.
+ *
+ * (Over 1,000 lines: one case per way a rule file can be wrong.)
+ */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
