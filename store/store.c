@@ -1032,6 +1032,30 @@ int ha_store_set_identity(struct ha_store *st, int64_t host_id, const char *path
 	return step_done(st, s, err, "recording a file identity");
 }
 
+/* One row of (dev, ino, size, mtime_ns, ctime_ns, sha256) from a bound
+ * statement into `id` and `sha256`; *found says whether there was one. */
+static int identity_row(struct ha_store *st, sqlite3_stmt *s, struct ha_file_identity *id,
+                        char sha256[65], int *found, const char *what, struct ha_err *err)
+{
+	int rc;
+
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *h = sqlite3_column_text(s, 5);
+
+		id->dev = (uint64_t)sqlite3_column_int64(s, 0);
+		id->ino = (uint64_t)sqlite3_column_int64(s, 1);
+		id->size = (uint64_t)sqlite3_column_int64(s, 2);
+		id->mtime_ns = sqlite3_column_int64(s, 3);
+		id->ctime_ns = sqlite3_column_int64(s, 4);
+		snprintf(sha256, 65, "%s", h ? (const char *)h : "");
+		*found = 1;
+		rc = SQLITE_DONE;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? HA_OK : sqlfail(st, rc, err, what);
+}
+
 int ha_store_get_identity(struct ha_store *st, int64_t host_id, const char *path,
                           struct ha_file_identity *id, char sha256[65], int *found,
                           struct ha_err *err)
@@ -1049,21 +1073,7 @@ int ha_store_get_identity(struct ha_store *st, int64_t host_id, const char *path
 		return rc;
 	bind_int(s, 1, host_id);
 	bind_text(s, 2, path);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *h = sqlite3_column_text(s, 5);
-
-		id->dev = (uint64_t)sqlite3_column_int64(s, 0);
-		id->ino = (uint64_t)sqlite3_column_int64(s, 1);
-		id->size = (uint64_t)sqlite3_column_int64(s, 2);
-		id->mtime_ns = sqlite3_column_int64(s, 3);
-		id->ctime_ns = sqlite3_column_int64(s, 4);
-		snprintf(sha256, 65, "%s", h ? (const char *)h : "");
-		*found = 1;
-		rc = SQLITE_DONE;
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? HA_OK : sqlfail(st, rc, err, "looking up a file identity");
+	return identity_row(st, s, id, sha256, found, "looking up a file identity", err);
 }
 
 int ha_store_set_container(struct ha_store *st, int64_t host_id, const char *path,
@@ -1120,22 +1130,7 @@ int ha_store_get_container_identity(struct ha_store *st, int64_t host_id, const 
 	bind_int(s, 1, host_id);
 	bind_text(s, 2, path);
 	bind_text(s, 3, container);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *h = sqlite3_column_text(s, 5);
-
-		id->dev = (uint64_t)sqlite3_column_int64(s, 0);
-		id->ino = (uint64_t)sqlite3_column_int64(s, 1);
-		id->size = (uint64_t)sqlite3_column_int64(s, 2);
-		id->mtime_ns = sqlite3_column_int64(s, 3);
-		id->ctime_ns = sqlite3_column_int64(s, 4);
-		snprintf(sha256, 65, "%s", h ? (const char *)h : "");
-		*found = 1;
-		rc = SQLITE_DONE;
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? HA_OK
-	                         : sqlfail(st, rc, err, "looking up a container's identity");
+	return identity_row(st, s, id, sha256, found, "looking up a container's identity", err);
 }
 
 /* --------------------------------------------------------------- reading */
