@@ -1934,7 +1934,6 @@ static size_t nlists, nrunning;
 
 static void list_child(const char *path, int kind, int wfd, pid_t parent)
 {
-	const struct ha_container_opts *o = ha_container_opts_get();
 	struct ha_fleet mine;
 	struct ha_buf b;
 	struct rlimit rl;
@@ -1954,8 +1953,8 @@ static void list_child(const char *path, int kind, int wfd, pid_t parent)
 	rl.rlim_cur = rl.rlim_max = 0;
 	setrlimit(RLIMIT_CORE, &rl);
 #ifndef HA_CONT_ASAN
-	if (o->mem_bytes)
-		ha_limit_address_space(o->mem_bytes);
+	if (ha_container_opts_get()->mem_bytes)
+		ha_limit_address_space(ha_container_opts_get()->mem_bytes);
 #endif
 	memset(&mine, 0, sizeof mine);
 	ha_err_clear(&e);

@@ -223,7 +223,9 @@ static int path_loops(TSK_FS_INFO *fs, const char *win, char *why, size_t wl)
 	for (i = 0; i < 3; i++) {
 		TSK_INUM_T ino;
 
-		snprintf(path[i + 1], sizeof path[i + 1], "%s%s%s", i ? path[i] : "", "/", comp[i]);
+		if (snprintf(path[i + 1], sizeof path[i + 1], "%s/%s", i ? path[i] : "", comp[i]) >=
+		    (int)sizeof path[i + 1])
+			return 0; /* a name longer than the ones looked for */
 		if (tsk_fs_path2inum(fs, path[i + 1], &ino, NULL) != 0) {
 			tsk_error_reset();
 			return 0; /* not there: the lookups below find nothing either */
