@@ -259,3 +259,26 @@ int ha_size_mul(size_t a, size_t b, size_t *out)
 	*out = a * b;
 	return HA_OK;
 }
+
+int ha_array_grow(void *v, size_t *cap, size_t n, size_t size, size_t first)
+{
+	void *old, *nv;
+	size_t want, bytes;
+
+	/* `v` points at a `T *`; read and written through memcpy, not as a
+	 * `void **`, which another pointer type may not be accessed as. */
+	if (n < *cap)
+		return HA_OK;
+	want = first ? first : 1;
+	if (*cap && ha_size_mul(*cap, 2, &want))
+		return HA_ERR_LIMIT;
+	if (ha_size_mul(want, size, &bytes))
+		return HA_ERR_LIMIT;
+	memcpy(&old, v, sizeof old);
+	nv = realloc(old, bytes);
+	if (!nv)
+		return HA_ERR_NOMEM;
+	memcpy(v, &nv, sizeof nv);
+	*cap = want;
+	return HA_OK;
+}

@@ -150,6 +150,11 @@ static inline void ha_put_le32(uint8_t *p, uint32_t v)
 /* Overflow-checked size arithmetic: 0 on success, HA_ERR_LIMIT on overflow. */
 HA_MUST_CHECK int ha_size_add(size_t a, size_t b, size_t *out);
 HA_MUST_CHECK int ha_size_mul(size_t a, size_t b, size_t *out);
+/* Makes room in a growable array `*v` of `*cap` elements of `size` bytes
+ * for one more when `n` are used: doubles it (from `first`), overflow
+ * checked.  HA_OK, or HA_ERR_NOMEM / HA_ERR_LIMIT with `*v` and `*cap`
+ * unchanged. */
+HA_MUST_CHECK int ha_array_grow(void *v, size_t *cap, size_t n, size_t size, size_t first);
 
 /* ------------------------------------------------------------------- text */
 

@@ -179,16 +179,9 @@ static int host_cb(void *ctx, const struct ha_host_row *h)
 	struct hlist *l = ctx;
 	struct hrec *r;
 
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct hrec *v = realloc(l->v, cap * sizeof *v);
-
-		if (!v) {
-			l->nomem = 1;
-			return HA_ERR_NOMEM;
-		}
-		l->v = v;
-		l->cap = cap;
+	if (ha_array_grow(&l->v, &l->cap, l->n, sizeof *l->v, 64)) {
+		l->nomem = 1;
+		return HA_ERR_NOMEM;
 	}
 	r = &l->v[l->n];
 	memset(r, 0, sizeof *r);
@@ -401,15 +394,8 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	struct flist *l = ctx;
 	struct frec *r;
 
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 32;
-		struct frec *v = realloc(l->v, cap * sizeof *v);
-
-		if (!v)
-			return HA_ERR_NOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (ha_array_grow(&l->v, &l->cap, l->n, sizeof *l->v, 32))
+		return HA_ERR_NOMEM;
 	r = &l->v[l->n++];
 	r->rule_id = ha_strdup(f->rule_id);
 	r->status = f->status;
@@ -469,15 +455,8 @@ static int add_host(struct ha_diff *d, const struct hrec *x, const struct hrec *
 {
 	struct ha_diff_host *h;
 
-	if (d->nhosts == d->caphosts) {
-		size_t cap = d->caphosts ? d->caphosts * 2 : 16;
-		struct ha_diff_host *v = realloc(d->hosts, cap * sizeof *v);
-
-		if (!v)
-			return HA_ERR_NOMEM;
-		d->hosts = v;
-		d->caphosts = cap;
-	}
+	if (ha_array_grow(&d->hosts, &d->caphosts, d->nhosts, sizeof *d->hosts, 16))
+		return HA_ERR_NOMEM;
 	h = &d->hosts[d->nhosts++];
 	memset(h, 0, sizeof *h);
 	h->match = match;
@@ -502,15 +481,8 @@ static int add_finding(struct ha_diff *d, const struct frec *o, const struct fre
 {
 	struct ha_diff_finding *f;
 
-	if (d->nfindings == d->capfindings) {
-		size_t cap = d->capfindings ? d->capfindings * 2 : 16;
-		struct ha_diff_finding *v = realloc(d->findings, cap * sizeof *v);
-
-		if (!v)
-			return HA_ERR_NOMEM;
-		d->findings = v;
-		d->capfindings = cap;
-	}
+	if (ha_array_grow(&d->findings, &d->capfindings, d->nfindings, sizeof *d->findings, 16))
+		return HA_ERR_NOMEM;
 	f = &d->findings[d->nfindings++];
 	memset(f, 0, sizeof *f);
 	f->host = d->nhosts - 1;

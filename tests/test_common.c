@@ -492,6 +492,35 @@ static void test_cur_lstr_hostile(void)
 	}
 }
 
+/* One growth helper for every doubling array: room only when full, from
+ * `first`, doubled, refused on overflow with the array left as it was. */
+static void test_array_grow(void)
+{
+	uint32_t *v = NULL, *keep;
+	size_t cap = 0, n;
+
+	CHECK_INT(ha_array_grow(&v, &cap, 0, sizeof *v, 4), HA_OK);
+	CHECK(v != NULL);
+	CHECK_INT(cap, 4);
+	for (n = 0; n < 100; n++) {
+		CHECK_INT(ha_array_grow(&v, &cap, n, sizeof *v, 4), HA_OK);
+		v[n] = (uint32_t)n;
+	}
+	CHECK_INT(cap, 128);
+	CHECK_INT(v[99], 99);
+	CHECK_INT(ha_array_grow(&v, &cap, 100, sizeof *v, 4), HA_OK); /* not full: as is */
+	CHECK_INT(cap, 128);
+	keep = v;
+	cap = SIZE_MAX / 2 + 1; /* doubling overflows */
+	CHECK_INT(ha_array_grow(&v, &cap, cap, sizeof *v, 4), HA_ERR_LIMIT);
+	CHECK(v == keep);
+	cap = SIZE_MAX / 8; /* doubled it fits, but not its bytes at 16 each */
+	CHECK_INT(ha_array_grow(&v, &cap, cap, 16, 4), HA_ERR_LIMIT);
+	CHECK_INT(cap, SIZE_MAX / 8);
+	CHECK(v == keep);
+	free(v);
+}
+
 static void test_size_overflow(void)
 {
 	size_t r = 77;
@@ -1605,6 +1634,7 @@ int main(int argc, char **argv)
 	        CHECK_CASE(test_cur_every_boundary),
 	        CHECK_CASE(test_cur_lstr_hostile),
 	        CHECK_CASE(test_size_overflow),
+	        CHECK_CASE(test_array_grow),
 	        CHECK_CASE(test_utf16_decoding),
 	        CHECK_CASE(test_latin1_decoding),
 	        CHECK_CASE(test_utf8_validation),
