@@ -345,14 +345,14 @@ static int export_entry(struct walk *w, struct entry *e)
  * only keys under those two (regtext.c).  The test errs towards 0: the
  * words anywhere (in a value too) are enough, and a file that cannot be
  * read to the end is left to the worker, which says why.  One pass over
- * the bytes, decoded as UTF-16LE (BOM FF FE, or a second byte 0) or as
+ * the first 64 MiB, decoded as UTF-16LE (BOM FF FE, or a second byte 0) or as
  * 8-bit text, ASCII lower-cased; non-ASCII becomes 0x01. */
 static int export_lacks_hklm(const char *path)
 {
-	enum { KEEP = 32, CHUNK = 1 << 16 };
+	enum { KEEP = 32, CHUNK = 1 << 16, MAX_READ = 64 << 20 };
 	static uint8_t raw[CHUNK];
 	static char text[KEEP + CHUNK];
-	size_t len = 0, i;
+	size_t len = 0, total = 0, i;
 	int fd, utf16 = -1, pending = -1, found = 0;
 	ssize_t n;
 
@@ -390,6 +390,12 @@ static int export_lacks_hklm(const char *path)
 			        ((after >= 6 && !memcmp(q + 1, "system", 6)) ||
 			         (after >= 8 && !memcmp(q + 1, "software", 8)));
 		}
+		/* Discovery reads at most MAX_READ of one file (a whole-registry
+		 * export starts with HKEY_CLASSES_ROOT, which can be larger): past
+		 * it, the file is left to the worker, under its limits. */
+		total += (size_t)n;
+		if (!found && total >= MAX_READ)
+			found = 1;
 		/* The last characters again next time: a name across two reads. */
 		if (len > KEEP) {
 			memmove(text, text + len - KEEP, KEEP);

@@ -12,12 +12,14 @@
  * of the same hives, except the evidence columns (paths, hashes, times),
  * and the evidence must say where the values came from. */
 #include <dirent.h>
+#include <fcntl.h>
 #include <hivex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "ha_common.h"
@@ -787,6 +789,32 @@ static void test_broken_export_among_good_ones(void)
  * what it is, and the hosts beside it are audited as before.  An export
  * whose first HKLM key lies past 64 KiB of other keys, its name across
  * the boundary of two reads, is still a host. */
+/* Discovery reads at most 64 MiB of an export looking for HKLM keys: a
+ * larger file without them in that span is left to the worker (a host),
+ * so a whole-registry export whose HKLM part comes late is not dropped. */
+static void test_export_sniff_is_bounded(void)
+{
+	char out[4096], path[4096], *paths[1], *err = NULL, *csv;
+	int rc, fd;
+
+	setf(path, sizeof path, "%s/exp-big/BIGHKCU/user.reg", tmp);
+	CHECK_INT(write_export(path, "\r\n[HKEY_CURRENT_USER\\Software\\Vendor]\r\n", F_UTF8), 0);
+	fd = open(path, O_WRONLY);
+	CHECK(fd >= 0);
+	CHECK_INT(ftruncate(fd, (off_t)65 << 20), 0); /* a sparse tail past the span */
+	close(fd);
+	setf(out, sizeof out, "%s/out-big", tmp);
+	setf(path, sizeof path, "%s/exp-big", tmp);
+	paths[0] = path;
+	rc = scan(out, paths, 1, &err);
+	CHECK(rc == 0 || rc == 1);
+	setf(path, sizeof path, "%s/hosts.csv", out);
+	csv = tu_read(path, NULL);
+	CHECK_HAS(csv, "\n\"BIGHKCU\",");
+	free(csv);
+	free(err);
+}
+
 static void test_export_without_hklm_keys(void)
 {
 	static const char hkcu[] =
@@ -904,6 +932,7 @@ int main(int argc, char **argv)
 	        CHECK_CASE(test_remediation_file_reads_back),
 	        CHECK_CASE(test_broken_export_among_good_ones),
 	        CHECK_CASE(test_export_without_hklm_keys),
+	        CHECK_CASE(test_export_sniff_is_bounded),
 	};
 	int rc;
 	size_t i;
