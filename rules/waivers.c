@@ -47,6 +47,14 @@ struct wl {
 	long visits;
 };
 
+/* Whether the finding's rule judges the evidence (its category says). */
+static int integrity_rule(const struct ha_finding *f)
+{
+	const struct ha_category *c = ha_category_find(f->category);
+
+	return c && c->integrity;
+}
+
 static int fail(struct wl *l, const yaml_node_t *n, const char *fmt, ...) HA_PRINTF(3, 4);
 static int fail(struct wl *l, const yaml_node_t *n, const char *fmt, ...)
 {
@@ -481,8 +489,7 @@ int ha_waivers_apply(struct ha_waivers *ws, const struct ha_ruleset *rs, const c
 			if (unknown.len)
 				ha_buf_puts(&unknown, ", ");
 			ha_buf_puts(&unknown, f->rule_id);
-		} else if (!decides && f->status == HA_FAIL && ha_category_find(f->category) &&
-		           ha_category_find(f->category)->integrity) {
+		} else if (!decides && f->status == HA_FAIL && integrity_rule(f)) {
 			integrity_bad = 1;
 		}
 	}
