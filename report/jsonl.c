@@ -7,7 +7,6 @@
 #include "ha_report.h"
 
 struct jctx {
-	struct ha_store *st;
 	struct ha_out out;
 	struct ha_buf b;
 	struct ha_err *err;
@@ -69,7 +68,8 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	struct jctx *c = ctx;
 	json_t *o = json_object();
 	char *line;
-	int bad = !o, rc;
+	int bad = !o, rc = 0;
+	size_t i;
 
 	c->ev = json_array();
 	if (!c->ev || bad) {
@@ -77,7 +77,8 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 		json_decref(c->ev);
 		return ha_err_nomem(c->err);
 	}
-	rc = ha_store_each_evidence(c->st, f->finding_id, ev_cb, c, c->err);
+	for (i = 0; i < f->nevidence && !rc; i++)
+		rc = ev_cb(c, &f->evidence[i]);
 	if (rc) {
 		json_decref(o);
 		json_decref(c->ev);
@@ -142,7 +143,6 @@ int ha_report_jsonl(struct ha_store *st, int64_t run_id, const char *path, struc
 	int rc;
 
 	memset(&c, 0, sizeof c);
-	c.st = st;
 	c.err = err;
 	c.run_id = run_id;
 	rc = ha_store_get_run(st, run_id, run_cb, &as_of, err);

@@ -14,7 +14,6 @@
 #include "ha_report.h"
 
 struct sctx {
-	struct ha_store *st;
 	struct ha_suites_view *v;
 	struct ha_err *err;
 	int nomem;
@@ -47,6 +46,8 @@ static int ev_cb(void *ctx, const struct ha_evidence_row *e)
 static int finding_cb(void *ctx, const struct ha_finding_row *f)
 {
 	struct sctx *c = ctx;
+	size_t i;
+	int rc = 0;
 
 	if (strcmp(f->rule_id, HA_SUITES_RULE) != 0)
 		return 0;
@@ -56,7 +57,9 @@ static int finding_cb(void *ctx, const struct ha_finding_row *f)
 	set(c, &c->v->observed, f->observed);
 	if (c->nomem)
 		return HA_ERR_NOMEM;
-	return ha_store_each_evidence(c->st, f->finding_id, ev_cb, c, c->err);
+	for (i = 0; i < f->nevidence && !rc; i++)
+		rc = ev_cb(c, &f->evidence[i]);
+	return rc;
 }
 
 /* Items of a comma-separated list. */
@@ -79,7 +82,6 @@ int ha_report_suites(struct ha_store *st, int64_t run_id, int64_t host_id, struc
 
 	memset(v, 0, sizeof *v);
 	memset(&c, 0, sizeof c);
-	c.st = st;
 	c.v = v;
 	c.err = err;
 	rc = ha_store_each_finding(st, run_id, host_id, finding_cb, &c, err);
