@@ -498,6 +498,7 @@ static void test_spilled_island_same(void)
 	ha_buf_init(&tb, 0);
 	if (!scan())
 		goto done;
+	argv[3] = db; /* set by scan() */
 	CHECK_INT(tu_run(argv, env, NULL, NULL), 0);
 	text = tu_read(file, NULL);
 	CHECK(text != NULL);

@@ -22,6 +22,7 @@
 
 static char *tmp;
 static char full[4096];
+static int shards_made; /* s1, s2 and s3 hold the three shards */
 
 /* a/b in one of a few rotating buffers (a may be an earlier result). */
 static char *at(const char *a, const char *b)
@@ -191,7 +192,10 @@ static void test_shards_partition_the_fleet(void)
 		dirs[k] = dump(at(at(tmp, dir), "audit.db"), "SELECT dir FROM hosts ORDER BY dir");
 	}
 	CHECK_INT(total, 52);
+	shards_made = 1;
 	/* Every host of the full scan is in exactly one shard. */
+	if (!full[0])
+		test_full_scan();
 	alldirs = dump(at(full, "audit.db"), "SELECT dir FROM hosts ORDER BY dir");
 	for (line = strtok_r(alldirs, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		for (j = 1, seen = 0; j <= 3; j++)
@@ -228,11 +232,22 @@ static void test_shards_partition_the_fleet(void)
 	}
 }
 
+/* The full scan and the three shards the cases below read, made by the two
+ * cases above in a full run, and here when a case runs alone. */
+static void need_scans(void)
+{
+	if (!full[0])
+		test_full_scan();
+	if (!shards_made)
+		test_shards_partition_the_fleet();
+}
+
 static void test_merge_equals_one_scan(void)
 {
 	char *o = NULL, *e = NULL, m[4096];
 	int rc;
 
+	need_scans();
 	snprintf(m, sizeof m, "%s", at(tmp, "merged"));
 
 	rc = tu_run_in_samples(&o, &e, "merge", "--out", m, at(at(tmp, "s1"), "audit.db"),
@@ -296,6 +311,7 @@ static void test_merge_refusals(void)
 {
 	char d[4096], s1[4096], s2[4096], s3[4096], other[4096], *o = NULL, *e = NULL;
 
+	need_scans();
 	snprintf(d, sizeof d, "%s", at(tmp, "dest"));
 
 	snprintf(s1, sizeof s1, "%s", at(at(tmp, "s1"), "audit.db"));
@@ -437,7 +453,7 @@ static void run_recipe(const char *script, const char *outp)
 
 static void test_recipe_gnu_parallel(void)
 {
-	char script[8192], *out = at(tmp, "parallel");
+	char script[8192], *out;
 
 	if (!have("parallel")) {
 		if (getenv("CI"))
@@ -447,6 +463,8 @@ static void test_recipe_gnu_parallel(void)
 			check_skip("GNU parallel is not installed");
 		return;
 	}
+	need_scans();
+	out = at(tmp, "parallel");
 	snprintf(script, sizeof script,
 	         "cd '%s/samples' && HIVEAUDIT='%s' AS_OF=2026-01-01 "
 	         "'%s/examples/sharding/parallel.sh' 3 fleet '%s'",
@@ -456,8 +474,10 @@ static void test_recipe_gnu_parallel(void)
 
 static void test_recipe_slurm_array(void)
 {
-	char script[8192], *out = at(tmp, "slurm");
+	char script[8192], *out;
 
+	need_scans();
+	out = at(tmp, "slurm");
 	/* What sbatch --array=1-3 runs: the script once per task, then the merge. */
 	snprintf(script, sizeof script,
 	         "cd '%s/samples' && export HIVEAUDIT='%s' AS_OF=2026-01-01 "
@@ -471,8 +491,10 @@ static void test_recipe_slurm_array(void)
 
 static void test_recipe_k8s_indexed_job(void)
 {
-	char script[8192], *out = at(tmp, "k8s");
+	char script[8192], *out;
 
+	need_scans();
+	out = at(tmp, "k8s");
 	/* What an Indexed Job with completions: 3 runs: indexes 0, 1, 2. */
 	snprintf(script, sizeof script,
 	         "cd '%s/samples' && export HIVEAUDIT='%s' AS_OF=2026-01-01 && "

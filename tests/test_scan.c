@@ -714,8 +714,19 @@ static void test_write_all(void)
 	struct ha_store *st = NULL;
 	struct ha_err err;
 	volatile sig_atomic_t halt = 1;
-	char *db = path_in(tmp, "fleet/audit.db"), *dir = path_in(tmp, "reports");
+	char *db, *dir;
 
+	if (!exists(path_in(tmp, "fleet/audit.db"))) {
+		/* test_fleet_then_reuse's store, made here when this case runs alone */
+		static const char *const paths[] = {"fleet"};
+		struct ha_scan_opts o;
+		struct ha_scan_result r;
+
+		opts_for(&o, paths, 1, "fleet");
+		CHECK_INT(scan_in_samples(&o, &r, &err), HA_OK);
+	}
+	db = path_in(tmp, "fleet/audit.db");
+	dir = path_in(tmp, "reports");
 	CHECK_INT(mkdir(dir, 0755), 0);
 	ha_err_clear(&err);
 	CHECK_INT(ha_store_open(db, 0, &st, &err), HA_OK);
