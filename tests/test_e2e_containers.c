@@ -267,7 +267,8 @@ static void test_zipped_fleet_equals_folder(void)
 
 static void test_tarred_fleet_equals_folder(void)
 {
-	static const char *const kinds[][2] = {{"tgz", "-z"}, {"txz", "-J"}, {"tar", ""}};
+	static const char *const kinds[][2] = {
+	        {"tgz", "-z"}, {"txz", "-J"}, {"tar", ""}, {"7z", "--format 7zip"}};
 	char script[8192], o[4096], *out = NULL, *err = NULL;
 	size_t k;
 
