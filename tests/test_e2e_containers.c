@@ -291,9 +291,9 @@ static void test_tarred_fleet_equals_folder(void)
 	}
 }
 
-/* Per-host collector zips for every flat host folder of the fleet. */
-/* Every sample host as a Velociraptor collection zip (tmp/velo) and as a
- * CyLR zip (tmp/cylr); 0 when they were made. */
+/* Per-host collector zips for every flat host folder of the fleet: a
+ * Velociraptor collection (tmp/velo) and a CyLR zip (tmp/cylr) each; 0 when
+ * they were made. */
 static int make_collection_zips(void)
 {
 	char script[8192];
